@@ -1,0 +1,40 @@
+/**
+  @file curiodata.h
+  @brief CurioRows: a distributed set of data rows (inputs, labels, weights); CurioData: the sets of one run.
+*/
+#pragma once
+
+#include "curiosys.h"
+
+/** @brief One set of rows (training, candidate pool or test set), distributed by PETSc's default row layout. */
+typedef struct {
+  PetscInt   n;        /**< global number of rows */
+  PetscInt   rstart;   /**< first global row owned by this rank */
+  PetscInt   nlocal;   /**< rows owned by this rank */
+  PetscInt   dim;      /**< input columns per row (1 for 1-D inputs) */
+  PetscBool  is1d;     /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
+  PetscReal *X;        /**< nlocal x dim inputs, row-major */
+  PetscReal *y;        /**< nlocal labels, or NULL when the set is unlabeled */
+  PetscReal *w;        /**< nlocal weights (all 1 when none were given) */
+} CurioRows;
+
+typedef struct _n_CurioData *CurioData;
+
+/** @brief The data of one run: training rows (required), candidate pool and test set (optional). */
+struct _n_CurioData {
+  MPI_Comm  comm;
+  char      source[PETSC_MAX_PATH_LEN]; /**< input file, or "builtin" */
+  CurioRows train, cand, test;
+  PetscBool has_cand, has_test;
+};
+
+PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);
+PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
+PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
+PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
+PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
+PETSC_EXTERN PetscErrorCode CurioDataView(CurioData, PetscViewer);
+
+PETSC_EXTERN PetscErrorCode CurioRowsAllocate(MPI_Comm, PetscInt, PetscInt, PetscBool, PetscBool, CurioRows *);
+PETSC_EXTERN PetscErrorCode CurioRowsFree(CurioRows *);
+PETSC_EXTERN PetscErrorCode CurioRowsCreateSynthetic(MPI_Comm, PetscInt, PetscInt, PetscReal, PetscInt, CurioRows *);

@@ -1,0 +1,51 @@
+/**
+  @file curiomodel.h
+  @brief CurioModel: feature map, per-point loss l(eta, y) and regularizer R(theta) (MATH.md section 1).
+*/
+#pragma once
+
+#include "curiosys.h"
+#include "curiodata.h"
+
+typedef enum {
+  CURIO_LOSS_SQUARED
+} CurioLossType;
+PETSC_EXTERN const char *const CurioLossTypes[];
+
+typedef enum {
+  CURIO_REGULARIZER_RIDGE,      /**< R = 1/2 ||theta||^2 */
+  CURIO_REGULARIZER_RESTRICTED  /**< R = 1/2 sum_{j != 0} theta_j^2: the intercept (column 0) is not penalized, eq. 76 */
+} CurioRegularizerType;
+PETSC_EXTERN const char *const CurioRegularizerTypes[];
+
+typedef enum {
+  CURIO_FEATURES_IDENTITY,  /**< phi(x) = x, or [1, x] with -curio_intercept */
+  CURIO_FEATURES_POLYNOMIAL /**< phi(x) = [1, t, ..., t^p], t = (2x - hi - lo)/(hi - lo) */
+} CurioFeatureMapType;
+PETSC_EXTERN const char *const CurioFeatureMapTypes[];
+
+typedef struct _n_CurioModel *CurioModel;
+
+struct _n_CurioModel {
+  MPI_Comm             comm;
+  CurioLossType        loss;
+  CurioRegularizerType regularizer;
+  CurioFeatureMapType  features;
+  PetscInt             degree;    /**< polynomial degree */
+  PetscBool            intercept; /**< identity map: prepend a column of ones */
+  PetscReal            lo, hi;    /**< polynomial input domain used for scaling */
+  PetscBool            domain_set;
+  PetscInt             d;         /**< number of parameters, set by CurioModelSetUp() */
+};
+
+PETSC_EXTERN PetscErrorCode CurioModelCreate(MPI_Comm, CurioModel *);
+PETSC_EXTERN PetscErrorCode CurioModelDestroy(CurioModel *);
+PETSC_EXTERN PetscErrorCode CurioModelSetFromOptions(CurioModel);
+PETSC_EXTERN PetscErrorCode CurioModelSetUp(CurioModel, CurioData);
+PETSC_EXTERN PetscErrorCode CurioModelBuildDesign(CurioModel, const CurioRows *, Mat *);
+
+PETSC_EXTERN PetscErrorCode CurioLossEvaluate(CurioLossType, PetscReal, PetscReal, PetscReal *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioModelLossVectors(CurioModel, Vec, Vec, Vec, Vec, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerMask(CurioModel, Vec);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerValue(CurioModel, Vec, Vec, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerGradient(CurioModel, Vec, Vec, Vec);

@@ -1,0 +1,22 @@
+/**
+  @file curiooutput.h
+  @brief CurioOutput: one HDF5 file written collectively by all ranks, atomically (temporary name, then rename).
+*/
+#pragma once
+
+#include "curiosys.h"
+#include "curiodata.h"
+
+typedef struct _n_CurioOutput *CurioOutput;
+
+PETSC_EXTERN PetscErrorCode CurioOutputCheckWritable(MPI_Comm, const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput *);
+PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteVec(CurioOutput, const char[], Vec, const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], PetscInt, const PetscReal[], const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[], const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteIndex(CurioOutput, const char[], PetscInt, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteScalar(CurioOutput, const char[], PetscReal);
+PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeString(CurioOutput, const char[], const char[], const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeReal(CurioOutput, const char[], const char[], PetscReal);
+PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeInt(CurioOutput, const char[], const char[], PetscInt);

@@ -1,0 +1,62 @@
+/**
+  @file curioproblem.h
+  @brief CurioProblem: one regularized regression run, from data to optimum, tangent, LOOCV, scores and output.
+*/
+#pragma once
+
+#include "curiosys.h"
+#include "curiodata.h"
+#include "curiomodel.h"
+#include "curiosolver.h"
+#include "curioanalysis.h"
+
+typedef struct _n_CurioProblem *CurioProblem;
+
+/** @brief Query scores over the candidate pool (MATH.md section 4); Vecs laid out like the candidate rows. */
+typedef struct {
+  Vec       f, fdot, f_shifted, fdot_fd;
+  Vec       sld, sld_expected, sti_labeled, sti_unlabeled, ssi_labeled, ssi_unlabeled, var;
+  PetscReal delta, fd_max_rel_error;
+  PetscInt  reference_size;
+  PetscBool reference_has_test;
+} CurioScores;
+
+struct _n_CurioProblem {
+  MPI_Comm    comm;
+  CurioData   data;
+  CurioModel  model;
+  CurioSolver solver;
+  Mat         Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
+  Vec         y, w, curv;            /* labels, weights, w l'' per training row */
+  Vec         mask;                  /* regularizer mask: hess R = diag(mask) */
+  Vec         theta, theta_dot, gradR;
+  PetscReal   s, sigma2, tangent_residual;
+  PetscBool   s_given, solved;
+  PetscInt    its_train, its_tangent;
+  /* LOOCV over a grid of s */
+  PetscBool       do_loocv;
+  PetscReal       loocv_smin, loocv_smax;
+  PetscInt        loocv_ns;
+  CurioLOOCVCurve curve;
+  PetscBool       has_curve;
+  /* scores */
+  PetscBool   do_scores;
+  PetscReal   fd_rel;
+  CurioScores scores;
+  PetscBool   has_scores;
+  /* output and reporting */
+  char      output[PETSC_MAX_PATH_LEN];
+  PetscBool output_data, monitor;
+  PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
+};
+
+PETSC_EXTERN PetscErrorCode CurioProblemCreate(MPI_Comm, CurioProblem *);
+PETSC_EXTERN PetscErrorCode CurioProblemDestroy(CurioProblem *);
+PETSC_EXTERN PetscErrorCode CurioProblemSetFromOptions(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemSetUp(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemSolve(CurioProblem, PetscReal);
+PETSC_EXTERN PetscErrorCode CurioProblemComputeLOOCV(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemComputeScores(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemRun(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemWrite(CurioProblem, const char[]);
+PETSC_EXTERN PetscErrorCode CurioProblemView(CurioProblem, PetscViewer);

@@ -1,0 +1,333 @@
+/* Leave-one-out cross-validation over a grid of s (MATH.md section 5): one eigendecomposition of Phi^T W Phi
+   (ScaLAPACK), after which each s costs O(n d). */
+#include "../curioimpl.h"
+#include <petscblaslapack.h>
+
+struct _n_CurioLOOCV {
+  MPI_Comm   comm;
+  PetscInt   n, nlocal, p;
+  PetscReal *U;      /* nlocal x p, column-major: this rank's rows of Phi V (centred for the restricted regularizer) */
+  PetscReal *lambda; /* p eigenvalues of the (centred) Gram matrix */
+  PetscReal *b;      /* V^T Phi^T W y (centred) */
+  PetscReal *y, *w;  /* this rank's labels and weights */
+  PetscReal  eta0, hw0; /* restricted: prediction offset (weighted mean of y) and h_i offset per unit weight (1/sum w) */
+};
+
+/*@C
+  CurioLOOCVCreate - prepares exact LOOCV for squared loss and R = 1/2||theta||^2 (restricted: the intercept, column 0,
+  unpenalized; the data are then centred so that the eigendecomposition still diagonalizes every H(s))
+
+  Input Parameters:
++ Phi        - design matrix, rows = samples
+. y          - labels (row layout)
+. w          - weights (row layout)
+- restricted - column 0 is an unpenalized intercept and must be all ones
+
+  Output Parameter:
+. cv - the LOOCV context
+@*/
+PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, CurioLOOCV *cvout)
+{
+  CurioLOOCV         cv;
+  MPI_Comm           comm = PetscObjectComm((PetscObject)Phi);
+  PetscInt           d, lda, off;
+  const PetscReal   *a;
+  const PetscScalar *yy, *ww;
+  PetscReal         *G, *q, *Gc, *qc, *V, *mu = NULL, sumw = 0;
+  Vec                wy, qv;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, Phi, 0, 0, 0));
+  PetscCall(PetscNew(&cv));
+  cv->comm = comm;
+  PetscCall(MatGetSize(Phi, &cv->n, &d));
+  PetscCall(PetscMalloc2(d * d, &G, d, &q));
+  PetscCall(CurioGramCompute(Phi, w, G));
+  PetscCall(MatCreateVecs(Phi, &qv, &wy));
+  PetscCall(VecPointwiseMult(wy, w, y));
+  PetscCall(MatMultTranspose(Phi, wy, qv));
+  PetscCall(CurioVecGatherAll(qv, q));
+  PetscCall(VecDestroy(&wy));
+  PetscCall(VecDestroy(&qv));
+
+  off   = restricted ? 1 : 0;
+  cv->p = d - off;
+  PetscCheck(cv->p > 0, comm, PETSC_ERR_ARG_WRONG, "LOOCV needs at least one penalized parameter");
+  PetscCall(PetscMalloc3(cv->p * cv->p, &Gc, cv->p, &qc, cv->p * cv->p, &V));
+  if (restricted) {
+    PetscInt notone = 0, gnotone;
+    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
+    for (PetscInt i = 0; i < cv->nlocal; i++) notone += a[i] != 1.0;
+    PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
+    PetscCall(MPIU_Allreduce(&notone, &gnotone, 1, MPIU_INT, MPI_SUM, comm));
+    PetscCheck(!gnotone, comm, PETSC_ERR_ARG_WRONG,
+               "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use -curio_intercept");
+    /* with phi = [1, x]: G = [sum w, sum w x^T; sum w x, sum w x x^T]; centring x by its weighted mean mu gives
+       Gc = G_xx - (sum w) mu mu^T and qc = q_x - mu q_1 */
+    sumw = G[0];
+    PetscCheck(sumw > 0, comm, PETSC_ERR_ARG_WRONG, "The training weights sum to zero");
+    PetscCall(PetscMalloc1(cv->p, &mu));
+    for (PetscInt j = 0; j < cv->p; j++) mu[j] = G[(j + 1) * d] / sumw;
+    for (PetscInt j = 0; j < cv->p; j++) {
+      for (PetscInt i = 0; i < cv->p; i++) Gc[i + j * cv->p] = G[(i + 1) + (j + 1) * d] - sumw * mu[i] * mu[j];
+      qc[j] = q[j + 1] - mu[j] * q[0];
+    }
+    cv->eta0 = q[0] / sumw;
+    cv->hw0  = 1.0 / sumw;
+  } else {
+    PetscCall(PetscArraycpy(Gc, G, d * d));
+    PetscCall(PetscArraycpy(qc, q, d));
+  }
+  PetscCall(PetscMalloc2(cv->p, &cv->lambda, cv->p, &cv->b));
+  PetscCall(CurioDenseEigen(comm, cv->p, Gc, cv->lambda, V));
+
+  /* b = V^T qc */
+  for (PetscInt k = 0; k < cv->p; k++) {
+    PetscReal sum = 0;
+    for (PetscInt j = 0; j < cv->p; j++) sum += V[j + k * cv->p] * qc[j];
+    cv->b[k] = sum;
+  }
+
+  /* U = Phi[:, off:] V, minus 1 (mu^T V) when centred */
+  PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
+  PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
+  if (cv->nlocal > 0) {
+    PetscBLASInt bm, bp, blda, bld;
+    PetscReal    one = 1.0, zero = 0.0;
+    PetscCall(PetscBLASIntCast(cv->nlocal, &bm));
+    PetscCall(PetscBLASIntCast(cv->p, &bp));
+    PetscCall(PetscBLASIntCast(lda, &blda));
+    bld = bm;
+    PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bm, &bp, &bp, &one, a + off * lda, &blda, V, &bp, &zero, cv->U, &bld));
+    PetscCall(PetscLogFlops(2.0 * cv->nlocal * cv->p * cv->p));
+  }
+  PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
+  if (restricted) {
+    for (PetscInt k = 0; k < cv->p; k++) {
+      PetscReal muV = 0;
+      for (PetscInt j = 0; j < cv->p; j++) muV += mu[j] * V[j + k * cv->p];
+      for (PetscInt i = 0; i < cv->nlocal; i++) cv->U[i + k * cv->nlocal] -= muV;
+    }
+  }
+  PetscCall(PetscMalloc2(PetscMax(1, cv->nlocal), &cv->y, PetscMax(1, cv->nlocal), &cv->w));
+  PetscCall(VecGetArrayRead(y, &yy));
+  PetscCall(VecGetArrayRead(w, &ww));
+  PetscCall(PetscArraycpy(cv->y, yy, cv->nlocal));
+  PetscCall(PetscArraycpy(cv->w, ww, cv->nlocal));
+  PetscCall(VecRestoreArrayRead(y, &yy));
+  PetscCall(VecRestoreArrayRead(w, &ww));
+  PetscCall(PetscFree(mu));
+  PetscCall(PetscFree3(Gc, qc, V));
+  PetscCall(PetscFree2(G, q));
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_LOOCV, Phi, 0, 0, 0));
+  *cvout = cv;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
+{
+  PetscFunctionBegin;
+  if (!*cv) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscFree((*cv)->U));
+  PetscCall(PetscFree2((*cv)->lambda, (*cv)->b));
+  PetscCall(PetscFree2((*cv)->y, (*cv)->w));
+  PetscCall(PetscFree(*cv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* For rows [i0, i0+nb) and the grid s[0..ns): predictions eta (nb x ns) and hat values h (nb x ns), column-major.
+   eta = eta0 + U E with E_kj = b_k/(lambda_k + s_j); h = w (hw0 + U.^2 D) with D_kj = 1/(lambda_k + s_j). */
+static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const PetscReal *E, const PetscReal *D, PetscReal *U2, PetscReal *eta,
+                                   PetscReal *h)
+{
+  PetscBLASInt bnb, bns, bp, bldu;
+  PetscReal    one = 1.0, zero = 0.0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(nb, &bnb));
+  PetscCall(PetscBLASIntCast(ns, &bns));
+  PetscCall(PetscBLASIntCast(cv->p, &bp));
+  PetscCall(PetscBLASIntCast(cv->nlocal, &bldu));
+  for (PetscInt k = 0; k < cv->p; k++)
+    for (PetscInt i = 0; i < nb; i++) {
+      PetscReal u = cv->U[i0 + i + k * cv->nlocal];
+      U2[i + k * nb] = u * u;
+    }
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bns, &bp, &one, cv->U + i0, &bldu, E, &bp, &zero, eta, &bnb));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bns, &bp, &one, U2, &bnb, D, &bp, &zero, h, &bnb));
+  PetscCall(PetscLogFlops(4.0 * nb * ns * cv->p));
+  for (PetscInt j = 0; j < ns; j++)
+    for (PetscInt i = 0; i < nb; i++) {
+      eta[i + j * nb] += cv->eta0;
+      h[i + j * nb] = cv->w[i0 + i] * (cv->hw0 + h[i + j * nb]);
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode GridFactors(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal **E, PetscReal **D)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(cv->p * ns, E, cv->p * ns, D));
+  for (PetscInt j = 0; j < ns; j++)
+    for (PetscInt k = 0; k < cv->p; k++) {
+      (*D)[k + j * cv->p] = 1.0 / (cv->lambda[k] + s[j]);
+      (*E)[k + j * cv->p] = cv->b[k] / (cv->lambda[k] + s[j]);
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioLOOCVEvaluate - exact LOOCV (1/n) sum 1/2 (r_i/(1-h_i))^2, approximate LOOCV (eq. 44) (1/n) sum [l_i + l'_i^2 h_i]
+  and GCV n ||r||^2/(n - sum h)^2 at each s of a grid; a point with h_i = 1 makes the exact value +Inf.
+  Any output array may be NULL.
+@*/
+PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
+{
+  const PetscInt block = 512;
+  PetscReal     *E, *D, *U2, *eta, *h, *acc;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
+  PetscCall(GridFactors(cv, ns, s, &E, &D));
+  PetscCall(PetscMalloc3(block * cv->p, &U2, block * ns, &eta, block * ns, &h));
+  PetscCall(PetscCalloc1(5 * ns, &acc)); /* per s: sum exact, sum approx, rss, sum h, count of h >= 1 */
+  for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
+    PetscInt nb = PetscMin(block, cv->nlocal - i0);
+    PetscCall(PredictBlock(cv, i0, nb, ns, E, D, U2, eta, h));
+    for (PetscInt j = 0; j < ns; j++) {
+      PetscReal *a = acc + 5 * j;
+      for (PetscInt i = 0; i < nb; i++) {
+        PetscReal r = cv->y[i0 + i] - eta[i + j * nb], hi = h[i + j * nb], r2 = r * r;
+        if (1.0 - hi > 1e-13) a[0] += 0.5 * r2 / ((1.0 - hi) * (1.0 - hi));
+        else a[4] += 1;
+        a[1] += 0.5 * r2 + r2 * hi;
+        a[2] += r2;
+        a[3] += hi;
+      }
+    }
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, acc, 5 * ns, MPIU_REAL, MPIU_SUM, cv->comm));
+  for (PetscInt j = 0; j < ns; j++) {
+    const PetscReal *a = acc + 5 * j;
+    if (exact) exact[j] = a[4] > 0 ? PETSC_INFINITY : a[0] / cv->n;
+    if (approx) approx[j] = a[1] / cv->n;
+    if (gcv) gcv[j] = cv->n * a[2] / ((cv->n - a[3]) * (cv->n - a[3]));
+  }
+  PetscCall(PetscFree(acc));
+  PetscCall(PetscFree3(U2, eta, h));
+  PetscCall(PetscFree2(E, D));
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioLOOCVResiduals - the exact leave-one-out residuals r_i/(1 - h_i) and the hat values h_i at one s (row layout)
+@*/
+PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat)
+{
+  PetscReal   *E, *D, *U2, *eta, *h;
+  PetscScalar *pr, *ph;
+
+  PetscFunctionBegin;
+  PetscCall(GridFactors(cv, 1, &s, &E, &D));
+  PetscCall(PetscMalloc3(PetscMax(1, cv->nlocal * cv->p), &U2, PetscMax(1, cv->nlocal), &eta, PetscMax(1, cv->nlocal), &h));
+  if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, E, D, U2, eta, h));
+  PetscCall(VecGetArrayWrite(rloo, &pr));
+  PetscCall(VecGetArrayWrite(hat, &ph));
+  for (PetscInt i = 0; i < cv->nlocal; i++) {
+    pr[i] = (cv->y[i] - eta[i]) / (1.0 - h[i]);
+    ph[i] = h[i];
+  }
+  PetscCall(VecRestoreArrayWrite(rloo, &pr));
+  PetscCall(VecRestoreArrayWrite(hat, &ph));
+  PetscCall(PetscFree3(U2, eta, h));
+  PetscCall(PetscFree2(E, D));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* d/ds of the exact LOOCV: with e = U (b/(lambda+s)) and h = w (hw0 + U.^2 (1/(lambda+s))),
+   d/ds [r^2/(2(1-h)^2)] = r r'/(1-h)^2 + r^2 h'/(1-h)^3, r' = U (b/(lambda+s)^2), h' = -w U.^2 (1/(lambda+s)^2) */
+static PetscErrorCode ExactDerivative(CurioLOOCV cv, PetscReal s, PetscReal *dcv)
+{
+  PetscReal sum = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < cv->nlocal; i++) {
+    PetscReal e = 0, de = 0, h = 0, dh = 0, r, dr, omh;
+    for (PetscInt k = 0; k < cv->p; k++) {
+      PetscReal u = cv->U[i + k * cv->nlocal], q = 1.0 / (cv->lambda[k] + s);
+      e += u * cv->b[k] * q;
+      de -= u * cv->b[k] * q * q;
+      h += u * u * q;
+      dh -= u * u * q * q;
+    }
+    h   = cv->w[i] * (cv->hw0 + h);
+    dh  = cv->w[i] * dh;
+    r   = cv->y[i] - cv->eta0 - e;
+    dr  = -de;
+    omh = 1.0 - h;
+    sum += r * dr / (omh * omh) + r * r * dh / (omh * omh * omh);
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, cv->comm));
+  *dcv = sum / cv->n;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioLOOCVCurveCompute - the exact, approximate and GCV curves on ns log-spaced values of s in [smin, smax], and the
+  optimal s: the grid argmin of the exact curve refined by bisection on the sign of its derivative between its grid
+  neighbours.
+  A minimum at an end of the grid is flagged (the optimum may be at 0 or infinity), not refined.
+@*/
+PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *curve)
+{
+  PetscInt kmin = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(smin > 0 && smax > smin, cv->comm, PETSC_ERR_ARG_OUTOFRANGE, "The LOOCV grid needs 0 < smin < smax, got %g, %g", (double)smin, (double)smax);
+  PetscCheck(ns >= 3, cv->comm, PETSC_ERR_ARG_OUTOFRANGE, "The LOOCV grid needs at least 3 points, got %" PetscInt_FMT, ns);
+  PetscCall(PetscMemzero(curve, sizeof(*curve)));
+  curve->ns = ns;
+  PetscCall(PetscMalloc4(ns, &curve->s, ns, &curve->exact, ns, &curve->approx, ns, &curve->gcv));
+  for (PetscInt j = 0; j < ns; j++) curve->s[j] = smin * PetscPowReal(smax / smin, (PetscReal)j / (ns - 1));
+  PetscCall(CurioLOOCVEvaluate(cv, ns, curve->s, curve->exact, curve->approx, curve->gcv));
+  for (PetscInt j = 1; j < ns; j++)
+    if (curve->exact[j] < curve->exact[kmin]) kmin = j;
+  for (PetscInt j = 1; j < ns - 1; j++)
+    if (curve->exact[j] < curve->exact[j - 1] && curve->exact[j] < curve->exact[j + 1]) curve->local_minima++;
+  curve->at_boundary = (PetscBool)(kmin == 0 || kmin == ns - 1);
+  curve->s_opt       = curve->s[kmin];
+  curve->cv_opt      = curve->exact[kmin];
+  if (!curve->at_boundary) {
+    /* The minimizer of a smooth function is only determined to about sqrt(eps) by comparing values, which would make
+       s_opt depend on the rounding of the rank count; the root of the analytic derivative is determined to eps. */
+    PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), da, db;
+    PetscCall(ExactDerivative(cv, PetscExpReal(a), &da));
+    PetscCall(ExactDerivative(cv, PetscExpReal(b), &db));
+    if (da < 0 && db > 0) {
+      for (PetscInt it = 0; it < 200 && b - a > 1e-14 * PetscMax(1.0, PetscAbsReal(a)); it++) {
+        PetscReal m = 0.5 * (a + b), dm;
+        PetscCall(ExactDerivative(cv, PetscExpReal(m), &dm));
+        if (dm < 0) a = m;
+        else b = m;
+      }
+      {
+        PetscReal sm = PetscExpReal(0.5 * (a + b)), fm;
+        PetscCall(CurioLOOCVEvaluate(cv, 1, &sm, &fm, NULL, NULL));
+        if (fm <= curve->cv_opt) {
+          curve->s_opt  = sm;
+          curve->cv_opt = fm;
+        }
+      }
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *curve)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree4(curve->s, curve->exact, curve->approx, curve->gcv));
+  PetscCall(PetscMemzero(curve, sizeof(*curve)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

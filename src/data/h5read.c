@@ -1,0 +1,217 @@
+/* Reading curio's HDF5 input layout with parallel HDF5: every rank reads only its own rows (a hyperslab). */
+#include "../curioimpl.h"
+#include <errno.h>
+#include <unistd.h>
+
+PetscErrorCode CurioH5FileAccessCollective(MPI_Comm comm, hid_t *fapl)
+{
+  PetscFunctionBegin;
+  *fapl = H5Pcreate(H5P_FILE_ACCESS);
+  PetscCheck(*fapl >= 0, comm, PETSC_ERR_LIB, "H5Pcreate failed");
+  PetscCheck(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL) >= 0, comm, PETSC_ERR_LIB, "H5Pset_fapl_mpio failed");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Opens an existing HDF5 file for reading on all ranks of comm; the error says whether the file is missing,
+   unreadable or not HDF5 */
+PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
+{
+  int         err = 0;
+  PetscMPIInt rank;
+  hid_t       fapl;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && access(path, R_OK)) err = errno;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* curio reports HDF5 failures itself, with the file and dataset named */
+  PetscCall(CurioH5FileAccessCollective(comm, &fapl));
+  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  PetscCheck(*file >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Whether a link exists at an absolute path, checking every parent first (H5Lexists fails on a missing parent) */
+PetscErrorCode CurioH5Exists(hid_t file, const char path[], PetscBool *exists)
+{
+  char   buf[PETSC_MAX_PATH_LEN];
+  size_t len;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, path, sizeof(buf)));
+  PetscCall(PetscStrlen(buf, &len));
+  *exists = PETSC_TRUE;
+  for (size_t i = 1; i <= len && *exists; i++) {
+    if (buf[i] == '/' || buf[i] == '\0') {
+      char c = buf[i];
+      buf[i] = '\0';
+      *exists = H5Lexists(file, buf, H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
+      buf[i]  = c;
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rank and dimensions of a numeric dataset; errors name the file and dataset */
+PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], const char dset[], int *ndims, PetscInt dims[2])
+{
+  hid_t       d, space, type;
+  hsize_t     hd[H5S_MAX_RANK];
+  H5T_class_t cls;
+
+  PetscFunctionBegin;
+  d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  type = H5Dget_type(d);
+  cls  = H5Tget_class(type);
+  H5Tclose(type);
+  PetscCheck(cls == H5T_FLOAT || cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be numeric (float or integer)", fname,
+             dset);
+  space  = H5Dget_space(d);
+  *ndims = H5Sget_simple_extent_ndims(space);
+  PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname, dset, *ndims);
+  H5Sget_simple_extent_dims(space, hd, NULL);
+  dims[0] = *ndims > 0 ? (PetscInt)hd[0] : 1;
+  dims[1] = *ndims > 1 ? (PetscInt)hd[1] : 1;
+  H5Sclose(space);
+  H5Dclose(d);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads rows [rstart, rstart+nlocal) of a (n) or (n, ncols) dataset into buf (row-major), collectively */
+PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols,
+                               PetscReal buf[])
+{
+  hid_t   d, fspace, mspace, dxpl;
+  hsize_t start[2] = {(hsize_t)rstart, 0}, count[2] = {(hsize_t)nlocal, (hsize_t)ncols};
+  int     ndims;
+  herr_t  status;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
+  d      = H5Dopen2(file, dset, H5P_DEFAULT);
+  fspace = H5Dget_space(d);
+  ndims  = H5Sget_simple_extent_ndims(fspace);
+  if (nlocal > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+  else H5Sselect_none(fspace);
+  mspace = H5Screate_simple(ndims, count, NULL);
+  if (nlocal == 0) H5Sselect_none(mspace);
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  status = H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, buf);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  H5Dclose(d);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
+  {
+    int ok = status >= 0, allok;
+    PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, comm));
+    PetscCheck(allok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols, const PetscReal v[])
+{
+  PetscInt bad = PETSC_MAX_INT, gbad;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nlocal && bad == PETSC_MAX_INT; i++)
+    for (PetscInt j = 0; j < ncols; j++)
+      if (PetscIsInfOrNanReal(v[i * ncols + j])) {
+        bad = rstart + i;
+        break;
+      }
+  PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
+  PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FP, "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt_FMT " (0-based)", fname, dset,
+             gbad);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads one set of rows (group "train", "candidates" or "test") */
+static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim, PetscBool expect_1d,
+                               CurioRows *rows, PetscBool *found)
+{
+  char      px[256], pX[256], py[256], pw[256];
+  PetscBool hx, hX, hy, hw, is1d;
+  int       ndims;
+  PetscInt  dims[2], n, dim;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", group));
+  PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
+  PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
+  PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
+  PetscCall(CurioH5Exists(file, px, &hx));
+  PetscCall(CurioH5Exists(file, pX, &hX));
+  *found = (PetscBool)(hx || hX);
+  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one", fname, group);
+  is1d = hx;
+  PetscCall(CurioH5GetShape(comm, file, fname, is1d ? px : pX, &ndims, dims));
+  if (is1d) PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
+  else PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname, pX, ndims);
+  n   = dims[0];
+  dim = is1d ? 1 : dims[1];
+  PetscCheck(n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
+  if (expect_dim > 0) {
+    PetscCheck(is1d == expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' gives %s but '/train' gives %s", fname, group,
+               is1d ? "1-D inputs 'x'" : "features 'X'", expect_1d ? "1-D inputs 'x'" : "features 'X'");
+    PetscCheck(dim == expect_dim, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %" PetscInt_FMT " columns, but '/train/X' has %" PetscInt_FMT,
+               fname, pX, dim, expect_dim);
+  }
+  PetscCall(CurioH5Exists(file, py, &hy));
+  PetscCheck(hy || !need_y, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, py);
+  PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
+  PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, rows->rstart, rows->nlocal, dim, rows->X));
+  PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, rows->rstart, rows->nlocal, dim, rows->X));
+  if (hy) {
+    PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
+    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, n);
+    PetscCall(CurioH5ReadRows(comm, file, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
+    PetscCall(CurioCheckFinite(comm, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
+  }
+  PetscCall(CurioH5Exists(file, pw, &hw));
+  if (hw) {
+    PetscInt bad = PETSC_MAX_INT, gbad;
+    PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
+    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, n);
+    PetscCall(CurioH5ReadRows(comm, file, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
+    PetscCall(CurioCheckFinite(comm, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
+    for (PetscInt i = 0; i < rows->nlocal; i++)
+      if (rows->w[i] < 0) {
+        bad = rows->rstart + i;
+        break;
+      }
+    PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
+    PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT, fname, pw, gbad);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataLoadHDF5 - reads training rows (required), a candidate pool and a test set (optional) from an HDF5 file
+  in curio's input layout (README, "Input layout")
+@*/
+PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
+{
+  hid_t     file;
+  PetscBool found;
+
+  PetscFunctionBegin;
+  PetscCall(CurioRowsFree(&data->train));
+  PetscCall(CurioRowsFree(&data->cand));
+  PetscCall(CurioRowsFree(&data->test));
+  PetscCall(CurioH5OpenRead(data->comm, fname, &file));
+  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, &data->train, &found));
+  PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs) or '/train/X' (features)",
+             fname);
+  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, &data->cand, &data->has_cand));
+  PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, &data->test, &data->has_test));
+  H5Fclose(file);
+  PetscCall(PetscStrncpy(data->source, fname, sizeof(data->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

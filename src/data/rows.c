@@ -1,0 +1,171 @@
+/* CurioRows and CurioData: distributed data rows, the built-in example of the paper and synthetic data. */
+#include "../curioimpl.h"
+
+PetscErrorCode CurioRowOwnership(MPI_Comm comm, PetscInt n, PetscInt *rstart, PetscInt *nlocal)
+{
+  PetscInt nl = PETSC_DECIDE, N = n, start;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSplitOwnership(comm, &nl, &N));
+  PetscCallMPI(MPI_Scan(&nl, &start, 1, MPIU_INT, MPI_SUM, comm));
+  *rstart = start - nl;
+  *nlocal = nl;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioRowsAllocate - allocates this rank's part of a set of n rows with dim input columns
+
+  Input Parameters:
++ comm     - communicator over which the rows are distributed
+. n        - global number of rows
+. dim      - input columns per row
+. is1d     - the inputs are scalars (dim must be 1)
+- labeled  - allocate labels
+
+  Output Parameter:
+. rows - the set, weights initialized to 1
+@*/
+PetscErrorCode CurioRowsAllocate(MPI_Comm comm, PetscInt n, PetscInt dim, PetscBool is1d, PetscBool labeled, CurioRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(rows, sizeof(*rows)));
+  rows->n    = n;
+  rows->dim  = dim;
+  rows->is1d = is1d;
+  PetscCall(CurioRowOwnership(comm, n, &rows->rstart, &rows->nlocal));
+  PetscCall(PetscMalloc1(rows->nlocal * dim, &rows->X));
+  PetscCall(PetscMalloc1(rows->nlocal, &rows->w));
+  for (PetscInt i = 0; i < rows->nlocal; i++) rows->w[i] = 1.0;
+  if (labeled) PetscCall(PetscMalloc1(rows->nlocal, &rows->y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioRowsFree(CurioRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(rows->X));
+  PetscCall(PetscFree(rows->y));
+  PetscCall(PetscFree(rows->w));
+  PetscCall(PetscMemzero(rows, sizeof(*rows)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioRowsCreateSynthetic - a well-conditioned linear regression problem: X_ij ~ N(0,1), y = X theta_true + noise,
+  theta_true_j = 1/(1+j); every rank generates only its own rows (the values depend on the seed, not on the ranks)
+
+  Input Parameters:
++ comm  - communicator
+. n     - rows
+. dim   - columns
+. noise - standard deviation of the label noise
+- seed  - seed
+@*/
+PetscErrorCode CurioRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt dim, PetscReal noise, PetscInt seed, CurioRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioRowsAllocate(comm, n, dim, PETSC_FALSE, PETSC_TRUE, rows));
+  for (PetscInt i = 0; i < rows->nlocal; i++) {
+    PetscInt64 gi  = rows->rstart + i;
+    PetscReal  eta = 0.0;
+    for (PetscInt j = 0; j < dim; j++) {
+      PetscReal xij = CurioRandomNormal(seed, 0, gi * dim + j);
+      rows->X[i * dim + j] = xij;
+      eta += xij / (1.0 + j);
+    }
+    rows->y[i] = eta + noise * CurioRandomNormal(seed, 1, gi);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioDataCreate(MPI_Comm comm, CurioData *data)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(data));
+  (*data)->comm = comm;
+  PetscCall(PetscStrncpy((*data)->source, "none", sizeof((*data)->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioDataDestroy(CurioData *data)
+{
+  PetscFunctionBegin;
+  if (!*data) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioRowsFree(&(*data)->train));
+  PetscCall(CurioRowsFree(&(*data)->cand));
+  PetscCall(CurioRowsFree(&(*data)->test));
+  PetscCall(PetscFree(*data));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The smooth function behind the built-in example's labels */
+static PetscReal BuiltinTruth(PetscReal x)
+{
+  return PetscSinReal(0.8 * x) + 0.05 * x * x - 0.3 * x;
+}
+
+/*@C
+  CurioDataLoadBuiltin - the example of the paper's section 3.3: six training points on [0, 10] that leave a large gap
+  in the middle of the domain, noisy labels from a smooth function, and a grid of 201 candidate inputs across the domain.
+  Fit with the degree-5 polynomial feature map (d = 6) on the input scaled to [-1, 1].
+@*/
+PetscErrorCode CurioDataLoadBuiltin(CurioData data)
+{
+  const PetscReal xtrain[] = {0.4, 1.3, 2.9, 6.6, 8.1, 9.5};
+  /* fixed noise draws, part of the example's definition (so that the figures never change) */
+  const PetscReal noise[] = {0.21, -0.34, 0.12, 0.45, -0.18, 0.09};
+  const PetscInt  ntrain = 6, ncand = 201;
+
+  PetscFunctionBegin;
+  PetscCall(CurioRowsFree(&data->train));
+  PetscCall(CurioRowsFree(&data->cand));
+  PetscCall(CurioRowsFree(&data->test));
+  PetscCall(CurioRowsAllocate(data->comm, ntrain, 1, PETSC_TRUE, PETSC_TRUE, &data->train));
+  for (PetscInt i = 0; i < data->train.nlocal; i++) {
+    PetscInt gi = data->train.rstart + i;
+    data->train.X[i] = xtrain[gi];
+    data->train.y[i] = BuiltinTruth(xtrain[gi]) + noise[gi];
+  }
+  PetscCall(CurioRowsAllocate(data->comm, ncand, 1, PETSC_TRUE, PETSC_TRUE, &data->cand));
+  for (PetscInt i = 0; i < data->cand.nlocal; i++) {
+    PetscReal x = 10.0 * (data->cand.rstart + i) / (ncand - 1);
+    data->cand.X[i] = x;
+    data->cand.y[i] = BuiltinTruth(x);
+  }
+  data->has_cand = PETSC_TRUE;
+  data->has_test = PETSC_FALSE;
+  PetscCall(PetscStrncpy(data->source, "builtin", sizeof(data->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataSetFromOptions - loads the data named by -curio_input (an HDF5 file), or the built-in example without it
+@*/
+PetscErrorCode CurioDataSetFromOptions(CurioData data)
+{
+  char      file[PETSC_MAX_PATH_LEN] = "";
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(data->comm, NULL, "curio data", "CurioData");
+  PetscCall(PetscOptionsString("-curio_input", "HDF5 input file (omit for the paper's built-in example)", "CurioDataLoadHDF5", file, file, sizeof(file), &set));
+  PetscOptionsEnd();
+  if (set && file[0]) PetscCall(CurioDataLoadHDF5(data, file));
+  else {
+    PetscCheck(!set, data->comm, PETSC_ERR_USER_INPUT, "-curio_input needs a file name");
+    PetscCall(CurioDataLoadBuiltin(data));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioDataView(CurioData data, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "data: %s\n", data->source));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  training rows %" PetscInt_FMT ", %s %" PetscInt_FMT "%s\n", data->train.n, data->train.is1d ? "1-D inputs" : "input columns",
+                                   data->train.dim, data->train.y ? "" : " (unlabeled)"));
+  if (data->has_cand) PetscCall(PetscViewerASCIIPrintf(viewer, "  candidate rows %" PetscInt_FMT "\n", data->cand.n));
+  if (data->has_test) PetscCall(PetscViewerASCIIPrintf(viewer, "  test rows %" PetscInt_FMT "\n", data->test.n));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,211 @@
+/* CurioModel: feature map, loss and regularizer (MATH.md section 1). */
+#include "../curioimpl.h"
+
+const char *const CurioLossTypes[]        = {"squared", "CurioLossType", "CURIO_LOSS_", NULL};
+const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
+const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};
+
+PetscErrorCode CurioModelCreate(MPI_Comm comm, CurioModel *model)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(model));
+  (*model)->comm        = comm;
+  (*model)->loss        = CURIO_LOSS_SQUARED;
+  (*model)->regularizer = CURIO_REGULARIZER_RIDGE;
+  (*model)->features    = CURIO_FEATURES_IDENTITY;
+  (*model)->degree      = 5;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioModelDestroy(CurioModel *model)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(*model));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioModelSetFromOptions(CurioModel model)
+{
+  PetscReal dom[2] = {0, 1};
+  PetscInt  ndom   = 2;
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(model->comm, NULL, "curio model", "CurioModel");
+  PetscCall(PetscOptionsEnum("-curio_loss", "Per-point loss", "CurioModelSetFromOptions", CurioLossTypes, (PetscEnum)model->loss, (PetscEnum *)&model->loss, NULL));
+  PetscCall(PetscOptionsEnum("-curio_regularizer", "ridge: 1/2||theta||^2; restricted: the intercept (column 0) unpenalized", "CurioModelSetFromOptions",
+                             CurioRegularizerTypes, (PetscEnum)model->regularizer, (PetscEnum *)&model->regularizer, NULL));
+  PetscCall(PetscOptionsInt("-curio_degree", "Polynomial degree for 1-D inputs", "CurioModelSetFromOptions", model->degree, &model->degree, NULL));
+  PetscCall(PetscOptionsBool("-curio_intercept", "Prepend a column of ones to feature inputs", "CurioModelSetFromOptions", model->intercept, &model->intercept, NULL));
+  PetscCall(PetscOptionsRealArray("-curio_domain", "lo,hi: 1-D input domain scaled to [-1,1] (default: range of all inputs)", "CurioModelSetFromOptions", dom, &ndom, &set));
+  PetscOptionsEnd();
+  PetscCheck(model->degree >= 0 && model->degree <= 30, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_degree must be in [0, 30], got %" PetscInt_FMT, model->degree);
+  if (set) {
+    PetscCheck(ndom == 2, model->comm, PETSC_ERR_ARG_WRONG, "-curio_domain takes two values lo,hi; got %" PetscInt_FMT, ndom);
+    PetscCheck(dom[1] > dom[0], model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_domain needs lo < hi, got %g,%g", (double)dom[0], (double)dom[1]);
+    model->lo         = dom[0];
+    model->hi         = dom[1];
+    model->domain_set = PETSC_TRUE;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode RowsRange(const CurioRows *rows, PetscReal *lo, PetscReal *hi)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < rows->nlocal; i++) {
+    *lo = PetscMin(*lo, rows->X[i]);
+    *hi = PetscMax(*hi, rows->X[i]);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelSetUp - fixes the feature map and the number of parameters d from the data: 1-D inputs get the polynomial map
+  (scaled by the domain of all inputs unless -curio_domain is given), feature inputs the identity map
+@*/
+PetscErrorCode CurioModelSetUp(CurioModel model, CurioData data)
+{
+  PetscFunctionBegin;
+  if (data->train.is1d) {
+    model->features = CURIO_FEATURES_POLYNOMIAL;
+    model->d        = model->degree + 1;
+    if (!model->domain_set) {
+      PetscReal range[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL}, grange[2];
+      PetscReal lo = PETSC_MAX_REAL, hi = PETSC_MIN_REAL;
+      PetscCall(RowsRange(&data->train, &lo, &hi));
+      if (data->has_cand) PetscCall(RowsRange(&data->cand, &lo, &hi));
+      if (data->has_test) PetscCall(RowsRange(&data->test, &lo, &hi));
+      range[0] = lo;
+      range[1] = -hi;
+      PetscCall(MPIU_Allreduce(range, grange, 2, MPIU_REAL, MPIU_MIN, model->comm));
+      model->lo = grange[0];
+      model->hi = -grange[1];
+      if (model->hi <= model->lo) model->hi = model->lo + 1.0; /* a single distinct input: any scale works */
+    }
+  } else {
+    model->features = CURIO_FEATURES_IDENTITY;
+    model->d        = data->train.dim + (model->intercept ? 1 : 0);
+  }
+  PetscCheck(model->d > 0, model->comm, PETSC_ERR_ARG_WRONG, "The model has no parameters: give at least one feature column or -curio_intercept");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelBuildDesign - the design matrix Phi (rows phi(x_i)) of a set of rows, as a MATMPIDENSE with the rows'
+  distribution; column j of the polynomial map is t^j
+@*/
+PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Mat *Phi)
+{
+  PetscScalar *a;
+  PetscInt     lda, d = model->d;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, NULL, Phi));
+  PetscCall(MatDenseGetLDA(*Phi, &lda));
+  PetscCall(MatDenseGetArrayWrite(*Phi, &a));
+  if (model->features == CURIO_FEATURES_POLYNOMIAL) {
+    for (PetscInt i = 0; i < rows->nlocal; i++) {
+      PetscReal t = (2.0 * rows->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
+      for (PetscInt j = 0; j < d; j++, p *= t) a[i + j * lda] = p;
+    }
+  } else {
+    PetscInt off = model->intercept ? 1 : 0;
+    for (PetscInt i = 0; i < rows->nlocal; i++) {
+      if (off) a[i] = 1.0;
+      for (PetscInt j = 0; j < rows->dim; j++) a[i + (j + off) * lda] = rows->X[i * rows->dim + j];
+    }
+  }
+  PetscCall(MatDenseRestoreArrayWrite(*Phi, &a));
+  PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioLossEvaluate - l(eta, y), l' = dl/deta and l'' = d2l/deta2 (MATH.md section 1 table); any output may be NULL
+@*/
+PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l)
+{
+  PetscFunctionBegin;
+  switch (type) {
+  case CURIO_LOSS_SQUARED:
+    if (l) *l = 0.5 * (y - eta) * (y - eta);
+    if (dl) *dl = eta - y;
+    if (d2l) *d2l = 1.0;
+    break;
+  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int)type);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelLossVectors - per-row loss l, derivative l' and curvature w l'' from predictions eta, labels y, weights w;
+  any of l, dl, curv may be NULL
+@*/
+PetscErrorCode CurioModelLossVectors(CurioModel model, Vec eta, Vec y, Vec w, Vec l, Vec dl, Vec curv)
+{
+  const PetscScalar *e, *yy, *ww;
+  PetscScalar       *pl = NULL, *pdl = NULL, *pc = NULL;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(eta, &n));
+  PetscCall(VecGetArrayRead(eta, &e));
+  PetscCall(VecGetArrayRead(y, &yy));
+  PetscCall(VecGetArrayRead(w, &ww));
+  if (l) PetscCall(VecGetArrayWrite(l, &pl));
+  if (dl) PetscCall(VecGetArrayWrite(dl, &pdl));
+  if (curv) PetscCall(VecGetArrayWrite(curv, &pc));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal li = 0, dli = 0, d2li = 0;
+    PetscCall(CurioLossEvaluate(model->loss, e[i], yy[i], &li, &dli, &d2li));
+    if (pl) pl[i] = li;
+    if (pdl) pdl[i] = dli;
+    if (pc) pc[i] = ww[i] * d2li;
+  }
+  if (l) PetscCall(VecRestoreArrayWrite(l, &pl));
+  if (dl) PetscCall(VecRestoreArrayWrite(dl, &pdl));
+  if (curv) PetscCall(VecRestoreArrayWrite(curv, &pc));
+  PetscCall(VecRestoreArrayRead(eta, &e));
+  PetscCall(VecRestoreArrayRead(y, &yy));
+  PetscCall(VecRestoreArrayRead(w, &ww));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelRegularizerMask - hess R = diag(mask): ones (ridge), or ones but the intercept at index 0 (restricted, eq. 76)
+@*/
+PetscErrorCode CurioModelRegularizerMask(CurioModel model, Vec mask)
+{
+  PetscFunctionBegin;
+  PetscCall(VecSet(mask, 1.0));
+  if (model->regularizer == CURIO_REGULARIZER_RESTRICTED) {
+    PetscCall(VecSetValue(mask, 0, 0.0, INSERT_VALUES));
+    PetscCall(VecAssemblyBegin(mask));
+    PetscCall(VecAssemblyEnd(mask));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* R(theta) = 1/2 sum_j mask_j theta_j^2 */
+PetscErrorCode CurioModelRegularizerValue(CurioModel model, Vec theta, Vec mask, PetscReal *R)
+{
+  Vec t;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(theta, &t));
+  PetscCall(VecPointwiseMult(t, theta, mask));
+  PetscCall(VecDot(t, theta, R));
+  *R *= 0.5;
+  PetscCall(VecDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* grad R(theta) = mask .* theta, the complexity gradient g of eq. 64 */
+PetscErrorCode CurioModelRegularizerGradient(CurioModel model, Vec theta, Vec mask, Vec g)
+{
+  PetscFunctionBegin;
+  PetscCall(VecPointwiseMult(g, theta, mask));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,194 @@
+/* CurioProblemWrite: the run's results in the HDF5 layout of docs/schema.md. */
+#include "../curioimpl.h"
+#include <time.h>
+
+/* Every option in the database, "-name value" per line, for provenance */
+static PetscErrorCode OptionsString(char **str)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetAll(NULL, str));
+  for (char *c = *str; *c; c++)
+    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
+static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, PetscBool with_features, char scale[], size_t len)
+{
+  char name[64];
+
+  PetscFunctionBegin;
+  if (rows->is1d) {
+    PetscCall(PetscSNPrintf(scale, len, "/%s/x", group));
+    PetscCall(CurioOutputWriteRowsLocal(out, scale, rows->n, 0, rows->rstart, rows->nlocal, rows->X, NULL));
+    PetscCall(CurioOutputSetAttributeString(out, scale, "long_name", "1-D input"));
+  } else {
+    PetscCall(PetscSNPrintf(scale, len, "/%s/index", group));
+    PetscCall(CurioOutputWriteIndex(out, scale, rows->n, rows->rstart, rows->nlocal));
+    if (with_features) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/X", group));
+      PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, scale));
+    }
+  }
+  if (rows->y) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/y", group));
+    PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, 0, rows->rstart, rows->nlocal, rows->y, scale));
+  }
+  PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/weight", group));
+  PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, 0, rows->rstart, rows->nlocal, rows->w, scale));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WritePrediction(CurioOutput out, const char name[], Mat Phi, Vec v, const char scale[])
+{
+  Vec f;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateVecs(Phi, NULL, &f));
+  PetscCall(MatMult(Phi, v, f));
+  PetscCall(CurioOutputWriteVec(out, name, f, scale));
+  PetscCall(VecDestroy(&f));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemWrite - writes everything the run produced to one HDF5 file, atomically
+@*/
+PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
+{
+  CurioOutput     out;
+  char            tscale[64], cscale[64], sscale[64] = "/model/feature", *opts, stamp[32];
+  PetscMPIInt     size;
+  time_t          now = time(NULL);
+  CurioSolverType st;
+  PetscReal       rss;
+
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Nothing to write: call CurioProblemSolve() first");
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
+  PetscCall(CurioOutputOpen(p->comm, path, &out));
+  PetscCallMPI(MPI_Comm_size(p->comm, &size));
+  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, p->comm));
+  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  PetscCall(OptionsString(&opts));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_SCHEMA_VERSION));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "created", stamp));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", size));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
+  PetscCall(PetscFree(opts));
+
+  /* training data and fit */
+  PetscCall(WriteRows(out, "train", &p->data->train, p->output_data, tscale, sizeof(tscale)));
+  PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
+  PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
+
+  /* model */
+  {
+    PetscInt lo, hi;
+    PetscCall(VecGetOwnershipRange(p->theta, &lo, &hi));
+    PetscCall(CurioOutputWriteIndex(out, sscale, p->model->d, lo, hi - lo));
+  }
+  PetscCall(CurioOutputWriteVec(out, "/model/theta", p->theta, sscale));
+  PetscCall(CurioOutputWriteVec(out, "/model/theta_dot", p->theta_dot, sscale));
+  PetscCall(CurioOutputWriteVec(out, "/model/grad_R", p->gradR, sscale));
+  PetscCall(CurioOutputWriteScalar(out, "/model/s", p->s));
+  PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", p->s_given ? "option" : "loocv"));
+  PetscCall(CurioSolverGetType(p->solver, &st));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "loss", CurioLossTypes[p->model->loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "regularizer", CurioRegularizerTypes[p->model->regularizer]));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "solver", CurioSolverTypes[st]));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "feature_map", CurioFeatureMapTypes[p->model->features]));
+  if (p->model->features == CURIO_FEATURES_POLYNOMIAL) {
+    PetscCall(CurioOutputSetAttributeInt(out, "/model", "degree", p->model->degree));
+    PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_lo", p->model->lo));
+    PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_hi", p->model->hi));
+  } else PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", p->model->intercept));
+  PetscCall(CurioOutputSetAttributeReal(out, "/model", "sigma2", p->sigma2));
+  PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_residual", p->tangent_residual));
+  if (st == CURIO_SOLVER_KRYLOV) {
+    PetscCall(CurioOutputSetAttributeInt(out, "/model", "ksp_iterations_train", p->its_train));
+    PetscCall(CurioOutputSetAttributeInt(out, "/model", "ksp_iterations_tangent", p->its_tangent));
+  }
+
+  /* LOOCV */
+  if (p->has_curve) {
+    CurioLOOCVCurve *c = &p->curve;
+    PetscCall(CurioOutputWriteArray(out, "/loocv/s", c->ns, c->s, NULL));
+    PetscCall(CurioOutputSetAttributeString(out, "/loocv/s", "long_name", "regularity s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, c->exact, "/loocv/s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/approx", c->ns, c->approx, "/loocv/s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/gcv", c->ns, c->gcv, "/loocv/s"));
+    PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", c->s_opt));
+    PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
+    PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));
+    PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "local_minima", c->local_minima));
+    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", "eigen"));
+  }
+
+  /* candidates and scores */
+  if (p->PhiCand) {
+    CurioScores *sc = &p->scores;
+    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
+    if (p->has_scores) {
+      struct {
+        const char *name;
+        Vec         v;
+      } list[] = {
+        {"/scores/f", sc->f},
+        {"/scores/fdot", sc->fdot},
+        {"/scores/f_shifted", sc->f_shifted},
+        {"/scores/fdot_fd", sc->fdot_fd},
+        {"/scores/sld", sc->sld},
+        {"/scores/sld_expected", sc->sld_expected},
+        {"/scores/sti_labeled", sc->sti_labeled},
+        {"/scores/sti_unlabeled", sc->sti_unlabeled},
+        {"/scores/ssi_labeled", sc->ssi_labeled},
+        {"/scores/ssi_unlabeled", sc->ssi_unlabeled},
+        {"/scores/var", sc->var},
+      };
+      for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) PetscCall(CurioOutputWriteVec(out, list[i].name, list[i].v, cscale));
+      PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
+      PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
+      PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));
+      PetscCall(CurioOutputSetAttributeInt(out, "/scores", "reference_size", sc->reference_size));
+    }
+  }
+
+  /* test set */
+  if (p->PhiTest) {
+    Vec       f, r;
+    PetscReal rn;
+    PetscCall(WriteRows(out, "test", &p->data->test, p->output_data, tscale, sizeof(tscale)));
+    PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
+    PetscCall(MatMult(p->PhiTest, p->theta, f));
+    PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
+    PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &r));
+    PetscCall(VecAXPY(r, -1.0, f));
+    PetscCall(VecNorm(r, NORM_2, &rn));
+    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal)p->data->test.n)));
+    PetscCall(VecDestroy(&f));
+    PetscCall(VecDestroy(&r));
+  }
+
+  /* timings */
+  PetscCall(CurioPeakRSS(p->comm, &rss));
+  {
+    struct {
+      const char *name;
+      PetscReal   t;
+    } tl[] = {
+      {"read", p->time_read}, {"gram", p->time_gram}, {"train", p->time_train}, {"tangent", p->time_tangent}, {"loocv", p->time_loocv}, {"scores", p->time_scores}, {"total", p->time_total},
+    };
+    for (size_t i = 0; i < sizeof(tl) / sizeof(tl[0]); i++) {
+      PetscReal tmax;
+      PetscCall(MPIU_Allreduce(&tl[i].t, &tmax, 1, MPIU_REAL, MPIU_MAX, p->comm));
+      PetscCall(CurioOutputSetAttributeReal(out, "/timing", tl[i].name, tmax));
+    }
+    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  }
+  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

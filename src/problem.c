@@ -1,0 +1,450 @@
+/* CurioProblem: one run from data to optimum, tangent, LOOCV, query scores and output (docs/design.md). */
+#include "curioimpl.h"
+
+PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
+{
+  CurioProblem p;
+
+  PetscFunctionBegin;
+  PetscCall(CurioInitializePackage());
+  PetscCall(PetscNew(&p));
+  p->comm        = comm;
+  p->s           = 1.0;
+  p->do_loocv    = PETSC_TRUE;
+  p->loocv_smin  = 1e-6;
+  p->loocv_smax  = 1e2;
+  p->loocv_ns    = 81;
+  p->do_scores   = PETSC_TRUE;
+  p->fd_rel      = 0.05;
+  p->output_data = PETSC_TRUE;
+  PetscCall(PetscStrncpy(p->output, "curio.h5", sizeof(p->output)));
+  PetscCall(CurioDataCreate(comm, &p->data));
+  PetscCall(CurioModelCreate(comm, &p->model));
+  PetscCall(CurioSolverCreate(comm, &p->solver));
+  *prob = p;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ScoresDestroy(CurioScores *sc)
+{
+  Vec *v[] = {&sc->f, &sc->fdot, &sc->f_shifted, &sc->fdot_fd, &sc->sld, &sc->sld_expected, &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+
+  PetscFunctionBegin;
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(VecDestroy(v[i]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
+{
+  CurioProblem p = *prob;
+
+  PetscFunctionBegin;
+  if (!p) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(ScoresDestroy(&p->scores));
+  if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
+  PetscCall(MatDestroy(&p->Phi));
+  PetscCall(MatDestroy(&p->PhiCand));
+  PetscCall(MatDestroy(&p->PhiTest));
+  PetscCall(VecDestroy(&p->y));
+  PetscCall(VecDestroy(&p->w));
+  PetscCall(VecDestroy(&p->curv));
+  PetscCall(VecDestroy(&p->mask));
+  PetscCall(VecDestroy(&p->theta));
+  PetscCall(VecDestroy(&p->theta_dot));
+  PetscCall(VecDestroy(&p->gradR));
+  PetscCall(CurioSolverDestroy(&p->solver));
+  PetscCall(CurioModelDestroy(&p->model));
+  PetscCall(CurioDataDestroy(&p->data));
+  PetscCall(PetscFree(*prob));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSetFromOptions - reads the run's options (README, "Options"); the data, model and solver read their own
+@*/
+PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
+{
+  PetscFunctionBegin;
+  PetscOptionsBegin(p->comm, NULL, "curio run", "CurioProblem");
+  PetscCall(PetscOptionsReal("-curio_s", "Regularity s > 0 (default: the LOOCV optimum)", "CurioProblemSolve", p->s, &p->s, &p->s_given));
+  PetscCall(PetscOptionsBool("-curio_loocv", "Compute the LOOCV curves over a grid of s", "CurioProblemComputeLOOCV", p->do_loocv, &p->do_loocv, NULL));
+  PetscCall(PetscOptionsReal("-curio_loocv_smin", "Smallest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smin, &p->loocv_smin, NULL));
+  PetscCall(PetscOptionsReal("-curio_loocv_smax", "Largest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smax, &p->loocv_smax, NULL));
+  PetscCall(PetscOptionsInt("-curio_loocv_ns", "Number of log-spaced values of s in the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_ns, &p->loocv_ns, NULL));
+  PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
+  PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel, &p->fd_rel, NULL));
+  PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioProblemWrite", p->output, p->output, sizeof(p->output), NULL));
+  PetscCall(PetscOptionsBool("-curio_output_data", "Copy the input features into the output file", "CurioProblemWrite", p->output_data, &p->output_data, NULL));
+  PetscCall(PetscOptionsBool("-curio_monitor", "Print progress lines", "CurioProblemRun", p->monitor, &p->monitor, NULL));
+  PetscOptionsEnd();
+  PetscCheck(!p->s_given || (p->s > 0 && !PetscIsInfOrNanReal(p->s)), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_s must be a finite number > 0, got %g", (double)p->s);
+  PetscCheck(p->loocv_smin > 0 && p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double)p->loocv_smin, (double)p->loocv_smax);
+  PetscCheck(p->loocv_ns >= 3, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_loocv_ns must be >= 3, got %" PetscInt_FMT, p->loocv_ns);
+  PetscCheck(p->fd_rel > 0 && p->fd_rel < 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_fd_delta must be in (0, 1), got %g", (double)p->fd_rel);
+  PetscCheck(p->s_given || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
+  PetscCall(CurioModelSetFromOptions(p->model));
+  PetscCall(CurioSolverSetFromOptions(p->solver));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A Vec in the row layout of Phi holding a copy of this rank's values (all ones for NULL) */
+PetscErrorCode CurioRowVec(Mat Phi, const PetscReal *vals, Vec *v)
+{
+  PetscScalar *a;
+  PetscInt     n;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateVecs(Phi, NULL, v));
+  PetscCall(VecGetLocalSize(*v, &n));
+  PetscCall(VecGetArrayWrite(*v, &a));
+  for (PetscInt i = 0; i < n; i++) a[i] = vals ? vals[i] : 1.0;
+  PetscCall(VecRestoreArrayWrite(*v, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSetUp - loads the data (-curio_input, or the built-in example), builds the design matrices and hands the
+  Hessian operator to the solver; the output path is checked for writability first, so a bad path fails before any work
+@*/
+PetscErrorCode CurioProblemSetUp(CurioProblem p)
+{
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(CurioOutputCheckWritable(p->comm, p->output));
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
+  PetscCall(CurioDataSetFromOptions(p->data));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  p->time_read = t1 - t0;
+  PetscCall(CurioModelSetUp(p->model, p->data));
+  PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
+  if (p->data->has_cand) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
+  if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
+  PetscCall(CurioRowVec(p->Phi, p->data->train.y, &p->y));
+  PetscCall(CurioRowVec(p->Phi, p->data->train.w, &p->w));
+  PetscCall(VecDuplicate(p->w, &p->curv));
+  PetscCall(MatCreateVecs(p->Phi, &p->theta, NULL));
+  PetscCall(VecDuplicate(p->theta, &p->theta_dot));
+  PetscCall(VecDuplicate(p->theta, &p->gradR));
+  PetscCall(VecDuplicate(p->theta, &p->mask));
+  PetscCall(CurioModelRegularizerMask(p->model, p->mask));
+  /* squared loss: the curvature w l'' does not depend on theta */
+  PetscCall(CurioModelLossVectors(p->model, p->y, p->y, p->w, NULL, NULL, p->curv));
+  PetscCall(PetscTime(&t0));
+  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  PetscCall(PetscTime(&t1));
+  p->time_gram = t1 - t0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* theta* at s from the regularized normal equations (eq. 78): H theta = Phi^T W y */
+static PetscErrorCode SolveTheta(CurioProblem p, PetscReal s, Vec theta)
+{
+  Vec wy, rhs;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverSetRegularity(p->solver, s));
+  PetscCall(VecDuplicate(p->y, &wy));
+  PetscCall(VecDuplicate(theta, &rhs));
+  PetscCall(VecPointwiseMult(wy, p->w, p->y));
+  PetscCall(MatMultTranspose(p->Phi, wy, rhs));
+  PetscCall(CurioSolverSolve(p->solver, rhs, theta));
+  PetscCall(VecDestroy(&wy));
+  PetscCall(VecDestroy(&rhs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSolve - the optimum theta* at s and its regularity tangent theta_dot = -H^{-1} grad R(theta*) (eq. 64),
+  with the same operator (and, on the direct path, the same Cholesky factor, eq. 87)
+@*/
+PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
+{
+  PetscLogDouble t0, t1, t2;
+  Vec            r, Hv;
+  Mat            H;
+  PetscReal      rn, gn, num, den;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
+  PetscCall(SolveTheta(p, s, p->theta));
+  PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
+  PetscCall(CurioModelRegularizerGradient(p->model, p->theta, p->mask, p->gradR));
+  PetscCall(VecDuplicate(p->gradR, &r));
+  PetscCall(VecCopy(p->gradR, r));
+  PetscCall(VecScale(r, -1.0));
+  PetscCall(CurioSolverSolve(p->solver, r, p->theta_dot));
+  PetscCall(CurioSolverGetIterations(p->solver, &p->its_tangent));
+  /* check the tangent against its defining equation H theta_dot + g = 0 with the matrix-free H */
+  PetscCall(CurioSolverGetHessianShell(p->solver, &H));
+  PetscCall(VecDuplicate(r, &Hv));
+  PetscCall(MatMult(H, p->theta_dot, Hv));
+  PetscCall(VecAXPY(Hv, 1.0, p->gradR));
+  PetscCall(VecNorm(Hv, NORM_2, &rn));
+  PetscCall(VecNorm(p->gradR, NORM_2, &gn));
+  p->tangent_residual = gn > 0 ? rn / gn : rn;
+  PetscCall(VecDestroy(&Hv));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t2));
+  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 */
+  PetscCall(VecDuplicate(p->y, &Hv));
+  PetscCall(MatMult(p->Phi, p->theta, Hv));
+  PetscCall(VecAYPX(Hv, -1.0, p->y));
+  PetscCall(VecPointwiseMult(Hv, Hv, Hv));
+  PetscCall(VecDot(Hv, p->w, &num));
+  PetscCall(VecSum(p->w, &den));
+  p->sigma2 = den > 0 ? num / den : 0;
+  PetscCall(VecDestroy(&Hv));
+  PetscCall(VecDestroy(&r));
+  p->s          = s;
+  p->solved     = PETSC_TRUE;
+  p->time_train = t1 - t0;
+  p->time_tangent = t2 - t1;
+  if (p->monitor)
+    PetscCall(PetscPrintf(p->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double)s, t1 - t0, t2 - t1,
+                          (double)p->tangent_residual));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s, and the optimal s
+@*/
+PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
+{
+  CurioLOOCV     cv;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCheck(p->model->loss == CURIO_LOSS_SQUARED, p->comm, PETSC_ERR_SUP, "Exact LOOCV needs -curio_loss squared");
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
+  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool)(p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), &cv));
+  if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
+  PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
+  p->has_curve = PETSC_TRUE;
+  PetscCall(CurioLOOCVDestroy(&cv));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  p->time_loocv = t1 - t0;
+  if (p->monitor)
+    PetscCall(PetscPrintf(p->comm, "curio: LOOCV over %" PetscInt_FMT " values of s in [%g, %g]: s_opt = %.6e, CV = %.6e (%.3f s)\n", p->curve.ns,
+                          (double)p->loocv_smin, (double)p->loocv_smax, (double)p->curve.s_opt, (double)p->curve.cv_opt, t1 - t0));
+  if (p->curve.at_boundary)
+    PetscCall(PetscPrintf(p->comm, "curio: WARNING the LOOCV minimum is at the %s end of the grid (s = %g): the optimum may lie outside it; widen -curio_loocv_smin/smax\n",
+                          p->curve.s_opt == p->curve.s[0] ? "lower" : "upper", (double)p->curve.s_opt));
+  if (p->curve.local_minima > 1) PetscCall(PetscPrintf(p->comm, "curio: note: the exact LOOCV curve has %" PetscInt_FMT " local minima on the grid\n", p->curve.local_minima));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* c_i = w_i l'(eta_i, y_i) (labeled) or w_i (unlabeled) over a reference set, and u = Phi^T c */
+static PetscErrorCode ReferenceWeights(CurioProblem p, Mat Phi, const CurioRows *rows, Vec cl, Vec cu)
+{
+  Vec eta, y, w;
+
+  PetscFunctionBegin;
+  PetscCall(CurioRowVec(Phi, rows->y, &y));
+  PetscCall(CurioRowVec(Phi, rows->w, &w));
+  PetscCall(VecDuplicate(y, &eta));
+  PetscCall(MatMult(Phi, p->theta, eta));
+  PetscCall(CurioModelLossVectors(p->model, eta, y, w, NULL, cl, NULL));
+  PetscCall(VecPointwiseMult(cl, cl, w));
+  PetscCall(VecCopy(w, cu));
+  PetscCall(VecDestroy(&eta));
+  PetscCall(VecDestroy(&y));
+  PetscCall(VecDestroy(&w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Accumulates the reference-set sums of one set: u_l += Phi^T c_l, u_u += Phi^T c_u, A_l += Phi^T diag(c_l^2) Phi, A_u likewise */
+static PetscErrorCode AccumulateReference(CurioProblem p, Mat Phi, const CurioRows *rows, Vec ul, Vec uu, PetscReal *Al, PetscReal *Au)
+{
+  Vec        cl, cu, t;
+  PetscInt   d = p->model->d;
+  PetscReal *G;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateVecs(Phi, &t, &cl));
+  PetscCall(VecDuplicate(cl, &cu));
+  PetscCall(ReferenceWeights(p, Phi, rows, cl, cu));
+  PetscCall(MatMultTranspose(Phi, cl, t));
+  PetscCall(VecAXPY(ul, 1.0, t));
+  PetscCall(MatMultTranspose(Phi, cu, t));
+  PetscCall(VecAXPY(uu, 1.0, t));
+  PetscCall(PetscMalloc1(d * d, &G));
+  PetscCall(VecPointwiseMult(cl, cl, cl));
+  PetscCall(CurioGramCompute(Phi, cl, G));
+  for (PetscInt k = 0; k < d * d; k++) Al[k] += G[k];
+  PetscCall(VecPointwiseMult(cu, cu, cu));
+  PetscCall(CurioGramCompute(Phi, cu, G));
+  for (PetscInt k = 0; k < d * d; k++) Au[k] += G[k];
+  PetscCall(PetscFree(G));
+  PetscCall(VecDestroy(&cl));
+  PetscCall(VecDestroy(&cu));
+  PetscCall(VecDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* M = Hinv A Hinv for replicated symmetric d x d matrices (the SSI kernel) */
+static PetscErrorCode Sandwich(PetscInt d, const PetscReal *Hinv, const PetscReal *A, PetscReal *M)
+{
+  PetscReal *T;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(d * d, &T));
+  for (PetscInt j = 0; j < d; j++)
+    for (PetscInt k = 0; k < d; k++)
+      for (PetscInt i = 0; i < d; i++) T[i + j * d] += A[i + k * d] * Hinv[k + j * d];
+  PetscCall(PetscArrayzero(M, d * d));
+  for (PetscInt j = 0; j < d; j++)
+    for (PetscInt k = 0; k < d; k++)
+      for (PetscInt i = 0; i < d; i++) M[i + j * d] += Hinv[i + k * d] * T[k + j * d];
+  PetscCall(PetscFree(T));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemComputeScores - every query heuristic of MATH.md section 4 over the candidate pool, with the reference set
+  T = the training set (and the test set if given), and the finite-difference check of fdot from a second solve at
+  s + delta
+@*/
+PetscErrorCode CurioProblemComputeScores(CurioProblem p)
+{
+  CurioScores   *sc = &p->scores;
+  PetscInt       d  = p->model->d;
+  PetscReal     *Hinv, *Al, *Au, *M, fdmax, errmax;
+  Vec            ul, uu, vl, vu, theta_s, diff;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() before CurioProblemComputeScores()");
+  if (!p->PhiCand) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
+  PetscCall(ScoresDestroy(sc));
+  {
+    Vec *v[] = {&sc->f, &sc->fdot, &sc->f_shifted, &sc->fdot_fd, &sc->sld, &sc->sld_expected, &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(MatCreateVecs(p->PhiCand, NULL, v[i]));
+  }
+  /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected sigma^2 fdot^2 */
+  PetscCall(MatMult(p->PhiCand, p->theta, sc->f));
+  PetscCall(CurioScoreSquaredDot(p->PhiCand, p->theta_dot, sc->fdot, sc->sld));
+  PetscCall(VecCopy(sc->sld, sc->sld_expected));
+  PetscCall(VecScale(sc->sld_expected, p->sigma2));
+
+  /* STI (eqs. 55, 57-59) and SSI (eq. 56) over the reference set */
+  PetscCall(VecDuplicate(p->theta, &ul));
+  PetscCall(VecDuplicate(p->theta, &uu));
+  PetscCall(VecDuplicate(p->theta, &vl));
+  PetscCall(VecDuplicate(p->theta, &vu));
+  PetscCall(VecSet(ul, 0.0));
+  PetscCall(VecSet(uu, 0.0));
+  PetscCall(PetscCalloc4(d * d, &Hinv, d * d, &Al, d * d, &Au, d * d, &M));
+  PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
+  sc->reference_size     = p->data->train.n;
+  sc->reference_has_test = PETSC_FALSE;
+  if (p->PhiTest) {
+    PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
+    sc->reference_size += p->data->test.n;
+    sc->reference_has_test = PETSC_TRUE;
+  }
+  PetscCall(CurioSolverSolve(p->solver, ul, vl));
+  PetscCall(CurioSolverSolve(p->solver, uu, vu));
+  PetscCall(CurioScoreSquaredDot(p->PhiCand, vl, NULL, sc->sti_labeled));
+  PetscCall(CurioScoreSquaredDot(p->PhiCand, vu, NULL, sc->sti_unlabeled));
+  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(CurioScoreQuadraticForm(p->PhiCand, Hinv, sc->var));
+  PetscCall(Sandwich(d, Hinv, Al, M));
+  PetscCall(CurioScoreQuadraticForm(p->PhiCand, M, sc->ssi_labeled));
+  PetscCall(Sandwich(d, Hinv, Au, M));
+  PetscCall(CurioScoreQuadraticForm(p->PhiCand, M, sc->ssi_unlabeled));
+  PetscCall(PetscFree4(Hinv, Al, Au, M));
+  PetscCall(VecDestroy(&ul));
+  PetscCall(VecDestroy(&uu));
+  PetscCall(VecDestroy(&vl));
+  PetscCall(VecDestroy(&vu));
+
+  /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
+  sc->delta = p->fd_rel * p->s;
+  PetscCall(VecDuplicate(p->theta, &theta_s));
+  PetscCall(SolveTheta(p, p->s + sc->delta, theta_s));
+  PetscCall(MatMult(p->PhiCand, theta_s, sc->f_shifted));
+  PetscCall(CurioSolverSetRegularity(p->solver, p->s));
+  PetscCall(VecWAXPY(sc->fdot_fd, -1.0, sc->f, sc->f_shifted));
+  PetscCall(VecScale(sc->fdot_fd, 1.0 / sc->delta));
+  PetscCall(VecDuplicate(sc->fdot, &diff));
+  PetscCall(VecWAXPY(diff, -1.0, sc->fdot, sc->fdot_fd));
+  PetscCall(VecNorm(diff, NORM_INFINITY, &errmax));
+  PetscCall(VecNorm(sc->fdot, NORM_INFINITY, &fdmax));
+  sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
+  PetscCall(VecDestroy(&diff));
+  PetscCall(VecDestroy(&theta_s));
+  {
+    PetscInt its_scores; /* reset the counter: the scores' solves are not part of training or tangent */
+    PetscCall(CurioSolverGetIterations(p->solver, &its_scores));
+  }
+  p->has_scores = PETSC_TRUE;
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  p->time_scores = t1 - t0;
+  if (p->monitor)
+    PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates against %" PetscInt_FMT " reference points (%.3f s); FD check of fdot: max rel. difference %.2e at delta = %.3e\n",
+                          p->data->cand.n, sc->reference_size, t1 - t0, (double)sc->fd_max_rel_error, (double)sc->delta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemView - the run-info header: ranks, data sizes and distribution, model and solver
+@*/
+PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
+{
+  PetscMPIInt     size;
+  PetscInt        nl = p->data->train.nlocal, nmin, nmax;
+  CurioSolverType st;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(p->comm, &size));
+  PetscCall(MPIU_Allreduce(&nl, &nmin, 1, MPIU_INT, MPI_MIN, p->comm));
+  PetscCall(MPIU_Allreduce(&nl, &nmax, 1, MPIU_INT, MPI_MAX, p->comm));
+  PetscCall(CurioSolverGetType(p->solver, &st));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "curio %s on %d MPI rank%s\n", CURIO_VERSION, size, size > 1 ? "s" : ""));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(CurioDataView(p->data, viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "training rows per rank: %" PetscInt_FMT " to %" PetscInt_FMT "\n", nmin, nmax));
+  if (p->model->features == CURIO_FEATURES_POLYNOMIAL)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "model: polynomial degree %" PetscInt_FMT " on [%g, %g] scaled to [-1, 1], d = %" PetscInt_FMT "\n", p->model->degree,
+                                     (double)p->model->lo, (double)p->model->hi, p->model->d));
+  else PetscCall(PetscViewerASCIIPrintf(viewer, "model: identity features%s, d = %" PetscInt_FMT "\n", p->model->intercept ? " with intercept" : "", p->model->d));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %s, regularizer %s, solver %s\n", CurioLossTypes[p->model->loss], CurioRegularizerTypes[p->model->regularizer],
+                                   CurioSolverTypes[st]));
+  if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double)p->s));
+  else PetscCall(PetscViewerASCIIPrintf(viewer, "s from exact LOOCV over %" PetscInt_FMT " values in [%g, %g]\n", p->loocv_ns, (double)p->loocv_smin, (double)p->loocv_smax));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemRun - the whole run: LOOCV (and s_opt unless -curio_s), optimum and tangent, scores, output
+@*/
+PetscErrorCode CurioProblemRun(CurioProblem p)
+{
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  if (p->do_loocv) PetscCall(CurioProblemComputeLOOCV(p));
+  PetscCall(CurioProblemSolve(p, p->s_given ? p->s : p->curve.s_opt));
+  if (p->do_scores) PetscCall(CurioProblemComputeScores(p));
+  PetscCall(PetscTime(&t1));
+  p->time_total = t1 - t0 + p->time_read + p->time_gram;
+  PetscCall(CurioProblemWrite(p, p->output));
+  if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: wrote %s\n", p->output));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,186 @@
+/* The Hessian H = Phi^T diag(c) Phi + s diag(m) of MATH.md section 1: matrix-free (MATSHELL), its diagonal, and the
+   assembled Gram matrix for the direct path. c = w l'' per training row, m the regularizer mask. */
+#include "../curioimpl.h"
+#include <petscblaslapack.h>
+
+typedef struct {
+  Mat       Phi;
+  Vec       c, m, tmp_n, tmp_d;
+  PetscReal s;
+} HessianCtx;
+
+/* H v = Phi^T (c .* (Phi v)) + s m .* v: two passes over the rows of Phi, never forms H */
+static PetscErrorCode HessianMult(Mat H, Vec v, Vec Hv)
+{
+  HessianCtx *ctx;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_HessMult, H, v, Hv, 0));
+  PetscCall(MatShellGetContext(H, &ctx));
+  PetscCall(MatMult(ctx->Phi, v, ctx->tmp_n));
+  PetscCall(VecPointwiseMult(ctx->tmp_n, ctx->tmp_n, ctx->c));
+  PetscCall(MatMultTranspose(ctx->Phi, ctx->tmp_n, Hv));
+  PetscCall(VecPointwiseMult(ctx->tmp_d, ctx->m, v));
+  PetscCall(VecAXPY(Hv, ctx->s, ctx->tmp_d));
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_HessMult, H, v, Hv, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioWeightedColumnSquares - diag(Phi^T diag(c) Phi)_j = sum_i c_i Phi_ij^2, replicated on every rank (length d)
+@*/
+PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
+{
+  const PetscReal   *a;
+  const PetscScalar *cc;
+  PetscInt           m, N, lda;
+  PetscReal         *loc;
+
+  PetscFunctionBegin;
+  PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
+  PetscCall(VecGetArrayRead(c, &cc));
+  PetscCall(PetscCalloc1(N, &loc));
+  for (PetscInt j = 0; j < N; j++) {
+    PetscReal sum = 0.0;
+    for (PetscInt i = 0; i < m; i++) sum += cc[i] * a[i + j * lda] * a[i + j * lda];
+    loc[j] = sum;
+  }
+  PetscCall(VecRestoreArrayRead(c, &cc));
+  PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
+  PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)Phi)));
+  PetscCall(PetscFree(loc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* diag H for the Jacobi preconditioner, computed without forming H */
+static PetscErrorCode HessianGetDiagonal(Mat H, Vec diag)
+{
+  HessianCtx *ctx;
+  PetscReal  *full;
+  PetscInt    N;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(H, &ctx));
+  PetscCall(MatGetSize(ctx->Phi, NULL, &N));
+  PetscCall(PetscMalloc1(N, &full));
+  PetscCall(CurioWeightedColumnSquares(ctx->Phi, ctx->c, full));
+  PetscCall(CurioVecSetFromReplicated(diag, full));
+  PetscCall(VecAXPY(diag, ctx->s, ctx->m));
+  PetscCall(PetscFree(full));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode HessianDestroy(Mat H)
+{
+  HessianCtx *ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(H, &ctx));
+  PetscCall(MatDestroy(&ctx->Phi));
+  PetscCall(VecDestroy(&ctx->c));
+  PetscCall(VecDestroy(&ctx->m));
+  PetscCall(VecDestroy(&ctx->tmp_n));
+  PetscCall(VecDestroy(&ctx->tmp_d));
+  PetscCall(PetscFree(ctx));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioHessianCreateShell - H = Phi^T diag(c) Phi + s diag(m) as a MATSHELL (MatMult, MatGetDiagonal); it keeps references
+  to Phi, c and m, so later changes to c show through
+
+  Input Parameters:
++ Phi - design matrix, rows = samples
+. c   - per-row curvature w l'' (layout of the rows)
+. m   - regularizer mask, hess R = diag(m) (layout of the parameters)
+- s   - regularity
+
+  Output Parameter:
+. H - the shell
+@*/
+PetscErrorCode CurioHessianCreateShell(Mat Phi, Vec c, Vec m, PetscReal s, Mat *H)
+{
+  HessianCtx *ctx;
+  PetscInt    nl, dl, N;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&ctx));
+  PetscCall(PetscObjectReference((PetscObject)Phi));
+  PetscCall(PetscObjectReference((PetscObject)c));
+  PetscCall(PetscObjectReference((PetscObject)m));
+  ctx->Phi = Phi;
+  ctx->c   = c;
+  ctx->m   = m;
+  ctx->s   = s;
+  PetscCall(MatCreateVecs(Phi, &ctx->tmp_d, &ctx->tmp_n));
+  PetscCall(MatGetLocalSize(Phi, &nl, &dl));
+  PetscCall(MatGetSize(Phi, NULL, &N));
+  PetscCall(MatCreateShell(PetscObjectComm((PetscObject)Phi), dl, dl, N, N, ctx, H));
+  PetscCall(MatShellSetOperation(*H, MATOP_MULT, (void (*)(void))HessianMult));
+  PetscCall(MatShellSetOperation(*H, MATOP_MULT_TRANSPOSE, (void (*)(void))HessianMult));
+  PetscCall(MatShellSetOperation(*H, MATOP_GET_DIAGONAL, (void (*)(void))HessianGetDiagonal));
+  PetscCall(MatShellSetOperation(*H, MATOP_DESTROY, (void (*)(void))HessianDestroy));
+  PetscCall(MatSetOption(*H, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(MatSetOption(*H, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioHessianShellSetRegularity(Mat H, PetscReal s)
+{
+  HessianCtx *ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(H, &ctx));
+  ctx->s = s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioGramCompute - G = Phi^T diag(c) Phi, replicated on every rank (d x d, column-major, both triangles): each rank
+  forms its rows' contribution with BLAS syrk on blocks of rows scaled by sqrt(c), then one MPI_Allreduce sums them.
+  Needs c >= 0 (a convex loss).
+@*/
+PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
+{
+  const PetscReal   *a;
+  const PetscScalar *cc;
+  PetscInt           m, N, lda;
+  PetscReal         *buf, *loc;
+  const PetscInt     block = 256;
+  PetscBLASInt       bN, bk, bld;
+  const PetscReal    one = 1.0;
+  PetscInt           negative = 0, gneg;
+  MPI_Comm           comm     = PetscObjectComm((PetscObject)Phi);
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Gram, Phi, 0, 0, 0));
+  PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
+  PetscCall(VecGetArrayRead(c, &cc));
+  PetscCall(PetscMalloc1(block * N, &buf));
+  PetscCall(PetscCalloc1(N * N, &loc));
+  PetscCall(PetscBLASIntCast(N, &bN));
+  PetscCall(PetscBLASIntCast(block, &bld));
+  for (PetscInt i0 = 0; i0 < m; i0 += block) {
+    PetscInt nb = PetscMin(block, m - i0);
+    for (PetscInt i = 0; i < nb; i++)
+      if (cc[i0 + i] < 0) negative++;
+    for (PetscInt j = 0; j < N; j++) {
+      const PetscReal *col = a + j * lda + i0;
+      PetscReal       *out = buf + j * block;
+      for (PetscInt i = 0; i < nb; i++) out[i] = col[i] * PetscSqrtReal(PetscMax(cc[i0 + i], 0.0));
+    }
+    PetscCall(PetscBLASIntCast(nb, &bk));
+    PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, buf, &bld, &one, loc, &bN));
+  }
+  PetscCall(PetscLogFlops(1.0 * m * N * (N + 1)));
+  PetscCall(VecRestoreArrayRead(c, &cc));
+  PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
+  PetscCall(MPIU_Allreduce(&negative, &gneg, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCheck(!gneg, comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " rows have negative curvature w l'': the Hessian is indefinite", gneg);
+  PetscCall(MPIU_Allreduce(loc, G, N * N, MPIU_REAL, MPIU_SUM, comm));
+  PetscCall(CurioDenseSymmetrize(N, G));
+  PetscCall(PetscFree(buf));
+  PetscCall(PetscFree(loc));
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Gram, Phi, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,193 @@
+/* Dense symmetric d x d problems on a 2-D BLACS process grid with ScaLAPACK: Cholesky factorization and solves
+   (pdpotrf/pdpotrs) for the direct path, and the eigendecomposition (pdsyevd) behind exact LOOCV. The matrices arrive
+   replicated on every rank (see docs/design.md), so distributing them to block-cyclic layout needs no communication. */
+#include "../curioimpl.h"
+#include "scalapack.h"
+
+/* BLACS and ScaLAPACK have no installed C header; these are their reference C/Fortran interfaces */
+extern int  Csys2blacs_handle(MPI_Comm);
+extern void Cfree_blacs_system_handle(int);
+extern void Cblacs_gridinit(int *, const char *, int, int);
+extern void Cblacs_gridinfo(int, int *, int *, int *, int *);
+extern void Cblacs_gridexit(int);
+extern int  numroc_(const int *, const int *, const int *, const int *, const int *);
+extern void descinit_(int *, const int *, const int *, const int *, const int *, const int *, const int *, const int *, const int *, int *);
+extern void pdpotrf_(const char *, const int *, double *, const int *, const int *, const int *, int *);
+extern void pdpotrs_(const char *, const int *, const int *, const double *, const int *, const int *, const int *, double *, const int *, const int *, const int *,
+                     int *);
+extern void pdsyevd_(const char *, const char *, const int *, double *, const int *, const int *, const int *, double *, double *, const int *, const int *,
+                     const int *, double *, const int *, int *, const int *, int *);
+
+static int LocalToGlobal(int l, int nb, int p, int nprocs)
+{
+  return ((l / nb) * nprocs + p) * nb + l % nb;
+}
+
+/* A distributed n x ncols block-cyclic matrix on the grid of bc */
+static PetscErrorCode BlockCyclicAlloc(CurioBlockCyclic *bc, int ncols, int *desc, int *mloc, int *nloc, PetscReal **A)
+{
+  int zero = 0, info, lld;
+
+  PetscFunctionBegin;
+  *mloc = numroc_(&bc->n, &bc->nb, &bc->myrow, &zero, &bc->nprow);
+  *nloc = numroc_(&ncols, &bc->nb, &bc->mycol, &zero, &bc->npcol);
+  lld   = PetscMax(1, *mloc);
+  descinit_(desc, &bc->n, &ncols, &bc->nb, &bc->nb, &zero, &zero, &bc->ctxt, &lld, &info);
+  PetscCheck(!info, bc->comm, PETSC_ERR_LIB, "ScaLAPACK descinit failed with info %d", info);
+  PetscCall(PetscCalloc1((size_t)PetscMax(1, *mloc) * PetscMax(1, *nloc), A));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Copies this rank's block-cyclic part out of a replicated column-major n x ncols array */
+static void Scatter(const CurioBlockCyclic *bc, int mloc, int nloc, const PetscReal *full, PetscReal *A)
+{
+  for (int lj = 0; lj < nloc; lj++) {
+    int gj = LocalToGlobal(lj, bc->nb, bc->mycol, bc->npcol);
+    for (int li = 0; li < mloc; li++) A[li + (size_t)lj * PetscMax(1, mloc)] = full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t)gj * bc->n];
+  }
+}
+
+/* Assembles a replicated column-major n x ncols array from every rank's block-cyclic part */
+static PetscErrorCode Gather(const CurioBlockCyclic *bc, int ncols, int mloc, int nloc, const PetscReal *A, PetscReal *full)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(full, (size_t)bc->n * ncols));
+  for (int lj = 0; lj < nloc; lj++) {
+    int gj = LocalToGlobal(lj, bc->nb, bc->mycol, bc->npcol);
+    for (int li = 0; li < mloc; li++) full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t)gj * bc->n] = A[li + (size_t)lj * PetscMax(1, mloc)];
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, full, (PetscMPIInt)((size_t)bc->n * ncols), MPIU_REAL, MPIU_SUM, bc->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioBlockCyclicCreate - a near-square BLACS grid over all ranks of comm and an n x n block-cyclic matrix on it,
+  filled from a replicated column-major array
+@*/
+PetscErrorCode CurioBlockCyclicCreate(MPI_Comm comm, PetscInt n, const PetscReal *full, CurioBlockCyclic **bcout)
+{
+  CurioBlockCyclic *bc;
+  PetscMPIInt       size;
+  int               nprow;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&bc));
+  bc->comm = comm;
+  PetscCall(PetscMPIIntCast(n, &bc->n));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  for (nprow = (int)PetscSqrtReal((PetscReal)size); size % nprow; nprow--) { }
+  bc->nprow  = nprow;
+  bc->npcol  = size / nprow;
+  /* blocks of 32 balance the load for d in the hundreds; small matrices get one block per process column */
+  bc->nb     = PetscMax(2, PetscMin(32, (bc->n + bc->npcol - 1) / bc->npcol));
+  bc->system = Csys2blacs_handle(comm);
+  bc->ctxt   = bc->system;
+  Cblacs_gridinit(&bc->ctxt, "Row", bc->nprow, bc->npcol);
+  Cblacs_gridinfo(bc->ctxt, &bc->nprow, &bc->npcol, &bc->myrow, &bc->mycol);
+  PetscCall(BlockCyclicAlloc(bc, bc->n, bc->desc, &bc->mloc, &bc->nloc, &bc->A));
+  Scatter(bc, bc->mloc, bc->nloc, full, bc->A);
+  *bcout = bc;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioBlockCyclicDestroy(CurioBlockCyclic **bc)
+{
+  PetscFunctionBegin;
+  if (!*bc) PetscFunctionReturn(PETSC_SUCCESS);
+  Cblacs_gridexit((*bc)->ctxt);
+  Cfree_blacs_system_handle((*bc)->system);
+  PetscCall(PetscFree((*bc)->A));
+  PetscCall(PetscFree(*bc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Cholesky factorization in place (lower triangle); a matrix that is not positive definite is an error */
+PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *bc)
+{
+  int one = 1, info;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Factor, 0, 0, 0, 0));
+  pdpotrf_("L", &bc->n, bc->A, &one, &one, bc->desc, &info);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Factor, 0, 0, 0, 0));
+  PetscCall(PetscLogFlops(bc->n * (PetscLogDouble)bc->n * bc->n / (3.0 * bc->nprow * bc->npcol)));
+  PetscCheck(info >= 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpotrf: illegal argument %d", -info);
+  PetscCheck(info == 0, bc->comm, PETSC_ERR_MAT_CH_ZRPVT,
+             "The Hessian is not positive definite (Cholesky breaks down at leading minor %d of %d): H is singular or indefinite. Increase -curio_s, use "
+             "-curio_regularizer ridge, or remove duplicate/constant feature columns",
+             info, bc->n);
+  bc->factored = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Solves A X = B for nrhs right-hand sides with the Cholesky factor; B is replicated (n x nrhs) and overwritten by X */
+PetscErrorCode CurioBlockCyclicSolve(CurioBlockCyclic *bc, PetscInt nrhs, PetscReal *B)
+{
+  int        descB[9], mloc, nloc, one = 1, info, k;
+  PetscReal *Bl;
+
+  PetscFunctionBegin;
+  PetscCheck(bc->factored, bc->comm, PETSC_ERR_ORDER, "Factor the matrix before solving");
+  PetscCall(PetscMPIIntCast(nrhs, &k));
+  PetscCall(BlockCyclicAlloc(bc, k, descB, &mloc, &nloc, &Bl));
+  Scatter(bc, mloc, nloc, B, Bl);
+  pdpotrs_("L", &bc->n, &k, bc->A, &one, &one, bc->desc, Bl, &one, &one, descB, &info);
+  PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpotrs failed with info %d", info);
+  PetscCall(Gather(bc, k, mloc, nloc, Bl, B));
+  PetscCall(PetscFree(Bl));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Eigendecomposition A = V diag(lambda) V^T (ascending lambda); lambda and V (column-major) come back replicated */
+PetscErrorCode CurioBlockCyclicEigen(CurioBlockCyclic *bc, PetscReal *lambda, PetscReal *V)
+{
+  int        descZ[9], mloc, nloc, one = 1, info, lwork = -1, liwork = -1, iwq;
+  PetscReal *Z, wq, *work;
+  int       *iwork;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Eigen, 0, 0, 0, 0));
+  PetscCall(BlockCyclicAlloc(bc, bc->n, descZ, &mloc, &nloc, &Z));
+  pdsyevd_("V", "L", &bc->n, bc->A, &one, &one, bc->desc, lambda, Z, &one, &one, descZ, &wq, &lwork, &iwq, &liwork, &info);
+  PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdsyevd workspace query failed with info %d", info);
+  lwork  = (int)wq + 1;
+  liwork = PetscMax(iwq, 1);
+  PetscCall(PetscMalloc2(lwork, &work, liwork, &iwork));
+  pdsyevd_("V", "L", &bc->n, bc->A, &one, &one, bc->desc, lambda, Z, &one, &one, descZ, work, &lwork, iwork, &liwork, &info);
+  PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdsyevd failed with info %d", info);
+  PetscCall(PetscFree2(work, iwork));
+  PetscCall(Gather(bc, bc->n, mloc, nloc, Z, V));
+  PetscCall(PetscFree(Z));
+  bc->factored = PETSC_FALSE; /* pdsyevd destroys A */
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Eigen, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDenseCholeskySolve - solves A X = B for a replicated SPD A (d x d) and B (d x nrhs, overwritten), via ScaLAPACK
+@*/
+PetscErrorCode CurioDenseCholeskySolve(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscInt nrhs, PetscReal *B)
+{
+  CurioBlockCyclic *bc;
+
+  PetscFunctionBegin;
+  PetscCall(CurioBlockCyclicCreate(comm, d, A, &bc));
+  PetscCall(CurioBlockCyclicCholesky(bc));
+  PetscCall(CurioBlockCyclicSolve(bc, nrhs, B));
+  PetscCall(CurioBlockCyclicDestroy(&bc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDenseEigen - eigenvalues (ascending) and eigenvectors of a replicated symmetric d x d matrix, via ScaLAPACK
+@*/
+PetscErrorCode CurioDenseEigen(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscReal *lambda, PetscReal *V)
+{
+  CurioBlockCyclic *bc;
+
+  PetscFunctionBegin;
+  PetscCall(CurioBlockCyclicCreate(comm, d, A, &bc));
+  PetscCall(CurioBlockCyclicEigen(bc, lambda, V));
+  PetscCall(CurioBlockCyclicDestroy(&bc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,18 @@
+/* Internal: a dense symmetric matrix on a BLACS grid (see scalapack.c) */
+#pragma once
+
+#include "../curioimpl.h"
+
+typedef struct {
+  MPI_Comm   comm;
+  int        system, ctxt, nprow, npcol, myrow, mycol;
+  int        n, nb, mloc, nloc, desc[9];
+  PetscReal *A;
+  PetscBool  factored;
+} CurioBlockCyclic;
+
+PETSC_INTERN PetscErrorCode CurioBlockCyclicCreate(MPI_Comm, PetscInt, const PetscReal *, CurioBlockCyclic **);
+PETSC_INTERN PetscErrorCode CurioBlockCyclicDestroy(CurioBlockCyclic **);
+PETSC_INTERN PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *);
+PETSC_INTERN PetscErrorCode CurioBlockCyclicSolve(CurioBlockCyclic *, PetscInt, PetscReal *);
+PETSC_INTERN PetscErrorCode CurioBlockCyclicEigen(CurioBlockCyclic *, PetscReal *, PetscReal *);

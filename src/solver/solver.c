@@ -1,0 +1,233 @@
+/* CurioSolver: H x = b at the current optimum by one of two independent paths (docs/design.md). */
+#include "../curioimpl.h"
+#include "scalapack.h"
+
+const char *const CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+
+struct _n_CurioSolver {
+  MPI_Comm        comm;
+  CurioSolverType type;
+  Mat             Phi;
+  Vec             c, m;
+  PetscReal       s;
+  PetscInt        d;
+  PetscBool       has_s;
+  /* direct path */
+  PetscReal        *G, *mfull;
+  CurioBlockCyclic *bc;
+  /* krylov path */
+  Mat      H;
+  KSP      ksp;
+  PetscInt its;
+};
+
+PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(solver));
+  (*solver)->comm = comm;
+  (*solver)->type = CURIO_SOLVER_DIRECT;
+  PetscCall(KSPCreate(comm, &(*solver)->ksp));
+  PetscCall(KSPSetOptionsPrefix((*solver)->ksp, "curio_"));
+  PetscCall(KSPSetType((*solver)->ksp, KSPCG));
+  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPSetNormType((*solver)->ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
+{
+  PetscFunctionBegin;
+  if (!*solver) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(MatDestroy(&(*solver)->Phi));
+  PetscCall(VecDestroy(&(*solver)->c));
+  PetscCall(VecDestroy(&(*solver)->m));
+  PetscCall(PetscFree((*solver)->G));
+  PetscCall(PetscFree((*solver)->mfull));
+  PetscCall(CurioBlockCyclicDestroy(&(*solver)->bc));
+  PetscCall(MatDestroy(&(*solver)->H));
+  PetscCall(KSPDestroy(&(*solver)->ksp));
+  PetscCall(PetscFree(*solver));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioSolverSetType(CurioSolver solver, CurioSolverType type)
+{
+  PetscFunctionBegin;
+  solver->type = type;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
+{
+  PetscFunctionBegin;
+  *type = solver->type;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSetFromOptions - -curio_solver direct|krylov; the Krylov solver reads -curio_ksp_* and -curio_pc_*
+  (default CG, Jacobi, rtol 1e-12)
+@*/
+PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
+{
+  PC pc;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(solver->comm, NULL, "curio solver", "CurioSolver");
+  PetscCall(PetscOptionsEnum("-curio_solver", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", "CurioSolverSetType", CurioSolverTypes,
+                             (PetscEnum)solver->type, (PetscEnum *)&solver->type, NULL));
+  PetscOptionsEnd();
+  PetscCall(KSPGetPC(solver->ksp, &pc));
+  PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(KSPSetFromOptions(solver->ksp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSetOperator - H = Phi^T diag(c) Phi + s diag(m); the direct path forms the Gram matrix here, once per (Phi, c)
+@*/
+PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectReference((PetscObject)Phi));
+  PetscCall(PetscObjectReference((PetscObject)c));
+  PetscCall(PetscObjectReference((PetscObject)m));
+  PetscCall(MatDestroy(&solver->Phi));
+  PetscCall(VecDestroy(&solver->c));
+  PetscCall(VecDestroy(&solver->m));
+  solver->Phi = Phi;
+  solver->c   = c;
+  solver->m   = m;
+  PetscCall(MatGetSize(Phi, NULL, &solver->d));
+  PetscCall(MatDestroy(&solver->H));
+  PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    PetscCall(PetscFree(solver->G));
+    PetscCall(PetscFree(solver->mfull));
+    PetscCall(PetscMalloc1(solver->d * solver->d, &solver->G));
+    PetscCall(PetscMalloc1(solver->d, &solver->mfull));
+    PetscCall(CurioGramCompute(Phi, c, solver->G));
+    PetscCall(CurioVecGatherAll(m, solver->mfull));
+  }
+  if (solver->has_s) PetscCall(CurioSolverSetRegularity(solver, solver->s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSetRegularity - sets s; the direct path factors H = G + s diag(m) with ScaLAPACK
+@*/
+PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
+{
+  PetscFunctionBegin;
+  PetscCheck(s > 0, solver->comm, PETSC_ERR_ARG_OUTOFRANGE, "The regularity s must be > 0, got %g", (double)s);
+  solver->s     = s;
+  solver->has_s = PETSC_TRUE;
+  if (!solver->Phi) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioHessianShellSetRegularity(solver->H, s));
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    PetscInt   d = solver->d;
+    PetscReal *H;
+    PetscCall(PetscMalloc1(d * d, &H));
+    PetscCall(PetscArraycpy(H, solver->G, d * d));
+    for (PetscInt j = 0; j < d; j++) H[j + j * d] += s * solver->mfull[j];
+    PetscCall(CurioBlockCyclicDestroy(&solver->bc));
+    PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
+    PetscCall(PetscFree(H));
+    PetscCall(CurioBlockCyclicCholesky(solver->bc));
+  } else {
+    /* the diagonal changed with s: let the preconditioner see it */
+    PetscCall(KSPSetOperators(solver->ksp, solver->H, solver->H));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
+{
+  KSPConvergedReason reason;
+  PetscInt           its;
+  PetscReal          rnorm;
+
+  PetscFunctionBegin;
+  PetscCall(KSPSolve(solver->ksp, b, x));
+  PetscCall(KSPGetConvergedReason(solver->ksp, &reason));
+  PetscCall(KSPGetIterationNumber(solver->ksp, &its));
+  PetscCall(KSPGetResidualNorm(solver->ksp, &rnorm));
+  solver->its += its;
+  PetscCheck(reason != KSP_DIVERGED_INDEFINITE_MAT && reason != KSP_DIVERGED_INDEFINITE_PC, solver->comm, PETSC_ERR_NOT_CONVERGED,
+             "CG found the Hessian %s (KSP reason %s after %" PetscInt_FMT " iterations): H is singular or indefinite. Increase -curio_s, use -curio_regularizer ridge, "
+             "or remove duplicate/constant feature columns",
+             reason == KSP_DIVERGED_INDEFINITE_MAT ? "indefinite" : "preconditioner indefinite", KSPConvergedReasons[reason], its);
+  PetscCheck(reason > 0, solver->comm, PETSC_ERR_NOT_CONVERGED,
+             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g. Raise -curio_ksp_max_it, loosen -curio_ksp_rtol, or "
+             "use -curio_solver direct",
+             KSPConvergedReasons[reason], its, (double)rnorm);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSolve - solves H x = b
+@*/
+PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
+{
+  PetscFunctionBegin;
+  PetscCheck(solver->has_s && solver->Phi, solver->comm, PETSC_ERR_ORDER, "Call CurioSolverSetOperator() and CurioSolverSetRegularity() before solving");
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    PetscReal *full;
+    PetscCall(PetscMalloc1(solver->d, &full));
+    PetscCall(CurioVecGatherAll(b, full));
+    PetscCall(CurioBlockCyclicSolve(solver->bc, 1, full));
+    PetscCall(CurioVecSetFromReplicated(x, full));
+    PetscCall(PetscFree(full));
+  } else PetscCall(KrylovSolve(solver, b, x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverGetInverse - H^{-1}, replicated (d x d, column-major): d right-hand sides through the Cholesky factor, or d
+  Krylov solves
+@*/
+PetscErrorCode CurioSolverGetInverse(CurioSolver solver, PetscReal *Hinv)
+{
+  PetscInt d = solver->d;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(Hinv, d * d));
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    for (PetscInt j = 0; j < d; j++) Hinv[j + j * d] = 1.0;
+    PetscCall(CurioBlockCyclicSolve(solver->bc, d, Hinv));
+  } else {
+    Vec e, x;
+    PetscCall(MatCreateVecs(solver->H, &x, &e));
+    for (PetscInt j = 0; j < d; j++) {
+      PetscCall(VecSet(e, 0.0));
+      PetscCall(VecSetValue(e, j, 1.0, INSERT_VALUES));
+      PetscCall(VecAssemblyBegin(e));
+      PetscCall(VecAssemblyEnd(e));
+      PetscCall(KrylovSolve(solver, e, x));
+      PetscCall(CurioVecGatherAll(x, Hinv + j * d));
+    }
+    PetscCall(VecDestroy(&e));
+    PetscCall(VecDestroy(&x));
+    /* average out the asymmetry the Krylov tolerance leaves */
+    for (PetscInt j = 0; j < d; j++)
+      for (PetscInt i = 0; i < j; i++) Hinv[i + j * d] = Hinv[j + i * d] = 0.5 * (Hinv[i + j * d] + Hinv[j + i * d]);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioSolverGetHessianShell(CurioSolver solver, Mat *H)
+{
+  PetscFunctionBegin;
+  *H = solver->H;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Total Krylov iterations since the last call (0 on the direct path) */
+PetscErrorCode CurioSolverGetIterations(CurioSolver solver, PetscInt *its)
+{
+  PetscFunctionBegin;
+  *its        = solver->its;
+  solver->its = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

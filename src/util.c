@@ -1,0 +1,161 @@
+/* Small shared helpers: local arrays of dense matrices, replicated copies of parameter vectors, logging, memory. */
+#include "curioimpl.h"
+#include <sys/resource.h>
+
+PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
+  CURIO_EVENT_Write;
+PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
+
+static PetscBool CurioPackageInitialized = PETSC_FALSE;
+
+PetscErrorCode CurioInitializePackage(void)
+{
+  PetscClassId id;
+
+  PetscFunctionBegin;
+  if (CurioPackageInitialized) PetscFunctionReturn(PETSC_SUCCESS);
+  CurioPackageInitialized = PETSC_TRUE;
+  PetscCall(PetscClassIdRegister("Curio", &id));
+  PetscCall(PetscLogEventRegister("CurioRead", id, &CURIO_EVENT_Read));
+  PetscCall(PetscLogEventRegister("CurioGram", id, &CURIO_EVENT_Gram));
+  PetscCall(PetscLogEventRegister("CurioFactor", id, &CURIO_EVENT_Factor));
+  PetscCall(PetscLogEventRegister("CurioHessMult", id, &CURIO_EVENT_HessMult));
+  PetscCall(PetscLogEventRegister("CurioEigen", id, &CURIO_EVENT_Eigen));
+  PetscCall(PetscLogEventRegister("CurioLOOCV", id, &CURIO_EVENT_LOOCV));
+  PetscCall(PetscLogEventRegister("CurioScores", id, &CURIO_EVENT_Scores));
+  PetscCall(PetscLogEventRegister("CurioWrite", id, &CURIO_EVENT_Write));
+  PetscCall(PetscLogStageRegister("Curio read", &CURIO_STAGE_Read));
+  PetscCall(PetscLogStageRegister("Curio LOOCV", &CURIO_STAGE_LOOCV));
+  PetscCall(PetscLogStageRegister("Curio train", &CURIO_STAGE_Train));
+  PetscCall(PetscLogStageRegister("Curio tangent", &CURIO_STAGE_Tangent));
+  PetscCall(PetscLogStageRegister("Curio scores", &CURIO_STAGE_Scores));
+  PetscCall(PetscLogStageRegister("Curio write", &CURIO_STAGE_Write));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Copies the upper triangle of a column-major n x n matrix into its lower triangle */
+PetscErrorCode CurioDenseSymmetrize(PetscInt n, PetscReal *A)
+{
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < n; j++)
+    for (PetscInt i = 0; i < j; i++) A[j + i * n] = A[i + j * n];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's rows of a MATMPIDENSE (column-major, m local rows, all N columns, leading dimension lda) */
+PetscErrorCode CurioMatGetLocalArrayRead(Mat A, const PetscReal **a, PetscInt *m, PetscInt *N, PetscInt *lda)
+{
+  PetscFunctionBegin;
+  PetscCall(MatGetLocalSize(A, m, NULL));
+  PetscCall(MatGetSize(A, NULL, N));
+  PetscCall(MatDenseGetLDA(A, lda));
+  PetscCall(MatDenseGetArrayRead(A, a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioMatRestoreLocalArrayRead(Mat A, const PetscReal **a)
+{
+  PetscFunctionBegin;
+  PetscCall(MatDenseRestoreArrayRead(A, a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Every entry of a distributed vector, on every rank */
+PetscErrorCode CurioVecGatherAll(Vec v, PetscReal *full)
+{
+  VecScatter         scatter;
+  Vec                all;
+  const PetscScalar *a;
+  PetscInt           N;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(v, &N));
+  PetscCall(VecScatterCreateToAll(v, &scatter, &all));
+  PetscCall(VecScatterBegin(scatter, v, all, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(scatter, v, all, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetArrayRead(all, &a));
+  PetscCall(PetscArraycpy(full, a, N));
+  PetscCall(VecRestoreArrayRead(all, &a));
+  PetscCall(VecScatterDestroy(&scatter));
+  PetscCall(VecDestroy(&all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Sets the owned entries of v from a replicated array of its global length */
+PetscErrorCode CurioVecSetFromReplicated(Vec v, const PetscReal *full)
+{
+  PetscScalar *a;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayWrite(v, &a));
+  for (PetscInt i = lo; i < hi; i++) a[i - lo] = full[i];
+  PetscCall(VecRestoreArrayWrite(v, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Peak resident set size in MiB, the maximum over the ranks of comm */
+PetscErrorCode CurioPeakRSS(MPI_Comm comm, PetscReal *mib)
+{
+  struct rusage ru;
+  PetscReal     local;
+
+  PetscFunctionBegin;
+  getrusage(RUSAGE_SELF, &ru);
+  local = ru.ru_maxrss / 1024.0; /* Linux reports KiB */
+  PetscCall(MPIU_Allreduce(&local, mib, 1, MPIU_REAL, MPIU_MAX, comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscBool CurioLastErrorCollective = PETSC_FALSE;
+
+/* Error classes that describe the user's input or the problem, not a defect of curio: reported in one line */
+static PetscBool IsUserError(PetscErrorCode n)
+{
+  switch (n) {
+  case PETSC_ERR_USER_INPUT:
+  case PETSC_ERR_ARG_OUTOFRANGE:
+  case PETSC_ERR_ARG_WRONG:
+  case PETSC_ERR_ARG_INCOMP:
+  case PETSC_ERR_FILE_OPEN:
+  case PETSC_ERR_FILE_READ:
+  case PETSC_ERR_FILE_WRITE:
+  case PETSC_ERR_FILE_UNEXPECTED:
+  case PETSC_ERR_FP:
+  case PETSC_ERR_NOT_CONVERGED:
+  case PETSC_ERR_MAT_CH_ZRPVT:
+  case PETSC_ERR_SUP: return PETSC_TRUE;
+  default: return PETSC_FALSE;
+  }
+}
+
+/*@C
+  CurioErrorHandler - PETSc error handler for the curio driver: an error raised collectively (on a communicator that
+  spans every rank) about the input or the problem is printed once, as one line on stderr that names the culprit;
+  anything else gets PETSc's full traceback. Run with -curio_traceback for the traceback always.
+@*/
+PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscBool   traceback = ctx ? *(PetscBool *)ctx : PETSC_FALSE;
+  PetscMPIInt size = 1, wsize = 1, wrank = 0;
+
+  if (p == PETSC_ERROR_INITIAL) {
+    if (comm != MPI_COMM_NULL && comm != PETSC_COMM_SELF) MPI_Comm_size(comm, &size);
+    MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
+    /* PETSc raises a bad option value on PETSC_COMM_SELF, but every rank parses the same options database */
+    CurioLastErrorCollective = (PetscBool)(size == wsize || (n == PETSC_ERR_USER_INPUT && fun && !strncmp(fun, "PetscOptions", 12)));
+    if (CurioLastErrorCollective && !traceback && IsUserError(n)) {
+      MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
+      if (wrank == 0) fprintf(stderr, "curio: error: %s\n", mess ? mess : "(no message)");
+      return n;
+    }
+  } else if (CurioLastErrorCollective && !traceback && IsUserError(n)) return n;
+  return PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, NULL);
+}
+
+/* Whether the last error was raised on every rank together (so that the ranks can finalize and exit in step) */
+PetscBool CurioErrorIsCollective(void)
+{
+  return CurioLastErrorCollective;
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Runs jobscripts/curio-default.sbatch and jobscripts/curio-sweep.sbatch on a real
+# one-node local Slurm cluster (../shared/slurm/start-local-slurm relative to the repo root).
+#
+#   tests/slurm/test_jobscripts.sh [path/to/curio]     (default: build/curio in the repo)
+#
+# Exit status: 0 pass, 77 skipped (no local-Slurm helper), anything else: failure.
+# Starts local Slurm if it is not already running, and stops it again at the end only in
+# that case. Job logs and outputs go to a temp dir, kept (and printed) on failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+slurm_helpers=$repo/../shared/slurm
+wait_limit=${CURIO_TEST_TIMEOUT:-600}     # seconds per sbatch --wait
+# The jobs get the test's environment (--export=ALL); keep the caller's settings out of it.
+# (CURIO_SRUN_ARGS is passed through on purpose, e.g. CURIO_SRUN_ARGS=--mpi=pmix.)
+unset CURIO_ARGS CURIO_BIN CURIO_LIST CURIO_OUTDIR
+
+say()  { echo "test_jobscripts: $*"; }
+fail() { echo "test_jobscripts: FAIL: $*" >&2; exit 1; }
+
+if [[ ! -e $slurm_helpers/start-local-slurm ]]; then
+  say "SKIP: $slurm_helpers/start-local-slurm not found (no local Slurm on this machine)"
+  exit 77
+fi
+
+bin=${1:-$repo/build/curio}
+[[ $bin == /* ]] || bin=$PWD/$bin
+[[ -f $bin && -x $bin ]] || fail "curio executable not found or not executable: $bin (build it, or pass its path as \$1)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/curio-slurm-test.XXXXXX")
+case $work$bin in *,*|*:*) fail "paths must not contain ',' or ':' (sbatch --export / -log_view): $work $bin" ;; esac
+
+started_slurm=0
+jobs_to_cancel=()
+
+# shellcheck disable=SC2317  # reached only from the EXIT trap
+dump_logs() {
+  local f
+  for f in "$work"/*.out; do
+    [[ -e $f ]] || continue
+    echo "----- $f -----" >&2
+    cat "$f" >&2
+  done
+}
+
+# shellcheck disable=SC2317  # the EXIT trap handler
+cleanup() {
+  local rc=$? j
+  for j in "${jobs_to_cancel[@]}"; do scancel "$j" 2>/dev/null || true; done
+  if (( rc != 0 )); then
+    dump_logs
+    say "kept $work for inspection" >&2
+  else
+    rm -rf -- "$work"
+  fi
+  if (( started_slurm )); then
+    say "stopping the local Slurm this test started"
+    local pids p i
+    pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
+    "$slurm_helpers/stop-local-slurm" || true
+    # The daemons take a few seconds to exit (slurmctld saves state); wait, so that a
+    # following start-local-slurm does not mistake a dying daemon for a running one.
+    for p in $pids; do
+      for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
+      if kill -0 "$p" 2>/dev/null; then say "warning: pid $p still running after stop" >&2; fi
+    done
+  fi
+  exit "$rc"      # the exit status of the test, not of the last cleanup command
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+daemons_running() {
+  pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
+}
+
+t0=$SECONDS
+if daemons_running && sinfo -h >/dev/null 2>&1; then
+  say "local Slurm already running; will leave it running"
+else
+  # start-local-slurm truncates its pid file; don't clobber another starter's record.
+  pidfile=${SLURM_LOCAL_PIDS:-/tmp/local-slurm.pids}
+  [[ -s $pidfile ]] && pidfile=$work/local-slurm.pids
+  export SLURM_LOCAL_PIDS=$pidfile
+  started_slurm=1
+  say "starting local Slurm (pids in $pidfile)"
+  "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
+fi
+say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
+
+if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without these
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+
+# submit NAME SCRIPT [sbatch options...]: sbatch --wait, record the job id in $work/NAME.jobid,
+# set $job_id and $job_rc.
+submit() {
+  local name=$1 script=$2
+  shift 2
+  local t=$SECONDS
+  job_rc=0
+  # sbatch prints the id (--parsable) before waiting, so a timed-out job can be cancelled.
+  (cd "$repo" && timeout "$wait_limit" sbatch --wait --parsable --time=00:10:00 \
+      --job-name="curio-test-$name" "$@" "$script") > "$work/$name.jobid" || job_rc=$?
+  job_id=$(cut -d';' -f1 < "$work/$name.jobid")
+  [[ -n $job_id ]] || fail "$name: sbatch did not return a job id (rc $job_rc)"
+  if (( job_rc == 124 )); then
+    jobs_to_cancel+=("$job_id")
+    fail "$name: job $job_id did not finish within $wait_limit s"
+  fi
+  say "$name: job $job_id finished with sbatch --wait status $job_rc in $((SECONDS - t)) s"
+}
+
+# job_states ID: one "JobId=... JobState=... ExitCode=..." line per (array) job.
+job_states() {
+  scontrol -o show job "$1" | awk '{ s = ""
+    for (i = 1; i <= NF; i++) if ($i ~ /^(JobId|ArrayTaskId|JobState|ExitCode)=/) s = s " " $i
+    print substr(s, 2) }'
+}
+
+expect_completed() {   # NAME ID N_EXPECTED
+  local states n_ok
+  states=$(job_states "$2") || fail "$1: scontrol show job $2 failed"
+  printf '%s\n' "$states" | sed "s/^/test_jobscripts: $1: /"
+  n_ok=$(printf '%s\n' "$states" | grep -c 'JobState=COMPLETED ExitCode=0:0' || true)
+  (( n_ok == $3 )) || fail "$1: expected $3 COMPLETED job(s) with ExitCode=0:0, got $n_ok"
+}
+
+expect_nonempty() { [[ -s $1 ]] || fail "missing or empty: $1"; }
+
+expect_in_log() {      # LOGFILE EXTENDED-REGEX WHAT
+  grep -Eq -- "$2" "$1" || fail "$3 (no /$2/ in $1)"
+}
+
+# ---------------------------------------------------------------- default job
+outdir=$work/default
+submit default jobscripts/curio-default.sbatch \
+  --output="$work/default-%j.out" \
+  --export="ALL,CURIO_BIN=$bin,CURIO_OUTDIR=$outdir"
+(( job_rc == 0 )) || fail "default: job $job_id exited with status $job_rc"
+expect_completed default "$job_id" 1
+log=$work/default-$job_id.out
+expect_nonempty "$outdir/curio.h5"
+expect_nonempty "$outdir/log_view.txt"
+expect_in_log "$log" 'SLURM_NTASKS=2 ' "default: job did not get 2 tasks"
+# PETSc's -log_view header says "... with 2 processes" (older: "processors"): this proves
+# the 2 ranks formed one MPI_COMM_WORLD rather than 2 singletons.
+expect_in_log "$outdir/log_view.txt" 'with 2 (MPI )?process' "default: log_view does not report 2 MPI processes"
+
+# ---------------------------------------------------------------- missing binary
+submit nobin jobscripts/curio-default.sbatch \
+  --output="$work/nobin-%j.out" \
+  --export="ALL,CURIO_BIN=$work/no-such-curio,CURIO_OUTDIR=$work/nobin"
+(( job_rc != 0 )) || fail "nobin: job $job_id with a missing CURIO_BIN succeeded"
+expect_in_log "$work/nobin-$job_id.out" 'curio executable not found' "nobin: no clear error message"
+say "nobin: failed as expected with a clear message"
+rm -f -- "$work/nobin-$job_id.out"     # expected failure; don't dump it if a later check fails
+
+# ---------------------------------------------------------------- sweep (array of 2)
+list=$work/sweep.list
+cat > "$list" <<'EOF'
+# test list: comment and blank lines must not count as entries
+
+builtin -curio_s 0.5
+   # indented comment
+builtin -curio_solver krylov
+builtin -curio_s 99
+EOF
+sweepdir=$work/sweep
+submit sweep jobscripts/curio-sweep.sbatch \
+  --array=0-1 \
+  --output="$work/sweep-%A_%a.out" \
+  --export="ALL,CURIO_BIN=$bin,CURIO_LIST=$list,CURIO_OUTDIR=$sweepdir"
+(( job_rc == 0 )) || fail "sweep: array job $job_id exited with status $job_rc"
+expect_completed sweep "$job_id" 2
+expected_entries=("builtin -curio_s 0.5" "builtin -curio_solver krylov")
+for i in 0 1; do
+  log=$work/sweep-${job_id}_$i.out
+  expect_nonempty "$sweepdir/task-$i/curio.h5"
+  expect_nonempty "$sweepdir/task-$i/log_view.txt"
+  expect_in_log "$log" 'SLURM_NTASKS=2$' "sweep task $i: did not get 2 tasks"
+  [[ $(< "$sweepdir/task-$i/entry.txt") == "${expected_entries[i]}" ]] ||
+    fail "sweep task $i ran entry '$(< "$sweepdir/task-$i/entry.txt")', expected '${expected_entries[i]}'"
+  expect_in_log "$log" "running: srun .* ${expected_entries[i]#builtin }\$" "sweep task $i: wrong options passed"
+done
+[[ ! -e $sweepdir/task-2 ]] || fail "sweep: task-2 exists although --array=0-1"
+
+say "PASS in $((SECONDS - t0)) s"
+exit 0
