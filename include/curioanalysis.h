@@ -22,7 +22,7 @@ typedef struct {
   PetscInt   local_minima; /**< interior local minima of the exact curve on the grid */
 } CurioLOOCVCurve;
 
-PETSC_EXTERN PetscErrorCode CurioLOOCVCreate(Mat, Vec, Vec, PetscBool, CurioLOOCV *);
+PETSC_EXTERN PetscErrorCode CurioLOOCVCreate(Mat, Vec, Vec, PetscBool, const PetscReal *, CurioLOOCV *);
 PETSC_EXTERN PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *);
 PETSC_EXTERN PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV, PetscInt, const PetscReal[], PetscReal[], PetscReal[], PetscReal[]);
 PETSC_EXTERN PetscErrorCode CurioLOOCVResiduals(CurioLOOCV, PetscReal, Vec, Vec);

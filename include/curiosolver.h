@@ -31,6 +31,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverSolve(CurioSolver, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);
+PETSC_EXTERN PetscErrorCode CurioSolverGetGram(CurioSolver, const PetscReal **);
 
 /* Dense symmetric d x d matrices replicated on every rank, factored or decomposed by ScaLAPACK */
 PETSC_EXTERN PetscErrorCode CurioDenseCholeskySolve(MPI_Comm, PetscInt, const PetscReal *, PetscInt, PetscReal *);

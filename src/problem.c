@@ -218,14 +218,17 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
 @*/
 PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
 {
-  CurioLOOCV     cv;
-  PetscLogDouble t0, t1;
+  CurioLOOCV       cv;
+  PetscLogDouble   t0, t1;
+  const PetscReal *G;
 
   PetscFunctionBegin;
   PetscCheck(p->model->loss == CURIO_LOSS_SQUARED, p->comm, PETSC_ERR_SUP, "Exact LOOCV needs -curio_loss squared");
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
-  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool)(p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), &cv));
+  /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
+  PetscCall(CurioSolverGetGram(p->solver, &G));
+  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool)(p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
   PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
   p->has_curve = PETSC_TRUE;

@@ -115,6 +115,7 @@ static PetscBool IsUserError(PetscErrorCode n)
 {
   switch (n) {
   case PETSC_ERR_USER_INPUT:
+  case PETSC_ERR_USER:
   case PETSC_ERR_ARG_OUTOFRANGE:
   case PETSC_ERR_ARG_WRONG:
   case PETSC_ERR_ARG_INCOMP:
@@ -144,7 +145,7 @@ PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const
     if (comm != MPI_COMM_NULL && comm != PETSC_COMM_SELF) MPI_Comm_size(comm, &size);
     MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
     /* PETSc raises a bad option value on PETSC_COMM_SELF, but every rank parses the same options database */
-    CurioLastErrorCollective = (PetscBool)(size == wsize || (n == PETSC_ERR_USER_INPUT && fun && !strncmp(fun, "PetscOptions", 12)));
+    CurioLastErrorCollective = (PetscBool)(size == wsize || ((n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_USER) && fun && !strncmp(fun, "PetscOptions", 12)));
     if (CurioLastErrorCollective && !traceback && IsUserError(n)) {
       MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
       if (wrank == 0) fprintf(stderr, "curio: error: %s\n", mess ? mess : "(no message)");

@@ -21,12 +21,13 @@ struct _n_CurioLOOCV {
 + Phi        - design matrix, rows = samples
 . y          - labels (row layout)
 . w          - weights (row layout)
-- restricted - column 0 is an unpenalized intercept and must be all ones
+. restricted - column 0 is an unpenalized intercept and must be all ones
+- G          - Phi^T W Phi if the caller has it (replicated d x d), or NULL to compute it here
 
   Output Parameter:
 . cv - the LOOCV context
 @*/
-PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, CurioLOOCV *cvout)
+PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, const PetscReal *Gin, CurioLOOCV *cvout)
 {
   CurioLOOCV         cv;
   MPI_Comm           comm = PetscObjectComm((PetscObject)Phi);
@@ -42,7 +43,8 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, Cur
   cv->comm = comm;
   PetscCall(MatGetSize(Phi, &cv->n, &d));
   PetscCall(PetscMalloc2(d * d, &G, d, &q));
-  PetscCall(CurioGramCompute(Phi, w, G));
+  if (Gin) PetscCall(PetscArraycpy(G, Gin, d * d));
+  else PetscCall(CurioGramCompute(Phi, w, G));
   PetscCall(MatCreateVecs(Phi, &qv, &wy));
   PetscCall(VecPointwiseMult(wy, w, y));
   PetscCall(MatMultTranspose(Phi, wy, qv));

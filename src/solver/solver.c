@@ -231,3 +231,11 @@ PetscErrorCode CurioSolverGetIterations(CurioSolver solver, PetscInt *its)
   solver->its = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/* The Gram matrix Phi^T diag(c) Phi (replicated, d x d) on the direct path, NULL on the Krylov path */
+PetscErrorCode CurioSolverGetGram(CurioSolver solver, const PetscReal **G)
+{
+  PetscFunctionBegin;
+  *G = solver->type == CURIO_SOLVER_DIRECT ? solver->G : NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
