@@ -33,6 +33,9 @@ PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetGram(CurioSolver, const PetscReal **);
 
+/* Every entry of a distributed vector (of parameter length), replicated on every rank */
+PETSC_EXTERN PetscErrorCode CurioVecGatherAll(Vec, PetscReal *);
+
 /* Dense symmetric d x d matrices replicated on every rank, factored or decomposed by ScaLAPACK */
 PETSC_EXTERN PetscErrorCode CurioDenseCholeskySolve(MPI_Comm, PetscInt, const PetscReal *, PetscInt, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioDenseEigen(MPI_Comm, PetscInt, const PetscReal *, PetscReal *, PetscReal *);

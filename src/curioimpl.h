@@ -30,7 +30,6 @@ PETSC_INTERN PetscErrorCode CurioCheckFinite(MPI_Comm, const char[], const char[
 PETSC_INTERN PetscErrorCode CurioDenseSymmetrize(PetscInt, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioMatGetLocalArrayRead(Mat, const PetscReal **, PetscInt *, PetscInt *, PetscInt *);
 PETSC_INTERN PetscErrorCode CurioMatRestoreLocalArrayRead(Mat, const PetscReal **);
-PETSC_INTERN PetscErrorCode CurioVecGatherAll(Vec, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
 
 PETSC_INTERN PetscErrorCode CurioRowVec(Mat, const PetscReal *, Vec *);

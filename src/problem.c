@@ -115,7 +115,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioOutputCheckWritable(p->comm, p->output));
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
-  PetscCall(CurioDataSetFromOptions(p->data));
+  if (!p->data->train.n) PetscCall(CurioDataSetFromOptions(p->data)); /* unless the caller filled p->data already */
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_read = t1 - t0;

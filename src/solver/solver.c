@@ -125,6 +125,21 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
   solver->has_s = PETSC_TRUE;
   if (!solver->Phi) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(CurioHessianShellSetRegularity(solver->H, s));
+  {
+    /* for a positive semi-definite H, H_jj = 0 means H e_j = 0: a parameter that no data point and no penalty
+       constrains makes H singular, which a Krylov method on a consistent system would not notice */
+    Vec       diag;
+    PetscInt  j;
+    PetscReal dmin;
+    PetscCall(MatCreateVecs(solver->H, &diag, NULL));
+    PetscCall(MatGetDiagonal(solver->H, diag));
+    PetscCall(VecMin(diag, &j, &dmin));
+    PetscCall(VecDestroy(&diag));
+    PetscCheck(dmin > 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "The Hessian is singular: parameter %" PetscInt_FMT " has zero curvature (H_jj = %g) and is not regularized. Give the rows weight, use "
+               "-curio_regularizer ridge, or remove the column",
+               j, (double)dmin);
+  }
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscInt   d = solver->d;
     PetscReal *H;

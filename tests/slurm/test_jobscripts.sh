@@ -33,7 +33,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/curio-slurm-test.XXXXXX")
 case $work$bin in *,*|*:*) fail "paths must not contain ',' or ':' (sbatch --export / -log_view): $work $bin" ;; esac
 
 started_slurm=0
-jobs_to_cancel=()
+sbatch_pid=
 
 # shellcheck disable=SC2317  # reached only from the EXIT trap
 dump_logs() {
@@ -47,8 +47,22 @@ dump_logs() {
 
 # shellcheck disable=SC2317  # the EXIT trap handler
 cleanup() {
-  local rc=$? j
-  for j in "${jobs_to_cancel[@]}"; do scancel "$j" 2>/dev/null || true; done
+  local rc=$? f j i
+  if [[ -n $sbatch_pid ]]; then kill "$sbatch_pid" 2>/dev/null || true; fi
+  # On timeout, failure or Ctrl-C: cancel this test's jobs that are still queued/running,
+  # and let them end before Slurm may be stopped (slurmstepd ignores SIGTERM and, once
+  # slurmctld is gone, retries its completion RPC for minutes, keeping slurmd alive).
+  for f in "$work"/*.jobid; do
+    [[ -s $f ]] || continue
+    j=$(cut -d';' -f1 < "$f")
+    [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || continue
+    say "cancelling job $j" >&2
+    scancel "$j" 2>/dev/null || true
+    for ((i = 0; i < 60; i++)); do
+      [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || break
+      sleep 1
+    done
+  done
   if (( rc != 0 )); then
     dump_logs
     say "kept $work for inspection" >&2
@@ -57,7 +71,7 @@ cleanup() {
   fi
   if (( started_slurm )); then
     say "stopping the local Slurm this test started"
-    local pids p i
+    local pids p
     pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
     "$slurm_helpers/stop-local-slurm" || true
     # The daemons take a few seconds to exit (slurmctld saves state); wait, so that a
@@ -102,12 +116,16 @@ submit() {
   local t=$SECONDS
   job_rc=0
   # sbatch prints the id (--parsable) before waiting, so a timed-out job can be cancelled.
-  (cd "$repo" && timeout "$wait_limit" sbatch --wait --parsable --time=00:10:00 \
-      --job-name="curio-test-$name" "$@" "$script") > "$work/$name.jobid" || job_rc=$?
+  # It runs in the background so that `wait` (unlike a foreground command) is interrupted
+  # at once by Ctrl-C/SIGTERM, whose trap then cancels the job.
+  (cd "$repo" && exec timeout "$wait_limit" sbatch --wait --parsable --time=00:10:00 \
+      --job-name="curio-test-$name" "$@" "$script") > "$work/$name.jobid" < /dev/null &
+  sbatch_pid=$!
+  wait "$sbatch_pid" || job_rc=$?
+  sbatch_pid=
   job_id=$(cut -d';' -f1 < "$work/$name.jobid")
   [[ -n $job_id ]] || fail "$name: sbatch did not return a job id (rc $job_rc)"
   if (( job_rc == 124 )); then
-    jobs_to_cancel+=("$job_id")
     fail "$name: job $job_id did not finish within $wait_limit s"
   fi
   say "$name: job $job_id finished with sbatch --wait status $job_rc in $((SECONDS - t)) s"

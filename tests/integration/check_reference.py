@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Checks one curio output file against the numpy reference of curio_ref.py.
+
+    /usr/bin/python3 tests/integration/check_reference.py OUT.h5 [--loocv-points K]
+Exits non-zero, naming each quantity that disagrees, if any relative difference exceeds its tolerance."""
+import argparse
+import sys
+
+import numpy as np
+
+import curio_ref as ref
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("output")
+    ap.add_argument("--tol", type=float, default=1e-9, help="relative tolerance for theta, theta_dot and scores")
+    ap.add_argument("--loocv-tol", type=float, default=1e-8, help="relative tolerance for the LOOCV curves")
+    ap.add_argument("--loocv-points", type=int, default=12, help="grid points checked by brute force")
+    a = ap.parse_args()
+    f = ref.load(a.output)
+    P = ref.design(f, "train")
+    y, w = f["train/y"][:], f["train/weight"][:]
+    s = float(f["model/s"][()])
+    msk = ref.mask(f, P.shape[1])
+    failures = []
+
+    def check(name, got, want, tol):
+        e = ref.rel(got, want)
+        status = "ok" if e <= tol else "FAIL"
+        print(f"{status:4} {name:28} rel. difference {e:.2e} (tolerance {tol:.0e})")
+        if e > tol:
+            failures.append(name)
+
+    H, th = ref.fit(P, y, w, s, msk)
+    check("model/theta", f["model/theta"][:], th, a.tol)
+    check("model/theta_dot", f["model/theta_dot"][:], -np.linalg.solve(H, msk * th), a.tol)
+    if "scores" in f:
+        Pc = ref.design(f, "candidates")
+        want = ref.scores(f, P, y, w, s, msk, Pc)
+        for k in ("f", "fdot", "sld", "sld_expected", "sti_labeled", "sti_unlabeled", "ssi_labeled", "ssi_unlabeled", "var"):
+            check(f"scores/{k}", f["scores"][k][:], want[k], a.tol)
+        delta = float(f["scores"].attrs["delta"])
+        _, ths = ref.fit(P, y, w, s + delta, msk)
+        check("scores/f_shifted", f["scores/f_shifted"][:], Pc @ ths, a.tol)
+    if "loocv" in f:
+        grid = f["loocv/s"][:]
+        pick = np.unique(np.linspace(0, len(grid) - 1, a.loocv_points).astype(int))
+        got = np.array([[f["loocv/exact"][j], f["loocv/approx"][j], f["loocv/gcv"][j]] for j in pick])
+        want = np.array([ref.curves(P, y, w, grid[j], msk) for j in pick])
+        for c, name in enumerate(("exact", "approx", "gcv")):
+            # relative per grid point: the curves span decades
+            e = np.max(np.abs(got[:, c] - want[:, c]) / np.abs(want[:, c]))
+            status = "ok" if e <= a.loocv_tol else "FAIL"
+            print(f"{status:4} {'loocv/' + name:28} max rel. difference {e:.2e} over {len(pick)} grid points (brute force)")
+            if e > a.loocv_tol:
+                failures.append("loocv/" + name)
+        sopt = float(f["loocv/s_opt"][()])
+        ex = f["loocv/exact"][:]
+        cv_opt = ref.curves(P, y, w, sopt, msk)[0]
+        ok = cv_opt <= np.min(ex) * (1 + 1e-12)
+        print(f"{'ok' if ok else 'FAIL':4} loocv/s_opt                  CV(s_opt) = {cv_opt:.6e} <= grid minimum {np.min(ex):.6e}")
+        if not ok:
+            failures.append("loocv/s_opt")
+        if f["model/s"].attrs["source"] == "loocv" and abs(s - sopt) > 1e-14 * sopt:
+            failures.append("model/s != loocv/s_opt")
+    if failures:
+        print("disagreements: " + ", ".join(failures))
+        return 1
+    print(f"{a.output}: all quantities agree with the numpy reference")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

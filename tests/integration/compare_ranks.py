@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Checks that curio outputs from runs at different rank counts agree: every float dataset of the first file against
+the same dataset of the others.
+
+    /usr/bin/python3 tests/integration/compare_ranks.py np1.h5 np2.h5 np4.h5 [--tol 1e-10] [--loocv-tol T]
+
+The exact LOOCV curve at the smallest s divides by (1 - h_i)^2 with h_i -> 1, which amplifies rounding; its tolerance
+is separate (--loocv-tol) and the report says how large the differences are."""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+
+def datasets(f):
+    out = {}
+    f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) and obj.dtype.kind == "f" else None)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--tol", type=float, default=1e-10)
+    ap.add_argument("--loocv-tol", type=float, default=1e-8)
+    a = ap.parse_args()
+    base = datasets(h5py.File(a.files[0], "r"))
+    bad = []
+    for other in a.files[1:]:
+        f = h5py.File(other, "r")
+        nr = int(f.attrs["nranks"])
+        d = datasets(f)
+        missing = set(base) ^ set(d)
+        if missing:
+            bad.append(f"{other}: datasets differ: {sorted(missing)}")
+        worst = (0.0, "")
+        for name, ref in base.items():
+            if name not in d:
+                continue
+            got = np.asarray(d[name])
+            ref = np.asarray(ref)
+            finite = np.isfinite(ref)
+            if not np.array_equal(finite, np.isfinite(got)):
+                bad.append(f"{other}: {name}: non-finite entries differ")
+                continue
+            scale = np.max(np.abs(ref[finite])) if finite.any() else 1.0
+            err = float(np.max(np.abs(got[finite] - ref[finite])) / (scale or 1.0)) if finite.any() else 0.0
+            if name.startswith("loocv/"):  # the curves span decades: relative per point
+                err = float(np.max(np.abs(got[finite] - ref[finite]) / np.abs(ref[finite]))) if finite.any() else 0.0
+            tol = a.loocv_tol if name.startswith("loocv/") else a.tol
+            if err > tol:
+                bad.append(f"{other} ({nr} ranks): {name}: rel. difference {err:.2e} > {tol:.0e}")
+            if not name.startswith("loocv/") and err > worst[0]:
+                worst = (err, name)
+        lo = max((float(np.max(np.abs(d[n][np.isfinite(base[n])] - base[n][np.isfinite(base[n])]) / np.abs(base[n][np.isfinite(base[n])]))) for n in base if n.startswith("loocv/") and n in d and np.ndim(base[n])), default=0.0)
+        print(f"{other} ({nr} ranks) vs {a.files[0]}: largest rel. difference {worst[0]:.2e} ({worst[1]}); LOOCV curves {lo:.2e}")
+    for b in bad:
+        print("FAIL " + b)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

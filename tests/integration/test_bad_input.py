@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Bad input gets a clear error: for each case, curio runs on 2 ranks, and the test checks that every rank exits
+non-zero, that the message names the culprit, and that an existing output file is left untouched (and no temporary
+file is left behind).
+
+    /usr/bin/python3 tests/integration/test_bad_input.py build/curio [--np 2]"""
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+from make_input import make
+
+
+def variant(base, path, edit):
+    shutil.copy(base, path)
+    with h5py.File(path, "a") as f:
+        edit(f)
+    return path
+
+
+def replace(f, name, data):
+    del f[name]
+    f[name] = data
+
+
+def cases(tmp):
+    good = os.path.join(tmp, "good.h5")
+    make(good, n=40, d=4)
+    v = lambda name, edit: variant(good, os.path.join(tmp, name + ".h5"), edit)  # noqa: E731
+
+    def nan_x(f):
+        X = f["train/X"][:]
+        X[7, 2] = np.nan
+        replace(f, "train/X", X)
+
+    def inf_y(f):
+        y = f["train/y"][:]
+        y[31] = np.inf
+        replace(f, "train/y", y)
+
+    notes = os.path.join(tmp, "notes.h5")
+    with open(notes, "w") as fh:
+        fh.write("not an HDF5 file\n")
+    out = os.path.join(tmp, "existing.h5")
+    return out, [
+        ("missing file", ["-curio_input", os.path.join(tmp, "nope.h5")], "nope.h5"),
+        ("not HDF5", ["-curio_input", notes], "not a readable HDF5 file"),
+        ("missing dataset", ["-curio_input", v("noy", lambda f: f.__delitem__("train/y"))], "'/train/y'"),
+        ("missing inputs", ["-curio_input", v("nox", lambda f: f.__delitem__("train/X"))], "'/train/X'"),
+        ("shape mismatch", ["-curio_input", v("short", lambda f: replace(f, "train/y", f["train/y"][:-3]))], "'/train/y' must have shape (40)"),
+        ("column mismatch", ["-curio_input", v("cols", lambda f: replace(f, "candidates/X", f["candidates/X"][:, :3]))], "'/candidates/X' has 3 columns"),
+        ("NaN in X", ["-curio_input", v("nanx", nan_x)], "'/train/X' has a NaN or Inf value in row 7"),
+        ("Inf in y", ["-curio_input", v("infy", inf_y)], "'/train/y' has a NaN or Inf value in row 31"),
+        ("negative weight", ["-curio_input", v("negw", lambda f: replace(f, "train/weight", -f["train/weight"][:]))], "negative weight"),
+        ("s <= 0", ["-curio_s", "0"], "-curio_s must be"),
+        ("s NaN", ["-curio_s", "nan"], "-curio_s must be"),
+        ("unknown solver", ["-curio_solver", "cholesky"], "-curio_solver"),
+        ("unknown regularizer", ["-curio_regularizer", "lasso"], "-curio_regularizer"),
+        ("LOOCV grid", ["-curio_loocv_smin", "10", "-curio_loocv_smax", "1"], "-curio_loocv_smin"),
+        ("unwritable output", ["-curio_output", os.path.join(tmp, "no", "such", "dir", "out.h5")], "Cannot write output file"),
+        ("output is a directory", ["-curio_output", tmp], "Is a directory"),
+        ("singular H, direct", ["-curio_input", v("w0", lambda f: replace(f, "train/weight", 0 * f["train/weight"][:])), "-curio_intercept",
+                                "-curio_regularizer", "restricted", "-curio_s", "1", "-curio_loocv", "false"], "The Hessian is singular: parameter 0"),
+        ("singular H, krylov", ["-curio_input", os.path.join(tmp, "w0.h5"), "-curio_intercept", "-curio_regularizer", "restricted", "-curio_s", "1",
+                                "-curio_loocv", "false", "-curio_solver", "krylov"], "The Hessian is singular: parameter 0"),
+    ]
+
+
+def digest(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("curio")
+    ap.add_argument("--np", type=int, default=2)
+    a = ap.parse_args()
+    curio = os.path.abspath(a.curio)
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out, todo = cases(tmp)
+        subprocess.run(["mpiexec", "-n", str(a.np), curio, "-curio_output", out], check=True, capture_output=True)
+        before = digest(out)
+        for name, args, expect in todo:
+            if "-curio_output" not in args:
+                args = args + ["-curio_output", out]
+            # a shell per rank reports that rank's own exit status, so mpiexec does not stop at the first failure
+            cmd = ["mpiexec", "-n", str(a.np), "sh", "-c", 'exec 3>&1; "$0" "$@"; echo "rank-exit $OMPI_COMM_WORLD_RANK $?"', curio] + args
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            codes = [int(line.split()[2]) for line in p.stdout.splitlines() if line.startswith("rank-exit")]
+            problems = []
+            if len(codes) != a.np or any(c == 0 for c in codes):
+                problems.append(f"exit codes per rank {codes}")
+            if expect not in p.stderr:
+                problems.append(f"message lacks {expect!r}")
+            if p.stderr.count("curio: error:") != 1 and "PETSC ERROR" not in p.stderr:
+                problems.append("expected exactly one 'curio: error:' line")
+            if digest(out) != before:
+                problems.append("existing output changed")
+            leftovers = [x for x in os.listdir(tmp) if ".tmp-" in x]
+            if leftovers:
+                problems.append(f"temporary files left: {leftovers}")
+            msg = next((line for line in p.stderr.splitlines() if "error" in line.lower()), p.stderr.strip()[:200])
+            print(f"{'ok' if not problems else 'FAIL':4} {name:22} {msg}")
+            for pr in problems:
+                print(f"       {pr}\n{p.stderr}")
+            failures += bool(problems)
+    print(f"{len(todo) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

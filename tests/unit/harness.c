@@ -1,0 +1,85 @@
+#include "harness.h"
+
+PetscReal TestRelDiff(Vec a, Vec b)
+{
+  Vec       d;
+  PetscReal nd, nb;
+
+  VecDuplicate(a, &d);
+  VecWAXPY(d, -1.0, b, a);
+  VecNorm(d, NORM_INFINITY, &nd);
+  VecNorm(b, NORM_INFINITY, &nb);
+  VecDestroy(&d);
+  return nb > 0 ? nd / nb : nd;
+}
+
+PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b)
+{
+  PetscReal nd = 0, nb = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    nd = PetscMax(nd, PetscAbsReal(a[i] - b[i]));
+    nb = PetscMax(nb, PetscAbsReal(b[i]));
+  }
+  return nb > 0 ? nd / nb : nd;
+}
+
+PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand, CurioProblem *prob)
+{
+  CurioProblem p;
+  MPI_Comm     comm = PETSC_COMM_WORLD;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioProblemCreate(comm, &p));
+  PetscCall(CurioProblemSetFromOptions(p));
+  PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &p->data->train));
+  for (PetscInt i = 0; i < p->data->train.nlocal; i++) p->data->train.w[i] = 0.5 + ((p->data->train.rstart + i) * 7 % 11) / 10.0;
+  if (ncand) {
+    PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &p->data->cand));
+    p->data->has_cand = PETSC_TRUE;
+  }
+  PetscCall(PetscStrncpy(p->data->source, "synthetic", sizeof(p->data->source)));
+  p->model->intercept   = intercept;
+  p->model->regularizer = reg;
+  PetscCall(CurioSolverSetType(p->solver, st));
+  PetscCall(CurioProblemSetUp(p));
+  *prob = p;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *prob)
+{
+  CurioProblem p;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &p));
+  PetscCall(CurioProblemSetFromOptions(p));
+  PetscCall(CurioDataLoadBuiltin(p->data));
+  PetscCall(CurioSolverSetType(p->solver, st));
+  PetscCall(CurioProblemSetUp(p));
+  *prob = p;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int TestMain(int argc, char **argv, const char *suite_name, const TestCase *tests)
+{
+  PetscMPIInt rank, size;
+  int         failures, all;
+  CU_pSuite   suite;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  if (CU_initialize_registry() != CUE_SUCCESS) return 1;
+  suite = CU_add_suite(suite_name, NULL, NULL);
+  for (const TestCase *t = tests; t->name; t++) CU_add_test(suite, t->name, t->fn);
+  CU_basic_set_mode(rank == 0 ? CU_BRM_VERBOSE : CU_BRM_SILENT);
+  if (rank > 0 && !freopen("/dev/null", "w", stdout)) return 1; /* CUnit prints its summary even when silent */
+  if (rank == 0) printf("%s on %d MPI rank%s\n", suite_name, size, size > 1 ? "s" : "");
+  CU_basic_run_tests();
+  failures = (int)CU_get_number_of_failures();
+  CU_cleanup_registry();
+  /* every rank exits with the same status */
+  PetscCallMPI(MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));
+  PetscCall(PetscFinalize());
+  return all ? 1 : 0;
+}

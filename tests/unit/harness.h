@@ -1,0 +1,30 @@
+/* CUnit under MPI: every rank runs every test (the library's calls are collective); rank 0 reports. */
+#pragma once
+
+#include <curio.h>
+#include <CUnit/Basic.h>
+
+/* Fails the current test (and stops it) when a PETSc-style call returns an error */
+#define TCALL(call) \
+  do { \
+    PetscErrorCode ierr_t_ = (call); \
+    if (ierr_t_) CU_FAIL_FATAL(#call " returned an error"); \
+  } while (0)
+
+/* Relative difference max|a - b| / max|b| of two vectors */
+PetscReal TestRelDiff(Vec a, Vec b);
+/* Relative difference of two replicated arrays */
+PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b);
+
+/* A synthetic problem: n x d Gaussian features (optionally with an intercept column), weights in [0.5, 1.5],
+   ncand candidate rows; set up, not yet solved */
+PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand, CurioProblem *p);
+/* The built-in example of the paper's section 3.3, set up, not yet solved */
+PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *p);
+
+/* Registers one suite; tests is a NULL-terminated list of {name, function} */
+typedef struct {
+  const char *name;
+  void (*fn)(void);
+} TestCase;
+int TestMain(int argc, char **argv, const char *suite, const TestCase *tests);

@@ -1,0 +1,134 @@
+/* t001: the matrix-free Hessian (MATSHELL) against the same operator assembled by PETSc (MatTransposeMatMult), its
+   symmetry, its diagonal, and the direct path's Gram matrix (BLAS syrk + allreduce) against the assembled one.
+     mpiexec -n 4 ./t001_hessian */
+#include "harness.h"
+
+static const PetscReal s = 0.37;
+
+/* H = Phi^T diag(c) Phi + s diag(m), assembled with PETSc's dense kernels: an independent implementation */
+static PetscErrorCode AssembleHessian(Mat Phi, Vec c, Vec m, PetscReal sv, Mat *H)
+{
+  Mat B;
+  Vec sm;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatDuplicate(Phi, MAT_COPY_VALUES, &B));
+  PetscCall(MatDiagonalScale(B, c, NULL));
+  PetscCall(MatTransposeMatMult(Phi, B, MAT_INITIAL_MATRIX, PETSC_DEFAULT, H));
+  PetscCall(VecDuplicate(m, &sm));
+  PetscCall(VecCopy(m, sm));
+  PetscCall(VecScale(sm, sv));
+  PetscCall(MatDiagonalSet(*H, sm, ADD_VALUES));
+  PetscCall(VecDestroy(&sm));
+  PetscCall(MatDestroy(&B));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static void TestShellMatchesAssembled(void)
+{
+  CurioProblem p;
+  Mat          Hs, Ha;
+  Vec          v, y1, y2;
+  PetscRandom  rnd;
+
+  TCALL(TestProblemCreate(57, 9, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
+  TCALL(CurioHessianCreateShell(p->Phi, p->curv, p->mask, s, &Hs));
+  TCALL(AssembleHessian(p->Phi, p->curv, p->mask, s, &Ha));
+  TCALL(MatCreateVecs(Hs, &v, &y1));
+  TCALL(VecDuplicate(y1, &y2));
+  TCALL(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
+  TCALL(PetscRandomSetSeed(rnd, 42));
+  TCALL(PetscRandomSeed(rnd));
+  for (int k = 0; k < 5; k++) {
+    TCALL(VecSetRandom(v, rnd));
+    TCALL(MatMult(Hs, v, y1));
+    TCALL(MatMult(Ha, v, y2));
+    CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
+  }
+  TCALL(MatGetDiagonal(Hs, y1));
+  TCALL(MatGetDiagonal(Ha, y2));
+  CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
+  TCALL(PetscRandomDestroy(&rnd));
+  TCALL(VecDestroy(&v));
+  TCALL(VecDestroy(&y1));
+  TCALL(VecDestroy(&y2));
+  TCALL(MatDestroy(&Hs));
+  TCALL(MatDestroy(&Ha));
+  TCALL(CurioProblemDestroy(&p));
+}
+
+/* x^T H y = y^T H x for random x, y (HPCG's TestSymmetry) */
+static void TestShellSymmetric(void)
+{
+  CurioProblem p;
+  Mat          Hs;
+  Vec          x, y, Hx, Hy;
+  PetscRandom  rnd;
+  PetscReal    xHy, yHx, scale;
+
+  TCALL(TestProblemCreate(40, 12, PETSC_FALSE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 0, &p));
+  TCALL(CurioHessianCreateShell(p->Phi, p->curv, p->mask, s, &Hs));
+  TCALL(MatCreateVecs(Hs, &x, &y));
+  TCALL(VecDuplicate(x, &Hx));
+  TCALL(VecDuplicate(x, &Hy));
+  TCALL(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
+  for (int k = 0; k < 5; k++) {
+    TCALL(VecSetRandom(x, rnd));
+    TCALL(VecSetRandom(y, rnd));
+    TCALL(MatMult(Hs, x, Hx));
+    TCALL(MatMult(Hs, y, Hy));
+    TCALL(VecDot(Hy, x, &xHy));
+    TCALL(VecDot(Hx, y, &yHx));
+    TCALL(VecNorm(Hx, NORM_2, &scale));
+    CU_ASSERT(PetscAbsReal(xHy - yHx) < 1e-13 * scale * 10);
+  }
+  TCALL(PetscRandomDestroy(&rnd));
+  TCALL(VecDestroy(&x));
+  TCALL(VecDestroy(&y));
+  TCALL(VecDestroy(&Hx));
+  TCALL(VecDestroy(&Hy));
+  TCALL(MatDestroy(&Hs));
+  TCALL(CurioProblemDestroy(&p));
+}
+
+/* The direct path's replicated Gram matrix, column by column, against the assembled H at s = 0 */
+static void TestGramMatchesAssembled(void)
+{
+  CurioProblem p;
+  Mat          Ha;
+  Vec          e, col;
+  PetscInt     d;
+  PetscReal   *G, *colfull;
+
+  TCALL(TestProblemCreate(1000, 7, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 0, &p));
+  d = p->model->d;
+  TCALL(PetscMalloc2(d * d, &G, d, &colfull));
+  TCALL(CurioGramCompute(p->Phi, p->curv, G));
+  TCALL(AssembleHessian(p->Phi, p->curv, p->mask, 0.0, &Ha));
+  TCALL(MatCreateVecs(Ha, &e, &col));
+  for (PetscInt j = 0; j < d; j++) {
+    TCALL(VecSet(e, 0.0));
+    TCALL(VecSetValue(e, j, 1.0, INSERT_VALUES));
+    TCALL(VecAssemblyBegin(e));
+    TCALL(VecAssemblyEnd(e));
+    TCALL(MatMult(Ha, e, col));
+    TCALL(CurioVecGatherAll(col, colfull));
+    CU_ASSERT(TestRelDiffArray(d, G + j * d, colfull) < 1e-13);
+  }
+  TCALL(VecDestroy(&e));
+  TCALL(VecDestroy(&col));
+  TCALL(MatDestroy(&Ha));
+  TCALL(PetscFree2(G, colfull));
+  TCALL(CurioProblemDestroy(&p));
+}
+
+int main(int argc, char **argv)
+{
+  const TestCase tests[] = {
+    {"MATSHELL H v equals the assembled H v", TestShellMatchesAssembled},
+    {"MATSHELL H is symmetric", TestShellSymmetric},
+    {"Gram by syrk equals the assembled Phi^T W Phi", TestGramMatchesAssembled},
+    {NULL, NULL},
+  };
+  return TestMain(argc, argv, "t001_hessian", tests);
+}
