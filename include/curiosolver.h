@@ -32,6 +32,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetGram(CurioSolver, const PetscReal **);
+PETSC_EXTERN PetscErrorCode CurioSolverGetKSP(CurioSolver, KSP *);
 
 /* Every entry of a distributed vector (of parameter length), replicated on every rank */
 PETSC_EXTERN PetscErrorCode CurioVecGatherAll(Vec, PetscReal *);

@@ -5,11 +5,11 @@
 #   bash scripts/setup-debian.sh --bench  # also the benchmark peers (scikit-learn, scipy, torch)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config gfortran
+pkgs=(build-essential cmake pkg-config
       openmpi-bin libopenmpi-dev
       petsc-dev libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools
       libcunit1-dev libopenblas0-serial liblapack-dev
-      python3-h5py python3-numpy python3-matplotlib clang-format)
+      python3-h5py python3-numpy python3-matplotlib)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-sklearn python3-scipy python3-torch)
 fi

@@ -51,6 +51,47 @@ static PetscErrorCode WritePrediction(CurioOutput out, const char name[], Mat Ph
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Every run option with the value in force (defaults included), as attributes of /options */
+static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
+{
+  CurioSolverType st;
+  KSP             ksp;
+  PC              pc;
+  KSPType         kt;
+  PCType          pt;
+  PetscReal       rtol, atol, dtol;
+  PetscInt        maxit;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverGetType(p->solver, &st));
+  PetscCall(CurioSolverGetKSP(p->solver, &ksp));
+  PetscCall(KSPGetType(ksp, &kt));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCGetType(pc, &pt));
+  PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_input", p->data->source));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_output", p->output));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_s", p->s_given ? "given" : "loocv"));
+  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_s_value", p->s));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv", p->do_loocv));
+  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_loocv_smin", p->loocv_smin));
+  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_loocv_smax", p->loocv_smax));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv_ns", p->loocv_ns));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_scores", p->do_scores));
+  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_fd_delta", p->fd_rel));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_output_data", p->output_data));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_loss", CurioLossTypes[p->model->loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[p->model->regularizer]));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", p->model->degree));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", p->model->intercept));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_solver", CurioSolverTypes[st]));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_ksp_type", kt));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_pc_type", pt));
+  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_ksp_rtol", rtol));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_ksp_max_it", maxit));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioProblemWrite - writes everything the run produced to one HDF5 file, atomically
 @*/
@@ -78,6 +119,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
   PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
   PetscCall(PetscFree(opts));
+  PetscCall(WriteResolvedOptions(out, p));
 
   /* training data and fit */
   PetscCall(WriteRows(out, "train", &p->data->train, p->output_data, tscale, sizeof(tscale)));

@@ -254,3 +254,11 @@ PetscErrorCode CurioSolverGetGram(CurioSolver solver, const PetscReal **G)
   *G = solver->type == CURIO_SOLVER_DIRECT ? solver->G : NULL;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/* The Krylov solver (options prefix curio_), whatever the type */
+PetscErrorCode CurioSolverGetKSP(CurioSolver solver, KSP *ksp)
+{
+  PetscFunctionBegin;
+  *ksp = solver->ksp;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
