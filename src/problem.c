@@ -123,6 +123,12 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
   if (p->data->has_cand) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
   if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
+  if (!p->output_data && !p->data->train.is1d) {
+    /* Phi holds the features now; without -curio_output_data nothing else reads the row-major copy */
+    PetscCall(PetscFree(p->data->train.X));
+    PetscCall(PetscFree(p->data->cand.X));
+    PetscCall(PetscFree(p->data->test.X));
+  }
   PetscCall(CurioRowVec(p->Phi, p->data->train.y, &p->y));
   PetscCall(CurioRowVec(p->Phi, p->data->train.w, &p->w));
   PetscCall(VecDuplicate(p->w, &p->curv));
