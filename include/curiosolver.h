@@ -28,6 +28,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverSetFromOptions(CurioSolver);
 PETSC_EXTERN PetscErrorCode CurioSolverSetOperator(CurioSolver, Mat, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverSetRegularity(CurioSolver, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioSolverSolve(CurioSolver, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioSolverApply(CurioSolver, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);

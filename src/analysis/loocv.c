@@ -137,27 +137,37 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* For rows [i0, i0+nb): UE = U E (nb x ncol) and U2D = (U.^2) D (nb x ncol), column-major, by BLAS gemm; U2 is
+   workspace of nb x p */
+static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ncol, const PetscReal *E, const PetscReal *D, PetscReal *U2, PetscReal *UE,
+                              PetscReal *U2D)
+{
+  PetscBLASInt bnb, bnc, bp, bldu;
+  PetscReal    one = 1.0, zero = 0.0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(nb, &bnb));
+  PetscCall(PetscBLASIntCast(ncol, &bnc));
+  PetscCall(PetscBLASIntCast(cv->p, &bp));
+  PetscCall(PetscBLASIntCast(cv->nlocal, &bldu));
+  for (PetscInt k = 0; k < cv->p; k++) {
+    const PetscReal *u = cv->U + i0 + k * cv->nlocal;
+    PetscReal       *u2 = U2 + k * nb;
+    for (PetscInt i = 0; i < nb; i++) u2[i] = u[i] * u[i];
+  }
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, cv->U + i0, &bldu, E, &bp, &zero, UE, &bnb));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, D, &bp, &zero, U2D, &bnb));
+  PetscCall(PetscLogFlops(4.0 * nb * ncol * cv->p + nb * cv->p));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* For rows [i0, i0+nb) and the grid s[0..ns): predictions eta (nb x ns) and hat values h (nb x ns), column-major.
    eta = eta0 + U E with E_kj = b_k/(lambda_k + s_j); h = w (hw0 + U.^2 D) with D_kj = 1/(lambda_k + s_j). */
 static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const PetscReal *E, const PetscReal *D, PetscReal *U2, PetscReal *eta,
                                    PetscReal *h)
 {
-  PetscBLASInt bnb, bns, bp, bldu;
-  PetscReal    one = 1.0, zero = 0.0;
-
   PetscFunctionBegin;
-  PetscCall(PetscBLASIntCast(nb, &bnb));
-  PetscCall(PetscBLASIntCast(ns, &bns));
-  PetscCall(PetscBLASIntCast(cv->p, &bp));
-  PetscCall(PetscBLASIntCast(cv->nlocal, &bldu));
-  for (PetscInt k = 0; k < cv->p; k++)
-    for (PetscInt i = 0; i < nb; i++) {
-      PetscReal u = cv->U[i0 + i + k * cv->nlocal];
-      U2[i + k * nb] = u * u;
-    }
-  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bns, &bp, &one, cv->U + i0, &bldu, E, &bp, &zero, eta, &bnb));
-  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bns, &bp, &one, U2, &bnb, D, &bp, &zero, h, &bnb));
-  PetscCall(PetscLogFlops(4.0 * nb * ns * cv->p));
+  PetscCall(Project(cv, i0, nb, ns, E, D, U2, eta, h));
   for (PetscInt j = 0; j < ns; j++)
     for (PetscInt i = 0; i < nb; i++) {
       eta[i + j * nb] += cv->eta0;
@@ -247,38 +257,49 @@ PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* d/ds of the exact LOOCV: with e = U (b/(lambda+s)) and h = w (hw0 + U.^2 (1/(lambda+s))),
-   d/ds [r^2/(2(1-h)^2)] = r r'/(1-h)^2 + r^2 h'/(1-h)^3, r' = U (b/(lambda+s)^2), h' = -w U.^2 (1/(lambda+s)^2) */
-static PetscErrorCode ExactDerivative(CurioLOOCV cv, PetscReal s, PetscReal *dcv)
+/* First and second derivative of the exact LOOCV with respect to t = log s, from one blocked pass over U.
+   Per row, with q_k = 1/(lambda_k + s): e = U (b q), e' = -U (b q^2), e'' = 2 U (b q^3); h = w (hw0 + U.^2 q),
+   h' = -w U.^2 q^2, h'' = 2 w U.^2 q^3; r = y - eta0 - e, a = 1 - h, f = r^2/(2 a^2):
+     f'  = r r'/a^2 + r^2 h'/a^3
+     f'' = (r'^2 + r r'')/a^2 + 4 r r' h'/a^3 + r^2 h''/a^3 + 3 r^2 h'^2/a^4
+   and d/dt = s d/ds, d2/dt2 = s f' + s^2 f''. */
+static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *g, PetscReal *c)
 {
-  PetscReal sum = 0;
+  const PetscInt block = 512;
+  PetscReal     *E, *D, *U2, *UE, *U2D, sum[2] = {0, 0};
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < cv->nlocal; i++) {
-    PetscReal e = 0, de = 0, h = 0, dh = 0, r, dr, omh;
-    for (PetscInt k = 0; k < cv->p; k++) {
-      PetscReal u = cv->U[i + k * cv->nlocal], q = 1.0 / (cv->lambda[k] + s);
-      e += u * cv->b[k] * q;
-      de -= u * cv->b[k] * q * q;
-      h += u * u * q;
-      dh -= u * u * q * q;
-    }
-    h   = cv->w[i] * (cv->hw0 + h);
-    dh  = cv->w[i] * dh;
-    r   = cv->y[i] - cv->eta0 - e;
-    dr  = -de;
-    omh = 1.0 - h;
-    sum += r * dr / (omh * omh) + r * r * dh / (omh * omh * omh);
+  PetscCall(PetscMalloc5(3 * cv->p, &E, 3 * cv->p, &D, block * cv->p, &U2, 3 * block, &UE, 3 * block, &U2D));
+  for (PetscInt k = 0; k < cv->p; k++) {
+    PetscReal q = 1.0 / (cv->lambda[k] + s);
+    D[k]             = q;
+    D[k + cv->p]     = -q * q;
+    D[k + 2 * cv->p] = 2 * q * q * q;
+    E[k]             = cv->b[k] * D[k];
+    E[k + cv->p]     = cv->b[k] * D[k + cv->p];
+    E[k + 2 * cv->p] = cv->b[k] * D[k + 2 * cv->p];
   }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, cv->comm));
-  *dcv = sum / cv->n;
+  for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
+    PetscInt nb = PetscMin(block, cv->nlocal - i0);
+    PetscCall(Project(cv, i0, nb, 3, E, D, U2, UE, U2D));
+    for (PetscInt i = 0; i < nb; i++) {
+      PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - UE[i], r1 = -UE[i + nb], r2 = -UE[i + 2 * nb];
+      PetscReal h = w * (cv->hw0 + U2D[i]), h1 = w * U2D[i + nb], h2 = w * U2D[i + 2 * nb], a = 1.0 / (1.0 - h);
+      sum[0] += a * a * (r * r1 + r * r * h1 * a);
+      sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * h1 + r * r * h2 + 3 * a * r * r * h1 * h1));
+    }
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 2, MPIU_REAL, MPIU_SUM, cv->comm));
+  *g = s * sum[0] / cv->n;
+  *c = (s * sum[0] + s * s * sum[1]) / cv->n;
+  PetscCall(PetscFree5(E, D, U2, UE, U2D));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioLOOCVCurveCompute - the exact, approximate and GCV curves on ns log-spaced values of s in [smin, smax], and the
-  optimal s: the grid argmin of the exact curve refined by bisection on the sign of its derivative between its grid
-  neighbours.
+  optimal s: the grid argmin of the exact curve refined by a safeguarded Newton iteration on its analytic derivative
+  between its grid neighbours.
   A minimum at an end of the grid is flagged (the optimum may be at 0 or infinity), not refined.
 @*/
 PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *curve)
@@ -301,26 +322,28 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   curve->s_opt       = curve->s[kmin];
   curve->cv_opt      = curve->exact[kmin];
   if (!curve->at_boundary) {
-    /* The minimizer of a smooth function is only determined to about sqrt(eps) by comparing values, which would make
-       s_opt depend on the rounding of the rank count; the root of the analytic derivative is determined to eps. */
-    PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), da, db;
-    PetscCall(ExactDerivative(cv, PetscExpReal(a), &da));
-    PetscCall(ExactDerivative(cv, PetscExpReal(b), &db));
-    if (da < 0 && db > 0) {
-      for (PetscInt it = 0; it < 200 && b - a > 1e-14 * PetscMax(1.0, PetscAbsReal(a)); it++) {
-        PetscReal m = 0.5 * (a + b), dm;
-        PetscCall(ExactDerivative(cv, PetscExpReal(m), &dm));
-        if (dm < 0) a = m;
-        else b = m;
+    /* The minimizer of a smooth function is determined to only about sqrt(eps) by comparing values, which would make
+       s_opt depend on the rank count's rounding; the root of the analytic derivative is determined to about eps.
+       Safeguarded Newton in t = log s, inside the bracket of the grid neighbours: a few passes over U. */
+    PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), t = PetscLogReal(curve->s[kmin]), g, c, sm, fm;
+    for (PetscInt it = 0; it < 60; it++) {
+      PetscReal tn;
+      PetscCall(ExactDerivatives(cv, PetscExpReal(t), &g, &c));
+      if (g > 0) b = t;
+      else a = t;
+      tn = (c > 0) ? t - g / c : 0.5 * (a + b);
+      if (!(tn > a && tn < b)) tn = 0.5 * (a + b); /* Newton left the bracket: bisect */
+      if (PetscAbsReal(tn - t) <= 1e-14 * PetscMax(1.0, PetscAbsReal(t)) || b - a <= 1e-14 * PetscMax(1.0, PetscAbsReal(t))) {
+        t = tn;
+        break;
       }
-      {
-        PetscReal sm = PetscExpReal(0.5 * (a + b)), fm;
-        PetscCall(CurioLOOCVEvaluate(cv, 1, &sm, &fm, NULL, NULL));
-        if (fm <= curve->cv_opt) {
-          curve->s_opt  = sm;
-          curve->cv_opt = fm;
-        }
-      }
+      t = tn;
+    }
+    sm = PetscExpReal(t);
+    PetscCall(CurioLOOCVEvaluate(cv, 1, &sm, &fm, NULL, NULL));
+    if (fm <= curve->cv_opt) {
+      curve->s_opt  = sm;
+      curve->cv_opt = fm;
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);

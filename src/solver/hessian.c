@@ -137,7 +137,8 @@ PetscErrorCode CurioHessianShellSetRegularity(Mat H, PetscReal s)
 
 /*@C
   CurioGramCompute - G = Phi^T diag(c) Phi, replicated on every rank (d x d, column-major, both triangles): each rank
-  forms its rows' contribution with BLAS syrk on blocks of rows scaled by sqrt(c), then one MPI_Allreduce sums them.
+  forms its rows' contribution with BLAS syrk (on blocks of rows scaled by sqrt(c) unless c = 1), then one
+  MPI_Allreduce sums them.
   Needs c >= 0 (a convex loss).
 @*/
 PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
@@ -146,7 +147,8 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
   const PetscScalar *cc;
   PetscInt           m, N, lda;
   PetscReal         *buf, *loc;
-  const PetscInt     block = 256;
+  const PetscInt     block = 1024;
+  PetscBool          unit  = PETSC_TRUE;
   PetscBLASInt       bN, bk, bld;
   const PetscReal    one = 1.0;
   PetscInt           negative = 0, gneg;
@@ -156,21 +158,33 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Gram, Phi, 0, 0, 0));
   PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
   PetscCall(VecGetArrayRead(c, &cc));
-  PetscCall(PetscMalloc1(block * N, &buf));
   PetscCall(PetscCalloc1(N * N, &loc));
   PetscCall(PetscBLASIntCast(N, &bN));
-  PetscCall(PetscBLASIntCast(block, &bld));
-  for (PetscInt i0 = 0; i0 < m; i0 += block) {
-    PetscInt nb = PetscMin(block, m - i0);
-    for (PetscInt i = 0; i < nb; i++)
-      if (cc[i0 + i] < 0) negative++;
-    for (PetscInt j = 0; j < N; j++) {
-      const PetscReal *col = a + j * lda + i0;
-      PetscReal       *out = buf + j * block;
-      for (PetscInt i = 0; i < nb; i++) out[i] = col[i] * PetscSqrtReal(PetscMax(cc[i0 + i], 0.0));
+  for (PetscInt i = 0; i < m; i++) {
+    if (cc[i] < 0) negative++;
+    if (cc[i] != 1.0) unit = PETSC_FALSE;
+  }
+  if (unit && m > 0) {
+    /* unit curvature (squared loss, no weights): one syrk straight on this rank's rows, no copy */
+    PetscCall(PetscBLASIntCast(m, &bk));
+    PetscCall(PetscBLASIntCast(lda, &bld));
+    PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, a, &bld, &one, loc, &bN));
+  } else if (m > 0) {
+    PetscReal *sc;
+    PetscCall(PetscMalloc2(block * N, &buf, block, &sc));
+    PetscCall(PetscBLASIntCast(block, &bld));
+    for (PetscInt i0 = 0; i0 < m; i0 += block) {
+      PetscInt nb = PetscMin(block, m - i0);
+      for (PetscInt i = 0; i < nb; i++) sc[i] = PetscSqrtReal(PetscMax(cc[i0 + i], 0.0));
+      for (PetscInt j = 0; j < N; j++) {
+        const PetscReal *col = a + j * lda + i0;
+        PetscReal       *out = buf + j * block;
+        for (PetscInt i = 0; i < nb; i++) out[i] = col[i] * sc[i];
+      }
+      PetscCall(PetscBLASIntCast(nb, &bk));
+      PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, buf, &bld, &one, loc, &bN));
     }
-    PetscCall(PetscBLASIntCast(nb, &bk));
-    PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, buf, &bld, &one, loc, &bN));
+    PetscCall(PetscFree2(buf, sc));
   }
   PetscCall(PetscLogFlops(1.0 * m * N * (N + 1)));
   PetscCall(VecRestoreArrayRead(c, &cc));
@@ -179,7 +193,6 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
   PetscCheck(!gneg, comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " rows have negative curvature w l'': the Hessian is indefinite", gneg);
   PetscCall(MPIU_Allreduce(loc, G, N * N, MPIU_REAL, MPIU_SUM, comm));
   PetscCall(CurioDenseSymmetrize(N, G));
-  PetscCall(PetscFree(buf));
   PetscCall(PetscFree(loc));
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Gram, Phi, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

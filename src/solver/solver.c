@@ -128,13 +128,22 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
   {
     /* for a positive semi-definite H, H_jj = 0 means H e_j = 0: a parameter that no data point and no penalty
        constrains makes H singular, which a Krylov method on a consistent system would not notice */
-    Vec       diag;
-    PetscInt  j;
+    PetscInt  j = 0;
     PetscReal dmin;
-    PetscCall(MatCreateVecs(solver->H, &diag, NULL));
-    PetscCall(MatGetDiagonal(solver->H, diag));
-    PetscCall(VecMin(diag, &j, &dmin));
-    PetscCall(VecDestroy(&diag));
+    if (solver->type == CURIO_SOLVER_DIRECT) { /* from the Gram: no pass over the data */
+      dmin = PETSC_MAX_REAL;
+      for (PetscInt k = 0; k < solver->d; k++)
+        if (solver->G[k + k * solver->d] + s * solver->mfull[k] < dmin) {
+          dmin = solver->G[k + k * solver->d] + s * solver->mfull[k];
+          j    = k;
+        }
+    } else {
+      Vec diag;
+      PetscCall(MatCreateVecs(solver->H, &diag, NULL));
+      PetscCall(MatGetDiagonal(solver->H, diag));
+      PetscCall(VecMin(diag, &j, &dmin));
+      PetscCall(VecDestroy(&diag));
+    }
     PetscCheck(dmin > 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
                "The Hessian is singular: parameter %" PetscInt_FMT " has zero curvature (H_jj = %g) and is not regularized. Give the rows weight, use "
                "-curio_regularizer ridge, or remove the column",
@@ -260,5 +269,26 @@ PetscErrorCode CurioSolverGetKSP(CurioSolver solver, KSP *ksp)
 {
   PetscFunctionBegin;
   *ksp = solver->ksp;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverApply - y = H x: with the replicated Gram on the direct path (O(d^2), no pass over the data), with the
+  MATSHELL on the Krylov path
+@*/
+PetscErrorCode CurioSolverApply(CurioSolver solver, Vec x, Vec y)
+{
+  PetscFunctionBegin;
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    PetscInt   d = solver->d;
+    PetscReal *xf, *yf;
+    PetscCall(PetscMalloc2(d, &xf, d, &yf));
+    PetscCall(CurioVecGatherAll(x, xf));
+    for (PetscInt i = 0; i < d; i++) yf[i] = solver->s * solver->mfull[i] * xf[i];
+    for (PetscInt j = 0; j < d; j++)
+      for (PetscInt i = 0; i < d; i++) yf[i] += solver->G[i + j * d] * xf[j];
+    PetscCall(CurioVecSetFromReplicated(y, yf));
+    PetscCall(PetscFree2(xf, yf));
+  } else PetscCall(MatMult(solver->H, x, y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

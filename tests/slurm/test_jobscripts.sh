@@ -84,7 +84,7 @@ cleanup() {
   exit "$rc"      # the exit status of the test, not of the last cleanup command
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "test_jobscripts: interrupted" >&2; exit 130' INT TERM
 
 daemons_running() {
   pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
