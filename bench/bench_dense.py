@@ -24,6 +24,8 @@ than --tol (a benchmark of wrong answers is meaningless), or if a run fails.
 """
 
 import argparse
+import glob
+import hashlib
 import inspect
 import json
 import os
@@ -77,6 +79,7 @@ def parse_args(argv=None):
     p.add_argument("--log-view", action="store_true", help="after the timed runs, one more curio run per rank count with -log_view (saved in the workdir; Curio lines printed)")
     p.add_argument("--tol", type=float, default=1e-6, help="max relative difference of curio's results from the baselines before the run is marked failed (default 1e-6)")
     p.add_argument("--json", default=None, help="write the results as JSON to this path")
+    p.add_argument("--label", default=None, help="free text stored in the JSON, e.g. which version of curio this is")
     # internal: the baselines run this same file in a subprocess
     p.add_argument("--worker", choices=["numpy", "ridgecv"], help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
@@ -99,8 +102,19 @@ def loocv_grid(smin, smax, ns):
 
 
 def peak_rss_mib():
-    """Peak resident set of this process so far (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident set of this process so far, in MiB.
+
+    VmHWM (the high-water mark of this process image) rather than getrusage's ru_maxrss: Linux carries ru_maxrss
+    over fork and exec, so a child would report at least the parent's resident set at the time it was started.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 # --------------------------------------------------------------------------- data
@@ -211,6 +225,38 @@ def run_worker(kind, args, data, workdir, repeat):
 # --------------------------------------------------------------------------- curio
 
 
+def git_state():
+    """The commit of the repository and the tracked source files that differ from it (None outside a git checkout)."""
+    def git(*a):
+        proc = subprocess.run(["git", "-C", ROOT] + list(a), capture_output=True, text=True)
+        return proc.stdout if proc.returncode == 0 else None
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit is None:
+        return None
+    modified = git("status", "--porcelain", "--untracked-files=no", "--", "src", "include", "CMakeLists.txt") or ""
+    return {"commit": commit.strip(), "modified": [ln.split(maxsplit=1)[1] for ln in modified.splitlines() if ln.strip()]}
+
+
+def snapshot_curio(path, workdir):
+    """Copies the executable into the work directory, so that a rebuild during the benchmark cannot mix two versions;
+    warns if a source file is newer than the executable. Returns the copy's path and its provenance."""
+    mtime = os.path.getmtime(path)
+    sources = [f for pat in ("src/**/*.[ch]", "include/*.h", "CMakeLists.txt") for f in glob.glob(os.path.join(ROOT, pat), recursive=True)]
+    newer = sorted(os.path.relpath(f, ROOT) for f in sources if os.path.getmtime(f) > mtime)
+    if newer and os.path.realpath(path) == os.path.realpath(os.path.join(ROOT, "build", "curio")):
+        print(f"warning: {path} is older than {', '.join(newer[:3])}{' ...' if len(newer) > 3 else ''}: rebuild it (bench/run_dense.sh does)", file=sys.stderr)
+    copy = os.path.join(workdir, "curio")
+    shutil.copy2(path, copy)
+    with open(copy, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    in_tree = os.path.realpath(path).startswith(os.path.realpath(ROOT) + os.sep)  # only then does this checkout describe it
+    info = {"executable": os.path.abspath(path), "sha256": sha, "mtime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime)),
+            "git": git_state() if in_tree else None,
+            "sources_newer_than_executable": newer}
+    return copy, info
+
+
 def curio_command(args, nranks, data, out, extra=()):
     return ([args.mpiexec, "-n", str(nranks)] + args.mpiexec_args.split() +
             [args.curio, "-curio_input", data, "-curio_output", out, "-curio_s", repr(args.s), "-curio_loocv_ns", str(args.ns), "-curio_loocv_smin",
@@ -238,16 +284,24 @@ def run_curio(args, nranks, data, out, extra=()):
     return timing, res, proc.stdout
 
 
-def bench_curio(args, nranks, data, workdir):
-    """--repeat runs at one rank count; the best of each stage and derived time, and the last run's results."""
-    out = os.path.join(workdir, f"curio_R{nranks}.h5")
-    runs = []
-    for _ in range(args.repeat):
-        timing, res, _ = run_curio(args, nranks, data, out)
-        runs.append(timing)
-    # best = the shortest time of each stage and derived sum over the repeats; memory = the largest peak
-    best = {k: (max if k == "peak_rss_mib" else min)(r[k] for r in runs) for k in runs[0]}
-    return {"ranks": nranks, "runs": runs, "best": best, "command": " ".join(curio_command(args, nranks, data, out))}, res
+def bench_curio(args, data, workdir):
+    """--repeat rounds over the rank counts (interleaved, so that a transient load on the machine hits all of them);
+    per rank count the best of each stage and derived time over the rounds, and the last run's results."""
+    runs = {r: [] for r in args.ranks}
+    results = {}
+    for k in range(args.repeat):
+        for nranks in args.ranks:
+            print(f"curio on {nranks} rank(s), run {k + 1} of {args.repeat} ...", flush=True)
+            out = os.path.join(workdir, f"curio_R{nranks}.h5")
+            timing, results[nranks], _ = run_curio(args, nranks, data, out)
+            runs[nranks].append(timing)
+    curio = {}
+    for nranks, rr in runs.items():
+        # best = the shortest time of each stage and derived sum over the repeats; memory = the largest peak
+        best = {key: (max if key == "peak_rss_mib" else min)(r[key] for r in rr) for key in rr[0]}
+        command = " ".join(curio_command(args, nranks, data, os.path.join(workdir, f"curio_R{nranks}.h5")))
+        curio[nranks] = {"ranks": nranks, "runs": rr, "best": best, "command": command}
+    return curio, results
 
 
 def parse_log_view(text):
@@ -355,6 +409,10 @@ def print_report(args, x_mib, curio, numpy_rep, ridge_rep, ratios, checks):
     print("the baselines' peak RSS includes the interpreter and imports (see 'after import').")
     if ridge_rep.get("gcv_mode"):
         print(f"RidgeCV: scikit-learn {ridge_rep['sklearn']}, {ridge_rep['store_parameter']}=True, gcv_mode auto -> '{ridge_rep['gcv_mode']}'")
+    spread = [f"curio {r} rank{'s' if r > 1 else ''}: direct {min(x['direct'] for x in c['runs']):.3f}-{max(x['direct'] for x in c['runs']):.3f},"
+              f" LOOCV {min(x['loocv_total'] for x in c['runs']):.3f}-{max(x['loocv_total'] for x in c['runs']):.3f}" for r, c in sorted(curio.items())]
+    spread += [f"{name} {min(rep['times']):.3f}-{max(rep['times']):.3f}" for name, rep in (("numpy", numpy_rep), ("RidgeCV", ridge_rep))]
+    print("spread over the repeats (min-max, s): " + "; ".join(spread))
     print()
     print("ratios:")
     for key, value in ratios.items():
@@ -405,15 +463,16 @@ def main(argv=None):
     x_mib = args.n * args.d * 8 / MIB
     grid = loocv_grid(args.smin, args.smax, args.ns)
     try:
+        args.curio, curio_info = snapshot_curio(args.curio, workdir)
+        git = curio_info["git"]
+        print(f"curio: {curio_info['executable']} (sha256 {curio_info['sha256'][:12]}, built {curio_info['mtime']}"
+              + (f", commit {git['commit']}{' + modified ' + ' '.join(git['modified']) if git['modified'] else ''}" if git else "") + ")")
         print(f"generating {args.n} x {args.d} data (seed {args.seed}) into {data} ...", flush=True)
         t0 = time.perf_counter()
         generate_data(data, args.n, args.d, args.seed, args.noise)
         t_gen = time.perf_counter() - t0
 
-        curio, curio_res = {}, {}
-        for nranks in args.ranks:
-            print(f"curio on {nranks} rank(s), {args.repeat} run(s) ...", flush=True)
-            curio[nranks], curio_res[nranks] = bench_curio(args, nranks, data, workdir)
+        curio, curio_res = bench_curio(args, data, workdir)
         print(f"numpy direct, {args.repeat} repeat(s) ...", flush=True)
         numpy_rep, numpy_npz = run_worker("numpy", args, data, workdir, args.repeat)
         print(f"scikit-learn RidgeCV, {args.ridgecv_repeat} repeat(s) ...", flush=True)
@@ -441,8 +500,10 @@ def main(argv=None):
         if args.json:
             result = {
                 "benchmark": "dense",
+                "label": args.label,
                 "config": {k: getattr(args, k) for k in ("n", "d", "seed", "noise", "s", "smin", "smax", "ns", "ranks", "repeat", "ridgecv_repeat", "mpiexec_args")},
                 "environment": dict(environment(), threads=SINGLE_THREAD_ENV, loadavg_before=load_start, loadavg_after=load_end),
+                "curio_executable": curio_info,
                 "x_mib": x_mib,
                 "curio": {str(r): c for r, c in curio.items()},
                 "numpy_direct": numpy_rep,

@@ -18,6 +18,7 @@ static const char help[] = "curio: regularized regression with regularity tangen
                            "Without -curio_input it runs the built-in example of the paper's section 3.3.\n\n";
 
 #include <curio.h>
+#include <malloc.h>
 
 static PetscErrorCode Run(void)
 {
@@ -39,6 +40,11 @@ int main(int argc, char **argv)
   PetscBool      traceback = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  /* Debian's PETSc loads SuperLU_DIST, whose constructor disables mmap and heap trimming (M_MMAP_MAX = 0,
+     M_TRIM_THRESHOLD = -1), so freed n x d arrays stay resident; restore glibc's defaults */
+  mallopt(M_MMAP_MAX, 65536);
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-curio_traceback", &traceback, NULL));
   PetscCall(PetscPushErrorHandler(CurioErrorHandler, &traceback));
   ierr = Run();

@@ -265,34 +265,50 @@ PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat
    and d/dt = s d/ds, d2/dt2 = s f' + s^2 f''. */
 static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *g, PetscReal *c)
 {
-  const PetscInt block = 512;
-  PetscReal     *E, *D, *U2, *UE, *U2D, sum[2] = {0, 0};
+  const PetscInt block = 256;
+  PetscReal     *co, *acc, sum[2] = {0, 0};
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc5(3 * cv->p, &E, 3 * cv->p, &D, block * cv->p, &U2, 3 * block, &UE, 3 * block, &U2D));
+  /* per column k: b q, -b q^2, 2 b q^3, q, -q^2, 2 q^3 */
+  PetscCall(PetscMalloc2(6 * cv->p, &co, 6 * block, &acc));
   for (PetscInt k = 0; k < cv->p; k++) {
-    PetscReal q = 1.0 / (cv->lambda[k] + s);
-    D[k]             = q;
-    D[k + cv->p]     = -q * q;
-    D[k + 2 * cv->p] = 2 * q * q * q;
-    E[k]             = cv->b[k] * D[k];
-    E[k + cv->p]     = cv->b[k] * D[k + cv->p];
-    E[k + 2 * cv->p] = cv->b[k] * D[k + 2 * cv->p];
+    PetscReal q = 1.0 / (cv->lambda[k] + s), *ck = co + 6 * k;
+    ck[3] = q;
+    ck[4] = -q * q;
+    ck[5] = 2 * q * q * q;
+    ck[0] = cv->b[k] * ck[3];
+    ck[1] = cv->b[k] * ck[4];
+    ck[2] = cv->b[k] * ck[5];
   }
+  /* one fused pass over U in row blocks: six accumulators per row stay in cache, U is read once */
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
-    PetscInt nb = PetscMin(block, cv->nlocal - i0);
-    PetscCall(Project(cv, i0, nb, 3, E, D, U2, UE, U2D));
+    PetscInt   nb = PetscMin(block, cv->nlocal - i0);
+    PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
+    PetscCall(PetscArrayzero(acc, 6 * block));
+    for (PetscInt k = 0; k < cv->p; k++) {
+      const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ck = co + 6 * k;
+      for (PetscInt i = 0; i < nb; i++) {
+        PetscReal ui = u[i], u2 = ui * ui;
+        e0[i] += ui * ck[0];
+        e1[i] += ui * ck[1];
+        e2[i] += ui * ck[2];
+        h0[i] += u2 * ck[3];
+        h1[i] += u2 * ck[4];
+        h2[i] += u2 * ck[5];
+      }
+    }
     for (PetscInt i = 0; i < nb; i++) {
-      PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - UE[i], r1 = -UE[i + nb], r2 = -UE[i + 2 * nb];
-      PetscReal h = w * (cv->hw0 + U2D[i]), h1 = w * U2D[i + nb], h2 = w * U2D[i + 2 * nb], a = 1.0 / (1.0 - h);
-      sum[0] += a * a * (r * r1 + r * r * h1 * a);
-      sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * h1 + r * r * h2 + 3 * a * r * r * h1 * h1));
+      PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - e0[i], r1 = -e1[i], r2 = -e2[i];
+      PetscReal h = w * (cv->hw0 + h0[i]), hd = w * h1[i], hdd = w * h2[i], a = 1.0 / (1.0 - h);
+      sum[0] += a * a * (r * r1 + r * r * hd * a);
+      sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * hd + r * r * hdd + 3 * a * r * r * hd * hd));
     }
   }
+  PetscCall(PetscLogFlops(13.0 * cv->nlocal * cv->p));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 2, MPIU_REAL, MPIU_SUM, cv->comm));
   *g = s * sum[0] / cv->n;
   *c = (s * sum[0] + s * s * sum[1]) / cv->n;
-  PetscCall(PetscFree5(E, D, U2, UE, U2D));
+  PetscCall(PetscFree2(co, acc));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -326,18 +342,26 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
        s_opt depend on the rank count's rounding; the root of the analytic derivative is determined to about eps.
        Safeguarded Newton in t = log s, inside the bracket of the grid neighbours: a few passes over U. */
     PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), t = PetscLogReal(curve->s[kmin]), g, c, sm, fm;
+    {
+      /* start at the vertex of the parabola through the three grid points (in t) */
+      PetscReal fa = curve->exact[kmin - 1], fk = curve->exact[kmin], fb = curve->exact[kmin + 1], den = (t - a) * (fk - fb) - (t - b) * (fk - fa);
+      if (den != 0) {
+        PetscReal v = t - 0.5 * ((t - a) * (t - a) * (fk - fb) - (t - b) * (t - b) * (fk - fa)) / den;
+        if (v > a && v < b) t = v;
+      }
+    }
     for (PetscInt it = 0; it < 60; it++) {
-      PetscReal tn;
+      PetscReal tn, step;
       PetscCall(ExactDerivatives(cv, PetscExpReal(t), &g, &c));
       if (g > 0) b = t;
       else a = t;
       tn = (c > 0) ? t - g / c : 0.5 * (a + b);
       if (!(tn > a && tn < b)) tn = 0.5 * (a + b); /* Newton left the bracket: bisect */
-      if (PetscAbsReal(tn - t) <= 1e-14 * PetscMax(1.0, PetscAbsReal(t)) || b - a <= 1e-14 * PetscMax(1.0, PetscAbsReal(t))) {
-        t = tn;
-        break;
-      }
-      t = tn;
+      step = PetscAbsReal(tn - t);
+      t    = tn;
+      /* Newton converges quadratically: after a step below 1e-7 the error is at the level of rounding */
+      if (c > 0 && step <= 1e-7 * PetscMax(1.0, PetscAbsReal(t))) break;
+      if (b - a <= 1e-14 * PetscMax(1.0, PetscAbsReal(t))) break;
     }
     sm = PetscExpReal(t);
     PetscCall(CurioLOOCVEvaluate(cv, 1, &sm, &fm, NULL, NULL));

@@ -100,9 +100,12 @@ else
   export SLURM_LOCAL_PIDS=$pidfile
   started_slurm=1
   say "starting local Slurm (pids in $pidfile)"
-  "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
+  # start-local-slurm sizes the node with nproc, which obeys OMP_NUM_THREADS: the suite sets it to 1 for BLAS
+  env -u OMP_NUM_THREADS "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
 fi
 say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
+node_cpus=$(sinfo -h -o '%c' | head -n 1)
+[[ ${node_cpus:-0} -ge 2 ]] || fail "the Slurm node has ${node_cpus:-0} CPU(s); the 2-task jobs could never start"
 
 if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without these
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
