@@ -8,14 +8,14 @@
 
 /** @brief One set of rows (training, candidate pool or test set), distributed by PETSc's default row layout. */
 typedef struct {
-  PetscInt   n;        /**< global number of rows */
-  PetscInt   rstart;   /**< first global row owned by this rank */
-  PetscInt   nlocal;   /**< rows owned by this rank */
-  PetscInt   dim;      /**< input columns per row (1 for 1-D inputs) */
-  PetscBool  is1d;     /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
-  PetscReal *X;        /**< nlocal x dim inputs, row-major */
-  PetscReal *y;        /**< nlocal labels, or NULL when the set is unlabeled */
-  PetscReal *w;        /**< nlocal weights (all 1 when none were given) */
+  PetscInt   n;      /**< global number of rows */
+  PetscInt   rstart; /**< first global row owned by this rank */
+  PetscInt   nlocal; /**< rows owned by this rank */
+  PetscInt   dim;    /**< input columns per row (1 for 1-D inputs) */
+  PetscBool  is1d;   /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
+  PetscReal *X;      /**< nlocal x dim inputs, row-major */
+  PetscReal *y;      /**< nlocal labels, or NULL when the set is unlabeled */
+  PetscReal *w;      /**< nlocal weights (all 1 when none were given) */
 } CurioRows;
 
 typedef struct _n_CurioData *CurioData;

@@ -7,14 +7,12 @@
 #include "curiosys.h"
 #include "curiodata.h"
 
-typedef enum {
-  CURIO_LOSS_SQUARED
-} CurioLossType;
+typedef enum { CURIO_LOSS_SQUARED } CurioLossType;
 PETSC_EXTERN const char *const CurioLossTypes[];
 
 typedef enum {
-  CURIO_REGULARIZER_RIDGE,      /**< R = 1/2 ||theta||^2 */
-  CURIO_REGULARIZER_RESTRICTED  /**< R = 1/2 sum_{j != 0} theta_j^2: the intercept (column 0) is not penalized, eq. 76 */
+  CURIO_REGULARIZER_RIDGE,     /**< R = 1/2 ||theta||^2 */
+  CURIO_REGULARIZER_RESTRICTED /**< R = 1/2 sum_{j != 0} theta_j^2: the intercept (column 0) is not penalized, eq. 76 */
 } CurioRegularizerType;
 PETSC_EXTERN const char *const CurioRegularizerTypes[];
 
@@ -35,7 +33,7 @@ struct _n_CurioModel {
   PetscBool            intercept; /**< identity map: prepend a column of ones */
   PetscReal            lo, hi;    /**< polynomial input domain used for scaling */
   PetscBool            domain_set;
-  PetscInt             d;         /**< number of parameters, set by CurioModelSetUp() */
+  PetscInt             d; /**< number of parameters, set by CurioModelSetUp() */
 };
 
 PETSC_EXTERN PetscErrorCode CurioModelCreate(MPI_Comm, CurioModel *);

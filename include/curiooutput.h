@@ -14,7 +14,8 @@ PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput 
 PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteVec(CurioOutput, const char[], Vec, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], PetscInt, const PetscReal[], const char[]);
-PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[], const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[],
+                                                      const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIndex(CurioOutput, const char[], PetscInt, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteScalar(CurioOutput, const char[], PetscReal);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeString(CurioOutput, const char[], const char[], const char[]);

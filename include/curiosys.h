@@ -7,5 +7,5 @@
 #include <petsc.h>
 
 #if PETSC_VERSION_LT(3, 19, 0)
-  #define PETSC_SUCCESS ((PetscErrorCode)0)
+#define PETSC_SUCCESS ((PetscErrorCode) 0)
 #endif

@@ -51,9 +51,9 @@ int main(int argc, char **argv)
   if (ierr) {
     /* An input error is detected by every rank together: they finalize in step and all exit non-zero. Anything
        else may have left other ranks inside a collective call, so abort them all. */
-    if (!CurioErrorIsCollective()) MPI_Abort(PETSC_COMM_WORLD, (int)ierr);
-    (void)PetscPopErrorHandler();
-    (void)PetscFinalize();
+    if (!CurioErrorIsCollective()) MPI_Abort(PETSC_COMM_WORLD, (int) ierr);
+    (void) PetscPopErrorHandler();
+    (void) PetscFinalize();
     return 1;
   }
   PetscCall(PetscFinalize());

@@ -27,7 +27,8 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
 
 static PetscErrorCode ScoresDestroy(CurioScores *sc)
 {
-  Vec *v[] = {&sc->f, &sc->fdot, &sc->f_shifted, &sc->fdot_fd, &sc->sld, &sc->sld_expected, &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+  Vec *v[] = {&sc->f,           &sc->fdot,          &sc->f_shifted,   &sc->fdot_fd,       &sc->sld, &sc->sld_expected,
+              &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
 
   PetscFunctionBegin;
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(VecDestroy(v[i]));
@@ -67,21 +68,26 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscFunctionBegin;
   PetscOptionsBegin(p->comm, NULL, "curio run", "CurioProblem");
   PetscCall(PetscOptionsReal("-curio_s", "Regularity s > 0 (default: the LOOCV optimum)", "CurioProblemSolve", p->s, &p->s, &p->s_given));
-  PetscCall(PetscOptionsBool("-curio_loocv", "Compute the LOOCV curves over a grid of s", "CurioProblemComputeLOOCV", p->do_loocv, &p->do_loocv, NULL));
+  PetscCall(
+      PetscOptionsBool("-curio_loocv", "Compute the LOOCV curves over a grid of s", "CurioProblemComputeLOOCV", p->do_loocv, &p->do_loocv, NULL));
   PetscCall(PetscOptionsReal("-curio_loocv_smin", "Smallest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smin, &p->loocv_smin, NULL));
   PetscCall(PetscOptionsReal("-curio_loocv_smax", "Largest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smax, &p->loocv_smax, NULL));
-  PetscCall(PetscOptionsInt("-curio_loocv_ns", "Number of log-spaced values of s in the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_ns, &p->loocv_ns, NULL));
+  PetscCall(PetscOptionsInt("-curio_loocv_ns", "Number of log-spaced values of s in the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_ns,
+                            &p->loocv_ns, NULL));
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
-  PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel, &p->fd_rel, NULL));
+  PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
+                             &p->fd_rel, NULL));
   PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioProblemWrite", p->output, p->output, sizeof(p->output), NULL));
-  PetscCall(PetscOptionsBool("-curio_output_data", "Copy the input features into the output file", "CurioProblemWrite", p->output_data, &p->output_data, NULL));
+  PetscCall(PetscOptionsBool("-curio_output_data", "Copy the input features into the output file", "CurioProblemWrite", p->output_data,
+                             &p->output_data, NULL));
   PetscCall(PetscOptionsBool("-curio_monitor", "Print progress lines", "CurioProblemRun", p->monitor, &p->monitor, NULL));
   PetscOptionsEnd();
-  PetscCheck(!p->s_given || (p->s > 0 && !PetscIsInfOrNanReal(p->s)), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_s must be a finite number > 0, got %g", (double)p->s);
+  PetscCheck(!p->s_given || (p->s > 0 && !PetscIsInfOrNanReal(p->s)), p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_s must be a finite number > 0, got %g", (double) p->s);
   PetscCheck(p->loocv_smin > 0 && p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double)p->loocv_smin, (double)p->loocv_smax);
+             "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
   PetscCheck(p->loocv_ns >= 3, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_loocv_ns must be >= 3, got %" PetscInt_FMT, p->loocv_ns);
-  PetscCheck(p->fd_rel > 0 && p->fd_rel < 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_fd_delta must be in (0, 1), got %g", (double)p->fd_rel);
+  PetscCheck(p->fd_rel > 0 && p->fd_rel < 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_fd_delta must be in (0, 1), got %g", (double) p->fd_rel);
   PetscCheck(p->s_given || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
   PetscCall(CurioModelSetFromOptions(p->model));
   PetscCall(CurioSolverSetFromOptions(p->solver));
@@ -207,13 +213,13 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   p->sigma2 = den > 0 ? num / den : 0;
   PetscCall(VecDestroy(&Hv));
   PetscCall(VecDestroy(&r));
-  p->s          = s;
-  p->solved     = PETSC_TRUE;
-  p->time_train = t1 - t0;
+  p->s            = s;
+  p->solved       = PETSC_TRUE;
+  p->time_train   = t1 - t0;
   p->time_tangent = t2 - t1;
   if (p->monitor)
-    PetscCall(PetscPrintf(p->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double)s, t1 - t0, t2 - t1,
-                          (double)p->tangent_residual));
+    PetscCall(PetscPrintf(p->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
+                          (double) p->tangent_residual));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -232,7 +238,7 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
   /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
   PetscCall(CurioSolverGetGram(p->solver, &G));
-  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool)(p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
+  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
   PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
   p->has_curve = PETSC_TRUE;
@@ -242,11 +248,14 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   p->time_loocv = t1 - t0;
   if (p->monitor)
     PetscCall(PetscPrintf(p->comm, "curio: LOOCV over %" PetscInt_FMT " values of s in [%g, %g]: s_opt = %.6e, CV = %.6e (%.3f s)\n", p->curve.ns,
-                          (double)p->loocv_smin, (double)p->loocv_smax, (double)p->curve.s_opt, (double)p->curve.cv_opt, t1 - t0));
+                          (double) p->loocv_smin, (double) p->loocv_smax, (double) p->curve.s_opt, (double) p->curve.cv_opt, t1 - t0));
   if (p->curve.at_boundary)
-    PetscCall(PetscPrintf(p->comm, "curio: WARNING the LOOCV minimum is at the %s end of the grid (s = %g): the optimum may lie outside it; widen -curio_loocv_smin/smax\n",
-                          p->curve.s_opt == p->curve.s[0] ? "lower" : "upper", (double)p->curve.s_opt));
-  if (p->curve.local_minima > 1) PetscCall(PetscPrintf(p->comm, "curio: note: the exact LOOCV curve has %" PetscInt_FMT " local minima on the grid\n", p->curve.local_minima));
+    PetscCall(PetscPrintf(
+        p->comm,
+        "curio: WARNING the LOOCV minimum is at the %s end of the grid (s = %g): the optimum may lie outside it; widen -curio_loocv_smin/smax\n",
+        p->curve.s_opt == p->curve.s[0] ? "lower" : "upper", (double) p->curve.s_opt));
+  if (p->curve.local_minima > 1)
+    PetscCall(PetscPrintf(p->comm, "curio: note: the exact LOOCV curve has %" PetscInt_FMT " local minima on the grid\n", p->curve.local_minima));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -336,7 +345,8 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(ScoresDestroy(sc));
   {
-    Vec *v[] = {&sc->f, &sc->fdot, &sc->f_shifted, &sc->fdot_fd, &sc->sld, &sc->sld_expected, &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+    Vec *v[] = {&sc->f,           &sc->fdot,          &sc->f_shifted,   &sc->fdot_fd,       &sc->sld, &sc->sld_expected,
+                &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(MatCreateVecs(p->PhiCand, NULL, v[i]));
   }
   /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected sigma^2 fdot^2 */
@@ -401,8 +411,10 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
   if (p->monitor)
-    PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates against %" PetscInt_FMT " reference points (%.3f s); FD check of fdot: max rel. difference %.2e at delta = %.3e\n",
-                          p->data->cand.n, sc->reference_size, t1 - t0, (double)sc->fd_max_rel_error, (double)sc->delta));
+    PetscCall(PetscPrintf(p->comm,
+                          "curio: scored %" PetscInt_FMT " candidates against %" PetscInt_FMT
+                          " reference points (%.3f s); FD check of fdot: max rel. difference %.2e at delta = %.3e\n",
+                          p->data->cand.n, sc->reference_size, t1 - t0, (double) sc->fd_max_rel_error, (double) sc->delta));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -425,13 +437,17 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   PetscCall(CurioDataView(p->data, viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "training rows per rank: %" PetscInt_FMT " to %" PetscInt_FMT "\n", nmin, nmax));
   if (p->model->features == CURIO_FEATURES_POLYNOMIAL)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "model: polynomial degree %" PetscInt_FMT " on [%g, %g] scaled to [-1, 1], d = %" PetscInt_FMT "\n", p->model->degree,
-                                     (double)p->model->lo, (double)p->model->hi, p->model->d));
-  else PetscCall(PetscViewerASCIIPrintf(viewer, "model: identity features%s, d = %" PetscInt_FMT "\n", p->model->intercept ? " with intercept" : "", p->model->d));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %s, regularizer %s, solver %s\n", CurioLossTypes[p->model->loss], CurioRegularizerTypes[p->model->regularizer],
-                                   CurioSolverTypes[st]));
-  if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double)p->s));
-  else PetscCall(PetscViewerASCIIPrintf(viewer, "s from exact LOOCV over %" PetscInt_FMT " values in [%g, %g]\n", p->loocv_ns, (double)p->loocv_smin, (double)p->loocv_smax));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "model: polynomial degree %" PetscInt_FMT " on [%g, %g] scaled to [-1, 1], d = %" PetscInt_FMT "\n",
+                                     p->model->degree, (double) p->model->lo, (double) p->model->hi, p->model->d));
+  else
+    PetscCall(PetscViewerASCIIPrintf(viewer, "model: identity features%s, d = %" PetscInt_FMT "\n", p->model->intercept ? " with intercept" : "",
+                                     p->model->d));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %s, regularizer %s, solver %s\n", CurioLossTypes[p->model->loss],
+                                   CurioRegularizerTypes[p->model->regularizer], CurioSolverTypes[st]));
+  if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
+  else
+    PetscCall(PetscViewerASCIIPrintf(viewer, "s from exact LOOCV over %" PetscInt_FMT " values in [%g, %g]\n", p->loocv_ns, (double) p->loocv_smin,
+                                     (double) p->loocv_smax));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -3,7 +3,7 @@
 #include <sys/resource.h>
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
-  CURIO_EVENT_Write;
+    CURIO_EVENT_Write;
 PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
 
 static PetscBool CurioPackageInitialized = PETSC_FALSE;
@@ -136,16 +136,18 @@ static PetscBool IsUserError(PetscErrorCode n)
   spans every rank) about the input or the problem is printed once, as one line on stderr that names the culprit;
   anything else gets PETSc's full traceback. Run with -curio_traceback for the traceback always.
 @*/
-PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess,
+                                 void *ctx)
 {
-  PetscBool   traceback = ctx ? *(PetscBool *)ctx : PETSC_FALSE;
+  PetscBool   traceback = ctx ? *(PetscBool *) ctx : PETSC_FALSE;
   PetscMPIInt size = 1, wsize = 1, wrank = 0;
 
   if (p == PETSC_ERROR_INITIAL) {
     if (comm != MPI_COMM_NULL && comm != PETSC_COMM_SELF) MPI_Comm_size(comm, &size);
     MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
     /* PETSc raises a bad option value on PETSC_COMM_SELF, but every rank parses the same options database */
-    CurioLastErrorCollective = (PetscBool)(size == wsize || ((n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_USER) && fun && !strncmp(fun, "PetscOptions", 12)));
+    CurioLastErrorCollective =
+        (PetscBool) (size == wsize || ((n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_USER) && fun && !strncmp(fun, "PetscOptions", 12)));
     if (CurioLastErrorCollective && !traceback && IsUserError(n)) {
       MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
       if (wrank == 0) fprintf(stderr, "curio: error: %s\n", mess ? mess : "(no message)");

@@ -6,10 +6,10 @@
 struct _n_CurioLOOCV {
   MPI_Comm   comm;
   PetscInt   n, nlocal, p;
-  PetscReal *U;      /* nlocal x p, column-major: this rank's rows of Phi V (centred for the restricted regularizer) */
-  PetscReal *lambda; /* p eigenvalues of the (centred) Gram matrix */
-  PetscReal *b;      /* V^T Phi^T W y (centred) */
-  PetscReal *y, *w;  /* this rank's labels and weights */
+  PetscReal *U;         /* nlocal x p, column-major: this rank's rows of Phi V (centred for the restricted regularizer) */
+  PetscReal *lambda;    /* p eigenvalues of the (centred) Gram matrix */
+  PetscReal *b;         /* V^T Phi^T W y (centred) */
+  PetscReal *y, *w;     /* this rank's labels and weights */
   PetscReal  eta0, hw0; /* restricted: prediction offset (weighted mean of y) and h_i offset per unit weight (1/sum w) */
 };
 
@@ -30,7 +30,7 @@ struct _n_CurioLOOCV {
 PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, const PetscReal *Gin, CurioLOOCV *cvout)
 {
   CurioLOOCV         cv;
-  MPI_Comm           comm = PetscObjectComm((PetscObject)Phi);
+  MPI_Comm           comm = PetscObjectComm((PetscObject) Phi);
   PetscInt           d, lda, off;
   const PetscReal   *a;
   const PetscScalar *yy, *ww;
@@ -63,7 +63,8 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
     PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
     PetscCall(MPIU_Allreduce(&notone, &gnotone, 1, MPIU_INT, MPI_SUM, comm));
     PetscCheck(!gnotone, comm, PETSC_ERR_ARG_WRONG,
-               "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use -curio_intercept");
+               "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use "
+               "-curio_intercept");
     /* with phi = [1, x]: G = [sum w, sum w x^T; sum w x, sum w x x^T]; centring x by its weighted mean mu gives
        Gc = G_xx - (sum w) mu mu^T and qc = q_x - mu q_1 */
     sumw = G[0];
@@ -139,8 +140,8 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
 
 /* For rows [i0, i0+nb): UE = U E (nb x ncol) and U2D = (U.^2) D (nb x ncol), column-major, by BLAS gemm; U2 is
    workspace of nb x p */
-static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ncol, const PetscReal *E, const PetscReal *D, PetscReal *U2, PetscReal *UE,
-                              PetscReal *U2D)
+static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ncol, const PetscReal *E, const PetscReal *D, PetscReal *U2,
+                              PetscReal *UE, PetscReal *U2D)
 {
   PetscBLASInt bnb, bnc, bp, bldu;
   PetscReal    one = 1.0, zero = 0.0;
@@ -151,7 +152,7 @@ static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt 
   PetscCall(PetscBLASIntCast(cv->p, &bp));
   PetscCall(PetscBLASIntCast(cv->nlocal, &bldu));
   for (PetscInt k = 0; k < cv->p; k++) {
-    const PetscReal *u = cv->U + i0 + k * cv->nlocal;
+    const PetscReal *u  = cv->U + i0 + k * cv->nlocal;
     PetscReal       *u2 = U2 + k * nb;
     for (PetscInt i = 0; i < nb; i++) u2[i] = u[i] * u[i];
   }
@@ -163,8 +164,8 @@ static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt 
 
 /* For rows [i0, i0+nb) and the grid s[0..ns): predictions eta (nb x ns) and hat values h (nb x ns), column-major.
    eta = eta0 + U E with E_kj = b_k/(lambda_k + s_j); h = w (hw0 + U.^2 D) with D_kj = 1/(lambda_k + s_j). */
-static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const PetscReal *E, const PetscReal *D, PetscReal *U2, PetscReal *eta,
-                                   PetscReal *h)
+static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const PetscReal *E, const PetscReal *D, PetscReal *U2,
+                                   PetscReal *eta, PetscReal *h)
 {
   PetscFunctionBegin;
   PetscCall(Project(cv, i0, nb, ns, E, D, U2, eta, h));
@@ -323,18 +324,19 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   PetscInt kmin = 0;
 
   PetscFunctionBegin;
-  PetscCheck(smin > 0 && smax > smin, cv->comm, PETSC_ERR_ARG_OUTOFRANGE, "The LOOCV grid needs 0 < smin < smax, got %g, %g", (double)smin, (double)smax);
+  PetscCheck(smin > 0 && smax > smin, cv->comm, PETSC_ERR_ARG_OUTOFRANGE, "The LOOCV grid needs 0 < smin < smax, got %g, %g", (double) smin,
+             (double) smax);
   PetscCheck(ns >= 3, cv->comm, PETSC_ERR_ARG_OUTOFRANGE, "The LOOCV grid needs at least 3 points, got %" PetscInt_FMT, ns);
   PetscCall(PetscMemzero(curve, sizeof(*curve)));
   curve->ns = ns;
   PetscCall(PetscMalloc4(ns, &curve->s, ns, &curve->exact, ns, &curve->approx, ns, &curve->gcv));
-  for (PetscInt j = 0; j < ns; j++) curve->s[j] = smin * PetscPowReal(smax / smin, (PetscReal)j / (ns - 1));
+  for (PetscInt j = 0; j < ns; j++) curve->s[j] = smin * PetscPowReal(smax / smin, (PetscReal) j / (ns - 1));
   PetscCall(CurioLOOCVEvaluate(cv, ns, curve->s, curve->exact, curve->approx, curve->gcv));
   for (PetscInt j = 1; j < ns; j++)
     if (curve->exact[j] < curve->exact[kmin]) kmin = j;
   for (PetscInt j = 1; j < ns - 1; j++)
     if (curve->exact[j] < curve->exact[j - 1] && curve->exact[j] < curve->exact[j + 1]) curve->local_minima++;
-  curve->at_boundary = (PetscBool)(kmin == 0 || kmin == ns - 1);
+  curve->at_boundary = (PetscBool) (kmin == 0 || kmin == ns - 1);
   curve->s_opt       = curve->s[kmin];
   curve->cv_opt      = curve->exact[kmin];
   if (!curve->at_boundary) {

@@ -45,8 +45,8 @@ PetscErrorCode CurioH5Exists(hid_t file, const char path[], PetscBool *exists)
   *exists = PETSC_TRUE;
   for (size_t i = 1; i <= len && *exists; i++) {
     if (buf[i] == '/' || buf[i] == '\0') {
-      char c = buf[i];
-      buf[i] = '\0';
+      char c  = buf[i];
+      buf[i]  = '\0';
       *exists = H5Lexists(file, buf, H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
       buf[i]  = c;
     }
@@ -67,14 +67,15 @@ PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], co
   type = H5Dget_type(d);
   cls  = H5Tget_class(type);
   H5Tclose(type);
-  PetscCheck(cls == H5T_FLOAT || cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be numeric (float or integer)", fname,
-             dset);
+  PetscCheck(cls == H5T_FLOAT || cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
   space  = H5Dget_space(d);
   *ndims = H5Sget_simple_extent_ndims(space);
-  PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname, dset, *ndims);
+  PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname,
+             dset, *ndims);
   H5Sget_simple_extent_dims(space, hd, NULL);
-  dims[0] = *ndims > 0 ? (PetscInt)hd[0] : 1;
-  dims[1] = *ndims > 1 ? (PetscInt)hd[1] : 1;
+  dims[0] = *ndims > 0 ? (PetscInt) hd[0] : 1;
+  dims[1] = *ndims > 1 ? (PetscInt) hd[1] : 1;
   H5Sclose(space);
   H5Dclose(d);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -85,7 +86,7 @@ PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], co
                                PetscReal buf[])
 {
   hid_t   d, fspace, mspace, dxpl;
-  hsize_t start[2] = {(hsize_t)rstart, 0}, count[2] = {(hsize_t)nlocal, (hsize_t)ncols};
+  hsize_t start[2] = {(hsize_t) rstart, 0}, count[2] = {(hsize_t) nlocal, (hsize_t) ncols};
   int     ndims;
   herr_t  status;
 
@@ -114,7 +115,8 @@ PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols, const PetscReal v[])
+PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols,
+                                const PetscReal v[])
 {
   PetscInt bad = PETSC_MAX_INT, gbad;
 
@@ -126,14 +128,14 @@ PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char ds
         break;
       }
   PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
-  PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FP, "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt_FMT " (0-based)", fname, dset,
-             gbad);
+  PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FP, "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt_FMT " (0-based)",
+             fname, dset, gbad);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Reads one set of rows (group "train", "candidates" or "test") */
-static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim, PetscBool expect_1d,
-                               CurioRows *rows, PetscBool *found)
+static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim,
+                               PetscBool expect_1d, CurioRows *rows, PetscBool *found)
 {
   char      px[256], pX[256], py[256], pw[256];
   PetscBool hx, hX, hy, hw, is1d;
@@ -147,21 +149,25 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
-  *found = (PetscBool)(hx || hX);
+  *found = (PetscBool) (hx || hX);
   if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one", fname, group);
+  PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one",
+             fname, group);
   is1d = hx;
   PetscCall(CurioH5GetShape(comm, file, fname, is1d ? px : pX, &ndims, dims));
-  if (is1d) PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
-  else PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname, pX, ndims);
+  if (is1d)
+    PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
+  else
+    PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname,
+               pX, ndims);
   n   = dims[0];
   dim = is1d ? 1 : dims[1];
   PetscCheck(n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
   if (expect_dim > 0) {
     PetscCheck(is1d == expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' gives %s but '/train' gives %s", fname, group,
                is1d ? "1-D inputs 'x'" : "features 'X'", expect_1d ? "1-D inputs 'x'" : "features 'X'");
-    PetscCheck(dim == expect_dim, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %" PetscInt_FMT " columns, but '/train/X' has %" PetscInt_FMT,
-               fname, pX, dim, expect_dim);
+    PetscCheck(dim == expect_dim, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' has %" PetscInt_FMT " columns, but '/train/X' has %" PetscInt_FMT, fname, pX, dim, expect_dim);
   }
   PetscCall(CurioH5Exists(file, py, &hy));
   PetscCheck(hy || !need_y, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, py);
@@ -170,7 +176,8 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, rows->rstart, rows->nlocal, dim, rows->X));
   if (hy) {
     PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, n);
+    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, n);
     PetscCall(CurioH5ReadRows(comm, file, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
     PetscCall(CurioCheckFinite(comm, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
   }
@@ -178,7 +185,8 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   if (hw) {
     PetscInt bad = PETSC_MAX_INT, gbad;
     PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, n);
+    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, n);
     PetscCall(CurioH5ReadRows(comm, file, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
     PetscCall(CurioCheckFinite(comm, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
     for (PetscInt i = 0; i < rows->nlocal; i++)
@@ -187,7 +195,8 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
         break;
       }
     PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
-    PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT, fname, pw, gbad);
+    PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT,
+               fname, pw, gbad);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -207,8 +216,8 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCall(CurioRowsFree(&data->test));
   PetscCall(CurioH5OpenRead(data->comm, fname, &file));
   PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, &data->train, &found));
-  PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs) or '/train/X' (features)",
-             fname);
+  PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs) or '/train/X' (features)", fname);
   PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, &data->cand, &data->has_cand));
   PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, &data->test, &data->has_test));
   H5Fclose(file);

@@ -11,9 +11,9 @@ static inline uint64_t Mix64(uint64_t z)
 
 PetscReal CurioRandomUniform(PetscInt64 seed, PetscInt64 stream, PetscInt64 index)
 {
-  uint64_t z = Mix64((uint64_t)seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t)stream + 0x632be59bd9b4e019ULL) + (uint64_t)index);
+  uint64_t z = Mix64((uint64_t) seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) stream + 0x632be59bd9b4e019ULL) + (uint64_t) index);
   /* 53 random bits, shifted to the open interval (0,1) */
-  return ((PetscReal)(z >> 11) + 0.5) / 9007199254740992.0;
+  return ((PetscReal) (z >> 11) + 0.5) / 9007199254740992.0;
 }
 
 PetscReal CurioRandomNormal(PetscInt64 seed, PetscInt64 stream, PetscInt64 index)

@@ -70,7 +70,7 @@ PetscErrorCode CurioRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt dim,
     PetscInt64 gi  = rows->rstart + i;
     PetscReal  eta = 0.0;
     for (PetscInt j = 0; j < dim; j++) {
-      PetscReal xij = CurioRandomNormal(seed, 0, gi * dim + j);
+      PetscReal xij        = CurioRandomNormal(seed, 0, gi * dim + j);
       rows->X[i * dim + j] = xij;
       eta += xij / (1.0 + j);
     }
@@ -123,13 +123,13 @@ PetscErrorCode CurioDataLoadBuiltin(CurioData data)
   PetscCall(CurioRowsFree(&data->test));
   PetscCall(CurioRowsAllocate(data->comm, ntrain, 1, PETSC_TRUE, PETSC_TRUE, &data->train));
   for (PetscInt i = 0; i < data->train.nlocal; i++) {
-    PetscInt gi = data->train.rstart + i;
+    PetscInt gi      = data->train.rstart + i;
     data->train.X[i] = xtrain[gi];
     data->train.y[i] = BuiltinTruth(xtrain[gi]) + noise[gi];
   }
   PetscCall(CurioRowsAllocate(data->comm, ncand, 1, PETSC_TRUE, PETSC_TRUE, &data->cand));
   for (PetscInt i = 0; i < data->cand.nlocal; i++) {
-    PetscReal x = 10.0 * (data->cand.rstart + i) / (ncand - 1);
+    PetscReal x     = 10.0 * (data->cand.rstart + i) / (ncand - 1);
     data->cand.X[i] = x;
     data->cand.y[i] = BuiltinTruth(x);
   }
@@ -149,7 +149,8 @@ PetscErrorCode CurioDataSetFromOptions(CurioData data)
 
   PetscFunctionBegin;
   PetscOptionsBegin(data->comm, NULL, "curio data", "CurioData");
-  PetscCall(PetscOptionsString("-curio_input", "HDF5 input file (omit for the paper's built-in example)", "CurioDataLoadHDF5", file, file, sizeof(file), &set));
+  PetscCall(PetscOptionsString("-curio_input", "HDF5 input file (omit for the paper's built-in example)", "CurioDataLoadHDF5", file, file,
+                               sizeof(file), &set));
   PetscOptionsEnd();
   if (set && file[0]) PetscCall(CurioDataLoadHDF5(data, file));
   else {
@@ -163,8 +164,8 @@ PetscErrorCode CurioDataView(CurioData data, PetscViewer viewer)
 {
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "data: %s\n", data->source));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "  training rows %" PetscInt_FMT ", %s %" PetscInt_FMT "%s\n", data->train.n, data->train.is1d ? "1-D inputs" : "input columns",
-                                   data->train.dim, data->train.y ? "" : " (unlabeled)"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  training rows %" PetscInt_FMT ", %s %" PetscInt_FMT "%s\n", data->train.n,
+                                   data->train.is1d ? "1-D inputs" : "input columns", data->train.dim, data->train.y ? "" : " (unlabeled)"));
   if (data->has_cand) PetscCall(PetscViewerASCIIPrintf(viewer, "  candidate rows %" PetscInt_FMT "\n", data->cand.n));
   if (data->has_test) PetscCall(PetscViewerASCIIPrintf(viewer, "  test rows %" PetscInt_FMT "\n", data->test.n));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -32,17 +32,22 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
 
   PetscFunctionBegin;
   PetscOptionsBegin(model->comm, NULL, "curio model", "CurioModel");
-  PetscCall(PetscOptionsEnum("-curio_loss", "Per-point loss", "CurioModelSetFromOptions", CurioLossTypes, (PetscEnum)model->loss, (PetscEnum *)&model->loss, NULL));
-  PetscCall(PetscOptionsEnum("-curio_regularizer", "ridge: 1/2||theta||^2; restricted: the intercept (column 0) unpenalized", "CurioModelSetFromOptions",
-                             CurioRegularizerTypes, (PetscEnum)model->regularizer, (PetscEnum *)&model->regularizer, NULL));
+  PetscCall(PetscOptionsEnum("-curio_loss", "Per-point loss", "CurioModelSetFromOptions", CurioLossTypes, (PetscEnum) model->loss,
+                             (PetscEnum *) &model->loss, NULL));
+  PetscCall(PetscOptionsEnum("-curio_regularizer", "ridge: 1/2||theta||^2; restricted: the intercept (column 0) unpenalized",
+                             "CurioModelSetFromOptions", CurioRegularizerTypes, (PetscEnum) model->regularizer, (PetscEnum *) &model->regularizer,
+                             NULL));
   PetscCall(PetscOptionsInt("-curio_degree", "Polynomial degree for 1-D inputs", "CurioModelSetFromOptions", model->degree, &model->degree, NULL));
-  PetscCall(PetscOptionsBool("-curio_intercept", "Prepend a column of ones to feature inputs", "CurioModelSetFromOptions", model->intercept, &model->intercept, NULL));
-  PetscCall(PetscOptionsRealArray("-curio_domain", "lo,hi: 1-D input domain scaled to [-1,1] (default: range of all inputs)", "CurioModelSetFromOptions", dom, &ndom, &set));
+  PetscCall(PetscOptionsBool("-curio_intercept", "Prepend a column of ones to feature inputs", "CurioModelSetFromOptions", model->intercept,
+                             &model->intercept, NULL));
+  PetscCall(PetscOptionsRealArray("-curio_domain", "lo,hi: 1-D input domain scaled to [-1,1] (default: range of all inputs)",
+                                  "CurioModelSetFromOptions", dom, &ndom, &set));
   PetscOptionsEnd();
-  PetscCheck(model->degree >= 0 && model->degree <= 30, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_degree must be in [0, 30], got %" PetscInt_FMT, model->degree);
+  PetscCheck(model->degree >= 0 && model->degree <= 30, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_degree must be in [0, 30], got %" PetscInt_FMT,
+             model->degree);
   if (set) {
     PetscCheck(ndom == 2, model->comm, PETSC_ERR_ARG_WRONG, "-curio_domain takes two values lo,hi; got %" PetscInt_FMT, ndom);
-    PetscCheck(dom[1] > dom[0], model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_domain needs lo < hi, got %g,%g", (double)dom[0], (double)dom[1]);
+    PetscCheck(dom[1] > dom[0], model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_domain needs lo < hi, got %g,%g", (double) dom[0], (double) dom[1]);
     model->lo         = dom[0];
     model->hi         = dom[1];
     model->domain_set = PETSC_TRUE;
@@ -134,7 +139,7 @@ PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y,
     if (dl) *dl = eta - y;
     if (d2l) *d2l = 1.0;
     break;
-  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int)type);
+  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int) type);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

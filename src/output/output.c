@@ -38,7 +38,7 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
     FILE       *f;
     if (!stat(path, &st) && S_ISDIR(st.st_mode)) err = EISDIR;
     else {
-      PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s.tmp-%d", path, (int)getpid()));
+      PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s.tmp-%d", path, (int) getpid()));
       f = fopen(probe, "w");
       if (!f) err = errno;
       else {
@@ -63,7 +63,7 @@ PetscErrorCode CurioOutputOpen(MPI_Comm comm, const char path[], CurioOutput *ou
   PetscCall(PetscNew(&out));
   out->comm = comm;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  pid = (int)getpid();
+  pid = (int) getpid();
   PetscCallMPI(MPI_Bcast(&pid, 1, MPI_INT, 0, comm));
   PetscCall(PetscStrncpy(out->path, path, sizeof(out->path)));
   PetscCall(PetscSNPrintf(out->tmp, sizeof(out->tmp), "%s.tmp-%d", path, pid));
@@ -124,11 +124,11 @@ static PetscErrorCode AttachScale(CurioOutput out, hid_t dset, const char scale[
 }
 
 /* Creates a dataset of rank 1 (n) or 2 (n, ncols) and writes rows [rstart, rstart+nlocal) from this rank */
-static PetscErrorCode WriteBlock(CurioOutput out, const char name[], hid_t type, hid_t memtype, PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal,
-                                 const void *buf, const char scale[])
+static PetscErrorCode WriteBlock(CurioOutput out, const char name[], hid_t type, hid_t memtype, PetscInt n, PetscInt ncols, PetscInt rstart,
+                                 PetscInt nlocal, const void *buf, const char scale[])
 {
-  int     rank = ncols > 0 ? 2 : 1;
-  hsize_t dims[2] = {(hsize_t)n, (hsize_t)PetscMax(ncols, 1)}, start[2] = {(hsize_t)rstart, 0}, count[2] = {(hsize_t)nlocal, dims[1]};
+  int     rank    = ncols > 0 ? 2 : 1;
+  hsize_t dims[2] = {(hsize_t) n, (hsize_t) PetscMax(ncols, 1)}, start[2] = {(hsize_t) rstart, 0}, count[2] = {(hsize_t) nlocal, dims[1]};
   hid_t   fspace, mspace, dset;
   herr_t  status;
 
@@ -155,8 +155,8 @@ static PetscErrorCode WriteBlock(CurioOutput out, const char name[], hid_t type,
   CurioOutputWriteRowsLocal - a dataset of n rows (ncols = 0: shape (n); otherwise (n, ncols)) of which this rank writes
   rows [rstart, rstart+nlocal) from a row-major buffer; scale names a dimension scale for axis 0, or NULL
 @*/
-PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal, const PetscReal buf[],
-                                         const char scale[])
+PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal,
+                                         const PetscReal buf[], const char scale[])
 {
   PetscFunctionBegin;
   PetscCall(WriteBlock(out, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ncols, rstart, nlocal, buf, scale));
@@ -223,7 +223,8 @@ PetscErrorCode CurioOutputWriteScalar(CurioOutput out, const char name[], PetscR
   dset  = H5Dcreate2(out->file, name, H5T_IEEE_F64LE, space, out->lcpl, H5P_DEFAULT, H5P_DEFAULT);
   PetscCheck(dset >= 0, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
   if (rank) H5Sselect_none(space);
-  PetscCheck(H5Dwrite(dset, H5T_NATIVE_DOUBLE, space, space, out->dxpl, &value) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write '%s'", name);
+  PetscCheck(H5Dwrite(dset, H5T_NATIVE_DOUBLE, space, space, out->dxpl, &value) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write '%s'",
+             name);
   H5Dclose(dset);
   H5Sclose(space);
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -178,17 +178,17 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
         const char *name;
         Vec         v;
       } list[] = {
-        {"/scores/f", sc->f},
-        {"/scores/fdot", sc->fdot},
-        {"/scores/f_shifted", sc->f_shifted},
-        {"/scores/fdot_fd", sc->fdot_fd},
-        {"/scores/sld", sc->sld},
-        {"/scores/sld_expected", sc->sld_expected},
-        {"/scores/sti_labeled", sc->sti_labeled},
-        {"/scores/sti_unlabeled", sc->sti_unlabeled},
-        {"/scores/ssi_labeled", sc->ssi_labeled},
-        {"/scores/ssi_unlabeled", sc->ssi_unlabeled},
-        {"/scores/var", sc->var},
+          {"/scores/f", sc->f},
+          {"/scores/fdot", sc->fdot},
+          {"/scores/f_shifted", sc->f_shifted},
+          {"/scores/fdot_fd", sc->fdot_fd},
+          {"/scores/sld", sc->sld},
+          {"/scores/sld_expected", sc->sld_expected},
+          {"/scores/sti_labeled", sc->sti_labeled},
+          {"/scores/sti_unlabeled", sc->sti_unlabeled},
+          {"/scores/ssi_labeled", sc->ssi_labeled},
+          {"/scores/ssi_unlabeled", sc->ssi_unlabeled},
+          {"/scores/var", sc->var},
       };
       for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) PetscCall(CurioOutputWriteVec(out, list[i].name, list[i].v, cscale));
       PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
@@ -209,7 +209,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &r));
     PetscCall(VecAXPY(r, -1.0, f));
     PetscCall(VecNorm(r, NORM_2, &rn));
-    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal)p->data->test.n)));
+    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal) p->data->test.n)));
     PetscCall(VecDestroy(&f));
     PetscCall(VecDestroy(&r));
   }
@@ -221,7 +221,8 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
       const char *name;
       PetscReal   t;
     } tl[] = {
-      {"read", p->time_read}, {"gram", p->time_gram}, {"train", p->time_train}, {"tangent", p->time_tangent}, {"loocv", p->time_loocv}, {"scores", p->time_scores}, {"total", p->time_total},
+        {"read", p->time_read},   {"gram", p->time_gram},     {"train", p->time_train}, {"tangent", p->time_tangent},
+        {"loocv", p->time_loocv}, {"scores", p->time_scores}, {"total", p->time_total},
     };
     for (size_t i = 0; i < sizeof(tl) / sizeof(tl[0]); i++) {
       PetscReal tmax;

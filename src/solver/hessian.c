@@ -47,7 +47,7 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   }
   PetscCall(VecRestoreArrayRead(c, &cc));
   PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
-  PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)Phi)));
+  PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) Phi)));
   PetscCall(PetscFree(loc));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -105,9 +105,9 @@ PetscErrorCode CurioHessianCreateShell(Mat Phi, Vec c, Vec m, PetscReal s, Mat *
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&ctx));
-  PetscCall(PetscObjectReference((PetscObject)Phi));
-  PetscCall(PetscObjectReference((PetscObject)c));
-  PetscCall(PetscObjectReference((PetscObject)m));
+  PetscCall(PetscObjectReference((PetscObject) Phi));
+  PetscCall(PetscObjectReference((PetscObject) c));
+  PetscCall(PetscObjectReference((PetscObject) m));
   ctx->Phi = Phi;
   ctx->c   = c;
   ctx->m   = m;
@@ -115,11 +115,11 @@ PetscErrorCode CurioHessianCreateShell(Mat Phi, Vec c, Vec m, PetscReal s, Mat *
   PetscCall(MatCreateVecs(Phi, &ctx->tmp_d, &ctx->tmp_n));
   PetscCall(MatGetLocalSize(Phi, &nl, &dl));
   PetscCall(MatGetSize(Phi, NULL, &N));
-  PetscCall(MatCreateShell(PetscObjectComm((PetscObject)Phi), dl, dl, N, N, ctx, H));
-  PetscCall(MatShellSetOperation(*H, MATOP_MULT, (void (*)(void))HessianMult));
-  PetscCall(MatShellSetOperation(*H, MATOP_MULT_TRANSPOSE, (void (*)(void))HessianMult));
-  PetscCall(MatShellSetOperation(*H, MATOP_GET_DIAGONAL, (void (*)(void))HessianGetDiagonal));
-  PetscCall(MatShellSetOperation(*H, MATOP_DESTROY, (void (*)(void))HessianDestroy));
+  PetscCall(MatCreateShell(PetscObjectComm((PetscObject) Phi), dl, dl, N, N, ctx, H));
+  PetscCall(MatShellSetOperation(*H, MATOP_MULT, (void (*)(void)) HessianMult));
+  PetscCall(MatShellSetOperation(*H, MATOP_MULT_TRANSPOSE, (void (*)(void)) HessianMult));
+  PetscCall(MatShellSetOperation(*H, MATOP_GET_DIAGONAL, (void (*)(void)) HessianGetDiagonal));
+  PetscCall(MatShellSetOperation(*H, MATOP_DESTROY, (void (*)(void)) HessianDestroy));
   PetscCall(MatSetOption(*H, MAT_SYMMETRIC, PETSC_TRUE));
   PetscCall(MatSetOption(*H, MAT_SPD, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -150,9 +150,9 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
   const PetscInt     block = 1024;
   PetscBool          unit  = PETSC_TRUE;
   PetscBLASInt       bN, bk, bld;
-  const PetscReal    one = 1.0;
+  const PetscReal    one      = 1.0;
   PetscInt           negative = 0, gneg;
-  MPI_Comm           comm     = PetscObjectComm((PetscObject)Phi);
+  MPI_Comm           comm     = PetscObjectComm((PetscObject) Phi);
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Gram, Phi, 0, 0, 0));

@@ -13,10 +13,10 @@ extern void Cblacs_gridexit(int);
 extern int  numroc_(const int *, const int *, const int *, const int *, const int *);
 extern void descinit_(int *, const int *, const int *, const int *, const int *, const int *, const int *, const int *, const int *, int *);
 extern void pdpotrf_(const char *, const int *, double *, const int *, const int *, const int *, int *);
-extern void pdpotrs_(const char *, const int *, const int *, const double *, const int *, const int *, const int *, double *, const int *, const int *, const int *,
-                     int *);
-extern void pdsyev_(const char *, const char *, const int *, double *, const int *, const int *, const int *, double *, double *, const int *, const int *,
-                    const int *, double *, const int *, int *);
+extern void pdpotrs_(const char *, const int *, const int *, const double *, const int *, const int *, const int *, double *, const int *,
+                     const int *, const int *, int *);
+extern void pdsyev_(const char *, const char *, const int *, double *, const int *, const int *, const int *, double *, double *, const int *,
+                    const int *, const int *, double *, const int *, int *);
 
 static int LocalToGlobal(int l, int nb, int p, int nprocs)
 {
@@ -34,7 +34,7 @@ static PetscErrorCode BlockCyclicAlloc(CurioBlockCyclic *bc, int ncols, int *des
   lld   = PetscMax(1, *mloc);
   descinit_(desc, &bc->n, &ncols, &bc->nb, &bc->nb, &zero, &zero, &bc->ctxt, &lld, &info);
   PetscCheck(!info, bc->comm, PETSC_ERR_LIB, "ScaLAPACK descinit failed with info %d", info);
-  PetscCall(PetscCalloc1((size_t)PetscMax(1, *mloc) * PetscMax(1, *nloc), A));
+  PetscCall(PetscCalloc1((size_t) PetscMax(1, *mloc) * PetscMax(1, *nloc), A));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -43,7 +43,8 @@ static void Scatter(const CurioBlockCyclic *bc, int mloc, int nloc, const PetscR
 {
   for (int lj = 0; lj < nloc; lj++) {
     int gj = LocalToGlobal(lj, bc->nb, bc->mycol, bc->npcol);
-    for (int li = 0; li < mloc; li++) A[li + (size_t)lj * PetscMax(1, mloc)] = full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t)gj * bc->n];
+    for (int li = 0; li < mloc; li++)
+      A[li + (size_t) lj * PetscMax(1, mloc)] = full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t) gj * bc->n];
   }
 }
 
@@ -51,12 +52,13 @@ static void Scatter(const CurioBlockCyclic *bc, int mloc, int nloc, const PetscR
 static PetscErrorCode Gather(const CurioBlockCyclic *bc, int ncols, int mloc, int nloc, const PetscReal *A, PetscReal *full)
 {
   PetscFunctionBegin;
-  PetscCall(PetscArrayzero(full, (size_t)bc->n * ncols));
+  PetscCall(PetscArrayzero(full, (size_t) bc->n * ncols));
   for (int lj = 0; lj < nloc; lj++) {
     int gj = LocalToGlobal(lj, bc->nb, bc->mycol, bc->npcol);
-    for (int li = 0; li < mloc; li++) full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t)gj * bc->n] = A[li + (size_t)lj * PetscMax(1, mloc)];
+    for (int li = 0; li < mloc; li++)
+      full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t) gj * bc->n] = A[li + (size_t) lj * PetscMax(1, mloc)];
   }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, full, (PetscMPIInt)((size_t)bc->n * ncols), MPIU_REAL, MPIU_SUM, bc->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, full, (PetscMPIInt) ((size_t) bc->n * ncols), MPIU_REAL, MPIU_SUM, bc->comm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -75,9 +77,9 @@ PetscErrorCode CurioBlockCyclicCreate(MPI_Comm comm, PetscInt n, const PetscReal
   bc->comm = comm;
   PetscCall(PetscMPIIntCast(n, &bc->n));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  for (nprow = (int)PetscSqrtReal((PetscReal)size); size % nprow; nprow--) { }
-  bc->nprow  = nprow;
-  bc->npcol  = size / nprow;
+  for (nprow = (int) PetscSqrtReal((PetscReal) size); size % nprow; nprow--) {}
+  bc->nprow = nprow;
+  bc->npcol = size / nprow;
   /* blocks of 32 balance the load for d in the hundreds; small matrices get one block per process column */
   bc->nb     = PetscMax(2, PetscMin(32, (bc->n + bc->npcol - 1) / bc->npcol));
   bc->system = Csys2blacs_handle(comm);
@@ -110,12 +112,13 @@ PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *bc)
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Factor, 0, 0, 0, 0));
   pdpotrf_("L", &bc->n, bc->A, &one, &one, bc->desc, &info);
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Factor, 0, 0, 0, 0));
-  PetscCall(PetscLogFlops(bc->n * (PetscLogDouble)bc->n * bc->n / (3.0 * bc->nprow * bc->npcol)));
+  PetscCall(PetscLogFlops(bc->n * (PetscLogDouble) bc->n * bc->n / (3.0 * bc->nprow * bc->npcol)));
   PetscCheck(info >= 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpotrf: illegal argument %d", -info);
-  PetscCheck(info == 0, bc->comm, PETSC_ERR_MAT_CH_ZRPVT,
-             "The Hessian is not positive definite (Cholesky breaks down at leading minor %d of %d): H is singular or indefinite. Increase -curio_s, use "
-             "-curio_regularizer ridge, or remove duplicate/constant feature columns",
-             info, bc->n);
+  PetscCheck(
+      info == 0, bc->comm, PETSC_ERR_MAT_CH_ZRPVT,
+      "The Hessian is not positive definite (Cholesky breaks down at leading minor %d of %d): H is singular or indefinite. Increase -curio_s, use "
+      "-curio_regularizer ridge, or remove duplicate/constant feature columns",
+      info, bc->n);
   bc->factored = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -151,7 +154,7 @@ PetscErrorCode CurioBlockCyclicEigen(CurioBlockCyclic *bc, PetscReal *lambda, Pe
   PetscCall(BlockCyclicAlloc(bc, bc->n, descZ, &mloc, &nloc, &Z));
   pdsyev_("V", "L", &bc->n, bc->A, &one, &one, bc->desc, lambda, Z, &one, &one, descZ, &wq, &lwork, &info);
   PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdsyev workspace query failed with info %d", info);
-  lwork = 2 * (int)wq + 1;
+  lwork = 2 * (int) wq + 1;
   PetscCall(PetscMalloc1(lwork, &work));
   pdsyev_("V", "L", &bc->n, bc->A, &one, &one, bc->desc, lambda, Z, &one, &one, descZ, work, &lwork, &info);
   PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdsyev failed with info %d", info);

@@ -75,8 +75,8 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 
   PetscFunctionBegin;
   PetscOptionsBegin(solver->comm, NULL, "curio solver", "CurioSolver");
-  PetscCall(PetscOptionsEnum("-curio_solver", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", "CurioSolverSetType", CurioSolverTypes,
-                             (PetscEnum)solver->type, (PetscEnum *)&solver->type, NULL));
+  PetscCall(PetscOptionsEnum("-curio_solver", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", "CurioSolverSetType",
+                             CurioSolverTypes, (PetscEnum) solver->type, (PetscEnum *) &solver->type, NULL));
   PetscOptionsEnd();
   PetscCall(KSPGetPC(solver->ksp, &pc));
   PetscCall(PCSetType(pc, PCJACOBI));
@@ -90,9 +90,9 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
 {
   PetscFunctionBegin;
-  PetscCall(PetscObjectReference((PetscObject)Phi));
-  PetscCall(PetscObjectReference((PetscObject)c));
-  PetscCall(PetscObjectReference((PetscObject)m));
+  PetscCall(PetscObjectReference((PetscObject) Phi));
+  PetscCall(PetscObjectReference((PetscObject) c));
+  PetscCall(PetscObjectReference((PetscObject) m));
   PetscCall(MatDestroy(&solver->Phi));
   PetscCall(VecDestroy(&solver->c));
   PetscCall(VecDestroy(&solver->m));
@@ -120,7 +120,7 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
 PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
 {
   PetscFunctionBegin;
-  PetscCheck(s > 0, solver->comm, PETSC_ERR_ARG_OUTOFRANGE, "The regularity s must be > 0, got %g", (double)s);
+  PetscCheck(s > 0, solver->comm, PETSC_ERR_ARG_OUTOFRANGE, "The regularity s must be > 0, got %g", (double) s);
   solver->s     = s;
   solver->has_s = PETSC_TRUE;
   if (!solver->Phi) PetscFunctionReturn(PETSC_SUCCESS);
@@ -145,9 +145,10 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
       PetscCall(VecDestroy(&diag));
     }
     PetscCheck(dmin > 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-               "The Hessian is singular: parameter %" PetscInt_FMT " has zero curvature (H_jj = %g) and is not regularized. Give the rows weight, use "
+               "The Hessian is singular: parameter %" PetscInt_FMT
+               " has zero curvature (H_jj = %g) and is not regularized. Give the rows weight, use "
                "-curio_regularizer ridge, or remove the column",
-               j, (double)dmin);
+               j, (double) dmin);
   }
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscInt   d = solver->d;
@@ -179,13 +180,15 @@ static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
   PetscCall(KSPGetResidualNorm(solver->ksp, &rnorm));
   solver->its += its;
   PetscCheck(reason != KSP_DIVERGED_INDEFINITE_MAT && reason != KSP_DIVERGED_INDEFINITE_PC, solver->comm, PETSC_ERR_NOT_CONVERGED,
-             "CG found the Hessian %s (KSP reason %s after %" PetscInt_FMT " iterations): H is singular or indefinite. Increase -curio_s, use -curio_regularizer ridge, "
+             "CG found the Hessian %s (KSP reason %s after %" PetscInt_FMT
+             " iterations): H is singular or indefinite. Increase -curio_s, use -curio_regularizer ridge, "
              "or remove duplicate/constant feature columns",
              reason == KSP_DIVERGED_INDEFINITE_MAT ? "indefinite" : "preconditioner indefinite", KSPConvergedReasons[reason], its);
   PetscCheck(reason > 0, solver->comm, PETSC_ERR_NOT_CONVERGED,
-             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g. Raise -curio_ksp_max_it, loosen -curio_ksp_rtol, or "
+             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT
+             " iterations, residual norm %g. Raise -curio_ksp_max_it, loosen -curio_ksp_rtol, or "
              "use -curio_solver direct",
-             KSPConvergedReasons[reason], its, (double)rnorm);
+             KSPConvergedReasons[reason], its, (double) rnorm);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -195,7 +198,8 @@ static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
 PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
 {
   PetscFunctionBegin;
-  PetscCheck(solver->has_s && solver->Phi, solver->comm, PETSC_ERR_ORDER, "Call CurioSolverSetOperator() and CurioSolverSetRegularity() before solving");
+  PetscCheck(solver->has_s && solver->Phi, solver->comm, PETSC_ERR_ORDER,
+             "Call CurioSolverSetOperator() and CurioSolverSetRegularity() before solving");
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscReal *full;
     PetscCall(PetscMalloc1(solver->d, &full));

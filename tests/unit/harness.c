@@ -23,7 +23,8 @@ PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b)
   return nb > 0 ? nd / nb : nd;
 }
 
-PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand, CurioProblem *prob)
+PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand,
+                                 CurioProblem *prob)
 {
   CurioProblem p;
   MPI_Comm     comm = PETSC_COMM_WORLD;
@@ -76,7 +77,7 @@ int TestMain(int argc, char **argv, const char *suite_name, const TestCase *test
   if (rank > 0 && !freopen("/dev/null", "w", stdout)) return 1; /* CUnit prints its summary even when silent */
   if (rank == 0) printf("%s on %d MPI rank%s\n", suite_name, size, size > 1 ? "s" : "");
   CU_basic_run_tests();
-  failures = (int)CU_get_number_of_failures();
+  failures = (int) CU_get_number_of_failures();
   CU_cleanup_registry();
   /* every rank exits with the same status */
   PetscCallMPI(MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD));

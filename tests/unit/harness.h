@@ -5,9 +5,9 @@
 #include <CUnit/Basic.h>
 
 /* Fails the current test (and stops it) when a PETSc-style call returns an error */
-#define TCALL(call) \
-  do { \
-    PetscErrorCode ierr_t_ = (call); \
+#define TCALL(call)                                         \
+  do {                                                      \
+    PetscErrorCode ierr_t_ = (call);                        \
     if (ierr_t_) CU_FAIL_FATAL(#call " returned an error"); \
   } while (0)
 
@@ -18,7 +18,8 @@ PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b);
 
 /* A synthetic problem: n x d Gaussian features (optionally with an intercept column), weights in [0.5, 1.5],
    ncand candidate rows; set up, not yet solved */
-PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand, CurioProblem *p);
+PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand,
+                                 CurioProblem *p);
 /* The built-in example of the paper's section 3.3, set up, not yet solved */
 PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *p);
 

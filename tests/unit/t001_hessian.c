@@ -125,10 +125,10 @@ static void TestGramMatchesAssembled(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-    {"MATSHELL H v equals the assembled H v", TestShellMatchesAssembled},
-    {"MATSHELL H is symmetric", TestShellSymmetric},
-    {"Gram by syrk equals the assembled Phi^T W Phi", TestGramMatchesAssembled},
-    {NULL, NULL},
+      {"MATSHELL H v equals the assembled H v", TestShellMatchesAssembled},
+      {"MATSHELL H is symmetric", TestShellSymmetric},
+      {"Gram by syrk equals the assembled Phi^T W Phi", TestGramMatchesAssembled},
+      {NULL, NULL},
   };
   return TestMain(argc, argv, "t001_hessian", tests);
 }

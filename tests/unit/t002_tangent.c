@@ -36,7 +36,8 @@ static void TestTangentFD(void)
       PetscReal    err;
       TCALL(TestProblemCreate(80, 8, PETSC_TRUE, regs[r], types[t], 0, &p));
       TCALL(TangentFDError(p, 2.5, &err));
-      TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  tangent vs central FD (%s, %s): rel. error %.2e", CurioSolverTypes[t], CurioRegularizerTypes[r], (double)err));
+      TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  tangent vs central FD (%s, %s): rel. error %.2e", CurioSolverTypes[t], CurioRegularizerTypes[r],
+                        (double) err));
       CU_ASSERT(err <= 1e-6);
       TCALL(CurioProblemDestroy(&p));
     }
@@ -45,7 +46,7 @@ static void TestTangentFD(void)
     PetscReal    err;
     TCALL(TestProblemCreateBuiltin(CURIO_SOLVER_DIRECT, &p));
     TCALL(TangentFDError(p, 0.05, &err));
-    TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  tangent vs central FD (paper example): rel. error %.2e\n", (double)err));
+    TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  tangent vs central FD (paper example): rel. error %.2e\n", (double) err));
     CU_ASSERT(err <= 1e-6);
     TCALL(CurioProblemDestroy(&p));
   }
@@ -107,8 +108,8 @@ static void TestIdentity(void)
       TCALL(CurioProblemSolve(p, s));
       TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, &Rm));
       fd = (Rp - Rm) / (2 * h);
-      TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  dR/deps = %.10e, ldot(z) = %.10e (%s, point %" PetscInt_FMT "): rel. error %.2e", (double)fd, (double)ldot,
-                        CurioRegularizerTypes[r], k, (double)(PetscAbsReal(fd - ldot) / PetscAbsReal(ldot))));
+      TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  dR/deps = %.10e, ldot(z) = %.10e (%s, point %" PetscInt_FMT "): rel. error %.2e", (double) fd,
+                        (double) ldot, CurioRegularizerTypes[r], k, (double) (PetscAbsReal(fd - ldot) / PetscAbsReal(ldot))));
       CU_ASSERT(PetscAbsReal(fd - ldot) <= 1e-6 * PetscAbsReal(ldot));
       TCALL(VecDestroy(&eta));
       TCALL(VecDestroy(&fdot));
@@ -153,7 +154,8 @@ static void TestDirectVsKrylov(void)
   TCALL(TestProblemCreate(300, 10, PETSC_FALSE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 0, &pk));
   TCALL(CompareSolvers(pd, pk, 1.0, &et, &etd));
   TCALL(ConditionNumber(pd, 1.0, &cond));
-  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  well-conditioned (cond %.1f): theta rel. diff %.2e, theta_dot rel. diff %.2e", (double)cond, (double)et, (double)etd));
+  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  well-conditioned (cond %.1f): theta rel. diff %.2e, theta_dot rel. diff %.2e", (double) cond, (double) et,
+                    (double) etd));
   CU_ASSERT(et <= 1e-8 && etd <= 1e-8);
   TCALL(CurioProblemDestroy(&pd));
   TCALL(CurioProblemDestroy(&pk));
@@ -164,8 +166,9 @@ static void TestDirectVsKrylov(void)
   TCALL(ConditionNumber(pd, 0.0445, &cond));
   rtol = 1e-12; /* the solver's default, unless given */
   TCALL(PetscOptionsGetReal(NULL, NULL, "-curio_ksp_rtol", &rtol, NULL));
-  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  paper example (cond %.3e, rtol %.0e): theta rel. diff %.2e, theta_dot rel. diff %.2e, bound cond*rtol = %.2e\n", (double)cond,
-                    (double)rtol, (double)et, (double)etd, (double)(cond * rtol)));
+  TCALL(PetscPrintf(PETSC_COMM_WORLD,
+                    "\n  paper example (cond %.3e, rtol %.0e): theta rel. diff %.2e, theta_dot rel. diff %.2e, bound cond*rtol = %.2e\n",
+                    (double) cond, (double) rtol, (double) et, (double) etd, (double) (cond * rtol)));
   CU_ASSERT(et <= cond * rtol && etd <= cond * rtol);
   TCALL(CurioProblemDestroy(&pd));
   TCALL(CurioProblemDestroy(&pk));
@@ -174,10 +177,10 @@ static void TestDirectVsKrylov(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-    {"theta_dot equals a central difference of theta*(s)", TestTangentFD},
-    {"dR/d eps equals ldot(z) (MATH.md section 3)", TestIdentity},
-    {"direct and Krylov paths agree", TestDirectVsKrylov},
-    {NULL, NULL},
+      {"theta_dot equals a central difference of theta*(s)", TestTangentFD},
+      {"dR/d eps equals ldot(z) (MATH.md section 3)", TestIdentity},
+      {"direct and Krylov paths agree", TestDirectVsKrylov},
+      {NULL, NULL},
   };
   return TestMain(argc, argv, "t002_tangent", tests);
 }

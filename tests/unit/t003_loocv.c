@@ -60,7 +60,7 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
   PetscReal  err, errh, *Hinv, exact, approx, gcv, sum_r2l, n;
   PetscInt   d = p->model->d, N;
 
-  TCALL(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool)(p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), NULL, &cv));
+  TCALL(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), NULL, &cv));
   TCALL(VecDuplicate(p->y, &rloo));
   TCALL(VecDuplicate(p->y, &hat));
   TCALL(VecDuplicate(p->y, &brute));
@@ -77,7 +77,8 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
   TCALL(VecPointwiseMult(hq, hq, p->w));
   errh = TestRelDiff(hat, hq);
   TCALL(PetscFree(Hinv));
-  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: LOO residuals vs %s refits: rel. error %.2e; hat values vs explicit inverse: %.2e", label, "brute-force", (double)err, (double)errh));
+  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: LOO residuals vs %s refits: rel. error %.2e; hat values vs explicit inverse: %.2e", label,
+                    "brute-force", (double) err, (double) errh));
   CU_ASSERT(err <= 1e-10);
   CU_ASSERT(errh <= 1e-10);
 
@@ -150,9 +151,9 @@ static void TestOptimum(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-    {"exact LOO residuals equal brute-force refits", TestExactLOO},
-    {"the refined s_opt minimizes the exact curve", TestOptimum},
-    {NULL, NULL},
+      {"exact LOO residuals equal brute-force refits", TestExactLOO},
+      {"the refined s_opt minimizes the exact curve", TestOptimum},
+      {NULL, NULL},
   };
   return TestMain(argc, argv, "t003_loocv", tests);
 }

@@ -13,7 +13,7 @@ static void CheckSTI(CurioProblem p, const char *label)
   TCALL(VecCopy(p->scores.sld, ref));
   TCALL(VecScale(ref, p->s * p->s));
   err = TestRelDiff(p->scores.sti_labeled, ref);
-  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: labeled STI vs s^2 SLD: rel. difference %.2e", label, (double)err));
+  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: labeled STI vs s^2 SLD: rel. difference %.2e", label, (double) err));
   CU_ASSERT(err <= 1e-10);
   TCALL(VecDestroy(&ref));
 }
@@ -78,7 +78,7 @@ static void TestSSIAndVAR(void)
     PetscInt  lo, hi;
     TCALL(Row(p->Phi, i, e, row));
     TCALL(CurioSolverSolve(p->solver, row, a)); /* a = H^{-1} phi_i */
-    TCALL(MatMult(p->PhiCand, a, proj));       /* phi(x)^T H^{-1} phi_i for every candidate */
+    TCALL(MatMult(p->PhiCand, a, proj));        /* phi(x)^T H^{-1} phi_i for every candidate */
     TCALL(VecPointwiseMult(proj, proj, proj));
     TCALL(VecGetOwnershipRange(c, &lo, &hi));
     if (i >= lo && i < hi) {
@@ -111,7 +111,8 @@ static void TestSSIAndVAR(void)
   errl = TestRelDiff(p->scores.ssi_labeled, ssi_l);
   erru = TestRelDiff(p->scores.ssi_unlabeled, ssi_u);
   errv = TestRelDiff(p->scores.var, var);
-  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  SSI labeled %.2e, SSI unlabeled %.2e, VAR %.2e (rel. difference to brute force)\n", (double)errl, (double)erru, (double)errv));
+  TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  SSI labeled %.2e, SSI unlabeled %.2e, VAR %.2e (rel. difference to brute force)\n", (double) errl,
+                    (double) erru, (double) errv));
   CU_ASSERT(errl <= 1e-8 && erru <= 1e-8 && errv <= 1e-8);
   TCALL(VecDestroy(&e));
   TCALL(VecDestroy(&ec));
@@ -128,9 +129,9 @@ static void TestSSIAndVAR(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-    {"labeled STI over the training set equals s^2 SLD", TestSTIEqualsSLD},
-    {"SSI and VAR equal brute force", TestSSIAndVAR},
-    {NULL, NULL},
+      {"labeled STI over the training set equals s^2 SLD", TestSTIEqualsSLD},
+      {"SSI and VAR equal brute force", TestSSIAndVAR},
+      {NULL, NULL},
   };
   return TestMain(argc, argv, "t004_scores", tests);
 }

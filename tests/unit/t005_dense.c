@@ -45,8 +45,8 @@ static void TestEigenAndCholesky(void)
         for (PetscInt j = 0; j < d; j++) ax += A[i + j * d] * X[j + c * d];
         sres = PetscMax(sres, PetscAbsReal(ax - B[i + c * d]));
       }
-    TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  d = %3" PetscInt_FMT ": |AV - V Lambda| / |Lambda| = %.1e, |V^T V - I| = %.1e, Cholesky residual %.1e", d, (double)(res / scale),
-                      (double)orth, (double)sres));
+    TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  d = %3" PetscInt_FMT ": |AV - V Lambda| / |Lambda| = %.1e, |V^T V - I| = %.1e, Cholesky residual %.1e",
+                      d, (double) (res / scale), (double) orth, (double) sres));
     CU_ASSERT(res <= 1e-12 * scale);
     CU_ASSERT(orth <= 1e-12);
     CU_ASSERT(sres <= 1e-10);
@@ -59,8 +59,8 @@ static void TestEigenAndCholesky(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-    {"ScaLAPACK eigendecomposition and Cholesky solve", TestEigenAndCholesky},
-    {NULL, NULL},
+      {"ScaLAPACK eigendecomposition and Cholesky solve", TestEigenAndCholesky},
+      {NULL, NULL},
   };
   return TestMain(argc, argv, "t005_dense", tests);
 }
