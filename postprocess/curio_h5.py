@@ -2,7 +2,7 @@
 
 Not a script itself: fig1_tangent.py, fig2_loocv.py, fig3_scores.py and make_figures.py
 import it (they live in the same directory, which Python puts on sys.path when one of
-them is run).  The file layout it reads is docs/schema.md (schema version 1).
+them is run).  The file layout it reads is README.md, "Output layout" (schema version 1).
 
 Every problem with the input raises CurioInputError with a sentence naming the file and
 the dataset or attribute; script_main() turns that into a message on stderr and exit
@@ -291,7 +291,7 @@ def script_main(draw, doc, suffix, argv=None):
     """
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", help="curio output file (HDF5, docs/schema.md)")
+    parser.add_argument("input", help="curio output file (HDF5, README.md, "Output layout")")
     parser.add_argument("-o", "--output",
                         help=f"PNG to write (default: the input path without .h5, plus {suffix})")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-/* CurioProblemWrite: the run's results in the HDF5 layout of docs/schema.md. */
+/* CurioProblemWrite: the run's results in the HDF5 layout of README.md, "Output layout". */
 #include "../curioimpl.h"
 #include <time.h>
 
