@@ -291,7 +291,7 @@ def script_main(draw, doc, suffix, argv=None):
     """
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", help="curio output file (HDF5, README.md, "Output layout")")
+    parser.add_argument("input", help="curio output file (HDF5; layout: README.md, Output layout)")
     parser.add_argument("-o", "--output",
                         help=f"PNG to write (default: the input path without .h5, plus {suffix})")
     args = parser.parse_args(argv)

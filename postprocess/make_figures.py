@@ -47,7 +47,7 @@ def make_figures(input_path, prefix, prog):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", help="curio output file (HDF5, README.md, "Output layout")")
+    parser.add_argument("input", help="curio output file (HDF5; layout: README.md, Output layout)")
     parser.add_argument("--prefix",
                         help="output path prefix (default: the input path without .h5)")
     args = parser.parse_args(argv)
