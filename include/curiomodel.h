@@ -7,12 +7,17 @@
 #include "curiosys.h"
 #include "curiodata.h"
 
-typedef enum { CURIO_LOSS_SQUARED } CurioLossType;
+typedef enum {
+  CURIO_LOSS_SQUARED,  /**< (y - eta)^2 / 2 */
+  CURIO_LOSS_LOGISTIC, /**< log(1 + e^eta) - y eta, y in {0, 1} */
+  CURIO_LOSS_POISSON   /**< e^eta - y eta, y >= 0 */
+} CurioLossType;
 PETSC_EXTERN const char *const CurioLossTypes[];
 
 typedef enum {
-  CURIO_REGULARIZER_RIDGE,     /**< R = 1/2 ||theta||^2 */
-  CURIO_REGULARIZER_RESTRICTED /**< R = 1/2 sum_{j != 0} theta_j^2: the intercept (column 0) is not penalized, eq. 76 */
+  CURIO_REGULARIZER_RIDGE,      /**< R = 1/2 ||theta||^2 */
+  CURIO_REGULARIZER_RESTRICTED, /**< R = 1/2 sum_{j != 0} theta_j^2: the intercept (column 0) is not penalized, eq. 76 */
+  CURIO_REGULARIZER_INHERIT     /**< R = 1/2 ||theta - theta0||^2 toward a given theta0 (eq. 97, section 3.4.1) */
 } CurioRegularizerType;
 PETSC_EXTERN const char *const CurioRegularizerTypes[];
 
@@ -33,7 +38,9 @@ struct _n_CurioModel {
   PetscBool            intercept; /**< identity map: prepend a column of ones */
   PetscReal            lo, hi;    /**< polynomial input domain used for scaling */
   PetscBool            domain_set;
-  PetscInt             d; /**< number of parameters, set by CurioModelSetUp() */
+  PetscInt             d;                               /**< number of parameters, set by CurioModelSetUp() */
+  char                 theta0_file[PETSC_MAX_PATH_LEN]; /**< inheritance: HDF5 file holding theta0 */
+  char                 theta0_dset[256];                /**< inheritance: dataset of theta0 in that file */
 };
 
 PETSC_EXTERN PetscErrorCode CurioModelCreate(MPI_Comm, CurioModel *);
@@ -44,6 +51,9 @@ PETSC_EXTERN PetscErrorCode CurioModelBuildDesign(CurioModel, const CurioRows *,
 
 PETSC_EXTERN PetscErrorCode CurioLossEvaluate(CurioLossType, PetscReal, PetscReal, PetscReal *, PetscReal *, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioModelLossVectors(CurioModel, Vec, Vec, Vec, Vec, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioModelCheckLabels(CurioModel, const CurioRows *, const char[]);
+PETSC_EXTERN PetscErrorCode CurioModelLabelVariance(CurioModel, PetscReal, PetscReal, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerMask(CurioModel, Vec);
-PETSC_EXTERN PetscErrorCode CurioModelRegularizerValue(CurioModel, Vec, Vec, PetscReal *);
-PETSC_EXTERN PetscErrorCode CurioModelRegularizerGradient(CurioModel, Vec, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerCenter(CurioModel, Vec);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerValue(CurioModel, Vec, Vec, Vec, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioModelRegularizerGradient(CurioModel, Vec, Vec, Vec, Vec);

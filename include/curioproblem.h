@@ -14,7 +14,7 @@ typedef struct _n_CurioProblem *CurioProblem;
 
 /** @brief Query scores over the candidate pool (MATH.md section 4); Vecs laid out like the candidate rows. */
 typedef struct {
-  Vec       f, fdot, f_shifted, fdot_fd;
+  Vec       f, mean, fdot, f_shifted, fdot_fd;
   Vec       sld, sld_expected, sti_labeled, sti_unlabeled, ssi_labeled, ssi_unlabeled, var;
   PetscReal delta, fd_max_rel_error;
   PetscInt  reference_size;
@@ -29,6 +29,7 @@ struct _n_CurioProblem {
   Mat         Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
   Vec         y, w, curv;            /* labels, weights, w l'' per training row */
   Vec         mask;                  /* regularizer mask: hess R = diag(mask) */
+  Vec         center;                /* regularizer centre: R = 1/2 sum mask (theta - center)^2 */
   Vec         theta, theta_dot, gradR;
   PetscReal   s, sigma2, tangent_residual;
   PetscBool   s_given, solved;
@@ -55,6 +56,9 @@ PETSC_EXTERN PetscErrorCode CurioProblemDestroy(CurioProblem *);
 PETSC_EXTERN PetscErrorCode CurioProblemSetFromOptions(CurioProblem);
 PETSC_EXTERN PetscErrorCode CurioProblemSetUp(CurioProblem);
 PETSC_EXTERN PetscErrorCode CurioProblemSolve(CurioProblem, PetscReal);
+PETSC_EXTERN PetscErrorCode CurioProblemTrain(CurioProblem, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode CurioProblemObjective(CurioProblem, PetscReal, Vec, PetscReal *, Vec);
+PETSC_EXTERN PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem, Vec, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioProblemComputeLOOCV(CurioProblem);
 PETSC_EXTERN PetscErrorCode CurioProblemComputeScores(CurioProblem);
 PETSC_EXTERN PetscErrorCode CurioProblemRun(CurioProblem);

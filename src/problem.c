@@ -25,13 +25,23 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Every score Vec of sc, so that creating and destroying them cannot drift apart */
+static size_t ScoresList(CurioScores *sc, Vec *v[])
+{
+  Vec   *all[] = {&sc->f,           &sc->mean,          &sc->fdot,        &sc->f_shifted,     &sc->fdot_fd, &sc->sld, &sc->sld_expected,
+                  &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+  size_t n     = sizeof(all) / sizeof(all[0]);
+  for (size_t i = 0; i < n; i++) v[i] = all[i];
+  return n;
+}
+
 static PetscErrorCode ScoresDestroy(CurioScores *sc)
 {
-  Vec *v[] = {&sc->f,           &sc->fdot,          &sc->f_shifted,   &sc->fdot_fd,       &sc->sld, &sc->sld_expected,
-              &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
+  Vec   *v[16];
+  size_t n = ScoresList(sc, v);
 
   PetscFunctionBegin;
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(VecDestroy(v[i]));
+  for (size_t i = 0; i < n; i++) PetscCall(VecDestroy(v[i]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -50,6 +60,7 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
   PetscCall(VecDestroy(&p->w));
   PetscCall(VecDestroy(&p->curv));
   PetscCall(VecDestroy(&p->mask));
+  PetscCall(VecDestroy(&p->center));
   PetscCall(VecDestroy(&p->theta));
   PetscCall(VecDestroy(&p->theta_dot));
   PetscCall(VecDestroy(&p->gradR));
@@ -143,29 +154,24 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(VecDuplicate(p->theta, &p->gradR));
   PetscCall(VecDuplicate(p->theta, &p->mask));
   PetscCall(CurioModelRegularizerMask(p->model, p->mask));
-  /* squared loss: the curvature w l'' does not depend on theta */
-  PetscCall(CurioModelLossVectors(p->model, p->y, p->y, p->w, NULL, NULL, p->curv));
+  PetscCall(VecDuplicate(p->theta, &p->center));
+  PetscCall(CurioModelRegularizerCenter(p->model, p->center));
+  PetscCall(VecCopy(p->center, p->theta)); /* the first Newton iteration starts at the regularizer's centre */
+  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
+  if (p->data->has_cand) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
+  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
+  /* the curvature w l'' at the start (for squared loss it does not depend on theta) */
+  {
+    Vec eta;
+    PetscCall(VecDuplicate(p->y, &eta));
+    PetscCall(MatMult(p->Phi, p->theta, eta));
+    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
+    PetscCall(VecDestroy(&eta));
+  }
   PetscCall(PetscTime(&t0));
   PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
   PetscCall(PetscTime(&t1));
   p->time_gram = t1 - t0;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* theta* at s from the regularized normal equations (eq. 78): H theta = Phi^T W y */
-static PetscErrorCode SolveTheta(CurioProblem p, PetscReal s, Vec theta)
-{
-  Vec wy, rhs;
-
-  PetscFunctionBegin;
-  PetscCall(CurioSolverSetRegularity(p->solver, s));
-  PetscCall(VecDuplicate(p->y, &wy));
-  PetscCall(VecDuplicate(theta, &rhs));
-  PetscCall(VecPointwiseMult(wy, p->w, p->y));
-  PetscCall(MatMultTranspose(p->Phi, wy, rhs));
-  PetscCall(CurioSolverSolve(p->solver, rhs, theta));
-  PetscCall(VecDestroy(&wy));
-  PetscCall(VecDestroy(&rhs));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -182,12 +188,12 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
-  PetscCall(SolveTheta(p, s, p->theta));
-  PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
+  PetscCall(CurioProblemTrain(p, s, p->theta));
+  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
-  PetscCall(CurioModelRegularizerGradient(p->model, p->theta, p->mask, p->gradR));
+  PetscCall(CurioModelRegularizerGradient(p->model, p->theta, p->mask, p->center, p->gradR));
   PetscCall(VecDuplicate(p->gradR, &r));
   PetscCall(VecCopy(p->gradR, r));
   PetscCall(VecScale(r, -1.0));
@@ -203,7 +209,7 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscCall(VecDestroy(&Hv));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
-  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 */
+  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
   PetscCall(VecDuplicate(p->y, &Hv));
   PetscCall(MatMult(p->Phi, p->theta, Hv));
   PetscCall(VecAYPX(Hv, -1.0, p->y));
@@ -223,6 +229,63 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Approximate LOOCV (eq. 44) for any loss over the grid of s: theta*(s) by Newton, each s warm-started from its
+   neighbour, and (1/n) sum_i [l_i + l'_i^2 h_i] with h_i = w_i phi_i^T H^{-1} phi_i from an explicit H^{-1} (d solves).
+   Exact LOOCV and GCV are not defined here (NaN); s_opt is the grid argmin of the approximate curve. */
+static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
+{
+  CurioLOOCVCurve *c = &p->curve;
+  PetscInt         d = p->model->d, kmin = 0;
+  PetscReal       *Hinv;
+  Vec              theta, eta, l, dl, h;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(c, sizeof(*c)));
+  c->ns = p->loocv_ns;
+  PetscCall(PetscMalloc4(c->ns, &c->s, c->ns, &c->exact, c->ns, &c->approx, c->ns, &c->gcv));
+  PetscCall(PetscMalloc1(d * d, &Hinv));
+  PetscCall(VecDuplicate(p->theta, &theta));
+  PetscCall(VecCopy(p->center, theta));
+  PetscCall(VecDuplicate(p->y, &eta));
+  PetscCall(VecDuplicate(p->y, &l));
+  PetscCall(VecDuplicate(p->y, &dl));
+  PetscCall(VecDuplicate(p->y, &h));
+  /* from large s down: the optimum moves away from the regularizer's centre gradually, a good path for warm starts */
+  for (PetscInt j = c->ns - 1; j >= 0; j--) {
+    PetscReal sum;
+    c->s[j] = p->loocv_smin * PetscPowReal(p->loocv_smax / p->loocv_smin, (PetscReal) j / (c->ns - 1));
+    PetscCall(CurioProblemTrain(p, c->s[j], theta));
+    PetscCall(MatMult(p->Phi, theta, eta));
+    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, dl, NULL));
+    PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+    PetscCall(CurioScoreQuadraticForm(p->Phi, Hinv, h));
+    PetscCall(VecPointwiseMult(h, h, p->w));
+    PetscCall(VecPointwiseMult(dl, dl, dl));
+    PetscCall(VecPointwiseMult(dl, dl, h));
+    PetscCall(VecAXPY(dl, 1.0, l));
+    PetscCall(VecSum(dl, &sum));
+    c->approx[j] = sum / p->data->train.n;
+    c->exact[j]  = (PetscReal) NAN;
+    c->gcv[j]    = (PetscReal) NAN;
+    if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: approximate LOOCV at s = %.4e: %.6e\n", (double) c->s[j], (double) c->approx[j]));
+  }
+  for (PetscInt j = 1; j < c->ns; j++)
+    if (c->approx[j] < c->approx[kmin]) kmin = j;
+  for (PetscInt j = 1; j < c->ns - 1; j++)
+    if (c->approx[j] < c->approx[j - 1] && c->approx[j] < c->approx[j + 1]) c->local_minima++;
+  c->at_boundary = (PetscBool) (kmin == 0 || kmin == c->ns - 1);
+  c->s_opt       = c->s[kmin];
+  c->cv_opt      = c->approx[kmin];
+  PetscCall(VecCopy(p->center, p->theta)); /* the run's training starts afresh */
+  PetscCall(PetscFree(Hinv));
+  PetscCall(VecDestroy(&theta));
+  PetscCall(VecDestroy(&eta));
+  PetscCall(VecDestroy(&l));
+  PetscCall(VecDestroy(&dl));
+  PetscCall(VecDestroy(&h));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s, and the optimal s
 @*/
@@ -233,16 +296,25 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   const PetscReal *G;
 
   PetscFunctionBegin;
-  PetscCheck(p->model->loss == CURIO_LOSS_SQUARED, p->comm, PETSC_ERR_SUP, "Exact LOOCV needs -curio_loss squared");
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
-  /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
-  PetscCall(CurioSolverGetGram(p->solver, &G));
-  PetscCall(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
-  PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
+  if (p->model->loss == CURIO_LOSS_SQUARED) {
+    Vec y = p->y;
+    /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
+    PetscCall(CurioSolverGetGram(p->solver, &G));
+    if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
+      /* R = 1/2||theta - theta0||^2 is ridge in theta - theta0 on the labels y - Phi theta0: same LOO residuals */
+      PetscCall(VecDuplicate(p->y, &y));
+      PetscCall(MatMult(p->Phi, p->center, y));
+      PetscCall(VecAYPX(y, -1.0, p->y));
+    }
+    PetscCall(CurioLOOCVCreate(p->Phi, y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
+    if (y != p->y) PetscCall(VecDestroy(&y));
+    PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
+    PetscCall(CurioLOOCVDestroy(&cv));
+  } else PetscCall(ApproximateLOOCVCurve(p));
   p->has_curve = PETSC_TRUE;
-  PetscCall(CurioLOOCVDestroy(&cv));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_loocv = t1 - t0;
@@ -345,15 +417,37 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(ScoresDestroy(sc));
   {
-    Vec *v[] = {&sc->f,           &sc->fdot,          &sc->f_shifted,   &sc->fdot_fd,       &sc->sld, &sc->sld_expected,
-                &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) PetscCall(MatCreateVecs(p->PhiCand, NULL, v[i]));
+    Vec   *v[16];
+    size_t n = ScoresList(sc, v);
+    for (size_t i = 0; i < n; i++) PetscCall(MatCreateVecs(p->PhiCand, NULL, v[i]));
   }
   /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected sigma^2 fdot^2 */
   PetscCall(MatMult(p->PhiCand, p->theta, sc->f));
   PetscCall(CurioScoreSquaredDot(p->PhiCand, p->theta_dot, sc->fdot, sc->sld));
-  PetscCall(VecCopy(sc->sld, sc->sld_expected));
-  PetscCall(VecScale(sc->sld_expected, p->sigma2));
+  {
+    /* expected SLD = Var(y given x) fdot^2, and the mean response h(eta), per candidate */
+    const PetscScalar *eta, *sld;
+    PetscScalar       *e, *mu;
+    PetscInt           m;
+    PetscCall(VecGetLocalSize(sc->f, &m));
+    PetscCall(VecGetArrayRead(sc->f, &eta));
+    PetscCall(VecGetArrayRead(sc->sld, &sld));
+    PetscCall(VecGetArrayWrite(sc->sld_expected, &e));
+    PetscCall(VecGetArrayWrite(sc->mean, &mu));
+    for (PetscInt i = 0; i < m; i++) {
+      PetscReal var;
+      PetscCall(CurioModelLabelVariance(p->model, eta[i], p->sigma2, &var));
+      e[i]  = var * sld[i];
+      mu[i] = p->model->loss == CURIO_LOSS_SQUARED   ? eta[i]
+              : p->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(eta[i])
+              : var > 0                              ? 0.5 * (1 + PetscTanhReal(0.5 * eta[i]))
+                                                     : (eta[i] > 0);
+    }
+    PetscCall(VecRestoreArrayRead(sc->f, &eta));
+    PetscCall(VecRestoreArrayRead(sc->sld, &sld));
+    PetscCall(VecRestoreArrayWrite(sc->sld_expected, &e));
+    PetscCall(VecRestoreArrayWrite(sc->mean, &mu));
+  }
 
   /* STI (eqs. 55, 57-59) and SSI (eq. 56) over the reference set */
   PetscCall(VecDuplicate(p->theta, &ul));
@@ -390,9 +484,10 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
   sc->delta = p->fd_rel * p->s;
   PetscCall(VecDuplicate(p->theta, &theta_s));
-  PetscCall(SolveTheta(p, p->s + sc->delta, theta_s));
+  PetscCall(VecCopy(p->theta, theta_s)); /* warm start */
+  PetscCall(CurioProblemTrain(p, p->s + sc->delta, theta_s));
   PetscCall(MatMult(p->PhiCand, theta_s, sc->f_shifted));
-  PetscCall(CurioSolverSetRegularity(p->solver, p->s));
+  PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
   PetscCall(VecWAXPY(sc->fdot_fd, -1.0, sc->f, sc->f_shifted));
   PetscCall(VecScale(sc->fdot_fd, 1.0 / sc->delta));
   PetscCall(VecDuplicate(sc->fdot, &diff));
@@ -446,7 +541,8 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
                                    CurioRegularizerTypes[p->model->regularizer], CurioSolverTypes[st]));
   if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
-    PetscCall(PetscViewerASCIIPrintf(viewer, "s from exact LOOCV over %" PetscInt_FMT " values in [%g, %g]\n", p->loocv_ns, (double) p->loocv_smin,
+    PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g, %g]\n",
+                                     p->model->loss == CURIO_LOSS_SQUARED ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
                                      (double) p->loocv_smax));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
   PetscCall(PetscViewerASCIIPopTab(viewer));

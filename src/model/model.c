@@ -1,8 +1,8 @@
 /* CurioModel: feature map, loss and regularizer (MATH.md section 1). */
 #include "../curioimpl.h"
 
-const char *const CurioLossTypes[]        = {"squared", "CurioLossType", "CURIO_LOSS_", NULL};
-const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
+const char *const CurioLossTypes[]        = {"squared", "logistic", "poisson", "CurioLossType", "CURIO_LOSS_", NULL};
+const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "inherit", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
 const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};
 
 PetscErrorCode CurioModelCreate(MPI_Comm comm, CurioModel *model)
@@ -40,9 +40,22 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
   PetscCall(PetscOptionsInt("-curio_degree", "Polynomial degree for 1-D inputs", "CurioModelSetFromOptions", model->degree, &model->degree, NULL));
   PetscCall(PetscOptionsBool("-curio_intercept", "Prepend a column of ones to feature inputs", "CurioModelSetFromOptions", model->intercept,
                              &model->intercept, NULL));
+  PetscCall(PetscOptionsString("-curio_theta0",
+                               "Inheritance (-curio_regularizer inherit): FILE.h5[:DATASET] holding theta0 (default dataset /model/theta)",
+                               "CurioModelRegularizerCenter", model->theta0_file, model->theta0_file, sizeof(model->theta0_file), NULL));
   PetscCall(PetscOptionsRealArray("-curio_domain", "lo,hi: 1-D input domain scaled to [-1,1] (default: range of all inputs)",
                                   "CurioModelSetFromOptions", dom, &ndom, &set));
   PetscOptionsEnd();
+  if (model->regularizer == CURIO_REGULARIZER_INHERIT) {
+    char *colon;
+    PetscCheck(model->theta0_file[0], model->comm, PETSC_ERR_USER_INPUT, "-curio_regularizer inherit needs -curio_theta0 FILE.h5[:DATASET]");
+    PetscCall(PetscStrncpy(model->theta0_dset, "/model/theta", sizeof(model->theta0_dset)));
+    PetscCall(PetscStrrchr(model->theta0_file, ':', &colon));
+    if (colon != model->theta0_file) {
+      PetscCall(PetscStrncpy(model->theta0_dset, colon, sizeof(model->theta0_dset)));
+      colon[-1] = '\0';
+    }
+  }
   PetscCheck(model->degree >= 0 && model->degree <= 30, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_degree must be in [0, 30], got %" PetscInt_FMT,
              model->degree);
   if (set) {
@@ -127,6 +140,12 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* log(1 + e^x) without overflow */
+static inline PetscReal Softplus(PetscReal x)
+{
+  return x > 0 ? x + log1p(PetscExpReal(-x)) : log1p(PetscExpReal(x));
+}
+
 /*@C
   CurioLossEvaluate - l(eta, y), l' = dl/deta and l'' = d2l/deta2 (MATH.md section 1 table); any output may be NULL
 @*/
@@ -139,8 +158,53 @@ PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y,
     if (dl) *dl = eta - y;
     if (d2l) *d2l = 1.0;
     break;
+  case CURIO_LOSS_LOGISTIC: {
+    /* mu = 1/(1 + e^-eta), evaluated so that neither branch overflows */
+    PetscReal mu = eta >= 0 ? 1.0 / (1.0 + PetscExpReal(-eta)) : PetscExpReal(eta) / (1.0 + PetscExpReal(eta));
+    if (l) *l = Softplus(eta) - y * eta;
+    if (dl) *dl = mu - y;
+    if (d2l) *d2l = mu * (1.0 - mu);
+  } break;
+  case CURIO_LOSS_POISSON: {
+    PetscReal mu = PetscExpReal(eta);
+    if (l) *l = mu - y * eta;
+    if (dl) *dl = mu - y;
+    if (d2l) *d2l = mu;
+  } break;
   default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int) type);
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelLabelVariance - Var(y given x) under the model at eta (MATH.md section 1): sigma2 for squared loss (the
+  residual variance estimate, passed in), mu (1 - mu) logistic, mu Poisson
+@*/
+PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscReal sigma2, PetscReal *var)
+{
+  PetscFunctionBegin;
+  if (model->loss == CURIO_LOSS_SQUARED) *var = sigma2;
+  else PetscCall(CurioLossEvaluate(model->loss, eta, 0.0, NULL, NULL, var)); /* l'' is the variance for these GLMs */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelCheckLabels - labels outside the loss's domain are input errors: y in {0, 1} for logistic, y >= 0 for
+  Poisson; the error names the set and the first bad row
+@*/
+PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[])
+{
+  PetscInt bad = PETSC_MAX_INT, gbad;
+
+  PetscFunctionBegin;
+  if (!rows->y || model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < rows->nlocal && bad == PETSC_MAX_INT; i++) {
+    PetscReal y = rows->y[i];
+    if ((model->loss == CURIO_LOSS_LOGISTIC && y != 0.0 && y != 1.0) || (model->loss == CURIO_LOSS_POISSON && y < 0)) bad = rows->rstart + i;
+  }
+  PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, model->comm));
+  PetscCheck(gbad == PETSC_MAX_INT, model->comm, PETSC_ERR_USER_INPUT, "Labels '/%s/y', row %" PetscInt_FMT ": %s loss needs %s", set, gbad,
+             CurioLossTypes[model->loss], model->loss == CURIO_LOSS_LOGISTIC ? "labels 0 or 1" : "labels >= 0");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -193,24 +257,59 @@ PetscErrorCode CurioModelRegularizerMask(CurioModel model, Vec mask)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* R(theta) = 1/2 sum_j mask_j theta_j^2 */
-PetscErrorCode CurioModelRegularizerValue(CurioModel model, Vec theta, Vec mask, PetscReal *R)
+/*@C
+  CurioModelRegularizerCenter - the centre c of R = 1/2 sum_j m_j (theta_j - c_j)^2: zero, or theta0 read from the file
+  of -curio_theta0 (inheritance, eq. 97), checked for length and finite values
+@*/
+PetscErrorCode CurioModelRegularizerCenter(CurioModel model, Vec center)
 {
-  Vec t;
+  hid_t      file;
+  PetscBool  exists;
+  int        ndims;
+  PetscInt   dims[2], lo, hi;
+  PetscReal *buf;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(theta, &t));
-  PetscCall(VecPointwiseMult(t, theta, mask));
-  PetscCall(VecDot(t, theta, R));
-  *R *= 0.5;
-  PetscCall(VecDestroy(&t));
+  PetscCall(VecSet(center, 0.0));
+  if (model->regularizer != CURIO_REGULARIZER_INHERIT) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5OpenRead(model->comm, model->theta0_file, &file));
+  PetscCall(CurioH5Exists(file, model->theta0_dset, &exists));
+  PetscCheck(exists, model->comm, PETSC_ERR_FILE_UNEXPECTED, "-curio_theta0: file '%s' has no dataset '%s'", model->theta0_file, model->theta0_dset);
+  PetscCall(CurioH5GetShape(model->comm, file, model->theta0_file, model->theta0_dset, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == model->d, model->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-curio_theta0: dataset '%s' in '%s' must have shape (%" PetscInt_FMT "), the model's d", model->theta0_dset, model->theta0_file,
+             model->d);
+  PetscCall(VecGetOwnershipRange(center, &lo, &hi));
+  PetscCall(VecGetArrayWrite(center, &buf));
+  PetscCall(CurioH5ReadRows(model->comm, file, model->theta0_file, model->theta0_dset, lo, hi - lo, 1, buf));
+  PetscCall(CurioCheckFinite(model->comm, model->theta0_file, model->theta0_dset, lo, hi - lo, 1, buf));
+  PetscCall(VecRestoreArrayWrite(center, &buf));
+  H5Fclose(file);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* grad R(theta) = mask .* theta, the complexity gradient g of eq. 64 */
-PetscErrorCode CurioModelRegularizerGradient(CurioModel model, Vec theta, Vec mask, Vec g)
+/* R(theta) = 1/2 sum_j mask_j (theta_j - c_j)^2 */
+PetscErrorCode CurioModelRegularizerValue(CurioModel model, Vec theta, Vec mask, Vec center, PetscReal *R)
+{
+  Vec t, u;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(theta, &t));
+  PetscCall(VecDuplicate(theta, &u));
+  PetscCall(VecWAXPY(u, -1.0, center, theta));
+  PetscCall(VecPointwiseMult(t, u, mask));
+  PetscCall(VecDot(t, u, R));
+  *R *= 0.5;
+  PetscCall(VecDestroy(&t));
+  PetscCall(VecDestroy(&u));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* grad R(theta) = mask .* (theta - c), the complexity gradient g of eq. 64 */
+PetscErrorCode CurioModelRegularizerGradient(CurioModel model, Vec theta, Vec mask, Vec center, Vec g)
 {
   PetscFunctionBegin;
-  PetscCall(VecPointwiseMult(g, theta, mask));
+  PetscCall(VecWAXPY(g, -1.0, center, theta));
+  PetscCall(VecPointwiseMult(g, g, mask));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

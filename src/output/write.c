@@ -84,6 +84,11 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[p->model->regularizer]));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", p->model->degree));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", p->model->intercept));
+  if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
+    char spec[PETSC_MAX_PATH_LEN + 260];
+    PetscCall(PetscSNPrintf(spec, sizeof(spec), "%s:%s", p->model->theta0_file, p->model->theta0_dset));
+    PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_theta0", spec));
+  }
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_solver", CurioSolverTypes[st]));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_ksp_type", kt));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_pc_type", pt));
@@ -166,7 +171,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "local_minima", c->local_minima));
-    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", "eigen"));
+    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", p->model->loss == CURIO_LOSS_SQUARED ? "eigen" : "approximate"));
   }
 
   /* candidates and scores */
@@ -179,6 +184,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
         Vec         v;
       } list[] = {
           {"/scores/f", sc->f},
+          {"/scores/mean", sc->mean},
           {"/scores/fdot", sc->fdot},
           {"/scores/f_shifted", sc->f_shifted},
           {"/scores/fdot_fd", sc->fdot_fd},

@@ -85,28 +85,35 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 }
 
 /*@C
-  CurioSolverSetOperator - H = Phi^T diag(c) Phi + s diag(m); the direct path forms the Gram matrix here, once per (Phi, c)
+  CurioSolverSetOperator - H = Phi^T diag(c) Phi + s diag(m); the direct path forms the Gram matrix here. Call it again
+  with the same objects after the values of c change (the Hessian of a GLM at a new theta).
 @*/
 PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
 {
   PetscFunctionBegin;
-  PetscCall(PetscObjectReference((PetscObject) Phi));
-  PetscCall(PetscObjectReference((PetscObject) c));
-  PetscCall(PetscObjectReference((PetscObject) m));
-  PetscCall(MatDestroy(&solver->Phi));
-  PetscCall(VecDestroy(&solver->c));
-  PetscCall(VecDestroy(&solver->m));
-  solver->Phi = Phi;
-  solver->c   = c;
-  solver->m   = m;
-  PetscCall(MatGetSize(Phi, NULL, &solver->d));
-  PetscCall(MatDestroy(&solver->H));
-  PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
+  if (Phi != solver->Phi || c != solver->c || m != solver->m || !solver->H) {
+    PetscCall(PetscObjectReference((PetscObject) Phi));
+    PetscCall(PetscObjectReference((PetscObject) c));
+    PetscCall(PetscObjectReference((PetscObject) m));
+    PetscCall(MatDestroy(&solver->Phi));
+    PetscCall(VecDestroy(&solver->c));
+    PetscCall(VecDestroy(&solver->m));
+    solver->Phi = Phi;
+    solver->c   = c;
+    solver->m   = m;
+    PetscCall(MatGetSize(Phi, NULL, &solver->d));
+    PetscCall(MatDestroy(&solver->H));
+    PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
+    if (solver->type == CURIO_SOLVER_DIRECT) {
+      PetscCall(PetscFree(solver->G));
+      PetscCall(PetscFree(solver->mfull));
+      PetscCall(PetscMalloc1(solver->d * solver->d, &solver->G));
+      PetscCall(PetscMalloc1(solver->d, &solver->mfull));
+    }
+  }
+  /* same objects, maybe new values of c (a Newton step): the shell sees them through its reference; the direct
+     path forms the Gram again */
   if (solver->type == CURIO_SOLVER_DIRECT) {
-    PetscCall(PetscFree(solver->G));
-    PetscCall(PetscFree(solver->mfull));
-    PetscCall(PetscMalloc1(solver->d * solver->d, &solver->G));
-    PetscCall(PetscMalloc1(solver->d, &solver->mfull));
     PetscCall(CurioGramCompute(Phi, c, solver->G));
     PetscCall(CurioVecGatherAll(m, solver->mfull));
   }

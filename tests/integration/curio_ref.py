@@ -24,9 +24,41 @@ def mask(f, d):
     return m
 
 
-def fit(P, y, w, s, msk):
-    H = P.T @ (w[:, None] * P) + s * np.diag(msk)
-    theta = np.linalg.solve(H, P.T @ (w * y))
+def loss_derivs(loss, eta, y):
+    """l, l', l'' of MATH.md section 1"""
+    if loss == "squared":
+        return 0.5 * (y - eta) ** 2, eta - y, np.ones_like(eta)
+    if loss == "logistic":
+        mu = 1.0 / (1.0 + np.exp(-eta))
+        return np.logaddexp(0.0, eta) - y * eta, mu - y, mu * (1 - mu)
+    mu = np.exp(eta)
+    return mu - y * eta, mu - y, mu
+
+
+def center(f, d):
+    """theta0 of the inheritance regularizer, else 0"""
+    if f["model"].attrs["regularizer"] != "inherit":
+        return np.zeros(d)
+    spec = f["options"].attrs["curio_theta0"] if "curio_theta0" in f["options"].attrs else None
+    path, _, dset = spec.partition(":")
+    with h5py.File(path, "r") as g:
+        return g[dset or "/model/theta"][:]
+
+
+def fit(P, y, w, s, msk, loss="squared", c=None):
+    """theta*(s) by Newton's method in numpy, and the Hessian there"""
+    c = np.zeros(P.shape[1]) if c is None else c
+    theta = c.copy()
+    for _ in range(100):
+        _, dl, d2l = loss_derivs(loss, P @ theta, y)
+        g = P.T @ (w * dl) + s * msk * (theta - c)
+        H = P.T @ ((w * d2l)[:, None] * P) + s * np.diag(msk)
+        step = np.linalg.solve(H, g)
+        theta -= step
+        if np.linalg.norm(step) <= 1e-15 * max(1.0, np.linalg.norm(theta)):
+            break
+    _, dl, d2l = loss_derivs(loss, P @ theta, y)
+    H = P.T @ ((w * d2l)[:, None] * P) + s * np.diag(msk)
     return H, theta
 
 
@@ -51,20 +83,24 @@ def curves(P, y, w, s, msk):
     return 0.5 * np.mean(rl**2), np.mean(0.5 * r**2 + r**2 * h), n * np.sum(r**2) / (n - np.sum(h)) ** 2
 
 
-def scores(f, P, y, w, s, msk, Pc):
+def scores(f, P, y, w, s, msk, Pc, loss="squared", c=None):
     """every heuristic of MATH.md section 4 with T = the training set (and the test set if present)"""
-    H, th = fit(P, y, w, s, msk)
-    g = msk * th
+    c = np.zeros(P.shape[1]) if c is None else c
+    H, th = fit(P, y, w, s, msk, loss, c)
+    g = msk * (th - c)
     td = -np.linalg.solve(H, g)
     fdot = Pc @ td
     r = y - P @ th
-    sigma2 = np.sum(w * r**2) / np.sum(w)
-    PT, cl, cu = P, w * (P @ th - y), w.copy()
+    if loss == "squared":
+        var = np.full(Pc.shape[0], np.sum(w * r**2) / np.sum(w))
+    else:
+        var = loss_derivs(loss, Pc @ th, 0.0)[2]
+    PT, cl, cu = P, w * loss_derivs(loss, P @ th, y)[1], w.copy()
     if "test" in f:
         Pt, yt = design(f, "test"), f["test/y"][:]
         wt = f["test/weight"][:]
         PT = np.vstack([P, Pt])
-        cl = np.concatenate([cl, wt * (Pt @ th - yt)])
+        cl = np.concatenate([cl, wt * loss_derivs(loss, Pt @ th, yt)[1]])
         cu = np.concatenate([cu, wt])
     Z = np.linalg.solve(H, Pc.T)  # H^{-1} phi(x) for every candidate
     out = {
@@ -73,7 +109,7 @@ def scores(f, P, y, w, s, msk, Pc):
         "f": Pc @ th,
         "fdot": fdot,
         "sld": fdot**2,
-        "sld_expected": sigma2 * fdot**2,
+        "sld_expected": var * fdot**2,
         "sti_labeled": (Pc @ np.linalg.solve(H, PT.T @ cl)) ** 2,
         "sti_unlabeled": (Pc @ np.linalg.solve(H, PT.T @ cu)) ** 2,
         "ssi_labeled": np.sum((cl[:, None] * (PT @ Z)) ** 2, axis=0),

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 
-def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=False):
+def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=False, loss="squared"):
     rng = np.random.default_rng(seed)
     theta = 1.0 / (1.0 + np.arange(d))
 
@@ -18,7 +18,12 @@ def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=Fals
             x = rng.uniform(-3, 3, m)
             return x, np.sin(x) + 0.1 * rng.standard_normal(m)
         X = rng.standard_normal((m, d))
-        return X, X @ theta + 0.3 * rng.standard_normal(m)
+        eta = X @ theta
+        if loss == "logistic":
+            return X, (rng.random(m) < 1 / (1 + np.exp(-eta))).astype(float)
+        if loss == "poisson":
+            return X, rng.poisson(np.exp(0.5 * eta)).astype(float)
+        return X, eta + 0.3 * rng.standard_normal(m)
 
     with h5py.File(path, "w") as f:
         key = "x" if oned else "X"
@@ -39,5 +44,6 @@ if __name__ == "__main__":
     ap.add_argument("--d", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--oned", action="store_true", help="1-D inputs x (polynomial feature map) instead of features X")
+    ap.add_argument("--loss", choices=("squared", "logistic", "poisson"), default="squared", help="labels for this loss")
     a = ap.parse_args()
-    make(a.output, n=a.n, d=a.d, seed=a.seed, oned=a.oned)
+    make(a.output, n=a.n, d=a.d, seed=a.seed, oned=a.oned, loss=a.loss)

@@ -26,6 +26,23 @@ PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b)
 PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand,
                                  CurioProblem *prob)
 {
+  PetscFunctionBeginUser;
+  PetscCall(TestProblemCreateLoss(CURIO_LOSS_SQUARED, n, d, intercept, reg, st, ncand, prob));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Labels for a loss from the synthetic continuous ones: 0/1 by sign (logistic), a count floor(e^(y/2)) (Poisson) */
+static void LabelsForLoss(CurioLossType loss, CurioRows *rows)
+{
+  for (PetscInt i = 0; i < rows->nlocal; i++) {
+    if (loss == CURIO_LOSS_LOGISTIC) rows->y[i] = rows->y[i] > 0.2 ? 1.0 : 0.0;
+    else if (loss == CURIO_LOSS_POISSON) rows->y[i] = PetscFloorReal(PetscExpReal(0.5 * rows->y[i]));
+  }
+}
+
+PetscErrorCode TestProblemCreateLoss(CurioLossType loss, PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st,
+                                     PetscInt ncand, CurioProblem *prob)
+{
   CurioProblem p;
   MPI_Comm     comm = PETSC_COMM_WORLD;
 
@@ -33,12 +50,15 @@ PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, Cu
   PetscCall(CurioProblemCreate(comm, &p));
   PetscCall(CurioProblemSetFromOptions(p));
   PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &p->data->train));
+  LabelsForLoss(loss, &p->data->train);
   for (PetscInt i = 0; i < p->data->train.nlocal; i++) p->data->train.w[i] = 0.5 + ((p->data->train.rstart + i) * 7 % 11) / 10.0;
   if (ncand) {
     PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &p->data->cand));
+    LabelsForLoss(loss, &p->data->cand);
     p->data->has_cand = PETSC_TRUE;
   }
   PetscCall(PetscStrncpy(p->data->source, "synthetic", sizeof(p->data->source)));
+  p->model->loss        = loss;
   p->model->intercept   = intercept;
   p->model->regularizer = reg;
   PetscCall(CurioSolverSetType(p->solver, st));

@@ -20,6 +20,8 @@ PetscReal TestRelDiffArray(PetscInt n, const PetscReal *a, const PetscReal *b);
    ncand candidate rows; set up, not yet solved */
 PetscErrorCode TestProblemCreate(PetscInt n, PetscInt d, PetscBool intercept, CurioRegularizerType reg, CurioSolverType st, PetscInt ncand,
                                  CurioProblem *p);
+/* The same with labels for a loss: 0/1 (logistic), counts (Poisson) */
+PetscErrorCode TestProblemCreateLoss(CurioLossType, PetscInt, PetscInt, PetscBool, CurioRegularizerType, CurioSolverType, PetscInt, CurioProblem *);
 /* The built-in example of the paper's section 3.3, set up, not yet solved */
 PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *p);
 

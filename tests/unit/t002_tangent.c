@@ -103,10 +103,10 @@ static void TestIdentity(void)
       /* up-weighting z by eps adds eps l(z) to the objective: w_k -> w_k + eps */
       TCALL(SetWeight(p, k, wk + h));
       TCALL(CurioProblemSolve(p, s));
-      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, &Rp));
+      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rp));
       TCALL(SetWeight(p, k, wk - h));
       TCALL(CurioProblemSolve(p, s));
-      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, &Rm));
+      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rm));
       fd = (Rp - Rm) / (2 * h);
       TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  dR/deps = %.10e, ldot(z) = %.10e (%s, point %" PetscInt_FMT "): rel. error %.2e", (double) fd,
                         (double) ldot, CurioRegularizerTypes[r], k, (double) (PetscAbsReal(fd - ldot) / PetscAbsReal(ldot))));

@@ -1,0 +1,199 @@
+/* Training: theta*(s) = argmin sum_i w_i l(phi_i . theta, y_i) + s R(theta). Squared loss: the regularized normal
+   equations (eq. 78), one solve. Other losses: Newton's method by PETSc TAO (line search, TAONLS) with the exact
+   gradient and the Hessian as the solver's operator, warm-started from the theta passed in. */
+#include "../curioimpl.h"
+
+typedef struct {
+  CurioProblem p;
+  PetscReal    s;
+  Vec          eta, l, dl, gR;
+} TrainCtx;
+
+/*@C
+  CurioProblemSetCurvatureAt - the Hessian's per-row curvature w l''(phi_i . theta) at theta, handed to the solver
+  (which forms the Gram again on the direct path) and factored at s; nothing to do for squared loss
+@*/
+PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s)
+{
+  Vec eta;
+
+  PetscFunctionBegin;
+  if (p->model->loss != CURIO_LOSS_SQUARED) {
+    PetscCall(VecDuplicate(p->y, &eta));
+    PetscCall(MatMult(p->Phi, theta, eta));
+    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
+    PetscCall(VecDestroy(&eta));
+    PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  }
+  PetscCall(CurioSolverSetRegularity(p->solver, s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* L(theta; s) = sum_i w_i l_i + s R(theta) and grad L = Phi^T (w l') + s m .* (theta - c) */
+static PetscErrorCode FormObjectiveGradient(Tao tao, Vec theta, PetscReal *f, Vec g, void *vctx)
+{
+  TrainCtx    *ctx = (TrainCtx *) vctx;
+  CurioProblem p   = ctx->p;
+  PetscReal    R, lw;
+
+  PetscFunctionBegin;
+  PetscCall(MatMult(p->Phi, theta, ctx->eta));
+  PetscCall(CurioModelLossVectors(p->model, ctx->eta, p->y, p->w, ctx->l, ctx->dl, NULL));
+  PetscCall(VecDot(ctx->l, p->w, &lw));
+  PetscCall(VecPointwiseMult(ctx->dl, ctx->dl, p->w));
+  PetscCall(MatMultTranspose(p->Phi, ctx->dl, g));
+  PetscCall(CurioModelRegularizerValue(p->model, theta, p->mask, p->center, &R));
+  PetscCall(CurioModelRegularizerGradient(p->model, theta, p->mask, p->center, ctx->gR));
+  PetscCall(VecAXPY(g, ctx->s, ctx->gR));
+  *f = lw + ctx->s * R;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode FormHessian(Tao tao, Vec theta, Mat H, Mat Hpre, void *vctx)
+{
+  TrainCtx *ctx = (TrainCtx *) vctx;
+
+  PetscFunctionBegin;
+  PetscCall(CurioProblemSetCurvatureAt(ctx->p, theta, ctx->s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemObjective - L(theta; s) and its gradient (g may be NULL), as the training minimizes them
+@*/
+PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, PetscReal *f, Vec g)
+{
+  TrainCtx ctx;
+  Vec      gw = g;
+
+  PetscFunctionBegin;
+  ctx.p = p;
+  ctx.s = s;
+  PetscCall(VecDuplicate(p->y, &ctx.eta));
+  PetscCall(VecDuplicate(p->y, &ctx.l));
+  PetscCall(VecDuplicate(p->y, &ctx.dl));
+  PetscCall(VecDuplicate(theta, &ctx.gR));
+  if (!g) PetscCall(VecDuplicate(theta, &gw));
+  PetscCall(FormObjectiveGradient(NULL, theta, f, gw, &ctx));
+  if (!g) PetscCall(VecDestroy(&gw));
+  PetscCall(VecDestroy(&ctx.gR));
+  PetscCall(VecDestroy(&ctx.eta));
+  PetscCall(VecDestroy(&ctx.l));
+  PetscCall(VecDestroy(&ctx.dl));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The Newton system by the direct path's Cholesky factor: TAO's KSP is PREONLY with this preconditioner */
+static PetscErrorCode DirectApply(PC pc, Vec b, Vec x)
+{
+  CurioSolver solver;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &solver));
+  PetscCall(CurioSolverSolve(solver, b, x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in */
+static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
+{
+  Tao                tao;
+  KSP                ksp;
+  PC                 pc;
+  Mat                H;
+  TrainCtx           ctx;
+  CurioSolverType    st;
+  TaoConvergedReason reason;
+  PetscReal          f, gnorm, gscale;
+  PetscInt           its;
+  Vec                g0;
+
+  PetscFunctionBegin;
+  ctx.p = p;
+  ctx.s = s;
+  PetscCall(VecDuplicate(p->y, &ctx.eta));
+  PetscCall(VecDuplicate(p->y, &ctx.l));
+  PetscCall(VecDuplicate(p->y, &ctx.dl));
+  PetscCall(VecDuplicate(theta, &ctx.gR));
+  /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
+  PetscCall(VecDuplicate(theta, &g0));
+  PetscCall(FormObjectiveGradient(NULL, p->center, &f, g0, &ctx));
+  PetscCall(VecNorm(g0, NORM_2, &gscale));
+  PetscCall(VecDestroy(&g0));
+  gscale = PetscMax(gscale, PETSC_SMALL);
+
+  PetscCall(CurioProblemSetCurvatureAt(p, theta, s));
+  PetscCall(CurioSolverGetHessianShell(p->solver, &H));
+  PetscCall(TaoCreate(p->comm, &tao));
+  PetscCall(TaoSetType(tao, TAONLS));
+  PetscCall(TaoSetOptionsPrefix(tao, "curio_"));
+  PetscCall(TaoSetSolution(tao, theta));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, FormObjectiveGradient, &ctx));
+  PetscCall(TaoSetHessian(tao, H, H, FormHessian, &ctx));
+  PetscCall(TaoSetTolerances(tao, 1e-12 * gscale, 0.0, 0.0));
+  PetscCall(TaoSetMaximumIterations(tao, 100));
+  PetscCall(TaoGetKSP(tao, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(CurioSolverGetType(p->solver, &st));
+  if (st == CURIO_SOLVER_DIRECT) {
+    PetscCall(KSPSetType(ksp, KSPPREONLY));
+    PetscCall(PCSetType(pc, PCSHELL));
+    PetscCall(PCShellSetContext(pc, p->solver));
+    PetscCall(PCShellSetApply(pc, DirectApply));
+    PetscCall(PCShellSetName(pc, "curio ScaLAPACK Cholesky"));
+  } else {
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(PCSetType(pc, PCJACOBI));
+    PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
+  }
+  PetscCall(TaoSetFromOptions(tao));
+  PetscCall(TaoSolve(tao));
+  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, NULL, NULL, &reason));
+  p->its_train = its;
+  if (p->monitor)
+    PetscCall(PetscPrintf(p->comm, "curio: Newton (TAO %s) at s = %.6e: %" PetscInt_FMT " iterations, |grad| = %.3e, reason %s\n", TAONLS, (double) s,
+                          its, (double) gnorm, TaoConvergedReasons[reason]));
+  /* a line search that cannot improve on a gradient at the level of rounding has converged all the same */
+  PetscCheck(reason > 0 || gnorm <= 1e-9 * gscale, p->comm, PETSC_ERR_NOT_CONVERGED,
+             "Training did not converge: TAO reason %s after %" PetscInt_FMT
+             " Newton iterations, |grad L| = %g (relative %g). Increase -curio_s, or see -curio_tao_monitor",
+             TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale));
+  PetscCall(TaoDestroy(&tao));
+  PetscCall(VecDestroy(&ctx.gR));
+  PetscCall(VecDestroy(&ctx.eta));
+  PetscCall(VecDestroy(&ctx.l));
+  PetscCall(VecDestroy(&ctx.dl));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemTrain - theta*(s), warm-started from the theta passed in (squared loss needs no start); on return the
+  solver holds the Hessian at theta*(s), factored at s on the direct path
+@*/
+PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
+{
+  PetscFunctionBegin;
+  if (p->model->loss == CURIO_LOSS_SQUARED) {
+    /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
+    Vec wy, rhs;
+    PetscCall(CurioSolverSetRegularity(p->solver, s));
+    PetscCall(VecDuplicate(p->y, &wy));
+    PetscCall(VecDuplicate(theta, &rhs));
+    PetscCall(VecPointwiseMult(wy, p->w, p->y));
+    PetscCall(MatMultTranspose(p->Phi, wy, rhs));
+    if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
+      Vec mc;
+      PetscCall(VecDuplicate(theta, &mc));
+      PetscCall(VecPointwiseMult(mc, p->mask, p->center));
+      PetscCall(VecAXPY(rhs, s, mc));
+      PetscCall(VecDestroy(&mc));
+    }
+    PetscCall(CurioSolverSolve(p->solver, rhs, theta));
+    PetscCall(VecDestroy(&wy));
+    PetscCall(VecDestroy(&rhs));
+  } else {
+    PetscCall(TrainNewton(p, s, theta));
+    PetscCall(CurioProblemSetCurvatureAt(p, theta, s));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
