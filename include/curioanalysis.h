@@ -10,6 +10,9 @@
 PETSC_EXTERN PetscErrorCode CurioScoreSquaredDot(Mat, Vec, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioScoreQuadraticForm(Mat, const PetscReal *, Vec);
 
+/* Batch top-k selection with deterministic tie-breaking (score, then smaller index), replicated on every rank */
+PETSC_EXTERN PetscErrorCode CurioSelectTopK(Vec, PetscInt, PetscInt[], PetscReal[]);
+
 /** @brief Exact LOOCV for squared loss and quadratic R from one eigendecomposition of Phi^T W Phi. */
 typedef struct _n_CurioLOOCV *CurioLOOCV;
 

@@ -17,6 +17,7 @@ PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], Pet
 PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[],
                                                       const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIndex(CurioOutput, const char[], PetscInt, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteIntArray(CurioOutput, const char[], PetscInt, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteScalar(CurioOutput, const char[], PetscReal);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeString(CurioOutput, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeReal(CurioOutput, const char[], const char[], PetscReal);

@@ -45,22 +45,35 @@ struct _n_CurioProblem {
   PetscReal   fd_rel;
   CurioScores scores;
   PetscBool   has_scores;
+  /* batch selection over the candidates */
+  PetscInt   select_k, select_by;
+  PetscInt  *sel_index;
+  PetscReal *sel_score;
+  /* classic influence (Koh and Liang) for data debugging */
+  PetscBool  do_influence;
+  PetscInt   influence_k, influence_ntest;
+  Vec        self_influence;
+  PetscInt  *infl_index;
+  PetscReal *infl_value;
   /* output and reporting */
   char      output[PETSC_MAX_PATH_LEN];
   PetscBool output_data, monitor;
   PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
 };
 
-PETSC_EXTERN PetscErrorCode CurioProblemCreate(MPI_Comm, CurioProblem *);
-PETSC_EXTERN PetscErrorCode CurioProblemDestroy(CurioProblem *);
-PETSC_EXTERN PetscErrorCode CurioProblemSetFromOptions(CurioProblem);
-PETSC_EXTERN PetscErrorCode CurioProblemSetUp(CurioProblem);
-PETSC_EXTERN PetscErrorCode CurioProblemSolve(CurioProblem, PetscReal);
-PETSC_EXTERN PetscErrorCode CurioProblemTrain(CurioProblem, PetscReal, Vec);
-PETSC_EXTERN PetscErrorCode CurioProblemObjective(CurioProblem, PetscReal, Vec, PetscReal *, Vec);
-PETSC_EXTERN PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem, Vec, PetscReal);
-PETSC_EXTERN PetscErrorCode CurioProblemComputeLOOCV(CurioProblem);
-PETSC_EXTERN PetscErrorCode CurioProblemComputeScores(CurioProblem);
-PETSC_EXTERN PetscErrorCode CurioProblemRun(CurioProblem);
-PETSC_EXTERN PetscErrorCode CurioProblemWrite(CurioProblem, const char[]);
-PETSC_EXTERN PetscErrorCode CurioProblemView(CurioProblem, PetscViewer);
+PETSC_EXTERN PetscErrorCode    CurioProblemCreate(MPI_Comm, CurioProblem *);
+PETSC_EXTERN PetscErrorCode    CurioProblemDestroy(CurioProblem *);
+PETSC_EXTERN PetscErrorCode    CurioProblemSetFromOptions(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemSetUp(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemSolve(CurioProblem, PetscReal);
+PETSC_EXTERN PetscErrorCode    CurioProblemTrain(CurioProblem, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode    CurioProblemObjective(CurioProblem, PetscReal, Vec, PetscReal *, Vec);
+PETSC_EXTERN PetscErrorCode    CurioProblemSetCurvatureAt(CurioProblem, Vec, PetscReal);
+PETSC_EXTERN PetscErrorCode    CurioProblemComputeLOOCV(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemComputeScores(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemSelect(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemComputeInfluence(CurioProblem);
+PETSC_EXTERN const char *const CurioScoreNames[];
+PETSC_EXTERN PetscErrorCode    CurioProblemRun(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemWrite(CurioProblem, const char[]);
+PETSC_EXTERN PetscErrorCode    CurioProblemView(CurioProblem, PetscViewer);

@@ -8,15 +8,17 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   PetscFunctionBegin;
   PetscCall(CurioInitializePackage());
   PetscCall(PetscNew(&p));
-  p->comm        = comm;
-  p->s           = 1.0;
-  p->do_loocv    = PETSC_TRUE;
-  p->loocv_smin  = 1e-6;
-  p->loocv_smax  = 1e2;
-  p->loocv_ns    = 81;
-  p->do_scores   = PETSC_TRUE;
-  p->fd_rel      = 0.05;
-  p->output_data = PETSC_TRUE;
+  p->comm            = comm;
+  p->s               = 1.0;
+  p->do_loocv        = PETSC_TRUE;
+  p->loocv_smin      = 1e-6;
+  p->loocv_smax      = 1e2;
+  p->loocv_ns        = 81;
+  p->do_scores       = PETSC_TRUE;
+  p->fd_rel          = 0.05;
+  p->output_data     = PETSC_TRUE;
+  p->influence_k     = 5;
+  p->influence_ntest = 100;
   PetscCall(PetscStrncpy(p->output, "curio.h5", sizeof(p->output)));
   PetscCall(CurioDataCreate(comm, &p->data));
   PetscCall(CurioModelCreate(comm, &p->model));
@@ -52,6 +54,9 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
   PetscFunctionBegin;
   if (!p) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(ScoresDestroy(&p->scores));
+  PetscCall(PetscFree2(p->sel_index, p->sel_score));
+  PetscCall(PetscFree2(p->infl_index, p->infl_value));
+  PetscCall(VecDestroy(&p->self_influence));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
   PetscCall(MatDestroy(&p->Phi));
   PetscCall(MatDestroy(&p->PhiCand));
@@ -88,6 +93,16 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
   PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
                              &p->fd_rel, NULL));
+  PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
+                            NULL));
+  PetscCall(PetscOptionsEList("-curio_select_by", "Score that ranks the candidates", "CurioProblemSelect", CurioScoreNames, 7,
+                              CurioScoreNames[p->select_by], &p->select_by, NULL));
+  PetscCall(PetscOptionsBool("-curio_influence", "Self-influence of every training point, and the most influential training points for test points",
+                             "CurioProblemComputeInfluence", p->do_influence, &p->do_influence, NULL));
+  PetscCall(PetscOptionsInt("-curio_influence_k", "Most influential training points per test point", "CurioProblemComputeInfluence", p->influence_k,
+                            &p->influence_k, NULL));
+  PetscCall(PetscOptionsInt("-curio_influence_ntest", "Test points (the first ones) to explain", "CurioProblemComputeInfluence", p->influence_ntest,
+                            &p->influence_ntest, NULL));
   PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioProblemWrite", p->output, p->output, sizeof(p->output), NULL));
   PetscCall(PetscOptionsBool("-curio_output_data", "Copy the input features into the output file", "CurioProblemWrite", p->output_data,
                              &p->output_data, NULL));
@@ -97,6 +112,9 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
              "-curio_s must be a finite number > 0, got %g", (double) p->s);
   PetscCheck(p->loocv_smin > 0 && p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
+  PetscCheck(p->select_k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_select_k must be >= 0, got %" PetscInt_FMT, p->select_k);
+  PetscCheck(p->influence_ntest >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_influence_ntest must be >= 0, got %" PetscInt_FMT,
+             p->influence_ntest);
   PetscCheck(p->loocv_ns >= 3, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_loocv_ns must be >= 3, got %" PetscInt_FMT, p->loocv_ns);
   PetscCheck(p->fd_rel > 0 && p->fd_rel < 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_fd_delta must be in (0, 1), got %g", (double) p->fd_rel);
   PetscCheck(p->s_given || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
@@ -561,6 +579,8 @@ PetscErrorCode CurioProblemRun(CurioProblem p)
   if (p->do_loocv) PetscCall(CurioProblemComputeLOOCV(p));
   PetscCall(CurioProblemSolve(p, p->s_given ? p->s : p->curve.s_opt));
   if (p->do_scores) PetscCall(CurioProblemComputeScores(p));
+  PetscCall(CurioProblemSelect(p));
+  PetscCall(CurioProblemComputeInfluence(p));
   PetscCall(PetscTime(&t1));
   p->time_total = t1 - t0 + p->time_read + p->time_gram;
   PetscCall(CurioProblemWrite(p, p->output));

@@ -212,6 +212,24 @@ PetscErrorCode CurioOutputWriteIndex(CurioOutput out, const char name[], PetscIn
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioOutputWriteIntArray - a replicated integer array of shape (n) or (n, ncols) (ncols > 0), written by rank 0
+@*/
+PetscErrorCode CurioOutputWriteIntArray(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, const PetscInt a[])
+{
+  PetscMPIInt rank;
+  int64_t    *buf;
+  PetscInt    len = n * PetscMax(ncols, 1);
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
+  PetscCall(PetscMalloc1(PetscMax(len, 1), &buf));
+  for (PetscInt i = 0; i < len; i++) buf[i] = a[i];
+  PetscCall(WriteBlock(out, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, ncols, 0, rank ? 0 : n, buf, NULL));
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CurioOutputWriteScalar(CurioOutput out, const char name[], PetscReal value)
 {
   hid_t       space, dset;

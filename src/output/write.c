@@ -204,6 +204,23 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     }
   }
 
+  /* selection and influence */
+  if (p->sel_index) {
+    PetscCall(CurioOutputWriteIntArray(out, "/selection/index", p->select_k, 0, p->sel_index));
+    PetscCall(CurioOutputWriteArray(out, "/selection/score", p->select_k, p->sel_score, NULL));
+    PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", CurioScoreNames[p->select_by]));
+  }
+  if (p->self_influence) PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, tscale));
+  if (p->infl_index) {
+    PetscCall(CurioOutputWriteIntArray(out, "/influence/test_top_index", p->influence_ntest, p->influence_k, p->infl_index));
+    {
+      PetscMPIInt rank;
+      PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
+      PetscCall(CurioOutputWriteRowsLocal(out, "/influence/test_top_value", p->influence_ntest, p->influence_k, 0, rank ? 0 : p->influence_ntest,
+                                          p->infl_value, NULL));
+    }
+  }
+
   /* test set */
   if (p->PhiTest) {
     Vec       f, r;

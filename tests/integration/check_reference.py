@@ -80,6 +80,42 @@ def main():
             failures.append("loocv/s_opt")
         if f["model/s"].attrs["source"] == "loocv" and abs(s - sopt) > 1e-14 * sopt:
             failures.append("model/s != loocv/s_opt")
+    if "selection" in f:
+        score = f["scores"][f["selection"].attrs["score"]][:]
+        order = sorted(range(len(score)), key=lambda i: (-score[i], i))[: len(f["selection/index"])]
+        ok = list(f["selection/index"][:]) == order
+        print(f"{'ok' if ok else 'FAIL':4} {'selection/index':28} top-{len(order)} by {f['selection'].attrs['score']} (ties to the smaller index)")
+        if not ok:
+            failures.append("selection/index")
+    if "influence" in f:
+        H, th = ref.fit(P, y, w, s, msk, loss, c)
+        dl = ref.loss_derivs(loss, P @ th, y)[1]
+        selfi = dl**2 * np.einsum("ij,ij->i", P, np.linalg.solve(H, P.T).T)
+        check("influence/self", f["influence/self"][:], selfi, a.tol)
+        if "test_top_index" in f["influence"]:
+            Pt, yt = ref.design(f, "test"), f["test/y"][:]
+            dlt = ref.loss_derivs(loss, Pt @ th, yt)[1]
+            idx, val = f["influence/test_top_index"][:], f["influence/test_top_value"][:]
+            I = -(dlt[: len(idx), None] * (Pt[: len(idx)] @ np.linalg.solve(H, P.T))) * dl[None, :]  # I(z_i, z'_j)
+            want_idx = np.array([sorted(range(len(y)), key=lambda i: (-abs(I[j, i]), i))[: idx.shape[1]] for j in range(len(idx))])
+            ok = np.array_equal(idx, want_idx)
+            print(f"{'ok' if ok else 'FAIL':4} {'influence/test_top_index':28} top-{idx.shape[1]} |I(z, z')| for {len(idx)} test points")
+            if not ok:
+                failures.append("influence/test_top_index")
+            check("influence/test_top_value", val, np.take_along_axis(I, idx, axis=1), a.tol)
+            # the definition: d l(z'_0; theta*_eps)/d eps when z = the top training point is up-weighted by eps
+            i0, h = int(idx[0, 0]), 1e-5
+            lt = []
+            for sign in (1, -1):
+                wi = w.copy()
+                wi[i0] += sign * h
+                _, the = ref.fit(P, y, wi, s, msk, loss, c)
+                lt.append(ref.loss_derivs(loss, Pt[0] @ the, yt[0])[0])
+            fd = (lt[0] - lt[1]) / (2 * h)
+            e = abs(fd - val[0, 0]) / abs(val[0, 0])
+            print(f"{'ok' if e <= 1e-5 else 'FAIL':4} {'influence by refits':28} rel. difference {e:.2e} (reweighting the top point by +-{h})")
+            if e > 1e-5:
+                failures.append("influence/refit")
     if failures:
         print("disagreements: " + ", ".join(failures))
         return 1
