@@ -81,6 +81,22 @@ PetscErrorCode CurioVecGatherAll(Vec v, PetscReal *full)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Entry i of a distributed vector, on every rank (collective) */
+PetscErrorCode CurioVecGetEntry(Vec v, PetscInt i, PetscReal *val)
+{
+  PetscInt           lo, hi;
+  const PetscScalar *a;
+  PetscReal          mine = 0;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayRead(v, &a));
+  if (i >= lo && i < hi) mine = a[i - lo];
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscCall(MPIU_Allreduce(&mine, val, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) v)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Sets the owned entries of v from a replicated array of its global length */
 PetscErrorCode CurioVecSetFromReplicated(Vec v, const PetscReal *full)
 {

@@ -30,22 +30,6 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Entry i of a distributed vector, on every rank */
-static PetscErrorCode Entry(Vec v, PetscInt i, PetscReal *val)
-{
-  PetscInt           lo, hi;
-  const PetscScalar *a;
-  PetscReal          mine = 0;
-
-  PetscFunctionBegin;
-  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
-  PetscCall(VecGetArrayRead(v, &a));
-  if (i >= lo && i < hi) mine = a[i - lo];
-  PetscCall(VecRestoreArrayRead(v, &a));
-  PetscCall(MPIU_Allreduce(&mine, val, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) v)));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /*@C
   CurioProblemComputeInfluence - the self-influence l'(z_i)^2 phi_i^T H^{-1} phi_i of every training point (large for
   points the model cannot fit from the others: a mislabel detector), and, for each of the first -curio_influence_ntest
@@ -103,7 +87,7 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
       PetscCall(VecAssemblyBegin(e));
       PetscCall(VecAssemblyEnd(e));
       PetscCall(MatMultTranspose(p->PhiTest, e, phi)); /* phi(x'_j) */
-      PetscCall(Entry(dlt, j, &dlj));
+      PetscCall(CurioVecGetEntry(dlt, j, &dlj));
       PetscCall(PetscMalloc1(d, &full));
       PetscCall(CurioVecGatherAll(phi, full));
       {
@@ -123,7 +107,7 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
       PetscCall(VecAbs(absinfl));
       idx = p->infl_index + j * k;
       PetscCall(CurioSelectTopK(absinfl, k, idx, p->infl_value + j * k));
-      for (PetscInt m = 0; m < k; m++) PetscCall(Entry(infl, idx[m], p->infl_value + j * k + m));
+      for (PetscInt m = 0; m < k; m++) PetscCall(CurioVecGetEntry(infl, idx[m], p->infl_value + j * k + m));
     }
     PetscCall(VecDestroy(&phi));
     PetscCall(VecDestroy(&etat));

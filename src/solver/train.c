@@ -29,6 +29,28 @@ PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+static PetscErrorCode TrainCtxCreate(CurioProblem p, PetscReal s, TrainCtx *ctx)
+{
+  PetscFunctionBegin;
+  ctx->p = p;
+  ctx->s = s;
+  PetscCall(VecDuplicate(p->y, &ctx->eta));
+  PetscCall(VecDuplicate(p->y, &ctx->l));
+  PetscCall(VecDuplicate(p->y, &ctx->dl));
+  PetscCall(VecDuplicate(p->theta, &ctx->gR));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode TrainCtxDestroy(TrainCtx *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&ctx->eta));
+  PetscCall(VecDestroy(&ctx->l));
+  PetscCall(VecDestroy(&ctx->dl));
+  PetscCall(VecDestroy(&ctx->gR));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* L(theta; s) = sum_i w_i l_i + s R(theta) and grad L = Phi^T (w l') + s m .* (theta - c) */
 static PetscErrorCode FormObjectiveGradient(Tao tao, Vec theta, PetscReal *f, Vec g, void *vctx)
 {
@@ -67,19 +89,11 @@ PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, Pet
   Vec      gw = g;
 
   PetscFunctionBegin;
-  ctx.p = p;
-  ctx.s = s;
-  PetscCall(VecDuplicate(p->y, &ctx.eta));
-  PetscCall(VecDuplicate(p->y, &ctx.l));
-  PetscCall(VecDuplicate(p->y, &ctx.dl));
-  PetscCall(VecDuplicate(theta, &ctx.gR));
+  PetscCall(TrainCtxCreate(p, s, &ctx));
   if (!g) PetscCall(VecDuplicate(theta, &gw));
   PetscCall(FormObjectiveGradient(NULL, theta, f, gw, &ctx));
   if (!g) PetscCall(VecDestroy(&gw));
-  PetscCall(VecDestroy(&ctx.gR));
-  PetscCall(VecDestroy(&ctx.eta));
-  PetscCall(VecDestroy(&ctx.l));
-  PetscCall(VecDestroy(&ctx.dl));
+  PetscCall(TrainCtxDestroy(&ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -109,12 +123,7 @@ static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
   Vec                g0;
 
   PetscFunctionBegin;
-  ctx.p = p;
-  ctx.s = s;
-  PetscCall(VecDuplicate(p->y, &ctx.eta));
-  PetscCall(VecDuplicate(p->y, &ctx.l));
-  PetscCall(VecDuplicate(p->y, &ctx.dl));
-  PetscCall(VecDuplicate(theta, &ctx.gR));
+  PetscCall(TrainCtxCreate(p, s, &ctx));
   /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
   PetscCall(VecDuplicate(theta, &g0));
   PetscCall(FormObjectiveGradient(NULL, p->center, &f, g0, &ctx));
@@ -159,10 +168,7 @@ static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
              " Newton iterations, |grad L| = %g (relative %g). Increase -curio_s, or see -curio_tao_monitor",
              TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale));
   PetscCall(TaoDestroy(&tao));
-  PetscCall(VecDestroy(&ctx.gR));
-  PetscCall(VecDestroy(&ctx.eta));
-  PetscCall(VecDestroy(&ctx.l));
-  PetscCall(VecDestroy(&ctx.dl));
+  PetscCall(TrainCtxDestroy(&ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -81,6 +81,25 @@ PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *prob)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscReal TestEntry(Vec v, PetscInt k)
+{
+  PetscReal val = 0;
+  CurioVecGetEntry(v, k, &val);
+  return val;
+}
+
+PetscErrorCode TestSetWeight(CurioProblem p, PetscInt k, PetscReal wk)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VecSetValue(p->w, k, wk, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(p->w));
+  PetscCall(VecAssemblyEnd(p->w));
+  /* squared loss: the curvature is the weight; the GLMs recompute it from w at every Newton step */
+  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(VecCopy(p->w, p->curv));
+  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int TestMain(int argc, char **argv, const char *suite_name, const TestCase *tests)
 {
   PetscMPIInt rank, size;

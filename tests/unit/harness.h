@@ -25,6 +25,11 @@ PetscErrorCode TestProblemCreateLoss(CurioLossType, PetscInt, PetscInt, PetscBoo
 /* The built-in example of the paper's section 3.3, set up, not yet solved */
 PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *p);
 
+/* Entry k of a distributed vector, on every rank */
+PetscReal TestEntry(Vec, PetscInt);
+/* Sets the weight of training row k and hands the changed Hessian to the solver */
+PetscErrorCode TestSetWeight(CurioProblem, PetscInt, PetscReal);
+
 /* Registers one suite; tests is a NULL-terminated list of {name, function} */
 typedef struct {
   const char *name;

@@ -52,33 +52,6 @@ static void TestTangentFD(void)
   }
 }
 
-/* Sets the weight of training row k to wk (and the curvature w l'' = w of squared loss), and re-forms the operator */
-static PetscErrorCode SetWeight(CurioProblem p, PetscInt k, PetscReal wk)
-{
-  PetscFunctionBeginUser;
-  PetscCall(VecSetValue(p->w, k, wk, INSERT_VALUES));
-  PetscCall(VecAssemblyBegin(p->w));
-  PetscCall(VecAssemblyEnd(p->w));
-  PetscCall(VecCopy(p->w, p->curv));
-  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Value of entry k of a distributed vector, on every rank */
-static PetscReal Entry(Vec v, PetscInt k)
-{
-  PetscInt           lo, hi;
-  PetscReal          val = 0, all;
-  const PetscScalar *a;
-
-  VecGetOwnershipRange(v, &lo, &hi);
-  VecGetArrayRead(v, &a);
-  if (k >= lo && k < hi) val = a[k - lo];
-  VecRestoreArrayRead(v, &a);
-  MPI_Allreduce(&val, &all, 1, MPIU_REAL, MPI_SUM, PETSC_COMM_WORLD);
-  return all;
-}
-
 static void TestIdentity(void)
 {
   const CurioRegularizerType regs[] = {CURIO_REGULARIZER_RIDGE, CURIO_REGULARIZER_RESTRICTED};
@@ -94,17 +67,17 @@ static void TestIdentity(void)
       TCALL(VecDuplicate(eta, &fdot));
       TCALL(MatMult(p->Phi, p->theta, eta));
       TCALL(MatMult(p->Phi, p->theta_dot, fdot));
-      eta_k  = Entry(eta, k);
-      fdot_k = Entry(fdot, k);
-      y_k    = Entry(p->y, k);
-      wk     = Entry(p->w, k);
+      eta_k  = TestEntry(eta, k);
+      fdot_k = TestEntry(fdot, k);
+      y_k    = TestEntry(p->y, k);
+      wk     = TestEntry(p->w, k);
       TCALL(CurioLossEvaluate(p->model->loss, eta_k, y_k, NULL, &dl, NULL));
       ldot = dl * fdot_k; /* eq. 65: grad l(z) . theta_dot */
       /* up-weighting z by eps adds eps l(z) to the objective: w_k -> w_k + eps */
-      TCALL(SetWeight(p, k, wk + h));
+      TCALL(TestSetWeight(p, k, wk + h));
       TCALL(CurioProblemSolve(p, s));
       TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rp));
-      TCALL(SetWeight(p, k, wk - h));
+      TCALL(TestSetWeight(p, k, wk - h));
       TCALL(CurioProblemSolve(p, s));
       TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rm));
       fd = (Rp - Rm) / (2 * h);

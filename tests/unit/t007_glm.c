@@ -104,30 +104,6 @@ static void TestTangentFD(void)
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n"));
 }
 
-/* Value of entry k of a distributed vector, on every rank */
-static PetscReal Entry(Vec v, PetscInt k)
-{
-  PetscInt           lo, hi;
-  PetscReal          val = 0, all;
-  const PetscScalar *a;
-
-  VecGetOwnershipRange(v, &lo, &hi);
-  VecGetArrayRead(v, &a);
-  if (k >= lo && k < hi) val = a[k - lo];
-  VecRestoreArrayRead(v, &a);
-  MPI_Allreduce(&val, &all, 1, MPIU_REAL, MPI_SUM, PETSC_COMM_WORLD);
-  return all;
-}
-
-static PetscErrorCode SetWeight(CurioProblem p, PetscInt k, PetscReal wk)
-{
-  PetscFunctionBeginUser;
-  PetscCall(VecSetValue(p->w, k, wk, INSERT_VALUES));
-  PetscCall(VecAssemblyBegin(p->w));
-  PetscCall(VecAssemblyEnd(p->w));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 static void TestIdentityGLM(void)
 {
   for (int k = 1; k < 3; k++) {
@@ -141,13 +117,13 @@ static void TestIdentityGLM(void)
     TCALL(VecDuplicate(eta, &fdot));
     TCALL(MatMult(p->Phi, p->theta, eta));
     TCALL(MatMult(p->Phi, p->theta_dot, fdot));
-    TCALL(CurioLossEvaluate(p->model->loss, Entry(eta, z), Entry(p->y, z), NULL, &dl, NULL));
-    ldot = dl * Entry(fdot, z);
-    wk   = Entry(p->w, z);
-    TCALL(SetWeight(p, z, wk + h));
+    TCALL(CurioLossEvaluate(p->model->loss, TestEntry(eta, z), TestEntry(p->y, z), NULL, &dl, NULL));
+    ldot = dl * TestEntry(fdot, z);
+    wk   = TestEntry(p->w, z);
+    TCALL(TestSetWeight(p, z, wk + h));
     TCALL(CurioProblemSolve(p, s));
     TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rp));
-    TCALL(SetWeight(p, z, wk - h));
+    TCALL(TestSetWeight(p, z, wk - h));
     TCALL(CurioProblemSolve(p, s));
     TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rm));
     fd = (Rp - Rm) / (2 * h);
