@@ -14,6 +14,7 @@
 #define CURIO_SCHEMA_VERSION 1
 
 #include "curiodata.h"
+#include "curiosparse.h"
 #include "curiomodel.h"
 #include "curiosolver.h"
 #include "curioanalysis.h"
