@@ -5,8 +5,9 @@
 #pragma once
 
 #include "curiosys.h"
+#include "curiosparse.h"
 
-/** @brief One set of rows (training, candidate pool or test set), distributed by PETSc's default row layout. */
+/** @brief One set of rows (training, candidate pool or test set), distributed by rows (PETSc's default split; LIBSVM input by byte ranges). */
 typedef struct {
   PetscInt   n;      /**< global number of rows */
   PetscInt   rstart; /**< first global row owned by this rank */
@@ -16,6 +17,10 @@ typedef struct {
   PetscReal *X;      /**< nlocal x dim inputs, row-major */
   PetscReal *y;      /**< nlocal labels, or NULL when the set is unlabeled */
   PetscReal *w;      /**< nlocal weights (all 1 when none were given) */
+  PetscBool  sparse; /**< the inputs are CSR (rowptr, colidx, vals) with dim columns, and X is NULL */
+  PetscInt  *rowptr; /**< sparse: nlocal + 1 local offsets */
+  PetscInt  *colidx; /**< sparse: 0-based columns, increasing within a row */
+  PetscReal *vals;   /**< sparse: values */
 } CurioRows;
 
 typedef struct _n_CurioData *CurioData;
@@ -32,6 +37,7 @@ PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
+PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataView(CurioData, PetscViewer);
 

@@ -33,4 +33,6 @@ PETSC_INTERN PetscErrorCode CurioMatRestoreLocalArrayRead(Mat, const PetscReal *
 PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
 
 PETSC_INTERN PetscErrorCode CurioRowVec(Mat, const PetscReal *, Vec *);
+PETSC_INTERN PetscErrorCode CurioRowsFromCSR(MPI_Comm, CurioCSRRows *, CurioRows *);
+PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);

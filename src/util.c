@@ -42,6 +42,14 @@ PetscErrorCode CurioDenseSymmetrize(PetscInt n, PetscReal *A)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Whether a design matrix is sparse (MATMPIAIJ/MATSEQAIJ) rather than MATMPIDENSE */
+PetscBool CurioMatIsAIJ(Mat A)
+{
+  PetscBool aij = PETSC_FALSE;
+  PetscObjectTypeCompareAny((PetscObject) A, &aij, MATMPIAIJ, MATSEQAIJ, MATAIJ, "");
+  return aij;
+}
+
 /* This rank's rows of a MATMPIDENSE (column-major, m local rows, all N columns, leading dimension lda) */
 PetscErrorCode CurioMatGetLocalArrayRead(Mat A, const PetscReal **a, PetscInt *m, PetscInt *N, PetscInt *lda)
 {

@@ -57,10 +57,13 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   PetscCheck(cv->p > 0, comm, PETSC_ERR_ARG_WRONG, "LOOCV needs at least one penalized parameter");
   PetscCall(PetscMalloc3(cv->p * cv->p, &Gc, cv->p, &qc, cv->p * cv->p, &V));
   if (restricted) {
-    PetscInt notone = 0, gnotone;
-    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
-    for (PetscInt i = 0; i < cv->nlocal; i++) notone += a[i] != 1.0;
-    PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
+    PetscInt notone = 0, gnotone, rstart, rend;
+    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscScalar v;
+      PetscCall(MatGetValues(Phi, 1, &i, 1, &(PetscInt){0}, &v));
+      notone += v != 1.0;
+    }
     PetscCall(MPIU_Allreduce(&notone, &gnotone, 1, MPIU_INT, MPI_SUM, comm));
     PetscCheck(!gnotone, comm, PETSC_ERR_ARG_WRONG,
                "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use "
@@ -92,19 +95,38 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   }
 
   /* U = Phi[:, off:] V, minus 1 (mu^T V) when centred */
-  PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
-  PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
-  if (cv->nlocal > 0) {
-    PetscBLASInt bm, bp, blda, bld;
-    PetscReal    one = 1.0, zero = 0.0;
-    PetscCall(PetscBLASIntCast(cv->nlocal, &bm));
-    PetscCall(PetscBLASIntCast(cv->p, &bp));
-    PetscCall(PetscBLASIntCast(lda, &blda));
-    bld = bm;
-    PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bm, &bp, &bp, &one, a + off * lda, &blda, V, &bp, &zero, cv->U, &bld));
-    PetscCall(PetscLogFlops(2.0 * cv->nlocal * cv->p * cv->p));
+  if (CurioMatIsAIJ(Phi)) {
+    PetscInt rstart, rend;
+    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    cv->nlocal = rend - rstart;
+    PetscCall(PetscCalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscInt           nz;
+      const PetscInt    *cols;
+      const PetscScalar *v;
+      PetscCall(MatGetRow(Phi, i, &nz, &cols, &v));
+      for (PetscInt t = 0; t < nz; t++) {
+        PetscInt j = cols[t] - off;
+        if (j < 0) continue;
+        for (PetscInt k = 0; k < cv->p; k++) cv->U[(i - rstart) + k * cv->nlocal] += v[t] * V[j + k * cv->p];
+      }
+      PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
+    }
+  } else {
+    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
+    PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
+    if (cv->nlocal > 0) {
+      PetscBLASInt bm, bp, blda, bld;
+      PetscReal    one = 1.0, zero = 0.0;
+      PetscCall(PetscBLASIntCast(cv->nlocal, &bm));
+      PetscCall(PetscBLASIntCast(cv->p, &bp));
+      PetscCall(PetscBLASIntCast(lda, &blda));
+      bld = bm;
+      PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bm, &bp, &bp, &one, a + off * lda, &blda, V, &bp, &zero, cv->U, &bld));
+      PetscCall(PetscLogFlops(2.0 * cv->nlocal * cv->p * cv->p));
+    }
+    PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   }
-  PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   if (restricted) {
     for (PetscInt k = 0; k < cv->p; k++) {
       PetscReal muV = 0;

@@ -28,6 +28,27 @@ PetscErrorCode CurioScoreQuadraticForm(Mat Phi, const PetscReal *M, Vec q)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, Phi, 0, 0, 0));
+  if (CurioMatIsAIJ(Phi)) {
+    /* sparse rows: sum over pairs of nonzeros, O(nnz_i^2) per row */
+    PetscInt rstart, rend;
+    PetscCall(MatGetSize(Phi, NULL, &d));
+    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    PetscCall(VecGetArrayWrite(q, &pq));
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscInt           nz;
+      const PetscInt    *cols;
+      const PetscScalar *v;
+      PetscReal          sum = 0;
+      PetscCall(MatGetRow(Phi, i, &nz, &cols, &v));
+      for (PetscInt r = 0; r < nz; r++)
+        for (PetscInt t = 0; t < nz; t++) sum += v[r] * M[cols[r] + cols[t] * d] * v[t];
+      PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
+      pq[i - rstart] = sum;
+    }
+    PetscCall(VecRestoreArrayWrite(q, &pq));
+    PetscCall(PetscLogEventEnd(CURIO_EVENT_Scores, Phi, 0, 0, 0));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &d, &lda));
   PetscCall(PetscMalloc1(block * d, &Y));
   PetscCall(VecGetArrayWrite(q, &pq));

@@ -147,6 +147,22 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
   PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
   PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
+  {
+    /* curio's CSR layout: /<group>/indptr, indices, data and the attribute shape */
+    char      pi[256];
+    PetscBool hcsr;
+    PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", group));
+    PetscCall(CurioH5Exists(file, pi, &hcsr));
+    if (hcsr) {
+      CurioCSRRows csr;
+      PetscCheck(expect_dim <= 0 || !expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' is CSR but '/train' gives 1-D inputs 'x'",
+                 fname, group);
+      PetscCall(CurioCSRRowsReadHDF5(comm, fname, group, expect_dim > 0 ? expect_dim : 0, &csr));
+      PetscCall(CurioRowsFromCSR(comm, &csr, rows));
+      *found = PETSC_TRUE;
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+  }
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
   *found = (PetscBool) (hx || hX);
@@ -217,7 +233,8 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCall(CurioH5OpenRead(data->comm, fname, &file));
   PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, &data->train, &found));
   PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs) or '/train/X' (features)", fname);
+             "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs), '/train/X' (features) or '/train/indptr' (CSR)",
+             fname);
   PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, &data->cand, &data->has_cand));
   PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, &data->test, &data->has_test));
   H5Fclose(file);

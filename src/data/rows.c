@@ -45,6 +45,9 @@ PetscErrorCode CurioRowsFree(CurioRows *rows)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree(rows->X));
+  PetscCall(PetscFree(rows->rowptr));
+  PetscCall(PetscFree(rows->colidx));
+  PetscCall(PetscFree(rows->vals));
   PetscCall(PetscFree(rows->y));
   PetscCall(PetscFree(rows->w));
   PetscCall(PetscMemzero(rows, sizeof(*rows)));
@@ -140,20 +143,89 @@ PetscErrorCode CurioDataLoadBuiltin(CurioData data)
 }
 
 /*@C
-  CurioDataSetFromOptions - loads the data named by -curio_input (an HDF5 file), or the built-in example without it
+  CurioRowsFromCSR - sparse rows from what the CSR readers return (the arrays change owner, csr is left empty)
+@*/
+PetscErrorCode CurioRowsFromCSR(MPI_Comm comm, CurioCSRRows *csr, CurioRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(rows, sizeof(*rows)));
+  rows->n      = csr->n;
+  rows->dim    = csr->ncols;
+  rows->rstart = csr->rstart;
+  rows->nlocal = csr->nlocal;
+  rows->sparse = PETSC_TRUE;
+  rows->rowptr = csr->rowptr;
+  rows->colidx = csr->colidx;
+  rows->vals   = csr->vals;
+  rows->y      = csr->y;
+  rows->w      = csr->w;
+  if (!rows->w) {
+    PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
+    for (PetscInt i = 0; i < rows->nlocal; i++) rows->w[i] = 1.0;
+  }
+  PetscCall(PetscMemzero(csr, sizeof(*csr)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataLoadLIBSVM - training rows from a LIBSVM/SVMlight file, and optional candidate and test files in the same
+  format (NULL or "" for none); the candidates and the test set take the training set's number of columns
+@*/
+PetscErrorCode CurioDataLoadLIBSVM(CurioData data, const char train[], const char cand[], const char test[])
+{
+  CurioCSRRows csr;
+
+  PetscFunctionBegin;
+  PetscCall(CurioRowsFree(&data->train));
+  PetscCall(CurioRowsFree(&data->cand));
+  PetscCall(CurioRowsFree(&data->test));
+  PetscCall(CurioCSRRowsReadLIBSVM(data->comm, train, 0, &csr));
+  PetscCall(CurioRowsFromCSR(data->comm, &csr, &data->train));
+  data->has_cand = (PetscBool) (cand && cand[0]);
+  data->has_test = (PetscBool) (test && test[0]);
+  if (data->has_cand) {
+    PetscCall(CurioCSRRowsReadLIBSVM(data->comm, cand, data->train.dim, &csr));
+    PetscCall(CurioRowsFromCSR(data->comm, &csr, &data->cand));
+  }
+  if (data->has_test) {
+    PetscCall(CurioCSRRowsReadLIBSVM(data->comm, test, data->train.dim, &csr));
+    PetscCall(CurioRowsFromCSR(data->comm, &csr, &data->test));
+  }
+  PetscCall(PetscStrncpy(data->source, train, sizeof(data->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Whether a path names a LIBSVM/SVMlight text file (by extension) rather than HDF5 */
+static PetscBool IsLIBSVMPath(const char path[])
+{
+  const char *ext = strrchr(path, '.');
+  return (PetscBool) (ext && (!strcmp(ext, ".svm") || !strcmp(ext, ".libsvm") || !strcmp(ext, ".svmlight") || !strcmp(ext, ".txt")));
+}
+
+/*@C
+  CurioDataSetFromOptions - loads the data named by -curio_input (HDF5, dense or CSR; or LIBSVM text by extension
+  .svm/.libsvm/.svmlight/.txt, with -curio_candidates and -curio_test files in the same format), or the built-in
+  example without it
 @*/
 PetscErrorCode CurioDataSetFromOptions(CurioData data)
 {
-  char      file[PETSC_MAX_PATH_LEN] = "";
+  char      file[PETSC_MAX_PATH_LEN] = "", cand[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "";
   PetscBool set;
 
   PetscFunctionBegin;
   PetscOptionsBegin(data->comm, NULL, "curio data", "CurioData");
-  PetscCall(PetscOptionsString("-curio_input", "HDF5 input file (omit for the paper's built-in example)", "CurioDataLoadHDF5", file, file,
-                               sizeof(file), &set));
+  PetscCall(PetscOptionsString("-curio_input",
+                               "Input: HDF5 (dense or CSR), or LIBSVM text (.svm, .libsvm, .svmlight, .txt); omit for the built-in example",
+                               "CurioDataLoadHDF5", file, file, sizeof(file), &set));
+  PetscCall(PetscOptionsString("-curio_candidates", "LIBSVM input only: candidate pool file", "CurioDataLoadLIBSVM", cand, cand, sizeof(cand), NULL));
+  PetscCall(PetscOptionsString("-curio_test", "LIBSVM input only: test set file", "CurioDataLoadLIBSVM", test, test, sizeof(test), NULL));
   PetscOptionsEnd();
-  if (set && file[0]) PetscCall(CurioDataLoadHDF5(data, file));
-  else {
+  if (set && file[0] && IsLIBSVMPath(file)) PetscCall(CurioDataLoadLIBSVM(data, file, cand, test));
+  else if (set && file[0]) {
+    PetscCheck(!cand[0] && !test[0], data->comm, PETSC_ERR_USER_INPUT,
+               "-curio_candidates and -curio_test are for LIBSVM input; an HDF5 input holds its own '/candidates' and '/test' groups");
+    PetscCall(CurioDataLoadHDF5(data, file));
+  } else {
     PetscCheck(!set, data->comm, PETSC_ERR_USER_INPUT, "-curio_input needs a file name");
     PetscCall(CurioDataLoadBuiltin(data));
   }

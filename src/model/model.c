@@ -110,15 +110,55 @@ PetscErrorCode CurioModelSetUp(CurioModel model, CurioData data)
 }
 
 /*@C
-  CurioModelBuildDesign - the design matrix Phi (rows phi(x_i)) of a set of rows, as a MATMPIDENSE with the rows'
-  distribution; column j of the polynomial map is t^j
+  CurioModelBuildDesign - the design matrix Phi (rows phi(x_i)) of a set of rows, as a MATMPIDENSE (MATMPIAIJ for
+  sparse rows) with the rows' distribution; column j of the polynomial map is t^j
 @*/
+/* Phi of sparse rows as a MATMPIAIJ, preallocated exactly (columns shifted by one behind an intercept column) */
+static PetscErrorCode BuildDesignAIJ(CurioModel model, const CurioRows *rows, Mat *Phi)
+{
+  PetscInt  d = model->d, off = model->intercept ? 1 : 0, cstart, cend, nl = PETSC_DECIDE, N = d, *dnz, *onz, maxrow = 0;
+  PetscInt *cols;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSplitOwnership(model->comm, &nl, &N));
+  PetscCallMPI(MPI_Scan(&nl, &cend, 1, MPIU_INT, MPI_SUM, model->comm));
+  cstart = cend - nl;
+  PetscCall(PetscCalloc2(PetscMax(rows->nlocal, 1), &dnz, PetscMax(rows->nlocal, 1), &onz));
+  for (PetscInt i = 0; i < rows->nlocal; i++) {
+    if (off) (0 >= cstart && 0 < cend) ? dnz[i]++ : onz[i]++;
+    for (PetscInt k = rows->rowptr[i]; k < rows->rowptr[i + 1]; k++) {
+      PetscInt c = rows->colidx[k] + off;
+      if (c >= cstart && c < cend) dnz[i]++;
+      else onz[i]++;
+    }
+    maxrow = PetscMax(maxrow, rows->rowptr[i + 1] - rows->rowptr[i] + off);
+  }
+  PetscCall(MatCreateAIJ(model->comm, rows->nlocal, nl, rows->n, d, 0, dnz, 0, onz, Phi));
+  PetscCall(PetscMalloc1(PetscMax(maxrow, 1), &cols));
+  for (PetscInt i = 0; i < rows->nlocal; i++) {
+    PetscInt    gi = rows->rstart + i, nz = rows->rowptr[i + 1] - rows->rowptr[i];
+    PetscScalar one = 1.0;
+    if (off) PetscCall(MatSetValues(*Phi, 1, &gi, 1, &(PetscInt){0}, &one, INSERT_VALUES));
+    for (PetscInt k = 0; k < nz; k++) cols[k] = rows->colidx[rows->rowptr[i] + k] + off;
+    PetscCall(MatSetValues(*Phi, 1, &gi, nz, cols, rows->vals + rows->rowptr[i], INSERT_VALUES));
+  }
+  PetscCall(PetscFree(cols));
+  PetscCall(PetscFree2(dnz, onz));
+  PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Mat *Phi)
 {
   PetscScalar *a;
   PetscInt     lda, d = model->d;
 
   PetscFunctionBegin;
+  if (rows->sparse) {
+    PetscCall(BuildDesignAIJ(model, rows, Phi));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, NULL, Phi));
   PetscCall(MatDenseGetLDA(*Phi, &lda));
   PetscCall(MatDenseGetArrayWrite(*Phi, &a));

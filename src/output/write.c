@@ -25,7 +25,7 @@ static PetscErrorCode WriteRows(CurioOutput out, const char group[], const Curio
   } else {
     PetscCall(PetscSNPrintf(scale, len, "/%s/index", group));
     PetscCall(CurioOutputWriteIndex(out, scale, rows->n, rows->rstart, rows->nlocal));
-    if (with_features) {
+    if (with_features && !rows->sparse) { /* sparse inputs stay in the input file */
       PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/X", group));
       PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, scale));
     }
@@ -84,6 +84,14 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[p->model->regularizer]));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", p->model->degree));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", p->model->intercept));
+  {
+    char      file[PETSC_MAX_PATH_LEN];
+    PetscBool set;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-curio_candidates", file, sizeof(file), &set));
+    if (set) PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_candidates", file));
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-curio_test", file, sizeof(file), &set));
+    if (set) PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_test", file));
+  }
   if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
     char spec[PETSC_MAX_PATH_LEN + 260];
     PetscCall(PetscSNPrintf(spec, sizeof(spec), "%s:%s", p->model->theta0_file, p->model->theta0_dset));
@@ -152,6 +160,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_lo", p->model->lo));
     PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_hi", p->model->hi));
   } else PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", p->model->intercept));
+  PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", p->data->train.sparse));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "sigma2", p->sigma2));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_residual", p->tangent_residual));
   if (st == CURIO_SOLVER_KRYLOV) {

@@ -37,6 +37,25 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   PetscReal         *loc;
 
   PetscFunctionBegin;
+  if (CurioMatIsAIJ(Phi)) {
+    PetscInt rstart, rend;
+    PetscCall(MatGetSize(Phi, NULL, &N));
+    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    PetscCall(PetscCalloc1(N, &loc));
+    PetscCall(VecGetArrayRead(c, &cc));
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscInt           nz;
+      const PetscInt    *cols;
+      const PetscScalar *v;
+      PetscCall(MatGetRow(Phi, i, &nz, &cols, &v));
+      for (PetscInt k = 0; k < nz; k++) loc[cols[k]] += cc[i - rstart] * v[k] * v[k];
+      PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
+    }
+    PetscCall(VecRestoreArrayRead(c, &cc));
+    PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) Phi)));
+    PetscCall(PetscFree(loc));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
   PetscCall(VecGetArrayRead(c, &cc));
   PetscCall(PetscCalloc1(N, &loc));
@@ -156,39 +175,60 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Gram, Phi, 0, 0, 0));
-  PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
-  PetscCall(VecGetArrayRead(c, &cc));
-  PetscCall(PetscCalloc1(N * N, &loc));
-  PetscCall(PetscBLASIntCast(N, &bN));
-  for (PetscInt i = 0; i < m; i++) {
-    if (cc[i] < 0) negative++;
-    if (cc[i] != 1.0) unit = PETSC_FALSE;
-  }
-  if (unit && m > 0) {
-    /* unit curvature (squared loss, no weights): one syrk straight on this rank's rows, no copy */
-    PetscCall(PetscBLASIntCast(m, &bk));
-    PetscCall(PetscBLASIntCast(lda, &bld));
-    PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, a, &bld, &one, loc, &bN));
-  } else if (m > 0) {
-    PetscReal *sc;
-    PetscCall(PetscMalloc2(block * N, &buf, block, &sc));
-    PetscCall(PetscBLASIntCast(block, &bld));
-    for (PetscInt i0 = 0; i0 < m; i0 += block) {
-      PetscInt nb = PetscMin(block, m - i0);
-      for (PetscInt i = 0; i < nb; i++) sc[i] = PetscSqrtReal(PetscMax(cc[i0 + i], 0.0));
-      for (PetscInt j = 0; j < N; j++) {
-        const PetscReal *col = a + j * lda + i0;
-        PetscReal       *out = buf + j * block;
-        for (PetscInt i = 0; i < nb; i++) out[i] = col[i] * sc[i];
-      }
-      PetscCall(PetscBLASIntCast(nb, &bk));
-      PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, buf, &bld, &one, loc, &bN));
+  if (CurioMatIsAIJ(Phi)) {
+    /* sparse rows: the outer product of each row's nonzeros, O(nnz_i^2) per row */
+    PetscInt rstart, rend;
+    PetscCall(MatGetSize(Phi, NULL, &N));
+    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    PetscCall(PetscCalloc1(N * N, &loc));
+    PetscCall(VecGetArrayRead(c, &cc));
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscInt           nz;
+      const PetscInt    *cols;
+      const PetscScalar *v;
+      PetscReal          ci = cc[i - rstart];
+      if (ci < 0) negative++;
+      PetscCall(MatGetRow(Phi, i, &nz, &cols, &v));
+      for (PetscInt q = 0; q < nz; q++)
+        for (PetscInt r = 0; r <= q; r++) loc[cols[r] + cols[q] * N] += ci * v[r] * v[q]; /* upper triangle: cols increase */
+      PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
     }
-    PetscCall(PetscFree2(buf, sc));
+    PetscCall(VecRestoreArrayRead(c, &cc));
+  } else {
+    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
+    PetscCall(VecGetArrayRead(c, &cc));
+    PetscCall(PetscCalloc1(N * N, &loc));
+    PetscCall(PetscBLASIntCast(N, &bN));
+    for (PetscInt i = 0; i < m; i++) {
+      if (cc[i] < 0) negative++;
+      if (cc[i] != 1.0) unit = PETSC_FALSE;
+    }
+    if (unit && m > 0) {
+      /* unit curvature (squared loss, no weights): one syrk straight on this rank's rows, no copy */
+      PetscCall(PetscBLASIntCast(m, &bk));
+      PetscCall(PetscBLASIntCast(lda, &bld));
+      PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, a, &bld, &one, loc, &bN));
+    } else if (m > 0) {
+      PetscReal *sc;
+      PetscCall(PetscMalloc2(block * N, &buf, block, &sc));
+      PetscCall(PetscBLASIntCast(block, &bld));
+      for (PetscInt i0 = 0; i0 < m; i0 += block) {
+        PetscInt nb = PetscMin(block, m - i0);
+        for (PetscInt i = 0; i < nb; i++) sc[i] = PetscSqrtReal(PetscMax(cc[i0 + i], 0.0));
+        for (PetscInt j = 0; j < N; j++) {
+          const PetscReal *col = a + j * lda + i0;
+          PetscReal       *out = buf + j * block;
+          for (PetscInt i = 0; i < nb; i++) out[i] = col[i] * sc[i];
+        }
+        PetscCall(PetscBLASIntCast(nb, &bk));
+        PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "T", &bN, &bk, &one, buf, &bld, &one, loc, &bN));
+      }
+      PetscCall(PetscFree2(buf, sc));
+    }
+    PetscCall(PetscLogFlops(1.0 * m * N * (N + 1)));
+    PetscCall(VecRestoreArrayRead(c, &cc));
+    PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   }
-  PetscCall(PetscLogFlops(1.0 * m * N * (N + 1)));
-  PetscCall(VecRestoreArrayRead(c, &cc));
-  PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   PetscCall(MPIU_Allreduce(&negative, &gneg, 1, MPIU_INT, MPI_SUM, comm));
   PetscCheck(!gneg, comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " rows have negative curvature w l'': the Hessian is indefinite", gneg);
   PetscCall(MPIU_Allreduce(loc, G, N * N, MPIU_REAL, MPIU_SUM, comm));

@@ -28,13 +28,15 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-10)
     ap.add_argument("--loocv-eps", type=float, default=1e-14)
     ap.add_argument("--fd-tol", type=float, default=1e-8)
+    ap.add_argument("--ignore", nargs="*", default=[], help="datasets that only some of the files have (e.g. the dense copy of the features)")
     a = ap.parse_args()
-    base = datasets(h5py.File(a.files[0], "r"))
+    ignore = {n.strip("/") for n in a.ignore}
+    base = {k: v for k, v in datasets(h5py.File(a.files[0], "r")).items() if k not in ignore}
     bad = []
     for other in a.files[1:]:
         f = h5py.File(other, "r")
         nr = int(f.attrs["nranks"])
-        d = datasets(f)
+        d = {k: v for k, v in datasets(f).items() if k not in ignore}
         missing = set(base) ^ set(d)
         if missing:
             bad.append(f"{other}: datasets differ: {sorted(missing)}")

@@ -9,7 +9,28 @@ import h5py
 import numpy as np
 
 
-def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=False, loss="squared"):
+def write_group(f, group, key, X, y, csr):
+    """dense /<group>/X, or curio's CSR layout (indptr, indices, data, attribute shape) of the same matrix"""
+    f[f"{group}/y"] = y
+    if not csr or key == "x":
+        f[f"{group}/{key}"] = X
+        return
+    nz = X != 0
+    f[f"{group}/indptr"] = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int64)
+    f[f"{group}/indices"] = np.nonzero(nz)[1].astype(np.int64)
+    f[f"{group}/data"] = X[nz]
+    f[group].attrs["shape"] = np.array(X.shape, dtype=np.int64)
+
+
+def write_libsvm(path, X, y):
+    """the same rows as LIBSVM text: 1-based indices of the nonzero entries"""
+    with open(path, "w") as fh:
+        fh.write("# written by tests/integration/make_input.py\n")
+        for xi, yi in zip(X, y):
+            fh.write(repr(float(yi)) + "".join(f" {j + 1}:{float(xi[j])!r}" for j in np.nonzero(xi)[0]) + "\n")
+
+
+def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=False, loss="squared", zero_fraction=0.0, csr=False, libsvm=False):
     rng = np.random.default_rng(seed)
     theta = 1.0 / (1.0 + np.arange(d))
 
@@ -18,6 +39,7 @@ def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=Fals
             x = rng.uniform(-3, 3, m)
             return x, np.sin(x) + 0.1 * rng.standard_normal(m)
         X = rng.standard_normal((m, d))
+        X[rng.random((m, d)) < zero_fraction] = 0.0
         eta = X @ theta
         if loss == "logistic":
             return X, (rng.random(m) < 1 / (1 + np.exp(-eta))).astype(float)
@@ -27,14 +49,13 @@ def make(path, n=200, d=10, ncand=150, ntest=60, seed=1, weights=True, oned=Fals
 
     with h5py.File(path, "w") as f:
         key = "x" if oned else "X"
-        X, y = rows(n)
-        f[f"train/{key}"], f["train/y"] = X, y
-        if weights:
-            f["train/weight"] = rng.uniform(0.5, 1.5, n)
-        X, y = rows(ncand)
-        f[f"candidates/{key}"], f["candidates/y"] = X, y
-        X, y = rows(ntest)
-        f[f"test/{key}"], f["test/y"] = X, y
+        for group, m in (("train", n), ("candidates", ncand), ("test", ntest)):
+            X, y = rows(m)
+            write_group(f, group, key, X, y, csr)
+            if libsvm:
+                write_libsvm(f"{path}.{group}.svm", X, y)
+            if weights and group == "train":
+                f["train/weight"] = rng.uniform(0.5, 1.5, n)
 
 
 if __name__ == "__main__":
@@ -45,5 +66,9 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--oned", action="store_true", help="1-D inputs x (polynomial feature map) instead of features X")
     ap.add_argument("--loss", choices=("squared", "logistic", "poisson"), default="squared", help="labels for this loss")
+    ap.add_argument("--zero-fraction", type=float, default=0.0, help="fraction of feature entries set to 0")
+    ap.add_argument("--csr", action="store_true", help="write the features in curio's CSR layout")
+    ap.add_argument("--libsvm", action="store_true", help="also write OUT.{train,candidates,test}.svm with the same rows")
+    ap.add_argument("--no-weights", action="store_true", help="no /train/weight (LIBSVM has none)")
     a = ap.parse_args()
-    make(a.output, n=a.n, d=a.d, seed=a.seed, oned=a.oned, loss=a.loss)
+    make(a.output, n=a.n, d=a.d, seed=a.seed, oned=a.oned, loss=a.loss, zero_fraction=a.zero_fraction, csr=a.csr, libsvm=a.libsvm, weights=not a.no_weights)
