@@ -20,6 +20,7 @@ typedef struct _n_CurioLOOCV *CurioLOOCV;
 typedef struct {
   PetscInt   ns;
   PetscReal *s, *exact, *approx, *gcv;
+  PetscReal *kfold; /**< brute-force K-fold (or leave-one-out) CV by refits, or NULL */
   PetscReal  s_opt, cv_opt;
   PetscBool  at_boundary;  /**< the grid minimum is at an end of the grid: the optimum may lie outside it */
   PetscInt   local_minima; /**< interior local minima of the exact curve on the grid */

@@ -38,6 +38,7 @@ struct _n_CurioProblem {
   PetscBool       do_loocv;
   PetscReal       loocv_smin, loocv_smax;
   PetscInt        loocv_ns;
+  PetscInt        cv_folds; /* brute-force K-fold over the grid (0: off) */
   CurioLOOCVCurve curve;
   PetscBool       has_curve;
   /* scores */

@@ -90,6 +90,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(PetscOptionsReal("-curio_loocv_smax", "Largest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smax, &p->loocv_smax, NULL));
   PetscCall(PetscOptionsInt("-curio_loocv_ns", "Number of log-spaced values of s in the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_ns,
                             &p->loocv_ns, NULL));
+  PetscCall(PetscOptionsInt("-curio_cv_folds", "Brute-force K-fold CV over the LOOCV grid by refits (K = n: leave-one-out; 0: off)",
+                            "CurioProblemComputeLOOCV", p->cv_folds, &p->cv_folds, NULL));
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
   PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
                              &p->fd_rel, NULL));
@@ -304,6 +306,74 @@ static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The training weights become w (and, for squared loss, the curvature too) */
+static PetscErrorCode SetTrainingWeights(CurioProblem p, Vec w)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCopy(w, p->w));
+  if (p->model->loss == CURIO_LOSS_SQUARED) {
+    PetscCall(VecCopy(p->w, p->curv));
+    PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Brute-force K-fold CV over the grid of s (K = n: leave-one-out), the ground truth for the LOOCV formulas: row i is
+   in fold i mod K (independent of the rank count); each of the ns x K refits is one distributed training with the
+   fold's weights set to zero, warm-started from the previous refit. kfold(s) = (1/n) sum_i l(z_i; theta_{-fold(i)}). */
+static PetscErrorCode KFoldCurve(CurioProblem p)
+{
+  CurioLOOCVCurve *c = &p->curve;
+  PetscInt         K = p->cv_folds, n = p->data->train.n, lo, hi;
+  Vec              w0, wf, theta, eta, l;
+
+  PetscFunctionBegin;
+  PetscCheck(K >= 2 && K <= n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_cv_folds must be in [2, %" PetscInt_FMT "] (n = leave-one-out), got %" PetscInt_FMT, n, K);
+  PetscCall(PetscFree(c->kfold));
+  PetscCall(PetscCalloc1(c->ns, &c->kfold));
+  PetscCall(VecDuplicate(p->w, &w0));
+  PetscCall(VecDuplicate(p->w, &wf));
+  PetscCall(VecDuplicate(p->y, &eta));
+  PetscCall(VecDuplicate(p->y, &l));
+  PetscCall(VecDuplicate(p->theta, &theta));
+  PetscCall(VecCopy(p->w, w0));
+  PetscCall(VecCopy(p->center, theta));
+  PetscCall(VecGetOwnershipRange(p->w, &lo, &hi));
+  for (PetscInt j = c->ns - 1; j >= 0; j--) {
+    for (PetscInt k = 0; k < K; k++) {
+      const PetscScalar *pl;
+      PetscScalar       *pw;
+      PetscReal          sum = 0;
+      PetscCall(VecCopy(w0, wf));
+      PetscCall(VecGetArray(wf, &pw));
+      for (PetscInt i = lo; i < hi; i++)
+        if (i % K == k) pw[i - lo] = 0.0;
+      PetscCall(VecRestoreArray(wf, &pw));
+      PetscCall(SetTrainingWeights(p, wf));
+      PetscCall(CurioProblemTrain(p, c->s[j], theta));
+      PetscCall(MatMult(p->Phi, theta, eta));
+      PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, NULL, NULL));
+      PetscCall(VecGetArrayRead(l, &pl));
+      for (PetscInt i = lo; i < hi; i++)
+        if (i % K == k) sum += pl[i - lo];
+      PetscCall(VecRestoreArrayRead(l, &pl));
+      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, p->comm));
+      c->kfold[j] += sum / n;
+    }
+    if (p->monitor)
+      PetscCall(PetscPrintf(p->comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
+  }
+  PetscCall(SetTrainingWeights(p, w0));
+  PetscCall(VecCopy(p->center, p->theta));
+  PetscCall(VecDestroy(&w0));
+  PetscCall(VecDestroy(&wf));
+  PetscCall(VecDestroy(&eta));
+  PetscCall(VecDestroy(&l));
+  PetscCall(VecDestroy(&theta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s, and the optimal s
 @*/
@@ -333,6 +403,7 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
     PetscCall(CurioLOOCVDestroy(&cv));
   } else PetscCall(ApproximateLOOCVCurve(p));
   p->has_curve = PETSC_TRUE;
+  if (p->cv_folds) PetscCall(KFoldCurve(p));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_loocv = t1 - t0;

@@ -401,6 +401,7 @@ PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *curve)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree4(curve->s, curve->exact, curve->approx, curve->gcv));
+  PetscCall(PetscFree(curve->kfold));
   PetscCall(PetscMemzero(curve, sizeof(*curve)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

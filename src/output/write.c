@@ -176,6 +176,10 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, c->exact, "/loocv/s"));
     PetscCall(CurioOutputWriteArray(out, "/loocv/approx", c->ns, c->approx, "/loocv/s"));
     PetscCall(CurioOutputWriteArray(out, "/loocv/gcv", c->ns, c->gcv, "/loocv/s"));
+    if (c->kfold) {
+      PetscCall(CurioOutputWriteArray(out, "/loocv/kfold", c->ns, c->kfold, "/loocv/s"));
+      PetscCall(CurioOutputSetAttributeInt(out, "/loocv/kfold", "folds", p->cv_folds));
+    }
     PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", c->s_opt));
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));

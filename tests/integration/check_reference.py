@@ -80,6 +80,28 @@ def main():
             failures.append("loocv/s_opt")
         if f["model/s"].attrs["source"] == "loocv" and abs(s - sopt) > 1e-14 * sopt:
             failures.append("model/s != loocv/s_opt")
+    if "loocv" in f and "kfold" in f["loocv"]:
+        # brute-force K-fold by numpy refits (row i in fold i mod K), at a few grid points
+        K, grid, got = int(f["loocv/kfold"].attrs["folds"]), f["loocv/s"][:], f["loocv/kfold"][:]
+        pick = np.unique(np.linspace(0, len(grid) - 1, min(4, len(grid))).astype(int))
+        want = []
+        for j in pick:
+            held = np.empty(len(y))
+            for k in range(K):
+                wk = np.where(np.arange(len(y)) % K == k, 0.0, w)
+                _, thk = ref.fit(P, y, wk, grid[j], msk, loss, c)
+                fold = np.arange(len(y)) % K == k
+                held[fold] = ref.loss_derivs(loss, P[fold] @ thk, y[fold])[0]
+            want.append(held.mean())
+        e = float(np.max(np.abs(got[pick] - want) / np.abs(want)))
+        print(f"{'ok' if e <= a.loocv_tol else 'FAIL':4} {'loocv/kfold':28} max rel. difference {e:.2e} ({K} folds, numpy refits)")
+        if e > a.loocv_tol:
+            failures.append("loocv/kfold")
+        if K == len(y) and loss == "squared":
+            e = float(np.max(np.abs(got - f["loocv/exact"][:]) / f["loocv/exact"][:]))
+            print(f"{'ok' if e <= a.loocv_tol else 'FAIL':4} {'loocv/kfold = loocv/exact':28} leave-one-out refits against the eigendecomposition formula: {e:.2e}")
+            if e > a.loocv_tol:
+                failures.append("loocv/kfold vs exact")
     if "selection" in f:
         score = f["scores"][f["selection"].attrs["score"]][:]
         order = sorted(range(len(score)), key=lambda i: (-score[i], i))[: len(f["selection/index"])]
