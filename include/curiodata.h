@@ -31,12 +31,14 @@ struct _n_CurioData {
   char      source[PETSC_MAX_PATH_LEN]; /**< input file, or "builtin" */
   CurioRows train, cand, test;
   PetscBool has_cand, has_test;
+  PetscInt  cand_chunk; /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
 };
 
 PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
+PETSC_EXTERN PetscErrorCode CurioDataReadCandidates(CurioData, PetscInt, PetscInt, CurioRows *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataView(CurioData, PetscViewer);

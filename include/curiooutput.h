@@ -18,6 +18,9 @@ PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[],
                                                       const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIndex(CurioOutput, const char[], PetscInt, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIntArray(CurioOutput, const char[], PetscInt, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode CurioOutputCreateArray(CurioOutput, const char[], PetscInt, PetscBool, const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteSlab(CurioOutput, const char[], PetscInt, PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteIntSlab(CurioOutput, const char[], PetscInt, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteScalar(CurioOutput, const char[], PetscReal);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeString(CurioOutput, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeReal(CurioOutput, const char[], const char[], PetscReal);

@@ -9,6 +9,7 @@
 #include "curiomodel.h"
 #include "curiosolver.h"
 #include "curioanalysis.h"
+#include "curiooutput.h"
 
 typedef struct _n_CurioProblem *CurioProblem;
 
@@ -73,6 +74,7 @@ PETSC_EXTERN PetscErrorCode    CurioProblemSetCurvatureAt(CurioProblem, Vec, Pet
 PETSC_EXTERN PetscErrorCode    CurioProblemComputeLOOCV(CurioProblem);
 PETSC_EXTERN PetscErrorCode    CurioProblemComputeScores(CurioProblem);
 PETSC_EXTERN PetscErrorCode    CurioProblemSelect(CurioProblem);
+PETSC_EXTERN PetscErrorCode    CurioProblemScoreStream(CurioProblem, CurioOutput);
 PETSC_EXTERN PetscErrorCode    CurioProblemComputeInfluence(CurioProblem);
 PETSC_EXTERN const char *const CurioScoreNames[];
 PETSC_EXTERN PetscErrorCode    CurioProblemRun(CurioProblem);

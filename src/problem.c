@@ -95,6 +95,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
   PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
                              &p->fd_rel, NULL));
+  PetscCall(PetscOptionsInt("-curio_pool_chunk", "Stream the candidate pool from the HDF5 input in chunks of this many rows (0: load it whole)",
+                            "CurioProblemScoreStream", p->data->cand_chunk, &p->data->cand_chunk, NULL));
   PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
                             NULL));
   PetscCall(PetscOptionsEList("-curio_select_by", "Score that ranks the candidates", "CurioProblemSelect", CurioScoreNames, 7,
@@ -114,6 +116,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
              "-curio_s must be a finite number > 0, got %g", (double) p->s);
   PetscCheck(p->loocv_smin > 0 && p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
+  PetscCheck(p->data->cand_chunk >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_pool_chunk must be >= 0, got %" PetscInt_FMT, p->data->cand_chunk);
   PetscCheck(p->select_k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_select_k must be >= 0, got %" PetscInt_FMT, p->select_k);
   PetscCheck(p->influence_ntest >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_influence_ntest must be >= 0, got %" PetscInt_FMT,
              p->influence_ntest);
@@ -158,7 +161,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   p->time_read = t1 - t0;
   PetscCall(CurioModelSetUp(p->model, p->data));
   PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
-  if (p->data->has_cand) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
+  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
   if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
   if (!p->output_data && !p->data->train.is1d) {
     /* Phi holds the features now; without -curio_output_data nothing else reads the row-major copy */
@@ -178,7 +181,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioModelRegularizerCenter(p->model, p->center));
   PetscCall(VecCopy(p->center, p->theta)); /* the first Newton iteration starts at the regularizer's centre */
   PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
-  if (p->data->has_cand) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
+  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
   if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
   /* the curvature w l'' at the start (for squared loss it does not depend on theta) */
   {
@@ -486,35 +489,85 @@ static PetscErrorCode Sandwich(PetscInt d, const PetscReal *Hinv, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioProblemComputeScores - every query heuristic of MATH.md section 4 over the candidate pool, with the reference set
-  T = the training set (and the test set if given), and the finite-difference check of fdot from a second solve at
-  s + delta
-@*/
-PetscErrorCode CurioProblemComputeScores(CurioProblem p)
+/* What the scores of any block of candidates need, computed once: the STI directions v = H^{-1} Phi_T^T c, H^{-1}
+   (VAR), the SSI kernels H^{-1} A H^{-1}, and theta*(s + delta) for the finite-difference check */
+typedef struct {
+  Vec        vl, vu, theta_s;
+  PetscReal *Hinv, *Ml, *Mu;
+} ScorePrep;
+
+static PetscErrorCode ScoresPrepare(CurioProblem p, ScorePrep *sp)
 {
-  CurioScores   *sc = &p->scores;
-  PetscInt       d  = p->model->d;
-  PetscReal     *Hinv, *Al, *Au, *M, fdmax, errmax;
-  Vec            ul, uu, vl, vu, theta_s, diff;
-  PetscLogDouble t0, t1;
+  CurioScores *sc = &p->scores;
+  PetscInt     d  = p->model->d;
+  PetscReal   *Al, *Au;
+  Vec          ul, uu;
 
   PetscFunctionBegin;
-  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() before CurioProblemComputeScores()");
-  if (!p->PhiCand) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscTime(&t0));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
+  PetscCall(VecDuplicate(p->theta, &ul));
+  PetscCall(VecDuplicate(p->theta, &uu));
+  PetscCall(VecDuplicate(p->theta, &sp->vl));
+  PetscCall(VecDuplicate(p->theta, &sp->vu));
+  PetscCall(VecSet(ul, 0.0));
+  PetscCall(VecSet(uu, 0.0));
+  PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
+  PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
+  PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
+  sc->reference_size     = p->data->train.n;
+  sc->reference_has_test = PETSC_FALSE;
+  if (p->PhiTest) {
+    PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
+    sc->reference_size += p->data->test.n;
+    sc->reference_has_test = PETSC_TRUE;
+  }
+  PetscCall(CurioSolverSolve(p->solver, ul, sp->vl));
+  PetscCall(CurioSolverSolve(p->solver, uu, sp->vu));
+  PetscCall(CurioSolverGetInverse(p->solver, sp->Hinv));
+  PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
+  PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
+  PetscCall(PetscFree2(Al, Au));
+  PetscCall(VecDestroy(&ul));
+  PetscCall(VecDestroy(&uu));
+  /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
+  sc->delta = p->fd_rel * p->s;
+  PetscCall(VecDuplicate(p->theta, &sp->theta_s));
+  PetscCall(VecCopy(p->theta, sp->theta_s)); /* warm start */
+  PetscCall(CurioProblemTrain(p, p->s + sc->delta, sp->theta_s));
+  PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
+  {
+    PetscInt its_scores; /* the scores' solves are not part of training or tangent */
+    PetscCall(CurioSolverGetIterations(p->solver, &its_scores));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ScoresPrepDestroy(ScorePrep *sp)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&sp->vl));
+  PetscCall(VecDestroy(&sp->vu));
+  PetscCall(VecDestroy(&sp->theta_s));
+  PetscCall(PetscFree3(sp->Hinv, sp->Ml, sp->Mu));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Every score of the candidates whose design matrix is Phi, into sc (Vecs created in Phi's row layout); errmax and
+   fdmax get max |fdot_fd - fdot| and max |fdot| over the block */
+static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, CurioScores *sc, PetscReal *errmax, PetscReal *fdmax)
+{
+  Vec diff;
+
+  PetscFunctionBegin;
   PetscCall(ScoresDestroy(sc));
   {
     Vec   *v[16];
     size_t n = ScoresList(sc, v);
-    for (size_t i = 0; i < n; i++) PetscCall(MatCreateVecs(p->PhiCand, NULL, v[i]));
+    for (size_t i = 0; i < n; i++) PetscCall(MatCreateVecs(Phi, NULL, v[i]));
   }
-  /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected sigma^2 fdot^2 */
-  PetscCall(MatMult(p->PhiCand, p->theta, sc->f));
-  PetscCall(CurioScoreSquaredDot(p->PhiCand, p->theta_dot, sc->fdot, sc->sld));
+  /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected Var(y given x) fdot^2 */
+  PetscCall(MatMult(Phi, p->theta, sc->f));
+  PetscCall(CurioScoreSquaredDot(Phi, p->theta_dot, sc->fdot, sc->sld));
   {
-    /* expected SLD = Var(y given x) fdot^2, and the mean response h(eta), per candidate */
     const PetscScalar *eta, *sld;
     PetscScalar       *e, *mu;
     PetscInt           m;
@@ -529,68 +582,55 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
       e[i]  = var * sld[i];
       mu[i] = p->model->loss == CURIO_LOSS_SQUARED   ? eta[i]
               : p->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(eta[i])
-              : var > 0                              ? 0.5 * (1 + PetscTanhReal(0.5 * eta[i]))
-                                                     : (eta[i] > 0);
+                                                     : 0.5 * (1 + PetscTanhReal(0.5 * eta[i]));
     }
     PetscCall(VecRestoreArrayRead(sc->f, &eta));
     PetscCall(VecRestoreArrayRead(sc->sld, &sld));
     PetscCall(VecRestoreArrayWrite(sc->sld_expected, &e));
     PetscCall(VecRestoreArrayWrite(sc->mean, &mu));
   }
-
-  /* STI (eqs. 55, 57-59) and SSI (eq. 56) over the reference set */
-  PetscCall(VecDuplicate(p->theta, &ul));
-  PetscCall(VecDuplicate(p->theta, &uu));
-  PetscCall(VecDuplicate(p->theta, &vl));
-  PetscCall(VecDuplicate(p->theta, &vu));
-  PetscCall(VecSet(ul, 0.0));
-  PetscCall(VecSet(uu, 0.0));
-  PetscCall(PetscCalloc4(d * d, &Hinv, d * d, &Al, d * d, &Au, d * d, &M));
-  PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
-  sc->reference_size     = p->data->train.n;
-  sc->reference_has_test = PETSC_FALSE;
-  if (p->PhiTest) {
-    PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
-    sc->reference_size += p->data->test.n;
-    sc->reference_has_test = PETSC_TRUE;
-  }
-  PetscCall(CurioSolverSolve(p->solver, ul, vl));
-  PetscCall(CurioSolverSolve(p->solver, uu, vu));
-  PetscCall(CurioScoreSquaredDot(p->PhiCand, vl, NULL, sc->sti_labeled));
-  PetscCall(CurioScoreSquaredDot(p->PhiCand, vu, NULL, sc->sti_unlabeled));
-  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
-  PetscCall(CurioScoreQuadraticForm(p->PhiCand, Hinv, sc->var));
-  PetscCall(Sandwich(d, Hinv, Al, M));
-  PetscCall(CurioScoreQuadraticForm(p->PhiCand, M, sc->ssi_labeled));
-  PetscCall(Sandwich(d, Hinv, Au, M));
-  PetscCall(CurioScoreQuadraticForm(p->PhiCand, M, sc->ssi_unlabeled));
-  PetscCall(PetscFree4(Hinv, Al, Au, M));
-  PetscCall(VecDestroy(&ul));
-  PetscCall(VecDestroy(&uu));
-  PetscCall(VecDestroy(&vl));
-  PetscCall(VecDestroy(&vu));
-
-  /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
-  sc->delta = p->fd_rel * p->s;
-  PetscCall(VecDuplicate(p->theta, &theta_s));
-  PetscCall(VecCopy(p->theta, theta_s)); /* warm start */
-  PetscCall(CurioProblemTrain(p, p->s + sc->delta, theta_s));
-  PetscCall(MatMult(p->PhiCand, theta_s, sc->f_shifted));
-  PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
+  /* STI (eqs. 55, 57-59), VAR, SSI (eq. 56) over the reference set */
+  PetscCall(CurioScoreSquaredDot(Phi, sp->vl, NULL, sc->sti_labeled));
+  PetscCall(CurioScoreSquaredDot(Phi, sp->vu, NULL, sc->sti_unlabeled));
+  PetscCall(CurioScoreQuadraticForm(Phi, sp->Hinv, sc->var));
+  PetscCall(CurioScoreQuadraticForm(Phi, sp->Ml, sc->ssi_labeled));
+  PetscCall(CurioScoreQuadraticForm(Phi, sp->Mu, sc->ssi_unlabeled));
+  /* the finite-difference check of fdot */
+  PetscCall(MatMult(Phi, sp->theta_s, sc->f_shifted));
   PetscCall(VecWAXPY(sc->fdot_fd, -1.0, sc->f, sc->f_shifted));
   PetscCall(VecScale(sc->fdot_fd, 1.0 / sc->delta));
   PetscCall(VecDuplicate(sc->fdot, &diff));
   PetscCall(VecWAXPY(diff, -1.0, sc->fdot, sc->fdot_fd));
-  PetscCall(VecNorm(diff, NORM_INFINITY, &errmax));
-  PetscCall(VecNorm(sc->fdot, NORM_INFINITY, &fdmax));
-  sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
+  PetscCall(VecNorm(diff, NORM_INFINITY, errmax));
+  PetscCall(VecNorm(sc->fdot, NORM_INFINITY, fdmax));
   PetscCall(VecDestroy(&diff));
-  PetscCall(VecDestroy(&theta_s));
-  {
-    PetscInt its_scores; /* reset the counter: the scores' solves are not part of training or tangent */
-    PetscCall(CurioSolverGetIterations(p->solver, &its_scores));
-  }
-  p->has_scores = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemComputeScores - every query heuristic of MATH.md section 4 over the candidate pool, with the reference set
+  T = the training set (and the test set if given), and the finite-difference check of fdot from a second solve at
+  s + delta. A streamed pool (-curio_pool_chunk) is scored while the output is written instead.
+@*/
+PetscErrorCode CurioProblemComputeScores(CurioProblem p)
+{
+  CurioScores   *sc = &p->scores;
+  ScorePrep      sp;
+  PetscReal      errmax, fdmax;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() before CurioProblemComputeScores()");
+  if (!p->PhiCand) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, 0, 0, 0, 0));
+  PetscCall(ScoresPrepare(p, &sp));
+  PetscCall(ScoresBlock(p, &sp, p->PhiCand, sc, &errmax, &fdmax));
+  PetscCall(ScoresPrepDestroy(&sp));
+  sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
+  p->has_scores        = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Scores, 0, 0, 0, 0));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
@@ -599,6 +639,125 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
                           "curio: scored %" PetscInt_FMT " candidates against %" PetscInt_FMT
                           " reference points (%.3f s); FD check of fdot: max rel. difference %.2e at delta = %.3e\n",
                           p->data->cand.n, sc->reference_size, t1 - t0, (double) sc->fd_max_rel_error, (double) sc->delta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Merges a block's top k (global indices) into a running top k, with the same ordering as CurioSelectTopK() */
+static void MergeTopK(PetscInt k, PetscInt *have, PetscInt *idx, PetscReal *score, PetscInt nb, const PetscInt *bidx, const PetscReal *bscore)
+{
+  PetscInt   n = 0, i = 0, j = 0;
+  PetscInt   oi[64];
+  PetscReal  os[64];
+  PetscInt  *ti = k <= 64 ? oi : (PetscInt *) malloc(sizeof(PetscInt) * k);
+  PetscReal *ts = k <= 64 ? os : (PetscReal *) malloc(sizeof(PetscReal) * k);
+
+  while (n < k && (i < *have || j < nb)) {
+    PetscBool takeA = (PetscBool) (j >= nb || (i < *have && (score[i] > bscore[j] || (score[i] == bscore[j] && idx[i] < bidx[j]))));
+    ti[n]           = takeA ? idx[i] : bidx[j];
+    ts[n++]         = takeA ? score[i++] : bscore[j++];
+  }
+  for (PetscInt m = 0; m < n; m++) {
+    idx[m]   = ti[m];
+    score[m] = ts[m];
+  }
+  *have = n;
+  if (k > 64) {
+    free(ti);
+    free(ts);
+  }
+}
+
+/*@C
+  CurioProblemScoreStream - scores a candidate pool too large to hold, chunk by chunk (-curio_pool_chunk rows): each
+  chunk is read (every rank its share), scored, written to the output at its offset, and merged into the running top-k
+  selection; only one chunk is in memory at a time
+@*/
+PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
+{
+  CurioScores   *sc = &p->scores;
+  ScorePrep      sp;
+  PetscInt       n = p->data->cand.n, chunk = p->data->cand_chunk, have = 0;
+  PetscReal      errmax = 0, fdmax = 0;
+  const char    *scale = p->data->cand.is1d ? "/candidates/x" : "/candidates/index";
+  PetscLogDouble t0, t1;
+  Vec           *v[16];
+  const char    *names[] = {"/scores/f",
+                            "/scores/mean",
+                            "/scores/fdot",
+                            "/scores/f_shifted",
+                            "/scores/fdot_fd",
+                            "/scores/sld",
+                            "/scores/sld_expected",
+                            "/scores/sti_labeled",
+                            "/scores/sti_unlabeled",
+                            "/scores/ssi_labeled",
+                            "/scores/ssi_unlabeled",
+                            "/scores/var"};
+  size_t         nv      = ScoresList(sc, v);
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
+  PetscCall(ScoresPrepare(p, &sp));
+  PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, NULL));
+  for (size_t i = 0; i < nv; i++) PetscCall(CurioOutputCreateArray(out, names[i], n, PETSC_FALSE, scale));
+  if (p->select_k) {
+    PetscCall(PetscFree2(p->sel_index, p->sel_score));
+    PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
+  }
+  for (PetscInt c0 = 0; c0 < n; c0 += chunk) {
+    PetscInt  cnt = PetscMin(chunk, n - c0), start;
+    CurioRows rows;
+    Mat       Phi;
+    PetscReal e, f;
+    PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
+    PetscCall(CurioModelBuildDesign(p->model, &rows, &Phi));
+    PetscCall(ScoresBlock(p, &sp, Phi, sc, &e, &f));
+    errmax = PetscMax(errmax, e);
+    fdmax  = PetscMax(fdmax, f);
+    start  = c0 + rows.rstart;
+    if (rows.is1d) PetscCall(CurioOutputWriteSlab(out, scale, start, rows.nlocal, rows.X));
+    else {
+      PetscInt *idx;
+      PetscCall(PetscMalloc1(PetscMax(rows.nlocal, 1), &idx));
+      for (PetscInt i = 0; i < rows.nlocal; i++) idx[i] = start + i;
+      PetscCall(CurioOutputWriteIntSlab(out, scale, start, rows.nlocal, idx));
+      PetscCall(PetscFree(idx));
+    }
+    for (size_t i = 0; i < nv; i++) {
+      const PetscScalar *a;
+      PetscCall(VecGetArrayRead(*v[i], &a));
+      PetscCall(CurioOutputWriteSlab(out, names[i], start, rows.nlocal, a));
+      PetscCall(VecRestoreArrayRead(*v[i], &a));
+    }
+    if (p->select_k) {
+      PetscInt   kb = PetscMin(p->select_k, cnt), *bi;
+      PetscReal *bs;
+      Vec        sel[] = {sc->sld, sc->sld_expected, sc->sti_labeled, sc->sti_unlabeled, sc->ssi_labeled, sc->ssi_unlabeled, sc->var};
+      PetscCall(PetscMalloc2(kb, &bi, kb, &bs));
+      PetscCall(CurioSelectTopK(sel[p->select_by], kb, bi, bs));
+      for (PetscInt i = 0; i < kb; i++) bi[i] += c0;
+      MergeTopK(p->select_k, &have, p->sel_index, p->sel_score, kb, bi, bs);
+      PetscCall(PetscFree2(bi, bs));
+    }
+    if (p->monitor)
+      PetscCall(PetscPrintf(p->comm, "curio: scored candidates [%" PetscInt_FMT ", %" PetscInt_FMT ") of %" PetscInt_FMT "\n", c0, c0 + cnt, n));
+    PetscCall(MatDestroy(&Phi));
+    PetscCall(CurioRowsFree(&rows));
+  }
+  PetscCheck(!p->select_k || have == p->select_k, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", p->select_k, n);
+  PetscCall(ScoresDestroy(sc));
+  PetscCall(ScoresPrepDestroy(&sp));
+  sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
+  PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
+  PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
+  PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/scores", "reference_size", sc->reference_size));
+  PetscCall(CurioOutputSetAttributeInt(out, "/scores", "chunk", chunk));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  p->time_scores = t1 - t0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -134,13 +134,14 @@ PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char ds
 }
 
 /* Reads one set of rows (group "train", "candidates" or "test") */
+/* Reads rows [first, first + count) of one set (count < 0: all rows; count = 0: only the set's shape, no arrays) */
 static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim,
-                               PetscBool expect_1d, CurioRows *rows, PetscBool *found)
+                               PetscBool expect_1d, PetscInt first, PetscInt count, CurioRows *rows, PetscBool *found)
 {
   char      px[256], pX[256], py[256], pw[256];
   PetscBool hx, hX, hy, hw, is1d;
   int       ndims;
-  PetscInt  dims[2], n, dim;
+  PetscInt  dims[2], n, dim, total;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", group));
@@ -155,6 +156,8 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     PetscCall(CurioH5Exists(file, pi, &hcsr));
     if (hcsr) {
       CurioCSRRows csr;
+      PetscCheck(count < 0, comm, PETSC_ERR_SUP, "Input file '%s': '/%s' is CSR; streaming it in chunks (-curio_pool_chunk) needs a dense '/%s/X'",
+                 fname, group, group);
       PetscCheck(expect_dim <= 0 || !expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' is CSR but '/train' gives 1-D inputs 'x'",
                  fname, group);
       PetscCall(CurioCSRRowsReadHDF5(comm, fname, group, expect_dim > 0 ? expect_dim : 0, &csr));
@@ -187,27 +190,40 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   }
   PetscCall(CurioH5Exists(file, py, &hy));
   PetscCheck(hy || !need_y, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, py);
+  if (count == 0) {
+    PetscCall(PetscMemzero(rows, sizeof(*rows)));
+    rows->n    = n;
+    rows->dim  = dim;
+    rows->is1d = is1d;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (count > 0) {
+    PetscCheck(first >= 0 && first + count <= n, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Rows [%" PetscInt_FMT ", %" PetscInt_FMT ") of '/%s' in '%s' do not exist", first, first + count, group, fname);
+    total = n;
+    n     = count;
+  } else total = n;
   PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
-  PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, rows->rstart, rows->nlocal, dim, rows->X));
-  PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, rows->rstart, rows->nlocal, dim, rows->X));
+  PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
+  PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
   if (hy) {
     PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, n);
-    PetscCall(CurioH5ReadRows(comm, file, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
-    PetscCall(CurioCheckFinite(comm, fname, py, rows->rstart, rows->nlocal, 1, rows->y));
+    PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, total);
+    PetscCall(CurioH5ReadRows(comm, file, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
+    PetscCall(CurioCheckFinite(comm, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
   }
   PetscCall(CurioH5Exists(file, pw, &hw));
   if (hw) {
     PetscInt bad = PETSC_MAX_INT, gbad;
     PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, n);
-    PetscCall(CurioH5ReadRows(comm, file, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
-    PetscCall(CurioCheckFinite(comm, fname, pw, rows->rstart, rows->nlocal, 1, rows->w));
+    PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, total);
+    PetscCall(CurioH5ReadRows(comm, file, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
+    PetscCall(CurioCheckFinite(comm, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
     for (PetscInt i = 0; i < rows->nlocal; i++)
       if (rows->w[i] < 0) {
-        bad = rows->rstart + i;
+        bad = first + rows->rstart + i;
         break;
       }
     PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
@@ -231,13 +247,31 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCall(CurioRowsFree(&data->cand));
   PetscCall(CurioRowsFree(&data->test));
   PetscCall(CurioH5OpenRead(data->comm, fname, &file));
-  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, &data->train, &found));
+  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, 0, -1, &data->train, &found));
   PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs), '/train/X' (features) or '/train/indptr' (CSR)",
              fname);
-  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, &data->cand, &data->has_cand));
-  PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, &data->test, &data->has_test));
+  /* a streamed pool is read chunk by chunk when it is scored: only its shape now */
+  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1,
+                     &data->cand, &data->has_cand));
+  PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, 0, -1, &data->test, &data->has_test));
   H5Fclose(file);
   PetscCall(PetscStrncpy(data->source, fname, sizeof(data->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataReadCandidates - rows [first, first + count) of the candidate pool of the HDF5 input, split over the ranks
+  (a chunk of a streamed pool); rows->rstart is relative to first
+@*/
+PetscErrorCode CurioDataReadCandidates(CurioData data, PetscInt first, PetscInt count, CurioRows *rows)
+{
+  hid_t     file;
+  PetscBool found;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
+  PetscCall(LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, rows, &found));
+  H5Fclose(file);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -305,3 +305,66 @@ PetscErrorCode CurioOutputSetAttributeInt(CurioOutput out, const char obj[], con
   PetscCall(WriteAttribute(out, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioOutputCreateArray - an empty 1-D dataset of n float64 (or int64) entries, filled later slab by slab with
+  CurioOutputWriteSlab()/CurioOutputWriteIntSlab() (a streamed candidate pool); scale as in CurioOutputWriteVec()
+@*/
+PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscInt n, PetscBool integer, const char scale[])
+{
+  hsize_t dims[1] = {(hsize_t) n};
+  hid_t   space, dset;
+
+  PetscFunctionBegin;
+  space = H5Screate_simple(1, dims, NULL);
+  dset  = H5Dcreate2(out->file, name, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space, out->lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCheck(dset >= 0, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
+  PetscCall(AttachScale(out, dset, scale));
+  H5Dclose(dset);
+  H5Sclose(space);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteSlab(CurioOutput out, const char name[], hid_t memtype, PetscInt start, PetscInt count, const void *buf)
+{
+  hsize_t st[1] = {(hsize_t) start}, cnt[1] = {(hsize_t) count};
+  hid_t   dset, fspace, mspace;
+  herr_t  status;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Write, 0, 0, 0, 0));
+  dset   = H5Dopen2(out->file, name, H5P_DEFAULT);
+  fspace = H5Dget_space(dset);
+  if (count > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL);
+  else H5Sselect_none(fspace);
+  mspace = H5Screate_simple(1, cnt, NULL);
+  if (count == 0) H5Sselect_none(mspace);
+  status = H5Dwrite(dset, memtype, mspace, fspace, out->dxpl, buf);
+  PetscCheck(status >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write entries [%" PetscInt_FMT ", %" PetscInt_FMT ") of '%s' in '%s'", start,
+             start + count, name, out->path);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  H5Dclose(dset);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Write, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Entries [start, start + count) of a dataset made by CurioOutputCreateArray(), from this rank (collective) */
+PetscErrorCode CurioOutputWriteSlab(CurioOutput out, const char name[], PetscInt start, PetscInt count, const PetscReal buf[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteSlab(out, name, H5T_NATIVE_DOUBLE, start, count, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioOutputWriteIntSlab(CurioOutput out, const char name[], PetscInt start, PetscInt count, const PetscInt buf[])
+{
+  int64_t *b;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(count, 1), &b));
+  for (PetscInt i = 0; i < count; i++) b[i] = buf[i];
+  PetscCall(WriteSlab(out, name, H5T_NATIVE_INT64, start, count, b));
+  PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

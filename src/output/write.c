@@ -188,7 +188,8 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
   }
 
   /* candidates and scores */
-  if (p->PhiCand) {
+  if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
+  else if (p->PhiCand) {
     CurioScores *sc = &p->scores;
     PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
     if (p->has_scores) {
