@@ -44,6 +44,7 @@ struct _n_CurioProblem {
   PetscBool       has_curve;
   /* scores */
   PetscBool   do_scores;
+  PetscBool   var_ssi, var_ssi_set; /* VAR and SSI need an explicit H^{-1}: skipped for large d unless asked for */
   PetscReal   fd_rel;
   CurioScores scores;
   PetscBool   has_scores;

@@ -95,6 +95,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
   PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
                              &p->fd_rel, NULL));
+  PetscCall(PetscOptionsBool("-curio_var_ssi", "Compute VAR and SSI (they need H^{-1}: d solves, O(d^2) memory; default: d <= 4000)",
+                             "CurioProblemComputeScores", p->var_ssi, &p->var_ssi, &p->var_ssi_set));
   PetscCall(PetscOptionsInt("-curio_pool_chunk", "Stream the candidate pool from the HDF5 input in chunks of this many rows (0: load it whole)",
                             "CurioProblemScoreStream", p->data->cand_chunk, &p->data->cand_chunk, NULL));
   PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
@@ -160,6 +162,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(PetscTime(&t1));
   p->time_read = t1 - t0;
   PetscCall(CurioModelSetUp(p->model, p->data));
+  if (!p->var_ssi_set) p->var_ssi = (PetscBool) (p->model->d <= 4000);
   PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
   if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
   if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
@@ -457,14 +460,16 @@ static PetscErrorCode AccumulateReference(CurioProblem p, Mat Phi, const CurioRo
   PetscCall(VecAXPY(ul, 1.0, t));
   PetscCall(MatMultTranspose(Phi, cu, t));
   PetscCall(VecAXPY(uu, 1.0, t));
-  PetscCall(PetscMalloc1(d * d, &G));
-  PetscCall(VecPointwiseMult(cl, cl, cl));
-  PetscCall(CurioGramCompute(Phi, cl, G));
-  for (PetscInt k = 0; k < d * d; k++) Al[k] += G[k];
-  PetscCall(VecPointwiseMult(cu, cu, cu));
-  PetscCall(CurioGramCompute(Phi, cu, G));
-  for (PetscInt k = 0; k < d * d; k++) Au[k] += G[k];
-  PetscCall(PetscFree(G));
+  if (Al) { /* the SSI kernels A = Phi_T^T diag(c^2) Phi_T */
+    PetscCall(PetscMalloc1(d * d, &G));
+    PetscCall(VecPointwiseMult(cl, cl, cl));
+    PetscCall(CurioGramCompute(Phi, cl, G));
+    for (PetscInt k = 0; k < d * d; k++) Al[k] += G[k];
+    PetscCall(VecPointwiseMult(cu, cu, cu));
+    PetscCall(CurioGramCompute(Phi, cu, G));
+    for (PetscInt k = 0; k < d * d; k++) Au[k] += G[k];
+    PetscCall(PetscFree(G));
+  }
   PetscCall(VecDestroy(&cl));
   PetscCall(VecDestroy(&cu));
   PetscCall(VecDestroy(&t));
@@ -504,14 +509,17 @@ static PetscErrorCode ScoresPrepare(CurioProblem p, ScorePrep *sp)
   Vec          ul, uu;
 
   PetscFunctionBegin;
+  PetscCall(PetscMemzero(sp, sizeof(*sp)));
   PetscCall(VecDuplicate(p->theta, &ul));
   PetscCall(VecDuplicate(p->theta, &uu));
   PetscCall(VecDuplicate(p->theta, &sp->vl));
   PetscCall(VecDuplicate(p->theta, &sp->vu));
   PetscCall(VecSet(ul, 0.0));
   PetscCall(VecSet(uu, 0.0));
-  PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
-  PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
+  if (p->var_ssi) {
+    PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
+    PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
+  } else Al = Au = NULL;
   PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
   sc->reference_size     = p->data->train.n;
   sc->reference_has_test = PETSC_FALSE;
@@ -522,10 +530,12 @@ static PetscErrorCode ScoresPrepare(CurioProblem p, ScorePrep *sp)
   }
   PetscCall(CurioSolverSolve(p->solver, ul, sp->vl));
   PetscCall(CurioSolverSolve(p->solver, uu, sp->vu));
-  PetscCall(CurioSolverGetInverse(p->solver, sp->Hinv));
-  PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
-  PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
-  PetscCall(PetscFree2(Al, Au));
+  if (p->var_ssi) {
+    PetscCall(CurioSolverGetInverse(p->solver, sp->Hinv));
+    PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
+    PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
+  }
+  if (Al) PetscCall(PetscFree2(Al, Au));
   PetscCall(VecDestroy(&ul));
   PetscCall(VecDestroy(&uu));
   /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
@@ -547,7 +557,7 @@ static PetscErrorCode ScoresPrepDestroy(ScorePrep *sp)
   PetscCall(VecDestroy(&sp->vl));
   PetscCall(VecDestroy(&sp->vu));
   PetscCall(VecDestroy(&sp->theta_s));
-  PetscCall(PetscFree3(sp->Hinv, sp->Ml, sp->Mu));
+  if (sp->Hinv) PetscCall(PetscFree3(sp->Hinv, sp->Ml, sp->Mu));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -592,9 +602,15 @@ static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, 
   /* STI (eqs. 55, 57-59), VAR, SSI (eq. 56) over the reference set */
   PetscCall(CurioScoreSquaredDot(Phi, sp->vl, NULL, sc->sti_labeled));
   PetscCall(CurioScoreSquaredDot(Phi, sp->vu, NULL, sc->sti_unlabeled));
-  PetscCall(CurioScoreQuadraticForm(Phi, sp->Hinv, sc->var));
-  PetscCall(CurioScoreQuadraticForm(Phi, sp->Ml, sc->ssi_labeled));
-  PetscCall(CurioScoreQuadraticForm(Phi, sp->Mu, sc->ssi_unlabeled));
+  if (sp->Hinv) {
+    PetscCall(CurioScoreQuadraticForm(Phi, sp->Hinv, sc->var));
+    PetscCall(CurioScoreQuadraticForm(Phi, sp->Ml, sc->ssi_labeled));
+    PetscCall(CurioScoreQuadraticForm(Phi, sp->Mu, sc->ssi_unlabeled));
+  } else { /* skipped (-curio_var_ssi false): NaN, never selected */
+    PetscCall(VecSet(sc->var, (PetscReal) NAN));
+    PetscCall(VecSet(sc->ssi_labeled, (PetscReal) NAN));
+    PetscCall(VecSet(sc->ssi_unlabeled, (PetscReal) NAN));
+  }
   /* the finite-difference check of fdot */
   PetscCall(MatMult(Phi, sp->theta_s, sc->f_shifted));
   PetscCall(VecWAXPY(sc->fdot_fd, -1.0, sc->f, sc->f_shifted));

@@ -45,6 +45,17 @@ def cases(tmp):
         y[31] = np.inf
         replace(f, "train/y", y)
 
+    svm = os.path.join(tmp, "bad.svm")
+    with open(svm, "w") as fh:
+        fh.write("1.0 1:0.5 3:1.0\n# a comment\n0.5 2:1.0 2:3.0\n")
+    csr = v("csr", lambda f: None)
+    with h5py.File(csr, "a") as f:
+        X = f["train/X"][:]
+        del f["train/X"]
+        f["train/indptr"] = np.arange(0, X.size + 1, X.shape[1], dtype=np.int64)
+        f["train/indices"] = np.tile(np.arange(X.shape[1]), X.shape[0]).astype(np.int64)
+        f["train/data"] = X.ravel()
+        f["train"].attrs["shape"] = np.array([X.shape[0] + 1, X.shape[1]], dtype=np.int64)
     notes = os.path.join(tmp, "notes.h5")
     with open(notes, "w") as fh:
         fh.write("not an HDF5 file\n")
@@ -66,6 +77,8 @@ def cases(tmp):
         ("LOOCV grid", ["-curio_loocv_smin", "10", "-curio_loocv_smax", "1"], "-curio_loocv_smin"),
         ("unwritable output", ["-curio_output", os.path.join(tmp, "no", "such", "dir", "out.h5")], "Cannot write output file"),
         ("output is a directory", ["-curio_output", tmp], "Is a directory"),
+        ("LIBSVM indices", ["-curio_input", svm], "line 3: index 2 is not greater than the previous index 2"),
+        ("CSR shape", ["-curio_input", csr], "attribute 'shape' of '/train' gives 41 rows"),
         ("logistic labels", ["-curio_input", good, "-curio_loss", "logistic"], "logistic loss needs labels 0 or 1"),
         ("Poisson labels", ["-curio_input", v("negy", lambda f: replace(f, "train/y", -np.abs(f["train/y"][:]) - 1)), "-curio_loss", "poisson"],
          "poisson loss needs labels >= 0"),
