@@ -36,3 +36,4 @@ PETSC_INTERN PetscErrorCode CurioRowVec(Mat, const PetscReal *, Vec *);
 PETSC_INTERN PetscErrorCode CurioRowsFromCSR(MPI_Comm, CurioCSRRows *, CurioRows *);
 PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
+PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);

@@ -1,6 +1,7 @@
 /* Small shared helpers: local arrays of dense matrices, replicated copies of parameter vectors, logging, memory. */
 #include "curioimpl.h"
 #include <sys/resource.h>
+#include <limits.h>
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
     CURIO_EVENT_Write;
@@ -185,4 +186,24 @@ PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const
 PetscBool CurioErrorIsCollective(void)
 {
   return CurioLastErrorCollective;
+}
+
+/* Every rank gets the message of the rank whose error comes first (smallest key; key < 0: none on this rank), so that
+   an input error found by some ranks is raised by all with the same text */
+PetscErrorCode CurioAgreeOnError(MPI_Comm comm, PetscInt64 key, char msg[], PetscMPIInt len, PetscBool *any)
+{
+  struct {
+    long key;
+    int  rank;
+  } in, out;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  in.key  = key >= 0 ? (long) key : LONG_MAX;
+  in.rank = rank;
+  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_LONG_INT, MPI_MINLOC, comm));
+  *any = (PetscBool) (out.key != LONG_MAX);
+  if (*any) PetscCallMPI(MPI_Bcast(msg, len, MPI_CHAR, out.rank, comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }

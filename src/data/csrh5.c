@@ -5,7 +5,7 @@
    Layout of group /<group>: the attribute 'shape' (2 integers: rows, columns) on the group, as scipy.sparse and
    anndata keep a CSR matrix's shape, with the datasets indptr (n+1), indices (nnz, 0-based), data (nnz), y (n;
    optional for "candidates" only) and weight (n, optional). */
-#include <curiosparse.h>
+#include "../curioimpl.h"
 #include <hdf5.h>
 #include <errno.h>
 #include <limits.h>
@@ -19,51 +19,6 @@ typedef struct {
   int64_t *indptr;  /* nlocal + 1 entries of indptr, from row rstart */
   int64_t *indices; /* this rank's entries of indices */
 } Scratch;
-
-/* Every rank gets the message of the rank whose error comes first (smallest key; key < 0: none on this rank) */
-static PetscErrorCode AgreeOnError(MPI_Comm comm, PetscInt64 key, char msg[], PetscBool *any)
-{
-  struct {
-    long key;
-    int  rank;
-  } in, out;
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  in.key  = key >= 0 ? (long) key : LONG_MAX;
-  in.rank = rank;
-  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_LONG_INT, MPI_MINLOC, comm));
-  *any = (PetscBool) (out.key != LONG_MAX);
-  if (*any) PetscCallMPI(MPI_Bcast(msg, MSG_LEN, MPI_CHAR, out.rank, comm));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Opens the file for collective reads (MPI-IO); says whether it is missing, unreadable or not HDF5 */
-static PetscErrorCode OpenRead(MPI_Comm comm, const char path[], hid_t *file)
-{
-  int         err = 0, ok, allok;
-  PetscMPIInt rank;
-  hid_t       fapl;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && access(path, R_OK)) err = errno;
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported with the file and dataset named */
-  fapl = H5Pcreate(H5P_FILE_ACCESS);
-  PetscCheck(fapl >= 0, comm, PETSC_ERR_LIB, "H5Pcreate failed");
-  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG); /* closing the file closes anything an error path left open */
-  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  H5Pclose(fapl);
-  ok = *file >= 0;
-  PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, comm));
-  if (!allok && ok) H5Fclose(*file);
-  PetscCheck(allok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
 
 /* Whether dataset dset exists, and if so its length, checking that it is 1-D and integer (integer) or numeric */
 static PetscErrorCode DatasetLength(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscBool integer, PetscBool *exists,
@@ -176,7 +131,7 @@ static PetscErrorCode CheckRowValues(MPI_Comm comm, const char fname[], const ch
                               dset, (double) v[i], key));
     }
   }
-  PetscCall(AgreeOnError(comm, key, msg, &bad));
+  PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -242,10 +197,8 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   nnz = lind;
 
   /* this rank's rows, and the indptr entries that bound them */
-  N = (PetscInt) n;
-  PetscCall(PetscSplitOwnership(comm, &nlocal, &N));
-  PetscCallMPI(MPI_Scan(&nlocal, &rstart, 1, MPIU_INT, MPI_SUM, comm));
-  rstart -= nlocal;
+  N = (PetscInt)n;
+  PetscCall(CurioRowOwnership(comm, N, &rstart, &nlocal));
   rows->n      = N;
   rows->ncols  = (PetscInt) shape[1];
   rows->rstart = rstart;
@@ -283,7 +236,7 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
                               fname, rstart, rstart + nlocal - 1, gpath, (PetscInt64) (p[nlocal] - p[0])));
     }
   }
-  PetscCall(AgreeOnError(comm, key, msg, &bad));
+  PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
 
   /* this rank's entries: indices (checked, then converted to PetscInt) and data */
@@ -319,7 +272,7 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
       }
     }
   }
-  PetscCall(AgreeOnError(comm, key, msg, &bad));
+  PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   for (PetscInt i = 0; i <= nlocal; i++) rows->rowptr[i] = nlocal ? (PetscInt) (s->indptr[i] - first) : 0;
   for (PetscInt64 k = 0; k < nzloc; k++) rows->colidx[k] = (PetscInt) s->indices[k];
@@ -362,7 +315,7 @@ PetscErrorCode CurioCSRRowsReadHDF5(MPI_Comm comm, const char path[], const char
   PetscFunctionBegin;
   PetscCall(PetscMemzero(rows, sizeof(*rows)));
   PetscCheck(ncols >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "The number of columns must be >= 0 (0: take it from the file), got %" PetscInt_FMT, ncols);
-  PetscCall(OpenRead(comm, path, &file));
+  PetscCall(CurioH5OpenRead(comm, path, &file));
   /* the file is closed and the arrays freed on every path, so that a caller that handles the error can go on */
   ierr = ReadGroup(comm, file, path, group, ncols, rows, &s);
   H5Fclose(file);

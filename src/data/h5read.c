@@ -27,9 +27,15 @@ PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* curio reports HDF5 failures itself, with the file and dataset named */
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
+  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG); /* closing the file closes anything an error path left open */
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
-  PetscCheck(*file >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
+  {
+    int ok = *file >= 0, allok;
+    PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, comm));
+    if (!allok && ok) H5Fclose(*file);
+    PetscCheck(allok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -4,7 +4,7 @@
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE /* getline, fseeko (POSIX 2008), also under -std=c11 */
 #endif
-#include <curiosparse.h>
+#include "../curioimpl.h"
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -224,25 +224,6 @@ static PetscErrorCode ReadRange(FILE *fp, off_t lo, off_t hi, Builder *b, PetscI
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Every rank gets the message of the rank whose error comes first (smallest key; key < 0: none on this rank) */
-static PetscErrorCode AgreeOnError(MPI_Comm comm, PetscInt64 key, char msg[], PetscBool *any)
-{
-  struct {
-    long key;
-    int  rank;
-  } in, out;
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  in.key  = key >= 0 ? (long) key : LONG_MAX;
-  in.rank = rank;
-  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_LONG_INT, MPI_MINLOC, comm));
-  *any = (PetscBool) (out.key != LONG_MAX);
-  if (*any) PetscCallMPI(MPI_Bcast(msg, MSG_LEN, MPI_CHAR, out.rank, comm));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /*@C
   CurioCSRRowsReadLIBSVM - reads LIBSVM/SVMlight text; every rank reads only its byte range of the file
 
@@ -304,7 +285,7 @@ PetscErrorCode CurioCSRRowsReadLIBSVM(MPI_Comm comm, const char path[], PetscInt
   PetscCallMPI(MPI_Exscan(&nlines, &lineoff, 1, MPIU_INT64, MPI_SUM, comm));
   if (rank == 0) lineoff = 0; /* MPI_Exscan leaves rank 0's result undefined */
   if (errline) PetscCall(PetscSNPrintf(msg, MSG_LEN, "Input file '%s', line %" PetscInt64_FMT ": %s", path, lineoff + errline, why));
-  PetscCall(AgreeOnError(comm, errline ? lineoff + errline : -1, msg, &bad));
+  PetscCall(CurioAgreeOnError(comm, errline ? lineoff + errline : -1, msg, MSG_LEN, &bad));
   if (bad) PetscCall(BuilderFree(&b));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
 
