@@ -166,6 +166,16 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
   if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
   if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
+  {
+    /* sparse rows live on in the MATMPIAIJ only: their CSR arrays are never written out */
+    CurioRows *sets[] = {&p->data->train, &p->data->cand, &p->data->test};
+    for (int k = 0; k < 3; k++)
+      if (sets[k]->sparse) {
+        PetscCall(PetscFree(sets[k]->rowptr));
+        PetscCall(PetscFree(sets[k]->colidx));
+        PetscCall(PetscFree(sets[k]->vals));
+      }
+  }
   if (!p->output_data && !p->data->train.is1d) {
     /* Phi holds the features now; without -curio_output_data nothing else reads the row-major copy */
     PetscCall(PetscFree(p->data->train.X));
