@@ -17,6 +17,7 @@ typedef struct _n_CurioProblem *CurioProblem;
 typedef struct {
   Vec       f, mean, fdot, f_shifted, fdot_fd;
   Vec       sld, sld_expected, sti_labeled, sti_unlabeled, ssi_labeled, ssi_unlabeled, var;
+  Vec       sld_labeled; /* l'(eta, y)^2 fdot^2 where the pool has labels, else NULL */
   PetscReal delta, fd_max_rel_error;
   PetscInt  reference_size;
   PetscBool reference_has_test;

@@ -43,6 +43,7 @@ static PetscErrorCode ScoresDestroy(CurioScores *sc)
   size_t n = ScoresList(sc, v);
 
   PetscFunctionBegin;
+  PetscCall(VecDestroy(&sc->sld_labeled));
   for (size_t i = 0; i < n; i++) PetscCall(VecDestroy(v[i]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -573,7 +574,8 @@ static PetscErrorCode ScoresPrepDestroy(ScorePrep *sp)
 
 /* Every score of the candidates whose design matrix is Phi, into sc (Vecs created in Phi's row layout); errmax and
    fdmax get max |fdot_fd - fdot| and max |fdot| over the block */
-static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, CurioScores *sc, PetscReal *errmax, PetscReal *fdmax)
+static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, const CurioRows *rows, CurioScores *sc, PetscReal *errmax,
+                                  PetscReal *fdmax)
 {
   Vec diff;
 
@@ -608,6 +610,26 @@ static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, 
     PetscCall(VecRestoreArrayRead(sc->sld, &sld));
     PetscCall(VecRestoreArrayWrite(sc->sld_expected, &e));
     PetscCall(VecRestoreArrayWrite(sc->mean, &mu));
+  }
+  /* labeled SLD, ldot(z)^2 = l'(eta, y)^2 fdot^2, where the pool has labels (for evaluation; not an active-learning
+     heuristic, since a candidate's label is what a query would buy) */
+  if (rows->y) {
+    const PetscScalar *eta, *sld;
+    PetscScalar       *e;
+    PetscInt           m;
+    PetscCall(MatCreateVecs(Phi, NULL, &sc->sld_labeled));
+    PetscCall(VecGetLocalSize(sc->f, &m));
+    PetscCall(VecGetArrayRead(sc->f, &eta));
+    PetscCall(VecGetArrayRead(sc->sld, &sld));
+    PetscCall(VecGetArrayWrite(sc->sld_labeled, &e));
+    for (PetscInt i = 0; i < m; i++) {
+      PetscReal dl;
+      PetscCall(CurioLossEvaluate(p->model->loss, eta[i], rows->y[i], NULL, &dl, NULL));
+      e[i] = dl * dl * sld[i];
+    }
+    PetscCall(VecRestoreArrayRead(sc->f, &eta));
+    PetscCall(VecRestoreArrayRead(sc->sld, &sld));
+    PetscCall(VecRestoreArrayWrite(sc->sld_labeled, &e));
   }
   /* STI (eqs. 55, 57-59), VAR, SSI (eq. 56) over the reference set */
   PetscCall(CurioScoreSquaredDot(Phi, sp->vl, NULL, sc->sti_labeled));
@@ -652,7 +674,7 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, 0, 0, 0, 0));
   PetscCall(ScoresPrepare(p, &sp));
-  PetscCall(ScoresBlock(p, &sp, p->PhiCand, sc, &errmax, &fdmax));
+  PetscCall(ScoresBlock(p, &sp, p->PhiCand, &p->data->cand, sc, &errmax, &fdmax));
   PetscCall(ScoresPrepDestroy(&sp));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
   p->has_scores        = PETSC_TRUE;
@@ -738,7 +760,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     PetscReal e, f;
     PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
     PetscCall(CurioModelBuildDesign(p->model, &rows, &Phi));
-    PetscCall(ScoresBlock(p, &sp, Phi, sc, &e, &f));
+    PetscCall(ScoresBlock(p, &sp, Phi, &rows, sc, &e, &f));
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);
     start  = c0 + rows.rstart;
@@ -755,6 +777,13 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
       PetscCall(VecGetArrayRead(*v[i], &a));
       PetscCall(CurioOutputWriteSlab(out, names[i], start, rows.nlocal, a));
       PetscCall(VecRestoreArrayRead(*v[i], &a));
+    }
+    if (sc->sld_labeled) {
+      const PetscScalar *a;
+      if (c0 == 0) PetscCall(CurioOutputCreateArray(out, "/scores/sld_labeled", n, PETSC_FALSE, scale));
+      PetscCall(VecGetArrayRead(sc->sld_labeled, &a));
+      PetscCall(CurioOutputWriteSlab(out, "/scores/sld_labeled", start, rows.nlocal, a));
+      PetscCall(VecRestoreArrayRead(sc->sld_labeled, &a));
     }
     if (p->select_k) {
       PetscInt   kb = PetscMin(p->select_k, cnt), *bi;

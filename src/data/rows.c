@@ -34,10 +34,11 @@ PetscErrorCode CurioRowsAllocate(MPI_Comm comm, PetscInt n, PetscInt dim, PetscB
   rows->dim  = dim;
   rows->is1d = is1d;
   PetscCall(CurioRowOwnership(comm, n, &rows->rstart, &rows->nlocal));
-  PetscCall(PetscMalloc1(rows->nlocal * dim, &rows->X));
-  PetscCall(PetscMalloc1(rows->nlocal, &rows->w));
+  /* at least one entry, so that 'has labels' (y != NULL) reads the same on a rank without rows */
+  PetscCall(PetscMalloc1(PetscMax(rows->nlocal * dim, 1), &rows->X));
+  PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
   for (PetscInt i = 0; i < rows->nlocal; i++) rows->w[i] = 1.0;
-  if (labeled) PetscCall(PetscMalloc1(rows->nlocal, &rows->y));
+  if (labeled) PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -211,6 +211,7 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
           {"/scores/var", sc->var},
       };
       for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) PetscCall(CurioOutputWriteVec(out, list[i].name, list[i].v, cscale));
+      if (sc->sld_labeled) PetscCall(CurioOutputWriteVec(out, "/scores/sld_labeled", sc->sld_labeled, cscale));
       PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
       PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
       PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));

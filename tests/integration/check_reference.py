@@ -42,6 +42,10 @@ def main():
         want = ref.scores(f, P, y, w, s, msk, Pc, loss, c)
         for k in ("f", "fdot", "sld", "sld_expected", "sti_labeled", "sti_unlabeled", "ssi_labeled", "ssi_unlabeled", "var"):
             check(f"scores/{k}", f["scores"][k][:], want[k], a.tol)
+        if "sld_labeled" in f["scores"]:
+            yc = ref.input_labels(f, "candidates")
+            dlc = ref.loss_derivs(loss, Pc @ ref.fit(P, y, w, s, msk, loss, c)[1], yc)[1]
+            check("scores/sld_labeled", f["scores/sld_labeled"][:], dlc**2 * want["sld"], a.tol)
         delta = float(f["scores"].attrs["delta"])
         _, ths = ref.fit(P, y, w, s + delta, msk, loss, c)
         check("scores/f_shifted", f["scores/f_shifted"][:], Pc @ ths, a.tol)

@@ -37,6 +37,18 @@ def input_features(f, group):
         return X
 
 
+def input_labels(f, group):
+    """the labels of /<group>: from the output if it copied them, else from the input file"""
+    if "y" in f[group]:
+        return f[group]["y"][:]
+    src = f.attrs["input"]
+    if src.endswith((".svm", ".libsvm", ".svmlight", ".txt")):
+        path = f["options"].attrs["curio_" + group] if group != "train" else src
+        return np.array([float(line.split()[0]) for line in open(path) if line.split("#")[0].split()])
+    with h5py.File(src, "r") as g:
+        return g[group]["y"][:]
+
+
 def design(f, group):
     """Phi of /<group> as curio builds it: polynomial of the scaled 1-D input, or the features (with intercept)."""
     m = f["model"].attrs
