@@ -59,6 +59,7 @@ struct _n_CurioProblem {
   Vec        self_influence;
   PetscInt  *infl_index;
   PetscReal *infl_value;
+  char       theta_init[PETSC_MAX_PATH_LEN]; /* warm start for Newton's method: FILE[:DATASET] */
   /* output and reporting */
   char      output[PETSC_MAX_PATH_LEN];
   PetscBool output_data, monitor;

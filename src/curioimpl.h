@@ -22,6 +22,8 @@ PETSC_INTERN PetscErrorCode CurioH5Exists(hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5GetShape(MPI_Comm, hid_t, const char[], const char[], int *, PetscInt[2]);
 PETSC_INTERN PetscErrorCode CurioH5ReadRows(MPI_Comm, hid_t, const char[], const char[], PetscInt, PetscInt, PetscInt, PetscReal[]);
 PETSC_INTERN PetscErrorCode CurioH5FileAccessCollective(MPI_Comm, hid_t *);
+PETSC_INTERN PetscErrorCode CurioReadParameters(MPI_Comm, const char[], const char[], const char[], Vec);
+PETSC_INTERN PetscErrorCode CurioParseFileDataset(char[], const char[], char[], size_t);
 
 /* Checks that every value of a distributed array is finite; the error names the file, dataset and first bad row */
 PETSC_INTERN PetscErrorCode CurioCheckFinite(MPI_Comm, const char[], const char[], PetscInt, PetscInt, PetscInt, const PetscReal[]);

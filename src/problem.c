@@ -98,6 +98,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
                              &p->fd_rel, NULL));
   PetscCall(PetscOptionsBool("-curio_var_ssi", "Compute VAR and SSI (they need H^{-1}: d solves, O(d^2) memory; default: d <= 4000)",
                              "CurioProblemComputeScores", p->var_ssi, &p->var_ssi, &p->var_ssi_set));
+  PetscCall(PetscOptionsString("-curio_theta_init", "FILE.h5[:DATASET] (default dataset /model/theta): where Newton's method starts",
+                               "CurioProblemTrain", p->theta_init, p->theta_init, sizeof(p->theta_init), NULL));
   PetscCall(PetscOptionsInt("-curio_pool_chunk", "Stream the candidate pool from the HDF5 input in chunks of this many rows (0: load it whole)",
                             "CurioProblemScoreStream", p->data->cand_chunk, &p->data->cand_chunk, NULL));
   PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
@@ -193,7 +195,12 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioModelRegularizerMask(p->model, p->mask));
   PetscCall(VecDuplicate(p->theta, &p->center));
   PetscCall(CurioModelRegularizerCenter(p->model, p->center));
-  PetscCall(VecCopy(p->center, p->theta)); /* the first Newton iteration starts at the regularizer's centre */
+  /* the first Newton iteration starts at -curio_theta_init, else at the regularizer's centre */
+  if (p->theta_init[0]) {
+    char dset[256];
+    PetscCall(CurioParseFileDataset(p->theta_init, "/model/theta", dset, sizeof(dset)));
+    PetscCall(CurioReadParameters(p->comm, "-curio_theta_init", p->theta_init, dset, p->theta));
+  } else PetscCall(VecCopy(p->center, p->theta));
   PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
   if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
   if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
@@ -313,7 +320,6 @@ static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
   c->at_boundary = (PetscBool) (kmin == 0 || kmin == c->ns - 1);
   c->s_opt       = c->s[kmin];
   c->cv_opt      = c->approx[kmin];
-  PetscCall(VecCopy(p->center, p->theta)); /* the run's training starts afresh */
   PetscCall(PetscFree(Hinv));
   PetscCall(VecDestroy(&theta));
   PetscCall(VecDestroy(&eta));
@@ -382,7 +388,6 @@ static PetscErrorCode KFoldCurve(CurioProblem p)
       PetscCall(PetscPrintf(p->comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
   }
   PetscCall(SetTrainingWeights(p, w0));
-  PetscCall(VecCopy(p->center, p->theta));
   PetscCall(VecDestroy(&w0));
   PetscCall(VecDestroy(&wf));
   PetscCall(VecDestroy(&eta));

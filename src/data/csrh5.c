@@ -197,7 +197,7 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   nnz = lind;
 
   /* this rank's rows, and the indptr entries that bound them */
-  N = (PetscInt)n;
+  N = (PetscInt) n;
   PetscCall(CurioRowOwnership(comm, N, &rstart, &nlocal));
   rows->n      = N;
   rows->ncols  = (PetscInt) shape[1];

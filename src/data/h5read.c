@@ -281,3 +281,56 @@ PetscErrorCode CurioDataReadCandidates(CurioData data, PetscInt first, PetscInt 
   H5Fclose(file);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioReadParameters - a parameter vector (length d, the layout of v) from a 1-D dataset of an HDF5 file, each rank
+  reading its own entries; errors name the option that gave the file
+
+  Input Parameters:
++ comm   - communicator
+. option - the option that named the file, for messages
+. fname  - file
+. dset   - dataset
+- v      - the vector to fill (its global size is the expected length)
+@*/
+PetscErrorCode CurioReadParameters(MPI_Comm comm, const char option[], const char fname[], const char dset[], Vec v)
+{
+  hid_t      file;
+  PetscBool  exists;
+  int        ndims;
+  PetscInt   dims[2], lo, hi, N;
+  PetscReal *buf;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(v, &N));
+  PetscCall(CurioH5OpenRead(comm, fname, &file));
+  PetscCall(CurioH5Exists(file, dset, &exists));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: file '%s' has no dataset '%s'", option, fname, dset);
+  PetscCall(CurioH5GetShape(comm, file, fname, dset, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == N, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: dataset '%s' in '%s' must have shape (%" PetscInt_FMT "), the model's d", option, dset, fname, N);
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayWrite(v, &buf));
+  PetscCall(CurioH5ReadRows(comm, file, fname, dset, lo, hi - lo, 1, buf));
+  PetscCall(CurioCheckFinite(comm, fname, dset, lo, hi - lo, 1, buf));
+  PetscCall(VecRestoreArrayWrite(v, &buf));
+  H5Fclose(file);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioParseFileDataset - splits "FILE[:DATASET]" in place; the dataset defaults to dflt
+@*/
+PetscErrorCode CurioParseFileDataset(char spec[], const char dflt[], char dset[], size_t len)
+{
+  char *colon;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(dset, dflt, len));
+  PetscCall(PetscStrrchr(spec, ':', &colon));
+  if (colon != spec) {
+    PetscCall(PetscStrncpy(dset, colon, len));
+    colon[-1] = '\0';
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -47,14 +47,8 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
                                   "CurioModelSetFromOptions", dom, &ndom, &set));
   PetscOptionsEnd();
   if (model->regularizer == CURIO_REGULARIZER_INHERIT) {
-    char *colon;
     PetscCheck(model->theta0_file[0], model->comm, PETSC_ERR_USER_INPUT, "-curio_regularizer inherit needs -curio_theta0 FILE.h5[:DATASET]");
-    PetscCall(PetscStrncpy(model->theta0_dset, "/model/theta", sizeof(model->theta0_dset)));
-    PetscCall(PetscStrrchr(model->theta0_file, ':', &colon));
-    if (colon != model->theta0_file) {
-      PetscCall(PetscStrncpy(model->theta0_dset, colon, sizeof(model->theta0_dset)));
-      colon[-1] = '\0';
-    }
+    PetscCall(CurioParseFileDataset(model->theta0_file, "/model/theta", model->theta0_dset, sizeof(model->theta0_dset)));
   }
   PetscCheck(model->degree >= 0 && model->degree <= 30, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_degree must be in [0, 30], got %" PetscInt_FMT,
              model->degree);
@@ -303,28 +297,10 @@ PetscErrorCode CurioModelRegularizerMask(CurioModel model, Vec mask)
 @*/
 PetscErrorCode CurioModelRegularizerCenter(CurioModel model, Vec center)
 {
-  hid_t      file;
-  PetscBool  exists;
-  int        ndims;
-  PetscInt   dims[2], lo, hi;
-  PetscReal *buf;
-
   PetscFunctionBegin;
   PetscCall(VecSet(center, 0.0));
   if (model->regularizer != CURIO_REGULARIZER_INHERIT) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioH5OpenRead(model->comm, model->theta0_file, &file));
-  PetscCall(CurioH5Exists(file, model->theta0_dset, &exists));
-  PetscCheck(exists, model->comm, PETSC_ERR_FILE_UNEXPECTED, "-curio_theta0: file '%s' has no dataset '%s'", model->theta0_file, model->theta0_dset);
-  PetscCall(CurioH5GetShape(model->comm, file, model->theta0_file, model->theta0_dset, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == model->d, model->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "-curio_theta0: dataset '%s' in '%s' must have shape (%" PetscInt_FMT "), the model's d", model->theta0_dset, model->theta0_file,
-             model->d);
-  PetscCall(VecGetOwnershipRange(center, &lo, &hi));
-  PetscCall(VecGetArrayWrite(center, &buf));
-  PetscCall(CurioH5ReadRows(model->comm, file, model->theta0_file, model->theta0_dset, lo, hi - lo, 1, buf));
-  PetscCall(CurioCheckFinite(model->comm, model->theta0_file, model->theta0_dset, lo, hi - lo, 1, buf));
-  PetscCall(VecRestoreArrayWrite(center, &buf));
-  H5Fclose(file);
+  PetscCall(CurioReadParameters(model->comm, "-curio_theta0", model->theta0_file, model->theta0_dset, center));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
