@@ -164,6 +164,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_read = t1 - t0;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* design matrices, regularizer, Hessian operator */
   PetscCall(CurioModelSetUp(p->model, p->data));
   if (!p->var_ssi_set) p->var_ssi = (PetscBool) (p->model->d <= 4000);
   PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
@@ -216,6 +217,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
   PetscCall(PetscTime(&t1));
   p->time_gram = t1 - t0;
+  PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

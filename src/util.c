@@ -5,7 +5,7 @@
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
     CURIO_EVENT_Write;
-PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
+PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
 
 static PetscBool CurioPackageInitialized = PETSC_FALSE;
 
@@ -26,6 +26,7 @@ PetscErrorCode CurioInitializePackage(void)
   PetscCall(PetscLogEventRegister("CurioScores", id, &CURIO_EVENT_Scores));
   PetscCall(PetscLogEventRegister("CurioWrite", id, &CURIO_EVENT_Write));
   PetscCall(PetscLogStageRegister("Curio read", &CURIO_STAGE_Read));
+  PetscCall(PetscLogStageRegister("Curio setup", &CURIO_STAGE_Setup));
   PetscCall(PetscLogStageRegister("Curio LOOCV", &CURIO_STAGE_LOOCV));
   PetscCall(PetscLogStageRegister("Curio train", &CURIO_STAGE_Train));
   PetscCall(PetscLogStageRegister("Curio tangent", &CURIO_STAGE_Tangent));
