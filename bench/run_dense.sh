@@ -1,25 +1,3 @@
 #!/bin/sh
-# Builds curio if needed and runs the dense-path benchmark (bench/README.md) with its default sizes.
-#
-#   bench/run_dense.sh                      # n = 100000, d = 400, best of 3, JSON in bench/results/dense.json
-#   bench/run_dense.sh --n 20000 --d 200    # any bench_dense.py option; later options override the defaults here
-#
-# Environment: CURIO_BUILD (build directory, default <repo>/build), PYTHON (default /usr/bin/python3).
-set -eu
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${CURIO_BUILD:-$root/build}
-python=${PYTHON:-/usr/bin/python3}
-
-# configure once, then an incremental build (a no-op when build/curio is up to date)
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build"
-fi
-cmake --build "$build" -j2 >/dev/null
-
-# Open MPI refuses to run as root unless told that it is on purpose (containers, CI)
-if [ "$(id -u)" = 0 ]; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-
-exec "$python" "$root/bench/bench_dense.py" --curio "$build/curio" --json "$root/bench/results/dense.json" "$@"
+# The dense-path benchmark: bench/run.sh dense [options]
+exec "$(dirname "$0")/run.sh" dense "$@"
