@@ -20,6 +20,8 @@
 #include "curioanalysis.h"
 #include "curiooutput.h"
 #include "curioproblem.h"
+#include "curiosgdf.h"
+#include "curioactive.h"
 
 /** @brief Registers curio's log stages and events; called once after PetscInitialize(). */
 PETSC_EXTERN PetscErrorCode CurioInitializePackage(void);

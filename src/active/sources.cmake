@@ -1,0 +1,1 @@
+set(CURIO_ACTIVE_SOURCES src/active/active.c)

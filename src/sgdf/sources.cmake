@@ -1,0 +1,1 @@
+set(CURIO_SGDF_SOURCES src/sgdf/sgdf.c)

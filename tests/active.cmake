@@ -1,0 +1,1 @@
+# Tests of -curio_mode active and study (issue: active-learning loop)

@@ -1,0 +1,1 @@
+# Tests of -curio_mode sgdf (issue: distributed SGDF)
