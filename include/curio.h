@@ -20,6 +20,7 @@
 #include "curioanalysis.h"
 #include "curiooutput.h"
 #include "curioproblem.h"
+#include "curiocheckpoint.h"
 #include "curiosgdf.h"
 #include "curioactive.h"
 
