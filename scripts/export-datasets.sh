@@ -57,19 +57,7 @@ Rscript --vanilla -e '
 ' "$tmp"
 
 # scikit-learn's bundled data sets (no download).
-"$py" - "$tmp" <<'PYEOF'
-import csv, sys
-from sklearn.datasets import load_breast_cancer, load_diabetes
-out = sys.argv[1]
-for name, b, target in (("diabetes", load_diabetes(scaled=False), "progression"),
-                        ("breast_cancer", load_breast_cancer(), "benign")):
-    with open(f"{out}/{name}.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(list(b.feature_names) + [target])
-        for row, t in zip(b.data, b.target):
-            w.writerow([repr(float(v)) for v in row] + [repr(float(t))])
-    print(f"exported {name}: {b.data.shape[0]} rows, {b.data.shape[1] + 1} columns")
-PYEOF
+"$py" "$root/scripts/make-al-inputs.py" --export-sklearn "$tmp"
 
 mkdir -p -- "$outdir"
 "$py" "$root/scripts/make-al-inputs.py" "$tmp" "$outdir"

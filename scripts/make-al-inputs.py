@@ -2,6 +2,7 @@
 """Converts the CSV exports of scripts/export-datasets.sh into curio's HDF5 input layout for active learning.
 
     /usr/bin/python3 scripts/make-al-inputs.py CSVDIR OUTDIR [--only NAME ...]
+    /usr/bin/python3 scripts/make-al-inputs.py --export-sklearn CSVDIR     # writes diabetes.csv, breast_cancer.csv
 
 For every data set in DATASETS (below) it reads CSVDIR/<csv>.csv, drops the columns listed, drops rows with a missing
 value, transforms the target (log where that is the usual practice), splits the rows into a pool (75%) and a test set
@@ -239,12 +240,33 @@ def write(name, spec, b, outdir):
     return out
 
 
+def export_sklearn(csvdir):
+    """Writes the data sets bundled with scikit-learn (no download) as CSV, with the target as the last column."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+    os.makedirs(csvdir, exist_ok=True)
+    for name, b, target in (("diabetes", load_diabetes(scaled=False), "progression"),
+                            ("breast_cancer", load_breast_cancer(), "benign")):
+        with open(os.path.join(csvdir, name + ".csv"), "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(list(b.feature_names) + [target])
+            for row, t in zip(b.data, b.target):
+                w.writerow([repr(float(v)) for v in row] + [repr(float(t))])
+        print(f"exported {name}: {b.data.shape[0]} rows, {b.data.shape[1] + 1} columns")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("csvdir", help="directory with the CSV exports")
-    ap.add_argument("outdir", help="directory for <name>.h5")
+    ap.add_argument("outdir", nargs="?", help="directory for <name>.h5")
     ap.add_argument("--only", nargs="+", choices=sorted(DATASETS), help="convert only these data sets")
+    ap.add_argument("--export-sklearn", action="store_true",
+                    help="only write the CSVs of the data sets bundled with scikit-learn into CSVDIR")
     a = ap.parse_args(argv)
+    if a.export_sklearn:
+        export_sklearn(a.csvdir)
+        return 0
+    if not a.outdir:
+        ap.error("OUTDIR is required (unless --export-sklearn)")
     try:
         for name in a.only or DATASETS:
             spec = DATASETS[name]

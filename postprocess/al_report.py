@@ -1,0 +1,447 @@
+#!/usr/bin/python3
+"""Learning curves and tables from an active-learning study directory (curio -curio_mode study).
+
+    /usr/bin/python3 postprocess/al_report.py STUDYDIR [--out PREFIX] [--datasets a,b] [--strategies x,y]
+                                              [--baseline random] [--level 0.95]
+
+Reads every STUDYDIR/<dataset_name>__<strategy>__seed<k>.h5 (one active-learning run each; layout in
+postprocess/README.md, "Active-learning study report") and writes, with PREFIX defaulting to STUDYDIR/report:
+
+    PREFIX_<dataset>.png   test error against the number of labels, mean over seeds with a 95% confidence band,
+                           one line per strategy
+    PREFIX_curves.png      the same, one panel per data set
+    PREFIX.md              one table per data set (below)
+    PREFIX.csv             the same numbers, one row per (data set, strategy)
+    PREFIX.json            the same numbers plus the mean curves
+
+Per strategy and data set (means over seeds, confidence intervals mean +- t_{0.975, n-1} * sd / sqrt(n)):
+  AULC            area under the learning curve: trapezoid of test error over n_labeled divided by the label range
+                  (the mean test error over the run);
+  vs baseline     the paired difference AULC(strategy) - AULC(baseline) over the seeds both have (the same seed
+                  gives the same seed set); negative = better than the baseline;
+  labels to target  the first n_labeled at which a run's test error <= target, target = the baseline's mean test
+                  error at its last round (the full budget); mean over the seeds that reach it, and how many never do;
+  select cost     (time_score + time_select) per scored candidate, summed over the rounds that selected, against
+                  time_predict per predicted point; the ratio says how many predictions one scoring costs.
+Runs with completed = 0 are skipped with a warning; runs with reads_all_labels = 1 (harness checks such as
+oracle_greedy, which look at every pool label) are drawn dashed and marked with '*' in the tables.
+Exit code 2 when no usable run is found or an option names nothing that exists.
+"""
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import re
+import sys
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
+
+try:
+    import h5py  # noqa: E402
+except ImportError:
+    sys.exit("error: h5py is missing; install python3-h5py (bash scripts/setup-debian.sh)")
+
+SCHEMA_VERSION = 1
+EXIT_INPUT = 2
+NAME_RE = re.compile(r"^(?P<dataset>.+?)__(?P<strategy>.+?)__seed(?P<seed>\d+)\.h5$")
+ROUND_SETS = ("n_labeled", "test_error", "time_train", "time_tangent", "time_score", "time_select", "time_predict")
+CONFIG_ATTRS = ("batch_k", "budget", "seed_size", "loss", "metric", "n_pool", "n_test", "d")
+
+
+class ReportError(Exception):
+    pass
+
+
+def warn(msg):
+    print(f"al_report: warning: {msg}", file=sys.stderr)
+
+
+def _attr(f, name, path):
+    if name not in f.attrs:
+        raise ReportError(f"{path}: root attribute '{name}' is missing")
+    v = f.attrs[name]
+    if isinstance(v, bytes):
+        v = v.decode()
+    if isinstance(v, np.ndarray) and v.size == 1:
+        v = v.item()
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v
+
+
+def read_run(path):
+    """One run file as a dict; raises ReportError naming the file and what is wrong."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ReportError(f"{path}: cannot open as HDF5 ({e})") from None
+    with f:
+        run = {"path": path}
+        ver = _attr(f, "schema_version", path)
+        if int(ver) != SCHEMA_VERSION:
+            warn(f"{path}: schema_version {ver}, this script reads version {SCHEMA_VERSION}")
+        kind = _attr(f, "kind", path)
+        if kind != "active":
+            raise ReportError(f"{path}: attribute kind is '{kind}', expected 'active'")
+        for a in ("dataset_name", "strategy", "seed", "completed", "reads_all_labels") + CONFIG_ATTRS:
+            run[a] = _attr(f, a, path)
+        run["seed"] = int(run["seed"])
+        run["completed"] = int(run["completed"])
+        run["reads_all_labels"] = int(run["reads_all_labels"])
+        if not run["completed"]:
+            return run
+        for name in ROUND_SETS:
+            p = "rounds/" + name
+            if p not in f or not isinstance(f[p], h5py.Dataset):
+                raise ReportError(f"{path}: dataset /{p} is missing")
+            run[name] = np.asarray(f[p][()], dtype=np.float64).ravel()
+        for opt in ("n_scored", "n_predicted"):  # optional: counts per round, if the writer records them
+            p = "rounds/" + opt
+            run[opt] = np.asarray(f[p][()], dtype=np.float64).ravel() if p in f else None
+    R1 = run["n_labeled"].size
+    for name in ROUND_SETS + ("n_scored", "n_predicted"):
+        if run[name] is not None and run[name].size != R1:
+            raise ReportError(f"{path}: /rounds/{name} has {run[name].size} entries, /rounds/n_labeled has {R1}")
+    if R1 < 1:
+        raise ReportError(f"{path}: /rounds/n_labeled is empty")
+    if np.any(np.diff(run["n_labeled"]) <= 0):
+        raise ReportError(f"{path}: /rounds/n_labeled does not increase")
+    if not np.all(np.isfinite(run["test_error"])):
+        raise ReportError(f"{path}: /rounds/test_error has NaN or Inf")
+    return run
+
+
+def load_study(studydir, datasets=None, strategies=None):
+    if not os.path.isdir(studydir):
+        raise ReportError(f"{studydir}: no such directory")
+    runs = []
+    for path in sorted(glob.glob(os.path.join(studydir, "*.h5"))):
+        m = NAME_RE.match(os.path.basename(path))
+        if not m:
+            continue  # the report's own files, checkpoints, other outputs
+        if datasets and m["dataset"] not in datasets or strategies and m["strategy"] not in strategies:
+            continue
+        try:
+            run = read_run(path)
+        except ReportError as e:
+            warn(f"{e}; skipped")
+            continue
+        name_says = (m["dataset"], m["strategy"], int(m["seed"]))
+        file_says = (run["dataset_name"], run["strategy"], run["seed"])
+        if name_says != file_says:
+            warn(f"{path}: the file name says {name_says}, the attributes say {file_says}; using the attributes")
+        if not run["completed"]:
+            warn(f"{path}: completed = 0 (the run did not finish); skipped")
+            continue
+        runs.append(run)
+    return runs
+
+
+# ----------------------------------------------------------------------------------------------------- statistics
+
+
+def mean_ci(x, level=0.95):
+    """(n, mean, half-width) of a t confidence interval; half-width NaN for fewer than 2 values."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    if n == 0:
+        return 0, math.nan, math.nan
+    m = float(x.mean())
+    if n < 2:
+        return n, m, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return n, m, half
+
+
+def aulc(n_labeled, err):
+    """Mean test error over the run: trapezoid over n_labeled divided by the label range."""
+    if n_labeled.size == 1:
+        return float(err[0])
+    return float(np.trapz(err, n_labeled) / (n_labeled[-1] - n_labeled[0]))
+
+
+def labels_to_target(n_labeled, err, target):
+    """The first n_labeled with err <= target, or None."""
+    hit = np.flatnonzero(err <= target)
+    return float(n_labeled[hit[0]]) if hit.size else None
+
+
+def selection_cost(run):
+    """(seconds of scoring+selection per scored candidate, seconds of prediction per predicted point).
+
+    Scored candidates per round: /rounds/n_scored if present, else the unlabeled pool n_pool - n_labeled, counted in
+    the rounds that spent time scoring or selecting. Predicted points per round: /rounds/n_predicted if present,
+    else n_test (the test error of every round)."""
+    sel = run["time_score"] + run["time_select"]
+    scored = run["n_scored"] if run["n_scored"] is not None else float(run["n_pool"]) - run["n_labeled"]
+    used = sel > 0
+    per_cand = float(sel[used].sum() / scored[used].sum()) if used.any() and scored[used].sum() > 0 else math.nan
+    npred = run["n_predicted"] if run["n_predicted"] is not None else np.full(run["n_labeled"].size, float(run["n_test"]))
+    per_pred = float(run["time_predict"].sum() / npred.sum()) if npred.sum() > 0 else math.nan
+    return per_cand, per_pred
+
+
+def common_curve(runs, where):
+    """The runs' n_labeled grid and error matrix (runs x rounds); runs on different grids are cut to the
+    n_labeled values they all have."""
+    grids = [r["n_labeled"] for r in runs]
+    if all(g.size == grids[0].size and np.array_equal(g, grids[0]) for g in grids):
+        return grids[0], np.vstack([r["test_error"] for r in runs])
+    common = grids[0]
+    for g in grids[1:]:
+        common = np.intersect1d(common, g)
+    warn(f"{where}: the runs have different n_labeled grids; the mean curve uses the {common.size} values they share")
+    E = np.vstack([r["test_error"][np.searchsorted(r["n_labeled"], common)] for r in runs])
+    return common, E
+
+
+def analyse(runs, baseline="random", level=0.95):
+    """Per data set: the configuration, the target, and per strategy the curve and the table row."""
+    out = {}
+    for ds in sorted({r["dataset_name"] for r in runs}):
+        druns = [r for r in runs if r["dataset_name"] == ds]
+        cfg = {a: druns[0][a] for a in CONFIG_ATTRS}
+        for r in druns[1:]:
+            diff = [a for a in CONFIG_ATTRS if r[a] != cfg[a]]
+            if diff:
+                warn(f"data set {ds}: {r['path']} differs from {druns[0]['path']} in {', '.join(diff)}")
+        strategies = sorted({r["strategy"] for r in druns}, key=lambda s: (s != baseline, s))
+        by = {s: sorted((r for r in druns if r["strategy"] == s), key=lambda r: r["seed"]) for s in strategies}
+        for s, rs in by.items():
+            seeds = [r["seed"] for r in rs]
+            if len(set(seeds)) != len(seeds):
+                raise ReportError(f"data set {ds}, strategy {s}: seed listed twice ({seeds})")
+        base = by.get(baseline)
+        if base and any(r["reads_all_labels"] for r in base):
+            warn(f"data set {ds}: the baseline '{baseline}' reads all labels")
+        target = float(np.mean([r["test_error"][-1] for r in base])) if base else math.nan
+        base_aulc = {r["seed"]: aulc(r["n_labeled"], r["test_error"]) for r in base} if base else {}
+        rows, curves = [], {}
+        for s, rs in by.items():
+            grid, E = common_curve(rs, f"data set {ds}, strategy {s}")
+            n = E.shape[0]
+            mean = E.mean(axis=0)
+            half = (stats.t.ppf(0.5 + level / 2, n - 1) * E.std(axis=0, ddof=1) / math.sqrt(n)) if n > 1 \
+                else np.full(mean.size, math.nan)
+            curves[s] = {"n_labeled": grid.tolist(), "mean": mean.tolist(), "half": np.asarray(half).tolist(),
+                         "reads_all_labels": int(any(r["reads_all_labels"] for r in rs))}
+            au = {r["seed"]: aulc(r["n_labeled"], r["test_error"]) for r in rs}
+            n_au, m_au, h_au = mean_ci(list(au.values()), level)
+            paired = [au[k] - base_aulc[k] for k in au if k in base_aulc]
+            if s == baseline:
+                n_d, m_d, h_d = len(paired), 0.0, 0.0
+            else:
+                n_d, m_d, h_d = mean_ci(paired, level)
+            reach = [labels_to_target(r["n_labeled"], r["test_error"], target) for r in rs] if base else []
+            got = [v for v in reach if v is not None]
+            n_t, m_t, h_t = mean_ci(got, level)
+            costs = np.array([selection_cost(r) for r in rs])
+            c_sel = float(np.nanmean(costs[:, 0])) if np.isfinite(costs[:, 0]).any() else math.nan
+            c_pred = float(np.nanmean(costs[:, 1])) if np.isfinite(costs[:, 1]).any() else math.nan
+            _, m_fin, h_fin = mean_ci([r["test_error"][-1] for r in rs], level)
+            rows.append({
+                "dataset": ds, "strategy": s, "reads_all_labels": curves[s]["reads_all_labels"], "n_runs": len(rs),
+                "seeds": [r["seed"] for r in rs], "metric": cfg["metric"],
+                "final_error": m_fin, "final_error_ci": h_fin,
+                "aulc": m_au, "aulc_ci": h_au,
+                "diff_vs_baseline": m_d if base else math.nan, "diff_vs_baseline_ci": h_d if base else math.nan,
+                "diff_n_pairs": n_d,
+                "target": target, "labels_to_target": m_t, "labels_to_target_ci": h_t,
+                "labels_to_target_reached": len(got), "labels_to_target_never": len(reach) - len(got),
+                "select_cost_per_candidate_s": c_sel, "predict_cost_per_point_s": c_pred,
+                "select_predict_ratio": c_sel / c_pred if c_pred and np.isfinite(c_pred) and c_pred > 0 else math.nan,
+            })
+        out[ds] = {"config": cfg, "baseline": baseline if base else None, "target": target, "rows": rows,
+                   "curves": curves}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------- writing
+
+
+def fmt(v, h=None):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    s = f"{v:.4g}"
+    if h is not None and not math.isnan(h):
+        s += f" ± {h:.2g}"
+    return s
+
+
+def write_markdown(res, path, level):
+    pct = f"{100 * level:g}%"
+    lines = [f"# Active-learning study: {', '.join(res)}", "",
+             f"Means over seeds with {pct} t confidence intervals. AULC = mean test error over the run (trapezoid "
+             "over the number of labels / label range). Δ = paired difference of AULC to the baseline (same seeds; "
+             "negative is better). Labels to target: the first number of labels at which a run's error is at most the "
+             "baseline's mean error at the full budget (mean over the seeds that reach it; 'never' = seeds that do "
+             "not). Cost: seconds of scoring + selection per scored candidate, and its ratio to the seconds of "
+             "prediction per predicted point.", ""]
+    for ds, d in res.items():
+        c = d["config"]
+        lines += [f"## {ds}", "",
+                  f"metric {c['metric']}, loss {c['loss']}, n_pool {c['n_pool']}, n_test {c['n_test']}, d {c['d']}, "
+                  f"seed set {c['seed_size']}, batch {c['batch_k']}, budget {c['budget']}; baseline "
+                  f"{d['baseline'] or '(none in the study)'}, target {c['metric']} {fmt(d['target'])}", "",
+                  f"| strategy | runs | final {c['metric']} | AULC | Δ AULC vs {d['baseline'] or '-'} | labels to target "
+                  "| never | select s/candidate | predict s/point | ratio |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        cheat = False
+        for r in d["rows"]:
+            name = r["strategy"] + (" *" if r["reads_all_labels"] else "")
+            cheat |= bool(r["reads_all_labels"])
+            diff = "(baseline)" if r["strategy"] == d["baseline"] else fmt(r["diff_vs_baseline"], r["diff_vs_baseline_ci"])
+            lines.append(f"| {name} | {r['n_runs']} | {fmt(r['final_error'], r['final_error_ci'])} | "
+                         f"{fmt(r['aulc'], r['aulc_ci'])} | {diff} | "
+                         f"{fmt(r['labels_to_target'], r['labels_to_target_ci'])} | {r['labels_to_target_never']} | "
+                         f"{fmt(r['select_cost_per_candidate_s'])} | {fmt(r['predict_cost_per_point_s'])} | "
+                         f"{fmt(r['select_predict_ratio'])} |")
+        if cheat:
+            lines += ["", "\\* reads every pool label (reads_all_labels = 1): a check of the harness, not a strategy "
+                          "one could use."]
+        lines.append("")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+
+
+CSV_COLS = ("dataset", "strategy", "reads_all_labels", "n_runs", "metric", "final_error", "final_error_ci", "aulc",
+            "aulc_ci", "diff_vs_baseline", "diff_vs_baseline_ci", "diff_n_pairs", "target", "labels_to_target",
+            "labels_to_target_ci", "labels_to_target_reached", "labels_to_target_never",
+            "select_cost_per_candidate_s", "predict_cost_per_point_s", "select_predict_ratio")
+
+
+def write_csv(res, path):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLS)
+        for d in res.values():
+            for r in d["rows"]:
+                w.writerow([repr(r[c]) if isinstance(r[c], float) else r[c] for c in CSV_COLS])
+
+
+def _jsonable(o):
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, np.generic):
+        return _jsonable(o.item())
+    return o
+
+
+def colors(res):
+    allstr = sorted({s for d in res.values() for s in d["curves"]})
+    cmap = plt.get_cmap("tab10")
+    return {s: cmap(i % 10) for i, s in enumerate(allstr)}
+
+
+def draw(ax, ds, d, col, level):
+    for s, c in d["curves"].items():
+        n, m, h = np.array(c["n_labeled"]), np.array(c["mean"]), np.array(c["half"])
+        style = "--" if c["reads_all_labels"] else "-"
+        label = s + (" (reads all labels)" if c["reads_all_labels"] else "")
+        lw = 2.2 if s == d["baseline"] else 1.4
+        ax.plot(n, m, style, color=col[s], lw=lw, label=label, marker="o" if n.size < 25 else None, ms=3)
+        if np.isfinite(h).all():
+            ax.fill_between(n, m - h, m + h, color=col[s], alpha=0.15, lw=0)
+    if np.isfinite(d["target"]):
+        ax.axhline(d["target"], color="0.5", lw=0.8, ls=":")
+    c = d["config"]
+    ax.set_title(f"{ds} (n_pool {c['n_pool']}, d {c['d']})")
+    ax.set_xlabel("labels")
+    ax.set_ylabel(f"test {c['metric']}")
+    ax.grid(alpha=0.3)
+
+
+def write_figures(res, prefix, level):
+    col = colors(res)
+    written = []
+    for ds, d in res.items():
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        draw(ax, ds, d, col, level)
+        ax.legend(fontsize=8, title=f"mean, {100 * level:g}% CI over seeds", title_fontsize=8)
+        fig.tight_layout()
+        p = f"{prefix}_{ds}.png"
+        fig.savefig(p, dpi=120)
+        plt.close(fig)
+        written.append(p)
+    k = len(res)
+    ncol = min(3, k)
+    nrow = math.ceil(k / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.0 * ncol, 3.8 * nrow), squeeze=False)
+    for ax, (ds, d) in zip(axes.ravel(), res.items()):
+        draw(ax, ds, d, col, level)
+    for ax in axes.ravel()[k:]:
+        ax.axis("off")
+    handles = {}
+    for ax in axes.ravel()[:k]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 5), fontsize=9,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(handles) / 5), 1, 1))
+    p = f"{prefix}_curves.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    written.append(p)
+    return written
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("studydir", help="directory of <dataset>__<strategy>__seed<k>.h5 files")
+    ap.add_argument("--out", default=None, help="prefix of the written files (default STUDYDIR/report)")
+    ap.add_argument("--datasets", default=None, help="comma-separated data set names (default: all)")
+    ap.add_argument("--strategies", default=None, help="comma-separated strategies (default: all)")
+    ap.add_argument("--baseline", default="random", help="strategy the others are compared with (default random)")
+    ap.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    a = ap.parse_args(argv)
+    split = lambda s: [x for x in s.split(",") if x] if s else None  # noqa: E731
+    datasets, strategies = split(a.datasets), split(a.strategies)
+    if strategies and a.baseline not in strategies:
+        strategies.append(a.baseline)  # the comparisons need it; it is shown too
+    try:
+        if not 0 < a.level < 1:
+            raise ReportError(f"--level must be in (0, 1), got {a.level}")
+        runs = load_study(a.studydir, datasets, strategies)
+        if not runs:
+            raise ReportError(f"{a.studydir}: no completed run files <dataset>__<strategy>__seed<k>.h5"
+                              + (f" for --datasets {a.datasets}" if datasets else "")
+                              + (f" --strategies {a.strategies}" if strategies else ""))
+        for what, asked, have in (("data set", datasets, {r["dataset_name"] for r in runs}),
+                                  ("strategy", strategies, {r["strategy"] for r in runs})):
+            for x in asked or []:
+                if x not in have and not (what == "strategy" and x == a.baseline):
+                    raise ReportError(f"--{'datasets' if what == 'data set' else 'strategies'}: {what} '{x}' has no "
+                                      f"completed run in {a.studydir} (there are: {', '.join(sorted(have))})")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = analyse(runs, a.baseline, a.level)
+        prefix = a.out or os.path.join(a.studydir, "report")
+        if os.path.dirname(prefix):
+            os.makedirs(os.path.dirname(prefix), exist_ok=True)
+        write_markdown(res, prefix + ".md", a.level)
+        write_csv(res, prefix + ".csv")
+        with open(prefix + ".json", "w") as fh:
+            json.dump(_jsonable({"level": a.level, "datasets": res}), fh, indent=1)
+        pngs = write_figures(res, prefix, a.level)
+    except ReportError as e:
+        print(f"al_report: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"al_report: {len(runs)} runs, {len(res)} data sets; wrote {prefix}.md, .csv, .json and "
+          f"{', '.join(os.path.basename(p) for p in pngs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+# Post-processing of active-learning studies (postprocess/al_report.py) and the data sets in inputs/al.
+# Included from tests/CMakeLists.txt; uses CURIO_PYTHON, INTEG and RUNS from there.
+
+# al_report.py on a fake study whose curves and timings come from closed-form parameters: AULC, paired differences,
+# labels to target, confidence intervals and costs against values computed in the test; PNGs written.
+add_test(NAME al_report COMMAND ${CURIO_PYTHON} ${INTEG}/test_al_report.py
+         ${PROJECT_SOURCE_DIR}/postprocess/al_report.py ${RUNS}/al_report)
+set_tests_properties(al_report PROPERTIES LABELS integration TIMEOUT 300)
+
+# inputs/al/*.h5: layout, split, standardization and metadata; the data sets that scikit-learn ships are rebuilt
+# with scripts/make-al-inputs.py and must be byte-identical to the committed files.
+add_test(NAME al_inputs COMMAND ${CURIO_PYTHON} ${INTEG}/test_al_inputs.py ${PROJECT_SOURCE_DIR} ${RUNS}/al_inputs)
+set_tests_properties(al_inputs PROPERTIES LABELS integration TIMEOUT 300)

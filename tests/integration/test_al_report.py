@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Checks postprocess/al_report.py on a fake study (make_fake_study.py) against values computed here from the
+closed-form parameters of the fake curves:
+
+  - AULC of a linear curve e(n) = a - b (n - n0) over [n0, nR] is a - b (nR - n0) / 2 (exact for the trapezoid rule);
+  - the paired AULC difference sld - random of each seed is -delta_s;
+  - the target is the mean over seeds of a - b (nR - n0); a linear curve crosses it at n* = n0 + (a - target) / b, so
+    the labels needed are the first grid point >= n*; a step curve at m reaches it at m;
+  - confidence intervals: mean +- t_{0.975, n-1} sd / sqrt(n) of those exact values;
+  - selection cost per candidate = c_score + c_select, prediction cost per point = c_predict;
+  - the unfinished run is skipped with a warning, the harness check is marked, the PNGs exist and are images;
+  - --datasets/--strategies select, and bad arguments exit with status 2.
+
+    /usr/bin/python3 tests/integration/test_al_report.py postprocess/al_report.py WORKDIR
+"""
+import csv
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+from scipy import stats
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = sys.executable
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def close(got, want, what, tol=1e-9):
+    ok = got is not None and want is not None and abs(got - want) <= tol * max(1.0, abs(want))
+    check(ok, f"{what}: got {got}, want {want}")
+
+
+def ci(x):
+    x = np.asarray(x, float)
+    return x.mean(), stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+
+
+def first_grid_at_or_after(grid, x):
+    i = np.searchsorted(grid, x, side="left")
+    return float(grid[i]) if i < grid.size else None
+
+
+def main():
+    script, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    study = os.path.join(work, "study")
+    subprocess.run([PY, os.path.join(HERE, "make_fake_study.py"), study], check=True)
+    P = json.load(open(os.path.join(study, "params.json")))
+
+    prefix = os.path.join(work, "out", "rep")
+    r = subprocess.run([PY, script, study, "--out", prefix], capture_output=True, text=True)
+    print(r.stdout, r.stderr)
+    check(r.returncode == 0, f"al_report exit status {r.returncode}")
+    check("seed6" in r.stderr and "completed = 0" in r.stderr, "warning for the unfinished run alpha__random__seed6")
+    res = json.load(open(prefix + ".json"))["datasets"]
+    rows = {(x["dataset"], x["strategy"]): x for x in csv.DictReader(open(prefix + ".csv"))}
+    md = open(prefix + ".md").read()
+
+    for ds, p in P.items():
+        n = np.array(p["n_labeled"])
+        n0, nR = n[0], n[-1]
+        runs = p["runs"]
+        d = res[ds]
+        got = {x["strategy"]: x for x in d["rows"]}
+        seeds = sorted({int(k.split("/")[1]) for k in runs})
+        A = np.array([runs[f"random/{s}"]["a"] for s in seeds])
+        B = np.array([runs[f"random/{s}"]["b"] for s in seeds])
+        target = np.mean(A - B * (nR - n0))
+        close(d["target"], target, f"{ds}: target")
+        close(d["target"], p["target"], f"{ds}: target (generator's)")
+        check(got["random"]["n_runs"] == len(seeds), f"{ds}: random has {got['random']['n_runs']} runs, want {len(seeds)}")
+
+        for strat in [k for k in got if k != "var"]:
+            a = np.array([runs[f"{strat}/{s}"]["a"] for s in seeds])
+            b = np.array([runs[f"{strat}/{s}"]["b"] for s in seeds])
+            au = a - b * (nR - n0) / 2
+            m, h = ci(au)
+            close(got[strat]["aulc"], m, f"{ds}/{strat}: AULC mean")
+            close(got[strat]["aulc_ci"], h, f"{ds}/{strat}: AULC CI")
+            fin_m, fin_h = ci(a - b * (nR - n0))
+            close(got[strat]["final_error"], fin_m, f"{ds}/{strat}: final error")
+            close(got[strat]["final_error_ci"], fin_h, f"{ds}/{strat}: final error CI")
+            nstar = n0 + (a - target) / b
+            need = [float(n0) if x <= n0 else first_grid_at_or_after(n, x) for x in nstar]
+            reached = [x for x in need if x is not None]
+            check(got[strat]["labels_to_target_reached"] == len(reached),
+                  f"{ds}/{strat}: reached {got[strat]['labels_to_target_reached']}, want {len(reached)}")
+            check(got[strat]["labels_to_target_never"] == len(need) - len(reached), f"{ds}/{strat}: never")
+            if len(reached) >= 2:
+                m, h = ci(reached)
+                close(got[strat]["labels_to_target"], m, f"{ds}/{strat}: labels to target")
+                close(got[strat]["labels_to_target_ci"], h, f"{ds}/{strat}: labels to target CI")
+            c = p["costs"][strat]
+            close(got[strat]["select_cost_per_candidate_s"], c["score"] + c["select"], f"{ds}/{strat}: select cost")
+            close(got[strat]["predict_cost_per_point_s"], c["predict"], f"{ds}/{strat}: predict cost")
+            close(got[strat]["select_predict_ratio"], (c["score"] + c["select"]) / c["predict"], f"{ds}/{strat}: ratio")
+            # the same numbers in the CSV
+            close(float(rows[(ds, strat)]["aulc"]), got[strat]["aulc"], f"{ds}/{strat}: CSV AULC")
+
+        # paired difference: exactly -delta_s per seed
+        dl = np.array([runs[f"sld/{s}"]["delta"] for s in seeds])
+        m, h = ci(-dl)
+        close(got["sld"]["diff_vs_baseline"], m, f"{ds}: sld - random AULC")
+        close(got["sld"]["diff_vs_baseline_ci"], h, f"{ds}: sld - random AULC CI")
+        check(got["sld"]["diff_n_pairs"] == len(seeds), f"{ds}: pairs")
+        check(got["sld"]["diff_vs_baseline"] < 0, f"{ds}: sld must beat random")
+
+        # mean curve and band of random at every round
+        E = np.array([A[i] - B[i] * (n - n0) for i in range(len(seeds))])
+        cr = d["curves"]["random"]
+        close(float(np.max(np.abs(np.array(cr["mean"]) - E.mean(axis=0)))), 0.0, f"{ds}: mean curve", 1e-12)
+        hw = stats.t.ppf(0.975, len(seeds) - 1) * E.std(axis=0, ddof=1) / math.sqrt(len(seeds))
+        close(float(np.max(np.abs(np.array(cr["half"]) - hw))), 0.0, f"{ds}: band", 1e-12)
+
+        if "var" in got:  # step curves: the step's position, two seeds never
+            steps = [runs[f"var/{s}"]["step_at"] for s in seeds]
+            reach = [x for x in steps if x is not None]
+            m, h = ci(reach)
+            close(got["var"]["labels_to_target"], m, f"{ds}/var: labels to target (steps)")
+            close(got["var"]["labels_to_target_ci"], h, f"{ds}/var: labels to target CI (steps)")
+            check(got["var"]["labels_to_target_never"] == len(steps) - len(reach), f"{ds}/var: never")
+        check(os.path.getsize(f"{prefix}_{ds}.png") > 10000, f"{prefix}_{ds}.png missing or small")
+        check(f"## {ds}" in md, f"{ds}: Markdown section")
+
+    og = [x for x in res["alpha"]["rows"] if x["strategy"] == "oracle_greedy"][0]
+    check(og["reads_all_labels"] == 1, "oracle_greedy marked reads_all_labels")
+    check("| oracle_greedy * |" in md and "reads every pool label" in md, "oracle_greedy marked in the Markdown")
+    check(res["alpha"]["curves"]["oracle_greedy"]["reads_all_labels"] == 1, "oracle_greedy curve marked")
+    for png in [f"{prefix}_curves.png"] + [f"{prefix}_{ds}.png" for ds in P]:
+        with open(png, "rb") as fh:
+            check(fh.read(8) == b"\x89PNG\r\n\x1a\n", f"{png} is a PNG")
+
+    # selection options: alpha only, sld (+ the baseline, which the comparison needs)
+    r = subprocess.run([PY, script, study, "--out", prefix + "_sel", "--datasets", "alpha", "--strategies", "sld"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"--datasets/--strategies run failed: {r.stderr}")
+    sel = json.load(open(prefix + "_sel.json"))["datasets"]
+    check(list(sel) == ["alpha"], f"--datasets alpha gave {list(sel)}")
+    check(sorted(x["strategy"] for x in sel["alpha"]["rows"]) == ["random", "sld"], "--strategies sld")
+    pick = lambda r, s: [x for x in r["alpha"]["rows"] if x["strategy"] == s][0]  # noqa: E731
+    close(pick(sel, "sld")["diff_vs_baseline"], pick(res, "sld")["diff_vs_baseline"], "selection agrees")
+
+    # bad arguments: status 2 and a message
+    for args, word in ((["--datasets", "nope"], "nope"), (["--strategies", "xyz"], "xyz")):
+        r = subprocess.run([PY, script, study, "--out", prefix + "_bad"] + args, capture_output=True, text=True)
+        check(r.returncode == 2 and word in r.stderr, f"{args}: status {r.returncode}, stderr {r.stderr!r}")
+    r = subprocess.run([PY, script, os.path.join(work, "missing")], capture_output=True, text=True)
+    check(r.returncode == 2 and "missing" in r.stderr, f"missing directory: status {r.returncode}")
+
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("al_report: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
