@@ -7,8 +7,9 @@
 Reads every STUDYDIR/<dataset_name>__<strategy>__seed<k>.h5 (one active-learning run each; layout in
 postprocess/README.md, "Active-learning study report") and writes, with PREFIX defaulting to STUDYDIR/report:
 
-    PREFIX_<dataset>.png   test error against the number of labels, mean over seeds with a 95% confidence band,
-                           one line per strategy
+    PREFIX_<dataset>.png   left: test error against the number of labels, mean over seeds with a 95% confidence
+                           band, one line per strategy; right: the paired difference to the baseline per round
+                           (same seeds), with its band
     PREFIX_curves.png      the same, one panel per data set
     PREFIX.md              one table per data set (below)
     PREFIX.csv             the same numbers, one row per (data set, strategy)
@@ -233,6 +234,19 @@ def analyse(runs, baseline="random", level=0.95):
                 else np.full(mean.size, math.nan)
             curves[s] = {"n_labeled": grid.tolist(), "mean": mean.tolist(), "half": np.asarray(half).tolist(),
                          "reads_all_labels": int(any(r["reads_all_labels"] for r in rs))}
+            if base and s != baseline:  # paired difference curve to the baseline, over the seeds both have
+                bgrid, bE = common_curve(base, f"data set {ds}, strategy {baseline}")
+                bseeds = [r["seed"] for r in base]
+                pair = [(i, bseeds.index(r["seed"])) for i, r in enumerate(rs) if r["seed"] in bseeds]
+                g, ia, ib = np.intersect1d(grid, bgrid, return_indices=True)
+                if pair and g.size:
+                    Dm = np.vstack([E[i, ia] - bE[j, ib] for i, j in pair])
+                    k = Dm.shape[0]
+                    dh = (stats.t.ppf(0.5 + level / 2, k - 1) * Dm.std(axis=0, ddof=1) / math.sqrt(k)) if k > 1 \
+                        else np.full(g.size, math.nan)
+                    curves[s]["diff_n_labeled"] = g.tolist()
+                    curves[s]["diff_mean"] = Dm.mean(axis=0).tolist()
+                    curves[s]["diff_half"] = np.asarray(dh).tolist()
             au = {r["seed"]: aulc(r["n_labeled"], r["test_error"]) for r in rs}
             n_au, m_au, h_au = mean_ci(list(au.values()), level)
             paired = [au[k] - base_aulc[k] for k in au if k in base_aulc]
@@ -363,13 +377,34 @@ def draw(ax, ds, d, col, level):
     ax.grid(alpha=0.3)
 
 
+def draw_diff(ax, d, col):
+    """Paired difference of the test error to the baseline, per round, with its confidence band."""
+    for s, c in d["curves"].items():
+        if "diff_mean" not in c:
+            continue
+        n, m, h = np.array(c["diff_n_labeled"]), np.array(c["diff_mean"]), np.array(c["diff_half"])
+        ax.plot(n, m, "--" if c["reads_all_labels"] else "-", color=col[s], lw=1.4, label=s,
+                marker="o" if n.size < 25 else None, ms=3)
+        if np.isfinite(h).all():
+            ax.fill_between(n, m - h, m + h, color=col[s], alpha=0.15, lw=0)
+    ax.axhline(0, color=col.get(d["baseline"], "k"), lw=2.2)
+    ax.set_title(f"paired difference to {d['baseline']} (same seeds)")
+    ax.set_xlabel("labels")
+    ax.set_ylabel(f"test {d['config']['metric']} - {d['baseline']}'s")
+    ax.grid(alpha=0.3)
+
+
 def write_figures(res, prefix, level):
     col = colors(res)
     written = []
     for ds, d in res.items():
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        has_diff = any("diff_mean" in c for c in d["curves"].values())
+        fig, axes = plt.subplots(1, 2 if has_diff else 1, figsize=(12.0 if has_diff else 6.4, 4.6), squeeze=False)
+        ax = axes[0, 0]
         draw(ax, ds, d, col, level)
         ax.legend(fontsize=8, title=f"mean, {100 * level:g}% CI over seeds", title_fontsize=8)
+        if has_diff:
+            draw_diff(axes[0, 1], d, col)
         fig.tight_layout()
         p = f"{prefix}_{ds}.png"
         fig.savefig(p, dpi=120)
@@ -387,9 +422,14 @@ def write_figures(res, prefix, level):
     for ax in axes.ravel()[:k]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 5), fontsize=9,
-               bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(handles) / 5), 1, 1))
+    if k < nrow * ncol:  # a free panel holds the legend
+        axes.ravel()[k].legend(handles.values(), handles.keys(), loc="center", fontsize=10,
+                               title=f"mean, {100 * level:g}% CI over seeds")
+        fig.tight_layout()
+    else:
+        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 5), fontsize=9,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(handles) / 5), 1, 1))
     p = f"{prefix}_curves.png"
     fig.savefig(p, dpi=110)
     plt.close(fig)

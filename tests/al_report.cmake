@@ -11,3 +11,11 @@ set_tests_properties(al_report PROPERTIES LABELS integration TIMEOUT 300)
 # with scripts/make-al-inputs.py and must be byte-identical to the committed files.
 add_test(NAME al_inputs COMMAND ${CURIO_PYTHON} ${INTEG}/test_al_inputs.py ${PROJECT_SOURCE_DIR} ${RUNS}/al_inputs)
 set_tests_properties(al_inputs PROPERTIES LABELS integration TIMEOUT 300)
+
+# scripts/study.sh and jobscripts/curio-study.sbatch (4 array tasks, srun replaced by a pass-through) with a stand-in
+# for the study mode (integration/fake_curio_study.py): the options passed, the logistic part, every run exactly once
+# over the parts, the report written.
+add_test(NAME al_study_scripts COMMAND ${CURIO_PYTHON} ${INTEG}/test_study_scripts.py ${PROJECT_SOURCE_DIR}
+         ${RUNS}/al_study_scripts)
+set_tests_properties(al_study_scripts PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" LABELS integration TIMEOUT 300
+                     PROCESSORS 2)

@@ -122,6 +122,12 @@ def main():
         hw = stats.t.ppf(0.975, len(seeds) - 1) * E.std(axis=0, ddof=1) / math.sqrt(len(seeds))
         close(float(np.max(np.abs(np.array(cr["half"]) - hw))), 0.0, f"{ds}: band", 1e-12)
 
+        # paired difference curve sld - random: -delta_s at every round
+        cs = d["curves"]["sld"]
+        close(float(np.max(np.abs(np.array(cs["diff_mean"]) + dl.mean()))), 0.0, f"{ds}: sld - random curve", 1e-12)
+        close(float(np.max(np.abs(np.array(cs["diff_half"]) - h))), 0.0, f"{ds}: sld - random band", 1e-12)
+        check("diff_mean" not in cr, f"{ds}: the baseline has no difference curve")
+
         if "var" in got:  # step curves: the step's position, two seeds never
             steps = [runs[f"var/{s}"]["step_at"] for s in seeds]
             reach = [x for x in steps if x is not None]
