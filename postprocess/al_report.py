@@ -22,8 +22,9 @@ Per strategy and data set (means over seeds, confidence intervals mean +- t_{0.9
                   gives the same seed set); negative = better than the baseline;
   labels to target  the first n_labeled at which a run's test error <= target, target = the baseline's mean test
                   error at its last round (the full budget); mean over the seeds that reach it, and how many never do;
-  select cost     (time_score + time_select) per scored candidate, summed over the rounds that selected, against
-                  time_predict per predicted point; the ratio says how many predictions one scoring costs.
+  select cost     (time_score + time_select) per scored candidate (the whole pool is scored in every round that
+                  selects), against time_predict per predicted point (curio times predicting the whole pool in every
+                  round); the ratio says how many predictions one candidate's scoring costs.
 Runs with completed = 0 are skipped with a warning; runs with reads_all_labels = 1 (harness checks such as
 oracle_greedy, which look at every pool label) are drawn dashed and marked with '*' in the tables.
 Exit code 2 when no usable run is found or an option names nothing that exists.
@@ -178,14 +179,17 @@ def labels_to_target(n_labeled, err, target):
 def selection_cost(run):
     """(seconds of scoring+selection per scored candidate, seconds of prediction per predicted point).
 
-    Scored candidates per round: /rounds/n_scored if present, else the unlabeled pool n_pool - n_labeled, counted in
-    the rounds that spent time scoring or selecting. Predicted points per round: /rounds/n_predicted if present,
-    else n_test (the test error of every round)."""
+    curio scores the whole pool in every round that selects (labeled rows are then excluded from the choice) and
+    times the prediction of the whole pool in every round, so both counts default to n_pool per round;
+    /rounds/n_scored and /rounds/n_predicted, if a file has them, replace the defaults. Scoring is counted in the
+    rounds that spent time scoring or selecting (the last round selects nothing)."""
     sel = run["time_score"] + run["time_select"]
-    scored = run["n_scored"] if run["n_scored"] is not None else float(run["n_pool"]) - run["n_labeled"]
+    R1 = run["n_labeled"].size
+    pool = np.full(R1, float(run["n_pool"]))
+    scored = run["n_scored"] if run["n_scored"] is not None else pool
     used = sel > 0
     per_cand = float(sel[used].sum() / scored[used].sum()) if used.any() and scored[used].sum() > 0 else math.nan
-    npred = run["n_predicted"] if run["n_predicted"] is not None else np.full(run["n_labeled"].size, float(run["n_test"]))
+    npred = run["n_predicted"] if run["n_predicted"] is not None else pool
     per_pred = float(run["time_predict"].sum() / npred.sum()) if npred.sum() > 0 else math.nan
     return per_cand, per_pred
 

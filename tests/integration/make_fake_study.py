@@ -12,8 +12,8 @@ Data set 'alpha' (metric rmse; n_labeled 10, 15, ..., 60; seeds 0-5):
   oracle_greedy   linear like random, reads_all_labels = 1
   plus random seed 6 with completed = 0 and absurd errors (must be skipped), and a file that is not a run.
 Data set 'beta' (metric logloss; n_labeled 4, 6, ..., 20; seeds 0-2): random and sld as above.
-Timings per round r < R: time_score = c_score (n_pool - n_labeled[r]), time_select = c_select (n_pool - n_labeled[r]);
-row R has none; time_predict = c_predict n_test in every row.
+Timings per round r < R: time_score = c_score n_pool, time_select = c_select n_pool (curio scores the whole pool);
+row R has none; time_predict = c_predict n_pool in every row (curio times predicting the whole pool).
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ def write_run(d, ds, strategy, seed, cfg, err, costs, completed=1, reads_all=0):
     assert n_lab.size == err.size
     R1 = n_lab.size
     path = os.path.join(d, f"{ds}__{strategy}__seed{seed}.h5")
-    unl = cfg["n_pool"] - n_lab
+    npool = float(cfg["n_pool"])  # curio scores and predicts the whole pool every round
     sel = np.arange(R1) < R1 - 1
     with h5py.File(path, "w") as f:
         a = f.attrs
@@ -53,9 +53,9 @@ def write_run(d, ds, strategy, seed, cfg, err, costs, completed=1, reads_all=0):
         g["score_mean"] = np.linspace(0.5, 0.25, R1)
         g["time_train"] = np.full(R1, 1e-3)
         g["time_tangent"] = np.full(R1, 2e-4)
-        g["time_score"] = np.where(sel, costs["score"] * unl, 0.0)
-        g["time_select"] = np.where(sel, costs["select"] * unl, 0.0)
-        g["time_predict"] = np.full(R1, costs["predict"] * cfg["n_test"])
+        g["time_score"] = np.where(sel, costs["score"] * npool, 0.0)
+        g["time_select"] = np.where(sel, costs["select"] * npool, 0.0)
+        g["time_predict"] = np.full(R1, costs["predict"] * npool)
         nsel = cfg["budget"] - cfg["seed_size"]
         s = f.create_group("selected")
         s["index"] = np.arange(nsel, dtype=np.int64)
