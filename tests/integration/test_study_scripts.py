@@ -72,6 +72,8 @@ def main():
             check(opt in o, f"{name}: option '{opt}' not passed")
         check(b == 40, f"{name}: the extra -curio_al_budget 40 did not win (budget {b})")
         check(("-curio_loss logistic" in o) == name.startswith("breast_cancer__"), f"{name}: -curio_loss")
+        check("-curio_loocv_smax 1e4" in o, f"{name}: -curio_loocv_smax 1e4")
+        check(("-curio_loocv_smin 1e-2" in o) == name.startswith("breast_cancer__"), f"{name}: -curio_loocv_smin")
     rep = json.load(open(os.path.join(study, "report.json")))["datasets"]
     check(len(rep) == len(glob.glob(os.path.join(root, "inputs", "al", "*.h5"))), "report: one entry per data set")
     check(sorted(x["strategy"] for x in rep["breast_cancer"]["rows"]) == sorted(LOGISTIC), "report: logistic strategies")
