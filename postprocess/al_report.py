@@ -24,7 +24,7 @@ Per strategy and data set (means over seeds, confidence intervals mean +- t_{0.9
                   error at its last round (the full budget); mean over the seeds that reach it, and how many never do;
   select cost     (time_score + time_select) per scored candidate (the whole pool is scored in every round that
                   selects), against time_predict per predicted point (curio times predicting the whole pool in every
-                  round); the ratio says how many predictions one candidate's scoring costs.
+                  round); medians over seeds; the ratio says how many predictions one candidate's scoring costs.
 Runs with completed = 0 are skipped with a warning; runs with reads_all_labels = 1 (harness checks such as
 oracle_greedy, which look at every pool label) are drawn dashed and marked with '*' in the tables.
 Exit code 2 when no usable run is found or an option names nothing that exists.
@@ -262,8 +262,9 @@ def analyse(runs, baseline="random", level=0.95):
             got = [v for v in reach if v is not None]
             n_t, m_t, h_t = mean_ci(got, level)
             costs = np.array([selection_cost(r) for r in rs])
-            c_sel = float(np.nanmean(costs[:, 0])) if np.isfinite(costs[:, 0]).any() else math.nan
-            c_pred = float(np.nanmean(costs[:, 1])) if np.isfinite(costs[:, 1]).any() else math.nan
+            # medians over seeds: the times are microseconds per round, and one preempted round would dominate a mean
+            c_sel = float(np.nanmedian(costs[:, 0])) if np.isfinite(costs[:, 0]).any() else math.nan
+            c_pred = float(np.nanmedian(costs[:, 1])) if np.isfinite(costs[:, 1]).any() else math.nan
             _, m_fin, h_fin = mean_ci([r["test_error"][-1] for r in rs], level)
             rows.append({
                 "dataset": ds, "strategy": s, "reads_all_labels": curves[s]["reads_all_labels"], "n_runs": len(rs),
@@ -302,7 +303,7 @@ def write_markdown(res, path, level):
              "negative is better). Labels to target: the first number of labels at which a run's error is at most the "
              "baseline's mean error at the full budget (mean over the seeds that reach it; 'never' = seeds that do "
              "not). Cost: seconds of scoring + selection per scored candidate, and its ratio to the seconds of "
-             "prediction per predicted point.", ""]
+             "prediction per predicted point (medians over seeds).", ""]
     for ds, d in res.items():
         c = d["config"]
         lines += [f"## {ds}", "",
