@@ -2,16 +2,17 @@
 # Installs the Debian 12 packages curio needs to build, test, post-process and benchmark.
 # Idempotent: only packages that are missing are installed.
 #   bash scripts/setup-debian.sh          # build + test + post-processing
-#   bash scripts/setup-debian.sh --bench  # also the benchmark peers (scikit-learn, scipy, torch)
+#   bash scripts/setup-debian.sh --bench  # also the benchmark peer torch
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       openmpi-bin libopenmpi-dev
       petsc-dev libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools
       libcunit1-dev libopenblas0-serial liblapack-dev
-      python3-h5py python3-numpy python3-matplotlib)
+      python3-h5py python3-numpy python3-matplotlib
+      python3-scipy python3-sklearn)   # al_report.py (t quantiles) and the tests of inputs/al
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-sklearn python3-scipy python3-torch)
+  pkgs+=(python3-torch)
 fi
 
 missing=()
