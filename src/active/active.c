@@ -387,6 +387,7 @@ static PetscErrorCode ReadAttr(hid_t file, const char name[], PetscBool isstr, c
     hid_t type = H5Aget_type(attr), mt = H5Tcopy(H5T_C_S1);
     char *v = NULL;
     H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5Tget_cset(type)); /* curio writes UTF-8; HDF5 does not convert between character sets */
     if (H5Tis_variable_str(type) > 0 && H5Aread(attr, mt, &v) >= 0 && v) {
       PetscCall(PetscStrncpy(sbuf, v, len));
       H5free_memory(v);

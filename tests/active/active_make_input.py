@@ -3,7 +3,7 @@
 set /test/X, /test/y, optionally an initial labeled set /train. The labels come from a nonlinear function of the inputs
 plus noise, so that where a strategy samples changes the learning curve.
 
-    /usr/bin/python3 tests/active/active_make_input.py OUT.h5 [--m 200] [--d 4] [--ntest 100] [--seed 1] [--loss squared|logistic] [--train 0]"""
+    /usr/bin/python3 tests/active/active_make_input.py OUT.h5 [--m 200] [--d 4] [--ntest 100] [--seed 1] [--loss squared|logistic] [--train 0] [--noise 0.1] [--nonlinear 0.3]"""
 import argparse
 
 import h5py
@@ -20,6 +20,7 @@ def main():
     ap.add_argument("--loss", default="squared")
     ap.add_argument("--train", type=int, default=0)
     ap.add_argument("--noise", type=float, default=0.1)
+    ap.add_argument("--nonlinear", type=float, default=0.3)
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     theta = 1.0 / (1.0 + np.arange(a.d))
@@ -27,7 +28,7 @@ def main():
     def rows(n):
         # a few far-out points and a heavy-tailed spread: strategies that look at leverage find them
         X = rng.standard_normal((n, a.d)) * np.where(rng.uniform(size=(n, 1)) < 0.1, 3.0, 1.0)
-        eta = X @ theta + 0.3 * np.sin(2 * X[:, 0])
+        eta = X @ theta + a.nonlinear * np.sin(2 * X[:, 0])
         if a.loss == "logistic":
             y = (rng.uniform(size=n) < 1 / (1 + np.exp(-2 * eta))).astype(float)
         else:
