@@ -27,6 +27,39 @@ static PetscErrorCode ScaleByLabelVariance(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The largest non-NaN entry of a distributed score vector and its index, ties to the smaller index: what
+   CurioSelectTopK(v, 1, ...) returns, in one pass (the greedy batch selectors pick one point at a time) */
+static PetscErrorCode ArgMax(Vec v, PetscInt *index)
+{
+  MPI_Comm           comm = PetscObjectComm((PetscObject) v);
+  const PetscScalar *a;
+  PetscInt           lo, hi;
+  PetscReal          mine[2] = {PETSC_MIN_REAL, (PetscReal) PETSC_MAX_INT}, *all;
+  PetscMPIInt        size;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayRead(v, &a));
+  for (PetscInt i = lo; i < hi; i++)
+    if (!PetscIsNanReal(a[i - lo]) && (mine[1] == (PetscReal) PETSC_MAX_INT || a[i - lo] > mine[0])) {
+      mine[0] = a[i - lo];
+      mine[1] = (PetscReal) i;
+    }
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMalloc1(2 * size, &all));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPIU_REAL, all, 2, MPIU_REAL, comm));
+  for (PetscMPIInt r = 1; r < size; r++) /* ranks hold increasing index ranges: a tie keeps the earlier rank's */
+    if (all[2 * r + 1] != (PetscReal) PETSC_MAX_INT && (all[1] == (PetscReal) PETSC_MAX_INT || all[2 * r] > all[0])) {
+      all[0] = all[2 * r];
+      all[1] = all[2 * r + 1];
+    }
+  PetscCheck(all[1] != (PetscReal) PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE, "No unlabeled pool point is left to select");
+  *index = (PetscInt) all[1];
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* sld: expected SLD, Var(y given x) fdot(x)^2 with fdot = phi . theta_dot (eqs. 66-67): one dot product per candidate */
 static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
 {
@@ -142,7 +175,7 @@ static PetscErrorCode ScoreGSX(CurioAL al, Vec score)
 static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
 {
   Vec        work;
-  PetscReal *x, best;
+  PetscReal *x;
   PetscInt   lo, hi;
 
   PetscFunctionBegin;
@@ -152,7 +185,7 @@ static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[
   PetscCall(PetscMalloc1(al->dim, &x));
   for (PetscInt t = 0; t < k; t++) {
     PetscScalar *w;
-    PetscCall(CurioSelectTopK(work, 1, &idx[t], &best));
+    PetscCall(ArgMax(work, &idx[t]));
     PetscCall(CurioALPoolRow(al, idx[t], x));
     PetscCall(VecGetArray(work, &w));
     for (PetscInt i = lo; i < hi; i++) {
@@ -185,7 +218,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
 {
   CurioProblem       p = al->prob;
   Vec                td, fd, work, phiv, *a;
-  PetscReal         *beta, *phi, *var, best;
+  PetscReal         *beta, *phi, *var;
   PetscInt           lo, hi;
   const PetscScalar *eta, *unl;
 
@@ -215,7 +248,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
     PetscCall(VecRestoreArrayWrite(work, &w));
     PetscCall(VecRestoreArrayRead(al->unlabeled, &unl));
     PetscCall(VecRestoreArrayRead(fd, &f));
-    PetscCall(CurioSelectTopK(work, 1, &idx[t], &best));
+    PetscCall(ArgMax(work, &idx[t]));
     PetscCall(CurioALDesignRow(al, idx[t], phi));
     PetscCall(CurioVecSetFromReplicated(phiv, phi));
     PetscCall(CurioSolverSolve(p->solver, phiv, a[t]));
