@@ -4,7 +4,7 @@
 #   ranks    1 vs 2 ranks: same selections, same learning curve to 1e-10 (random, sld, gsx, sld_batch, ssi, logistic)
 #   restart  -curio_al_stop_after 3 then -curio_restart: bitwise the uninterrupted run; mismatching restarts refused
 #   harness  oracle_greedy beats random on the mean area under the learning curve over 6 seeds
-#   numpy    one sld loop (squared loss, fixed s) reimplemented in numpy: selections and test errors
+#   numpy    every strategy's loop (squared and logistic loss, fixed s) reimplemented in numpy: selections, test errors
 #   study    2 ranks, 2 sub-communicators: one file per run, skip on rerun, continue, part/parts
 #   bad      missing /candidates/y, budget < seed set, unknown strategy, ... : clear collective errors
 string(REPLACE ";" " " CURIO_MPIEXEC_STR "${CURIO_MPIEXEC}")

@@ -187,47 +187,126 @@ def topk(score, k):
     return idx[:k]
 
 
-def case_numpy(a):
-    """one sld loop (squared loss, ridge, fixed s) reimplemented in numpy from scratch"""
-    inp = os.path.join(a.dir, "numpy_in.h5")
-    make_input(inp, "--m", "130", "--seed", "13", "--d", "5")
-    out = os.path.join(a.dir, "numpy_out.h5")
-    s, seed, n0, k, B = 0.7, 3, 7, 4, 39
-    active(a, a.np, inp, out, "-curio_al_strategy", "sld", "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_seed", str(seed),
-           "-curio_al_seed_size", str(n0), "-curio_al_batch", str(k), "-curio_al_budget", str(B), "-curio_intercept")
-    with h5py.File(inp) as f:
-        P, yP, T, yT = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
-    P = np.hstack([np.ones((len(P), 1)), P])
-    T = np.hstack([np.ones((len(T), 1)), T])
+def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
+    """one active-learning loop, squared loss, ridge on [1, x], fixed s, from scratch: every strategy's score by its
+    definition (MATH.md section 4), sld_batch by explicit refactorization instead of Sherman-Morrison"""
     L = topk(np.array([uniform(seed, 0, i) for i in range(len(P))]), n0)
-    errs, nl, rnd = [], [], [0] * n0
-    r = 0
+    errs, nl, rnd, row = [], [], [0] * n0, 0
+    d = P.shape[1]
     while True:
         X, y = P[L], yP[L]
-        H = X.T @ X + s * np.eye(P.shape[1])
-        theta = np.linalg.solve(H, X.T @ y)
+        if loss == "squared":
+            H = X.T @ X + s * np.eye(d)
+            theta = np.linalg.solve(H, X.T @ y)
+            var = np.full(len(P), np.mean((y - X @ theta) ** 2))  # Var(y given x) = sigma^2
+            curv = np.ones(len(P))
+            errs.append(np.sqrt(np.mean((yT - T @ theta) ** 2)))
+        else:  # logistic: Newton's method to convergence
+            theta = np.zeros(d)
+            for _ in range(100):
+                mu = 1 / (1 + np.exp(-X @ theta))
+                H = X.T @ (X * (mu * (1 - mu))[:, None]) + s * np.eye(d)
+                step = np.linalg.solve(H, X.T @ (mu - y) + s * theta)
+                theta -= step
+                if np.linalg.norm(step) < 1e-15 * (1 + np.linalg.norm(theta)):
+                    break
+            mu = 1 / (1 + np.exp(-X @ theta))
+            H = X.T @ (X * (mu * (1 - mu))[:, None]) + s * np.eye(d)
+            muP = 1 / (1 + np.exp(-P @ theta))
+            var = curv = muP * (1 - muP)
+            eta = T @ theta
+            errs.append(np.mean(np.logaddexp(0, eta) - yT * eta))
         tdot = -np.linalg.solve(H, theta)  # grad R = theta for ridge
-        sigma2 = np.mean((y - X @ theta) ** 2)
-        errs.append(np.sqrt(np.mean((yT - T @ theta) ** 2)))
         nl.append(len(L))
         if len(L) >= B:
             break
-        score = sigma2 * (P @ tdot) ** 2
-        score[L] = np.nan
-        new = topk(score, min(k, B - len(L)))
+        kk = min(k, B - len(L))
+        unl = np.ones(len(P), bool)
+        unl[L] = False
+        Hinv = np.linalg.inv(H)
+        if strategy in ("sld", "sld_batch"):
+            score = var * (P @ tdot) ** 2
+        elif strategy == "sti":  # T = labeled + unlabeled pool, c = 1
+            score = (P @ np.linalg.solve(H, X.sum(0) + P[unl].sum(0))) ** 2
+        elif strategy == "ssi":
+            A = X.T @ X + P[unl].T @ P[unl]
+            score = np.einsum("ij,jk,ki->i", P, Hinv @ A @ Hinv, P.T)
+        elif strategy == "var":
+            score = np.einsum("ij,jk,ki->i", P, Hinv, P.T)
+        elif strategy == "random":
+            score = np.array([uniform(seed, 1 + row, i) for i in range(len(P))])
+        elif strategy == "gsx":
+            score = np.min(np.linalg.norm(Xraw[:, None, :] - Xraw[None, L, :], axis=2), axis=1)
+        score[~unl] = np.nan
+        if strategy == "gsx":
+            new = []
+            for _ in range(kk):
+                j = topk(score, 1)[0]
+                new.append(j)
+                score = np.minimum(score, np.linalg.norm(Xraw - Xraw[j], axis=1))
+                score[j] = np.nan
+        elif strategy == "sld_batch":
+            new, Ht = [], H.copy()
+            for _ in range(kk):
+                j = topk(score, 1)[0]
+                new.append(j)
+                Ht += curv[j] * np.outer(P[j], P[j])  # the pick's curvature l'', label unknown, theta fixed
+                score = var * (P @ -np.linalg.solve(Ht, theta)) ** 2
+                score[~unl] = np.nan
+                score[new] = np.nan
+        else:
+            new = topk(score, kk)
         L += new
-        r += 1
-        rnd += [r] * len(new)
-    with h5py.File(out) as f:
-        assert list(f["selected/index"][:]) == L, f"selections differ:\n{list(f['selected/index'][:])}\n{L}"
-        assert list(f["selected/round"][:]) == rnd
-        assert np.allclose(f["selected/y"][:], yP[L], rtol=0, atol=0)
-        assert list(f["rounds/n_labeled"][:]) == nl
-        assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-10, atol=0), (f["rounds/test_error"][:], errs)
-        assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
-        assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-9, atol=1e-12)
-        assert np.all(f["rounds/s"][:] == s)
-    print(f"numpy: {len(L)} selections and {len(errs)} test errors reproduced")
+        row += 1
+        rnd += [row] * len(new)
+    return L, rnd, nl, errs, theta, tdot
+
+
+def case_numpy(a):
+    """each strategy's loop (squared loss, fixed s) reimplemented in numpy: selections and test errors"""
+    inp = os.path.join(a.dir, "numpy_in.h5")
+    make_input(inp, "--m", "130", "--seed", "13", "--d", "5")
+    s, seed, n0, k, B = 0.7, 3, 7, 4, 39
+    with h5py.File(inp) as f:
+        Xraw, yP, T, yT = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
+    P = np.hstack([np.ones((len(Xraw), 1)), Xraw])
+    T = np.hstack([np.ones((len(T), 1)), T])
+    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch"):
+        out = os.path.join(a.dir, f"numpy_{st}.h5")
+        active(a, a.np, inp, out, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_seed", str(seed),
+               "-curio_al_seed_size", str(n0), "-curio_al_batch", str(k), "-curio_al_budget", str(B), "-curio_intercept")
+        L, rnd, nl, errs, theta, tdot = numpy_loop(st, P, yP, T, yT, Xraw, s, seed, n0, k, B)
+        with h5py.File(out) as f:
+            assert list(f["selected/index"][:]) == L, f"{st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
+            assert list(f["selected/round"][:]) == rnd
+            assert np.array_equal(f["selected/y"][:], yP[L])
+            assert list(f["rounds/n_labeled"][:]) == nl
+            assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-10, atol=0), (f["rounds/test_error"][:], errs)
+            assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
+            assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-9, atol=1e-12)
+            assert np.all(f["rounds/s"][:] == s)
+    # logistic loss: Newton, Var(y given x) = mu (1 - mu), sld_batch's curvature mu (1 - mu)
+    logit = os.path.join(a.dir, "numpy_logit.h5")
+    make_input(logit, "--m", "110", "--seed", "17", "--d", "4", "--loss", "logistic")
+    with h5py.File(logit) as f:
+        Xl, yl, Tl, yTl = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
+    Pl, Tl = np.hstack([np.ones((len(Xl), 1)), Xl]), np.hstack([np.ones((len(Tl), 1)), Tl])
+    for st in ("sld", "sld_batch", "var"):
+        out = os.path.join(a.dir, f"numpy_logit_{st}.h5")
+        active(a, a.np, logit, out, "-curio_loss", "logistic", "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.4",
+               "-curio_al_seed", "1", "-curio_al_seed_size", "12", "-curio_al_batch", "3", "-curio_al_budget", "30", "-curio_intercept")
+        L, rnd, nl, errs, theta, tdot = numpy_loop(st, Pl, yl, Tl, yTl, Xl, 0.4, 1, 12, 3, 30, loss="logistic")
+        with h5py.File(out) as f:
+            assert f.attrs["metric"] == "logloss"
+            assert list(f["selected/index"][:]) == L, f"logistic {st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
+            assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-9, atol=0), (f["rounds/test_error"][:], errs)
+            assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-8, atol=1e-12)
+    # sld_batch with batch 1 is sld
+    o1, o2 = os.path.join(a.dir, "numpy_k1_sld.h5"), os.path.join(a.dir, "numpy_k1_sld_batch.h5")
+    for st, o in (("sld", o1), ("sld_batch", o2)):
+        active(a, a.np, inp, o, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_batch", "1", "-curio_al_budget", "16")
+    assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
+    print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch and logistic sld, sld_batch, var: selections and test errors reproduced")
 
 
 def case_study(a):
