@@ -48,7 +48,7 @@ static void DatasetName(const char path[], char name[], size_t len)
 PetscErrorCode CurioStudyMain(MPI_Comm comm)
 {
   char       *inputs[CURIO_STUDY_MAX], *strategies[CURIO_STUDY_MAX], dir[PETSC_MAX_PATH_LEN] = "study";
-  PetscInt    ninputs = CURIO_STUDY_MAX, nstrat = CURIO_STUDY_MAX, nseeds = 10, rpr = 1, part = 0, parts = 1, nruns, mine = 0;
+  PetscInt    ninputs = CURIO_STUDY_MAX, nstrat = CURIO_STUDY_MAX, nseeds = 10, rpr = 1, part = 0, parts = 1, nruns, mine = 0, failed = 0;
   PetscBool   monitor = PETSC_FALSE, set;
   PetscMPIInt size, rank, color, ngroups;
   StudyRun   *runs;
@@ -147,7 +147,18 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
     else al->restart[0] = 0;
     al->seed    = runs[r].seed;
     al->monitor = PETSC_FALSE;
-    PetscCall(CurioALRun(al));
+    {
+      /* A run that fails (training that does not converge, a bad oracle label) fails on its whole sub-communicator:
+         report it, leave its output as it is and go on with the next run; the study fails at the end */
+      PetscErrorCode ierr = CurioALRun(al);
+      if (ierr) {
+        failed++;
+        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (PETSc error %d, see above); continuing\n",
+                              r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
+        PetscCall(CurioALDestroy(&al));
+        continue;
+      }
+    }
     PetscCall(PetscTime(&t1));
     if (monitor)
       PetscCall(PetscPrintf(
@@ -157,6 +168,9 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
     PetscCall(CurioALDestroy(&al));
   }
   PetscCallMPI(MPI_Comm_free(&sub));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &failed, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCheck(!failed, comm, PETSC_ERR_USER, "%" PetscInt_FMT " run%s of the study failed (messages above); the other runs' outputs are in %s", failed,
+             failed > 1 ? "s" : "", dir);
   PetscCall(PetscFree(runs));
   for (PetscInt i = 0; i < ninputs; i++) PetscCall(PetscFree(inputs[i]));
   for (PetscInt j = 0; j < nstrat; j++) PetscCall(PetscFree(strategies[j]));

@@ -360,7 +360,20 @@ def case_study(a):
         for n in got:
             same(contents(os.path.join(dp, n)), contents(os.path.join(d, n)), f"part {part}: {n}", rtol=1e-10)
     assert sorted(seen) == names
-    print("study: 8 runs in 2 groups, skipped on rerun, interrupted run continued, parts partition the runs")
+    # a run that fails (here: an oracle label that is NaN) is reported, the others complete, the study exits non-zero
+    badin = os.path.join(a.dir, "study_gamma.h5")
+    shutil.copy(ins[0], badin)
+    with h5py.File(badin, "r+") as f:
+        y = f["candidates/y"][:]
+        y[::2] = np.nan
+        f["candidates/y"][:] = y
+    df = os.path.join(a.dir, "study_fail")
+    shutil.rmtree(df, ignore_errors=True)
+    r = run(a, 2, *base[:3], ",".join([badin, ins[1]]), *base[4:], "-curio_study_dir", df, expect_fail=True)
+    assert "4 runs of the study failed" in r.stderr and "is NaN" in r.stderr, r.stderr
+    assert r.stdout.count("FAILED") == 4 and r.stdout.count("final test RMSE") == 4, r.stdout
+    assert sorted(os.listdir(df)) == [n for n in names if n.startswith("study_beta")]
+    print("study: 8 runs in 2 groups, skipped on rerun, interrupted run continued, parts partition the runs, failed runs reported")
 
 
 def case_bad(a):
