@@ -1,14 +1,762 @@
-/* CurioActive: placeholder until the active-learning loop lands. */
-#include "../curioimpl.h"
+/*
+  CurioActive: one pool-based active-learning loop (-curio_mode active).
 
-PetscErrorCode CurioActiveMain(MPI_Comm comm)
+  Problem: a labeled seed set, an unlabeled pool whose labels an oracle (/candidates/y) reveals one batch at a time, a
+  held-out test set. Method: each round trains the regularized model on the labeled set (a CurioProblem whose training
+  rows are the labeled set in labeling order, PETSc's default split; warm start from the previous round's theta), s by
+  LOOCV every -curio_al_retune_every rounds, the tangent theta_dot = -H^{-1} grad R, scores the unlabeled pool with the
+  chosen strategy (strategies.c), selects a batch, reveals its labels and adds it to the labeled set, until
+  -curio_al_budget labels. After every round the output file is rewritten atomically with everything needed to continue
+  (-curio_restart FILE).
+
+  Run one loop on 2 ranks:
+      mpiexec -n 2 ./build/curio -curio_mode active -curio_input pool.h5 -curio_al_strategy sld -curio_output al.h5
+*/
+#include "activeimpl.h"
+#include <libgen.h>
+#include <unistd.h>
+
+PetscErrorCode CurioALCreate(MPI_Comm comm, CurioAL *alp)
 {
+  CurioAL al;
+
   PetscFunctionBegin;
-  SETERRQ(comm, PETSC_ERR_SUP, "-curio_mode active is not built yet");
+  PetscCall(CurioInitializePackage());
+  PetscCall(PetscNew(&al));
+  al->comm         = comm;
+  al->file         = -1;
+  al->seed_size    = 10;
+  al->batch        = 5;
+  al->budget       = 60;
+  al->retune_every = 1;
+  PetscCall(PetscStrncpy(al->output, "active.h5", sizeof(al->output)));
+  PetscCall(PetscStrncpy(al->strategy_name, "sld", sizeof(al->strategy_name)));
+  *alp = al;
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CurioStudyMain(MPI_Comm comm)
+PetscErrorCode CurioALDestroy(CurioAL *alp)
+{
+  CurioAL al = *alp;
+
+  PetscFunctionBegin;
+  if (!al) PetscFunctionReturn(PETSC_SUCCESS);
+  if (al->file >= 0) H5Fclose(al->file);
+  PetscCall(CurioProblemDestroy(&al->prob));
+  PetscCall(CurioRowsFree(&al->pool));
+  PetscCall(CurioRowsFree(&al->test));
+  PetscCall(PetscFree2(al->init_X, al->init_y));
+  PetscCall(PetscFree(al->pool_y));
+  PetscCall(PetscFree(al->mindist));
+  PetscCall(CurioModelDestroy(&al->model));
+  PetscCall(MatDestroy(&al->PhiPool));
+  PetscCall(MatDestroy(&al->PhiTest));
+  PetscCall(VecDestroy(&al->ytest));
+  PetscCall(VecDestroy(&al->eta_pool));
+  PetscCall(VecDestroy(&al->theta));
+  PetscCall(VecDestroy(&al->theta_dot));
+  PetscCall(VecDestroy(&al->unlabeled));
+  PetscCall(PetscFree4(al->lab_index, al->lab_round, al->lab_X, al->lab_y));
+  PetscCall(PetscFree5(al->row_nlab, al->row_err, al->row_s, al->row_smax, al->row_smean));
+  PetscCall(PetscFree5(al->row_ttrain, al->row_ttangent, al->row_tscore, al->row_tselect, al->row_tpredict));
+  PetscCall(PetscFree2(al->theta_full, al->theta_dot_full));
+  PetscCall(PetscFree(*alp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALSetFromOptions - the loop's options (README, "Active learning"); the model, solver and LOOCV grid read theirs
+  when each round's CurioProblem is set up
+@*/
+PetscErrorCode CurioALSetFromOptions(CurioAL al)
+{
+  const char *choices[] = {"random", "gsx"};
+  PetscInt    choice    = al->seed_gsx ? 1 : 0;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(al->comm, NULL, "curio active learning", "CurioAL");
+  PetscCall(PetscOptionsString("-curio_input", "HDF5 input: /candidates/X (pool), /candidates/y (oracle), /test/X, /test/y, optional /train",
+                               "CurioALRun", al->input, al->input, sizeof(al->input), NULL));
+  PetscCall(PetscOptionsString("-curio_output", "HDF5 output of the loop (rewritten atomically after every round)", "CurioALRun", al->output,
+                               al->output, sizeof(al->output), NULL));
+  PetscCall(PetscOptionsString("-curio_restart", "Continue the loop from this output of an interrupted run", "CurioALRun", al->restart, al->restart,
+                               sizeof(al->restart), NULL));
+  PetscCall(PetscOptionsString("-curio_al_strategy", "Query strategy: sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy", "CurioALRun",
+                               al->strategy_name, al->strategy_name, sizeof(al->strategy_name), NULL));
+  PetscCall(PetscOptionsInt("-curio_al_seed", "Seed of the counter-based RNG (seed set, random strategy)", "CurioALRun", al->seed, &al->seed, NULL));
+  PetscCall(PetscOptionsInt("-curio_al_seed_size", "Size of the labeled seed set drawn from the pool (without /train)", "CurioALRun", al->seed_size,
+                            &al->seed_size, NULL));
+  PetscCall(PetscOptionsEList("-curio_al_seed_choice", "How the seed set is drawn from the pool", "CurioALRun", choices, 2, choices[choice], &choice,
+                              NULL));
+  PetscCall(PetscOptionsInt("-curio_al_batch", "Points labeled per round", "CurioALRun", al->batch, &al->batch, NULL));
+  PetscCall(PetscOptionsInt("-curio_al_budget", "Stop at this many labels (seed set included)", "CurioALRun", al->budget, &al->budget, NULL));
+  PetscCall(PetscOptionsInt("-curio_al_retune_every", "Re-tune s by LOOCV every this many rounds (0: never, -curio_s fixed)", "CurioALRun",
+                            al->retune_every, &al->retune_every, NULL));
+  PetscCall(PetscOptionsInt("-curio_al_stop_after", "Stop (incomplete, restartable) after this many rounds (0: run to the budget)", "CurioALRun",
+                            al->stop_after, &al->stop_after, NULL));
+  PetscCall(PetscOptionsBool("-curio_monitor", "Print progress lines", "CurioALRun", al->monitor, &al->monitor, NULL));
+  PetscOptionsEnd();
+  al->seed_gsx = (PetscBool) (choice == 1);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The options of the model, solver and LOOCV grid as every round's CurioProblem reads them */
+typedef struct {
+  PetscBool       s_given;
+  PetscReal       s, smin, smax;
+  PetscInt        ns;
+  CurioSolverType solver;
+  CurioLossType   loss;
+  char            regularizer[32];
+} ProblemOptions;
+
+static PetscErrorCode GetProblemOptions(MPI_Comm comm, ProblemOptions *po)
+{
+  CurioProblem p;
+
+  PetscFunctionBegin;
+  PetscCall(CurioProblemCreate(comm, &p));
+  PetscCall(CurioProblemSetFromOptions(p));
+  po->s_given = p->s_given;
+  po->s       = p->s;
+  po->smin    = p->loocv_smin;
+  po->smax    = p->loocv_smax;
+  po->ns      = p->loocv_ns;
+  po->loss    = p->model->loss;
+  PetscCall(CurioSolverGetType(p->solver, &po->solver));
+  PetscCall(PetscStrncpy(po->regularizer, CurioRegularizerTypes[p->model->regularizer], sizeof(po->regularizer)));
+  PetscCall(CurioProblemDestroy(&p));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What identifies a loop: a restart file must carry the same, key by key */
+static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[], size_t len)
+{
+  char s[128];
+
+  PetscFunctionBegin;
+  if (al->retune_every == 0) PetscCall(PetscSNPrintf(s, sizeof(s), "%.17g", (double) po->s));
+  else PetscCall(PetscSNPrintf(s, sizeof(s), "loocv %.17g %.17g %" PetscInt_FMT, (double) po->smin, (double) po->smax, po->ns));
+  PetscCall(PetscSNPrintf(
+      sig, len,
+      "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
+      ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
+      ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s",
+      CURIO_AL_SCHEMA_VERSION, al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
+      al->batch, al->budget, CurioLossTypes[al->model->loss], po->regularizer, (int) al->model->intercept, al->is1d ? al->model->degree : 0,
+      al->is1d ? (double) al->model->lo : 0.0, al->is1d ? (double) al->model->hi : 0.0, s, al->retune_every, CurioSolverTypes[po->solver]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Appends points to the labeled set (replicated): their pool index, the row at which they enter, label, input row */
+static PetscErrorCode AddLabeled(CurioAL al, PetscInt k, const PetscInt idx[], const PetscReal y[], PetscInt round)
+{
+  PetscInt lo, hi;
+
+  PetscFunctionBegin;
+  PetscCheck(al->nlab + k <= al->cap, al->comm, PETSC_ERR_PLIB, "Labeled set overflow");
+  PetscCall(VecGetOwnershipRange(al->unlabeled, &lo, &hi));
+  for (PetscInt t = 0; t < k; t++) {
+    PetscInt n       = al->nlab++;
+    al->lab_index[n] = idx[t];
+    al->lab_round[n] = round;
+    al->lab_y[n]     = y[t];
+    PetscCall(CurioALPoolRow(al, idx[t], al->lab_X + n * al->dim));
+    if (idx[t] >= lo && idx[t] < hi) PetscCall(VecSetValue(al->unlabeled, idx[t], 0.0, INSERT_VALUES));
+    if (al->mindist) PetscCall(CurioALUpdateMinDist(al, 1, al->lab_X + n * al->dim));
+  }
+  PetscCall(VecAssemblyBegin(al->unlabeled));
+  PetscCall(VecAssemblyEnd(al->unlabeled));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The seed set: /train if the input has it, else seed_size pool points, drawn at random (the largest counter-based
+   deviates of stream 0, so every strategy of a (data set, seed) pair gets the same set) or by GSx (the point nearest
+   the pool's centroid, then farthest-first in input space) */
+static PetscErrorCode ChooseSeedSet(CurioAL al)
+{
+  PetscInt   n0 = al->seed_size, *idx, lo, hi;
+  PetscReal *y, *vals;
+  Vec        score;
+
+  PetscFunctionBegin;
+  if (al->n_init) {
+    for (PetscInt i = 0; i < al->n_init; i++) {
+      al->lab_index[i] = -1;
+      al->lab_round[i] = 0;
+      al->lab_y[i]     = al->init_y[i];
+    }
+    PetscCall(PetscArraycpy(al->lab_X, al->init_X, al->n_init * al->dim));
+    al->nlab = al->n_init;
+    if (al->mindist) PetscCall(CurioALUpdateMinDist(al, al->nlab, al->lab_X));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscMalloc3(n0, &idx, n0, &y, n0, &vals));
+  PetscCall(VecDuplicate(al->eta_pool, &score));
+  PetscCall(VecGetOwnershipRange(score, &lo, &hi));
+  if (!al->seed_gsx) {
+    PetscScalar *s;
+    PetscCall(VecGetArrayWrite(score, &s));
+    for (PetscInt i = lo; i < hi; i++) s[i - lo] = CurioRandomUniform(al->seed, CURIO_AL_STREAM_SEED, i);
+    PetscCall(VecRestoreArrayWrite(score, &s));
+    PetscCall(CurioSelectTopK(score, n0, idx, vals));
+  } else {
+    PetscReal   *c, *s;
+    PetscBool    track = (PetscBool) (al->mindist != NULL);
+    PetscScalar *a;
+    PetscCall(PetscCalloc1(al->dim, &c));
+    for (PetscInt i = 0; i < al->pool.nlocal; i++)
+      for (PetscInt j = 0; j < al->dim; j++) c[j] += al->pool.X[i * al->dim + j];
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, c, (PetscMPIInt) al->dim, MPIU_REAL, MPIU_SUM, al->comm));
+    for (PetscInt j = 0; j < al->dim; j++) c[j] /= al->n_pool;
+    PetscCall(VecGetArrayWrite(score, &a));
+    for (PetscInt i = 0; i < hi - lo; i++) {
+      PetscReal d2 = 0;
+      for (PetscInt j = 0; j < al->dim; j++) d2 += PetscSqr(al->pool.X[i * al->dim + j] - c[j]);
+      a[i] = -PetscSqrtReal(d2);
+    }
+    PetscCall(VecRestoreArrayWrite(score, &a));
+    PetscCall(CurioSelectTopK(score, 1, idx, vals));
+    PetscCall(PetscMalloc1(al->dim, &s));
+    PetscCall(CurioALPoolRow(al, idx[0], s));
+    PetscCall(CurioALUpdateMinDist(al, 1, s));
+    for (PetscInt t = 1; t < n0; t++) {
+      PetscCall(VecGetArrayWrite(score, &a));
+      for (PetscInt i = 0; i < hi - lo; i++) a[i] = al->mindist[i];
+      for (PetscInt l = 0; l < t; l++)
+        if (idx[l] >= lo && idx[l] < hi) a[idx[l] - lo] = (PetscReal) NAN;
+      PetscCall(VecRestoreArrayWrite(score, &a));
+      PetscCall(CurioSelectTopK(score, 1, idx + t, vals + t));
+      PetscCall(CurioALPoolRow(al, idx[t], s));
+      PetscCall(CurioALUpdateMinDist(al, 1, s));
+    }
+    PetscCall(PetscFree(s));
+    PetscCall(PetscFree(c));
+    if (!track) PetscCall(PetscFree(al->mindist)); /* AddLabeled keeps it up to date only for gsx */
+  }
+  PetscCall(CurioALOracleReveal(al, n0, idx, y));
+  PetscCall(AddLabeled(al, n0, idx, y, 0));
+  PetscCall(VecDestroy(&score));
+  PetscCall(PetscFree3(idx, y, vals));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Test error of the current model: RMSE (squared loss) or mean log-loss (logistic) */
+static PetscErrorCode TestError(CurioAL al, PetscReal *err)
+{
+  Vec                f;
+  const PetscScalar *pf, *py;
+  PetscInt           m;
+  PetscReal          sum = 0;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(al->ytest, &f));
+  PetscCall(MatMult(al->PhiTest, al->theta, f));
+  PetscCall(VecGetLocalSize(f, &m));
+  PetscCall(VecGetArrayRead(f, &pf));
+  PetscCall(VecGetArrayRead(al->ytest, &py));
+  for (PetscInt i = 0; i < m; i++) {
+    PetscReal l;
+    if (al->model->loss == CURIO_LOSS_SQUARED) l = PetscSqr(py[i] - pf[i]);
+    else PetscCall(CurioLossEvaluate(al->model->loss, pf[i], py[i], &l, NULL, NULL));
+    sum += l;
+  }
+  PetscCall(VecRestoreArrayRead(f, &pf));
+  PetscCall(VecRestoreArrayRead(al->ytest, &py));
+  PetscCall(VecDestroy(&f));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, al->comm));
+  *err = al->model->loss == CURIO_LOSS_SQUARED ? PetscSqrtReal(sum / al->test.n) : sum / al->test.n;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The model of row `row`: a CurioProblem on the labeled set (PETSc's default split in labeling order), s re-tuned by
+   LOOCV on the rows the options say, theta* warm-started from the previous model's theta, and theta_dot */
+static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent)
+{
+  CurioProblem   p;
+  CurioRows     *tr;
+  PetscLogDouble t0, t1;
+  PetscReal      s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(CurioProblemDestroy(&al->prob));
+  PetscCall(CurioProblemCreate(al->comm, &al->prob));
+  p = al->prob;
+  PetscCall(CurioProblemSetFromOptions(p));
+  p->monitor   = PETSC_FALSE;
+  p->do_scores = PETSC_FALSE;
+  PetscCall(PetscStrncpy(p->output, al->output, sizeof(p->output)));
+  PetscCall(PetscStrncpy(p->data->source, al->input, sizeof(p->data->source)));
+  p->model->lo         = al->model->lo;
+  p->model->hi         = al->model->hi;
+  p->model->domain_set = al->model->domain_set;
+  tr                   = &p->data->train;
+  PetscCall(CurioRowsAllocate(al->comm, al->nlab, al->dim, al->is1d, PETSC_TRUE, tr));
+  PetscCall(PetscArraycpy(tr->X, al->lab_X + tr->rstart * al->dim, tr->nlocal * al->dim));
+  PetscCall(PetscArraycpy(tr->y, al->lab_y + tr->rstart, tr->nlocal));
+  PetscCall(CurioProblemSetUp(p));
+  if (al->have_theta) PetscCall(CurioVecSetFromReplicated(p->theta, al->theta_full));
+  if (al->retune_every > 0 && row % al->retune_every == 0) {
+    PetscCall(CurioProblemComputeLOOCV(p));
+    s = p->curve.s_opt;
+  } else if (al->retune_every == 0) s = al->s_option;
+  else s = al->s;
+  PetscCall(CurioProblemSolve(p, s));
+  al->s = s;
+  PetscCall(CurioVecGatherAll(p->theta, al->theta_full));
+  PetscCall(CurioVecGatherAll(p->theta_dot, al->theta_dot_full));
+  PetscCall(CurioVecSetFromReplicated(al->theta, al->theta_full));
+  PetscCall(CurioVecSetFromReplicated(al->theta_dot, al->theta_dot_full));
+  al->have_theta = PETSC_TRUE;
+  PetscCall(PetscTime(&t1));
+  *ttangent = p->time_tangent;
+  *ttrain   = (t1 - t0) - p->time_tangent;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Writes the output (schema "active" version 1, README) atomically: the state of every completed row */
+static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool completed)
+{
+  CurioOutput out;
+  char       *opts;
+  PetscMPIInt size;
+  PetscInt    n = al->nrows;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
+  PetscCall(CurioOutputOpen(al->comm, al->output, &out));
+  PetscCallMPI(MPI_Comm_size(al->comm, &size));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_AL_SCHEMA_VERSION));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "kind", "active"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->input));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset_name", al->dataset_name));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "strategy", al->strategy->name));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "seed", al->seed));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "batch_k", al->batch));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "budget", al->budget));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_size", al->n_init ? al->n_init : al->seed_size));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "loss", CurioLossTypes[al->model->loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", al->model->loss == CURIO_LOSS_SQUARED ? "rmse" : "logloss"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "n_pool", al->n_pool));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "n_test", al->test.n));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "d", al->d));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "completed", completed));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "reads_all_labels", al->strategy->reads_all_labels));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts ? opts : ""));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "signature", sig));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "seed_choice", al->n_init ? "train" : al->seed_gsx ? "gsx" : "random"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "retune_every", al->retune_every));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", size));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
+  /* the RNG state: the random strategy's stream of the next row is CURIO_AL_STREAM_RANDOM + rng_counter */
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "rng_counter", n));
+  PetscCall(PetscFree(opts));
+  PetscCall(CurioOutputWriteIntArray(out, "/rounds/n_labeled", n, 0, al->row_nlab));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/test_error", n, al->row_err, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/s", n, al->row_s, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/score_max", n, al->row_smax, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/score_mean", n, al->row_smean, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/time_train", n, al->row_ttrain, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/time_tangent", n, al->row_ttangent, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/time_score", n, al->row_tscore, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/time_select", n, al->row_tselect, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/rounds/time_predict", n, al->row_tpredict, NULL));
+  PetscCall(CurioOutputWriteIntArray(out, "/selected/index", al->nlab, 0, al->lab_index));
+  PetscCall(CurioOutputWriteIntArray(out, "/selected/round", al->nlab, 0, al->lab_round));
+  PetscCall(CurioOutputWriteArray(out, "/selected/y", al->nlab, al->lab_y, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/model/theta", al->d, al->theta_full, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/model/theta_dot", al->d, al->theta_dot_full, NULL));
+  PetscCall(CurioOutputWriteScalar(out, "/model/s", al->s));
+  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* HDF5 reading of a (small) restart file, every rank the whole of it */
+static PetscErrorCode ReadAttr(hid_t file, const char name[], PetscBool isstr, char sbuf[], size_t len, PetscInt64 *ival, PetscBool *found)
+{
+  hid_t attr;
+
+  PetscFunctionBegin;
+  *found = (PetscBool) (H5Aexists(file, name) > 0);
+  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  attr = H5Aopen(file, name, H5P_DEFAULT);
+  if (isstr) {
+    hid_t type = H5Aget_type(attr), mt = H5Tcopy(H5T_C_S1);
+    char *v = NULL;
+    H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5Tget_cset(type)); /* curio writes UTF-8; HDF5 does not convert between character sets */
+    if (H5Tis_variable_str(type) > 0 && H5Aread(attr, mt, &v) >= 0 && v) {
+      PetscCall(PetscStrncpy(sbuf, v, len));
+      H5free_memory(v);
+    } else *found = PETSC_FALSE;
+    H5Tclose(mt);
+    H5Tclose(type);
+  } else {
+    int64_t v = 0;
+    if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) *found = PETSC_FALSE;
+    *ival = v;
+  }
+  H5Aclose(attr);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], const char name[], PetscInt n, PetscBool integer, void *buf)
+{
+  hid_t   d, space;
+  hsize_t dims[1] = {0};
+  int     ok;
+
+  PetscFunctionBegin;
+  d = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' is missing", fname, name);
+  space = H5Dget_space(d);
+  ok    = H5Sget_simple_extent_ndims(space) == 1;
+  if (ok) H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  if (!ok || (PetscInt) dims[0] != n) H5Dclose(d);
+  PetscCheck(ok && (PetscInt) dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' must have shape (%" PetscInt_FMT ")",
+             fname, name, n);
+  if (integer) {
+    int64_t *b;
+    PetscCall(PetscMalloc1(PetscMax(n, 1), &b));
+    ok = H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0;
+    for (PetscInt i = 0; i < n; i++) ((PetscInt *) buf)[i] = (PetscInt) b[i];
+    PetscCall(PetscFree(b));
+  } else ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+  H5Dclose(d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Restart file '%s': reading '%s' failed", fname, name);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The first key of two signatures whose values differ, for an error message that says what does not match */
+static PetscErrorCode SignatureMismatch(const char mine[], const char theirs[], char msg[], size_t len)
+{
+  char a[4096], b[4096], *sa, *sb, *ka, *kb;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  PetscCall(PetscStrncpy(a, mine, sizeof(a)));
+  PetscCall(PetscStrncpy(b, theirs, sizeof(b)));
+  ka = strtok_r(a, ";", &sa);
+  kb = strtok_r(b, ";", &sb);
+  while (ka || kb) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(ka ? ka : "", kb ? kb : "", &eq));
+    if (!eq) {
+      char *va = ka ? strchr(ka, '=') : NULL, *vb = kb ? strchr(kb, '=') : NULL;
+      if (va) *va++ = 0;
+      if (vb) *vb++ = 0;
+      PetscCall(
+          PetscSNPrintf(msg, len, "its %s is '%s', this run's %s is '%s'", kb ? kb : "(nothing)", vb ? vb : "", ka ? ka : "(nothing)", va ? va : ""));
+      break;
+    }
+    ka = strtok_r(NULL, ";", &sa);
+    kb = strtok_r(NULL, ";", &sb);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Whether an output file exists and is complete (a study skips such runs); collective */
+PetscErrorCode CurioALOutputState(MPI_Comm comm, const char path[], PetscBool *exists, PetscBool *completed)
+{
+  PetscMPIInt rank;
+  int         st[2] = {0, 0};
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && !access(path, F_OK)) {
+    hid_t file;
+    st[0] = 1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file >= 0) {
+      PetscInt64 c = 0;
+      PetscBool  found;
+      char       kind[32] = "";
+      PetscCall(ReadAttr(file, "kind", PETSC_TRUE, kind, sizeof(kind), NULL, &found));
+      PetscCall(ReadAttr(file, "completed", PETSC_FALSE, NULL, 0, &c, &found));
+      st[1] = found && c == 1 && !strcmp(kind, "active");
+      H5Fclose(file);
+    }
+  }
+  PetscCallMPI(MPI_Bcast(st, 2, MPI_INT, 0, comm));
+  *exists    = (PetscBool) st[0];
+  *completed = (PetscBool) st[1];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Continues from an earlier output: the labeled set in order with its labels, the rows of the curve, s and theta of
+   the last model (the next model's warm start). The file must come from the same loop (signature). */
+static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *completed)
+{
+  const char *fn = al->restart;
+  hid_t       file;
+  char        kind[64] = "", theirs[4096] = "", msg[1024];
+  PetscInt64  ver = 0, nrows = 0, done = 0;
+  PetscBool   found;
+  PetscInt    nlab;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenRead(al->comm, fn, &file));
+  PetscCall(ReadAttr(file, "kind", PETSC_TRUE, kind, sizeof(kind), NULL, &found));
+  if (!found || strcmp(kind, "active")) H5Fclose(file);
+  PetscCheck(found && !strcmp(kind, "active"), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s' is not the output of -curio_mode active (root attribute 'kind' is '%s', expected 'active')", fn,
+             found ? kind : "missing");
+  PetscCall(ReadAttr(file, "schema_version", PETSC_FALSE, NULL, 0, &ver, &found));
+  if (ver != CURIO_AL_SCHEMA_VERSION) H5Fclose(file);
+  PetscCheck(ver == CURIO_AL_SCHEMA_VERSION, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s' has schema_version %" PetscInt64_FMT "; this curio reads and writes schema_version %d", fn, ver,
+             CURIO_AL_SCHEMA_VERSION);
+  PetscCall(ReadAttr(file, "signature", PETSC_TRUE, theirs, sizeof(theirs), NULL, &found));
+  PetscCall(SignatureMismatch(sig, theirs, msg, sizeof(msg)));
+  if (msg[0]) H5Fclose(file);
+  PetscCheck(!msg[0], al->comm, PETSC_ERR_ARG_INCOMP, "Restart file '%s' is from another active-learning run: %s", fn, msg);
+  PetscCall(ReadAttr(file, "rng_counter", PETSC_FALSE, NULL, 0, &nrows, &found));
+  PetscCall(ReadAttr(file, "completed", PETSC_FALSE, NULL, 0, &done, &found));
+  {
+    hid_t   d       = H5Dopen2(file, "/selected/index", H5P_DEFAULT), sp;
+    hsize_t dims[1] = {0};
+    PetscCheck(d >= 0, al->comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '/selected/index' is missing", fn);
+    sp = H5Dget_space(d);
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    H5Dclose(d);
+    nlab = (PetscInt) dims[0];
+  }
+  PetscCheck(nrows >= 1 && nrows <= al->rowcap && nlab <= al->cap, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s': %" PetscInt64_FMT " rows and %" PetscInt_FMT " labels do not fit the budget %" PetscInt_FMT, fn, nrows, nlab,
+             al->budget);
+  al->nrows = (PetscInt) nrows;
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/n_labeled", al->nrows, PETSC_TRUE, al->row_nlab));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/test_error", al->nrows, PETSC_FALSE, al->row_err));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/s", al->nrows, PETSC_FALSE, al->row_s));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_max", al->nrows, PETSC_FALSE, al->row_smax));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_mean", al->nrows, PETSC_FALSE, al->row_smean));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_train", al->nrows, PETSC_FALSE, al->row_ttrain));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_tangent", al->nrows, PETSC_FALSE, al->row_ttangent));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_score", al->nrows, PETSC_FALSE, al->row_tscore));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_select", al->nrows, PETSC_FALSE, al->row_tselect));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_predict", al->nrows, PETSC_FALSE, al->row_tpredict));
+  PetscCall(ReadArray(al->comm, file, fn, "/selected/index", nlab, PETSC_TRUE, al->lab_index));
+  PetscCall(ReadArray(al->comm, file, fn, "/selected/round", nlab, PETSC_TRUE, al->lab_round));
+  PetscCall(ReadArray(al->comm, file, fn, "/selected/y", nlab, PETSC_FALSE, al->lab_y));
+  PetscCall(ReadArray(al->comm, file, fn, "/model/theta", al->d, PETSC_FALSE, al->theta_full));
+  PetscCall(ReadArray(al->comm, file, fn, "/model/theta_dot", al->d, PETSC_FALSE, al->theta_dot_full));
+  H5Fclose(file);
+  /* the labeled set's inputs come from the input file: /train rows first, then pool rows by index */
+  al->nlab = nlab;
+  for (PetscInt n = 0; n < nlab; n++) {
+    PetscInt i = al->lab_index[n];
+    PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
+    if (i < 0) PetscCall(PetscArraycpy(al->lab_X + n * al->dim, al->init_X + n * al->dim, al->dim));
+    else {
+      PetscCall(CurioALPoolRow(al, i, al->lab_X + n * al->dim));
+      if (i >= al->pool.rstart && i < al->pool.rstart + al->pool.nlocal) PetscCall(VecSetValue(al->unlabeled, i, 0.0, INSERT_VALUES));
+    }
+  }
+  PetscCall(VecAssemblyBegin(al->unlabeled));
+  PetscCall(VecAssemblyEnd(al->unlabeled));
+  if (al->mindist) {
+    PetscCall(PetscFree(al->mindist));
+    PetscCall(CurioALUpdateMinDist(al, al->nlab, al->lab_X));
+  }
+  al->s          = al->row_s[al->nrows - 1];
+  al->have_theta = PETSC_TRUE;
+  PetscCall(CurioVecSetFromReplicated(al->theta, al->theta_full));
+  PetscCall(CurioVecSetFromReplicated(al->theta_dot, al->theta_dot_full));
+  *completed = (PetscBool) (done == 1);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* max and mean of the non-NaN scores */
+static PetscErrorCode ScoreSummary(Vec score, PetscReal *smax, PetscReal *smean)
+{
+  const PetscScalar *a;
+  PetscInt           m;
+  PetscReal          loc[3] = {PETSC_MIN_REAL, 0, 0}, mx, sum[2];
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(score, &m));
+  PetscCall(VecGetArrayRead(score, &a));
+  for (PetscInt i = 0; i < m; i++)
+    if (!PetscIsNanReal(a[i])) {
+      loc[0] = PetscMax(loc[0], a[i]);
+      loc[1] += a[i];
+      loc[2] += 1;
+    }
+  PetscCall(VecRestoreArrayRead(score, &a));
+  PetscCall(MPIU_Allreduce(&loc[0], &mx, 1, MPIU_REAL, MPIU_MAX, PetscObjectComm((PetscObject) score)));
+  PetscCall(MPIU_Allreduce(&loc[1], sum, 2, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) score)));
+  *smax  = sum[1] > 0 ? mx : (PetscReal) NAN;
+  *smean = sum[1] > 0 ? sum[0] / sum[1] : (PetscReal) NAN;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode CheckOptions(CurioAL al, const ProblemOptions *po)
 {
   PetscFunctionBegin;
-  SETERRQ(comm, PETSC_ERR_SUP, "-curio_mode study is not built yet");
+  PetscCheck(al->input[0], al->comm, PETSC_ERR_USER_INPUT,
+             "-curio_mode active needs -curio_input FILE.h5 (pool /candidates, oracle /candidates/y, /test)");
+  PetscCheck(al->seed_size >= 1, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed_size must be >= 1, got %" PetscInt_FMT, al->seed_size);
+  PetscCheck(al->batch >= 1, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_batch must be >= 1, got %" PetscInt_FMT, al->batch);
+  PetscCheck(al->seed >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed must be >= 0, got %" PetscInt_FMT, al->seed);
+  PetscCheck(al->retune_every >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_retune_every must be >= 0, got %" PetscInt_FMT, al->retune_every);
+  PetscCheck(al->stop_after >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_stop_after must be >= 0, got %" PetscInt_FMT, al->stop_after);
+  PetscCheck(al->retune_every > 0 || po->s_given, al->comm, PETSC_ERR_USER_INPUT, "-curio_al_retune_every 0 (never re-tune s) needs -curio_s S");
+  PetscCheck(po->loss != CURIO_LOSS_POISSON, al->comm, PETSC_ERR_SUP,
+             "-curio_mode active supports -curio_loss squared (test metric RMSE) and logistic (test metric log-loss), not poisson");
+  PetscCall(CurioALStrategyFind(al->comm, al->strategy_name, &al->strategy));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALRun - the whole loop (or its continuation from -curio_restart), writing the output after every round
+@*/
+PetscErrorCode CurioALRun(CurioAL al)
+{
+  ProblemOptions po;
+  char           sig[4096];
+  PetscInt       n0, rounds = 0;
+  PetscBool      done = PETSC_FALSE;
+  PetscInt      *idx;
+  PetscReal     *y, *vals;
+  Vec            score;
+
+  PetscFunctionBegin;
+  PetscCall(GetProblemOptions(al->comm, &po));
+  PetscCall(CheckOptions(al, &po));
+  al->s_given  = po.s_given;
+  al->s_option = po.s;
+  {
+    char base[PETSC_MAX_PATH_LEN], *b, *dot;
+    PetscCall(PetscStrncpy(base, al->input, sizeof(base)));
+    b   = basename(base);
+    dot = strrchr(b, '.');
+    if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
+    PetscCall(PetscStrncpy(al->dataset_name, b, sizeof(al->dataset_name)));
+  }
+  PetscCall(CurioOutputCheckWritable(al->comm, al->output));
+  PetscCall(CurioALLoadData(al));
+  n0 = al->n_init ? al->n_init : al->seed_size;
+  PetscCheck(al->budget >= n0, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set (%" PetscInt_FMT " %s)", al->budget, n0,
+             al->n_init ? "rows of /train" : "points, -curio_al_seed_size");
+  PetscCheck(al->budget - (al->n_init ? al->n_init : 0) <= al->n_pool, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", al->budget,
+             al->budget - (al->n_init ? al->n_init : 0), al->input, al->n_pool);
+  al->cap    = al->budget;
+  al->rowcap = 2 + (al->budget - n0 + al->batch - 1) / al->batch;
+  PetscCall(PetscMalloc4(al->cap, &al->lab_index, al->cap, &al->lab_round, al->cap * al->dim, &al->lab_X, al->cap, &al->lab_y));
+  PetscCall(PetscMalloc5(al->rowcap, &al->row_nlab, al->rowcap, &al->row_err, al->rowcap, &al->row_s, al->rowcap, &al->row_smax, al->rowcap,
+                         &al->row_smean));
+  PetscCall(PetscMalloc5(al->rowcap, &al->row_ttrain, al->rowcap, &al->row_ttangent, al->rowcap, &al->row_tscore, al->rowcap, &al->row_tselect,
+                         al->rowcap, &al->row_tpredict));
+  PetscCall(PetscMalloc2(al->d, &al->theta_full, al->d, &al->theta_dot_full));
+  if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
+  if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
+  PetscCall(Signature(al, &po, sig, sizeof(sig)));
+  if (al->monitor) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(al->comm, &size));
+    PetscCall(PetscPrintf(al->comm,
+                          "curio active on %d rank%s: %s, pool %" PetscInt_FMT ", test %" PetscInt_FMT ", d = %" PetscInt_FMT
+                          ", strategy %s, seed %" PetscInt_FMT ", batch %" PetscInt_FMT ", budget %" PetscInt_FMT "%s%s\n",
+                          size, size > 1 ? "s" : "", al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch, al->budget,
+                          al->restart[0] ? ", restart from " : "", al->restart));
+  }
+  if (al->restart[0]) PetscCall(ReadRestart(al, sig, &done));
+  else PetscCall(ChooseSeedSet(al));
+  PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
+  PetscCall(VecDuplicate(al->eta_pool, &score));
+  while (!done) {
+    PetscInt       row  = al->nrows, k;
+    PetscReal      t[5] = {0, 0, 0, 0, 0}, err = 0, smax = (PetscReal) NAN, smean = (PetscReal) NAN;
+    PetscLogDouble t0, t1, t2;
+
+    PetscCall(FitRow(al, row, &t[0], &t[1]));
+    PetscCall(PetscTime(&t0));
+    PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
+    PetscCall(PetscTime(&t1));
+    t[4] = t1 - t0;
+    PetscCall(TestError(al, &err));
+    k = PetscMin(al->batch, al->budget - al->nlab);
+    if (k > 0) {
+      PetscCall(PetscTime(&t0));
+      PetscCall(al->strategy->score(al, score));
+      { /* labeled rows are never candidates: NaN, which CurioSelectTopK never selects */
+        PetscScalar       *s;
+        const PetscScalar *u;
+        PetscInt           m;
+        PetscCall(VecGetLocalSize(score, &m));
+        PetscCall(VecGetArray(score, &s));
+        PetscCall(VecGetArrayRead(al->unlabeled, &u));
+        for (PetscInt i = 0; i < m; i++)
+          if (u[i] == 0) s[i] = (PetscReal) NAN;
+        PetscCall(VecRestoreArrayRead(al->unlabeled, &u));
+        PetscCall(VecRestoreArray(score, &s));
+      }
+      PetscCall(ScoreSummary(score, &smax, &smean));
+      PetscCall(PetscTime(&t1));
+      if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
+      else PetscCall(CurioALSelectTopK(score, k, idx));
+      PetscCall(PetscTime(&t2));
+      t[2] = t1 - t0;
+      t[3] = t2 - t1;
+    }
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
+    al->row_nlab[row]     = al->nlab;
+    al->row_err[row]      = err;
+    al->row_s[row]        = al->s;
+    al->row_smax[row]     = smax;
+    al->row_smean[row]    = smean;
+    al->row_ttrain[row]   = t[0];
+    al->row_ttangent[row] = t[1];
+    al->row_tscore[row]   = t[2];
+    al->row_tselect[row]  = t[3];
+    al->row_tpredict[row] = t[4];
+    al->nrows++;
+    if (k > 0) {
+      PetscCall(CurioALOracleReveal(al, k, idx, y));
+      PetscCall(AddLabeled(al, k, idx, y, row + 1));
+      rounds++;
+    } else done = PETSC_TRUE;
+    if (al->monitor)
+      PetscCall(PetscPrintf(al->comm,
+                            "curio: active row %" PetscInt_FMT ": %" PetscInt_FMT
+                            " labeled, s = %.4e, test %s = %.6e; train %.3g s, tangent %.3g s, score %.3g s, "
+                            "select %.3g s, predict %.3g s%s\n",
+                            row, al->row_nlab[row], (double) al->s, al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss", (double) err,
+                            (double) t[0], (double) t[1], (double) t[2], (double) t[3], (double) t[4], done ? " (budget reached)" : ""));
+    PetscCall(WriteOutput(al, sig, done));
+    if (!done && al->stop_after > 0 && al->nrows >= al->stop_after) {
+      if (al->monitor)
+        PetscCall(PetscPrintf(al->comm, "curio: stopped after %" PetscInt_FMT " rounds (-curio_al_stop_after); continue with -curio_restart %s\n",
+                              al->nrows, al->output));
+      break;
+    }
+  }
+  if (al->restart[0] && done && !rounds) PetscCall(WriteOutput(al, sig, PETSC_TRUE)); /* a finished run: nothing left to do */
+  PetscCall(VecDestroy(&score));
+  PetscCall(PetscFree3(idx, y, vals));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioActiveMain - `curio -curio_mode active`: one active-learning loop from the options
+@*/
+PetscErrorCode CurioActiveMain(MPI_Comm comm)
+{
+  CurioAL al;
+
+  PetscFunctionBegin;
+  PetscCall(CurioALCreate(comm, &al));
+  PetscCall(CurioALSetFromOptions(al));
+  PetscCall(CurioALRun(al));
+  PetscCall(CurioALDestroy(&al));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,0 +1,80 @@
+/* Internal declarations of the active-learning loop (src/active): the loop's state, the pool reader and oracle, and
+   the table of query strategies. Not installed. */
+#pragma once
+
+#include "../curioimpl.h"
+
+#define CURIO_AL_SCHEMA_VERSION 1
+/* counter-based RNG streams of one loop (CurioRandomUniform(seed, stream, index)): the seed set, then one stream per
+   row of the learning curve for the random strategy */
+#define CURIO_AL_STREAM_SEED   0
+#define CURIO_AL_STREAM_RANDOM 1
+
+typedef struct _n_CurioAL *CurioAL;
+
+/* A query strategy: score fills one score per pool row (larger = query first; rows already labeled are overwritten
+   with NaN by the caller), select (optional) chooses a whole batch itself; without it the batch is the top k of the
+   scores (ties to the smaller pool index, CurioSelectTopK). Adding a heuristic = one function and one table row. */
+typedef struct {
+  const char *name;
+  const char *help;
+  PetscErrorCode (*score)(CurioAL, Vec);
+  PetscErrorCode (*select)(CurioAL, Vec, PetscInt, PetscInt[]);
+  PetscBool reads_all_labels; /* harness checks only: the strategy reads every oracle label up front */
+} CurioALStrategy;
+
+PETSC_INTERN const CurioALStrategy CurioALStrategies[];
+PETSC_INTERN PetscErrorCode        CurioALStrategyFind(MPI_Comm, const char[], const CurioALStrategy **);
+PETSC_INTERN PetscErrorCode        CurioALStrategyList(char[], size_t);
+PETSC_INTERN PetscErrorCode        CurioALSelectTopK(Vec, PetscInt, PetscInt[]);
+
+struct _n_CurioAL {
+  MPI_Comm comm;
+  /* options */
+  char                   input[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN], restart[PETSC_MAX_PATH_LEN];
+  char                   dataset_name[PETSC_MAX_PATH_LEN], strategy_name[64];
+  const CurioALStrategy *strategy;
+  PetscInt               seed, seed_size, batch, budget, retune_every, stop_after;
+  PetscBool              seed_gsx, monitor, s_given;
+  PetscReal              s_option;
+  /* data: the pool and the test set distributed by rows (PETSc's default split), the initial labeled set replicated */
+  hid_t      file; /* the input, open for the oracle */
+  CurioRows  pool, test;
+  PetscInt   n_pool, dim, n_init, d;
+  PetscBool  is1d;
+  PetscReal *init_X, *init_y;
+  PetscReal *pool_y;           /* every oracle label of this rank's pool rows: only for reads_all_labels strategies */
+  CurioModel model;            /* feature map and loss, the same for every round's problem */
+  Mat        PhiPool, PhiTest; /* design matrices of the pool and the test set */
+  Vec        ytest, eta_pool;  /* test labels; the current model's linear predictor on the pool */
+  Vec        theta, theta_dot; /* current model, in the column layout of PhiPool */
+  Vec        unlabeled;        /* 1 on pool rows not yet labeled, 0 on labeled ones */
+  PetscReal *mindist;          /* gsx: this rank's pool rows' distance to the labeled set in input space */
+  /* the labeled set, replicated, in labeling order */
+  PetscInt   nlab, cap;
+  PetscInt  *lab_index, *lab_round; /* pool index (-1: a row of /train) and the row of the curve at which it entered */
+  PetscReal *lab_X, *lab_y;
+  /* learning curve, one row per model */
+  PetscInt   nrows, rowcap;
+  PetscInt  *row_nlab;
+  PetscReal *row_err, *row_s, *row_smax, *row_smean, *row_ttrain, *row_ttangent, *row_tscore, *row_tselect, *row_tpredict;
+  /* the current round's model */
+  CurioProblem prob;
+  PetscReal    s;
+  PetscReal   *theta_full, *theta_dot_full; /* replicated copies (warm start, output) */
+  PetscBool    have_theta;
+};
+
+PETSC_INTERN PetscErrorCode CurioALLoadData(CurioAL);
+PETSC_INTERN PetscErrorCode CurioALOracleReveal(CurioAL, PetscInt, const PetscInt[], PetscReal[]);
+PETSC_INTERN PetscErrorCode CurioALReadAllLabels(CurioAL);
+PETSC_INTERN PetscErrorCode CurioALPoolRow(CurioAL, PetscInt, PetscReal[]);
+PETSC_INTERN PetscErrorCode CurioALDesignRow(CurioAL, PetscInt, PetscReal[]);
+PETSC_INTERN PetscErrorCode CurioALProbeInput(MPI_Comm, const char[], PetscInt *, PetscInt *);
+PETSC_INTERN PetscErrorCode CurioALUpdateMinDist(CurioAL, PetscInt, const PetscReal[]);
+
+PETSC_INTERN PetscErrorCode CurioALCreate(MPI_Comm, CurioAL *);
+PETSC_INTERN PetscErrorCode CurioALSetFromOptions(CurioAL);
+PETSC_INTERN PetscErrorCode CurioALRun(CurioAL);
+PETSC_INTERN PetscErrorCode CurioALDestroy(CurioAL *);
+PETSC_INTERN PetscErrorCode CurioALOutputState(MPI_Comm, const char[], PetscBool *, PetscBool *);

@@ -1,0 +1,309 @@
+/* The data of an active-learning loop: the candidate pool (features only: every rank reads its own rows), the test set,
+   the optional initial labeled set, and the oracle, which reveals the labels in /candidates/y only of the points the
+   loop selects (an HDF5 point selection of exactly those indices). */
+#include "activeimpl.h"
+
+/* Which of 'x' (1-D inputs) or 'X' (features) a group has; the error names the file and group */
+static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool required, PetscBool *found,
+                                  PetscBool *is1d, PetscInt *n, PetscInt *dim)
+{
+  char      px[256], pX[256], pi[256];
+  PetscBool hx, hX, hcsr;
+  int       ndims;
+  PetscInt  dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", group));
+  PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
+  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", group));
+  PetscCall(CurioH5Exists(file, pi, &hcsr));
+  PetscCheck(!hcsr, comm, PETSC_ERR_SUP,
+             "Input file '%s': '/%s' is in the CSR layout; -curio_mode active needs dense '/%s/X' or 1-D '/%s/x' (convert with "
+             "scripts/curio-convert.py without --sparse)",
+             fname, group, group, group);
+  PetscCall(CurioH5Exists(file, px, &hx));
+  PetscCall(CurioH5Exists(file, pX, &hX));
+  *found = (PetscBool) (hx || hX);
+  PetscCheck(*found || !required, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s/X' (features) or '/%s/x' (1-D inputs) is missing", fname,
+             group, group);
+  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one",
+             fname, group);
+  *is1d = hx;
+  PetscCall(CurioH5GetShape(comm, file, fname, hx ? px : pX, &ndims, dims));
+  PetscCheck(ndims == (hx ? 1 : 2), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be %s, it has %d dimensions", fname,
+             hx ? px : pX, hx ? "1-D (n)" : "2-D (n, features)", ndims);
+  PetscCheck(dims[0] > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, hx ? px : pX);
+  *n   = dims[0];
+  *dim = hx ? 1 : dims[1];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The labels of a group: present, 1-D, one per row */
+static PetscErrorCode GroupLabels(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt n, const char why[])
+{
+  char      py[256];
+  PetscBool hy;
+  int       ndims;
+  PetscInt  dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
+  PetscCall(CurioH5Exists(file, py, &hy));
+  PetscCheck(hy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' is missing (%s)", fname, py, why);
+  PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one label per row of its inputs", fname, py, n);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Checks the layout of an active-learning input and returns its sizes; with file >= 0 it stays open */
+static PetscErrorCode ProbeLayout(MPI_Comm comm, hid_t file, const char fname[], PetscBool *is1d, PetscInt *m, PetscInt *dim, PetscInt *ntest,
+                                  PetscInt *ninit)
+{
+  PetscBool found, t1d;
+  PetscInt  n, tdim;
+
+  PetscFunctionBegin;
+  PetscCall(GroupInputs(comm, file, fname, "candidates", PETSC_TRUE, &found, is1d, m, dim));
+  PetscCall(GroupLabels(comm, file, fname, "candidates", *m, "the oracle labels of the pool"));
+  PetscCall(GroupInputs(comm, file, fname, "test", PETSC_TRUE, &found, &t1d, ntest, &tdim));
+  PetscCheck(t1d == *is1d && tdim == *dim, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': '/test' has %" PetscInt_FMT " input columns%s, the pool '/candidates' %" PetscInt_FMT "%s", fname, tdim,
+             t1d ? " (1-D x)" : "", *dim, *is1d ? " (1-D x)" : "");
+  PetscCall(GroupLabels(comm, file, fname, "test", *ntest, "the test labels"));
+  PetscCall(GroupInputs(comm, file, fname, "train", PETSC_FALSE, &found, &t1d, &n, &tdim));
+  *ninit = 0;
+  if (found) {
+    PetscCheck(t1d == *is1d && tdim == *dim, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': '/train' has %" PetscInt_FMT " input columns%s, the pool '/candidates' %" PetscInt_FMT "%s", fname, tdim,
+               t1d ? " (1-D x)" : "", *dim, *is1d ? " (1-D x)" : "");
+    PetscCall(GroupLabels(comm, file, fname, "train", n, "the labels of the initial labeled set"));
+    *ninit = n;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Pool size and initial labeled set size of an input, after checking its layout (the study checks every input first) */
+PetscErrorCode CurioALProbeInput(MPI_Comm comm, const char fname[], PetscInt *m, PetscInt *ninit)
+{
+  hid_t     file;
+  PetscBool is1d;
+  PetscInt  dim, ntest;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenRead(comm, fname, &file));
+  PetscCall(ProbeLayout(comm, file, fname, &is1d, m, &dim, &ntest, ninit));
+  H5Fclose(file);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The feature map and loss shared by every round: a 1-D input's polynomial scaling comes from -curio_domain or from the
+   range of the pool, the test set and the initial labeled set, so it does not change as points are labeled */
+static PetscErrorCode SetUpModel(CurioAL al)
+{
+  CurioModel model;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelCreate(al->comm, &al->model));
+  model = al->model;
+  PetscCall(CurioModelSetFromOptions(model));
+  PetscCheck(model->loss != CURIO_LOSS_POISSON, al->comm, PETSC_ERR_SUP,
+             "-curio_mode active supports -curio_loss squared (test metric RMSE) and logistic (test metric log-loss), not poisson");
+  if (al->is1d) {
+    model->features = CURIO_FEATURES_POLYNOMIAL;
+    model->d        = model->degree + 1;
+    if (!model->domain_set) {
+      PetscReal r[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL}, g[2];
+      for (PetscInt i = 0; i < al->pool.nlocal; i++) r[0] = PetscMin(r[0], al->pool.X[i]), r[1] = PetscMin(r[1], -al->pool.X[i]);
+      for (PetscInt i = 0; i < al->test.nlocal; i++) r[0] = PetscMin(r[0], al->test.X[i]), r[1] = PetscMin(r[1], -al->test.X[i]);
+      for (PetscInt i = 0; i < al->n_init; i++) r[0] = PetscMin(r[0], al->init_X[i]), r[1] = PetscMin(r[1], -al->init_X[i]);
+      PetscCall(MPIU_Allreduce(r, g, 2, MPIU_REAL, MPIU_MIN, al->comm));
+      model->lo = g[0];
+      model->hi = -g[1];
+      if (model->hi <= model->lo) model->hi = model->lo + 1.0;
+      model->domain_set = PETSC_TRUE;
+    }
+  } else {
+    model->features = CURIO_FEATURES_IDENTITY;
+    model->d        = al->dim + (model->intercept ? 1 : 0);
+  }
+  al->d = model->d;
+  PetscCall(CurioModelCheckLabels(model, &al->test, "test"));
+  if (al->n_init) {
+    CurioRows init = {.n = al->n_init, .rstart = 0, .nlocal = al->n_init, .dim = al->dim, .y = al->init_y};
+    PetscCall(CurioModelCheckLabels(model, &init, "train"));
+  }
+  PetscCall(CurioModelBuildDesign(model, &al->pool, &al->PhiPool));
+  PetscCall(CurioModelBuildDesign(model, &al->test, &al->PhiTest));
+  PetscCall(CurioRowVec(al->PhiTest, al->test.y, &al->ytest));
+  PetscCall(MatCreateVecs(al->PhiPool, &al->theta, &al->eta_pool));
+  PetscCall(VecDuplicate(al->theta, &al->theta_dot));
+  PetscCall(VecDuplicate(al->eta_pool, &al->unlabeled));
+  PetscCall(VecSet(al->unlabeled, 1.0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALLoadData - opens the input, reads this rank's pool rows (inputs only), the test set and the initial labeled set
+  (replicated), builds the pool and test design matrices. The pool's labels are not read here.
+@*/
+PetscErrorCode CurioALLoadData(CurioAL al)
+{
+  MPI_Comm    comm = al->comm;
+  const char *fn   = al->input;
+  const char *pk, *tk;
+  PetscInt    ntest;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenRead(comm, fn, &al->file));
+  PetscCall(ProbeLayout(comm, al->file, fn, &al->is1d, &al->n_pool, &al->dim, &ntest, &al->n_init));
+  pk = al->is1d ? "/candidates/x" : "/candidates/X";
+  tk = al->is1d ? "/test/x" : "/test/X";
+  PetscCall(CurioRowsAllocate(comm, al->n_pool, al->dim, al->is1d, PETSC_FALSE, &al->pool));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
+  PetscCall(CurioCheckFinite(comm, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
+  PetscCall(CurioRowsAllocate(comm, ntest, al->dim, al->is1d, PETSC_TRUE, &al->test));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
+  PetscCall(CurioCheckFinite(comm, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+  PetscCall(CurioCheckFinite(comm, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+  if (al->n_init) { /* small: every rank reads all of it */
+    PetscCall(PetscMalloc2(al->n_init * al->dim, &al->init_X, al->n_init, &al->init_y));
+    PetscCall(CurioH5ReadRows(comm, al->file, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
+    PetscCall(CurioCheckFinite(comm, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
+    PetscCall(CurioH5ReadRows(comm, al->file, fn, "/train/y", 0, al->n_init, 1, al->init_y));
+    PetscCall(CurioCheckFinite(comm, fn, "/train/y", 0, al->n_init, 1, al->init_y));
+  }
+  PetscCall(SetUpModel(al));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  PetscInt index, pos;
+} IndexPos;
+
+static int CompareIndexPos(const void *a, const void *b)
+{
+  const IndexPos *x = (const IndexPos *) a, *y = (const IndexPos *) b;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/*@C
+  CurioALOracleReveal - the oracle: the labels of pool points idx[0..k) from /candidates/y, and nothing else of it. One
+  collective read of an HDF5 point selection of exactly these indices (rank 0 selects them, in increasing order), then
+  broadcast. A NaN or Inf label, or one outside the loss's domain, is an error that names the pool index.
+@*/
+PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[], PetscReal y[])
+{
+  PetscMPIInt rank;
+  hid_t       d, fspace, mspace, dxpl;
+  hsize_t     cnt = (hsize_t) k, *coord;
+  IndexPos   *ip;
+  PetscReal  *buf;
+  herr_t      status;
+  int         ok, allok;
+
+  PetscFunctionBegin;
+  if (!k) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCallMPI(MPI_Comm_rank(al->comm, &rank));
+  PetscCall(PetscMalloc3(k, &coord, k, &ip, k, &buf));
+  for (PetscInt i = 0; i < k; i++) ip[i] = (IndexPos){idx[i], i};
+  qsort(ip, (size_t) k, sizeof(IndexPos), CompareIndexPos);
+  for (PetscInt i = 0; i < k; i++) coord[i] = (hsize_t) ip[i].index;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
+  d      = H5Dopen2(al->file, "/candidates/y", H5P_DEFAULT);
+  fspace = H5Dget_space(d);
+  mspace = H5Screate_simple(1, &cnt, NULL);
+  if (rank == 0) H5Sselect_elements(fspace, H5S_SELECT_SET, (size_t) k, coord);
+  else {
+    H5Sselect_none(fspace);
+    H5Sselect_none(mspace);
+  }
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  status = H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, buf);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  H5Dclose(d);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
+  ok = status >= 0;
+  PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, al->comm));
+  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the oracle labels '/candidates/y' of %" PetscInt_FMT " points failed",
+             al->input, k);
+  PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt) k, MPIU_REAL, 0, al->comm));
+  for (PetscInt i = 0; i < k; i++) y[ip[i].pos] = buf[i];
+  for (PetscInt i = 0; i < k; i++) {
+    PetscReal v = y[i];
+    PetscCheck(!PetscIsInfOrNanReal(v), al->comm, PETSC_ERR_FP,
+               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %s", al->input, idx[i],
+               PetscIsNanReal(v) ? "NaN" : "Inf");
+    PetscCheck(al->model->loss != CURIO_LOSS_LOGISTIC || v == 0.0 || v == 1.0, al->comm, PETSC_ERR_USER_INPUT,
+               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; logistic loss needs labels 0 or 1",
+               al->input, idx[i], (double) v);
+  }
+  PetscCall(PetscFree3(coord, ip, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALReadAllLabels - every oracle label of this rank's pool rows: only for the harness strategies that say so
+  (reads_all_labels = 1 in the output); a real query strategy never calls it
+@*/
+PetscErrorCode CurioALReadAllLabels(CurioAL al)
+{
+  PetscFunctionBegin;
+  if (al->pool_y) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscMalloc1(PetscMax(al->pool.nlocal, 1), &al->pool_y));
+  PetscCall(CurioH5ReadRows(al->comm, al->file, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscCall(CurioCheckFinite(al->comm, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The input row (dim values) of pool point i on every rank: its owner contributes it to a sum (exact: the others add zeros) */
+PetscErrorCode CurioALPoolRow(CurioAL al, PetscInt i, PetscReal x[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(x, al->dim));
+  if (i >= al->pool.rstart && i < al->pool.rstart + al->pool.nlocal)
+    PetscCall(PetscArraycpy(x, al->pool.X + (i - al->pool.rstart) * al->dim, al->dim));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, x, (PetscMPIInt) al->dim, MPIU_REAL, MPIU_SUM, al->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The feature row phi (d values) of pool point i on every rank */
+PetscErrorCode CurioALDesignRow(CurioAL al, PetscInt i, PetscReal phi[])
+{
+  const PetscReal *a;
+  PetscInt         m, N, lda;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(phi, al->d));
+  PetscCall(CurioMatGetLocalArrayRead(al->PhiPool, &a, &m, &N, &lda));
+  if (i >= al->pool.rstart && i < al->pool.rstart + m)
+    for (PetscInt j = 0; j < N; j++) phi[j] = a[(i - al->pool.rstart) + j * lda];
+  PetscCall(CurioMatRestoreLocalArrayRead(al->PhiPool, &a));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, phi, (PetscMPIInt) al->d, MPIU_REAL, MPIU_SUM, al->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx's state: mindist_i = min(mindist_i, ||x_i - x||) over this rank's pool rows for each of the nx input rows x
+   (Euclidean distance in input space; min is exact, so the order of the updates does not matter) */
+PetscErrorCode CurioALUpdateMinDist(CurioAL al, PetscInt nx, const PetscReal X[])
+{
+  PetscFunctionBegin;
+  if (!al->mindist) {
+    PetscCall(PetscMalloc1(PetscMax(al->pool.nlocal, 1), &al->mindist));
+    for (PetscInt i = 0; i < al->pool.nlocal; i++) al->mindist[i] = PETSC_MAX_REAL;
+  }
+  for (PetscInt t = 0; t < nx; t++)
+    for (PetscInt i = 0; i < al->pool.nlocal; i++) {
+      const PetscReal *xi = al->pool.X + i * al->dim, *x = X + t * al->dim;
+      PetscReal        s = 0;
+      for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
+      s = PetscSqrtReal(s);
+      if (s < al->mindist[i]) al->mindist[i] = s;
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

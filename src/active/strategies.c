@@ -1,0 +1,397 @@
+/* Query strategies of the active-learning loop, behind one table (CurioALStrategies): each scores every pool row with
+   the current model (theta*, theta_dot, the solver's Hessian at theta*), and may choose its batch itself. The score
+   kernels are the ones of the fit mode (CurioScoreSquaredDot, CurioScoreQuadraticForm, CurioGramCompute,
+   CurioSolverSolve/GetInverse, CurioSelectTopK); MATH.md section 4 gives the formulas. Reference set of STI and SSI:
+   T = the labeled set and the unlabeled pool (c = w, the unlabeled variants), never the test set. */
+#include "activeimpl.h"
+#include <petscblaslapack.h>
+
+/* score_i *= Var(y given x_i) under the model (sigma^2 for squared loss, mu (1 - mu) logistic), MATH.md section 1 */
+static PetscErrorCode ScaleByLabelVariance(CurioAL al, Vec score)
+{
+  const PetscScalar *eta;
+  PetscScalar       *s;
+  PetscInt           m;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(score, &m));
+  PetscCall(VecGetArrayRead(al->eta_pool, &eta));
+  PetscCall(VecGetArray(score, &s));
+  for (PetscInt i = 0; i < m; i++) {
+    PetscReal var;
+    PetscCall(CurioModelLabelVariance(al->model, eta[i], al->prob->sigma2, &var));
+    s[i] *= var;
+  }
+  PetscCall(VecRestoreArray(score, &s));
+  PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The largest non-NaN entry of a distributed score vector and its index, ties to the smaller index: what
+   CurioSelectTopK(v, 1, ...) returns, in one pass (the greedy batch selectors pick one point at a time) */
+static PetscErrorCode ArgMax(Vec v, PetscInt *index)
+{
+  MPI_Comm           comm = PetscObjectComm((PetscObject) v);
+  const PetscScalar *a;
+  PetscInt           lo, hi;
+  PetscReal          mine[2] = {PETSC_MIN_REAL, (PetscReal) PETSC_MAX_INT}, *all;
+  PetscMPIInt        size;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayRead(v, &a));
+  for (PetscInt i = lo; i < hi; i++)
+    if (!PetscIsNanReal(a[i - lo]) && (mine[1] == (PetscReal) PETSC_MAX_INT || a[i - lo] > mine[0])) {
+      mine[0] = a[i - lo];
+      mine[1] = (PetscReal) i;
+    }
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMalloc1(2 * size, &all));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPIU_REAL, all, 2, MPIU_REAL, comm));
+  for (PetscMPIInt r = 1; r < size; r++) /* ranks hold increasing index ranges: a tie keeps the earlier rank's */
+    if (all[2 * r + 1] != (PetscReal) PETSC_MAX_INT && (all[1] == (PetscReal) PETSC_MAX_INT || all[2 * r] > all[0])) {
+      all[0] = all[2 * r];
+      all[1] = all[2 * r + 1];
+    }
+  PetscCheck(all[1] != (PetscReal) PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE, "No unlabeled pool point is left to select");
+  *index = (PetscInt) all[1];
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  PetscReal score;
+  PetscInt  index;
+} Scored;
+
+/* larger score first, then the smaller index: CurioSelectTopK's order */
+static int CompareScored(const void *a, const void *b)
+{
+  const Scored *x = (const Scored *) a, *y = (const Scored *) b;
+  if (x->score > y->score) return -1;
+  if (x->score < y->score) return 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/*@C
+  CurioALSelectTopK - the k largest non-NaN scores, best first, ties to the smaller index: the selection of
+  CurioSelectTopK(), with each rank keeping only its k best in one pass (insertion into a sorted buffer) instead of
+  sorting its whole share of the pool; for k > 64 it calls CurioSelectTopK()
+@*/
+PetscErrorCode CurioALSelectTopK(Vec v, PetscInt k, PetscInt index[])
+{
+  MPI_Comm           comm = PetscObjectComm((PetscObject) v);
+  const PetscScalar *a;
+  PetscInt           lo, hi, cnt = 0;
+  PetscMPIInt        size, kk;
+  Scored             best[64], *all;
+  PetscReal         *send, *recv;
+
+  PetscFunctionBegin;
+  if (k > 64) {
+    PetscReal *sc;
+    PetscCall(PetscMalloc1(k, &sc));
+    PetscCall(CurioSelectTopK(v, k, index, sc));
+    PetscCall(PetscFree(sc));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayRead(v, &a));
+  for (PetscInt i = lo; i < hi; i++) {
+    Scored   c = {a[i - lo], i};
+    PetscInt j;
+    if (PetscIsNanReal(c.score) || (cnt == k && CompareScored(&c, &best[cnt - 1]) >= 0)) continue;
+    j = cnt < k ? cnt++ : cnt - 1;
+    for (; j > 0 && CompareScored(&c, &best[j - 1]) < 0; j--) best[j] = best[j - 1];
+    best[j] = c;
+  }
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMPIIntCast(2 * k, &kk));
+  PetscCall(PetscMalloc3(2 * k, &send, 2 * k * size, &recv, k * size, &all));
+  for (PetscInt i = 0; i < k; i++) {
+    send[2 * i]     = i < cnt ? best[i].score : PETSC_MIN_REAL;
+    send[2 * i + 1] = i < cnt ? (PetscReal) best[i].index : (PetscReal) PETSC_MAX_INT;
+  }
+  PetscCallMPI(MPI_Allgather(send, kk, MPIU_REAL, recv, kk, MPIU_REAL, comm));
+  for (PetscInt i = 0; i < k * size; i++) all[i] = (Scored){recv[2 * i], (PetscInt) recv[2 * i + 1]};
+  qsort(all, (size_t) (k * size), sizeof(Scored), CompareScored);
+  PetscCheck(all[k - 1].index != PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE, "Fewer than %" PetscInt_FMT " unlabeled pool points are left", k);
+  for (PetscInt i = 0; i < k; i++) index[i] = all[i].index;
+  PetscCall(PetscFree3(send, recv, all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* sld: expected SLD, Var(y given x) fdot(x)^2 with fdot = phi . theta_dot (eqs. 66-67): one dot product per candidate */
+static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioScoreSquaredDot(al->PhiPool, al->theta_dot, NULL, score));
+  PetscCall(ScaleByLabelVariance(al, score));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* sti: unlabeled STI (phi . v)^2, v = H^{-1} (Phi_L^T w_L + Phi_U^T 1) (eqs. 55, 57-59): one solve, one dot product each */
+static PetscErrorCode ScoreSTI(CurioAL al, Vec score)
+{
+  CurioProblem p = al->prob;
+  Vec          u, t, v;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(p->theta, &u));
+  PetscCall(VecDuplicate(p->theta, &t));
+  PetscCall(VecDuplicate(p->theta, &v));
+  PetscCall(MatMultTranspose(p->Phi, p->w, u));
+  PetscCall(MatMultTranspose(al->PhiPool, al->unlabeled, t));
+  PetscCall(VecAXPY(u, 1.0, t));
+  PetscCall(CurioSolverSolve(p->solver, u, v));
+  PetscCall(CurioScoreSquaredDot(al->PhiPool, v, NULL, score));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&t));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* C = A B for replicated d x d column-major matrices */
+static PetscErrorCode DenseMatMult(PetscInt d, const PetscReal *A, const PetscReal *B, PetscReal *C)
+{
+  PetscBLASInt bd;
+  PetscReal    one = 1.0, zero = 0.0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bd, &bd, &bd, &one, A, &bd, B, &bd, &zero, C, &bd));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ssi: unlabeled SSI phi^T H^{-1} A H^{-1} phi, A = Phi_T^T diag(c^2) Phi_T over T = labeled + unlabeled pool (eq. 56):
+   H^{-1} (d solves), two Grams, then a quadratic form, O(d^2), per candidate */
+static PetscErrorCode ScoreSSI(CurioAL al, Vec score)
+{
+  CurioProblem p = al->prob;
+  PetscInt     d = al->d;
+  PetscReal   *Hinv, *A, *G, *T;
+  Vec          w2;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc4(d * d, &Hinv, d * d, &A, d * d, &G, d * d, &T));
+  PetscCall(VecDuplicate(p->w, &w2));
+  PetscCall(VecPointwiseMult(w2, p->w, p->w));
+  PetscCall(CurioGramCompute(p->Phi, w2, A));
+  PetscCall(CurioGramCompute(al->PhiPool, al->unlabeled, G));
+  for (PetscInt k = 0; k < d * d; k++) A[k] += G[k];
+  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(DenseMatMult(d, A, Hinv, T));
+  PetscCall(DenseMatMult(d, Hinv, T, G));
+  PetscCall(CurioDenseSymmetrize(d, G));
+  PetscCall(CurioScoreQuadraticForm(al->PhiPool, G, score));
+  PetscCall(VecDestroy(&w2));
+  PetscCall(PetscFree4(Hinv, A, G, T));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* var: predictive variance phi^T H^{-1} phi: H^{-1} (d solves), then O(d^2) per candidate */
+static PetscErrorCode ScoreVAR(CurioAL al, Vec score)
+{
+  PetscReal *Hinv;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(al->d * al->d, &Hinv));
+  PetscCall(CurioSolverGetInverse(al->prob->solver, Hinv));
+  PetscCall(CurioScoreQuadraticForm(al->PhiPool, Hinv, score));
+  PetscCall(PetscFree(Hinv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* random: a uniform deviate per pool point from the counter-based RNG, stream = this row of the curve, so the choice
+   is the same for any rank count and after a restart */
+static PetscErrorCode ScoreRandom(CurioAL al, Vec score)
+{
+  PetscScalar *s;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(score, &lo, &hi));
+  PetscCall(VecGetArrayWrite(score, &s));
+  for (PetscInt i = lo; i < hi; i++) s[i - lo] = CurioRandomUniform(al->seed, CURIO_AL_STREAM_RANDOM + al->nrows, i);
+  PetscCall(VecRestoreArrayWrite(score, &s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx: the distance of each pool point to the labeled set in input space (kept up to date as points are labeled) */
+static PetscErrorCode ScoreGSX(CurioAL al, Vec score)
+{
+  PetscScalar *s;
+  PetscInt     m;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(score, &m));
+  PetscCall(VecGetArrayWrite(score, &s));
+  for (PetscInt i = 0; i < m; i++) s[i] = al->mindist ? al->mindist[i] : PETSC_MAX_REAL;
+  PetscCall(VecRestoreArrayWrite(score, &s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx batch (Wu, Lin and Huang 2019, greedy sampling on the inputs): one point at a time, the unlabeled point farthest
+   from the labeled set and the points already picked for this batch */
+static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  Vec        work;
+  PetscReal *x;
+  PetscInt   lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(score, &work));
+  PetscCall(VecCopy(score, work));
+  PetscCall(VecGetOwnershipRange(work, &lo, &hi));
+  PetscCall(PetscMalloc1(al->dim, &x));
+  for (PetscInt t = 0; t < k; t++) {
+    PetscScalar *w;
+    PetscCall(ArgMax(work, &idx[t]));
+    PetscCall(CurioALPoolRow(al, idx[t], x));
+    PetscCall(VecGetArray(work, &w));
+    for (PetscInt i = lo; i < hi; i++) {
+      const PetscReal *xi = al->pool.X + (i - lo) * al->dim;
+      PetscReal        s  = 0;
+      if (PetscIsNanReal(w[i - lo])) continue;
+      for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
+      s = PetscSqrtReal(s);
+      if (s < w[i - lo]) w[i - lo] = s;
+      if (i == idx[t]) w[i - lo] = (PetscReal) NAN;
+    }
+    PetscCall(VecRestoreArray(work, &w));
+  }
+  PetscCall(PetscFree(x));
+  PetscCall(VecDestroy(&work));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* sld_batch: greedy expected SLD that accounts, within the batch, for the information each pick brings.
+   After picking x_j (label unknown, theta held at theta*), the Hessian gains its curvature term,
+   H' = H + c_j phi_j phi_j^T with c_j = w l''(eta_j) (1 for squared loss), and the tangent becomes
+   theta_dot' = -H'^{-1} g. By Sherman-Morrison, with a_j = H^{-1} phi_j and beta_j = c_j / (1 + c_j phi_j . a_j),
+     H'^{-1} b = H^{-1} b - beta_j a_j (a_j . b),   theta_dot' = theta_dot - beta_j (phi_j . theta_dot) a_j.
+   The rank-one corrections of the earlier picks are kept as the pairs (a_l, beta_l), so each pick costs one solve with
+   the round's factor (or CG), O(t d) for the corrections and one product Phi_pool theta_dot' (O(m d)) to rescore the
+   pool: no d x d inverse is formed. The next pick maximizes Var(y given x) (phi . theta_dot')^2 over the points not
+   yet picked: a point whose tangent the earlier picks already explain scores lower, so the batch spreads out. With
+   k = 1 it is sld. */
+static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  CurioProblem       p = al->prob;
+  Vec                td, fd, work, phiv, *a;
+  PetscReal         *beta, *phi, *var;
+  PetscInt           lo, hi;
+  const PetscScalar *eta, *unl;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(score, &lo, &hi));
+  PetscCall(VecDuplicate(al->theta_dot, &td));
+  PetscCall(VecCopy(al->theta_dot, td));
+  PetscCall(VecDuplicate(p->theta, &phiv));
+  PetscCall(VecDuplicate(score, &fd));
+  PetscCall(VecDuplicate(score, &work));
+  PetscCall(VecDuplicateVecs(p->theta, k, &a));
+  PetscCall(PetscMalloc3(k, &beta, al->d, &phi, PetscMax(hi - lo, 1), &var));
+  PetscCall(VecGetArrayRead(al->eta_pool, &eta));
+  for (PetscInt i = 0; i < hi - lo; i++) PetscCall(CurioModelLabelVariance(al->model, eta[i], p->sigma2, &var[i]));
+  PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
+  for (PetscInt t = 0; t < k; t++) {
+    PetscScalar       *w;
+    const PetscScalar *f;
+    PetscReal          pa, fdj, c, etaj;
+    PetscCall(MatMult(al->PhiPool, td, fd));
+    PetscCall(VecGetArrayRead(fd, &f));
+    PetscCall(VecGetArrayRead(al->unlabeled, &unl));
+    PetscCall(VecGetArrayWrite(work, &w));
+    for (PetscInt i = 0; i < hi - lo; i++) w[i] = unl[i] > 0 ? var[i] * f[i] * f[i] : (PetscReal) NAN;
+    for (PetscInt l = 0; l < t; l++)
+      if (idx[l] >= lo && idx[l] < hi) w[idx[l] - lo] = (PetscReal) NAN;
+    PetscCall(VecRestoreArrayWrite(work, &w));
+    PetscCall(VecRestoreArrayRead(al->unlabeled, &unl));
+    PetscCall(VecRestoreArrayRead(fd, &f));
+    PetscCall(ArgMax(work, &idx[t]));
+    PetscCall(CurioALDesignRow(al, idx[t], phi));
+    PetscCall(CurioVecSetFromReplicated(phiv, phi));
+    PetscCall(CurioSolverSolve(p->solver, phiv, a[t]));
+    for (PetscInt l = 0; l < t; l++) {
+      PetscReal ap;
+      PetscCall(VecDot(a[l], phiv, &ap));
+      PetscCall(VecAXPY(a[t], -beta[l] * ap, a[l]));
+    }
+    PetscCall(VecDot(phiv, a[t], &pa));
+    PetscCall(VecDot(phiv, td, &fdj));
+    PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
+    PetscCall(CurioLossEvaluate(al->model->loss, etaj, 0.0, NULL, NULL, &c));
+    beta[t] = c / (1.0 + c * pa);
+    PetscCall(VecAXPY(td, -beta[t] * fdj, a[t]));
+  }
+  PetscCall(PetscFree3(beta, phi, var));
+  PetscCall(VecDestroyVecs(k, &a));
+  PetscCall(VecDestroy(&td));
+  PetscCall(VecDestroy(&phiv));
+  PetscCall(VecDestroy(&fd));
+  PetscCall(VecDestroy(&work));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* oracle_greedy (harness check, not a strategy): the true squared error (y - h(eta))^2 from every oracle label */
+static PetscErrorCode ScoreOracleGreedy(CurioAL al, Vec score)
+{
+  const PetscScalar *eta;
+  PetscScalar       *s;
+  PetscInt           m;
+
+  PetscFunctionBegin;
+  PetscCall(CurioALReadAllLabels(al));
+  PetscCall(VecGetLocalSize(score, &m));
+  PetscCall(VecGetArrayRead(al->eta_pool, &eta));
+  PetscCall(VecGetArrayWrite(score, &s));
+  for (PetscInt i = 0; i < m; i++) {
+    PetscReal mu = al->model->loss == CURIO_LOSS_LOGISTIC ? 0.5 * (1 + PetscTanhReal(0.5 * eta[i])) : eta[i];
+    s[i]         = (al->pool_y[i] - mu) * (al->pool_y[i] - mu);
+  }
+  PetscCall(VecRestoreArrayWrite(score, &s));
+  PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+const CurioALStrategy CurioALStrategies[] = {
+    {"sld", "expected SLD, Var(y|x) fdot^2", ScoreSLD, NULL, PETSC_FALSE},
+    {"sti", "unlabeled STI over T = labeled + pool", ScoreSTI, NULL, PETSC_FALSE},
+    {"ssi", "unlabeled SSI over T = labeled + pool", ScoreSSI, NULL, PETSC_FALSE},
+    {"var", "predictive variance phi^T H^{-1} phi", ScoreVAR, NULL, PETSC_FALSE},
+    {"random", "uniform at random (counter-based RNG)", ScoreRandom, NULL, PETSC_FALSE},
+    {"gsx", "greedy sampling in input space (max-min Euclidean distance)", ScoreGSX, SelectGSX, PETSC_FALSE},
+    {"sld_batch", "greedy expected SLD, Sherman-Morrison update of the tangent per pick", ScoreSLD, SelectSLDBatch, PETSC_FALSE},
+    {"oracle_greedy", "harness check: largest true squared error (reads every label)", ScoreOracleGreedy, NULL, PETSC_TRUE},
+    {NULL, NULL, NULL, NULL, PETSC_FALSE}};
+
+/* The names of every strategy, comma-separated */
+PetscErrorCode CurioALStrategyList(char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (const CurioALStrategy *s = CurioALStrategies; s->name; s++) {
+    if (s != CurioALStrategies) PetscCall(PetscStrlcat(buf, ",", len));
+    PetscCall(PetscStrlcat(buf, s->name, len));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioALStrategyFind(MPI_Comm comm, const char name[], const CurioALStrategy **st)
+{
+  char list[512];
+
+  PetscFunctionBegin;
+  *st = NULL;
+  for (const CurioALStrategy *s = CurioALStrategies; s->name && !*st; s++) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(s->name, name, &eq));
+    if (eq) *st = s;
+  }
+  PetscCall(CurioALStrategyList(list, sizeof(list)));
+  PetscCheck(*st, comm, PETSC_ERR_ARG_WRONG, "Unknown active-learning strategy '%s'; choose one of %s", name, list);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

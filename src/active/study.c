@@ -1,0 +1,178 @@
+/*
+  CurioStudy: strategies x data sets x seeds (-curio_mode study), each run an independent active-learning loop.
+
+  The world communicator is split into groups of -curio_study_ranks_per_run ranks; the sorted run list (by data set
+  name, strategy, seed) is dealt round-robin to the groups, after keeping only the runs with index % parts == part
+  (-curio_study_part/-curio_study_parts, one Slurm array task each). Every run writes
+  DIR/<dataset_name>__<strategy>__seed<k>.h5; a complete output is skipped and an incomplete one continued, so a study
+  resumes where it stopped. The seed set depends only on (data set, seed), so strategies are compared on paired runs.
+
+  Run 3 strategies x 2 data sets x 10 seeds on 4 ranks, 2 per run:
+      mpiexec -n 4 ./build/curio -curio_mode study -curio_study_inputs a.h5,b.h5 -curio_study_strategies sld,gsx,random \
+        -curio_study_seeds 10 -curio_study_ranks_per_run 2 -curio_study_dir study -curio_monitor
+*/
+#include "activeimpl.h"
+#include <errno.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#define CURIO_STUDY_MAX 64
+
+typedef struct {
+  char     input[PETSC_MAX_PATH_LEN], name[PETSC_MAX_PATH_LEN], strategy[64];
+  PetscInt seed;
+} StudyRun;
+
+static int CompareRuns(const void *a, const void *b)
+{
+  const StudyRun *x = (const StudyRun *) a, *y = (const StudyRun *) b;
+  int             c = strcmp(x->name, y->name);
+  if (!c) c = strcmp(x->strategy, y->strategy);
+  if (!c) c = (x->seed > y->seed) - (x->seed < y->seed);
+  return c;
+}
+
+static void DatasetName(const char path[], char name[], size_t len)
+{
+  char buf[PETSC_MAX_PATH_LEN], *b, *dot;
+  snprintf(buf, sizeof(buf), "%s", path);
+  b   = basename(buf);
+  dot = strrchr(b, '.');
+  if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
+  snprintf(name, len, "%s", b);
+}
+
+/*@C
+  CurioStudyMain - `curio -curio_mode study`: every (data set, strategy, seed) run of the options, over sub-communicators
+@*/
+PetscErrorCode CurioStudyMain(MPI_Comm comm)
+{
+  char       *inputs[CURIO_STUDY_MAX], *strategies[CURIO_STUDY_MAX], dir[PETSC_MAX_PATH_LEN] = "study";
+  PetscInt    ninputs = CURIO_STUDY_MAX, nstrat = CURIO_STUDY_MAX, nseeds = 10, rpr = 1, part = 0, parts = 1, nruns, mine = 0, failed = 0;
+  PetscBool   monitor = PETSC_FALSE, set;
+  PetscMPIInt size, rank, color, ngroups;
+  StudyRun   *runs;
+  MPI_Comm    sub;
+  CurioAL     probe;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "curio study of active-learning strategies", "CurioStudy");
+  PetscCall(
+      PetscOptionsStringArray("-curio_study_inputs", "Comma-separated HDF5 inputs (one data set each)", "CurioStudyMain", inputs, &ninputs, &set));
+  if (!set) ninputs = 0;
+  PetscCall(PetscOptionsStringArray("-curio_study_strategies", "Comma-separated strategies", "CurioStudyMain", strategies, &nstrat, &set));
+  if (!set) nstrat = 0;
+  PetscCall(PetscOptionsInt("-curio_study_seeds", "Seeds 0..N-1 per data set and strategy", "CurioStudyMain", nseeds, &nseeds, NULL));
+  PetscCall(PetscOptionsInt("-curio_study_ranks_per_run", "MPI ranks of each run's sub-communicator", "CurioStudyMain", rpr, &rpr, NULL));
+  PetscCall(PetscOptionsString("-curio_study_dir", "Directory of the runs' outputs", "CurioStudyMain", dir, dir, sizeof(dir), NULL));
+  PetscCall(
+      PetscOptionsInt("-curio_study_part", "Run only the runs with index % parts == part (Slurm array task)", "CurioStudyMain", part, &part, NULL));
+  PetscCall(PetscOptionsInt("-curio_study_parts", "Number of parts the run list is split into", "CurioStudyMain", parts, &parts, NULL));
+  PetscCall(PetscOptionsBool("-curio_monitor", "One progress line per completed run", "CurioStudyMain", monitor, &monitor, NULL));
+  PetscOptionsEnd();
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCheck(ninputs > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_inputs a.h5,b.h5,...");
+  PetscCheck(nstrat > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_strategies sld,random,...");
+  PetscCheck(nseeds >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_study_seeds must be >= 1, got %" PetscInt_FMT, nseeds);
+  PetscCheck(rpr >= 1 && rpr <= size && size % rpr == 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_study_ranks_per_run %" PetscInt_FMT " must divide the number of ranks (%d)", rpr, size);
+  PetscCheck(parts >= 1 && part >= 0 && part < parts, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_study_part %" PetscInt_FMT " must be in [0, -curio_study_parts %" PetscInt_FMT ")", part, parts);
+  /* every check that can fail on a run's input is made here, on all ranks together, before the split */
+  PetscCall(CurioALCreate(comm, &probe));
+  PetscCall(CurioALSetFromOptions(probe));
+  for (PetscInt j = 0; j < nstrat; j++) {
+    const CurioALStrategy *st;
+    PetscCall(CurioALStrategyFind(comm, strategies[j], &st));
+  }
+  for (PetscInt i = 0; i < ninputs; i++) {
+    PetscInt m, ninit, n0;
+    PetscCall(CurioALProbeInput(comm, inputs[i], &m, &ninit));
+    n0 = ninit ? ninit : probe->seed_size;
+    PetscCheck(probe->budget >= n0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set of '%s' (%" PetscInt_FMT ")", probe->budget, inputs[i], n0);
+    PetscCheck(probe->budget - ninit <= m, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", probe->budget,
+               probe->budget - ninit, inputs[i], m);
+  }
+  PetscCall(CurioALDestroy(&probe));
+  {
+    int err = 0;
+    if (rank == 0 && mkdir(dir, 0777) && errno != EEXIST) err = errno;
+    PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+    PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot create the study directory '%s' (-curio_study_dir): %s", dir, strerror(err));
+  }
+  nruns = ninputs * nstrat * nseeds;
+  PetscCall(PetscMalloc1(nruns, &runs));
+  for (PetscInt i = 0, r = 0; i < ninputs; i++)
+    for (PetscInt j = 0; j < nstrat; j++)
+      for (PetscInt k = 0; k < nseeds; k++, r++) {
+        PetscCall(PetscStrncpy(runs[r].input, inputs[i], sizeof(runs[r].input)));
+        DatasetName(inputs[i], runs[r].name, sizeof(runs[r].name));
+        PetscCall(PetscStrncpy(runs[r].strategy, strategies[j], sizeof(runs[r].strategy)));
+        runs[r].seed = k;
+      }
+  qsort(runs, (size_t) nruns, sizeof(StudyRun), CompareRuns);
+  ngroups = size / (PetscMPIInt) rpr;
+  color   = rank / (PetscMPIInt) rpr;
+  PetscCallMPI(MPI_Comm_split(comm, color, rank, &sub));
+  if (monitor)
+    PetscCall(PetscPrintf(comm,
+                          "curio study: %" PetscInt_FMT " runs (%" PetscInt_FMT " data sets x %" PetscInt_FMT " strategies x %" PetscInt_FMT
+                          " seeds), part %" PetscInt_FMT " of %" PetscInt_FMT ", %d groups of %" PetscInt_FMT " rank%s, outputs in %s\n",
+                          nruns, ninputs, nstrat, nseeds, part, parts, ngroups, rpr, rpr > 1 ? "s" : "", dir));
+  for (PetscInt r = 0; r < nruns; r++) {
+    char           out[PETSC_MAX_PATH_LEN];
+    PetscBool      exists, completed;
+    CurioAL        al;
+    PetscLogDouble t0, t1;
+    if (r % parts != part) continue;
+    if (mine++ % ngroups != color) continue;
+    PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s__%s__seed%" PetscInt_FMT ".h5", dir, runs[r].name, runs[r].strategy, runs[r].seed));
+    PetscCall(CurioALOutputState(sub, out, &exists, &completed));
+    if (completed) {
+      if (monitor)
+        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": complete output %s exists, skipped\n", r,
+                              runs[r].name, runs[r].strategy, runs[r].seed, out));
+      continue;
+    }
+    PetscCall(PetscTime(&t0));
+    PetscCall(CurioALCreate(sub, &al));
+    PetscCall(CurioALSetFromOptions(al));
+    PetscCall(PetscStrncpy(al->input, runs[r].input, sizeof(al->input)));
+    PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
+    PetscCall(PetscStrncpy(al->strategy_name, runs[r].strategy, sizeof(al->strategy_name)));
+    if (exists) PetscCall(PetscStrncpy(al->restart, out, sizeof(al->restart))); /* an interrupted run: continue it */
+    else al->restart[0] = 0;
+    al->seed    = runs[r].seed;
+    al->monitor = PETSC_FALSE;
+    {
+      /* A run that fails (training that does not converge, a bad oracle label) fails on its whole sub-communicator:
+         report it, leave its output as it is and go on with the next run; the study fails at the end */
+      PetscErrorCode ierr = CurioALRun(al);
+      if (ierr) {
+        failed++;
+        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (PETSc error %d, see above); continuing\n",
+                              r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
+        PetscCall(CurioALDestroy(&al));
+        continue;
+      }
+    }
+    PetscCall(PetscTime(&t1));
+    if (monitor)
+      PetscCall(PetscPrintf(
+          sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n", r,
+          runs[r].name, runs[r].strategy, runs[r].seed, al->row_nlab[al->nrows - 1], al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss",
+          (double) al->row_err[al->nrows - 1], t1 - t0, exists ? " (continued)" : ""));
+    PetscCall(CurioALDestroy(&al));
+  }
+  PetscCallMPI(MPI_Comm_free(&sub));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &failed, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCheck(!failed, comm, PETSC_ERR_USER, "%" PetscInt_FMT " run%s of the study failed (messages above); the other runs' outputs are in %s", failed,
+             failed > 1 ? "s" : "", dir);
+  PetscCall(PetscFree(runs));
+  for (PetscInt i = 0; i < ninputs; i++) PetscCall(PetscFree(inputs[i]));
+  for (PetscInt j = 0; j < nstrat; j++) PetscCall(PetscFree(strategies[j]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

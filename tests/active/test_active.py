@@ -1,0 +1,426 @@
+#!/usr/bin/python3
+"""Checks of -curio_mode active and study against independent references (README, "Active learning").
+
+    /usr/bin/python3 tests/active/test_active.py CASE CURIO_EXE WORKDIR [--np N] [--mpiexec "mpiexec --oversubscribe"]
+
+CASE is one of: oracle, ranks, restart, harness, numpy, study, bad."""
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAST = ["-curio_loocv_ns", "21", "-curio_loocv_smin", "1e-4", "-curio_loocv_smax", "1e3"]
+
+
+def make_input(path, *args):
+    subprocess.run([sys.executable, os.path.join(HERE, "active_make_input.py"), path, *args], check=True)
+
+
+def run(a, np_, *opts, expect_fail=False):
+    cmd = shlex.split(a.mpiexec) + ["-n", str(np_), a.exe, *opts]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if expect_fail:
+        assert r.returncode != 0, f"expected a failure: {' '.join(cmd)}\n{r.stdout}"
+        return r
+    if r.returncode:
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def active(a, np_, inp, out, *opts, expect_fail=False):
+    return run(a, np_, "-curio_mode", "active", "-curio_input", inp, "-curio_output", out, *FAST, *opts, expect_fail=expect_fail)
+
+
+def contents(path, skip_time=True):
+    """every dataset and the schema attributes of an output (timings and the options string excluded)"""
+    d = {}
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: d.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        for k in ("completed", "strategy", "seed", "n_pool", "d", "reads_all_labels", "signature"):
+            d["@" + k] = f.attrs[k]
+    if skip_time:
+        d = {k: v for k, v in d.items() if "time_" not in k}
+    return d
+
+
+def same(a, b, what, rtol=0.0):
+    assert a.keys() == b.keys(), f"{what}: different datasets {sorted(a.keys() ^ b.keys())}"
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, (np.ndarray, np.floating)) and np.asarray(x).dtype.kind == "f":
+            ok = np.array_equal(x, y, equal_nan=True) if rtol == 0 else np.allclose(x, y, rtol=rtol, atol=rtol * np.nanmax(np.abs(x)), equal_nan=True)
+        else:
+            ok = np.array_equal(x, y)
+        assert ok, f"{what}: {k} differs:\n{x}\n{y}"
+
+
+def case_oracle(a):
+    """the oracle is read only at selected points: NaN at every other pool label changes nothing"""
+    inp = os.path.join(a.dir, "oracle_in.h5")
+    make_input(inp, "--m", "150", "--seed", "3")
+    for st, extra in (("sld", []), ("gsx", ["-curio_al_seed_choice", "gsx"]), ("sld_batch", ["-curio_loss", "squared"])):
+        o1, o2 = os.path.join(a.dir, f"oracle_{st}_1.h5"), os.path.join(a.dir, f"oracle_{st}_2.h5")
+        active(a, a.np, inp, o1, "-curio_al_strategy", st, "-curio_al_budget", "31", "-curio_al_batch", "4", *extra)
+        with h5py.File(o1) as f:
+            sel = f["selected/index"][:]
+            assert len(sel) == 31 and len(set(sel)) == 31, f"{st}: expected 31 distinct selections, got {sel}"
+            assert list(f["rounds/n_labeled"][:]) == [10, 14, 18, 22, 26, 30, 31], f["rounds/n_labeled"][:]
+            assert np.isnan(f["rounds/score_max"][-1]) and not np.isnan(f["rounds/score_max"][:-1]).any()
+        nan_in = os.path.join(a.dir, f"oracle_{st}_nan.h5")
+        shutil.copy(inp, nan_in)
+        with h5py.File(nan_in, "r+") as f:
+            y = f["candidates/y"][:]
+            keep = np.zeros(len(y), bool)
+            keep[sel] = True
+            y[~keep] = np.nan
+            f["candidates/y"][:] = y
+        active(a, a.np, nan_in, o2, "-curio_al_strategy", st, "-curio_al_budget", "31", "-curio_al_batch", "4", *extra)
+        c1, c2 = contents(o1), contents(o2)
+        c2["@signature"] = c1["@signature"]  # names the input file
+        same(c1, c2, f"{st}: NaN at never-selected labels")
+        if st != "sld":
+            continue
+        # and a strategy that reads every label is stopped by them
+        r = active(a, a.np, nan_in, o2 + "x", "-curio_al_strategy", "oracle_greedy", "-curio_al_budget", "31", expect_fail=True)
+        assert "/candidates/y" in r.stderr and "NaN" in r.stderr, r.stderr
+    print("oracle: outputs identical with NaN at every never-selected pool label")
+
+
+def case_ranks(a):
+    """the same loop at 1 and 2 ranks: same selections, same learning curve to 1e-10"""
+    inp = os.path.join(a.dir, "ranks_in.h5")
+    make_input(inp, "--m", "157", "--seed", "5")
+    for st, extra in (("random", []), ("sld", []), ("gsx", []), ("sld_batch", ["-curio_loss", "squared"]), ("ssi", [])):
+        outs = []
+        for np_ in (1, 2):
+            o = os.path.join(a.dir, f"ranks_{st}_np{np_}.h5")
+            active(a, np_, inp, o, "-curio_al_strategy", st, "-curio_al_seed", "7", "-curio_al_budget", "40", "-curio_al_batch", "3", *extra)
+            outs.append(contents(o))
+        for k in ("selected/index", "selected/round", "selected/y", "rounds/n_labeled"):
+            assert np.array_equal(outs[0][k], outs[1][k]), f"{st}: {k} differs between 1 and 2 ranks"
+        same(outs[0], outs[1], f"{st}: 1 vs 2 ranks", rtol=1e-10)
+    # logistic loss (Newton, warm starts)
+    inp = os.path.join(a.dir, "ranks_logit.h5")
+    make_input(inp, "--m", "120", "--seed", "2", "--loss", "logistic")
+    outs = []
+    for np_ in (1, 2):
+        o = os.path.join(a.dir, f"ranks_logit_np{np_}.h5")
+        active(a, np_, inp, o, "-curio_loss", "logistic", "-curio_al_strategy", "sld", "-curio_al_budget", "30", "-curio_al_retune_every", "0", "-curio_s", "0.5")
+        outs.append(contents(o))
+    same(outs[0], outs[1], "logistic sld: 1 vs 2 ranks", rtol=1e-10)
+    print("ranks: 1 and 2 ranks agree (selections exactly, curves to 1e-10)")
+
+
+def case_restart(a):
+    """-curio_al_stop_after 3, then -curio_restart: the same file as an uninterrupted run, bitwise"""
+    inp = os.path.join(a.dir, "restart_in.h5")
+    make_input(inp, "--m", "140", "--seed", "11")
+    logit = os.path.join(a.dir, "restart_logit.h5")
+    make_input(logit, "--m", "120", "--seed", "4", "--loss", "logistic", "--train", "8")
+    cases = (("sld_batch", inp, ["-curio_al_retune_every", "2"]), ("gsx", inp, []), ("random", inp, []),
+             ("sti", logit, ["-curio_loss", "logistic", "-curio_al_retune_every", "0", "-curio_s", "0.3"]))
+    for st, src, extra in cases:
+        full, part, cont = (os.path.join(a.dir, f"restart_{st}_{w}.h5") for w in ("full", "part", "cont"))
+        opts = ["-curio_al_strategy", st, "-curio_al_budget", "35", "-curio_al_batch", "3", *extra]
+        active(a, a.np, src, full, *opts)
+        active(a, a.np, src, part, *opts, "-curio_al_stop_after", "3")
+        with h5py.File(part) as f:
+            assert f.attrs["completed"] == 0 and len(f["rounds/n_labeled"]) == 3, "stop_after 3 should leave 3 rows"
+        active(a, a.np, src, cont, *opts, "-curio_restart", part)
+        c_full, c_cont = contents(full), contents(cont)
+        assert c_full["@completed"] == 1
+        same(c_full, c_cont, f"{st}: restarted vs uninterrupted")
+        if st != "sld_batch":
+            continue
+        # a restart file of another strategy / seed is refused, naming the file and the mismatch
+        r = active(a, a.np, src, cont + "x", *opts[:0], "-curio_al_strategy", "var" if st != "var" else "sld", *opts[2:], "-curio_restart", part, expect_fail=True)
+        assert part in r.stderr and "strategy" in r.stderr, r.stderr
+        r = active(a, a.np, src, cont + "x", *opts, "-curio_al_seed", "5", "-curio_restart", part, expect_fail=True)
+        assert part in r.stderr and "seed" in r.stderr, r.stderr
+        assert not os.path.exists(cont + "x")
+    print("restart: stop after 3 rounds + restart reproduces the uninterrupted run bitwise; mismatching restarts refused")
+
+
+def case_harness(a):
+    """oracle_greedy (reads every label) beats random on the mean area under the learning curve over seeds"""
+    inp = os.path.join(a.dir, "harness_in.h5")
+    make_input(inp, "--m", "200", "--seed", "8", "--noise", "0.05", "--nonlinear", "0", "--d", "6")
+    auc = {}
+    for st in ("oracle_greedy", "random"):
+        auc[st] = []
+        for seed in range(6):
+            o = os.path.join(a.dir, f"harness_{st}_{seed}.h5")
+            active(a, a.np, inp, o, "-curio_al_strategy", st, "-curio_al_seed", str(seed), "-curio_al_seed_size", "8", "-curio_al_budget", "32", "-curio_al_batch", "3")
+            with h5py.File(o) as f:
+                assert f.attrs["reads_all_labels"] == (st == "oracle_greedy")
+                e, n = f["rounds/test_error"][:], f["rounds/n_labeled"][:]
+                auc[st].append(np.trapz(e, n) / (n[-1] - n[0]))
+    mo, mr = np.mean(auc["oracle_greedy"]), np.mean(auc["random"])
+    print(f"harness: mean normalized AUC oracle_greedy {mo:.4f}, random {mr:.4f}")
+    assert mo < mr, "oracle_greedy should beat random"
+
+
+M64 = (1 << 64) - 1
+
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def uniform(seed, stream, index):
+    """CurioRandomUniform (src/data/random.c), reimplemented"""
+    z = mix64((seed * 0x9E3779B97F4A7C15 + mix64((stream + 0x632BE59BD9B4E019) & M64) + index) & M64)
+    return ((z >> 11) + 0.5) / 9007199254740992.0
+
+
+def topk(score, k):
+    """largest first, ties to the smaller index, NaN never"""
+    idx = [i for i in np.argsort(-score, kind="stable") if not np.isnan(score[i])]
+    return idx[:k]
+
+
+def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
+    """one active-learning loop, squared loss, ridge on [1, x], fixed s, from scratch: every strategy's score by its
+    definition (MATH.md section 4), sld_batch by explicit refactorization instead of Sherman-Morrison"""
+    L = topk(np.array([uniform(seed, 0, i) for i in range(len(P))]), n0)
+    errs, nl, rnd, row = [], [], [0] * n0, 0
+    d = P.shape[1]
+    while True:
+        X, y = P[L], yP[L]
+        if loss == "squared":
+            H = X.T @ X + s * np.eye(d)
+            theta = np.linalg.solve(H, X.T @ y)
+            var = np.full(len(P), np.mean((y - X @ theta) ** 2))  # Var(y given x) = sigma^2
+            curv = np.ones(len(P))
+            errs.append(np.sqrt(np.mean((yT - T @ theta) ** 2)))
+        else:  # logistic: Newton's method to convergence
+            theta = np.zeros(d)
+            for _ in range(100):
+                mu = 1 / (1 + np.exp(-X @ theta))
+                H = X.T @ (X * (mu * (1 - mu))[:, None]) + s * np.eye(d)
+                step = np.linalg.solve(H, X.T @ (mu - y) + s * theta)
+                theta -= step
+                if np.linalg.norm(step) < 1e-15 * (1 + np.linalg.norm(theta)):
+                    break
+            mu = 1 / (1 + np.exp(-X @ theta))
+            H = X.T @ (X * (mu * (1 - mu))[:, None]) + s * np.eye(d)
+            muP = 1 / (1 + np.exp(-P @ theta))
+            var = curv = muP * (1 - muP)
+            eta = T @ theta
+            errs.append(np.mean(np.logaddexp(0, eta) - yT * eta))
+        tdot = -np.linalg.solve(H, theta)  # grad R = theta for ridge
+        nl.append(len(L))
+        if len(L) >= B:
+            break
+        kk = min(k, B - len(L))
+        unl = np.ones(len(P), bool)
+        unl[L] = False
+        Hinv = np.linalg.inv(H)
+        if strategy in ("sld", "sld_batch"):
+            score = var * (P @ tdot) ** 2
+        elif strategy == "sti":  # T = labeled + unlabeled pool, c = 1
+            score = (P @ np.linalg.solve(H, X.sum(0) + P[unl].sum(0))) ** 2
+        elif strategy == "ssi":
+            A = X.T @ X + P[unl].T @ P[unl]
+            score = np.einsum("ij,jk,ki->i", P, Hinv @ A @ Hinv, P.T)
+        elif strategy == "var":
+            score = np.einsum("ij,jk,ki->i", P, Hinv, P.T)
+        elif strategy == "random":
+            score = np.array([uniform(seed, 1 + row, i) for i in range(len(P))])
+        elif strategy == "gsx":
+            score = np.min(np.linalg.norm(Xraw[:, None, :] - Xraw[None, L, :], axis=2), axis=1)
+        score[~unl] = np.nan
+        if strategy == "gsx":
+            new = []
+            for _ in range(kk):
+                j = topk(score, 1)[0]
+                new.append(j)
+                score = np.minimum(score, np.linalg.norm(Xraw - Xraw[j], axis=1))
+                score[j] = np.nan
+        elif strategy == "sld_batch":
+            new, Ht = [], H.copy()
+            for _ in range(kk):
+                j = topk(score, 1)[0]
+                new.append(j)
+                Ht += curv[j] * np.outer(P[j], P[j])  # the pick's curvature l'', label unknown, theta fixed
+                score = var * (P @ -np.linalg.solve(Ht, theta)) ** 2
+                score[~unl] = np.nan
+                score[new] = np.nan
+        else:
+            new = topk(score, kk)
+        L += new
+        row += 1
+        rnd += [row] * len(new)
+    return L, rnd, nl, errs, theta, tdot
+
+
+def case_numpy(a):
+    """each strategy's loop (squared loss, fixed s) reimplemented in numpy: selections and test errors"""
+    inp = os.path.join(a.dir, "numpy_in.h5")
+    make_input(inp, "--m", "130", "--seed", "13", "--d", "5")
+    s, seed, n0, k, B = 0.7, 3, 7, 4, 39
+    with h5py.File(inp) as f:
+        Xraw, yP, T, yT = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
+    P = np.hstack([np.ones((len(Xraw), 1)), Xraw])
+    T = np.hstack([np.ones((len(T), 1)), T])
+    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch"):
+        out = os.path.join(a.dir, f"numpy_{st}.h5")
+        active(a, a.np, inp, out, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_seed", str(seed),
+               "-curio_al_seed_size", str(n0), "-curio_al_batch", str(k), "-curio_al_budget", str(B), "-curio_intercept")
+        L, rnd, nl, errs, theta, tdot = numpy_loop(st, P, yP, T, yT, Xraw, s, seed, n0, k, B)
+        with h5py.File(out) as f:
+            assert list(f["selected/index"][:]) == L, f"{st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
+            assert list(f["selected/round"][:]) == rnd
+            assert np.array_equal(f["selected/y"][:], yP[L])
+            assert list(f["rounds/n_labeled"][:]) == nl
+            assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-10, atol=0), (f["rounds/test_error"][:], errs)
+            assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
+            assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-9, atol=1e-12)
+            assert np.all(f["rounds/s"][:] == s)
+    # logistic loss: Newton, Var(y given x) = mu (1 - mu), sld_batch's curvature mu (1 - mu)
+    logit = os.path.join(a.dir, "numpy_logit.h5")
+    make_input(logit, "--m", "110", "--seed", "17", "--d", "4", "--loss", "logistic")
+    with h5py.File(logit) as f:
+        Xl, yl, Tl, yTl = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
+    Pl, Tl = np.hstack([np.ones((len(Xl), 1)), Xl]), np.hstack([np.ones((len(Tl), 1)), Tl])
+    for st in ("sld", "sld_batch", "var"):
+        out = os.path.join(a.dir, f"numpy_logit_{st}.h5")
+        active(a, a.np, logit, out, "-curio_loss", "logistic", "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.4",
+               "-curio_al_seed", "1", "-curio_al_seed_size", "12", "-curio_al_batch", "3", "-curio_al_budget", "30", "-curio_intercept")
+        L, rnd, nl, errs, theta, tdot = numpy_loop(st, Pl, yl, Tl, yTl, Xl, 0.4, 1, 12, 3, 30, loss="logistic")
+        with h5py.File(out) as f:
+            assert f.attrs["metric"] == "logloss"
+            assert list(f["selected/index"][:]) == L, f"logistic {st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
+            assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-9, atol=0), (f["rounds/test_error"][:], errs)
+            assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-8, atol=1e-12)
+    # sld_batch with batch 1 is sld
+    o1, o2 = os.path.join(a.dir, "numpy_k1_sld.h5"), os.path.join(a.dir, "numpy_k1_sld_batch.h5")
+    for st, o in (("sld", o1), ("sld_batch", o2)):
+        active(a, a.np, inp, o, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_batch", "1", "-curio_al_budget", "16")
+    assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
+    print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch and logistic sld, sld_batch, var: selections and test errors reproduced")
+
+
+def case_study(a):
+    """2 ranks, 2 sub-communicators: one file per run, completed runs skipped, part/parts partitions the runs"""
+    ins = [os.path.join(a.dir, f"study_{n}.h5") for n in ("alpha", "beta")]
+    make_input(ins[0], "--m", "90", "--seed", "21")
+    make_input(ins[1], "--m", "80", "--seed", "22", "--d", "3")
+    base = ["-curio_mode", "study", "-curio_study_inputs", ",".join(ins), "-curio_study_strategies", "sld,random", "-curio_study_seeds", "2",
+            "-curio_study_ranks_per_run", "1", "-curio_al_budget", "22", "-curio_al_batch", "4", "-curio_monitor", *FAST]
+    d = os.path.join(a.dir, "study_all")
+    shutil.rmtree(d, ignore_errors=True)
+    r = run(a, 2, *base, "-curio_study_dir", d)
+    names = sorted(f"{n}__{s}__seed{k}.h5" for n in ("study_alpha", "study_beta") for s in ("random", "sld") for k in (0, 1))
+    assert sorted(os.listdir(d)) == names, os.listdir(d)
+    for n in names:
+        with h5py.File(os.path.join(d, n)) as f:
+            assert f.attrs["completed"] == 1 and f.attrs["kind"] == "active"
+            ds, st, sd = n[:-3].split("__")
+            assert f.attrs["dataset_name"] == ds and f.attrs["strategy"] == st and f.attrs["seed"] == int(sd[4:])
+    # the seed set of a (data set, seed) is the same for every strategy, and equals the single-loop mode's
+    for ds in ("study_alpha", "study_beta"):
+        for k in (0, 1):
+            sel = [h5py.File(os.path.join(d, f"{ds}__{s}__seed{k}.h5"))["selected/index"][:10] for s in ("random", "sld")]
+            assert np.array_equal(sel[0], sel[1])
+    single = os.path.join(a.dir, "study_single.h5")
+    active(a, 1, ins[0], single, "-curio_al_strategy", "sld", "-curio_al_seed", "1", "-curio_al_budget", "22", "-curio_al_batch", "4")
+    same(contents(single), contents(os.path.join(d, "study_alpha__sld__seed1.h5")), "study run vs single loop")
+    assert r.stdout.count("final test RMSE") == 8, r.stdout
+    mt = {n: os.stat(os.path.join(d, n)).st_mtime_ns for n in names}
+    r = run(a, 2, *base, "-curio_study_dir", d)
+    assert r.stdout.count("skipped") == 8 and "final test" not in r.stdout, r.stdout
+    assert mt == {n: os.stat(os.path.join(d, n)).st_mtime_ns for n in names}
+    # an interrupted run's output is continued
+    os.remove(os.path.join(d, names[3]))
+    run(a, 2, *base, "-curio_study_dir", d, "-curio_al_stop_after", "2")
+    with h5py.File(os.path.join(d, names[3])) as f:
+        assert f.attrs["completed"] == 0
+    r = run(a, 2, *base, "-curio_study_dir", d)
+    assert "(continued)" in r.stdout and r.stdout.count("skipped") == 7, r.stdout
+    # Slurm array form: parts partition the sorted run list by index % parts
+    seen = []
+    order = sorted((n, s, k) for n in ("study_alpha", "study_beta") for s in ("random", "sld") for k in (0, 1))
+    for part in range(3):
+        dp = os.path.join(a.dir, f"study_part{part}")
+        shutil.rmtree(dp, ignore_errors=True)
+        run(a, 2, *base, "-curio_study_dir", dp, "-curio_study_part", str(part), "-curio_study_parts", "3")
+        got = sorted(os.listdir(dp))
+        want = sorted(f"{n}__{s}__seed{k}.h5" for j, (n, s, k) in enumerate(order) if j % 3 == part)
+        assert got == want, (part, got, want)
+        seen += got
+        for n in got:
+            same(contents(os.path.join(dp, n)), contents(os.path.join(d, n)), f"part {part}: {n}", rtol=1e-10)
+    assert sorted(seen) == names
+    # a run that fails (here: an oracle label that is NaN) is reported, the others complete, the study exits non-zero
+    badin = os.path.join(a.dir, "study_gamma.h5")
+    shutil.copy(ins[0], badin)
+    with h5py.File(badin, "r+") as f:
+        y = f["candidates/y"][:]
+        y[::2] = np.nan
+        f["candidates/y"][:] = y
+    df = os.path.join(a.dir, "study_fail")
+    shutil.rmtree(df, ignore_errors=True)
+    r = run(a, 2, *base[:3], ",".join([badin, ins[1]]), *base[4:], "-curio_study_dir", df, expect_fail=True)
+    assert "4 runs of the study failed" in r.stderr and "is NaN" in r.stderr, r.stderr
+    assert r.stdout.count("FAILED") == 4 and r.stdout.count("final test RMSE") == 4, r.stdout
+    assert sorted(os.listdir(df)) == [n for n in names if n.startswith("study_beta")]
+    print("study: 8 runs in 2 groups, skipped on rerun, interrupted run continued, parts partition the runs, failed runs reported")
+
+
+def case_bad(a):
+    inp = os.path.join(a.dir, "bad_in.h5")
+    make_input(inp, "--m", "50", "--seed", "1")
+    noy = os.path.join(a.dir, "bad_noy.h5")
+    shutil.copy(inp, noy)
+    with h5py.File(noy, "r+") as f:
+        del f["candidates/y"]
+    out = os.path.join(a.dir, "bad_out.h5")
+    with open(out, "w") as fh:
+        fh.write("keep")
+    cases = [
+        ([noy], ["/candidates/y", noy, "missing"]),
+        ([inp, "-curio_al_budget", "5", "-curio_al_seed_size", "10"], ["-curio_al_budget 5", "seed set"]),
+        ([inp, "-curio_al_strategy", "nosuch"], ["nosuch", "sld_batch"]),
+        ([inp, "-curio_al_budget", "100"], ["-curio_al_budget 100", "50"]),
+        ([inp, "-curio_al_retune_every", "0"], ["-curio_s"]),
+        ([inp, "-curio_al_budget", "20", "-curio_restart", inp], [inp, "kind"]),
+    ]
+    if a.np == 1:  # the three the issue names; every case runs at 2 ranks (a failing MPI run takes seconds to wind down)
+        cases = cases[:3]
+    for args, words in cases:
+        r = run(a, a.np, "-curio_mode", "active", "-curio_input", *args, "-curio_output", out, expect_fail=True)
+        for w in words:
+            assert w in r.stderr, f"{args}: '{w}' not in: {r.stderr}"
+        assert r.stderr.count("curio: error:") == 1, r.stderr
+        assert open(out).read() == "keep"
+    if a.np > 1:
+        r = run(a, a.np, "-curio_mode", "study", "-curio_study_inputs", inp, "-curio_study_strategies", "sld,bogus", "-curio_study_dir",
+                os.path.join(a.dir, "bad_study"), expect_fail=True)
+        assert "bogus" in r.stderr, r.stderr
+        cases.append(None)
+    print(f"bad: {len(cases)} bad inputs rejected with a message naming the culprit")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("exe")
+    ap.add_argument("dir")
+    ap.add_argument("--np", type=int, default=1)
+    ap.add_argument("--mpiexec", default="mpiexec --oversubscribe")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    globals()["case_" + a.case](a)
+
+
+if __name__ == "__main__":
+    main()
