@@ -21,7 +21,9 @@
 
 typedef struct _n_CurioCheckpoint *CurioCheckpoint;
 
-/* Writing: files are <prefix>-<step, 10 digits>.h5; after each successful write only the newest `keep` remain */
+/* Writing: files are <prefix>-<step, 10 digits>.h5; after each successful write only the newest `keep` remain (by
+   step; the file just written always stays). An error between BeginWrite and EndWrite leaves only a temporary file,
+   which CurioCheckpointDestroy() removes: existing checkpoints are never damaged. */
 PETSC_EXTERN PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm, const char prefix[], PetscInt keep, CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint, const char kind[], const char signature[], PetscInt64 step);
 PETSC_EXTERN PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint, char path[], size_t);

@@ -323,7 +323,10 @@ static PetscErrorCode WriterClose(CurioCheckpoint ck, PetscBool commit, PetscBoo
   *err = 0;
   if (rank == 0) {
     if (commit && ok) {
-      if (rename(ck->tmp, ck->path)) *err = errno;
+      if (rename(ck->tmp, ck->path)) {
+        *err = errno;
+        remove(ck->tmp); /* the previous checkpoints stay as they were */
+      }
     } else remove(ck->tmp);
   }
   PetscCall(ShareErrno(ck->comm, err));

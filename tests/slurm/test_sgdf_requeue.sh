@@ -52,7 +52,20 @@ else
     rm -rf -- "$work"
     exit 77
   fi
-  args=${CURIO_TEST_SGDF_ARGS:--curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_epochs 40 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 0.01 -curio_checkpoint_every 500 -curio_monitor}
+  if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
+    args=$CURIO_TEST_SGDF_ARGS
+  else
+    # Size the run to about 30 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
+    base="-curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 1e-7 -curio_checkpoint_every 500"
+    t=$(date +%s.%N)
+    # shellcheck disable=SC2086  # base is a list of options
+    mpiexec --oversubscribe -n 2 "$bin" -curio_mode sgdf $base -curio_sgdf_epochs 2 -curio_output "$work/calibrate.h5" > "$work/calibrate.log" 2>&1 ||
+      fail "calibration run failed: $(tail -n 20 "$work/calibrate.log")"
+    t=$(echo "$(date +%s.%N) - $t" | bc)
+    epochs=$(echo "e = 2 * 30 / $t; if (e < 4) e = 4; if (e > 5000) e = 5000; scale = 0; e / 1" | bc)
+    say "2 epochs take $t s outside Slurm: using $epochs epochs"
+    args="$base -curio_sgdf_epochs $epochs"
+  fi
 fi
 
 started_slurm=0
