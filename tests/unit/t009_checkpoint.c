@@ -1,6 +1,6 @@
-/* t009: checkpoints. A Vec written at np ranks reads back bit for bit into another layout and on one rank alone;
-   replicated arrays, scalars and strings come back exactly; rotation keeps exactly the newest K files of the prefix
-   and touches nothing else; FindLatest picks the highest complete step and ignores temporary leftovers; a wrong kind,
+/* t009: checkpoints. A Vec written at np ranks reads back bit for bit into another layout, on one rank alone and on
+   half of the ranks; replicated arrays, scalars and strings come back exactly; rotation keeps exactly the newest K
+   files of the prefix and touches nothing else; FindLatest picks the highest complete step and ignores temporary leftovers; a wrong kind,
    signature or schema version, a missing dataset, a wrong length, a truncated or garbage file and a missing file are
    each refused on every rank with the same message, and no checkpoint file changes; an abandoned write leaves nothing;
    a signal raised on one rank is reported on all. Files go to a fresh directory under $TMPDIR (default /tmp), removed
@@ -321,7 +321,7 @@ static PetscErrorCode WriteState(CurioCheckpoint ck, PetscInt64 step, char path[
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Reads the state back on comm (PETSC_COMM_WORLD in a skewed layout, or PETSC_COMM_SELF alone) and checks every value */
+/* Reads the state back on comm (PETSC_COMM_WORLD in a skewed layout, or fewer ranks in PETSc's split) and checks every value */
 static PetscErrorCode CheckState(MPI_Comm comm, const char path[], PetscInt64 step, PetscBool *ok)
 {
   CurioCheckpoint ck;
@@ -340,8 +340,8 @@ static PetscErrorCode CheckState(MPI_Comm comm, const char path[], PetscInt64 st
     PetscCall(VecCreateSkewed(NBIG, &big));
     PetscCall(VecCreateSkewed(NSMALL, &small));
   } else {
-    PetscCall(VecCreateSeq(comm, NBIG, &big));
-    PetscCall(VecCreateSeq(comm, NSMALL, &small));
+    PetscCall(VecCreateMPI(comm, PETSC_DECIDE, NBIG, &big));
+    PetscCall(VecCreateMPI(comm, PETSC_DECIDE, NSMALL, &small));
   }
   PetscCall(VecSet(big, 42.0));
   PetscCall(CurioCheckpointVec(ck, "theta", big));
@@ -401,10 +401,23 @@ static void TestRoundTrip(void)
   /* read back at this rank count in another layout */
   TCALL(CheckState(PETSC_COMM_WORLD, path, 12345, &ok));
   CU_ASSERT(ok);
-  /* and on a single rank (a different rank count from the writer's when np > 1) */
+  /* and on fewer ranks than wrote it: rank 0 alone, and (np >= 4) the first half of the ranks */
   if (rank == 0) {
     TCALL(CheckState(PETSC_COMM_SELF, path, 12345, &ok));
     CU_ASSERT(ok);
+  }
+  {
+    MPI_Comm    half;
+    PetscMPIInt size;
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    if (size >= 4) {
+      TCALL(MPI_Comm_split(PETSC_COMM_WORLD, rank < size / 2 ? 0 : MPI_UNDEFINED, rank, &half));
+      if (half != MPI_COMM_NULL) {
+        TCALL(CheckState(half, path, 12345, &ok));
+        CU_ASSERT(ok);
+        TCALL(MPI_Comm_free(&half));
+      }
+    }
   }
   TCALL(MPI_Barrier(PETSC_COMM_WORLD));
   TCALL(CurioCheckpointFindLatest(PETSC_COMM_WORLD, prefix, found_path, sizeof(found_path), &found));
@@ -664,7 +677,7 @@ static void TestSignals(void)
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
-      {"round trip: bit-identical in another layout and on one rank", TestRoundTrip},
+      {"round trip: bit-identical in another layout and on fewer ranks", TestRoundTrip},
       {"rotation keeps the newest K; FindLatest", TestRotation},
       {"refusals name the file and leave checkpoints intact", TestRefusals},
       {"signals reach every rank", TestSignals},
