@@ -29,9 +29,7 @@ import hashlib
 import inspect
 import json
 import os
-import platform
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -40,12 +38,12 @@ import time
 
 import numpy as np
 
+import benchlib
+from benchlib import MIB, SINGLE_THREAD_ENV, environment, git_state, peak_rss_mib, rel_diff
+from benchlib import generate_dense as generate_data
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MIB = 1024.0 * 1024.0
-
-# every BLAS/LAPACK user in this benchmark runs on one thread per process, like the curio ranks
-SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 TARGETS = {
     "loocv_speedup_vs_ridgecv_1rank": (">=", 15.0, "curio LOOCV speed-up vs RidgeCV at 1 rank"),
@@ -101,41 +99,7 @@ def loocv_grid(smin, smax, ns):
     return np.logspace(np.log10(smin), np.log10(smax), ns)
 
 
-def peak_rss_mib():
-    """Peak resident set of this process so far, in MiB.
-
-    VmHWM (the high-water mark of this process image) rather than getrusage's ru_maxrss: Linux carries ru_maxrss
-    over fork and exec, so a child would report at least the parent's resident set at the time it was started.
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-
-
 # --------------------------------------------------------------------------- data
-
-
-def generate_data(path, n, d, seed, noise):
-    """Writes /train/X (n, d) and /train/y (n), float64, contiguous, to a new HDF5 file."""
-    import h5py
-
-    rng = np.random.default_rng(seed)
-    theta_true = 1.0 / (1.0 + np.arange(d))
-    with h5py.File(path, "w") as f:
-        dX = f.create_dataset("/train/X", shape=(n, d), dtype="f8")
-        y = np.empty(n)
-        block = max(1, (1 << 24) // d)  # about 128 MiB of X at a time
-        for i0 in range(0, n, block):
-            i1 = min(n, i0 + block)
-            Xb = rng.standard_normal((i1 - i0, d))
-            dX[i0:i1] = Xb
-            y[i0:i1] = Xb @ theta_true + noise * rng.standard_normal(i1 - i0)
-        f.create_dataset("/train/y", data=y)
 
 
 def load_data(path):
@@ -223,19 +187,6 @@ def run_worker(kind, args, data, workdir, repeat):
 
 
 # --------------------------------------------------------------------------- curio
-
-
-def git_state():
-    """The commit of the repository and the tracked source files that differ from it (None outside a git checkout)."""
-    def git(*a):
-        proc = subprocess.run(["git", "-C", ROOT] + list(a), capture_output=True, text=True)
-        return proc.stdout if proc.returncode == 0 else None
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if commit is None:
-        return None
-    modified = git("status", "--porcelain", "--untracked-files=no", "--", "src", "include", "CMakeLists.txt") or ""
-    return {"commit": commit.strip(), "modified": [ln.split(maxsplit=1)[1] for ln in modified.splitlines() if ln.strip()]}
 
 
 def snapshot_curio(path, workdir):
@@ -341,12 +292,6 @@ def log_view(args, nranks, data, workdir):
 # --------------------------------------------------------------------------- checks and report
 
 
-def rel_diff(a, b):
-    """max |a - b| / max |b| (elementwise relative differences are meaningless for components near 0)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), np.finfo(float).tiny))
-
-
 def check_results(curio_res, numpy_npz, ridge_npz, grid):
     """Relative differences of curio's theta, theta_dot, LOOCV grid and curve from the baselines, per rank count."""
     ref = np.load(numpy_npz)
@@ -367,9 +312,7 @@ def check_results(curio_res, numpy_npz, ridge_npz, grid):
 
 
 def target_status(key, value):
-    op, target, _ = TARGETS[key]
-    ok = value >= target if op == ">=" else value <= target
-    return "PASS" if ok else "MISS"
+    return benchlib.target_status(TARGETS, key, value)
 
 
 def compute_ratios(curio, numpy_rep, ridge_rep):
@@ -427,16 +370,6 @@ def print_report(args, x_mib, curio, numpy_rep, ridge_rep, ratios, checks):
         print(f"  {nranks} rank{'s' if nranks > 1 else ' '}: theta {c['theta']:.2e}, theta_dot {c['theta_dot']:.2e} (numpy); "
               f"LOOCV 2*exact vs mean(cv_values_) {c['loocv_exact']:.2e} (RidgeCV); grid {c['loocv_grid']:.1e}")
         print(f"           grid argmin: curio {c['grid_argmin_curio']:.6g}, RidgeCV alpha_ {c['grid_argmin_ridgecv']:.6g}; curio refined s_opt {c['s_opt_curio']:.6g}")
-
-
-def environment():
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__, "host": platform.node()}
 
 
 # --------------------------------------------------------------------------- main

@@ -21,7 +21,9 @@
 
 typedef struct _n_CurioCheckpoint *CurioCheckpoint;
 
-/* Writing: files are <prefix>-<step, 10 digits>.h5; after each successful write only the newest `keep` remain */
+/* Writing: files are <prefix>-<step, 10 digits>.h5; after each successful write only the newest `keep` remain (by
+   step; the file just written always stays). An error between BeginWrite and EndWrite leaves only a temporary file,
+   which CurioCheckpointDestroy() removes: existing checkpoints are never damaged. */
 PETSC_EXTERN PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm, const char prefix[], PetscInt keep, CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint, const char kind[], const char signature[], PetscInt64 step);
 PETSC_EXTERN PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint, char path[], size_t);
@@ -30,6 +32,8 @@ PETSC_EXTERN PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint, char path[]
 PETSC_EXTERN PetscErrorCode CurioCheckpointFindLatest(MPI_Comm, const char prefix[], char path[], size_t, PetscBool *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointOpenRead(MPI_Comm, const char path[], const char kind[], const char signature[], CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointGetStep(CurioCheckpoint, PetscInt64 *);
+/* The file being read, or the last one written (its final name) */
+PETSC_EXTERN PetscErrorCode CurioCheckpointGetPath(CurioCheckpoint, const char **);
 
 PETSC_EXTERN PetscErrorCode CurioCheckpointDestroy(CurioCheckpoint *);
 
@@ -43,6 +47,8 @@ PETSC_EXTERN PetscErrorCode CurioCheckpointArrayLength(CurioCheckpoint, const ch
 PETSC_EXTERN PetscErrorCode CurioCheckpointReal(CurioCheckpoint, const char name[], PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointInt(CurioCheckpoint, const char name[], PetscInt64 *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointString(CurioCheckpoint, const char name[], char value[], size_t);
+/* Reading: whether /state holds an item of this name (for optional items, e.g. an optimizer's moments) */
+PETSC_EXTERN PetscErrorCode CurioCheckpointHasItem(CurioCheckpoint, const char name[], PetscBool *);
 
 /* Signals: SIGUSR1 and SIGTERM set a flag (nothing else happens in the handler); at a step boundary every rank asks
    whether any rank caught one (one small MPI_Allreduce), and the run checkpoints (and, for SIGTERM, stops). */

@@ -1,0 +1,401 @@
+#!/usr/bin/python3
+"""Benchmark of one epoch of curio's distributed SGD and SGDF (SGD carrying the regularity tangent as dual numbers)
+against scikit-learn's SGDRegressor, on sparse ridge regression.
+
+Command (from the repository root, after building build/curio; bench/run_sgdf.sh does both):
+
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \\
+        /usr/bin/python3 bench/bench_sgdf.py --repeat 3 --json bench/results/sgdf.json
+    /usr/bin/python3 bench/bench_sgdf.py --no-curio        # the scikit-learn half only
+
+What it does (bench/README.md explains the numbers and the targets):
+
+1. Generates the sparse data once (--n 1000000 rows, --d 100000 features, --nnz-per-row 20, values N(0, 1),
+   y = X theta_true + noise with theta_true_j = 1/(1+j)) into curio's HDF5 CSR layout (bench_krylov.py's data).
+   The step sizes match: scikit-learn's eta0 (--lr) is the step per row on the mean objective, curio's
+   -curio_sgdf_lr (--curio-lr, default eta0 / n) the step on the sum objective (MATH.md section 6:
+   theta <- theta - eta (n/|B|) sum_B grad l_i), so one row moves theta by the same amount in both.
+2. scikit-learn, in its own single-threaded child process: SGDRegressor(loss='squared_error', penalty='l2',
+   alpha=s/n, learning_rate='constant', eta0=--lr, fit_intercept=False, max_iter=1, tol=None, shuffle=True), one
+   epoch (one partial_fit call over all rows), timed; its peak RSS. alpha = s/n because scikit-learn minimizes
+   (1/n) sum_i 1/2 (y_i - x_i theta)^2 + alpha/2 |theta|^2 and curio 1/2 sum_i (...)^2 + s/2 |theta|^2.
+3. curio, for R in --ranks and tangent in (false, true), --repeat times (interleaved):
+       mpiexec -n R --bind-to core build/curio -curio_mode sgdf -curio_input data.h5 -curio_loss squared \\
+           -curio_s S -curio_sgdf_epochs 1 -curio_sgdf_lr ETA/n -curio_sgdf_batch B -curio_sgdf_seed SEED \\
+           -curio_sgdf_tangent false|true -curio_output out.h5 -log_view :log.txt [--curio-args ...]
+   The epoch time is curio's own: the first of the /timing attributes named in --timing-keys that the output has
+   (wall seconds, max over ranks), else the -log_view time of the stages other than reading and writing.
+4. Checks: the primal iterate of SGDF equals plain SGD's (the dual part must not change the real part) to --tol, and
+   every run lowers the objective below its value at theta = 0. Prints the times and the ratios against the
+   targets (informational PASS/MISS): SGDF / SGD epoch time, scikit-learn / curio SGDF epoch time, the 1 -> 2 rank
+   speed-up, and peak memory against bytes(X) / R + 2 d doubles; writes everything as JSON, including the per-step
+   times that bench/scaling_model.py reads.
+
+It asserts nothing about time. It exits with status 1 only if a run fails or a check fails.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import benchlib
+from benchlib import MIB, SINGLE_THREAD_ENV, environment, generate_sparse, loadavg, others_running, peak_rss_mib, rel_diff
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+TARGETS = {
+    "sgdf_over_sgd_1rank": ("<=", 1.3, "curio SGDF / SGD epoch time, 1 rank"),
+    "sklearn_over_sgdf_1rank": (">=", 2.0, "scikit-learn SGD / curio SGDF epoch time, 1 rank"),
+}
+
+# /timing attributes that may hold the training time of an epoch, in order of preference
+TIMING_KEYS = "sgdf,train,epochs,epoch"
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="See bench/README.md for what the targets mean.")
+    p.add_argument("--n", type=int, default=1000000, help="rows (default 1000000)")
+    p.add_argument("--d", type=int, default=100000, help="features (default 100000)")
+    p.add_argument("--nnz-per-row", type=int, default=20, help="nonzeros per row (default 20)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the data and of the sampling order (default 1)")
+    p.add_argument("--noise", type=float, default=1.0, help="standard deviation of the label noise (default 1.0)")
+    p.add_argument("--s", type=float, default=1.0, help="regularity s (default 1.0; scikit-learn's alpha = s/n)")
+    p.add_argument("--lr", type=float, default=0.01, help="scikit-learn's constant eta0, the step per row on the mean objective (default 0.01)")
+    p.add_argument("--curio-lr", type=float, default=None,
+                   help="curio's -curio_sgdf_lr (default --lr / n: curio's step is on the sum objective, MATH.md section 6)")
+    p.add_argument("--batch", type=int, default=32, help="curio's minibatch rows -curio_sgdf_batch (default 32; scikit-learn's SGD takes 1)")
+    p.add_argument("--ranks", default="1,2", help="comma-separated MPI rank counts for curio (default 1,2)")
+    p.add_argument("--repeat", type=int, default=3, help="repeats of each curio run; the best is reported (default 3)")
+    p.add_argument("--sklearn-repeat", type=int, default=1, help="epochs of scikit-learn timed (each from theta = 0; default 1)")
+    p.add_argument("--curio-args", default="", help="extra curio options for every run, e.g. '-curio_sgdf_layout partitioned'")
+    p.add_argument("--timing-keys", default=TIMING_KEYS, help=f"/timing attributes to take the epoch time from, first found wins (default {TIMING_KEYS})")
+    p.add_argument("--no-curio", action="store_true", help="only the data and scikit-learn (e.g. before the SGDF driver is built)")
+    p.add_argument("--curio", default=os.path.join(ROOT, "build", "curio"), help="curio executable (default <repo>/build/curio)")
+    p.add_argument("--mpiexec", default="mpiexec", help="MPI launcher (default mpiexec)")
+    p.add_argument("--mpiexec-args", default="--bind-to core", help="extra launcher arguments (default '--bind-to core')")
+    p.add_argument("--data", default=None, help="use this data file (curio's CSR layout) instead of generating one")
+    p.add_argument("--workdir", default=None, help="directory for the data, outputs and logs (default: a temporary directory, removed at the end)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary working directory")
+    p.add_argument("--tol", type=float, default=1e-12, help="max relative difference of SGDF's theta from SGD's (default 1e-12)")
+    p.add_argument("--json", default=None, help="write the results as JSON to this path")
+    p.add_argument("--label", default=None, help="free text stored in the JSON")
+    # internal: the scikit-learn baseline runs this same file in a subprocess
+    p.add_argument("--worker", choices=["sklearn"], help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
+    for name in ("n", "d", "nnz_per_row", "batch", "repeat", "sklearn_repeat"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be >= 1")
+    if args.s <= 0 or args.lr <= 0 or (args.curio_lr is not None and args.curio_lr <= 0):
+        p.error("need --s > 0, --lr > 0 and --curio-lr > 0")
+    return args
+
+
+# --------------------------------------------------------------------------- objective
+
+
+def objective(indptr, indices, data, y, theta, s):
+    """1/2 |y - X theta|^2 + s/2 |theta|^2 (curio's ridge objective), with X in CSR arrays."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix((data, indices, indptr), shape=(len(y), len(theta)))
+    r = y - X @ theta
+    return 0.5 * float(r @ r) + 0.5 * s * float(theta @ theta)
+
+
+# --------------------------------------------------------------------------- scikit-learn (run in a child process)
+
+
+def worker_sklearn(args):
+    import scipy.sparse as sp
+    import sklearn
+    from sklearn.linear_model import SGDRegressor
+
+    rss_import = peak_rss_mib()
+    kind, (indptr, indices, data), y, shape = benchlib.load_train(args.data)
+    X = sp.csr_matrix((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=shape)
+    del indices, indptr
+    rss_loaded = peak_rss_mib()
+    n = shape[0]
+    times, model = [], None
+    for k in range(args.sklearn_repeat):
+        model = SGDRegressor(loss="squared_error", penalty="l2", alpha=args.s / n, learning_rate="constant", eta0=args.lr, fit_intercept=False,
+                             max_iter=1, tol=None, shuffle=True, random_state=args.seed + k, average=False)
+        t0 = time.perf_counter()
+        model.partial_fit(X, y)
+        times.append(time.perf_counter() - t0)
+    theta = model.coef_.astype(float)
+    np.save(args.result, theta)
+    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return {"times": times, "best": min(times), "peak_rss_mib": peak_rss_mib(), "rss_after_import_mib": rss_import, "rss_after_load_mib": rss_loaded,
+            "x_bytes": int(x_bytes), "sklearn": sklearn.__version__, "n_iter": int(getattr(model, "n_iter_", 1)), "t_": float(getattr(model, "t_", 0.0)),
+            "blas": None}
+
+
+def run_sklearn(args, data, workdir):
+    result = os.path.join(workdir, "sklearn_theta.npy")
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", "sklearn", "--data", data, "--result", result, "--s", repr(args.s), "--lr",
+           repr(args.lr), "--seed", str(args.seed), "--sklearn-repeat", str(args.sklearn_repeat)]
+    env = dict(os.environ, **SINGLE_THREAD_ENV)
+    busy = others_running()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"error: the scikit-learn baseline failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report.update(wall=time.perf_counter() - t0, others_running=busy)
+    return report, np.load(result)
+
+
+# --------------------------------------------------------------------------- curio
+
+
+def curio_command(args, nranks, tangent, data, out, log):
+    return ([args.mpiexec, "-n", str(nranks)] + args.mpiexec_args.split() +
+            [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", "1",
+             "-curio_sgdf_lr", repr(args.curio_lr), "-curio_sgdf_batch", str(args.batch), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",
+             "true" if tangent else "false", "-curio_output", out, "-log_view", f":{log}"] + args.curio_args.split())
+
+
+def parse_log_view(text):
+    """Stage wall times (max over ranks) from PETSc's -log_view summary."""
+    stages = {}
+    for ln in text.splitlines():
+        m = re.match(r"^\s*\d+:\s+([A-Za-z][\w ]*?):\s+([0-9.eE+-]+)\s", ln)
+        if m:
+            stages[m.group(1).strip()] = float(m.group(2))
+        if ln.startswith("--- Event Stage"):
+            break
+    return stages
+
+
+def epoch_time(timing, stages, keys):
+    """(seconds, where from): a /timing attribute, else the -log_view stages other than reading and writing."""
+    for k in keys:
+        if k in timing:
+            return timing[k], f"/timing {k}"
+    if stages:
+        skip = [st for st in stages if re.search(r"read|write|setup", st, re.I)]
+        t = sum(v for st, v in stages.items() if st not in skip)
+        return t, "-log_view: all stages except " + (", ".join(skip) if skip else "none")
+    return float("nan"), "none"
+
+
+def run_curio(args, nranks, tangent, data, workdir, tag, env):
+    import h5py
+
+    out = os.path.join(workdir, f"curio_{tag}.h5")
+    log = os.path.join(workdir, f"log_{tag}.txt")
+    cmd = curio_command(args, nranks, tangent, data, out, log)
+    busy = others_running()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"error: curio failed (exit {proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    with h5py.File(out, "r") as f:
+        timing = {k: float(v) for k, v in f["/timing"].attrs.items()} if "timing" in f else {}
+        theta = f["/model/theta"][...]
+        theta_dot = f["/model/theta_dot"][...] if "/model/theta_dot" in f else None
+    stages = {}
+    if os.path.exists(log):
+        with open(log) as f:
+            stages = parse_log_view(f.read())
+    t, source = epoch_time(timing, stages, [k for k in args.timing_keys.split(",") if k])
+    return {"wall": wall, "timing": timing, "stages": stages, "epoch": t, "epoch_source": source, "peak_rss_mib": timing.get("peak_rss_mib"),
+            "others_running": busy, "stdout_tail": proc.stdout[-2000:]}, theta, theta_dot
+
+
+def bench_curio(args, data, workdir, env):
+    runs = {(r, tg): [] for r in args.ranks for tg in (False, True)}
+    results = {}
+    for k in range(args.repeat):
+        for nranks in args.ranks:
+            for tangent in (False, True):
+                name = "sgdf" if tangent else "sgd"
+                print(f"  curio {name}, {nranks} rank(s), run {k + 1} of {args.repeat} ...", flush=True)
+                run, theta, theta_dot = run_curio(args, nranks, tangent, data, workdir, f"{name}_R{nranks}_{k}", env)
+                runs[(nranks, tangent)].append(run)
+                results[(nranks, tangent)] = (theta, theta_dot)
+    curio = {}
+    for (nranks, tangent), rr in runs.items():
+        rss = [r["peak_rss_mib"] for r in rr if r["peak_rss_mib"] is not None]
+        curio[f"{'sgdf' if tangent else 'sgd'}_R{nranks}"] = {
+            "ranks": nranks, "tangent": tangent, "runs": rr, "epoch": min(r["epoch"] for r in rr), "epoch_source": rr[0]["epoch_source"],
+            "wall": min(r["wall"] for r in rr), "peak_rss_mib": max(rss) if rss else None,
+            "command": " ".join(curio_command(args, nranks, tangent, data, "out.h5", "log.txt"))}
+    return curio, results
+
+
+# --------------------------------------------------------------------------- report
+
+
+def target_status(key, value):
+    return benchlib.target_status(TARGETS, key, value)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker_sklearn(args)))
+        return 0
+
+    t_start = time.perf_counter()
+    load_start = loadavg()
+    if not args.no_curio and not os.access(args.curio, os.X_OK):
+        sys.exit(f"error: {args.curio} is not an executable; build it (cmake -S . -B build && cmake --build build) or use bench/run_sgdf.sh")
+    temporary = args.workdir is None
+    workdir = tempfile.mkdtemp(prefix="curio-bench-sgdf-") if temporary else args.workdir
+    os.makedirs(workdir, exist_ok=True)
+    try:
+        curio_info = None
+        env = dict(os.environ, **SINGLE_THREAD_ENV)
+        if not args.no_curio:
+            args.curio, snap, curio_info = benchlib.snapshot_curio_with_libs(args.curio, workdir, "bench/run_sgdf.sh")
+            env["LD_LIBRARY_PATH"] = snap + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+            git = curio_info["git"]
+            print(f"curio: {curio_info['executable']} (sha256 {curio_info['sha256']['curio'][:12]}, built {curio_info['mtime']}"
+                  + (f", commit {git['commit']}{' + modified ' + ' '.join(git['modified']) if git['modified'] else ''}" if git else "") + ")")
+        t_gen = 0.0
+        if args.data:
+            data = os.path.abspath(args.data)
+        else:
+            data = os.path.join(workdir, "sparse.h5")
+            print(f"generating sparse {args.n} x {args.d}, {args.nnz_per_row} nonzeros per row (seed {args.seed}) into {data} ...", flush=True)
+            t0 = time.perf_counter()
+            generate_sparse(data, args.n, args.d, args.nnz_per_row, args.seed, args.noise)
+            t_gen = time.perf_counter() - t0
+        kind, (indptr, indices, vals), y, shape = benchlib.load_train(data)
+        if kind != "sparse":
+            sys.exit(f"error: {data} is not in curio's CSR layout")
+        n, d = shape
+        nnz = int(indptr[-1])
+        if args.curio_lr is None:
+            args.curio_lr = args.lr / n
+        # X as curio holds it: values (8 bytes), column indices (PetscInt, 4 bytes in Debian's PETSc), row pointers
+        x_bytes = nnz * (8 + 4) + (n + 1) * 4
+        f0 = objective(indptr, indices, vals, y, np.zeros(d), args.s)
+
+        print("scikit-learn SGDRegressor, one epoch ...", flush=True)
+        sk, sk_theta = run_sklearn(args, data, workdir)
+        f_sk = objective(indptr, indices, vals, y, sk_theta, args.s)
+
+        curio, results, checks, ratios = {}, {}, {}, {}
+        if not args.no_curio:
+            curio, results = bench_curio(args, data, workdir, env)
+            for r in args.ranks:
+                th_sgd, _ = results[(r, False)]
+                th_sgdf, thd = results[(r, True)]
+                checks[f"R{r}"] = {"theta_sgdf_vs_sgd": rel_diff(th_sgdf, th_sgd), "objective_sgd": objective(indptr, indices, vals, y, th_sgd, args.s),
+                                   "objective_sgdf": objective(indptr, indices, vals, y, th_sgdf, args.s),
+                                   "theta_dot_norm": float(np.linalg.norm(thd)) if thd is not None else None}
+            c1 = curio.get("sgdf_R1"), curio.get("sgd_R1")
+            if c1[0] and c1[1]:
+                ratios["sgdf_over_sgd_1rank"] = c1[0]["epoch"] / c1[1]["epoch"]
+                ratios["sklearn_over_sgdf_1rank"] = sk["best"] / c1[0]["epoch"]
+            for r in args.ranks:
+                if r != 1 and f"sgdf_R{r}" in curio and "sgdf_R1" in curio:
+                    ratios[f"sgdf_speedup_1_to_{r}_ranks"] = curio["sgdf_R1"]["epoch"] / curio[f"sgdf_R{r}"]["epoch"]
+                    ratios[f"sgd_speedup_1_to_{r}_ranks"] = curio["sgd_R1"]["epoch"] / curio[f"sgd_R{r}"]["epoch"]
+                if r != 1 and f"sgdf_R{r}" in curio and f"sgd_R{r}" in curio:
+                    ratios[f"sgdf_over_sgd_{r}ranks"] = curio[f"sgdf_R{r}"]["epoch"] / curio[f"sgd_R{r}"]["epoch"]
+                key = f"sgdf_R{r}"
+                if key in curio and curio[key]["peak_rss_mib"]:
+                    # the largest rank's peak against its share of X and the replicated theta, theta_dot
+                    ratios[f"sgdf_peak_rss_over_x_share_plus_2d_{r}rank{'s' if r > 1 else ''}"] = curio[key]["peak_rss_mib"] * MIB / (x_bytes / r + 2 * d * 8)
+
+        # ------------------------------------------------------------------ report
+        x_mib = x_bytes / MIB
+        print(f"\nsparse ridge, n = {n}, d = {d}, {nnz / n:g} nonzeros per row; s = {args.s:g} (scikit-learn alpha = s/n = {args.s / n:g}); "
+              f"scikit-learn eta0 {args.lr:g}, curio -curio_sgdf_lr {args.curio_lr:g}, batch {args.batch}")
+        print(f"bytes(X) as curio holds it (CSR, 32-bit indices) {x_mib:.0f} MiB; 2 d doubles {2 * d * 8 / MIB:.1f} MiB")
+        print(f"every process single-threaded ({', '.join(f'{k}={v}' for k, v in SINGLE_THREAD_ENV.items())})\n")
+        print(f"{'method':<28} {'ranks':>5} {'epoch [s]':>10} {'from':<34} {'peak RSS [MiB]':>15} {'/ (X/R + 2d)':>13}")
+        print(f"{'scikit-learn SGDRegressor':<28} {1:>5} {sk['best']:>10.3f} {'partial_fit, one call':<34} {sk['peak_rss_mib']:>15.0f} "
+              f"{sk['peak_rss_mib'] * MIB / (x_bytes + 2 * d * 8):>13.2f}")
+        for key, c in curio.items():
+            rss = c["peak_rss_mib"]
+            rel = f"{rss * MIB / (x_bytes / c['ranks'] + 2 * d * 8):>13.2f}" if rss else f"{'':>13}"
+            print(f"{'curio ' + ('SGDF' if c['tangent'] else 'SGD'):<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c['epoch_source'][:34]:<34} "
+                  f"{(f'{rss:.0f}' + (' per rank' if c['ranks'] > 1 else '')) if rss else 'n/a':>15} {rel}")
+        print(f"\nobjective 1/2|y - X theta|^2 + s/2|theta|^2: at theta = 0 {f0:.6g}; scikit-learn after one epoch {f_sk:.6g}")
+        for r, c in checks.items():
+            print(f"  curio {r}: SGD {c['objective_sgd']:.6g}, SGDF {c['objective_sgdf']:.6g}; |theta_SGDF - theta_SGD| / |theta_SGD| = "
+                  f"{c['theta_sgdf_vs_sgd']:.1e}; |theta_dot| = {c['theta_dot_norm']}")
+        if ratios:
+            print("\nratios:")
+            for key, value in ratios.items():
+                if key in TARGETS:
+                    op, target, label = TARGETS[key]
+                    print(f"  {label:<52} {value:8.2f}   (target {op} {target:g}: {target_status(key, value)})")
+                else:
+                    print(f"  {key:<52} {value:8.2f}")
+        bad = []
+        for r, c in checks.items():
+            if not c["theta_sgdf_vs_sgd"] <= args.tol:
+                bad.append(f"{r}: SGDF's theta differs from SGD's by {c['theta_sgdf_vs_sgd']:.2e} (> --tol {args.tol:g})")
+            for m in ("sgd", "sgdf"):
+                if not c[f"objective_{m}"] < f0:
+                    bad.append(f"{r}: curio {m} did not lower the objective ({c[f'objective_{m}']:.6g} >= {f0:.6g} at theta = 0)")
+        if not f_sk < f0:
+            bad.append(f"scikit-learn did not lower the objective ({f_sk:.6g} >= {f0:.6g})")
+        for b in bad:
+            print("CHECK FAILED: " + b)
+
+        # inputs of bench/scaling_model.py: the epoch time per row a rank handles (n / R rows per rank), which does not
+        # depend on whether -curio_sgdf_batch counts the rows of a rank or of all ranks
+        steps = {}
+        for key, c in curio.items():
+            steps[key] = {"ranks": c["ranks"], "epoch_seconds": c["epoch"], "rows_per_rank": n / c["ranks"],
+                          "seconds_per_row_per_rank": c["epoch"] * c["ranks"] / n}
+        t_total = time.perf_counter() - t_start
+        load_end = loadavg()
+        print(f"\nbenchmark wall time {t_total:.1f} s (data generation {t_gen:.1f} s); 1-min load average {load_start[0]:.2f} before, {load_end[0]:.2f} after")
+        if args.json:
+            result = {
+                "benchmark": "sgdf",
+                "label": args.label,
+                "config": {k: getattr(args, k) for k in ("n", "d", "nnz_per_row", "seed", "noise", "s", "lr", "curio_lr", "batch", "ranks", "repeat", "sklearn_repeat",
+                                                         "curio_args", "mpiexec_args", "no_curio")},
+                "environment": dict(environment(), threads=SINGLE_THREAD_ENV, loadavg_before=load_start, loadavg_after=load_end),
+                "curio_executable": curio_info,
+                "problem": {"n": int(n), "d": int(d), "nnz": nnz, "x_bytes": int(x_bytes), "objective_at_zero": f0},
+                "sklearn": dict(sk, objective=f_sk),
+                "curio": curio,
+                "steps": steps,
+                "checks": checks,
+                "ratios": ratios,
+                "targets": {k: {"op": op, "target": t, "label": lab, "value": ratios.get(k),
+                                "status": target_status(k, ratios[k]) if k in ratios else None} for k, (op, t, lab) in TARGETS.items()},
+                "wall_seconds": {"total": t_total, "data_generation": t_gen},
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=2)
+                f.write("\n")
+            print(f"wrote {args.json}")
+        return 1 if bad else 0
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        elif temporary:
+            print(f"kept {workdir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

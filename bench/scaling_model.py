@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""The scaling model of distributed SGDF (docs/scaling.md) as a table for 1 to 1000 nodes.
+
+    /usr/bin/python3 bench/scaling_model.py                                  # reads bench/results/sgdf.json
+    /usr/bin/python3 bench/scaling_model.py --batch 65536 --layout partitioned --ranks-per-node 64
+    /usr/bin/python3 bench/scaling_model.py --weak --batch-per-rank 256      # weak scaling: rows per rank fixed
+
+Per step, on P = N r ranks (N nodes, r ranks per node), with a global minibatch of B rows (b = B / P per rank):
+
+    compute     T_comp = b * c_row                  c_row: measured seconds per row on one rank: one epoch's time / n
+                                                    (SGDF: with the dual part; SGD: without), which includes the
+                                                    per-step overhead at the measured batch size
+    replicated  T_comm = 2 ceil(log2 N) alpha + 2 (N-1)/N * 16 d * beta      (allreduce of the 2 d doubles of
+                         + 2 ceil(log2 r) alpha_node + 16 d * beta_node        grad theta and grad theta_dot,
+                                                                               inside the node, then across nodes)
+    partitioned T_comm = 2 * (ceil(log2 P) alpha + b k (P-1)/P * 40 bytes * beta)
+                                                    (two all-to-alls: the touched coordinates' theta and theta_dot
+                                                     to the rows' owners, the gradient contributions back; 8 bytes of
+                                                     index + 16 of values out, 16 back)
+    regularizer T_reg  = (d / P or d) * c_coord / K  every K steps (-curio_sgdf_reg_every), O(d) per application
+
+    T_step = T_comp + T_comm + T_reg;   epoch = ceil(n / B) steps
+    efficiency: strong scaling (B fixed) speed-up / P; weak scaling (b fixed) T_step(1 rank) / T_step(P)
+
+alpha, beta are assumptions (docs/scaling.md), not measurements: override them with the options. The per-row cost
+c_row comes from the measured epoch times in the JSON (seconds per step / rows per step on one rank); without
+curio numbers in the JSON (--no-curio run) the script needs --c-row and says the table is not measured.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--json", default=os.path.join(HERE, "results", "sgdf.json"), help="bench_sgdf.py's results (default bench/results/sgdf.json)")
+    p.add_argument("--method", choices=["sgdf", "sgd"], default="sgdf", help="which measured step cost to use (default sgdf)")
+    p.add_argument("--c-row", type=float, default=None, help="seconds per row of a step on one rank (overrides the JSON)")
+    p.add_argument("--c-coord", type=float, default=2e-9, help="seconds per coordinate of the regularizer step (default 2e-9: 2 streams of d doubles)")
+    p.add_argument("--reg-every", type=int, default=0, help="K of -curio_sgdf_reg_every: the O(d) regularizer step every K steps (0: lazy, no O(d) step)")
+    p.add_argument("--n", type=int, default=None, help="rows (default: the JSON's)")
+    p.add_argument("--d", type=int, default=None, help="features (default: the JSON's)")
+    p.add_argument("--k", type=float, default=None, help="nonzeros per row (default: the JSON's)")
+    p.add_argument("--batch", type=int, default=None, help="global minibatch rows B (strong scaling; default: the JSON's)")
+    p.add_argument("--weak", action="store_true", help="weak scaling: --batch-per-rank rows per rank, the global batch grows with P")
+    p.add_argument("--batch-per-rank", type=int, default=256, help="rows per rank per step with --weak (default 256)")
+    p.add_argument("--ranks-per-node", type=int, default=64, help="MPI ranks per node (default 64)")
+    p.add_argument("--layout", choices=["replicated", "partitioned", "both"], default="both", help="parameter layout (default both)")
+    p.add_argument("--alpha", type=float, default=2e-6, help="inter-node latency per message, s (default 2e-6: InfiniBand HDR, MPI)")
+    p.add_argument("--beta", type=float, default=1.0 / 20e9, help="inter-node seconds per byte (default 1/20e9: 200 Gb/s per node)")
+    p.add_argument("--alpha-node", type=float, default=0.5e-6, help="intra-node (shared memory) latency, s (default 0.5e-6)")
+    p.add_argument("--beta-node", type=float, default=1.0 / 10e9, help="intra-node seconds per byte (default 1/10e9)")
+    p.add_argument("--nodes", default="1,2,4,8,16,32,64,128,256,512,1000", help="node counts of the table")
+    return p.parse_args(argv)
+
+
+def load_inputs(args):
+    """n, d, k, B and the measured seconds per row of a step on one rank (with its source)."""
+    res = {}
+    if os.path.exists(args.json):
+        with open(args.json) as f:
+            res = json.load(f)
+    cfg, prob = res.get("config", {}), res.get("problem", {})
+    n = args.n or prob.get("n") or cfg.get("n")
+    d = args.d or prob.get("d") or cfg.get("d")
+    k = args.k or ((prob["nnz"] / prob["n"]) if prob.get("nnz") else cfg.get("nnz_per_row"))
+    batch = args.batch or cfg.get("batch")
+    if not all((n, d, k, batch)):
+        sys.exit(f"error: {args.json} lacks n, d, nnz per row or batch; give --n --d --k --batch")
+    c_row, source = args.c_row, "--c-row (given)"
+    step = res.get("steps", {}).get(f"{args.method}_R1")
+    if c_row is None and step:
+        c_row = step["seconds_per_row_per_rank"]
+        source = f"measured: {args.json} {args.method}_R1, one epoch of {n} rows in {step['epoch_seconds']:.3f} s at batch {cfg['batch']}"
+    if c_row is None:
+        sys.exit(f"error: {args.json} holds no curio step times (run bench/run_sgdf.sh with the SGDF driver built), and no --c-row was given")
+    two = res.get("steps", {}).get(f"{args.method}_R2")
+    return n, d, k, batch, c_row, source, two
+
+
+def allreduce_time(nbytes, nodes, rpn, a):
+    t = 0.0
+    if rpn > 1:
+        t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + nbytes * a.beta_node
+    if nodes > 1:
+        t += 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * nbytes * a.beta
+    return t
+
+
+def alltoall_time(rows_per_rank, k, nranks, nodes, a):
+    if nranks == 1:
+        return 0.0
+    vol = rows_per_rank * k * (nranks - 1) / nranks * 40.0  # bytes sent + received per rank per step
+    alpha = a.alpha if nodes > 1 else a.alpha_node
+    beta = a.beta if nodes > 1 else a.beta_node
+    # the ranks of a node share its link: the node's volume is r times a rank's
+    share = min(nranks, a.ranks_per_node) if nodes > 1 else 1
+    return 2 * (math.ceil(math.log2(nranks)) * alpha + vol / 2 * share * beta)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    n, d, k, batch, c_row, source, two = load_inputs(a)
+    nodes_list = [int(x) for x in a.nodes.split(",") if x.strip()]
+    layouts = ["replicated", "partitioned"] if a.layout == "both" else [a.layout]
+    print(f"SGDF scaling model (docs/scaling.md): n = {n}, d = {d}, k = {k:g} nonzeros per row, "
+          + (f"weak scaling, {a.batch_per_rank} rows per rank per step" if a.weak else f"strong scaling, global batch B = {batch}"))
+    print(f"  c_row = {c_row * 1e9:.1f} ns per row ({source})")
+    print(f"  assumed network: alpha {a.alpha * 1e6:.2f} us, beta {1 / a.beta / 1e9:.1f} GB/s between nodes; alpha {a.alpha_node * 1e6:.2f} us, "
+          f"{1 / a.beta_node / 1e9:.1f} GB/s inside a node; {a.ranks_per_node} ranks per node")
+    if two:
+        print(f"  measured: 2 ranks (one node) {two['epoch_seconds']:.3f} s per epoch, against {two['rows_per_rank'] * c_row:.3f} s of compute alone "
+              f"(half the 1-rank epoch); the difference is communication, imbalance and the shared memory bandwidth")
+    for layout in layouts:
+        print(f"\n{layout}:")
+        print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'reg [us]':>9} {'step [us]':>10} "
+              f"{'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
+        base = None
+        # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
+        for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
+            P = nodes * rpn
+            if a.weak:
+                b = a.batch_per_rank
+                B = b * P
+            else:
+                B = batch
+                b = B / P
+            t_comp = b * c_row
+            if layout == "replicated":
+                t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
+                t_reg = (d * a.c_coord / a.reg_every) if a.reg_every else 0.0
+            else:
+                t_comm = alltoall_time(b, k, P, nodes, a)
+                t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
+            t_step = t_comp + t_comm + t_reg
+            epoch = math.ceil(n / B) * t_step
+            if base is None:
+                base = (epoch, P, t_step)
+            speedup = base[0] / epoch
+            # strong scaling: speed-up / (P / P_1); weak scaling (work per rank fixed): T_step(1) / T_step(P)
+            eff = base[2] / t_step if a.weak else speedup / (P / base[1])
+            flag = "  (fewer rows than ranks)" if b < 1 else ""
+            print(f"{nodes:>6} {P:>7} {b:>10.3g} {t_comp * 1e6:>13.3f} {t_comm * 1e6:>10.2f} {t_reg * 1e6:>9.2f} {t_step * 1e6:>10.2f} "
+                  f"{epoch:>10.4g} {speedup:>9.3g} {eff:>10.2%}{flag}")
+        # where adding ranks stops paying: compute per rank = communication
+        if not a.weak:
+            if layout == "replicated":
+                print("  stops scaling where B c_row / P = T_allreduce(16 d bytes): the allreduce does not shrink with P")
+            else:
+                print("  stops scaling where B c_row / P ~ 2 alpha log2 P (latency), i.e. P log2 P ~ B c_row / (2 alpha) = "
+                      f"{batch * c_row / (2 * a.alpha):.3g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Runs jobscripts/curio-sgdf.sbatch on a real one-node local Slurm cluster
+# (../shared/slurm/start-local-slurm relative to the repo root) and checks that a job warned
+# of its time limit checkpoints, requeues itself, restarts from the checkpoint and finishes
+# with the same result, bit for bit, as an uninterrupted run at the same rank count.
+#
+#   tests/slurm/test_sgdf_requeue.sh [path/to/curio]      (default: build/curio in the repo)
+#   tests/slurm/test_sgdf_requeue.sh tests/slurm/sgdf_standin.py   (the Slurm mechanics only)
+#
+# The warning is sent the way Slurm sends it for `#SBATCH --signal=B:USR1@...`: SIGUSR1 to the
+# batch shell only (`scancel --batch --signal=USR1 <jobid>`), while the training step runs.
+# CURIO_TEST_SGDF_ARGS replaces the default curio options (the run must take >= 12 s here, so
+# that it can be interrupted in the middle). Exit status: 0 pass, 77 skipped (no local-Slurm
+# helper, or a curio without the SGDF driver), anything else: failure. Starts local Slurm if
+# it is not already running, and stops it again at the end only in that case. Job logs and
+# outputs go to a temp dir, kept (and printed) on failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+slurm_helpers=$repo/../shared/slurm
+wait_limit=${CURIO_TEST_TIMEOUT:-900}     # seconds per job, all attempts together
+unset CURIO_ARGS CURIO_BIN CURIO_OUTDIR CURIO_CKPT_KEEP CURIO_MAX_REQUEUES
+
+say()  { echo "test_sgdf_requeue: $*"; }
+fail() { echo "test_sgdf_requeue: FAIL: $*" >&2; exit 1; }
+
+if [[ ! -e $slurm_helpers/start-local-slurm ]]; then
+  say "SKIP: $slurm_helpers/start-local-slurm not found (no local Slurm on this machine)"
+  exit 77
+fi
+
+bin=${1:-$repo/build/curio}
+[[ $bin == /* ]] || bin=$PWD/$bin
+[[ -f $bin && -x $bin ]] || fail "curio executable not found or not executable: $bin (build it, or pass its path as \$1)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/curio-sgdf-requeue.XXXXXX")
+case $work$bin in *,*|*:*) fail "paths must not contain ',' or ':' (sbatch --export / -log_view): $work $bin" ;; esac
+
+if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without these
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+
+if [[ $(basename "$bin") == sgdf_standin.py ]]; then
+  args=${CURIO_TEST_SGDF_ARGS:--curio_sgdf_epochs 4 -curio_checkpoint_every 30}
+  export STANDIN_STEP_SECONDS=${STANDIN_STEP_SECONDS:-0.25}
+else
+  # A curio without the SGDF driver says so; skip rather than fail (the driver is a separate module)
+  probe=$("$bin" -curio_mode sgdf -curio_sgdf_synthetic 50,5,2 -curio_sgdf_epochs 1 -curio_output "$work/probe.h5" 2>&1 || true)
+  if grep -q 'curio_mode sgdf is not built yet' <<< "$probe"; then
+    say "SKIP: $bin has no SGDF driver (-curio_mode sgdf is not built yet)"
+    rm -rf -- "$work"
+    exit 77
+  fi
+  if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
+    args=$CURIO_TEST_SGDF_ARGS
+  else
+    # Size the run to about 30 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
+    base="-curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 1e-7 -curio_checkpoint_every 500"
+    t=$(date +%s.%N)
+    # shellcheck disable=SC2086  # base is a list of options
+    mpiexec --oversubscribe -n 2 "$bin" -curio_mode sgdf $base -curio_sgdf_epochs 2 -curio_output "$work/calibrate.h5" > "$work/calibrate.log" 2>&1 ||
+      fail "calibration run failed: $(tail -n 20 "$work/calibrate.log")"
+    t=$(echo "$(date +%s.%N) - $t" | bc)
+    epochs=$(echo "e = 2 * 30 / $t; if (e < 4) e = 4; if (e > 5000) e = 5000; scale = 0; e / 1" | bc)
+    say "2 epochs take $t s outside Slurm: using $epochs epochs"
+    args="$base -curio_sgdf_epochs $epochs"
+  fi
+fi
+
+started_slurm=0
+jobs=()
+
+# shellcheck disable=SC2317  # the EXIT trap handler
+cleanup() {
+  local rc=$? j i f p pids
+  for j in "${jobs[@]}"; do
+    [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || continue
+    say "cancelling job $j" >&2
+    scancel "$j" 2>/dev/null || true
+    for ((i = 0; i < 60; i++)); do
+      [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || break
+      sleep 1
+    done
+  done
+  if (( rc != 0 )); then
+    for f in "$work"/*.out; do
+      [[ -e $f ]] || continue
+      echo "----- $f -----" >&2
+      cat "$f" >&2
+    done
+    say "kept $work for inspection" >&2
+  else
+    rm -rf -- "$work"
+  fi
+  if (( started_slurm )); then
+    say "stopping the local Slurm this test started"
+    pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
+    "$slurm_helpers/stop-local-slurm" || true
+    for p in $pids; do
+      for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
+    done
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "test_sgdf_requeue: interrupted" >&2; exit 130' INT TERM
+
+daemons_running() {
+  pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
+}
+
+t0=$SECONDS
+if daemons_running && sinfo -h >/dev/null 2>&1; then
+  say "local Slurm already running; will leave it running"
+else
+  pidfile=${SLURM_LOCAL_PIDS:-/tmp/local-slurm.pids}
+  [[ -s $pidfile ]] && pidfile=$work/local-slurm.pids
+  export SLURM_LOCAL_PIDS=$pidfile
+  started_slurm=1
+  say "starting local Slurm (pids in $pidfile)"
+  env -u OMP_NUM_THREADS "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
+fi
+say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
+node_cpus=$(sinfo -h -o '%c' | head -n 1)
+[[ ${node_cpus:-0} -ge 2 ]] || fail "the Slurm node has ${node_cpus:-0} CPU(s); the 2-task jobs could never start"
+
+# submit NAME: submits the SGDF job script (no --wait); sets $job_id. CURIO_ARGS holds commas
+# (-curio_sgdf_synthetic N,D,NNZ), so it goes through the environment, not --export.
+submit() {
+  local name=$1
+  job_id=$(cd "$repo" && CURIO_BIN=$bin CURIO_OUTDIR=$work/$name CURIO_ARGS=$args \
+    sbatch --parsable --export=ALL --time=00:10:00 --job-name="curio-test-$name" \
+      --output="$work/$name-%j.out" jobscripts/curio-sgdf.sbatch < /dev/null)
+  job_id=${job_id%%;*}
+  [[ -n $job_id ]] || fail "$name: sbatch did not return a job id"
+  jobs+=("$job_id")
+  say "$name: submitted job $job_id"
+}
+
+field() {   # JOBID FIELD: one field of `scontrol show job`
+  scontrol -o show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+# wait_done ID: until the job has ended for good (a requeued job passes through
+# REQUEUED/PENDING again), at most $wait_limit s
+wait_done() {
+  local t=$SECONDS state
+  while :; do
+    state=$(field "$1" JobState)
+    case $state in
+      COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED) break ;;
+    esac
+    (( SECONDS - t < wait_limit )) || fail "job $1 did not finish within $wait_limit s (state $state)"
+    sleep 1
+  done
+}
+
+expect_in_log() {      # LOGFILE EXTENDED-REGEX WHAT
+  grep -Eq -- "$2" "$1" || fail "$3 (no /$2/ in $1)"
+}
+
+# ---------------------------------------------------------------- uninterrupted reference run
+submit reference
+ref_id=$job_id
+wait_done "$ref_id"
+[[ $(field "$ref_id" JobState) == COMPLETED && $(field "$ref_id" ExitCode) == 0:0 ]] ||
+  fail "reference: job $ref_id ended $(field "$ref_id" JobState) $(field "$ref_id" ExitCode)"
+ref_log=$work/reference-$ref_id.out
+[[ -s $work/reference/curio.h5 ]] || fail "reference: no $work/reference/curio.h5"
+ref_seconds=$(sed -n 's/.*srun exited with status 0 after \([0-9]*\) s.*/\1/p' "$ref_log" | tail -n 1)
+say "reference: job $ref_id ran the training in ${ref_seconds:-?} s"
+(( ${ref_seconds:-0} >= 12 )) ||
+  fail "the training takes only ${ref_seconds:-?} s; it must take >= 12 s to be interrupted in the middle (set CURIO_TEST_SGDF_ARGS)"
+
+# ---------------------------------------------------------------- interrupted, requeued run
+submit requeue
+id=$job_id
+log=$work/requeue-$id.out
+t=$SECONDS
+until [[ $(field "$id" JobState) == RUNNING ]] && squeue -h -s -j "$id" -o %i 2>/dev/null | grep -qE "^$id\.0$"; do
+  (( SECONDS - t < wait_limit )) || fail "requeue: the training step of job $id never started"
+  sleep 0.5
+done
+delay=$(( ref_seconds / 3 ))
+say "requeue: job $id step running; time-limit warning (SIGUSR1 to the batch shell) in $delay s"
+sleep "$delay"
+scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1 $id failed"
+wait_done "$id"
+state=$(field "$id" JobState)
+say "requeue: job $id ended $state $(field "$id" ExitCode) after $(field "$id" Restarts) restart(s); its log:"
+sed 's/^/  | /' "$log"
+[[ $state == COMPLETED && $(field "$id" ExitCode) == 0:0 ]] || fail "requeue: job $id ended $state $(field "$id" ExitCode)"
+(( $(field "$id" Restarts) >= 1 )) || fail "requeue: job $id was not requeued (Restarts=$(field "$id" Restarts))"
+expect_in_log "$log" 'SIGUSR1 at .*checkpoint and stop' "the batch shell did not handle the warning"
+expect_in_log "$log" 'checkpoint .*/ckpt-[0-9]{10}\.h5 written; requeueing job' "no checkpoint before the requeue"
+expect_in_log "$log" "restarting from $work/requeue/ckpt-[0-9]{10}\\.h5" "the requeued attempt did not restart from the checkpoint"
+expect_in_log "$log" 'attempt 1 on' "no second attempt in the (appended) log"
+ls "$work"/requeue/ckpt-[0-9]*.h5 > /dev/null 2>&1 || fail "requeue: no checkpoint file left under $work/requeue"
+! ls "$work"/requeue/*.tmp-* > /dev/null 2>&1 || fail "requeue: temporary files left: $(ls "$work"/requeue/*.tmp-*)"
+[[ -s $work/requeue/curio.h5 ]] || fail "requeue: no $work/requeue/curio.h5"
+
+# ---------------------------------------------------------------- same result, bit for bit
+/usr/bin/python3 - "$work/reference/curio.h5" "$work/requeue/curio.h5" <<'EOF' || fail "the requeued run's result differs from the uninterrupted run's"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+ok = True
+for name in ("/model/theta", "/model/theta_dot"):
+    x, y = a[name][()], b[name][()]
+    same = x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    diff = float(np.max(np.abs(x - y))) if x.shape == y.shape else float("nan")
+    print(f"test_sgdf_requeue: {name}: shape {x.shape}, bitwise {'equal' if same else 'DIFFERENT'} (max |diff| {diff:.3g})")
+    ok = ok and same
+sys.exit(0 if ok else 1)
+EOF
+
+say "PASS in $((SECONDS - t0)) s"
+exit 0
