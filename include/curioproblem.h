@@ -63,6 +63,7 @@ struct _n_CurioProblem {
   /* output and reporting */
   char      output[PETSC_MAX_PATH_LEN];
   PetscBool output_data, monitor;
+  PetscBool quiet; /* no unsolicited notes (the LOOCV grid-boundary warning): a caller that records them itself sets it */
   PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
 };
 

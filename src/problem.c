@@ -434,12 +434,12 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   if (p->monitor)
     PetscCall(PetscPrintf(p->comm, "curio: LOOCV over %" PetscInt_FMT " values of s in [%g, %g]: s_opt = %.6e, CV = %.6e (%.3f s)\n", p->curve.ns,
                           (double) p->loocv_smin, (double) p->loocv_smax, (double) p->curve.s_opt, (double) p->curve.cv_opt, t1 - t0));
-  if (p->curve.at_boundary)
+  if (p->curve.at_boundary && !p->quiet)
     PetscCall(PetscPrintf(
         p->comm,
         "curio: WARNING the LOOCV minimum is at the %s end of the grid (s = %g): the optimum may lie outside it; widen -curio_loocv_smin/smax\n",
         p->curve.s_opt == p->curve.s[0] ? "lower" : "upper", (double) p->curve.s_opt));
-  if (p->curve.local_minima > 1)
+  if (p->curve.local_minima > 1 && !p->quiet)
     PetscCall(PetscPrintf(p->comm, "curio: note: the exact LOOCV curve has %" PetscInt_FMT " local minima on the grid\n", p->curve.local_minima));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -60,6 +60,7 @@ PetscErrorCode CurioALDestroy(CurioAL *alp)
   PetscCall(PetscFree5(al->row_nlab, al->row_err, al->row_s, al->row_smax, al->row_smean));
   PetscCall(PetscFree5(al->row_ttrain, al->row_ttangent, al->row_tscore, al->row_tselect, al->row_tpredict));
   PetscCall(PetscFree2(al->theta_full, al->theta_dot_full));
+  PetscCall(PetscFree(al->row_at_boundary));
   PetscCall(PetscFree(*alp));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -271,7 +272,7 @@ static PetscErrorCode TestError(CurioAL al, PetscReal *err)
 
 /* The model of row `row`: a CurioProblem on the labeled set (PETSc's default split in labeling order), s re-tuned by
    LOOCV on the rows the options say, theta* warm-started from the previous model's theta, and theta_dot */
-static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent)
+static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent, PetscInt *at_boundary)
 {
   CurioProblem   p;
   CurioRows     *tr;
@@ -285,6 +286,7 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   p = al->prob;
   PetscCall(CurioProblemSetFromOptions(p));
   p->monitor   = PETSC_FALSE;
+  p->quiet     = PETSC_TRUE; /* a LOOCV optimum at the grid's end is recorded in /rounds/s_at_boundary instead */
   p->do_scores = PETSC_FALSE;
   PetscCall(PetscStrncpy(p->output, al->output, sizeof(p->output)));
   PetscCall(PetscStrncpy(p->data->source, al->input, sizeof(p->data->source)));
@@ -297,9 +299,11 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscCall(PetscArraycpy(tr->y, al->lab_y + tr->rstart, tr->nlocal));
   PetscCall(CurioProblemSetUp(p));
   if (al->have_theta) PetscCall(CurioVecSetFromReplicated(p->theta, al->theta_full));
+  *at_boundary = 0;
   if (al->retune_every > 0 && row % al->retune_every == 0) {
     PetscCall(CurioProblemComputeLOOCV(p));
-    s = p->curve.s_opt;
+    s            = p->curve.s_opt;
+    *at_boundary = p->curve.at_boundary ? 1 : 0;
   } else if (al->retune_every == 0) s = al->s_option;
   else s = al->s;
   PetscCall(CurioProblemSolve(p, s));
@@ -356,6 +360,7 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscCall(CurioOutputWriteIntArray(out, "/rounds/n_labeled", n, 0, al->row_nlab));
   PetscCall(CurioOutputWriteArray(out, "/rounds/test_error", n, al->row_err, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/s", n, al->row_s, NULL));
+  PetscCall(CurioOutputWriteIntArray(out, "/rounds/s_at_boundary", n, 0, al->row_at_boundary));
   PetscCall(CurioOutputWriteArray(out, "/rounds/score_max", n, al->row_smax, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/score_mean", n, al->row_smean, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/time_train", n, al->row_ttrain, NULL));
@@ -534,6 +539,7 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/n_labeled", al->nrows, PETSC_TRUE, al->row_nlab));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/test_error", al->nrows, PETSC_FALSE, al->row_err));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/s", al->nrows, PETSC_FALSE, al->row_s));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/s_at_boundary", al->nrows, PETSC_TRUE, al->row_at_boundary));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_max", al->nrows, PETSC_FALSE, al->row_smax));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_mean", al->nrows, PETSC_FALSE, al->row_smean));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_train", al->nrows, PETSC_FALSE, al->row_ttrain));
@@ -657,6 +663,7 @@ PetscErrorCode CurioALRun(CurioAL al)
   PetscCall(PetscMalloc5(al->rowcap, &al->row_ttrain, al->rowcap, &al->row_ttangent, al->rowcap, &al->row_tscore, al->rowcap, &al->row_tselect,
                          al->rowcap, &al->row_tpredict));
   PetscCall(PetscMalloc2(al->d, &al->theta_full, al->d, &al->theta_dot_full));
+  PetscCall(PetscMalloc1(al->rowcap, &al->row_at_boundary));
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
   if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
   PetscCall(Signature(al, &po, sig, sizeof(sig)));
@@ -674,11 +681,11 @@ PetscErrorCode CurioALRun(CurioAL al)
   PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
   while (!done) {
-    PetscInt       row  = al->nrows, k;
+    PetscInt       row = al->nrows, k, at_boundary = 0;
     PetscReal      t[5] = {0, 0, 0, 0, 0}, err = 0, smax = (PetscReal) NAN, smean = (PetscReal) NAN;
     PetscLogDouble t0, t1, t2;
 
-    PetscCall(FitRow(al, row, &t[0], &t[1]));
+    PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary));
     PetscCall(PetscTime(&t0));
     PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
     PetscCall(PetscTime(&t1));
@@ -709,16 +716,17 @@ PetscErrorCode CurioALRun(CurioAL al)
       t[3] = t2 - t1;
     }
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
-    al->row_nlab[row]     = al->nlab;
-    al->row_err[row]      = err;
-    al->row_s[row]        = al->s;
-    al->row_smax[row]     = smax;
-    al->row_smean[row]    = smean;
-    al->row_ttrain[row]   = t[0];
-    al->row_ttangent[row] = t[1];
-    al->row_tscore[row]   = t[2];
-    al->row_tselect[row]  = t[3];
-    al->row_tpredict[row] = t[4];
+    al->row_nlab[row]        = al->nlab;
+    al->row_err[row]         = err;
+    al->row_s[row]           = al->s;
+    al->row_at_boundary[row] = at_boundary;
+    al->row_smax[row]        = smax;
+    al->row_smean[row]       = smean;
+    al->row_ttrain[row]      = t[0];
+    al->row_ttangent[row]    = t[1];
+    al->row_tscore[row]      = t[2];
+    al->row_tselect[row]     = t[3];
+    al->row_tpredict[row]    = t[4];
     al->nrows++;
     if (k > 0) {
       PetscCall(CurioALOracleReveal(al, k, idx, y));

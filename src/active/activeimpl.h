@@ -56,7 +56,7 @@ struct _n_CurioAL {
   PetscReal *lab_X, *lab_y;
   /* learning curve, one row per model */
   PetscInt   nrows, rowcap;
-  PetscInt  *row_nlab;
+  PetscInt  *row_nlab, *row_at_boundary; /* row_at_boundary: the LOOCV optimum of this row's re-tuning was at the grid end */
   PetscReal *row_err, *row_s, *row_smax, *row_smean, *row_ttrain, *row_ttangent, *row_tscore, *row_tselect, *row_tpredict;
   /* the current round's model */
   CurioProblem prob;

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/active/test_active.py CASE CURIO_EXE WORKDIR [--np N] [--mpiexec "mpiexec --oversubscribe"]
 
-CASE is one of: oracle, ranks, restart, harness, numpy, study, bad."""
+CASE is one of: oracle, ranks, restart, harness, boundary, numpy, study, bad."""
 import argparse
 import os
 import shlex
@@ -96,7 +96,7 @@ def case_ranks(a):
     """the same loop at 1 and 2 ranks: same selections, same learning curve to 1e-10"""
     inp = os.path.join(a.dir, "ranks_in.h5")
     make_input(inp, "--m", "157", "--seed", "5")
-    for st, extra in (("random", []), ("sld", []), ("gsx", []), ("sld_batch", ["-curio_loss", "squared"]), ("ssi", [])):
+    for st, extra in (("random", []), ("sld", []), ("gsx", []), ("sld_batch", ["-curio_loss", "squared"]), ("ssi", []), ("oracle_greedy", [])):
         outs = []
         for np_ in (1, 2):
             o = os.path.join(a.dir, f"ranks_{st}_np{np_}.h5")
@@ -108,12 +108,15 @@ def case_ranks(a):
     # logistic loss (Newton, warm starts)
     inp = os.path.join(a.dir, "ranks_logit.h5")
     make_input(inp, "--m", "120", "--seed", "2", "--loss", "logistic")
-    outs = []
-    for np_ in (1, 2):
-        o = os.path.join(a.dir, f"ranks_logit_np{np_}.h5")
-        active(a, np_, inp, o, "-curio_loss", "logistic", "-curio_al_strategy", "sld", "-curio_al_budget", "30", "-curio_al_retune_every", "0", "-curio_s", "0.5")
-        outs.append(contents(o))
-    same(outs[0], outs[1], "logistic sld: 1 vs 2 ranks", rtol=1e-10)
+    for st in ("sld", "oracle_greedy"):
+        outs = []
+        for np_ in (1, 2):
+            o = os.path.join(a.dir, f"ranks_logit_{st}_np{np_}.h5")
+            active(a, np_, inp, o, "-curio_loss", "logistic", "-curio_al_strategy", st, "-curio_al_budget", "30", "-curio_al_retune_every", "0",
+                   "-curio_s", "0.5")
+            outs.append(contents(o))
+        assert np.array_equal(outs[0]["selected/index"], outs[1]["selected/index"]), f"logistic {st}: selections differ between 1 and 2 ranks"
+        same(outs[0], outs[1], f"logistic {st}: 1 vs 2 ranks", rtol=1e-10)
     print("ranks: 1 and 2 ranks agree (selections exactly, curves to 1e-10)")
 
 
@@ -148,22 +151,49 @@ def case_restart(a):
 
 
 def case_harness(a):
-    """oracle_greedy (reads every label) beats random on the mean area under the learning curve over seeds"""
+    """oracle_greedy (greedy on the true test error, reads every label) beats random on the area under the learning
+    curve by more than 3 standard errors of the paired difference over 8 seeds"""
     inp = os.path.join(a.dir, "harness_in.h5")
     make_input(inp, "--m", "200", "--seed", "8", "--noise", "0.05", "--nonlinear", "0", "--d", "6")
     auc = {}
     for st in ("oracle_greedy", "random"):
         auc[st] = []
-        for seed in range(6):
+        for seed in range(8):
             o = os.path.join(a.dir, f"harness_{st}_{seed}.h5")
             active(a, a.np, inp, o, "-curio_al_strategy", st, "-curio_al_seed", str(seed), "-curio_al_seed_size", "8", "-curio_al_budget", "32", "-curio_al_batch", "3")
             with h5py.File(o) as f:
                 assert f.attrs["reads_all_labels"] == (st == "oracle_greedy")
                 e, n = f["rounds/test_error"][:], f["rounds/n_labeled"][:]
+                assert len(f["rounds/s_at_boundary"][:]) == len(n) and set(f["rounds/s_at_boundary"][:]) <= {0, 1}
                 auc[st].append(np.trapz(e, n) / (n[-1] - n[0]))
+    diff = np.array(auc["oracle_greedy"]) - np.array(auc["random"])
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
     mo, mr = np.mean(auc["oracle_greedy"]), np.mean(auc["random"])
-    print(f"harness: mean normalized AUC oracle_greedy {mo:.4f}, random {mr:.4f}")
-    assert mo < mr, "oracle_greedy should beat random"
+    print(f"harness: mean normalized AUC oracle_greedy {mo:.4f}, random {mr:.4f}; paired difference {diff.mean():.4f} +- {se:.4f} (s.e.)")
+    assert diff.mean() < -3 * se, "oracle_greedy should beat random by more than 3 standard errors of the paired difference"
+
+
+def case_boundary(a):
+    """/rounds/s_at_boundary marks the rows whose LOOCV optimum is an end of the grid (checked against /rounds/s), 0 on
+    rows without re-tuning; the loop prints no grid-boundary warning, the fit mode still does"""
+    inp = os.path.join(a.dir, "boundary_in.h5")
+    make_input(inp, "--m", "120", "--seed", "6", "--train", "12")
+    grid = ["-curio_loocv_ns", "7", "-curio_loocv_smin", "1e-3", "-curio_loocv_smax", "3e-1"]
+    out = os.path.join(a.dir, "boundary.h5")
+    r = run(a, a.np, "-curio_mode", "active", "-curio_input", inp, "-curio_output", out, *grid, "-curio_al_strategy", "sld", "-curio_al_budget", "62",
+            "-curio_al_batch", "5", "-curio_al_retune_every", "2")
+    assert "WARNING" not in r.stdout + r.stderr, r.stdout + r.stderr
+    with h5py.File(out) as f:
+        s, b = f["rounds/s"][:], f["rounds/s_at_boundary"][:]
+    assert b.dtype == np.int64 and len(b) == len(s) == 11, (b.dtype, len(b), len(s))
+    retuned = np.arange(len(s)) % 2 == 0
+    at_end = np.isclose(s, 1e-3, rtol=1e-12) | np.isclose(s, 3e-1, rtol=1e-12)
+    assert np.array_equal(b, (retuned & at_end).astype(np.int64)), (s, b)
+    assert b.any() and (retuned & ~at_end).any(), f"the data should give both boundary and interior optima: s = {s}"
+    r = run(a, a.np, "-curio_input", inp, "-curio_output", os.path.join(a.dir, "boundary_fit.h5"), "-curio_loocv_ns", "5", "-curio_loocv_smin", "1e2",
+            "-curio_loocv_smax", "1e3")
+    assert "WARNING the LOOCV minimum is at the lower end of the grid" in r.stdout, r.stdout
+    print(f"boundary: s_at_boundary = {list(b)} matches the rows whose s is an end of the grid; no warning in the loop, fit mode warns")
 
 
 M64 = (1 << 64) - 1
@@ -191,7 +221,7 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
     """one active-learning loop, squared loss, ridge on [1, x], fixed s, from scratch: every strategy's score by its
     definition (MATH.md section 4), sld_batch by explicit refactorization instead of Sherman-Morrison"""
     L = topk(np.array([uniform(seed, 0, i) for i in range(len(P))]), n0)
-    errs, nl, rnd, row = [], [], [0] * n0, 0
+    errs, nl, rnd, row, best = [], [], [0] * n0, 0, []
     d = P.shape[1]
     while True:
         X, y = P[L], yP[L]
@@ -235,6 +265,8 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
             score = np.einsum("ij,jk,ki->i", P, Hinv, P.T)
         elif strategy == "random":
             score = np.array([uniform(seed, 1 + row, i) for i in range(len(P))])
+        elif strategy == "oracle_greedy":
+            score = np.zeros(len(P))  # chosen below, one point at a time
         elif strategy == "gsx":
             score = np.min(np.linalg.norm(Xraw[:, None, :] - Xraw[None, L, :], axis=2), axis=1)
         score[~unl] = np.nan
@@ -254,12 +286,37 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
                 score = var * (P @ -np.linalg.solve(Ht, theta)) ** 2
                 score[~unl] = np.nan
                 score[new] = np.nan
+        elif strategy == "oracle_greedy":
+            new, first = [], None
+            Ht, th = H.copy(), theta.copy()  # logistic: the state after the earlier picks' Newton steps
+            for _ in range(kk):
+                err = np.full(len(P), np.nan)
+                for j in np.flatnonzero(unl):
+                    if j in new:
+                        continue
+                    if loss == "squared":  # brute force: refit from scratch with (x_j, y_j) added, test RMSE
+                        Lj = L + new + [j]
+                        tj = np.linalg.solve(P[Lj].T @ P[Lj] + s * np.eye(d), P[Lj].T @ yP[Lj])
+                        err[j] = np.sqrt(np.mean((yT - T @ tj) ** 2))
+                    else:  # one Newton step from the current state with (x_j, y_j) added, test log-loss
+                        mj = 1 / (1 + np.exp(-P[j] @ th))
+                        tj = th - np.linalg.solve(Ht + mj * (1 - mj) * np.outer(P[j], P[j]), (mj - yP[j]) * P[j])
+                        eta = T @ tj
+                        err[j] = np.mean(np.logaddexp(0, eta) - yT * eta)
+                j = topk(-err, 1)[0]
+                first = err[j] if first is None else first
+                new.append(j)
+                if loss != "squared":
+                    mj = 1 / (1 + np.exp(-P[j] @ th))
+                    Ht = Ht + mj * (1 - mj) * np.outer(P[j], P[j])
+                    th = th - np.linalg.solve(Ht, (mj - yP[j]) * P[j])
+            best.append(first)
         else:
             new = topk(score, kk)
         L += new
         row += 1
         rnd += [row] * len(new)
-    return L, rnd, nl, errs, theta, tdot
+    return L, rnd, nl, errs, theta, tdot, best
 
 
 def case_numpy(a):
@@ -271,11 +328,11 @@ def case_numpy(a):
         Xraw, yP, T, yT = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
     P = np.hstack([np.ones((len(Xraw), 1)), Xraw])
     T = np.hstack([np.ones((len(T), 1)), T])
-    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch"):
+    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch", "oracle_greedy"):
         out = os.path.join(a.dir, f"numpy_{st}.h5")
         active(a, a.np, inp, out, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_seed", str(seed),
                "-curio_al_seed_size", str(n0), "-curio_al_batch", str(k), "-curio_al_budget", str(B), "-curio_intercept")
-        L, rnd, nl, errs, theta, tdot = numpy_loop(st, P, yP, T, yT, Xraw, s, seed, n0, k, B)
+        L, rnd, nl, errs, theta, tdot, best = numpy_loop(st, P, yP, T, yT, Xraw, s, seed, n0, k, B)
         with h5py.File(out) as f:
             assert list(f["selected/index"][:]) == L, f"{st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
             assert list(f["selected/round"][:]) == rnd
@@ -285,28 +342,34 @@ def case_numpy(a):
             assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
             assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-9, atol=1e-12)
             assert np.all(f["rounds/s"][:] == s)
+            assert not f["rounds/s_at_boundary"][:].any()  # s fixed: no re-tuning
+            if st == "oracle_greedy":  # score = minus the test RMSE after adding the point: the first pick's is the max
+                assert np.allclose(f["rounds/score_max"][:-1], -np.array(best), rtol=1e-10, atol=0), (f["rounds/score_max"][:], best)
     # logistic loss: Newton, Var(y given x) = mu (1 - mu), sld_batch's curvature mu (1 - mu)
     logit = os.path.join(a.dir, "numpy_logit.h5")
     make_input(logit, "--m", "110", "--seed", "17", "--d", "4", "--loss", "logistic")
     with h5py.File(logit) as f:
         Xl, yl, Tl, yTl = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
     Pl, Tl = np.hstack([np.ones((len(Xl), 1)), Xl]), np.hstack([np.ones((len(Tl), 1)), Tl])
-    for st in ("sld", "sld_batch", "var"):
+    for st in ("sld", "sld_batch", "var", "oracle_greedy"):
         out = os.path.join(a.dir, f"numpy_logit_{st}.h5")
         active(a, a.np, logit, out, "-curio_loss", "logistic", "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.4",
                "-curio_al_seed", "1", "-curio_al_seed_size", "12", "-curio_al_batch", "3", "-curio_al_budget", "30", "-curio_intercept")
-        L, rnd, nl, errs, theta, tdot = numpy_loop(st, Pl, yl, Tl, yTl, Xl, 0.4, 1, 12, 3, 30, loss="logistic")
+        L, rnd, nl, errs, theta, tdot, best = numpy_loop(st, Pl, yl, Tl, yTl, Xl, 0.4, 1, 12, 3, 30, loss="logistic")
         with h5py.File(out) as f:
             assert f.attrs["metric"] == "logloss"
             assert list(f["selected/index"][:]) == L, f"logistic {st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
             assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-9, atol=0), (f["rounds/test_error"][:], errs)
             assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-8, atol=1e-12)
+            if st == "oracle_greedy":  # minus the test log-loss after one Newton step with the point added
+                assert np.allclose(f["rounds/score_max"][:-1], -np.array(best), rtol=1e-9, atol=0), (f["rounds/score_max"][:], best)
     # sld_batch with batch 1 is sld
     o1, o2 = os.path.join(a.dir, "numpy_k1_sld.h5"), os.path.join(a.dir, "numpy_k1_sld_batch.h5")
     for st, o in (("sld", o1), ("sld_batch", o2)):
         active(a, a.np, inp, o, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_batch", "1", "-curio_al_budget", "16")
     assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
-    print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch and logistic sld, sld_batch, var: selections and test errors reproduced")
+    print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy (brute-force refits) and logistic sld, sld_batch, var, "
+          "oracle_greedy (explicit Newton steps): selections and test errors reproduced")
 
 
 def case_study(a):
