@@ -82,6 +82,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->val_fraction = 0.2;
   g->lr_rho       = 1e-3;
   g->val_batch    = 32;
+  g->val_warmup   = 1;
+  g->rho_max_step = 0.1;
   g->s            = -1;
   o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_seconds = 0, o->check_every = 1000;
   o->synthetic_seed = 1;
@@ -132,6 +134,11 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(PetscOptionsReal("-curio_sgdf_val_fraction", "Online s: fraction of rows in the validation split", "CurioSGDFMain", g->val_fraction,
                              &g->val_fraction, NULL));
   PetscCall(PetscOptionsReal("-curio_sgdf_lr_rho", "Online s: step size of rho = log s", "CurioSGDFMain", g->lr_rho, &g->lr_rho, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_online_s_warmup", "Online s: epochs of SGDF before rho moves (the tangent must be meaningful first)",
+                            "CurioSGDFMain", g->val_warmup, &g->val_warmup, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_rho_max_step",
+                             "Online s: largest change of rho = log s per step (a trust region against early, inaccurate tangents)", "CurioSGDFMain",
+                             g->rho_max_step, &g->rho_max_step, NULL));
   PetscCall(PetscOptionsInt("-curio_sgdf_val_batch", "Online s: validation rows per rho step", "CurioSGDFMain", g->val_batch, &g->val_batch, NULL));
   PetscCall(PetscOptionsBool("-curio_sgdf_save_indices", "Write the global rows of every step to /sgdf/indices (small runs: tests)", "CurioSGDFMain",
                              g->save_indices, &g->save_indices, NULL));
@@ -167,8 +174,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCheck(!g->online_s || !g->lissa, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s and -curio_sgdf_lissa exclude each other");
   PetscCheck(!g->online_s || (g->val_fraction > 0 && g->val_fraction < 1), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_sgdf_val_fraction must be in (0, 1), got %g", (double) g->val_fraction);
-  PetscCheck(!g->online_s || (g->lr_rho > 0 && g->val_batch > 0), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_sgdf_lr_rho and -curio_sgdf_val_batch must be > 0");
+  PetscCheck(!g->online_s || (g->lr_rho > 0 && g->val_batch > 0 && g->val_warmup >= 0 && g->rho_max_step > 0), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_sgdf_lr_rho and -curio_sgdf_val_batch must be > 0, -curio_sgdf_online_s_warmup >= 0, -curio_sgdf_rho_max_step > 0");
   PetscCheck(o->ckpt_every >= 0 && o->ckpt_seconds >= 0 && o->ckpt_keep > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_checkpoint_every and -curio_checkpoint_seconds must be >= 0, -curio_checkpoint_keep > 0");
   PetscCheck(o->check_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_check_every must be > 0");
@@ -362,11 +369,12 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
   PetscCall(PetscSNPrintf(sig, len,
                           "sgdf data=%s n=%" PetscInt_FMT " d=%" PetscInt_FMT " loss=%s regularizer=%s intercept=%d batch=%" PetscInt_FMT
                           " seed=%" PetscInt64_FMT " optimizer=%s layout=%s tangent=%d lissa=%d reg_every=%" PetscInt_FMT
-                          " lr=%.17g schedule=%s t0=%.17g power=%.17g s=%s online_s=%d val_fraction=%.17g",
+                          " lr=%.17g schedule=%s t0=%.17g power=%.17g online_s=%d val_fraction=%.17g val_batch=%" PetscInt_FMT
+                          " lr_rho=%.17g warmup=%" PetscInt_FMT " rho_max_step=%.17g",
                           g->source, g->n, g->d, CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (int) g->intercept, g->batch,
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
-                          (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, "", (int) g->online_s,
-                          (double) g->val_fraction));
+                          (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
+                          g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
   if (!g->online_s) {
     char   s[64];
     size_t l;
@@ -500,7 +508,8 @@ static PetscErrorCode SGDFDiverged(SGDF g, SGDFOptions *o, const char what[])
           "SGDF diverged in epoch %" PetscInt64_FMT " (step %" PetscInt64_FMT
           "): %s with step size -curio_sgdf_lr %g (eta at this step %g); use a smaller step "
           "size or -curio_sgdf_schedule decay; %s",
-          g->step / g->nsteps_epoch + 1, g->step, what, (double) g->lr, (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
+          g->step > 0 ? (g->step - 1) / g->nsteps_epoch + 1 : 1, g->step, what, (double) g->lr,
+          (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
 }
 
 /* The end of an epoch: lazy steps flushed, monitor line, history, divergence check */
@@ -710,6 +719,8 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
   PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "val_fraction", g->val_fraction));
   PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "lr_rho", g->lr_rho));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "val_batch", g->val_batch));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s_warmup", g->val_warmup));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps_per_epoch", g->nsteps_epoch));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_train", g->ntrain));
@@ -776,7 +787,7 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
 
     PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
     PetscCall(SGDFStep(g));
-    if (g->online_s) PetscCall(SGDFValidationStep(g));
+    if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
     PetscCall(PetscLogStagePop());
     t_steps += MPI_Wtime() - ts;
     if (g->step == 1) { /* the divergence reference: the mean loss of the run's first batch */

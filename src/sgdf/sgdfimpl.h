@@ -38,8 +38,8 @@ struct _n_SGDF {
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
-  PetscReal  val_fraction, lr_rho, rho;
-  PetscInt   val_batch, ntrain, nval;
+  PetscReal  val_fraction, lr_rho, rho, rho_max_step;
+  PetscInt   val_batch, val_warmup, ntrain, nval;
   PetscInt64 val_pos; /* position in the validation walk (state) */
 
   /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */

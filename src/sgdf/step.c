@@ -133,10 +133,10 @@ PetscErrorCode SGDFFlush(SGDF g)
 
 PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 {
-  PetscInt cap = g->batch * g->maxnnz, hbits = 1;
+  PetscInt rows = PetscMax(g->batch, g->online_s ? g->val_batch : 0), cap = rows * g->maxnnz, hbits = 1;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(g->batch, &g->brows, g->batch, &g->bglobal));
+  PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
   if (g->layout == SGDF_LAYOUT_REPLICATED) {
     PetscCall(PetscMalloc1(2 * g->d + 2, &g->gbuf));
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -448,7 +448,8 @@ PetscErrorCode SGDFStep(SGDF g)
 
 /*@C
   SGDFValidationStep - online s (paper section 3.7, MATH.md section 6): rho <- rho - eta_rho s sum_{z in V} ldot(z)
-  over the next validation batch V, with ldot(z) = w l'(eta) (phi . theta_dot) = d l(z)/ds; collective
+  over the next validation batch V, with ldot(z) = w l'(eta) (phi . theta_dot) = d l(z)/ds, the change of rho limited
+  to +-rho_max_step (a trust region: early in a run the tangent is not yet accurate); collective
 @*/
 PetscErrorCode SGDFValidationStep(SGDF g)
 {
@@ -489,7 +490,7 @@ PetscErrorCode SGDFValidationStep(SGDF g)
     }
   }
   PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
-  g->rho -= g->lr_rho * g->s * sum;
+  g->rho -= PetscMax(-g->rho_max_step, PetscMin(g->rho_max_step, g->lr_rho * g->s * sum));
   g->s = PetscExpReal(g->rho);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
