@@ -312,8 +312,9 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   }
 
   /* parameters, moments, lazy state */
-  PetscCall(PetscCalloc4(g->dl, &g->theta, g->dl, &g->td, g->dl, &g->td_prev, g->dl, &g->lazyL));
-  PetscCall(PetscCalloc1(g->dl, &g->lazyS));
+  PetscCall(PetscCalloc3(g->dl, &g->theta, g->dl, &g->td, g->dl, &g->td_prev));
+  g->P = 1.0;
+  g->S = 0.0;
   if (g->optimizer == SGDF_OPTIMIZER_ADAM) PetscCall(PetscCalloc3(g->dl, &g->m1, g->dl, &g->v2, g->dl, &g->m1d));
   if (o->theta_file[0]) PetscCall(SGDFReadVector(g, "-curio_sgdf_theta", o->theta_file, "/model/theta", g->theta));
   if (o->ref_file[0]) {
@@ -352,8 +353,7 @@ static PetscErrorCode SGDFDestroy(SGDF *gp)
   PetscCall(PetscFree(g->vals));
   PetscCall(PetscFree(g->y));
   PetscCall(PetscFree(g->w));
-  PetscCall(PetscFree4(g->theta, g->td, g->td_prev, g->lazyL));
-  PetscCall(PetscFree(g->lazyS));
+  PetscCall(PetscFree3(g->theta, g->td, g->td_prev));
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));
   PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
@@ -402,7 +402,7 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
 /*@C
   SGDFCheckpointState - the whole state of a run, in both directions: with a checkpoint open for writing it stores
   the state, with one open for reading (CurioCheckpointOpenRead) it fills the state. The lazy ridge state is stored
-  raw (entries and the sums at which each was last updated), so that writing a checkpoint changes nothing and a
+  raw (the scaled entries v, q and the scalars P, S of theta = P v, theta_dot = P (q - S v)), so that writing a checkpoint changes nothing and a
   restarted run continues bitwise as the uninterrupted one would at the same rank count. The generator state is the
   step counter (counter-based generator) and the position of the validation walk.
 @*/
@@ -417,19 +417,16 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   PetscCall(CurioCheckpointInt(ck, "val_pos", &val_pos));
   PetscCall(CurioCheckpointReal(ck, "s", &g->s));
   PetscCall(CurioCheckpointReal(ck, "rho", &g->rho));
-  PetscCall(CurioCheckpointReal(ck, "lazy_log_prod_now", &g->Lnow));
-  PetscCall(CurioCheckpointReal(ck, "lazy_sum_now", &g->Snow));
+  PetscCall(CurioCheckpointReal(ck, "lazy_scale_P", &g->P));
+  PetscCall(CurioCheckpointReal(ck, "lazy_shift_S", &g->S));
   PetscCall(CurioCheckpointReal(ck, "loss0", &g->loss0));
   g->step    = step;
   g->val_pos = val_pos;
+  /* partitioned: the scaled (raw) entries v and q, with P and S above */
   PetscCall(StateArray(g, ck, "theta", g->theta));
   if (g->tangent) {
     PetscCall(StateArray(g, ck, "theta_dot", g->td));
     PetscCall(StateArray(g, ck, "theta_dot_epoch_start", g->td_prev));
-  }
-  if (g->lazy) {
-    PetscCall(StateArray(g, ck, "lazy_log_prod", g->lazyL));
-    PetscCall(StateArray(g, ck, "lazy_sum", g->lazyS));
   }
   if (g->optimizer == SGDF_OPTIMIZER_ADAM) {
     PetscCall(StateArray(g, ck, "adam_m", g->m1));

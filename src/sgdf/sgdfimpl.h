@@ -52,10 +52,8 @@ struct _n_SGDF {
   PetscInt   cstart, dl, *cranges;
   PetscReal *theta, *td, *m1, *v2, *m1d; /* theta, theta_dot, Adam moments (first of the gradient, second, first of the dual gradient) */
   PetscReal *td_prev, *ref;              /* theta_dot at the end of the previous epoch; reference tangent (or NULL) */
-  PetscReal *lazyL,
-      *lazyS;           /* partitioned: cumulative log prod(1 - eta_R s) and sum eta_R/(1 - eta_R s) when each entry was last brought up to date */
-  PetscReal Lnow, Snow; /* the same sums over all completed steps (since the last flush) */
-  PetscBool lazy;
+  PetscReal  P, S;                       /* partitioned: the lazy ridge in scaled form, theta = P v, theta_dot = P (q - S v) (step.c) */
+  PetscBool  lazy;
 
   /* progress (state) */
   PetscInt64 step;     /* completed steps */

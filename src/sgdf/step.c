@@ -11,11 +11,15 @@
    tangent recursion is LiSSA as written (MATH.md section 6).
 
    Lazy ridge (partitioned layout): an entry that no batch touches only sees the regularizer's linear map
-   [theta; theta_dot] <- [[a, 0], [-b, a]] [theta; theta_dot]; the product of such maps over steps p..q-1 is
-   [[A, 0], [-A (S_q - S_p), A]] with A = exp(L_q - L_p), L_t = sum_{tau < t} log a_tau, S_t = sum_{tau < t} b_tau / a_tau.
-   Each entry keeps the (L, S) at which it was last brought up to date, so catching up any number of skipped steps is
-   O(1) and exact to rounding, for any schedule. Every epoch ends with a flush (all entries brought up to date, sums
-   restarted at 0), which bounds L and S and does not depend on anything but the step count. */
+   [theta; theta_dot] <- [[a, 0], [-b, a]] [theta; theta_dot]. All entries share it, so they are stored in scaled form
+       theta = P v,   theta_dot = P (q - S v),   with the scalars P = prod a, S = sum b/a over the steps since the last rebase:
+   a regularizer step changes only P and S (O(1)), and v, q of an untouched entry stay as they are, for any schedule.
+   A touched entry reads theta = P v, theta_dot = P (q - S v) and takes the data part with the new P', S':
+       v -= (eta n/|B| / P') D_j,   q -= (eta n/|B| / P') (Ddot_j + S' D_j).
+   The unpenalized intercept (restricted regularizer) is stored unscaled. A rebase (theta, theta_dot written back, P = 1,
+   S = 0; O(d/p)) happens at every epoch end, when P < 0.1, and every R steps (R ~ the owned entries over the entries a
+   step touches, so it costs O(1) per touched entry); it depends only on the step count and P, so writing a checkpoint
+   (which stores v, q, P, S raw) changes nothing. */
 #include "sgdfimpl.h"
 
 PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
@@ -102,32 +106,49 @@ static inline PetscReal Mask(SGDF g, PetscInt64 j)
   return (g->regularizer == CURIO_REGULARIZER_RESTRICTED && j == 0) ? 0.0 : 1.0;
 }
 
-/* Brings owned entry jl (local index) up to the cumulative sums (L, S): the skipped regularizer steps in O(1) */
-static inline void CatchUp(SGDF g, PetscInt jl, PetscReal L, PetscReal S)
+/* Whether owned entry jl is stored in scaled form (lazy ridge) rather than as is */
+static inline PetscBool Scaled(SGDF g, PetscInt jl)
 {
-  PetscReal A, th;
-
-  if (g->lazyL[jl] == L && g->lazyS[jl] == S) return;
-  if (Mask(g, g->cstart + jl) != 0.0) {
-    A            = PetscExpReal(L - g->lazyL[jl]);
-    th           = g->theta[jl];
-    g->theta[jl] = A * th;
-    if (g->tangent) g->td[jl] = A * g->td[jl] - A * (S - g->lazyS[jl]) * th;
-  }
-  g->lazyL[jl] = L;
-  g->lazyS[jl] = S;
+  return (PetscBool) (g->lazy && !(g->regularizer == CURIO_REGULARIZER_RESTRICTED && g->cstart + jl == 0));
 }
 
+static inline PetscReal ThetaOf(SGDF g, PetscInt jl)
+{
+  return Scaled(g, jl) ? g->P * g->theta[jl] : g->theta[jl];
+}
+
+static inline PetscReal TdOf(SGDF g, PetscInt jl)
+{
+  return Scaled(g, jl) ? g->P * (g->td[jl] - g->S * g->theta[jl]) : g->td[jl];
+}
+
+/* The data part of a step on owned entry jl: gradient contributions gr, grd times h = eta n/|B|, after the regularizer
+   step that makes (P, S) = (Pn, Sn) */
+static inline void Apply(SGDF g, PetscInt jl, PetscReal h, PetscReal gr, PetscReal grd, PetscReal Pn, PetscReal Sn)
+{
+  if (Scaled(g, jl)) {
+    PetscReal f = h / Pn;
+    g->theta[jl] -= f * gr;
+    if (g->tangent) g->td[jl] -= f * (grd + Sn * gr);
+  } else {
+    if (!g->lissa) g->theta[jl] -= h * gr;
+    if (g->tangent) g->td[jl] -= h * grd;
+  }
+}
+
+/* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 */
 PetscErrorCode SGDFFlush(SGDF g)
 {
   PetscFunctionBegin;
-  if (!g->lazy) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt jl = 0; jl < g->dl; jl++) {
-    CatchUp(g, jl, g->Lnow, g->Snow);
-    g->lazyL[jl] = 0;
-    g->lazyS[jl] = 0;
+    if (!Scaled(g, jl)) continue;
+    PetscReal th = g->P * g->theta[jl];
+    if (g->tangent) g->td[jl] = g->P * (g->td[jl] - g->S * g->theta[jl]);
+    g->theta[jl] = th;
   }
-  g->Lnow = g->Snow = 0;
+  g->P = 1.0;
+  g->S = 0.0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -251,10 +272,9 @@ static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[])
 
   /* answer the requests with entries brought up to the completed steps */
   for (PetscInt q = 0; q < g->nrecv; q++) {
-    PetscInt jl = (PetscInt) (g->recvcol[q] - g->cstart);
-    if (g->lazy) CatchUp(g, jl, g->Lnow, g->Snow);
-    g->rval[nv * q] = g->theta[jl];
-    if (nv == 2) g->rval[nv * q + 1] = g->td[jl];
+    PetscInt jl     = (PetscInt) (g->recvcol[q] - g->cstart);
+    g->rval[nv * q] = ThetaOf(g, jl);
+    if (nv == 2) g->rval[nv * q + 1] = TdOf(g, jl);
   }
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
   if (g->size == 1) {
@@ -285,6 +305,39 @@ static PetscErrorCode RegularizerStep(SGDF g, PetscInt64 t, PetscReal eta, Petsc
                "-curio_sgdf_reg_every %" PetscInt_FMT "); use a smaller step size. The last good checkpoint, if any, is kept",
                e, t, (double) *etaR, (double) g->s, (double) g->lr, g->reg_every);
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The regularizer part of a partitioned step: lazy, the new scalars (Pn, Sn) = (a P, S + b/a); LiSSA (theta frozen,
+   nothing lazy), theta_dot <- theta_dot - eta_R m (s theta_dot + theta) on every owned entry */
+static PetscErrorCode RegularizerApply(SGDF g, PetscReal etaR, PetscReal *Pn, PetscReal *Sn)
+{
+  PetscFunctionBegin;
+  *Pn = g->P;
+  *Sn = g->S;
+  if (etaR <= 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (g->lazy) {
+    PetscReal a = 1.0 - etaR * g->s;
+    *Pn         = a * g->P;
+    *Sn         = g->S + etaR / a;
+  } else {
+    for (PetscInt jl = 0; jl < g->dl; jl++) {
+      PetscReal m = Mask(g, g->cstart + jl);
+      g->td[jl]   = g->td[jl] - etaR * m * (g->s * g->td[jl] + g->theta[jl]);
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* After the data part: the new scalars, and a rebase when P is small or every R steps (see the top of this file) */
+static PetscErrorCode RegularizerFinish(SGDF g, PetscReal Pn, PetscReal Sn)
+{
+  PetscInt64 R = PetscMax(16, g->dl / PetscMax(1, g->batch * g->maxnnz));
+
+  PetscFunctionBegin;
+  g->P = Pn;
+  g->S = Sn;
+  if (g->lazy && (g->P < 0.1 || (g->step + 1) % R == 0)) PetscCall(SGDFFlush(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -359,7 +412,7 @@ static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal
 static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
 {
   const PetscInt nv    = g->tangent ? 2 : 1;
-  PetscReal      scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, Lnext = g->Lnow, Snext = g->Snow;
+  PetscReal      scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale, Pn, Sn;
   PetscInt       kk = 0;
 
   PetscFunctionBegin;
@@ -400,26 +453,88 @@ static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscRea
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
-  if (etaR > 0) {
-    PetscReal a = 1.0 - etaR * g->s;
-    if (g->lazy) {
-      Lnext = g->Lnow + PetscLogReal(a);
-      Snext = g->Snow + etaR / a;
-    } else { /* LiSSA: theta is frozen, so the regularizer acts on theta_dot alone, eagerly */
-      for (PetscInt jl = 0; jl < g->dl; jl++) {
-        PetscReal m = Mask(g, g->cstart + jl);
-        g->td[jl]   = g->td[jl] - etaR * m * (g->s * g->td[jl] + g->theta[jl]);
+  PetscCall(RegularizerApply(g, etaR, &Pn, &Sn));
+  for (PetscInt q = 0; q < g->nrecv; q++)
+    Apply(g, (PetscInt) (g->recvcol[q] - g->cstart), h, g->rgrad[nv * q], nv == 2 ? g->rgrad[nv * q + 1] : 0, Pn, Sn);
+  PetscCall(RegularizerFinish(g, Pn, Sn));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Partitioned layout on one rank: no exchange and no hash; pass 1 evaluates every batch row at the old point (dual
+   dot products), pass 2 scatters the data part into the scaled entries. The batch rows are random rows of X, so the
+   next rows are prefetched while the current one is computed. */
+static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
+  const PetscReal *restrict val = g->vals;
+  PetscReal *restrict v = g->theta, *restrict q = g->td, *restrict coef = g->ugrad;
+  const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
+  const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale;
+  PetscReal       Pn, Sn, f, fS;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
+    PetscReal sv = 0, sq = 0, e, ed = 0, l, dl, d2l, x0v = 0, x0q = 0;
+    if (r + 8 < nl) {
+      PetscInt ip = rowptr[br[r + 8]];
+      __builtin_prefetch(col + ip);
+      __builtin_prefetch(val + ip);
+    }
+    if (r + 16 < nl) __builtin_prefetch(rowptr + br[r + 16]);
+    if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept is stored unscaled */
+      x0v = val[k0] * v[0];
+      x0q = val[k0] * q[0];
+      k0++;
+    }
+    if (tangent) {
+      for (PetscInt k = k0; k < k1; k++) {
+        sv += val[k] * v[col[k]];
+        sq += val[k] * q[col[k]];
       }
+      e  = P * sv + x0v;
+      ed = P * (sq - S * sv) + x0q;
+    } else {
+      for (PetscInt k = k0; k < k1; k++) sv += val[k] * v[col[k]];
+      e = P * sv + x0v;
+    }
+    LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+    g->loss_sum += g->w[i] * l;
+    coef[2 * r]     = g->w[i] * dl;
+    coef[2 * r + 1] = g->w[i] * d2l * ed;
+  }
+  g->loss_cnt += nl;
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscCall(RegularizerApply(g, etaR, &Pn, &Sn));
+  f  = g->lazy ? h / Pn : h;
+  fS = g->lazy ? Sn : 0.0;
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
+    PetscReal c = coef[2 * r], cd = coef[2 * r + 1];
+    if (mask0 && k0 < k1 && col[k0] == 0) {
+      v[0] -= h * c * val[k0];
+      if (tangent) q[0] -= h * cd * val[k0];
+      k0++;
+    }
+    if (tangent) {
+      PetscReal a1 = f * c, a2 = f * (cd + fS * c);
+      if (g->lissa)
+        for (PetscInt k = k0; k < k1; k++) q[col[k]] -= a2 * val[k];
+      else
+        for (PetscInt k = k0; k < k1; k++) {
+          v[col[k]] -= a1 * val[k];
+          q[col[k]] -= a2 * val[k];
+        }
+    } else {
+      PetscReal a1 = f * c;
+      for (PetscInt k = k0; k < k1; k++) v[col[k]] -= a1 * val[k];
     }
   }
-  for (PetscInt q = 0; q < g->nrecv; q++) {
-    PetscInt jl = (PetscInt) (g->recvcol[q] - g->cstart);
-    if (g->lazy) CatchUp(g, jl, Lnext, Snext);
-    if (!g->lissa) g->theta[jl] -= eta * scale * g->rgrad[nv * q];
-    if (nv == 2) g->td[jl] -= eta * scale * g->rgrad[nv * q + 1];
-  }
-  g->Lnow = Lnext;
-  g->Snow = Snext;
+  PetscCall(RegularizerFinish(g, Pn, Sn));
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -441,6 +556,7 @@ PetscErrorCode SGDFStep(SGDF g)
   }
   PetscCall(RegularizerStep(g, g->step, eta, &etaR));
   if (g->layout == SGDF_LAYOUT_REPLICATED) PetscCall(StepReplicated(g, nb, nl, eta, etaR));
+  else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
   PetscFunctionReturn(PETSC_SUCCESS);

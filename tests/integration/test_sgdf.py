@@ -188,6 +188,7 @@ def case_ranks(a, tmp, ck):
         ("synthetic", ["-curio_sgdf_synthetic", "2000,5000,8", "-curio_loss", "logistic", "-curio_sgdf_lr", 0.01]),
     ]
     for name, args in setups:
+        first = {}
         for layout in ("replicated", "partitioned"):
             res = {}
             for np_ in (1, 2, 4):
@@ -200,6 +201,10 @@ def case_ranks(a, tmp, ck):
             for np_ in (2, 4):
                 e1, e2 = rel(res[np_][0], res[1][0]), rel(res[np_][1], res[1][1])
                 ck.check(e1 < 1e-10 and e2 < 1e-10, f"{name:9} {layout:11} {np_} ranks against 1 rank: theta {e1:.1e}, theta_dot {e2:.1e}")
+            first[layout] = res[1]
+        # the eager (replicated) and the lazy scaled (partitioned) regularizer steps are the same map
+        e1, e2 = rel(first["partitioned"][0], first["replicated"][0]), rel(first["partitioned"][1], first["replicated"][1])
+        ck.check(e1 < 1e-10 and e2 < 1e-10, f"{name:9} partitioned against replicated (1 rank): theta {e1:.1e}, theta_dot {e2:.1e}")
 
 
 def case_online_s(a, tmp, ck):
