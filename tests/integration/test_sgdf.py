@@ -16,6 +16,9 @@ cases:
             and CSR input, and the sparse synthetic generator)
   online_s  online s (paper section 3.7) on a problem whose exact LOOCV optimum curio's fit mode computes: prints how
             close exp(rho) lands and checks it is within a factor 2
+  restart   checkpoints (needs the checkpoint module; exit 77 = skipped without it): a restarted run is bitwise identical
+            to the uninterrupted one at the same rank count and agrees at another; another problem's checkpoint is refused;
+            SIGUSR1 checkpoints and continues, SIGTERM checkpoints and exits 0, and -curio_restart auto resumes bitwise
   diverge   a huge step size: every rank exits non-zero and the message names the step size and the epoch
   badopts   bad options get clear errors on every rank
 """
@@ -240,6 +243,103 @@ def case_online_s(a, tmp, ck):
              f"online s against the exact LOOCV optimum of the fit mode (all rows) {s_loocv:.4g}: ratio {s_end / s_loocv:.3f}")
 
 
+def children(pid):
+    """the processes mpiexec started (the ranks)"""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def checkpoint_step(path):
+    return int(os.path.basename(path).rsplit("-", 1)[1].split(".")[0])
+
+
+def case_restart(a, tmp, ck):
+    """bitwise restart at the same rank count, agreement at another, refusal of another problem's checkpoint, and the
+    signals: SIGUSR1 writes a checkpoint and the run goes on, SIGTERM writes one and the run exits 0"""
+    import glob
+    import signal
+    import time
+
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=300, d=6, zero_fraction=0.3)
+    base = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 3, "-curio_intercept",
+            "-curio_regularizer", "restricted", "-curio_sgdf_reg_every", 2, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30]
+    keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
+    other = 2 if a.np == 1 else 1
+    for layout in ("replicated", "partitioned"):
+        args = base + ["-curio_sgdf_layout", layout]
+        full = os.path.join(tmp, f"full_{layout}.h5")
+        run(a.curio, a.np, args + ["-curio_output", full])
+        prefix = os.path.join(tmp, f"ck_{layout}")
+        p = run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 7, "-curio_checkpoint_keep", 100, "-curio_output",
+                                      os.path.join(tmp, "ckrun.h5")], check=False)
+        if "not built yet" in p.stderr:
+            print("the checkpoint module is not built in this tree: skipped")
+            sys.exit(77)
+        assert p.returncode == 0, p.stderr
+        files = sorted(glob.glob(prefix + "-*.h5"))
+        with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{layout}: writing {len(files)} checkpoints changes nothing (bitwise)")
+        mid = files[len(files) // 2]
+        for np_ in (a.np, other):
+            out = os.path.join(tmp, f"re_{np_}.h5")
+            run(a.curio, np_, args + ["-curio_restart", mid, "-curio_output", out])
+            with h5py.File(full) as f, h5py.File(out) as g:
+                if np_ == a.np:
+                    ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                             f"{layout}: restarted at step {checkpoint_step(mid)} on {np_} ranks, bitwise identical to the uninterrupted run")
+                else:
+                    e = max(rel(g[k][:], f[k][:]) for k in keys)
+                    ck.check(e < 1e-12, f"{layout}: restarted on {np_} ranks from a checkpoint of {a.np}: agreement {e:.1e}")
+        p = run(a.curio, a.np, args + ["-curio_s", 2.0, "-curio_restart", mid, "-curio_output", os.path.join(tmp, "no.h5")], check=False)
+        ck.check(p.returncode != 0 and "signature" in p.stderr and not os.path.exists(os.path.join(tmp, "no.h5")),
+                 f"{layout}: a checkpoint of another problem (-curio_s 2) is refused: " + next((x for x in p.stderr.splitlines() if "error" in x), ""))
+
+    # signals, on a run that would take minutes: SIGUSR1 after the first periodic checkpoint, then SIGTERM
+    syn = ["-curio_sgdf_synthetic", "20000,500,5", "-curio_s", "1", "-curio_sgdf_lr", "1e-5", "-curio_sgdf_batch", "10"]
+    prefix = os.path.join(tmp, "sig")
+    cmd = MPIEXEC + ["-n", str(a.np), a.curio, "-curio_mode", "sgdf", "-curio_sgdf_epochs", "100000", "-curio_checkpoint_prefix", prefix,
+                     "-curio_checkpoint_every", "20000", "-curio_checkpoint_keep", "10", "-curio_output", os.path.join(tmp, "sig.h5")] + syn
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_files(count, timeout=120):
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            fs = sorted(glob.glob(prefix + "-*.h5"))
+            if len(fs) >= count:
+                return fs
+            time.sleep(0.05)
+        return sorted(glob.glob(prefix + "-*.h5"))
+
+    first = wait_files(1)
+    ranks = children(proc.pid)
+    for r in ranks:
+        os.kill(r, signal.SIGUSR1)
+    after = wait_files(len(first) + 1)
+    usr1 = [f for f in after if f not in first]
+    for r in children(proc.pid):
+        os.kill(r, signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    final = sorted(glob.glob(prefix + "-*.h5"))
+    ck.check(len(ranks) == a.np and any(checkpoint_step(f) % 20000 for f in usr1) and proc.poll() is not None, f"SIGUSR1 wrote checkpoint(s) {[checkpoint_step(f) for f in usr1]} and the run went on")
+    msg = next((x for x in out.splitlines() if "SIGTERM" in x), "")
+    ck.check(proc.returncode == 0 and msg and final and final[-1] in msg and not os.path.exists(os.path.join(tmp, "sig.h5")),
+             f"SIGTERM: exit {proc.returncode}, '{msg}'")
+    if final:
+        T = checkpoint_step(final[-1])
+        steps = 2000
+        E = T // steps + 2
+        a1, a2 = os.path.join(tmp, "sig_full.h5"), os.path.join(tmp, "sig_re.h5")
+        run(a.curio, a.np, syn + ["-curio_sgdf_epochs", E, "-curio_output", a1])
+        run(a.curio, a.np, syn + ["-curio_sgdf_epochs", E, "-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", a2])
+        with h5py.File(a1) as f, h5py.File(a2) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                     f"the run stopped by SIGTERM at step {T} and resumed with -curio_restart auto ends bitwise identical to an uninterrupted run of {E} epochs")
+
+
 def case_diverge(a, tmp, ck):
     path = os.path.join(tmp, "small.h5")
     make(path, n=100, d=5)
@@ -285,7 +385,7 @@ def case_badopts(a, tmp, ck):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["replay", "tangent", "lissa", "ranks", "online_s", "diverge", "badopts"])
+    ap.add_argument("case", choices=["replay", "tangent", "lissa", "ranks", "online_s", "restart", "diverge", "badopts"])
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     a = ap.parse_args()
