@@ -82,3 +82,7 @@ PETSC_EXTERN PetscErrorCode CurioCSRRowsCreateSynthetic(MPI_Comm, PetscInt, Pets
 
 /** @brief Entry j of the synthetic problem's true parameter vector (N(0, 1) from the counter-based generator). */
 PETSC_EXTERN PetscReal CurioSyntheticThetaTrue(PetscInt64 seed, PetscInt64 j);
+
+/** @brief Row gi of the synthetic problem (columns sorted, values), returning eta = x . theta_true; rows beyond the
+    training rows form a candidate pool from the same distribution. Not collective. */
+PETSC_EXTERN PetscReal CurioSyntheticRow(PetscInt64 seed, PetscInt d, PetscInt nnz, PetscInt64 gi, PetscInt cols[], PetscReal vals[]);

@@ -1,7 +1,7 @@
 # Tests of -curio_mode sgdf (issue: distributed SGDF), each against an independent numpy reference
 # (tests/integration/test_sgdf.py; the references in tests/integration/sgdf_ref.py)
 set(SGDF_TEST ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sgdf.py)
-foreach(case replay tangent lissa diverge online_s)
+foreach(case replay tangent lissa pool diverge online_s)
   foreach(np 1 2 4)
     add_test(NAME sgdf_${case}_np${np} COMMAND ${CURIO_PYTHON} ${SGDF_TEST} ${case} $<TARGET_FILE:curio_exe> --np ${np})
     set_tests_properties(sgdf_${case}_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;sgdf")

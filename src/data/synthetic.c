@@ -39,6 +39,45 @@ static PetscReal PoissonInverse(PetscReal mu, PetscReal u)
 }
 
 /*@C
+  CurioSyntheticRow - row gi of the synthetic problem: nnz distinct sorted columns of [0, d) and their values
+  N(0, 1)/sqrt(nnz); returns eta = x . theta_true. Depends only on (seed, gi): rows beyond the training rows serve as
+  a candidate pool from the same distribution.
+@*/
+PetscReal CurioSyntheticRow(PetscInt64 seed, PetscInt d, PetscInt nnz, PetscInt64 gi, PetscInt cols[], PetscReal vals[])
+{
+  PetscReal  scale = 1.0 / PetscSqrtReal((PetscReal) nnz);
+  PetscInt64 draw  = 0;
+  PetscInt   have  = 0;
+  PetscReal  eta   = 0;
+
+  /* distinct columns: draw, sort, drop repeats, draw again for the missing ones (a few retries at most) */
+  while (have < nnz) {
+    for (PetscInt k = have; k < nnz; k++, draw++)
+      cols[k] = (PetscInt) (CurioRandomUniform(seed, STREAM_COLUMN, gi * 4 * (PetscInt64) nnz + draw) * d);
+    qsort(cols, nnz, sizeof(PetscInt), CompareInt);
+    have = 1;
+    for (PetscInt k = 1; k < nnz; k++)
+      if (cols[k] != cols[have - 1]) cols[have++] = cols[k];
+    if (draw >= 4 * (PetscInt64) nnz && have < nnz) { /* a very dense row: take the first free columns */
+      PetscInt c = 0;
+      while (have < nnz) {
+        PetscBool used = PETSC_FALSE;
+        for (PetscInt k = 0; k < have; k++) used = (PetscBool) (used || cols[k] == c);
+        if (!used) cols[have++] = c;
+        c++;
+      }
+      qsort(cols, nnz, sizeof(PetscInt), CompareInt);
+    }
+  }
+  for (PetscInt k = 0; k < nnz; k++) {
+    PetscReal v = scale * CurioRandomNormal(seed, STREAM_VALUE, gi * (PetscInt64) nnz + k);
+    vals[k]     = v;
+    eta += v * CurioSyntheticThetaTrue(seed, cols[k]);
+  }
+  return eta;
+}
+
+/*@C
   CurioCSRRowsCreateSynthetic - this rank's rows of a sparse synthetic regression problem. Row i has nnz distinct
   columns drawn uniformly from [0, d) with values N(0, 1)/sqrt(nnz); the true parameters are
   CurioSyntheticThetaTrue(seed, j), so eta_i = x_i . theta_true ~ N(0, 1). Labels: squared loss y = eta + 0.1 N(0, 1);
@@ -57,8 +96,6 @@ static PetscReal PoissonInverse(PetscReal mu, PetscReal u)
 @*/
 PetscErrorCode CurioCSRRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt d, PetscInt nnz, PetscInt64 seed, PetscInt loss, CurioCSRRows *rows)
 {
-  PetscReal scale;
-
   PetscFunctionBegin;
   PetscCheck(n > 0 && d > 0 && nnz > 0 && nnz <= d, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_sgdf_synthetic N,D,NNZ needs N > 0, D > 0 and 0 < NNZ <= D; got %" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT, n, d, nnz);
@@ -71,39 +108,12 @@ PetscErrorCode CurioCSRRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt d
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal * nnz, 1), &rows->vals));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->y));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
-  scale           = 1.0 / PetscSqrtReal((PetscReal) nnz);
   rows->rowptr[0] = 0;
   for (PetscInt i = 0; i < rows->nlocal; i++) {
     PetscInt64 gi   = rows->rstart + i;
     PetscInt  *cols = rows->colidx + i * nnz;
-    PetscInt64 draw = 0;
-    PetscInt   have = 0;
-    PetscReal  eta  = 0;
+    PetscReal  eta  = CurioSyntheticRow(seed, d, nnz, gi, cols, rows->vals + i * nnz);
 
-    /* distinct columns: draw, sort, drop repeats, draw again for the missing ones (a few retries at most) */
-    while (have < nnz) {
-      for (PetscInt k = have; k < nnz; k++, draw++)
-        cols[k] = (PetscInt) (CurioRandomUniform(seed, STREAM_COLUMN, gi * 4 * (PetscInt64) nnz + draw) * d);
-      qsort(cols, nnz, sizeof(PetscInt), CompareInt);
-      have = 1;
-      for (PetscInt k = 1; k < nnz; k++)
-        if (cols[k] != cols[have - 1]) cols[have++] = cols[k];
-      if (draw >= 4 * (PetscInt64) nnz && have < nnz) { /* a very dense row: take the first free columns */
-        PetscInt c = 0;
-        while (have < nnz) {
-          PetscBool used = PETSC_FALSE;
-          for (PetscInt k = 0; k < have; k++) used = (PetscBool) (used || cols[k] == c);
-          if (!used) cols[have++] = c;
-          c++;
-        }
-        qsort(cols, nnz, sizeof(PetscInt), CompareInt);
-      }
-    }
-    for (PetscInt k = 0; k < nnz; k++) {
-      PetscReal v             = scale * CurioRandomNormal(seed, STREAM_VALUE, gi * (PetscInt64) nnz + k);
-      rows->vals[i * nnz + k] = v;
-      eta += v * CurioSyntheticThetaTrue(seed, cols[k]);
-    }
     rows->rowptr[i + 1] = (i + 1) * nnz;
     rows->w[i]          = 1.0;
     switch (loss) {

@@ -26,13 +26,15 @@ static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, S
 
 /* Options that are not part of the SGDF state */
 typedef struct {
-  char      output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
-  char      restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
-  char      synthetic_spec[128];
-  PetscInt  synthetic[3], ckpt_every, ckpt_keep, check_every;
-  PetscInt  synthetic_seed;
-  PetscReal ckpt_seconds;
-  PetscBool monitor, synthetic_set, s_set, ckpt;
+  char        output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
+  char        restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
+  char        synthetic_spec[128];
+  PetscInt    synthetic[3], ckpt_every, ckpt_keep, check_every, pool, pool_chunk, select_k;
+  PetscReal  *pool_score, pool_sum;
+  PetscInt64 *pool_index;
+  PetscInt    synthetic_seed;
+  PetscReal   ckpt_seconds;
+  PetscBool   monitor, synthetic_set, s_set, ckpt;
 } SGDFOptions;
 
 static PetscErrorCode SGDFRegisterLogging(void)
@@ -87,6 +89,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->s            = -1;
   o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_seconds = 0, o->check_every = 1000;
   o->synthetic_seed = 1;
+  o->pool_chunk     = 100000;
+  o->select_k       = 10;
   PetscCall(PetscStrncpy(o->output, "curio.h5", sizeof(o->output)));
   PetscCall(PetscStrncpy(o->tangent_init, "zero", sizeof(o->tangent_init)));
 
@@ -98,6 +102,11 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
                                  o->synthetic, &nsyn, &o->synthetic_set));
   PetscCall(
       PetscOptionsInt("-curio_sgdf_synthetic_seed", "Seed of the synthetic problem", "CurioSGDFMain", o->synthetic_seed, &o->synthetic_seed, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_pool", "Score N synthetic candidates (rows after the training rows) by SLD = fdot^2, streamed in chunks",
+                            "CurioSGDFMain", o->pool, &o->pool, NULL));
+  PetscCall(PetscOptionsInt("-curio_pool_chunk", "Pool rows per chunk (each rank generates and scores its share)", "CurioSGDFMain", o->pool_chunk,
+                            &o->pool_chunk, NULL));
+  PetscCall(PetscOptionsInt("-curio_select_k", "The pool's K best candidates by SLD", "CurioSGDFMain", o->select_k, &o->select_k, NULL));
   PetscCall(PetscOptionsInt("-curio_sgdf_epochs", "Epochs (passes over the training rows)", "CurioSGDFMain", g->epochs, &g->epochs, NULL));
   PetscCall(PetscOptionsInt("-curio_sgdf_batch", "Minibatch size B", "CurioSGDFMain", g->batch, &g->batch, NULL));
   PetscCall(
@@ -180,6 +189,12 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
              "-curio_checkpoint_every and -curio_checkpoint_seconds must be >= 0, -curio_checkpoint_keep > 0");
   PetscCheck(o->check_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_check_every must be > 0");
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
+  PetscCheck(o->pool >= 0 && o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_sgdf_pool must be >= 0, -curio_pool_chunk and -curio_select_k > 0");
+  PetscCheck(!o->pool || (o->synthetic_set && g->tangent), g->comm, PETSC_ERR_USER_INPUT,
+             "-curio_sgdf_pool scores synthetic candidates: it needs -curio_sgdf_synthetic and the tangent");
+  PetscCheck(o->select_k <= o->pool || !o->pool, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", o->select_k, o->pool);
   PetscCheck(o->ckpt || (!o->ckpt_every && !o->ckpt_seconds), g->comm, PETSC_ERR_USER_INPUT,
              "-curio_checkpoint_every and -curio_checkpoint_seconds need -curio_checkpoint_prefix P");
   if (o->synthetic_set) {
@@ -727,6 +742,18 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "reference", o->ref_file));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "restart", o->restart));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "checkpoint_prefix", o->ckpt_prefix));
+  if (o->pool) {
+    PetscInt *idx;
+    PetscCall(PetscMalloc1(o->select_k, &idx));
+    for (PetscInt i = 0; i < o->select_k; i++) idx[i] = (PetscInt) o->pool_index[i];
+    PetscCall(CurioOutputWriteIntArray(out, "/pool/index", o->select_k, 0, idx));
+    PetscCall(CurioOutputWriteArray(out, "/pool/sld", o->select_k, o->pool_score, NULL));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "size", o->pool));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "chunk", o->pool_chunk));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "first_row", g->n));
+    PetscCall(CurioOutputSetAttributeReal(out, "/pool", "sld_sum", o->pool_sum));
+    PetscCall(PetscFree(idx));
+  }
   PetscCall(CurioPeakRSS(g->comm, &rss));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "setup", timing[0]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
@@ -830,7 +857,18 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
     PetscCall(SGDFFlush(g));
     PetscCall(PetscPrintf(comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
                           (double) t_train, (double) timing[2], (double) g->s));
+    if (o.pool) {
+      PetscReal tp = MPI_Wtime();
+      PetscCall(PetscMalloc2(o.select_k, &o.pool_score, o.select_k, &o.pool_index));
+      PetscCall(SGDFScorePool(g, o.pool, o.pool_chunk, o.synthetic_seed, o.synthetic[1], o.synthetic[2], o.select_k, o.pool_score, o.pool_index,
+                              &o.pool_sum));
+      PetscCall(PetscPrintf(comm,
+                            "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
+                            " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
+                            o.pool, o.pool_chunk, (double) (MPI_Wtime() - tp), (double) o.pool_score[0], o.pool_index[0]));
+    }
     PetscCall(SGDFWrite(g, &o, model, timing));
+    if (o.pool) PetscCall(PetscFree2(o.pool_score, o.pool_index));
   }
   if (writer) PetscCall(CurioCheckpointDestroy(&writer));
   PetscCall(CurioModelDestroy(&model));

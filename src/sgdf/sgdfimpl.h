@@ -89,3 +89,5 @@ PETSC_INTERN PetscErrorCode SGDFWorkspaceDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
+PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
+                                          PetscReal *);

@@ -212,7 +212,7 @@ static PetscErrorCode BatchRows(SGDF g, PetscInt64 t, PetscInt *nglobal, PetscIn
 /* Partitioned layout: the current values of every parameter entry that the given local rows touch, fetched from the
    ranks that own them (lazy regularizer caught up on the way). After it, slot[] maps each nonzero of the rows (in
    order) to a position in uval (nv values per position: theta, theta_dot), and the positions are grouped by owner. */
-static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[])
+static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[], const PetscInt rowptr[], const PetscInt colidx[])
 {
   const PetscInt nv = g->tangent ? 2 : 1;
   PetscInt       kk = 0, nu = 0, hmask = g->hsize - 1, *fill;
@@ -223,8 +223,8 @@ static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[])
   g->hcur++;
   for (PetscInt r = 0; r < nrows; r++) {
     PetscInt i = rows[r];
-    for (PetscInt k = g->rowptr[i]; k < g->rowptr[i + 1]; k++) {
-      PetscInt64 c = g->colidx[k];
+    for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
+      PetscInt64 c = colidx[k];
       PetscInt   h = (PetscInt) (((uint64_t) c * 0x9e3779b97f4a7c15ULL) >> (64 - hb)) & hmask;
       while (g->hstamp[h] == g->hcur && g->hkey[h] != c) h = (h + 1) & hmask;
       if (g->hstamp[h] != g->hcur) {
@@ -416,7 +416,7 @@ static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscRea
   PetscInt       kk = 0;
 
   PetscFunctionBegin;
-  PetscCall(Fetch(g, nl, g->brows));
+  PetscCall(Fetch(g, nl, g->brows, g->rowptr, g->colidx));
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   PetscCall(PetscArrayzero(g->ugrad, nv * g->nu));
   for (PetscInt r = 0; r < nl; r++) {
@@ -581,7 +581,7 @@ PetscErrorCode SGDFValidationStep(SGDF g)
   }
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
     PetscInt kk = 0;
-    PetscCall(Fetch(g, nl, g->brows));
+    PetscCall(Fetch(g, nl, g->brows, g->rowptr, g->colidx));
     for (PetscInt r = 0; r < nl; r++) {
       PetscInt  i = g->brows[r], n = g->rowptr[i + 1] - g->rowptr[i];
       PetscReal e = 0, ed = 0, l, dl, d2l;
@@ -608,5 +608,75 @@ PetscErrorCode SGDFValidationStep(SGDF g)
   PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
   g->rho -= PetscMax(-g->rho_max_step, PetscMin(g->rho_max_step, g->lr_rho * g->s * sum));
   g->s = PetscExpReal(g->rho);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Inserts (score, index) into a top-k list sorted best first: larger score, ties to the smaller index */
+static void TopKInsert(PetscInt k, PetscInt *n, PetscReal score[], PetscInt64 index[], PetscReal s, PetscInt64 idx)
+{
+  PetscInt p = *n;
+
+  if (*n == k && !(s > score[k - 1] || (s == score[k - 1] && idx < index[k - 1]))) return;
+  if (*n < k) (*n)++;
+  else p = k - 1;
+  while (p > 0 && (s > score[p - 1] || (s == score[p - 1] && idx < index[p - 1]))) {
+    score[p] = score[p - 1];
+    index[p] = index[p - 1];
+    p--;
+  }
+  score[p] = s;
+  index[p] = idx;
+}
+
+/*@C
+  SGDFScorePool - unlabeled SLD, fdot^2 with fdot = phi(x) . theta_dot, of a synthetic candidate pool too large to
+  hold: rows n, n + 1, ..., n + N - 1 of the synthetic generator, taken in chunks of `chunk` rows of which each rank
+  generates and scores only its share (in sub-batches that fetch the touched entries of theta_dot in the partitioned
+  layout); a running top-k per rank, merged at the end with rank-independent tie-breaking. Collective.
+@*/
+PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
+                             PetscInt64 index[], PetscReal *sum_sld)
+{
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hkey ? g->ucap / g->maxnnz : g->batch);
+  PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
+  PetscReal     *vals, *allS, local = 0;
+  PetscInt64    *allI;
+
+  PetscFunctionBegin;
+  PetscCheck(w <= g->maxnnz || !g->hkey, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "Pool rows have more entries than training rows");
+  PetscCall(PetscMalloc4(share + 1, &rowptr, (size_t) share * w, &cols, (size_t) share * w, &vals, PetscMax(cap, 1), &rows));
+  for (PetscInt64 c0 = 0; c0 < N; c0 += chunk) {
+    PetscInt64 len = PetscMin((PetscInt64) chunk, N - c0), lo = c0 + len * g->rank / g->size, hi = c0 + len * (g->rank + 1) / g->size;
+    PetscInt   nl = (PetscInt) (hi - lo), nsub = (PetscInt) ((((len + g->size - 1) / g->size) + cap - 1) / cap);
+    rowptr[0] = 0;
+    for (PetscInt i = 0; i < nl; i++) {
+      if (off) cols[i * w] = 0, vals[i * w] = 1.0;
+      (void) CurioSyntheticRow(seed, dsyn, nnz, g->n + lo + i, cols + i * w + off, vals + i * w + off);
+      for (PetscInt q = off; q < w; q++) cols[i * w + q] += off;
+      rowptr[i + 1] = (i + 1) * w;
+    }
+    for (PetscInt sb = 0; sb < nsub; sb++) {
+      PetscInt r0 = PetscMin(nl, sb * cap), r1 = PetscMin(nl, (sb + 1) * cap), kk = 0;
+      for (PetscInt r = r0; r < r1; r++) rows[r - r0] = r;
+      if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(Fetch(g, r1 - r0, rows, rowptr, cols));
+      for (PetscInt r = r0; r < r1; r++) {
+        PetscReal fd = 0;
+        for (PetscInt q = rowptr[r]; q < rowptr[r + 1]; q++, kk++)
+          fd += vals[q] * (g->layout == SGDF_LAYOUT_PARTITIONED ? g->uval[2 * g->slot[kk] + 1] : g->td[cols[q]]);
+        local += fd * fd;
+        TopKInsert(k, &nk, score, index, fd * fd, lo + r);
+      }
+    }
+  }
+  for (PetscInt i = nk; i < k; i++) score[i] = -1, index[i] = -1;
+  PetscCall(PetscMalloc2((size_t) k * g->size, &allS, (size_t) k * g->size, &allI));
+  PetscCallMPI(MPI_Allgather(score, (PetscMPIInt) k, MPIU_REAL, allS, (PetscMPIInt) k, MPIU_REAL, g->comm));
+  PetscCallMPI(MPI_Allgather(index, (PetscMPIInt) k, MPI_INT64_T, allI, (PetscMPIInt) k, MPI_INT64_T, g->comm));
+  nk = 0;
+  for (PetscInt q = 0; q < k * g->size; q++)
+    if (allI[q] >= 0) TopKInsert(k, &nk, score, index, allS[q], allI[q]);
+  PetscCallMPI(MPI_Allreduce(&local, sum_sld, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCall(PetscFree2(allS, allI));
+  PetscCall(PetscFree4(rowptr, cols, vals, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

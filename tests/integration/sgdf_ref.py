@@ -148,3 +148,28 @@ def holdout_optimum(X, y, w, val, lo=1e-2, hi=1e5):
     k = int(np.argmin([f(r) for r in rs]))
     res = minimize_scalar(f, bounds=(rs[max(k - 1, 0)], rs[min(k + 1, len(rs) - 1)]), method="bounded", options={"xatol": 1e-8})
     return float(np.exp(res.x))
+
+
+def normal(seed, stream, index):
+    """CurioRandomNormal of src/data/random.c"""
+    u1, u2 = uniform(seed, 2 * stream, index), uniform(seed, 2 * stream + 1, index)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def synthetic_row(seed, d, nnz, gi):
+    """row gi of the synthetic generator (src/data/synthetic.c): sorted distinct columns, values, eta = x . theta_true"""
+    cols, draw = [], 0
+    while len(cols) < nnz:
+        new = [int(uniform(seed, 102, gi * 4 * nnz + draw + k) * d) for k in range(nnz - len(cols))]
+        draw += nnz - len(cols)
+        cols = sorted(set(cols) | set(new)) if len(set(cols) | set(new)) <= nnz else sorted(set(cols) | set(new))[:nnz]
+        if draw >= 4 * nnz and len(cols) < nnz:
+            c = 0
+            while len(cols) < nnz:
+                if c not in cols:
+                    cols.append(c)
+                c += 1
+            cols.sort()
+    vals = np.array([normal(seed, 103, gi * nnz + k) for k in range(nnz)]) / np.sqrt(nnz)
+    eta = float(sum(v * normal(seed, 101, c) for v, c in zip(vals, cols)))
+    return np.array(cols), vals, eta

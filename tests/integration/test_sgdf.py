@@ -19,6 +19,8 @@ cases:
   restart   checkpoints (needs the checkpoint module; exit 77 = skipped without it): a restarted run is bitwise identical
             to the uninterrupted one at the same rank count and agrees at another; another problem's checkpoint is refused;
             SIGUSR1 checkpoints and continues, SIGTERM checkpoints and exits 0, and -curio_restart auto resumes bitwise
+  pool      the sparse synthetic generator re-implemented in numpy: training rows, labels and theta_true, an SGDF replay
+            on them, and the top-k SLD of a streamed synthetic pool
   diverge   a huge step size: every rank exits non-zero and the message names the step size and the epoch
   badopts   bad options get clear errors on every rank
 """
@@ -340,6 +342,36 @@ def case_restart(a, tmp, ck):
                      f"the run stopped by SIGTERM at step {T} and resumed with -curio_restart auto ends bitwise identical to an uninterrupted run of {E} epochs")
 
 
+def case_pool(a, tmp, ck):
+    """the synthetic generator (rows, labels, theta_true) re-implemented in numpy, an SGDF replay on its rows, and the
+    streamed pool's SLD top-k against numpy"""
+    n, d, nnz, seed, N, k = 300, 50, 5, 7, 500, 7
+    rows = [sgdf_ref.synthetic_row(seed, d, nnz, i) for i in range(n + N)]
+    X = np.zeros((n + N, d + 1))
+    X[:, 0] = 1.0
+    for i, (c, v, _) in enumerate(rows):
+        X[i, c + 1] = v
+    y = np.array([rows[i][2] + 0.1 * sgdf_ref.normal(seed, 104, i) for i in range(n)])
+    for layout in ("replicated", "partitioned"):
+        out = os.path.join(tmp, f"pool_{layout}.h5")
+        run(a.curio, a.np, ["-curio_sgdf_synthetic", f"{n},{d},{nnz}", "-curio_sgdf_synthetic_seed", seed, "-curio_intercept", "-curio_s", 0.5,
+                            "-curio_sgdf_lr", 2e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 2, "-curio_sgdf_save_indices", "-curio_sgdf_layout", layout,
+                            "-curio_sgdf_pool", N, "-curio_pool_chunk", 37, "-curio_select_k", k, "-curio_output", out])
+        with h5py.File(out) as f:
+            th, td, idx = f["model/theta"][:], f["model/theta_dot"][:], f["sgdf/indices"][:]
+            tt = f["model/theta_true"][:]
+            top, sld, total = f["pool/index"][:], f["pool/sld"][:], f["pool"].attrs["sld_sum"]
+        want_tt = np.array([0.0] + [sgdf_ref.normal(seed, 101, j) for j in range(d)])
+        ck.check(rel(tt, want_tt) < 1e-14, f"{layout}: /model/theta_true is the generator's N(0,1) sequence: {rel(tt, want_tt):.1e}")
+        rth, rtd = sgdf_ref.replay(X[:n], y, np.ones(n), idx, 0.5, 2e-3)
+        e1, e2 = rel(th, rth), rel(td, rtd)
+        ck.check(e1 < 1e-12 and e2 < 1e-12, f"{layout}: SGDF on the synthetic rows against numpy on the numpy-generated rows: {e1:.1e}, {e2:.1e}")
+        s_all = (X[n:] @ td) ** 2
+        order = sorted(range(N), key=lambda i: (-s_all[i], i))[:k]
+        ck.check(list(top) == order and np.allclose(sld, s_all[order], rtol=1e-12, atol=0) and abs(total - s_all.sum()) < 1e-12 * s_all.sum(),
+                 f"{layout}: the top-{k} SLD of a pool of {N} streamed in chunks of 37 is numpy's: {list(top)}")
+
+
 def case_diverge(a, tmp, ck):
     path = os.path.join(tmp, "small.h5")
     make(path, n=100, d=5)
@@ -385,7 +417,7 @@ def case_badopts(a, tmp, ck):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["replay", "tangent", "lissa", "ranks", "online_s", "restart", "diverge", "badopts"])
+    ap.add_argument("case", choices=["replay", "tangent", "lissa", "ranks", "online_s", "restart", "pool", "diverge", "badopts"])
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     a = ap.parse_args()
