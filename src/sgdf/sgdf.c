@@ -279,12 +279,14 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
 }
 
 /* A parameter vector from FILE[:DATASET] into an array of the layout (replicated: all d; partitioned: the block) */
-static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spec[], const char dflt[], PetscReal *a)
+static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spec[], const char dflt[], PetscReal *strided, PetscInt stride)
 {
-  char file[PETSC_MAX_PATH_LEN], dset[256];
-  Vec  v;
+  char       file[PETSC_MAX_PATH_LEN], dset[256];
+  Vec        v;
+  PetscReal *a = strided;
 
   PetscFunctionBegin;
+  if (stride > 1) PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
   PetscCall(PetscStrncpy(file, spec, sizeof(file)));
   PetscCall(CurioParseFileDataset(file, dflt, dset, sizeof(dset)));
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
@@ -296,6 +298,10 @@ static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spe
     PetscCall(CurioVecGatherAll(v, a));
   }
   PetscCall(VecDestroy(&v));
+  if (stride > 1) {
+    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
+    PetscCall(PetscFree(a));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -327,23 +333,29 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   }
 
   /* parameters, moments, lazy state */
-  PetscCall(PetscCalloc3(g->dl, &g->theta, g->dl, &g->td, g->dl, &g->td_prev));
+  g->ps = (g->layout == SGDF_LAYOUT_PARTITIONED && g->tangent) ? 2 : 1;
+  if (g->ps == 2) {
+    PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
+    g->theta = g->vq;
+    g->td    = g->vq + 1;
+  } else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
+  PetscCall(PetscCalloc1(g->dl, &g->td_prev));
   g->P = 1.0;
   g->S = 0.0;
   if (g->optimizer == SGDF_OPTIMIZER_ADAM) PetscCall(PetscCalloc3(g->dl, &g->m1, g->dl, &g->v2, g->dl, &g->m1d));
-  if (o->theta_file[0]) PetscCall(SGDFReadVector(g, "-curio_sgdf_theta", o->theta_file, "/model/theta", g->theta));
+  if (o->theta_file[0]) PetscCall(SGDFReadVector(g, "-curio_sgdf_theta", o->theta_file, "/model/theta", g->theta, g->ps));
   if (o->ref_file[0]) {
     PetscCall(PetscMalloc1(g->dl, &g->ref));
-    PetscCall(SGDFReadVector(g, "-curio_sgdf_reference", o->ref_file, "/model/theta_dot", g->ref));
+    PetscCall(SGDFReadVector(g, "-curio_sgdf_reference", o->ref_file, "/model/theta_dot", g->ref, 1));
   }
   if (g->tangent) {
     PetscBool zero, random;
     PetscCall(PetscStrcmp(o->tangent_init, "zero", &zero));
     PetscCall(PetscStrcmp(o->tangent_init, "random", &random));
     if (random)
-      for (PetscInt j = 0; j < g->dl; j++) g->td[j] = CurioRandomNormal(g->seed, 301, g->cstart + j);
-    else if (!zero) PetscCall(SGDFReadVector(g, "-curio_sgdf_tangent_init", o->tangent_init, "/model/theta_dot", g->td));
-    PetscCall(PetscArraycpy(g->td_prev, g->td, g->dl));
+      for (PetscInt j = 0; j < g->dl; j++) g->td[g->ps * j] = CurioRandomNormal(g->seed, 301, g->cstart + j);
+    else if (!zero) PetscCall(SGDFReadVector(g, "-curio_sgdf_tangent_init", o->tangent_init, "/model/theta_dot", g->td, g->ps));
+    for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   }
   g->maxhist = PetscMax(g->epochs, 1);
   PetscCall(PetscCalloc7(g->maxhist, &g->hist_loss, g->maxhist, &g->hist_theta_norm, g->maxhist, &g->hist_change, g->maxhist, &g->hist_ref,
@@ -368,7 +380,9 @@ static PetscErrorCode SGDFDestroy(SGDF *gp)
   PetscCall(PetscFree(g->vals));
   PetscCall(PetscFree(g->y));
   PetscCall(PetscFree(g->w));
-  PetscCall(PetscFree3(g->theta, g->td, g->td_prev));
+  if (g->vq) PetscCall(PetscFree(g->vq));
+  else PetscCall(PetscFree2(g->theta, g->td));
+  PetscCall(PetscFree(g->td_prev));
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));
   PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
@@ -402,15 +416,25 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
 
 /* One parameter-sized array of the state: a distributed Vec (partitioned: readable on any rank count) or a
    replicated array */
-static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], PetscReal *a)
+static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], PetscReal *strided, PetscInt stride)
 {
+  PetscReal *a = strided;
+
   PetscFunctionBegin;
+  if (stride > 1) { /* packed before (writing) and unpacked after (reading; writing puts back the same values) */
+    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
+  }
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
     Vec v;
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
     PetscCall(CurioCheckpointVec(ck, name, v));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
+  if (stride > 1) {
+    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
+    PetscCall(PetscFree(a));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -438,15 +462,15 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   g->step    = step;
   g->val_pos = val_pos;
   /* partitioned: the scaled (raw) entries v and q, with P and S above */
-  PetscCall(StateArray(g, ck, "theta", g->theta));
+  PetscCall(StateArray(g, ck, "theta", g->theta, g->ps));
   if (g->tangent) {
-    PetscCall(StateArray(g, ck, "theta_dot", g->td));
-    PetscCall(StateArray(g, ck, "theta_dot_epoch_start", g->td_prev));
+    PetscCall(StateArray(g, ck, "theta_dot", g->td, g->ps));
+    PetscCall(StateArray(g, ck, "theta_dot_epoch_start", g->td_prev, 1));
   }
   if (g->optimizer == SGDF_OPTIMIZER_ADAM) {
-    PetscCall(StateArray(g, ck, "adam_m", g->m1));
-    PetscCall(StateArray(g, ck, "adam_v", g->v2));
-    if (g->tangent) PetscCall(StateArray(g, ck, "adam_m_dot", g->m1d));
+    PetscCall(StateArray(g, ck, "adam_m", g->m1, 1));
+    PetscCall(StateArray(g, ck, "adam_v", g->v2, 1));
+    if (g->tangent) PetscCall(StateArray(g, ck, "adam_m_dot", g->m1d, 1));
   }
   /* this epoch's running loss, per rank (another rank count: rank 0 takes the total) */
   if (reading) PetscCall(CurioCheckpointArrayLength(ck, "loss_partial_sum", &nparts));
@@ -493,7 +517,7 @@ static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
   PetscFunctionBegin;
   if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
     for (PetscInt j = 0; j < g->dl; j++) {
-      PetscReal t = g->theta[j], td = g->td[j];
+      PetscReal t = g->theta[g->ps * j], td = g->td[g->ps * j];
       loc[0] += t * t;
       loc[1] += td * td;
       loc[2] += (td - g->td_prev[j]) * (td - g->td_prev[j]);
@@ -562,7 +586,7 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
     PetscCall(PetscPrintf(
         g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n", e + 1,
         g->step, (double) loss, (double) tn, (double) change, (double) refd, (double) g->s));
-  PetscCall(PetscArraycpy(g->td_prev, g->td, g->dl));
+  for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   g->loss_sum = 0;
   g->loss_cnt = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -633,15 +657,22 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], PetscReal *a)
+static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], PetscReal *strided, PetscInt stride)
 {
+  PetscReal *a = strided;
+
   PetscFunctionBegin;
+  if (stride > 1) {
+    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
+  }
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
     Vec v;
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
     PetscCall(CurioOutputWriteVec(out, name, v, "/model/feature"));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioOutputWriteArray(out, name, g->d, a, "/model/feature"));
+  if (stride > 1) PetscCall(PetscFree(a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -671,8 +702,8 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
 
   PetscCall(CurioOutputWriteIndex(out, "/model/feature", g->d, g->layout == SGDF_LAYOUT_PARTITIONED ? g->cstart : 0,
                                   g->layout == SGDF_LAYOUT_PARTITIONED ? g->dl : (g->rank ? 0 : g->d)));
-  PetscCall(WriteParam(g, out, "/model/theta", g->theta));
-  if (g->tangent) PetscCall(WriteParam(g, out, "/model/theta_dot", g->td));
+  PetscCall(WriteParam(g, out, "/model/theta", g->theta, g->ps));
+  if (g->tangent) PetscCall(WriteParam(g, out, "/model/theta_dot", g->td, g->ps));
   if (o->synthetic_set) {
     PetscReal *tt;
     PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &tt));
@@ -680,7 +711,7 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
       PetscInt64 c = g->cstart + j - (g->intercept ? 1 : 0);
       tt[j]        = c < 0 ? 0.0 : CurioSyntheticThetaTrue(o->synthetic_seed, c);
     }
-    PetscCall(WriteParam(g, out, "/model/theta_true", tt));
+    PetscCall(WriteParam(g, out, "/model/theta_true", tt, 1));
     PetscCall(PetscFree(tt));
   }
   PetscCall(CurioOutputWriteScalar(out, "/model/s", g->s));

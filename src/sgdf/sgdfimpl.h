@@ -49,7 +49,10 @@ struct _n_SGDF {
   PetscInt  nindices_steps;
 
   /* parameters: replicated (all d on every rank) or this rank's block [cstart, cstart + dl) of PETSc's default split */
-  PetscInt   cstart, dl, *cranges;
+  PetscInt cstart, dl, *cranges;
+  PetscInt ps; /* stride of theta and theta_dot: 2 when they are interleaved in vq (partitioned layout with the tangent, so
+                  that a step touches one cache line per entry), else 1 */
+  PetscReal *vq;
   PetscReal *theta, *td, *m1, *v2, *m1d; /* theta, theta_dot, Adam moments (first of the gradient, second, first of the dual gradient) */
   PetscReal *td_prev, *ref;              /* theta_dot at the end of the previous epoch; reference tangent (or NULL) */
   PetscReal  P, S;                       /* partitioned: the lazy ridge in scaled form, theta = P v, theta_dot = P (q - S v) (step.c) */

@@ -114,25 +114,27 @@ static inline PetscBool Scaled(SGDF g, PetscInt jl)
 
 static inline PetscReal ThetaOf(SGDF g, PetscInt jl)
 {
-  return Scaled(g, jl) ? g->P * g->theta[jl] : g->theta[jl];
+  return Scaled(g, jl) ? g->P * g->theta[g->ps * jl] : g->theta[g->ps * jl];
 }
 
 static inline PetscReal TdOf(SGDF g, PetscInt jl)
 {
-  return Scaled(g, jl) ? g->P * (g->td[jl] - g->S * g->theta[jl]) : g->td[jl];
+  const PetscInt j = g->ps * jl;
+  return Scaled(g, jl) ? g->P * (g->td[j] - g->S * g->theta[j]) : g->td[j];
 }
 
 /* The data part of a step on owned entry jl: gradient contributions gr, grd times h = eta n/|B|, after the regularizer
    step that makes (P, S) = (Pn, Sn) */
 static inline void Apply(SGDF g, PetscInt jl, PetscReal h, PetscReal gr, PetscReal grd, PetscReal Pn, PetscReal Sn)
 {
+  const PetscInt j = g->ps * jl;
   if (Scaled(g, jl)) {
     PetscReal f = h / Pn;
-    g->theta[jl] -= f * gr;
-    if (g->tangent) g->td[jl] -= f * (grd + Sn * gr);
+    g->theta[j] -= f * gr;
+    if (g->tangent) g->td[j] -= f * (grd + Sn * gr);
   } else {
-    if (!g->lissa) g->theta[jl] -= h * gr;
-    if (g->tangent) g->td[jl] -= h * grd;
+    if (!g->lissa) g->theta[j] -= h * gr;
+    if (g->tangent) g->td[j] -= h * grd;
   }
 }
 
@@ -143,9 +145,10 @@ PetscErrorCode SGDFFlush(SGDF g)
   if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt jl = 0; jl < g->dl; jl++) {
     if (!Scaled(g, jl)) continue;
-    PetscReal th = g->P * g->theta[jl];
-    if (g->tangent) g->td[jl] = g->P * (g->td[jl] - g->S * g->theta[jl]);
-    g->theta[jl] = th;
+    PetscInt  j  = g->ps * jl;
+    PetscReal th = g->P * g->theta[j];
+    if (g->tangent) g->td[j] = g->P * (g->td[j] - g->S * g->theta[j]);
+    g->theta[j] = th;
   }
   g->P = 1.0;
   g->S = 0.0;
@@ -323,7 +326,8 @@ static PetscErrorCode RegularizerApply(SGDF g, PetscReal etaR, PetscReal *Pn, Pe
   } else {
     for (PetscInt jl = 0; jl < g->dl; jl++) {
       PetscReal m = Mask(g, g->cstart + jl);
-      g->td[jl]   = g->td[jl] - etaR * m * (g->s * g->td[jl] + g->theta[jl]);
+      PetscInt  j = g->ps * jl;
+      g->td[j]    = g->td[j] - etaR * m * (g->s * g->td[j] + g->theta[j]);
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -468,7 +472,7 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
 {
   const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
   const PetscReal *restrict val = g->vals;
-  PetscReal *restrict v = g->theta, *restrict q = g->td, *restrict coef = g->ugrad;
+  PetscReal *restrict v = g->theta, *restrict coef = g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
   const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
   const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale;
   PetscReal       Pn, Sn, f, fS;
@@ -486,13 +490,13 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
     if (r + 16 < nl) __builtin_prefetch(rowptr + br[r + 16]);
     if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept is stored unscaled */
       x0v = val[k0] * v[0];
-      x0q = val[k0] * q[0];
+      x0q = tangent ? val[k0] * v[1] : 0.0;
       k0++;
     }
     if (tangent) {
-      for (PetscInt k = k0; k < k1; k++) {
-        sv += val[k] * v[col[k]];
-        sq += val[k] * q[col[k]];
+      for (PetscInt k = k0; k < k1; k++) { /* interleaved: v and q of an entry share a cache line */
+        sv += val[k] * v[2 * col[k]];
+        sq += val[k] * v[2 * col[k] + 1];
       }
       e  = P * sv + x0v;
       ed = P * (sq - S * sv) + x0q;
@@ -517,17 +521,17 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
     PetscReal c = coef[2 * r], cd = coef[2 * r + 1];
     if (mask0 && k0 < k1 && col[k0] == 0) {
       v[0] -= h * c * val[k0];
-      if (tangent) q[0] -= h * cd * val[k0];
+      if (tangent) v[1] -= h * cd * val[k0];
       k0++;
     }
     if (tangent) {
       PetscReal a1 = f * c, a2 = f * (cd + fS * c);
       if (g->lissa)
-        for (PetscInt k = k0; k < k1; k++) q[col[k]] -= a2 * val[k];
+        for (PetscInt k = k0; k < k1; k++) v[2 * col[k] + 1] -= a2 * val[k];
       else
         for (PetscInt k = k0; k < k1; k++) {
-          v[col[k]] -= a1 * val[k];
-          q[col[k]] -= a2 * val[k];
+          v[2 * col[k]] -= a1 * val[k];
+          v[2 * col[k] + 1] -= a2 * val[k];
         }
     } else {
       PetscReal a1 = f * c;
