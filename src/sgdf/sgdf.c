@@ -601,6 +601,12 @@ static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoin
   /* never write a diverged state: the last good checkpoint stays the newest */
   PetscCall(SGDFReduce(g, r));
   if (r[7] > 0) PetscCall(SGDFDiverged(g, o, "theta, theta_dot or the loss is not finite"));
+  if (r[6] > 0 && r[5] / r[6] > 1e6 * PetscMax(g->loss0, 1.0)) {
+    char what[256];
+    PetscCall(
+        PetscSNPrintf(what, sizeof(what), "the mean loss of this epoch grew from %g (first batch) to %g", (double) g->loss0, (double) (r[5] / r[6])));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
   PetscCall(PetscLogStagePush(SGDF_STAGE_Checkpoint));
   PetscCall(SGDFSignature(g, sig, sizeof(sig)));
   PetscCall(CurioCheckpointBeginWrite(writer, "sgdf", sig, g->step));

@@ -300,6 +300,16 @@ def case_restart(a, tmp, ck):
         ck.check(p.returncode != 0 and "signature" in p.stderr and not os.path.exists(os.path.join(tmp, "no.h5")),
                  f"{layout}: a checkpoint of another problem (-curio_s 2) is refused: " + next((x for x in p.stderr.splitlines() if "error" in x), ""))
 
+    # divergence with checkpoints: the error names the last good checkpoint, which is kept, and no diverged state is written
+    prefix = os.path.join(tmp, "div")
+    p = run(a.curio, a.np, ["-curio_input", path, "-curio_s", 1, "-curio_sgdf_lr", 0.5, "-curio_sgdf_reg_every", 1000, "-curio_sgdf_batch", 32,
+                            "-curio_sgdf_epochs", 5, "-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 1, "-curio_checkpoint_keep", 10,
+                            "-curio_output", os.path.join(tmp, "div.h5")], check=False)
+    msg = next((x for x in p.stderr.splitlines() if "curio: error" in x), "")
+    files = sorted(glob.glob(prefix + "-*.h5"))
+    ck.check(p.returncode != 0 and files and f"last good checkpoint '{files[-1]}' is kept" in msg and checkpoint_step(files[-1]) <= 10,
+             f"divergence with checkpoints: {msg}")
+
     # signals, on a run that would take minutes: SIGUSR1 after the first periodic checkpoint, then SIGTERM
     syn = ["-curio_sgdf_synthetic", "20000,500,5", "-curio_s", "1", "-curio_sgdf_lr", "1e-5", "-curio_sgdf_batch", "10"]
     prefix = os.path.join(tmp, "sig")
