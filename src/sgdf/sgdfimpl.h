@@ -67,12 +67,15 @@ struct _n_SGDF {
   PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step;
 
   /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
-  PetscInt    *brows;                         /* this rank's rows of the current batch (local indices) */
-  PetscInt    *bglobal;                       /* the whole batch (global rows) */
-  PetscReal   *gbuf;                          /* replicated: [g (d), gdot (d), loss, count] */
-  PetscInt     hsize;                         /* hash table size (power of 2) */
-  PetscInt64  *hkey, *hstamp, hcur;           /* hash keys (columns), stamps */
-  PetscInt    *hslot;                         /* hash: position of a column in the list of touched columns */
+  PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
+  PetscInt  *bglobal; /* the whole batch (global rows) */
+  PetscReal *gbuf;    /* replicated: [g (d), gdot (d), loss, count] */
+  PetscInt   hsize;   /* hash table size (power of 2) */
+  struct SGDFHashEntry {
+    PetscInt64 key;         /* column */
+    int        stamp, slot; /* the Fetch() call that stored it; position of the column in the list of touched columns */
+  } * hash;                 /* one cache line per probe */
+  int          hcur;
   PetscInt    *slot;                          /* per batch nonzero: position of its column in the send order */
   PetscInt64  *ucol, *sendcol, *recvcol;      /* touched columns, the same grouped by owner, requests received */
   PetscInt    *uowner, *upos;                 /* owner of each touched column, its send position */

@@ -21,6 +21,7 @@
    step touches, so it costs O(1) per touched entry); it depends only on the step count and P, so writing a checkpoint
    (which stores v, q, P, S raw) changes nothing. */
 #include "sgdfimpl.h"
+#include <limits.h>
 
 PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
 
@@ -169,8 +170,8 @@ PetscErrorCode SGDFWorkspaceCreate(SGDF g)
   g->ucap = g->rcap = cap;
   while ((1 << hbits) < 2 * cap) hbits++;
   g->hsize = 1 << hbits;
-  PetscCall(PetscMalloc3(g->hsize, &g->hkey, g->hsize, &g->hstamp, g->hsize, &g->hslot));
-  for (PetscInt h = 0; h < g->hsize; h++) g->hstamp[h] = -1;
+  PetscCall(PetscMalloc1(g->hsize, &g->hash));
+  for (PetscInt h = 0; h < g->hsize; h++) g->hash[h].stamp = -1;
   g->hcur = 0;
   PetscCall(PetscMalloc6(cap, &g->slot, cap, &g->ucol, cap, &g->sendcol, cap, &g->recvcol, cap, &g->uowner, cap, &g->upos));
   PetscCall(PetscMalloc4(2 * cap, &g->uval, 2 * cap, &g->rval, 2 * cap, &g->ugrad, 2 * cap, &g->rgrad));
@@ -184,8 +185,8 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
   PetscFunctionBegin;
   PetscCall(PetscFree2(g->brows, g->bglobal));
   PetscCall(PetscFree(g->gbuf));
-  if (g->hkey) {
-    PetscCall(PetscFree3(g->hkey, g->hstamp, g->hslot));
+  if (g->hash) {
+    PetscCall(PetscFree(g->hash));
     PetscCall(PetscFree6(g->slot, g->ucol, g->sendcol, g->recvcol, g->uowner, g->upos));
     PetscCall(PetscFree4(g->uval, g->rval, g->ugrad, g->rgrad));
     PetscCall(PetscFree4(g->scnt, g->sdsp, g->rcnt, g->rdsp));
@@ -223,22 +224,26 @@ static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[], const
 
   PetscFunctionBegin;
   while ((1 << hb) < g->hsize) hb++;
+  if (g->hcur == INT_MAX) { /* stamps wrap around: forget them all */
+    for (PetscInt h = 0; h < g->hsize; h++) g->hash[h].stamp = -1;
+    g->hcur = 0;
+  }
   g->hcur++;
   for (PetscInt r = 0; r < nrows; r++) {
     PetscInt i = rows[r];
     for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
       PetscInt64 c = colidx[k];
       PetscInt   h = (PetscInt) (((uint64_t) c * 0x9e3779b97f4a7c15ULL) >> (64 - hb)) & hmask;
-      while (g->hstamp[h] == g->hcur && g->hkey[h] != c) h = (h + 1) & hmask;
-      if (g->hstamp[h] != g->hcur) {
-        g->hstamp[h]  = g->hcur;
-        g->hkey[h]    = c;
-        g->hslot[h]   = nu;
-        g->ucol[nu]   = c;
-        g->uowner[nu] = Owner(g, c);
+      while (g->hash[h].stamp == g->hcur && g->hash[h].key != c) h = (h + 1) & hmask;
+      if (g->hash[h].stamp != g->hcur) {
+        g->hash[h].stamp = g->hcur;
+        g->hash[h].key   = c;
+        g->hash[h].slot  = (int) nu;
+        g->ucol[nu]      = c;
+        g->uowner[nu]    = Owner(g, c);
         nu++;
       }
-      g->slot[kk++] = g->hslot[h];
+      g->slot[kk++] = g->hash[h].slot;
     }
   }
   g->nu = nu;
@@ -641,13 +646,13 @@ static void TopKInsert(PetscInt k, PetscInt *n, PetscReal score[], PetscInt64 in
 PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
                              PetscInt64 index[], PetscReal *sum_sld)
 {
-  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hkey ? g->ucap / g->maxnnz : g->batch);
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? g->ucap / g->maxnnz : g->batch);
   PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
   PetscReal     *vals, *allS, local = 0;
   PetscInt64    *allI;
 
   PetscFunctionBegin;
-  PetscCheck(w <= g->maxnnz || !g->hkey, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "Pool rows have more entries than training rows");
+  PetscCheck(w <= g->maxnnz || !g->hash, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "Pool rows have more entries than training rows");
   PetscCall(PetscMalloc4(share + 1, &rowptr, (size_t) share * w, &cols, (size_t) share * w, &vals, PetscMax(cap, 1), &rows));
   for (PetscInt64 c0 = 0; c0 < N; c0 += chunk) {
     PetscInt64 len = PetscMin((PetscInt64) chunk, N - c0), lo = c0 + len * g->rank / g->size, hi = c0 + len * (g->rank + 1) / g->size;
