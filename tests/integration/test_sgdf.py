@@ -229,14 +229,20 @@ def case_online_s(a, tmp, ck):
         s_loocv = f["loocv/s_opt"][()]
     val = sgdf_ref.validation_rows(400, 1, 0.25)
     s_hold = sgdf_ref.holdout_optimum(X, y, np.ones(400), val)
-    out = os.path.join(tmp, "online_out.h5")
-    run(a.curio, a.np, ["-curio_input", path, "-curio_sgdf_online_s", "-curio_s", 10, "-curio_sgdf_val_fraction", 0.25, "-curio_sgdf_lr", 2e-3,
-                        "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 50, "-curio_sgdf_lr_rho", 0.01, "-curio_sgdf_val_batch", 50,
-                        "-curio_sgdf_batch", 20, "-curio_sgdf_epochs", 200, "-curio_output", out])
-    with h5py.File(out) as f:
-        s_hist = f["sgdf/history/s"][:]
-        s_end = f["model/s"][()]
-        nval = f["sgdf"].attrs["n_validation"]
+    ends = {}
+    for layout in ("partitioned", "replicated"):
+        out = os.path.join(tmp, f"online_{layout}.h5")
+        run(a.curio, a.np, ["-curio_input", path, "-curio_sgdf_online_s", "-curio_s", 10, "-curio_sgdf_val_fraction", 0.25, "-curio_sgdf_lr", 2e-3,
+                            "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 50, "-curio_sgdf_lr_rho", 0.01, "-curio_sgdf_val_batch", 50,
+                            "-curio_sgdf_batch", 20, "-curio_sgdf_epochs", 200, "-curio_sgdf_layout", layout, "-curio_output", out])
+        with h5py.File(out) as f:
+            s_hist = f["sgdf/history/s"][:]
+            s_end = f["model/s"][()]
+            nval = f["sgdf"].attrs["n_validation"]
+        ends[layout] = s_end
+    ck.check(abs(ends["partitioned"] / ends["replicated"] - 1) < 1e-10,
+             f"online s: the partitioned layout (validation rows fetched from the owners) lands where the replicated one does: "
+             f"{ends['partitioned']:.12g} vs {ends['replicated']:.12g}")
     print("     s at epoch " + " ".join(f"{e}:{s_hist[e - 1]:.4g}" for e in (1, 2, 5, 10, 20, 50, 100, 200)))
     ck.check(nval == val.sum(), f"the validation split ({nval} rows) is the one numpy computes from the seeded generator")
     ck.check(abs(np.log(s_end / s_hold)) < np.log(1.15),
