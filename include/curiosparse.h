@@ -62,3 +62,27 @@ PETSC_EXTERN PetscErrorCode CurioCSRRowsReadHDF5(MPI_Comm, const char[], const c
 
 /** @brief Frees the arrays of a CurioCSRRows and zeroes it (safe on a zeroed struct). Not collective. */
 PETSC_EXTERN PetscErrorCode CurioCSRRowsFree(CurioCSRRows *);
+
+/**
+  @brief This rank's rows of a sparse synthetic regression problem with a known true parameter vector: row i has
+  `nnz` distinct uniform columns of [0, d) with N(0, 1)/sqrt(nnz) values; labels drawn for the loss (a CurioLossType:
+  squared y = eta + 0.1 N(0,1), logistic Bernoulli(sigmoid(eta)), Poisson(e^(eta/2))) with eta = x . theta_true.
+  Every value depends only on (seed, row), so each rank generates only its rows, the same for any rank count. Collective.
+
+  @param[in]  comm communicator
+  @param[in]  n    rows
+  @param[in]  d    columns
+  @param[in]  nnz  entries per row, 0 < nnz <= d
+  @param[in]  seed seed
+  @param[in]  loss CurioLossType value that decides the labels
+  @param[out] rows this rank's rows (PETSc's default split); free with CurioCSRRowsFree()
+  @return 0 on success
+*/
+PETSC_EXTERN PetscErrorCode CurioCSRRowsCreateSynthetic(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscInt, CurioCSRRows *);
+
+/** @brief Entry j of the synthetic problem's true parameter vector (N(0, 1) from the counter-based generator). */
+PETSC_EXTERN PetscReal CurioSyntheticThetaTrue(PetscInt64 seed, PetscInt64 j);
+
+/** @brief Row gi of the synthetic problem (columns sorted, values), returning eta = x . theta_true; rows beyond the
+    training rows form a candidate pool from the same distribution. Not collective. */
+PETSC_EXTERN PetscReal CurioSyntheticRow(PetscInt64 seed, PetscInt d, PetscInt nnz, PetscInt64 gi, PetscInt cols[], PetscReal vals[]);

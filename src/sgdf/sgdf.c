@@ -1,8 +1,914 @@
-/* CurioSGDF: placeholder until the SGDF driver lands. */
-#include "../curioimpl.h"
+/*
+  curio -curio_mode sgdf: distributed minibatch SGD with forward-mode differentiation (SGDF, MATH.md section 6,
+  eqs. 119-127): the minibatch gradient is evaluated in dual numbers theta + e theta_dot, so that the parameters and
+  their regularity tangent theta_dot = d(theta*)/ds train together. Also LiSSA (theta frozen at a given optimum, the
+  tangent recursion alone) and online tuning of s (paper section 3.7), with HDF5 checkpoints and restart.
 
-PetscErrorCode CurioSGDFMain(MPI_Comm comm)
+  Problem: minimize L(theta; s) = sum_i w_i l(phi_i . theta, y_i) + s R(theta) (ridge or restricted ridge) for rows
+           spread over MPI ranks, and follow theta_dot -> -H^{-1} grad R.
+  Method:  bulk-synchronous steps over a global minibatch sequence that does not depend on the rank count (per epoch a
+           keyed Feistel permutation of the rows). theta is replicated (one MPI_Allreduce of the gradient and its dual
+           part per step) or partitioned by feature blocks (a step exchanges only the entries its batch touches, with
+           MPI_Alltoallv, and the ridge step is applied lazily).
+
+  A sparse synthetic problem of 10^6 rows, 10^5 features, 20 nonzeros per row on 2 ranks:
+      mpiexec -n 2 ./build/curio -curio_mode sgdf -curio_sgdf_synthetic 1000000,100000,20 -curio_s 1 \
+              -curio_sgdf_lr 1e-6 -curio_sgdf_batch 100 -curio_sgdf_epochs 2 -curio_monitor -curio_output sgdf.h5
+*/
+#include "sgdfimpl.h"
+#include <time.h>
+
+static const char *const SGDFSchedules[]  = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
+static const char *const SGDFOptimizers[] = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
+static const char *const SGDFLayouts[]    = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
+
+static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, SGDF_STAGE_Write;
+
+/* Options that are not part of the SGDF state */
+typedef struct {
+  char        output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
+  char        restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
+  char        synthetic_spec[128];
+  PetscInt    synthetic[3], ckpt_every, ckpt_keep, check_every, pool, pool_chunk, select_k;
+  PetscReal  *pool_score, pool_sum;
+  PetscInt64 *pool_index;
+  PetscInt    synthetic_seed;
+  PetscReal   ckpt_seconds;
+  PetscBool   monitor, synthetic_set, s_set, ckpt;
+} SGDFOptions;
+
+static PetscErrorCode SGDFRegisterLogging(void)
+{
+  static PetscBool done = PETSC_FALSE;
+  PetscClassId     id;
+
+  PetscFunctionBegin;
+  if (done) PetscFunctionReturn(PETSC_SUCCESS);
+  done = PETSC_TRUE;
+  PetscCall(CurioInitializePackage());
+  PetscCall(PetscClassIdRegister("CurioSGDF", &id));
+  PetscCall(PetscLogEventRegister("CurioSGDFBatch", id, &SGDF_EVENT_Batch));
+  PetscCall(PetscLogEventRegister("CurioSGDFGrad", id, &SGDF_EVENT_Gradient));
+  PetscCall(PetscLogEventRegister("CurioSGDFExchange", id, &SGDF_EVENT_Exchange));
+  PetscCall(PetscLogEventRegister("CurioSGDFUpdate", id, &SGDF_EVENT_Update));
+  PetscCall(PetscLogStageRegister("Curio SGDF setup", &SGDF_STAGE_Setup));
+  PetscCall(PetscLogStageRegister("Curio SGDF step", &SGDF_STAGE_Step));
+  PetscCall(PetscLogStageRegister("Curio SGDF checkpoint", &SGDF_STAGE_Checkpoint));
+  PetscCall(PetscLogStageRegister("Curio SGDF write", &SGDF_STAGE_Write));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *o)
+{
+  PetscInt  nsyn = 3, seed = 1;
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelSetFromOptions(model));
+  g->loss        = model->loss;
+  g->regularizer = model->regularizer;
+  g->intercept   = model->intercept;
+  PetscCheck(g->regularizer != CURIO_REGULARIZER_INHERIT, g->comm, PETSC_ERR_SUP,
+             "-curio_mode sgdf supports -curio_regularizer ridge or restricted, not inherit");
+
+  g->epochs = 10;
+  g->batch  = 32;
+  g->seed   = 1;
+  g->lr     = -1;
+  g->t0     = 1000;
+  g->power  = 1.0;
+  g->beta1 = 0.9, g->beta2 = 0.999, g->eps = 1e-8;
+  g->reg_every    = 1;
+  g->tangent      = PETSC_TRUE;
+  g->layout       = SGDF_LAYOUT_AUTO;
+  g->val_fraction = 0.2;
+  g->lr_rho       = 1e-3;
+  g->val_batch    = 32;
+  g->val_warmup   = 1;
+  g->rho_max_step = 0.1;
+  g->s            = -1;
+  o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_seconds = 0, o->check_every = 1000;
+  o->synthetic_seed = 1;
+  o->pool_chunk     = 100000;
+  o->select_k       = 10;
+  PetscCall(PetscStrncpy(o->output, "curio.h5", sizeof(o->output)));
+  PetscCall(PetscStrncpy(o->tangent_init, "zero", sizeof(o->tangent_init)));
+
+  PetscOptionsBegin(g->comm, NULL, "curio SGDF (-curio_mode sgdf)", "CurioSGDF");
+  PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioSGDFMain", o->output, o->output, sizeof(o->output), NULL));
+  PetscCall(PetscOptionsReal("-curio_s", "Regularity s > 0 (required unless -curio_sgdf_online_s, where it is the start)", "CurioSGDFMain", g->s,
+                             &g->s, &o->s_set));
+  PetscCall(PetscOptionsIntArray("-curio_sgdf_synthetic", "N,D,NNZ: sparse synthetic problem, each rank generating its own rows", "CurioSGDFMain",
+                                 o->synthetic, &nsyn, &o->synthetic_set));
+  PetscCall(
+      PetscOptionsInt("-curio_sgdf_synthetic_seed", "Seed of the synthetic problem", "CurioSGDFMain", o->synthetic_seed, &o->synthetic_seed, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_pool", "Score N synthetic candidates (rows after the training rows) by SLD = fdot^2, streamed in chunks",
+                            "CurioSGDFMain", o->pool, &o->pool, NULL));
+  PetscCall(PetscOptionsInt("-curio_pool_chunk", "Pool rows per chunk (each rank generates and scores its share)", "CurioSGDFMain", o->pool_chunk,
+                            &o->pool_chunk, NULL));
+  PetscCall(PetscOptionsInt("-curio_select_k", "The pool's K best candidates by SLD", "CurioSGDFMain", o->select_k, &o->select_k, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_epochs", "Epochs (passes over the training rows)", "CurioSGDFMain", g->epochs, &g->epochs, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_batch", "Minibatch size B", "CurioSGDFMain", g->batch, &g->batch, NULL));
+  PetscCall(
+      PetscOptionsInt("-curio_sgdf_seed", "Seed of the minibatch sequence (and of a random tangent start)", "CurioSGDFMain", seed, &seed, NULL));
+  PetscCall(
+      PetscOptionsReal("-curio_sgdf_lr", "Step size eta0 (the objective is the unnormalized sum over rows)", "CurioSGDFMain", g->lr, &g->lr, &set));
+  PetscCall(PetscOptionsEnum("-curio_sgdf_schedule", "Step sizes: constant, or decay eta0/(1 + t/t0)^p", "CurioSGDFMain", SGDFSchedules,
+                             (PetscEnum) g->schedule, (PetscEnum *) &g->schedule, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_decay_t0", "t0 of the decaying schedule (steps)", "CurioSGDFMain", g->t0, &g->t0, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_decay_power", "p of the decaying schedule", "CurioSGDFMain", g->power, &g->power, NULL));
+  PetscCall(PetscOptionsEnum("-curio_sgdf_optimizer", "sgd or adam (the tangent through the same per-coordinate step)", "CurioSGDFMain",
+                             SGDFOptimizers, (PetscEnum) g->optimizer, (PetscEnum *) &g->optimizer, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_adam_beta1", "Adam beta1", "CurioSGDFMain", g->beta1, &g->beta1, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_adam_beta2", "Adam beta2", "CurioSGDFMain", g->beta2, &g->beta2, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_adam_eps", "Adam epsilon", "CurioSGDFMain", g->eps, &g->eps, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_reg_every", "Regularizer step every K batches with eta_R = K eta (eqs. 123-127)", "CurioSGDFMain",
+                            g->reg_every, &g->reg_every, NULL));
+  PetscCall(PetscOptionsString("-curio_sgdf_tangent_init", "Tangent start: zero, random, or FILE.h5[:DATASET] (default dataset /model/theta_dot)",
+                               "CurioSGDFMain", o->tangent_init, o->tangent_init, sizeof(o->tangent_init), NULL));
+  PetscCall(PetscOptionsBool("-curio_sgdf_tangent", "Carry the tangent (false: plain SGD on the same code path)", "CurioSGDFMain", g->tangent,
+                             &g->tangent, NULL));
+  PetscCall(PetscOptionsEnum("-curio_sgdf_layout", "Parameters replicated, partitioned by feature blocks, or auto (partitioned for sparse input)",
+                             "CurioSGDFMain", SGDFLayouts, (PetscEnum) g->layout, (PetscEnum *) &g->layout, NULL));
+  PetscCall(PetscOptionsBool("-curio_sgdf_lissa", "LiSSA: theta frozen (-curio_sgdf_theta), the tangent recursion only", "CurioSGDFMain", g->lissa,
+                             &g->lissa, NULL));
+  PetscCall(PetscOptionsString("-curio_sgdf_theta",
+                               "FILE.h5[:DATASET]: theta to start from (LiSSA: the frozen optimum); default dataset /model/theta", "CurioSGDFMain",
+                               o->theta_file, o->theta_file, sizeof(o->theta_file), NULL));
+  PetscCall(PetscOptionsString("-curio_sgdf_reference",
+                               "FILE.h5[:DATASET]: a CG/direct tangent to measure the distance to (default /model/theta_dot)", "CurioSGDFMain",
+                               o->ref_file, o->ref_file, sizeof(o->ref_file), NULL));
+  PetscCall(PetscOptionsBool("-curio_sgdf_online_s", "Tune rho = log s online from a validation split (paper section 3.7)", "CurioSGDFMain",
+                             g->online_s, &g->online_s, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_val_fraction", "Online s: fraction of rows in the validation split", "CurioSGDFMain", g->val_fraction,
+                             &g->val_fraction, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_lr_rho", "Online s: step size of rho = log s", "CurioSGDFMain", g->lr_rho, &g->lr_rho, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_online_s_warmup", "Online s: epochs of SGDF before rho moves (the tangent must be meaningful first)",
+                            "CurioSGDFMain", g->val_warmup, &g->val_warmup, NULL));
+  PetscCall(PetscOptionsReal("-curio_sgdf_rho_max_step",
+                             "Online s: largest change of rho = log s per step (a trust region against early, inaccurate tangents)", "CurioSGDFMain",
+                             g->rho_max_step, &g->rho_max_step, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_val_batch", "Online s: validation rows per rho step", "CurioSGDFMain", g->val_batch, &g->val_batch, NULL));
+  PetscCall(PetscOptionsBool("-curio_sgdf_save_indices", "Write the global rows of every step to /sgdf/indices (small runs: tests)", "CurioSGDFMain",
+                             g->save_indices, &g->save_indices, NULL));
+  PetscCall(PetscOptionsInt("-curio_sgdf_check_every", "Check for NaN/Inf every this many steps (and at every epoch end)", "CurioSGDFMain",
+                            o->check_every, &o->check_every, NULL));
+  PetscCall(PetscOptionsBool("-curio_monitor", "One line per epoch", "CurioSGDFMain", o->monitor, &o->monitor, NULL));
+  PetscCall(PetscOptionsString("-curio_checkpoint_prefix", "Checkpoints <prefix>-<step>.h5 (also enables SIGUSR1/SIGTERM handling)", "CurioSGDFMain",
+                               o->ckpt_prefix, o->ckpt_prefix, sizeof(o->ckpt_prefix), NULL));
+  PetscCall(PetscOptionsInt("-curio_checkpoint_every", "Checkpoint every N steps (0: never)", "CurioSGDFMain", o->ckpt_every, &o->ckpt_every, NULL));
+  PetscCall(PetscOptionsReal("-curio_checkpoint_seconds", "Checkpoint every T seconds of wall time (0: never)", "CurioSGDFMain", o->ckpt_seconds,
+                             &o->ckpt_seconds, NULL));
+  PetscCall(PetscOptionsInt("-curio_checkpoint_keep", "Keep the newest K checkpoints", "CurioSGDFMain", o->ckpt_keep, &o->ckpt_keep, NULL));
+  PetscCall(PetscOptionsString("-curio_restart", "Resume from a checkpoint FILE, or 'auto': the newest of -curio_checkpoint_prefix if there is one",
+                               "CurioSGDFMain", o->restart, o->restart, sizeof(o->restart), NULL));
+  PetscOptionsEnd();
+  g->seed = seed;
+
+  PetscCheck(set, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs a step size: -curio_sgdf_lr ETA");
+  PetscCheck(g->lr > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_lr must be > 0, got %g", (double) g->lr);
+  PetscCheck(o->s_set || g->online_s, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs -curio_s S (or -curio_sgdf_online_s)");
+  if (!o->s_set) g->s = 1.0;
+  PetscCheck(g->s > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_s must be > 0, got %g", (double) g->s);
+  PetscCheck(g->epochs >= 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_epochs must be >= 0, got %" PetscInt_FMT, g->epochs);
+  PetscCheck(g->batch > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_batch must be > 0, got %" PetscInt_FMT, g->batch);
+  PetscCheck(g->reg_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_reg_every must be > 0, got %" PetscInt_FMT, g->reg_every);
+  PetscCheck(g->t0 > 0 && g->power >= 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_decay_t0 must be > 0 and -curio_sgdf_decay_power >= 0");
+  PetscCheck(g->beta1 >= 0 && g->beta1 < 1 && g->beta2 >= 0 && g->beta2 < 1 && g->eps > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Adam needs 0 <= -curio_sgdf_adam_beta1, -curio_sgdf_adam_beta2 < 1 and -curio_sgdf_adam_eps > 0");
+  PetscCheck(!g->lissa || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_lissa needs the tangent (-curio_sgdf_tangent true)");
+  PetscCheck(!g->lissa || o->theta_file[0], g->comm, PETSC_ERR_USER_INPUT,
+             "-curio_sgdf_lissa needs the frozen optimum: -curio_sgdf_theta FILE.h5[:DATASET]");
+  PetscCheck(!g->online_s || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s needs the tangent (-curio_sgdf_tangent true)");
+  PetscCheck(!g->online_s || !g->lissa, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s and -curio_sgdf_lissa exclude each other");
+  PetscCheck(!g->online_s || (g->val_fraction > 0 && g->val_fraction < 1), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_sgdf_val_fraction must be in (0, 1), got %g", (double) g->val_fraction);
+  PetscCheck(!g->online_s || (g->lr_rho > 0 && g->val_batch > 0 && g->val_warmup >= 0 && g->rho_max_step > 0), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_sgdf_lr_rho and -curio_sgdf_val_batch must be > 0, -curio_sgdf_online_s_warmup >= 0, -curio_sgdf_rho_max_step > 0");
+  PetscCheck(o->ckpt_every >= 0 && o->ckpt_seconds >= 0 && o->ckpt_keep > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_checkpoint_every and -curio_checkpoint_seconds must be >= 0, -curio_checkpoint_keep > 0");
+  PetscCheck(o->check_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_check_every must be > 0");
+  o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
+  PetscCheck(o->pool >= 0 && o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_sgdf_pool must be >= 0, -curio_pool_chunk and -curio_select_k > 0");
+  PetscCheck(!o->pool || (o->synthetic_set && g->tangent), g->comm, PETSC_ERR_USER_INPUT,
+             "-curio_sgdf_pool scores synthetic candidates: it needs -curio_sgdf_synthetic and the tangent");
+  PetscCheck(o->select_k <= o->pool || !o->pool, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", o->select_k, o->pool);
+  PetscCheck(o->ckpt || (!o->ckpt_every && !o->ckpt_seconds), g->comm, PETSC_ERR_USER_INPUT,
+             "-curio_checkpoint_every and -curio_checkpoint_seconds need -curio_checkpoint_prefix P");
+  if (o->synthetic_set) {
+    PetscCheck(nsyn == 3, g->comm, PETSC_ERR_ARG_WRONG, "-curio_sgdf_synthetic takes three values N,D,NNZ; got %" PetscInt_FMT, nsyn);
+  }
+  g->rho = PetscLogReal(g->s);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The training rows as CSR with global parameter indices: the intercept (parameter 0, value 1) first, then the
+   features shifted by one; dense and polynomial rows are stored with every entry */
+static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
+{
+  const PetscInt off = g->intercept ? 1 : 0;
+
+  PetscFunctionBegin;
+  if (o->synthetic_set) {
+    CurioCSRRows csr;
+    PetscCall(CurioCSRRowsCreateSynthetic(g->comm, o->synthetic[0], o->synthetic[1], o->synthetic[2], o->synthetic_seed, g->loss, &csr));
+    PetscCall(PetscSNPrintf(g->source, sizeof(g->source), "synthetic:%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT ":seed=%" PetscInt_FMT,
+                            o->synthetic[0], o->synthetic[1], o->synthetic[2], o->synthetic_seed));
+    g->n = csr.n, g->d = csr.ncols + off, g->rstart = csr.rstart, g->nlocal = csr.nlocal;
+    g->y = csr.y, g->w = csr.w, g->sparse_input = PETSC_TRUE;
+    if (!off) {
+      g->rowptr = csr.rowptr, g->colidx = csr.colidx, g->vals = csr.vals;
+    } else {
+      PetscInt nnz = csr.rowptr[csr.nlocal], q = 0;
+      PetscCall(PetscMalloc1(csr.nlocal + 1, &g->rowptr));
+      PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->colidx));
+      PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->vals));
+      g->rowptr[0] = 0;
+      for (PetscInt i = 0; i < csr.nlocal; i++) {
+        g->colidx[q] = 0, g->vals[q++] = 1.0;
+        for (PetscInt k = csr.rowptr[i]; k < csr.rowptr[i + 1]; k++) g->colidx[q] = csr.colidx[k] + 1, g->vals[q++] = csr.vals[k];
+        g->rowptr[i + 1] = q;
+      }
+      PetscCall(PetscFree(csr.rowptr));
+      PetscCall(PetscFree(csr.colidx));
+      PetscCall(PetscFree(csr.vals));
+    }
+  } else {
+    CurioData  data;
+    CurioRows *t;
+    PetscInt   q = 0, nnz;
+    PetscCall(CurioDataCreate(g->comm, &data));
+    PetscCall(CurioDataSetFromOptions(data));
+    PetscCall(CurioModelSetUp(model, data));
+    t = &data->train;
+    PetscCheck(t->y, g->comm, PETSC_ERR_USER_INPUT, "The training set of '%s' has no labels '/train/y'", data->source);
+    PetscCall(CurioModelCheckLabels(model, t, "train"));
+    PetscCall(PetscStrncpy(g->source, data->source, sizeof(g->source)));
+    g->n = t->n, g->d = model->d, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
+    nnz = t->sparse ? t->rowptr[t->nlocal] + off * t->nlocal : t->nlocal * g->d;
+    PetscCall(PetscMalloc1(t->nlocal + 1, &g->rowptr));
+    PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->colidx));
+    PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->vals));
+    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
+    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
+    g->rowptr[0] = 0;
+    for (PetscInt i = 0; i < t->nlocal; i++) {
+      if (model->features == CURIO_FEATURES_POLYNOMIAL) {
+        PetscReal tt = (2.0 * t->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
+        for (PetscInt j = 0; j < g->d; j++, p *= tt) g->colidx[q] = j, g->vals[q++] = p;
+      } else {
+        if (off) g->colidx[q] = 0, g->vals[q++] = 1.0;
+        if (t->sparse)
+          for (PetscInt k = t->rowptr[i]; k < t->rowptr[i + 1]; k++) g->colidx[q] = t->colidx[k] + off, g->vals[q++] = t->vals[k];
+        else
+          for (PetscInt j = 0; j < t->dim; j++) g->colidx[q] = j + off, g->vals[q++] = t->X[i * t->dim + j];
+      }
+      g->rowptr[i + 1] = q;
+      g->y[i]          = t->y[i];
+      g->w[i]          = t->w[i];
+    }
+    PetscCall(CurioDataDestroy(&data));
+  }
+  g->maxnnz = 0;
+  for (PetscInt i = 0; i < g->nlocal; i++) g->maxnnz = PetscMax(g->maxnnz, g->rowptr[i + 1] - g->rowptr[i]);
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->maxnnz, 1, MPIU_INT, MPI_MAX, g->comm));
+  g->maxnnz = PetscMax(g->maxnnz, 1);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A parameter vector from FILE[:DATASET] into an array of the layout (replicated: all d; partitioned: the block) */
+static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spec[], const char dflt[], PetscReal *strided, PetscInt stride)
+{
+  char       file[PETSC_MAX_PATH_LEN], dset[256];
+  Vec        v;
+  PetscReal *a = strided;
+
+  PetscFunctionBegin;
+  if (stride > 1) PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+  PetscCall(PetscStrncpy(file, spec, sizeof(file)));
+  PetscCall(CurioParseFileDataset(file, dflt, dset, sizeof(dset)));
+  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
+    PetscCall(CurioReadParameters(g->comm, option, file, dset, v));
+  } else {
+    PetscCall(VecCreateMPI(g->comm, PETSC_DECIDE, g->d, &v));
+    PetscCall(CurioReadParameters(g->comm, option, file, dset, v));
+    PetscCall(CurioVecGatherAll(v, a));
+  }
+  PetscCall(VecDestroy(&v));
+  if (stride > 1) {
+    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
+    PetscCall(PetscFree(a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
+{
+  PetscInt cnt = 0;
+
+  PetscFunctionBegin;
+  if (g->layout == SGDF_LAYOUT_AUTO)
+    g->layout = (g->sparse_input && g->optimizer == SGDF_OPTIMIZER_SGD) ? SGDF_LAYOUT_PARTITIONED : SGDF_LAYOUT_REPLICATED;
+  PetscCheck(!(g->layout == SGDF_LAYOUT_PARTITIONED && g->optimizer == SGDF_OPTIMIZER_ADAM), g->comm, PETSC_ERR_SUP,
+             "-curio_sgdf_optimizer adam needs -curio_sgdf_layout replicated (the partitioned layout has plain SGD with a lazy ridge step)");
+  if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(CurioRowOwnership(g->comm, g->d, &g->cstart, &g->dl));
+  else g->cstart = 0, g->dl = g->d;
+  g->lazy = (PetscBool) (g->layout == SGDF_LAYOUT_PARTITIONED && !g->lissa);
+
+  /* batch sequence and validation split */
+  g->nsteps_epoch = (PetscInt) ((g->n + g->batch - 1) / g->batch);
+  g->half_bits    = 1;
+  while (((PetscInt64) 1 << (2 * g->half_bits)) < (PetscInt64) g->n) g->half_bits++;
+  g->ntrain = g->n;
+  if (g->online_s) {
+    for (PetscInt i = 0; i < g->nlocal; i++) cnt += SGDFIsValidation(g, g->rstart + i) ? 1 : 0;
+    PetscCall(MPIU_Allreduce(&cnt, &g->nval, 1, MPIU_INT, MPI_SUM, g->comm));
+    g->ntrain = g->n - g->nval;
+    PetscCheck(g->nval > 0 && g->ntrain > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_sgdf_val_fraction %g leaves %" PetscInt_FMT " validation and %" PetscInt_FMT " training rows; both must be > 0",
+               (double) g->val_fraction, g->nval, g->ntrain);
+  }
+
+  /* parameters, moments, lazy state */
+  g->ps = (g->layout == SGDF_LAYOUT_PARTITIONED && g->tangent) ? 2 : 1;
+  if (g->ps == 2) {
+    PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
+    g->theta = g->vq;
+    g->td    = g->vq + 1;
+  } else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
+  PetscCall(PetscCalloc1(g->dl, &g->td_prev));
+  g->P = 1.0;
+  g->S = 0.0;
+  if (g->optimizer == SGDF_OPTIMIZER_ADAM) PetscCall(PetscCalloc3(g->dl, &g->m1, g->dl, &g->v2, g->dl, &g->m1d));
+  if (o->theta_file[0]) PetscCall(SGDFReadVector(g, "-curio_sgdf_theta", o->theta_file, "/model/theta", g->theta, g->ps));
+  if (o->ref_file[0]) {
+    PetscCall(PetscMalloc1(g->dl, &g->ref));
+    PetscCall(SGDFReadVector(g, "-curio_sgdf_reference", o->ref_file, "/model/theta_dot", g->ref, 1));
+  }
+  if (g->tangent) {
+    PetscBool zero, random;
+    PetscCall(PetscStrcmp(o->tangent_init, "zero", &zero));
+    PetscCall(PetscStrcmp(o->tangent_init, "random", &random));
+    if (random)
+      for (PetscInt j = 0; j < g->dl; j++) g->td[g->ps * j] = CurioRandomNormal(g->seed, 301, g->cstart + j);
+    else if (!zero) PetscCall(SGDFReadVector(g, "-curio_sgdf_tangent_init", o->tangent_init, "/model/theta_dot", g->td, g->ps));
+    for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
+  }
+  g->maxhist = PetscMax(g->epochs, 1);
+  PetscCall(PetscCalloc7(g->maxhist, &g->hist_loss, g->maxhist, &g->hist_theta_norm, g->maxhist, &g->hist_change, g->maxhist, &g->hist_ref,
+                         g->maxhist, &g->hist_s, g->maxhist, &g->hist_time, g->maxhist, &g->hist_step));
+  if (g->save_indices) {
+    g->nindices_steps = (PetscInt) PetscMin((PetscInt64) g->epochs * g->nsteps_epoch, 100000000 / g->batch);
+    PetscCall(PetscMalloc1(PetscMax(g->nindices_steps * g->batch, 1), &g->indices));
+    for (PetscInt64 q = 0; q < (PetscInt64) g->nindices_steps * g->batch; q++) g->indices[q] = -1;
+  }
+  PetscCall(SGDFWorkspaceCreate(g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFDestroy(SGDF *gp)
+{
+  SGDF g = *gp;
+
+  PetscFunctionBegin;
+  PetscCall(SGDFWorkspaceDestroy(g));
+  PetscCall(PetscFree(g->rowptr));
+  PetscCall(PetscFree(g->colidx));
+  PetscCall(PetscFree(g->vals));
+  PetscCall(PetscFree(g->y));
+  PetscCall(PetscFree(g->w));
+  if (g->vq) PetscCall(PetscFree(g->vq));
+  else PetscCall(PetscFree2(g->theta, g->td));
+  PetscCall(PetscFree(g->td_prev));
+  if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
+  PetscCall(PetscFree(g->ref));
+  PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
+  PetscCall(PetscFree(g->indices));
+  PetscCall(PetscFree(*gp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The string that identifies the problem and the method in a checkpoint: a checkpoint of anything else is refused */
+static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
 {
   PetscFunctionBegin;
-  SETERRQ(comm, PETSC_ERR_SUP, "-curio_mode sgdf is not built yet");
+  PetscCall(PetscSNPrintf(sig, len,
+                          "sgdf data=%s n=%" PetscInt_FMT " d=%" PetscInt_FMT " loss=%s regularizer=%s intercept=%d batch=%" PetscInt_FMT
+                          " seed=%" PetscInt64_FMT " optimizer=%s layout=%s tangent=%d lissa=%d reg_every=%" PetscInt_FMT
+                          " lr=%.17g schedule=%s t0=%.17g power=%.17g online_s=%d val_fraction=%.17g val_batch=%" PetscInt_FMT
+                          " lr_rho=%.17g warmup=%" PetscInt_FMT " rho_max_step=%.17g",
+                          g->source, g->n, g->d, CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (int) g->intercept, g->batch,
+                          g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
+                          (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
+                          g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+  if (!g->online_s) {
+    char   s[64];
+    size_t l;
+    PetscCall(PetscSNPrintf(s, sizeof(s), " s_value=%.17g", (double) g->s));
+    PetscCall(PetscStrlen(sig, &l));
+    PetscCall(PetscStrncpy(sig + l, s, len - l));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One parameter-sized array of the state: a distributed Vec (partitioned: readable on any rank count) or a
+   replicated array */
+static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], PetscReal *strided, PetscInt stride)
+{
+  PetscReal *a = strided;
+
+  PetscFunctionBegin;
+  if (stride > 1) { /* packed before (writing) and unpacked after (reading; writing puts back the same values) */
+    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
+  }
+  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
+    Vec v;
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
+    PetscCall(CurioCheckpointVec(ck, name, v));
+    PetscCall(VecDestroy(&v));
+  } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
+  if (stride > 1) {
+    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
+    PetscCall(PetscFree(a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFCheckpointState - the whole state of a run, in both directions: with a checkpoint open for writing it stores
+  the state, with one open for reading (CurioCheckpointOpenRead) it fills the state. The lazy ridge state is stored
+  raw (the scaled entries v, q and the scalars P, S of theta = P v, theta_dot = P (q - S v)), so that writing a checkpoint changes nothing and a
+  restarted run continues bitwise as the uninterrupted one would at the same rank count. The generator state is the
+  step counter (counter-based generator) and the position of the validation walk.
+@*/
+static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscInt64 step = g->step, val_pos = g->val_pos, nhist = g->nhist, *cnts;
+  PetscReal *sums;
+  PetscInt   nparts = g->size;
+
+  PetscFunctionBegin;
+  PetscCall(CurioCheckpointInt(ck, "step", &step));
+  PetscCall(CurioCheckpointInt(ck, "val_pos", &val_pos));
+  PetscCall(CurioCheckpointReal(ck, "s", &g->s));
+  PetscCall(CurioCheckpointReal(ck, "rho", &g->rho));
+  PetscCall(CurioCheckpointReal(ck, "lazy_scale_P", &g->P));
+  PetscCall(CurioCheckpointReal(ck, "lazy_shift_S", &g->S));
+  PetscCall(CurioCheckpointReal(ck, "loss0", &g->loss0));
+  g->step    = step;
+  g->val_pos = val_pos;
+  /* partitioned: the scaled (raw) entries v and q, with P and S above */
+  PetscCall(StateArray(g, ck, "theta", g->theta, g->ps));
+  if (g->tangent) {
+    PetscCall(StateArray(g, ck, "theta_dot", g->td, g->ps));
+    PetscCall(StateArray(g, ck, "theta_dot_epoch_start", g->td_prev, 1));
+  }
+  if (g->optimizer == SGDF_OPTIMIZER_ADAM) {
+    PetscCall(StateArray(g, ck, "adam_m", g->m1, 1));
+    PetscCall(StateArray(g, ck, "adam_v", g->v2, 1));
+    if (g->tangent) PetscCall(StateArray(g, ck, "adam_m_dot", g->m1d, 1));
+  }
+  /* this epoch's running loss, per rank (another rank count: rank 0 takes the total) */
+  if (reading) PetscCall(CurioCheckpointArrayLength(ck, "loss_partial_sum", &nparts));
+  PetscCall(PetscMalloc2(nparts, &sums, nparts, &cnts));
+  if (!reading) {
+    PetscInt64 c = g->loss_cnt;
+    PetscCallMPI(MPI_Allgather(&g->loss_sum, 1, MPIU_REAL, sums, 1, MPIU_REAL, g->comm));
+    PetscCallMPI(MPI_Allgather(&c, 1, MPI_INT64_T, cnts, 1, MPI_INT64_T, g->comm));
+  }
+  PetscCall(CurioCheckpointRealArray(ck, "loss_partial_sum", nparts, sums));
+  PetscCall(CurioCheckpointIntArray(ck, "loss_partial_count", nparts, cnts));
+  if (reading) {
+    if (nparts == g->size) g->loss_sum = sums[g->rank], g->loss_cnt = cnts[g->rank];
+    else {
+      g->loss_sum = 0, g->loss_cnt = 0;
+      if (g->rank == 0)
+        for (PetscInt p = 0; p < nparts; p++) g->loss_sum += sums[p], g->loss_cnt += cnts[p];
+    }
+  }
+  PetscCall(PetscFree2(sums, cnts));
+  /* the history of the completed epochs */
+  PetscCall(CurioCheckpointInt(ck, "history_length", &nhist));
+  PetscCheck(nhist <= g->maxhist, g->comm, PETSC_ERR_USER_INPUT,
+             "The checkpoint has completed %" PetscInt64_FMT " epochs; ask for at least as many with -curio_sgdf_epochs", nhist);
+  g->nhist = (PetscInt) nhist;
+  if (nhist > 0) {
+    PetscCall(CurioCheckpointRealArray(ck, "history_loss", g->nhist, g->hist_loss));
+    PetscCall(CurioCheckpointRealArray(ck, "history_theta_norm", g->nhist, g->hist_theta_norm));
+    PetscCall(CurioCheckpointRealArray(ck, "history_tangent_change", g->nhist, g->hist_change));
+    PetscCall(CurioCheckpointRealArray(ck, "history_reference_distance", g->nhist, g->hist_ref));
+    PetscCall(CurioCheckpointRealArray(ck, "history_s", g->nhist, g->hist_s));
+    PetscCall(CurioCheckpointRealArray(ck, "history_time", g->nhist, g->hist_time));
+    PetscCall(CurioCheckpointRealArray(ck, "history_step", g->nhist, g->hist_step));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Sums over the parameter layout and the rows: [theta^2, td^2, (td - td_prev)^2, (td - ref)^2, ref^2, loss, count,
+   non-finite entries] (replicated arrays counted once) */
+static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
+{
+  PetscReal loc[8] = {0, 0, 0, 0, 0, g->loss_sum, (PetscReal) g->loss_cnt, 0};
+
+  PetscFunctionBegin;
+  if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
+    for (PetscInt j = 0; j < g->dl; j++) {
+      PetscReal t = g->theta[g->ps * j], td = g->td[g->ps * j];
+      loc[0] += t * t;
+      loc[1] += td * td;
+      loc[2] += (td - g->td_prev[j]) * (td - g->td_prev[j]);
+      if (g->ref) {
+        loc[3] += (td - g->ref[j]) * (td - g->ref[j]);
+        loc[4] += g->ref[j] * g->ref[j];
+      }
+      if (PetscIsInfOrNanReal(t) || PetscIsInfOrNanReal(td)) loc[7] += 1;
+    }
+  }
+  if (PetscIsInfOrNanReal(g->loss_sum)) loc[7] += 1;
+  PetscCall(MPIU_Allreduce(loc, out, 8, MPIU_REAL, MPIU_SUM, g->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFDiverged(SGDF g, SGDFOptions *o, const char what[])
+{
+  char kept[PETSC_MAX_PATH_LEN + 64];
+
+  PetscFunctionBegin;
+  if (o->last_ckpt[0]) PetscCall(PetscSNPrintf(kept, sizeof(kept), "the last good checkpoint '%s' is kept", o->last_ckpt));
+  else PetscCall(PetscSNPrintf(kept, sizeof(kept), "no checkpoint was written"));
+  SETERRQ(g->comm, PETSC_ERR_NOT_CONVERGED,
+          "SGDF diverged in epoch %" PetscInt64_FMT " (step %" PetscInt64_FMT
+          "): %s with step size -curio_sgdf_lr %g (eta at this step %g); use a smaller step "
+          "size or -curio_sgdf_schedule decay; %s",
+          g->step > 0 ? (g->step - 1) / g->nsteps_epoch + 1 : 1, g->step, what, (double) g->lr,
+          (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
+}
+
+/* The end of an epoch: lazy steps flushed, monitor line, history, divergence check */
+static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
+{
+  PetscReal r[8], loss, tn, tdn, change, refd;
+  PetscInt  e = g->nhist;
+  char      what[256];
+
+  PetscFunctionBegin;
+  PetscCall(SGDFFlush(g));
+  PetscCall(SGDFReduce(g, r));
+  loss   = r[6] > 0 ? r[5] / r[6] : 0;
+  tn     = PetscSqrtReal(r[0]);
+  tdn    = PetscSqrtReal(r[1]);
+  change = tdn > 0 ? PetscSqrtReal(r[2]) / tdn : PetscSqrtReal(r[2]);
+  refd   = g->ref ? PetscSqrtReal(r[3]) / PetscSqrtReal(r[4]) : (PetscReal) NAN;
+  if (r[7] > 0 || PetscIsInfOrNanReal(loss)) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s",
+                            r[7] > 0 && !PetscIsInfOrNanReal(loss) ? "theta or theta_dot is not finite" : "the loss is not finite"));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
+  if (loss > 1e6 * PetscMax(g->loss0, 1.0)) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "the mean loss grew from %g (first batch) to %g", (double) g->loss0, (double) loss));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
+  if (e < g->maxhist) {
+    g->hist_loss[e]       = loss;
+    g->hist_theta_norm[e] = tn;
+    g->hist_change[e]     = change;
+    g->hist_ref[e]        = refd;
+    g->hist_s[e]          = g->s;
+    g->hist_time[e]       = MPI_Wtime() - t_start;
+    g->hist_step[e]       = (PetscReal) g->step;
+    g->nhist++;
+  }
+  if (o->monitor)
+    PetscCall(PetscPrintf(
+        g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n", e + 1,
+        g->step, (double) loss, (double) tn, (double) change, (double) refd, (double) g->s));
+  for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
+  g->loss_sum = 0;
+  g->loss_cnt = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoint writer)
+{
+  PetscReal r[8];
+  char      sig[2 * PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  /* never write a diverged state: the last good checkpoint stays the newest */
+  PetscCall(SGDFReduce(g, r));
+  if (r[7] > 0) PetscCall(SGDFDiverged(g, o, "theta, theta_dot or the loss is not finite"));
+  if (r[6] > 0 && r[5] / r[6] > 1e6 * PetscMax(g->loss0, 1.0)) {
+    char what[256];
+    PetscCall(
+        PetscSNPrintf(what, sizeof(what), "the mean loss of this epoch grew from %g (first batch) to %g", (double) g->loss0, (double) (r[5] / r[6])));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Checkpoint));
+  PetscCall(SGDFSignature(g, sig, sizeof(sig)));
+  PetscCall(CurioCheckpointBeginWrite(writer, "sgdf", sig, g->step));
+  PetscCall(SGDFCheckpointState(g, writer, PETSC_FALSE));
+  PetscCall(CurioCheckpointEndWrite(writer, o->last_ckpt, sizeof(o->last_ckpt)));
+  PetscCall(PetscLogStagePop());
+  if (o->monitor) PetscCall(PetscPrintf(g->comm, "  checkpoint %s at step %" PetscInt64_FMT "\n", o->last_ckpt, g->step));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
+{
+  CurioCheckpoint ck;
+  char            sig[2 * PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
+  PetscBool       isauto, found = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(o->restart, "auto", &isauto));
+  if (isauto) {
+    PetscCheck(o->ckpt, g->comm, PETSC_ERR_USER_INPUT, "-curio_restart auto needs -curio_checkpoint_prefix P");
+    PetscCall(CurioCheckpointFindLatest(g->comm, o->ckpt_prefix, path, sizeof(path), &found));
+    if (!found) {
+      PetscCall(PetscPrintf(g->comm, "curio sgdf: no checkpoint with prefix '%s' yet; starting from the beginning\n", o->ckpt_prefix));
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+  } else PetscCall(PetscStrncpy(path, o->restart, sizeof(path)));
+  PetscCall(SGDFSignature(g, sig, sizeof(sig)));
+  PetscCall(CurioCheckpointOpenRead(g->comm, path, "sgdf", sig, &ck));
+  PetscCall(SGDFCheckpointState(g, ck, PETSC_TRUE));
+  PetscCall(CurioCheckpointDestroy(&ck));
+  PetscCall(PetscPrintf(g->comm, "curio sgdf: resumed from '%s' at step %" PetscInt64_FMT " (epoch %" PetscInt64_FMT ")\n", path, g->step,
+                        g->step / g->nsteps_epoch + 1));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(g->comm, "curio sgdf: %s, n = %" PetscInt_FMT ", d = %" PetscInt_FMT ", %d ranks, %s layout%s\n", g->source, g->n, g->d,
+                        g->size, SGDFLayouts[g->layout], g->lazy ? " (lazy ridge)" : ""));
+  PetscCall(PetscPrintf(g->comm,
+                        "  loss %s, regularizer %s, s = %g%s; %s, batch %" PetscInt_FMT ", %" PetscInt_FMT " steps per epoch, %" PetscInt_FMT
+                        " epochs, lr %g (%s), regularizer every %" PetscInt_FMT " steps%s%s\n",
+                        CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (double) g->s, g->online_s ? " (start, tuned online)" : "",
+                        SGDFOptimizers[g->optimizer], g->batch, g->nsteps_epoch, g->epochs, (double) g->lr, SGDFSchedules[g->schedule], g->reg_every,
+                        g->tangent ? "" : ", no tangent (plain SGD)", g->lissa ? ", LiSSA (theta frozen)" : ""));
+  if (g->online_s)
+    PetscCall(PetscPrintf(
+        g->comm, "  online s: %" PetscInt_FMT " validation rows, %" PetscInt_FMT " training rows, lr_rho %g, validation batch %" PetscInt_FMT "\n",
+        g->nval, g->ntrain, (double) g->lr_rho, g->val_batch));
+  if (o->ckpt)
+    PetscCall(PetscPrintf(g->comm, "  checkpoints %s-*.h5 every %" PetscInt_FMT " steps / %g s, keep %" PetscInt_FMT "\n", o->ckpt_prefix,
+                          o->ckpt_every, (double) o->ckpt_seconds, o->ckpt_keep));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], PetscReal *strided, PetscInt stride)
+{
+  PetscReal *a = strided;
+
+  PetscFunctionBegin;
+  if (stride > 1) {
+    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
+  }
+  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
+    Vec v;
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
+    PetscCall(CurioOutputWriteVec(out, name, v, "/model/feature"));
+    PetscCall(VecDestroy(&v));
+  } else PetscCall(CurioOutputWriteArray(out, name, g->d, a, "/model/feature"));
+  if (stride > 1) PetscCall(PetscFree(a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4])
+{
+  CurioOutput out;
+  char       *opts, stamp[32];
+  time_t      now = time(NULL);
+  PetscReal   rss;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Write));
+  PetscCall(CurioOutputOpen(g->comm, o->output, &out));
+  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, g->comm));
+  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  for (char *c = opts; *c; c++)
+    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_SCHEMA_VERSION));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "created", stamp));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", g->size));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", g->source));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "mode", "sgdf"));
+  PetscCall(PetscFree(opts));
+
+  PetscCall(CurioOutputWriteIndex(out, "/model/feature", g->d, g->layout == SGDF_LAYOUT_PARTITIONED ? g->cstart : 0,
+                                  g->layout == SGDF_LAYOUT_PARTITIONED ? g->dl : (g->rank ? 0 : g->d)));
+  PetscCall(WriteParam(g, out, "/model/theta", g->theta, g->ps));
+  if (g->tangent) PetscCall(WriteParam(g, out, "/model/theta_dot", g->td, g->ps));
+  if (o->synthetic_set) {
+    PetscReal *tt;
+    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &tt));
+    for (PetscInt j = 0; j < g->dl; j++) {
+      PetscInt64 c = g->cstart + j - (g->intercept ? 1 : 0);
+      tt[j]        = c < 0 ? 0.0 : CurioSyntheticThetaTrue(o->synthetic_seed, c);
+    }
+    PetscCall(WriteParam(g, out, "/model/theta_true", tt, 1));
+    PetscCall(PetscFree(tt));
+  }
+  PetscCall(CurioOutputWriteScalar(out, "/model/s", g->s));
+  PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", g->online_s ? "online" : "option"));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "loss", CurioLossTypes[g->loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "regularizer", CurioRegularizerTypes[g->regularizer]));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "solver", g->lissa ? "lissa" : "sgdf"));
+  PetscCall(CurioOutputSetAttributeString(out, "/model", "feature_map", CurioFeatureMapTypes[model->features]));
+  PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", g->intercept));
+  PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", g->sparse_input));
+
+  /* history per epoch */
+  {
+    struct {
+      const char *name;
+      PetscReal  *a;
+    } h[] = {
+        {"/sgdf/history/step", g->hist_step},
+        {"/sgdf/history/loss", g->hist_loss},
+        {"/sgdf/history/theta_norm", g->hist_theta_norm},
+        {"/sgdf/history/tangent_change", g->hist_change},
+        {"/sgdf/history/reference_distance", g->hist_ref},
+        {"/sgdf/history/s", g->hist_s},
+        {"/sgdf/history/time", g->hist_time},
+    };
+    for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
+  }
+  if (g->indices) {
+    PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
+    PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
+  }
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "layout", SGDFLayouts[g->layout]));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "optimizer", SGDFOptimizers[g->optimizer]));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "schedule", SGDFSchedules[g->schedule]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "lr", g->lr));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "decay_t0", g->t0));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "decay_power", g->power));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_beta1", g->beta1));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_beta2", g->beta2));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_eps", g->eps));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "epochs", g->epochs));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "batch", g->batch));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "seed", (PetscInt) g->seed));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "reg_every", g->reg_every));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "tangent", g->tangent));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "lissa", g->lissa));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s", g->online_s));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "val_fraction", g->val_fraction));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "lr_rho", g->lr_rho));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "val_batch", g->val_batch));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s_warmup", g->val_warmup));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps_per_epoch", g->nsteps_epoch));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_train", g->ntrain));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_validation", g->nval));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "tangent_init", o->tangent_init));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "theta", o->theta_file));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "reference", o->ref_file));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "restart", o->restart));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "checkpoint_prefix", o->ckpt_prefix));
+  if (o->pool) {
+    PetscInt *idx;
+    PetscCall(PetscMalloc1(o->select_k, &idx));
+    for (PetscInt i = 0; i < o->select_k; i++) idx[i] = (PetscInt) o->pool_index[i];
+    PetscCall(CurioOutputWriteIntArray(out, "/pool/index", o->select_k, 0, idx));
+    PetscCall(CurioOutputWriteArray(out, "/pool/sld", o->select_k, o->pool_score, NULL));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "size", o->pool));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "chunk", o->pool_chunk));
+    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "first_row", g->n));
+    PetscCall(CurioOutputSetAttributeReal(out, "/pool", "sld_sum", o->pool_sum));
+    PetscCall(PetscFree(idx));
+  }
+  PetscCall(CurioPeakRSS(g->comm, &rss));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "setup", timing[0]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFMain - runs curio -curio_mode sgdf: reads its options and the data, trains theta and theta_dot by SGDF
+  (or runs LiSSA, or tunes s online), checkpoints on request, writes the output. Collective.
+@*/
+PetscErrorCode CurioSGDFMain(MPI_Comm comm)
+{
+  SGDF            g;
+  SGDFOptions     o;
+  CurioModel      model;
+  CurioCheckpoint writer = NULL;
+  PetscReal       t0 = MPI_Wtime(), t_train, t_steps = 0, t_ckpt = 0, last_ckpt_time, timing[4];
+  PetscInt64      total, first_step;
+  PetscBool       stop = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(SGDFRegisterLogging());
+  PetscCall(PetscNew(&g));
+  PetscCall(PetscMemzero(&o, sizeof(o)));
+  g->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &g->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &g->size));
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
+  PetscCall(CurioModelCreate(comm, &model));
+  PetscCall(SGDFSetFromOptions(g, model, &o));
+  PetscCall(CurioOutputCheckWritable(comm, o.output));
+  PetscCall(SGDFLoadData(g, model, &o));
+  PetscCall(SGDFSetUp(g, &o));
+  if (o.restart[0]) PetscCall(SGDFRestart(g, &o));
+  PetscCall(SGDFView(g, &o));
+  if (o.ckpt) {
+    PetscCall(CurioSignalInstall());
+    PetscCall(CurioCheckpointWriterCreate(comm, o.ckpt_prefix, o.ckpt_keep, &writer));
+  }
+  PetscCall(PetscLogStagePop());
+  timing[0] = MPI_Wtime() - t0;
+
+  total          = (PetscInt64) g->epochs * g->nsteps_epoch;
+  first_step     = g->step;
+  t_train        = MPI_Wtime();
+  last_ckpt_time = t_train;
+  while (g->step < total && !stop) {
+    PetscReal ts   = MPI_Wtime();
+    PetscBool usr1 = PETSC_FALSE, term = PETSC_FALSE, due;
+
+    PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
+    PetscCall(SGDFStep(g));
+    if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
+    PetscCall(PetscLogStagePop());
+    t_steps += MPI_Wtime() - ts;
+    if (g->step == 1) { /* the divergence reference: the mean loss of the run's first batch */
+      PetscReal loc[2] = {g->loss_sum, (PetscReal) g->loss_cnt}, glob[2];
+      PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
+      g->loss0 = glob[1] > 0 ? glob[0] / glob[1] : 0;
+    }
+    if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, &o, t_train));
+    else if (g->step % o.check_every == 0) {
+      PetscReal bad = PetscIsInfOrNanReal(g->loss_sum) ? 1 : 0, gbad;
+      PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_REAL, MPIU_MAX, comm));
+      if (gbad > 0) PetscCall(SGDFDiverged(g, &o, "the loss is not finite"));
+    }
+    if (!o.ckpt) continue;
+    PetscCall(CurioSignalCaught(comm, &usr1, &term));
+    due = (PetscBool) ((o.ckpt_every > 0 && g->step % o.ckpt_every == 0) || usr1 || term);
+    if (o.ckpt_seconds > 0) {
+      int late = MPI_Wtime() - last_ckpt_time >= o.ckpt_seconds, any;
+      PetscCallMPI(MPI_Allreduce(&late, &any, 1, MPI_INT, MPI_LOR, comm));
+      due = (PetscBool) (due || any);
+    }
+    if (due) {
+      PetscReal tc = MPI_Wtime();
+      PetscCall(SGDFCheckpointWrite(g, &o, writer));
+      last_ckpt_time = MPI_Wtime();
+      t_ckpt += last_ckpt_time - tc;
+    }
+    if (term) {
+      PetscCall(PetscPrintf(comm, "curio sgdf: SIGTERM at step %" PetscInt64_FMT "; the state is in checkpoint '%s'; resume with -curio_restart %s\n",
+                            g->step, o.last_ckpt, o.last_ckpt));
+      stop = PETSC_TRUE;
+    }
+  }
+  t_train = MPI_Wtime() - t_train;
+  {
+    PetscReal loc = t_steps, mx;
+    PetscCall(MPIU_Allreduce(&loc, &mx, 1, MPIU_REAL, MPIU_MAX, comm));
+    timing[1] = t_train;
+    timing[2] = g->step > first_step ? mx / (PetscReal) (g->step - first_step) : 0;
+    timing[3] = t_ckpt;
+  }
+  if (!stop) {
+    PetscCall(SGDFFlush(g));
+    PetscCall(PetscPrintf(comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
+                          (double) t_train, (double) timing[2], (double) g->s));
+    if (o.pool) {
+      PetscReal tp = MPI_Wtime();
+      PetscCall(PetscMalloc2(o.select_k, &o.pool_score, o.select_k, &o.pool_index));
+      PetscCall(SGDFScorePool(g, o.pool, o.pool_chunk, o.synthetic_seed, o.synthetic[1], o.synthetic[2], o.select_k, o.pool_score, o.pool_index,
+                              &o.pool_sum));
+      PetscCall(PetscPrintf(comm,
+                            "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
+                            " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
+                            o.pool, o.pool_chunk, (double) (MPI_Wtime() - tp), (double) o.pool_score[0], o.pool_index[0]));
+    }
+    PetscCall(SGDFWrite(g, &o, model, timing));
+    if (o.pool) PetscCall(PetscFree2(o.pool_score, o.pool_index));
+  }
+  if (writer) PetscCall(CurioCheckpointDestroy(&writer));
+  PetscCall(CurioModelDestroy(&model));
+  PetscCall(SGDFDestroy(&g));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,0 +1,99 @@
+/* Internal state of the SGDF driver (src/sgdf): shared by the driver (sgdf.c) and the step kernels (step.c). */
+#pragma once
+
+#include "../curioimpl.h"
+
+typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
+typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
+typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_AUTO } SGDFLayout;
+
+PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
+
+typedef struct _n_SGDF *SGDF;
+struct _n_SGDF {
+  MPI_Comm    comm;
+  PetscMPIInt rank, size;
+
+  /* this rank's training rows in CSR with global parameter indices (the intercept, if any, is parameter 0) */
+  PetscInt   n, d, rstart, nlocal, maxnnz;
+  PetscInt  *rowptr, *colidx;
+  PetscReal *vals, *y, *w;
+  char       source[PETSC_MAX_PATH_LEN + 64];
+  PetscBool  sparse_input;
+
+  /* model */
+  CurioLossType        loss;
+  CurioRegularizerType regularizer;
+  PetscBool            intercept;
+  PetscReal            s;
+
+  /* method */
+  PetscInt      epochs, batch, reg_every;
+  PetscInt64    seed;
+  PetscReal     lr, t0, power, beta1, beta2, eps;
+  SGDFSchedule  schedule;
+  SGDFOptimizer optimizer;
+  SGDFLayout    layout;
+  PetscBool     tangent, lissa;
+
+  /* online s (paper section 3.7): a validation split, rho = log s */
+  PetscBool  online_s;
+  PetscReal  val_fraction, lr_rho, rho, rho_max_step;
+  PetscInt   val_batch, val_warmup, ntrain, nval;
+  PetscInt64 val_pos; /* position in the validation walk (state) */
+
+  /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */
+  PetscInt  nsteps_epoch, half_bits;
+  PetscBool save_indices;
+  PetscInt *indices; /* rank 0, with -curio_sgdf_save_indices: global rows of every step, -1 padded */
+  PetscInt  nindices_steps;
+
+  /* parameters: replicated (all d on every rank) or this rank's block [cstart, cstart + dl) of PETSc's default split */
+  PetscInt cstart, dl, *cranges;
+  PetscInt ps; /* stride of theta and theta_dot: 2 when they are interleaved in vq (partitioned layout with the tangent, so
+                  that a step touches one cache line per entry), else 1 */
+  PetscReal *vq;
+  PetscReal *theta, *td, *m1, *v2, *m1d; /* theta, theta_dot, Adam moments (first of the gradient, second, first of the dual gradient) */
+  PetscReal *td_prev, *ref;              /* theta_dot at the end of the previous epoch; reference tangent (or NULL) */
+  PetscReal  P, S;                       /* partitioned: the lazy ridge in scaled form, theta = P v, theta_dot = P (q - S v) (step.c) */
+  PetscBool  lazy;
+
+  /* progress (state) */
+  PetscInt64 step;     /* completed steps */
+  PetscReal  loss_sum; /* this rank's sum of w l over the current epoch's batch rows (before each update) */
+  PetscInt64 loss_cnt; /* this rank's number of such rows */
+  PetscReal  loss0;    /* mean loss of the first batch of the run (divergence reference) */
+  PetscInt   nhist, maxhist;
+  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step;
+
+  /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
+  PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
+  PetscInt  *bglobal; /* the whole batch (global rows) */
+  PetscReal *gbuf;    /* replicated: [g (d), gdot (d), loss, count] */
+  PetscInt   hsize;   /* hash table size (power of 2) */
+  struct SGDFHashEntry {
+    PetscInt64 key;         /* column */
+    int        stamp, slot; /* the Fetch() call that stored it; position of the column in the list of touched columns */
+  } * hash;                 /* one cache line per probe */
+  int          hcur;
+  PetscInt    *slot;                          /* per batch nonzero: position of its column in the send order */
+  PetscInt64  *ucol, *sendcol, *recvcol;      /* touched columns, the same grouped by owner, requests received */
+  PetscInt    *uowner, *upos;                 /* owner of each touched column, its send position */
+  PetscMPIInt *scnt, *sdsp, *rcnt, *rdsp;     /* counts and displacements (entries) */
+  PetscMPIInt *scnt2, *sdsp2, *rcnt2, *rdsp2; /* the same times the values per entry */
+  PetscReal   *uval, *rval, *ugrad, *rgrad;   /* values of touched entries (theta, theta_dot), requests answered, gradients */
+  PetscInt     ucap, rcap;
+  PetscInt     nu, nrecv;
+};
+
+/* step.c */
+PETSC_INTERN PetscInt64     SGDFPermute(SGDF, PetscInt64, PetscInt64);
+PETSC_INTERN PetscBool      SGDFIsValidation(SGDF, PetscInt64);
+PETSC_INTERN PetscReal      SGDFStepSize(SGDF, PetscInt64);
+PETSC_INTERN PetscErrorCode SGDFWorkspaceCreate(SGDF);
+PETSC_INTERN PetscErrorCode SGDFWorkspaceDestroy(SGDF);
+PETSC_INTERN PetscErrorCode SGDFStep(SGDF);
+PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
+PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
+PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
+                                          PetscReal *);

@@ -1,0 +1,691 @@
+/* SGDF step kernels (MATH.md section 6, eqs. 119-127): the batch sequence, one minibatch step in dual numbers for the
+   replicated and the partitioned parameter layouts, the validation step of online s, and the lazy ridge step.
+
+   One step at global step t with step size eta_t (schedule), batch B_t (|B_t| training rows) and scale n_train/|B_t|:
+     data part     D    = sum_{i in B_t} w_i l'_i phi_i,        Ddot = sum_{i in B_t} w_i l''_i (phi_i . theta_dot) phi_i
+     regularizer   every K-th step (t + 1 = 0 mod K) with eta_R = K eta_t, evaluated at the same (old) point:
+     theta     <- theta     - eta_t (n/|B|) D    - eta_R s m theta                 = a theta - eta_t (n/|B|) D
+     theta_dot <- theta_dot - eta_t (n/|B|) Ddot - eta_R (s m theta_dot + m theta) = a theta_dot - b m theta - eta_t (n/|B|) Ddot
+   with a = 1 - eta_R s m, b = eta_R and m the regularizer mask (0 for an unpenalized intercept). Evaluating both parts
+   at the old point makes K = 1 exactly the gradient step on the minibatch objective, so that with theta frozen the
+   tangent recursion is LiSSA as written (MATH.md section 6).
+
+   Lazy ridge (partitioned layout): an entry that no batch touches only sees the regularizer's linear map
+   [theta; theta_dot] <- [[a, 0], [-b, a]] [theta; theta_dot]. All entries share it, so they are stored in scaled form
+       theta = P v,   theta_dot = P (q - S v),   with the scalars P = prod a, S = sum b/a over the steps since the last rebase:
+   a regularizer step changes only P and S (O(1)), and v, q of an untouched entry stay as they are, for any schedule.
+   A touched entry reads theta = P v, theta_dot = P (q - S v) and takes the data part with the new P', S':
+       v -= (eta n/|B| / P') D_j,   q -= (eta n/|B| / P') (Ddot_j + S' D_j).
+   The unpenalized intercept (restricted regularizer) is stored unscaled. A rebase (theta, theta_dot written back, P = 1,
+   S = 0; O(d/p)) happens at every epoch end, when P < 0.1, and every R steps (R ~ the owned entries over the entries a
+   step touches, so it costs O(1) per touched entry); it depends only on the step count and P, so writing a checkpoint
+   (which stores v, q, P, S raw) changes nothing. */
+#include "sgdfimpl.h"
+#include <limits.h>
+
+PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
+
+enum { STREAM_VALIDATION = 201 };
+
+static inline uint64_t Mix64(uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
+   bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
+   O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
+   validation walk of online s. */
+PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
+{
+  const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
+  const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
+  uint64_t       x   = (uint64_t) pos;
+
+  do {
+    uint64_t L = x >> hb, R = x & mask;
+    for (uint64_t r = 0; r < 4; r++) {
+      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + R) & mask, t = L ^ F;
+      L = R;
+      R = t;
+    }
+    x = (L << hb) | R;
+  } while (x >= (uint64_t) g->n);
+  return (PetscInt64) x;
+}
+
+/* Whether a row belongs to the validation split of online s: decided by (seed, row) alone */
+PetscBool SGDFIsValidation(SGDF g, PetscInt64 row)
+{
+  return (PetscBool) (g->online_s && CurioRandomUniform(g->seed, STREAM_VALIDATION, row) < g->val_fraction);
+}
+
+/* eta_t = eta0 (constant) or eta0 / (1 + t/t0)^p (decay) */
+PetscReal SGDFStepSize(SGDF g, PetscInt64 t)
+{
+  if (g->schedule == SGDF_SCHEDULE_CONSTANT) return g->lr;
+  return g->lr / PetscPowReal(1.0 + (PetscReal) t / g->t0, g->power);
+}
+
+/* l, l', l'' (MATH.md section 1), inlined: the kernels call it once per batch row */
+static inline void LossEval(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l)
+{
+  switch (type) {
+  default:
+  case CURIO_LOSS_SQUARED:
+    *l   = 0.5 * (y - eta) * (y - eta);
+    *dl  = eta - y;
+    *d2l = 1.0;
+    break;
+  case CURIO_LOSS_LOGISTIC: {
+    PetscReal ex = PetscExpReal(-PetscAbsReal(eta)), mu = eta >= 0 ? 1.0 / (1.0 + ex) : ex / (1.0 + ex);
+    *l   = (eta > 0 ? eta : 0.0) + log1p(ex) - y * eta;
+    *dl  = mu - y;
+    *d2l = mu * (1.0 - mu);
+  } break;
+  case CURIO_LOSS_POISSON: {
+    PetscReal mu = PetscExpReal(eta);
+    *l           = mu - y * eta;
+    *dl          = mu - y;
+    *d2l         = mu;
+  } break;
+  }
+}
+
+static inline PetscInt Owner(SGDF g, PetscInt64 c)
+{
+  PetscInt64 q = g->d / g->size, r = g->d % g->size;
+  if (c < r * (q + 1)) return (PetscInt) (c / (q + 1));
+  return (PetscInt) (r + (c - r * (q + 1)) / q);
+}
+
+/* Mask m_j of the regularizer: 0 for the unpenalized intercept of the restricted regularizer (eq. 76) */
+static inline PetscReal Mask(SGDF g, PetscInt64 j)
+{
+  return (g->regularizer == CURIO_REGULARIZER_RESTRICTED && j == 0) ? 0.0 : 1.0;
+}
+
+/* Whether owned entry jl is stored in scaled form (lazy ridge) rather than as is */
+static inline PetscBool Scaled(SGDF g, PetscInt jl)
+{
+  return (PetscBool) (g->lazy && !(g->regularizer == CURIO_REGULARIZER_RESTRICTED && g->cstart + jl == 0));
+}
+
+static inline PetscReal ThetaOf(SGDF g, PetscInt jl)
+{
+  return Scaled(g, jl) ? g->P * g->theta[g->ps * jl] : g->theta[g->ps * jl];
+}
+
+static inline PetscReal TdOf(SGDF g, PetscInt jl)
+{
+  const PetscInt j = g->ps * jl;
+  return Scaled(g, jl) ? g->P * (g->td[j] - g->S * g->theta[j]) : g->td[j];
+}
+
+/* The data part of a step on owned entry jl: gradient contributions gr, grd times h = eta n/|B|, after the regularizer
+   step that makes (P, S) = (Pn, Sn) */
+static inline void Apply(SGDF g, PetscInt jl, PetscReal h, PetscReal gr, PetscReal grd, PetscReal Pn, PetscReal Sn)
+{
+  const PetscInt j = g->ps * jl;
+  if (Scaled(g, jl)) {
+    PetscReal f = h / Pn;
+    g->theta[j] -= f * gr;
+    if (g->tangent) g->td[j] -= f * (grd + Sn * gr);
+  } else {
+    if (!g->lissa) g->theta[j] -= h * gr;
+    if (g->tangent) g->td[j] -= h * grd;
+  }
+}
+
+/* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 */
+PetscErrorCode SGDFFlush(SGDF g)
+{
+  PetscFunctionBegin;
+  if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt jl = 0; jl < g->dl; jl++) {
+    if (!Scaled(g, jl)) continue;
+    PetscInt  j  = g->ps * jl;
+    PetscReal th = g->P * g->theta[j];
+    if (g->tangent) g->td[j] = g->P * (g->td[j] - g->S * g->theta[j]);
+    g->theta[j] = th;
+  }
+  g->P = 1.0;
+  g->S = 0.0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SGDFWorkspaceCreate(SGDF g)
+{
+  PetscInt rows = PetscMax(g->batch, g->online_s ? g->val_batch : 0), cap = rows * g->maxnnz, hbits = 1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
+  if (g->layout == SGDF_LAYOUT_REPLICATED) {
+    PetscCall(PetscMalloc1(2 * g->d + 2, &g->gbuf));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  cap     = PetscMax(cap, 1);
+  g->ucap = g->rcap = cap;
+  while ((1 << hbits) < 2 * cap) hbits++;
+  g->hsize = 1 << hbits;
+  PetscCall(PetscMalloc1(g->hsize, &g->hash));
+  for (PetscInt h = 0; h < g->hsize; h++) g->hash[h].stamp = -1;
+  g->hcur = 0;
+  PetscCall(PetscMalloc6(cap, &g->slot, cap, &g->ucol, cap, &g->sendcol, cap, &g->recvcol, cap, &g->uowner, cap, &g->upos));
+  PetscCall(PetscMalloc4(2 * cap, &g->uval, 2 * cap, &g->rval, 2 * cap, &g->ugrad, 2 * cap, &g->rgrad));
+  PetscCall(PetscMalloc4(g->size, &g->scnt, g->size + 1, &g->sdsp, g->size, &g->rcnt, g->size + 1, &g->rdsp));
+  PetscCall(PetscMalloc4(g->size, &g->scnt2, g->size + 1, &g->sdsp2, g->size, &g->rcnt2, g->size + 1, &g->rdsp2));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(g->brows, g->bglobal));
+  PetscCall(PetscFree(g->gbuf));
+  if (g->hash) {
+    PetscCall(PetscFree(g->hash));
+    PetscCall(PetscFree6(g->slot, g->ucol, g->sendcol, g->recvcol, g->uowner, g->upos));
+    PetscCall(PetscFree4(g->uval, g->rval, g->ugrad, g->rgrad));
+    PetscCall(PetscFree4(g->scnt, g->sdsp, g->rcnt, g->rdsp));
+    PetscCall(PetscFree4(g->scnt2, g->sdsp2, g->rcnt2, g->rdsp2));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The training rows of step t: the whole batch (global rows, in sequence order) and this rank's part of it */
+static PetscErrorCode BatchRows(SGDF g, PetscInt64 t, PetscInt *nglobal, PetscInt *nlocal)
+{
+  PetscInt64 e = t / g->nsteps_epoch, k = t % g->nsteps_epoch, p0 = k * g->batch, p1 = PetscMin((PetscInt64) g->n, p0 + g->batch);
+  PetscInt   ng = 0, nl = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt64 p = p0; p < p1; p++) {
+    PetscInt64 row = SGDFPermute(g, e, p);
+    if (g->online_s && SGDFIsValidation(g, row)) continue;
+    g->bglobal[ng++] = (PetscInt) row;
+    if (row >= g->rstart && row < g->rstart + g->nlocal) g->brows[nl++] = (PetscInt) (row - g->rstart);
+  }
+  *nglobal = ng;
+  *nlocal  = nl;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Partitioned layout: the current values of every parameter entry that the given local rows touch, fetched from the
+   ranks that own them (lazy regularizer caught up on the way). After it, slot[] maps each nonzero of the rows (in
+   order) to a position in uval (nv values per position: theta, theta_dot), and the positions are grouped by owner. */
+static PetscErrorCode Fetch(SGDF g, PetscInt nrows, const PetscInt rows[], const PetscInt rowptr[], const PetscInt colidx[])
+{
+  const PetscInt nv = g->tangent ? 2 : 1;
+  PetscInt       kk = 0, nu = 0, hmask = g->hsize - 1, *fill;
+  int            hb = 0;
+
+  PetscFunctionBegin;
+  while ((1 << hb) < g->hsize) hb++;
+  if (g->hcur == INT_MAX) { /* stamps wrap around: forget them all */
+    for (PetscInt h = 0; h < g->hsize; h++) g->hash[h].stamp = -1;
+    g->hcur = 0;
+  }
+  g->hcur++;
+  for (PetscInt r = 0; r < nrows; r++) {
+    PetscInt i = rows[r];
+    for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
+      PetscInt64 c = colidx[k];
+      PetscInt   h = (PetscInt) (((uint64_t) c * 0x9e3779b97f4a7c15ULL) >> (64 - hb)) & hmask;
+      while (g->hash[h].stamp == g->hcur && g->hash[h].key != c) h = (h + 1) & hmask;
+      if (g->hash[h].stamp != g->hcur) {
+        g->hash[h].stamp = g->hcur;
+        g->hash[h].key   = c;
+        g->hash[h].slot  = (int) nu;
+        g->ucol[nu]      = c;
+        g->uowner[nu]    = Owner(g, c);
+        nu++;
+      }
+      g->slot[kk++] = g->hash[h].slot;
+    }
+  }
+  g->nu = nu;
+  for (PetscMPIInt p = 0; p < g->size; p++) g->scnt[p] = 0;
+  for (PetscInt u = 0; u < nu; u++) g->scnt[g->uowner[u]]++;
+  g->sdsp[0] = 0;
+  for (PetscMPIInt p = 0; p < g->size; p++) g->sdsp[p + 1] = g->sdsp[p] + g->scnt[p];
+  fill = g->uowner; /* reused: after this loop uowner is not needed */
+  {
+    PetscMPIInt *next = g->scnt2; /* scratch running offsets */
+    for (PetscMPIInt p = 0; p < g->size; p++) next[p] = g->sdsp[p];
+    for (PetscInt u = 0; u < nu; u++) {
+      PetscInt pos    = next[fill[u]]++;
+      g->sendcol[pos] = g->ucol[u];
+      g->upos[u]      = pos;
+    }
+  }
+  for (PetscInt q = 0; q < kk; q++) g->slot[q] = g->upos[g->slot[q]];
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  if (g->size == 1) {
+    g->nrecv = nu;
+    for (PetscInt q = 0; q < nu; q++) g->recvcol[q] = g->sendcol[q];
+  } else {
+    PetscCallMPI(MPI_Alltoall(g->scnt, 1, MPI_INT, g->rcnt, 1, MPI_INT, g->comm));
+    g->rdsp[0] = 0;
+    for (PetscMPIInt p = 0; p < g->size; p++) g->rdsp[p + 1] = g->rdsp[p] + g->rcnt[p];
+    g->nrecv = g->rdsp[g->size];
+    PetscCheck(g->nrecv <= g->rcap, PETSC_COMM_SELF, PETSC_ERR_PLIB, "SGDF exchange: %" PetscInt_FMT " requests exceed the buffer of %" PetscInt_FMT,
+               g->nrecv, g->rcap);
+    PetscCallMPI(MPI_Alltoallv(g->sendcol, g->scnt, g->sdsp, MPI_INT64_T, g->recvcol, g->rcnt, g->rdsp, MPI_INT64_T, g->comm));
+  }
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+
+  /* answer the requests with entries brought up to the completed steps */
+  for (PetscInt q = 0; q < g->nrecv; q++) {
+    PetscInt jl     = (PetscInt) (g->recvcol[q] - g->cstart);
+    g->rval[nv * q] = ThetaOf(g, jl);
+    if (nv == 2) g->rval[nv * q + 1] = TdOf(g, jl);
+  }
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  if (g->size == 1) {
+    for (PetscInt q = 0; q < nv * nu; q++) g->uval[q] = g->rval[q];
+  } else {
+    for (PetscMPIInt p = 0; p < g->size; p++) {
+      g->scnt2[p] = nv * g->scnt[p];
+      g->rcnt2[p] = nv * g->rcnt[p];
+      g->sdsp2[p] = nv * g->sdsp[p];
+      g->rdsp2[p] = nv * g->rdsp[p];
+    }
+    PetscCallMPI(MPI_Alltoallv(g->rval, g->rcnt2, g->rdsp2, MPIU_REAL, g->uval, g->scnt2, g->sdsp2, MPIU_REAL, g->comm));
+  }
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The regularizer factor of step t: r = K on every K-th step (eta_R = K eta_t), 0 otherwise; a = 1 - eta_R s */
+static PetscErrorCode RegularizerStep(SGDF g, PetscInt64 t, PetscReal eta, PetscReal *etaR)
+{
+  PetscFunctionBegin;
+  *etaR = ((t + 1) % g->reg_every == 0) ? g->reg_every * eta : 0.0;
+  if (g->optimizer == SGDF_OPTIMIZER_SGD) {
+    PetscInt64 e = t / g->nsteps_epoch + 1;
+    PetscCheck(*etaR * g->s < 1.0, g->comm, PETSC_ERR_NOT_CONVERGED,
+               "SGDF diverges in epoch %" PetscInt64_FMT " (step %" PetscInt64_FMT
+               "): the regularizer step eta_R s = %g x %g >= 1 (step size -curio_sgdf_lr %g, "
+               "-curio_sgdf_reg_every %" PetscInt_FMT "); use a smaller step size. The last good checkpoint, if any, is kept",
+               e, t, (double) *etaR, (double) g->s, (double) g->lr, g->reg_every);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The regularizer part of a partitioned step: lazy, the new scalars (Pn, Sn) = (a P, S + b/a); LiSSA (theta frozen,
+   nothing lazy), theta_dot <- theta_dot - eta_R m (s theta_dot + theta) on every owned entry */
+static PetscErrorCode RegularizerApply(SGDF g, PetscReal etaR, PetscReal *Pn, PetscReal *Sn)
+{
+  PetscFunctionBegin;
+  *Pn = g->P;
+  *Sn = g->S;
+  if (etaR <= 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (g->lazy) {
+    PetscReal a = 1.0 - etaR * g->s;
+    *Pn         = a * g->P;
+    *Sn         = g->S + etaR / a;
+  } else {
+    for (PetscInt jl = 0; jl < g->dl; jl++) {
+      PetscReal m = Mask(g, g->cstart + jl);
+      PetscInt  j = g->ps * jl;
+      g->td[j]    = g->td[j] - etaR * m * (g->s * g->td[j] + g->theta[j]);
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* After the data part: the new scalars, and a rebase when P is small or every R steps (see the top of this file) */
+static PetscErrorCode RegularizerFinish(SGDF g, PetscReal Pn, PetscReal Sn)
+{
+  PetscInt64 R = PetscMax(16, g->dl / PetscMax(1, g->batch * g->maxnnz));
+
+  PetscFunctionBegin;
+  g->P = Pn;
+  g->S = Sn;
+  if (g->lazy && (g->P < 0.1 || (g->step + 1) % R == 0)) PetscCall(SGDFFlush(g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Replicated layout: local dual-number pass over this rank's batch rows into dense g, gdot; one MPI_Allreduce of both;
+   the same update on every rank */
+static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt d = g->d, nv = g->tangent ? 2 : 1;
+  PetscReal     *G = g->gbuf, *Gd = g->gbuf + d, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  PetscCall(PetscArrayzero(g->gbuf, nv * d));
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt         i = g->brows[r], k0 = g->rowptr[i], k1 = g->rowptr[i + 1];
+    PetscReal        e = 0, ed = 0, l, dl, d2l, c, cd;
+    const PetscInt  *col = g->colidx;
+    const PetscReal *v   = g->vals;
+    for (PetscInt k = k0; k < k1; k++) e += v[k] * g->theta[col[k]];
+    LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+    g->loss_sum += g->w[i] * l;
+    g->loss_cnt++;
+    c = g->w[i] * dl;
+    if (g->tangent) {
+      for (PetscInt k = k0; k < k1; k++) ed += v[k] * g->td[col[k]];
+      cd = g->w[i] * d2l * ed;
+      for (PetscInt k = k0; k < k1; k++) {
+        G[col[k]] += c * v[k];
+        Gd[col[k]] += cd * v[k];
+      }
+    } else
+      for (PetscInt k = k0; k < k1; k++) G[col[k]] += c * v[k];
+  }
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  if (g->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->gbuf, (PetscMPIInt) (nv * d), MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
+  if (g->optimizer == SGDF_OPTIMIZER_SGD) {
+    /* eta (scale D + r s m theta) with r eta = eta_R */
+    for (PetscInt j = 0; j < d; j++) {
+      PetscReal m = Mask(g, j), th = g->theta[j];
+      if (!g->lissa) g->theta[j] = th - eta * scale * G[j] - etaR * g->s * m * th;
+      if (g->tangent) g->td[j] = g->td[j] - eta * scale * Gd[j] - etaR * m * (g->s * g->td[j] + th);
+    }
+  } else {
+    /* Adam: gradient and dual gradient of the minibatch objective (the regularizer's share every K-th step, weight K)
+       through the same per-coordinate step; the denominators come from the gradient's second moment only, which the
+       tangent treats as constant in s, so the fixed point H theta_dot + g = 0 is kept */
+    PetscReal b1 = g->beta1, b2 = g->beta2, bc1 = 1.0 - PetscPowReal(b1, (PetscReal) (g->step + 1)),
+              bc2 = 1.0 - PetscPowReal(b2, (PetscReal) (g->step + 1)), r = eta > 0 ? etaR / eta : 0.0;
+    for (PetscInt j = 0; j < d; j++) {
+      PetscReal m = Mask(g, j), th = g->theta[j], gr = scale * G[j] + r * g->s * m * th, den;
+      g->m1[j] = b1 * g->m1[j] + (1 - b1) * gr;
+      g->v2[j] = b2 * g->v2[j] + (1 - b2) * gr * gr;
+      den      = PetscSqrtReal(g->v2[j] / bc2) + g->eps;
+      if (g->tangent) {
+        PetscReal grd = scale * Gd[j] + r * m * (g->s * g->td[j] + th);
+        g->m1d[j]     = b1 * g->m1d[j] + (1 - b1) * grd;
+        g->td[j] -= eta * (g->m1d[j] / bc1) / den;
+      }
+      if (!g->lissa) g->theta[j] = th - eta * (g->m1[j] / bc1) / den;
+    }
+  }
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Partitioned layout: fetch the touched entries, the same local pass into compact gradients, send them back to the
+   owners, which apply the step (contributions summed in rank order, so the result does not depend on timing) */
+static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt nv    = g->tangent ? 2 : 1;
+  PetscReal      scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale, Pn, Sn;
+  PetscInt       kk = 0;
+
+  PetscFunctionBegin;
+  PetscCall(Fetch(g, nl, g->brows, g->rowptr, g->colidx));
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  PetscCall(PetscArrayzero(g->ugrad, nv * g->nu));
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt         i = g->brows[r], k0 = g->rowptr[i], n = g->rowptr[i + 1] - k0;
+    const PetscReal *v  = g->vals + k0;
+    const PetscInt  *sl = g->slot + kk;
+    PetscReal        e = 0, ed = 0, l, dl, d2l, c, cd;
+    if (nv == 2) {
+      for (PetscInt k = 0; k < n; k++) {
+        e += v[k] * g->uval[2 * sl[k]];
+        ed += v[k] * g->uval[2 * sl[k] + 1];
+      }
+    } else
+      for (PetscInt k = 0; k < n; k++) e += v[k] * g->uval[sl[k]];
+    LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+    g->loss_sum += g->w[i] * l;
+    g->loss_cnt++;
+    c = g->w[i] * dl;
+    if (nv == 2) {
+      cd = g->w[i] * d2l * ed;
+      for (PetscInt k = 0; k < n; k++) {
+        g->ugrad[2 * sl[k]] += c * v[k];
+        g->ugrad[2 * sl[k] + 1] += cd * v[k];
+      }
+    } else
+      for (PetscInt k = 0; k < n; k++) g->ugrad[sl[k]] += c * v[k];
+    kk += n;
+  }
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  if (g->size == 1) {
+    for (PetscInt q = 0; q < nv * g->nu; q++) g->rgrad[q] = g->ugrad[q];
+  } else PetscCallMPI(MPI_Alltoallv(g->ugrad, g->scnt2, g->sdsp2, MPIU_REAL, g->rgrad, g->rcnt2, g->rdsp2, MPIU_REAL, g->comm));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscCall(RegularizerApply(g, etaR, &Pn, &Sn));
+  for (PetscInt q = 0; q < g->nrecv; q++)
+    Apply(g, (PetscInt) (g->recvcol[q] - g->cstart), h, g->rgrad[nv * q], nv == 2 ? g->rgrad[nv * q + 1] : 0, Pn, Sn);
+  PetscCall(RegularizerFinish(g, Pn, Sn));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Partitioned layout on one rank: no exchange and no hash; pass 1 evaluates every batch row at the old point (dual
+   dot products), pass 2 scatters the data part into the scaled entries. The batch rows are random rows of X, so the
+   next rows are prefetched while the current one is computed. */
+static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
+  const PetscReal *restrict val = g->vals;
+  PetscReal *restrict v = g->theta, *restrict coef = g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
+  const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
+  const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale;
+  PetscReal       Pn, Sn, f, fS;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
+    PetscReal sv = 0, sq = 0, e, ed = 0, l, dl, d2l, x0v = 0, x0q = 0;
+    if (r + 8 < nl) {
+      PetscInt ip = rowptr[br[r + 8]];
+      __builtin_prefetch(col + ip);
+      __builtin_prefetch(val + ip);
+    }
+    if (r + 16 < nl) __builtin_prefetch(rowptr + br[r + 16]);
+    if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept is stored unscaled */
+      x0v = val[k0] * v[0];
+      x0q = tangent ? val[k0] * v[1] : 0.0;
+      k0++;
+    }
+    if (tangent) {
+      for (PetscInt k = k0; k < k1; k++) { /* interleaved: v and q of an entry share a cache line */
+        sv += val[k] * v[2 * col[k]];
+        sq += val[k] * v[2 * col[k] + 1];
+      }
+      e  = P * sv + x0v;
+      ed = P * (sq - S * sv) + x0q;
+    } else {
+      for (PetscInt k = k0; k < k1; k++) sv += val[k] * v[col[k]];
+      e = P * sv + x0v;
+    }
+    LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+    g->loss_sum += g->w[i] * l;
+    coef[2 * r]     = g->w[i] * dl;
+    coef[2 * r + 1] = g->w[i] * d2l * ed;
+  }
+  g->loss_cnt += nl;
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscCall(RegularizerApply(g, etaR, &Pn, &Sn));
+  f  = g->lazy ? h / Pn : h;
+  fS = g->lazy ? Sn : 0.0;
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
+    PetscReal c = coef[2 * r], cd = coef[2 * r + 1];
+    if (mask0 && k0 < k1 && col[k0] == 0) {
+      v[0] -= h * c * val[k0];
+      if (tangent) v[1] -= h * cd * val[k0];
+      k0++;
+    }
+    if (tangent) {
+      PetscReal a1 = f * c, a2 = f * (cd + fS * c);
+      if (g->lissa)
+        for (PetscInt k = k0; k < k1; k++) v[2 * col[k] + 1] -= a2 * val[k];
+      else
+        for (PetscInt k = k0; k < k1; k++) {
+          v[2 * col[k]] -= a1 * val[k];
+          v[2 * col[k] + 1] -= a2 * val[k];
+        }
+    } else {
+      PetscReal a1 = f * c;
+      for (PetscInt k = k0; k < k1; k++) v[col[k]] -= a1 * val[k];
+    }
+  }
+  PetscCall(RegularizerFinish(g, Pn, Sn));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFStep - one SGDF step (the next in the global sequence, g->step), collective
+@*/
+PetscErrorCode SGDFStep(SGDF g)
+{
+  PetscInt  nb, nl;
+  PetscReal eta = SGDFStepSize(g, g->step), etaR;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Batch, 0, 0, 0, 0));
+  PetscCall(BatchRows(g, g->step, &nb, &nl));
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Batch, 0, 0, 0, 0));
+  if (g->indices && g->step < g->nindices_steps) {
+    for (PetscInt b = 0; b < g->batch; b++) g->indices[g->step * g->batch + b] = b < nb ? g->bglobal[b] : -1;
+  }
+  PetscCall(RegularizerStep(g, g->step, eta, &etaR));
+  if (g->layout == SGDF_LAYOUT_REPLICATED) PetscCall(StepReplicated(g, nb, nl, eta, etaR));
+  else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
+  else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
+  g->step++;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFValidationStep - online s (paper section 3.7, MATH.md section 6): rho <- rho - eta_rho s sum_{z in V} ldot(z)
+  over the next validation batch V, with ldot(z) = w l'(eta) (phi . theta_dot) = d l(z)/ds, the change of rho limited
+  to +-rho_max_step (a trust region: early in a run the tangent is not yet accurate); collective
+@*/
+PetscErrorCode SGDFValidationStep(SGDF g)
+{
+  PetscInt  nl = 0, taken = 0;
+  PetscReal local = 0, sum = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt64 walked = 0; taken < g->val_batch && walked < g->n; walked++, g->val_pos++) {
+    PetscInt64 row = SGDFPermute(g, -1 - g->val_pos / g->n, g->val_pos % g->n);
+    if (!SGDFIsValidation(g, row)) continue;
+    taken++;
+    if (row >= g->rstart && row < g->rstart + g->nlocal) g->brows[nl++] = (PetscInt) (row - g->rstart);
+  }
+  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
+    PetscInt kk = 0;
+    PetscCall(Fetch(g, nl, g->brows, g->rowptr, g->colidx));
+    for (PetscInt r = 0; r < nl; r++) {
+      PetscInt  i = g->brows[r], n = g->rowptr[i + 1] - g->rowptr[i];
+      PetscReal e = 0, ed = 0, l, dl, d2l;
+      for (PetscInt k = 0; k < n; k++) {
+        e += g->vals[g->rowptr[i] + k] * g->uval[2 * g->slot[kk + k]];
+        ed += g->vals[g->rowptr[i] + k] * g->uval[2 * g->slot[kk + k] + 1];
+      }
+      kk += n;
+      LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+      local += g->w[i] * dl * ed;
+    }
+  } else {
+    for (PetscInt r = 0; r < nl; r++) {
+      PetscInt  i = g->brows[r];
+      PetscReal e = 0, ed = 0, l, dl, d2l;
+      for (PetscInt k = g->rowptr[i]; k < g->rowptr[i + 1]; k++) {
+        e += g->vals[k] * g->theta[g->colidx[k]];
+        ed += g->vals[k] * g->td[g->colidx[k]];
+      }
+      LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+      local += g->w[i] * dl * ed;
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  g->rho -= PetscMax(-g->rho_max_step, PetscMin(g->rho_max_step, g->lr_rho * g->s * sum));
+  g->s = PetscExpReal(g->rho);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Inserts (score, index) into a top-k list sorted best first: larger score, ties to the smaller index */
+static void TopKInsert(PetscInt k, PetscInt *n, PetscReal score[], PetscInt64 index[], PetscReal s, PetscInt64 idx)
+{
+  PetscInt p = *n;
+
+  if (*n == k && !(s > score[k - 1] || (s == score[k - 1] && idx < index[k - 1]))) return;
+  if (*n < k) (*n)++;
+  else p = k - 1;
+  while (p > 0 && (s > score[p - 1] || (s == score[p - 1] && idx < index[p - 1]))) {
+    score[p] = score[p - 1];
+    index[p] = index[p - 1];
+    p--;
+  }
+  score[p] = s;
+  index[p] = idx;
+}
+
+/*@C
+  SGDFScorePool - unlabeled SLD, fdot^2 with fdot = phi(x) . theta_dot, of a synthetic candidate pool too large to
+  hold: rows n, n + 1, ..., n + N - 1 of the synthetic generator, taken in chunks of `chunk` rows of which each rank
+  generates and scores only its share (in sub-batches that fetch the touched entries of theta_dot in the partitioned
+  layout); a running top-k per rank, merged at the end with rank-independent tie-breaking. Collective.
+@*/
+PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
+                             PetscInt64 index[], PetscReal *sum_sld)
+{
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? g->ucap / g->maxnnz : g->batch);
+  PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
+  PetscReal     *vals, *allS, local = 0;
+  PetscInt64    *allI;
+
+  PetscFunctionBegin;
+  PetscCheck(w <= g->maxnnz || !g->hash, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "Pool rows have more entries than training rows");
+  PetscCall(PetscMalloc4(share + 1, &rowptr, (size_t) share * w, &cols, (size_t) share * w, &vals, PetscMax(cap, 1), &rows));
+  for (PetscInt64 c0 = 0; c0 < N; c0 += chunk) {
+    PetscInt64 len = PetscMin((PetscInt64) chunk, N - c0), lo = c0 + len * g->rank / g->size, hi = c0 + len * (g->rank + 1) / g->size;
+    PetscInt   nl = (PetscInt) (hi - lo), nsub = (PetscInt) ((((len + g->size - 1) / g->size) + cap - 1) / cap);
+    rowptr[0] = 0;
+    for (PetscInt i = 0; i < nl; i++) {
+      if (off) cols[i * w] = 0, vals[i * w] = 1.0;
+      (void) CurioSyntheticRow(seed, dsyn, nnz, g->n + lo + i, cols + i * w + off, vals + i * w + off);
+      for (PetscInt q = off; q < w; q++) cols[i * w + q] += off;
+      rowptr[i + 1] = (i + 1) * w;
+    }
+    for (PetscInt sb = 0; sb < nsub; sb++) {
+      PetscInt r0 = PetscMin(nl, sb * cap), r1 = PetscMin(nl, (sb + 1) * cap), kk = 0;
+      for (PetscInt r = r0; r < r1; r++) rows[r - r0] = r;
+      if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(Fetch(g, r1 - r0, rows, rowptr, cols));
+      for (PetscInt r = r0; r < r1; r++) {
+        PetscReal fd = 0;
+        for (PetscInt q = rowptr[r]; q < rowptr[r + 1]; q++, kk++)
+          fd += vals[q] * (g->layout == SGDF_LAYOUT_PARTITIONED ? g->uval[2 * g->slot[kk] + 1] : g->td[cols[q]]);
+        local += fd * fd;
+        TopKInsert(k, &nk, score, index, fd * fd, lo + r);
+      }
+    }
+  }
+  for (PetscInt i = nk; i < k; i++) score[i] = -1, index[i] = -1;
+  PetscCall(PetscMalloc2((size_t) k * g->size, &allS, (size_t) k * g->size, &allI));
+  PetscCallMPI(MPI_Allgather(score, (PetscMPIInt) k, MPIU_REAL, allS, (PetscMPIInt) k, MPIU_REAL, g->comm));
+  PetscCallMPI(MPI_Allgather(index, (PetscMPIInt) k, MPI_INT64_T, allI, (PetscMPIInt) k, MPI_INT64_T, g->comm));
+  nk = 0;
+  for (PetscInt q = 0; q < k * g->size; q++)
+    if (allI[q] >= 0) TopKInsert(k, &nk, score, index, allS[q], allI[q]);
+  PetscCallMPI(MPI_Allreduce(&local, sum_sld, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCall(PetscFree2(allS, allI));
+  PetscCall(PetscFree4(rowptr, cols, vals, rows));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
