@@ -295,6 +295,37 @@ def fmt(v, h=None):
     return s
 
 
+def summary_table(res):
+    """One row per strategy, one column per data set: the paired AULC difference to the baseline in percent of the
+    baseline's AULC, with its confidence interval; bold where the interval excludes 0. Last column: wins / losses."""
+    sets = [ds for ds, d in res.items() if d["baseline"]]
+    if not sets:
+        return []
+    base = res[sets[0]]["baseline"]
+    strategies = sorted({r["strategy"] for ds in sets for r in res[ds]["rows"]} - {base})
+    lines = [f"## Summary: AULC against {base}", "",
+             f"Paired AULC difference to {base} in % of {base}'s AULC (negative is better), with its confidence "
+             "interval; **bold** where the interval excludes 0. Wins/losses count those data sets.", "",
+             "| strategy | " + " | ".join(sets) + " | wins / losses |", "|---" * (len(sets) + 2) + "|"]
+    for s in strategies:
+        cells, win, loss = [], 0, 0
+        for ds in sets:
+            rows = {r["strategy"]: r for r in res[ds]["rows"]}
+            r, b = rows.get(s), rows.get(base)
+            if not r or not b or not b["aulc"]:
+                cells.append("-")
+                continue
+            m, h = 100 * r["diff_vs_baseline"] / b["aulc"], 100 * r["diff_vs_baseline_ci"] / b["aulc"]
+            sig = not math.isnan(h) and abs(m) > h
+            win += sig and m < 0
+            loss += sig and m > 0
+            cell = f"{m:+.1f} ± {h:.1f}" if not math.isnan(h) else f"{m:+.1f}"
+            cells.append(f"**{cell}**" if sig else cell)
+        cheat = any(r["strategy"] == s and r["reads_all_labels"] for ds in sets for r in res[ds]["rows"])
+        lines.append(f"| {s}{' *' if cheat else ''} | " + " | ".join(cells) + f" | {win} / {loss} |")
+    return lines + [""]
+
+
 def write_markdown(res, path, level):
     pct = f"{100 * level:g}%"
     lines = [f"# Active-learning study: {', '.join(res)}", "",
@@ -304,6 +335,7 @@ def write_markdown(res, path, level):
              "baseline's mean error at the full budget (mean over the seeds that reach it; 'never' = seeds that do "
              "not). Cost: seconds of scoring + selection per scored candidate, and its ratio to the seconds of "
              "prediction per predicted point (medians over seeds).", ""]
+    lines += summary_table(res)
     for ds, d in res.items():
         c = d["config"]
         lines += [f"## {ds}", "",
