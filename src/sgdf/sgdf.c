@@ -29,7 +29,7 @@ typedef struct {
   char        output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
   char        restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
   char        synthetic_spec[128];
-  PetscInt    synthetic[3], ckpt_every, ckpt_keep, check_every, pool, pool_chunk, select_k;
+  PetscInt    synthetic[3], ckpt_every, ckpt_keep, ckpt_poll, check_every, pool, pool_chunk, select_k;
   PetscReal  *pool_score, pool_sum;
   PetscInt64 *pool_index;
   PetscInt    synthetic_seed;
@@ -87,7 +87,7 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->val_warmup   = 1;
   g->rho_max_step = 0.1;
   g->s            = -1;
-  o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_seconds = 0, o->check_every = 1000;
+  o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_poll = 100, o->ckpt_seconds = 0, o->check_every = 1000;
   o->synthetic_seed = 1;
   o->pool_chunk     = 100000;
   o->select_k       = 10;
@@ -160,6 +160,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(PetscOptionsReal("-curio_checkpoint_seconds", "Checkpoint every T seconds of wall time (0: never)", "CurioSGDFMain", o->ckpt_seconds,
                              &o->ckpt_seconds, NULL));
   PetscCall(PetscOptionsInt("-curio_checkpoint_keep", "Keep the newest K checkpoints", "CurioSGDFMain", o->ckpt_keep, &o->ckpt_keep, NULL));
+  PetscCall(PetscOptionsInt("-curio_checkpoint_poll", "Steps between the collective checks for signals and -curio_checkpoint_seconds",
+                            "CurioSGDFMain", o->ckpt_poll, &o->ckpt_poll, NULL));
   PetscCall(PetscOptionsString("-curio_restart", "Resume from a checkpoint FILE, or 'auto': the newest of -curio_checkpoint_prefix if there is one",
                                "CurioSGDFMain", o->restart, o->restart, sizeof(o->restart), NULL));
   PetscOptionsEnd();
@@ -185,6 +187,7 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
              "-curio_sgdf_val_fraction must be in (0, 1), got %g", (double) g->val_fraction);
   PetscCheck(!g->online_s || (g->lr_rho > 0 && g->val_batch > 0 && g->val_warmup >= 0 && g->rho_max_step > 0), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_sgdf_lr_rho and -curio_sgdf_val_batch must be > 0, -curio_sgdf_online_s_warmup >= 0, -curio_sgdf_rho_max_step > 0");
+  PetscCheck(o->ckpt_poll > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_checkpoint_poll must be > 0, got %" PetscInt_FMT, o->ckpt_poll);
   PetscCheck(o->ckpt_every >= 0 && o->ckpt_seconds >= 0 && o->ckpt_keep > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_checkpoint_every and -curio_checkpoint_seconds must be >= 0, -curio_checkpoint_keep > 0");
   PetscCheck(o->check_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_check_every must be > 0");
@@ -863,8 +866,12 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
       if (gbad > 0) PetscCall(SGDFDiverged(g, &o, "the loss is not finite"));
     }
     if (!o.ckpt) continue;
+    due = (PetscBool) (o.ckpt_every > 0 && g->step % o.ckpt_every == 0);
+    /* signals and the wall clock are asked about collectively every -curio_checkpoint_poll steps only, so that a
+       step pays no extra latency; a checkpoint changes nothing in the run, so when it is written does not matter */
+    if (!due && g->step % o.ckpt_poll && g->step != total) continue;
     PetscCall(CurioSignalCaught(comm, &usr1, &term));
-    due = (PetscBool) ((o.ckpt_every > 0 && g->step % o.ckpt_every == 0) || usr1 || term);
+    due = (PetscBool) (due || usr1 || term);
     if (o.ckpt_seconds > 0) {
       int late = MPI_Wtime() - last_ckpt_time >= o.ckpt_seconds, any;
       PetscCallMPI(MPI_Allreduce(&late, &any, 1, MPI_INT, MPI_LOR, comm));
