@@ -710,7 +710,7 @@ PetscErrorCode CurioALRun(CurioAL al)
       PetscCall(ScoreSummary(score, &smax, &smean));
       PetscCall(PetscTime(&t1));
       if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
-      else PetscCall(CurioALSelectTopK(score, k, idx));
+      else PetscCall(CurioSelectTopK(score, k, idx, NULL));
       PetscCall(PetscTime(&t2));
       t[2] = t1 - t0;
       t[3] = t2 - t1;

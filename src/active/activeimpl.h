@@ -26,7 +26,6 @@ typedef struct {
 PETSC_INTERN const CurioALStrategy CurioALStrategies[];
 PETSC_INTERN PetscErrorCode        CurioALStrategyFind(MPI_Comm, const char[], const CurioALStrategy **);
 PETSC_INTERN PetscErrorCode        CurioALStrategyList(char[], size_t);
-PETSC_INTERN PetscErrorCode        CurioALSelectTopK(Vec, PetscInt, PetscInt[]);
 
 struct _n_CurioAL {
   MPI_Comm comm;

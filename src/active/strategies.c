@@ -60,69 +60,6 @@ static PetscErrorCode ArgMax(Vec v, PetscInt *index)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-typedef struct {
-  PetscReal score;
-  PetscInt  index;
-} Scored;
-
-/* larger score first, then the smaller index: CurioSelectTopK's order */
-static int CompareScored(const void *a, const void *b)
-{
-  const Scored *x = (const Scored *) a, *y = (const Scored *) b;
-  if (x->score > y->score) return -1;
-  if (x->score < y->score) return 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-/*@C
-  CurioALSelectTopK - the k largest non-NaN scores, best first, ties to the smaller index: the selection of
-  CurioSelectTopK(), with each rank keeping only its k best in one pass (insertion into a sorted buffer) instead of
-  sorting its whole share of the pool; for k > 64 it calls CurioSelectTopK()
-@*/
-PetscErrorCode CurioALSelectTopK(Vec v, PetscInt k, PetscInt index[])
-{
-  MPI_Comm           comm = PetscObjectComm((PetscObject) v);
-  const PetscScalar *a;
-  PetscInt           lo, hi, cnt = 0;
-  PetscMPIInt        size, kk;
-  Scored             best[64], *all;
-  PetscReal         *send, *recv;
-
-  PetscFunctionBegin;
-  if (k > 64) {
-    PetscReal *sc;
-    PetscCall(PetscMalloc1(k, &sc));
-    PetscCall(CurioSelectTopK(v, k, index, sc));
-    PetscCall(PetscFree(sc));
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
-  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
-  PetscCall(VecGetArrayRead(v, &a));
-  for (PetscInt i = lo; i < hi; i++) {
-    Scored   c = {a[i - lo], i};
-    PetscInt j;
-    if (PetscIsNanReal(c.score) || (cnt == k && CompareScored(&c, &best[cnt - 1]) >= 0)) continue;
-    j = cnt < k ? cnt++ : cnt - 1;
-    for (; j > 0 && CompareScored(&c, &best[j - 1]) < 0; j--) best[j] = best[j - 1];
-    best[j] = c;
-  }
-  PetscCall(VecRestoreArrayRead(v, &a));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscMPIIntCast(2 * k, &kk));
-  PetscCall(PetscMalloc3(2 * k, &send, 2 * k * size, &recv, k * size, &all));
-  for (PetscInt i = 0; i < k; i++) {
-    send[2 * i]     = i < cnt ? best[i].score : PETSC_MIN_REAL;
-    send[2 * i + 1] = i < cnt ? (PetscReal) best[i].index : (PetscReal) PETSC_MAX_INT;
-  }
-  PetscCallMPI(MPI_Allgather(send, kk, MPIU_REAL, recv, kk, MPIU_REAL, comm));
-  for (PetscInt i = 0; i < k * size; i++) all[i] = (Scored){recv[2 * i], (PetscInt) recv[2 * i + 1]};
-  qsort(all, (size_t) (k * size), sizeof(Scored), CompareScored);
-  PetscCheck(all[k - 1].index != PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE, "Fewer than %" PetscInt_FMT " unlabeled pool points are left", k);
-  for (PetscInt i = 0; i < k; i++) index[i] = all[i].index;
-  PetscCall(PetscFree3(send, recv, all));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* sld: expected SLD, Var(y given x) fdot(x)^2 with fdot = phi . theta_dot (eqs. 66-67): one dot product per candidate */
 static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
 {

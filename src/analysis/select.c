@@ -15,25 +15,37 @@ static int CompareScored(const void *a, const void *b)
   return (x->index > y->index) - (x->index < y->index);
 }
 
+/* Appends candidate c to a buffer best[0..*cnt) of at most k entries kept in CompareScored order (insertion) */
+static inline void KeepBest(Scored c, PetscInt k, Scored *best, PetscInt *cnt)
+{
+  PetscInt j;
+
+  if (*cnt == k && CompareScored(&c, &best[k - 1]) >= 0) return;
+  j = *cnt < k ? (*cnt)++ : k - 1;
+  for (; j > 0 && CompareScored(&c, &best[j - 1]) < 0; j--) best[j] = best[j - 1];
+  best[j] = c;
+}
+
 /*@C
-  CurioSelectTopK - the k largest entries of a distributed vector (NaN entries are never selected), replicated on
-  every rank: each rank sorts its own candidates, the ranks' k best are gathered and merged
+  CurioSelectTopK - the k largest entries of a distributed vector, replicated on every rank; NaN entries are never
+  selected. Each rank keeps its own k best in one pass over its entries (insertion into a sorted buffer of k: a
+  candidate costs one comparison unless it enters), the ranks' k best are gathered and merged.
 
   Input Parameters:
 + v - scores
-- k - how many (at most the length of v)
+- k - how many (at most the number of non-NaN entries of v)
 
   Output Parameters:
 + index - k global indices, best first
-- score - their scores
+- score - their scores (may be NULL)
 @*/
 PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal score[])
 {
   MPI_Comm           comm = PetscObjectComm((PetscObject) v);
   const PetscScalar *a;
-  PetscInt           lo, hi, nl, nk, N;
+  PetscInt           lo, hi, N, cnt = 0, nk;
   PetscMPIInt        size, kk;
-  Scored            *loc, *all;
+  Scored            *best, *all;
   PetscReal         *sendbuf, *recvbuf;
 
   PetscFunctionBegin;
@@ -42,21 +54,17 @@ PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal sc
              "-curio_select_k must be in [1, %" PetscInt_FMT "] (the candidates), got %" PetscInt_FMT, N, k);
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(VecGetOwnershipRange(v, &lo, &hi));
-  nl = hi - lo;
-  PetscCall(PetscMalloc1(PetscMax(nl, 1), &loc));
+  PetscCall(PetscMalloc1(k, &best));
   PetscCall(VecGetArrayRead(v, &a));
-  for (PetscInt i = 0; i < nl; i++) {
-    loc[i].score = PetscIsNanReal(a[i]) ? PETSC_MIN_REAL : a[i];
-    loc[i].index = lo + i;
-  }
+  for (PetscInt i = lo; i < hi; i++)
+    if (!PetscIsNanReal(a[i - lo])) KeepBest((Scored){a[i - lo], i}, k, best, &cnt);
   PetscCall(VecRestoreArrayRead(v, &a));
-  qsort(loc, (size_t) nl, sizeof(Scored), CompareScored);
   /* every rank sends exactly k (score, index) pairs, padded with sentinels */
   PetscCall(PetscMPIIntCast(2 * k, &kk));
   PetscCall(PetscMalloc3(2 * k, &sendbuf, 2 * k * size, &recvbuf, k * size, &all));
   for (PetscInt i = 0; i < k; i++) {
-    sendbuf[2 * i]     = i < nl ? loc[i].score : PETSC_MIN_REAL;
-    sendbuf[2 * i + 1] = i < nl ? (PetscReal) loc[i].index : (PetscReal) PETSC_MAX_INT;
+    sendbuf[2 * i]     = i < cnt ? best[i].score : PETSC_MIN_REAL;
+    sendbuf[2 * i + 1] = i < cnt ? (PetscReal) best[i].index : (PetscReal) PETSC_MAX_INT;
   }
   PetscCallMPI(MPI_Allgather(sendbuf, kk, MPIU_REAL, recvbuf, kk, MPIU_REAL, comm));
   nk = k * size;
@@ -65,11 +73,14 @@ PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal sc
     all[i].index = (PetscInt) recvbuf[2 * i + 1];
   }
   qsort(all, (size_t) nk, sizeof(Scored), CompareScored);
+  PetscCheck(all[k - 1].index != PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Cannot select %" PetscInt_FMT " entries: fewer have a score (NaN entries, e.g. skipped scores or labeled points, are never selected)",
+             k);
   for (PetscInt i = 0; i < k; i++) {
     index[i] = all[i].index;
-    score[i] = all[i].score;
+    if (score) score[i] = all[i].score;
   }
   PetscCall(PetscFree3(sendbuf, recvbuf, all));
-  PetscCall(PetscFree(loc));
+  PetscCall(PetscFree(best));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
