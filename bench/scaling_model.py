@@ -21,7 +21,9 @@ Per step, on P = N r ranks (N nodes, r ranks per node), with a global minibatch 
                                                     (two all-to-alls: the touched coordinates' theta and theta_dot
                                                      to the rows' owners, the gradient contributions back; 8 bytes of
                                                      index + 16 of values out, 16 back; the r ranks share the link)
-    regularizer T_reg  = (d / P or d) * c_coord / K  every K steps (-curio_sgdf_reg_every), O(d) per application
+    O(d) work   T_reg  = d * c_coord every step, replicated (the dense gradient buffers are cleared, summed and applied
+                         over all d coordinates each step; c_coord measured from the replicated run's 1-rank epoch
+                         minus n c_row); partitioned: 0 (lazy ridge), or (d / P) c_coord / K with --reg-every K
 
     T_step = T_comp + T_comm + T_reg;   epoch = ceil(n / B) steps
     efficiency: strong scaling (B fixed) speed-up / P; weak scaling (b fixed) T_step(1 rank) / T_step(P)
@@ -45,7 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--json", default=os.path.join(HERE, "results", "sgdf.json"), help="bench_sgdf.py's results (default bench/results/sgdf.json)")
     p.add_argument("--method", choices=["sgdf", "sgd"], default="sgdf", help="which measured step cost to use (default sgdf)")
     p.add_argument("--c-row", type=float, default=None, help="seconds per row of a step on one rank (overrides the JSON)")
-    p.add_argument("--c-coord", type=float, default=2e-9, help="seconds per coordinate of the regularizer step (default 2e-9: 2 streams of d doubles)")
+    p.add_argument("--c-coord", type=float, default=None,
+                   help="seconds per coordinate of the O(d) work of a step (default: measured, see --replicated-json; else 2e-9)")
     p.add_argument("--reg-every", type=int, default=0, help="K of -curio_sgdf_reg_every: the O(d) regularizer step every K steps (0: lazy, no O(d) step)")
     p.add_argument("--n", type=int, default=None, help="rows (default: the JSON's)")
     p.add_argument("--d", type=int, default=None, help="features (default: the JSON's)")
@@ -109,8 +112,16 @@ def load_inputs(args):
             t_ar = max(0.0, r2["epoch_seconds"] - r1["epoch_seconds"] / 2) / nsteps
             dd = rep_res["problem"]["d"]
             args.beta_node = max(t_ar - 2 * args.alpha_node, 1e-12) / (16.0 * dd)
+            if args.c_coord is None:
+                # the replicated 1-rank epoch minus the rows' work (c_row of the partitioned, lazy run) is the O(d) work per step
+                args.c_coord = max(0.0, r1["epoch_seconds"] - rep_res["problem"]["n"] * c_row) / nsteps / dd
+                notes.append(f"c_coord = {args.c_coord * 1e9:.2f} ns per coordinate per step (measured: the replicated 1-rank epoch "
+                             f"{r1['epoch_seconds']:.3f} s minus n c_row, over {nsteps} steps of d = {dd})")
             notes.append(f"beta_node = 1/{1 / args.beta_node / 1e9:.2f} GB/s (measured: {args.replicated_json}, replicated layout, batch {rc['batch']}: "
                          f"{t_ar * 1e6:.0f} us per step at 2 ranks beyond half the 1-rank step, for an allreduce of 16 d = {16 * dd / 1e6:.1f} MB)")
+    if args.c_coord is None:
+        args.c_coord = 2e-9
+        notes.append("c_coord = 2 ns (assumed, no replicated-layout measurement)")
     if args.beta_node is None:
         args.beta_node = 1.0 / 10e9
         notes.append("beta_node = 1/10 GB/s (assumed, no replicated-layout measurement)")
@@ -168,7 +179,7 @@ def main(argv=None):
               f"{pred['partitioned'] * 1e6:.2f} us (partitioned) / {pred['replicated'] * 1e6:.2f} us (replicated)")
     for layout in layouts:
         print(f"\n{layout}:")
-        print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'reg [us]':>9} {'step [us]':>10} "
+        print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'O(d) [us]':>9} {'step [us]':>10} "
               f"{'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
         base = None
         # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
@@ -183,7 +194,7 @@ def main(argv=None):
             t_comp = b * c_row
             if layout == "replicated":
                 t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
-                t_reg = (d * a.c_coord / a.reg_every) if a.reg_every else 0.0
+                t_reg = d * a.c_coord
             else:
                 t_comm = alltoall_time(b, k, P, nodes, a)
                 t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
