@@ -12,9 +12,13 @@ What it does (bench/README.md explains the numbers and the targets):
 
 1. Generates the sparse data once (--n 1000000 rows, --d 100000 features, --nnz-per-row 20, values N(0, 1),
    y = X theta_true + noise with theta_true_j = 1/(1+j)) into curio's HDF5 CSR layout (bench_krylov.py's data).
-   The step sizes match: scikit-learn's eta0 (--lr) is the step per row on the mean objective, curio's
-   -curio_sgdf_lr (--curio-lr, default eta0 / n) the step on the sum objective (MATH.md section 6:
-   theta <- theta - eta (n/|B|) sum_B grad l_i), so one row moves theta by the same amount in both.
+   The step sizes match per row: scikit-learn's eta0 (--lr) is the step of one row on the mean objective,
+   theta <- theta - eta0 grad l_i, n steps per epoch; curio's -curio_sgdf_lr eta is the step on the sum objective
+   (MATH.md section 6: theta <- theta - eta (n/|B|) sum_B grad l_i), n/B steps per epoch, so a row moves theta by
+   eta n / B. --curio-lr defaults to eta0 B / n (eta0 / n is the same step per *step*, which at B = 32 makes 32 times
+   less progress per epoch: 19% of scikit-learn's decrease of the objective instead of 100%). The check in 4. holds
+   both to the same decrease of the objective. With --dense (every row touches every column) the default is eta0 / n:
+   there B row steps summed would be B times too long a step.
 2. scikit-learn, in its own single-threaded child process: SGDRegressor(loss='squared_error', penalty='l2',
    alpha=s/n, learning_rate='constant', eta0=--lr, fit_intercept=False, max_iter=1, tol=None, shuffle=True), one
    epoch (one partial_fit call over all rows), timed; its peak RSS. alpha = s/n because scikit-learn minimizes
@@ -25,8 +29,9 @@ What it does (bench/README.md explains the numbers and the targets):
            -curio_sgdf_tangent false|true -curio_output out.h5 -log_view :log.txt [--curio-args ...]
    The epoch time is curio's own: the first of the /timing attributes named in --timing-keys that the output has
    (wall seconds, max over ranks), else the -log_view time of the stages other than reading and writing.
-4. Checks: the primal iterate of SGDF equals plain SGD's (the dual part must not change the real part) to --tol, and
-   every run lowers the objective below its value at theta = 0. Prints the times and the ratios against the
+4. Checks: the primal iterate of SGDF equals plain SGD's (the dual part must not change the real part) to --tol,
+   every run lowers the objective below its value at theta = 0, and curio's decrease of the objective in its epoch
+   is within --progress-tol (20%) of scikit-learn's (the two did comparable work). Prints the times and the ratios against the
    targets (informational PASS/MISS): SGDF / SGD epoch time, scikit-learn / curio SGDF epoch time, the 1 -> 2 rank
    speed-up, and peak memory against bytes(X) / R + 2 d doubles; writes everything as JSON, including the per-step
    times that bench/scaling_model.py reads.
@@ -67,19 +72,25 @@ TIMING_KEYS = "sgdf,train,epochs,epoch"
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="See bench/README.md for what the targets mean.")
-    p.add_argument("--n", type=int, default=1000000, help="rows (default 1000000)")
-    p.add_argument("--d", type=int, default=100000, help="features (default 100000)")
+    p.add_argument("--dense", action="store_true",
+                   help="dense data (X ~ N(0, 1), curio's /train/X layout; curio's replicated layout) instead of sparse; "
+                        "defaults --n 100000 --d 400 --lr 0.001")
+    p.add_argument("--n", type=int, default=None, help="rows (default 1000000; 100000 with --dense)")
+    p.add_argument("--d", type=int, default=None, help="features (default 100000; 400 with --dense)")
     p.add_argument("--nnz-per-row", type=int, default=20, help="nonzeros per row (default 20)")
     p.add_argument("--seed", type=int, default=1, help="seed of the data and of the sampling order (default 1)")
     p.add_argument("--noise", type=float, default=1.0, help="standard deviation of the label noise (default 1.0)")
     p.add_argument("--s", type=float, default=1.0, help="regularity s (default 1.0; scikit-learn's alpha = s/n)")
-    p.add_argument("--lr", type=float, default=0.01, help="scikit-learn's constant eta0, the step per row on the mean objective (default 0.01)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="scikit-learn's constant eta0, the step per row on the mean objective (default 0.01; 0.001 with --dense, where "
+                        "|x_i|^2 = d = 400 makes 0.01 diverge)")
     p.add_argument("--curio-lr", type=float, default=None,
-                   help="curio's -curio_sgdf_lr (default --lr / n: curio's step is on the sum objective, MATH.md section 6)")
+                   help="curio's -curio_sgdf_lr (default --lr * --batch / n: curio's step is on the sum objective, MATH.md section 6, and "
+                        "moves each of the batch's rows by eta n / B; this makes a row move theta as far as in scikit-learn)")
     p.add_argument("--batch", type=int, default=32, help="curio's minibatch rows -curio_sgdf_batch (default 32; scikit-learn's SGD takes 1)")
     p.add_argument("--ranks", default="1,2", help="comma-separated MPI rank counts for curio (default 1,2)")
-    p.add_argument("--repeat", type=int, default=3, help="repeats of each curio run; the best is reported (default 3)")
-    p.add_argument("--sklearn-repeat", type=int, default=1, help="epochs of scikit-learn timed (each from theta = 0; default 1)")
+    p.add_argument("--repeat", type=int, default=3, help="repeats of each curio run; the median is reported, with the range (default 3)")
+    p.add_argument("--sklearn-repeat", type=int, default=3, help="epochs of scikit-learn timed, each from theta = 0; the median is reported (default 3)")
     p.add_argument("--curio-args", default="", help="extra curio options for every run, e.g. '-curio_sgdf_layout partitioned'")
     p.add_argument("--timing-keys", default=TIMING_KEYS, help=f"/timing attributes to take the epoch time from, first found wins (default {TIMING_KEYS})")
     p.add_argument("--no-curio", action="store_true", help="only the data and scikit-learn (e.g. before the SGDF driver is built)")
@@ -90,12 +101,20 @@ def parse_args(argv=None):
     p.add_argument("--workdir", default=None, help="directory for the data, outputs and logs (default: a temporary directory, removed at the end)")
     p.add_argument("--keep", action="store_true", help="keep the temporary working directory")
     p.add_argument("--tol", type=float, default=1e-12, help="max relative difference of SGDF's theta from SGD's (default 1e-12)")
+    p.add_argument("--progress-tol", type=float, default=0.2,
+                   help="max relative difference of curio's decrease of the objective in one epoch from scikit-learn's (default 0.2)")
     p.add_argument("--json", default=None, help="write the results as JSON to this path")
     p.add_argument("--label", default=None, help="free text stored in the JSON")
     # internal: the scikit-learn baseline runs this same file in a subprocess
     p.add_argument("--worker", choices=["sklearn"], help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.n is None:
+        args.n = 100000 if args.dense else 1000000
+    if args.d is None:
+        args.d = 400 if args.dense else 100000
+    if args.lr is None:
+        args.lr = 0.001 if args.dense else 0.01
     args.ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
     for name in ("n", "d", "nnz_per_row", "batch", "repeat", "sklearn_repeat"):
         if getattr(args, name) < 1:
@@ -108,11 +127,8 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------- objective
 
 
-def objective(indptr, indices, data, y, theta, s):
-    """1/2 |y - X theta|^2 + s/2 |theta|^2 (curio's ridge objective), with X in CSR arrays."""
-    import scipy.sparse as sp
-
-    X = sp.csr_matrix((data, indices, indptr), shape=(len(y), len(theta)))
+def objective(X, y, theta, s):
+    """1/2 |y - X theta|^2 + s/2 |theta|^2 (curio's ridge objective); X a scipy CSR matrix or a dense array."""
     r = y - X @ theta
     return 0.5 * float(r @ r) + 0.5 * s * float(theta @ theta)
 
@@ -126,9 +142,14 @@ def worker_sklearn(args):
     from sklearn.linear_model import SGDRegressor
 
     rss_import = peak_rss_mib()
-    kind, (indptr, indices, data), y, shape = benchlib.load_train(args.data)
-    X = sp.csr_matrix((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=shape)
-    del indices, indptr
+    kind, Xf, y, shape = benchlib.load_train(args.data)
+    if kind == "sparse":
+        indptr, indices, data = Xf
+        X = sp.csr_matrix((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=shape)
+        del indices, indptr
+    else:
+        X = Xf
+    del Xf
     rss_loaded = peak_rss_mib()
     n = shape[0]
     times, model = [], None
@@ -140,8 +161,8 @@ def worker_sklearn(args):
         times.append(time.perf_counter() - t0)
     theta = model.coef_.astype(float)
     np.save(args.result, theta)
-    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    return {"times": times, "best": min(times), "peak_rss_mib": peak_rss_mib(), "rss_after_import_mib": rss_import, "rss_after_load_mib": rss_loaded,
+    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if kind == "sparse" else X.nbytes
+    return {"times": times, "best": min(times), "median": float(np.median(times)), "peak_rss_mib": peak_rss_mib(), "rss_after_import_mib": rss_import, "rss_after_load_mib": rss_loaded,
             "x_bytes": int(x_bytes), "sklearn": sklearn.__version__, "n_iter": int(getattr(model, "n_iter_", 1)), "t_": float(getattr(model, "t_", 0.0)),
             "blas": None}
 
@@ -235,7 +256,9 @@ def bench_curio(args, data, workdir, env):
     for (nranks, tangent), rr in runs.items():
         rss = [r["peak_rss_mib"] for r in rr if r["peak_rss_mib"] is not None]
         curio[f"{'sgdf' if tangent else 'sgd'}_R{nranks}"] = {
-            "ranks": nranks, "tangent": tangent, "runs": rr, "epoch": min(r["epoch"] for r in rr), "epoch_source": rr[0]["epoch_source"],
+            "ranks": nranks, "tangent": tangent, "runs": rr, "epoch": float(np.median([r["epoch"] for r in rr])),
+            "epoch_min": min(r["epoch"] for r in rr), "epoch_max": max(r["epoch"] for r in rr),
+            "step": float(np.median([r["timing"].get("step", float("nan")) for r in rr])), "epoch_source": rr[0]["epoch_source"] + " (median)",
             "wall": min(r["wall"] for r in rr), "peak_rss_mib": max(rss) if rss else None,
             "command": " ".join(curio_command(args, nranks, tangent, data, "out.h5", "log.txt"))}
     return curio, results
@@ -274,25 +297,39 @@ def main(argv=None):
         if args.data:
             data = os.path.abspath(args.data)
         else:
-            data = os.path.join(workdir, "sparse.h5")
-            print(f"generating sparse {args.n} x {args.d}, {args.nnz_per_row} nonzeros per row (seed {args.seed}) into {data} ...", flush=True)
             t0 = time.perf_counter()
-            generate_sparse(data, args.n, args.d, args.nnz_per_row, args.seed, args.noise)
+            if args.dense:
+                data = os.path.join(workdir, "dense.h5")
+                print(f"generating dense {args.n} x {args.d} (seed {args.seed}) into {data} ...", flush=True)
+                benchlib.generate_dense(data, args.n, args.d, args.seed, args.noise)
+            else:
+                data = os.path.join(workdir, "sparse.h5")
+                print(f"generating sparse {args.n} x {args.d}, {args.nnz_per_row} nonzeros per row (seed {args.seed}) into {data} ...", flush=True)
+                generate_sparse(data, args.n, args.d, args.nnz_per_row, args.seed, args.noise)
             t_gen = time.perf_counter() - t0
-        kind, (indptr, indices, vals), y, shape = benchlib.load_train(data)
-        if kind != "sparse":
-            sys.exit(f"error: {data} is not in curio's CSR layout")
+        kind, Xf, y, shape = benchlib.load_train(data)
         n, d = shape
-        nnz = int(indptr[-1])
+        if kind == "sparse":
+            import scipy.sparse as sp
+
+            indptr, indices, vals = Xf
+            nnz = int(indptr[-1])
+            Xobj = sp.csr_matrix((vals, indices, indptr), shape=shape)
+            # X as curio holds it: values (8 bytes), column indices (PetscInt, 4 bytes in Debian's PETSc), row pointers
+            x_bytes = nnz * (8 + 4) + (n + 1) * 4
+        else:
+            Xobj, nnz = Xf, n * d
+            x_bytes = n * d * 8
+        del Xf
         if args.curio_lr is None:
-            args.curio_lr = args.lr / n
-        # X as curio holds it: values (8 bytes), column indices (PetscInt, 4 bytes in Debian's PETSc), row pointers
-        x_bytes = nnz * (8 + 4) + (n + 1) * 4
-        f0 = objective(indptr, indices, vals, y, np.zeros(d), args.s)
+            # sparse rows of a batch touch nearly disjoint columns: B row steps of eta0 each; dense rows overlap in every
+            # column, so the batch's summed step would be B times too long (unstable): the same step per step, eta0 / n
+            args.curio_lr = args.lr * args.batch / n if kind == "sparse" else args.lr / n
+        f0 = objective(Xobj, y, np.zeros(d), args.s)
 
         print("scikit-learn SGDRegressor, one epoch ...", flush=True)
         sk, sk_theta = run_sklearn(args, data, workdir)
-        f_sk = objective(indptr, indices, vals, y, sk_theta, args.s)
+        f_sk = objective(Xobj, y, sk_theta, args.s)
 
         curio, results, checks, ratios = {}, {}, {}, {}
         if not args.no_curio:
@@ -300,13 +337,16 @@ def main(argv=None):
             for r in args.ranks:
                 th_sgd, _ = results[(r, False)]
                 th_sgdf, thd = results[(r, True)]
-                checks[f"R{r}"] = {"theta_sgdf_vs_sgd": rel_diff(th_sgdf, th_sgd), "objective_sgd": objective(indptr, indices, vals, y, th_sgd, args.s),
-                                   "objective_sgdf": objective(indptr, indices, vals, y, th_sgdf, args.s),
+                checks[f"R{r}"] = {"theta_sgdf_vs_sgd": rel_diff(th_sgdf, th_sgd), "objective_sgd": objective(Xobj, y, th_sgd, args.s),
+                                   "objective_sgdf": objective(Xobj, y, th_sgdf, args.s),
                                    "theta_dot_norm": float(np.linalg.norm(thd)) if thd is not None else None}
+                # how far each got in its one epoch, relative to scikit-learn's decrease of the objective
+                for m in ("sgd", "sgdf"):
+                    checks[f"R{r}"][f"progress_{m}_over_sklearn"] = (f0 - checks[f"R{r}"][f"objective_{m}"]) / (f0 - f_sk)
             c1 = curio.get("sgdf_R1"), curio.get("sgd_R1")
             if c1[0] and c1[1]:
                 ratios["sgdf_over_sgd_1rank"] = c1[0]["epoch"] / c1[1]["epoch"]
-                ratios["sklearn_over_sgdf_1rank"] = sk["best"] / c1[0]["epoch"]
+                ratios["sklearn_over_sgdf_1rank"] = sk["median"] / c1[0]["epoch"]
             for r in args.ranks:
                 if r != 1 and f"sgdf_R{r}" in curio and "sgdf_R1" in curio:
                     ratios[f"sgdf_speedup_1_to_{r}_ranks"] = curio["sgdf_R1"]["epoch"] / curio[f"sgdf_R{r}"]["epoch"]
@@ -320,22 +360,25 @@ def main(argv=None):
 
         # ------------------------------------------------------------------ report
         x_mib = x_bytes / MIB
-        print(f"\nsparse ridge, n = {n}, d = {d}, {nnz / n:g} nonzeros per row; s = {args.s:g} (scikit-learn alpha = s/n = {args.s / n:g}); "
+        print(f"\n{kind} ridge, n = {n}, d = {d}, {nnz / n:g} nonzeros per row; s = {args.s:g} (scikit-learn alpha = s/n = {args.s / n:g}); "
               f"scikit-learn eta0 {args.lr:g}, curio -curio_sgdf_lr {args.curio_lr:g}, batch {args.batch}")
-        print(f"bytes(X) as curio holds it (CSR, 32-bit indices) {x_mib:.0f} MiB; 2 d doubles {2 * d * 8 / MIB:.1f} MiB")
+        print(f"bytes(X) as curio holds it ({'CSR, 32-bit indices' if kind == 'sparse' else 'dense doubles'}) {x_mib:.0f} MiB; 2 d doubles {2 * d * 8 / MIB:.1f} MiB")
         print(f"every process single-threaded ({', '.join(f'{k}={v}' for k, v in SINGLE_THREAD_ENV.items())})\n")
-        print(f"{'method':<28} {'ranks':>5} {'epoch [s]':>10} {'from':<34} {'peak RSS [MiB]':>15} {'/ (X/R + 2d)':>13}")
-        print(f"{'scikit-learn SGDRegressor':<28} {1:>5} {sk['best']:>10.3f} {'partial_fit, one call':<34} {sk['peak_rss_mib']:>15.0f} "
+        print(f"{'method':<28} {'ranks':>5} {'epoch [s]':>10} {'range [s]':>15} {'from':<34} {'peak RSS [MiB]':>15} {'/ (X/R + 2d)':>13}")
+        sk_range = f"{min(sk['times']):.3f}-{max(sk['times']):.3f}"
+        print(f"{'scikit-learn SGDRegressor':<28} {1:>5} {sk['median']:>10.3f} {sk_range:>15} {'partial_fit, one call (median)':<34} {sk['peak_rss_mib']:>15.0f} "
               f"{sk['peak_rss_mib'] * MIB / (x_bytes + 2 * d * 8):>13.2f}")
         for key, c in curio.items():
             rss = c["peak_rss_mib"]
             rel = f"{rss * MIB / (x_bytes / c['ranks'] + 2 * d * 8):>13.2f}" if rss else f"{'':>13}"
-            print(f"{'curio ' + ('SGDF' if c['tangent'] else 'SGD'):<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c['epoch_source'][:34]:<34} "
+            c_range = f"{c['epoch_min']:.3f}-{c['epoch_max']:.3f}"
+            print(f"{'curio ' + ('SGDF' if c['tangent'] else 'SGD'):<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c_range:>15} {c['epoch_source'][:34]:<34} "
                   f"{(f'{rss:.0f}' + (' per rank' if c['ranks'] > 1 else '')) if rss else 'n/a':>15} {rel}")
         print(f"\nobjective 1/2|y - X theta|^2 + s/2|theta|^2: at theta = 0 {f0:.6g}; scikit-learn after one epoch {f_sk:.6g}")
         for r, c in checks.items():
             print(f"  curio {r}: SGD {c['objective_sgd']:.6g}, SGDF {c['objective_sgdf']:.6g}; |theta_SGDF - theta_SGD| / |theta_SGD| = "
-                  f"{c['theta_sgdf_vs_sgd']:.1e}; |theta_dot| = {c['theta_dot_norm']}")
+                  f"{c['theta_sgdf_vs_sgd']:.1e}; |theta_dot| = {c['theta_dot_norm']}; decrease of the objective / scikit-learn's: "
+                  f"SGD {c['progress_sgd_over_sklearn']:.3f}, SGDF {c['progress_sgdf_over_sklearn']:.3f}")
         if ratios:
             print("\nratios:")
             for key, value in ratios.items():
@@ -351,6 +394,11 @@ def main(argv=None):
             for m in ("sgd", "sgdf"):
                 if not c[f"objective_{m}"] < f0:
                     bad.append(f"{r}: curio {m} did not lower the objective ({c[f'objective_{m}']:.6g} >= {f0:.6g} at theta = 0)")
+            for m in ("sgd", "sgdf"):
+                pr = c[f"progress_{m}_over_sklearn"]
+                if not abs(pr - 1) <= args.progress_tol:
+                    bad.append(f"{r}: curio {m} lowered the objective by {pr:.3f} times scikit-learn's decrease (not within --progress-tol "
+                               f"{args.progress_tol:g}): the step sizes are not comparable")
         if not f_sk < f0:
             bad.append(f"scikit-learn did not lower the objective ({f_sk:.6g} >= {f0:.6g})")
         for b in bad:

@@ -13,11 +13,17 @@ Per step, on P = N r ranks (N nodes, r ranks per node), with a global minibatch 
     replicated  T_comm = 2 ceil(log2 N) alpha + 2 (N-1)/N * 16 d * beta      (allreduce of the 2 d doubles of
                          + 2 ceil(log2 r) alpha_node + 16 d * beta_node        grad theta and grad theta_dot,
                                                                                inside the node, then across nodes)
-    partitioned T_comm = 2 * (ceil(log2 P) alpha + b k (P-1)/P * 40 bytes * beta)
+    partitioned T_comm = b k (P-1)/P c_x            c_x: measured seconds per remote nonzero of the exchange inside
+                                                    one node (the 2-rank epoch minus half the 1-rank epoch, over the
+                                                    n k / 4 remote nonzeros a rank has at 2 ranks): hashing, packing,
+                                                    shared-memory MPI, unpacking; replaces alpha_node and beta_node
+                       + 2 * (ceil(log2 P) alpha + b k (P-1)/P * 40 bytes * r beta / 2)   across nodes (N > 1)
                                                     (two all-to-alls: the touched coordinates' theta and theta_dot
                                                      to the rows' owners, the gradient contributions back; 8 bytes of
-                                                     index + 16 of values out, 16 back)
-    regularizer T_reg  = (d / P or d) * c_coord / K  every K steps (-curio_sgdf_reg_every), O(d) per application
+                                                     index + 16 of values out, 16 back; the r ranks share the link)
+    O(d) work   T_reg  = d * c_coord every step, replicated (the dense gradient buffers are cleared, summed and applied
+                         over all d coordinates each step; c_coord measured from the replicated run's 1-rank epoch
+                         minus n c_row); partitioned: 0 (lazy ridge), or (d / P) c_coord / K with --reg-every K
 
     T_step = T_comp + T_comm + T_reg;   epoch = ceil(n / B) steps
     efficiency: strong scaling (B fixed) speed-up / P; weak scaling (b fixed) T_step(1 rank) / T_step(P)
@@ -41,7 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--json", default=os.path.join(HERE, "results", "sgdf.json"), help="bench_sgdf.py's results (default bench/results/sgdf.json)")
     p.add_argument("--method", choices=["sgdf", "sgd"], default="sgdf", help="which measured step cost to use (default sgdf)")
     p.add_argument("--c-row", type=float, default=None, help="seconds per row of a step on one rank (overrides the JSON)")
-    p.add_argument("--c-coord", type=float, default=2e-9, help="seconds per coordinate of the regularizer step (default 2e-9: 2 streams of d doubles)")
+    p.add_argument("--c-coord", type=float, default=None,
+                   help="seconds per coordinate of the O(d) work of a step (default: measured, see --replicated-json; else 2e-9)")
     p.add_argument("--reg-every", type=int, default=0, help="K of -curio_sgdf_reg_every: the O(d) regularizer step every K steps (0: lazy, no O(d) step)")
     p.add_argument("--n", type=int, default=None, help="rows (default: the JSON's)")
     p.add_argument("--d", type=int, default=None, help="features (default: the JSON's)")
@@ -54,7 +61,15 @@ def parse_args(argv=None):
     p.add_argument("--alpha", type=float, default=2e-6, help="inter-node latency per message, s (default 2e-6: InfiniBand HDR, MPI)")
     p.add_argument("--beta", type=float, default=1.0 / 20e9, help="inter-node seconds per byte (default 1/20e9: 200 Gb/s per node)")
     p.add_argument("--alpha-node", type=float, default=0.5e-6, help="intra-node (shared memory) latency, s (default 0.5e-6)")
-    p.add_argument("--beta-node", type=float, default=1.0 / 10e9, help="intra-node seconds per byte (default 1/10e9)")
+    p.add_argument("--beta-node", type=float, default=None,
+                   help="intra-node seconds per byte (default: measured, see --replicated-json; without a measurement 1/10e9)")
+    p.add_argument("--c-exchange", type=float, default=None,
+                   help="seconds per remote nonzero of the partitioned exchange inside a node (default: measured from the JSON's 1- and 2-rank "
+                        "epochs if that run used the partitioned layout; else from --alpha-node and --beta-node)")
+    p.add_argument("--replicated-json", default=os.path.join(HERE, "results", "sgdf_replicated.json"),
+                   help="a bench_sgdf.py run with -curio_sgdf_layout replicated at 1 and 2 ranks: its 2-rank epoch minus half its 1-rank "
+                        "epoch, per step, is the measured intra-node allreduce of 16 d bytes, which sets beta_node unless --beta-node is given "
+                        "(default bench/results/sgdf_replicated.json, if it exists)")
     p.add_argument("--nodes", default="1,2,4,8,16,32,64,128,256,512,1000", help="node counts of the table")
     return p.parse_args(argv)
 
@@ -80,7 +95,37 @@ def load_inputs(args):
     if c_row is None:
         sys.exit(f"error: {args.json} holds no curio step times (run bench/run_sgdf.sh with the SGDF driver built), and no --c-row was given")
     two = res.get("steps", {}).get(f"{args.method}_R2")
-    return n, d, k, batch, c_row, source, two
+    partitioned = "replicated" not in (cfg.get("curio_args") or "")
+    notes = []
+    if args.c_exchange is None and two and partitioned:
+        remote = n * k / 4  # per rank at 2 ranks: n/2 rows, k nonzeros each, half of them owned by the other rank
+        args.c_exchange = max(0.0, two["epoch_seconds"] - two["rows_per_rank"] * c_row) / remote
+        notes.append(f"c_x = {args.c_exchange * 1e9:.1f} ns per remote nonzero (measured: {args.json} {args.method}_R2, "
+                     f"{two['epoch_seconds']:.3f} s against {two['rows_per_rank'] * c_row:.3f} s of compute, over {remote:.3g} remote nonzeros per rank)")
+    if args.beta_node is None and os.path.exists(args.replicated_json):
+        with open(args.replicated_json) as f:
+            rep_res = json.load(f)
+        st, rc = rep_res.get("steps", {}), rep_res.get("config", {})
+        r1, r2 = st.get(f"{args.method}_R1"), st.get(f"{args.method}_R2")
+        if r1 and r2 and "replicated" in (rc.get("curio_args") or ""):
+            nsteps = math.ceil(rep_res["problem"]["n"] / rc["batch"])
+            t_ar = max(0.0, r2["epoch_seconds"] - r1["epoch_seconds"] / 2) / nsteps
+            dd = rep_res["problem"]["d"]
+            args.beta_node = max(t_ar - 2 * args.alpha_node, 1e-12) / (16.0 * dd)
+            if args.c_coord is None:
+                # the replicated 1-rank epoch minus the rows' work (c_row of the partitioned, lazy run) is the O(d) work per step
+                args.c_coord = max(0.0, r1["epoch_seconds"] - rep_res["problem"]["n"] * c_row) / nsteps / dd
+                notes.append(f"c_coord = {args.c_coord * 1e9:.2f} ns per coordinate per step (measured: the replicated 1-rank epoch "
+                             f"{r1['epoch_seconds']:.3f} s minus n c_row, over {nsteps} steps of d = {dd})")
+            notes.append(f"beta_node = 1/{1 / args.beta_node / 1e9:.2f} GB/s (measured: {args.replicated_json}, replicated layout, batch {rc['batch']}: "
+                         f"{t_ar * 1e6:.0f} us per step at 2 ranks beyond half the 1-rank step, for an allreduce of 16 d = {16 * dd / 1e6:.1f} MB)")
+    if args.c_coord is None:
+        args.c_coord = 2e-9
+        notes.append("c_coord = 2 ns (assumed, no replicated-layout measurement)")
+    if args.beta_node is None:
+        args.beta_node = 1.0 / 10e9
+        notes.append("beta_node = 1/10 GB/s (assumed, no replicated-layout measurement)")
+    return n, d, k, batch, c_row, source, two, notes, cfg.get("batch") or batch
 
 
 def allreduce_time(nbytes, nodes, rpn, a):
@@ -95,7 +140,16 @@ def allreduce_time(nbytes, nodes, rpn, a):
 def alltoall_time(rows_per_rank, k, nranks, nodes, a):
     if nranks == 1:
         return 0.0
-    vol = rows_per_rank * k * (nranks - 1) / nranks * 40.0  # bytes sent + received per rank per step
+    remote = rows_per_rank * k * (nranks - 1) / nranks  # nonzeros of a rank's rows owned by another rank
+    vol = remote * 40.0  # bytes sent + received per rank per step
+    if a.c_exchange is not None:
+        # the measured on-node cost of the exchange (software + shared memory), plus the network across nodes
+        t = remote * a.c_exchange
+        if nranks > 2:  # c_x was measured with one partner; the latency of the other rounds inside the node
+            t += 2 * (math.ceil(math.log2(min(nranks, a.ranks_per_node))) - 1) * a.alpha_node
+        if nodes > 1:
+            t += 2 * (math.ceil(math.log2(nranks)) * a.alpha + vol / 2 * min(nranks, a.ranks_per_node) * a.beta)
+        return t
     alpha = a.alpha if nodes > 1 else a.alpha_node
     beta = a.beta if nodes > 1 else a.beta_node
     # the ranks of a node share its link: the node's volume is r times a rank's
@@ -105,20 +159,27 @@ def alltoall_time(rows_per_rank, k, nranks, nodes, a):
 
 def main(argv=None):
     a = parse_args(argv)
-    n, d, k, batch, c_row, source, two = load_inputs(a)
+    n, d, k, batch, c_row, source, two, notes, batch_measured = load_inputs(a)
     nodes_list = [int(x) for x in a.nodes.split(",") if x.strip()]
     layouts = ["replicated", "partitioned"] if a.layout == "both" else [a.layout]
     print(f"SGDF scaling model (docs/scaling.md): n = {n}, d = {d}, k = {k:g} nonzeros per row, "
           + (f"weak scaling, {a.batch_per_rank} rows per rank per step" if a.weak else f"strong scaling, global batch B = {batch}"))
     print(f"  c_row = {c_row * 1e9:.1f} ns per row ({source})")
+    for note in notes:
+        print("  " + note)
     print(f"  assumed network: alpha {a.alpha * 1e6:.2f} us, beta {1 / a.beta / 1e9:.1f} GB/s between nodes; alpha {a.alpha_node * 1e6:.2f} us, "
           f"{1 / a.beta_node / 1e9:.1f} GB/s inside a node; {a.ranks_per_node} ranks per node")
     if two:
+        nsteps = math.ceil(n / batch_measured)  # the measured run's batch, whatever --batch the table uses
+        extra = (two["epoch_seconds"] - two["rows_per_rank"] * c_row) / nsteps
+        pred = {"replicated": allreduce_time(16.0 * d, 1, 2, a), "partitioned": alltoall_time(batch_measured / 2, k, 2, 1, a)}
         print(f"  measured: 2 ranks (one node) {two['epoch_seconds']:.3f} s per epoch, against {two['rows_per_rank'] * c_row:.3f} s of compute alone "
-              f"(half the 1-rank epoch); the difference is communication, imbalance and the shared memory bandwidth")
+              f"(half the 1-rank epoch); the difference is communication, imbalance and the shared memory bandwidth:")
+        print(f"    {extra * 1e6:.2f} us per step measured over {nsteps} steps, against the model's 2-rank intra-node exchange "
+              f"{pred['partitioned'] * 1e6:.2f} us (partitioned) / {pred['replicated'] * 1e6:.2f} us (replicated)")
     for layout in layouts:
         print(f"\n{layout}:")
-        print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'reg [us]':>9} {'step [us]':>10} "
+        print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'O(d) [us]':>9} {'step [us]':>10} "
               f"{'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
         base = None
         # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
@@ -133,7 +194,7 @@ def main(argv=None):
             t_comp = b * c_row
             if layout == "replicated":
                 t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
-                t_reg = (d * a.c_coord / a.reg_every) if a.reg_every else 0.0
+                t_reg = d * a.c_coord
             else:
                 t_comm = alltoall_time(b, k, P, nodes, a)
                 t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
@@ -152,6 +213,10 @@ def main(argv=None):
             if layout == "replicated":
                 print("  stops scaling where B c_row / P = T_allreduce(16 d bytes): the allreduce does not shrink with P")
             else:
+                if a.c_exchange is not None:
+                    print(f"  the exchange costs k c_x (P-1)/P = {k * a.c_exchange / 2 * 1e9:.0f} ns (P = 2) to {k * a.c_exchange * 1e9:.0f} ns (large P) per "
+                          f"row against c_row = {c_row * 1e9:.0f} ns of compute: efficiency at most c_row / (c_row + k c_x) = "
+                          f"{c_row / (c_row + k * a.c_exchange):.0%} while it shrinks with b like the compute")
                 print("  stops scaling where B c_row / P ~ 2 alpha log2 P (latency), i.e. P log2 P ~ B c_row / (2 alpha) = "
                       f"{batch * c_row / (2 * a.alpha):.3g}")
     return 0

@@ -6,11 +6,8 @@ foreach(np 1 2 4)
   set_tests_properties(t009_checkpoint_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS unit)
 endforeach()
 
-# The self-requeueing SGDF job script under a real one-node Slurm (../shared/slurm/start-local-slurm): a job warned
-# of its time limit checkpoints, requeues itself and ends with the uninterrupted run's result, bit for bit. With
-# curio (skipped, 77, while curio has no SGDF driver), and with a stand-in that has curio's SGDF command line and
-# signal contract (the Slurm mechanics alone). Skipped (77) without the local-Slurm helper.
+# The self-requeueing SGDF job script under a real one-node Slurm (../shared/slurm/start-local-slurm) with the real
+# curio: a job warned of its time limit checkpoints, requeues itself, resumes from the checkpoint and ends with the
+# uninterrupted run's result, bit for bit. Skipped (77) without the local-Slurm helper.
 add_test(NAME sgdf_requeue COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_sgdf_requeue.sh $<TARGET_FILE:curio_exe>)
-add_test(NAME sgdf_requeue_standin COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_sgdf_requeue.sh ${CMAKE_CURRENT_SOURCE_DIR}/slurm/sgdf_standin.py)
-set_tests_properties(sgdf_requeue sgdf_requeue_standin PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 1800
-                     LABELS slurm)
+set_tests_properties(sgdf_requeue PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 1800 LABELS slurm)

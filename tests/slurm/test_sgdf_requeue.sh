@@ -5,7 +5,6 @@
 # with the same result, bit for bit, as an uninterrupted run at the same rank count.
 #
 #   tests/slurm/test_sgdf_requeue.sh [path/to/curio]      (default: build/curio in the repo)
-#   tests/slurm/test_sgdf_requeue.sh tests/slurm/sgdf_standin.py   (the Slurm mechanics only)
 #
 # The warning is sent the way Slurm sends it for `#SBATCH --signal=B:USR1@...`: SIGUSR1 to the
 # batch shell only (`scancel --batch --signal=USR1 <jobid>`), while the training step runs.
@@ -41,31 +40,31 @@ if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
-if [[ $(basename "$bin") == sgdf_standin.py ]]; then
-  args=${CURIO_TEST_SGDF_ARGS:--curio_sgdf_epochs 4 -curio_checkpoint_every 30}
-  export STANDIN_STEP_SECONDS=${STANDIN_STEP_SECONDS:-0.25}
+# A curio without the SGDF driver says so; skip rather than fail (the driver is a separate module)
+probe=$("$bin" -curio_mode sgdf -curio_sgdf_synthetic 50,5,2 -curio_sgdf_epochs 1 -curio_output "$work/probe.h5" 2>&1 || true)
+if grep -q 'curio_mode sgdf is not built yet' <<< "$probe"; then
+  say "SKIP: $bin has no SGDF driver (-curio_mode sgdf is not built yet)"
+  rm -rf -- "$work"
+  exit 77
+fi
+if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
+  args=$CURIO_TEST_SGDF_ARGS
 else
-  # A curio without the SGDF driver says so; skip rather than fail (the driver is a separate module)
-  probe=$("$bin" -curio_mode sgdf -curio_sgdf_synthetic 50,5,2 -curio_sgdf_epochs 1 -curio_output "$work/probe.h5" 2>&1 || true)
-  if grep -q 'curio_mode sgdf is not built yet' <<< "$probe"; then
-    say "SKIP: $bin has no SGDF driver (-curio_mode sgdf is not built yet)"
-    rm -rf -- "$work"
-    exit 77
-  fi
-  if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
-    args=$CURIO_TEST_SGDF_ARGS
-  else
-    # Size the run to about 30 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
-    base="-curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 1e-7 -curio_checkpoint_every 500"
-    t=$(date +%s.%N)
-    # shellcheck disable=SC2086  # base is a list of options
-    mpiexec --oversubscribe -n 2 "$bin" -curio_mode sgdf $base -curio_sgdf_epochs 2 -curio_output "$work/calibrate.h5" > "$work/calibrate.log" 2>&1 ||
-      fail "calibration run failed: $(tail -n 20 "$work/calibrate.log")"
-    t=$(echo "$(date +%s.%N) - $t" | bc)
-    epochs=$(echo "e = 2 * 30 / $t; if (e < 4) e = 4; if (e > 5000) e = 5000; scale = 0; e / 1" | bc)
-    say "2 epochs take $t s outside Slurm: using $epochs epochs"
-    args="$base -curio_sgdf_epochs $epochs"
-  fi
+  # Size the run to about 30 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
+  base="-curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 1e-7 -curio_checkpoint_every 500"
+  # (with a checkpoint prefix, as the job script gives one: the driver refuses -curio_checkpoint_every without it,
+  # and the checkpoints it writes belong in the timing)
+  # shellcheck disable=SC2086  # base is a list of options
+  mpiexec --oversubscribe -n 2 "$bin" -curio_mode sgdf $base -curio_sgdf_epochs 2 -curio_checkpoint_prefix "$work/calibrate-ckpt" \
+    -curio_output "$work/calibrate.h5" > "$work/calibrate.log" 2>&1 ||
+    fail "calibration run failed: $(tail -n 20 "$work/calibrate.log")"
+  # the driver's own training time ("curio sgdf: STEPS steps in T s"), without MPI start-up and data generation,
+  # which do not grow with the epochs
+  t=$(sed -n 's/^curio sgdf: [0-9]* steps in \([0-9.]*\) s.*/\1/p' "$work/calibrate.log" | tail -n 1)
+  [[ -n $t ]] || fail "calibration run: no 'curio sgdf: ... steps in T s' line in its output: $(tail -n 20 "$work/calibrate.log")"
+  epochs=$(echo "e = 2 * 30 / $t; if (e < 4) e = 4; if (e > 5000) e = 5000; scale = 0; e / 1" | bc)
+  say "2 epochs train in $t s outside Slurm: using $epochs epochs"
+  args="$base -curio_sgdf_epochs $epochs"
 fi
 
 started_slurm=0
@@ -195,6 +194,7 @@ sed 's/^/  | /' "$log"
 expect_in_log "$log" 'SIGUSR1 at .*checkpoint and stop' "the batch shell did not handle the warning"
 expect_in_log "$log" 'checkpoint .*/ckpt-[0-9]{10}\.h5 written; requeueing job' "no checkpoint before the requeue"
 expect_in_log "$log" "restarting from $work/requeue/ckpt-[0-9]{10}\\.h5" "the requeued attempt did not restart from the checkpoint"
+expect_in_log "$log" "curio sgdf: resumed from '$work/requeue/ckpt-[0-9]{10}\\.h5' at step [1-9]" "curio did not resume from the checkpoint (it started over)"
 expect_in_log "$log" 'attempt 1 on' "no second attempt in the (appended) log"
 ls "$work"/requeue/ckpt-[0-9]*.h5 > /dev/null 2>&1 || fail "requeue: no checkpoint file left under $work/requeue"
 ! ls "$work"/requeue/*.tmp-* > /dev/null 2>&1 || fail "requeue: temporary files left: $(ls "$work"/requeue/*.tmp-*)"
