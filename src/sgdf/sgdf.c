@@ -250,6 +250,12 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(CurioModelCheckLabels(model, t, "train"));
     PetscCall(PetscStrncpy(g->source, data->source, sizeof(g->source)));
     g->n = t->n, g->d = model->d, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
+    if (t->sparse && !off) { /* the rows as read are already what the steps use: take them over, no second copy of X */
+      g->rowptr = t->rowptr, g->colidx = t->colidx, g->vals = t->vals, g->y = t->y, g->w = t->w;
+      t->rowptr = NULL, t->colidx = NULL, t->vals = NULL, t->y = NULL, t->w = NULL;
+      PetscCall(CurioDataDestroy(&data));
+      goto done;
+    }
     nnz = t->sparse ? t->rowptr[t->nlocal] + off * t->nlocal : t->nlocal * g->d;
     PetscCall(PetscMalloc1(t->nlocal + 1, &g->rowptr));
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->colidx));
@@ -274,6 +280,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     }
     PetscCall(CurioDataDestroy(&data));
   }
+done:
   g->maxnnz = 0;
   for (PetscInt i = 0; i < g->nlocal; i++) g->maxnnz = PetscMax(g->maxnnz, g->rowptr[i + 1] - g->rowptr[i]);
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->maxnnz, 1, MPIU_INT, MPI_MAX, g->comm));

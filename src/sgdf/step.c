@@ -487,10 +487,12 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
   for (PetscInt r = 0; r < nl; r++) {
     PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
     PetscReal sv = 0, sq = 0, e, ed = 0, l, dl, d2l, x0v = 0, x0q = 0;
-    if (r + 8 < nl) {
-      PetscInt ip = rowptr[br[r + 8]];
+    if (r + 8 < nl) { /* the rows of a batch are scattered over the local data: fetch ahead what the loop will read */
+      PetscInt ia = br[r + 8], ip = rowptr[ia];
       __builtin_prefetch(col + ip);
       __builtin_prefetch(val + ip);
+      __builtin_prefetch(g->y + ia);
+      __builtin_prefetch(g->w + ia);
     }
     if (r + 16 < nl) __builtin_prefetch(rowptr + br[r + 16]);
     if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept is stored unscaled */
