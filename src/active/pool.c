@@ -21,6 +21,12 @@ static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[],
              "Input file '%s': '/%s' is in the CSR layout; -curio_mode active needs dense '/%s/X' or 1-D '/%s/x' (convert with "
              "scripts/curio-convert.py without --sparse)",
              fname, group, group, group);
+  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/weight", group));
+  PetscCall(CurioH5Exists(file, pi, &hcsr));
+  PetscCheck(!hcsr, comm, PETSC_ERR_SUP,
+             "Input file '%s': '/%s/weight' is given, but -curio_mode active gives every labeled point weight 1; remove the dataset "
+             "(sample weights are supported by -curio_mode fit and sgdf)",
+             fname, group);
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
   *found = (PetscBool) (hx || hX);

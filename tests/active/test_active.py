@@ -446,6 +446,10 @@ def case_bad(a):
     shutil.copy(inp, noy)
     with h5py.File(noy, "r+") as f:
         del f["candidates/y"]
+    wgt = os.path.join(a.dir, "bad_weight.h5")
+    shutil.copy(inp, wgt)
+    with h5py.File(wgt, "r+") as f:
+        f["candidates/weight"] = np.ones(f["candidates/y"].shape[0])
     out = os.path.join(a.dir, "bad_out.h5")
     with open(out, "w") as fh:
         fh.write("keep")
@@ -456,6 +460,7 @@ def case_bad(a):
         ([inp, "-curio_al_budget", "100"], ["-curio_al_budget 100", "50"]),
         ([inp, "-curio_al_retune_every", "0"], ["-curio_s"]),
         ([inp, "-curio_al_budget", "20", "-curio_restart", inp], [inp, "kind"]),
+        ([wgt], [wgt, "/candidates/weight"]),
     ]
     if a.np == 1:  # the three the issue names; every case runs at 2 ranks (a failing MPI run takes seconds to wind down)
         cases = cases[:3]
