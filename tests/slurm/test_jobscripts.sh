@@ -17,6 +17,8 @@ wait_limit=${CURIO_TEST_TIMEOUT:-600}     # seconds per sbatch --wait
 # (CURIO_SRUN_ARGS is passed through on purpose, e.g. CURIO_SRUN_ARGS=--mpi=pmix.)
 unset CURIO_ARGS CURIO_BIN CURIO_LIST CURIO_OUTDIR
 
+# shellcheck source=tests/slurm/lib.sh
+source "$here/lib.sh"
 say()  { echo "test_jobscripts: $*"; }
 fail() { echo "test_jobscripts: FAIL: $*" >&2; exit 1; }
 
@@ -32,7 +34,6 @@ bin=${1:-$repo/build/curio}
 work=$(mktemp -d "${TMPDIR:-/tmp}/curio-slurm-test.XXXXXX")
 case $work$bin in *,*|*:*) fail "paths must not contain ',' or ':' (sbatch --export / -log_view): $work $bin" ;; esac
 
-started_slurm=0
 sbatch_pid=
 
 # shellcheck disable=SC2317  # reached only from the EXIT trap
@@ -47,21 +48,14 @@ dump_logs() {
 
 # shellcheck disable=SC2317  # the EXIT trap handler
 cleanup() {
-  local rc=$? f j i
+  local rc=$? f
   if [[ -n $sbatch_pid ]]; then kill "$sbatch_pid" 2>/dev/null || true; fi
   # On timeout, failure or Ctrl-C: cancel this test's jobs that are still queued/running,
   # and let them end before Slurm may be stopped (slurmstepd ignores SIGTERM and, once
   # slurmctld is gone, retries its completion RPC for minutes, keeping slurmd alive).
   for f in "$work"/*.jobid; do
     [[ -s $f ]] || continue
-    j=$(cut -d';' -f1 < "$f")
-    [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || continue
-    say "cancelling job $j" >&2
-    scancel "$j" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do
-      [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || break
-      sleep 1
-    done
+    slurm_cancel "$(cut -d';' -f1 < "$f")"
   done
   if (( rc != 0 )); then
     dump_logs
@@ -69,43 +63,14 @@ cleanup() {
   else
     rm -rf -- "$work"
   fi
-  if (( started_slurm )); then
-    say "stopping the local Slurm this test started"
-    local pids p
-    pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
-    "$slurm_helpers/stop-local-slurm" || true
-    # The daemons take a few seconds to exit (slurmctld saves state); wait, so that a
-    # following start-local-slurm does not mistake a dying daemon for a running one.
-    for p in $pids; do
-      for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
-      if kill -0 "$p" 2>/dev/null; then say "warning: pid $p still running after stop" >&2; fi
-    done
-  fi
+  slurm_stop
   exit "$rc"      # the exit status of the test, not of the last cleanup command
 }
 trap cleanup EXIT
 trap 'echo "test_jobscripts: interrupted" >&2; exit 130' INT TERM
 
-daemons_running() {
-  pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
-}
-
 t0=$SECONDS
-if daemons_running && sinfo -h >/dev/null 2>&1; then
-  say "local Slurm already running; will leave it running"
-else
-  # start-local-slurm truncates its pid file; don't clobber another starter's record.
-  pidfile=${SLURM_LOCAL_PIDS:-/tmp/local-slurm.pids}
-  [[ -s $pidfile ]] && pidfile=$work/local-slurm.pids
-  export SLURM_LOCAL_PIDS=$pidfile
-  started_slurm=1
-  say "starting local Slurm (pids in $pidfile)"
-  # start-local-slurm sizes the node with nproc, which obeys OMP_NUM_THREADS: the suite sets it to 1 for BLAS
-  env -u OMP_NUM_THREADS "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
-fi
-say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
-node_cpus=$(sinfo -h -o '%c' | head -n 1)
-[[ ${node_cpus:-0} -ge 2 ]] || fail "the Slurm node has ${node_cpus:-0} CPU(s); the 2-task jobs could never start"
+slurm_start
 
 if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without these
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -21,6 +21,8 @@ slurm_helpers=$repo/../shared/slurm
 wait_limit=${CURIO_TEST_TIMEOUT:-900}     # seconds per job, all attempts together
 unset CURIO_ARGS CURIO_BIN CURIO_OUTDIR CURIO_CKPT_KEEP CURIO_MAX_REQUEUES
 
+# shellcheck source=tests/slurm/lib.sh
+source "$here/lib.sh"
 say()  { echo "test_sgdf_requeue: $*"; }
 fail() { echo "test_sgdf_requeue: FAIL: $*" >&2; exit 1; }
 
@@ -40,13 +42,6 @@ if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
-# A curio without the SGDF driver says so; skip rather than fail (the driver is a separate module)
-probe=$("$bin" -curio_mode sgdf -curio_sgdf_synthetic 50,5,2 -curio_sgdf_epochs 1 -curio_output "$work/probe.h5" 2>&1 || true)
-if grep -q 'curio_mode sgdf is not built yet' <<< "$probe"; then
-  say "SKIP: $bin has no SGDF driver (-curio_mode sgdf is not built yet)"
-  rm -rf -- "$work"
-  exit 77
-fi
 if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
   args=$CURIO_TEST_SGDF_ARGS
 else
@@ -62,26 +57,17 @@ else
   # which do not grow with the epochs
   t=$(sed -n 's/^curio sgdf: [0-9]* steps in \([0-9.]*\) s.*/\1/p' "$work/calibrate.log" | tail -n 1)
   [[ -n $t ]] || fail "calibration run: no 'curio sgdf: ... steps in T s' line in its output: $(tail -n 20 "$work/calibrate.log")"
-  epochs=$(echo "e = 2 * 30 / $t; if (e < 4) e = 4; if (e > 5000) e = 5000; scale = 0; e / 1" | bc)
+  epochs=$(awk -v t="$t" 'BEGIN { e = int(2 * 30 / t); if (e < 4) e = 4; if (e > 5000) e = 5000; print e }')
   say "2 epochs train in $t s outside Slurm: using $epochs epochs"
   args="$base -curio_sgdf_epochs $epochs"
 fi
 
-started_slurm=0
 jobs=()
 
 # shellcheck disable=SC2317  # the EXIT trap handler
 cleanup() {
-  local rc=$? j i f p pids
-  for j in "${jobs[@]}"; do
-    [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || continue
-    say "cancelling job $j" >&2
-    scancel "$j" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do
-      [[ -n $(squeue -h -j "$j" 2>/dev/null) ]] || break
-      sleep 1
-    done
-  done
+  local rc=$? j f
+  for j in "${jobs[@]}"; do slurm_cancel "$j"; done
   if (( rc != 0 )); then
     for f in "$work"/*.out; do
       [[ -e $f ]] || continue
@@ -92,37 +78,14 @@ cleanup() {
   else
     rm -rf -- "$work"
   fi
-  if (( started_slurm )); then
-    say "stopping the local Slurm this test started"
-    pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
-    "$slurm_helpers/stop-local-slurm" || true
-    for p in $pids; do
-      for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
-    done
-  fi
+  slurm_stop
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "test_sgdf_requeue: interrupted" >&2; exit 130' INT TERM
 
-daemons_running() {
-  pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
-}
-
 t0=$SECONDS
-if daemons_running && sinfo -h >/dev/null 2>&1; then
-  say "local Slurm already running; will leave it running"
-else
-  pidfile=${SLURM_LOCAL_PIDS:-/tmp/local-slurm.pids}
-  [[ -s $pidfile ]] && pidfile=$work/local-slurm.pids
-  export SLURM_LOCAL_PIDS=$pidfile
-  started_slurm=1
-  say "starting local Slurm (pids in $pidfile)"
-  env -u OMP_NUM_THREADS "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
-fi
-say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
-node_cpus=$(sinfo -h -o '%c' | head -n 1)
-[[ ${node_cpus:-0} -ge 2 ]] || fail "the Slurm node has ${node_cpus:-0} CPU(s); the 2-task jobs could never start"
+slurm_start
 
 # submit NAME: submits the SGDF job script (no --wait); sets $job_id. CURIO_ARGS holds commas
 # (-curio_sgdf_synthetic N,D,NNZ), so it goes through the environment, not --export.
