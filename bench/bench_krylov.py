@@ -684,8 +684,7 @@ def main(argv=None):
                     failures.append(f"{case}: tangents disagree beyond --tol {args.tol:g}: " + ", ".join(f"{k} {v:.2e}" for k, v in bad.items()))
             results[case] = {"shape": c["shape"], "nnz": c["nnz"], "bytes": by, "bound_seconds": {str(k): v for k, v in bound.items()}, "curio": c["curio"],
                              "torch": c["torch_rep"], "scipy": c["scipy_rep"], "ratios": ratios, "checks": checks,
-                             "targets": {k: {"op": op, "target": t, "label": lab, "value": ratios.get(k),
-                                             "status": target_status(k, ratios[k]) if k in ratios else None} for k, (op, t, lab) in TARGETS.items()},
+                             "targets": benchlib.targets_report(TARGETS, ratios),
                              "data_generation_seconds": c["t_gen"], "wall_seconds": c["t_case"], "data": c["data"] if not temporary or args.keep else None}
 
         bw = {}

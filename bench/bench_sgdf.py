@@ -427,16 +427,11 @@ def main(argv=None):
                 "steps": steps,
                 "checks": checks,
                 "ratios": ratios,
-                "targets": {k: {"op": op, "target": t, "label": lab, "value": ratios.get(k),
-                                "status": target_status(k, ratios[k]) if k in ratios else None} for k, (op, t, lab) in TARGETS.items()},
+                "targets": benchlib.targets_report(TARGETS, ratios),
                 "wall_seconds": {"total": t_total, "data_generation": t_gen},
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
-            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-            with open(args.json, "w") as f:
-                json.dump(result, f, indent=2)
-                f.write("\n")
-            print(f"wrote {args.json}")
+            benchlib.write_json(args.json, result)
         return 1 if bad else 0
     finally:
         if temporary and not args.keep:

@@ -6,6 +6,7 @@ Imported by the scripts as `import benchlib` (the scripts run from bench/, which
 
 import glob
 import hashlib
+import json
 import os
 import platform
 import re
@@ -210,3 +211,18 @@ def target_status(targets, key, value):
     op, target, _ = targets[key]
     ok = value >= target if op == ">=" else value <= target
     return "PASS" if ok else "MISS"
+
+
+def targets_report(targets, ratios):
+    """Every target with its measured value and PASS/MISS (None where the ratio was not measured), for the JSON."""
+    return {k: {"op": op, "target": t, "label": lab, "value": ratios.get(k),
+                "status": target_status(targets, k, ratios[k]) if k in ratios else None} for k, (op, t, lab) in targets.items()}
+
+
+def write_json(path, result):
+    """Writes a benchmark's result as indented JSON, creating the folder."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print(f"wrote {path}")
