@@ -158,7 +158,8 @@ PetscErrorCode SGDFFlush(SGDF g)
 
 PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 {
-  PetscInt rows = PetscMax(g->batch, g->online_s ? g->val_batch : 0), cap = rows * g->maxnnz, hbits = 1;
+  /* at least one row per rank: the pool scoring fetches for a block of rows on every rank at once */
+  PetscInt rows = PetscMax(PetscMax(g->batch, g->online_s ? g->val_batch : 0), g->size), cap = rows * g->maxnnz, hbits = 1;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
@@ -648,7 +649,9 @@ static void TopKInsert(PetscInt k, PetscInt *n, PetscReal score[], PetscInt64 in
 PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
                              PetscInt64 index[], PetscReal *sum_sld)
 {
-  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? g->ucap / g->maxnnz : g->batch);
+  /* rows per rank and sub-block: every rank fetches at once, so all of them together may ask one owner for at most
+     the receive buffer's ucap entries */
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : g->batch);
   PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
   PetscReal     *vals, *allS, local = 0;
   PetscInt64    *allI;
