@@ -12,8 +12,8 @@ add_test(NAME sgdf_ranks COMMAND ${CURIO_PYTHON} ${SGDF_TEST} ranks $<TARGET_FIL
 set_tests_properties(sgdf_ranks PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS 4 TIMEOUT 300 LABELS "integration;sgdf")
 add_test(NAME sgdf_badopts COMMAND ${CURIO_PYTHON} ${SGDF_TEST} badopts $<TARGET_FILE:curio_exe> --np 2)
 set_tests_properties(sgdf_badopts PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS 2 TIMEOUT 300 LABELS "integration;sgdf")
-# checkpoint and restart (bitwise), refusal, SIGUSR1/SIGTERM: skipped (77) until the checkpoint module is in the tree
+# checkpoint and restart (bitwise), refusal, SIGUSR1/SIGTERM
 foreach(np 1 2 4)
   add_test(NAME sgdf_restart_np${np} COMMAND ${CURIO_PYTHON} ${SGDF_TEST} restart $<TARGET_FILE:curio_exe> --np ${np})
-  set_tests_properties(sgdf_restart_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "integration;sgdf")
+  set_tests_properties(sgdf_restart_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;sgdf")
 endforeach()
