@@ -30,6 +30,10 @@ PetscReal TestEntry(Vec, PetscInt);
 /* Sets the weight of training row k and hands the changed Hessian to the solver */
 PetscErrorCode TestSetWeight(CurioProblem, PetscInt, PetscReal);
 
+/* Whether ierr is an error whose message contains every string of want (NULL-terminated), the same message on every
+   rank; prints it from rank 0 so that the log shows what a user would read. Collective. */
+PetscBool TestErrorMatches(PetscErrorCode ierr, const char *const want[]);
+
 /* Registers one suite; tests is a NULL-terminated list of {name, function} */
 typedef struct {
   const char *name;

@@ -122,28 +122,6 @@ static PetscBool RowsMatch(const CurioCSRRows *r, PetscInt n, PetscInt ncols, Pe
   return allok ? PETSC_TRUE : PETSC_FALSE;
 }
 
-/* Whether ierr is an error whose message contains every string of want (NULL-terminated), the same message on every
-   rank; prints the message from rank 0 so that the log shows what a user would read */
-static PetscBool ErrorMatches(PetscErrorCode ierr, const char *const want[])
-{
-  const char *text;
-  char       *specific = NULL, mine[1024] = "", root[1024];
-  int         ok, allok;
-  PetscMPIInt rank;
-
-  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  if (ierr) PetscErrorMessage(ierr, &text, &specific);
-  if (specific) PetscStrncpy(mine, specific, sizeof(mine));
-  PetscMemcpy(root, mine, sizeof(root));
-  (void) MPI_Bcast(root, sizeof(root), MPI_CHAR, 0, PETSC_COMM_WORLD);
-  ok = ierr != 0 && !strcmp(mine, root);
-  for (const char *const *w = want; ok && *w; w++) ok = strstr(mine, *w) != NULL;
-  if (rank == 0) printf("\n    %s %s", ierr ? "error:" : "NO ERROR", mine);
-  MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD);
-  if (!allok && rank == 0) printf("\n    ^ expected an error on every rank containing '%s'%s", want[0], want[1] ? " ..." : "");
-  return allok ? PETSC_TRUE : PETSC_FALSE;
-}
-
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* LIBSVM */
 
@@ -320,7 +298,7 @@ static void TestLIBSVMBad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadLIBSVM(PETSC_COMM_WORLD, path, b->ncols, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, want));
+    CU_ASSERT(TestErrorMatches(ierr, want));
     CU_ASSERT(!ierr || (r.rowptr == NULL && r.y == NULL));
   }
 
@@ -342,7 +320,7 @@ static void TestLIBSVMBad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadLIBSVM(PETSC_COMM_WORLD, path, 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){path, line, NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){path, line, NULL}));
 
     memcpy(t.s + 2, "x", 1); /* the first row's label "-1.75" becomes "-1x75" */
     TCALL(WriteText(path, t.s, t.len));
@@ -350,7 +328,7 @@ static void TestLIBSVMBad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadLIBSVM(PETSC_COMM_WORLD, path, 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){"line 1: label '-1x75' is not a finite number", NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"line 1: label '-1x75' is not a finite number", NULL}));
     free(t.s);
   }
   TCALL(RemoveFile(path));
@@ -365,14 +343,14 @@ static void TestLIBSVMBad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadLIBSVM(PETSC_COMM_WORLD, path, 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){"Cannot read input file", path, "No such file or directory", NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"Cannot read input file", path, "No such file or directory", NULL}));
     PetscStrncpy(dir, path, sizeof(dir));
     if ((slash = strrchr(dir, '/'))) *slash = '\0';
     TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  directory:"));
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadLIBSVM(PETSC_COMM_WORLD, dir, 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){"Cannot read input file", "Is a directory", NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"Cannot read input file", "Is a directory", NULL}));
   }
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n"));
 }
@@ -535,12 +513,12 @@ static void TestHDF5Good(void)
   ierr = CurioCSRRowsReadHDF5(PETSC_COMM_WORLD, path, "train", 7, &r);
   TCALL(PetscPopErrorHandler());
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  wrong number of columns:"));
-  CU_ASSERT(ErrorMatches(ierr, (const char *const[]){path, "group '/train' has 6 columns (attribute 'shape'), but 7 are expected", NULL}));
+  CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){path, "group '/train' has 6 columns (attribute 'shape'), but 7 are expected", NULL}));
   TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = CurioCSRRowsReadHDF5(PETSC_COMM_WORLD, path, "pool", 0, &r);
   TCALL(PetscPopErrorHandler());
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  missing group:"));
-  CU_ASSERT(ErrorMatches(ierr, (const char *const[]){path, "has no group '/pool'", NULL}));
+  CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){path, "has no group '/pool'", NULL}));
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n"));
   TCALL(RemoveFile(path));
 }
@@ -638,7 +616,7 @@ static void TestHDF5Bad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadHDF5(PETSC_COMM_WORLD, path, "train", 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){"Input file '", path, want[c][0], NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"Input file '", path, want[c][0], NULL}));
     CU_ASSERT(!ierr || (r.rowptr == NULL && r.colidx == NULL && r.y == NULL));
   }
   TCALL(RemoveFile(path));
@@ -654,13 +632,13 @@ static void TestHDF5Bad(void)
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadHDF5(PETSC_COMM_WORLD, path, "train", 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){path, "is not a readable HDF5 file", NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){path, "is not a readable HDF5 file", NULL}));
     TCALL(RemoveFile(path));
     TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  missing file:"));
     TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = CurioCSRRowsReadHDF5(PETSC_COMM_WORLD, path, "train", 0, &r);
     TCALL(PetscPopErrorHandler());
-    CU_ASSERT(ErrorMatches(ierr, (const char *const[]){"Cannot read input file", path, NULL}));
+    CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"Cannot read input file", path, NULL}));
   }
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n"));
 }
