@@ -87,7 +87,7 @@ def main():
         fh.write('#!/bin/sh\nexec "$@"\n')
     os.chmod(os.path.join(bindir, "srun"), 0o755)
     outdir = os.path.join(work, "array")
-    base = dict(os.environ, PATH=bindir + ":" + os.environ["PATH"], CURIO_BIN=fake, CURIO_OUTDIR=outdir,
+    base = dict(os.environ, PATH=bindir + ":" + os.environ["PATH"], PYTHON=sys.executable, CURIO_BIN=fake, CURIO_OUTDIR=outdir,
                 CURIO_STUDY_SEEDS="2", SLURM_SUBMIT_DIR=root, SLURM_ARRAY_JOB_ID="4242", SLURM_ARRAY_TASK_COUNT="4")
     sbatch = os.path.join(root, "jobscripts", "curio-study.sbatch")
     seen = {}
