@@ -64,12 +64,7 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
   PetscCall(MatDestroy(&p->PhiTest));
   PetscCall(VecDestroy(&p->y));
   PetscCall(VecDestroy(&p->w));
-  PetscCall(VecDestroy(&p->curv));
-  PetscCall(VecDestroy(&p->mask));
-  PetscCall(VecDestroy(&p->center));
-  PetscCall(VecDestroy(&p->theta));
-  PetscCall(VecDestroy(&p->theta_dot));
-  PetscCall(VecDestroy(&p->gradR));
+  PetscCall(CurioFitDestroy(&p->fit));
   PetscCall(CurioSolverDestroy(&p->solver));
   PetscCall(CurioModelDestroy(&p->model));
   PetscCall(CurioDataDestroy(&p->data));
@@ -188,33 +183,23 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   }
   PetscCall(CurioRowVec(p->Phi, p->data->train.y, &p->y));
   PetscCall(CurioRowVec(p->Phi, p->data->train.w, &p->w));
-  PetscCall(VecDuplicate(p->w, &p->curv));
-  PetscCall(MatCreateVecs(p->Phi, &p->theta, NULL));
-  PetscCall(VecDuplicate(p->theta, &p->theta_dot));
-  PetscCall(VecDuplicate(p->theta, &p->gradR));
-  PetscCall(VecDuplicate(p->theta, &p->mask));
-  PetscCall(CurioModelRegularizerMask(p->model, p->mask));
-  PetscCall(VecDuplicate(p->theta, &p->center));
-  PetscCall(CurioModelRegularizerCenter(p->model, p->center));
+  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
+  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
+  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
+  PetscCall(CurioFitCreate(p->model, p->Phi, p->y, p->w, p->solver, &p->fit));
+  PetscCall(CurioFitSetMonitor(p->fit, p->monitor));
+  PetscCall(CurioFitGetCurvature(p->fit, &p->curv));
+  PetscCall(CurioFitGetRegularizer(p->fit, &p->mask, &p->center));
+  PetscCall(CurioFitGetSolution(p->fit, &p->theta, &p->theta_dot));
+  PetscCall(CurioFitGetRegularizerGradient(p->fit, &p->gradR));
   /* the first Newton iteration starts at -curio_theta_init, else at the regularizer's centre */
   if (p->theta_init[0]) {
     char dset[256];
     PetscCall(CurioParseFileDataset(p->theta_init, "/model/theta", dset, sizeof(dset)));
     PetscCall(CurioReadParameters(p->comm, "-curio_theta_init", p->theta_init, dset, p->theta));
-  } else PetscCall(VecCopy(p->center, p->theta));
-  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
-  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
-  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
-  /* the curvature w l'' at the start (for squared loss it does not depend on theta) */
-  {
-    Vec eta;
-    PetscCall(VecDuplicate(p->y, &eta));
-    PetscCall(MatMult(p->Phi, p->theta, eta));
-    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
-    PetscCall(VecDestroy(&eta));
   }
   PetscCall(PetscTime(&t0));
-  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  PetscCall(CurioFitSetUp(p->fit));
   PetscCall(PetscTime(&t1));
   p->time_gram = t1 - t0;
   PetscCall(PetscLogStagePop());
@@ -227,51 +212,43 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
 @*/
 PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
 {
-  PetscLogDouble t0, t1, t2;
-  Vec            r, Hv;
-  PetscReal      rn, gn, num, den;
-
   PetscFunctionBegin;
-  PetscCall(PetscTime(&t0));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
-  PetscCall(CurioProblemTrain(p, s, p->theta));
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
-  PetscCall(PetscLogStagePop());
-  PetscCall(PetscTime(&t1));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
-  PetscCall(CurioModelRegularizerGradient(p->model, p->theta, p->mask, p->center, p->gradR));
-  PetscCall(VecDuplicate(p->gradR, &r));
-  PetscCall(VecCopy(p->gradR, r));
-  PetscCall(VecScale(r, -1.0));
-  PetscCall(CurioSolverSolve(p->solver, r, p->theta_dot));
-  PetscCall(CurioSolverGetIterations(p->solver, &p->its_tangent));
-  /* check the tangent against its defining equation H theta_dot + g = 0 */
-  PetscCall(VecDuplicate(r, &Hv));
-  PetscCall(CurioSolverApply(p->solver, p->theta_dot, Hv));
-  PetscCall(VecAXPY(Hv, 1.0, p->gradR));
-  PetscCall(VecNorm(Hv, NORM_2, &rn));
-  PetscCall(VecNorm(p->gradR, NORM_2, &gn));
-  p->tangent_residual = gn > 0 ? rn / gn : rn;
-  PetscCall(VecDestroy(&Hv));
-  PetscCall(PetscLogStagePop());
-  PetscCall(PetscTime(&t2));
-  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
-  PetscCall(VecDuplicate(p->y, &Hv));
-  PetscCall(MatMult(p->Phi, p->theta, Hv));
-  PetscCall(VecAYPX(Hv, -1.0, p->y));
-  PetscCall(VecPointwiseMult(Hv, Hv, Hv));
-  PetscCall(VecDot(Hv, p->w, &num));
-  PetscCall(VecSum(p->w, &den));
-  p->sigma2 = den > 0 ? num / den : 0;
-  PetscCall(VecDestroy(&Hv));
-  PetscCall(VecDestroy(&r));
-  p->s            = s;
-  p->solved       = PETSC_TRUE;
-  p->time_train   = t1 - t0;
-  p->time_tangent = t2 - t1;
-  if (p->monitor)
-    PetscCall(PetscPrintf(p->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
-                          (double) p->tangent_residual));
+  PetscCall(CurioFitSolve(p->fit, s));
+  PetscCall(CurioFitGetDiagnostics(p->fit, &p->sigma2, &p->tangent_residual));
+  PetscCall(CurioFitGetIterations(p->fit, &p->its_train, &p->its_tangent));
+  PetscCall(CurioFitGetTimes(p->fit, &p->time_train, &p->time_tangent));
+  p->s      = s;
+  p->solved = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemTrain - theta*(s) into theta by the problem's fit (CurioFitTrain())
+@*/
+PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioFitTrain(p->fit, s, theta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemObjective - L(theta; s) and its gradient by the problem's fit (CurioFitObjective())
+@*/
+PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, PetscReal *f, Vec g)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioFitObjective(p->fit, s, theta, f, g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSetCurvatureAt - the Hessian at theta, factored at s, by the problem's fit (CurioFitSetCurvatureAt())
+@*/
+PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioFitSetCurvatureAt(p->fit, theta, s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -331,18 +308,6 @@ static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The training weights become w (and, for squared loss, the curvature too) */
-static PetscErrorCode SetTrainingWeights(CurioProblem p, Vec w)
-{
-  PetscFunctionBegin;
-  PetscCall(VecCopy(w, p->w));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
-    PetscCall(VecCopy(p->w, p->curv));
-    PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* Brute-force K-fold CV over the grid of s (K = n: leave-one-out), the ground truth for the LOOCV formulas: row i is
    in fold i mod K (independent of the rank count); each of the ns x K refits is one distributed training with the
    fold's weights set to zero, warm-started from the previous refit. kfold(s) = (1/n) sum_i l(z_i; theta_{-fold(i)}). */
@@ -375,7 +340,7 @@ static PetscErrorCode KFoldCurve(CurioProblem p)
       for (PetscInt i = lo; i < hi; i++)
         if (i % K == k) pw[i - lo] = 0.0;
       PetscCall(VecRestoreArray(wf, &pw));
-      PetscCall(SetTrainingWeights(p, wf));
+      PetscCall(CurioFitSetWeights(p->fit, wf));
       PetscCall(CurioProblemTrain(p, c->s[j], theta));
       PetscCall(MatMult(p->Phi, theta, eta));
       PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, NULL, NULL));
@@ -389,7 +354,7 @@ static PetscErrorCode KFoldCurve(CurioProblem p)
     if (p->monitor)
       PetscCall(PetscPrintf(p->comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
   }
-  PetscCall(SetTrainingWeights(p, w0));
+  PetscCall(CurioFitSetWeights(p->fit, w0));
   PetscCall(VecDestroy(&w0));
   PetscCall(VecDestroy(&wf));
   PetscCall(VecDestroy(&eta));
