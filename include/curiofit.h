@@ -26,6 +26,7 @@ PETSC_EXTERN PetscErrorCode CurioFitTrain(CurioFit, PetscReal, Vec);
 PETSC_EXTERN PetscErrorCode CurioFitSolve(CurioFit, PetscReal);
 
 PETSC_EXTERN PetscErrorCode CurioFitGetComm(CurioFit, MPI_Comm *);
+PETSC_EXTERN PetscErrorCode CurioFitGetMonitor(CurioFit, PetscBool *);
 PETSC_EXTERN PetscErrorCode CurioFitGetModel(CurioFit, CurioModel *);
 PETSC_EXTERN PetscErrorCode CurioFitGetSolver(CurioFit, CurioSolver *);
 PETSC_EXTERN PetscErrorCode CurioFitGetDesign(CurioFit, Mat *);

@@ -252,147 +252,20 @@ PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Approximate LOOCV (eq. 44) for any loss over the grid of s: theta*(s) by Newton, each s warm-started from its
-   neighbour, and (1/n) sum_i [l_i + l'_i^2 h_i] with h_i = w_i phi_i^T H^{-1} phi_i from an explicit H^{-1} (d solves).
-   Exact LOOCV and GCV are not defined here (NaN); s_opt is the grid argmin of the approximate curve. */
-static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
-{
-  CurioLOOCVCurve *c = &p->curve;
-  PetscInt         d = p->model->d, kmin = 0;
-  PetscReal       *Hinv;
-  Vec              theta, eta, l, dl, h;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(c, sizeof(*c)));
-  c->ns = p->loocv_ns;
-  PetscCall(PetscMalloc4(c->ns, &c->s, c->ns, &c->exact, c->ns, &c->approx, c->ns, &c->gcv));
-  PetscCall(PetscMalloc1(d * d, &Hinv));
-  PetscCall(VecDuplicate(p->theta, &theta));
-  PetscCall(VecCopy(p->center, theta));
-  PetscCall(VecDuplicate(p->y, &eta));
-  PetscCall(VecDuplicate(p->y, &l));
-  PetscCall(VecDuplicate(p->y, &dl));
-  PetscCall(VecDuplicate(p->y, &h));
-  /* from large s down: the optimum moves away from the regularizer's centre gradually, a good path for warm starts */
-  for (PetscInt j = c->ns - 1; j >= 0; j--) {
-    PetscReal sum;
-    c->s[j] = p->loocv_smin * PetscPowReal(p->loocv_smax / p->loocv_smin, (PetscReal) j / (c->ns - 1));
-    PetscCall(CurioProblemTrain(p, c->s[j], theta));
-    PetscCall(MatMult(p->Phi, theta, eta));
-    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, dl, NULL));
-    PetscCall(CurioSolverGetInverse(p->solver, Hinv));
-    PetscCall(CurioScoreQuadraticForm(p->Phi, Hinv, h));
-    PetscCall(VecPointwiseMult(h, h, p->w));
-    PetscCall(VecPointwiseMult(dl, dl, dl));
-    PetscCall(VecPointwiseMult(dl, dl, h));
-    PetscCall(VecAXPY(dl, 1.0, l));
-    PetscCall(VecSum(dl, &sum));
-    c->approx[j] = sum / p->data->train.n;
-    c->exact[j]  = (PetscReal) NAN;
-    c->gcv[j]    = (PetscReal) NAN;
-    if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: approximate LOOCV at s = %.4e: %.6e\n", (double) c->s[j], (double) c->approx[j]));
-  }
-  for (PetscInt j = 1; j < c->ns; j++)
-    if (c->approx[j] < c->approx[kmin]) kmin = j;
-  for (PetscInt j = 1; j < c->ns - 1; j++)
-    if (c->approx[j] < c->approx[j - 1] && c->approx[j] < c->approx[j + 1]) c->local_minima++;
-  c->at_boundary = (PetscBool) (kmin == 0 || kmin == c->ns - 1);
-  c->s_opt       = c->s[kmin];
-  c->cv_opt      = c->approx[kmin];
-  PetscCall(PetscFree(Hinv));
-  PetscCall(VecDestroy(&theta));
-  PetscCall(VecDestroy(&eta));
-  PetscCall(VecDestroy(&l));
-  PetscCall(VecDestroy(&dl));
-  PetscCall(VecDestroy(&h));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Brute-force K-fold CV over the grid of s (K = n: leave-one-out), the ground truth for the LOOCV formulas: row i is
-   in fold i mod K (independent of the rank count); each of the ns x K refits is one distributed training with the
-   fold's weights set to zero, warm-started from the previous refit. kfold(s) = (1/n) sum_i l(z_i; theta_{-fold(i)}). */
-static PetscErrorCode KFoldCurve(CurioProblem p)
-{
-  CurioLOOCVCurve *c = &p->curve;
-  PetscInt         K = p->cv_folds, n = p->data->train.n, lo, hi;
-  Vec              w0, wf, theta, eta, l;
-
-  PetscFunctionBegin;
-  PetscCheck(K >= 2 && K <= n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_cv_folds must be in [2, %" PetscInt_FMT "] (n = leave-one-out), got %" PetscInt_FMT, n, K);
-  PetscCall(PetscFree(c->kfold));
-  PetscCall(PetscCalloc1(c->ns, &c->kfold));
-  PetscCall(VecDuplicate(p->w, &w0));
-  PetscCall(VecDuplicate(p->w, &wf));
-  PetscCall(VecDuplicate(p->y, &eta));
-  PetscCall(VecDuplicate(p->y, &l));
-  PetscCall(VecDuplicate(p->theta, &theta));
-  PetscCall(VecCopy(p->w, w0));
-  PetscCall(VecCopy(p->center, theta));
-  PetscCall(VecGetOwnershipRange(p->w, &lo, &hi));
-  for (PetscInt j = c->ns - 1; j >= 0; j--) {
-    for (PetscInt k = 0; k < K; k++) {
-      const PetscScalar *pl;
-      PetscScalar       *pw;
-      PetscReal          sum = 0;
-      PetscCall(VecCopy(w0, wf));
-      PetscCall(VecGetArray(wf, &pw));
-      for (PetscInt i = lo; i < hi; i++)
-        if (i % K == k) pw[i - lo] = 0.0;
-      PetscCall(VecRestoreArray(wf, &pw));
-      PetscCall(CurioFitSetWeights(p->fit, wf));
-      PetscCall(CurioProblemTrain(p, c->s[j], theta));
-      PetscCall(MatMult(p->Phi, theta, eta));
-      PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, NULL, NULL));
-      PetscCall(VecGetArrayRead(l, &pl));
-      for (PetscInt i = lo; i < hi; i++)
-        if (i % K == k) sum += pl[i - lo];
-      PetscCall(VecRestoreArrayRead(l, &pl));
-      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, p->comm));
-      c->kfold[j] += sum / n;
-    }
-    if (p->monitor)
-      PetscCall(PetscPrintf(p->comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
-  }
-  PetscCall(CurioFitSetWeights(p->fit, w0));
-  PetscCall(VecDestroy(&w0));
-  PetscCall(VecDestroy(&wf));
-  PetscCall(VecDestroy(&eta));
-  PetscCall(VecDestroy(&l));
-  PetscCall(VecDestroy(&theta));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /*@C
   CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s, and the optimal s
 @*/
 PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
 {
-  CurioLOOCV       cv;
-  PetscLogDouble   t0, t1;
-  const PetscReal *G;
+  PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
-    Vec y = p->y;
-    /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
-    PetscCall(CurioSolverGetGram(p->solver, &G));
-    if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
-      /* R = 1/2||theta - theta0||^2 is ridge in theta - theta0 on the labels y - Phi theta0: same LOO residuals */
-      PetscCall(VecDuplicate(p->y, &y));
-      PetscCall(MatMult(p->Phi, p->center, y));
-      PetscCall(VecAYPX(y, -1.0, p->y));
-    }
-    PetscCall(CurioLOOCVCreate(p->Phi, y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
-    if (y != p->y) PetscCall(VecDestroy(&y));
-    PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
-    PetscCall(CurioLOOCVDestroy(&cv));
-  } else PetscCall(ApproximateLOOCVCurve(p));
+  PetscCall(CurioFitCVCurve(p->fit, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
   p->has_curve = PETSC_TRUE;
-  if (p->cv_folds) PetscCall(KFoldCurve(p));
+  if (p->cv_folds) PetscCall(CurioFitCVKFold(p->fit, p->cv_folds, &p->curve));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_loocv = t1 - t0;

@@ -186,6 +186,16 @@ PetscErrorCode CurioFitGetComm(CurioFit fit, MPI_Comm *comm)
 }
 
 /*@C
+  CurioFitGetMonitor - whether the fit prints progress lines
+@*/
+PetscErrorCode CurioFitGetMonitor(CurioFit fit, PetscBool *monitor)
+{
+  PetscFunctionBegin;
+  *monitor = fit->monitor;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioFitGetModel - the model (loss, regularizer, d) of the fit
 @*/
 PetscErrorCode CurioFitGetModel(CurioFit fit, CurioModel *model)
