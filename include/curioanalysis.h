@@ -37,3 +37,7 @@ PETSC_EXTERN PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *);
 /* Cross-validation of a fit over a grid of s (src/analysis/cv.c) */
 PETSC_EXTERN PetscErrorCode CurioFitCVCurve(CurioFit, PetscReal, PetscReal, PetscInt, CurioLOOCVCurve *);
 PETSC_EXTERN PetscErrorCode CurioFitCVKFold(CurioFit, PetscInt, CurioLOOCVCurve *);
+
+/* Classic influence (Koh and Liang) of a solved fit (src/analysis/influence.c) */
+PETSC_EXTERN PetscErrorCode CurioFitSelfInfluence(CurioFit, const PetscReal[], Vec *);
+PETSC_EXTERN PetscErrorCode CurioFitInfluenceTop(CurioFit, const PetscReal[], Mat, Vec, Vec, PetscInt, PetscInt, PetscInt[], PetscReal[]);

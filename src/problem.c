@@ -662,6 +662,41 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
 }
 
 /*@C
+  CurioProblemComputeInfluence - classic influence (Koh and Liang) at the optimum: the self-influence of every
+  training point, and for each of the first -curio_influence_ntest test points the -curio_influence_k training points
+  with the largest |I(z, z')| (CurioFitSelfInfluence(), CurioFitInfluenceTop())
+@*/
+PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
+{
+  PetscInt   d = p->model->d, nt, k = p->influence_k;
+  PetscReal *Hinv;
+
+  PetscFunctionBegin;
+  if (!p->do_influence) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() first");
+  PetscCall(PetscMalloc1(d * d, &Hinv));
+  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(VecDestroy(&p->self_influence));
+  PetscCall(CurioFitSelfInfluence(p->fit, Hinv, &p->self_influence));
+  nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->data->test.n) : 0;
+  p->influence_ntest = nt;
+  PetscCall(PetscFree2(p->infl_index, p->infl_value));
+  if (nt > 0) {
+    Vec yt, wt;
+    PetscCheck(k >= 1 && k <= p->data->train.n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->data->train.n, k);
+    PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));
+    PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &yt));
+    PetscCall(CurioRowVec(p->PhiTest, p->data->test.w, &wt));
+    PetscCall(CurioFitInfluenceTop(p->fit, Hinv, p->PhiTest, yt, wt, nt, k, p->infl_index, p->infl_value));
+    PetscCall(VecDestroy(&yt));
+    PetscCall(VecDestroy(&wt));
+  }
+  PetscCall(PetscFree(Hinv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioProblemView - the run-info header: ranks, data sizes and distribution, model and solver
 @*/
 PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
