@@ -21,7 +21,7 @@ ACTIVE_MAKE_INPUT = os.path.join(TESTS, "active", "active_make_input.py")
 
 # (file under inputs/, generator, its arguments); every generator is seeded, so the inputs are the same on every run
 INPUTS = [
-    ("features.h5", MAKE_INPUT, ["--n", "120", "--d", "8"]),
+    ("features.h5", MAKE_INPUT, ["--n", "60", "--d", "8"]),  # n = 60: the LOOCV optimum is inside the grid (s = 0.74)
     ("oned.h5", MAKE_INPUT, ["--oned", "--n", "40"]),
     ("csr.h5", MAKE_INPUT, ["--n", "120", "--d", "8", "--zero-fraction", "0.7", "--csr"]),
     ("svm.h5", MAKE_INPUT, ["--n", "100", "--d", "6", "--zero-fraction", "0.6", "--libsvm", "--no-weights", "--loss", "logistic"]),
