@@ -23,8 +23,8 @@ import compare  # noqa: E402
 import jobs  # noqa: E402
 
 
-# exit codes of mpiexec when a rank was killed by SIGTERM or SIGKILL from outside
-KILLED = (128 + 15, 128 + 9)
+# exit codes when a rank (mpiexec: 128 + signal) or mpiexec itself (Python: -signal) was killed by SIGTERM or SIGKILL
+KILLED = (128 + 15, 128 + 9, -15, -9)
 
 
 def mpi_environment():
