@@ -234,18 +234,17 @@ def compare_value(rep, ctx, key, ref, new):
     if ra.dtype.kind == "f" and not ra.dtype.names:
         float_check(rep, ctx, key, ra.astype(np.float64, copy=False), na.astype(np.float64, copy=False))
         return
-    pr, pn = plain(ctx.fr, ref), plain(ctx.fn, new)
-    same = np.array_equal(np.asarray(pr, dtype=object), np.asarray(pn, dtype=object)) if isinstance(pr, (list, np.ndarray)) else pr == pn
-    if isinstance(pr, np.ndarray) and pr.dtype.kind in "iub":
-        same = np.array_equal(pr, pn)
-    if same:
+    pr, pn = plain(ctx.fr, ref), plain(ctx.fn, new)  # numeric arrays stay arrays; strings and references become lists
+    if isinstance(pr, np.ndarray):
+        if np.array_equal(pr, pn):
+            rep.count["exact"] += 1
+        else:
+            bad = tuple(np.argwhere(pr != np.asarray(pn))[0])
+            rep.fail(key, f"{int(np.sum(pr != np.asarray(pn)))} of {pr.size} values differ, first at {bad}: {pr[bad]} -> {np.asarray(pn)[bad]}")
+    elif bool(pr == pn):
         rep.count["exact"] += 1
     else:
-        if isinstance(pr, np.ndarray) and pr.dtype.kind in "iub" and pr.size:
-            bad = np.argwhere(np.asarray(pr) != np.asarray(pn))
-            rep.fail(key, f"{len(bad)} of {pr.size} integers differ, first at {tuple(bad[0])}: {pr[tuple(bad[0])]} -> {pn[tuple(bad[0])]}")
-        else:
-            rep.fail(key, f"differs: {str(pr)[:120]!r} -> {str(pn)[:120]!r}")
+        rep.fail(key, f"differs: {str(pr)[:120]!r} -> {str(pn)[:120]!r}")
 
 
 def compare_attrs(rep, ctx, path, ref_obj, new_obj):
