@@ -17,6 +17,7 @@
 #include "curiosparse.h"
 #include "curiomodel.h"
 #include "curiosolver.h"
+#include "curiofit.h"
 #include "curioanalysis.h"
 #include "curiooutput.h"
 #include "curioproblem.h"

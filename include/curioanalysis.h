@@ -5,6 +5,7 @@
 #pragma once
 
 #include "curiosys.h"
+#include "curiofit.h"
 
 /* Score kernels over the rows phi of a design matrix (one score per row, in a Vec laid out like the rows) */
 PETSC_EXTERN PetscErrorCode CurioScoreSquaredDot(Mat, Vec, Vec, Vec);
@@ -32,3 +33,11 @@ PETSC_EXTERN PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV, PetscInt, const Petsc
 PETSC_EXTERN PetscErrorCode CurioLOOCVResiduals(CurioLOOCV, PetscReal, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV, PetscReal, PetscReal, PetscInt, CurioLOOCVCurve *);
 PETSC_EXTERN PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *);
+
+/* Cross-validation of a fit over a grid of s (src/analysis/cv.c) */
+PETSC_EXTERN PetscErrorCode CurioFitCVCurve(CurioFit, PetscReal, PetscReal, PetscInt, CurioLOOCVCurve *);
+PETSC_EXTERN PetscErrorCode CurioFitCVKFold(CurioFit, PetscInt, CurioLOOCVCurve *);
+
+/* Classic influence (Koh and Liang) of a solved fit (src/analysis/influence.c) */
+PETSC_EXTERN PetscErrorCode CurioFitSelfInfluence(CurioFit, const PetscReal[], Vec *);
+PETSC_EXTERN PetscErrorCode CurioFitInfluenceTop(CurioFit, const PetscReal[], Mat, Vec, Vec, PetscInt, PetscInt, PetscInt[], PetscReal[]);

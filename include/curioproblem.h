@@ -8,6 +8,7 @@
 #include "curiodata.h"
 #include "curiomodel.h"
 #include "curiosolver.h"
+#include "curiofit.h"
 #include "curioanalysis.h"
 #include "curiooutput.h"
 
@@ -28,14 +29,15 @@ struct _n_CurioProblem {
   CurioData   data;
   CurioModel  model;
   CurioSolver solver;
+  CurioFit    fit;                   /* the fit on the training rows: training, tangent, operator */
   Mat         Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
-  Vec         y, w, curv;            /* labels, weights, w l'' per training row */
-  Vec         mask;                  /* regularizer mask: hess R = diag(mask) */
-  Vec         center;                /* regularizer centre: R = 1/2 sum mask (theta - center)^2 */
-  Vec         theta, theta_dot, gradR;
-  PetscReal   s, sigma2, tangent_residual;
-  PetscBool   s_given, solved;
-  PetscInt    its_train, its_tangent;
+  Vec         y, w;                  /* labels, weights (referenced by the fit) */
+  /* views of the fit's vectors (borrowed, owned by fit): curvature w l'', regularizer mask and centre
+     (R = 1/2 sum mask (theta - center)^2), optimum, tangent, grad R */
+  Vec       curv, mask, center, theta, theta_dot, gradR;
+  PetscReal s, sigma2, tangent_residual;
+  PetscBool s_given, solved;
+  PetscInt  its_train, its_tangent;
   /* LOOCV over a grid of s */
   PetscBool       do_loocv;
   PetscReal       loocv_smin, loocv_smax;

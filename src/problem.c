@@ -64,12 +64,7 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
   PetscCall(MatDestroy(&p->PhiTest));
   PetscCall(VecDestroy(&p->y));
   PetscCall(VecDestroy(&p->w));
-  PetscCall(VecDestroy(&p->curv));
-  PetscCall(VecDestroy(&p->mask));
-  PetscCall(VecDestroy(&p->center));
-  PetscCall(VecDestroy(&p->theta));
-  PetscCall(VecDestroy(&p->theta_dot));
-  PetscCall(VecDestroy(&p->gradR));
+  PetscCall(CurioFitDestroy(&p->fit));
   PetscCall(CurioSolverDestroy(&p->solver));
   PetscCall(CurioModelDestroy(&p->model));
   PetscCall(CurioDataDestroy(&p->data));
@@ -188,33 +183,23 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   }
   PetscCall(CurioRowVec(p->Phi, p->data->train.y, &p->y));
   PetscCall(CurioRowVec(p->Phi, p->data->train.w, &p->w));
-  PetscCall(VecDuplicate(p->w, &p->curv));
-  PetscCall(MatCreateVecs(p->Phi, &p->theta, NULL));
-  PetscCall(VecDuplicate(p->theta, &p->theta_dot));
-  PetscCall(VecDuplicate(p->theta, &p->gradR));
-  PetscCall(VecDuplicate(p->theta, &p->mask));
-  PetscCall(CurioModelRegularizerMask(p->model, p->mask));
-  PetscCall(VecDuplicate(p->theta, &p->center));
-  PetscCall(CurioModelRegularizerCenter(p->model, p->center));
+  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
+  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
+  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
+  PetscCall(CurioFitCreate(p->model, p->Phi, p->y, p->w, p->solver, &p->fit));
+  PetscCall(CurioFitSetMonitor(p->fit, p->monitor));
+  PetscCall(CurioFitGetCurvature(p->fit, &p->curv));
+  PetscCall(CurioFitGetRegularizer(p->fit, &p->mask, &p->center));
+  PetscCall(CurioFitGetSolution(p->fit, &p->theta, &p->theta_dot));
+  PetscCall(CurioFitGetRegularizerGradient(p->fit, &p->gradR));
   /* the first Newton iteration starts at -curio_theta_init, else at the regularizer's centre */
   if (p->theta_init[0]) {
     char dset[256];
     PetscCall(CurioParseFileDataset(p->theta_init, "/model/theta", dset, sizeof(dset)));
     PetscCall(CurioReadParameters(p->comm, "-curio_theta_init", p->theta_init, dset, p->theta));
-  } else PetscCall(VecCopy(p->center, p->theta));
-  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
-  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
-  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
-  /* the curvature w l'' at the start (for squared loss it does not depend on theta) */
-  {
-    Vec eta;
-    PetscCall(VecDuplicate(p->y, &eta));
-    PetscCall(MatMult(p->Phi, p->theta, eta));
-    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
-    PetscCall(VecDestroy(&eta));
   }
   PetscCall(PetscTime(&t0));
-  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  PetscCall(CurioFitSetUp(p->fit));
   PetscCall(PetscTime(&t1));
   p->time_gram = t1 - t0;
   PetscCall(PetscLogStagePop());
@@ -227,174 +212,43 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
 @*/
 PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
 {
-  PetscLogDouble t0, t1, t2;
-  Vec            r, Hv;
-  PetscReal      rn, gn, num, den;
-
   PetscFunctionBegin;
-  PetscCall(PetscTime(&t0));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
-  PetscCall(CurioProblemTrain(p, s, p->theta));
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
-  PetscCall(PetscLogStagePop());
-  PetscCall(PetscTime(&t1));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
-  PetscCall(CurioModelRegularizerGradient(p->model, p->theta, p->mask, p->center, p->gradR));
-  PetscCall(VecDuplicate(p->gradR, &r));
-  PetscCall(VecCopy(p->gradR, r));
-  PetscCall(VecScale(r, -1.0));
-  PetscCall(CurioSolverSolve(p->solver, r, p->theta_dot));
-  PetscCall(CurioSolverGetIterations(p->solver, &p->its_tangent));
-  /* check the tangent against its defining equation H theta_dot + g = 0 */
-  PetscCall(VecDuplicate(r, &Hv));
-  PetscCall(CurioSolverApply(p->solver, p->theta_dot, Hv));
-  PetscCall(VecAXPY(Hv, 1.0, p->gradR));
-  PetscCall(VecNorm(Hv, NORM_2, &rn));
-  PetscCall(VecNorm(p->gradR, NORM_2, &gn));
-  p->tangent_residual = gn > 0 ? rn / gn : rn;
-  PetscCall(VecDestroy(&Hv));
-  PetscCall(PetscLogStagePop());
-  PetscCall(PetscTime(&t2));
-  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
-  PetscCall(VecDuplicate(p->y, &Hv));
-  PetscCall(MatMult(p->Phi, p->theta, Hv));
-  PetscCall(VecAYPX(Hv, -1.0, p->y));
-  PetscCall(VecPointwiseMult(Hv, Hv, Hv));
-  PetscCall(VecDot(Hv, p->w, &num));
-  PetscCall(VecSum(p->w, &den));
-  p->sigma2 = den > 0 ? num / den : 0;
-  PetscCall(VecDestroy(&Hv));
-  PetscCall(VecDestroy(&r));
-  p->s            = s;
-  p->solved       = PETSC_TRUE;
-  p->time_train   = t1 - t0;
-  p->time_tangent = t2 - t1;
-  if (p->monitor)
-    PetscCall(PetscPrintf(p->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
-                          (double) p->tangent_residual));
+  PetscCall(CurioFitSolve(p->fit, s));
+  PetscCall(CurioFitGetDiagnostics(p->fit, &p->sigma2, &p->tangent_residual));
+  PetscCall(CurioFitGetIterations(p->fit, &p->its_train, &p->its_tangent));
+  PetscCall(CurioFitGetTimes(p->fit, &p->time_train, &p->time_tangent));
+  p->s      = s;
+  p->solved = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Approximate LOOCV (eq. 44) for any loss over the grid of s: theta*(s) by Newton, each s warm-started from its
-   neighbour, and (1/n) sum_i [l_i + l'_i^2 h_i] with h_i = w_i phi_i^T H^{-1} phi_i from an explicit H^{-1} (d solves).
-   Exact LOOCV and GCV are not defined here (NaN); s_opt is the grid argmin of the approximate curve. */
-static PetscErrorCode ApproximateLOOCVCurve(CurioProblem p)
+/*@C
+  CurioProblemTrain - theta*(s) into theta by the problem's fit (CurioFitTrain())
+@*/
+PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
 {
-  CurioLOOCVCurve *c = &p->curve;
-  PetscInt         d = p->model->d, kmin = 0;
-  PetscReal       *Hinv;
-  Vec              theta, eta, l, dl, h;
-
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(c, sizeof(*c)));
-  c->ns = p->loocv_ns;
-  PetscCall(PetscMalloc4(c->ns, &c->s, c->ns, &c->exact, c->ns, &c->approx, c->ns, &c->gcv));
-  PetscCall(PetscMalloc1(d * d, &Hinv));
-  PetscCall(VecDuplicate(p->theta, &theta));
-  PetscCall(VecCopy(p->center, theta));
-  PetscCall(VecDuplicate(p->y, &eta));
-  PetscCall(VecDuplicate(p->y, &l));
-  PetscCall(VecDuplicate(p->y, &dl));
-  PetscCall(VecDuplicate(p->y, &h));
-  /* from large s down: the optimum moves away from the regularizer's centre gradually, a good path for warm starts */
-  for (PetscInt j = c->ns - 1; j >= 0; j--) {
-    PetscReal sum;
-    c->s[j] = p->loocv_smin * PetscPowReal(p->loocv_smax / p->loocv_smin, (PetscReal) j / (c->ns - 1));
-    PetscCall(CurioProblemTrain(p, c->s[j], theta));
-    PetscCall(MatMult(p->Phi, theta, eta));
-    PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, dl, NULL));
-    PetscCall(CurioSolverGetInverse(p->solver, Hinv));
-    PetscCall(CurioScoreQuadraticForm(p->Phi, Hinv, h));
-    PetscCall(VecPointwiseMult(h, h, p->w));
-    PetscCall(VecPointwiseMult(dl, dl, dl));
-    PetscCall(VecPointwiseMult(dl, dl, h));
-    PetscCall(VecAXPY(dl, 1.0, l));
-    PetscCall(VecSum(dl, &sum));
-    c->approx[j] = sum / p->data->train.n;
-    c->exact[j]  = (PetscReal) NAN;
-    c->gcv[j]    = (PetscReal) NAN;
-    if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: approximate LOOCV at s = %.4e: %.6e\n", (double) c->s[j], (double) c->approx[j]));
-  }
-  for (PetscInt j = 1; j < c->ns; j++)
-    if (c->approx[j] < c->approx[kmin]) kmin = j;
-  for (PetscInt j = 1; j < c->ns - 1; j++)
-    if (c->approx[j] < c->approx[j - 1] && c->approx[j] < c->approx[j + 1]) c->local_minima++;
-  c->at_boundary = (PetscBool) (kmin == 0 || kmin == c->ns - 1);
-  c->s_opt       = c->s[kmin];
-  c->cv_opt      = c->approx[kmin];
-  PetscCall(PetscFree(Hinv));
-  PetscCall(VecDestroy(&theta));
-  PetscCall(VecDestroy(&eta));
-  PetscCall(VecDestroy(&l));
-  PetscCall(VecDestroy(&dl));
-  PetscCall(VecDestroy(&h));
+  PetscCall(CurioFitTrain(p->fit, s, theta));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The training weights become w (and, for squared loss, the curvature too) */
-static PetscErrorCode SetTrainingWeights(CurioProblem p, Vec w)
+/*@C
+  CurioProblemObjective - L(theta; s) and its gradient by the problem's fit (CurioFitObjective())
+@*/
+PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, PetscReal *f, Vec g)
 {
   PetscFunctionBegin;
-  PetscCall(VecCopy(w, p->w));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
-    PetscCall(VecCopy(p->w, p->curv));
-    PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
-  }
+  PetscCall(CurioFitObjective(p->fit, s, theta, f, g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Brute-force K-fold CV over the grid of s (K = n: leave-one-out), the ground truth for the LOOCV formulas: row i is
-   in fold i mod K (independent of the rank count); each of the ns x K refits is one distributed training with the
-   fold's weights set to zero, warm-started from the previous refit. kfold(s) = (1/n) sum_i l(z_i; theta_{-fold(i)}). */
-static PetscErrorCode KFoldCurve(CurioProblem p)
+/*@C
+  CurioProblemSetCurvatureAt - the Hessian at theta, factored at s, by the problem's fit (CurioFitSetCurvatureAt())
+@*/
+PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s)
 {
-  CurioLOOCVCurve *c = &p->curve;
-  PetscInt         K = p->cv_folds, n = p->data->train.n, lo, hi;
-  Vec              w0, wf, theta, eta, l;
-
   PetscFunctionBegin;
-  PetscCheck(K >= 2 && K <= n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_cv_folds must be in [2, %" PetscInt_FMT "] (n = leave-one-out), got %" PetscInt_FMT, n, K);
-  PetscCall(PetscFree(c->kfold));
-  PetscCall(PetscCalloc1(c->ns, &c->kfold));
-  PetscCall(VecDuplicate(p->w, &w0));
-  PetscCall(VecDuplicate(p->w, &wf));
-  PetscCall(VecDuplicate(p->y, &eta));
-  PetscCall(VecDuplicate(p->y, &l));
-  PetscCall(VecDuplicate(p->theta, &theta));
-  PetscCall(VecCopy(p->w, w0));
-  PetscCall(VecCopy(p->center, theta));
-  PetscCall(VecGetOwnershipRange(p->w, &lo, &hi));
-  for (PetscInt j = c->ns - 1; j >= 0; j--) {
-    for (PetscInt k = 0; k < K; k++) {
-      const PetscScalar *pl;
-      PetscScalar       *pw;
-      PetscReal          sum = 0;
-      PetscCall(VecCopy(w0, wf));
-      PetscCall(VecGetArray(wf, &pw));
-      for (PetscInt i = lo; i < hi; i++)
-        if (i % K == k) pw[i - lo] = 0.0;
-      PetscCall(VecRestoreArray(wf, &pw));
-      PetscCall(SetTrainingWeights(p, wf));
-      PetscCall(CurioProblemTrain(p, c->s[j], theta));
-      PetscCall(MatMult(p->Phi, theta, eta));
-      PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, l, NULL, NULL));
-      PetscCall(VecGetArrayRead(l, &pl));
-      for (PetscInt i = lo; i < hi; i++)
-        if (i % K == k) sum += pl[i - lo];
-      PetscCall(VecRestoreArrayRead(l, &pl));
-      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, p->comm));
-      c->kfold[j] += sum / n;
-    }
-    if (p->monitor)
-      PetscCall(PetscPrintf(p->comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
-  }
-  PetscCall(SetTrainingWeights(p, w0));
-  PetscCall(VecDestroy(&w0));
-  PetscCall(VecDestroy(&wf));
-  PetscCall(VecDestroy(&eta));
-  PetscCall(VecDestroy(&l));
-  PetscCall(VecDestroy(&theta));
+  PetscCall(CurioFitSetCurvatureAt(p->fit, theta, s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -403,31 +257,15 @@ static PetscErrorCode KFoldCurve(CurioProblem p)
 @*/
 PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
 {
-  CurioLOOCV       cv;
-  PetscLogDouble   t0, t1;
-  const PetscReal *G;
+  PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
-    Vec y = p->y;
-    /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
-    PetscCall(CurioSolverGetGram(p->solver, &G));
-    if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
-      /* R = 1/2||theta - theta0||^2 is ridge in theta - theta0 on the labels y - Phi theta0: same LOO residuals */
-      PetscCall(VecDuplicate(p->y, &y));
-      PetscCall(MatMult(p->Phi, p->center, y));
-      PetscCall(VecAYPX(y, -1.0, p->y));
-    }
-    PetscCall(CurioLOOCVCreate(p->Phi, y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
-    if (y != p->y) PetscCall(VecDestroy(&y));
-    PetscCall(CurioLOOCVCurveCompute(cv, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
-    PetscCall(CurioLOOCVDestroy(&cv));
-  } else PetscCall(ApproximateLOOCVCurve(p));
+  PetscCall(CurioFitCVCurve(p->fit, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
   p->has_curve = PETSC_TRUE;
-  if (p->cv_folds) PetscCall(KFoldCurve(p));
+  if (p->cv_folds) PetscCall(CurioFitCVKFold(p->fit, p->cv_folds, &p->curve));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_loocv = t1 - t0;
@@ -820,6 +658,41 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemComputeInfluence - classic influence (Koh and Liang) at the optimum: the self-influence of every
+  training point, and for each of the first -curio_influence_ntest test points the -curio_influence_k training points
+  with the largest |I(z, z')| (CurioFitSelfInfluence(), CurioFitInfluenceTop())
+@*/
+PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
+{
+  PetscInt   d = p->model->d, nt, k = p->influence_k;
+  PetscReal *Hinv;
+
+  PetscFunctionBegin;
+  if (!p->do_influence) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() first");
+  PetscCall(PetscMalloc1(d * d, &Hinv));
+  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(VecDestroy(&p->self_influence));
+  PetscCall(CurioFitSelfInfluence(p->fit, Hinv, &p->self_influence));
+  nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->data->test.n) : 0;
+  p->influence_ntest = nt;
+  PetscCall(PetscFree2(p->infl_index, p->infl_value));
+  if (nt > 0) {
+    Vec yt, wt;
+    PetscCheck(k >= 1 && k <= p->data->train.n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->data->train.n, k);
+    PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));
+    PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &yt));
+    PetscCall(CurioRowVec(p->PhiTest, p->data->test.w, &wt));
+    PetscCall(CurioFitInfluenceTop(p->fit, Hinv, p->PhiTest, yt, wt, nt, k, p->infl_index, p->infl_value));
+    PetscCall(VecDestroy(&yt));
+    PetscCall(VecDestroy(&wt));
+  }
+  PetscCall(PetscFree(Hinv));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

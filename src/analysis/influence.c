@@ -31,94 +31,123 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
 }
 
 /*@C
-  CurioProblemComputeInfluence - the self-influence l'(z_i)^2 phi_i^T H^{-1} phi_i of every training point (large for
-  points the model cannot fit from the others: a mislabel detector), and, for each of the first -curio_influence_ntest
-  test points z', the -curio_influence_k training points z with the largest |I(z, z')| (positive: up-weighting z raises
-  the test loss, harmful; negative: helpful)
+  CurioFitSelfInfluence - the self-influence l'(z_i)^2 phi_i^T H^{-1} phi_i of every training row of a solved fit
+  (large for points the model cannot fit from the others: a mislabel detector)
+
+  Collective
+
+  Input Parameters:
++ fit  - a solved fit
+- Hinv - H^{-1} at the optimum, replicated d x d (CurioSolverGetInverse())
+
+  Output Parameter:
+. self - one value per training row (a Vec laid out like the rows, created here)
 @*/
-PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
+PetscErrorCode CurioFitSelfInfluence(CurioFit fit, const PetscReal Hinv[], Vec *self)
 {
-  PetscInt   d = p->model->d, nt, k = p->influence_k;
-  PetscReal *Hinv;
-  Vec        eta, dl, phi, a, e, infl, absinfl, etat, dlt;
+  CurioModel model;
+  Mat        Phi;
+  Vec        y, w, theta, eta, dl;
 
   PetscFunctionBegin;
-  if (!p->do_influence) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() first");
-  PetscCall(PetscMalloc1(d * d, &Hinv));
-  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
-  PetscCall(VecDuplicate(p->y, &eta));
-  PetscCall(VecDuplicate(p->y, &dl));
-  PetscCall(MatMult(p->Phi, p->theta, eta));
-  PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, dl, NULL));
-  PetscCall(VecDestroy(&p->self_influence));
-  PetscCall(VecDuplicate(p->y, &p->self_influence));
-  PetscCall(CurioScoreQuadraticForm(p->Phi, Hinv, p->self_influence));
-  PetscCall(VecPointwiseMult(p->self_influence, p->self_influence, dl));
-  PetscCall(VecPointwiseMult(p->self_influence, p->self_influence, dl));
-
-  nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->data->test.n) : 0;
-  p->influence_ntest = nt;
-  PetscCall(PetscFree2(p->infl_index, p->infl_value));
-  if (nt > 0) {
-    PetscCheck(k >= 1 && k <= p->data->train.n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->data->train.n, k);
-    PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));
-    PetscCall(MatCreateVecs(p->PhiTest, &phi, &etat));
-    PetscCall(VecDuplicate(etat, &dlt));
-    PetscCall(VecDuplicate(etat, &e));
-    PetscCall(VecDuplicate(phi, &a));
-    PetscCall(VecDuplicate(p->y, &infl));
-    PetscCall(VecDuplicate(p->y, &absinfl));
-    {
-      Vec yt, wt;
-      PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &yt));
-      PetscCall(CurioRowVec(p->PhiTest, p->data->test.w, &wt));
-      PetscCall(MatMult(p->PhiTest, p->theta, etat));
-      PetscCall(CurioModelLossVectors(p->model, etat, yt, wt, NULL, dlt, NULL));
-      PetscCall(VecDestroy(&yt));
-      PetscCall(VecDestroy(&wt));
-    }
-    for (PetscInt j = 0; j < nt; j++) {
-      PetscReal dlj, *full;
-      PetscInt *idx;
-      PetscCall(VecSet(e, 0.0));
-      PetscCall(VecSetValue(e, j, 1.0, INSERT_VALUES));
-      PetscCall(VecAssemblyBegin(e));
-      PetscCall(VecAssemblyEnd(e));
-      PetscCall(MatMultTranspose(p->PhiTest, e, phi)); /* phi(x'_j) */
-      PetscCall(CurioVecGetEntry(dlt, j, &dlj));
-      PetscCall(PetscMalloc1(d, &full));
-      PetscCall(CurioVecGatherAll(phi, full));
-      {
-        PetscReal *hv;
-        PetscCall(PetscCalloc1(d, &hv));
-        for (PetscInt c = 0; c < d; c++)
-          for (PetscInt r = 0; r < d; r++) hv[r] += Hinv[r + c * d] * full[c];
-        PetscCall(CurioVecSetFromReplicated(a, hv)); /* H^{-1} phi(x'_j) */
-        PetscCall(PetscFree(hv));
-      }
-      PetscCall(PetscFree(full));
-      /* I(z_i, z'_j) = -l'(z'_j) l'(z_i) phi_i^T H^{-1} phi(x'_j) */
-      PetscCall(MatMult(p->Phi, a, infl));
-      PetscCall(VecPointwiseMult(infl, infl, dl));
-      PetscCall(VecScale(infl, -dlj));
-      PetscCall(VecCopy(infl, absinfl));
-      PetscCall(VecAbs(absinfl));
-      idx = p->infl_index + j * k;
-      PetscCall(CurioSelectTopK(absinfl, k, idx, p->infl_value + j * k));
-      for (PetscInt m = 0; m < k; m++) PetscCall(CurioVecGetEntry(infl, idx[m], p->infl_value + j * k + m));
-    }
-    PetscCall(VecDestroy(&phi));
-    PetscCall(VecDestroy(&etat));
-    PetscCall(VecDestroy(&dlt));
-    PetscCall(VecDestroy(&e));
-    PetscCall(VecDestroy(&a));
-    PetscCall(VecDestroy(&infl));
-    PetscCall(VecDestroy(&absinfl));
-  }
+  PetscCall(CurioFitGetModel(fit, &model));
+  PetscCall(CurioFitGetDesign(fit, &Phi));
+  PetscCall(CurioFitGetLabels(fit, &y));
+  PetscCall(CurioFitGetWeights(fit, &w));
+  PetscCall(CurioFitGetSolution(fit, &theta, NULL));
+  PetscCall(VecDuplicate(y, &eta));
+  PetscCall(VecDuplicate(y, &dl));
+  PetscCall(MatMult(Phi, theta, eta));
+  PetscCall(CurioModelLossVectors(model, eta, y, w, NULL, dl, NULL));
+  PetscCall(VecDuplicate(y, self));
+  PetscCall(CurioScoreQuadraticForm(Phi, Hinv, *self));
+  PetscCall(VecPointwiseMult(*self, *self, dl));
+  PetscCall(VecPointwiseMult(*self, *self, dl));
   PetscCall(VecDestroy(&eta));
   PetscCall(VecDestroy(&dl));
-  PetscCall(PetscFree(Hinv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitInfluenceTop - for each of the first nt rows z' of a test set, the k training rows z of a solved fit with the
+  largest |I(z, z')|, I(z, z') = -l'(z') l'(z) phi(z)^T H^{-1} phi(z') (positive: up-weighting z raises the test loss,
+  harmful; negative: helpful)
+
+  Collective
+
+  Input Parameters:
++ fit      - a solved fit
+. Hinv     - H^{-1} at the optimum, replicated d x d
+. PhiTest  - the test set's design matrix
+. yt, wt   - the test set's labels and weights (laid out like the rows of PhiTest)
+. nt       - test rows to explain (the first ones)
+- k        - training rows per test row
+
+  Output Parameters:
++ idx - nt x k training row indices, replicated, test row major
+- val - their I(z, z')
+@*/
+PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat PhiTest, Vec yt, Vec wt, PetscInt nt, PetscInt k, PetscInt idx[],
+                                    PetscReal val[])
+{
+  CurioModel model;
+  Mat        Phi;
+  Vec        y, w, theta, eta, dl, phi, a, e, infl, absinfl, etat, dlt;
+  PetscInt   d;
+
+  PetscFunctionBegin;
+  PetscCall(CurioFitGetModel(fit, &model));
+  PetscCall(CurioFitGetDesign(fit, &Phi));
+  PetscCall(CurioFitGetLabels(fit, &y));
+  PetscCall(CurioFitGetWeights(fit, &w));
+  PetscCall(CurioFitGetSolution(fit, &theta, NULL));
+  d = model->d;
+  PetscCall(VecDuplicate(y, &eta));
+  PetscCall(VecDuplicate(y, &dl));
+  PetscCall(MatMult(Phi, theta, eta));
+  PetscCall(CurioModelLossVectors(model, eta, y, w, NULL, dl, NULL));
+  PetscCall(MatCreateVecs(PhiTest, &phi, &etat));
+  PetscCall(VecDuplicate(etat, &dlt));
+  PetscCall(VecDuplicate(etat, &e));
+  PetscCall(VecDuplicate(phi, &a));
+  PetscCall(VecDuplicate(y, &infl));
+  PetscCall(VecDuplicate(y, &absinfl));
+  PetscCall(MatMult(PhiTest, theta, etat));
+  PetscCall(CurioModelLossVectors(model, etat, yt, wt, NULL, dlt, NULL));
+  for (PetscInt j = 0; j < nt; j++) {
+    PetscReal dlj, *full, *hv;
+    PetscInt *jdx = idx + j * k;
+    PetscCall(VecSet(e, 0.0));
+    PetscCall(VecSetValue(e, j, 1.0, INSERT_VALUES));
+    PetscCall(VecAssemblyBegin(e));
+    PetscCall(VecAssemblyEnd(e));
+    PetscCall(MatMultTranspose(PhiTest, e, phi)); /* phi(x'_j) */
+    PetscCall(CurioVecGetEntry(dlt, j, &dlj));
+    PetscCall(PetscMalloc1(d, &full));
+    PetscCall(CurioVecGatherAll(phi, full));
+    PetscCall(PetscCalloc1(d, &hv));
+    for (PetscInt c = 0; c < d; c++)
+      for (PetscInt r = 0; r < d; r++) hv[r] += Hinv[r + c * d] * full[c];
+    PetscCall(CurioVecSetFromReplicated(a, hv)); /* H^{-1} phi(x'_j) */
+    PetscCall(PetscFree(hv));
+    PetscCall(PetscFree(full));
+    /* I(z_i, z'_j) = -l'(z'_j) l'(z_i) phi_i^T H^{-1} phi(x'_j) */
+    PetscCall(MatMult(Phi, a, infl));
+    PetscCall(VecPointwiseMult(infl, infl, dl));
+    PetscCall(VecScale(infl, -dlj));
+    PetscCall(VecCopy(infl, absinfl));
+    PetscCall(VecAbs(absinfl));
+    PetscCall(CurioSelectTopK(absinfl, k, jdx, val + j * k));
+    for (PetscInt m = 0; m < k; m++) PetscCall(CurioVecGetEntry(infl, jdx[m], val + j * k + m));
+  }
+  PetscCall(VecDestroy(&phi));
+  PetscCall(VecDestroy(&etat));
+  PetscCall(VecDestroy(&dlt));
+  PetscCall(VecDestroy(&e));
+  PetscCall(VecDestroy(&a));
+  PetscCall(VecDestroy(&infl));
+  PetscCall(VecDestroy(&absinfl));
+  PetscCall(VecDestroy(&eta));
+  PetscCall(VecDestroy(&dl));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

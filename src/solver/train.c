@@ -1,19 +1,22 @@
 /* Training: theta*(s) = argmin sum_i w_i l(phi_i . theta, y_i) + s R(theta). Squared loss: the regularized normal
    equations (eq. 78), one solve. Other losses: Newton's method by PETSc TAO (line search, TAONLS) with the exact
    gradient and the Hessian as the solver's operator, warm-started from the theta passed in. */
-#include "../curioimpl.h"
+#include "fitimpl.h"
 
+/* The narrow context of TAO's callbacks: the fit, s, and work vectors */
 typedef struct {
-  CurioProblem p;
-  PetscReal    s;
-  Vec          eta, l, dl, gR;
+  CurioFit  p;
+  PetscReal s;
+  Vec       eta, l, dl, gR;
 } TrainCtx;
 
 /*@C
-  CurioProblemSetCurvatureAt - the Hessian's per-row curvature w l''(phi_i . theta) at theta, handed to the solver
-  (which forms the Gram again on the direct path) and factored at s; nothing to do for squared loss
+  CurioFitSetCurvatureAt - the Hessian's per-row curvature w l''(phi_i . theta) at theta, handed to the solver
+  (which forms the Gram again on the direct path) and factored at s; for squared loss only s changes
+
+  Collective
 @*/
-PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s)
+PetscErrorCode CurioFitSetCurvatureAt(CurioFit p, Vec theta, PetscReal s)
 {
   Vec eta;
 
@@ -29,7 +32,7 @@ PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TrainCtxCreate(CurioProblem p, PetscReal s, TrainCtx *ctx)
+static PetscErrorCode TrainCtxCreate(CurioFit p, PetscReal s, TrainCtx *ctx)
 {
   PetscFunctionBegin;
   ctx->p = p;
@@ -54,9 +57,9 @@ static PetscErrorCode TrainCtxDestroy(TrainCtx *ctx)
 /* L(theta; s) = sum_i w_i l_i + s R(theta) and grad L = Phi^T (w l') + s m .* (theta - c) */
 static PetscErrorCode FormObjectiveGradient(Tao tao, Vec theta, PetscReal *f, Vec g, void *vctx)
 {
-  TrainCtx    *ctx = (TrainCtx *) vctx;
-  CurioProblem p   = ctx->p;
-  PetscReal    R, lw;
+  TrainCtx *ctx = (TrainCtx *) vctx;
+  CurioFit  p   = ctx->p;
+  PetscReal R, lw;
 
   PetscFunctionBegin;
   PetscCall(MatMult(p->Phi, theta, ctx->eta));
@@ -76,14 +79,16 @@ static PetscErrorCode FormHessian(Tao tao, Vec theta, Mat H, Mat Hpre, void *vct
   TrainCtx *ctx = (TrainCtx *) vctx;
 
   PetscFunctionBegin;
-  PetscCall(CurioProblemSetCurvatureAt(ctx->p, theta, ctx->s));
+  PetscCall(CurioFitSetCurvatureAt(ctx->p, theta, ctx->s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  CurioProblemObjective - L(theta; s) and its gradient (g may be NULL), as the training minimizes them
+  CurioFitObjective - L(theta; s) and its gradient (g may be NULL), as the training minimizes them
+
+  Collective
 @*/
-PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, PetscReal *f, Vec g)
+PetscErrorCode CurioFitObjective(CurioFit p, PetscReal s, Vec theta, PetscReal *f, Vec g)
 {
   TrainCtx ctx;
   Vec      gw = g;
@@ -109,7 +114,7 @@ static PetscErrorCode DirectApply(PC pc, Vec b, Vec x)
 }
 
 /* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in */
-static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
+static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
 {
   Tao                tao;
   KSP                ksp;
@@ -131,7 +136,7 @@ static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
   PetscCall(VecDestroy(&g0));
   gscale = PetscMax(gscale, PETSC_SMALL);
 
-  PetscCall(CurioProblemSetCurvatureAt(p, theta, s));
+  PetscCall(CurioFitSetCurvatureAt(p, theta, s));
   PetscCall(CurioSolverGetHessianShell(p->solver, &H));
   PetscCall(TaoCreate(p->comm, &tao));
   PetscCall(TaoSetType(tao, TAONLS));
@@ -173,10 +178,14 @@ static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
 }
 
 /*@C
-  CurioProblemTrain - theta*(s), warm-started from the theta passed in (squared loss needs no start); on return the
-  solver holds the Hessian at theta*(s), factored at s on the direct path
+  CurioFitTrain - theta*(s) into theta, warm-started from the theta passed in (squared loss needs no start); on return
+  the solver holds the Hessian at theta*(s), factored at s on the direct path
+
+  Collective
+
+.seealso: CurioFitSolve()
 @*/
-PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
+PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
 {
   PetscFunctionBegin;
   if (p->model->loss == CURIO_LOSS_SQUARED) {
@@ -199,7 +208,7 @@ PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
     PetscCall(VecDestroy(&rhs));
   } else {
     PetscCall(TrainNewton(p, s, theta));
-    PetscCall(CurioProblemSetCurvatureAt(p, theta, s));
+    PetscCall(CurioFitSetCurvatureAt(p, theta, s));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

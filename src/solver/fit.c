@@ -1,0 +1,334 @@
+/* CurioFit: the context of one fit (design, labels, weights, curvature, regularizer, operator) and its optimum with
+   the regularity tangent theta_dot = -H^{-1} grad R(theta*) (eqs. 64, 87). Training itself is in train.c. */
+#include "fitimpl.h"
+
+/*@C
+  CurioFitCreate - a fit of model on the rows of Phi with labels y and weights w, solved by solver
+
+  Collective
+
+  Input Parameters:
++ model  - loss, regularizer and parameter count (CurioModelSetUp() done)
+. Phi    - design matrix, rows = samples
+. y, w   - labels and weights, laid out like the rows of Phi
+- solver - the solver of H x = b (type set); it gets the Hessian operator at the regularizer's centre
+
+  Output Parameter:
+. fit - the fit; theta starts at the regularizer's centre (write into CurioFitGetSolution()'s theta for a warm start)
+
+  Note: Phi, y, w, model and solver are referenced, not copied. Call CurioFitSetUp() before solving.
+
+.seealso: CurioFitSetUp(), CurioFitSolve(), CurioFitDestroy()
+@*/
+PetscErrorCode CurioFitCreate(CurioModel model, Mat Phi, Vec y, Vec w, CurioSolver solver, CurioFit *fit)
+{
+  CurioFit f;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&f));
+  PetscCall(PetscObjectGetComm((PetscObject) Phi, &f->comm));
+  f->model  = model;
+  f->solver = solver;
+  f->s      = 1.0;
+  PetscCall(PetscObjectReference((PetscObject) Phi));
+  PetscCall(PetscObjectReference((PetscObject) y));
+  PetscCall(PetscObjectReference((PetscObject) w));
+  f->Phi = Phi;
+  f->y   = y;
+  f->w   = w;
+  PetscCall(VecDuplicate(w, &f->curv));
+  PetscCall(MatCreateVecs(Phi, &f->theta, NULL));
+  PetscCall(VecDuplicate(f->theta, &f->theta_dot));
+  PetscCall(VecDuplicate(f->theta, &f->gradR));
+  PetscCall(VecDuplicate(f->theta, &f->mask));
+  PetscCall(CurioModelRegularizerMask(model, f->mask));
+  PetscCall(VecDuplicate(f->theta, &f->center));
+  PetscCall(CurioModelRegularizerCenter(model, f->center));
+  PetscCall(VecCopy(f->center, f->theta));
+  *fit = f;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitSetUp - the curvature w l'' at the current theta (the start), and the Hessian operator handed to the solver
+  (on the direct path the Gram is formed here)
+
+  Collective
+@*/
+PetscErrorCode CurioFitSetUp(CurioFit fit)
+{
+  Vec eta;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(fit->y, &eta));
+  PetscCall(MatMult(fit->Phi, fit->theta, eta));
+  PetscCall(CurioModelLossVectors(fit->model, eta, fit->y, fit->w, NULL, NULL, fit->curv));
+  PetscCall(VecDestroy(&eta));
+  PetscCall(CurioSolverSetOperator(fit->solver, fit->Phi, fit->curv, fit->mask));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitDestroy - frees a fit and releases the objects it referenced
+@*/
+PetscErrorCode CurioFitDestroy(CurioFit *fit)
+{
+  CurioFit f = *fit;
+
+  PetscFunctionBegin;
+  if (!f) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(MatDestroy(&f->Phi));
+  PetscCall(VecDestroy(&f->y));
+  PetscCall(VecDestroy(&f->w));
+  PetscCall(VecDestroy(&f->curv));
+  PetscCall(VecDestroy(&f->mask));
+  PetscCall(VecDestroy(&f->center));
+  PetscCall(VecDestroy(&f->theta));
+  PetscCall(VecDestroy(&f->theta_dot));
+  PetscCall(VecDestroy(&f->gradR));
+  PetscCall(PetscFree(*fit));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitSetMonitor - whether training and solves print progress lines (-curio_monitor)
+@*/
+PetscErrorCode CurioFitSetMonitor(CurioFit fit, PetscBool monitor)
+{
+  PetscFunctionBegin;
+  fit->monitor = monitor;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitSetWeights - replaces the training weights (a copy of w); for squared loss the curvature and the operator too
+
+  Collective
+@*/
+PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCopy(w, fit->w));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) {
+    PetscCall(VecCopy(fit->w, fit->curv));
+    PetscCall(CurioSolverSetOperator(fit->solver, fit->Phi, fit->curv, fit->mask));
+  }
+  fit->solved = PETSC_FALSE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitSolve - the optimum theta* at s (warm-started from the current theta) and its regularity tangent
+  theta_dot = -H^{-1} grad R(theta*) (eq. 64) with the same operator (on the direct path, the same Cholesky factor,
+  eq. 87); the tangent is checked against its defining equation H theta_dot + grad R = 0
+
+  Collective
+
+.seealso: CurioFitGetSolution(), CurioFitGetDiagnostics()
+@*/
+PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
+{
+  PetscLogDouble t0, t1, t2;
+  Vec            r, Hv;
+  PetscReal      rn, gn, num, den;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
+  PetscCall(CurioFitTrain(fit, s, fit->theta));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_train));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
+  PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
+  PetscCall(VecDuplicate(fit->gradR, &r));
+  PetscCall(VecCopy(fit->gradR, r));
+  PetscCall(VecScale(r, -1.0));
+  PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+  PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_tangent));
+  PetscCall(VecDuplicate(r, &Hv));
+  PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
+  PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
+  PetscCall(VecNorm(Hv, NORM_2, &rn));
+  PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
+  fit->tangent_residual = gn > 0 ? rn / gn : rn;
+  PetscCall(VecDestroy(&Hv));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t2));
+  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
+  PetscCall(VecDuplicate(fit->y, &Hv));
+  PetscCall(MatMult(fit->Phi, fit->theta, Hv));
+  PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  PetscCall(VecPointwiseMult(Hv, Hv, Hv));
+  PetscCall(VecDot(Hv, fit->w, &num));
+  PetscCall(VecSum(fit->w, &den));
+  fit->sigma2 = den > 0 ? num / den : 0;
+  PetscCall(VecDestroy(&Hv));
+  PetscCall(VecDestroy(&r));
+  fit->s            = s;
+  fit->solved       = PETSC_TRUE;
+  fit->time_train   = t1 - t0;
+  fit->time_tangent = t2 - t1;
+  if (fit->monitor)
+    PetscCall(PetscPrintf(fit->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
+                          (double) fit->tangent_residual));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetComm - the communicator of the fit's rows
+@*/
+PetscErrorCode CurioFitGetComm(CurioFit fit, MPI_Comm *comm)
+{
+  PetscFunctionBegin;
+  *comm = fit->comm;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetMonitor - whether the fit prints progress lines
+@*/
+PetscErrorCode CurioFitGetMonitor(CurioFit fit, PetscBool *monitor)
+{
+  PetscFunctionBegin;
+  *monitor = fit->monitor;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetModel - the model (loss, regularizer, d) of the fit
+@*/
+PetscErrorCode CurioFitGetModel(CurioFit fit, CurioModel *model)
+{
+  PetscFunctionBegin;
+  *model = fit->model;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetSolver - the solver that holds the Hessian operator at the current optimum
+@*/
+PetscErrorCode CurioFitGetSolver(CurioFit fit, CurioSolver *solver)
+{
+  PetscFunctionBegin;
+  *solver = fit->solver;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetDesign - the design matrix Phi (rows = samples); borrowed, do not destroy
+@*/
+PetscErrorCode CurioFitGetDesign(CurioFit fit, Mat *Phi)
+{
+  PetscFunctionBegin;
+  *Phi = fit->Phi;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetLabels - the labels y, laid out like the rows; borrowed
+@*/
+PetscErrorCode CurioFitGetLabels(CurioFit fit, Vec *y)
+{
+  PetscFunctionBegin;
+  *y = fit->y;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetWeights - the weights w, laid out like the rows; borrowed (CurioFitSetWeights() to change them)
+@*/
+PetscErrorCode CurioFitGetWeights(CurioFit fit, Vec *w)
+{
+  PetscFunctionBegin;
+  *w = fit->w;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetCurvature - the per-row curvature w l'' of the operator's current point; borrowed
+@*/
+PetscErrorCode CurioFitGetCurvature(CurioFit fit, Vec *curv)
+{
+  PetscFunctionBegin;
+  *curv = fit->curv;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetRegularizer - the regularizer's mask m and centre c (R = 1/2 sum m (theta - c)^2); borrowed, either may be NULL
+@*/
+PetscErrorCode CurioFitGetRegularizer(CurioFit fit, Vec *mask, Vec *center)
+{
+  PetscFunctionBegin;
+  if (mask) *mask = fit->mask;
+  if (center) *center = fit->center;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetSolution - theta (the optimum after CurioFitSolve(), the warm start before) and theta_dot; borrowed:
+  writing into theta before CurioFitSolve() sets the warm start. Either may be NULL.
+@*/
+PetscErrorCode CurioFitGetSolution(CurioFit fit, Vec *theta, Vec *theta_dot)
+{
+  PetscFunctionBegin;
+  if (theta) *theta = fit->theta;
+  if (theta_dot) *theta_dot = fit->theta_dot;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetRegularizerGradient - grad R(theta*) of the last CurioFitSolve(); borrowed
+@*/
+PetscErrorCode CurioFitGetRegularizerGradient(CurioFit fit, Vec *gradR)
+{
+  PetscFunctionBegin;
+  *gradR = fit->gradR;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetRegularity - s of the last CurioFitSolve(), and whether a solve has happened (either may be NULL)
+@*/
+PetscErrorCode CurioFitGetRegularity(CurioFit fit, PetscReal *s, PetscBool *solved)
+{
+  PetscFunctionBegin;
+  if (s) *s = fit->s;
+  if (solved) *solved = fit->solved;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetDiagnostics - sigma^2 (weighted mean squared residual) and the tangent's relative residual
+  |H theta_dot + grad R| / |grad R| of the last CurioFitSolve() (either may be NULL)
+@*/
+PetscErrorCode CurioFitGetDiagnostics(CurioFit fit, PetscReal *sigma2, PetscReal *tangent_residual)
+{
+  PetscFunctionBegin;
+  if (sigma2) *sigma2 = fit->sigma2;
+  if (tangent_residual) *tangent_residual = fit->tangent_residual;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetIterations - Newton (or KSP) iterations of the training and KSP iterations of the tangent solve
+@*/
+PetscErrorCode CurioFitGetIterations(CurioFit fit, PetscInt *its_train, PetscInt *its_tangent)
+{
+  PetscFunctionBegin;
+  if (its_train) *its_train = fit->its_train;
+  if (its_tangent) *its_tangent = fit->its_tangent;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetTimes - wall time in seconds of the last training and tangent solve
+@*/
+PetscErrorCode CurioFitGetTimes(CurioFit fit, PetscReal *train, PetscReal *tangent)
+{
+  PetscFunctionBegin;
+  if (train) *train = fit->time_train;
+  if (tangent) *tangent = fit->time_tangent;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
