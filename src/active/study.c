@@ -104,7 +104,7 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
 {
   StudyOptions so;
   char       **inputs = so.inputs, **strategies = so.strategies, *dir = so.dir;
-  PetscInt     ninputs, nstrat, nseeds, rpr, part, parts, nruns, mine = 0, failed = 0;
+  PetscInt     ninputs, nstrat, nseeds, rpr, part, parts, nruns, mine = 0, failed = 0, *runfailed;
   PetscBool    monitor;
   PetscMPIInt  size, rank, color, ngroups;
   StudyRun    *runs;
@@ -149,6 +149,7 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
   }
   nruns = ninputs * nstrat * nseeds;
   PetscCall(PetscMalloc1(nruns, &runs));
+  PetscCall(PetscCalloc1(nruns, &runfailed));
   for (PetscInt i = 0, r = 0; i < ninputs; i++)
     for (PetscInt j = 0; j < nstrat; j++)
       for (PetscInt k = 0; k < nseeds; k++, r++) {
@@ -203,7 +204,7 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
       PetscErrorCode ierr = CurioALRun(al);
       PetscCall(CurioErrorSetContext(NULL));
       if (ierr) {
-        failed++;
+        runfailed[r] = 1;
         PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (PETSc error %d, see above); continuing\n",
                               r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
         PetscCall(CurioALDestroy(&al));
@@ -219,9 +220,22 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
     PetscCall(CurioALDestroy(&al));
   }
   PetscCallMPI(MPI_Comm_free(&sub));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &failed, 1, MPIU_INT, MPI_SUM, comm));
-  PetscCheck(!failed, comm, PETSC_ERR_USER, "%" PetscInt_FMT " run%s of the study failed (messages above); the other runs' outputs are in %s", failed,
-             failed > 1 ? "s" : "", dir);
+  /* every rank of a failed run's group flags it: the list of failed runs is the maximum over the ranks */
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, runfailed, nruns, MPIU_INT, MPI_MAX, comm));
+  {
+    char list[512] = "";
+    for (PetscInt r = 0; r < nruns; r++) {
+      char item[32];
+      if (!runfailed[r]) continue;
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, failed++ ? ", " : "", r));
+      if (strlen(list) + strlen(item) + 8 < sizeof(list)) PetscCall(PetscStrlcat(list, item, sizeof(list)));
+      else if (!strstr(list, "...")) PetscCall(PetscStrlcat(list, ", ...", sizeof(list)));
+    }
+    PetscCall(PetscFree(runfailed));
+    PetscCheck(!failed, comm, PETSC_ERR_USER,
+               "%" PetscInt_FMT " run%s of the study failed (run%s %s; messages above); the other runs' outputs are in %s", failed,
+               failed > 1 ? "s" : "", failed > 1 ? "s" : "", list, dir);
+  }
   PetscCall(PetscFree(runs));
   PetscCall(StudyOptionsFree(&so));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -301,8 +301,12 @@ static PetscErrorCode OptionBad(PetscOptionItems *PetscOptionsObject, const Curi
   char       *end;
 
   PetscFunctionBegin;
+  if (!value) {
+    char cond[64], kind[64];
+    PetscCall(OptionDescribe(o, cond, sizeof(cond), kind, sizeof(kind)));
+    SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "%s needs a value: %s%s%s", o->name, kind, cond[0] ? " " : "", cond);
+  }
   PetscCall(OptionExpect(o, expect, sizeof(expect)));
-  if (!value) SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "%s needs a value: %s", o->name, expect);
   if (o->type == CURIO_OPTION_REAL) {
     x = strtod(value, &end);
     if (!*end && end != value && !isfinite(x)) why = ", which is not finite";
