@@ -54,8 +54,10 @@ static PetscErrorCode PrintHelp(void)
   PetscCall(CurioSGDFOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(CurioActiveOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(CurioStudyOptionsHelp(PETSC_COMM_WORLD));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "----------------------------------------\n"
-                                          "PETSc's Krylov solver and TAO read -curio_ksp_*, -curio_pc_* and -curio_tao_* (listed above for fit).\n"));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "----------------------------------------\n"
+                        "PETSc's options under curio's prefix: the Krylov solver's -curio_ksp_* and -curio_pc_* (listed above), and\n"
+                        "-curio_tao_* of TAO's Newton line search (TAONLS) that trains logistic and Poisson models.\n"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

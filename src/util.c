@@ -165,6 +165,7 @@ static PetscBool IsCurioSource(const char file[])
   const size_t      nroot = strlen(self) >= strlen(tail) ? strlen(self) - strlen(tail) : 0;
 
   if (!file || strcmp(self + nroot, tail)) return PETSC_FALSE;
+  if (!nroot) return (PetscBool) (file[0] != '/'); /* compiled with relative paths: curio's files are the relative ones */
   return (PetscBool) (!strncmp(file, self, nroot));
 }
 

@@ -205,8 +205,9 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
       PetscCall(CurioErrorSetContext(NULL));
       if (ierr) {
         runfailed[r] = 1;
-        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (PETSc error %d, see above); continuing\n",
-                              r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
+        PetscCall(
+            PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (error %d, its line is on stderr); continuing\n",
+                        r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
         PetscCall(CurioALDestroy(&al));
         continue;
       }
