@@ -43,19 +43,39 @@ typedef struct {
   int             bound;  /**< CurioBound of REAL values */
 } CurioOptionInfo;
 
-PETSC_EXTERN PetscErrorCode CurioOptionsGetTable(const CurioOptionInfo **, PetscInt *);
-PETSC_EXTERN PetscErrorCode CurioOptionsFind(const char[], const CurioOptionInfo **);
-PETSC_EXTERN PetscErrorCode CurioOptionsModeName(unsigned, char[], size_t);
+/** @brief The table of every curio option and its length. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsGetTable(const CurioOptionInfo **table, PetscInt *n);
+/** @brief The row of an option ("-curio_s"), or NULL if it is not a curio option. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsFind(const char name[], const CurioOptionInfo **info);
+/** @brief The modes of a CurioModeBit mask as text ("fit, sgdf", "every mode"). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsModeName(unsigned modes, char buf[], size_t len);
 
-PETSC_EXTERN PetscErrorCode CurioOptionsBool(PetscOptionItems *, const char[], PetscBool *, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsInt(PetscOptionItems *, const char[], PetscInt *, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsReal(PetscOptionItems *, const char[], PetscReal *, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsString(PetscOptionItems *, const char[], char[], size_t, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsEList(PetscOptionItems *, const char[], const char *const[], PetscInt, PetscInt *, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsEnum(PetscOptionItems *, const char[], const char *const[], PetscEnum *, PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsIntArray(PetscOptionItems *, const char[], PetscInt[], PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsRealArray(PetscOptionItems *, const char[], PetscReal[], PetscBool *);
-PETSC_EXTERN PetscErrorCode CurioOptionsStringArray(PetscOptionItems *, const char[], char *[], PetscInt *, PetscBool *);
+/* Typed readers for use inside PetscOptionsBegin()/PetscOptionsEnd(): on input the default, on output the value; set
+   (may be NULL) says whether the option was given. A malformed, missing or out-of-range value is one collective error
+   on the block's communicator that names the option, what it expects and what it got. */
+/** @brief A boolean: true/false, yes/no, on/off, 1/0, or the bare name for true. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsBool(PetscOptionItems *PetscOptionsObject, const char name[], PetscBool *value, PetscBool *set);
+/** @brief An integer within the table's bounds. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsInt(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt *value, PetscBool *set);
+/** @brief A finite, normal real number within the table's bounds. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsReal(PetscOptionItems *PetscOptionsObject, const char name[], PetscReal *value, PetscBool *set);
+/** @brief A string of fewer than len characters; a value is required. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsString(PetscOptionItems *PetscOptionsObject, const char name[], char value[], size_t len, PetscBool *set);
+/** @brief One of n names (case-insensitive); value is its index. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsEList(PetscOptionItems *PetscOptionsObject, const char name[], const char *const list[], PetscInt n,
+                                              PetscInt *value, PetscBool *set);
+/** @brief One of the names of a PETSc-style enum list ({"a", "b", "TypeName", "PREFIX_", NULL}). Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsEnum(PetscOptionItems *PetscOptionsObject, const char name[], const char *const list[], PetscEnum *value,
+                                             PetscBool *set);
+/** @brief Exactly the table's number of comma-separated integers. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscBool *set);
+/** @brief Exactly the table's number of comma-separated reals. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsRealArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscReal value[], PetscBool *set);
+/** @brief A comma-separated list: n is the capacity on input, the count on output (0 if not given); free the strings. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsStringArray(PetscOptionItems *PetscOptionsObject, const char name[], char *value[], PetscInt *n,
+                                                    PetscBool *set);
 
-PETSC_EXTERN PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm, unsigned, const char[]);
-PETSC_EXTERN PetscErrorCode CurioVersionView(MPI_Comm);
+/** @brief Refuses a -curio_* option that is not in the table (naming the closest one) and warns about another mode's. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char modename[]);
+/** @brief Prints curio's version, then PETSc's, HDF5's and MPI's, from rank 0. Collective. */
+PETSC_EXTERN PetscErrorCode CurioVersionView(MPI_Comm comm);
