@@ -169,6 +169,28 @@ static PetscBool IsCurioSource(const char file[])
   return (PetscBool) (!strncmp(file, self, nroot));
 }
 
+/* PETSc's parser of an option value says "Input string abc has no numeric value" without the option's name: find the
+   option that has this value in the database, so that the error line can name it */
+static void OptionWithValue(const char mess[], char name[], size_t len)
+{
+  const char *p = mess ? strstr(mess, "Input string ") : NULL, *end;
+  char        value[256], *all = NULL, *tok, *save = NULL, *prev = NULL;
+
+  name[0] = 0;
+  if (!p) return;
+  p += strlen("Input string ");
+  if (!(end = strchr(p, ' ')) || (size_t) (end - p) >= sizeof(value)) return;
+  memcpy(value, p, (size_t) (end - p));
+  value[end - p] = 0;
+  if (PetscOptionsGetAll(NULL, &all) || !all) return;
+  for (tok = strtok_r(all, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save))
+    if (prev && prev[0] == '-' && !strcmp(tok, value)) {
+      snprintf(name, len, "%s", prev);
+      break;
+    }
+  (void) PetscFree(all);
+}
+
 /*@C
   CurioErrorSetContext - names what the following errors belong to (a study's run), so that the error line says it;
   NULL or "" clears it
@@ -217,8 +239,12 @@ PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const
     if (CurioLastErrorCollective && !traceback) {
       if (self) MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
       else MPI_Comm_rank(comm, &rank);
-      if (rank == 0)
-        fprintf(stderr, "curio: error: %s%s%s\n", CurioErrorContextText, CurioErrorContextText[0] ? ": " : "", mess ? mess : "(no message)");
+      if (rank == 0) {
+        char option[256] = "";
+        if (options) OptionWithValue(mess, option, sizeof(option));
+        fprintf(stderr, "curio: error: %s%s%s%s%s\n", CurioErrorContextText, CurioErrorContextText[0] ? ": " : "", option, option[0] ? ": " : "",
+                mess ? mess : "(no message)");
+      }
       return n;
     }
   } else if (CurioLastErrorCollective && !traceback) return n;

@@ -120,6 +120,7 @@ def case_errors(a, tmp):
         ("sgdf epochs 0", sgdf + ["-curio_sgdf_epochs", "0"], ["-curio_sgdf_epochs must be > 0"]),
         ("sgdf synthetic abc", sgdf + ["-curio_sgdf_synthetic", "abc"], ["-curio_sgdf_synthetic", "3 integers"]),
         ("options file", ["-options_file", "nope.opts"], ["-options_file", "nope.opts"]),
+        ("PETSc's option", ["-curio_solver", "krylov", "-curio_ksp_rtol", "abc"], ["-curio_ksp_rtol", "abc"]),
         ("study dir missing value", ["-curio_mode", "study", "-curio_study_inputs", "a.h5", "-curio_study_strategies", "sld", "-curio_study_dir"],
          ["-curio_study_dir needs a value"]),
     ]
