@@ -207,7 +207,7 @@ static PetscBool IsLIBSVMPath(const char path[])
 static PetscErrorCode DataReadOptions(MPI_Comm comm, char file[], char cand[], char test[], PetscBool *set)
 {
   PetscFunctionBegin;
-  PetscOptionsBegin(comm, NULL, "curio data (fit, sgdf)", "CurioData");
+  PetscOptionsBegin(comm, NULL, "curio data (fit, sgdf; active reads -curio_input itself)", "CurioData");
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", file, PETSC_MAX_PATH_LEN, set));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_candidates", cand, PETSC_MAX_PATH_LEN, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_test", test, PETSC_MAX_PATH_LEN, NULL));

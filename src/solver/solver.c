@@ -74,7 +74,7 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
   PC pc;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active)", "CurioSolver");
+  PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
   PetscOptionsEnd();
   PetscCall(KSPGetPC(solver->ksp, &pc));

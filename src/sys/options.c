@@ -43,7 +43,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_monitor", CURIO_OPTION_BOOL, ALL, "false", "Progress lines (fit: stages; sgdf: one per epoch; active: rounds; study: one per run)", 0, 0,
      0},
     /* common to the modes that read data, fit a model and write a file */
-    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE, "built-in example (fit); required (active)",
+    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE, "built-in example (fit, sgdf); required (active)",
      "Input: HDF5 (dense or CSR), or LIBSVM text (.svm, .libsvm, .svmlight, .txt)", 0, 0, 0},
     {"-curio_output", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE, "curio.h5 (active: active.h5)",
      "HDF5 output file, written to a temporary name and renamed when complete", 0, 0, 0},
