@@ -47,6 +47,23 @@ static PetscErrorCode PrintHelp(void)
   CurioProblem prob;
 
   PetscFunctionBegin;
+  /* the options every mode shares first, each mode's own after them (an option is listed where it is first read) */
+  {
+    char      str[PETSC_MAX_PATH_LEN] = "";
+    PetscReal s                       = 1;
+    PetscBool b                       = PETSC_FALSE;
+    PetscEnum e                       = (PetscEnum) 0;
+    PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio common options (each mode reads the ones it uses)", "curio");
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", str, sizeof(str), NULL));
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", str, sizeof(str), NULL));
+    PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &s, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_loss", CurioLossTypes, &e, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_regularizer", CurioRegularizerTypes, &e, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, &e, NULL));
+    PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &b, NULL));
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", str, sizeof(str), NULL));
+    PetscOptionsEnd();
+  }
   PetscCall(CurioDataOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &prob));
   PetscCall(CurioProblemSetFromOptions(prob));
