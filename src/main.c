@@ -34,9 +34,9 @@ static PetscErrorCode ReadDriverOptions(CurioMode *mode, PetscBool *traceback, P
 {
   PetscFunctionBegin;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio driver (every mode)", "curio");
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_traceback", traceback, NULL)); /* first: it shapes the errors below */
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_mode", CurioModes, (PetscEnum *) mode, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_version", version, NULL));
-  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_traceback", traceback, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(PETSC_SUCCESS);
 }

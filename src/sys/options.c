@@ -37,9 +37,9 @@
    PETSc's: CurioOptionsCheckUnknown() leaves them alone. Keep the rows grouped as -help prints them. */
 static const CurioOptionInfo CurioOptionTable[] = {
     /* every mode: the driver */
+    {"-curio_traceback", CURIO_OPTION_BOOL, ALL, "false", "Full PETSc traceback for input errors too", 0, 0, 0},
     {"-curio_mode", CURIO_OPTION_ENUM, ALL, "fit", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study", 0, 0, 0},
     {"-curio_version", CURIO_OPTION_BOOL, ALL, "false", "Print curio's version (and PETSc's, HDF5's, MPI's) and exit", 0, 0, 0},
-    {"-curio_traceback", CURIO_OPTION_BOOL, ALL, "false", "Full PETSc traceback for input errors too", 0, 0, 0},
     {"-curio_monitor", CURIO_OPTION_BOOL, ALL, "false", "Progress lines (fit: stages; sgdf: one per epoch; active: rounds; study: one per run)", 0, 0,
      0},
     /* common to the modes that read data, fit a model and write a file */
