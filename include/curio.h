@@ -9,6 +9,7 @@
 #pragma once
 
 #include "curiosys.h"
+#include "curiooptions.h"
 
 #define CURIO_VERSION        "0.1.0"
 #define CURIO_SCHEMA_VERSION 1
@@ -30,5 +31,7 @@ PETSC_EXTERN PetscErrorCode CurioInitializePackage(void);
 
 /** @brief Error handler of the curio driver: collective input errors as one line, anything else with a traceback. */
 PETSC_EXTERN PetscErrorCode CurioErrorHandler(MPI_Comm, int, const char *, const char *, PetscErrorCode, PetscErrorType, const char *, void *);
+/** @brief Names what the following errors belong to (a study's run) in the error line; NULL clears it. */
+PETSC_EXTERN PetscErrorCode CurioErrorSetContext(const char[]);
 /** @brief Whether the last error was raised on every rank together. */
 PETSC_EXTERN PetscBool CurioErrorIsCollective(void);

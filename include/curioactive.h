@@ -10,3 +10,7 @@
 PETSC_EXTERN PetscErrorCode CurioActiveMain(MPI_Comm);
 /** @brief Runs `curio -curio_mode study`: strategies x data sets x seeds, split over MPI sub-communicators. Collective. */
 PETSC_EXTERN PetscErrorCode CurioStudyMain(MPI_Comm);
+/** @brief Reads the options of `-curio_mode active` without running anything, so that `-help` lists them. Collective. */
+PETSC_EXTERN PetscErrorCode CurioActiveOptionsHelp(MPI_Comm);
+/** @brief Reads the options of `-curio_mode study` without running anything, so that `-help` lists them. Collective. */
+PETSC_EXTERN PetscErrorCode CurioStudyOptionsHelp(MPI_Comm);

@@ -41,6 +41,8 @@ PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataReadCandidates(CurioData, PetscInt, PetscInt, CurioRows *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
+/** @brief Reads the data options without loading anything, so that -help lists them. Collective. */
+PETSC_EXTERN PetscErrorCode CurioDataOptionsHelp(MPI_Comm);
 PETSC_EXTERN PetscErrorCode CurioDataView(CurioData, PetscViewer);
 
 PETSC_EXTERN PetscErrorCode CurioRowsAllocate(MPI_Comm, PetscInt, PetscInt, PetscBool, PetscBool, CurioRows *);

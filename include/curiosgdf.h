@@ -9,3 +9,5 @@
 
 /** @brief Runs `curio -curio_mode sgdf`: reads its options, trains, checkpoints, writes the output. Collective. */
 PETSC_EXTERN PetscErrorCode CurioSGDFMain(MPI_Comm);
+/** @brief Reads the options of `-curio_mode sgdf` without running anything, so that `-help` lists them. Collective. */
+PETSC_EXTERN PetscErrorCode CurioSGDFOptionsHelp(MPI_Comm);

@@ -12,30 +12,91 @@
       mpiexec -n 2 ./build/curio -curio_monitor
   Run on your data:
       mpiexec -n 4 ./build/curio -curio_input data.h5 -curio_output run.h5 -curio_solver krylov -log_view
-  All options: ./build/curio -help
+  All options of every mode: ./build/curio -help       Version: ./build/curio -curio_version
 */
 static const char help[] = "curio: regularized regression with regularity tangents, query scores and LOOCV.\n"
                            "Without -curio_input it runs the built-in example of the paper's section 3.3.\n\n";
 
 #include <curio.h>
 #include <malloc.h>
+#include <errno.h>
+#include <stdio.h>
 
 /* What one invocation does: -curio_mode fit (the default: direct or Krylov optimum, tangent, LOOCV, scores), sgdf
    (distributed SGD with the tangent, checkpoints), active (one active-learning loop) or study (strategies x data sets
    x seeds over sub-communicators) */
 typedef enum { CURIO_MODE_FIT, CURIO_MODE_SGDF, CURIO_MODE_ACTIVE, CURIO_MODE_STUDY } CurioMode;
-static const char *const CurioModes[] = {"fit", "sgdf", "active", "study", "CurioMode", "CURIO_MODE_", NULL};
+static const char *const CurioModes[]    = {"fit", "sgdf", "active", "study", "CurioMode", "CURIO_MODE_", NULL};
+static const unsigned    CurioModeBits[] = {CURIO_MODE_BIT_FIT, CURIO_MODE_BIT_SGDF, CURIO_MODE_BIT_ACTIVE, CURIO_MODE_BIT_STUDY};
 
-static PetscErrorCode Run(void)
+/* The driver's options, every mode's: what to run, how errors are shown, the version */
+static PetscErrorCode ReadDriverOptions(CurioMode *mode, PetscBool *traceback, PetscBool *version)
+{
+  PetscFunctionBegin;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio driver (every mode)", "curio");
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_traceback", traceback, NULL)); /* first: it shapes the errors below */
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_mode", CurioModes, (PetscEnum *) mode, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_version", version, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* -help: every mode reads its options into a throwaway object, which prints them, and nothing runs or is written */
+static PetscErrorCode PrintHelp(void)
 {
   CurioProblem prob;
-  CurioMode    mode = CURIO_MODE_FIT;
 
-  PetscFunctionBeginUser;
-  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio driver", "curio");
-  PetscCall(PetscOptionsEnum("-curio_mode", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study", "curio", CurioModes,
-                             (PetscEnum) mode, (PetscEnum *) &mode, NULL));
-  PetscOptionsEnd();
+  PetscFunctionBegin;
+  /* the options every mode shares first, each mode's own after them (an option is listed where it is first read) */
+  {
+    char      str[PETSC_MAX_PATH_LEN] = "";
+    PetscReal s                       = 1;
+    PetscBool b                       = PETSC_FALSE;
+    PetscEnum e                       = (PetscEnum) 0;
+    PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio common options (each mode reads the ones it uses)", "curio");
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", str, sizeof(str), NULL));
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", str, sizeof(str), NULL));
+    PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &s, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_loss", CurioLossTypes, &e, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_regularizer", CurioRegularizerTypes, &e, NULL));
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, &e, NULL));
+    PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &b, NULL));
+    PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", str, sizeof(str), NULL));
+    PetscOptionsEnd();
+  }
+  PetscCall(CurioDataOptionsHelp(PETSC_COMM_WORLD));
+  PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &prob));
+  PetscCall(CurioProblemSetFromOptions(prob));
+  PetscCall(CurioProblemDestroy(&prob));
+  PetscCall(CurioSGDFOptionsHelp(PETSC_COMM_WORLD));
+  PetscCall(CurioActiveOptionsHelp(PETSC_COMM_WORLD));
+  PetscCall(CurioStudyOptionsHelp(PETSC_COMM_WORLD));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "----------------------------------------\n"
+                        "PETSc's options under curio's prefix: the Krylov solver's -curio_ksp_* and -curio_pc_* (listed above), and\n"
+                        "-curio_tao_* of TAO's Newton line search (TAONLS) that trains logistic and Poisson models.\n"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode Run(PetscBool *traceback)
+{
+  CurioProblem prob;
+  CurioMode    mode    = CURIO_MODE_FIT;
+  PetscBool    version = PETSC_FALSE, help;
+
+  PetscFunctionBegin;
+  PetscCall(ReadDriverOptions(&mode, traceback, &version));
+  if (version) {
+    PetscCall(CurioVersionView(PETSC_COMM_WORLD));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) {
+    PetscCall(PrintHelp());
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  /* before any work: a misspelled option is refused, one of another mode is named */
+  PetscCall(CurioOptionsCheckUnknown(PETSC_COMM_WORLD, CurioModeBits[mode], CurioModes[mode]));
   switch (mode) {
   case CURIO_MODE_SGDF: PetscCall(CurioSGDFMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_ACTIVE: PetscCall(CurioActiveMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
@@ -51,28 +112,55 @@ static PetscErrorCode Run(void)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* PetscInitialize() reads -options_file FILE before any error handler of curio is in place and answers a missing
+   file with a traceback from every rank: check the files named on the command line first, with MPI alone. Returns
+   non-zero after printing one line if one cannot be read (every rank sees the same command line and files). */
+static int CheckOptionsFiles(int argc, char **argv)
+{
+  int rank = 0, bad = 0;
+
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  for (int i = 1; i < argc && !bad; i++) {
+    FILE *f;
+    if (strcmp(argv[i], "-options_file") && strcmp(argv[i], "-options_file_yaml")) continue;
+    if (i + 1 >= argc || argv[i + 1][0] == '-') {
+      if (rank == 0) fprintf(stderr, "curio: error: %s needs a file name\n", argv[i]);
+      bad = 1;
+    } else if (!(f = fopen(argv[i + 1], "r"))) {
+      if (rank == 0) fprintf(stderr, "curio: error: %s: cannot open '%s': %s\n", argv[i], argv[i + 1], strerror(errno));
+      bad = 1;
+    } else fclose(f);
+  }
+  return bad;
+}
+
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
   PetscBool      traceback = PETSC_FALSE;
 
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) return 1;
+  if (CheckOptionsFiles(argc, argv)) {
+    MPI_Finalize();
+    return 1;
+  }
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   /* Debian's PETSc loads SuperLU_DIST, whose constructor disables mmap and heap trimming (M_MMAP_MAX = 0,
      M_TRIM_THRESHOLD = -1), so freed n x d arrays stay resident; restore glibc's defaults */
   mallopt(M_MMAP_MAX, 65536);
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   mallopt(M_TRIM_THRESHOLD, 128 * 1024);
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-curio_traceback", &traceback, NULL));
   PetscCall(PetscPushErrorHandler(CurioErrorHandler, &traceback));
-  ierr = Run();
+  ierr = Run(&traceback);
   if (ierr) {
     /* An input error is detected by every rank together: they finalize in step and all exit non-zero. Anything
        else may have left other ranks inside a collective call, so abort them all. */
     if (!CurioErrorIsCollective()) MPI_Abort(PETSC_COMM_WORLD, (int) ierr);
     (void) PetscPopErrorHandler();
     (void) PetscFinalize();
+    (void) MPI_Finalize();
     return 1;
   }
   PetscCall(PetscFinalize());
-  return 0;
+  return MPI_Finalize() == MPI_SUCCESS ? 0 : 1;
 }

@@ -78,50 +78,31 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
 PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
 {
   PetscFunctionBegin;
-  PetscOptionsBegin(p->comm, NULL, "curio run", "CurioProblem");
-  PetscCall(PetscOptionsReal("-curio_s", "Regularity s > 0 (default: the LOOCV optimum)", "CurioProblemSolve", p->s, &p->s, &p->s_given));
-  PetscCall(
-      PetscOptionsBool("-curio_loocv", "Compute the LOOCV curves over a grid of s", "CurioProblemComputeLOOCV", p->do_loocv, &p->do_loocv, NULL));
-  PetscCall(PetscOptionsReal("-curio_loocv_smin", "Smallest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smin, &p->loocv_smin, NULL));
-  PetscCall(PetscOptionsReal("-curio_loocv_smax", "Largest s of the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_smax, &p->loocv_smax, NULL));
-  PetscCall(PetscOptionsInt("-curio_loocv_ns", "Number of log-spaced values of s in the LOOCV grid", "CurioProblemComputeLOOCV", p->loocv_ns,
-                            &p->loocv_ns, NULL));
-  PetscCall(PetscOptionsInt("-curio_cv_folds", "Brute-force K-fold CV over the LOOCV grid by refits (K = n: leave-one-out; 0: off)",
-                            "CurioProblemComputeLOOCV", p->cv_folds, &p->cv_folds, NULL));
+  PetscOptionsBegin(p->comm, NULL, "curio fit (-curio_mode fit; also every round of -curio_mode active)", "CurioProblem");
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", p->output, sizeof(p->output), NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &p->s, &p->s_given));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &p->monitor, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_loocv", &p->do_loocv, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smin", &p->loocv_smin, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smax", &p->loocv_smax, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_loocv_ns", &p->loocv_ns, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_cv_folds", &p->cv_folds, NULL));
   PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
-  PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
-                             &p->fd_rel, NULL));
-  PetscCall(PetscOptionsBool("-curio_var_ssi", "Compute VAR and SSI (they need H^{-1}: d solves, O(d^2) memory; default: d <= 4000)",
-                             "CurioProblemComputeScores", p->var_ssi, &p->var_ssi, &p->var_ssi_set));
-  PetscCall(PetscOptionsString("-curio_theta_init", "FILE.h5[:DATASET] (default dataset /model/theta): where Newton's method starts",
-                               "CurioProblemTrain", p->theta_init, p->theta_init, sizeof(p->theta_init), NULL));
-  PetscCall(PetscOptionsInt("-curio_pool_chunk", "Stream the candidate pool from the HDF5 input in chunks of this many rows (0: load it whole)",
-                            "CurioProblemScoreStream", p->data->cand_chunk, &p->data->cand_chunk, NULL));
-  PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
-                            NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_fd_delta", &p->fd_rel, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_var_ssi", &p->var_ssi, &p->var_ssi_set));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_theta_init", p->theta_init, sizeof(p->theta_init), NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &p->data->cand_chunk, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_select_k", &p->select_k, NULL));
   PetscCall(PetscOptionsEList("-curio_select_by", "Score that ranks the candidates", "CurioProblemSelect", CurioScoreNames, 7,
                               CurioScoreNames[p->select_by], &p->select_by, NULL));
-  PetscCall(PetscOptionsBool("-curio_influence", "Self-influence of every training point, and the most influential training points for test points",
-                             "CurioProblemComputeInfluence", p->do_influence, &p->do_influence, NULL));
-  PetscCall(PetscOptionsInt("-curio_influence_k", "Most influential training points per test point", "CurioProblemComputeInfluence", p->influence_k,
-                            &p->influence_k, NULL));
-  PetscCall(PetscOptionsInt("-curio_influence_ntest", "Test points (the first ones) to explain", "CurioProblemComputeInfluence", p->influence_ntest,
-                            &p->influence_ntest, NULL));
-  PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioProblemWrite", p->output, p->output, sizeof(p->output), NULL));
-  PetscCall(PetscOptionsBool("-curio_output_data", "Copy the input features into the output file", "CurioProblemWrite", p->output_data,
-                             &p->output_data, NULL));
-  PetscCall(PetscOptionsBool("-curio_monitor", "Print progress lines", "CurioProblemRun", p->monitor, &p->monitor, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_influence", &p->do_influence, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_k", &p->influence_k, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_ntest", &p->influence_ntest, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_output_data", &p->output_data, NULL));
   PetscOptionsEnd();
-  PetscCheck(!p->s_given || (p->s > 0 && !PetscIsInfOrNanReal(p->s)), p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_s must be a finite number > 0, got %g", (double) p->s);
-  PetscCheck(p->loocv_smin > 0 && p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+  /* each value's type and bounds are checked as it is read (src/sys/options.c); what is left relates options */
+  PetscCheck(p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
-  PetscCheck(p->data->cand_chunk >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_pool_chunk must be >= 0, got %" PetscInt_FMT, p->data->cand_chunk);
-  PetscCheck(p->select_k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_select_k must be >= 0, got %" PetscInt_FMT, p->select_k);
-  PetscCheck(p->influence_ntest >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_influence_ntest must be >= 0, got %" PetscInt_FMT,
-             p->influence_ntest);
-  PetscCheck(p->loocv_ns >= 3, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_loocv_ns must be >= 3, got %" PetscInt_FMT, p->loocv_ns);
-  PetscCheck(p->fd_rel > 0 && p->fd_rel < 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_fd_delta must be in (0, 1), got %g", (double) p->fd_rel);
   PetscCheck(p->s_given || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
   PetscCall(CurioModelSetFromOptions(p->model));
   PetscCall(CurioSolverSetFromOptions(p->solver));

@@ -135,6 +135,7 @@ PetscErrorCode CurioPeakRSS(MPI_Comm comm, PetscReal *mib)
 }
 
 static PetscBool CurioLastErrorCollective = PETSC_FALSE;
+static char      CurioErrorContextText[256];
 
 /* Error classes that describe the user's input or the problem, not a defect of curio: reported in one line */
 static PetscBool IsUserError(PetscErrorCode n)
@@ -157,33 +158,101 @@ static PetscBool IsUserError(PetscErrorCode n)
   }
 }
 
+/* Whether an error was raised by curio's own code: its source files share the directory above src/ with this file */
+static PetscBool IsCurioSource(const char file[])
+{
+  static const char self[] = __FILE__, tail[] = "src/util.c";
+  const size_t      nroot = strlen(self) >= strlen(tail) ? strlen(self) - strlen(tail) : 0;
+
+  if (!file || strcmp(self + nroot, tail)) return PETSC_FALSE;
+  if (!nroot) return (PetscBool) (file[0] != '/'); /* compiled with relative paths: curio's files are the relative ones */
+  return (PetscBool) (!strncmp(file, self, nroot));
+}
+
+/* PETSc's parser of an option value says "Input string abc has no numeric value" without the option's name: find the
+   option that has this value in the database, so that the error line can name it */
+static void OptionWithValue(const char mess[], char name[], size_t len)
+{
+  const char *p = mess ? strstr(mess, "Input string ") : NULL, *end;
+  char        value[256], *all = NULL, *tok, *save = NULL, *prev = NULL;
+
+  name[0] = 0;
+  if (!p) return;
+  p += strlen("Input string ");
+  if (!(end = strchr(p, ' ')) || (size_t) (end - p) >= sizeof(value)) return;
+  memcpy(value, p, (size_t) (end - p));
+  value[end - p] = 0;
+  if (PetscOptionsGetAll(NULL, &all) || !all) return;
+  for (tok = strtok_r(all, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save))
+    if (prev && prev[0] == '-' && !strcmp(tok, value)) {
+      snprintf(name, len, "%s", prev);
+      break;
+    }
+  (void) PetscFree(all);
+}
+
 /*@C
-  CurioErrorHandler - PETSc error handler for the curio driver: an error raised collectively (on a communicator that
-  spans every rank) about the input or the problem is printed once, as one line on stderr that names the culprit;
-  anything else gets PETSc's full traceback. Run with -curio_traceback for the traceback always.
+  CurioErrorSetContext - names what the following errors belong to (a study's run), so that the error line says it;
+  NULL or "" clears it
+
+  Not Collective
+
+  Input Parameter:
+. context - e.g. "study run 3 (boston, sld, seed 0)"
+
+.seealso: `CurioErrorHandler()`
+@*/
+PetscErrorCode CurioErrorSetContext(const char context[])
+{
+  PetscFunctionBegin;
+  CurioErrorContextText[0] = 0;
+  if (context) PetscCall(PetscStrncpy(CurioErrorContextText, context, sizeof(CurioErrorContextText)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioErrorHandler - PETSc error handler for the curio driver. An error is collective when the code path that raised
+  it guarantees that every rank of its communicator raises it too: curio's own checks of the input and the problem
+  (made with information every rank of the communicator has, or after agreeing on it with CurioAgreeOnError()), and
+  PETSc's parsing of the options database, which every rank holds. Such an error is printed once, by rank 0 of its
+  communicator, as one line `curio: error: ...` on stderr (prefixed by the context of CurioErrorSetContext(), e.g. a
+  study's run); anything else gets PETSc's full traceback. Run with -curio_traceback for the traceback always.
+
+  Not Collective
+
+.seealso: `CurioErrorIsCollective()`, `CurioErrorSetContext()`
 @*/
 PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess,
                                  void *ctx)
 {
   PetscBool   traceback = ctx ? *(PetscBool *) ctx : PETSC_FALSE;
-  PetscMPIInt size = 1, wsize = 1, wrank = 0;
+  PetscMPIInt rank = 0, wsize = 1;
 
   if (p == PETSC_ERROR_INITIAL) {
-    if (comm != MPI_COMM_NULL && comm != PETSC_COMM_SELF) MPI_Comm_size(comm, &size);
+    const PetscBool self = (PetscBool) (comm == MPI_COMM_NULL || comm == PETSC_COMM_SELF);
+    const PetscBool options =
+        (PetscBool) ((n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_USER || n == PETSC_ERR_ARG_OUTOFRANGE) && fun && !strncmp(fun, "PetscOptions", 12));
+
     MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
-    /* PETSc raises a bad option value on PETSC_COMM_SELF, but every rank parses the same options database */
-    CurioLastErrorCollective =
-        (PetscBool) (size == wsize || ((n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_USER) && fun && !strncmp(fun, "PetscOptions", 12)));
-    if (CurioLastErrorCollective && !traceback && IsUserError(n)) {
-      MPI_Comm_rank(PETSC_COMM_WORLD, &wrank);
-      if (wrank == 0) fprintf(stderr, "curio: error: %s\n", mess ? mess : "(no message)");
+    /* on one rank every error is trivially agreed on */
+    CurioLastErrorCollective = (PetscBool) (IsUserError(n) && ((IsCurioSource(file) && !self) || options || wsize == 1));
+    if (CurioLastErrorCollective && !traceback) {
+      if (self) MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+      else MPI_Comm_rank(comm, &rank);
+      if (rank == 0) {
+        char option[256] = "";
+        if (options) OptionWithValue(mess, option, sizeof(option));
+        fprintf(stderr, "curio: error: %s%s%s%s%s\n", CurioErrorContextText, CurioErrorContextText[0] ? ": " : "", option, option[0] ? ": " : "",
+                mess ? mess : "(no message)");
+      }
       return n;
     }
-  } else if (CurioLastErrorCollective && !traceback && IsUserError(n)) return n;
+  } else if (CurioLastErrorCollective && !traceback) return n;
   return PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, NULL);
 }
 
-/* Whether the last error was raised on every rank together (so that the ranks can finalize and exit in step) */
+/* Whether the last error was raised on every rank of its communicator together (so that the ranks can finalize and
+   exit in step) */
 PetscBool CurioErrorIsCollective(void)
 {
   return CurioLastErrorCollective;

@@ -75,27 +75,19 @@ PetscErrorCode CurioALSetFromOptions(CurioAL al)
   PetscInt    choice    = al->seed_gsx ? 1 : 0;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(al->comm, NULL, "curio active learning", "CurioAL");
-  PetscCall(PetscOptionsString("-curio_input", "HDF5 input: /candidates/X (pool), /candidates/y (oracle), /test/X, /test/y, optional /train",
-                               "CurioALRun", al->input, al->input, sizeof(al->input), NULL));
-  PetscCall(PetscOptionsString("-curio_output", "HDF5 output of the loop (rewritten atomically after every round)", "CurioALRun", al->output,
-                               al->output, sizeof(al->output), NULL));
-  PetscCall(PetscOptionsString("-curio_restart", "Continue the loop from this output of an interrupted run", "CurioALRun", al->restart, al->restart,
-                               sizeof(al->restart), NULL));
-  PetscCall(PetscOptionsString("-curio_al_strategy", "Query strategy: sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy", "CurioALRun",
-                               al->strategy_name, al->strategy_name, sizeof(al->strategy_name), NULL));
-  PetscCall(PetscOptionsInt("-curio_al_seed", "Seed of the counter-based RNG (seed set, random strategy)", "CurioALRun", al->seed, &al->seed, NULL));
-  PetscCall(PetscOptionsInt("-curio_al_seed_size", "Size of the labeled seed set drawn from the pool (without /train)", "CurioALRun", al->seed_size,
-                            &al->seed_size, NULL));
-  PetscCall(PetscOptionsEList("-curio_al_seed_choice", "How the seed set is drawn from the pool", "CurioALRun", choices, 2, choices[choice], &choice,
-                              NULL));
-  PetscCall(PetscOptionsInt("-curio_al_batch", "Points labeled per round", "CurioALRun", al->batch, &al->batch, NULL));
-  PetscCall(PetscOptionsInt("-curio_al_budget", "Stop at this many labels (seed set included)", "CurioALRun", al->budget, &al->budget, NULL));
-  PetscCall(PetscOptionsInt("-curio_al_retune_every", "Re-tune s by LOOCV every this many rounds (0: never, -curio_s fixed)", "CurioALRun",
-                            al->retune_every, &al->retune_every, NULL));
-  PetscCall(PetscOptionsInt("-curio_al_stop_after", "Stop (incomplete, restartable) after this many rounds (0: run to the budget)", "CurioALRun",
-                            al->stop_after, &al->stop_after, NULL));
-  PetscCall(PetscOptionsBool("-curio_monitor", "Print progress lines", "CurioALRun", al->monitor, &al->monitor, NULL));
+  PetscOptionsBegin(al->comm, NULL, "curio active learning (-curio_mode active; -curio_al_* also every run of -curio_mode study)", "CurioAL");
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", al->input, sizeof(al->input), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", al->output, sizeof(al->output), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", al->restart, sizeof(al->restart), NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &al->monitor, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_al_strategy", al->strategy_name, sizeof(al->strategy_name), NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed", &al->seed, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed_size", &al->seed_size, NULL));
+  PetscCall(CurioOptionsEList(PetscOptionsObject, "-curio_al_seed_choice", choices, 2, &choice, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_batch", &al->batch, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_budget", &al->budget, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_retune_every", &al->retune_every, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_stop_after", &al->stop_after, NULL));
   PetscOptionsEnd();
   al->seed_gsx = (PetscBool) (choice == 1);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -751,6 +743,28 @@ PetscErrorCode CurioALRun(CurioAL al)
   if (al->restart[0] && done && !rounds) PetscCall(WriteOutput(al, sig, PETSC_TRUE)); /* a finished run: nothing left to do */
   PetscCall(VecDestroy(&score));
   PetscCall(PetscFree3(idx, y, vals));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioActiveOptionsHelp - reads the options of -curio_mode active into a throwaway loop, so that -help lists them;
+  nothing is read, run or written
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+.seealso: `CurioActiveMain()`, `CurioALSetFromOptions()`
+@*/
+PetscErrorCode CurioActiveOptionsHelp(MPI_Comm comm)
+{
+  CurioAL al;
+
+  PetscFunctionBegin;
+  PetscCall(CurioALCreate(comm, &al));
+  PetscCall(CurioALSetFromOptions(al));
+  PetscCall(CurioALDestroy(&al));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -42,34 +42,78 @@ static void DatasetName(const char path[], char name[], size_t len)
   snprintf(name, len, "%s", b);
 }
 
+/* The study's own options; every run reads the loop's (-curio_al_*) and the model's options itself */
+typedef struct {
+  char     *inputs[CURIO_STUDY_MAX], *strategies[CURIO_STUDY_MAX], dir[PETSC_MAX_PATH_LEN];
+  PetscInt  ninputs, nstrat, nseeds, rpr, part, parts;
+  PetscBool monitor;
+} StudyOptions;
+
+static PetscErrorCode StudyReadOptions(MPI_Comm comm, StudyOptions *so)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(so, sizeof(*so)));
+  PetscCall(PetscStrncpy(so->dir, "study", sizeof(so->dir)));
+  so->ninputs = CURIO_STUDY_MAX, so->nstrat = CURIO_STUDY_MAX, so->nseeds = 10, so->rpr = 1, so->part = 0, so->parts = 1;
+  PetscOptionsBegin(comm, NULL, "curio study of active-learning strategies (-curio_mode study)", "CurioStudy");
+  PetscCall(CurioOptionsStringArray(PetscOptionsObject, "-curio_study_inputs", so->inputs, &so->ninputs, NULL));
+  PetscCall(CurioOptionsStringArray(PetscOptionsObject, "-curio_study_strategies", so->strategies, &so->nstrat, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_seeds", &so->nseeds, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_ranks_per_run", &so->rpr, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_study_dir", so->dir, sizeof(so->dir), NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_part", &so->part, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_parts", &so->parts, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &so->monitor, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode StudyOptionsFree(StudyOptions *so)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < so->ninputs; i++) PetscCall(PetscFree(so->inputs[i]));
+  for (PetscInt j = 0; j < so->nstrat; j++) PetscCall(PetscFree(so->strategies[j]));
+  so->ninputs = so->nstrat = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioStudyOptionsHelp - reads the options of -curio_mode study, so that -help lists them; nothing runs
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+.seealso: `CurioStudyMain()`
+@*/
+PetscErrorCode CurioStudyOptionsHelp(MPI_Comm comm)
+{
+  StudyOptions so;
+
+  PetscFunctionBegin;
+  PetscCall(StudyReadOptions(comm, &so));
+  PetscCall(StudyOptionsFree(&so));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioStudyMain - `curio -curio_mode study`: every (data set, strategy, seed) run of the options, over sub-communicators
 @*/
 PetscErrorCode CurioStudyMain(MPI_Comm comm)
 {
-  char       *inputs[CURIO_STUDY_MAX], *strategies[CURIO_STUDY_MAX], dir[PETSC_MAX_PATH_LEN] = "study";
-  PetscInt    ninputs = CURIO_STUDY_MAX, nstrat = CURIO_STUDY_MAX, nseeds = 10, rpr = 1, part = 0, parts = 1, nruns, mine = 0, failed = 0;
-  PetscBool   monitor = PETSC_FALSE, set;
-  PetscMPIInt size, rank, color, ngroups;
-  StudyRun   *runs;
-  MPI_Comm    sub;
-  CurioAL     probe;
+  StudyOptions so;
+  char       **inputs = so.inputs, **strategies = so.strategies, *dir = so.dir;
+  PetscInt     ninputs, nstrat, nseeds, rpr, part, parts, nruns, mine = 0, failed = 0, *runfailed;
+  PetscBool    monitor;
+  PetscMPIInt  size, rank, color, ngroups;
+  StudyRun    *runs;
+  MPI_Comm     sub;
+  CurioAL      probe;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(comm, NULL, "curio study of active-learning strategies", "CurioStudy");
-  PetscCall(
-      PetscOptionsStringArray("-curio_study_inputs", "Comma-separated HDF5 inputs (one data set each)", "CurioStudyMain", inputs, &ninputs, &set));
-  if (!set) ninputs = 0;
-  PetscCall(PetscOptionsStringArray("-curio_study_strategies", "Comma-separated strategies", "CurioStudyMain", strategies, &nstrat, &set));
-  if (!set) nstrat = 0;
-  PetscCall(PetscOptionsInt("-curio_study_seeds", "Seeds 0..N-1 per data set and strategy", "CurioStudyMain", nseeds, &nseeds, NULL));
-  PetscCall(PetscOptionsInt("-curio_study_ranks_per_run", "MPI ranks of each run's sub-communicator", "CurioStudyMain", rpr, &rpr, NULL));
-  PetscCall(PetscOptionsString("-curio_study_dir", "Directory of the runs' outputs", "CurioStudyMain", dir, dir, sizeof(dir), NULL));
-  PetscCall(
-      PetscOptionsInt("-curio_study_part", "Run only the runs with index % parts == part (Slurm array task)", "CurioStudyMain", part, &part, NULL));
-  PetscCall(PetscOptionsInt("-curio_study_parts", "Number of parts the run list is split into", "CurioStudyMain", parts, &parts, NULL));
-  PetscCall(PetscOptionsBool("-curio_monitor", "One progress line per completed run", "CurioStudyMain", monitor, &monitor, NULL));
-  PetscOptionsEnd();
+  PetscCall(StudyReadOptions(comm, &so));
+  ninputs = so.ninputs, nstrat = so.nstrat, nseeds = so.nseeds, rpr = so.rpr, part = so.part, parts = so.parts, monitor = so.monitor;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCheck(ninputs > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_inputs a.h5,b.h5,...");
@@ -105,6 +149,7 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
   }
   nruns = ninputs * nstrat * nseeds;
   PetscCall(PetscMalloc1(nruns, &runs));
+  PetscCall(PetscCalloc1(nruns, &runfailed));
   for (PetscInt i = 0, r = 0; i < ninputs; i++)
     for (PetscInt j = 0; j < nstrat; j++)
       for (PetscInt k = 0; k < nseeds; k++, r++) {
@@ -138,6 +183,12 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
       continue;
     }
     PetscCall(PetscTime(&t0));
+    {
+      char context[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscSNPrintf(context, sizeof(context), "study run %" PetscInt_FMT " (%s, %s, seed %" PetscInt_FMT ")", r, runs[r].name,
+                              runs[r].strategy, runs[r].seed));
+      PetscCall(CurioErrorSetContext(context));
+    }
     PetscCall(CurioALCreate(sub, &al));
     PetscCall(CurioALSetFromOptions(al));
     PetscCall(PetscStrncpy(al->input, runs[r].input, sizeof(al->input)));
@@ -151,10 +202,12 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
       /* A run that fails (training that does not converge, a bad oracle label) fails on its whole sub-communicator:
          report it, leave its output as it is and go on with the next run; the study fails at the end */
       PetscErrorCode ierr = CurioALRun(al);
+      PetscCall(CurioErrorSetContext(NULL));
       if (ierr) {
-        failed++;
-        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (PETSc error %d, see above); continuing\n",
-                              r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
+        runfailed[r] = 1;
+        PetscCall(
+            PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (error %d, its line is on stderr); continuing\n",
+                        r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
         PetscCall(CurioALDestroy(&al));
         continue;
       }
@@ -168,11 +221,23 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
     PetscCall(CurioALDestroy(&al));
   }
   PetscCallMPI(MPI_Comm_free(&sub));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &failed, 1, MPIU_INT, MPI_SUM, comm));
-  PetscCheck(!failed, comm, PETSC_ERR_USER, "%" PetscInt_FMT " run%s of the study failed (messages above); the other runs' outputs are in %s", failed,
-             failed > 1 ? "s" : "", dir);
+  /* every rank of a failed run's group flags it: the list of failed runs is the maximum over the ranks */
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, runfailed, nruns, MPIU_INT, MPI_MAX, comm));
+  {
+    char list[512] = "";
+    for (PetscInt r = 0; r < nruns; r++) {
+      char item[32];
+      if (!runfailed[r]) continue;
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, failed++ ? ", " : "", r));
+      if (strlen(list) + strlen(item) + 8 < sizeof(list)) PetscCall(PetscStrlcat(list, item, sizeof(list)));
+      else if (!strstr(list, "...")) PetscCall(PetscStrlcat(list, ", ...", sizeof(list)));
+    }
+    PetscCall(PetscFree(runfailed));
+    PetscCheck(!failed, comm, PETSC_ERR_USER,
+               "%" PetscInt_FMT " run%s of the study failed (run%s %s; messages above); the other runs' outputs are in %s", failed,
+               failed > 1 ? "s" : "", failed > 1 ? "s" : "", list, dir);
+  }
   PetscCall(PetscFree(runs));
-  for (PetscInt i = 0; i < ninputs; i++) PetscCall(PetscFree(inputs[i]));
-  for (PetscInt j = 0; j < nstrat; j++) PetscCall(PetscFree(strategies[j]));
+  PetscCall(StudyOptionsFree(&so));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -203,6 +203,38 @@ static PetscBool IsLIBSVMPath(const char path[])
   return (PetscBool) (ext && (!strcmp(ext, ".svm") || !strcmp(ext, ".libsvm") || !strcmp(ext, ".svmlight") || !strcmp(ext, ".txt")));
 }
 
+/* The data options: -curio_input, and the LIBSVM pool and test files */
+static PetscErrorCode DataReadOptions(MPI_Comm comm, char file[], char cand[], char test[], PetscBool *set)
+{
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "curio data (fit, sgdf; active reads -curio_input itself)", "CurioData");
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", file, PETSC_MAX_PATH_LEN, set));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_candidates", cand, PETSC_MAX_PATH_LEN, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_test", test, PETSC_MAX_PATH_LEN, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataOptionsHelp - reads the data options without loading anything, so that -help lists them
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+.seealso: `CurioDataSetFromOptions()`
+@*/
+PetscErrorCode CurioDataOptionsHelp(MPI_Comm comm)
+{
+  char      file[PETSC_MAX_PATH_LEN] = "", cand[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "";
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(DataReadOptions(comm, file, cand, test, &set));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioDataSetFromOptions - loads the data named by -curio_input (HDF5, dense or CSR; or LIBSVM text by extension
   .svm/.libsvm/.svmlight/.txt, with -curio_candidates and -curio_test files in the same format), or the built-in
@@ -214,13 +246,7 @@ PetscErrorCode CurioDataSetFromOptions(CurioData data)
   PetscBool set;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(data->comm, NULL, "curio data", "CurioData");
-  PetscCall(PetscOptionsString("-curio_input",
-                               "Input: HDF5 (dense or CSR), or LIBSVM text (.svm, .libsvm, .svmlight, .txt); omit for the built-in example",
-                               "CurioDataLoadHDF5", file, file, sizeof(file), &set));
-  PetscCall(PetscOptionsString("-curio_candidates", "LIBSVM input only: candidate pool file", "CurioDataLoadLIBSVM", cand, cand, sizeof(cand), NULL));
-  PetscCall(PetscOptionsString("-curio_test", "LIBSVM input only: test set file", "CurioDataLoadLIBSVM", test, test, sizeof(test), NULL));
-  PetscOptionsEnd();
+  PetscCall(DataReadOptions(data->comm, file, cand, test, &set));
   if (set && file[0] && IsLIBSVMPath(file)) PetscCall(CurioDataLoadLIBSVM(data, file, cand, test));
   else if (set && file[0]) {
     PetscCheck(!cand[0] && !test[0], data->comm, PETSC_ERR_USER_INPUT,

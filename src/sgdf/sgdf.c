@@ -34,7 +34,7 @@ typedef struct {
   PetscInt64 *pool_index;
   PetscInt    synthetic_seed;
   PetscReal   ckpt_seconds;
-  PetscBool   monitor, synthetic_set, s_set, ckpt;
+  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt;
 } SGDFOptions;
 
 static PetscErrorCode SGDFRegisterLogging(void)
@@ -58,18 +58,16 @@ static PetscErrorCode SGDFRegisterLogging(void)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Reads the mode's options (the model's too) with their defaults; checks only what relates options after this */
 static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *o)
 {
-  PetscInt  nsyn = 3, seed = 1;
-  PetscBool set;
+  PetscInt seed = 1;
 
   PetscFunctionBegin;
   PetscCall(CurioModelSetFromOptions(model));
   g->loss        = model->loss;
   g->regularizer = model->regularizer;
   g->intercept   = model->intercept;
-  PetscCheck(g->regularizer != CURIO_REGULARIZER_INHERIT, g->comm, PETSC_ERR_SUP,
-             "-curio_mode sgdf supports -curio_regularizer ridge or restricted, not inherit");
 
   g->epochs = 10;
   g->batch  = 32;
@@ -95,115 +93,103 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(PetscStrncpy(o->tangent_init, "zero", sizeof(o->tangent_init)));
 
   PetscOptionsBegin(g->comm, NULL, "curio SGDF (-curio_mode sgdf)", "CurioSGDF");
-  PetscCall(PetscOptionsString("-curio_output", "HDF5 output file", "CurioSGDFMain", o->output, o->output, sizeof(o->output), NULL));
-  PetscCall(PetscOptionsReal("-curio_s", "Regularity s > 0 (required unless -curio_sgdf_online_s, where it is the start)", "CurioSGDFMain", g->s,
-                             &g->s, &o->s_set));
-  PetscCall(PetscOptionsIntArray("-curio_sgdf_synthetic", "N,D,NNZ: sparse synthetic problem, each rank generating its own rows", "CurioSGDFMain",
-                                 o->synthetic, &nsyn, &o->synthetic_set));
-  PetscCall(
-      PetscOptionsInt("-curio_sgdf_synthetic_seed", "Seed of the synthetic problem", "CurioSGDFMain", o->synthetic_seed, &o->synthetic_seed, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_pool", "Score N synthetic candidates (rows after the training rows) by SLD = fdot^2, streamed in chunks",
-                            "CurioSGDFMain", o->pool, &o->pool, NULL));
-  PetscCall(PetscOptionsInt("-curio_pool_chunk", "Pool rows per chunk (each rank generates and scores its share)", "CurioSGDFMain", o->pool_chunk,
-                            &o->pool_chunk, NULL));
-  PetscCall(PetscOptionsInt("-curio_select_k", "The pool's K best candidates by SLD", "CurioSGDFMain", o->select_k, &o->select_k, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_epochs", "Epochs (passes over the training rows)", "CurioSGDFMain", g->epochs, &g->epochs, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_batch", "Minibatch size B", "CurioSGDFMain", g->batch, &g->batch, NULL));
-  PetscCall(
-      PetscOptionsInt("-curio_sgdf_seed", "Seed of the minibatch sequence (and of a random tangent start)", "CurioSGDFMain", seed, &seed, NULL));
-  PetscCall(
-      PetscOptionsReal("-curio_sgdf_lr", "Step size eta0 (the objective is the unnormalized sum over rows)", "CurioSGDFMain", g->lr, &g->lr, &set));
-  PetscCall(PetscOptionsEnum("-curio_sgdf_schedule", "Step sizes: constant, or decay eta0/(1 + t/t0)^p", "CurioSGDFMain", SGDFSchedules,
-                             (PetscEnum) g->schedule, (PetscEnum *) &g->schedule, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_decay_t0", "t0 of the decaying schedule (steps)", "CurioSGDFMain", g->t0, &g->t0, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_decay_power", "p of the decaying schedule", "CurioSGDFMain", g->power, &g->power, NULL));
-  PetscCall(PetscOptionsEnum("-curio_sgdf_optimizer", "sgd or adam (the tangent through the same per-coordinate step)", "CurioSGDFMain",
-                             SGDFOptimizers, (PetscEnum) g->optimizer, (PetscEnum *) &g->optimizer, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_adam_beta1", "Adam beta1", "CurioSGDFMain", g->beta1, &g->beta1, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_adam_beta2", "Adam beta2", "CurioSGDFMain", g->beta2, &g->beta2, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_adam_eps", "Adam epsilon", "CurioSGDFMain", g->eps, &g->eps, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_reg_every", "Regularizer step every K batches with eta_R = K eta (eqs. 123-127)", "CurioSGDFMain",
-                            g->reg_every, &g->reg_every, NULL));
-  PetscCall(PetscOptionsString("-curio_sgdf_tangent_init", "Tangent start: zero, random, or FILE.h5[:DATASET] (default dataset /model/theta_dot)",
-                               "CurioSGDFMain", o->tangent_init, o->tangent_init, sizeof(o->tangent_init), NULL));
-  PetscCall(PetscOptionsBool("-curio_sgdf_tangent", "Carry the tangent (false: plain SGD on the same code path)", "CurioSGDFMain", g->tangent,
-                             &g->tangent, NULL));
-  PetscCall(PetscOptionsEnum("-curio_sgdf_layout", "Parameters replicated, partitioned by feature blocks, or auto (partitioned for sparse input)",
-                             "CurioSGDFMain", SGDFLayouts, (PetscEnum) g->layout, (PetscEnum *) &g->layout, NULL));
-  PetscCall(PetscOptionsBool("-curio_sgdf_lissa", "LiSSA: theta frozen (-curio_sgdf_theta), the tangent recursion only", "CurioSGDFMain", g->lissa,
-                             &g->lissa, NULL));
-  PetscCall(PetscOptionsString("-curio_sgdf_theta",
-                               "FILE.h5[:DATASET]: theta to start from (LiSSA: the frozen optimum); default dataset /model/theta", "CurioSGDFMain",
-                               o->theta_file, o->theta_file, sizeof(o->theta_file), NULL));
-  PetscCall(PetscOptionsString("-curio_sgdf_reference",
-                               "FILE.h5[:DATASET]: a CG/direct tangent to measure the distance to (default /model/theta_dot)", "CurioSGDFMain",
-                               o->ref_file, o->ref_file, sizeof(o->ref_file), NULL));
-  PetscCall(PetscOptionsBool("-curio_sgdf_online_s", "Tune rho = log s online from a validation split (paper section 3.7)", "CurioSGDFMain",
-                             g->online_s, &g->online_s, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_val_fraction", "Online s: fraction of rows in the validation split", "CurioSGDFMain", g->val_fraction,
-                             &g->val_fraction, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_lr_rho", "Online s: step size of rho = log s", "CurioSGDFMain", g->lr_rho, &g->lr_rho, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_online_s_warmup", "Online s: epochs of SGDF before rho moves (the tangent must be meaningful first)",
-                            "CurioSGDFMain", g->val_warmup, &g->val_warmup, NULL));
-  PetscCall(PetscOptionsReal("-curio_sgdf_rho_max_step",
-                             "Online s: largest change of rho = log s per step (a trust region against early, inaccurate tangents)", "CurioSGDFMain",
-                             g->rho_max_step, &g->rho_max_step, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_val_batch", "Online s: validation rows per rho step", "CurioSGDFMain", g->val_batch, &g->val_batch, NULL));
-  PetscCall(PetscOptionsBool("-curio_sgdf_save_indices", "Write the global rows of every step to /sgdf/indices (small runs: tests)", "CurioSGDFMain",
-                             g->save_indices, &g->save_indices, NULL));
-  PetscCall(PetscOptionsInt("-curio_sgdf_check_every", "Check for NaN/Inf every this many steps (and at every epoch end)", "CurioSGDFMain",
-                            o->check_every, &o->check_every, NULL));
-  PetscCall(PetscOptionsBool("-curio_monitor", "One line per epoch", "CurioSGDFMain", o->monitor, &o->monitor, NULL));
-  PetscCall(PetscOptionsString("-curio_checkpoint_prefix", "Checkpoints <prefix>-<step>.h5 (also enables SIGUSR1/SIGTERM handling)", "CurioSGDFMain",
-                               o->ckpt_prefix, o->ckpt_prefix, sizeof(o->ckpt_prefix), NULL));
-  PetscCall(PetscOptionsInt("-curio_checkpoint_every", "Checkpoint every N steps (0: never)", "CurioSGDFMain", o->ckpt_every, &o->ckpt_every, NULL));
-  PetscCall(PetscOptionsReal("-curio_checkpoint_seconds", "Checkpoint every T seconds of wall time (0: never)", "CurioSGDFMain", o->ckpt_seconds,
-                             &o->ckpt_seconds, NULL));
-  PetscCall(PetscOptionsInt("-curio_checkpoint_keep", "Keep the newest K checkpoints", "CurioSGDFMain", o->ckpt_keep, &o->ckpt_keep, NULL));
-  PetscCall(PetscOptionsInt("-curio_checkpoint_poll", "Steps between the collective checks for signals and -curio_checkpoint_seconds",
-                            "CurioSGDFMain", o->ckpt_poll, &o->ckpt_poll, NULL));
-  PetscCall(PetscOptionsString("-curio_restart", "Resume from a checkpoint FILE, or 'auto': the newest of -curio_checkpoint_prefix if there is one",
-                               "CurioSGDFMain", o->restart, o->restart, sizeof(o->restart), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", o->output, sizeof(o->output), NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &g->s, &o->s_set));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &o->monitor, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", o->restart, sizeof(o->restart), NULL));
+  PetscCall(CurioOptionsIntArray(PetscOptionsObject, "-curio_sgdf_synthetic", o->synthetic, &o->synthetic_set));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_synthetic_seed", &o->synthetic_seed, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_pool", &o->pool, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &o->pool_chunk, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_select_k", &o->select_k, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_epochs", &g->epochs, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_batch", &g->batch, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_seed", &seed, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_lr", &g->lr, &o->lr_set));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_schedule", SGDFSchedules, (PetscEnum *) &g->schedule, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_decay_t0", &g->t0, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_decay_power", &g->power, NULL));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_optimizer", SGDFOptimizers, (PetscEnum *) &g->optimizer, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_adam_beta1", &g->beta1, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_adam_beta2", &g->beta2, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_adam_eps", &g->eps, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_reg_every", &g->reg_every, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_tangent_init", o->tangent_init, sizeof(o->tangent_init), NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_tangent", &g->tangent, NULL));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_layout", SGDFLayouts, (PetscEnum *) &g->layout, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_theta", o->theta_file, sizeof(o->theta_file), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_reference", o->ref_file, sizeof(o->ref_file), NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_online_s", &g->online_s, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_val_fraction", &g->val_fraction, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_lr_rho", &g->lr_rho, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_online_s_warmup", &g->val_warmup, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_rho_max_step", &g->rho_max_step, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_val_batch", &g->val_batch, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_save_indices", &g->save_indices, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_check_every", &o->check_every, NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_checkpoint_prefix", o->ckpt_prefix, sizeof(o->ckpt_prefix), NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_checkpoint_every", &o->ckpt_every, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_checkpoint_seconds", &o->ckpt_seconds, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_checkpoint_keep", &o->ckpt_keep, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_checkpoint_poll", &o->ckpt_poll, NULL));
   PetscOptionsEnd();
   g->seed = seed;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  PetscCheck(set, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs a step size: -curio_sgdf_lr ETA");
-  PetscCheck(g->lr > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_lr must be > 0, got %g", (double) g->lr);
+/* What relates the options (each value's type and bounds are checked as it is read, src/sys/options.c) */
+static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
+{
+  PetscFunctionBegin;
+  PetscCheck(g->regularizer != CURIO_REGULARIZER_INHERIT, g->comm, PETSC_ERR_SUP,
+             "-curio_mode sgdf supports -curio_regularizer ridge or restricted, not inherit");
+  PetscCheck(o->lr_set, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs a step size: -curio_sgdf_lr ETA");
   PetscCheck(o->s_set || g->online_s, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs -curio_s S (or -curio_sgdf_online_s)");
   if (!o->s_set) g->s = 1.0;
-  PetscCheck(g->s > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_s must be > 0, got %g", (double) g->s);
-  PetscCheck(g->epochs >= 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_epochs must be >= 0, got %" PetscInt_FMT, g->epochs);
-  PetscCheck(g->batch > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_batch must be > 0, got %" PetscInt_FMT, g->batch);
-  PetscCheck(g->reg_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_reg_every must be > 0, got %" PetscInt_FMT, g->reg_every);
-  PetscCheck(g->t0 > 0 && g->power >= 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_decay_t0 must be > 0 and -curio_sgdf_decay_power >= 0");
-  PetscCheck(g->beta1 >= 0 && g->beta1 < 1 && g->beta2 >= 0 && g->beta2 < 1 && g->eps > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Adam needs 0 <= -curio_sgdf_adam_beta1, -curio_sgdf_adam_beta2 < 1 and -curio_sgdf_adam_eps > 0");
   PetscCheck(!g->lissa || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_lissa needs the tangent (-curio_sgdf_tangent true)");
   PetscCheck(!g->lissa || o->theta_file[0], g->comm, PETSC_ERR_USER_INPUT,
              "-curio_sgdf_lissa needs the frozen optimum: -curio_sgdf_theta FILE.h5[:DATASET]");
   PetscCheck(!g->online_s || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s needs the tangent (-curio_sgdf_tangent true)");
   PetscCheck(!g->online_s || !g->lissa, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s and -curio_sgdf_lissa exclude each other");
-  PetscCheck(!g->online_s || (g->val_fraction > 0 && g->val_fraction < 1), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_sgdf_val_fraction must be in (0, 1), got %g", (double) g->val_fraction);
-  PetscCheck(!g->online_s || (g->lr_rho > 0 && g->val_batch > 0 && g->val_warmup >= 0 && g->rho_max_step > 0), g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_sgdf_lr_rho and -curio_sgdf_val_batch must be > 0, -curio_sgdf_online_s_warmup >= 0, -curio_sgdf_rho_max_step > 0");
-  PetscCheck(o->ckpt_poll > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_checkpoint_poll must be > 0, got %" PetscInt_FMT, o->ckpt_poll);
-  PetscCheck(o->ckpt_every >= 0 && o->ckpt_seconds >= 0 && o->ckpt_keep > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_checkpoint_every and -curio_checkpoint_seconds must be >= 0, -curio_checkpoint_keep > 0");
-  PetscCheck(o->check_every > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_sgdf_check_every must be > 0");
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
-  PetscCheck(o->pool >= 0 && o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_sgdf_pool must be >= 0, -curio_pool_chunk and -curio_select_k > 0");
+  PetscCheck(o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_mode sgdf needs -curio_pool_chunk and -curio_select_k > 0");
   PetscCheck(!o->pool || (o->synthetic_set && g->tangent), g->comm, PETSC_ERR_USER_INPUT,
              "-curio_sgdf_pool scores synthetic candidates: it needs -curio_sgdf_synthetic and the tangent");
   PetscCheck(o->select_k <= o->pool || !o->pool, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", o->select_k, o->pool);
   PetscCheck(o->ckpt || (!o->ckpt_every && !o->ckpt_seconds), g->comm, PETSC_ERR_USER_INPUT,
              "-curio_checkpoint_every and -curio_checkpoint_seconds need -curio_checkpoint_prefix P");
-  if (o->synthetic_set) {
-    PetscCheck(nsyn == 3, g->comm, PETSC_ERR_ARG_WRONG, "-curio_sgdf_synthetic takes three values N,D,NNZ; got %" PetscInt_FMT, nsyn);
-  }
   g->rho = PetscLogReal(g->s);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFOptionsHelp - reads the options of -curio_mode sgdf into a throwaway state, so that -help lists them;
+  nothing is loaded, run or written
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+.seealso: `CurioSGDFMain()`
+@*/
+PetscErrorCode CurioSGDFOptionsHelp(MPI_Comm comm)
+{
+  SGDF        g;
+  SGDFOptions o;
+  CurioModel  model;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&g));
+  PetscCall(PetscMemzero(&o, sizeof(o)));
+  g->comm = comm;
+  PetscCall(CurioModelCreate(comm, &model));
+  PetscCall(SGDFSetFromOptions(g, model, &o));
+  PetscCall(CurioModelDestroy(&model));
+  PetscCall(PetscFree(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -836,6 +822,7 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
   PetscCall(CurioModelCreate(comm, &model));
   PetscCall(SGDFSetFromOptions(g, model, &o));
+  PetscCall(SGDFCheckOptions(g, &o));
   PetscCall(CurioOutputCheckWritable(comm, o.output));
   PetscCall(SGDFLoadData(g, model, &o));
   PetscCall(SGDFSetUp(g, &o));

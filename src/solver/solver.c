@@ -74,9 +74,8 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
   PC pc;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(solver->comm, NULL, "curio solver", "CurioSolver");
-  PetscCall(PetscOptionsEnum("-curio_solver", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", "CurioSolverSetType",
-                             CurioSolverTypes, (PetscEnum) solver->type, (PetscEnum *) &solver->type, NULL));
+  PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
   PetscOptionsEnd();
   PetscCall(KSPGetPC(solver->ksp, &pc));
   PetscCall(PCSetType(pc, PCJACOBI));
