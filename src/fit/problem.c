@@ -1,5 +1,5 @@
 /* CurioProblem: one run from data to optimum, tangent, LOOCV, query scores and output (docs/design.md). */
-#include "curioimpl.h"
+#include "../curioimpl.h"
 
 PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
 {
