@@ -1,7 +1,6 @@
-/* CurioModel: feature map, loss and regularizer (MATH.md section 1). */
+/* CurioModel: feature map, loss and regularizer (MATH.md section 1); the losses themselves are rows of the table in loss.c. */
 #include "../curioimpl.h"
 
-const char *const CurioLossTypes[]        = {"squared", "logistic", "poisson", "CurioLossType", "CURIO_LOSS_", NULL};
 const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "inherit", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
 const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};
 
@@ -171,74 +170,6 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
   PetscCall(MatDenseRestoreArrayWrite(*Phi, &a));
   PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* log(1 + e^x) without overflow */
-static inline PetscReal Softplus(PetscReal x)
-{
-  return x > 0 ? x + log1p(PetscExpReal(-x)) : log1p(PetscExpReal(x));
-}
-
-/*@C
-  CurioLossEvaluate - l(eta, y), l' = dl/deta and l'' = d2l/deta2 (MATH.md section 1 table); any output may be NULL
-@*/
-PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l)
-{
-  PetscFunctionBegin;
-  switch (type) {
-  case CURIO_LOSS_SQUARED:
-    if (l) *l = 0.5 * (y - eta) * (y - eta);
-    if (dl) *dl = eta - y;
-    if (d2l) *d2l = 1.0;
-    break;
-  case CURIO_LOSS_LOGISTIC: {
-    /* mu = 1/(1 + e^-eta), evaluated so that neither branch overflows */
-    PetscReal mu = eta >= 0 ? 1.0 / (1.0 + PetscExpReal(-eta)) : PetscExpReal(eta) / (1.0 + PetscExpReal(eta));
-    if (l) *l = Softplus(eta) - y * eta;
-    if (dl) *dl = mu - y;
-    if (d2l) *d2l = mu * (1.0 - mu);
-  } break;
-  case CURIO_LOSS_POISSON: {
-    PetscReal mu = PetscExpReal(eta);
-    if (l) *l = mu - y * eta;
-    if (dl) *dl = mu - y;
-    if (d2l) *d2l = mu;
-  } break;
-  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int) type);
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioModelLabelVariance - Var(y given x) under the model at eta (MATH.md section 1): sigma2 for squared loss (the
-  residual variance estimate, passed in), mu (1 - mu) logistic, mu Poisson
-@*/
-PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscReal sigma2, PetscReal *var)
-{
-  PetscFunctionBegin;
-  if (model->loss == CURIO_LOSS_SQUARED) *var = sigma2;
-  else PetscCall(CurioLossEvaluate(model->loss, eta, 0.0, NULL, NULL, var)); /* l'' is the variance for these GLMs */
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioModelCheckLabels - labels outside the loss's domain are input errors: y in {0, 1} for logistic, y >= 0 for
-  Poisson; the error names the set and the first bad row
-@*/
-PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[])
-{
-  PetscInt bad = PETSC_MAX_INT, gbad;
-
-  PetscFunctionBegin;
-  if (!rows->y || model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < rows->nlocal && bad == PETSC_MAX_INT; i++) {
-    PetscReal y = rows->y[i];
-    if ((model->loss == CURIO_LOSS_LOGISTIC && y != 0.0 && y != 1.0) || (model->loss == CURIO_LOSS_POISSON && y < 0)) bad = rows->rstart + i;
-  }
-  PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, model->comm));
-  PetscCheck(gbad == PETSC_MAX_INT, model->comm, PETSC_ERR_USER_INPUT, "Labels '/%s/y', row %" PetscInt_FMT ": %s loss needs %s", set, gbad,
-             CurioLossTypes[model->loss], model->loss == CURIO_LOSS_LOGISTIC ? "labels 0 or 1" : "labels >= 0");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
