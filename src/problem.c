@@ -753,7 +753,9 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   ScorePrep      sp;
   PetscBool      comp[CURIO_SCORE_COUNT];
   PetscInt       n = p->data->cand.n, chunk = p->data->cand_chunk, have = 0;
-  PetscInt64    *run_index = NULL;
+  PetscInt64    *run_index  = NULL;
+  PetscScalar   *design     = NULL;
+  PetscInt       design_cap = 0;
   PetscReal      errmax = 0, fdmax = 0;
   const char    *scale = p->data->cand.is1d ? "/candidates/x" : "/candidates/index";
   PetscLogDouble t0, t1;
@@ -775,7 +777,12 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     Mat       Phi;
     PetscReal e, f;
     PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
-    PetscCall(CurioModelBuildDesign(p->model, &rows, &Phi));
+    if (!rows.sparse && rows.nlocal * p->model->d > design_cap) { /* one buffer for every chunk: no page faults after the first */
+      PetscCall(PetscFree(design));
+      design_cap = rows.nlocal * p->model->d;
+      PetscCall(PetscMalloc1(design_cap, &design));
+    }
+    PetscCall(CurioModelBuildDesignWithArray(p->model, &rows, rows.sparse ? NULL : design, &Phi));
     PetscCall(ScoresBlock(p, &sp, Phi, &rows, comp, &e, &f));
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);
@@ -820,6 +827,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
              "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", p->select_k, n);
   for (PetscInt i = 0; i < have; i++) p->sel_index[i] = (PetscInt) run_index[i];
   PetscCall(PetscFree(run_index));
+  PetscCall(PetscFree(design));
   PetscCall(ScoresDestroy(sc));
   PetscCall(ScoresPrepDestroy(&sp));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
