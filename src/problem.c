@@ -243,7 +243,7 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
   PetscCall(CurioProblemTrain(p, s, p->theta));
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
+  if (CurioLossTable[p->model->loss].quadratic) PetscCall(CurioSolverGetIterations(p->solver, &p->its_train));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
@@ -344,7 +344,7 @@ static PetscErrorCode SetTrainingWeights(CurioProblem p, Vec w)
 {
   PetscFunctionBegin;
   PetscCall(VecCopy(w, p->w));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
+  if (CurioLossTable[p->model->loss].quadratic) {
     PetscCall(VecCopy(p->w, p->curv));
     PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
   }
@@ -419,7 +419,7 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
+  if (CurioLossTable[p->model->loss].quadratic) {
     Vec y = p->y;
     /* for squared loss the solver's Gram Phi^T diag(w l'') Phi is Phi^T W Phi */
     PetscCall(CurioSolverGetGram(p->solver, &G));
@@ -868,7 +868,7 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
     PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g, %g]\n",
-                                     p->model->loss == CURIO_LOSS_SQUARED ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
+                                     CurioLossTable[p->model->loss].quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
                                      (double) p->loocv_smax));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
   PetscCall(PetscViewerASCIIPopTab(viewer));

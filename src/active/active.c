@@ -334,7 +334,7 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscCall(CurioOutputSetAttributeInt(out, "/", "budget", al->budget));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_size", al->n_init ? al->n_init : al->seed_size));
   PetscCall(CurioOutputSetAttributeString(out, "/", "loss", CurioLossTypes[al->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", al->model->loss == CURIO_LOSS_SQUARED ? "rmse" : "logloss"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", CurioLossTable[al->model->loss].metric));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_pool", al->n_pool));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_test", al->test.n));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "d", al->d));

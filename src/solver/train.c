@@ -18,7 +18,7 @@ PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s
   Vec eta;
 
   PetscFunctionBegin;
-  if (p->model->loss != CURIO_LOSS_SQUARED) {
+  if (!CurioLossTable[p->model->loss].quadratic) {
     PetscCall(VecDuplicate(p->y, &eta));
     PetscCall(MatMult(p->Phi, theta, eta));
     PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
@@ -179,7 +179,7 @@ static PetscErrorCode TrainNewton(CurioProblem p, PetscReal s, Vec theta)
 PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
 {
   PetscFunctionBegin;
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
+  if (CurioLossTable[p->model->loss].quadratic) {
     /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
     Vec wy, rhs;
     PetscCall(CurioSolverSetRegularity(p->solver, s));
