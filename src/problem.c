@@ -738,6 +738,22 @@ PetscErrorCode CurioProblemWriteScores(CurioProblem p, CurioOutput out, const ch
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Where a streamed chunk's feature rows go as they are read: the chunk's design matrix array */
+typedef struct {
+  CurioModel   model;
+  PetscScalar *a;
+  PetscInt     lda;
+} DesignSink;
+
+static PetscErrorCode DesignSinkRows(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[])
+{
+  DesignSink *ds = (DesignSink *) ctx;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelFillDesignRows(ds->model, i0, nb, X, ds->lda, ds->a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioProblemScoreStream - scores a candidate pool too large to hold, chunk by chunk (-curio_pool_chunk rows): each
   chunk is read (every rank its share), scored (the asked-for scores only), written to the output at its offset, and
@@ -776,13 +792,25 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     CurioRows rows;
     Mat       Phi;
     PetscReal e, f;
-    PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
-    if (!rows.sparse && rows.nlocal * p->model->d > design_cap) { /* one buffer for every chunk: no page faults after the first */
+    PetscInt  rs, nl;
+    PetscCall(CurioRowOwnership(p->comm, cnt, &rs, &nl));
+    if (nl * p->model->d > design_cap) { /* one buffer for every chunk: no page faults after the first */
       PetscCall(PetscFree(design));
-      design_cap = rows.nlocal * p->model->d;
+      design_cap = nl * p->model->d;
       PetscCall(PetscMalloc1(design_cap, &design));
     }
-    PetscCall(CurioModelBuildDesignWithArray(p->model, &rows, rows.sparse ? NULL : design, &Phi));
+    if (p->data->cand.is1d) {
+      PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
+      PetscCall(CurioModelBuildDesignWithArray(p->model, &rows, design, &Phi));
+    } else { /* feature rows go from a small read buffer straight into the design matrix */
+      DesignSink ds = {p->model, design, nl};
+      PetscCall(CurioDataReadCandidatesBlocked(p->data, c0, cnt, DesignSinkRows, &ds, &rows));
+      PetscCheck(rows.nlocal == nl, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Chunk rows %" PetscInt_FMT " on this rank, expected %" PetscInt_FMT,
+                 rows.nlocal, nl);
+      PetscCall(MatCreateDense(p->comm, nl, PETSC_DECIDE, cnt, p->model->d, design, &Phi));
+      PetscCall(MatAssemblyBegin(Phi, MAT_FINAL_ASSEMBLY));
+      PetscCall(MatAssemblyEnd(Phi, MAT_FINAL_ASSEMBLY));
+    }
     PetscCall(ScoresBlock(p, &sp, Phi, &rows, comp, &e, &f));
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);

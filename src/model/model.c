@@ -181,21 +181,46 @@ PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows 
       PetscReal t = (2.0 * rows->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
       for (PetscInt j = 0; j < d; j++, p *= t) a[i + j * lda] = p;
     }
-  } else {
-    /* row-major X into column-major Phi in blocks of rows that stay in cache, so that reads and writes both run along
-       memory (row by row, every write would touch a different page: 5x slower for a streamed pool chunk) */
-    const PetscInt off = model->intercept ? 1 : 0, dim = rows->dim, block = PetscMax(1, 32768 / PetscMax(dim, 1));
-    for (PetscInt i0 = 0; i0 < rows->nlocal; i0 += block) {
-      const PetscInt i1 = PetscMin(rows->nlocal, i0 + block);
-      if (off)
-        for (PetscInt i = i0; i < i1; i++) a[i] = 1.0;
-      for (PetscInt j = 0; j < dim; j++)
-        for (PetscInt i = i0; i < i1; i++) a[i + (j + off) * lda] = rows->X[i * dim + j];
-    }
-  }
+  } else PetscCall(CurioModelFillDesignRows(model, 0, rows->nlocal, rows->X, lda, a));
   PetscCall(MatDenseRestoreArrayWrite(*Phi, &a));
   PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelFillDesignRows - rows [i0, i0 + nb) of the design matrix of feature rows (identity map, with the intercept
+  column if any) into a column-major array
+
+  Not Collective
+
+  Input Parameters:
++ model - the model (identity feature map)
+. i0    - first row to fill
+. nb    - rows to fill
+. X     - their inputs, row-major, the model's input columns per row
+- lda   - leading dimension of a
+
+  Output Parameter:
+. a - the design matrix's local array (column-major); rows [i0, i0 + nb) are written
+
+.seealso: CurioModelBuildDesign(), CurioDataReadCandidatesBlocked()
+@*/
+PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt nb, const PetscReal X[], PetscInt lda, PetscScalar a[])
+{
+  /* in blocks of rows that stay in cache, so that reads and writes both run along memory (row by row, every write
+     would touch another column, another page) */
+  const PetscInt off = model->intercept ? 1 : 0, dim = model->d - off, block = PetscMax(1, 32768 / PetscMax(dim, 1));
+
+  PetscFunctionBegin;
+  PetscCheck(model->features == CURIO_FEATURES_IDENTITY, model->comm, PETSC_ERR_ARG_WRONG, "CurioModelFillDesignRows() is for feature rows");
+  for (PetscInt r0 = 0; r0 < nb; r0 += block) {
+    const PetscInt r1 = PetscMin(nb, r0 + block);
+    if (off)
+      for (PetscInt r = r0; r < r1; r++) a[i0 + r] = 1.0;
+    for (PetscInt j = 0; j < dim; j++)
+      for (PetscInt r = r0; r < r1; r++) a[i0 + r + (j + off) * lda] = X[r * dim + j];
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

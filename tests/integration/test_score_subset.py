@@ -81,6 +81,21 @@ def main():
         run(a, none, "-curio_input", feat, "-curio_scores", "none")
         if scores(none)[0]:
             problems.append("-curio_scores none wrote scores")
+        # a streamed pool is read in blocks of rows: a bad value is still one error naming its row
+        import shutil
+        bad_pool = os.path.join(tmp, "bad_pool.h5")
+        shutil.copy(feat, bad_pool)
+        with h5py.File(bad_pool, "a") as f:
+            X = f["candidates/X"][...]
+            X[123, 2] = np.nan
+            del f["candidates/X"]
+            f["candidates/X"] = X
+        p = run(a, os.path.join(tmp, "bad.h5"), "-curio_input", bad_pool, "-curio_pool_chunk", "37", "-curio_scores", "sld", ok=False)
+        err = [line for line in p.stderr.splitlines() if "curio: error:" in line]
+        if p.returncode == 0 or len(err) != 1 or "row 123" not in err[0] or "/candidates/X" not in err[0]:
+            problems.append(f"NaN in a streamed pool: expected one error naming /candidates/X row 123, got rc {p.returncode}:\n{p.stderr}")
+        else:
+            print(f"NaN in a streamed pool: {err[0]}")
         for args, words in ((["-curio_scores", "sld,bogus"], ["'bogus'", "sti_unlabeled", "sld_labeled", "all", "none"]),
                             (["-curio_select_by", "fdot"], ["'fdot'", "sld_expected", "ssi_unlabeled"])):
             bad = os.path.join(tmp, "bad.h5")
