@@ -71,7 +71,7 @@ PETSC_EXTERN const CurioScoreInfo CurioScoreTable[]; /**< indexed by CurioScoreI
 PETSC_EXTERN PetscErrorCode CurioScoreFind(const char name[], CurioScoreId *id, PetscBool *found);
 PETSC_EXTERN PetscErrorCode CurioScoreParseList(MPI_Comm comm, const char option[], const char list[], PetscBool want[], PetscBool *any);
 PETSC_EXTERN PetscErrorCode CurioScoreFindSelectable(MPI_Comm comm, const char option[], const char name[], CurioScoreId *id);
-PETSC_EXTERN PetscErrorCode CurioScoreListNames(PetscBool selectable_only, char buf[], size_t len);
+PETSC_EXTERN PetscErrorCode CurioScoreListNames(PetscBool selectable_only, PetscBool describe, char buf[], size_t len);
 PETSC_EXTERN unsigned       CurioScoreNeedsOf(const PetscBool want[]);
 PETSC_EXTERN PetscErrorCode CurioScoreBlockGet(CurioScoreBlock blk, CurioScoreId id, Vec *v);
 PETSC_EXTERN PetscErrorCode CurioScoreBlockCompute(CurioScoreBlock blk, const PetscBool want[]);

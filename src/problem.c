@@ -70,7 +70,7 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
 @*/
 PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
 {
-  char      scores[512] = "all", select_by[64], names[512], help[768];
+  char      scores[512] = "all", select_by[64], names[1536], help[1792];
   PetscBool scores_set;
 
   PetscFunctionBegin;
@@ -85,9 +85,9 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
                             &p->loocv_ns, NULL));
   PetscCall(PetscOptionsInt("-curio_cv_folds", "Brute-force K-fold CV over the LOOCV grid by refits (K = n: leave-one-out; 0: off)",
                             "CurioProblemComputeLOOCV", p->cv_folds, &p->cv_folds, NULL));
-  PetscCall(CurioScoreListNames(PETSC_FALSE, names, sizeof(names)));
+  PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_TRUE, names, sizeof(names)));
   PetscCall(
-      PetscSNPrintf(help, sizeof(help), "Scores of the candidate pool to compute and write: all, none, or a comma-separated list of %s", names));
+      PetscSNPrintf(help, sizeof(help), "Scores of the candidate pool to compute and write: all, none, or a comma-separated list of: %s", names));
   PetscCall(PetscOptionsString("-curio_scores", help, "CurioProblemComputeScores", scores, scores, sizeof(scores), &scores_set));
   PetscCall(PetscOptionsReal("-curio_fd_delta", "Finite-difference step for the fdot check, relative to s", "CurioProblemComputeScores", p->fd_rel,
                              &p->fd_rel, NULL));
@@ -99,7 +99,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
                             "CurioProblemScoreStream", p->data->cand_chunk, &p->data->cand_chunk, NULL));
   PetscCall(PetscOptionsInt("-curio_select_k", "Select this many candidates to label next (0: none)", "CurioProblemSelect", p->select_k, &p->select_k,
                             NULL));
-  PetscCall(CurioScoreListNames(PETSC_TRUE, names, sizeof(names)));
+  PetscCall(CurioScoreListNames(PETSC_TRUE, PETSC_FALSE, names, sizeof(names)));
   PetscCall(PetscSNPrintf(help, sizeof(help), "Score that ranks the candidates: %s", names));
   PetscCall(PetscOptionsString("-curio_select_by", help, "CurioProblemSelect", select_by, select_by, sizeof(select_by), NULL));
   PetscCall(PetscOptionsBool("-curio_influence", "Self-influence of every training point, and the most influential training points for test points",

@@ -227,19 +227,24 @@ PetscErrorCode CurioScoreFind(const char name[], CurioScoreId *id, PetscBool *fo
 
   Input Parameters:
 + selectable_only - only the scores -curio_select_by accepts
+. describe        - each name followed by its description, "name: description; ..." (for -help)
 - len             - size of buf
 
   Output Parameter:
 . buf - "sld, sld_expected, ..."
 @*/
-PetscErrorCode CurioScoreListNames(PetscBool selectable_only, char buf[], size_t len)
+PetscErrorCode CurioScoreListNames(PetscBool selectable_only, PetscBool describe, char buf[], size_t len)
 {
   PetscFunctionBegin;
   buf[0] = 0;
   for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
     if (selectable_only && !CurioScoreTable[i].selectable) continue;
-    if (buf[0]) PetscCall(PetscStrlcat(buf, ", ", len));
+    if (buf[0]) PetscCall(PetscStrlcat(buf, describe ? "; " : ", ", len));
     PetscCall(PetscStrlcat(buf, CurioScoreTable[i].name, len));
+    if (describe) {
+      PetscCall(PetscStrlcat(buf, ": ", len));
+      PetscCall(PetscStrlcat(buf, CurioScoreTable[i].description, len));
+    }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -283,7 +288,7 @@ PetscErrorCode CurioScoreParseList(MPI_Comm comm, const char option[], const cha
       PetscCall(CurioScoreFind(tok, &id, &found));
       if (!found) {
         char names[512];
-        PetscCall(CurioScoreListNames(PETSC_FALSE, names, sizeof(names)));
+        PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_FALSE, names, sizeof(names)));
         SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: unknown score '%s'; give a comma-separated list of %s, or all, or none", option, tok, names);
       }
       want[id] = PETSC_TRUE;
@@ -309,7 +314,7 @@ PetscErrorCode CurioScoreFindSelectable(MPI_Comm comm, const char option[], cons
   PetscCall(CurioScoreFind(name, id, &found));
   if (!found || !CurioScoreTable[*id].selectable) {
     char names[512];
-    PetscCall(CurioScoreListNames(PETSC_TRUE, names, sizeof(names)));
+    PetscCall(CurioScoreListNames(PETSC_TRUE, PETSC_FALSE, names, sizeof(names)));
     SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: '%s' cannot rank candidates; give one of %s", option, name, names);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
