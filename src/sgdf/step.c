@@ -71,8 +71,8 @@ PetscReal SGDFStepSize(SGDF g, PetscInt64 t)
 }
 
 /* l, l', l'' (MATH.md section 1): the loss table's per-point formulas (src/model/lossimpl.h), inlined: the kernels call
-   this once per batch row, and a call through the table's function pointer there would keep the compiler from inlining
-   the formula into the row loop */
+   this once per batch row, and a call through the table's function pointer made a logistic epoch 20-35% slower
+   (400000 x 1000 synthetic, 20 nonzeros per row, replicated: 0.23-0.24 s against 0.28-0.32 s) */
 static inline void LossEval(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l)
 {
   switch (type) {
