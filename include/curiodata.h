@@ -39,6 +39,10 @@ PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataReadCandidates(CurioData, PetscInt, PetscInt, CurioRows *);
+/** @brief Receives rows [i0, i0 + nb) (this rank's numbering) of a set read in blocks, row-major, checked finite. */
+typedef PetscErrorCode (*CurioRowsSink)(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[]);
+PETSC_EXTERN PetscErrorCode CurioDataReadCandidatesBlocked(CurioData data, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx,
+                                                           CurioRows *rows);
 PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
 /** @brief Reads the data options without loading anything, so that -help lists them. Collective. */

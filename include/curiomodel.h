@@ -7,12 +7,30 @@
 #include "curiosys.h"
 #include "curiodata.h"
 
+/** @brief A row of CurioLossTable: the enum value indexes the table (README, "How to add a loss"). */
 typedef enum {
   CURIO_LOSS_SQUARED,  /**< (y - eta)^2 / 2 */
   CURIO_LOSS_LOGISTIC, /**< log(1 + e^eta) - y eta, y in {0, 1} */
   CURIO_LOSS_POISSON   /**< e^eta - y eta, y >= 0 */
 } CurioLossType;
-PETSC_EXTERN const char *const CurioLossTypes[];
+PETSC_EXTERN const char *const CurioLossTypes[]; /**< the names of CurioLossTable's rows, in PetscOptionsEnum() form */
+
+/** @brief One per-point loss l(eta, y) of the linear predictor eta = phi . theta (MATH.md section 1). */
+typedef struct {
+  const char *name;        /**< -curio_loss value, also /model attribute `loss` */
+  const char *description; /**< one line for -help and the README */
+  /** l, l' = dl/deta and l'' = d2l/deta2 at (eta, y); all three are written */
+  void (*evaluate)(PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l);
+  PetscReal (*mean)(PetscReal eta);                             /**< inverse link h(eta), the mean response (/scores/mean) */
+  PetscReal (*label_variance)(PetscReal eta, PetscReal sigma2); /**< Var(y given x); sigma2 is the residual variance estimate */
+  PetscBool (*label_valid)(PetscReal y);                        /**< whether y is in the loss's domain (NULL: every finite y) */
+  const char *label_domain;                                     /**< what label_valid accepts, for the error message */
+  PetscBool   quadratic;                                        /**< l'' = 1: theta* solves the normal equations, exact LOOCV applies */
+  const char *metric;                                           /**< name of the test metric ("rmse", "logloss") */
+  PetscReal (*metric_point)(PetscReal f, PetscReal y);          /**< a test point's term of the metric */
+  PetscReal (*metric_finish)(PetscReal sum, PetscInt n);        /**< the metric from the sum of the n terms */
+} CurioLossInfo;
+PETSC_EXTERN const CurioLossInfo CurioLossTable[]; /**< indexed by CurioLossType */
 
 typedef enum {
   CURIO_REGULARIZER_RIDGE,      /**< R = 1/2 ||theta||^2 */
@@ -48,11 +66,16 @@ PETSC_EXTERN PetscErrorCode CurioModelDestroy(CurioModel *);
 PETSC_EXTERN PetscErrorCode CurioModelSetFromOptions(CurioModel);
 PETSC_EXTERN PetscErrorCode CurioModelSetUp(CurioModel, CurioData);
 PETSC_EXTERN PetscErrorCode CurioModelBuildDesign(CurioModel, const CurioRows *, Mat *);
+PETSC_EXTERN PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi);
+PETSC_EXTERN PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt nb, const PetscReal X[], PetscInt lda, PetscScalar a[]);
 
-PETSC_EXTERN PetscErrorCode CurioLossEvaluate(CurioLossType, PetscReal, PetscReal, PetscReal *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l);
+PETSC_EXTERN PetscErrorCode CurioLossGetInfo(CurioLossType type, const CurioLossInfo **info);
+PETSC_EXTERN PetscErrorCode CurioLossTestError(CurioLossType type, MPI_Comm comm, PetscInt nlocal, const PetscReal f[], const PetscReal y[],
+                                               PetscInt n, PetscReal *err);
 PETSC_EXTERN PetscErrorCode CurioModelLossVectors(CurioModel, Vec, Vec, Vec, Vec, Vec, Vec);
-PETSC_EXTERN PetscErrorCode CurioModelCheckLabels(CurioModel, const CurioRows *, const char[]);
-PETSC_EXTERN PetscErrorCode CurioModelLabelVariance(CurioModel, PetscReal, PetscReal, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[]);
+PETSC_EXTERN PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscReal sigma2, PetscReal *var);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerMask(CurioModel, Vec);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerCenter(CurioModel, Vec);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerValue(CurioModel, Vec, Vec, Vec, PetscReal *);

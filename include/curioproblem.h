@@ -14,14 +14,15 @@
 
 typedef struct _n_CurioProblem *CurioProblem;
 
-/** @brief Query scores over the candidate pool (MATH.md section 4); Vecs laid out like the candidate rows. */
+/** @brief Query scores over the candidate pool (MATH.md section 4), one Vec per row of CurioScoreTable, laid out like
+    the candidate rows. */
 typedef struct {
-  Vec       f, mean, fdot, f_shifted, fdot_fd;
-  Vec       sld, sld_expected, sti_labeled, sti_unlabeled, ssi_labeled, ssi_unlabeled, var;
-  Vec       sld_labeled; /* l'(eta, y)^2 fdot^2 where the pool has labels, else NULL */
-  PetscReal delta, fd_max_rel_error;
-  PetscInt  reference_size;
-  PetscBool reference_has_test;
+  Vec       v[CURIO_SCORE_COUNT];    /**< indexed by CurioScoreId; NULL where not computed */
+  PetscBool want[CURIO_SCORE_COUNT]; /**< asked for (-curio_scores): computed and written */
+  unsigned  needs;                   /**< CurioScoreNeeds flags of what was prepared for the pool */
+  PetscReal delta, fd_max_rel_error; /**< the FD step (with CURIO_SCORE_NEEDS_SHIFTED) and the FD check (with fdot_fd) */
+  PetscInt  reference_size;          /**< |T| of STI and SSI (with a reference set) */
+  PetscBool reference_has_test, has_reference, has_fd_check;
 } CurioScores;
 
 struct _n_CurioProblem {
@@ -46,13 +47,14 @@ struct _n_CurioProblem {
   CurioLOOCVCurve curve;
   PetscBool       has_curve;
   /* scores */
-  PetscBool   do_scores;
+  PetscBool   do_scores;            /* any score asked for (-curio_scores, which sets scores.want) */
   PetscBool   var_ssi, var_ssi_set; /* VAR and SSI need an explicit H^{-1}: skipped for large d unless asked for */
   PetscReal   fd_rel;
   CurioScores scores;
   PetscBool   has_scores;
   /* batch selection over the candidates */
-  PetscInt   select_k, select_by;
+  PetscInt   select_k;
+  PetscInt   select_by; /* a selectable CurioScoreId */
   PetscInt  *sel_index;
   PetscReal *sel_score;
   /* classic influence (Koh and Liang) for data debugging */
@@ -69,20 +71,20 @@ struct _n_CurioProblem {
   PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
 };
 
-PETSC_EXTERN PetscErrorCode    CurioProblemCreate(MPI_Comm, CurioProblem *);
-PETSC_EXTERN PetscErrorCode    CurioProblemDestroy(CurioProblem *);
-PETSC_EXTERN PetscErrorCode    CurioProblemSetFromOptions(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemSetUp(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemSolve(CurioProblem, PetscReal);
-PETSC_EXTERN PetscErrorCode    CurioProblemTrain(CurioProblem, PetscReal, Vec);
-PETSC_EXTERN PetscErrorCode    CurioProblemObjective(CurioProblem, PetscReal, Vec, PetscReal *, Vec);
-PETSC_EXTERN PetscErrorCode    CurioProblemSetCurvatureAt(CurioProblem, Vec, PetscReal);
-PETSC_EXTERN PetscErrorCode    CurioProblemComputeLOOCV(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemComputeScores(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemSelect(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemScoreStream(CurioProblem, CurioOutput);
-PETSC_EXTERN PetscErrorCode    CurioProblemComputeInfluence(CurioProblem);
-PETSC_EXTERN const char *const CurioScoreNames[];
-PETSC_EXTERN PetscErrorCode    CurioProblemRun(CurioProblem);
-PETSC_EXTERN PetscErrorCode    CurioProblemWrite(CurioProblem, const char[]);
-PETSC_EXTERN PetscErrorCode    CurioProblemView(CurioProblem, PetscViewer);
+PETSC_EXTERN PetscErrorCode CurioProblemCreate(MPI_Comm, CurioProblem *);
+PETSC_EXTERN PetscErrorCode CurioProblemDestroy(CurioProblem *);
+PETSC_EXTERN PetscErrorCode CurioProblemSetFromOptions(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemSetUp(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemSolve(CurioProblem, PetscReal);
+PETSC_EXTERN PetscErrorCode CurioProblemTrain(CurioProblem, PetscReal, Vec);
+PETSC_EXTERN PetscErrorCode CurioProblemObjective(CurioProblem, PetscReal, Vec, PetscReal *, Vec);
+PETSC_EXTERN PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem, Vec, PetscReal);
+PETSC_EXTERN PetscErrorCode CurioProblemComputeLOOCV(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemComputeScores(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemSelect(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemScoreStream(CurioProblem, CurioOutput);
+PETSC_EXTERN PetscErrorCode CurioProblemComputeInfluence(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemWriteScores(CurioProblem p, CurioOutput out, const char scale[]);
+PETSC_EXTERN PetscErrorCode CurioProblemRun(CurioProblem);
+PETSC_EXTERN PetscErrorCode CurioProblemWrite(CurioProblem, const char[]);
+PETSC_EXTERN PetscErrorCode CurioProblemView(CurioProblem, PetscViewer);

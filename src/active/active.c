@@ -234,13 +234,12 @@ static PetscErrorCode ChooseSeedSet(CurioAL al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Test error of the current model: RMSE (squared loss) or mean log-loss (logistic) */
+/* Test error of the current model: the loss's test metric (RMSE for squared loss, mean log-loss for logistic) */
 static PetscErrorCode TestError(CurioAL al, PetscReal *err)
 {
   Vec                f;
   const PetscScalar *pf, *py;
   PetscInt           m;
-  PetscReal          sum = 0;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(al->ytest, &f));
@@ -248,17 +247,10 @@ static PetscErrorCode TestError(CurioAL al, PetscReal *err)
   PetscCall(VecGetLocalSize(f, &m));
   PetscCall(VecGetArrayRead(f, &pf));
   PetscCall(VecGetArrayRead(al->ytest, &py));
-  for (PetscInt i = 0; i < m; i++) {
-    PetscReal l;
-    if (al->model->loss == CURIO_LOSS_SQUARED) l = PetscSqr(py[i] - pf[i]);
-    else PetscCall(CurioLossEvaluate(al->model->loss, pf[i], py[i], &l, NULL, NULL));
-    sum += l;
-  }
+  PetscCall(CurioLossTestError(al->model->loss, al->comm, m, pf, py, al->test.n, err));
   PetscCall(VecRestoreArrayRead(f, &pf));
   PetscCall(VecRestoreArrayRead(al->ytest, &py));
   PetscCall(VecDestroy(&f));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, al->comm));
-  *err = al->model->loss == CURIO_LOSS_SQUARED ? PetscSqrtReal(sum / al->test.n) : sum / al->test.n;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -334,7 +326,7 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscCall(CurioOutputSetAttributeInt(out, "/", "budget", al->budget));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_size", al->n_init ? al->n_init : al->seed_size));
   PetscCall(CurioOutputSetAttributeString(out, "/", "loss", CurioLossTypes[al->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", al->model->loss == CURIO_LOSS_SQUARED ? "rmse" : "logloss"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", CurioLossTable[al->model->loss].metric));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_pool", al->n_pool));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_test", al->test.n));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "d", al->d));

@@ -368,16 +368,13 @@ static PetscErrorCode OracleStep(CurioAL al, OracleState *st, const PetscReal ph
 /* The test error (RMSE or mean log-loss) at f_test - Pu step */
 static PetscErrorCode OracleTestError(CurioAL al, OracleState *st, PetscReal step, PetscReal *err)
 {
-  PetscReal sum = 0;
+  const CurioLossInfo *loss;
+  PetscReal            sum = 0;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < st->nt; i++) {
-    PetscReal fi = st->f[i] - st->Pu[i] * step, l;
-    if (al->model->loss == CURIO_LOSS_SQUARED) l = PetscSqr(st->y[i] - fi);
-    else PetscCall(CurioLossEvaluate(al->model->loss, fi, st->y[i], &l, NULL, NULL));
-    sum += l;
-  }
-  *err = al->model->loss == CURIO_LOSS_SQUARED ? PetscSqrtReal(sum / st->nt) : sum / st->nt;
+  PetscCall(CurioLossGetInfo(al->model->loss, &loss)); /* the test metric of CurioLossTestError(), on replicated rows */
+  for (PetscInt i = 0; i < st->nt; i++) sum += loss->metric_point(st->f[i] - st->Pu[i] * step, st->y[i]);
+  *err = loss->metric_finish(sum, st->nt);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -130,7 +130,7 @@ PetscErrorCode CurioFitCVCurve(CurioFit fit, PetscReal smin, PetscReal smax, Pet
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetModel(fit, &model));
-  if (model->loss == CURIO_LOSS_SQUARED) PetscCall(ExactCurve(fit, smin, smax, ns, curve));
+  if (CurioLossTable[model->loss].quadratic) PetscCall(ExactCurve(fit, smin, smax, ns, curve));
   else PetscCall(ApproximateCurve(fit, smin, smax, ns, curve));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -2,18 +2,13 @@
    MATH.md section 3): I(z, z') = -grad l(z')^T H^{-1} grad l(z), grad l(z) = l'(z) phi(x). */
 #include "../curioimpl.h"
 
-const char *const CurioScoreNames[] = {"sld",           "sld_expected", "sti_labeled",    "sti_unlabeled", "ssi_labeled",
-                                       "ssi_unlabeled", "var",          "CurioScoreName", "CURIO_SCORE_",  NULL};
-
-static Vec ScoreByName(CurioScores *sc, PetscInt which)
-{
-  Vec v[] = {sc->sld, sc->sld_expected, sc->sti_labeled, sc->sti_unlabeled, sc->ssi_labeled, sc->ssi_unlabeled, sc->var};
-  return v[which];
-}
-
 /*@C
   CurioProblemSelect - the -curio_select_k candidates with the largest -curio_select_by score (batch top-k, ties to the
   smaller index)
+
+  Collective
+
+.seealso: CurioSelectTopK(), CurioScoreTable
 @*/
 PetscErrorCode CurioProblemSelect(CurioProblem p)
 {
@@ -21,9 +16,11 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
   if (!p->select_k || !p->has_scores) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree2(p->sel_index, p->sel_score));
   PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
-  PetscCall(CurioSelectTopK(ScoreByName(&p->scores, p->select_by), p->select_k, p->sel_index, p->sel_score));
+  PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
+             "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
+  PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
   if (p->monitor) {
-    PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreNames[p->select_by]));
+    PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));
     for (PetscInt i = 0; i < PetscMin(p->select_k, 10); i++) PetscCall(PetscPrintf(p->comm, " %" PetscInt_FMT, p->sel_index[i]));
     PetscCall(PetscPrintf(p->comm, "%s\n", p->select_k > 10 ? " ..." : ""));
   }

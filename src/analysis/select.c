@@ -84,3 +84,87 @@ PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal sc
   PetscCall(PetscFree(best));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/* (s, i) ranks before (t, j): the larger score, ties to the smaller index (the order of CurioSelectTopK()) */
+static inline PetscBool RanksBefore(PetscReal s, PetscInt64 i, PetscReal t, PetscInt64 j)
+{
+  return (PetscBool) (s > t || (s == t && i < j));
+}
+
+/*@C
+  CurioTopKInsert - inserts one (index, score) into a running top k kept best first, in the order of CurioSelectTopK();
+  a candidate that does not enter costs one comparison
+
+  Not Collective
+
+  Input Parameters:
++ k - capacity of the running list
+. i - the candidate's global index
+- s - its score
+
+  Input/Output Parameters:
++ have  - entries in the running list (at most k)
+. index - its indices
+- score - its scores
+
+.seealso: CurioTopKMerge(), CurioSelectTopK()
+@*/
+void CurioTopKInsert(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal score[], PetscInt64 i, PetscReal s)
+{
+  PetscInt p = *have;
+
+  if (*have == k && !RanksBefore(s, i, score[k - 1], index[k - 1])) return;
+  if (*have < k) (*have)++;
+  else p = k - 1;
+  for (; p > 0 && RanksBefore(s, i, score[p - 1], index[p - 1]); p--) {
+    score[p] = score[p - 1];
+    index[p] = index[p - 1];
+  }
+  score[p] = s;
+  index[p] = i;
+}
+
+/*@C
+  CurioTopKMerge - merges a block's top list (best first) into a running top k (best first), in the order of
+  CurioSelectTopK(): the streaming step of a selection over a pool scored block by block. In place, O(k + nb).
+
+  Not Collective
+
+  Input Parameters:
++ k      - capacity of the running list
+. nb     - entries of the block's list
+. bindex - their global indices
+- bscore - their scores
+
+  Input/Output Parameters:
++ have  - entries in the running list (at most k)
+. index - its indices
+- score - its scores
+
+.seealso: CurioTopKInsert(), CurioSelectTopK()
+@*/
+void CurioTopKMerge(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal score[], PetscInt nb, const PetscInt64 bindex[],
+                    const PetscReal bscore[])
+{
+  PetscInt i = *have, j = nb, n = PetscMin(k, *have + nb);
+
+  /* from the back: the worse of the two tails goes to position i + j - 1 (dropped beyond n); a write never lands on an
+     unread entry of the running list, and once the block is used up the rest of the running list is in place */
+  while (j > 0) {
+    PetscInt w = i + j - 1;
+    if (i == 0 || RanksBefore(score[i - 1], index[i - 1], bscore[j - 1], bindex[j - 1])) { /* the block's entry is the worse */
+      j--;
+      if (w < n) {
+        score[w] = bscore[j];
+        index[w] = bindex[j];
+      }
+    } else {
+      i--;
+      if (w < n) {
+        score[w] = score[i];
+        index[w] = index[i];
+      }
+    }
+  }
+  *have = n;
+}

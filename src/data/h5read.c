@@ -121,18 +121,34 @@ PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Whether any of v[0..n) is NaN or +-Inf: all exponent bits set. Integer operations the compiler vectorizes, where a
+   call to PetscIsInfOrNanReal() per entry cost as much as reading a streamed pool chunk from the page cache. */
+static inline PetscBool CurioAnyNonFinite(PetscInt n, const PetscReal v[])
+{
+  const uint64_t expo = 0x7ff0000000000000ULL;
+  uint64_t       any  = 0;
+
+  for (PetscInt k = 0; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, v + k, sizeof(u));
+    any |= (uint64_t) ((u & expo) == expo);
+  }
+  return (PetscBool) (any != 0);
+}
+
 PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols,
                                 const PetscReal v[])
 {
-  PetscInt bad = PETSC_MAX_INT, gbad;
+  const PetscInt block = PetscMax(1, 4096 / PetscMax(ncols, 1)); /* rows per test: one branch per block, not per entry */
+  PetscInt       bad   = PETSC_MAX_INT, gbad;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < nlocal && bad == PETSC_MAX_INT; i++)
-    for (PetscInt j = 0; j < ncols; j++)
-      if (PetscIsInfOrNanReal(v[i * ncols + j])) {
-        bad = rstart + i;
-        break;
-      }
+  for (PetscInt i0 = 0; i0 < nlocal && bad == PETSC_MAX_INT; i0 += block) {
+    const PetscInt i1 = PetscMin(nlocal, i0 + block);
+    if (!CurioAnyNonFinite((i1 - i0) * ncols, v + i0 * ncols)) continue;
+    for (PetscInt i = i0; i < i1 && bad == PETSC_MAX_INT; i++)
+      if (CurioAnyNonFinite(ncols, v + i * ncols)) bad = rstart + i;
+  }
   PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
   PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FP, "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt_FMT " (0-based)",
              fname, dset, gbad);
@@ -142,7 +158,7 @@ PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char ds
 /* Reads one set of rows (group "train", "candidates" or "test") */
 /* Reads rows [first, first + count) of one set (count < 0: all rows; count = 0: only the set's shape, no arrays) */
 static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim,
-                               PetscBool expect_1d, PetscInt first, PetscInt count, CurioRows *rows, PetscBool *found)
+                               PetscBool expect_1d, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx, CurioRows *rows, PetscBool *found)
 {
   char      px[256], pX[256], py[256], pw[256];
   PetscBool hx, hX, hy, hw, is1d;
@@ -210,8 +226,27 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     n     = count;
   } else total = n;
   PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
-  PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
-  PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
+  if (sink) {
+    /* through a buffer of about 2 MiB that stays in cache: no pages of a chunk-sized array to fault in, and the
+       finite check and the sink read what was just read; every rank takes part in every (collective) read */
+    const PetscInt block = PetscMax(1, 262144 / dim);
+    PetscInt       nblocks, gblocks;
+    PetscReal     *buf;
+    PetscCall(PetscFree(rows->X)); /* never touched: never faulted in */
+    nblocks = (rows->nlocal + block - 1) / block;
+    PetscCall(MPIU_Allreduce(&nblocks, &gblocks, 1, MPIU_INT, MPI_MAX, comm));
+    PetscCall(PetscMalloc1(block * dim, &buf));
+    for (PetscInt b = 0; b < gblocks; b++) {
+      PetscInt i0 = PetscMin(b * block, rows->nlocal), nb = PetscMin(block, rows->nlocal - i0);
+      PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart + i0, nb, dim, buf));
+      PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart + i0, nb, dim, buf));
+      if (nb > 0) PetscCall(sink(ctx, i0, nb, buf));
+    }
+    PetscCall(PetscFree(buf));
+  } else {
+    PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
+    PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
+  }
   if (hy) {
     PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
     PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
@@ -253,14 +288,15 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCall(CurioRowsFree(&data->cand));
   PetscCall(CurioRowsFree(&data->test));
   PetscCall(CurioH5OpenRead(data->comm, fname, &file));
-  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, 0, -1, &data->train, &found));
+  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, 0, -1, NULL, NULL, &data->train, &found));
   PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs), '/train/X' (features) or '/train/indptr' (CSR)",
              fname);
   /* a streamed pool is read chunk by chunk when it is scored: only its shape now */
-  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1,
-                     &data->cand, &data->has_cand));
-  PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, 0, -1, &data->test, &data->has_test));
+  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1, NULL,
+                     NULL, &data->cand, &data->has_cand));
+  PetscCall(
+      LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, 0, -1, NULL, NULL, &data->test, &data->has_test));
   H5Fclose(file);
   PetscCall(PetscStrncpy(data->source, fname, sizeof(data->source)));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -277,7 +313,40 @@ PetscErrorCode CurioDataReadCandidates(CurioData data, PetscInt first, PetscInt 
 
   PetscFunctionBegin;
   PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
-  PetscCall(LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, rows, &found));
+  PetscCall(
+      LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, NULL, NULL, rows, &found));
+  H5Fclose(file);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataReadCandidatesBlocked - CurioDataReadCandidates() with the rows' inputs handed to a sink in blocks of rows
+  (read, checked finite, passed on) instead of stored: rows->X is NULL; labels and weights are read as before. A
+  streamed pool's chunk goes into its design matrix without a chunk-sized copy of the inputs.
+
+  Collective
+
+  Input Parameters:
++ data  - the data, whose pool is streamed
+. first - first row of the chunk
+. count - rows in the chunk
+. sink  - receives this rank's rows of the chunk, block by block, in order
+- ctx   - passed to sink
+
+  Output Parameter:
+. rows - the chunk's distribution, labels and weights
+
+.seealso: CurioDataReadCandidates()
+@*/
+PetscErrorCode CurioDataReadCandidatesBlocked(CurioData data, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx, CurioRows *rows)
+{
+  hid_t     file;
+  PetscBool found;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
+  PetscCall(
+      LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, sink, ctx, rows, &found));
   H5Fclose(file);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -8,13 +8,15 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   PetscFunctionBegin;
   PetscCall(CurioInitializePackage());
   PetscCall(PetscNew(&p));
-  p->comm            = comm;
-  p->s               = 1.0;
-  p->do_loocv        = PETSC_TRUE;
-  p->loocv_smin      = 1e-6;
-  p->loocv_smax      = 1e2;
-  p->loocv_ns        = 81;
-  p->do_scores       = PETSC_TRUE;
+  p->comm       = comm;
+  p->s          = 1.0;
+  p->do_loocv   = PETSC_TRUE;
+  p->loocv_smin = 1e-6;
+  p->loocv_smax = 1e2;
+  p->loocv_ns   = 81;
+  p->do_scores  = PETSC_TRUE;
+  p->select_by  = CURIO_SCORE_SLD;
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) p->scores.want[i] = PETSC_TRUE;
   p->fd_rel          = 0.05;
   p->output_data     = PETSC_TRUE;
   p->influence_k     = 5;
@@ -27,24 +29,10 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Every score Vec of sc, so that creating and destroying them cannot drift apart */
-static size_t ScoresList(CurioScores *sc, Vec *v[])
-{
-  Vec   *all[] = {&sc->f,           &sc->mean,          &sc->fdot,        &sc->f_shifted,     &sc->fdot_fd, &sc->sld, &sc->sld_expected,
-                  &sc->sti_labeled, &sc->sti_unlabeled, &sc->ssi_labeled, &sc->ssi_unlabeled, &sc->var};
-  size_t n     = sizeof(all) / sizeof(all[0]);
-  for (size_t i = 0; i < n; i++) v[i] = all[i];
-  return n;
-}
-
 static PetscErrorCode ScoresDestroy(CurioScores *sc)
 {
-  Vec   *v[16];
-  size_t n = ScoresList(sc, v);
-
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&sc->sld_labeled));
-  for (size_t i = 0; i < n; i++) PetscCall(VecDestroy(v[i]));
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) PetscCall(VecDestroy(&sc->v[i]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -77,7 +65,11 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
 @*/
 PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
 {
+  char      scores[512] = "all", select_by[64], names[1536], help[1792];
+  PetscBool scores_set;
+
   PetscFunctionBegin;
+  PetscCall(PetscStrncpy(select_by, CurioScoreTable[p->select_by].name, sizeof(select_by)));
   PetscOptionsBegin(p->comm, NULL, "curio fit (-curio_mode fit; also every round of -curio_mode active)", "CurioProblem");
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", p->output, sizeof(p->output), NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &p->s, &p->s_given));
@@ -87,19 +79,35 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smax", &p->loocv_smax, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_loocv_ns", &p->loocv_ns, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_cv_folds", &p->cv_folds, NULL));
-  PetscCall(PetscOptionsBool("-curio_scores", "Score the candidate pool", "CurioProblemComputeScores", p->do_scores, &p->do_scores, NULL));
+  PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_TRUE, names, sizeof(names)));
+  PetscCall(
+      PetscSNPrintf(help, sizeof(help), "Scores of the candidate pool to compute and write: all, none, or a comma-separated list of: %s", names));
+  PetscCall(PetscOptionsString("-curio_scores", help, "CurioProblemComputeScores", scores, scores, sizeof(scores), &scores_set));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_fd_delta", &p->fd_rel, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_var_ssi", &p->var_ssi, &p->var_ssi_set));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_theta_init", p->theta_init, sizeof(p->theta_init), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &p->data->cand_chunk, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_select_k", &p->select_k, NULL));
-  PetscCall(PetscOptionsEList("-curio_select_by", "Score that ranks the candidates", "CurioProblemSelect", CurioScoreNames, 7,
-                              CurioScoreNames[p->select_by], &p->select_by, NULL));
+  PetscCall(CurioScoreListNames(PETSC_TRUE, PETSC_FALSE, names, sizeof(names)));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "Score that ranks the candidates: %s", names));
+  PetscCall(PetscOptionsString("-curio_select_by", help, "CurioProblemSelect", select_by, select_by, sizeof(select_by), NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_influence", &p->do_influence, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_k", &p->influence_k, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_ntest", &p->influence_ntest, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_output_data", &p->output_data, NULL));
   PetscOptionsEnd();
+  PetscCall(CurioScoreFindSelectable(p->comm, "-curio_select_by", select_by, (CurioScoreId *) &p->select_by));
+  if (scores_set) {
+    PetscCall(CurioScoreParseList(p->comm, "-curio_scores", scores, p->scores.want, &p->do_scores));
+    /* VAR or SSI named in a list is computed whatever d is, unless -curio_var_ssi false says otherwise */
+    if (CurioScoreNeedsOf(p->scores.want) & CURIO_SCORE_NEEDS_HINV) {
+      PetscBool all = PETSC_TRUE;
+      for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) all = (PetscBool) (all && p->scores.want[i]);
+      PetscCheck(all || !p->var_ssi_set || p->var_ssi, p->comm, PETSC_ERR_ARG_INCOMP,
+                 "-curio_scores %s asks for VAR or SSI, which -curio_var_ssi false skips; drop one of the two", scores);
+      if (!all) p->var_ssi = p->var_ssi_set = PETSC_TRUE;
+    }
+  }
   /* each value's type and bounds are checked as it is read (src/sys/options.c); what is left relates options */
   PetscCheck(p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
@@ -331,56 +339,76 @@ static PetscErrorCode Sandwich(PetscInt d, const PetscReal *Hinv, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* What the scores of any block of candidates need, computed once: the STI directions v = H^{-1} Phi_T^T c, H^{-1}
-   (VAR), the SSI kernels H^{-1} A H^{-1}, and theta*(s + delta) for the finite-difference check */
+/* What the scores of any block of candidates need, computed once for the pool (only what the asked-for scores need):
+   the STI directions v = H^{-1} Phi_T^T c, H^{-1} (VAR), the SSI kernels H^{-1} A H^{-1}, and theta*(s + delta) for
+   the finite-difference check */
 typedef struct {
   Vec        vl, vu, theta_s;
   PetscReal *Hinv, *Ml, *Mu;
 } ScorePrep;
 
-static PetscErrorCode ScoresPrepare(CurioProblem p, ScorePrep *sp)
+/* The scores a run computes: those asked for, and the one that ranks the candidates */
+static void ScoresToCompute(CurioProblem p, PetscBool comp[])
 {
-  CurioScores *sc = &p->scores;
-  PetscInt     d  = p->model->d;
-  PetscReal   *Al, *Au;
-  Vec          ul, uu;
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) comp[i] = p->scores.want[i];
+  if (p->select_k) comp[p->select_by] = PETSC_TRUE;
+}
+
+static PetscErrorCode ScoresPrepare(CurioProblem p, const PetscBool comp[], ScorePrep *sp)
+{
+  CurioScores *sc    = &p->scores;
+  PetscInt     d     = p->model->d;
+  unsigned     needs = CurioScoreNeedsOf(comp);
+  PetscBool    ref = (PetscBool) !!(needs & CURIO_SCORE_NEEDS_REFERENCE), gram = (PetscBool) (p->var_ssi && (needs & CURIO_SCORE_NEEDS_REF_GRAM));
+  PetscBool    hinv = (PetscBool) (p->var_ssi && (needs & CURIO_SCORE_NEEDS_HINV));
+  PetscReal   *Al = NULL, *Au = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(sp, sizeof(*sp)));
-  PetscCall(VecDuplicate(p->theta, &ul));
-  PetscCall(VecDuplicate(p->theta, &uu));
-  PetscCall(VecDuplicate(p->theta, &sp->vl));
-  PetscCall(VecDuplicate(p->theta, &sp->vu));
-  PetscCall(VecSet(ul, 0.0));
-  PetscCall(VecSet(uu, 0.0));
-  if (p->var_ssi) {
-    PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
-    PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
-  } else Al = Au = NULL;
-  PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
-  sc->reference_size     = p->data->train.n;
-  sc->reference_has_test = PETSC_FALSE;
-  if (p->PhiTest) {
-    PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
-    sc->reference_size += p->data->test.n;
-    sc->reference_has_test = PETSC_TRUE;
+  sc->needs         = needs;
+  sc->delta         = p->fd_rel * p->s;
+  sc->has_reference = (PetscBool) (ref || gram);
+  sc->has_fd_check  = comp[CURIO_SCORE_FDOT_FD];
+  if (ref || gram) {
+    Vec ul, uu;
+    PetscCall(VecDuplicate(p->theta, &ul));
+    PetscCall(VecDuplicate(p->theta, &uu));
+    PetscCall(VecSet(ul, 0.0));
+    PetscCall(VecSet(uu, 0.0));
+    if (gram) PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
+    PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
+    sc->reference_size     = p->data->train.n;
+    sc->reference_has_test = PETSC_FALSE;
+    if (p->PhiTest) {
+      PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
+      sc->reference_size += p->data->test.n;
+      sc->reference_has_test = PETSC_TRUE;
+    }
+    if (ref) {
+      PetscCall(VecDuplicate(p->theta, &sp->vl));
+      PetscCall(VecDuplicate(p->theta, &sp->vu));
+      PetscCall(CurioSolverSolve(p->solver, ul, sp->vl));
+      PetscCall(CurioSolverSolve(p->solver, uu, sp->vu));
+    }
+    PetscCall(VecDestroy(&ul));
+    PetscCall(VecDestroy(&uu));
   }
-  PetscCall(CurioSolverSolve(p->solver, ul, sp->vl));
-  PetscCall(CurioSolverSolve(p->solver, uu, sp->vu));
-  if (p->var_ssi) {
+  if (hinv) {
+    PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
     PetscCall(CurioSolverGetInverse(p->solver, sp->Hinv));
-    PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
-    PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
+    if (gram) {
+      PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
+      PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
+    }
   }
   if (Al) PetscCall(PetscFree2(Al, Au));
-  PetscCall(VecDestroy(&ul));
-  PetscCall(VecDestroy(&uu));
-  /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
-  sc->delta = p->fd_rel * p->s;
-  PetscCall(VecDuplicate(p->theta, &sp->theta_s));
-  PetscCall(VecCopy(p->theta, sp->theta_s)); /* warm start */
-  PetscCall(CurioProblemTrain(p, p->s + sc->delta, sp->theta_s));
-  PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
+  if (needs & CURIO_SCORE_NEEDS_SHIFTED) {
+    /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
+    PetscCall(VecDuplicate(p->theta, &sp->theta_s));
+    PetscCall(VecCopy(p->theta, sp->theta_s)); /* warm start */
+    PetscCall(CurioProblemTrain(p, p->s + sc->delta, sp->theta_s));
+    PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
+  }
   {
     PetscInt its_scores; /* the scores' solves are not part of training or tangent */
     PetscCall(CurioSolverGetIterations(p->solver, &its_scores));
@@ -398,98 +426,53 @@ static PetscErrorCode ScoresPrepDestroy(ScorePrep *sp)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Every score of the candidates whose design matrix is Phi, into sc (Vecs created in Phi's row layout); errmax and
-   fdmax get max |fdot_fd - fdot| and max |fdot| over the block */
-static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, const CurioRows *rows, CurioScores *sc, PetscReal *errmax,
+/* The scores comp[] of the candidates whose design matrix is Phi, into sc->v (Vecs in Phi's row layout); errmax and
+   fdmax get max |fdot_fd - fdot| and max |fdot| over the block (0 without fdot_fd) */
+static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, const CurioRows *rows, const PetscBool comp[], PetscReal *errmax,
                                   PetscReal *fdmax)
 {
-  Vec diff;
+  CurioScores              *sc = &p->scores;
+  struct _n_CurioScoreBlock blk;
 
   PetscFunctionBegin;
   PetscCall(ScoresDestroy(sc));
-  {
-    Vec   *v[16];
-    size_t n = ScoresList(sc, v);
-    for (size_t i = 0; i < n; i++) PetscCall(MatCreateVecs(Phi, NULL, v[i]));
-  }
-  /* SLD (eqs. 66-67): fdot = phi . theta_dot, unlabeled fdot^2, expected Var(y given x) fdot^2 */
-  PetscCall(MatMult(Phi, p->theta, sc->f));
-  PetscCall(CurioScoreSquaredDot(Phi, p->theta_dot, sc->fdot, sc->sld));
-  {
-    const PetscScalar *eta, *sld;
-    PetscScalar       *e, *mu;
-    PetscInt           m;
-    PetscCall(VecGetLocalSize(sc->f, &m));
-    PetscCall(VecGetArrayRead(sc->f, &eta));
-    PetscCall(VecGetArrayRead(sc->sld, &sld));
-    PetscCall(VecGetArrayWrite(sc->sld_expected, &e));
-    PetscCall(VecGetArrayWrite(sc->mean, &mu));
-    for (PetscInt i = 0; i < m; i++) {
-      PetscReal var;
-      PetscCall(CurioModelLabelVariance(p->model, eta[i], p->sigma2, &var));
-      e[i]  = var * sld[i];
-      mu[i] = p->model->loss == CURIO_LOSS_SQUARED   ? eta[i]
-              : p->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(eta[i])
-                                                     : 0.5 * (1 + PetscTanhReal(0.5 * eta[i]));
-    }
-    PetscCall(VecRestoreArrayRead(sc->f, &eta));
-    PetscCall(VecRestoreArrayRead(sc->sld, &sld));
-    PetscCall(VecRestoreArrayWrite(sc->sld_expected, &e));
-    PetscCall(VecRestoreArrayWrite(sc->mean, &mu));
-  }
-  /* labeled SLD, ldot(z)^2 = l'(eta, y)^2 fdot^2, where the pool has labels (for evaluation; not an active-learning
-     heuristic, since a candidate's label is what a query would buy) */
-  if (rows->y) {
-    const PetscScalar *eta, *sld;
-    PetscScalar       *e;
-    PetscInt           m;
-    PetscCall(MatCreateVecs(Phi, NULL, &sc->sld_labeled));
-    PetscCall(VecGetLocalSize(sc->f, &m));
-    PetscCall(VecGetArrayRead(sc->f, &eta));
-    PetscCall(VecGetArrayRead(sc->sld, &sld));
-    PetscCall(VecGetArrayWrite(sc->sld_labeled, &e));
-    for (PetscInt i = 0; i < m; i++) {
-      PetscReal dl;
-      PetscCall(CurioLossEvaluate(p->model->loss, eta[i], rows->y[i], NULL, &dl, NULL));
-      e[i] = dl * dl * sld[i];
-    }
-    PetscCall(VecRestoreArrayRead(sc->f, &eta));
-    PetscCall(VecRestoreArrayRead(sc->sld, &sld));
-    PetscCall(VecRestoreArrayWrite(sc->sld_labeled, &e));
-  }
-  /* STI (eqs. 55, 57-59), VAR, SSI (eq. 56) over the reference set */
-  PetscCall(CurioScoreSquaredDot(Phi, sp->vl, NULL, sc->sti_labeled));
-  PetscCall(CurioScoreSquaredDot(Phi, sp->vu, NULL, sc->sti_unlabeled));
-  if (sp->Hinv) {
-    PetscCall(CurioScoreQuadraticForm(Phi, sp->Hinv, sc->var));
-    PetscCall(CurioScoreQuadraticForm(Phi, sp->Ml, sc->ssi_labeled));
-    PetscCall(CurioScoreQuadraticForm(Phi, sp->Mu, sc->ssi_unlabeled));
-  } else { /* skipped (-curio_var_ssi false): NaN, never selected */
-    PetscCall(VecSet(sc->var, (PetscReal) NAN));
-    PetscCall(VecSet(sc->ssi_labeled, (PetscReal) NAN));
-    PetscCall(VecSet(sc->ssi_unlabeled, (PetscReal) NAN));
-  }
-  /* the finite-difference check of fdot */
-  PetscCall(MatMult(Phi, sp->theta_s, sc->f_shifted));
-  PetscCall(VecWAXPY(sc->fdot_fd, -1.0, sc->f, sc->f_shifted));
-  PetscCall(VecScale(sc->fdot_fd, 1.0 / sc->delta));
-  PetscCall(VecDuplicate(sc->fdot, &diff));
-  PetscCall(VecWAXPY(diff, -1.0, sc->fdot, sc->fdot_fd));
-  PetscCall(VecNorm(diff, NORM_INFINITY, errmax));
-  PetscCall(VecNorm(sc->fdot, NORM_INFINITY, fdmax));
-  PetscCall(VecDestroy(&diff));
+  PetscCall(PetscMemzero(&blk, sizeof(blk)));
+  blk.Phi       = Phi;
+  blk.y         = rows->y;
+  blk.loss      = p->model->loss;
+  blk.sigma2    = p->sigma2;
+  blk.delta     = sc->delta;
+  blk.theta     = p->theta;
+  blk.theta_dot = p->theta_dot;
+  blk.theta_s   = sp->theta_s;
+  blk.vl        = sp->vl;
+  blk.vu        = sp->vu;
+  blk.Hinv      = sp->Hinv;
+  blk.Ml        = sp->Ml;
+  blk.Mu        = sp->Mu;
+  blk.v         = sc->v;
+  PetscCall(CurioScoreBlockCompute(&blk, comp));
+  *errmax = blk.fd_err;
+  *fdmax  = blk.fd_max;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  CurioProblemComputeScores - every query heuristic of MATH.md section 4 over the candidate pool, with the reference set
-  T = the training set (and the test set if given), and the finite-difference check of fdot from a second solve at
-  s + delta. A streamed pool (-curio_pool_chunk) is scored while the output is written instead.
+  CurioProblemComputeScores - the query heuristics of MATH.md section 4 asked for by -curio_scores (and the one
+  -curio_select_by ranks by) over the candidate pool, with the reference set T = the training set (and the test set if
+  given), and the finite-difference check of fdot from a second solve at s + delta. Only what those scores need is
+  computed (H^{-1} for VAR and SSI, the reference solves for STI, the second solve for f_shifted and fdot_fd). A
+  streamed pool (-curio_pool_chunk) is scored while the output is written instead.
+
+  Collective
+
+.seealso: CurioScoreTable, CurioProblemScoreStream(), CurioProblemWriteScores()
 @*/
 PetscErrorCode CurioProblemComputeScores(CurioProblem p)
 {
   CurioScores   *sc = &p->scores;
   ScorePrep      sp;
+  PetscBool      comp[CURIO_SCORE_COUNT];
   PetscReal      errmax, fdmax;
   PetscLogDouble t0, t1;
 
@@ -499,8 +482,9 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, 0, 0, 0, 0));
-  PetscCall(ScoresPrepare(p, &sp));
-  PetscCall(ScoresBlock(p, &sp, p->PhiCand, &p->data->cand, sc, &errmax, &fdmax));
+  ScoresToCompute(p, comp);
+  PetscCall(ScoresPrepare(p, comp, &sp));
+  PetscCall(ScoresBlock(p, &sp, p->PhiCand, &p->data->cand, comp, &errmax, &fdmax));
   PetscCall(ScoresPrepDestroy(&sp));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
   p->has_scores        = PETSC_TRUE;
@@ -508,85 +492,145 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
-  if (p->monitor)
-    PetscCall(PetscPrintf(p->comm,
-                          "curio: scored %" PetscInt_FMT " candidates against %" PetscInt_FMT
-                          " reference points (%.3f s); FD check of fdot: max rel. difference %.2e at delta = %.3e\n",
-                          p->data->cand.n, sc->reference_size, t1 - t0, (double) sc->fd_max_rel_error, (double) sc->delta));
+  if (p->monitor) {
+    PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates", p->data->cand.n));
+    if (sc->has_reference) PetscCall(PetscPrintf(p->comm, " against %" PetscInt_FMT " reference points", sc->reference_size));
+    PetscCall(PetscPrintf(p->comm, " (%.3f s)", t1 - t0));
+    if (comp[CURIO_SCORE_FDOT_FD])
+      PetscCall(
+          PetscPrintf(p->comm, "; FD check of fdot: max rel. difference %.2e at delta = %.3e", (double) sc->fd_max_rel_error, (double) sc->delta));
+    PetscCall(PetscPrintf(p->comm, "\n"));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Merges a block's top k (global indices) into a running top k, with the same ordering as CurioSelectTopK() */
-static void MergeTopK(PetscInt k, PetscInt *have, PetscInt *idx, PetscReal *score, PetscInt nb, const PetscInt *bidx, const PetscReal *bscore)
+/* Output name of a score: /scores/<name> */
+static PetscErrorCode ScoreDatasetName(CurioScoreId id, char name[], size_t len)
 {
-  PetscInt   n = 0, i = 0, j = 0;
-  PetscInt   oi[64];
-  PetscReal  os[64];
-  PetscInt  *ti = k <= 64 ? oi : (PetscInt *) malloc(sizeof(PetscInt) * k);
-  PetscReal *ts = k <= 64 ? os : (PetscReal *) malloc(sizeof(PetscReal) * k);
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(name, len, "/scores/%s", CurioScoreTable[id].name));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  while (n < k && (i < *have || j < nb)) {
-    PetscBool takeA = (PetscBool) (j >= nb || (i < *have && (score[i] > bscore[j] || (score[i] == bscore[j] && idx[i] < bidx[j]))));
-    ti[n]           = takeA ? idx[i] : bidx[j];
-    ts[n++]         = takeA ? score[i++] : bscore[j++];
+/* The /scores attributes of what was computed: the FD step and check, the reference set */
+static PetscErrorCode ScoresWriteAttributes(CurioProblem p, CurioOutput out)
+{
+  CurioScores *sc = &p->scores;
+
+  PetscFunctionBegin;
+  if (sc->needs & CURIO_SCORE_NEEDS_SHIFTED) PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
+  if (sc->has_fd_check) PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
+  if (sc->has_reference) {
+    PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));
+    PetscCall(CurioOutputSetAttributeInt(out, "/scores", "reference_size", sc->reference_size));
   }
-  for (PetscInt m = 0; m < n; m++) {
-    idx[m]   = ti[m];
-    score[m] = ts[m];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemWriteScores - writes the asked-for scores of a pool held whole (/scores/<name>, with the dimension scale
+  and the registry's description as `long_name`) and the /scores attributes
+
+  Collective
+
+  Input Parameters:
++ p     - the problem, after CurioProblemComputeScores()
+. out   - the open output file
+- scale - the candidates' dimension scale (/candidates/x or /candidates/index)
+
+.seealso: CurioProblemComputeScores(), CurioScoreTable
+@*/
+PetscErrorCode CurioProblemWriteScores(CurioProblem p, CurioOutput out, const char scale[])
+{
+  CurioScores *sc = &p->scores;
+
+  PetscFunctionBegin;
+  if (!p->has_scores) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
+    char name[64];
+    if (!sc->want[i] || !sc->v[i]) continue;
+    PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
+    PetscCall(CurioOutputWriteVec(out, name, sc->v[i], scale));
+    PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
   }
-  *have = n;
-  if (k > 64) {
-    free(ti);
-    free(ts);
-  }
+  PetscCall(ScoresWriteAttributes(p, out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Where a streamed chunk's feature rows go as they are read: the chunk's design matrix array */
+typedef struct {
+  CurioModel   model;
+  PetscScalar *a;
+  PetscInt     lda;
+} DesignSink;
+
+static PetscErrorCode DesignSinkRows(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[])
+{
+  DesignSink *ds = (DesignSink *) ctx;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelFillDesignRows(ds->model, i0, nb, X, ds->lda, ds->a));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioProblemScoreStream - scores a candidate pool too large to hold, chunk by chunk (-curio_pool_chunk rows): each
-  chunk is read (every rank its share), scored, written to the output at its offset, and merged into the running top-k
-  selection; only one chunk is in memory at a time
+  chunk is read (every rank its share), scored (the asked-for scores only), written to the output at its offset, and
+  merged into the running top-k selection; only one chunk is in memory at a time
+
+  Collective
+
+.seealso: CurioProblemComputeScores(), CurioTopKMerge()
 @*/
 PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
 {
   CurioScores   *sc = &p->scores;
   ScorePrep      sp;
+  PetscBool      comp[CURIO_SCORE_COUNT];
   PetscInt       n = p->data->cand.n, chunk = p->data->cand_chunk, have = 0;
+  PetscInt64    *run_index  = NULL;
+  PetscScalar   *design     = NULL;
+  PetscInt       design_cap = 0;
   PetscReal      errmax = 0, fdmax = 0;
   const char    *scale = p->data->cand.is1d ? "/candidates/x" : "/candidates/index";
   PetscLogDouble t0, t1;
-  Vec           *v[16];
-  const char    *names[] = {"/scores/f",
-                            "/scores/mean",
-                            "/scores/fdot",
-                            "/scores/f_shifted",
-                            "/scores/fdot_fd",
-                            "/scores/sld",
-                            "/scores/sld_expected",
-                            "/scores/sti_labeled",
-                            "/scores/sti_unlabeled",
-                            "/scores/ssi_labeled",
-                            "/scores/ssi_unlabeled",
-                            "/scores/var"};
-  size_t         nv      = ScoresList(sc, v);
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
-  PetscCall(ScoresPrepare(p, &sp));
+  ScoresToCompute(p, comp);
+  PetscCall(ScoresPrepare(p, comp, &sp));
   PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, NULL));
-  for (size_t i = 0; i < nv; i++) PetscCall(CurioOutputCreateArray(out, names[i], n, PETSC_FALSE, scale));
   if (p->select_k) {
     PetscCall(PetscFree2(p->sel_index, p->sel_score));
     PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
+    PetscCall(PetscMalloc1(p->select_k, &run_index));
   }
   for (PetscInt c0 = 0; c0 < n; c0 += chunk) {
     PetscInt  cnt = PetscMin(chunk, n - c0), start;
     CurioRows rows;
     Mat       Phi;
     PetscReal e, f;
-    PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
-    PetscCall(CurioModelBuildDesign(p->model, &rows, &Phi));
-    PetscCall(ScoresBlock(p, &sp, Phi, &rows, sc, &e, &f));
+    PetscInt  rs, nl;
+    PetscCall(CurioRowOwnership(p->comm, cnt, &rs, &nl));
+    if (nl * p->model->d > design_cap) { /* one buffer for every chunk: no page faults after the first */
+      PetscCall(PetscFree(design));
+      design_cap = nl * p->model->d;
+      PetscCall(PetscMalloc1(design_cap, &design));
+    }
+    if (p->data->cand.is1d) {
+      PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
+      PetscCall(CurioModelBuildDesignWithArray(p->model, &rows, design, &Phi));
+    } else { /* feature rows go from a small read buffer straight into the design matrix */
+      DesignSink ds = {p->model, design, nl};
+      PetscCall(CurioDataReadCandidatesBlocked(p->data, c0, cnt, DesignSinkRows, &ds, &rows));
+      PetscCheck(rows.nlocal == nl, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Chunk rows %" PetscInt_FMT " on this rank, expected %" PetscInt_FMT,
+                 rows.nlocal, nl);
+      PetscCall(MatCreateDense(p->comm, nl, PETSC_DECIDE, cnt, p->model->d, design, &Phi));
+      PetscCall(MatAssemblyBegin(Phi, MAT_FINAL_ASSEMBLY));
+      PetscCall(MatAssemblyEnd(Phi, MAT_FINAL_ASSEMBLY));
+    }
+    PetscCall(ScoresBlock(p, &sp, Phi, &rows, comp, &e, &f));
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);
     start  = c0 + rows.rstart;
@@ -598,28 +642,28 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
       PetscCall(CurioOutputWriteIntSlab(out, scale, start, rows.nlocal, idx));
       PetscCall(PetscFree(idx));
     }
-    for (size_t i = 0; i < nv; i++) {
+    for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
       const PetscScalar *a;
-      PetscCall(VecGetArrayRead(*v[i], &a));
-      PetscCall(CurioOutputWriteSlab(out, names[i], start, rows.nlocal, a));
-      PetscCall(VecRestoreArrayRead(*v[i], &a));
-    }
-    if (sc->sld_labeled) {
-      const PetscScalar *a;
-      if (c0 == 0) PetscCall(CurioOutputCreateArray(out, "/scores/sld_labeled", n, PETSC_FALSE, scale));
-      PetscCall(VecGetArrayRead(sc->sld_labeled, &a));
-      PetscCall(CurioOutputWriteSlab(out, "/scores/sld_labeled", start, rows.nlocal, a));
-      PetscCall(VecRestoreArrayRead(sc->sld_labeled, &a));
+      char               name[64];
+      if (!sc->want[i] || !sc->v[i]) continue;
+      PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
+      if (c0 == 0) {
+        PetscCall(CurioOutputCreateArray(out, name, n, PETSC_FALSE, scale));
+        PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
+      }
+      PetscCall(VecGetArrayRead(sc->v[i], &a));
+      PetscCall(CurioOutputWriteSlab(out, name, start, rows.nlocal, a));
+      PetscCall(VecRestoreArrayRead(sc->v[i], &a));
     }
     if (p->select_k) {
-      PetscInt   kb = PetscMin(p->select_k, cnt), *bi;
-      PetscReal *bs;
-      Vec        sel[] = {sc->sld, sc->sld_expected, sc->sti_labeled, sc->sti_unlabeled, sc->ssi_labeled, sc->ssi_unlabeled, sc->var};
-      PetscCall(PetscMalloc2(kb, &bi, kb, &bs));
-      PetscCall(CurioSelectTopK(sel[p->select_by], kb, bi, bs));
-      for (PetscInt i = 0; i < kb; i++) bi[i] += c0;
-      MergeTopK(p->select_k, &have, p->sel_index, p->sel_score, kb, bi, bs);
-      PetscCall(PetscFree2(bi, bs));
+      PetscInt    kb = PetscMin(p->select_k, cnt), *bi;
+      PetscInt64 *bi64;
+      PetscReal  *bs;
+      PetscCall(PetscMalloc3(kb, &bi, kb, &bi64, kb, &bs));
+      PetscCall(CurioSelectTopK(sc->v[p->select_by], kb, bi, bs));
+      for (PetscInt i = 0; i < kb; i++) bi64[i] = (PetscInt64) bi[i] + c0;
+      CurioTopKMerge(p->select_k, &have, run_index, p->sel_score, kb, bi64, bs);
+      PetscCall(PetscFree3(bi, bi64, bs));
     }
     if (p->monitor)
       PetscCall(PetscPrintf(p->comm, "curio: scored candidates [%" PetscInt_FMT ", %" PetscInt_FMT ") of %" PetscInt_FMT "\n", c0, c0 + cnt, n));
@@ -628,13 +672,13 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   }
   PetscCheck(!p->select_k || have == p->select_k, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", p->select_k, n);
+  for (PetscInt i = 0; i < have; i++) p->sel_index[i] = (PetscInt) run_index[i];
+  PetscCall(PetscFree(run_index));
+  PetscCall(PetscFree(design));
   PetscCall(ScoresDestroy(sc));
   PetscCall(ScoresPrepDestroy(&sp));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
-  PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
-  PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
-  PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));
-  PetscCall(CurioOutputSetAttributeInt(out, "/scores", "reference_size", sc->reference_size));
+  PetscCall(ScoresWriteAttributes(p, out));
   PetscCall(CurioOutputSetAttributeInt(out, "/scores", "chunk", chunk));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
@@ -706,7 +750,7 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
     PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g, %g]\n",
-                                     p->model->loss == CURIO_LOSS_SQUARED ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
+                                     CurioLossTable[p->model->loss].quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
                                      (double) p->loocv_smax));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -190,40 +190,15 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
   /* candidates and scores */
   if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
   else if (p->PhiCand) {
-    CurioScores *sc = &p->scores;
     PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
-    if (p->has_scores) {
-      struct {
-        const char *name;
-        Vec         v;
-      } list[] = {
-          {"/scores/f", sc->f},
-          {"/scores/mean", sc->mean},
-          {"/scores/fdot", sc->fdot},
-          {"/scores/f_shifted", sc->f_shifted},
-          {"/scores/fdot_fd", sc->fdot_fd},
-          {"/scores/sld", sc->sld},
-          {"/scores/sld_expected", sc->sld_expected},
-          {"/scores/sti_labeled", sc->sti_labeled},
-          {"/scores/sti_unlabeled", sc->sti_unlabeled},
-          {"/scores/ssi_labeled", sc->ssi_labeled},
-          {"/scores/ssi_unlabeled", sc->ssi_unlabeled},
-          {"/scores/var", sc->var},
-      };
-      for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) PetscCall(CurioOutputWriteVec(out, list[i].name, list[i].v, cscale));
-      if (sc->sld_labeled) PetscCall(CurioOutputWriteVec(out, "/scores/sld_labeled", sc->sld_labeled, cscale));
-      PetscCall(CurioOutputSetAttributeReal(out, "/scores", "delta", sc->delta));
-      PetscCall(CurioOutputSetAttributeReal(out, "/scores", "fd_max_rel_error", sc->fd_max_rel_error));
-      PetscCall(CurioOutputSetAttributeString(out, "/scores", "reference_set", sc->reference_has_test ? "train+test" : "train"));
-      PetscCall(CurioOutputSetAttributeInt(out, "/scores", "reference_size", sc->reference_size));
-    }
+    PetscCall(CurioProblemWriteScores(p, out, cscale));
   }
 
   /* selection and influence */
   if (p->sel_index) {
     PetscCall(CurioOutputWriteIntArray(out, "/selection/index", p->select_k, 0, p->sel_index));
     PetscCall(CurioOutputWriteArray(out, "/selection/score", p->select_k, p->sel_score, NULL));
-    PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", CurioScoreNames[p->select_by]));
+    PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", CurioScoreTable[p->select_by].name));
   }
   if (p->self_influence) PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, tscale));
   if (p->infl_index) {

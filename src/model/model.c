@@ -1,7 +1,6 @@
-/* CurioModel: feature map, loss and regularizer (MATH.md section 1). */
+/* CurioModel: feature map, loss and regularizer (MATH.md section 1); the losses themselves are rows of the table in loss.c. */
 #include "../curioimpl.h"
 
-const char *const CurioLossTypes[]        = {"squared", "logistic", "poisson", "CurioLossType", "CURIO_LOSS_", NULL};
 const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "inherit", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
 const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};
 
@@ -134,6 +133,27 @@ static PetscErrorCode BuildDesignAIJ(CurioModel model, const CurioRows *rows, Ma
 
 PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Mat *Phi)
 {
+  PetscFunctionBegin;
+  PetscCall(CurioModelBuildDesignWithArray(model, rows, NULL, Phi));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelBuildDesignWithArray - CurioModelBuildDesign() into storage the caller owns (dense rows only): a streamed
+  pool reuses one buffer for every chunk instead of a fresh, zeroed allocation per chunk
+
+  Collective
+
+  Input Parameters:
++ model - the model
+. rows  - the rows
+- array - at least rows->nlocal * d entries, kept by the caller until Phi is destroyed (NULL: PETSc allocates)
+
+  Output Parameter:
+. Phi - the design matrix
+@*/
+PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi)
+{
   PetscScalar *a;
   PetscInt     lda, d = model->d;
 
@@ -142,7 +162,7 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
     PetscCall(BuildDesignAIJ(model, rows, Phi));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, NULL, Phi));
+  PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, array, Phi));
   PetscCall(MatDenseGetLDA(*Phi, &lda));
   PetscCall(MatDenseGetArrayWrite(*Phi, &a));
   if (model->features == CURIO_FEATURES_POLYNOMIAL) {
@@ -150,84 +170,46 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
       PetscReal t = (2.0 * rows->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
       for (PetscInt j = 0; j < d; j++, p *= t) a[i + j * lda] = p;
     }
-  } else {
-    PetscInt off = model->intercept ? 1 : 0;
-    for (PetscInt i = 0; i < rows->nlocal; i++) {
-      if (off) a[i] = 1.0;
-      for (PetscInt j = 0; j < rows->dim; j++) a[i + (j + off) * lda] = rows->X[i * rows->dim + j];
-    }
-  }
+  } else PetscCall(CurioModelFillDesignRows(model, 0, rows->nlocal, rows->X, lda, a));
   PetscCall(MatDenseRestoreArrayWrite(*Phi, &a));
   PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* log(1 + e^x) without overflow */
-static inline PetscReal Softplus(PetscReal x)
-{
-  return x > 0 ? x + log1p(PetscExpReal(-x)) : log1p(PetscExpReal(x));
-}
-
 /*@C
-  CurioLossEvaluate - l(eta, y), l' = dl/deta and l'' = d2l/deta2 (MATH.md section 1 table); any output may be NULL
+  CurioModelFillDesignRows - rows [i0, i0 + nb) of the design matrix of feature rows (identity map, with the intercept
+  column if any) into a column-major array
+
+  Not Collective
+
+  Input Parameters:
++ model - the model (identity feature map)
+. i0    - first row to fill
+. nb    - rows to fill
+. X     - their inputs, row-major, the model's input columns per row
+- lda   - leading dimension of a
+
+  Output Parameter:
+. a - the design matrix's local array (column-major); rows [i0, i0 + nb) are written
+
+.seealso: CurioModelBuildDesign(), CurioDataReadCandidatesBlocked()
 @*/
-PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l)
+PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt nb, const PetscReal X[], PetscInt lda, PetscScalar a[])
 {
+  /* in blocks of rows that stay in cache, so that reads and writes both run along memory (row by row, every write
+     would touch another column, another page) */
+  const PetscInt off = model->intercept ? 1 : 0, dim = model->d - off, block = PetscMax(1, 32768 / PetscMax(dim, 1));
+
   PetscFunctionBegin;
-  switch (type) {
-  case CURIO_LOSS_SQUARED:
-    if (l) *l = 0.5 * (y - eta) * (y - eta);
-    if (dl) *dl = eta - y;
-    if (d2l) *d2l = 1.0;
-    break;
-  case CURIO_LOSS_LOGISTIC: {
-    /* mu = 1/(1 + e^-eta), evaluated so that neither branch overflows */
-    PetscReal mu = eta >= 0 ? 1.0 / (1.0 + PetscExpReal(-eta)) : PetscExpReal(eta) / (1.0 + PetscExpReal(eta));
-    if (l) *l = Softplus(eta) - y * eta;
-    if (dl) *dl = mu - y;
-    if (d2l) *d2l = mu * (1.0 - mu);
-  } break;
-  case CURIO_LOSS_POISSON: {
-    PetscReal mu = PetscExpReal(eta);
-    if (l) *l = mu - y * eta;
-    if (dl) *dl = mu - y;
-    if (d2l) *d2l = mu;
-  } break;
-  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Unknown loss %d", (int) type);
+  PetscCheck(model->features == CURIO_FEATURES_IDENTITY, model->comm, PETSC_ERR_ARG_WRONG, "CurioModelFillDesignRows() is for feature rows");
+  for (PetscInt r0 = 0; r0 < nb; r0 += block) {
+    const PetscInt r1 = PetscMin(nb, r0 + block);
+    if (off)
+      for (PetscInt r = r0; r < r1; r++) a[i0 + r] = 1.0;
+    for (PetscInt j = 0; j < dim; j++)
+      for (PetscInt r = r0; r < r1; r++) a[i0 + r + (j + off) * lda] = X[r * dim + j];
   }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioModelLabelVariance - Var(y given x) under the model at eta (MATH.md section 1): sigma2 for squared loss (the
-  residual variance estimate, passed in), mu (1 - mu) logistic, mu Poisson
-@*/
-PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscReal sigma2, PetscReal *var)
-{
-  PetscFunctionBegin;
-  if (model->loss == CURIO_LOSS_SQUARED) *var = sigma2;
-  else PetscCall(CurioLossEvaluate(model->loss, eta, 0.0, NULL, NULL, var)); /* l'' is the variance for these GLMs */
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioModelCheckLabels - labels outside the loss's domain are input errors: y in {0, 1} for logistic, y >= 0 for
-  Poisson; the error names the set and the first bad row
-@*/
-PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[])
-{
-  PetscInt bad = PETSC_MAX_INT, gbad;
-
-  PetscFunctionBegin;
-  if (!rows->y || model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < rows->nlocal && bad == PETSC_MAX_INT; i++) {
-    PetscReal y = rows->y[i];
-    if ((model->loss == CURIO_LOSS_LOGISTIC && y != 0.0 && y != 1.0) || (model->loss == CURIO_LOSS_POISSON && y < 0)) bad = rows->rstart + i;
-  }
-  PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, model->comm));
-  PetscCheck(gbad == PETSC_MAX_INT, model->comm, PETSC_ERR_USER_INPUT, "Labels '/%s/y', row %" PetscInt_FMT ": %s loss needs %s", set, gbad,
-             CurioLossTypes[model->loss], model->loss == CURIO_LOSS_LOGISTIC ? "labels 0 or 1" : "labels >= 0");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

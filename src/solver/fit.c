@@ -109,7 +109,7 @@ PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
 {
   PetscFunctionBegin;
   PetscCall(VecCopy(w, fit->w));
-  if (fit->model->loss == CURIO_LOSS_SQUARED) {
+  if (CurioLossTable[fit->model->loss].quadratic) {
     PetscCall(VecCopy(fit->w, fit->curv));
     PetscCall(CurioSolverSetOperator(fit->solver, fit->Phi, fit->curv, fit->mask));
   }
@@ -136,7 +136,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
   PetscCall(CurioFitTrain(fit, s, fit->theta));
-  if (fit->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_train));
+  if (CurioLossTable[fit->model->loss].quadratic) PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_train));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));

@@ -21,7 +21,7 @@ PetscErrorCode CurioFitSetCurvatureAt(CurioFit p, Vec theta, PetscReal s)
   Vec eta;
 
   PetscFunctionBegin;
-  if (p->model->loss != CURIO_LOSS_SQUARED) {
+  if (!CurioLossTable[p->model->loss].quadratic) {
     PetscCall(VecDuplicate(p->y, &eta));
     PetscCall(MatMult(p->Phi, theta, eta));
     PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
@@ -188,7 +188,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
 PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
 {
   PetscFunctionBegin;
-  if (p->model->loss == CURIO_LOSS_SQUARED) {
+  if (CurioLossTable[p->model->loss].quadratic) {
     /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
     Vec wy, rhs;
     PetscCall(CurioSolverSetRegularity(p->solver, s));

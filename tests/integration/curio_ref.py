@@ -152,6 +152,7 @@ def scores(f, P, y, w, s, msk, Pc, loss="squared", c=None):
         "theta": th,
         "theta_dot": td,
         "f": Pc @ th,
+        "mean": {"squared": lambda e: e, "logistic": lambda e: 1.0 / (1.0 + np.exp(-e)), "poisson": np.exp}[loss](Pc @ th),
         "fdot": fdot,
         "sld": fdot**2,
         "sld_expected": var * fdot**2,

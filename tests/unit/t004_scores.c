@@ -1,6 +1,8 @@
 /* t004: query scores (MATH.md section 4): labeled STI over the training set equals s^2 SLD; SSI and VAR against
    brute force with one solve per reference point or per candidate (the Krylov path, independent of the sandwich
-   H^{-1} A H^{-1} the scores use).
+   H^{-1} A H^{-1} the scores use); a run asked for some scores computes only those (and what they read), bitwise
+   equal to the scores of a run asked for all; a bad score list is one error naming the valid names; the streaming
+   top-k merge equals the top k of the whole vector.
      mpiexec -n 4 ./t004_scores */
 #include "harness.h"
 
@@ -9,10 +11,10 @@ static void CheckSTI(CurioProblem p, const char *label)
   Vec       ref;
   PetscReal err;
 
-  TCALL(VecDuplicate(p->scores.sld, &ref));
-  TCALL(VecCopy(p->scores.sld, ref));
+  TCALL(VecDuplicate(p->scores.v[CURIO_SCORE_SLD], &ref));
+  TCALL(VecCopy(p->scores.v[CURIO_SCORE_SLD], ref));
   TCALL(VecScale(ref, p->s * p->s));
-  err = TestRelDiff(p->scores.sti_labeled, ref);
+  err = TestRelDiff(p->scores.v[CURIO_SCORE_STI_LABELED], ref);
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: labeled STI vs s^2 SLD: rel. difference %.2e", label, (double) err));
   CU_ASSERT(err <= 1e-10);
   TCALL(VecDestroy(&ref));
@@ -108,9 +110,9 @@ static void TestSSIAndVAR(void)
   }
   TCALL(VecAssemblyBegin(var));
   TCALL(VecAssemblyEnd(var));
-  errl = TestRelDiff(p->scores.ssi_labeled, ssi_l);
-  erru = TestRelDiff(p->scores.ssi_unlabeled, ssi_u);
-  errv = TestRelDiff(p->scores.var, var);
+  errl = TestRelDiff(p->scores.v[CURIO_SCORE_SSI_LABELED], ssi_l);
+  erru = TestRelDiff(p->scores.v[CURIO_SCORE_SSI_UNLABELED], ssi_u);
+  errv = TestRelDiff(p->scores.v[CURIO_SCORE_VAR], var);
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  SSI labeled %.2e, SSI unlabeled %.2e, VAR %.2e (rel. difference to brute force)\n", (double) errl,
                     (double) erru, (double) errv));
   CU_ASSERT(errl <= 1e-8 && erru <= 1e-8 && errv <= 1e-8);
@@ -126,11 +128,121 @@ static void TestSSIAndVAR(void)
   TCALL(CurioProblemDestroy(&p));
 }
 
+/* Scores asked for alone equal, bitwise, the same scores of a run that computes all of them, and nothing they do not
+   need is computed: no second training for sld or var, no H^{-1} for sld */
+static void TestSubsetBitwise(void)
+{
+  const CurioLossType losses[] = {CURIO_LOSS_SQUARED, CURIO_LOSS_LOGISTIC};
+  for (size_t l = 0; l < sizeof(losses) / sizeof(losses[0]); l++) {
+    const CurioScoreId subsets[][3] = {
+        {CURIO_SCORE_SLD, CURIO_SCORE_COUNT},
+        {CURIO_SCORE_VAR, CURIO_SCORE_COUNT},
+        {CURIO_SCORE_SLD_EXPECTED, CURIO_SCORE_STI_UNLABELED, CURIO_SCORE_SLD_LABELED},
+    };
+    CurioProblem all;
+    TCALL(TestProblemCreateLoss(losses[l], 60, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 33, &all));
+    TCALL(CurioProblemSolve(all, 0.8));
+    TCALL(CurioProblemComputeScores(all));
+    for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) CU_ASSERT(all->scores.v[i] != NULL);
+    for (size_t k = 0; k < sizeof(subsets) / sizeof(subsets[0]); k++) {
+      CurioProblem p;
+      PetscBool    want[CURIO_SCORE_COUNT] = {PETSC_FALSE};
+      TCALL(TestProblemCreateLoss(losses[l], 60, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 33, &p));
+      for (PetscInt j = 0; j < 3 && subsets[k][j] != CURIO_SCORE_COUNT; j++) want[subsets[k][j]] = PETSC_TRUE;
+      for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) p->scores.want[i] = want[i];
+      TCALL(CurioProblemSolve(p, 0.8));
+      TCALL(CurioProblemComputeScores(p));
+      CU_ASSERT(!(p->scores.needs & CURIO_SCORE_NEEDS_SHIFTED));
+      CU_ASSERT(!!(p->scores.needs & CURIO_SCORE_NEEDS_HINV) == (PetscBool) want[CURIO_SCORE_VAR]);
+      CU_ASSERT(p->scores.v[CURIO_SCORE_F_SHIFTED] == NULL && p->scores.v[CURIO_SCORE_FDOT_FD] == NULL);
+      for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
+        PetscBool same;
+        if (!want[i]) {
+          if (i != CURIO_SCORE_F && i != CURIO_SCORE_FDOT && i != CURIO_SCORE_SLD) CU_ASSERT(p->scores.v[i] == NULL); /* read by the others */
+          continue;
+        }
+        CU_ASSERT_FATAL(p->scores.v[i] != NULL);
+        TCALL(VecEqual(p->scores.v[i], all->scores.v[i], &same)); /* exact comparison */
+        if (!same) TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s differs from the all-scores run", CurioScoreTable[i].name));
+        CU_ASSERT(same);
+      }
+      TCALL(CurioProblemDestroy(&p));
+    }
+    TCALL(CurioProblemDestroy(&all));
+  }
+}
+
+/* -curio_scores: all, none, a list; an unknown name is one error that names the valid ones */
+static void TestScoreList(void)
+{
+  PetscBool      want[CURIO_SCORE_COUNT], any;
+  PetscErrorCode ierr;
+  CurioScoreId   id;
+
+  TCALL(CurioScoreParseList(PETSC_COMM_WORLD, "-curio_scores", "all", want, &any));
+  CU_ASSERT(any && want[CURIO_SCORE_F] && want[CURIO_SCORE_SLD_LABELED]);
+  TCALL(CurioScoreParseList(PETSC_COMM_WORLD, "-curio_scores", "none", want, &any));
+  CU_ASSERT(!any);
+  TCALL(CurioScoreParseList(PETSC_COMM_WORLD, "-curio_scores", "false", want, &any));
+  CU_ASSERT(!any);
+  TCALL(CurioScoreParseList(PETSC_COMM_WORLD, "-curio_scores", "sld,var", want, &any));
+  CU_ASSERT(any && want[CURIO_SCORE_SLD] && want[CURIO_SCORE_VAR] && !want[CURIO_SCORE_F] && !want[CURIO_SCORE_FDOT_FD]);
+  TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = CurioScoreParseList(PETSC_COMM_WORLD, "-curio_scores", "sld,bogus", want, &any);
+  TCALL(PetscPopErrorHandler());
+  CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"-curio_scores", "'bogus'", "sld_expected", "sti_unlabeled", "var", "all", NULL}));
+  TCALL(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = CurioScoreFindSelectable(PETSC_COMM_WORLD, "-curio_select_by", "fdot_fd", &id);
+  TCALL(PetscPopErrorHandler());
+  CU_ASSERT(TestErrorMatches(ierr, (const char *const[]){"-curio_select_by", "'fdot_fd'", "ssi_unlabeled", NULL}));
+}
+
+/* The top k merged block by block (CurioTopKMerge) and row by row (CurioTopKInsert) equal the top k of the whole
+   vector (CurioSelectTopK), ties included */
+static void TestTopKMerge(void)
+{
+  const PetscInt N = 200, blocks[] = {1, 7, 64, 200};
+  Vec            v;
+  PetscInt       lo, hi, idx[20];
+  PetscReal      val[20];
+
+  TCALL(VecCreateMPI(PETSC_COMM_WORLD, PETSC_DECIDE, N, &v));
+  TCALL(VecGetOwnershipRange(v, &lo, &hi));
+  for (PetscInt i = lo; i < hi; i++) TCALL(VecSetValue(v, i, (PetscReal) ((i * 37) % 23), INSERT_VALUES)); /* many ties */
+  TCALL(VecAssemblyBegin(v));
+  TCALL(VecAssemblyEnd(v));
+  for (PetscInt k = 1; k <= 20; k += 19) {
+    TCALL(CurioSelectTopK(v, k, idx, val));
+    for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+      PetscInt64 ri[20], ii[20];
+      PetscReal  rs[20], is[20];
+      PetscInt   have = 0, ihave = 0;
+      for (PetscInt c0 = 0; c0 < N; c0 += blocks[b]) {
+        PetscInt64 bi[200];
+        PetscReal  bs[200];
+        PetscInt   nb = 0;
+        for (PetscInt i = c0; i < PetscMin(N, c0 + blocks[b]); i++) CurioTopKInsert(k, &nb, bi, bs, i, (PetscReal) ((i * 37) % 23));
+        CurioTopKMerge(k, &have, ri, rs, nb, bi, bs);
+      }
+      for (PetscInt i = N - 1; i >= 0; i--) CurioTopKInsert(k, &ihave, ii, is, i, (PetscReal) ((i * 37) % 23));
+      CU_ASSERT(have == k && ihave == k);
+      for (PetscInt i = 0; i < k; i++) {
+        CU_ASSERT(ri[i] == idx[i] && rs[i] == val[i]);
+        CU_ASSERT(ii[i] == idx[i] && is[i] == val[i]);
+      }
+    }
+  }
+  TCALL(VecDestroy(&v));
+}
+
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
       {"labeled STI over the training set equals s^2 SLD", TestSTIEqualsSLD},
       {"SSI and VAR equal brute force", TestSSIAndVAR},
+      {"scores asked for alone equal the all-scores run bitwise", TestSubsetBitwise},
+      {"score lists and their errors", TestScoreList},
+      {"streaming top-k merge equals the whole top k", TestTopKMerge},
       {NULL, NULL},
   };
   return TestMain(argc, argv, "t004_scores", tests);
