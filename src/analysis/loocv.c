@@ -149,6 +149,9 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioLOOCVDestroy - frees an exact-LOOCV context
+@*/
 PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
 {
   PetscFunctionBegin;
@@ -397,6 +400,9 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioLOOCVCurveFree - frees the arrays of a LOOCV curve
+@*/
 PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *curve)
 {
   PetscFunctionBegin;

@@ -42,6 +42,9 @@ PetscErrorCode CurioRowsAllocate(MPI_Comm comm, PetscInt n, PetscInt dim, PetscB
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioRowsFree - frees the arrays of a row set (dense, CSR, labels, weights) and zeroes it
+@*/
 PetscErrorCode CurioRowsFree(CurioRows *rows)
 {
   PetscFunctionBegin;
@@ -83,6 +86,11 @@ PetscErrorCode CurioRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt dim,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioDataCreate - creates the empty data of a run on comm (fill it with CurioDataSetFromOptions() or a CurioDataLoad*() call)
+
+  Collective
+@*/
 PetscErrorCode CurioDataCreate(MPI_Comm comm, CurioData *data)
 {
   PetscFunctionBegin;
@@ -92,6 +100,9 @@ PetscErrorCode CurioDataCreate(MPI_Comm comm, CurioData *data)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioDataDestroy - frees the data of a run and every row set it holds
+@*/
 PetscErrorCode CurioDataDestroy(CurioData *data)
 {
   PetscFunctionBegin;
@@ -259,6 +270,11 @@ PetscErrorCode CurioDataSetFromOptions(CurioData data)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioDataView - prints the sets' sizes and their source (one line each) to an ASCII viewer
+
+  Collective
+@*/
 PetscErrorCode CurioDataView(CurioData data, PetscViewer viewer)
 {
   PetscFunctionBegin;

@@ -1,6 +1,11 @@
 /* CurioProblem: one run from data to optimum, tangent, LOOCV, query scores and output (docs/design.md). */
 #include "../curioimpl.h"
 
+/*@C
+  CurioProblemCreate - creates the fit driver of one run (data, model, solver; the fit itself is made by CurioProblemSetUp())
+
+  Collective
+@*/
 PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
 {
   CurioProblem p;
@@ -36,6 +41,9 @@ static PetscErrorCode ScoresDestroy(CurioScores *sc)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioProblemDestroy - frees the fit driver and everything it owns
+@*/
 PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
 {
   CurioProblem p = *prob;

@@ -4,6 +4,11 @@
 const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "inherit", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
 const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};
 
+/*@C
+  CurioModelCreate - creates a model with curio's defaults (squared loss, ridge, polynomial degree 5 for 1-D inputs)
+
+  Collective
+@*/
 PetscErrorCode CurioModelCreate(MPI_Comm comm, CurioModel *model)
 {
   PetscFunctionBegin;
@@ -16,6 +21,9 @@ PetscErrorCode CurioModelCreate(MPI_Comm comm, CurioModel *model)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioModelDestroy - frees a model
+@*/
 PetscErrorCode CurioModelDestroy(CurioModel *model)
 {
   PetscFunctionBegin;
@@ -23,6 +31,11 @@ PetscErrorCode CurioModelDestroy(CurioModel *model)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioModelSetFromOptions - reads -curio_loss, -curio_regularizer, -curio_degree, -curio_intercept, -curio_theta0, -curio_domain
+
+  Collective
+@*/
 PetscErrorCode CurioModelSetFromOptions(CurioModel model)
 {
   PetscReal dom[2] = {0, 1};
@@ -131,6 +144,12 @@ static PetscErrorCode BuildDesignAIJ(CurioModel model, const CurioRows *rows, Ma
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioModelBuildDesign - the design matrix Phi of a row set under the model's feature map (MATMPIDENSE, or MATMPIAIJ for CSR rows),
+  rows = samples laid out as the rows are
+
+  Collective
+@*/
 PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Mat *Phi)
 {
   PetscFunctionBegin;
@@ -275,7 +294,11 @@ PetscErrorCode CurioModelRegularizerCenter(CurioModel model, Vec center)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* R(theta) = 1/2 sum_j mask_j (theta_j - c_j)^2 */
+/*@C
+  CurioModelRegularizerValue - R(theta) = 1/2 sum_j mask_j (theta_j - center_j)^2
+
+  Collective
+@*/
 PetscErrorCode CurioModelRegularizerValue(CurioModel model, Vec theta, Vec mask, Vec center, PetscReal *R)
 {
   Vec t, u;
@@ -292,7 +315,11 @@ PetscErrorCode CurioModelRegularizerValue(CurioModel model, Vec theta, Vec mask,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* grad R(theta) = mask .* (theta - c), the complexity gradient g of eq. 64 */
+/*@C
+  CurioModelRegularizerGradient - grad R(theta) = mask .* (theta - center) into g
+
+  Collective
+@*/
 PetscErrorCode CurioModelRegularizerGradient(CurioModel model, Vec theta, Vec mask, Vec center, Vec g)
 {
   PetscFunctionBegin;

@@ -144,6 +144,11 @@ PetscErrorCode CurioHessianCreateShell(Mat Phi, Vec c, Vec m, PetscReal s, Mat *
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioHessianShellSetRegularity - sets s in a MATSHELL Hessian made by CurioHessianCreateShell()
+
+  Logically Collective
+@*/
 PetscErrorCode CurioHessianShellSetRegularity(Mat H, PetscReal s)
 {
   HessianCtx *ctx;

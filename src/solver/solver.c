@@ -21,6 +21,11 @@ struct _n_CurioSolver {
   PetscInt its;
 };
 
+/*@C
+  CurioSolverCreate - creates a solver of H x = b (direct by default)
+
+  Collective
+@*/
 PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
 {
   PetscFunctionBegin;
@@ -35,6 +40,9 @@ PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioSolverDestroy - frees a solver
+@*/
 PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
 {
   PetscFunctionBegin;
@@ -51,6 +59,11 @@ PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioSolverSetType - chooses the path: direct (Gram + ScaLAPACK Cholesky) or krylov (KSP on the MATSHELL Hessian)
+
+  Logically Collective
+@*/
 PetscErrorCode CurioSolverSetType(CurioSolver solver, CurioSolverType type)
 {
   PetscFunctionBegin;
@@ -58,6 +71,11 @@ PetscErrorCode CurioSolverSetType(CurioSolver solver, CurioSolverType type)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioSolverGetType - the solver's path, direct or krylov
+
+  Not Collective
+@*/
 PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
 {
   PetscFunctionBegin;
@@ -250,6 +268,11 @@ PetscErrorCode CurioSolverGetInverse(CurioSolver solver, PetscReal *Hinv)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioSolverGetHessianShell - the MATSHELL H = Phi^T diag(c) Phi + s diag(m) of the current operator (borrowed)
+
+  Not Collective
+@*/
 PetscErrorCode CurioSolverGetHessianShell(CurioSolver solver, Mat *H)
 {
   PetscFunctionBegin;
@@ -257,7 +280,11 @@ PetscErrorCode CurioSolverGetHessianShell(CurioSolver solver, Mat *H)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Total Krylov iterations since the last call (0 on the direct path) */
+/*@C
+  CurioSolverGetIterations - KSP iterations of the last solve (0 on the direct path)
+
+  Not Collective
+@*/
 PetscErrorCode CurioSolverGetIterations(CurioSolver solver, PetscInt *its)
 {
   PetscFunctionBegin;
@@ -266,7 +293,11 @@ PetscErrorCode CurioSolverGetIterations(CurioSolver solver, PetscInt *its)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The Gram matrix Phi^T diag(c) Phi (replicated, d x d) on the direct path, NULL on the Krylov path */
+/*@C
+  CurioSolverGetGram - the Gram matrix Phi^T diag(c) Phi (replicated, d x d, column-major) on the direct path, NULL on the Krylov path
+
+  Not Collective
+@*/
 PetscErrorCode CurioSolverGetGram(CurioSolver solver, const PetscReal **G)
 {
   PetscFunctionBegin;
@@ -274,7 +305,11 @@ PetscErrorCode CurioSolverGetGram(CurioSolver solver, const PetscReal **G)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The Krylov solver (options prefix curio_), whatever the type */
+/*@C
+  CurioSolverGetKSP - the KSP of the Krylov path (NULL on the direct path)
+
+  Not Collective
+@*/
 PetscErrorCode CurioSolverGetKSP(CurioSolver solver, KSP *ksp)
 {
   PetscFunctionBegin;

@@ -9,6 +9,11 @@ PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAG
 
 static PetscBool CurioPackageInitialized = PETSC_FALSE;
 
+/*@C
+  CurioInitializePackage - registers curio's log stages and events for -log_view; called by the Create functions, once
+
+  Not Collective
+@*/
 PetscErrorCode CurioInitializePackage(void)
 {
   PetscClassId id;
@@ -70,7 +75,11 @@ PetscErrorCode CurioMatRestoreLocalArrayRead(Mat A, const PetscReal **a)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Every entry of a distributed vector, on every rank */
+/*@C
+  CurioVecGatherAll - every entry of a distributed vector into a replicated array of its global length, on every rank
+
+  Collective
+@*/
 PetscErrorCode CurioVecGatherAll(Vec v, PetscReal *full)
 {
   VecScatter         scatter;
@@ -91,7 +100,11 @@ PetscErrorCode CurioVecGatherAll(Vec v, PetscReal *full)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Entry i of a distributed vector, on every rank (collective) */
+/*@C
+  CurioVecGetEntry - entry i of a distributed vector, on every rank
+
+  Collective
+@*/
 PetscErrorCode CurioVecGetEntry(Vec v, PetscInt i, PetscReal *val)
 {
   PetscInt           lo, hi;
@@ -251,8 +264,12 @@ PetscErrorCode CurioErrorHandler(MPI_Comm comm, int line, const char *fun, const
   return PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, NULL);
 }
 
-/* Whether the last error was raised on every rank of its communicator together (so that the ranks can finalize and
-   exit in step) */
+/*@C
+  CurioErrorIsCollective - whether the last error was raised on every rank of its communicator together, so that the ranks can finalize
+  and exit in step instead of aborting
+
+  Not Collective
+@*/
 PetscBool CurioErrorIsCollective(void)
 {
   return CurioLastErrorCollective;
