@@ -27,6 +27,7 @@ typedef struct _n_CurioCheckpoint *CurioCheckpoint;
 PETSC_EXTERN PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm, const char prefix[], PetscInt keep, CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint, const char kind[], const char signature[], PetscInt64 step);
 PETSC_EXTERN PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint, char path[], size_t);
+PETSC_EXTERN PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint);
 
 /* Reading: a given file, or the newest complete checkpoint of a prefix */
 PETSC_EXTERN PetscErrorCode CurioCheckpointFindLatest(MPI_Comm, const char prefix[], char path[], size_t, PetscBool *);

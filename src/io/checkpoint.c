@@ -288,6 +288,21 @@ PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint ck, char path[], size_t l
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioCheckpointAbortWrite - abandons a write begun with CurioCheckpointBeginWrite() (on an error path): the temporary
+  file is removed and no checkpoint changes; the writer can begin another write. Raises no error of its own.
+
+  Collective
+@*/
+PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint ck)
+{
+  PetscFunctionBeginUser;
+  if (!ck || ck->reading || ck->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  ck->file = -1;
+  PetscCall(CurioH5AtomicAbort(&ck->atomic));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* reading */
 
