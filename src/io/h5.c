@@ -665,6 +665,36 @@ PetscErrorCode CurioH5AtomicCreate(MPI_Comm comm, const char path[], CurioH5Atom
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Closing an HDF5 file flushes its metadata and sets its size; after a failed write (a full disk) that fails again,
+   and HDF5 1.10 then keeps a half-closed file that it closes a second time at MPI_Finalize, which crashes. The
+   temporary file is to be removed anyway, so before closing it, its MPI-IO handle is replaced (collectively: all ranks
+   abandon a write together) by one on a scratch file elsewhere (/dev/shm, else $TMPDIR or /tmp) that is deleted when
+   HDF5 closes it: the closing writes land there and succeed. If the scratch file cannot be opened nothing changes. */
+static PetscErrorCode SwapToScratch(CurioH5Atomic *a)
+{
+  MPI_File   *fh = NULL, scratch;
+  char        name[PETSC_MAX_PATH_LEN], base[PETSC_MAX_PATH_LEN];
+  const char *tmpdir = getenv("TMPDIR");
+  struct stat st;
+  int         shm;
+
+  PetscFunctionBegin;
+  if (H5Fget_vfd_handle(a->file, H5P_DEFAULT, (void **) &fh) < 0 || !fh || *fh == MPI_FILE_NULL) fh = NULL;
+  shm = !stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &shm, 1, MPI_INT, MPI_LAND, a->comm));
+  PetscCall(PetscSNPrintf(base, sizeof(base), "%s/x", shm ? "/dev/shm" : tmpdir && tmpdir[0] ? tmpdir : "/tmp"));
+  PetscCall(CurioH5TemporaryName(a->comm, base, name, sizeof(name)));
+  if (MPI_File_open(a->comm, name, MPI_MODE_CREATE | MPI_MODE_RDWR | MPI_MODE_DELETE_ON_CLOSE, MPI_INFO_NULL, &scratch) == MPI_SUCCESS) {
+    int ok = fh != NULL, all;
+    PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, a->comm));
+    if (all) {
+      MPI_File_close(fh);
+      *fh = scratch;
+    } else MPI_File_close(&scratch);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioH5AtomicAbort - abandons an atomic write: closes the temporary file and removes it; the target is untouched.
   Never raises an error of its own (it runs on error paths).
@@ -677,6 +707,7 @@ PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *a)
 
   PetscFunctionBegin;
   if (a->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(SwapToScratch(a));
   H5Fclose(a->file);
   a->file = -1;
   MPI_Barrier(a->comm);
@@ -701,16 +732,47 @@ PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
   PetscMPIInt rank;
   PetscBool   ok;
   herr_t      flushed, closed;
+  size_t      mdc;
   int         err[2] = {0, 0}; /* the step that failed (1 close, 2 fsync, 3 rename, 4 fsync of the directory), errno */
   char        dir[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCheck(a->file >= 0, a->comm, PETSC_ERR_ORDER, "CurioH5AtomicCommit without CurioH5AtomicCreate");
+  PetscCallMPI(MPI_Comm_rank(a->comm, &rank));
+  /* Parallel HDF5 cannot recover from a metadata flush that fails (a full disk): the ranks leave it at different
+     points, and the file can then be neither flushed nor closed. So the space the file needs is reserved first (its
+     current size, the metadata cache's and a margin, released again when HDF5 sets the file's size on closing); if there is no room, the write is
+     abandoned while HDF5 can still close it. */
+  if (H5Fget_mdc_size(a->file, NULL, NULL, &mdc, NULL) < 0) mdc = 0;
+  if (rank == 0) {
+    int         fd = open(a->tmp, O_WRONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) err[1] = errno;
+    else {
+      int e = posix_fallocate(fd, 0, st.st_size + (off_t) mdc + (1 << 16));
+      if (e && e != EINVAL && e != EOPNOTSUPP) err[1] = e;
+    }
+    if (fd >= 0) close(fd);
+  }
+  PetscCallMPI(MPI_Bcast(&err[1], 1, MPI_INT, 0, a->comm));
+  if (err[1]) {
+    PetscCall(CurioH5AtomicAbort(a));
+    SETERRQ(a->comm, PETSC_ERR_FILE_WRITE,
+            "Writing %s '%s' failed: no room to complete it: %s; the temporary file was removed and any previous '%s' is unchanged", what, a->path,
+            strerror(err[1]), a->path);
+  }
   flushed = H5Fflush(a->file, H5F_SCOPE_GLOBAL);
+  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (flushed >= 0), &ok));
+  if (!ok) {
+    PetscCall(CurioH5AtomicAbort(a));
+    SETERRQ(a->comm, PETSC_ERR_FILE_WRITE,
+            "Writing %s '%s' failed when flushing it (disk full or quota exceeded?); the temporary file was removed and any previous '%s' is "
+            "unchanged",
+            what, a->path, a->path);
+  }
   closed  = H5Fclose(a->file);
   a->file = -1;
-  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (flushed >= 0 && closed >= 0), &ok));
-  PetscCallMPI(MPI_Comm_rank(a->comm, &rank));
+  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (closed >= 0), &ok));
   DirName(a->path, dir, sizeof(dir));
   if (rank == 0) {
     if (!ok) err[0] = 1;
@@ -723,8 +785,8 @@ PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
   }
   PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, a->comm));
   PetscCheck(err[0] != 1, a->comm, PETSC_ERR_FILE_WRITE,
-             "Writing %s '%s' failed when flushing and closing it (disk full or quota exceeded?); the temporary file was removed and any previous "
-             "'%s' is unchanged",
+             "Writing %s '%s' failed when closing it (disk full or quota exceeded?); the temporary file was removed and any previous '%s' is "
+             "unchanged",
              what, a->path, a->path);
   PetscCheck(err[0] != 2, a->comm, PETSC_ERR_FILE_WRITE,
              "Writing %s '%s' failed: fsync of the temporary file '%s': %s; it was removed and any previous '%s' is unchanged", what, a->path, a->tmp,
