@@ -308,7 +308,7 @@ PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint ck)
 
 /*@C
   CurioCheckpointFindLatest - the newest complete checkpoint of a prefix: the highest step among the files
-  `<prefix>-<10 digits>.h5` (temporary `.tmp-*` files of an interrupted write are ignored)
+  `<prefix>-<10 digits>.h5` (temporary `.curio-*.tmp` files of an interrupted write are ignored)
 
   Collective
 
