@@ -12,6 +12,7 @@
      so a target name of up to NAME_MAX characters works), written collectively, flushed (MPI_File_sync through
      H5Fflush), closed, fsync'ed by rank 0, renamed over the target, and the directory fsync'ed, so that after a
      crash at any point the target is either the previous file or the complete new one. */
+#define _GNU_SOURCE /* fallocate() */
 #include "../curioimpl.h"
 #include <hdf5_hl.h>
 #include <errno.h>
@@ -749,8 +750,9 @@ PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
     struct stat st;
     if (fd < 0 || fstat(fd, &st)) err[1] = errno;
     else {
-      int e = posix_fallocate(fd, 0, st.st_size + (off_t) mdc + (1 << 16));
-      if (e && e != EINVAL && e != EOPNOTSUPP) err[1] = e;
+      /* fallocate(2), not posix_fallocate(3): where the file system cannot reserve space, glibc would emulate it by
+         touching every block of the file, slow for a large output on a network file system; there, nothing is done */
+      if (fallocate(fd, 0, 0, st.st_size + (off_t) mdc + (1 << 16)) && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL) err[1] = errno;
     }
     if (fd >= 0) close(fd);
   }
