@@ -12,7 +12,7 @@
 #include "curiooptions.h"
 
 #define CURIO_VERSION        "0.1.0"
-#define CURIO_SCHEMA_VERSION 1
+#define CURIO_SCHEMA_VERSION 1 /* the one schema version of every file curio writes: outputs of all modes, checkpoints */
 
 #include "curiodata.h"
 #include "curiosparse.h"

@@ -1,12 +1,13 @@
 /**
   @file curiocheckpoint.h
   @brief CurioCheckpoint: the whole state of a long run (SGDF training, an active-learning loop) in one HDF5 file,
-  written collectively to a temporary name and renamed into place, the last K kept; read back on any rank count.
+  written collectively as an atomic write (a short temporary name in the same directory, flushed, fsync'ed, renamed
+  into place, the directory fsync'ed), the last K kept; read back on any rank count.
 
   A checkpoint file holds:
-  - root attributes `schema_version` (int, CURIO_CHECKPOINT_SCHEMA_VERSION), `kind` (string, e.g. "sgdf" or
-    "active"), `signature` (string identifying the problem: data file, sizes, loss, ... as the caller composes it),
-    `step` (int64), `created` (ISO 8601 UTC), `curio_version`, `nranks`;
+  - root attributes `schema_version` (int, CURIO_SCHEMA_VERSION, the one schema version of every curio file),
+    `kind` (string, e.g. "sgdf" or "active"), `signature` (string identifying the problem: data file, sizes, loss,
+    ... as the caller composes it), `step` (int64), `created` (ISO 8601 UTC), `curio_version`, `nranks`, `options`;
   - datasets under `/state/`: distributed Vecs (written by every rank at its offset, so they can be read back into
     any layout), replicated real and int64 arrays and scalars, and strings (as attributes of `/state`).
 
@@ -17,16 +18,16 @@
 
 #include "curiosys.h"
 
-#define CURIO_CHECKPOINT_SCHEMA_VERSION 1
-
 typedef struct _n_CurioCheckpoint *CurioCheckpoint;
 
 /* Writing: files are <prefix>-<step, 10 digits>.h5; after each successful write only the newest `keep` remain (by
    step; the file just written always stays). An error between BeginWrite and EndWrite leaves only a temporary file,
-   which CurioCheckpointDestroy() removes: existing checkpoints are never damaged. */
+   which CurioCheckpointDestroy() removes; an error in EndWrite removes it itself: existing checkpoints are never
+   damaged. */
 PETSC_EXTERN PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm, const char prefix[], PetscInt keep, CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint, const char kind[], const char signature[], PetscInt64 step);
 PETSC_EXTERN PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint, char path[], size_t);
+PETSC_EXTERN PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint);
 
 /* Reading: a given file, or the newest complete checkpoint of a prefix */
 PETSC_EXTERN PetscErrorCode CurioCheckpointFindLatest(MPI_Comm, const char prefix[], char path[], size_t, PetscBool *);

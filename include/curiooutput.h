@@ -1,6 +1,8 @@
 /**
   @file curiooutput.h
-  @brief CurioOutput: one HDF5 file written collectively by all ranks, atomically (temporary name, then rename).
+  @brief CurioOutput: one HDF5 file written collectively by all ranks, atomically: a short temporary name in the same
+  directory, flushed, closed and fsync'ed, renamed over the target, then the directory fsync'ed. Every failure is
+  raised on every rank with one message; the temporary file is removed and an existing output stays as it was.
 */
 #pragma once
 
@@ -12,6 +14,7 @@ typedef struct _n_CurioOutput *CurioOutput;
 PETSC_EXTERN PetscErrorCode CurioOutputCheckWritable(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput *);
 PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteProvenance(CurioOutput, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteVec(CurioOutput, const char[], Vec, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], PetscInt, const PetscReal[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[],

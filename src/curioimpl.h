@@ -17,12 +17,33 @@ PETSC_INTERN PetscReal CurioRandomNormal(PetscInt64, PetscInt64, PetscInt64);
 /* Row ownership: PETSc's default split of n rows over the ranks of comm */
 PETSC_INTERN PetscErrorCode CurioRowOwnership(MPI_Comm, PetscInt, PetscInt *, PetscInt *);
 
-/* HDF5 helpers (collective over the file's communicator) */
+/* The one HDF5 layer (src/io/h5.c); everything is collective over the file's communicator */
+typedef enum { CURIO_H5_STRING, CURIO_H5_REAL, CURIO_H5_INT } CurioH5Type;
+/* An atomic write: the temporary file in the target's directory, renamed over the target when complete */
+typedef struct {
+  MPI_Comm comm;
+  hid_t    file;
+  char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
+} CurioH5Atomic;
+PETSC_INTERN PetscErrorCode CurioH5AllTrue(MPI_Comm, PetscBool, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5FileAccessCollective(MPI_Comm, hid_t *);
 PETSC_INTERN PetscErrorCode CurioH5OpenRead(MPI_Comm, const char[], hid_t *);
 PETSC_INTERN PetscErrorCode CurioH5Exists(hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5GetShape(MPI_Comm, hid_t, const char[], const char[], int *, PetscInt[2]);
+PETSC_INTERN PetscErrorCode CurioH5DatasetLength(MPI_Comm, hid_t, const char[], const char[], PetscBool, PetscBool *, PetscInt64 *);
+PETSC_INTERN PetscErrorCode CurioH5ReadBlock(MPI_Comm, hid_t, hid_t, PetscInt64, PetscInt64, PetscInt64, void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5ReadRows(MPI_Comm, hid_t, const char[], const char[], PetscInt, PetscInt, PetscInt, PetscReal[]);
-PETSC_INTERN PetscErrorCode CurioH5FileAccessCollective(MPI_Comm, hid_t *);
+PETSC_INTERN PetscErrorCode CurioH5ReadSlice(MPI_Comm, hid_t, const char[], const char[], hid_t, PetscInt64, PetscInt64, void *);
+PETSC_INTERN PetscErrorCode CurioH5WriteBlock(MPI_Comm, hid_t, const char[], hid_t, hid_t, PetscInt64, PetscInt64, PetscInt64, PetscInt64,
+                                              const void *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5WriteAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, const void *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5ReadAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, void *, size_t, PetscBool *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5WriteProvenance(MPI_Comm, hid_t, const char[], PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5CheckIdentity(MPI_Comm, hid_t, const char[], const char[], const char[], const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioH5TemporaryName(MPI_Comm, const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioH5AtomicCreate(MPI_Comm, const char[], CurioH5Atomic *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *, const char[]);
+PETSC_INTERN PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *);
 PETSC_INTERN PetscErrorCode CurioReadParameters(MPI_Comm, const char[], const char[], const char[], Vec);
 PETSC_INTERN PetscErrorCode CurioParseFileDataset(char[], const char[], char[], size_t);
 

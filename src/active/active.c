@@ -135,7 +135,7 @@ static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[]
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
       ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
       ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s",
-      CURIO_AL_SCHEMA_VERSION, al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
+      CURIO_SCHEMA_VERSION, al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
       al->batch, al->budget, CurioLossTypes[al->model->loss], po->regularizer, (int) al->model->intercept, al->is1d ? al->model->degree : 0,
       al->is1d ? (double) al->model->lo : 0.0, al->is1d ? (double) al->model->hi : 0.0, s, al->retune_every, CurioSolverTypes[po->solver]));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -303,21 +303,13 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Writes the output (schema "active" version 1, README) atomically: the state of every completed row */
-static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool completed)
+/* The state of every completed row (kind "active", README), into an open output */
+static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBool completed, CurioOutput out)
 {
-  CurioOutput out;
-  char       *opts;
-  PetscMPIInt size;
-  PetscInt    n = al->nrows;
+  PetscInt n = al->nrows;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputOpen(al->comm, al->output, &out));
-  PetscCallMPI(MPI_Comm_size(al->comm, &size));
-  PetscCall(PetscOptionsGetAll(NULL, &opts));
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_AL_SCHEMA_VERSION));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "kind", "active"));
+  PetscCall(CurioOutputWriteProvenance(out, "active"));
   PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->input));
   PetscCall(CurioOutputSetAttributeString(out, "/", "dataset_name", al->dataset_name));
   PetscCall(CurioOutputSetAttributeString(out, "/", "strategy", al->strategy->name));
@@ -332,15 +324,11 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscCall(CurioOutputSetAttributeInt(out, "/", "d", al->d));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "completed", completed));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "reads_all_labels", al->strategy->reads_all_labels));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts ? opts : ""));
   PetscCall(CurioOutputSetAttributeString(out, "/", "signature", sig));
   PetscCall(CurioOutputSetAttributeString(out, "/", "seed_choice", al->n_init ? "train" : al->seed_gsx ? "gsx" : "random"));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "retune_every", al->retune_every));
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", size));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
   /* the RNG state: the random strategy's stream of the next row is CURIO_AL_STREAM_RANDOM + rng_counter */
   PetscCall(CurioOutputSetAttributeInt(out, "/", "rng_counter", n));
-  PetscCall(PetscFree(opts));
   PetscCall(CurioOutputWriteIntArray(out, "/rounds/n_labeled", n, 0, al->row_nlab));
   PetscCall(CurioOutputWriteArray(out, "/rounds/test_error", n, al->row_err, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/s", n, al->row_s, NULL));
@@ -358,93 +346,49 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscCall(CurioOutputWriteArray(out, "/model/theta", al->d, al->theta_full, NULL));
   PetscCall(CurioOutputWriteArray(out, "/model/theta_dot", al->d, al->theta_dot_full, NULL));
   PetscCall(CurioOutputWriteScalar(out, "/model/s", al->s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Writes the output atomically after every round (the same atomic write as checkpoints: the previous round's file
+   stays until the new one is complete and synced); if any write fails, every rank raises the error, the temporary
+   file is removed and the previous round's output stays as it was, so the loop can restart from it */
+static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool completed)
+{
+  CurioOutput    out;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
+  PetscCall(CurioOutputOpen(al->comm, al->output, &out));
+  ierr = WriteOutputContents(al, sig, completed, out);
+  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
+  PetscCall(ierr);
   PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* HDF5 reading of a (small) restart file, every rank the whole of it */
-static PetscErrorCode ReadAttr(hid_t file, const char name[], PetscBool isstr, char sbuf[], size_t len, PetscInt64 *ival, PetscBool *found)
-{
-  hid_t attr;
-
-  PetscFunctionBegin;
-  *found = (PetscBool) (H5Aexists(file, name) > 0);
-  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
-  attr = H5Aopen(file, name, H5P_DEFAULT);
-  if (isstr) {
-    hid_t type = H5Aget_type(attr), mt = H5Tcopy(H5T_C_S1);
-    char *v = NULL;
-    H5Tset_size(mt, H5T_VARIABLE);
-    H5Tset_cset(mt, H5Tget_cset(type)); /* curio writes UTF-8; HDF5 does not convert between character sets */
-    if (H5Tis_variable_str(type) > 0 && H5Aread(attr, mt, &v) >= 0 && v) {
-      PetscCall(PetscStrncpy(sbuf, v, len));
-      H5free_memory(v);
-    } else *found = PETSC_FALSE;
-    H5Tclose(mt);
-    H5Tclose(type);
-  } else {
-    int64_t v = 0;
-    if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) *found = PETSC_FALSE;
-    *ival = v;
-  }
-  H5Aclose(attr);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
+/* A replicated 1-D dataset of a restart file, every rank the whole of it (the io layer's collective read) */
 static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], const char name[], PetscInt n, PetscBool integer, void *buf)
 {
-  hid_t   d, space;
-  hsize_t dims[1] = {0};
-  int     ok;
+  hid_t      d;
+  PetscBool  exists, ok;
+  PetscInt64 len;
 
   PetscFunctionBegin;
+  PetscCall(CurioH5DatasetLength(comm, file, fname, name, integer, &exists, &len));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' is missing", fname, name);
+  PetscCheck(len == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' must have shape (%" PetscInt_FMT ")", fname, name, n);
   d = H5Dopen2(file, name, H5P_DEFAULT);
-  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' is missing", fname, name);
-  space = H5Dget_space(d);
-  ok    = H5Sget_simple_extent_ndims(space) == 1;
-  if (ok) H5Sget_simple_extent_dims(space, dims, NULL);
-  H5Sclose(space);
-  if (!ok || (PetscInt) dims[0] != n) H5Dclose(d);
-  PetscCheck(ok && (PetscInt) dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' must have shape (%" PetscInt_FMT ")",
-             fname, name, n);
   if (integer) {
     int64_t *b;
     PetscCall(PetscMalloc1(PetscMax(n, 1), &b));
-    ok = H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0;
+    PetscCall(CurioH5ReadBlock(comm, d, H5T_NATIVE_INT64, 0, n, 0, b, &ok));
     for (PetscInt i = 0; i < n; i++) ((PetscInt *) buf)[i] = (PetscInt) b[i];
     PetscCall(PetscFree(b));
-  } else ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+  } else PetscCall(CurioH5ReadBlock(comm, d, H5T_NATIVE_DOUBLE, 0, n, 0, buf, &ok));
   H5Dclose(d);
   PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Restart file '%s': reading '%s' failed", fname, name);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* The first key of two signatures whose values differ, for an error message that says what does not match */
-static PetscErrorCode SignatureMismatch(const char mine[], const char theirs[], char msg[], size_t len)
-{
-  char a[4096], b[4096], *sa, *sb, *ka, *kb;
-
-  PetscFunctionBegin;
-  msg[0] = 0;
-  PetscCall(PetscStrncpy(a, mine, sizeof(a)));
-  PetscCall(PetscStrncpy(b, theirs, sizeof(b)));
-  ka = strtok_r(a, ";", &sa);
-  kb = strtok_r(b, ";", &sb);
-  while (ka || kb) {
-    PetscBool eq;
-    PetscCall(PetscStrcmp(ka ? ka : "", kb ? kb : "", &eq));
-    if (!eq) {
-      char *va = ka ? strchr(ka, '=') : NULL, *vb = kb ? strchr(kb, '=') : NULL;
-      if (va) *va++ = 0;
-      if (vb) *vb++ = 0;
-      PetscCall(
-          PetscSNPrintf(msg, len, "its %s is '%s', this run's %s is '%s'", kb ? kb : "(nothing)", vb ? vb : "", ka ? ka : "(nothing)", va ? va : ""));
-      break;
-    }
-    ka = strtok_r(NULL, ";", &sa);
-    kb = strtok_r(NULL, ";", &sb);
-  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -465,8 +409,8 @@ PetscErrorCode CurioALOutputState(MPI_Comm comm, const char path[], PetscBool *e
       PetscInt64 c = 0;
       PetscBool  found;
       char       kind[32] = "";
-      PetscCall(ReadAttr(file, "kind", PETSC_TRUE, kind, sizeof(kind), NULL, &found));
-      PetscCall(ReadAttr(file, "completed", PETSC_FALSE, NULL, 0, &c, &found));
+      PetscCall(CurioH5ReadAttribute(MPI_COMM_NULL, file, "kind", CURIO_H5_STRING, kind, sizeof(kind), &found, NULL));
+      PetscCall(CurioH5ReadAttribute(MPI_COMM_NULL, file, "completed", CURIO_H5_INT, &c, 0, &found, NULL));
       st[1] = found && c == 1 && !strcmp(kind, "active");
       H5Fclose(file);
     }
@@ -483,39 +427,23 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
 {
   const char *fn = al->restart;
   hid_t       file;
-  char        kind[64] = "", theirs[4096] = "", msg[1024];
-  PetscInt64  ver = 0, nrows = 0, done = 0;
+  char        msg[16384];
+  PetscInt64  nrows = 0, done = 0, len;
   PetscBool   found;
   PetscInt    nlab;
 
   PetscFunctionBegin;
+  /* the same identity check as a checkpoint's: kind, schema version, signature */
   PetscCall(CurioH5OpenRead(al->comm, fn, &file));
-  PetscCall(ReadAttr(file, "kind", PETSC_TRUE, kind, sizeof(kind), NULL, &found));
-  if (!found || strcmp(kind, "active")) H5Fclose(file);
-  PetscCheck(found && !strcmp(kind, "active"), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Restart file '%s' is not the output of -curio_mode active (root attribute 'kind' is '%s', expected 'active')", fn,
-             found ? kind : "missing");
-  PetscCall(ReadAttr(file, "schema_version", PETSC_FALSE, NULL, 0, &ver, &found));
-  if (ver != CURIO_AL_SCHEMA_VERSION) H5Fclose(file);
-  PetscCheck(ver == CURIO_AL_SCHEMA_VERSION, al->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Restart file '%s' has schema_version %" PetscInt64_FMT "; this curio reads and writes schema_version %d", fn, ver,
-             CURIO_AL_SCHEMA_VERSION);
-  PetscCall(ReadAttr(file, "signature", PETSC_TRUE, theirs, sizeof(theirs), NULL, &found));
-  PetscCall(SignatureMismatch(sig, theirs, msg, sizeof(msg)));
+  PetscCall(CurioH5CheckIdentity(al->comm, file, fn, "Restart file", "active", sig, msg, sizeof(msg)));
   if (msg[0]) H5Fclose(file);
-  PetscCheck(!msg[0], al->comm, PETSC_ERR_ARG_INCOMP, "Restart file '%s' is from another active-learning run: %s", fn, msg);
-  PetscCall(ReadAttr(file, "rng_counter", PETSC_FALSE, NULL, 0, &nrows, &found));
-  PetscCall(ReadAttr(file, "completed", PETSC_FALSE, NULL, 0, &done, &found));
-  {
-    hid_t   d       = H5Dopen2(file, "/selected/index", H5P_DEFAULT), sp;
-    hsize_t dims[1] = {0};
-    PetscCheck(d >= 0, al->comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '/selected/index' is missing", fn);
-    sp = H5Dget_space(d);
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    H5Dclose(d);
-    nlab = (PetscInt) dims[0];
-  }
+  PetscCheck(!msg[0], al->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCall(CurioH5ReadAttribute(al->comm, file, "rng_counter", CURIO_H5_INT, &nrows, 0, &found, NULL));
+  PetscCall(CurioH5ReadAttribute(al->comm, file, "completed", CURIO_H5_INT, &done, 0, &found, NULL));
+  PetscCall(CurioH5DatasetLength(al->comm, file, fn, "/selected/index", PETSC_TRUE, &found, &len));
+  if (!found) H5Fclose(file);
+  PetscCheck(found, al->comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '/selected/index' is missing", fn);
+  nlab = (PetscInt) len;
   PetscCheck(nrows >= 1 && nrows <= al->rowcap && nlab <= al->cap, al->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Restart file '%s': %" PetscInt64_FMT " rows and %" PetscInt_FMT " labels do not fit the budget %" PetscInt_FMT, fn, nrows, nlab,
              al->budget);

@@ -4,7 +4,6 @@
 
 #include "../curioimpl.h"
 
-#define CURIO_AL_SCHEMA_VERSION 1
 /* counter-based RNG streams of one loop (CurioRandomUniform(seed, stream, index)): the seed set, then one stream per
    row of the learning curve for the random strategy */
 #define CURIO_AL_STREAM_SEED   0

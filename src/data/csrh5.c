@@ -1,6 +1,7 @@
 /* Reading curio's HDF5 CSR layout with parallel HDF5: every rank reads its slice of indptr (rows by PETSc's default
    split), then only its range of indices and data. Every check is collective: metadata is the same on every rank,
-   and a value checked by one rank goes through AgreeOnError, so every rank raises the same error.
+   and a value checked by one rank goes through AgreeOnError, so every rank raises the same error. The hyperslab reads
+   are the io layer's (src/io/h5.c).
 
    Layout of group /<group>: the attribute 'shape' (2 integers: rows, columns) on the group, as scipy.sparse and
    anndata keep a CSR matrix's shape, with the datasets indptr (n+1), indices (nnz, 0-based), data (nnz), y (n;
@@ -19,39 +20,6 @@ typedef struct {
   int64_t *indptr;  /* nlocal + 1 entries of indptr, from row rstart */
   int64_t *indices; /* this rank's entries of indices */
 } Scratch;
-
-/* Whether dataset dset exists, and if so its length, checking that it is 1-D and integer (integer) or numeric */
-static PetscErrorCode DatasetLength(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscBool integer, PetscBool *exists,
-                                    PetscInt64 *len)
-{
-  hid_t       d, type, space;
-  H5T_class_t cls;
-  int         ndims;
-  hsize_t     dims[H5S_MAX_RANK];
-
-  PetscFunctionBegin;
-  *exists = (PetscBool) (H5Lexists(file, dset, H5P_DEFAULT) > 0);
-  *len    = 0;
-  if (!*exists) PetscFunctionReturn(PETSC_SUCCESS);
-  d = H5Dopen2(file, dset, H5P_DEFAULT);
-  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
-  type  = H5Dget_type(d);
-  cls   = H5Tget_class(type);
-  space = H5Dget_space(d);
-  ndims = H5Sget_simple_extent_ndims(space);
-  if (ndims == 1) H5Sget_simple_extent_dims(space, dims, NULL);
-  H5Tclose(type);
-  H5Sclose(space);
-  H5Dclose(d);
-  if (integer)
-    PetscCheck(cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be of an integer type", fname, dset);
-  else
-    PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
-  PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D, it has %d dimensions", fname, dset, ndims);
-  *len = (PetscInt64) dims[0];
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
 
 /* The attribute 'shape' (rows, columns) of group gpath */
 static PetscErrorCode ReadShape(MPI_Comm comm, hid_t file, const char fname[], const char gpath[], PetscInt64 shape[2])
@@ -78,36 +46,6 @@ static PetscErrorCode ReadShape(MPI_Comm comm, hid_t file, const char fname[], c
              fname, gpath);
   shape[0] = s[0];
   shape[1] = s[1];
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Reads entries [start, start+count) of a 1-D dataset as memtype, collectively (count may be 0 on some ranks) */
-static PetscErrorCode ReadSlice(MPI_Comm comm, hid_t file, const char fname[], const char dset[], hid_t memtype, PetscInt64 start, PetscInt64 count,
-                                void *buf)
-{
-  hid_t   d, fspace, mspace, dxpl;
-  hsize_t off = (hsize_t) start, cnt = (hsize_t) count, mcnt = count > 0 ? (hsize_t) count : 1;
-  herr_t  status;
-  int     ok, allok;
-  double  dummy;
-
-  PetscFunctionBegin;
-  d      = H5Dopen2(file, dset, H5P_DEFAULT);
-  fspace = H5Dget_space(d);
-  if (count > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, NULL, &cnt, NULL);
-  else H5Sselect_none(fspace);
-  mspace = H5Screate_simple(1, &mcnt, NULL);
-  if (count == 0) H5Sselect_none(mspace);
-  dxpl = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-  status = H5Dread(d, memtype, mspace, fspace, dxpl, count > 0 ? buf : (void *) &dummy);
-  H5Pclose(dxpl);
-  H5Sclose(mspace);
-  H5Sclose(fspace);
-  H5Dclose(d);
-  ok = status >= 0;
-  PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, comm));
-  PetscCheck(allok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -161,11 +99,11 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   PetscCall(PetscSNPrintf(pw, sizeof(pw), "%s/weight", gpath));
 
   /* metadata: the same on every rank, so plain checks are collective */
-  PetscCall(DatasetLength(comm, file, fname, pindptr, PETSC_TRUE, &hindptr, &lindptr));
-  PetscCall(DatasetLength(comm, file, fname, pind, PETSC_TRUE, &hind, &lind));
-  PetscCall(DatasetLength(comm, file, fname, pdata, PETSC_FALSE, &hdata, &ldata));
-  PetscCall(DatasetLength(comm, file, fname, py, PETSC_FALSE, &hy, &ly));
-  PetscCall(DatasetLength(comm, file, fname, pw, PETSC_FALSE, &hw, &lw));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, pindptr, PETSC_TRUE, &hindptr, &lindptr));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, pind, PETSC_TRUE, &hind, &lind));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, pdata, PETSC_FALSE, &hdata, &ldata));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, py, PETSC_FALSE, &hy, &ly));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, pw, PETSC_FALSE, &hw, &lw));
   needy   = (PetscBool) !!strcmp(group, "candidates");
   missing = !hindptr ? pindptr : !hind ? pind : pdata;
   PetscCheck(hindptr && hind && hdata, comm, PETSC_ERR_FILE_UNEXPECTED,
@@ -204,7 +142,7 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   rows->rstart = rstart;
   rows->nlocal = nlocal;
   PetscCall(PetscMalloc1(nlocal + 1, &s->indptr));
-  PetscCall(ReadSlice(comm, file, fname, pindptr, H5T_NATIVE_INT64, rstart, nlocal ? nlocal + 1 : 0, s->indptr));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, pindptr, H5T_NATIVE_INT64, rstart, nlocal ? nlocal + 1 : 0, s->indptr));
   if (nlocal > 0) {
     const int64_t *p = s->indptr;
     if (rstart == 0 && p[0] != 0) {
@@ -246,8 +184,8 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &s->indices));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->colidx));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->vals));
-  PetscCall(ReadSlice(comm, file, fname, pind, H5T_NATIVE_INT64, first, nzloc, s->indices));
-  PetscCall(ReadSlice(comm, file, fname, pdata, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, pind, H5T_NATIVE_INT64, first, nzloc, s->indices));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, pdata, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
   for (PetscInt i = 0; i < nlocal && key < 0; i++) {
     PetscInt64 row = rstart + i;
     for (int64_t k = s->indptr[i] - first; k < s->indptr[i + 1] - first && key < 0; k++) {
@@ -280,12 +218,12 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
   /* labels and weights; every rank allocates (also with no rows), so that 'y != NULL' is the same on every rank */
   if (hy) {
     PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->y));
-    PetscCall(ReadSlice(comm, file, fname, py, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->y));
+    PetscCall(CurioH5ReadSlice(comm, file, fname, py, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->y));
     PetscCall(CheckRowValues(comm, fname, py, rstart, nlocal, rows->y, PETSC_FALSE));
   }
   PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->w));
   if (hw) {
-    PetscCall(ReadSlice(comm, file, fname, pw, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
+    PetscCall(CurioH5ReadSlice(comm, file, fname, pw, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
     PetscCall(CheckRowValues(comm, fname, pw, rstart, nlocal, rows->w, PETSC_TRUE));
   } else
     for (PetscInt i = 0; i < nlocal; i++) rows->w[i] = 1.0;

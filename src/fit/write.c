@@ -1,16 +1,5 @@
 /* CurioProblemWrite: the run's results in the HDF5 layout of README.md, "Output layout". */
 #include "../curioimpl.h"
-#include <time.h>
-
-/* Every option in the database, "-name value" per line, for provenance */
-static PetscErrorCode OptionsString(char **str)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsGetAll(NULL, str));
-  for (char *c = *str; *c; c++)
-    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
 
 /* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
 static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, PetscBool with_features, char scale[], size_t len)
@@ -105,33 +94,16 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioProblemWrite - writes everything the run produced to one HDF5 file, atomically
-@*/
-PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
+/* Everything the run produced, into an open output */
+static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
 {
-  CurioOutput     out;
-  char            tscale[64], cscale[64], sscale[64] = "/model/feature", *opts, stamp[32];
-  PetscMPIInt     size;
-  time_t          now = time(NULL);
+  char            tscale[64], cscale[64], sscale[64] = "/model/feature";
   CurioSolverType st;
   PetscReal       rss;
 
   PetscFunctionBegin;
-  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Nothing to write: call CurioProblemSolve() first");
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputOpen(p->comm, path, &out));
-  PetscCallMPI(MPI_Comm_size(p->comm, &size));
-  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, p->comm));
-  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  PetscCall(OptionsString(&opts));
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_SCHEMA_VERSION));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "created", stamp));
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", size));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
+  PetscCall(CurioOutputWriteProvenance(out, "fit"));
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
-  PetscCall(PetscFree(opts));
   PetscCall(WriteResolvedOptions(out, p));
 
   /* training data and fit */
@@ -244,6 +216,27 @@ PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
     }
     PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemWrite - writes everything the run produced to one HDF5 file, atomically: if any write fails, every
+  rank raises the error, the temporary file is removed and an existing file at path stays as it was
+
+  Collective
+@*/
+PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
+{
+  CurioOutput    out;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Nothing to write: call CurioProblemSolve() first");
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
+  PetscCall(CurioOutputOpen(p->comm, path, &out));
+  ierr = ProblemWriteContents(p, out);
+  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
+  PetscCall(ierr);
   PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);

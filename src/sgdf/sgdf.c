@@ -590,8 +590,9 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
 
 static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoint writer)
 {
-  PetscReal r[8];
-  char      sig[2 * PETSC_MAX_PATH_LEN];
+  PetscReal      r[8];
+  char           sig[2 * PETSC_MAX_PATH_LEN];
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   /* never write a diverged state: the last good checkpoint stays the newest */
@@ -606,7 +607,9 @@ static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoin
   PetscCall(PetscLogStagePush(SGDF_STAGE_Checkpoint));
   PetscCall(SGDFSignature(g, sig, sizeof(sig)));
   PetscCall(CurioCheckpointBeginWrite(writer, "sgdf", sig, g->step));
-  PetscCall(SGDFCheckpointState(g, writer, PETSC_FALSE));
+  ierr = SGDFCheckpointState(g, writer, PETSC_FALSE);
+  if (ierr) PetscCall(CurioCheckpointAbortWrite(writer)); /* a failed write leaves no file; the last good checkpoint stays */
+  PetscCall(ierr);
   PetscCall(CurioCheckpointEndWrite(writer, o->last_ckpt, sizeof(o->last_ckpt)));
   PetscCall(PetscLogStagePop());
   if (o->monitor) PetscCall(PetscPrintf(g->comm, "  checkpoint %s at step %" PetscInt64_FMT "\n", o->last_ckpt, g->step));
@@ -678,29 +681,15 @@ static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], Pet
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4])
+/* The run's results, into an open output */
+static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4], CurioOutput out)
 {
-  CurioOutput out;
-  char       *opts, stamp[32];
-  time_t      now = time(NULL);
-  PetscReal   rss;
+  PetscReal rss;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogStagePush(SGDF_STAGE_Write));
-  PetscCall(CurioOutputOpen(g->comm, o->output, &out));
-  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, g->comm));
-  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  PetscCall(PetscOptionsGetAll(NULL, &opts));
-  for (char *c = opts; *c; c++)
-    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", CURIO_SCHEMA_VERSION));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "created", stamp));
-  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", g->size));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
+  PetscCall(CurioOutputWriteProvenance(out, "sgdf"));
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", g->source));
   PetscCall(CurioOutputSetAttributeString(out, "/", "mode", "sgdf"));
-  PetscCall(PetscFree(opts));
 
   PetscCall(CurioOutputWriteIndex(out, "/model/feature", g->d, g->layout == SGDF_LAYOUT_PARTITIONED ? g->cstart : 0,
                                   g->layout == SGDF_LAYOUT_PARTITIONED ? g->dl : (g->rank ? 0 : g->d)));
@@ -793,6 +782,22 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Writes the output atomically: if any write fails, every rank raises the error, the temporary file is removed and an
+   existing output stays as it was */
+static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4])
+{
+  CurioOutput    out;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Write));
+  PetscCall(CurioOutputOpen(g->comm, o->output, &out));
+  ierr = SGDFWriteContents(g, o, model, timing, out);
+  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
+  PetscCall(ierr);
   PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);

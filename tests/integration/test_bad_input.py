@@ -124,7 +124,7 @@ def main():
                 problems.append("expected exactly one 'curio: error:' line")
             if digest(out) != before:
                 problems.append("existing output changed")
-            leftovers = [x for x in os.listdir(tmp) if ".tmp-" in x]
+            leftovers = [x for x in os.listdir(tmp) if ".tmp-" in x or x.endswith(".tmp")]
             if leftovers:
                 problems.append(f"temporary files left: {leftovers}")
             msg = next((line for line in p.stderr.splitlines() if "error" in line.lower()), p.stderr.strip()[:200])

@@ -1,11 +1,12 @@
-/* CurioCheckpoint: the state of a long run in one HDF5 file, written collectively with parallel HDF5 to
-   `<prefix>-<step>.h5.tmp-<pid>` and renamed into place by rank 0 after a successful collective close (the same
-   protocol as CurioOutputOpen/Close), then older checkpoints of the prefix rotated out. Read back on any rank count:
-   a Vec is stored as one 1-D dataset in global order, each rank reading its own range of whatever layout it has.
+/* CurioCheckpoint: the state of a long run in one HDF5 file, written collectively with parallel HDF5 as an atomic
+   write of the io layer (CurioH5AtomicCreate/Commit: a short temporary name in the prefix's directory, flushed,
+   closed, fsync'ed, renamed into place, the directory fsync'ed; the same protocol as CurioOutputOpen/Close), then
+   older checkpoints of the prefix rotated out. Read back on any rank count: a Vec is stored as one 1-D dataset in
+   global order, each rank reading its own range of whatever layout it has.
 
-   Checkpoint files are written with their own small HDF5 writer rather than through CurioOutput because the root
-   attribute `step` and the integer items are int64 and CurioOutput's integer writers take PetscInt (32 bits in the
-   Debian build), and CurioOutput does not expose its file handle.
+   Checkpoint files are written with the io layer's hyperslab and attribute routines directly rather than through
+   CurioOutput because the root attribute `step` and the integer items are int64 and CurioOutput's integer writers
+   take PetscInt (32 bits in the Debian build).
 
    Every check is collective: all ranks read the same metadata, rank 0's view is broadcast, and the error is raised on
    the checkpoint's communicator with the same message on every rank. */
@@ -15,35 +16,24 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CKPT_DIGITS  10
 #define CKPT_MAXSTEP 9999999999LL
 
 struct _n_CurioCheckpoint {
-  MPI_Comm   comm;
-  PetscBool  reading;
-  char       prefix[PETSC_MAX_PATH_LEN];
-  PetscInt   keep;
-  hid_t      file, lcpl, dxpl;
-  PetscInt64 step;
-  char       path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 32], kind[64];
+  MPI_Comm      comm;
+  PetscBool     reading;
+  char          prefix[PETSC_MAX_PATH_LEN];
+  PetscInt      keep;
+  CurioH5Atomic atomic; /* writing: the temporary file */
+  hid_t         file;
+  PetscInt64    step;
+  char          path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN], kind[64];
 };
 
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* small collective helpers */
-
-/* Whether ok holds on every rank */
-static PetscErrorCode AllTrue(MPI_Comm comm, PetscBool ok, PetscBool *all)
-{
-  int in = ok ? 1 : 0, out;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, comm));
-  *all = out ? PETSC_TRUE : PETSC_FALSE;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
 
 /* Rank 0's errno on every rank */
 static PetscErrorCode ShareErrno(MPI_Comm comm, int *err)
@@ -145,123 +135,22 @@ static PetscErrorCode ListSteps(const char prefix[], StepFile **files, int *nfil
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
-/* HDF5 attributes */
+/* HDF5 attributes (the io layer's; errors name the checkpoint) */
 
-static PetscErrorCode WriteAttr(CurioCheckpoint ck, hid_t obj, const char name[], hid_t type, hid_t memtype, const void *value)
+static PetscErrorCode WriteAttr(CurioCheckpoint ck, hid_t obj, const char name[], CurioH5Type t, const void *value)
 {
-  hid_t     space = H5Screate(H5S_SCALAR), attr;
-  PetscBool ok, all;
+  PetscBool ok;
 
   PetscFunctionBegin;
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  ok   = (PetscBool) (attr >= 0 && H5Awrite(attr, memtype, value) >= 0);
-  if (attr >= 0) H5Aclose(attr);
-  H5Sclose(space);
-  PetscCall(AllTrue(ck->comm, ok, &all));
-  PetscCheck(all, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write attribute '%s' of checkpoint '%s'", name, ck->path);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode WriteAttrString(CurioCheckpoint ck, hid_t obj, const char name[], const char value[])
-{
-  hid_t type = H5Tcopy(H5T_C_S1);
-
-  PetscFunctionBegin;
-  H5Tset_size(type, H5T_VARIABLE);
-  H5Tset_cset(type, H5T_CSET_UTF8);
-  PetscCall(WriteAttr(ck, obj, name, type, type, &value));
-  H5Tclose(type);
+  PetscCall(CurioH5WriteAttribute(ck->comm, obj, name, t, value, &ok));
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write attribute '%s' of checkpoint '%s'", name, ck->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 static PetscErrorCode WriteAttrInt(CurioCheckpoint ck, hid_t obj, const char name[], PetscInt64 value)
 {
-  int64_t v = (int64_t) value;
-
   PetscFunctionBegin;
-  PetscCall(WriteAttr(ck, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Reads a string attribute (variable or fixed length) on this rank; *found is false if it is missing or unreadable */
-static void ReadAttrStringLocal(hid_t obj, const char name[], char value[], size_t len, PetscBool *found, PetscBool *toolong)
-{
-  hid_t attr, ftype, mtype;
-
-  *found   = PETSC_FALSE;
-  *toolong = PETSC_FALSE;
-  value[0] = '\0';
-  if (H5Aexists(obj, name) <= 0) return;
-  attr = H5Aopen(obj, name, H5P_DEFAULT);
-  if (attr < 0) return;
-  ftype = H5Aget_type(attr);
-  if (H5Tget_class(ftype) == H5T_STRING) {
-    if (H5Tis_variable_str(ftype) > 0) {
-      char *s = NULL;
-      mtype   = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mtype, H5T_VARIABLE);
-      H5Tset_cset(mtype, H5Tget_cset(ftype));
-      if (H5Aread(attr, mtype, &s) >= 0 && s) {
-        *found   = PETSC_TRUE;
-        *toolong = (PetscBool) (strlen(s) >= len);
-        snprintf(value, len, "%s", s);
-        H5free_memory(s);
-      }
-      H5Tclose(mtype);
-    } else {
-      size_t n   = H5Tget_size(ftype);
-      char  *buf = (char *) calloc(n + 1, 1);
-      mtype      = H5Tcopy(ftype);
-      if (buf && H5Aread(attr, mtype, buf) >= 0) {
-        *found   = PETSC_TRUE;
-        *toolong = (PetscBool) (strlen(buf) >= len);
-        snprintf(value, len, "%s", buf);
-      }
-      free(buf);
-      H5Tclose(mtype);
-    }
-  }
-  H5Tclose(ftype);
-  H5Aclose(attr);
-}
-
-/* A string attribute, rank 0's view on every rank; *found says whether it exists */
-static PetscErrorCode ReadAttrString(CurioCheckpoint ck, hid_t obj, const char name[], char value[], size_t len, PetscBool *found, PetscBool *toolong)
-{
-  int flags[2];
-
-  PetscFunctionBegin;
-  ReadAttrStringLocal(obj, name, value, len, found, toolong);
-  flags[0] = *found;
-  flags[1] = *toolong;
-  PetscCallMPI(MPI_Bcast(flags, 2, MPI_INT, 0, ck->comm));
-  PetscCallMPI(MPI_Bcast(value, (PetscMPIInt) len, MPI_CHAR, 0, ck->comm));
-  *found   = flags[0] ? PETSC_TRUE : PETSC_FALSE;
-  *toolong = flags[1] ? PETSC_TRUE : PETSC_FALSE;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* An integer attribute, rank 0's view on every rank */
-static PetscErrorCode ReadAttrInt(CurioCheckpoint ck, hid_t obj, const char name[], PetscInt64 *value, PetscBool *found)
-{
-  int64_t v  = 0;
-  int     ok = 0;
-
-  PetscFunctionBegin;
-  if (H5Aexists(obj, name) > 0) {
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr >= 0) {
-      hid_t ftype = H5Aget_type(attr);
-      ok          = H5Tget_class(ftype) == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_INT64, &v) >= 0;
-      H5Tclose(ftype);
-      H5Aclose(attr);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, ck->comm));
-  PetscCallMPI(MPI_Bcast(&v, 1, MPI_INT64_T, 0, ck->comm));
-  *found = ok ? PETSC_TRUE : PETSC_FALSE;
-  *value = (PetscInt64) v;
+  PetscCall(WriteAttr(ck, obj, name, CURIO_H5_INT, &value));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -297,40 +186,9 @@ PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm comm, const char prefix[], P
   ck->reading = PETSC_FALSE;
   ck->keep    = keep;
   ck->file    = -1;
-  ck->lcpl    = -1;
-  ck->dxpl    = -1;
   ck->step    = -1;
   PetscCall(PetscStrncpy(ck->prefix, prefix, sizeof(ck->prefix)));
   *ckpt = ck;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Closes the open file of a writer; removes the temporary file unless commit and the close succeeded */
-static PetscErrorCode WriterClose(CurioCheckpoint ck, PetscBool commit, PetscBool *closed, int *err)
-{
-  PetscMPIInt rank;
-  herr_t      status;
-  PetscBool   ok;
-
-  PetscFunctionBegin;
-  if (ck->lcpl >= 0) H5Pclose(ck->lcpl);
-  if (ck->dxpl >= 0) H5Pclose(ck->dxpl);
-  ck->lcpl = ck->dxpl = -1;
-  status              = H5Fclose(ck->file);
-  ck->file            = -1;
-  PetscCall(AllTrue(ck->comm, (PetscBool) (status >= 0), &ok));
-  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
-  *err = 0;
-  if (rank == 0) {
-    if (commit && ok) {
-      if (rename(ck->tmp, ck->path)) {
-        *err = errno;
-        remove(ck->tmp); /* the previous checkpoints stay as they were */
-      }
-    } else remove(ck->tmp);
-  }
-  PetscCall(ShareErrno(ck->comm, err));
-  *closed = ok;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -348,11 +206,8 @@ static PetscErrorCode WriterClose(CurioCheckpoint ck, PetscBool commit, PetscBoo
 @*/
 PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint ck, const char kind[], const char signature[], PetscInt64 step)
 {
-  hid_t       fapl, state;
-  PetscMPIInt rank, size;
-  int         pid;
-  time_t      now = time(NULL);
-  char        stamp[32];
+  hid_t     state, lcpl;
+  PetscBool ok;
 
   PetscFunctionBeginUser;
   PetscCheck(ck && !ck->reading, ck ? ck->comm : PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -361,52 +216,27 @@ PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint ck, const char kind[], 
              "CurioCheckpointBeginWrite: the checkpoint of step %lld is still open; call CurioCheckpointEndWrite first", (long long) ck->step);
   PetscCheck(step >= 0 && step <= CKPT_MAXSTEP, ck->comm, PETSC_ERR_ARG_OUTOFRANGE, "Checkpoint step must be in [0, %lld], got %lld", CKPT_MAXSTEP,
              (long long) step);
-  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
-  PetscCallMPI(MPI_Comm_size(ck->comm, &size));
   ck->step = step;
   PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
   PetscCall(StepPath(ck->prefix, step, ck->path, sizeof(ck->path)));
-  pid = (int) getpid();
-  PetscCallMPI(MPI_Bcast(&pid, 1, MPI_INT, 0, ck->comm));
-  PetscCall(PetscSNPrintf(ck->tmp, sizeof(ck->tmp), "%s.tmp-%d", ck->path, pid));
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by curio, naming the file */
-  PetscCall(CurioH5FileAccessCollective(ck->comm, &fapl));
-  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
-  ck->file = H5Fcreate(ck->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  H5Pclose(fapl);
-  {
-    PetscBool ok;
-    PetscCall(AllTrue(ck->comm, (PetscBool) (ck->file >= 0), &ok));
-    if (!ok) {
-      if (ck->file >= 0) H5Fclose(ck->file);
-      ck->file = -1;
-      if (rank == 0) remove(ck->tmp);
-    }
-    PetscCheck(ok, ck->comm, PETSC_ERR_FILE_OPEN,
-               "Cannot create checkpoint file '%s' (temporary '%s'): is the directory of the prefix '%s' there and writable?", ck->path, ck->tmp,
-               ck->prefix);
-  }
-  ck->lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(ck->lcpl, 1);
-  ck->dxpl = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(ck->dxpl, H5FD_MPIO_COLLECTIVE);
+  PetscCall(CurioH5AtomicCreate(ck->comm, ck->path, &ck->atomic, &ok));
+  PetscCall(PetscStrncpy(ck->tmp, ck->atomic.tmp, sizeof(ck->tmp)));
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_OPEN,
+             "Cannot create checkpoint file '%s' (temporary '%s'): is the directory of the prefix '%s' there and writable?", ck->path, ck->tmp,
+             ck->prefix);
+  ck->file = ck->atomic.file;
 
-  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, ck->comm));
-  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  PetscCall(WriteAttrInt(ck, ck->file, "schema_version", CURIO_CHECKPOINT_SCHEMA_VERSION));
-  PetscCall(WriteAttrString(ck, ck->file, "kind", kind));
-  PetscCall(WriteAttrString(ck, ck->file, "signature", signature));
+  PetscCall(CurioH5WriteProvenance(ck->comm, ck->file, kind, &ok));
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write the root attributes of checkpoint '%s'", ck->path);
+  PetscCall(WriteAttr(ck, ck->file, "signature", CURIO_H5_STRING, signature));
   PetscCall(WriteAttrInt(ck, ck->file, "step", step));
-  PetscCall(WriteAttrString(ck, ck->file, "created", stamp));
-  PetscCall(WriteAttrString(ck, ck->file, "curio_version", CURIO_VERSION));
-  PetscCall(WriteAttrInt(ck, ck->file, "nranks", size));
-  state = H5Gcreate2(ck->file, "/state", ck->lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  {
-    PetscBool ok;
-    PetscCall(AllTrue(ck->comm, (PetscBool) (state >= 0), &ok));
-    PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create group '/state' in checkpoint '%s'", ck->tmp);
-  }
-  H5Gclose(state);
+  lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  state = H5Gcreate2(ck->file, "/state", lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  if (state >= 0) H5Gclose(state);
+  PetscCall(CurioH5AllTrue(ck->comm, (PetscBool) (state >= 0), &ok));
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create group '/state' in checkpoint '%s'", ck->tmp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -439,18 +269,15 @@ static PetscErrorCode Rotate(CurioCheckpoint ck, int *err)
 @*/
 PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint ck, char path[], size_t len)
 {
-  PetscBool   closed;
-  int         err;
+  int         err = 0;
   PetscMPIInt rank;
 
   PetscFunctionBeginUser;
   PetscCheck(ck && !ck->reading && ck->file >= 0, ck ? ck->comm : PETSC_COMM_SELF, PETSC_ERR_ORDER,
              "CurioCheckpointEndWrite without CurioCheckpointBeginWrite");
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Write, 0, 0, 0, 0));
-  PetscCall(WriterClose(ck, PETSC_TRUE, &closed, &err));
-  PetscCheck(closed, ck->comm, PETSC_ERR_FILE_WRITE, "Writing checkpoint '%s' failed when closing it (disk full?); the temporary file was removed",
-             ck->path);
-  PetscCheck(!err, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot move '%s' to checkpoint '%s': %s", ck->tmp, ck->path, strerror(err));
+  ck->file = -1; /* closed by the commit, whatever happens */
+  PetscCall(CurioH5AtomicCommit(&ck->atomic, "checkpoint"));
   PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
   if (rank == 0) PetscCall(Rotate(ck, &err));
   PetscCall(ShareErrno(ck->comm, &err));
@@ -461,12 +288,27 @@ PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint ck, char path[], size_t l
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioCheckpointAbortWrite - abandons a write begun with CurioCheckpointBeginWrite() (on an error path): the temporary
+  file is removed and no checkpoint changes; the writer can begin another write. Raises no error of its own.
+
+  Collective
+@*/
+PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint ck)
+{
+  PetscFunctionBeginUser;
+  if (!ck || ck->reading || ck->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  ck->file = -1;
+  PetscCall(CurioH5AtomicAbort(&ck->atomic));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* reading */
 
 /*@C
   CurioCheckpointFindLatest - the newest complete checkpoint of a prefix: the highest step among the files
-  `<prefix>-<10 digits>.h5` (temporary `.tmp-*` files of an interrupted write are ignored)
+  `<prefix>-<10 digits>.h5` (temporary `.curio-*.tmp` files of an interrupted write are ignored)
 
   Collective
 
@@ -515,10 +357,9 @@ PetscErrorCode CurioCheckpointOpenRead(MPI_Comm comm, const char path[], const c
   PetscMPIInt     rank;
   int             err = 0;
   hid_t           fapl, file;
-  PetscBool       ok, found, toolong;
-  PetscInt64      version, step;
-  char           *held;
-  size_t          hlen;
+  PetscBool       ok, found;
+  PetscInt64      step = -1;
+  char            msg[16384];
 
   PetscFunctionBeginUser;
   *ckpt = NULL;
@@ -528,67 +369,34 @@ PetscErrorCode CurioCheckpointOpenRead(MPI_Comm comm, const char path[], const c
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read checkpoint '%s': %s", path, strerror(err));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
-  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
   file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
-  PetscCall(AllTrue(comm, (PetscBool) (file >= 0), &ok));
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (file >= 0), &ok));
   if (!ok && file >= 0) H5Fclose(file);
   PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' is not a readable HDF5 checkpoint (truncated or corrupt file?)", path);
+
+  /* each check: on failure close the file first, so that a caller who catches the error leaks nothing */
+  PetscCall(CurioH5CheckIdentity(comm, file, path, "Checkpoint", kind, signature, msg, sizeof(msg)));
+  if (!msg[0]) {
+    PetscCall(CurioH5ReadAttribute(comm, file, "step", CURIO_H5_INT, &step, 0, &found, NULL));
+    if (!found || step < 0) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Checkpoint '%s' has no valid root attribute 'step'", path));
+  }
+  if (!msg[0]) {
+    PetscCall(CurioH5Exists(file, "/state", &found));
+    PetscCall(CurioH5AllTrue(comm, found, &ok));
+    if (!ok) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Checkpoint '%s' has no group '/state'", path));
+  }
+  if (msg[0]) H5Fclose(file);
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
 
   PetscCall(PetscNew(&ck));
   ck->comm    = comm;
   ck->reading = PETSC_TRUE;
   ck->file    = file;
-  ck->lcpl    = -1;
-  ck->dxpl    = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(ck->dxpl, H5FD_MPIO_COLLECTIVE);
+  ck->step    = step;
   PetscCall(PetscStrncpy(ck->path, path, sizeof(ck->path)));
   PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
-  *ckpt = ck; /* from here on an error leaves a reader that CurioCheckpointDestroy() closes; it is destroyed below */
-
-  /* each check: on failure close the file first, so that a caller who catches the error leaks nothing */
-#define CKPT_REFUSE(cond, code, ...)           \
-  do {                                         \
-    if (!(cond)) {                             \
-      PetscCall(CurioCheckpointDestroy(ckpt)); \
-      SETERRQ(comm, code, __VA_ARGS__);        \
-    }                                          \
-  } while (0)
-
-  PetscCall(ReadAttrInt(ck, file, "schema_version", &version, &found));
-  CKPT_REFUSE(found, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no root attribute 'schema_version': it is not a curio checkpoint", path);
-  CKPT_REFUSE(version == CURIO_CHECKPOINT_SCHEMA_VERSION, PETSC_ERR_FILE_UNEXPECTED,
-              "Checkpoint '%s' has schema_version %lld, but this curio (%s) reads schema_version %d", path, (long long) version, CURIO_VERSION,
-              CURIO_CHECKPOINT_SCHEMA_VERSION);
-  {
-    char held_kind[64];
-    PetscCall(ReadAttrString(ck, file, "kind", held_kind, sizeof(held_kind), &found, &toolong));
-    CKPT_REFUSE(found, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no root attribute 'kind': it is not a curio checkpoint", path);
-    CKPT_REFUSE(!strcmp(held_kind, kind) && !toolong, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' holds the state of a '%s' run, expected '%s'", path,
-                held_kind, kind);
-  }
-  PetscCall(PetscStrlen(signature, &hlen));
-  hlen = PetscMax(hlen + 2, 4096);
-  PetscCall(PetscMalloc1(hlen, &held));
-  PetscCall(ReadAttrString(ck, file, "signature", held, hlen, &found, &toolong));
-  if (!found || toolong || strcmp(held, signature)) {
-    char msg[8192];
-    PetscCall(PetscSNPrintf(msg, sizeof(msg), "%s", found ? held : ""));
-    PetscCall(PetscFree(held));
-    CKPT_REFUSE(found, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no root attribute 'signature': it is not a curio checkpoint", path);
-    CKPT_REFUSE(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED,
-                "Checkpoint '%s' belongs to a different problem:\n  the checkpoint holds signature '%s%s'\n  this run expects signature '%s'\n"
-                "Restart with the options and input the checkpoint was written with, or start without -curio_restart",
-                path, msg, toolong ? "..." : "", signature);
-  }
-  PetscCall(PetscFree(held));
-  PetscCall(ReadAttrInt(ck, file, "step", &step, &found));
-  CKPT_REFUSE(found && step >= 0, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no valid root attribute 'step'", path);
-  PetscCall(CurioH5Exists(file, "/state", &found));
-  PetscCall(AllTrue(comm, found, &ok));
-  CKPT_REFUSE(ok, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no group '/state'", path);
-#undef CKPT_REFUSE
-  ck->step = step;
+  *ckpt = ck;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -624,13 +432,8 @@ PetscErrorCode CurioCheckpointDestroy(CurioCheckpoint *ckpt)
   if (!ckpt || !*ckpt) PetscFunctionReturn(PETSC_SUCCESS);
   ck = *ckpt;
   if (ck->reading) {
-    if (ck->dxpl >= 0) H5Pclose(ck->dxpl);
     if (ck->file >= 0) H5Fclose(ck->file);
-  } else if (ck->file >= 0) {
-    PetscBool closed;
-    int       err;
-    PetscCall(WriterClose(ck, PETSC_FALSE, &closed, &err));
-  }
+  } else if (ck->file >= 0) PetscCall(CurioH5AtomicAbort(&ck->atomic));
   PetscCall(PetscFree(*ckpt));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -654,40 +457,14 @@ static PetscErrorCode WriteData(CurioCheckpoint ck, const char name[], hid_t typ
                                 const void *buf)
 {
   char      dpath[PETSC_MAX_PATH_LEN];
-  hsize_t   dims[1] = {(hsize_t) (n < 0 ? 1 : n)}, st[1] = {(hsize_t) start}, cnt[1] = {(hsize_t) count};
-  hid_t     fspace, mspace, dset;
-  PetscBool ok, all;
+  PetscBool exists, ok;
 
   PetscFunctionBegin;
   PetscCall(ItemPath(ck, name, dpath, sizeof(dpath)));
-  PetscCall(PetscLogEventBegin(CURIO_EVENT_Write, 0, 0, 0, 0));
-  fspace = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
-  dset   = H5Dcreate2(ck->file, dpath, type, fspace, ck->lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  PetscCall(AllTrue(ck->comm, (PetscBool) (dset >= 0), &all));
-  if (!all) {
-    if (dset >= 0) H5Dclose(dset);
-    H5Sclose(fspace);
-  }
-  PetscCheck(all, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in checkpoint '%s' (written twice?)", dpath, ck->tmp);
-  if (n < 0) {
-    mspace = H5Screate(H5S_SCALAR);
-    if (count == 0) {
-      H5Sselect_none(fspace);
-      H5Sselect_none(mspace);
-    }
-  } else {
-    if (count > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL);
-    else H5Sselect_none(fspace);
-    mspace = H5Screate_simple(1, cnt[0] > 0 ? cnt : dims, NULL);
-    if (count == 0) H5Sselect_none(mspace);
-  }
-  ok = (PetscBool) (H5Dwrite(dset, memtype, mspace, fspace, ck->dxpl, buf) >= 0);
-  H5Sclose(mspace);
-  H5Sclose(fspace);
-  H5Dclose(dset);
-  PetscCall(PetscLogEventEnd(CURIO_EVENT_Write, 0, 0, 0, 0));
-  PetscCall(AllTrue(ck->comm, ok, &all));
-  PetscCheck(all, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
+  PetscCall(CurioH5Exists(ck->file, dpath, &exists));
+  PetscCheck(!exists, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in checkpoint '%s' (written twice?)", dpath, ck->tmp);
+  PetscCall(CurioH5WriteBlock(ck->comm, ck->file, dpath, type, memtype, n, 0, start, count, buf, &ok));
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -722,7 +499,7 @@ static PetscErrorCode OpenData(CurioCheckpoint ck, const char name[], const char
   }
   PetscCallMPI(MPI_Bcast(info, 3, MPI_INT, 0, ck->comm));
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_INT64_T, 0, ck->comm));
-  PetscCall(AllTrue(ck->comm, (PetscBool) (d >= 0), &all));
+  PetscCall(CurioH5AllTrue(ck->comm, (PetscBool) (d >= 0), &all));
   if (!(all && info[0] && (n == -1 ? info[1] == 0 : info[1] == 1) && (n < 0 || length == n)) && d >= 0) H5Dclose(d);
   PetscCheck(info[2] && all, ck->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no dataset '%s' (%s); it was written without it", ck->path,
              dpath, what);
@@ -742,31 +519,16 @@ static PetscErrorCode OpenData(CurioCheckpoint ck, const char name[], const char
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Reads [start, start+count) of an opened 1-D dataset (or the scalar, n < 0) into buf, collectively; closes it */
+/* Reads [start, start+count) of an opened 1-D dataset (or the scalar) into buf, collectively; closes it */
 static PetscErrorCode ReadData(CurioCheckpoint ck, const char name[], hid_t dset, hid_t memtype, PetscBool scalar, PetscInt64 start, PetscInt64 count,
                                void *buf)
 {
-  hsize_t   st[1] = {(hsize_t) start}, cnt[1] = {(hsize_t) (count > 0 ? count : 1)};
-  hid_t     fspace, mspace;
-  PetscBool ok, all;
+  PetscBool ok;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
-  fspace = H5Dget_space(dset);
-  if (scalar) mspace = H5Screate(H5S_SCALAR);
-  else {
-    if (count > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL);
-    else H5Sselect_none(fspace);
-    mspace = H5Screate_simple(1, cnt, NULL);
-    if (count == 0) H5Sselect_none(mspace);
-  }
-  ok = (PetscBool) (H5Dread(dset, memtype, mspace, fspace, ck->dxpl, buf) >= 0);
-  H5Sclose(mspace);
-  H5Sclose(fspace);
+  PetscCall(CurioH5ReadBlock(ck->comm, dset, memtype, scalar ? 0 : start, count, 0, buf, &ok));
   H5Dclose(dset);
-  PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
-  PetscCall(AllTrue(ck->comm, ok, &all));
-  PetscCheck(all, ck->comm, PETSC_ERR_FILE_READ, "Checkpoint '%s': reading dataset '/state/%s' failed (truncated or corrupt file?)", ck->path, name);
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_READ, "Checkpoint '%s': reading dataset '/state/%s' failed (truncated or corrupt file?)", ck->path, name);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -875,7 +637,7 @@ PetscErrorCode CurioCheckpointArrayLength(CurioCheckpoint ck, const char name[],
   }
   PetscCallMPI(MPI_Bcast(info, 3, MPI_INT, 0, ck->comm));
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_INT64_T, 0, ck->comm));
-  PetscCall(AllTrue(ck->comm, (PetscBool) (d >= 0), &all));
+  PetscCall(CurioH5AllTrue(ck->comm, (PetscBool) (d >= 0), &all));
   PetscCheck(info[0] && all, ck->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' has no dataset '%s' (an array); it was written without it",
              ck->path, dpath);
   PetscCheck(info[1] == 1, ck->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s': dataset '%s' has %d dimensions, expected an array (1)", ck->path,
@@ -943,16 +705,16 @@ PetscErrorCode CurioCheckpointString(CurioCheckpoint ck, const char name[], char
   PetscFunctionBeginUser;
   PetscCall(ItemPath(ck, name, dpath, sizeof(dpath)));
   state = H5Gopen2(ck->file, "/state", H5P_DEFAULT);
-  PetscCall(AllTrue(ck->comm, (PetscBool) (state >= 0), &all));
+  PetscCall(CurioH5AllTrue(ck->comm, (PetscBool) (state >= 0), &all));
   if (!all && state >= 0) H5Gclose(state);
   PetscCheck(all, ck->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s': cannot open group '/state'", ck->reading ? ck->path : ck->tmp);
   if (!ck->reading) {
-    PetscErrorCode ierr = WriteAttrString(ck, state, name, value);
+    PetscErrorCode ierr = WriteAttr(ck, state, name, CURIO_H5_STRING, value);
     H5Gclose(state);
     PetscCall(ierr);
   } else {
     PetscBool found, toolong;
-    PetscCall(ReadAttrString(ck, state, name, value, len, &found, &toolong));
+    PetscCall(CurioH5ReadAttribute(ck->comm, state, name, CURIO_H5_STRING, value, len, &found, &toolong));
     H5Gclose(state);
     PetscCheck(found, ck->comm, PETSC_ERR_FILE_UNEXPECTED,
                "Checkpoint '%s' has no string '%s' (attribute '%s' of '/state'); it was written without it", ck->path, name, name);

@@ -1,0 +1,802 @@
+/* curio's one HDF5 layer: every mode reads and writes HDF5 through these routines. Everything here is collective
+   over the communicator of the file, and every failure is agreed on (an MPI_Allreduce of a flag, or rank 0's view
+   broadcast), so that all ranks raise the same error together and no rank is left waiting in a collective call.
+
+   - reading: open (the error says whether the file is missing, unreadable or not HDF5), existence, shape, and one
+     collective hyperslab read of rows [rstart, rstart + nlocal) of a 1-D (n) or 2-D (n, ncols) dataset;
+   - writing: one collective hyperslab write of the same shape (creating the dataset or filling a slab of an existing
+     one), attributes (string, real, int64) written and read the same way everywhere, and the provenance header;
+   - identity: the root attributes kind, schema_version and signature that a restart (a checkpoint, or the active
+     loop's own output) must match;
+   - the atomic file: created as `<dir>/.curio-<pid>-<counter>-<random>.tmp` in the target's directory (a short name,
+     so a target name of up to NAME_MAX characters works), written collectively, flushed (MPI_File_sync through
+     H5Fflush), closed, fsync'ed by rank 0, renamed over the target, and the directory fsync'ed, so that after a
+     crash at any point the target is either the previous file or the complete new one. */
+#define _GNU_SOURCE /* fallocate() */
+#include "../curioimpl.h"
+#include <hdf5_hl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* agreement */
+
+/*@C
+  CurioH5AllTrue - whether ok holds on every rank of comm (one MPI_Allreduce)
+@*/
+PetscErrorCode CurioH5AllTrue(MPI_Comm comm, PetscBool ok, PetscBool *all)
+{
+  int in = ok ? 1 : 0, out;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, comm));
+  *all = out ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* opening and inspecting */
+
+/*@C
+  CurioH5FileAccessCollective - a file access property list for parallel HDF5 (MPI-IO) on comm
+@*/
+PetscErrorCode CurioH5FileAccessCollective(MPI_Comm comm, hid_t *fapl)
+{
+  PetscFunctionBegin;
+  *fapl = H5Pcreate(H5P_FILE_ACCESS);
+  PetscCheck(*fapl >= 0, comm, PETSC_ERR_LIB, "H5Pcreate failed");
+  PetscCheck(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL) >= 0, comm, PETSC_ERR_LIB, "H5Pset_fapl_mpio failed");
+  H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG); /* closing the file closes anything an error path left open */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5OpenRead - opens an existing HDF5 file for reading on all ranks of comm; the error says whether the file is
+  missing, unreadable or not HDF5
+
+  Collective
+@*/
+PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
+{
+  int         err = 0;
+  PetscMPIInt rank;
+  hid_t       fapl;
+  PetscBool   ok;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && access(path, R_OK)) err = errno;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* curio reports HDF5 failures itself, with the file and dataset named */
+  PetscCall(CurioH5FileAccessCollective(comm, &fapl));
+  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (*file >= 0), &ok));
+  if (!ok && *file >= 0) H5Fclose(*file);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5Exists - whether a link exists at an absolute path, checking every parent first (H5Lexists fails on a
+  missing parent)
+@*/
+PetscErrorCode CurioH5Exists(hid_t file, const char path[], PetscBool *exists)
+{
+  char   buf[PETSC_MAX_PATH_LEN];
+  size_t len;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, path, sizeof(buf)));
+  PetscCall(PetscStrlen(buf, &len));
+  *exists = PETSC_TRUE;
+  for (size_t i = 1; i <= len && *exists; i++) {
+    if (buf[i] == '/' || buf[i] == '\0') {
+      char c  = buf[i];
+      buf[i]  = '\0';
+      *exists = H5Lexists(file, buf, H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
+      buf[i]  = c;
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5GetShape - rank and dimensions of a numeric dataset of at most 2 dimensions; errors name the file and dataset
+@*/
+PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], const char dset[], int *ndims, PetscInt dims[2])
+{
+  hid_t       d, space, type;
+  hsize_t     hd[H5S_MAX_RANK];
+  H5T_class_t cls;
+
+  PetscFunctionBegin;
+  d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  type = H5Dget_type(d);
+  cls  = H5Tget_class(type);
+  H5Tclose(type);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) H5Dclose(d);
+  PetscCheck(cls == H5T_FLOAT || cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
+  space  = H5Dget_space(d);
+  *ndims = H5Sget_simple_extent_ndims(space);
+  if (*ndims > 0 && *ndims <= H5S_MAX_RANK) H5Sget_simple_extent_dims(space, hd, NULL);
+  H5Sclose(space);
+  H5Dclose(d);
+  PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname,
+             dset, *ndims);
+  dims[0] = *ndims > 0 ? (PetscInt) hd[0] : 1;
+  dims[1] = *ndims > 1 ? (PetscInt) hd[1] : 1;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5DatasetLength - whether a dataset exists and, if so, its length; it must be 1-D and of an integer type
+  (integer) or numeric. Errors name the file and dataset.
+@*/
+PetscErrorCode CurioH5DatasetLength(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscBool integer, PetscBool *exists,
+                                    PetscInt64 *len)
+{
+  hid_t       d, type, space;
+  H5T_class_t cls;
+  int         ndims;
+  hsize_t     dims[H5S_MAX_RANK] = {0};
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5Exists(file, dset, exists));
+  *len = 0;
+  if (!*exists) PetscFunctionReturn(PETSC_SUCCESS);
+  d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCheck(d >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  type  = H5Dget_type(d);
+  cls   = H5Tget_class(type);
+  space = H5Dget_space(d);
+  ndims = H5Sget_simple_extent_ndims(space);
+  if (ndims == 1) H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Tclose(type);
+  H5Sclose(space);
+  H5Dclose(d);
+  if (integer)
+    PetscCheck(cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be of an integer type", fname, dset);
+  else
+    PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
+  PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D, it has %d dimensions", fname, dset, ndims);
+  *len = (PetscInt64) dims[0];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* the one collective hyperslab read and write */
+
+/* Selects rows [rstart, rstart + nlocal) of a dataspace of rank 0 (scalar), 1 or 2 in fspace, and makes the matching
+   memory space; a rank with no rows selects nothing but still takes part */
+static void SelectRows(hid_t fspace, PetscInt64 rstart, PetscInt64 nlocal, PetscInt64 ncols, hid_t *mspace)
+{
+  int     rank     = H5Sget_simple_extent_ndims(fspace);
+  hsize_t start[2] = {(hsize_t) rstart, 0}, count[2] = {(hsize_t) (nlocal > 0 ? nlocal : 1), (hsize_t) PetscMax(ncols, 1)};
+
+  if (rank == 0) {
+    *mspace = H5Screate(H5S_SCALAR);
+    if (nlocal == 0) {
+      H5Sselect_none(fspace);
+      H5Sselect_none(*mspace);
+    }
+    return;
+  }
+  if (nlocal > 0) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+  else H5Sselect_none(fspace);
+  *mspace = H5Screate_simple(rank, count, NULL);
+  if (nlocal == 0) H5Sselect_none(*mspace);
+}
+
+/*@C
+  CurioH5ReadBlock - the one collective hyperslab read: rows [rstart, rstart + nlocal) of an open dataset of shape
+  (n), (n, ncols) or a scalar (nlocal = 1 reads it, 0 takes part without reading) into buf (row-major, memtype);
+  ok says whether every rank succeeded
+
+  Collective
+@*/
+PetscErrorCode CurioH5ReadBlock(MPI_Comm comm, hid_t dset, hid_t memtype, PetscInt64 rstart, PetscInt64 nlocal, PetscInt64 ncols, void *buf,
+                                PetscBool *ok)
+{
+  hid_t  fspace, mspace, dxpl;
+  herr_t status;
+  double dummy[1];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
+  fspace = H5Dget_space(dset);
+  SelectRows(fspace, rstart, nlocal, ncols, &mspace);
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  status = H5Dread(dset, memtype, mspace, fspace, dxpl, nlocal > 0 ? buf : (void *) dummy);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (status >= 0), ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5ReadRows - rows [rstart, rstart+nlocal) of an input dataset of shape (n) or (n, ncols), as reals (row-major)
+
+  Collective
+@*/
+PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscInt rstart, PetscInt nlocal, PetscInt ncols,
+                               PetscReal buf[])
+{
+  hid_t     d;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0), &ok));
+  if (!ok && d >= 0) H5Dclose(d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  PetscCall(CurioH5ReadBlock(comm, d, H5T_NATIVE_DOUBLE, rstart, nlocal, ncols, buf, &ok));
+  H5Dclose(d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5ReadSlice - entries [start, start + count) of a 1-D input dataset as memtype (count may be 0 on some ranks)
+
+  Collective
+@*/
+PetscErrorCode CurioH5ReadSlice(MPI_Comm comm, hid_t file, const char fname[], const char dset[], hid_t memtype, PetscInt64 start, PetscInt64 count,
+                                void *buf)
+{
+  hid_t     d;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0), &ok));
+  if (!ok && d >= 0) H5Dclose(d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  PetscCall(CurioH5ReadBlock(comm, d, memtype, start, count, 0, buf, &ok));
+  H5Dclose(d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5WriteBlock - the one collective hyperslab write: this rank writes rows [rstart, rstart + nlocal) of dataset
+  name from buf (row-major, memtype). With type >= 0 the dataset is created first, of shape (n) (ncols = 0),
+  (n, ncols) or a scalar (n < 0), with intermediate groups; with type < 0 it must exist (a slab of it is filled).
+  ok says whether every rank succeeded; nothing is raised here, so the caller names the file in its message.
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteBlock(MPI_Comm comm, hid_t file, const char name[], hid_t type, hid_t memtype, PetscInt64 n, PetscInt64 ncols,
+                                 PetscInt64 rstart, PetscInt64 nlocal, const void *buf, PetscBool *ok)
+{
+  hsize_t dims[2] = {(hsize_t) PetscMax(n, 0), (hsize_t) PetscMax(ncols, 1)};
+  hid_t   fspace, mspace, dset, dxpl, lcpl;
+  herr_t  status = -1;
+  double  dummy[1];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_Write, 0, 0, 0, 0));
+  if (type >= 0) {
+    fspace = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(ncols > 0 ? 2 : 1, dims, NULL);
+    lcpl   = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    dset = H5Dcreate2(file, name, type, fspace, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Sclose(fspace);
+  } else dset = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (dset >= 0), ok));
+  if (*ok) {
+    fspace = H5Dget_space(dset);
+    SelectRows(fspace, rstart, nlocal, ncols, &mspace);
+    dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    status = H5Dwrite(dset, memtype, mspace, fspace, dxpl, nlocal > 0 ? buf : (const void *) dummy);
+    H5Pclose(dxpl);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+  }
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_Write, 0, 0, 0, 0));
+  if (*ok) PetscCall(CurioH5AllTrue(comm, (PetscBool) (status >= 0), ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* attributes */
+
+/*@C
+  CurioH5WriteAttribute - a scalar attribute of an open object (replacing one of the same name): a string (value is
+  the const char *, stored as variable-length UTF-8), a real (value points to a PetscReal, stored as float64) or an
+  integer (value points to a PetscInt64, stored as int64); ok says whether every rank succeeded
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteAttribute(MPI_Comm comm, hid_t obj, const char name[], CurioH5Type t, const void *value, PetscBool *ok)
+{
+  hid_t       space = H5Screate(H5S_SCALAR), attr, type, memtype;
+  const void *mem;
+  double      r;
+  int64_t     i;
+
+  PetscFunctionBegin;
+  switch (t) {
+  case CURIO_H5_STRING:
+    type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    memtype = type;
+    mem     = &value;
+    break;
+  case CURIO_H5_REAL:
+    type    = H5T_IEEE_F64LE;
+    memtype = H5T_NATIVE_DOUBLE;
+    r       = (double) *(const PetscReal *) value;
+    mem     = &r;
+    break;
+  default:
+    type    = H5T_STD_I64LE;
+    memtype = H5T_NATIVE_INT64;
+    i       = (int64_t) * (const PetscInt64 *) value;
+    mem     = &i;
+    break;
+  }
+  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+  attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  *ok  = (PetscBool) (attr >= 0 && H5Awrite(attr, memtype, mem) >= 0);
+  if (attr >= 0) H5Aclose(attr);
+  if (t == CURIO_H5_STRING) H5Tclose(type);
+  H5Sclose(space);
+  PetscCall(CurioH5AllTrue(comm, *ok, ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads a scalar attribute on this rank; *found is false if it is missing, unreadable or of another class */
+static void ReadAttributeLocal(hid_t obj, const char name[], CurioH5Type t, void *value, size_t len, PetscBool *found, PetscBool *toolong)
+{
+  hid_t attr, ftype, mtype;
+
+  *found   = PETSC_FALSE;
+  *toolong = PETSC_FALSE;
+  if (t == CURIO_H5_STRING && len) ((char *) value)[0] = '\0';
+  if (H5Aexists(obj, name) <= 0) return;
+  attr = H5Aopen(obj, name, H5P_DEFAULT);
+  if (attr < 0) return;
+  ftype = H5Aget_type(attr);
+  if (t == CURIO_H5_STRING && H5Tget_class(ftype) == H5T_STRING) {
+    char *s = NULL;
+    if (H5Tis_variable_str(ftype) > 0) {
+      mtype = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mtype, H5T_VARIABLE);
+      H5Tset_cset(mtype, H5Tget_cset(ftype)); /* curio writes UTF-8; HDF5 does not convert between character sets */
+      if (H5Aread(attr, mtype, &s) >= 0 && s) {
+        *found   = PETSC_TRUE;
+        *toolong = (PetscBool) (strlen(s) >= len);
+        snprintf((char *) value, len, "%s", s);
+        H5free_memory(s);
+      }
+      H5Tclose(mtype);
+    } else {
+      size_t n = H5Tget_size(ftype);
+      s        = (char *) calloc(n + 1, 1);
+      mtype    = H5Tcopy(ftype);
+      if (s && H5Aread(attr, mtype, s) >= 0) {
+        *found   = PETSC_TRUE;
+        *toolong = (PetscBool) (strlen(s) >= len);
+        snprintf((char *) value, len, "%s", s);
+      }
+      free(s);
+      H5Tclose(mtype);
+    }
+  } else if (t == CURIO_H5_INT && H5Tget_class(ftype) == H5T_INTEGER) {
+    int64_t v = 0;
+    if (H5Aread(attr, H5T_NATIVE_INT64, &v) >= 0) {
+      *found                = PETSC_TRUE;
+      *(PetscInt64 *) value = (PetscInt64) v;
+    }
+  } else if (t == CURIO_H5_REAL && (H5Tget_class(ftype) == H5T_FLOAT || H5Tget_class(ftype) == H5T_INTEGER)) {
+    double v = 0;
+    if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) >= 0) {
+      *found               = PETSC_TRUE;
+      *(PetscReal *) value = (PetscReal) v;
+    }
+  }
+  H5Tclose(ftype);
+  H5Aclose(attr);
+}
+
+/*@C
+  CurioH5ReadAttribute - a scalar attribute of an open object: a string (value of size len; toolong says whether it
+  was cut), a real (PetscReal) or an integer (PetscInt64). With comm = MPI_COMM_NULL this rank alone reads; otherwise
+  rank 0's view reaches every rank (collective). found is false if it is missing or of another kind.
+@*/
+PetscErrorCode CurioH5ReadAttribute(MPI_Comm comm, hid_t obj, const char name[], CurioH5Type t, void *value, size_t len, PetscBool *found,
+                                    PetscBool *toolong)
+{
+  PetscBool tl;
+  int       flags[2];
+
+  PetscFunctionBegin;
+  ReadAttributeLocal(obj, name, t, value, len, found, &tl);
+  if (comm != MPI_COMM_NULL) {
+    flags[0] = *found;
+    flags[1] = tl;
+    PetscCallMPI(MPI_Bcast(flags, 2, MPI_INT, 0, comm));
+    *found = flags[0] ? PETSC_TRUE : PETSC_FALSE;
+    tl     = flags[1] ? PETSC_TRUE : PETSC_FALSE;
+    if (t == CURIO_H5_STRING) PetscCallMPI(MPI_Bcast(value, (PetscMPIInt) len, MPI_CHAR, 0, comm));
+    else if (t == CURIO_H5_INT) PetscCallMPI(MPI_Bcast(value, 1, MPIU_INT64, 0, comm));
+    else PetscCallMPI(MPI_Bcast(value, 1, MPIU_REAL, 0, comm));
+  }
+  if (toolong) *toolong = tl;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* provenance and identity */
+
+/*@C
+  CurioH5WriteProvenance - the root attributes every curio file carries: schema_version (CURIO_SCHEMA_VERSION),
+  curio_version, created (ISO 8601 UTC, rank 0's clock), nranks, kind ("fit", "sgdf", "active", or a checkpoint's
+  kind) and options (every option in the database, "-name value" per line); ok says whether every rank succeeded
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteProvenance(MPI_Comm comm, hid_t file, const char kind[], PetscBool *ok)
+{
+  PetscMPIInt size;
+  time_t      now = time(NULL);
+  char        stamp[32], *opts;
+  PetscInt64  version = CURIO_SCHEMA_VERSION, nranks;
+  PetscBool   all     = PETSC_TRUE, one;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  nranks = size;
+  PetscCallMPI(MPI_Bcast(&now, sizeof(now), MPI_BYTE, 0, comm));
+  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  for (char *c = opts; c && *c; c++)
+    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
+  PetscCall(CurioH5WriteAttribute(comm, file, "schema_version", CURIO_H5_INT, &version, &one));
+  all = (PetscBool) (all && one);
+  PetscCall(CurioH5WriteAttribute(comm, file, "curio_version", CURIO_H5_STRING, CURIO_VERSION, &one));
+  all = (PetscBool) (all && one);
+  PetscCall(CurioH5WriteAttribute(comm, file, "created", CURIO_H5_STRING, stamp, &one));
+  all = (PetscBool) (all && one);
+  PetscCall(CurioH5WriteAttribute(comm, file, "nranks", CURIO_H5_INT, &nranks, &one));
+  all = (PetscBool) (all && one);
+  PetscCall(CurioH5WriteAttribute(comm, file, "kind", CURIO_H5_STRING, kind, &one));
+  all = (PetscBool) (all && one);
+  PetscCall(CurioH5WriteAttribute(comm, file, "options", CURIO_H5_STRING, opts ? opts : "", &one));
+  all = (PetscBool) (all && one);
+  PetscCall(PetscFree(opts));
+  *ok = all;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The first key of two signatures "key=value;key=value..." whose values differ, as ": its KEY is 'a', this run's KEY
+   is 'b'"; empty if the signatures are not of that form */
+static PetscErrorCode SignatureMismatch(const char mine[], const char theirs[], char msg[], size_t len)
+{
+  char *a, *b, *sa, *sb, *ka, *kb;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  if (!strchr(mine, '=') || !strchr(theirs, '=')) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscStrallocpy(mine, &a));
+  PetscCall(PetscStrallocpy(theirs, &b));
+  ka = strtok_r(a, ";", &sa);
+  kb = strtok_r(b, ";", &sb);
+  while (ka || kb) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(ka ? ka : "", kb ? kb : "", &eq));
+    if (!eq) {
+      char *va = ka ? strchr(ka, '=') : NULL, *vb = kb ? strchr(kb, '=') : NULL;
+      if (va) *va++ = 0;
+      if (vb) *vb++ = 0;
+      PetscCall(PetscSNPrintf(msg, len, ": its %s is '%s', this run's %s is '%s'", kb ? kb : "(nothing)", vb ? vb : "", ka ? ka : "(nothing)",
+                              va ? va : ""));
+      break;
+    }
+    ka = strtok_r(NULL, ";", &sa);
+    kb = strtok_r(NULL, ";", &sb);
+  }
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5CheckIdentity - the check that a file to restart from (a checkpoint, or the active loop's earlier output)
+  belongs to this run: its root attribute kind must equal kind, schema_version must be CURIO_SCHEMA_VERSION and
+  signature must equal signature. On a mismatch msg (of size len) says, in one sentence that names the file, what the
+  file holds and what was expected; it is empty if the file fits. The same on every rank; the caller closes the file
+  and raises the error.
+
+  Collective
+
+  Input Parameters:
++ comm      - the ranks that read
+. file      - the open file
+. path      - its name, for the message
+. what      - what it is, for the message ("Checkpoint", "Restart file")
+. kind      - the expected kind
+- signature - the expected signature
+@*/
+PetscErrorCode CurioH5CheckIdentity(MPI_Comm comm, hid_t file, const char path[], const char what[], const char kind[], const char signature[],
+                                    char msg[], size_t len)
+{
+  char       held_kind[64], *held, key[1024];
+  PetscInt64 version = 0;
+  PetscBool  found, toolong;
+  size_t     hlen;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  PetscCall(CurioH5ReadAttribute(comm, file, "kind", CURIO_H5_STRING, held_kind, sizeof(held_kind), &found, &toolong));
+  if (!found) {
+    PetscCall(
+        PetscSNPrintf(msg, len, "%s '%s' has no root attribute 'kind' (expected '%s'): it is not a curio checkpoint or output", what, path, kind));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (toolong || strcmp(held_kind, kind)) {
+    PetscCall(PetscSNPrintf(msg, len, "%s '%s' holds the state of a '%s' run, expected '%s' (root attribute 'kind')", what, path, held_kind, kind));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(CurioH5ReadAttribute(comm, file, "schema_version", CURIO_H5_INT, &version, 0, &found, NULL));
+  if (!found) {
+    PetscCall(PetscSNPrintf(msg, len, "%s '%s' has no root attribute 'schema_version': it is not a curio checkpoint or output", what, path));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (version != CURIO_SCHEMA_VERSION) {
+    PetscCall(PetscSNPrintf(msg, len, "%s '%s' has schema_version %lld, but this curio (%s) reads schema_version %d", what, path, (long long) version,
+                            CURIO_VERSION, CURIO_SCHEMA_VERSION));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscStrlen(signature, &hlen));
+  hlen = PetscMax(hlen + 2, 4096);
+  PetscCall(PetscMalloc1(hlen, &held));
+  PetscCall(CurioH5ReadAttribute(comm, file, "signature", CURIO_H5_STRING, held, hlen, &found, &toolong));
+  if (!found) PetscCall(PetscSNPrintf(msg, len, "%s '%s' has no root attribute 'signature': it is not a curio checkpoint or output", what, path));
+  else if (toolong || strcmp(held, signature)) {
+    PetscCall(SignatureMismatch(signature, held, key, sizeof(key)));
+    PetscCall(PetscSNPrintf(msg, len,
+                            "%s '%s' belongs to a different problem%s:\n  the file holds signature '%s%s'\n  this run expects signature '%s'\n"
+                            "Restart with the options and input the file was written with, or start without -curio_restart",
+                            what, path, key, held, toolong ? "..." : "", signature));
+  }
+  PetscCall(PetscFree(held));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* the atomic file */
+
+/* The directory of a path ("." for a bare name) */
+static void DirName(const char path[], char dir[], size_t len)
+{
+  const char *slash = strrchr(path, '/');
+
+  if (!slash) snprintf(dir, len, ".");
+  else if (slash == path) snprintf(dir, len, "/");
+  else snprintf(dir, len, "%.*s", (int) (slash - path), path);
+}
+
+/* Rank 0: fsync of a file or directory; errno, or 0 (file systems that cannot sync a directory say EINVAL: fine) */
+static int SyncPath(const char path[], PetscBool dir)
+{
+  int fd = open(path, O_RDONLY | (dir ? O_DIRECTORY : 0)), err = 0;
+
+  if (fd < 0) return errno;
+  if (fsync(fd) && !(dir && (errno == EINVAL || errno == EROFS))) err = errno;
+  close(fd);
+  return err;
+}
+
+/*@C
+  CurioH5TemporaryName - a name for a temporary file in the directory of path, short (so that it fits NAME_MAX
+  whatever the length of the target's own name), hidden, and the same on every rank: `<dir>/.curio-<pid>-<n>-<r>.tmp`
+  with rank 0's pid, a counter and random bits (so that jobs on other hosts that share the directory do not collide)
+
+  Collective
+@*/
+PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[], size_t len)
+{
+  static unsigned counter = 0;
+  unsigned        id[3];
+  PetscMPIInt     rank;
+  char            dir[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    id[0] = (unsigned) getpid();
+    id[1] = counter++;
+    id[2] = (unsigned) (ts.tv_nsec ^ (ts.tv_sec << 20) ^ ((long) gethostid() << 8));
+  }
+  PetscCallMPI(MPI_Bcast(id, 3, MPI_UNSIGNED, 0, comm));
+  DirName(path, dir, sizeof(dir));
+  PetscCall(PetscSNPrintf(tmp, len, "%s/.curio-%u-%u-%08x.tmp", dir, id[0], id[1], id[2]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5AtomicCreate - creates the temporary file of an atomic write of path (collectively, for parallel HDF5);
+  ok says whether every rank has it open (if not, nothing is left on disk and the caller raises the error)
+
+  Collective
+@*/
+PetscErrorCode CurioH5AtomicCreate(MPI_Comm comm, const char path[], CurioH5Atomic *a, PetscBool *ok)
+{
+  hid_t       fapl;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(a, sizeof(*a)));
+  a->comm = comm;
+  a->file = -1;
+  PetscCall(PetscStrncpy(a->path, path, sizeof(a->path)));
+  PetscCall(CurioH5TemporaryName(comm, path, a->tmp, sizeof(a->tmp)));
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by curio, naming the file */
+  PetscCall(CurioH5FileAccessCollective(comm, &fapl));
+  a->file = H5Fcreate(a->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (a->file >= 0), ok));
+  if (!*ok) {
+    if (a->file >= 0) H5Fclose(a->file);
+    a->file = -1;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCallMPI(MPI_Barrier(comm));
+    if (rank == 0) remove(a->tmp);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Closing an HDF5 file flushes its metadata and sets its size; after a failed write (a full disk) that fails again,
+   and HDF5 1.10 then keeps a half-closed file that it closes a second time at MPI_Finalize, which crashes. The
+   temporary file is to be removed anyway, so before closing it, its MPI-IO handle is replaced (collectively: all ranks
+   abandon a write together) by one on a scratch file elsewhere (/dev/shm, else $TMPDIR or /tmp) that is deleted when
+   HDF5 closes it: the closing writes land there and succeed. If the scratch file cannot be opened nothing changes. */
+static PetscErrorCode SwapToScratch(CurioH5Atomic *a)
+{
+  MPI_File   *fh = NULL, scratch;
+  char        name[PETSC_MAX_PATH_LEN], base[PETSC_MAX_PATH_LEN];
+  const char *tmpdir = getenv("TMPDIR");
+  struct stat st;
+  int         shm;
+
+  PetscFunctionBegin;
+  if (H5Fget_vfd_handle(a->file, H5P_DEFAULT, (void **) &fh) < 0 || !fh || *fh == MPI_FILE_NULL) fh = NULL;
+  shm = !stat("/dev/shm", &st) && S_ISDIR(st.st_mode) && !access("/dev/shm", W_OK);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &shm, 1, MPI_INT, MPI_LAND, a->comm));
+  PetscCall(PetscSNPrintf(base, sizeof(base), "%s/x", shm ? "/dev/shm" : tmpdir && tmpdir[0] ? tmpdir : "/tmp"));
+  PetscCall(CurioH5TemporaryName(a->comm, base, name, sizeof(name)));
+  if (MPI_File_open(a->comm, name, MPI_MODE_CREATE | MPI_MODE_RDWR | MPI_MODE_DELETE_ON_CLOSE, MPI_INFO_NULL, &scratch) == MPI_SUCCESS) {
+    int ok = fh != NULL, all;
+    PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, a->comm));
+    if (all) {
+      MPI_File_close(fh);
+      *fh = scratch;
+    } else MPI_File_close(&scratch);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5AtomicAbort - abandons an atomic write: closes the temporary file and removes it; the target is untouched.
+  Never raises an error of its own (it runs on error paths).
+
+  Collective
+@*/
+PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *a)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  if (a->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(SwapToScratch(a));
+  H5Fclose(a->file);
+  a->file = -1;
+  MPI_Barrier(a->comm);
+  MPI_Comm_rank(a->comm, &rank);
+  if (rank == 0) remove(a->tmp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5AtomicCommit - ends an atomic write: flushes the file (MPI_File_sync on every rank), closes it, fsyncs it,
+  renames it over the target and fsyncs the directory. Any failure, on any rank, at any step is raised on every rank
+  with one message naming the step; the temporary file is then removed and the previous target is unchanged.
+
+  Collective
+
+  Input Parameters:
++ a    - the write begun with CurioH5AtomicCreate()
+- what - what the file is, for the message ("output file", "checkpoint")
+@*/
+PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
+{
+  PetscMPIInt rank;
+  PetscBool   ok;
+  herr_t      flushed, closed;
+  size_t      mdc;
+  int         err[2] = {0, 0}; /* the step that failed (1 close, 2 fsync, 3 rename, 4 fsync of the directory), errno */
+  char        dir[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCheck(a->file >= 0, a->comm, PETSC_ERR_ORDER, "CurioH5AtomicCommit without CurioH5AtomicCreate");
+  PetscCallMPI(MPI_Comm_rank(a->comm, &rank));
+  /* Parallel HDF5 cannot recover from a metadata flush that fails (a full disk): the ranks leave it at different
+     points, and the file can then be neither flushed nor closed. So the space the file needs is reserved first (its
+     current size, the metadata cache's and a margin, released again when HDF5 sets the file's size on closing); if there is no room, the write is
+     abandoned while HDF5 can still close it. */
+  if (H5Fget_mdc_size(a->file, NULL, NULL, &mdc, NULL) < 0) mdc = 0;
+  if (rank == 0) {
+    int         fd = open(a->tmp, O_WRONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) err[1] = errno;
+    else {
+      /* fallocate(2), not posix_fallocate(3): where the file system cannot reserve space, glibc would emulate it by
+         touching every block of the file, slow for a large output on a network file system; there, nothing is done */
+      if (fallocate(fd, 0, 0, st.st_size + (off_t) mdc + (1 << 16)) && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL) err[1] = errno;
+    }
+    if (fd >= 0) close(fd);
+  }
+  PetscCallMPI(MPI_Bcast(&err[1], 1, MPI_INT, 0, a->comm));
+  if (err[1]) {
+    PetscCall(CurioH5AtomicAbort(a));
+    SETERRQ(a->comm, PETSC_ERR_FILE_WRITE,
+            "Writing %s '%s' failed: no room to complete it: %s; the temporary file was removed and any previous '%s' is unchanged", what, a->path,
+            strerror(err[1]), a->path);
+  }
+  flushed = H5Fflush(a->file, H5F_SCOPE_GLOBAL);
+  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (flushed >= 0), &ok));
+  if (!ok) {
+    PetscCall(CurioH5AtomicAbort(a));
+    SETERRQ(a->comm, PETSC_ERR_FILE_WRITE,
+            "Writing %s '%s' failed when flushing it (disk full or quota exceeded?); the temporary file was removed and any previous '%s' is "
+            "unchanged",
+            what, a->path, a->path);
+  }
+  closed  = H5Fclose(a->file);
+  a->file = -1;
+  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (closed >= 0), &ok));
+  DirName(a->path, dir, sizeof(dir));
+  if (rank == 0) {
+    if (!ok) err[0] = 1;
+    else if ((err[1] = SyncPath(a->tmp, PETSC_FALSE))) err[0] = 2;
+    else if (rename(a->tmp, a->path)) {
+      err[0] = 3;
+      err[1] = errno;
+    } else if ((err[1] = SyncPath(dir, PETSC_TRUE))) err[0] = 4;
+    if (err[0] && err[0] < 4) remove(a->tmp);
+  }
+  PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, a->comm));
+  PetscCheck(err[0] != 1, a->comm, PETSC_ERR_FILE_WRITE,
+             "Writing %s '%s' failed when closing it (disk full or quota exceeded?); the temporary file was removed and any previous '%s' is "
+             "unchanged",
+             what, a->path, a->path);
+  PetscCheck(err[0] != 2, a->comm, PETSC_ERR_FILE_WRITE,
+             "Writing %s '%s' failed: fsync of the temporary file '%s': %s; it was removed and any previous '%s' is unchanged", what, a->path, a->tmp,
+             strerror(err[1]), a->path);
+  PetscCheck(err[0] != 3, a->comm, PETSC_ERR_FILE_WRITE,
+             "Cannot move the temporary file '%s' to %s '%s': %s; it was removed and any previous '%s' is unchanged", a->tmp, what, a->path,
+             strerror(err[1]), a->path);
+  PetscCheck(err[0] != 4, a->comm, PETSC_ERR_FILE_WRITE, "%s '%s' was written, but fsync of its directory '%s' failed: %s", what, a->path, dir,
+             strerror(err[1]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

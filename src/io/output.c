@@ -1,0 +1,413 @@
+/* CurioOutput: one HDF5 file, written collectively by all ranks with parallel HDF5 through the io layer (h5.c). The
+   file is an atomic write (CurioH5AtomicCreate/Commit): a short temporary name in the target's directory, renamed over
+   the target only after it was flushed, closed and fsync'ed, and the directory fsync'ed after the rename, so an
+   existing output is never half-replaced, even by a crash. Every failure is agreed by all ranks and raised on the
+   output's communicator with one message; CurioOutputClose(&out, PETSC_FALSE) then removes the temporary file. */
+#include "../curioimpl.h"
+#include <hdf5_hl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+struct _n_CurioOutput {
+  MPI_Comm      comm;
+  CurioH5Atomic atomic;
+  hid_t         file;
+  char          path[PETSC_MAX_PATH_LEN];
+};
+
+/* The options that name files a run reads: an output must not be one of them */
+static const char *const InputOptions[] = {"-curio_input", "-curio_candidates", "-curio_test"};
+
+/*@C
+  CurioOutputCheckWritable - fails early, before any work, if the output path cannot be written (missing directory, no
+  permission, a directory in the way) or if it is one of the run's input files (-curio_input, -curio_candidates,
+  -curio_test), compared by identity (device and inode), not by name, so that a symbolic link or another spelling of
+  the input's path is caught too; nothing at the path is touched
+
+  Collective
+@*/
+PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
+{
+  PetscMPIInt rank;
+  int         err[2] = {0, -1}; /* errno, and the input option the output would replace */
+  char        probe[PETSC_MAX_PATH_LEN], inputs[3][PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(CurioH5TemporaryName(comm, path, probe, sizeof(probe)));
+  for (int k = 0; k < 3; k++) {
+    PetscBool set;
+    PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k], inputs[k], sizeof(inputs[k]), &set));
+    if (!set) inputs[k][0] = 0;
+  }
+  if (rank == 0) {
+    struct stat st, si;
+    int         fd;
+    if (!stat(path, &st)) {
+      if (S_ISDIR(st.st_mode)) err[0] = EISDIR;
+      for (int k = 0; k < 3 && err[1] < 0; k++)
+        if (inputs[k][0] && !stat(inputs[k], &si) && si.st_dev == st.st_dev && si.st_ino == st.st_ino) err[1] = k;
+    }
+    if (!err[0] && err[1] < 0) {
+      fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (fd < 0) err[0] = errno;
+      else {
+        close(fd);
+        unlink(probe);
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, comm));
+  PetscCheck(err[1] < 0, comm, PETSC_ERR_USER_INPUT,
+             "-curio_output '%s' is the file given by %s '%s': writing the output would replace that input; choose another output name", path,
+             InputOptions[err[1] < 0 ? 0 : err[1]], inputs[err[1] < 0 ? 0 : err[1]]);
+  PetscCheck(!err[0], comm, PETSC_ERR_FILE_OPEN, "Cannot write output file '%s' (-curio_output): %s", path, strerror(err[0]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputOpen - starts writing an output file: its temporary file is created in the directory of path
+
+  Collective
+@*/
+PetscErrorCode CurioOutputOpen(MPI_Comm comm, const char path[], CurioOutput *outp)
+{
+  CurioOutput out;
+  PetscBool   ok;
+
+  PetscFunctionBegin;
+  *outp = NULL;
+  PetscCall(PetscNew(&out));
+  out->comm = comm;
+  PetscCall(PetscStrncpy(out->path, path, sizeof(out->path)));
+  PetscCall(CurioH5AtomicCreate(comm, path, &out->atomic, &ok));
+  if (!ok) PetscCall(PetscFree(out));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_OPEN, "Cannot create output file '%s': cannot create a temporary file in its directory", path);
+  out->file = out->atomic.file;
+  *outp     = out;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputClose - ends writing: with commit, the file is completed and moved into place (flush, close, fsync,
+  rename, fsync of the directory; any failure raised on every rank, the temporary file removed, an existing output
+  unchanged); without commit (on an error path) the temporary file is removed and nothing is raised
+
+  Collective
+@*/
+PetscErrorCode CurioOutputClose(CurioOutput *outp, PetscBool commit)
+{
+  CurioOutput    out = *outp;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  if (!out) PetscFunctionReturn(PETSC_SUCCESS);
+  *outp = NULL;
+  if (!commit) {
+    PetscCall(CurioH5AtomicAbort(&out->atomic));
+    PetscCall(PetscFree(out));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  ierr = CurioH5AtomicCommit(&out->atomic, "output file");
+  PetscCall(PetscFree(out));
+  PetscCall(ierr);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteProvenance - the root attributes every output carries (CurioH5WriteProvenance(): schema_version,
+  curio_version, created, nranks, kind, options)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteProvenance(CurioOutput out, const char kind[])
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5WriteProvenance(out->comm, out->file, kind, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write the root attributes of output file '%s'", out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Makes dataset scale a dimension scale (once) and attaches it to axis 0 of dataset name */
+static PetscErrorCode AttachScale(CurioOutput out, const char name[], const char scale[])
+{
+  hid_t     sc, dset;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  if (!scale) PetscFunctionReturn(PETSC_SUCCESS);
+  sc   = H5Dopen2(out->file, scale, H5P_DEFAULT);
+  dset = H5Dopen2(out->file, name, H5P_DEFAULT);
+  ok   = (PetscBool) (sc >= 0 && dset >= 0);
+  if (ok && H5DSis_scale(sc) <= 0) ok = (PetscBool) (H5DSset_scale(sc, NULL) >= 0);
+  if (ok) ok = (PetscBool) (H5DSattach_scale(dset, sc, 0) >= 0);
+  if (sc >= 0) H5Dclose(sc);
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(CurioH5AllTrue(out->comm, ok, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot attach dimension scale '%s' to '%s' in '%s' (the scale must be written first)", scale, name,
+             out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Creates a dataset of shape (n) or (n, ncols) and writes rows [rstart, rstart+nlocal) from this rank */
+static PetscErrorCode WriteBlock(CurioOutput out, const char name[], hid_t type, hid_t memtype, PetscInt n, PetscInt ncols, PetscInt rstart,
+                                 PetscInt nlocal, const void *buf, const char scale[])
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5WriteBlock(out->comm, out->file, name, type, memtype, n, ncols, rstart, nlocal, buf, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' in '%s' (disk full, or written twice?)", name, out->path);
+  PetscCall(AttachScale(out, name, scale));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteRowsLocal - a dataset of n rows (ncols = 0: shape (n); otherwise (n, ncols)) of which this rank writes
+  rows [rstart, rstart+nlocal) from a row-major buffer; scale names a dimension scale for axis 0, or NULL
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal,
+                                         const PetscReal buf[], const char scale[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteBlock(out, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ncols, rstart, nlocal, buf, scale));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteVec - a distributed Vec as a 1-D dataset, each rank writing the entries it owns
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteVec(CurioOutput out, const char name[], Vec v, const char scale[])
+{
+  const PetscScalar *a;
+  PetscInt           N, lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(v, &N));
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayRead(v, &a));
+  PetscCall(CurioOutputWriteRowsLocal(out, name, N, 0, lo, hi - lo, a, scale));
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteArray - a replicated array as a 1-D dataset (rank 0 writes it)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteArray(CurioOutput out, const char name[], PetscInt n, const PetscReal a[], const char scale[])
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
+  PetscCall(CurioOutputWriteRowsLocal(out, name, n, 0, 0, rank ? 0 : n, a, scale));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteIndex - the integer axis 0..n-1 (this rank writes [rstart, rstart+nlocal)) as a dimension scale
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteIndex(CurioOutput out, const char name[], PetscInt n, PetscInt rstart, PetscInt nlocal)
+{
+  int64_t  *idx;
+  hid_t     dset;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(1, nlocal), &idx));
+  for (PetscInt i = 0; i < nlocal; i++) idx[i] = rstart + i;
+  PetscCall(WriteBlock(out, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, 0, rstart, nlocal, idx, NULL));
+  PetscCall(PetscFree(idx));
+  dset = H5Dopen2(out->file, name, H5P_DEFAULT);
+  ok   = (PetscBool) (dset >= 0 && H5DSset_scale(dset, NULL) >= 0);
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(CurioH5AllTrue(out->comm, ok, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot make '%s' a dimension scale in '%s'", name, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteIntArray - a replicated integer array of shape (n) or (n, ncols) (ncols > 0), written by rank 0
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteIntArray(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, const PetscInt a[])
+{
+  PetscMPIInt rank;
+  int64_t    *buf;
+  PetscInt    len = n * PetscMax(ncols, 1);
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
+  PetscCall(PetscMalloc1(PetscMax(len, 1), &buf));
+  for (PetscInt i = 0; i < len; i++) buf[i] = a[i];
+  PetscCall(WriteBlock(out, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, ncols, 0, rank ? 0 : n, buf, NULL));
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteScalar - a real scalar dataset (rank 0 writes it)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteScalar(CurioOutput out, const char name[], PetscReal value)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
+  PetscCall(WriteBlock(out, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, -1, 0, 0, rank ? 0 : 1, &value, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Opens an object for attributes, creating the group if it does not exist yet */
+static PetscErrorCode OpenObject(CurioOutput out, const char obj[], hid_t *id)
+{
+  PetscBool exists, ok;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(obj, "/", &exists));
+  if (!exists) PetscCall(CurioH5Exists(out->file, obj, &exists));
+  if (!exists) {
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), g;
+    H5Pset_create_intermediate_group(lcpl, 1);
+    g = H5Gcreate2(out->file, obj, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (g >= 0) H5Gclose(g);
+    H5Pclose(lcpl);
+  }
+  *id = H5Oopen(out->file, obj, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(out->comm, (PetscBool) (*id >= 0), &ok));
+  if (!ok && *id >= 0) H5Oclose(*id);
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot open '%s' in '%s'", obj, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteAttribute(CurioOutput out, const char obj[], const char name[], CurioH5Type t, const void *value)
+{
+  hid_t     id = -1;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(OpenObject(out, obj, &id));
+  PetscCall(CurioH5WriteAttribute(out->comm, id, name, t, value, &ok));
+  H5Oclose(id);
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write attribute '%s' of '%s' in '%s'", name, obj, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputSetAttributeString - a string attribute (UTF-8) of an object (the group is created if needed)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputSetAttributeString(CurioOutput out, const char obj[], const char name[], const char value[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteAttribute(out, obj, name, CURIO_H5_STRING, value));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputSetAttributeReal - a float64 attribute of an object (the group is created if needed)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputSetAttributeReal(CurioOutput out, const char obj[], const char name[], PetscReal value)
+{
+  PetscFunctionBegin;
+  PetscCall(WriteAttribute(out, obj, name, CURIO_H5_REAL, &value));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputSetAttributeInt - an int64 attribute of an object (the group is created if needed)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputSetAttributeInt(CurioOutput out, const char obj[], const char name[], PetscInt value)
+{
+  PetscInt64 v = value;
+
+  PetscFunctionBegin;
+  PetscCall(WriteAttribute(out, obj, name, CURIO_H5_INT, &v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputCreateArray - an empty 1-D dataset of n float64 (or int64) entries, filled later slab by slab with
+  CurioOutputWriteSlab()/CurioOutputWriteIntSlab() (a streamed candidate pool); scale as in CurioOutputWriteVec()
+
+  Collective
+@*/
+PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscInt n, PetscBool integer, const char scale[])
+{
+  hsize_t   dims[1] = {(hsize_t) n};
+  hid_t     space, dset, lcpl;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  space = H5Screate_simple(1, dims, NULL);
+  lcpl  = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  dset = H5Dcreate2(out->file, name, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5Sclose(space);
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(CurioH5AllTrue(out->comm, (PetscBool) (dset >= 0), &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
+  PetscCall(AttachScale(out, name, scale));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteSlab(CurioOutput out, const char name[], hid_t memtype, PetscInt start, PetscInt count, const void *buf)
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5WriteBlock(out->comm, out->file, name, -1, memtype, 0, 0, start, count, buf, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write entries of '%s' in '%s' (disk full?)", name, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteSlab - entries [start, start + count) of a dataset made by CurioOutputCreateArray(), from this rank
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteSlab(CurioOutput out, const char name[], PetscInt start, PetscInt count, const PetscReal buf[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteSlab(out, name, H5T_NATIVE_DOUBLE, start, count, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteIntSlab - as CurioOutputWriteSlab(), for a dataset of integers
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteIntSlab(CurioOutput out, const char name[], PetscInt start, PetscInt count, const PetscInt buf[])
+{
+  int64_t *b;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(count, 1), &b));
+  for (PetscInt i = 0; i < count; i++) b[i] = buf[i];
+  PetscCall(WriteSlab(out, name, H5T_NATIVE_INT64, start, count, b));
+  PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,10 @@
+# Tests of the io layer (src/io): a write that fails (read-only directory as the user 'nobody', or a full file system,
+# a small tmpfs, that makes the atomic write fail midway) leaves an existing output and existing checkpoints byte-identical and no
+# temporary file, with every rank exiting non-zero and one message, in the fit, sgdf (checkpoint) and active modes;
+# -curio_output naming the input (symbolic link, hard link, another spelling) is refused; names of 254 and 255
+# characters work. Runs at 1 and 2 ranks.
+foreach(np 1 2)
+  add_test(NAME io_np${np} COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_io.py $<TARGET_FILE:curio_exe> --np ${np}
+                                   --mpiexec "${CURIO_MPIEXEC_STR}")
+  set_tests_properties(io_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS "integration;io")
+endforeach()
