@@ -11,9 +11,6 @@
 #include "curiosys.h"
 #include "curiooptions.h"
 
-#define CURIO_VERSION        "0.1.0"
-#define CURIO_SCHEMA_VERSION 1 /* the one schema version of every file curio writes: outputs of all modes, checkpoints */
-
 #include "curiodata.h"
 #include "curiosparse.h"
 #include "curiomodel.h"
@@ -25,13 +22,3 @@
 #include "curiocheckpoint.h"
 #include "curiosgdf.h"
 #include "curioactive.h"
-
-/** @brief Registers curio's log stages and events; called once after PetscInitialize(). */
-PETSC_EXTERN PetscErrorCode CurioInitializePackage(void);
-
-/** @brief Error handler of the curio driver: collective input errors as one line, anything else with a traceback. */
-PETSC_EXTERN PetscErrorCode CurioErrorHandler(MPI_Comm, int, const char *, const char *, PetscErrorCode, PetscErrorType, const char *, void *);
-/** @brief Names what the following errors belong to (a study's run) in the error line; NULL clears it. */
-PETSC_EXTERN PetscErrorCode CurioErrorSetContext(const char[]);
-/** @brief Whether the last error was raised on every rank together. */
-PETSC_EXTERN PetscBool CurioErrorIsCollective(void);

@@ -7,7 +7,6 @@
 #pragma once
 
 #include "curiosys.h"
-#include "curiodata.h"
 
 typedef struct _n_CurioOutput *CurioOutput;
 

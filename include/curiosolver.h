@@ -35,10 +35,6 @@ PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetGram(CurioSolver, const PetscReal **);
 PETSC_EXTERN PetscErrorCode CurioSolverGetKSP(CurioSolver, KSP *);
 
-/* Every entry of a distributed vector (of parameter length), replicated on every rank */
-PETSC_EXTERN PetscErrorCode CurioVecGatherAll(Vec, PetscReal *);
-/* Entry i of a distributed vector, on every rank (collective) */
-PETSC_EXTERN PetscErrorCode CurioVecGetEntry(Vec, PetscInt, PetscReal *);
 
 /* Dense symmetric d x d matrices replicated on every rank, factored or decomposed by ScaLAPACK */
 PETSC_EXTERN PetscErrorCode CurioDenseCholeskySolve(MPI_Comm, PetscInt, const PetscReal *, PetscInt, PetscReal *);

@@ -2,7 +2,8 @@
    the table of query strategies. Not installed. */
 #pragma once
 
-#include "../curioimpl.h"
+#include "../fit/problemimpl.h"
+#include <curioactive.h>
 
 /* counter-based RNG streams of one loop (CurioRandomUniform(seed, stream, index)): the seed set, then one stream per
    row of the learning curve for the random strategy */

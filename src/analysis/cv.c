@@ -1,7 +1,7 @@
 /* Cross-validation of a fit over a grid of s (MATH.md section 5): the exact LOOCV curve and GCV for squared loss from
    one eigendecomposition (loocv.c), the approximate LOOCV of eq. 44 for any loss by refits along the grid, and
    brute-force K-fold CV by refits, the ground truth the formulas are tested against. */
-#include "../curioimpl.h"
+#include "analysisimpl.h"
 
 /* The parts of a fit that the curves read */
 static PetscErrorCode FitParts(CurioFit fit, MPI_Comm *comm, CurioModel *model, CurioSolver *solver, Mat *Phi, Vec *y, Vec *w, Vec *center,

@@ -1,31 +1,6 @@
-/* Selection of the next points to label, and classic influence functions for data debugging (Koh and Liang;
-   MATH.md section 3): I(z, z') = -grad l(z')^T H^{-1} grad l(z), grad l(z) = l'(z) phi(x). */
-#include "../curioimpl.h"
-
-/*@C
-  CurioProblemSelect - the -curio_select_k candidates with the largest -curio_select_by score (batch top-k, ties to the
-  smaller index)
-
-  Collective
-
-.seealso: CurioSelectTopK(), CurioScoreTable
-@*/
-PetscErrorCode CurioProblemSelect(CurioProblem p)
-{
-  PetscFunctionBegin;
-  if (!p->select_k || !p->has_scores) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscFree2(p->sel_index, p->sel_score));
-  PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
-  PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
-             "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
-  PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
-  if (p->monitor) {
-    PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));
-    for (PetscInt i = 0; i < PetscMin(p->select_k, 10); i++) PetscCall(PetscPrintf(p->comm, " %" PetscInt_FMT, p->sel_index[i]));
-    PetscCall(PetscPrintf(p->comm, "%s\n", p->select_k > 10 ? " ..." : ""));
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
+/* Classic influence functions of a solved fit, for data debugging (Koh and Liang; MATH.md section 3): I(z, z') = -grad l(z')^T H^{-1} grad l(z), grad
+ * l(z) = l'(z) phi(x). */
+#include "analysisimpl.h"
 
 /*@C
   CurioFitSelfInfluence - the self-influence l'(z_i)^2 phi_i^T H^{-1} phi_i of every training row of a solved fit

@@ -1,6 +1,6 @@
 /* Leave-one-out cross-validation over a grid of s (MATH.md section 5): one eigendecomposition of Phi^T W Phi
    (ScaLAPACK), after which each s costs O(n d). */
-#include "../curioimpl.h"
+#include "analysisimpl.h"
 #include <petscblaslapack.h>
 
 struct _n_CurioLOOCV {

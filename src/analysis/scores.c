@@ -1,5 +1,5 @@
 /* Score kernels over the rows of a design matrix (MATH.md section 4): (phi . v)^2 and phi^T M phi. */
-#include "../curioimpl.h"
+#include "analysisimpl.h"
 #include <petscblaslapack.h>
 
 /*@C

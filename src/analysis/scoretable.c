@@ -2,7 +2,7 @@
    candidates). A run asks for a set of rows (-curio_scores); the kernels run over blocks of candidate rows and ask
    for the scores they read with CurioScoreBlockGet(), which computes each at most once per block. MATH.md section 4
    gives the formulas; README, "How to add a score", says what a new row needs. */
-#include "../curioimpl.h"
+#include "analysisimpl.h"
 
 /* f = phi . theta, the linear predictor at s (the prediction for squared loss) */
 static PetscErrorCode ScoreF(CurioScoreBlock blk, Vec out)

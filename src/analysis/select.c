@@ -1,6 +1,6 @@
 /* Batch top-k selection over a distributed score vector, with deterministic tie-breaking: larger score first, then
    the smaller global index, so that the selection does not depend on the rank count. */
-#include "../curioimpl.h"
+#include "analysisimpl.h"
 
 typedef struct {
   PetscReal score;

@@ -6,7 +6,7 @@
    Layout of group /<group>: the attribute 'shape' (2 integers: rows, columns) on the group, as scipy.sparse and
    anndata keep a CSR matrix's shape, with the datasets indptr (n+1), indices (nnz, 0-based), data (nnz), y (n;
    optional for "candidates" only) and weight (n, optional). */
-#include "../curioimpl.h"
+#include "dataimpl.h"
 #include <hdf5.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* Reading curio's HDF5 input layout with parallel HDF5: every rank reads only its own rows, through the io layer's
    collective hyperslab read (src/io/h5.c). */
-#include "../curioimpl.h"
+#include "dataimpl.h"
 
 /* Whether any of v[0..n) is NaN or +-Inf: all exponent bits set. Integer operations the compiler vectorizes, where a
    call to PetscIsInfOrNanReal() per entry cost as much as reading a streamed pool chunk from the page cache. */

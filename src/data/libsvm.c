@@ -4,7 +4,7 @@
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE /* getline, fseeko (POSIX 2008), also under -std=c11 */
 #endif
-#include "../curioimpl.h"
+#include "dataimpl.h"
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

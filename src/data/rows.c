@@ -1,5 +1,5 @@
 /* CurioRows and CurioData: distributed data rows, the built-in example of the paper and synthetic data. */
-#include "../curioimpl.h"
+#include "dataimpl.h"
 
 PetscErrorCode CurioRowOwnership(MPI_Comm comm, PetscInt n, PetscInt *rstart, PetscInt *nlocal)
 {

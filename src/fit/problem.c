@@ -1,5 +1,5 @@
 /* CurioProblem: one run from data to optimum, tangent, LOOCV, query scores and output (docs/design.md). */
-#include "../curioimpl.h"
+#include "problemimpl.h"
 
 /*@C
   CurioProblemCreate - creates the fit driver of one run (data, model, solver; the fit itself is made by CurioProblemSetUp())
@@ -691,6 +691,31 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSelect - the -curio_select_k candidates with the largest -curio_select_by score (batch top-k, ties to the
+  smaller index)
+
+  Collective
+
+.seealso: CurioSelectTopK(), CurioScoreTable
+@*/
+PetscErrorCode CurioProblemSelect(CurioProblem p)
+{
+  PetscFunctionBegin;
+  if (!p->select_k || !p->has_scores) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscFree2(p->sel_index, p->sel_score));
+  PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
+  PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
+             "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
+  PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
+  if (p->monitor) {
+    PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));
+    for (PetscInt i = 0; i < PetscMin(p->select_k, 10); i++) PetscCall(PetscPrintf(p->comm, " %" PetscInt_FMT, p->sel_index[i]));
+    PetscCall(PetscPrintf(p->comm, "%s\n", p->select_k > 10 ? " ..." : ""));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

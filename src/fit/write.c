@@ -1,5 +1,5 @@
 /* CurioProblemWrite: the run's results in the HDF5 layout of README.md, "Output layout". */
-#include "../curioimpl.h"
+#include "problemimpl.h"
 
 /* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
 static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, PetscBool with_features, char scale[], size_t len)

@@ -10,7 +10,7 @@
 
    Every check is collective: all ranks read the same metadata, rank 0's view is broadcast, and the error is raised on
    the checkpoint's communicator with the same message on every rank. */
-#include "../curioimpl.h"
+#include "ioimpl.h"
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>

@@ -13,7 +13,7 @@
      H5Fflush), closed, fsync'ed by rank 0, renamed over the target, and the directory fsync'ed, so that after a
      crash at any point the target is either the previous file or the complete new one. */
 #define _GNU_SOURCE /* fallocate() */
-#include "../curioimpl.h"
+#include "ioimpl.h"
 #include <hdf5_hl.h>
 #include <errno.h>
 #include <fcntl.h>

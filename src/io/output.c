@@ -3,7 +3,7 @@
    the target only after it was flushed, closed and fsync'ed, and the directory fsync'ed after the rename, so an
    existing output is never half-replaced, even by a crash. Every failure is agreed by all ranks and raised on the
    output's communicator with one message; CurioOutputClose(&out, PETSC_FALSE) then removes the temporary file. */
-#include "../curioimpl.h"
+#include "ioimpl.h"
 #include <hdf5_hl.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* The loss table (MATH.md section 1): one row per loss, with its per-point formulas (src/model/lossimpl.h), inverse
    link, label variance, label domain and test metric. Everything else (gradient, Hessian, LOOCV, scores) is written
    in terms of a row; README, "How to add a loss", says what a new row needs. */
-#include "../curioimpl.h"
+#include "modelimpl.h"
 #include "lossimpl.h"
 
 const char *const CurioLossTypes[] = {"squared", "logistic", "poisson", "CurioLossType", "CURIO_LOSS_", NULL};

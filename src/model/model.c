@@ -1,5 +1,5 @@
 /* CurioModel: feature map, loss and regularizer (MATH.md section 1); the losses themselves are rows of the table in loss.c. */
-#include "../curioimpl.h"
+#include "modelimpl.h"
 
 const char *const CurioRegularizerTypes[] = {"ridge", "restricted", "inherit", "CurioRegularizerType", "CURIO_REGULARIZER_", NULL};
 const char *const CurioFeatureMapTypes[]  = {"identity", "polynomial", "CurioFeatureMapType", "CURIO_FEATURES_", NULL};

@@ -1,6 +1,6 @@
 /* Sparse synthetic problems generated rank by rank: every value depends only on (seed, row or column), so a rank
    creates just its own rows and the problem is the same for any rank count (n up to 1e8 rows, d up to 1e7 columns). */
-#include "../curioimpl.h"
+#include "modelimpl.h"
 #include <curiomodel.h>
 
 /* Streams of the counter-based generator used here (any values distinct from each other) */

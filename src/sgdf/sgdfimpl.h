@@ -1,7 +1,8 @@
 /* Internal state of the SGDF driver (src/sgdf): shared by the driver (sgdf.c) and the step kernels (step.c). */
 #pragma once
 
-#include "../curioimpl.h"
+#include "../analysis/analysisimpl.h"
+#include <curiosgdf.h>
 
 typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;

@@ -1,1 +1,1 @@
-set(CURIO_SGDF_SOURCES src/sgdf/sgdf.c src/sgdf/step.c src/data/synthetic.c)
+set(CURIO_SGDF_SOURCES src/sgdf/sgdf.c src/sgdf/step.c)

@@ -2,7 +2,7 @@
    (objective, curvature, Newton's method). Everything else uses the getters of include/curiofit.h. */
 #pragma once
 
-#include "../curioimpl.h"
+#include "solverimpl.h"
 
 struct _n_CurioFit {
   MPI_Comm    comm;

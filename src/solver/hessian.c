@@ -1,6 +1,6 @@
 /* The Hessian H = Phi^T diag(c) Phi + s diag(m) of MATH.md section 1: matrix-free (MATSHELL), its diagonal, and the
    assembled Gram matrix for the direct path. c = w l'' per training row, m the regularizer mask. */
-#include "../curioimpl.h"
+#include "solverimpl.h"
 #include <petscblaslapack.h>
 
 typedef struct {

@@ -1,7 +1,7 @@
 /* Dense symmetric d x d problems on a 2-D BLACS process grid with ScaLAPACK: Cholesky factorization and solves
    (pdpotrf/pdpotrs) for the direct path, and the eigendecomposition (pdsyev) behind exact LOOCV. The matrices arrive
    replicated on every rank (see docs/design.md), so distributing them to block-cyclic layout needs no communication. */
-#include "../curioimpl.h"
+#include "solverimpl.h"
 #include "scalapack.h"
 
 /* BLACS and ScaLAPACK have no installed C header; these are their reference C/Fortran interfaces */

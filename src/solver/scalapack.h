@@ -1,7 +1,7 @@
 /* Internal: a dense symmetric matrix on a BLACS grid (see scalapack.c) */
 #pragma once
 
-#include "../curioimpl.h"
+#include "solverimpl.h"
 
 typedef struct {
   MPI_Comm   comm;

@@ -1,5 +1,5 @@
 /* CurioSolver: H x = b at the current optimum by one of two independent paths (docs/design.md). */
-#include "../curioimpl.h"
+#include "solverimpl.h"
 #include "scalapack.h"
 
 const char *const CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};

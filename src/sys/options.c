@@ -6,9 +6,10 @@
   once, with its true default. After a mode's options are read, CurioOptionsCheckUnknown() refuses any -curio_* name
   that is not in the table (suggesting the closest one) and warns about an option of another mode.
 */
-#include "../curioimpl.h"
+#include "sysimpl.h"
 #include <curiooptions.h>
 #include <ctype.h>
+#include <hdf5.h> /* H5get_libversion for -curio_version */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* Counter-based random numbers: a value depends only on (seed, stream, index), never on how rows are split. */
-#include "../curioimpl.h"
+#include "sysimpl.h"
 
 /* splitmix64 finalizer: a bijective mix of 64 bits with full avalanche */
 static inline uint64_t Mix64(uint64_t z)

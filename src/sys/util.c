@@ -1,5 +1,5 @@
 /* Small shared helpers: local arrays of dense matrices, replicated copies of parameter vectors, logging, memory. */
-#include "../curioimpl.h"
+#include "sysimpl.h"
 #include <sys/resource.h>
 #include <limits.h>
 

@@ -1,21 +1,10 @@
-/* Internal declarations of libcurio: not installed, not part of the public API. */
+/* Internal declarations of the io layer: the one HDF5 layer (src/io/h5.c) under outputs and checkpoints. */
 #pragma once
 
-#include <curio.h>
+#include "../sys/sysimpl.h"
+#include <curiooutput.h>
+#include <curiocheckpoint.h>
 #include <hdf5.h>
-
-PETSC_INTERN PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV,
-    CURIO_EVENT_Scores, CURIO_EVENT_Write;
-PETSC_INTERN PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores,
-    CURIO_STAGE_Write;
-
-/* A uniform deviate in (0,1) and a standard normal deviate that depend only on (seed, stream, index): the same
-   numbers for any rank count, so every rank can generate just its own rows. */
-PETSC_INTERN PetscReal CurioRandomUniform(PetscInt64, PetscInt64, PetscInt64);
-PETSC_INTERN PetscReal CurioRandomNormal(PetscInt64, PetscInt64, PetscInt64);
-
-/* Row ownership: PETSc's default split of n rows over the ranks of comm */
-PETSC_INTERN PetscErrorCode CurioRowOwnership(MPI_Comm, PetscInt, PetscInt *, PetscInt *);
 
 /* The one HDF5 layer (src/io/h5.c); everything is collective over the file's communicator */
 typedef enum { CURIO_H5_STRING, CURIO_H5_REAL, CURIO_H5_INT } CurioH5Type;
@@ -44,20 +33,3 @@ PETSC_INTERN PetscErrorCode CurioH5TemporaryName(MPI_Comm, const char[], char[],
 PETSC_INTERN PetscErrorCode CurioH5AtomicCreate(MPI_Comm, const char[], CurioH5Atomic *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *, const char[]);
 PETSC_INTERN PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *);
-PETSC_INTERN PetscErrorCode CurioReadParameters(MPI_Comm, const char[], const char[], const char[], Vec);
-PETSC_INTERN PetscErrorCode CurioParseFileDataset(char[], const char[], char[], size_t);
-
-/* Checks that every value of a distributed array is finite; the error names the file, dataset and first bad row */
-PETSC_INTERN PetscErrorCode CurioCheckFinite(MPI_Comm, const char[], const char[], PetscInt, PetscInt, PetscInt, const PetscReal[]);
-
-/* Replicated d x d helpers (column-major) */
-PETSC_INTERN PetscErrorCode CurioDenseSymmetrize(PetscInt, PetscReal *);
-PETSC_INTERN PetscErrorCode CurioMatGetLocalArrayRead(Mat, const PetscReal **, PetscInt *, PetscInt *, PetscInt *);
-PETSC_INTERN PetscErrorCode CurioMatRestoreLocalArrayRead(Mat, const PetscReal **);
-PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
-
-PETSC_INTERN PetscErrorCode CurioRowVec(Mat, const PetscReal *, Vec *);
-PETSC_INTERN PetscErrorCode CurioRowsFromCSR(MPI_Comm, CurioCSRRows *, CurioRows *);
-PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
-PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
-PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);
