@@ -7,7 +7,7 @@ and a file may include only headers of its own layer or of lower layers. A sourc
 src/; a public header's layer is listed in HEADER_LAYER below (a header missing from the table is an error, so a new
 header has to be placed deliberately). Exits 1 and names every offending #include.
 
-    scripts/check-layers.py [REPO_ROOT]
+    scripts/check-layers.py [--selftest] [REPO_ROOT]
 """
 import os
 import re
@@ -49,8 +49,7 @@ def layer_of_source(rel):
     return None
 
 
-def main():
-    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
+def check(root):
     errors, files = [], 0
     for top in ("include", "src"):
         for dirpath, _, names in os.walk(os.path.join(root, top)):
@@ -83,6 +82,34 @@ def main():
                         continue  # system and library headers
                     if RANK[target] > RANK[layer] or (RANK[target] == RANK[layer] and target != layer):
                         errors.append(f"{rel}:{lineno}: layer '{layer}' includes {inc} of layer '{target}'")
+    return errors, files
+
+
+def selftest(root):
+    """The check must fail on a copy of the tree where a lower layer includes a higher layer's header."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for top in ("include", "src"):
+            shutil.copytree(os.path.join(root, top), os.path.join(tmp, top))
+        victim = os.path.join(tmp, "src", "model", "model.c")
+        with open(victim, "a") as f:
+            f.write('\n#include <curioproblem.h>\n')
+        errors, _ = check(tmp)
+        if not any("src/model/model.c" in e and "curioproblem.h" in e for e in errors):
+            print("check-layers selftest: an upward include was not detected")
+            return 1
+    print("check-layers selftest: an upward include is detected")
+    return 0
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--selftest"]
+    root = os.path.abspath(args[0] if args else os.path.join(os.path.dirname(__file__), ".."))
+    if "--selftest" in sys.argv and selftest(root):
+        return 1
+    errors, files = check(root)
     for e in errors:
         print(e)
     print(f"check-layers: {files} files, {len(errors)} violations")
