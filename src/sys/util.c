@@ -174,7 +174,7 @@ static PetscBool IsUserError(PetscErrorCode n)
 /* Whether an error was raised by curio's own code: its source files share the directory above src/ with this file */
 static PetscBool IsCurioSource(const char file[])
 {
-  static const char self[] = __FILE__, tail[] = "src/util.c";
+  static const char self[] = __FILE__, tail[] = "src/sys/util.c";
   const size_t      nroot = strlen(self) >= strlen(tail) ? strlen(self) - strlen(tail) : 0;
 
   if (!file || strcmp(self + nroot, tail)) return PETSC_FALSE;
