@@ -120,15 +120,11 @@ static PetscErrorCode SetUpModel(CurioAL al)
     model->features = CURIO_FEATURES_POLYNOMIAL;
     model->d        = model->degree + 1;
     if (!model->domain_set) {
-      PetscReal r[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL}, g[2];
-      for (PetscInt i = 0; i < al->pool.nlocal; i++) r[0] = PetscMin(r[0], al->pool.X[i]), r[1] = PetscMin(r[1], -al->pool.X[i]);
-      for (PetscInt i = 0; i < al->test.nlocal; i++) r[0] = PetscMin(r[0], al->test.X[i]), r[1] = PetscMin(r[1], -al->test.X[i]);
-      for (PetscInt i = 0; i < al->n_init; i++) r[0] = PetscMin(r[0], al->init_X[i]), r[1] = PetscMin(r[1], -al->init_X[i]);
-      PetscCall(MPIU_Allreduce(r, g, 2, MPIU_REAL, MPIU_MIN, al->comm));
-      model->lo = g[0];
-      model->hi = -g[1];
-      if (model->hi <= model->lo) model->hi = model->lo + 1.0;
-      model->domain_set = PETSC_TRUE;
+      PetscReal r[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
+      PetscCall(CurioModelDomainInclude(al->pool.nlocal, al->pool.X, r));
+      PetscCall(CurioModelDomainInclude(al->test.nlocal, al->test.X, r));
+      PetscCall(CurioModelDomainInclude(al->n_init, al->init_X, r));
+      PetscCall(CurioModelSetDomainFromRange(model, r));
     }
   } else {
     model->features = CURIO_FEATURES_IDENTITY;

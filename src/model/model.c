@@ -63,13 +63,37 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode RowsRange(const CurioRows *rows, PetscReal *lo, PetscReal *hi)
+/*@C
+  CurioModelDomainInclude - widens a running range of 1-D inputs by this rank's n inputs x; range starts as
+  {PETSC_MAX_REAL, PETSC_MAX_REAL} and holds {min x, -max x} (so that one MPI_MIN reduces both)
+
+  Not Collective
+
+.seealso: CurioModelSetDomainFromRange()
+@*/
+PetscErrorCode CurioModelDomainInclude(PetscInt n, const PetscReal x[], PetscReal range[2])
 {
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < rows->nlocal; i++) {
-    *lo = PetscMin(*lo, rows->X[i]);
-    *hi = PetscMax(*hi, rows->X[i]);
-  }
+  for (PetscInt i = 0; i < n; i++) range[0] = PetscMin(range[0], x[i]), range[1] = PetscMin(range[1], -x[i]);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelSetDomainFromRange - the polynomial map's domain [lo, hi] from every rank's range of inputs
+  (CurioModelDomainInclude()); a single distinct input gets [x, x + 1], where any scale works
+
+  Collective
+@*/
+PetscErrorCode CurioModelSetDomainFromRange(CurioModel model, const PetscReal range[2])
+{
+  PetscReal g[2];
+
+  PetscFunctionBegin;
+  PetscCall(MPIU_Allreduce(range, g, 2, MPIU_REAL, MPIU_MIN, model->comm));
+  model->lo = g[0];
+  model->hi = -g[1];
+  if (model->hi <= model->lo) model->hi = model->lo + 1.0;
+  model->domain_set = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -84,17 +108,12 @@ PetscErrorCode CurioModelSetUp(CurioModel model, CurioData data)
     model->features = CURIO_FEATURES_POLYNOMIAL;
     model->d        = model->degree + 1;
     if (!model->domain_set) {
-      PetscReal range[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL}, grange[2];
-      PetscReal lo = PETSC_MAX_REAL, hi = PETSC_MIN_REAL;
-      PetscCall(RowsRange(&data->train, &lo, &hi));
-      if (data->has_cand) PetscCall(RowsRange(&data->cand, &lo, &hi));
-      if (data->has_test) PetscCall(RowsRange(&data->test, &lo, &hi));
-      range[0] = lo;
-      range[1] = -hi;
-      PetscCall(MPIU_Allreduce(range, grange, 2, MPIU_REAL, MPIU_MIN, model->comm));
-      model->lo = grange[0];
-      model->hi = -grange[1];
-      if (model->hi <= model->lo) model->hi = model->lo + 1.0; /* a single distinct input: any scale works */
+      PetscReal range[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
+      PetscCall(CurioModelDomainInclude(data->train.nlocal, data->train.X, range));
+      if (data->has_cand) PetscCall(CurioModelDomainInclude(data->cand.nlocal, data->cand.X, range));
+      if (data->has_test) PetscCall(CurioModelDomainInclude(data->test.nlocal, data->test.X, range));
+      PetscCall(CurioModelSetDomainFromRange(model, range));
+      model->domain_set = PETSC_FALSE; /* taken from the data, not given */
     }
   } else {
     model->features = CURIO_FEATURES_IDENTITY;
@@ -104,10 +123,6 @@ PetscErrorCode CurioModelSetUp(CurioModel model, CurioData data)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioModelBuildDesign - the design matrix Phi (rows phi(x_i)) of a set of rows, as a MATMPIDENSE (MATMPIAIJ for
-  sparse rows) with the rows' distribution; column j of the polynomial map is t^j
-@*/
 /* Phi of sparse rows as a MATMPIAIJ, preallocated exactly (columns shifted by one behind an intercept column) */
 static PetscErrorCode BuildDesignAIJ(CurioModel model, const CurioRows *rows, Mat *Phi)
 {
@@ -185,14 +200,35 @@ PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows 
   PetscCall(MatDenseGetLDA(*Phi, &lda));
   PetscCall(MatDenseGetArrayWrite(*Phi, &a));
   if (model->features == CURIO_FEATURES_POLYNOMIAL) {
-    for (PetscInt i = 0; i < rows->nlocal; i++) {
-      PetscReal t = (2.0 * rows->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
-      for (PetscInt j = 0; j < d; j++, p *= t) a[i + j * lda] = p;
-    }
+    for (PetscInt i = 0; i < rows->nlocal; i++) PetscCall(CurioModelPolynomialRow(model, rows->X[i], lda, a + i));
   } else PetscCall(CurioModelFillDesignRows(model, 0, rows->nlocal, rows->X, lda, a));
   PetscCall(MatDenseRestoreArrayWrite(*Phi, &a));
   PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelPolynomialRow - the polynomial feature row phi(x) = [1, t, ..., t^(d-1)] of a 1-D input x, with
+  t = (2x - hi - lo)/(hi - lo) the input scaled from the model's domain [lo, hi] to [-1, 1]: the one place the map is
+  evaluated (design matrices, SGDF rows, streamed pools)
+
+  Not Collective
+
+  Input Parameters:
++ model  - a model with the polynomial map, set up
+. x      - the input
+- stride - distance between consecutive entries of phi (1 for a row, the leading dimension for a column-major matrix)
+
+  Output Parameter:
+. phi - d entries
+@*/
+PetscErrorCode CurioModelPolynomialRow(CurioModel model, PetscReal x, PetscInt stride, PetscScalar phi[])
+{
+  PetscReal t = (2.0 * x - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
+
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < model->d; j++, p *= t) phi[j * stride] = p;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -251,8 +251,8 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     g->rowptr[0] = 0;
     for (PetscInt i = 0; i < t->nlocal; i++) {
       if (model->features == CURIO_FEATURES_POLYNOMIAL) {
-        PetscReal tt = (2.0 * t->X[i] - model->hi - model->lo) / (model->hi - model->lo), p = 1.0;
-        for (PetscInt j = 0; j < g->d; j++, p *= tt) g->colidx[q] = j, g->vals[q++] = p;
+        PetscCall(CurioModelPolynomialRow(model, t->X[i], 1, g->vals + q));
+        for (PetscInt j = 0; j < g->d; j++) g->colidx[q++] = j;
       } else {
         if (off) g->colidx[q] = 0, g->vals[q++] = 1.0;
         if (t->sparse)
