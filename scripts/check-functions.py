@@ -14,7 +14,7 @@ import re
 import sys
 
 LIMIT = 100
-MARKER = re.compile(r"\blong: \S")
+MARKER = re.compile(r"(?:^|/\*|//)[\s*]*long: \S")  # at the start of a comment line, not "too long: ..."
 IDENT = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
@@ -155,8 +155,8 @@ def check(root):
 
 
 def selftest():
-    """A function of 101 body lines is caught, the same function with the marker is not, and braces in comments,
-    strings and macros are not counted."""
+    """A function of 101 lines (brace to brace) is caught, one of 100 is not, nor one with the marker (but a comment
+    that merely says "long: " is no marker), and braces in comments, strings and macros are not counted."""
     import tempfile
 
     body = "".join(f"  x += {k};\n" for k in range(LIMIT - 1))
@@ -164,17 +164,19 @@ def selftest():
         '#define OPEN {\n/* a brace { in a comment */\nstatic const char *s = "}";\n'
         f"static int Long(int x)\n{{\n{body}}}\n\n"
         f"/* a kernel\n   long: one pass over the data */\nstatic int Marked(int x)\n{{\n{body}}}\n\n"
+        f"/* this comment is too long: not a marker */\nstatic int Unmarked(int x)\n{{\n{body}}}\n\n"
         f"/* long: this marker belongs to Short */\nstatic int Short(int x)\n{{\n  return x;\n}}\n"
-        f"static int Unmarked(int x)\n{{\n{body}}}\n"
+        f"static int Bare(int x)\n{{\n{body}}}\n"
+        f"static int Exact(int x)\n{{\n{body[body.index(chr(10)) + 1 :]}}}\n"
     )
     with tempfile.TemporaryDirectory() as tmp:
         os.makedirs(os.path.join(tmp, "src"))
         with open(os.path.join(tmp, "src", "t.c"), "w") as f:
             f.write(text)
         long_functions, count = check(tmp)
-    names = [fn for _, _, fn, _ in long_functions]
-    if count != 4 or names != ["Long", "Unmarked"] or any(body != LIMIT + 1 for *_, body in long_functions):
-        print(f"check-functions selftest: expected Long and Unmarked of {LIMIT + 1} lines among 4 functions, got {long_functions} among {count}")
+    names = sorted(fn for _, _, fn, _ in long_functions)
+    if count != 6 or names != ["Bare", "Long", "Unmarked"] or any(body != LIMIT + 1 for *_, body in long_functions):
+        print(f"check-functions selftest: expected Bare, Long and Unmarked of {LIMIT + 1} lines among 6 functions, got {long_functions} among {count}")
         return 1
     print("check-functions selftest: a long function is caught, a marked one is not")
     return 0
