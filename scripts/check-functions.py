@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The function-length check: no C function in src/ has a body of more than 100 lines (the lines from its opening
-brace to its closing brace, both counted), except a numerical kernel whose opening comment block, or the line just above that block, says
-why with the marker `long: REASON`, e.g.
+brace to its closing brace, both counted), except a numerical kernel whose opening comment block, or the line just
+above that block, says why with the marker `long: REASON` at the start of a comment line, e.g.
 
     /* long: one fused pass over U; split, its accumulators would go through memory */
 
