@@ -532,35 +532,26 @@ static PetscErrorCode CheckOptions(CurioAL al, const ProblemOptions *po)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioALRun - the whole loop (or its continuation from -curio_restart), writing the output after every round
-@*/
-PetscErrorCode CurioALRun(CurioAL al)
+/* The data set's name: the input's file name without .h5 or .hdf5 */
+static PetscErrorCode ALSetDatasetName(CurioAL al)
 {
-  ProblemOptions po;
-  char           sig[4096];
-  PetscInt       n0, rounds = 0;
-  PetscBool      done = PETSC_FALSE;
-  PetscInt      *idx;
-  PetscReal     *y, *vals;
-  Vec            score;
+  char base[PETSC_MAX_PATH_LEN], *b, *dot;
 
   PetscFunctionBegin;
-  PetscCall(GetProblemOptions(al->comm, &po));
-  PetscCall(CheckOptions(al, &po));
-  al->s_given  = po.s_given;
-  al->s_option = po.s;
-  {
-    char base[PETSC_MAX_PATH_LEN], *b, *dot;
-    PetscCall(PetscStrncpy(base, al->input, sizeof(base)));
-    b   = basename(base);
-    dot = strrchr(b, '.');
-    if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
-    PetscCall(PetscStrncpy(al->dataset_name, b, sizeof(al->dataset_name)));
-  }
-  PetscCall(CurioOutputCheckWritable(al->comm, al->output));
-  PetscCall(CurioALLoadData(al));
-  n0 = al->n_init ? al->n_init : al->seed_size;
+  PetscCall(PetscStrncpy(base, al->input, sizeof(base)));
+  b   = basename(base);
+  dot = strrchr(b, '.');
+  if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
+  PetscCall(PetscStrncpy(al->dataset_name, b, sizeof(al->dataset_name)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The budget, checked against the seed set and the pool, sizes the labeled set and the rows of the curve */
+static PetscErrorCode ALAllocate(CurioAL al)
+{
+  PetscInt n0 = al->n_init ? al->n_init : al->seed_size;
+
+  PetscFunctionBegin;
   PetscCheck(al->budget >= n0, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set (%" PetscInt_FMT " %s)", al->budget, n0,
              al->n_init ? "rows of /train" : "points, -curio_al_seed_size");
@@ -576,83 +567,133 @@ PetscErrorCode CurioALRun(CurioAL al)
                          al->rowcap, &al->row_tpredict));
   PetscCall(PetscMalloc2(al->d, &al->theta_full, al->d, &al->theta_dot_full));
   PetscCall(PetscMalloc1(al->rowcap, &al->row_at_boundary));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The run-info header (-curio_monitor) */
+static PetscErrorCode ALView(CurioAL al)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(al->comm, &size));
+  PetscCall(PetscPrintf(al->comm,
+                        "curio active on %d rank%s: %s, pool %" PetscInt_FMT ", test %" PetscInt_FMT ", d = %" PetscInt_FMT
+                        ", strategy %s, seed %" PetscInt_FMT ", batch %" PetscInt_FMT ", budget %" PetscInt_FMT "%s%s\n",
+                        size, size > 1 ? "s" : "", al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch, al->budget,
+                        al->restart[0] ? ", restart from " : "", al->restart));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The strategy's scores of the unlabeled pool, their summary, and the k points it selects; t[2] and t[3] get the time
+   of scoring and of selecting */
+static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscInt idx[], PetscReal *smax, PetscReal *smean, PetscReal t[5])
+{
+  PetscLogDouble t0, t1, t2;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(al->strategy->score(al, score));
+  { /* labeled rows are never candidates: NaN, which CurioSelectTopK never selects */
+    PetscScalar       *s;
+    const PetscScalar *u;
+    PetscInt           m;
+    PetscCall(VecGetLocalSize(score, &m));
+    PetscCall(VecGetArray(score, &s));
+    PetscCall(VecGetArrayRead(al->unlabeled, &u));
+    for (PetscInt i = 0; i < m; i++)
+      if (u[i] == 0) s[i] = (PetscReal) NAN;
+    PetscCall(VecRestoreArrayRead(al->unlabeled, &u));
+    PetscCall(VecRestoreArray(score, &s));
+  }
+  PetscCall(ScoreSummary(score, smax, smean));
+  PetscCall(PetscTime(&t1));
+  if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
+  else PetscCall(CurioSelectTopK(score, k, idx, NULL));
+  PetscCall(PetscTime(&t2));
+  t[2] = t1 - t0;
+  t[3] = t2 - t1;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One row of the curve: the model on the labeled set, its test error, and (while the budget allows) the next batch
+   scored, selected, labeled by the oracle and added; the output is rewritten. *done: the budget is reached. */
+static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt idx[], PetscReal y[], PetscBool *done, PetscInt *rounds)
+{
+  PetscInt       row = al->nrows, k, at_boundary = 0;
+  PetscReal      t[5] = {0, 0, 0, 0, 0}, err = 0, smax = (PetscReal) NAN, smean = (PetscReal) NAN;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary));
+  PetscCall(PetscTime(&t0));
+  PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
+  PetscCall(PetscTime(&t1));
+  t[4] = t1 - t0;
+  PetscCall(TestError(al, &err));
+  k = PetscMin(al->batch, al->budget - al->nlab);
+  if (k > 0) PetscCall(ALScoreAndSelect(al, score, k, idx, &smax, &smean, t));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
+  al->row_nlab[row]        = al->nlab;
+  al->row_err[row]         = err;
+  al->row_s[row]           = al->s;
+  al->row_at_boundary[row] = at_boundary;
+  al->row_smax[row]        = smax;
+  al->row_smean[row]       = smean;
+  al->row_ttrain[row]      = t[0];
+  al->row_ttangent[row]    = t[1];
+  al->row_tscore[row]      = t[2];
+  al->row_tselect[row]     = t[3];
+  al->row_tpredict[row]    = t[4];
+  al->nrows++;
+  if (k > 0) {
+    PetscCall(CurioALOracleReveal(al, k, idx, y));
+    PetscCall(AddLabeled(al, k, idx, y, row + 1));
+    (*rounds)++;
+  } else *done = PETSC_TRUE;
+  if (al->monitor)
+    PetscCall(PetscPrintf(al->comm,
+                          "curio: active row %" PetscInt_FMT ": %" PetscInt_FMT
+                          " labeled, s = %.4e, test %s = %.6e; train %.3g s, tangent %.3g s, score %.3g s, "
+                          "select %.3g s, predict %.3g s%s\n",
+                          row, al->row_nlab[row], (double) al->s, al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss", (double) err,
+                          (double) t[0], (double) t[1], (double) t[2], (double) t[3], (double) t[4], *done ? " (budget reached)" : ""));
+  PetscCall(WriteOutput(al, sig, *done));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALRun - the whole loop (or its continuation from -curio_restart), writing the output after every round
+@*/
+PetscErrorCode CurioALRun(CurioAL al)
+{
+  ProblemOptions po;
+  char           sig[4096];
+  PetscInt       rounds = 0;
+  PetscBool      done   = PETSC_FALSE;
+  PetscInt      *idx;
+  PetscReal     *y, *vals;
+  Vec            score;
+
+  PetscFunctionBegin;
+  PetscCall(GetProblemOptions(al->comm, &po));
+  PetscCall(CheckOptions(al, &po));
+  al->s_given  = po.s_given;
+  al->s_option = po.s;
+  PetscCall(ALSetDatasetName(al));
+  PetscCall(CurioOutputCheckWritable(al->comm, al->output));
+  PetscCall(CurioALLoadData(al));
+  PetscCall(ALAllocate(al));
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
   if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
   PetscCall(Signature(al, &po, sig, sizeof(sig)));
-  if (al->monitor) {
-    PetscMPIInt size;
-    PetscCallMPI(MPI_Comm_size(al->comm, &size));
-    PetscCall(PetscPrintf(al->comm,
-                          "curio active on %d rank%s: %s, pool %" PetscInt_FMT ", test %" PetscInt_FMT ", d = %" PetscInt_FMT
-                          ", strategy %s, seed %" PetscInt_FMT ", batch %" PetscInt_FMT ", budget %" PetscInt_FMT "%s%s\n",
-                          size, size > 1 ? "s" : "", al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch, al->budget,
-                          al->restart[0] ? ", restart from " : "", al->restart));
-  }
+  if (al->monitor) PetscCall(ALView(al));
   if (al->restart[0]) PetscCall(ReadRestart(al, sig, &done));
   else PetscCall(ChooseSeedSet(al));
   PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
   while (!done) {
-    PetscInt       row = al->nrows, k, at_boundary = 0;
-    PetscReal      t[5] = {0, 0, 0, 0, 0}, err = 0, smax = (PetscReal) NAN, smean = (PetscReal) NAN;
-    PetscLogDouble t0, t1, t2;
-
-    PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary));
-    PetscCall(PetscTime(&t0));
-    PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
-    PetscCall(PetscTime(&t1));
-    t[4] = t1 - t0;
-    PetscCall(TestError(al, &err));
-    k = PetscMin(al->batch, al->budget - al->nlab);
-    if (k > 0) {
-      PetscCall(PetscTime(&t0));
-      PetscCall(al->strategy->score(al, score));
-      { /* labeled rows are never candidates: NaN, which CurioSelectTopK never selects */
-        PetscScalar       *s;
-        const PetscScalar *u;
-        PetscInt           m;
-        PetscCall(VecGetLocalSize(score, &m));
-        PetscCall(VecGetArray(score, &s));
-        PetscCall(VecGetArrayRead(al->unlabeled, &u));
-        for (PetscInt i = 0; i < m; i++)
-          if (u[i] == 0) s[i] = (PetscReal) NAN;
-        PetscCall(VecRestoreArrayRead(al->unlabeled, &u));
-        PetscCall(VecRestoreArray(score, &s));
-      }
-      PetscCall(ScoreSummary(score, &smax, &smean));
-      PetscCall(PetscTime(&t1));
-      if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
-      else PetscCall(CurioSelectTopK(score, k, idx, NULL));
-      PetscCall(PetscTime(&t2));
-      t[2] = t1 - t0;
-      t[3] = t2 - t1;
-    }
-    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
-    al->row_nlab[row]        = al->nlab;
-    al->row_err[row]         = err;
-    al->row_s[row]           = al->s;
-    al->row_at_boundary[row] = at_boundary;
-    al->row_smax[row]        = smax;
-    al->row_smean[row]       = smean;
-    al->row_ttrain[row]      = t[0];
-    al->row_ttangent[row]    = t[1];
-    al->row_tscore[row]      = t[2];
-    al->row_tselect[row]     = t[3];
-    al->row_tpredict[row]    = t[4];
-    al->nrows++;
-    if (k > 0) {
-      PetscCall(CurioALOracleReveal(al, k, idx, y));
-      PetscCall(AddLabeled(al, k, idx, y, row + 1));
-      rounds++;
-    } else done = PETSC_TRUE;
-    if (al->monitor)
-      PetscCall(PetscPrintf(al->comm,
-                            "curio: active row %" PetscInt_FMT ": %" PetscInt_FMT
-                            " labeled, s = %.4e, test %s = %.6e; train %.3g s, tangent %.3g s, score %.3g s, "
-                            "select %.3g s, predict %.3g s%s\n",
-                            row, al->row_nlab[row], (double) al->s, al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss", (double) err,
-                            (double) t[0], (double) t[1], (double) t[2], (double) t[3], (double) t[4], done ? " (budget reached)" : ""));
-    PetscCall(WriteOutput(al, sig, done));
+    PetscCall(ALRound(al, sig, score, idx, y, &done, &rounds));
     if (!done && al->stop_after > 0 && al->nrows >= al->stop_after) {
       if (al->monitor)
         PetscCall(PetscPrintf(al->comm, "curio: stopped after %" PetscInt_FMT " rounds (-curio_al_stop_after); continue with -curio_restart %s\n",

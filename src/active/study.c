@@ -97,146 +97,194 @@ PetscErrorCode CurioStudyOptionsHelp(MPI_Comm comm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The study's options, checked against each other and the number of ranks */
+static PetscErrorCode StudyCheckOptions(MPI_Comm comm, const StudyOptions *so, PetscMPIInt size)
+{
+  PetscFunctionBegin;
+  PetscCheck(so->ninputs > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_inputs a.h5,b.h5,...");
+  PetscCheck(so->nstrat > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_strategies sld,random,...");
+  PetscCheck(so->nseeds >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_study_seeds must be >= 1, got %" PetscInt_FMT, so->nseeds);
+  PetscCheck(so->rpr >= 1 && so->rpr <= size && size % so->rpr == 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_study_ranks_per_run %" PetscInt_FMT " must divide the number of ranks (%d)", so->rpr, size);
+  PetscCheck(so->parts >= 1 && so->part >= 0 && so->part < so->parts, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_study_part %" PetscInt_FMT " must be in [0, -curio_study_parts %" PetscInt_FMT ")", so->part, so->parts);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Every check that can fail on a run's input is made here, on all ranks together, before the split: the strategies
+   exist, and every input's pool and seed set fit the loop's budget */
+static PetscErrorCode StudyCheckInputs(MPI_Comm comm, const StudyOptions *so)
+{
+  CurioAL probe;
+
+  PetscFunctionBegin;
+  PetscCall(CurioALCreate(comm, &probe));
+  PetscCall(CurioALSetFromOptions(probe));
+  for (PetscInt j = 0; j < so->nstrat; j++) {
+    const CurioALStrategy *st;
+    PetscCall(CurioALStrategyFind(comm, so->strategies[j], &st));
+  }
+  for (PetscInt i = 0; i < so->ninputs; i++) {
+    PetscInt m, ninit, n0;
+    PetscCall(CurioALProbeInput(comm, so->inputs[i], &m, &ninit));
+    n0 = ninit ? ninit : probe->seed_size;
+    PetscCheck(probe->budget >= n0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set of '%s' (%" PetscInt_FMT ")", probe->budget, so->inputs[i], n0);
+    PetscCheck(probe->budget - ninit <= m, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", probe->budget,
+               probe->budget - ninit, so->inputs[i], m);
+  }
+  PetscCall(CurioALDestroy(&probe));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The study directory, made by rank 0; an error is raised on every rank */
+static PetscErrorCode StudyMakeDirectory(MPI_Comm comm, const char dir[])
+{
+  PetscMPIInt rank;
+  int         err = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && mkdir(dir, 0777) && errno != EEXIST) err = errno;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot create the study directory '%s' (-curio_study_dir): %s", dir, strerror(err));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Every (data set, strategy, seed) run of the options, sorted by data set name, strategy and seed */
+static PetscErrorCode StudyListRuns(const StudyOptions *so, PetscInt *nruns, StudyRun **runsp)
+{
+  StudyRun *runs;
+
+  PetscFunctionBegin;
+  *nruns = so->ninputs * so->nstrat * so->nseeds;
+  PetscCall(PetscMalloc1(*nruns, &runs));
+  for (PetscInt i = 0, r = 0; i < so->ninputs; i++)
+    for (PetscInt j = 0; j < so->nstrat; j++)
+      for (PetscInt k = 0; k < so->nseeds; k++, r++) {
+        PetscCall(PetscStrncpy(runs[r].input, so->inputs[i], sizeof(runs[r].input)));
+        DatasetName(so->inputs[i], runs[r].name, sizeof(runs[r].name));
+        PetscCall(PetscStrncpy(runs[r].strategy, so->strategies[j], sizeof(runs[r].strategy)));
+        runs[r].seed = k;
+      }
+  qsort(runs, (size_t) *nruns, sizeof(StudyRun), CompareRuns);
+  *runsp = runs;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Run r of the study on the sub-communicator sub: skipped if its output is complete, continued if the output is
+   incomplete. A run that fails (training that does not converge, a bad oracle label) fails on its whole
+   sub-communicator: it is reported and flagged in *failed, its output left as it is, and the study goes on. */
+static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt r, const StudyRun *run, PetscInt *failed)
+{
+  char           out[PETSC_MAX_PATH_LEN], context[PETSC_MAX_PATH_LEN];
+  PetscBool      exists, completed;
+  CurioAL        al;
+  PetscLogDouble t0, t1;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s__%s__seed%" PetscInt_FMT ".h5", so->dir, run->name, run->strategy, run->seed));
+  PetscCall(CurioALOutputState(sub, out, &exists, &completed));
+  if (completed) {
+    if (so->monitor)
+      PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": complete output %s exists, skipped\n", r,
+                            run->name, run->strategy, run->seed, out));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscSNPrintf(context, sizeof(context), "study run %" PetscInt_FMT " (%s, %s, seed %" PetscInt_FMT ")", r, run->name, run->strategy,
+                          run->seed));
+  PetscCall(CurioErrorSetContext(context));
+  PetscCall(CurioALCreate(sub, &al));
+  PetscCall(CurioALSetFromOptions(al));
+  PetscCall(PetscStrncpy(al->input, run->input, sizeof(al->input)));
+  PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
+  PetscCall(PetscStrncpy(al->strategy_name, run->strategy, sizeof(al->strategy_name)));
+  if (exists) PetscCall(PetscStrncpy(al->restart, out, sizeof(al->restart))); /* an interrupted run: continue it */
+  else al->restart[0] = 0;
+  al->seed    = run->seed;
+  al->monitor = PETSC_FALSE;
+  ierr        = CurioALRun(al);
+  PetscCall(CurioErrorSetContext(NULL));
+  if (ierr) {
+    *failed = 1;
+    PetscCall(PetscPrintf(sub,
+                          "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (error %d, its line is on stderr); continuing\n", r,
+                          run->name, run->strategy, run->seed, (int) ierr));
+    PetscCall(CurioALDestroy(&al));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscTime(&t1));
+  if (so->monitor)
+    PetscCall(
+        PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n",
+                    r, run->name, run->strategy, run->seed, al->row_nlab[al->nrows - 1], al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss",
+                    (double) al->row_err[al->nrows - 1], t1 - t0, exists ? " (continued)" : ""));
+  PetscCall(CurioALDestroy(&al));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The failed runs of the whole study, as a count and a list of run numbers that fits in list[len]; every rank of a
+   failed run's group flags it, so the flags are the maximum over the ranks */
+static PetscErrorCode StudyListFailures(MPI_Comm comm, PetscInt nruns, PetscInt runfailed[], PetscInt *failed, char list[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, runfailed, nruns, MPIU_INT, MPI_MAX, comm));
+  *failed = 0;
+  list[0] = 0;
+  for (PetscInt r = 0; r < nruns; r++) {
+    char item[32];
+    if (!runfailed[r]) continue;
+    PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, (*failed)++ ? ", " : "", r));
+    if (strlen(list) + strlen(item) + 8 < len) PetscCall(PetscStrlcat(list, item, len));
+    else if (!strstr(list, "...")) PetscCall(PetscStrlcat(list, ", ...", len));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioStudyMain - `curio -curio_mode study`: every (data set, strategy, seed) run of the options, over sub-communicators
 @*/
 PetscErrorCode CurioStudyMain(MPI_Comm comm)
 {
   StudyOptions so;
-  char       **inputs = so.inputs, **strategies = so.strategies, *dir = so.dir;
-  PetscInt     ninputs, nstrat, nseeds, rpr, part, parts, nruns, mine = 0, failed = 0, *runfailed;
-  PetscBool    monitor;
+  PetscInt     nruns, mine = 0, failed, *runfailed;
   PetscMPIInt  size, rank, color, ngroups;
   StudyRun    *runs;
   MPI_Comm     sub;
-  CurioAL      probe;
+  char         list[512];
 
   PetscFunctionBegin;
   PetscCall(StudyReadOptions(comm, &so));
-  ninputs = so.ninputs, nstrat = so.nstrat, nseeds = so.nseeds, rpr = so.rpr, part = so.part, parts = so.parts, monitor = so.monitor;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCheck(ninputs > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_inputs a.h5,b.h5,...");
-  PetscCheck(nstrat > 0, comm, PETSC_ERR_USER_INPUT, "-curio_mode study needs -curio_study_strategies sld,random,...");
-  PetscCheck(nseeds >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_study_seeds must be >= 1, got %" PetscInt_FMT, nseeds);
-  PetscCheck(rpr >= 1 && rpr <= size && size % rpr == 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_study_ranks_per_run %" PetscInt_FMT " must divide the number of ranks (%d)", rpr, size);
-  PetscCheck(parts >= 1 && part >= 0 && part < parts, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_study_part %" PetscInt_FMT " must be in [0, -curio_study_parts %" PetscInt_FMT ")", part, parts);
-  /* every check that can fail on a run's input is made here, on all ranks together, before the split */
-  PetscCall(CurioALCreate(comm, &probe));
-  PetscCall(CurioALSetFromOptions(probe));
-  for (PetscInt j = 0; j < nstrat; j++) {
-    const CurioALStrategy *st;
-    PetscCall(CurioALStrategyFind(comm, strategies[j], &st));
-  }
-  for (PetscInt i = 0; i < ninputs; i++) {
-    PetscInt m, ninit, n0;
-    PetscCall(CurioALProbeInput(comm, inputs[i], &m, &ninit));
-    n0 = ninit ? ninit : probe->seed_size;
-    PetscCheck(probe->budget >= n0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set of '%s' (%" PetscInt_FMT ")", probe->budget, inputs[i], n0);
-    PetscCheck(probe->budget - ninit <= m, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", probe->budget,
-               probe->budget - ninit, inputs[i], m);
-  }
-  PetscCall(CurioALDestroy(&probe));
-  {
-    int err = 0;
-    if (rank == 0 && mkdir(dir, 0777) && errno != EEXIST) err = errno;
-    PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-    PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot create the study directory '%s' (-curio_study_dir): %s", dir, strerror(err));
-  }
-  nruns = ninputs * nstrat * nseeds;
-  PetscCall(PetscMalloc1(nruns, &runs));
+  PetscCall(StudyCheckOptions(comm, &so, size));
+  PetscCall(StudyCheckInputs(comm, &so));
+  PetscCall(StudyMakeDirectory(comm, so.dir));
+  PetscCall(StudyListRuns(&so, &nruns, &runs));
   PetscCall(PetscCalloc1(nruns, &runfailed));
-  for (PetscInt i = 0, r = 0; i < ninputs; i++)
-    for (PetscInt j = 0; j < nstrat; j++)
-      for (PetscInt k = 0; k < nseeds; k++, r++) {
-        PetscCall(PetscStrncpy(runs[r].input, inputs[i], sizeof(runs[r].input)));
-        DatasetName(inputs[i], runs[r].name, sizeof(runs[r].name));
-        PetscCall(PetscStrncpy(runs[r].strategy, strategies[j], sizeof(runs[r].strategy)));
-        runs[r].seed = k;
-      }
-  qsort(runs, (size_t) nruns, sizeof(StudyRun), CompareRuns);
-  ngroups = size / (PetscMPIInt) rpr;
-  color   = rank / (PetscMPIInt) rpr;
+  ngroups = size / (PetscMPIInt) so.rpr;
+  color   = rank / (PetscMPIInt) so.rpr;
   PetscCallMPI(MPI_Comm_split(comm, color, rank, &sub));
-  if (monitor)
+  if (so.monitor)
     PetscCall(PetscPrintf(comm,
                           "curio study: %" PetscInt_FMT " runs (%" PetscInt_FMT " data sets x %" PetscInt_FMT " strategies x %" PetscInt_FMT
                           " seeds), part %" PetscInt_FMT " of %" PetscInt_FMT ", %d groups of %" PetscInt_FMT " rank%s, outputs in %s\n",
-                          nruns, ninputs, nstrat, nseeds, part, parts, ngroups, rpr, rpr > 1 ? "s" : "", dir));
+                          nruns, so.ninputs, so.nstrat, so.nseeds, so.part, so.parts, ngroups, so.rpr, so.rpr > 1 ? "s" : "", so.dir));
+  /* the runs of this part are dealt round-robin to the groups */
   for (PetscInt r = 0; r < nruns; r++) {
-    char           out[PETSC_MAX_PATH_LEN];
-    PetscBool      exists, completed;
-    CurioAL        al;
-    PetscLogDouble t0, t1;
-    if (r % parts != part) continue;
+    if (r % so.parts != so.part) continue;
     if (mine++ % ngroups != color) continue;
-    PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s__%s__seed%" PetscInt_FMT ".h5", dir, runs[r].name, runs[r].strategy, runs[r].seed));
-    PetscCall(CurioALOutputState(sub, out, &exists, &completed));
-    if (completed) {
-      if (monitor)
-        PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": complete output %s exists, skipped\n", r,
-                              runs[r].name, runs[r].strategy, runs[r].seed, out));
-      continue;
-    }
-    PetscCall(PetscTime(&t0));
-    {
-      char context[PETSC_MAX_PATH_LEN];
-      PetscCall(PetscSNPrintf(context, sizeof(context), "study run %" PetscInt_FMT " (%s, %s, seed %" PetscInt_FMT ")", r, runs[r].name,
-                              runs[r].strategy, runs[r].seed));
-      PetscCall(CurioErrorSetContext(context));
-    }
-    PetscCall(CurioALCreate(sub, &al));
-    PetscCall(CurioALSetFromOptions(al));
-    PetscCall(PetscStrncpy(al->input, runs[r].input, sizeof(al->input)));
-    PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
-    PetscCall(PetscStrncpy(al->strategy_name, runs[r].strategy, sizeof(al->strategy_name)));
-    if (exists) PetscCall(PetscStrncpy(al->restart, out, sizeof(al->restart))); /* an interrupted run: continue it */
-    else al->restart[0] = 0;
-    al->seed    = runs[r].seed;
-    al->monitor = PETSC_FALSE;
-    {
-      /* A run that fails (training that does not converge, a bad oracle label) fails on its whole sub-communicator:
-         report it, leave its output as it is and go on with the next run; the study fails at the end */
-      PetscErrorCode ierr = CurioALRun(al);
-      PetscCall(CurioErrorSetContext(NULL));
-      if (ierr) {
-        runfailed[r] = 1;
-        PetscCall(
-            PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (error %d, its line is on stderr); continuing\n",
-                        r, runs[r].name, runs[r].strategy, runs[r].seed, (int) ierr));
-        PetscCall(CurioALDestroy(&al));
-        continue;
-      }
-    }
-    PetscCall(PetscTime(&t1));
-    if (monitor)
-      PetscCall(PetscPrintf(
-          sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n", r,
-          runs[r].name, runs[r].strategy, runs[r].seed, al->row_nlab[al->nrows - 1], al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss",
-          (double) al->row_err[al->nrows - 1], t1 - t0, exists ? " (continued)" : ""));
-    PetscCall(CurioALDestroy(&al));
+    PetscCall(StudyRunOne(sub, &so, r, &runs[r], &runfailed[r]));
   }
   PetscCallMPI(MPI_Comm_free(&sub));
-  /* every rank of a failed run's group flags it: the list of failed runs is the maximum over the ranks */
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, runfailed, nruns, MPIU_INT, MPI_MAX, comm));
-  {
-    char list[512] = "";
-    for (PetscInt r = 0; r < nruns; r++) {
-      char item[32];
-      if (!runfailed[r]) continue;
-      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%" PetscInt_FMT, failed++ ? ", " : "", r));
-      if (strlen(list) + strlen(item) + 8 < sizeof(list)) PetscCall(PetscStrlcat(list, item, sizeof(list)));
-      else if (!strstr(list, "...")) PetscCall(PetscStrlcat(list, ", ...", sizeof(list)));
-    }
-    PetscCall(PetscFree(runfailed));
-    PetscCheck(!failed, comm, PETSC_ERR_USER,
-               "%" PetscInt_FMT " run%s of the study failed (run%s %s; messages above); the other runs' outputs are in %s", failed,
-               failed > 1 ? "s" : "", failed > 1 ? "s" : "", list, dir);
-  }
+  PetscCall(StudyListFailures(comm, nruns, runfailed, &failed, list, sizeof(list)));
+  PetscCall(PetscFree(runfailed));
+  PetscCheck(!failed, comm, PETSC_ERR_USER,
+             "%" PetscInt_FMT " run%s of the study failed (run%s %s; messages above); the other runs' outputs are in %s", failed,
+             failed > 1 ? "s" : "", failed > 1 ? "s" : "", list, so.dir);
   PetscCall(PetscFree(runs));
   PetscCall(StudyOptionsFree(&so));
   PetscFunctionReturn(PETSC_SUCCESS);

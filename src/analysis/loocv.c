@@ -13,36 +13,12 @@ struct _n_CurioLOOCV {
   PetscReal  eta0, hw0; /* restricted: prediction offset (weighted mean of y) and h_i offset per unit weight (1/sum w) */
 };
 
-/*@C
-  CurioLOOCVCreate - prepares exact LOOCV for squared loss and R = 1/2||theta||^2 (restricted: the intercept, column 0,
-  unpenalized; the data are then centred so that the eigendecomposition still diagonalizes every H(s))
-
-  Input Parameters:
-+ Phi        - design matrix, rows = samples
-. y          - labels (row layout)
-. w          - weights (row layout)
-. restricted - column 0 is an unpenalized intercept and must be all ones
-- G          - Phi^T W Phi if the caller has it (replicated d x d), or NULL to compute it here
-
-  Output Parameter:
-. cv - the LOOCV context
-@*/
-PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, const PetscReal *Gin, CurioLOOCV *cvout)
+/* G = Phi^T W Phi (a copy of Gin if the caller has it) and q = Phi^T W y, both replicated */
+static PetscErrorCode LOOCVNormalEquations(Mat Phi, Vec y, Vec w, const PetscReal *Gin, PetscInt d, PetscReal G[], PetscReal q[])
 {
-  CurioLOOCV         cv;
-  MPI_Comm           comm = PetscObjectComm((PetscObject) Phi);
-  PetscInt           d, lda, off;
-  const PetscReal   *a;
-  const PetscScalar *yy, *ww;
-  PetscReal         *G, *q, *Gc, *qc, *V, *mu = NULL, sumw = 0;
-  Vec                wy, qv;
+  Vec wy, qv;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, Phi, 0, 0, 0));
-  PetscCall(PetscNew(&cv));
-  cv->comm = comm;
-  PetscCall(MatGetSize(Phi, &cv->n, &d));
-  PetscCall(PetscMalloc2(d * d, &G, d, &q));
   if (Gin) PetscCall(PetscArraycpy(G, Gin, d * d));
   else PetscCall(CurioGramCompute(Phi, w, G));
   PetscCall(MatCreateVecs(Phi, &qv, &wy));
@@ -51,50 +27,55 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   PetscCall(CurioVecGatherAll(qv, q));
   PetscCall(VecDestroy(&wy));
   PetscCall(VecDestroy(&qv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  off   = restricted ? 1 : 0;
-  cv->p = d - off;
-  PetscCheck(cv->p > 0, comm, PETSC_ERR_ARG_WRONG, "LOOCV needs at least one penalized parameter");
-  PetscCall(PetscMalloc3(cv->p * cv->p, &Gc, cv->p, &qc, cv->p * cv->p, &V));
-  if (restricted) {
-    PetscInt notone = 0, gnotone, rstart, rend;
-    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
-    for (PetscInt i = rstart; i < rend; i++) {
-      PetscScalar v;
-      PetscCall(MatGetValues(Phi, 1, &i, 1, &(PetscInt){0}, &v));
-      notone += v != 1.0;
-    }
-    PetscCall(MPIU_Allreduce(&notone, &gnotone, 1, MPIU_INT, MPI_SUM, comm));
-    PetscCheck(!gnotone, comm, PETSC_ERR_ARG_WRONG,
-               "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use "
-               "-curio_intercept");
-    /* with phi = [1, x]: G = [sum w, sum w x^T; sum w x, sum w x x^T]; centring x by its weighted mean mu gives
-       Gc = G_xx - (sum w) mu mu^T and qc = q_x - mu q_1 */
-    sumw = G[0];
-    PetscCheck(sumw > 0, comm, PETSC_ERR_ARG_WRONG, "The training weights sum to zero");
-    PetscCall(PetscMalloc1(cv->p, &mu));
-    for (PetscInt j = 0; j < cv->p; j++) mu[j] = G[(j + 1) * d] / sumw;
-    for (PetscInt j = 0; j < cv->p; j++) {
-      for (PetscInt i = 0; i < cv->p; i++) Gc[i + j * cv->p] = G[(i + 1) + (j + 1) * d] - sumw * mu[i] * mu[j];
-      qc[j] = q[j + 1] - mu[j] * q[0];
-    }
-    cv->eta0 = q[0] / sumw;
-    cv->hw0  = 1.0 / sumw;
-  } else {
-    PetscCall(PetscArraycpy(Gc, G, d * d));
-    PetscCall(PetscArraycpy(qc, q, d));
+/* The restricted regularizer leaves column 0 unpenalized as the intercept: centring (LOOCVCentre) needs it all ones */
+static PetscErrorCode LOOCVCheckIntercept(Mat Phi)
+{
+  MPI_Comm comm   = PetscObjectComm((PetscObject) Phi);
+  PetscInt notone = 0, gnotone, rstart, rend;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+  for (PetscInt i = rstart; i < rend; i++) {
+    PetscScalar v;
+    PetscCall(MatGetValues(Phi, 1, &i, 1, &(PetscInt){0}, &v));
+    notone += v != 1.0;
   }
-  PetscCall(PetscMalloc2(cv->p, &cv->lambda, cv->p, &cv->b));
-  PetscCall(CurioDenseEigen(comm, cv->p, Gc, cv->lambda, V));
+  PetscCall(MPIU_Allreduce(&notone, &gnotone, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCheck(!gnotone, comm, PETSC_ERR_ARG_WRONG,
+             "-curio_regularizer restricted leaves column 0 unpenalized as the intercept, but column 0 of the features is not all ones; use "
+             "-curio_intercept");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* b = V^T qc */
-  for (PetscInt k = 0; k < cv->p; k++) {
-    PetscReal sum = 0;
-    for (PetscInt j = 0; j < cv->p; j++) sum += V[j + k * cv->p] * qc[j];
-    cv->b[k] = sum;
+/* The restricted case: with phi = [1, x], G = [sum w, sum w x^T; sum w x, sum w x x^T]; centring x by its weighted
+   mean mu (returned, p entries) gives Gc = G_xx - (sum w) mu mu^T and qc = q_x - mu q_1, and the offsets eta0 and hw0 */
+static PetscErrorCode LOOCVCentre(CurioLOOCV cv, PetscInt d, const PetscReal G[], const PetscReal q[], PetscReal Gc[], PetscReal qc[],
+                                  PetscReal **mup)
+{
+  const PetscReal sumw = G[0];
+  PetscReal      *mu;
+
+  PetscFunctionBegin;
+  PetscCheck(sumw > 0, cv->comm, PETSC_ERR_ARG_WRONG, "The training weights sum to zero");
+  PetscCall(PetscMalloc1(cv->p, &mu));
+  for (PetscInt j = 0; j < cv->p; j++) mu[j] = G[(j + 1) * d] / sumw;
+  for (PetscInt j = 0; j < cv->p; j++) {
+    for (PetscInt i = 0; i < cv->p; i++) Gc[i + j * cv->p] = G[(i + 1) + (j + 1) * d] - sumw * mu[i] * mu[j];
+    qc[j] = q[j + 1] - mu[j] * q[0];
   }
+  cv->eta0 = q[0] / sumw;
+  cv->hw0  = 1.0 / sumw;
+  *mup     = mu;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* U = Phi[:, off:] V, minus 1 (mu^T V) when centred */
+/* U = Phi[:, off:] V, this rank's rows, minus 1 (mu^T V) when centred (mu != NULL) */
+static PetscErrorCode LOOCVComputeU(CurioLOOCV cv, Mat Phi, PetscInt off, const PetscReal V[], const PetscReal mu[])
+{
+  PetscFunctionBegin;
   if (CurioMatIsAIJ(Phi)) {
     PetscInt rstart, rend;
     PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
@@ -113,7 +94,9 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
       PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
     }
   } else {
-    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &d, &lda));
+    const PetscReal *a;
+    PetscInt         ncols, lda;
+    PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &ncols, &lda));
     PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
     if (cv->nlocal > 0) {
       PetscBLASInt bm, bp, blda, bld;
@@ -127,13 +110,22 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
     }
     PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   }
-  if (restricted) {
+  if (mu) {
     for (PetscInt k = 0; k < cv->p; k++) {
       PetscReal muV = 0;
       for (PetscInt j = 0; j < cv->p; j++) muV += mu[j] * V[j + k * cv->p];
       for (PetscInt i = 0; i < cv->nlocal; i++) cv->U[i + k * cv->nlocal] -= muV;
     }
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's labels and weights, kept for the residuals and hat values */
+static PetscErrorCode LOOCVCopyLabels(CurioLOOCV cv, Vec y, Vec w)
+{
+  const PetscScalar *yy, *ww;
+
+  PetscFunctionBegin;
   PetscCall(PetscMalloc2(PetscMax(1, cv->nlocal), &cv->y, PetscMax(1, cv->nlocal), &cv->w));
   PetscCall(VecGetArrayRead(y, &yy));
   PetscCall(VecGetArrayRead(w, &ww));
@@ -141,6 +133,60 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   PetscCall(PetscArraycpy(cv->w, ww, cv->nlocal));
   PetscCall(VecRestoreArrayRead(y, &yy));
   PetscCall(VecRestoreArrayRead(w, &ww));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioLOOCVCreate - prepares exact LOOCV for squared loss and R = 1/2||theta||^2 (restricted: the intercept, column 0,
+  unpenalized; the data are then centred so that the eigendecomposition still diagonalizes every H(s))
+
+  Input Parameters:
++ Phi        - design matrix, rows = samples
+. y          - labels (row layout)
+. w          - weights (row layout)
+. restricted - column 0 is an unpenalized intercept and must be all ones
+- G          - Phi^T W Phi if the caller has it (replicated d x d), or NULL to compute it here
+
+  Output Parameter:
+. cv - the LOOCV context
+@*/
+PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, const PetscReal *Gin, CurioLOOCV *cvout)
+{
+  CurioLOOCV cv;
+  MPI_Comm   comm = PetscObjectComm((PetscObject) Phi);
+  PetscInt   d, off;
+  PetscReal *G, *q, *Gc, *qc, *V, *mu = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, Phi, 0, 0, 0));
+  PetscCall(PetscNew(&cv));
+  cv->comm = comm;
+  PetscCall(MatGetSize(Phi, &cv->n, &d));
+  PetscCall(PetscMalloc2(d * d, &G, d, &q));
+  PetscCall(LOOCVNormalEquations(Phi, y, w, Gin, d, G, q));
+
+  off   = restricted ? 1 : 0;
+  cv->p = d - off;
+  PetscCheck(cv->p > 0, comm, PETSC_ERR_ARG_WRONG, "LOOCV needs at least one penalized parameter");
+  PetscCall(PetscMalloc3(cv->p * cv->p, &Gc, cv->p, &qc, cv->p * cv->p, &V));
+  if (restricted) {
+    PetscCall(LOOCVCheckIntercept(Phi));
+    PetscCall(LOOCVCentre(cv, d, G, q, Gc, qc, &mu));
+  } else {
+    PetscCall(PetscArraycpy(Gc, G, d * d));
+    PetscCall(PetscArraycpy(qc, q, d));
+  }
+  PetscCall(PetscMalloc2(cv->p, &cv->lambda, cv->p, &cv->b));
+  PetscCall(CurioDenseEigen(comm, cv->p, Gc, cv->lambda, V));
+
+  /* b = V^T qc */
+  for (PetscInt k = 0; k < cv->p; k++) {
+    PetscReal sum = 0;
+    for (PetscInt j = 0; j < cv->p; j++) sum += V[j + k * cv->p] * qc[j];
+    cv->b[k] = sum;
+  }
+  PetscCall(LOOCVComputeU(cv, Phi, off, V, mu));
+  PetscCall(LOOCVCopyLabels(cv, y, w));
   PetscCall(PetscFree(mu));
   PetscCall(PetscFree3(Gc, qc, V));
   PetscCall(PetscFree2(G, q));

@@ -74,80 +74,88 @@ static PetscErrorCode CheckRowValues(MPI_Comm comm, const char fname[], const ch
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Reads group /<group> of an open file into rows (zeroed on entry); on error the caller frees rows and scratch */
-static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt ncols, CurioCSRRows *rows, Scratch *s)
+/* Where a group's datasets are and what its metadata says: the same on every rank */
+typedef struct {
+  char gpath[PETSC_MAX_PATH_LEN], indptr[PETSC_MAX_PATH_LEN], indices[PETSC_MAX_PATH_LEN], data[PETSC_MAX_PATH_LEN], y[PETSC_MAX_PATH_LEN],
+      w[PETSC_MAX_PATH_LEN];
+  PetscBool  hy, hw;   /* whether y and weight exist */
+  PetscInt64 shape[2]; /* the attribute 'shape': rows, columns */
+  PetscInt64 nnz;      /* the length of indices and data */
+} GroupLayout;
+
+/* The group's datasets, their lengths and its shape, checked against each other and against ncols (0: any). The
+   metadata is the same on every rank, so plain checks are collective. */
+static PetscErrorCode GroupReadLayout(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt ncols, GroupLayout *L)
 {
-  char gpath[PETSC_MAX_PATH_LEN], pindptr[PETSC_MAX_PATH_LEN], pind[PETSC_MAX_PATH_LEN], pdata[PETSC_MAX_PATH_LEN], py[PETSC_MAX_PATH_LEN],
-      pw[PETSC_MAX_PATH_LEN], msg[MSG_LEN];
-  PetscBool   hindptr, hind, hdata, hy, hw, needy, bad, isgroup = PETSC_FALSE;
-  PetscInt64  shape[2], lindptr, lind, ldata, ly, lw, n, nnz, first, nzloc, key = -1;
-  PetscInt    rstart, nlocal = PETSC_DECIDE, N;
+  PetscBool   hindptr, hind, hdata, needy, isgroup = PETSC_FALSE;
+  PetscInt64  lindptr, lind, ldata, ly, lw, n;
   const char *missing;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(gpath, sizeof(gpath), "/%s", group));
-  if (H5Lexists(file, gpath, H5P_DEFAULT) > 0) {
-    hid_t g = H5Gopen2(file, gpath, H5P_DEFAULT);
+  PetscCall(PetscSNPrintf(L->gpath, sizeof(L->gpath), "/%s", group));
+  if (H5Lexists(file, L->gpath, H5P_DEFAULT) > 0) {
+    hid_t g = H5Gopen2(file, L->gpath, H5P_DEFAULT);
     isgroup = (PetscBool) (g >= 0);
     if (g >= 0) H5Gclose(g);
   }
-  PetscCheck(isgroup, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' has no group '%s'", fname, gpath);
-  PetscCall(PetscSNPrintf(pindptr, sizeof(pindptr), "%s/indptr", gpath));
-  PetscCall(PetscSNPrintf(pind, sizeof(pind), "%s/indices", gpath));
-  PetscCall(PetscSNPrintf(pdata, sizeof(pdata), "%s/data", gpath));
-  PetscCall(PetscSNPrintf(py, sizeof(py), "%s/y", gpath));
-  PetscCall(PetscSNPrintf(pw, sizeof(pw), "%s/weight", gpath));
+  PetscCheck(isgroup, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' has no group '%s'", fname, L->gpath);
+  PetscCall(PetscSNPrintf(L->indptr, sizeof(L->indptr), "%s/indptr", L->gpath));
+  PetscCall(PetscSNPrintf(L->indices, sizeof(L->indices), "%s/indices", L->gpath));
+  PetscCall(PetscSNPrintf(L->data, sizeof(L->data), "%s/data", L->gpath));
+  PetscCall(PetscSNPrintf(L->y, sizeof(L->y), "%s/y", L->gpath));
+  PetscCall(PetscSNPrintf(L->w, sizeof(L->w), "%s/weight", L->gpath));
 
-  /* metadata: the same on every rank, so plain checks are collective */
-  PetscCall(CurioH5DatasetLength(comm, file, fname, pindptr, PETSC_TRUE, &hindptr, &lindptr));
-  PetscCall(CurioH5DatasetLength(comm, file, fname, pind, PETSC_TRUE, &hind, &lind));
-  PetscCall(CurioH5DatasetLength(comm, file, fname, pdata, PETSC_FALSE, &hdata, &ldata));
-  PetscCall(CurioH5DatasetLength(comm, file, fname, py, PETSC_FALSE, &hy, &ly));
-  PetscCall(CurioH5DatasetLength(comm, file, fname, pw, PETSC_FALSE, &hw, &lw));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, L->indptr, PETSC_TRUE, &hindptr, &lindptr));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, L->indices, PETSC_TRUE, &hind, &lind));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, L->data, PETSC_FALSE, &hdata, &ldata));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, L->y, PETSC_FALSE, &L->hy, &ly));
+  PetscCall(CurioH5DatasetLength(comm, file, fname, L->w, PETSC_FALSE, &L->hw, &lw));
   needy   = (PetscBool) !!strcmp(group, "candidates");
-  missing = !hindptr ? pindptr : !hind ? pind : pdata;
+  missing = !hindptr ? L->indptr : !hind ? L->indices : L->data;
   PetscCheck(hindptr && hind && hdata, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': dataset '%s' is missing (CSR layout: '%s' holds indptr, indices, data, y, optional weight, and the attribute 'shape')",
-             fname, missing, gpath);
-  PetscCheck(hy || !needy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, py);
-  PetscCall(ReadShape(comm, file, fname, gpath, shape));
-  n = shape[0];
-  PetscCheck(n >= 1 && shape[1] >= 1, comm, PETSC_ERR_FILE_UNEXPECTED,
+             fname, missing, L->gpath);
+  PetscCheck(L->hy || !needy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, L->y);
+  PetscCall(ReadShape(comm, file, fname, L->gpath, L->shape));
+  n = L->shape[0];
+  PetscCheck(n >= 1 && L->shape[1] >= 1, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': the attribute 'shape' of group '%s' is (%" PetscInt64_FMT ", %" PetscInt64_FMT "); rows and columns must be >= 1",
-             fname, gpath, shape[0], shape[1]);
-  PetscCheck(n <= PETSC_MAX_INT && shape[1] <= PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': the shape (%" PetscInt64_FMT ", %" PetscInt64_FMT ") of group '%s' is too large for PetscInt", fname, shape[0],
-             shape[1], gpath);
-  PetscCheck(!ncols || ncols == shape[1], comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': group '%s' has %" PetscInt64_FMT " columns (attribute 'shape'), but %" PetscInt_FMT " are expected", fname, gpath,
-             shape[1], ncols);
+             fname, L->gpath, L->shape[0], L->shape[1]);
+  PetscCheck(n <= PETSC_MAX_INT && L->shape[1] <= PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': the shape (%" PetscInt64_FMT ", %" PetscInt64_FMT ") of group '%s' is too large for PetscInt", fname, L->shape[0],
+             L->shape[1], L->gpath);
+  PetscCheck(!ncols || ncols == L->shape[1], comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': group '%s' has %" PetscInt64_FMT " columns (attribute 'shape'), but %" PetscInt_FMT " are expected", fname, L->gpath,
+             L->shape[1], ncols);
   PetscCheck(lindptr == n + 1, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': dataset '%s' has %" PetscInt64_FMT " entries, but the attribute 'shape' of '%s' gives %" PetscInt64_FMT
              " rows (expected rows + 1 = %" PetscInt64_FMT ")",
-             fname, pindptr, lindptr, gpath, n, n + 1);
+             fname, L->indptr, lindptr, L->gpath, n, n + 1);
   PetscCheck(lind == ldata, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': datasets '%s' (%" PetscInt64_FMT " entries) and '%s' (%" PetscInt64_FMT " entries) must have the same length", fname,
-             pind, lind, pdata, ldata);
-  PetscCheck(!hy || ly == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' has %" PetscInt64_FMT " entries, expected %" PetscInt64_FMT " (one per row)", fname, py, ly, n);
-  PetscCheck(!hw || lw == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' has %" PetscInt64_FMT " entries, expected %" PetscInt64_FMT " (one per row)", fname, pw, lw, n);
-  nnz = lind;
+             L->indices, lind, L->data, ldata);
+  PetscCheck(!L->hy || ly == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' has %" PetscInt64_FMT " entries, expected %" PetscInt64_FMT " (one per row)", fname, L->y, ly, n);
+  PetscCheck(!L->hw || lw == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' has %" PetscInt64_FMT " entries, expected %" PetscInt64_FMT " (one per row)", fname, L->w, lw, n);
+  L->nnz = lind;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* this rank's rows, and the indptr entries that bound them */
-  N = (PetscInt) n;
-  PetscCall(CurioRowOwnership(comm, N, &rstart, &nlocal));
-  rows->n      = N;
-  rows->ncols  = (PetscInt) shape[1];
-  rows->rstart = rstart;
-  rows->nlocal = nlocal;
-  PetscCall(PetscMalloc1(nlocal + 1, &s->indptr));
-  PetscCall(CurioH5ReadSlice(comm, file, fname, pindptr, H5T_NATIVE_INT64, rstart, nlocal ? nlocal + 1 : 0, s->indptr));
+/* This rank's slice p[0..nlocal] of indptr starts at 0 (on the first rank), does not decrease, ends at nnz (on the
+   last rank) and bounds few enough entries for PetscInt; the first error in row order is raised on every rank */
+static PetscErrorCode GroupCheckIndptr(MPI_Comm comm, const char fname[], const GroupLayout *L, const CurioCSRRows *rows, const int64_t p[])
+{
+  const PetscInt rstart = rows->rstart, nlocal = rows->nlocal;
+  PetscInt64     key = -1;
+  char           msg[MSG_LEN];
+  PetscBool      bad;
+
+  PetscFunctionBegin;
   if (nlocal > 0) {
-    const int64_t *p = s->indptr;
     if (rstart == 0 && p[0] != 0) {
       key = 0;
-      PetscCall(PetscSNPrintf(msg, MSG_LEN, "Input file '%s': dataset '%s' must start with 0, it starts with %" PetscInt64_FMT, fname, pindptr,
+      PetscCall(PetscSNPrintf(msg, MSG_LEN, "Input file '%s': dataset '%s' must start with 0, it starts with %" PetscInt64_FMT, fname, L->indptr,
                               (PetscInt64) p[0]));
     }
     for (PetscInt i = 1; i <= nlocal && key < 0; i++)
@@ -156,14 +164,14 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
         PetscCall(PetscSNPrintf(msg, MSG_LEN,
                                 "Input file '%s': dataset '%s' decreases: indptr[%" PetscInt64_FMT "] = %" PetscInt64_FMT " < indptr[%" PetscInt64_FMT
                                 "] = %" PetscInt64_FMT " (row offsets must not decrease)",
-                                fname, pindptr, key, (PetscInt64) p[i], key - 1, (PetscInt64) p[i - 1]));
+                                fname, L->indptr, key, (PetscInt64) p[i], key - 1, (PetscInt64) p[i - 1]));
       }
-    if (key < 0 && rstart + nlocal == N && p[nlocal] != nnz) {
-      key = N;
+    if (key < 0 && rstart + nlocal == rows->n && p[nlocal] != L->nnz) {
+      key = rows->n;
       PetscCall(PetscSNPrintf(msg, MSG_LEN,
                               "Input file '%s': the last entry of '%s' (indptr[%" PetscInt64_FMT "] = %" PetscInt64_FMT
                               ") must equal the length of '%s' and '%s' (%" PetscInt64_FMT ")",
-                              fname, pindptr, n, (PetscInt64) p[nlocal], pind, pdata, nnz));
+                              fname, L->indptr, L->shape[0], (PetscInt64) p[nlocal], L->indices, L->data, L->nnz));
     }
     /* with indptr[0] = 0, non-decreasing, indptr[n] = nnz, every slice lies in [0, nnz] */
     if (key < 0 && p[nlocal] - p[0] > PETSC_MAX_INT) {
@@ -171,62 +179,122 @@ static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], c
       PetscCall(PetscSNPrintf(msg, MSG_LEN,
                               "Input file '%s': rows %" PetscInt_FMT " to %" PetscInt_FMT " of '%s' hold %" PetscInt64_FMT
                               " nonzeros, too many for one rank; run on more ranks",
-                              fname, rstart, rstart + nlocal - 1, gpath, (PetscInt64) (p[nlocal] - p[0])));
+                              fname, rstart, rstart + nlocal - 1, L->gpath, (PetscInt64) (p[nlocal] - p[0])));
     }
   }
   PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* this rank's entries: indices (checked, then converted to PetscInt) and data */
-  first = nlocal ? s->indptr[0] : 0;
-  nzloc = nlocal ? s->indptr[nlocal] - first : 0;
-  PetscCall(PetscMalloc1(nlocal + 1, &rows->rowptr));
-  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &s->indices));
-  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->colidx));
-  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->vals));
-  PetscCall(CurioH5ReadSlice(comm, file, fname, pind, H5T_NATIVE_INT64, first, nzloc, s->indices));
-  PetscCall(CurioH5ReadSlice(comm, file, fname, pdata, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
-  for (PetscInt i = 0; i < nlocal && key < 0; i++) {
-    PetscInt64 row = rstart + i;
+/* This rank's rows (PETSc's default split) and the nlocal + 1 entries of indptr that bound them, checked */
+static PetscErrorCode GroupReadIndptr(MPI_Comm comm, hid_t file, const char fname[], const GroupLayout *L, CurioCSRRows *rows, Scratch *s)
+{
+  PetscInt rstart, nlocal = PETSC_DECIDE, N = (PetscInt) L->shape[0];
+
+  PetscFunctionBegin;
+  PetscCall(CurioRowOwnership(comm, N, &rstart, &nlocal));
+  rows->n      = N;
+  rows->ncols  = (PetscInt) L->shape[1];
+  rows->rstart = rstart;
+  rows->nlocal = nlocal;
+  PetscCall(PetscMalloc1(nlocal + 1, &s->indptr));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, L->indptr, H5T_NATIVE_INT64, rstart, nlocal ? nlocal + 1 : 0, s->indptr));
+  PetscCall(GroupCheckIndptr(comm, fname, L, rows, s->indptr));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Every column index of this rank's rows lies in [0, columns) and increases strictly along its row, and every value
+   is finite; first = indptr[rstart], the offset of this rank's entries */
+static PetscErrorCode GroupCheckEntries(MPI_Comm comm, const char fname[], const GroupLayout *L, const CurioCSRRows *rows, const Scratch *s,
+                                        PetscInt64 first)
+{
+  const PetscInt64 ncols = L->shape[1];
+  PetscInt64       key   = -1;
+  char             msg[MSG_LEN];
+  PetscBool        bad;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < rows->nlocal && key < 0; i++) {
+    PetscInt64 row = rows->rstart + i;
     for (int64_t k = s->indptr[i] - first; k < s->indptr[i + 1] - first && key < 0; k++) {
       int64_t c = s->indices[k];
-      if (c < 0 || c >= shape[1]) {
+      if (c < 0 || c >= ncols) {
         key = row;
         PetscCall(PetscSNPrintf(msg, MSG_LEN,
                                 "Input file '%s': dataset '%s' has column %" PetscInt64_FMT " in row %" PetscInt64_FMT
                                 " (0-based), outside [0, %" PetscInt64_FMT ") (the attribute 'shape' gives %" PetscInt64_FMT " columns)",
-                                fname, pind, (PetscInt64) c, row, shape[1], shape[1]));
+                                fname, L->indices, (PetscInt64) c, row, ncols, ncols));
       } else if (k > s->indptr[i] - first && c <= s->indices[k - 1]) {
         key = row;
         PetscCall(PetscSNPrintf(msg, MSG_LEN,
                                 "Input file '%s': dataset '%s' is not strictly increasing in row %" PetscInt64_FMT
                                 " (0-based): column %" PetscInt64_FMT " follows column %" PetscInt64_FMT,
-                                fname, pind, row, (PetscInt64) c, (PetscInt64) s->indices[k - 1]));
+                                fname, L->indices, row, (PetscInt64) c, (PetscInt64) s->indices[k - 1]));
       } else if (PetscIsInfOrNanReal(rows->vals[k])) {
         key = row;
         PetscCall(PetscSNPrintf(msg, MSG_LEN,
                                 "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt64_FMT " (0-based), column %" PetscInt64_FMT,
-                                fname, pdata, row, (PetscInt64) c));
+                                fname, L->data, row, (PetscInt64) c));
       }
     }
   }
   PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's entries: indices (read as int64, checked, then converted to PetscInt) and data; row offsets made local */
+static PetscErrorCode GroupReadEntries(MPI_Comm comm, hid_t file, const char fname[], const GroupLayout *L, CurioCSRRows *rows, Scratch *s)
+{
+  const PetscInt nlocal = rows->nlocal;
+  PetscInt64     first  = nlocal ? s->indptr[0] : 0;
+  PetscInt64     nzloc  = nlocal ? s->indptr[nlocal] - first : 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(nlocal + 1, &rows->rowptr));
+  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &s->indices));
+  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->colidx));
+  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->vals));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, L->indices, H5T_NATIVE_INT64, first, nzloc, s->indices));
+  PetscCall(CurioH5ReadSlice(comm, file, fname, L->data, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
+  PetscCall(GroupCheckEntries(comm, fname, L, rows, s, first));
   for (PetscInt i = 0; i <= nlocal; i++) rows->rowptr[i] = nlocal ? (PetscInt) (s->indptr[i] - first) : 0;
   for (PetscInt64 k = 0; k < nzloc; k++) rows->colidx[k] = (PetscInt) s->indices[k];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* labels and weights; every rank allocates (also with no rows), so that 'y != NULL' is the same on every rank */
-  if (hy) {
+/* This rank's labels and weights (1 where the group has none), checked; every rank allocates (also with no rows), so
+   that 'y != NULL' is the same on every rank */
+static PetscErrorCode GroupReadLabels(MPI_Comm comm, hid_t file, const char fname[], const GroupLayout *L, CurioCSRRows *rows)
+{
+  const PetscInt rstart = rows->rstart, nlocal = rows->nlocal;
+
+  PetscFunctionBegin;
+  if (L->hy) {
     PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->y));
-    PetscCall(CurioH5ReadSlice(comm, file, fname, py, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->y));
-    PetscCall(CheckRowValues(comm, fname, py, rstart, nlocal, rows->y, PETSC_FALSE));
+    PetscCall(CurioH5ReadSlice(comm, file, fname, L->y, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->y));
+    PetscCall(CheckRowValues(comm, fname, L->y, rstart, nlocal, rows->y, PETSC_FALSE));
   }
   PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->w));
-  if (hw) {
-    PetscCall(CurioH5ReadSlice(comm, file, fname, pw, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
-    PetscCall(CheckRowValues(comm, fname, pw, rstart, nlocal, rows->w, PETSC_TRUE));
+  if (L->hw) {
+    PetscCall(CurioH5ReadSlice(comm, file, fname, L->w, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
+    PetscCall(CheckRowValues(comm, fname, L->w, rstart, nlocal, rows->w, PETSC_TRUE));
   } else
     for (PetscInt i = 0; i < nlocal; i++) rows->w[i] = 1.0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads group /<group> of an open file into rows (zeroed on entry); on error the caller frees rows and scratch */
+static PetscErrorCode ReadGroup(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt ncols, CurioCSRRows *rows, Scratch *s)
+{
+  GroupLayout L;
+
+  PetscFunctionBegin;
+  PetscCall(GroupReadLayout(comm, file, fname, group, ncols, &L));
+  PetscCall(GroupReadIndptr(comm, file, fname, &L, rows, s));
+  PetscCall(GroupReadEntries(comm, file, fname, &L, rows, s));
+  PetscCall(GroupReadLabels(comm, file, fname, &L, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

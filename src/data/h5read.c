@@ -36,38 +36,143 @@ PetscErrorCode CurioCheckFinite(MPI_Comm comm, const char fname[], const char ds
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Reads one set of rows (group "train", "candidates" or "test") */
-/* Reads rows [first, first + count) of one set (count < 0: all rows; count = 0: only the set's shape, no arrays) */
+/* A set in curio's CSR layout (/<group>/indptr, indices, data and the attribute shape), read whole */
+static PetscErrorCode RowsLoadCSR(MPI_Comm comm, const char fname[], const char group[], PetscInt expect_dim, PetscBool expect_1d, PetscInt count,
+                                  CurioRows *rows)
+{
+  CurioCSRRows csr;
+
+  PetscFunctionBegin;
+  PetscCheck(count < 0, comm, PETSC_ERR_SUP, "Input file '%s': '/%s' is CSR; streaming it in chunks (-curio_pool_chunk) needs a dense '/%s/X'", fname,
+             group, group);
+  PetscCheck(expect_dim <= 0 || !expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' is CSR but '/train' gives 1-D inputs 'x'", fname,
+             group);
+  PetscCall(CurioCSRRowsReadHDF5(comm, fname, group, expect_dim > 0 ? expect_dim : 0, &csr));
+  PetscCall(CurioRowsFromCSR(comm, &csr, rows));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The rows n and columns dim of a dense set's inputs (px: 1-D 'x', pX: features 'X'), which must match the training
+   set's (expect_dim > 0) */
+static PetscErrorCode RowsReadShape(MPI_Comm comm, hid_t file, const char fname[], const char group[], const char px[], const char pX[],
+                                    PetscBool is1d, PetscInt expect_dim, PetscBool expect_1d, PetscInt *n, PetscInt *dim)
+{
+  int      ndims;
+  PetscInt dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5GetShape(comm, file, fname, is1d ? px : pX, &ndims, dims));
+  if (is1d)
+    PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
+  else
+    PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname,
+               pX, ndims);
+  *n   = dims[0];
+  *dim = is1d ? 1 : dims[1];
+  PetscCheck(*n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
+  if (expect_dim > 0) {
+    PetscCheck(is1d == expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' gives %s but '/train' gives %s", fname, group,
+               is1d ? "1-D inputs 'x'" : "features 'X'", expect_1d ? "1-D inputs 'x'" : "features 'X'");
+    PetscCheck(*dim == expect_dim, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' has %" PetscInt_FMT " columns, but '/train/X' has %" PetscInt_FMT, fname, pX, *dim, expect_dim);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's rows of the inputs dset (file rows from first + rows->rstart), checked finite: into rows->X, or with a
+   sink block by block */
+static PetscErrorCode RowsReadInputs(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscInt first, CurioRowsSink sink, void *ctx,
+                                     CurioRows *rows)
+{
+  const PetscInt dim = rows->dim;
+
+  PetscFunctionBegin;
+  if (sink) {
+    /* through a buffer of about 2 MiB that stays in cache: no pages of a chunk-sized array to fault in, and the
+       finite check and the sink read what was just read; every rank takes part in every (collective) read */
+    const PetscInt block = PetscMax(1, 262144 / dim);
+    PetscInt       nblocks, gblocks;
+    PetscReal     *buf;
+    PetscCall(PetscFree(rows->X)); /* never touched: never faulted in */
+    nblocks = (rows->nlocal + block - 1) / block;
+    PetscCall(MPIU_Allreduce(&nblocks, &gblocks, 1, MPIU_INT, MPI_MAX, comm));
+    PetscCall(PetscMalloc1(block * dim, &buf));
+    for (PetscInt b = 0; b < gblocks; b++) {
+      PetscInt i0 = PetscMin(b * block, rows->nlocal), nb = PetscMin(block, rows->nlocal - i0);
+      PetscCall(CurioH5ReadRows(comm, file, fname, dset, first + rows->rstart + i0, nb, dim, buf));
+      PetscCall(CurioCheckFinite(comm, fname, dset, first + rows->rstart + i0, nb, dim, buf));
+      if (nb > 0) PetscCall(sink(ctx, i0, nb, buf));
+    }
+    PetscCall(PetscFree(buf));
+  } else {
+    PetscCall(CurioH5ReadRows(comm, file, fname, dset, first + rows->rstart, rows->nlocal, dim, rows->X));
+    PetscCall(CurioCheckFinite(comm, fname, dset, first + rows->rstart, rows->nlocal, dim, rows->X));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's labels from dataset py, which must have one entry per row of the set (total), checked finite */
+static PetscErrorCode RowsReadLabels(MPI_Comm comm, hid_t file, const char fname[], const char py[], PetscInt first, PetscInt total, CurioRows *rows)
+{
+  int      ndims;
+  PetscInt dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, total);
+  PetscCall(CurioH5ReadRows(comm, file, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
+  PetscCall(CurioCheckFinite(comm, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* This rank's weights from dataset pw if the file has it (else they stay 1), one per row of the set (total), finite
+   and >= 0 */
+static PetscErrorCode RowsReadWeights(MPI_Comm comm, hid_t file, const char fname[], const char pw[], PetscInt first, PetscInt total, CurioRows *rows)
+{
+  PetscBool hw;
+  int       ndims;
+  PetscInt  dims[2], bad = PETSC_MAX_INT, gbad;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5Exists(file, pw, &hw));
+  if (!hw) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, total);
+  PetscCall(CurioH5ReadRows(comm, file, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
+  PetscCall(CurioCheckFinite(comm, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
+  for (PetscInt i = 0; i < rows->nlocal; i++)
+    if (rows->w[i] < 0) {
+      bad = first + rows->rstart + i;
+      break;
+    }
+  PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
+  PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT,
+             fname, pw, gbad);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads rows [first, first + count) of one set, "train", "candidates" or "test" (count < 0: all rows; count = 0: only
+   the set's shape, no arrays) */
 static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim,
                                PetscBool expect_1d, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx, CurioRows *rows, PetscBool *found)
 {
-  char      px[256], pX[256], py[256], pw[256];
-  PetscBool hx, hX, hy, hw, is1d;
-  int       ndims;
-  PetscInt  dims[2], n, dim, total;
+  char      px[256], pX[256], py[256], pw[256], pi[256];
+  PetscBool hcsr, hx, hX, hy, is1d;
+  PetscInt  n = 0, dim = 0, total; /* RowsReadShape() sets n and dim; zero only for -Wmaybe-uninitialized */
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", group));
   PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
   PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
   PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
-  {
-    /* curio's CSR layout: /<group>/indptr, indices, data and the attribute shape */
-    char      pi[256];
-    PetscBool hcsr;
-    PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", group));
-    PetscCall(CurioH5Exists(file, pi, &hcsr));
-    if (hcsr) {
-      CurioCSRRows csr;
-      PetscCheck(count < 0, comm, PETSC_ERR_SUP, "Input file '%s': '/%s' is CSR; streaming it in chunks (-curio_pool_chunk) needs a dense '/%s/X'",
-                 fname, group, group);
-      PetscCheck(expect_dim <= 0 || !expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' is CSR but '/train' gives 1-D inputs 'x'",
-                 fname, group);
-      PetscCall(CurioCSRRowsReadHDF5(comm, fname, group, expect_dim > 0 ? expect_dim : 0, &csr));
-      PetscCall(CurioRowsFromCSR(comm, &csr, rows));
-      *found = PETSC_TRUE;
-      PetscFunctionReturn(PETSC_SUCCESS);
-    }
+  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", group));
+  PetscCall(CurioH5Exists(file, pi, &hcsr));
+  if (hcsr) {
+    PetscCall(RowsLoadCSR(comm, fname, group, expect_dim, expect_1d, count, rows));
+    *found = PETSC_TRUE;
+    PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
@@ -76,21 +181,7 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one",
              fname, group);
   is1d = hx;
-  PetscCall(CurioH5GetShape(comm, file, fname, is1d ? px : pX, &ndims, dims));
-  if (is1d)
-    PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
-  else
-    PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname,
-               pX, ndims);
-  n   = dims[0];
-  dim = is1d ? 1 : dims[1];
-  PetscCheck(n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
-  if (expect_dim > 0) {
-    PetscCheck(is1d == expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' gives %s but '/train' gives %s", fname, group,
-               is1d ? "1-D inputs 'x'" : "features 'X'", expect_1d ? "1-D inputs 'x'" : "features 'X'");
-    PetscCheck(dim == expect_dim, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' has %" PetscInt_FMT " columns, but '/train/X' has %" PetscInt_FMT, fname, pX, dim, expect_dim);
-  }
+  PetscCall(RowsReadShape(comm, file, fname, group, px, pX, is1d, expect_dim, expect_1d, &n, &dim));
   PetscCall(CurioH5Exists(file, py, &hy));
   PetscCheck(hy || !need_y, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' (labels) is missing", fname, py);
   if (count == 0) {
@@ -107,51 +198,9 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     n     = count;
   } else total = n;
   PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
-  if (sink) {
-    /* through a buffer of about 2 MiB that stays in cache: no pages of a chunk-sized array to fault in, and the
-       finite check and the sink read what was just read; every rank takes part in every (collective) read */
-    const PetscInt block = PetscMax(1, 262144 / dim);
-    PetscInt       nblocks, gblocks;
-    PetscReal     *buf;
-    PetscCall(PetscFree(rows->X)); /* never touched: never faulted in */
-    nblocks = (rows->nlocal + block - 1) / block;
-    PetscCall(MPIU_Allreduce(&nblocks, &gblocks, 1, MPIU_INT, MPI_MAX, comm));
-    PetscCall(PetscMalloc1(block * dim, &buf));
-    for (PetscInt b = 0; b < gblocks; b++) {
-      PetscInt i0 = PetscMin(b * block, rows->nlocal), nb = PetscMin(block, rows->nlocal - i0);
-      PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart + i0, nb, dim, buf));
-      PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart + i0, nb, dim, buf));
-      if (nb > 0) PetscCall(sink(ctx, i0, nb, buf));
-    }
-    PetscCall(PetscFree(buf));
-  } else {
-    PetscCall(CurioH5ReadRows(comm, file, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
-    PetscCall(CurioCheckFinite(comm, fname, is1d ? px : pX, first + rows->rstart, rows->nlocal, dim, rows->X));
-  }
-  if (hy) {
-    PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, total);
-    PetscCall(CurioH5ReadRows(comm, file, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
-    PetscCall(CurioCheckFinite(comm, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
-  }
-  PetscCall(CurioH5Exists(file, pw, &hw));
-  if (hw) {
-    PetscInt bad = PETSC_MAX_INT, gbad;
-    PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, total);
-    PetscCall(CurioH5ReadRows(comm, file, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
-    PetscCall(CurioCheckFinite(comm, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
-    for (PetscInt i = 0; i < rows->nlocal; i++)
-      if (rows->w[i] < 0) {
-        bad = first + rows->rstart + i;
-        break;
-      }
-    PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
-    PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT,
-               fname, pw, gbad);
-  }
+  PetscCall(RowsReadInputs(comm, file, fname, is1d ? px : pX, first, sink, ctx, rows));
+  if (hy) PetscCall(RowsReadLabels(comm, file, fname, py, first, total, rows));
+  PetscCall(RowsReadWeights(comm, file, fname, pw, first, total, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

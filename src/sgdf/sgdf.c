@@ -681,16 +681,10 @@ static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], Pet
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The run's results, into an open output */
-static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4], CurioOutput out)
+/* /model: the parameters (and theta_true of a synthetic problem), s and how the model was made */
+static PetscErrorCode SGDFWriteModel(SGDF g, SGDFOptions *o, CurioModel model, CurioOutput out)
 {
-  PetscReal rss;
-
   PetscFunctionBegin;
-  PetscCall(CurioOutputWriteProvenance(out, "sgdf"));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "input", g->source));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "mode", "sgdf"));
-
   PetscCall(CurioOutputWriteIndex(out, "/model/feature", g->d, g->layout == SGDF_LAYOUT_PARTITIONED ? g->cstart : 0,
                                   g->layout == SGDF_LAYOUT_PARTITIONED ? g->dl : (g->rank ? 0 : g->d)));
   PetscCall(WriteParam(g, out, "/model/theta", g->theta, g->ps));
@@ -713,27 +707,38 @@ static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model
   PetscCall(CurioOutputSetAttributeString(out, "/model", "feature_map", CurioFeatureMapTypes[model->features]));
   PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", g->intercept));
   PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", g->sparse_input));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* history per epoch */
-  {
-    struct {
-      const char *name;
-      PetscReal  *a;
-    } h[] = {
-        {"/sgdf/history/step", g->hist_step},
-        {"/sgdf/history/loss", g->hist_loss},
-        {"/sgdf/history/theta_norm", g->hist_theta_norm},
-        {"/sgdf/history/tangent_change", g->hist_change},
-        {"/sgdf/history/reference_distance", g->hist_ref},
-        {"/sgdf/history/s", g->hist_s},
-        {"/sgdf/history/time", g->hist_time},
-    };
-    for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
-  }
+/* /sgdf/history: one entry per epoch; /sgdf/indices: the rows of the first steps' batches, if recorded */
+static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
+{
+  struct {
+    const char *name;
+    PetscReal  *a;
+  } h[] = {
+      {"/sgdf/history/step", g->hist_step},
+      {"/sgdf/history/loss", g->hist_loss},
+      {"/sgdf/history/theta_norm", g->hist_theta_norm},
+      {"/sgdf/history/tangent_change", g->hist_change},
+      {"/sgdf/history/reference_distance", g->hist_ref},
+      {"/sgdf/history/s", g->hist_s},
+      {"/sgdf/history/time", g->hist_time},
+  };
+
+  PetscFunctionBegin;
+  for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
   if (g->indices) {
     PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
     PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The attributes of /sgdf: the method's settings, the run's length and the files it used */
+static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
+{
+  PetscFunctionBegin;
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "layout", SGDFLayouts[g->layout]));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "optimizer", SGDFOptimizers[g->optimizer]));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "schedule", SGDFSchedules[g->schedule]));
@@ -764,18 +769,40 @@ static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "reference", o->ref_file));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "restart", o->restart));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "checkpoint_prefix", o->ckpt_prefix));
-  if (o->pool) {
-    PetscInt *idx;
-    PetscCall(PetscMalloc1(o->select_k, &idx));
-    for (PetscInt i = 0; i < o->select_k; i++) idx[i] = (PetscInt) o->pool_index[i];
-    PetscCall(CurioOutputWriteIntArray(out, "/pool/index", o->select_k, 0, idx));
-    PetscCall(CurioOutputWriteArray(out, "/pool/sld", o->select_k, o->pool_score, NULL));
-    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "size", o->pool));
-    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "chunk", o->pool_chunk));
-    PetscCall(CurioOutputSetAttributeInt(out, "/pool", "first_row", g->n));
-    PetscCall(CurioOutputSetAttributeReal(out, "/pool", "sld_sum", o->pool_sum));
-    PetscCall(PetscFree(idx));
-  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /pool: the selected candidates of a scored pool (-curio_sgdf_pool) and their SLD scores */
+static PetscErrorCode SGDFWritePool(SGDF g, SGDFOptions *o, CurioOutput out)
+{
+  PetscInt *idx;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(o->select_k, &idx));
+  for (PetscInt i = 0; i < o->select_k; i++) idx[i] = (PetscInt) o->pool_index[i];
+  PetscCall(CurioOutputWriteIntArray(out, "/pool/index", o->select_k, 0, idx));
+  PetscCall(CurioOutputWriteArray(out, "/pool/sld", o->select_k, o->pool_score, NULL));
+  PetscCall(CurioOutputSetAttributeInt(out, "/pool", "size", o->pool));
+  PetscCall(CurioOutputSetAttributeInt(out, "/pool", "chunk", o->pool_chunk));
+  PetscCall(CurioOutputSetAttributeInt(out, "/pool", "first_row", g->n));
+  PetscCall(CurioOutputSetAttributeReal(out, "/pool", "sld_sum", o->pool_sum));
+  PetscCall(PetscFree(idx));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The run's results, into an open output */
+static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4], CurioOutput out)
+{
+  PetscReal rss;
+
+  PetscFunctionBegin;
+  PetscCall(CurioOutputWriteProvenance(out, "sgdf"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", g->source));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "mode", "sgdf"));
+  PetscCall(SGDFWriteModel(g, o, model, out));
+  PetscCall(SGDFWriteHistory(g, out));
+  PetscCall(SGDFWriteSettings(g, o, out));
+  if (o->pool) PetscCall(SGDFWritePool(g, o, out));
   PetscCall(CurioPeakRSS(g->comm, &rss));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "setup", timing[0]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
@@ -803,6 +830,137 @@ static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscR
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Everything before the first step: the options, the data, the state (or a checkpoint's), the run info, and the
+   checkpoint writer */
+static PetscErrorCode SGDFPrepare(MPI_Comm comm, SGDF *gp, SGDFOptions *o, CurioModel *model, CurioCheckpoint *writer)
+{
+  SGDF g;
+
+  PetscFunctionBegin;
+  PetscCall(SGDFRegisterLogging());
+  PetscCall(PetscNew(&g));
+  *gp = g;
+  PetscCall(PetscMemzero(o, sizeof(*o)));
+  g->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &g->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &g->size));
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
+  PetscCall(CurioModelCreate(comm, model));
+  PetscCall(SGDFSetFromOptions(g, *model, o));
+  PetscCall(SGDFCheckOptions(g, o));
+  PetscCall(CurioOutputCheckWritable(comm, o->output));
+  PetscCall(SGDFLoadData(g, *model, o));
+  PetscCall(SGDFSetUp(g, o));
+  if (o->restart[0]) PetscCall(SGDFRestart(g, o));
+  PetscCall(SGDFView(g, o));
+  if (o->ckpt) {
+    PetscCall(CurioSignalInstall());
+    PetscCall(CurioCheckpointWriterCreate(comm, o->ckpt_prefix, o->ckpt_keep, writer));
+  }
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* After a step: the divergence reference (the mean loss of the run's first batch), the end of an epoch, and between
+   epochs a check every -curio_sgdf_check_every steps that the loss is finite */
+static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o, PetscReal t_start)
+{
+  PetscFunctionBegin;
+  if (g->step == 1) {
+    PetscReal loc[2] = {g->loss_sum, (PetscReal) g->loss_cnt}, glob[2];
+    PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, g->comm));
+    g->loss0 = glob[1] > 0 ? glob[0] / glob[1] : 0;
+  }
+  if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, o, t_start));
+  else if (g->step % o->check_every == 0) {
+    PetscReal bad = PetscIsInfOrNanReal(g->loss_sum) ? 1 : 0, gbad;
+    PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_REAL, MPIU_MAX, g->comm));
+    if (gbad > 0) PetscCall(SGDFDiverged(g, o, "the loss is not finite"));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A checkpoint if one is due: every -curio_checkpoint_every steps, on SIGUSR1 or SIGTERM, or -curio_checkpoint_seconds
+   after the last one. After SIGTERM the run stops (*stop). last_ckpt_time and t_ckpt (time spent writing) are updated. */
+static PetscErrorCode SGDFCheckpointIfDue(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscInt64 total, PetscReal *last_ckpt_time,
+                                          PetscReal *t_ckpt, PetscBool *stop)
+{
+  PetscBool usr1 = PETSC_FALSE, term = PETSC_FALSE, due;
+
+  PetscFunctionBegin;
+  due = (PetscBool) (o->ckpt_every > 0 && g->step % o->ckpt_every == 0);
+  /* signals and the wall clock are asked about collectively every -curio_checkpoint_poll steps only, so that a
+     step pays no extra latency; a checkpoint changes nothing in the run, so when it is written does not matter */
+  if (!due && g->step % o->ckpt_poll && g->step != total) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioSignalCaught(g->comm, &usr1, &term));
+  due = (PetscBool) (due || usr1 || term);
+  if (o->ckpt_seconds > 0) {
+    int late = MPI_Wtime() - *last_ckpt_time >= o->ckpt_seconds, any;
+    PetscCallMPI(MPI_Allreduce(&late, &any, 1, MPI_INT, MPI_LOR, g->comm));
+    due = (PetscBool) (due || any);
+  }
+  if (due) {
+    PetscReal tc = MPI_Wtime();
+    PetscCall(SGDFCheckpointWrite(g, o, writer));
+    *last_ckpt_time = MPI_Wtime();
+    *t_ckpt += *last_ckpt_time - tc;
+  }
+  if (term) {
+    PetscCall(PetscPrintf(g->comm,
+                          "curio sgdf: SIGTERM at step %" PetscInt64_FMT "; the state is in checkpoint '%s'; resume with -curio_restart %s\n",
+                          g->step, o->last_ckpt, o->last_ckpt));
+    *stop = PETSC_TRUE;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The steps of all epochs (from a restart's step on), until the end or SIGTERM (*stop); t_train is the wall time of
+   the loop, t_steps this rank's time in the steps, t_ckpt the time spent writing checkpoints */
+static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscReal *t_train, PetscReal *t_steps, PetscReal *t_ckpt,
+                                PetscBool *stop)
+{
+  const PetscInt64 total          = (PetscInt64) g->epochs * g->nsteps_epoch;
+  const PetscReal  t_start        = MPI_Wtime();
+  PetscReal        last_ckpt_time = t_start;
+
+  PetscFunctionBegin;
+  while (g->step < total && !*stop) {
+    PetscReal ts = MPI_Wtime();
+
+    PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
+    PetscCall(SGDFStep(g));
+    if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
+    PetscCall(PetscLogStagePop());
+    *t_steps += MPI_Wtime() - ts;
+    PetscCall(SGDFCheckStep(g, o, t_start));
+    if (o->ckpt) PetscCall(SGDFCheckpointIfDue(g, o, writer, total, &last_ckpt_time, t_ckpt, stop));
+  }
+  *t_train = MPI_Wtime() - t_start;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* After the last step: the summary line, the pool's scores (-curio_sgdf_pool) and the output */
+static PetscErrorCode SGDFFinish(SGDF g, SGDFOptions *o, CurioModel model, PetscInt64 first_step, PetscReal timing[4])
+{
+  PetscFunctionBegin;
+  PetscCall(SGDFFlush(g));
+  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
+                        (double) timing[1], (double) timing[2], (double) g->s));
+  if (o->pool) {
+    PetscReal tp = MPI_Wtime();
+    PetscCall(PetscMalloc2(o->select_k, &o->pool_score, o->select_k, &o->pool_index));
+    PetscCall(SGDFScorePool(g, o->pool, o->pool_chunk, o->synthetic_seed, o->synthetic[1], o->synthetic[2], o->select_k, o->pool_score, o->pool_index,
+                            &o->pool_sum));
+    PetscCall(PetscPrintf(g->comm,
+                          "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
+                          " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
+                          o->pool, o->pool_chunk, (double) (MPI_Wtime() - tp), (double) o->pool_score[0], o->pool_index[0]));
+  }
+  PetscCall(SGDFWrite(g, o, model, timing));
+  if (o->pool) PetscCall(PetscFree2(o->pool_score, o->pool_index));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioSGDFMain - runs curio -curio_mode sgdf: reads its options and the data, trains theta and theta_dot by SGDF
   (or runs LiSSA, or tunes s online), checkpoints on request, writes the output. Collective.
@@ -813,82 +971,15 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   SGDFOptions     o;
   CurioModel      model;
   CurioCheckpoint writer = NULL;
-  PetscReal       t0 = MPI_Wtime(), t_train, t_steps = 0, t_ckpt = 0, last_ckpt_time, timing[4];
-  PetscInt64      total, first_step;
+  PetscReal       t0 = MPI_Wtime(), t_train = 0, t_steps = 0, t_ckpt = 0, timing[4];
+  PetscInt64      first_step;
   PetscBool       stop = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(SGDFRegisterLogging());
-  PetscCall(PetscNew(&g));
-  PetscCall(PetscMemzero(&o, sizeof(o)));
-  g->comm = comm;
-  PetscCallMPI(MPI_Comm_rank(comm, &g->rank));
-  PetscCallMPI(MPI_Comm_size(comm, &g->size));
-  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
-  PetscCall(CurioModelCreate(comm, &model));
-  PetscCall(SGDFSetFromOptions(g, model, &o));
-  PetscCall(SGDFCheckOptions(g, &o));
-  PetscCall(CurioOutputCheckWritable(comm, o.output));
-  PetscCall(SGDFLoadData(g, model, &o));
-  PetscCall(SGDFSetUp(g, &o));
-  if (o.restart[0]) PetscCall(SGDFRestart(g, &o));
-  PetscCall(SGDFView(g, &o));
-  if (o.ckpt) {
-    PetscCall(CurioSignalInstall());
-    PetscCall(CurioCheckpointWriterCreate(comm, o.ckpt_prefix, o.ckpt_keep, &writer));
-  }
-  PetscCall(PetscLogStagePop());
-  timing[0] = MPI_Wtime() - t0;
-
-  total          = (PetscInt64) g->epochs * g->nsteps_epoch;
-  first_step     = g->step;
-  t_train        = MPI_Wtime();
-  last_ckpt_time = t_train;
-  while (g->step < total && !stop) {
-    PetscReal ts   = MPI_Wtime();
-    PetscBool usr1 = PETSC_FALSE, term = PETSC_FALSE, due;
-
-    PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
-    PetscCall(SGDFStep(g));
-    if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
-    PetscCall(PetscLogStagePop());
-    t_steps += MPI_Wtime() - ts;
-    if (g->step == 1) { /* the divergence reference: the mean loss of the run's first batch */
-      PetscReal loc[2] = {g->loss_sum, (PetscReal) g->loss_cnt}, glob[2];
-      PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
-      g->loss0 = glob[1] > 0 ? glob[0] / glob[1] : 0;
-    }
-    if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, &o, t_train));
-    else if (g->step % o.check_every == 0) {
-      PetscReal bad = PetscIsInfOrNanReal(g->loss_sum) ? 1 : 0, gbad;
-      PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_REAL, MPIU_MAX, comm));
-      if (gbad > 0) PetscCall(SGDFDiverged(g, &o, "the loss is not finite"));
-    }
-    if (!o.ckpt) continue;
-    due = (PetscBool) (o.ckpt_every > 0 && g->step % o.ckpt_every == 0);
-    /* signals and the wall clock are asked about collectively every -curio_checkpoint_poll steps only, so that a
-       step pays no extra latency; a checkpoint changes nothing in the run, so when it is written does not matter */
-    if (!due && g->step % o.ckpt_poll && g->step != total) continue;
-    PetscCall(CurioSignalCaught(comm, &usr1, &term));
-    due = (PetscBool) (due || usr1 || term);
-    if (o.ckpt_seconds > 0) {
-      int late = MPI_Wtime() - last_ckpt_time >= o.ckpt_seconds, any;
-      PetscCallMPI(MPI_Allreduce(&late, &any, 1, MPI_INT, MPI_LOR, comm));
-      due = (PetscBool) (due || any);
-    }
-    if (due) {
-      PetscReal tc = MPI_Wtime();
-      PetscCall(SGDFCheckpointWrite(g, &o, writer));
-      last_ckpt_time = MPI_Wtime();
-      t_ckpt += last_ckpt_time - tc;
-    }
-    if (term) {
-      PetscCall(PetscPrintf(comm, "curio sgdf: SIGTERM at step %" PetscInt64_FMT "; the state is in checkpoint '%s'; resume with -curio_restart %s\n",
-                            g->step, o.last_ckpt, o.last_ckpt));
-      stop = PETSC_TRUE;
-    }
-  }
-  t_train = MPI_Wtime() - t_train;
+  PetscCall(SGDFPrepare(comm, &g, &o, &model, &writer));
+  timing[0]  = MPI_Wtime() - t0;
+  first_step = g->step;
+  PetscCall(SGDFTrain(g, &o, writer, &t_train, &t_steps, &t_ckpt, &stop));
   {
     PetscReal loc = t_steps, mx;
     PetscCall(MPIU_Allreduce(&loc, &mx, 1, MPIU_REAL, MPIU_MAX, comm));
@@ -896,23 +987,7 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
     timing[2] = g->step > first_step ? mx / (PetscReal) (g->step - first_step) : 0;
     timing[3] = t_ckpt;
   }
-  if (!stop) {
-    PetscCall(SGDFFlush(g));
-    PetscCall(PetscPrintf(comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
-                          (double) t_train, (double) timing[2], (double) g->s));
-    if (o.pool) {
-      PetscReal tp = MPI_Wtime();
-      PetscCall(PetscMalloc2(o.select_k, &o.pool_score, o.select_k, &o.pool_index));
-      PetscCall(SGDFScorePool(g, o.pool, o.pool_chunk, o.synthetic_seed, o.synthetic[1], o.synthetic[2], o.select_k, o.pool_score, o.pool_index,
-                              &o.pool_sum));
-      PetscCall(PetscPrintf(comm,
-                            "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
-                            " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
-                            o.pool, o.pool_chunk, (double) (MPI_Wtime() - tp), (double) o.pool_score[0], o.pool_index[0]));
-    }
-    PetscCall(SGDFWrite(g, &o, model, timing));
-    if (o.pool) PetscCall(PetscFree2(o.pool_score, o.pool_index));
-  }
+  if (!stop) PetscCall(SGDFFinish(g, &o, model, first_step, timing));
   if (writer) PetscCall(CurioCheckpointDestroy(&writer));
   PetscCall(CurioModelDestroy(&model));
   PetscCall(SGDFDestroy(&g));
