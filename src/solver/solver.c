@@ -30,7 +30,10 @@ PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
   PetscCall(KSPCreate(comm, &(*solver)->ksp));
   PetscCall(KSPSetOptionsPrefix((*solver)->ksp, "curio_"));
   PetscCall(KSPSetType((*solver)->ksp, KSPCG));
-  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_DEFAULT, 100000));
+  /* divtol off: PETSc's divergence test compares the residual with the initial one, but the residual of CG on an SPD
+     operator may grow by many orders before it falls (badly scaled columns: 1e4 after two iterations), so it is no
+     sign of divergence; the real failures are an indefinite operator and breakdown. -curio_ksp_divtol still wins. */
+  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_MAX_REAL, 100000));
   PetscCall(KSPSetNormType((*solver)->ksp, KSP_NORM_UNPRECONDITIONED));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -174,6 +177,26 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* What helps when CG on H fails, by KSP reason */
+static const char *KrylovAdvice(KSPConvergedReason reason)
+{
+  switch (reason) {
+  case KSP_DIVERGED_ITS:
+    return "H is too ill-conditioned for CG to reach -curio_ksp_rtol in -curio_ksp_max_it iterations: scale the feature columns to comparable "
+           "ranges, raise -curio_s, or use -curio_solver direct (d up to a few thousand); raising -curio_ksp_max_it helps only if the residual "
+           "was still falling (-curio_ksp_monitor)";
+  case KSP_DIVERGED_DTOL:
+    return "the residual grew beyond -curio_ksp_divtol times the initial one, which for CG on an SPD Hessian is not divergence: remove "
+           "-curio_ksp_divtol (off by default), or scale the feature columns to comparable ranges";
+  case KSP_DIVERGED_BREAKDOWN:
+  case KSP_DIVERGED_BREAKDOWN_BICG:
+    return "CG broke down, which on a Hessian means it is singular to working precision: raise -curio_s, remove duplicate or constant feature "
+           "columns, or use -curio_regularizer ridge";
+  case KSP_DIVERGED_NANORINF: return "the residual became NaN or Inf: check the input for huge values, scale the feature columns, or raise -curio_s";
+  default: return "scale the feature columns to comparable ranges, raise -curio_s, or use -curio_solver direct";
+  }
+}
+
 static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
 {
   KSPConvergedReason reason;
@@ -188,14 +211,12 @@ static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
   solver->its += its;
   PetscCheck(reason != KSP_DIVERGED_INDEFINITE_MAT && reason != KSP_DIVERGED_INDEFINITE_PC, solver->comm, PETSC_ERR_NOT_CONVERGED,
              "CG found the Hessian %s (KSP reason %s after %" PetscInt_FMT
-             " iterations): H is singular or indefinite. Increase -curio_s, use -curio_regularizer ridge, "
+             " iterations): H is singular or indefinite to working precision. Increase -curio_s, use -curio_regularizer ridge, "
              "or remove duplicate/constant feature columns",
              reason == KSP_DIVERGED_INDEFINITE_MAT ? "indefinite" : "preconditioner indefinite", KSPConvergedReasons[reason], its);
   PetscCheck(reason > 0, solver->comm, PETSC_ERR_NOT_CONVERGED,
-             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT
-             " iterations, residual norm %g. Raise -curio_ksp_max_it, loosen -curio_ksp_rtol, or "
-             "use -curio_solver direct",
-             KSPConvergedReasons[reason], its, (double) rnorm);
+             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g: %s", KSPConvergedReasons[reason],
+             its, (double) rnorm, KrylovAdvice(reason));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -158,7 +158,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
   } else {
     PetscCall(KSPSetType(ksp, KSPCG));
     PetscCall(PCSetType(pc, PCJACOBI));
-    PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
+    PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_MAX_REAL, 10000)); /* no divtol for CG on SPD H: see CurioSolverCreate() */
   }
   PetscCall(TaoSetFromOptions(tao));
   PetscCall(TaoSolve(tao));
