@@ -24,6 +24,9 @@ typedef struct {
   PetscBool reference_has_test;
 } CurioScores;
 
+/* Above this estimated relative forward error of theta_dot a run warns (README, "Numerics at the edges") */
+#define CURIO_TANGENT_WARN 1e-6
+
 struct _n_CurioProblem {
   MPI_Comm    comm;
   CurioData   data;
@@ -36,6 +39,7 @@ struct _n_CurioProblem {
      (R = 1/2 sum mask (theta - center)^2), optimum, tangent, grad R */
   Vec       curv, mask, center, theta, theta_dot, gradR;
   PetscReal s, sigma2, tangent_residual;
+  PetscReal tangent_condition, tangent_forward_error; /* the solver's condition estimate, the tangent's estimated relative error */
   PetscBool s_given, solved;
   PetscInt  its_train, its_tangent;
   /* LOOCV over a grid of s */

@@ -117,6 +117,34 @@ PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The tangent's forward accuracy from the solver's condition estimate kappa (docs/design.md, "Numerics at the edges").
+   theta_dot = -H^{-1} grad R(theta*) applies H^{-1} to a vector that is itself H^{-1} of the data: on the Cholesky
+   and Krylov routes, an error of relative size kappa rho in theta (rho its relative residual, at least eps) reaches the
+   tangent amplified by kappa again, so the estimate is kappa (rho_tangent + kappa rho_theta). On the row-space route
+   the null space is exact and the rest is conditioned by kappa over the Gram's range: kappa max(rho_tangent, d eps). */
+static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
+{
+  PetscReal       kappa, rho_theta = PETSC_MACHINE_EPSILON, rtol;
+  PetscInt        d;
+  KSP             ksp;
+  CurioSolverType st;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverGetCondition(fit->solver, &kappa, NULL));
+  PetscCall(CurioSolverGetType(fit->solver, &st));
+  PetscCall(VecGetSize(fit->theta, &d));
+  if (st == CURIO_SOLVER_KRYLOV) { /* theta is as accurate as the Krylov tolerance its solves stopped at */
+    PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+    PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
+    rho_theta = PetscMax(rho_theta, rtol);
+  }
+  fit->tangent_condition     = kappa;
+  fit->tangent_rowspace      = rowspace;
+  fit->tangent_forward_error = rowspace ? kappa * PetscMax(fit->tangent_residual, d * PETSC_MACHINE_EPSILON)
+                                        : kappa * (PetscMax(fit->tangent_residual, PETSC_MACHINE_EPSILON) + kappa * rho_theta);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioFitSolve - the optimum theta* at s (warm-started from the current theta) and its regularity tangent
   theta_dot = -H^{-1} grad R(theta*) (eq. 64) with the same operator (on the direct path, the same Cholesky factor,
@@ -131,6 +159,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscLogDouble t0, t1, t2;
   Vec            r, Hv;
   PetscReal      rn, gn, num, den;
+  PetscBool      rowspace;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
@@ -140,11 +169,32 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
+  PetscCall(CurioSolverGetCondition(fit->solver, NULL, &rowspace));
+  if (rowspace && fit->model->loss == CURIO_LOSS_SQUARED) {
+    /* theta and theta_dot together from the eigen-coordinates of Phi^T W (y - Phi c) */
+    PetscCall(SquaredRowSpace(fit, fit->theta, fit->theta_dot));
+  }
   PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
   PetscCall(VecDuplicate(fit->gradR, &r));
-  PetscCall(VecCopy(fit->gradR, r));
-  PetscCall(VecScale(r, -1.0));
-  PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+  if (rowspace && fit->model->loss != CURIO_LOSS_SQUARED) {
+    /* at the optimum grad R = -(1/s) Phi^T (w l'): a right-hand side in the range of Phi^T by construction, so
+       theta_dot = (1/s) H^{-1} Phi^T (w l') has no component along the Gram's null space */
+    Vec eta, dl;
+    PetscCall(VecDuplicate(fit->y, &eta));
+    PetscCall(VecDuplicate(fit->y, &dl));
+    PetscCall(MatMult(fit->Phi, fit->theta, eta));
+    PetscCall(CurioModelLossVectors(fit->model, eta, fit->y, fit->w, NULL, dl, NULL));
+    PetscCall(VecPointwiseMult(dl, dl, fit->w));
+    PetscCall(MatMultTranspose(fit->Phi, dl, r));
+    PetscCall(CurioSolverSolveRange(fit->solver, r, fit->theta_dot, NULL));
+    PetscCall(VecScale(fit->theta_dot, 1.0 / s));
+    PetscCall(VecDestroy(&eta));
+    PetscCall(VecDestroy(&dl));
+  } else if (!rowspace) {
+    PetscCall(VecCopy(fit->gradR, r));
+    PetscCall(VecScale(r, -1.0));
+    PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+  }
   PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_tangent));
   PetscCall(VecDuplicate(r, &Hv));
   PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
@@ -153,6 +203,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
   fit->tangent_residual = gn > 0 ? rn / gn : rn;
   PetscCall(VecDestroy(&Hv));
+  PetscCall(TangentAccuracy(fit, rowspace));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
   /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
@@ -170,8 +221,10 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   fit->time_train   = t1 - t0;
   fit->time_tangent = t2 - t1;
   if (fit->monitor)
-    PetscCall(PetscPrintf(fit->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
-                          (double) fit->tangent_residual));
+    PetscCall(PetscPrintf(fit->comm,
+                          "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e, condition %.2e, forward error %.2e%s\n",
+                          (double) s, t1 - t0, t2 - t1, (double) fit->tangent_residual, (double) fit->tangent_condition,
+                          (double) fit->tangent_forward_error, fit->tangent_rowspace ? " (row space)" : ""));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -308,6 +361,22 @@ PetscErrorCode CurioFitGetDiagnostics(CurioFit fit, PetscReal *sigma2, PetscReal
   PetscFunctionBegin;
   if (sigma2) *sigma2 = fit->sigma2;
   if (tangent_residual) *tangent_residual = fit->tangent_residual;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetAccuracy - the tangent's accuracy after CurioFitSolve(): the solver's condition estimate
+  (CurioSolverGetCondition()), the estimated relative forward error of theta_dot, and whether the direct path used the
+  row-space route (any may be NULL)
+
+  Not Collective
+@*/
+PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace)
+{
+  PetscFunctionBegin;
+  if (condition) *condition = fit->tangent_condition;
+  if (forward_error) *forward_error = fit->tangent_forward_error;
+  if (rowspace) *rowspace = fit->tangent_rowspace;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -178,6 +178,32 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
 }
 
 /*@C
+  SquaredRowSpace - theta*(s) of squared loss, and its tangent if theta_dot is not NULL, on the solver's row-space route:
+  theta = c + x with H x = Phi^T W (y - Phi c), a right-hand side in the range of Phi^T (ridge and restricted: c = 0,
+  so it is Phi^T W y), and theta_dot = -H^{-1} m .* x from the same eigen-coordinates (MATH.md section 2)
+@*/
+PetscErrorCode SquaredRowSpace(CurioFit p, Vec theta, Vec theta_dot)
+{
+  Vec r, rhs, x;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(p->y, &r));
+  PetscCall(VecDuplicate(theta, &rhs));
+  PetscCall(VecDuplicate(theta, &x));
+  PetscCall(MatMult(p->Phi, p->center, r));
+  PetscCall(VecAYPX(r, -1.0, p->y));
+  PetscCall(VecPointwiseMult(r, r, p->w));
+  PetscCall(MatMultTranspose(p->Phi, r, rhs));
+  PetscCall(CurioSolverSolveRange(p->solver, rhs, x, theta_dot));
+  PetscCall(VecWAXPY(theta, 1.0, p->center, x));
+  if (theta_dot) PetscCall(VecScale(theta_dot, -1.0));
+  PetscCall(VecDestroy(&r));
+  PetscCall(VecDestroy(&rhs));
+  PetscCall(VecDestroy(&x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioFitTrain - theta*(s) into theta, warm-started from the theta passed in (squared loss needs no start); on return
   the solver holds the Hessian at theta*(s), factored at s on the direct path
 
@@ -190,7 +216,8 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
   PetscFunctionBegin;
   if (p->model->loss == CURIO_LOSS_SQUARED) {
     /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
-    Vec wy, rhs;
+    Vec       wy, rhs;
+    PetscBool rowspace;
     PetscCall(CurioSolverSetRegularity(p->solver, s));
     PetscCall(VecDuplicate(p->y, &wy));
     PetscCall(VecDuplicate(theta, &rhs));
@@ -203,7 +230,9 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
       PetscCall(VecAXPY(rhs, s, mc));
       PetscCall(VecDestroy(&mc));
     }
-    PetscCall(CurioSolverSolve(p->solver, rhs, theta));
+    PetscCall(CurioSolverGetCondition(p->solver, NULL, &rowspace));
+    if (rowspace) PetscCall(SquaredRowSpace(p, theta, NULL));
+    else PetscCall(CurioSolverSolve(p->solver, rhs, theta));
     PetscCall(VecDestroy(&wy));
     PetscCall(VecDestroy(&rhs));
   } else {
