@@ -15,6 +15,10 @@
 
 typedef struct _n_CurioFit *CurioFit;
 
+/* Above this estimated relative forward error of theta_dot the Krylov path refines its solves and a run warns (README,
+   "Numerics at the edges") */
+#define CURIO_TANGENT_WARN 1e-6
+
 PETSC_EXTERN PetscErrorCode CurioFitCreate(CurioModel, Mat, Vec, Vec, CurioSolver, CurioFit *);
 PETSC_EXTERN PetscErrorCode CurioFitSetUp(CurioFit);
 PETSC_EXTERN PetscErrorCode CurioFitDestroy(CurioFit *);

@@ -24,9 +24,6 @@ typedef struct {
   PetscBool reference_has_test;
 } CurioScores;
 
-/* Above this estimated relative forward error of theta_dot a run warns (README, "Numerics at the edges") */
-#define CURIO_TANGENT_WARN 1e-6
-
 struct _n_CurioProblem {
   MPI_Comm    comm;
   CurioData   data;

@@ -145,6 +145,120 @@ static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* One CG solve at a tolerance of its own that may stop short of it (at most maxit iterations) without an error; returns
+   the relative residual it reached */
+static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, PetscInt maxit, Vec b, Vec x, PetscReal *rho)
+{
+  PetscReal rtol0, atol0, dtol0, bn;
+  PetscInt  maxit0;
+  Vec       r;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetTolerances(ksp, &rtol0, &atol0, &dtol0, &maxit0));
+  PetscCall(KSPSetTolerances(ksp, rtol, 0.0, dtol0, maxit));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPSetTolerances(ksp, rtol0, atol0, dtol0, maxit0));
+  PetscCall(VecDuplicate(b, &r));
+  PetscCall(CurioSolverApply(fit->solver, x, r));
+  PetscCall(VecAYPX(r, -1.0, b));
+  PetscCall(VecNorm(r, NORM_2, rho));
+  PetscCall(VecNorm(b, NORM_2, &bn));
+  *rho = bn > 0 ? *rho / bn : *rho;
+  PetscCall(VecDestroy(&r));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The Krylov path's forward-error criterion. When the estimate of TangentAccuracy() is above CURIO_TANGENT_WARN, the
+   solves are repeated at the tolerance that the estimate says would reach it (10 eps at most), theta first for squared
+   loss, and the tangent from two right-hand sides, keeping the one with the smaller estimate:
+   A. -grad R(theta) = -m .* (theta - c): the error of theta reaches theta_dot amplified by kappa,
+      estimate kappa (rho_A + kappa rho_theta);
+   B. Phi^T (w l'(theta)) / s, equal to -grad R at the optimum: in the range of Phi^T whatever theta's error along
+      the Gram's null space, but formed by a sum that cancels to s |grad R|, with a rounding error of relative size
+      eta = eps |Phi|_F |w l'| / |Phi^T w l'|; estimate kappa (rho_B + eta).
+   (B wins where the rows are nearly interpolated, n < d; A where the residual is large.) If the estimate stays above
+   the target, the run warns. */
+static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
+{
+  CurioSolverType st;
+  KSP             ksp;
+  PetscReal       rtol, target, rho_theta, rho, kappa = fit->tangent_condition, k1, estA, estB, eta, un, rn, pn;
+  PetscInt        d;
+  Vec             u, e, r, xA;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverGetType(fit->solver, &st));
+  if (st != CURIO_SOLVER_KRYLOV || fit->tangent_forward_error <= CURIO_TANGENT_WARN) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+  PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
+  PetscCall(VecGetSize(fit->theta, &d));
+  target    = PetscMax(10 * PETSC_MACHINE_EPSILON, rtol * CURIO_TANGENT_WARN / fit->tangent_forward_error);
+  rho_theta = PetscMax(rtol, PETSC_MACHINE_EPSILON);
+  PetscCall(VecDuplicate(fit->y, &u));
+  PetscCall(VecDuplicate(fit->y, &e));
+  PetscCall(VecDuplicate(fit->theta, &r));
+  PetscCall(VecDuplicate(fit->theta, &xA));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) { /* theta = c + H^{-1} Phi^T W (y - Phi c) */
+    PetscCall(MatMult(fit->Phi, fit->center, u));
+    PetscCall(VecAYPX(u, -1.0, fit->y));
+    PetscCall(VecPointwiseMult(u, u, fit->w));
+    PetscCall(MatMultTranspose(fit->Phi, u, r));
+    PetscCall(VecSet(xA, 0.0));
+    PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, xA, &rho_theta));
+    rho_theta = PetscMax(rho_theta, PETSC_MACHINE_EPSILON);
+    PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+    kappa = PetscMax(kappa, k1);
+    PetscCall(VecWAXPY(fit->theta, 1.0, fit->center, xA));
+    PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
+  }
+  /* A: -grad R */
+  PetscCall(VecCopy(fit->gradR, r));
+  PetscCall(VecScale(r, -1.0));
+  PetscCall(VecSet(xA, 0.0));
+  PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, xA, &rho));
+  PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+  kappa = PetscMax(kappa, k1);
+  estA  = PetscMax(rho, PETSC_MACHINE_EPSILON) + kappa * rho_theta;
+  /* B: Phi^T (w l') / s */
+  PetscCall(MatMult(fit->Phi, fit->theta, e));
+  PetscCall(CurioModelLossVectors(fit->model, e, fit->y, fit->w, NULL, u, NULL));
+  PetscCall(VecPointwiseMult(u, u, fit->w));
+  PetscCall(MatMultTranspose(fit->Phi, u, r));
+  PetscCall(VecNorm(u, NORM_2, &un));
+  PetscCall(VecNorm(r, NORM_2, &rn));
+  PetscCall(MatNorm(fit->Phi, NORM_FROBENIUS, &pn));
+  eta = rn > 0 ? PETSC_MACHINE_EPSILON * pn * un / rn : PETSC_INFINITY;
+  PetscCall(VecSet(fit->theta_dot, 0.0));
+  PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, fit->theta_dot, &rho));
+  PetscCall(VecScale(fit->theta_dot, 1.0 / s));
+  PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+  kappa = PetscMax(kappa, k1);
+  estB  = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta;
+  if (estA <= estB) PetscCall(VecCopy(xA, fit->theta_dot));
+  {
+    Vec       Hv;
+    PetscReal hn, gn;
+    PetscCall(VecDuplicate(fit->theta, &Hv));
+    PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
+    PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
+    PetscCall(VecNorm(Hv, NORM_2, &hn));
+    PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
+    fit->tangent_residual = gn > 0 ? hn / gn : hn;
+    PetscCall(VecDestroy(&Hv));
+  }
+  fit->tangent_condition     = kappa;
+  fit->tangent_forward_error = kappa * PetscMin(estA, estB);
+  if (fit->monitor)
+    PetscCall(PetscPrintf(fit->comm,
+                          "curio: Krylov tangent refined (tolerance %.1e, condition %.2e): estimate %.2e from -grad R, %.2e from Phi^T w l'/s\n",
+                          (double) target, (double) kappa, (double) (kappa * estA), (double) (kappa * estB)));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&e));
+  PetscCall(VecDestroy(&r));
+  PetscCall(VecDestroy(&xA));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioFitSolve - the optimum theta* at s (warm-started from the current theta) and its regularity tangent
   theta_dot = -H^{-1} grad R(theta*) (eq. 64) with the same operator (on the direct path, the same Cholesky factor,
@@ -204,6 +318,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   fit->tangent_residual = gn > 0 ? rn / gn : rn;
   PetscCall(VecDestroy(&Hv));
   PetscCall(TangentAccuracy(fit, rowspace));
+  PetscCall(KrylovRefine(fit, s));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
   /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
