@@ -113,6 +113,82 @@ static PetscErrorCode DirectApply(PC pc, Vec b, Vec x)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A finite optimum of a GLM needs every unpenalized parameter to be held by the data. Along e_j (j unpenalized) the
+   regularizer is constant, so if every weighted row's loss term falls (or stays) as theta_j runs to +infinity or
+   -infinity, the objective has no minimizer and Newton's method only stops where the gradient underflows its
+   tolerance (an intercept of -28 for all-zero Poisson labels). Exactly when that happens, for rows with w_i > 0 and
+   phi_ij != 0:
+     logistic: theta_j -> +inf lowers every term iff phi_ij > 0 => y_i = 1 and phi_ij < 0 => y_i = 0 (the column
+               separates the labels; for an intercept: one class), and -inf symmetrically;
+     Poisson:  the column has one sign and every such row has y_i = 0 (theta_j -> -inf sign(phi)).
+   With one unpenalized parameter (the restricted regularizer's intercept) these are the only ways; with several they
+   are sufficient. The check costs one pass over the unpenalized columns. */
+static PetscErrorCode CheckFiniteOptimum(CurioFit p)
+{
+  PetscInt           d, nu = 0, *cols, rstart, rend;
+  PetscReal         *m;
+  PetscInt          *cnt, *gcnt; /* per unpenalized column: rows with phi > 0, phi < 0, logistic violations up/down, Poisson rows with y > 0 */
+  const PetscScalar *yy, *ww;
+
+  PetscFunctionBegin;
+  if (p->model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(VecGetSize(p->mask, &d));
+  PetscCall(PetscMalloc2(d, &m, d, &cols));
+  PetscCall(CurioVecGatherAll(p->mask, m));
+  for (PetscInt j = 0; j < d; j++)
+    if (m[j] == 0) cols[nu++] = j;
+  if (!nu) {
+    PetscCall(PetscFree2(m, cols));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscCalloc2(5 * nu, &cnt, 5 * nu, &gcnt));
+  PetscCall(MatGetOwnershipRange(p->Phi, &rstart, &rend));
+  PetscCall(VecGetArrayRead(p->y, &yy));
+  PetscCall(VecGetArrayRead(p->w, &ww));
+  for (PetscInt k = 0; k < nu; k++) {
+    PetscInt *c = cnt + 5 * k;
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscScalar v;
+      PetscReal   y = yy[i - rstart];
+      if (!(ww[i - rstart] > 0)) continue;
+      PetscCall(MatGetValues(p->Phi, 1, &i, 1, &cols[k], &v));
+      if (v == 0) continue;
+      if (v > 0) c[0]++;
+      else c[1]++;
+      if ((v > 0 && y != 1) || (v < 0 && y != 0)) c[2]++; /* a row whose logistic term grows as theta_j -> +inf */
+      if ((v > 0 && y != 0) || (v < 0 && y != 1)) c[3]++; /* ... as theta_j -> -inf */
+      if (y > 0) c[4]++;
+    }
+  }
+  PetscCall(VecRestoreArrayRead(p->y, &yy));
+  PetscCall(VecRestoreArrayRead(p->w, &ww));
+  PetscCall(MPIU_Allreduce(cnt, gcnt, 5 * nu, MPIU_INT, MPI_SUM, p->comm));
+  for (PetscInt k = 0; k < nu; k++) {
+    const PetscInt *c        = gcnt + 5 * k;
+    PetscBool       logistic = (PetscBool) (p->model->loss == CURIO_LOSS_LOGISTIC);
+    const char     *dir = NULL, *why = NULL;
+    if (c[0] + c[1] == 0) continue; /* no curvature at all: the Hessian's singularity check names it */
+    if (logistic && (c[2] == 0 || c[3] == 0)) {
+      dir = c[2] == 0 ? "+" : "-";
+      why = c[1] == 0
+                ? (c[2] == 0 ? "every weighted row it touches has label 1 (one class)" : "every weighted row it touches has label 0 (one class)")
+                : "its sign separates the labels";
+    } else if (!logistic && (c[0] == 0 || c[1] == 0) && c[4] == 0) {
+      dir = c[1] == 0 ? "-" : "+";
+      why = "every weighted row it touches has label 0";
+    }
+    PetscCheck(!dir, p->comm, PETSC_ERR_USER_INPUT,
+               "No finite optimum: parameter %" PetscInt_FMT " is not penalized (-curio_regularizer %s) and %s, so the %s loss keeps falling as it "
+               "runs to %sinfinity and any value would only be where Newton's method stopped. Use -curio_regularizer ridge (penalize it too), check "
+               "the labels (%s), or remove the column",
+               cols[k], CurioRegularizerTypes[p->model->regularizer], why, CurioLossTypes[p->model->loss], dir,
+               logistic ? "both classes must be present among the rows the column touches" : "some positive count is needed");
+  }
+  PetscCall(PetscFree2(cnt, gcnt));
+  PetscCall(PetscFree2(m, cols));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in */
 static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
 {
@@ -128,6 +204,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
   Vec                g0;
 
   PetscFunctionBegin;
+  PetscCall(CheckFiniteOptimum(p));
   PetscCall(TrainCtxCreate(p, s, &ctx));
   /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
   PetscCall(VecDuplicate(theta, &g0));
