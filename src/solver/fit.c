@@ -321,10 +321,19 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(KrylovRefine(fit, s));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
-  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
+  /* sigma^2 = sum w r^2 / sum w with the response-scale residual r = y - h(eta): for squared loss the Var(y given x)
+     of MATH.md section 1; for logistic and Poisson (canonical links) r = -l'(eta, y) = y - mu, the mean squared
+     residual of the mean (the GLMs' Var(y given x) is mu (1 - mu) or mu, not sigma^2) */
   PetscCall(VecDuplicate(fit->y, &Hv));
   PetscCall(MatMult(fit->Phi, fit->theta, Hv));
-  PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  else {
+    Vec dl;
+    PetscCall(VecDuplicate(Hv, &dl));
+    PetscCall(CurioModelLossVectors(fit->model, Hv, fit->y, fit->w, NULL, dl, NULL));
+    PetscCall(VecCopy(dl, Hv));
+    PetscCall(VecDestroy(&dl));
+  }
   PetscCall(VecPointwiseMult(Hv, Hv, Hv));
   PetscCall(VecDot(Hv, fit->w, &num));
   PetscCall(VecSum(fit->w, &den));
