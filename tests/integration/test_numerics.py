@@ -16,8 +16,8 @@ Cases (README, "Numerics at the edges"):
   singular   duplicate columns at s = 1e-300, a column of 1e-155 (denormal curvature), s below DBL_MIN: refused on
              both paths
   sigma2     /model sigma2 per loss: the response-scale residual variance for logistic and Poisson
-  grid       the default LOOCV grid is relative to the Gram's spectrum and finds the optimum of data whose scale
-             puts it outside [1e-6, 1e2]"""
+  grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
+             of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units"""
 import argparse
 import os
 import subprocess
@@ -322,6 +322,29 @@ def case_grid(run, tmp):
     check(cv[1] <= min(cv) * (1 + 1e-9), "grid: s_opt = %.4g is the brute-force LOO minimum among 0.8x, 1x, 1.25x (%s)" % (s_opt, cv))
     rc, log, out = run(path, "-curio_scores", "false", "-curio_loocv_smin", "1e-6", "-curio_loocv_smax", "1e2")
     check(rc == 0 and "WARNING" in log and "upper end" in log, "grid: explicit bounds kept, boundary warning")
+    # columns in different units (1e5, 1e3, 1): lambda_max belongs to the largest, the optimum to the small ones; the
+    # lower end follows the smallest diagonal entry
+    Xu = np.column_stack([rng.uniform(8e4, 2e5, n), rng.uniform(2e3, 9e3, n), rng.standard_normal(n)])
+    yu = Xu @ np.array([2e-6, 1e-5, 0.05]) + rng.standard_normal(n)  # weak signal: shrinkage helps
+    pu = write(os.path.join(tmp, "units.h5"), Xu, yu)
+    rc, log, out = run(pu, "-curio_scores", "false")
+    check(rc == 0, "grid, mixed units: default run completes")
+    if rc:
+        return
+    with h5py.File(out) as f:
+        s_opt, at_b = f["loocv/s_opt"][()], f["loocv"].attrs["at_boundary"]
+    X = Xu
+
+    def loo_u(s):
+        e = 0.0
+        for i in range(n):
+            m = np.ones(n, bool)
+            m[i] = False
+            th = np.linalg.solve(X[m].T @ X[m] + s * np.eye(3), X[m].T @ yu[m])
+            e += 0.5 * (yu[i] - X[i] @ th) ** 2
+        return e / n
+    cv = [loo_u(s) for s in s_opt * np.array([0.8, 1.0, 1.25])]
+    check(not at_b and cv[1] <= min(cv) * (1 + 1e-9), "grid, mixed units: s_opt = %.4g inside the grid and the brute-force LOO minimum (%s)" % (s_opt, cv))
 
 
 CASES = {"tangent": case_tangent, "krylov": case_krylov, "optimum": case_optimum, "singular": case_singular, "sigma2": case_sigma2, "grid": case_grid}
