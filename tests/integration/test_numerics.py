@@ -153,6 +153,44 @@ def case_tangent(run, tmp):
                         ok = fe >= etd / 10 and "WARNING" in log
                     check(ok, "%s: theta %.1e, theta_dot %.1e against SVD, estimate %.1e" % (what, et, etd, fe))
                     check("tangent_condition" in attrs and "tangent_forward_error" in attrs, what + ": forward-error attributes")
+    case_tangent_glm(run, tmp)
+
+
+def reference_poisson(Phi, y, s):
+    """theta* and theta_dot of Poisson loss with ridge, by Newton's method in the row space (every step an SVD of the
+    curvature-weighted rows, so nothing leaves the range of Phi^T), and theta_dot = (1/s) H^{-1} Phi^T (mu - y) from the
+    SVD A = diag(sqrt(mu)) Phi = U S V^T: (1/s) V S (S^2 + s)^{-1} U^T (mu - y)/sqrt(mu)"""
+    th = np.zeros(Phi.shape[1])
+    for _ in range(200):
+        mu = np.exp(Phi @ th)
+        g = Phi.T @ (mu - y) + s * th
+        _, S, Vt = np.linalg.svd(np.sqrt(mu)[:, None] * Phi, full_matrices=False)
+        step = Vt.T @ ((Vt @ g) / (S**2 + s))
+        th -= step
+        if np.linalg.norm(step) < 1e-15 * np.linalg.norm(th):
+            break
+    mu = np.exp(Phi @ th)
+    U, S, Vt = np.linalg.svd(np.sqrt(mu)[:, None] * Phi, full_matrices=False)
+    return th, (1 / s) * Vt.T @ (S / (S**2 + s) * (U.T @ ((mu - y) / np.sqrt(mu))))
+
+
+def case_tangent_glm(run, tmp):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((10, 25)) / 5
+    y = rng.poisson(np.exp(0.5 * X @ rng.standard_normal(25))).astype(float) + 1
+    path = write(os.path.join(tmp, "pwide.h5"), X, y)
+    for s in (1e-6, 1e-8):
+        th, td = reference_poisson(X, y, s)
+        for solver in ("direct", "krylov"):
+            rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_loss", "poisson", "-curio_solver", solver)
+            what = "tangent Poisson n<d %s s=%g" % (solver, s)
+            if rc:
+                check(False, what + ": failed\n" + log)
+                continue
+            with h5py.File(out) as f:
+                et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+                fe = f["model"].attrs["tangent_forward_error"]
+            check(et < 1e-8 and (etd < 1e-6 or (fe >= etd / 10 and "WARNING" in log)), "%s: theta %.1e, theta_dot %.1e against the SVD Newton, estimate %.1e" % (what, et, etd, fe))
 
 
 def case_krylov(run, tmp):
