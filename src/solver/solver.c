@@ -260,16 +260,18 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
 
   Notes:
   A parameter j counts as unconstrained when H_jj <= d eps max_k H_kk (its curvature is below the rounding level of the
-  others), and a regularization s m_j <= d eps max_k H_kk does not regularize in floating point: the direct path then
-  needs the Gram alone to be nonsingular, and the Krylov path refuses (it cannot tell). docs/design.md, "Numerics at
-  the edges".
+  others), and a regularization with s m_k <= d eps H_kk for every penalized k does not regularize in floating point:
+  the direct path then needs the Gram alone to be nonsingular, and the Krylov path refuses (it cannot tell). The
+  condition estimate is that of the symmetrically scaled H_ij / sqrt(H_ii H_jj), which measures the digits Cholesky
+  loses whatever the columns' units. docs/design.md, "Numerics at the edges".
 
 .seealso: CurioSolverGetCondition(), CurioSolverSolveRange()
 @*/
 PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
 {
   PetscInt  d, j = 0;
-  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, floor;
+  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, floor, smin_visible = 0;
+  PetscBool visible = PETSC_FALSE; /* some penalty s m_k is above the rounding level of H_kk */
 
   PetscFunctionBegin;
   PetscCheck(s > 0, solver->comm, PETSC_ERR_ARG_OUTOFRANGE, "The regularity s must be > 0, got %g", (double) s);
@@ -307,7 +309,12 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
         j    = k;
       }
       dmax = PetscMax(dmax, diag[k]);
-      if (mloc[k] > 0) mmin = PetscMin(mmin, mloc[k]);
+      if (mloc[k] > 0) {
+        mmin = PetscMin(mmin, mloc[k]);
+        /* the penalty of parameter k is visible when it is above the rounding level of its own diagonal entry */
+        if (s * mloc[k] > d * PETSC_MACHINE_EPSILON * diag[k]) visible = PETSC_TRUE;
+        else smin_visible = PetscMax(smin_visible, d * PETSC_MACHINE_EPSILON * (diag[k] - s * mloc[k]) / mloc[k]);
+      }
     }
     if (solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
     PetscCall(PetscFree(diag));
@@ -322,20 +329,35 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscReal *H, anorm = 0;
     PetscInt   info;
-    PetscBool  visible = (PetscBool) (mmin < PETSC_MAX_REAL && s * mmin > floor);
     PetscCall(PetscMalloc1(d * d, &H));
     PetscCall(PetscArraycpy(H, solver->G, d * d));
     for (PetscInt k = 0; k < d; k++) H[k + k * d] += s * solver->mfull[k];
-    for (PetscInt c = 0; c < d; c++) {
-      PetscReal sum = 0;
-      for (PetscInt r = 0; r < d; r++) sum += PetscAbsReal(H[r + c * d]);
-      anorm = PetscMax(anorm, sum);
+    {
+      /* the digits Cholesky loses depend on the condition of the symmetrically scaled H_ij / sqrt(H_ii H_jj) (van der
+         Sluis), not on the columns' units: the estimate comes from a factor of that matrix (d^3/3 flops more, small
+         beside the Gram), the solves from the factor of H itself */
+      CurioBlockCyclic *bcs;
+      PetscReal        *Hs;
+      PetscInt          infos;
+      PetscCall(PetscMalloc1(d * d, &Hs));
+      for (PetscInt c = 0; c < d; c++) {
+        PetscReal sum = 0;
+        for (PetscInt r = 0; r < d; r++) {
+          Hs[r + c * d] = H[r + c * d] / (PetscSqrtReal(H[r + r * d]) * PetscSqrtReal(H[c + c * d]));
+          sum += PetscAbsReal(Hs[r + c * d]);
+        }
+        anorm = PetscMax(anorm, sum);
+      }
+      PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &bcs));
+      PetscCall(PetscFree(Hs));
+      PetscCall(CurioBlockCyclicCholeskyTry(bcs, anorm, &infos));
+      solver->rcond = infos ? 0 : bcs->rcond;
+      PetscCall(CurioBlockCyclicDestroy(&bcs));
     }
     PetscCall(CurioBlockCyclicDestroy(&solver->bc));
     PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
     PetscCall(PetscFree(H));
-    PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, anorm, &info));
-    solver->rcond = solver->bc->rcond;
+    PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, 0, &info));
     if (info || solver->rcond * CURIO_COND_ROWSPACE < 1) {
       PetscBool binary = PETSC_TRUE;
       for (PetscInt k = 0; k < d; k++) binary = (PetscBool) (binary && (solver->mfull[k] == 0 || solver->mfull[k] == 1));
@@ -348,16 +370,16 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
       PetscCheck(visible || solver->nnull == 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
                  "The Hessian is singular to working precision: the Gram matrix has %" PetscInt_FMT
                  " zero eigenvalue%s (duplicate or collinear feature columns, or fewer rows than features) and s = %g is below the rounding level "
-                 "of H (%g), so it does not regularize. Raise -curio_s above %g, or remove the collinear columns",
-                 solver->nnull, solver->nnull > 1 ? "s" : "", (double) s, (double) floor, (double) (floor / mmin));
+                 "of every diagonal entry of H, so it does not regularize. Raise -curio_s above %g, or remove the collinear columns",
+                 solver->nnull, solver->nnull > 1 ? "s" : "", (double) s, (double) smin_visible);
     }
   } else {
     /* on the Krylov path nothing tells whether the Gram alone is nonsingular: a penalty below the rounding level of H
        is refused */
-    PetscCheck(mmin == PETSC_MAX_REAL || s * mmin > floor, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-               "s = %g is below the rounding level of the Hessian (%g = d eps max_k H_kk), so it does not regularize, and CG cannot tell whether "
-               "the Gram matrix alone is nonsingular. Raise -curio_s above %g, or use -curio_solver direct",
-               (double) s, (double) floor, (double) (floor / mmin));
+    PetscCheck(mmin == PETSC_MAX_REAL || visible, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "s = %g is below the rounding level of every diagonal entry of the Hessian (d eps H_kk), so it does not regularize, and CG cannot "
+               "tell whether the Gram matrix alone is nonsingular. Raise -curio_s above %g, or use -curio_solver direct",
+               (double) s, (double) smin_visible);
     /* the diagonal changed with s: let the preconditioner see it */
     PetscCall(KSPSetOperators(solver->ksp, solver->H, solver->H));
   }
