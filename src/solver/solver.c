@@ -259,8 +259,8 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
 - s      - the regularity, a normal positive number
 
   Notes:
-  A parameter j counts as unconstrained when H_jj <= d eps max_k H_kk (its curvature is below the rounding level of the
-  others), and a regularization with s m_k <= d eps H_kk for every penalized k does not regularize in floating point:
+  A parameter j counts as unconstrained when H_jj <= eps^2 max_k H_kk (its column is more than 1/eps smaller than the
+  largest in its units), and a regularization with s m_k <= d eps H_kk for every penalized k does not regularize in floating point:
   the direct path then needs the Gram alone to be nonsingular, and the Krylov path refuses (it cannot tell). The
   condition estimate is that of the symmetrically scaled H_ij / sqrt(H_ii H_jj), which measures the digits Cholesky
   loses whatever the columns' units. docs/design.md, "Numerics at the edges".
@@ -319,12 +319,17 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
     if (solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
     PetscCall(PetscFree(diag));
   }
-  floor = d * PETSC_MACHINE_EPSILON * dmax;
-  PetscCheck(dmin > floor && dmin >= DBL_MIN, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-             "The Hessian is singular: parameter %" PetscInt_FMT
-             " has no curvature relative to the others (H_jj = %g, largest H_kk = %g, rounding level %g) and is not regularized enough. Give the "
-             "rows weight, scale or remove the column, use -curio_regularizer ridge, or raise -curio_s above %g",
-             j, (double) dmin, (double) dmax, (double) floor, (double) (floor / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
+  /* zero curvature: H_jj below eps^2 max_k H_kk, i.e. a column more than 1/eps smaller in its units than the largest,
+     whose whole contribution to any mixed quantity is below the rounding of the large one's (a column of 1e-155 has
+     H_jj ~ 1e-309 and makes H^{-1}_jj overflow). A looser d eps max_k H_kk would refuse real data whose columns are in
+     units 1e8 apart, which Cholesky and Jacobi-preconditioned CG handle without loss (the scaled matrix is what counts) */
+  floor = PETSC_MACHINE_EPSILON * PETSC_MACHINE_EPSILON * dmax;
+  PetscCheck(
+      dmin > floor && dmin >= DBL_MIN, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+      "The Hessian is singular: parameter %" PetscInt_FMT
+      " has no curvature relative to the others (H_jj = %g, largest H_kk = %g, threshold eps^2 H_kk = %g) and is not regularized enough. Give the "
+      "rows weight, scale or remove the column, use -curio_regularizer ridge, or raise -curio_s above %g",
+      j, (double) dmin, (double) dmax, (double) floor, (double) (floor / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
   solver->rowspace = PETSC_FALSE;
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscReal *H, anorm = 0;

@@ -15,6 +15,7 @@ Cases (README, "Numerics at the edges"):
              classes, each with an unpenalized parameter, refused with a message naming the fix
   singular   duplicate columns at s = 1e-300, a column of 1e-155 (denormal curvature), s below DBL_MIN: refused on
              both paths
+  units      columns in units 1e8 apart are not refused as singular, both paths match numpy
   sigma2     /model sigma2 per loss: the response-scale residual variance for logistic and Poisson
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units"""
@@ -305,6 +306,33 @@ def case_singular(run, tmp):
                 check("Raise -curio_s above" in log and (s < 3e-14 or solver == "krylov"), "%s: refused with the s that would do%s" % (what, "" if s < 3e-14 else "\n" + log))
 
 
+def case_units(run, tmp):
+    """columns in units 1e8 apart (H_jj ratio 1e-16) are real data, not a singular H: both paths answer, and match the
+    Jacobi-scaled numpy solve component by component"""
+    rng = np.random.default_rng(8)
+    n = 100
+    X = np.column_stack([1e-4 * rng.standard_normal(n), 1e4 * rng.standard_normal(n), rng.standard_normal(n)])
+    y = X @ np.array([3e3, 2e-4, 1.0]) + 0.5 * rng.standard_normal(n)
+    path = write(os.path.join(tmp, "units8.h5"), X, y)
+    Phi = design(X, True)
+    mask = np.r_[0.0, np.ones(3)]
+    s = 1e-3
+    H = Phi.T @ Phi + s * np.diag(mask)
+    D = 1 / np.sqrt(np.diag(H))
+    Hs = D[:, None] * H * D[None, :]
+    th = D * np.linalg.solve(Hs, D * (Phi.T @ y))
+    td = -D * np.linalg.solve(Hs, D * (mask * th))
+    for solver in ("direct", "krylov"):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_intercept", "-curio_regularizer", "restricted", "-curio_solver", solver)
+        if rc:
+            check(False, "columns in units 1e8 apart, %s: refused\n%s" % (solver, log))
+            continue
+        with h5py.File(out) as f:
+            et = np.max(np.abs(f["model/theta"][:] - th) / np.abs(th))
+            etd = np.max(np.abs(f["model/theta_dot"][:] - td) / np.abs(td))
+        check(et < 1e-8 and etd < 1e-6, "columns in units 1e8 apart, %s: theta %.1e, theta_dot %.1e componentwise against numpy" % (solver, et, etd))
+
+
 def case_sigma2(run, tmp):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((200, 3))
@@ -385,7 +413,15 @@ def case_grid(run, tmp):
     check(not at_b and cv[1] <= min(cv) * (1 + 1e-9), "grid, mixed units: s_opt = %.4g inside the grid and the brute-force LOO minimum (%s)" % (s_opt, cv))
 
 
-CASES = {"tangent": case_tangent, "krylov": case_krylov, "optimum": case_optimum, "singular": case_singular, "sigma2": case_sigma2, "grid": case_grid}
+CASES = {
+    "tangent": case_tangent,
+    "krylov": case_krylov,
+    "optimum": case_optimum,
+    "singular": case_singular,
+    "units": case_units,
+    "sigma2": case_sigma2,
+    "grid": case_grid,
+}
 
 
 def main():
