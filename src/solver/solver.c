@@ -270,7 +270,7 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
 PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
 {
   PetscInt  d, j = 0;
-  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, floor, smin_visible = 0;
+  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, zero_level, smin_visible = 0;
   PetscBool visible = PETSC_FALSE; /* some penalty s m_k is above the rounding level of H_kk */
 
   PetscFunctionBegin;
@@ -323,13 +323,13 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
      whose whole contribution to any mixed quantity is below the rounding of the large one's (a column of 1e-155 has
      H_jj ~ 1e-309 and makes H^{-1}_jj overflow). A looser d eps max_k H_kk would refuse real data whose columns are in
      units 1e8 apart, which Cholesky and Jacobi-preconditioned CG handle without loss (the scaled matrix is what counts) */
-  floor = PETSC_MACHINE_EPSILON * PETSC_MACHINE_EPSILON * dmax;
+  zero_level = PETSC_MACHINE_EPSILON * PETSC_MACHINE_EPSILON * dmax;
   PetscCheck(
-      dmin > floor && dmin >= DBL_MIN, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+      dmin > zero_level && dmin >= DBL_MIN, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
       "The Hessian is singular: parameter %" PetscInt_FMT
       " has no curvature relative to the others (H_jj = %g, largest H_kk = %g, threshold eps^2 H_kk = %g) and is not regularized enough. Give the "
       "rows weight, scale or remove the column, use -curio_regularizer ridge, or raise -curio_s above %g",
-      j, (double) dmin, (double) dmax, (double) floor, (double) (floor / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
+      j, (double) dmin, (double) dmax, (double) zero_level, (double) (zero_level / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
   solver->rowspace = PETSC_FALSE;
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscReal *H, anorm = 0;
