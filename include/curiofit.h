@@ -18,6 +18,8 @@ typedef struct _n_CurioFit *CurioFit;
 /* Above this estimated relative forward error of theta_dot the Krylov path refines its solves and a run warns (README,
    "Numerics at the edges") */
 #define CURIO_TANGENT_WARN 1e-6
+/* Above this estimated relative forward error after refinement, the Krylov path refuses instead of warning */
+#define CURIO_TANGENT_REFUSE 1e-4
 
 PETSC_EXTERN PetscErrorCode CurioFitCreate(CurioModel, Mat, Vec, Vec, CurioSolver, CurioFit *);
 PETSC_EXTERN PetscErrorCode CurioFitSetUp(CurioFit);

@@ -177,7 +177,7 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
       the Gram's null space, but formed by a sum that cancels to s |grad R|, with a rounding error of relative size
       eta = eps |Phi|_F |w l'| / |Phi^T w l'|; estimate kappa (rho_B + eta).
    (B wins where the rows are nearly interpolated, n < d; A where the residual is large.) If the estimate stays above
-   the target, the run warns. */
+   the target, the run warns; above CURIO_TANGENT_REFUSE, no digit of the tangent is certain and the run refuses. */
 static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
 {
   CurioSolverType st;
@@ -256,6 +256,11 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(VecDestroy(&e));
   PetscCall(VecDestroy(&r));
   PetscCall(VecDestroy(&xA));
+  PetscCheck(fit->tangent_forward_error <= CURIO_TANGENT_REFUSE, fit->comm, PETSC_ERR_NOT_CONVERGED,
+             "The Krylov path cannot resolve the tangent at s = %g: its estimated relative error is %.1e after refining the solves to tolerance %.1e "
+             "(condition estimate %.1e; the Gram is singular or nearly so, and theta_dot = -H^{-1} grad R squares that). Use -curio_solver direct, "
+             "which works in the row space of the data, raise -curio_s, or remove collinear columns",
+             (double) s, (double) fit->tangent_forward_error, (double) target, (double) kappa);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
