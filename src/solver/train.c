@@ -245,10 +245,18 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
     PetscCall(PetscPrintf(p->comm, "curio: Newton (TAO %s) at s = %.6e: %" PetscInt_FMT " iterations, |grad| = %.3e, reason %s\n", TAONLS, (double) s,
                           its, (double) gnorm, TaoConvergedReasons[reason]));
   /* a line search that cannot improve on a gradient at the level of rounding has converged all the same */
-  PetscCheck(reason > 0 || gnorm <= 1e-9 * gscale, p->comm, PETSC_ERR_NOT_CONVERGED,
-             "Training did not converge: TAO reason %s after %" PetscInt_FMT
-             " Newton iterations, |grad L| = %g (relative %g). Increase -curio_s, or see -curio_tao_monitor",
-             TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale));
+  if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
+    /* iterates that run off while the loss falls toward its infimum: no (representable) finite optimum */
+    PetscReal tn;
+    PetscCall(VecNorm(theta, NORM_INFINITY, &tn));
+    SETERRQ(p->comm, PETSC_ERR_NOT_CONVERGED,
+            "Training did not converge: TAO reason %s after %" PetscInt_FMT
+            " Newton iterations, |grad L| = %g (relative %g), max |theta_j| = %g, L = %g.%s Increase -curio_s, or see -curio_tao_monitor",
+            TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn, (double) f,
+            tn > 1e3 ? " The parameters are running off: the optimum is at infinity or beyond what s holds (separable classes, a label the model "
+                       "can only reach in the limit); use -curio_regularizer ridge and check the labels."
+                     : "");
+  }
   PetscCall(TaoDestroy(&tao));
   PetscCall(TrainCtxDestroy(&ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
