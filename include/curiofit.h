@@ -15,6 +15,12 @@
 
 typedef struct _n_CurioFit *CurioFit;
 
+/* Above this estimated relative forward error of theta_dot the Krylov path refines its solves and a run warns (README,
+   "Numerics at the edges") */
+#define CURIO_TANGENT_WARN 1e-6
+/* Above this estimated relative forward error after refinement, the Krylov path refuses instead of warning */
+#define CURIO_TANGENT_REFUSE 1e-4
+
 PETSC_EXTERN PetscErrorCode CurioFitCreate(CurioModel, Mat, Vec, Vec, CurioSolver, CurioFit *);
 PETSC_EXTERN PetscErrorCode CurioFitSetUp(CurioFit);
 PETSC_EXTERN PetscErrorCode CurioFitDestroy(CurioFit *);
@@ -38,5 +44,6 @@ PETSC_EXTERN PetscErrorCode CurioFitGetSolution(CurioFit, Vec *, Vec *);
 PETSC_EXTERN PetscErrorCode CurioFitGetRegularizerGradient(CurioFit, Vec *);
 PETSC_EXTERN PetscErrorCode CurioFitGetRegularity(CurioFit, PetscReal *, PetscBool *);
 PETSC_EXTERN PetscErrorCode CurioFitGetDiagnostics(CurioFit, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace);
 PETSC_EXTERN PetscErrorCode CurioFitGetIterations(CurioFit, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioFitGetTimes(CurioFit, PetscReal *, PetscReal *);

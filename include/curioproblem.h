@@ -37,11 +37,14 @@ struct _n_CurioProblem {
      (R = 1/2 sum mask (theta - center)^2), optimum, tangent, grad R */
   Vec       curv, mask, center, theta, theta_dot, gradR;
   PetscReal s, sigma2, tangent_residual;
+  PetscReal tangent_condition, tangent_forward_error; /* the solver's condition estimate, the tangent's estimated relative error */
   PetscBool s_given, solved;
   PetscInt  its_train, its_tangent;
   /* LOOCV over a grid of s */
   PetscBool       do_loocv;
-  PetscReal       loocv_smin, loocv_smax;
+  PetscReal       loocv_smin, loocv_smax;         /* the grid's ends in use (after CurioProblemComputeLOOCV()) */
+  PetscBool       loocv_smin_set, loocv_smax_set; /* given as options; otherwise [1e-6 min_j G_jj, 1e3 lambda_max(G)]/n, G = Phi^T W Phi */
+  PetscReal       loocv_scale;                    /* lambda_max(Phi^T W Phi)/n, the default grid's unit (0 before LOOCV) */
   PetscInt        loocv_ns;
   PetscInt        cv_folds; /* brute-force K-fold over the grid (0: off) */
   CurioLOOCVCurve curve;

@@ -28,6 +28,8 @@ PETSC_EXTERN PetscErrorCode CurioSolverSetFromOptions(CurioSolver);
 PETSC_EXTERN PetscErrorCode CurioSolverSetOperator(CurioSolver, Mat, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverSetRegularity(CurioSolver, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioSolverSolve(CurioSolver, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioSolverSolveRange(CurioSolver solver, Vec r, Vec x, Vec x2);
+PETSC_EXTERN PetscErrorCode CurioSolverGetCondition(CurioSolver solver, PetscReal *kappa, PetscBool *rowspace);
 PETSC_EXTERN PetscErrorCode CurioSolverApply(CurioSolver, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);

@@ -135,6 +135,8 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
   PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", p->data->train.sparse));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "sigma2", p->sigma2));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_residual", p->tangent_residual));
+  PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_condition", p->tangent_condition));
+  PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_forward_error", p->tangent_forward_error));
   if (st == CURIO_SOLVER_KRYLOV) {
     PetscCall(CurioOutputSetAttributeInt(out, "/model", "ksp_iterations_train", p->its_train));
     PetscCall(CurioOutputSetAttributeInt(out, "/model", "ksp_iterations_tangent", p->its_tangent));

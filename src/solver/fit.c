@@ -117,6 +117,153 @@ PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The tangent's forward accuracy from the solver's condition estimate kappa (docs/design.md, "Numerics at the edges").
+   theta_dot = -H^{-1} grad R(theta*) applies H^{-1} to a vector that is itself H^{-1} of the data: on the Cholesky
+   and Krylov routes, an error of relative size kappa rho in theta (rho its relative residual, at least eps) reaches the
+   tangent amplified by kappa again, so the estimate is kappa (rho_tangent + kappa rho_theta). On the row-space route
+   the null space is exact and the rest is conditioned by kappa over the Gram's range: kappa max(rho_tangent, d eps). */
+static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
+{
+  PetscReal       kappa, rho_theta = PETSC_MACHINE_EPSILON, rtol;
+  PetscInt        d;
+  KSP             ksp;
+  CurioSolverType st;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverGetCondition(fit->solver, &kappa, NULL));
+  PetscCall(CurioSolverGetType(fit->solver, &st));
+  PetscCall(VecGetSize(fit->theta, &d));
+  if (st == CURIO_SOLVER_KRYLOV) { /* theta is as accurate as the Krylov tolerance its solves stopped at */
+    PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+    PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
+    rho_theta = PetscMax(rho_theta, rtol);
+  }
+  fit->tangent_condition     = kappa;
+  fit->tangent_rowspace      = rowspace;
+  fit->tangent_forward_error = rowspace ? kappa * PetscMax(fit->tangent_residual, d * PETSC_MACHINE_EPSILON)
+                                        : kappa * (PetscMax(fit->tangent_residual, PETSC_MACHINE_EPSILON) + kappa * rho_theta);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One CG solve at a tolerance of its own that may stop short of it (at most maxit iterations) without an error; returns
+   the relative residual it reached */
+static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, PetscInt maxit, Vec b, Vec x, PetscReal *rho)
+{
+  PetscReal rtol0, atol0, dtol0, bn;
+  PetscInt  maxit0;
+  Vec       r;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetTolerances(ksp, &rtol0, &atol0, &dtol0, &maxit0));
+  PetscCall(KSPSetTolerances(ksp, rtol, 0.0, dtol0, maxit));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPSetTolerances(ksp, rtol0, atol0, dtol0, maxit0));
+  PetscCall(VecDuplicate(b, &r));
+  PetscCall(CurioSolverApply(fit->solver, x, r));
+  PetscCall(VecAYPX(r, -1.0, b));
+  PetscCall(VecNorm(r, NORM_2, rho));
+  PetscCall(VecNorm(b, NORM_2, &bn));
+  *rho = bn > 0 ? *rho / bn : *rho;
+  PetscCall(VecDestroy(&r));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The Krylov path's forward-error criterion. When the estimate of TangentAccuracy() is above CURIO_TANGENT_WARN, the
+   solves are repeated at the tolerance that the estimate says would reach it (10 eps at most), theta first for squared
+   loss, and the tangent from two right-hand sides, keeping the one with the smaller estimate:
+   A. -grad R(theta) = -m .* (theta - c): the error of theta reaches theta_dot amplified by kappa,
+      estimate kappa (rho_A + kappa rho_theta);
+   B. Phi^T (w l'(theta)) / s, equal to -grad R at the optimum: in the range of Phi^T whatever theta's error along
+      the Gram's null space, but formed by a sum that cancels to s |grad R|, with a rounding error of relative size
+      eta = eps |Phi|_F |w l'| / |Phi^T w l'|; estimate kappa (rho_B + eta).
+   (B wins where the rows are nearly interpolated, n < d; A where the residual is large.) If the estimate stays above
+   the target, the run warns; above CURIO_TANGENT_REFUSE, no digit of the tangent is certain and the run refuses. */
+static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
+{
+  CurioSolverType st;
+  KSP             ksp;
+  PetscReal       rtol, target, rho_theta, rho, kappa = fit->tangent_condition, k1, estA, estB, eta, un, rn, pn;
+  PetscInt        d;
+  Vec             u, e, r, xA;
+
+  PetscFunctionBegin;
+  PetscCall(CurioSolverGetType(fit->solver, &st));
+  if (st != CURIO_SOLVER_KRYLOV || fit->tangent_forward_error <= CURIO_TANGENT_WARN) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+  PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
+  PetscCall(VecGetSize(fit->theta, &d));
+  target    = PetscMax(10 * PETSC_MACHINE_EPSILON, rtol * CURIO_TANGENT_WARN / fit->tangent_forward_error);
+  rho_theta = PetscMax(rtol, PETSC_MACHINE_EPSILON);
+  PetscCall(VecDuplicate(fit->y, &u));
+  PetscCall(VecDuplicate(fit->y, &e));
+  PetscCall(VecDuplicate(fit->theta, &r));
+  PetscCall(VecDuplicate(fit->theta, &xA));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) { /* theta = c + H^{-1} Phi^T W (y - Phi c) */
+    PetscCall(MatMult(fit->Phi, fit->center, u));
+    PetscCall(VecAYPX(u, -1.0, fit->y));
+    PetscCall(VecPointwiseMult(u, u, fit->w));
+    PetscCall(MatMultTranspose(fit->Phi, u, r));
+    PetscCall(VecSet(xA, 0.0));
+    PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, xA, &rho_theta));
+    rho_theta = PetscMax(rho_theta, PETSC_MACHINE_EPSILON);
+    PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+    kappa = PetscMax(kappa, k1);
+    PetscCall(VecWAXPY(fit->theta, 1.0, fit->center, xA));
+    PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
+  }
+  /* A: -grad R */
+  PetscCall(VecCopy(fit->gradR, r));
+  PetscCall(VecScale(r, -1.0));
+  PetscCall(VecSet(xA, 0.0));
+  PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, xA, &rho));
+  PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+  kappa = PetscMax(kappa, k1);
+  estA  = PetscMax(rho, PETSC_MACHINE_EPSILON) + kappa * rho_theta;
+  /* B: Phi^T (w l') / s */
+  PetscCall(MatMult(fit->Phi, fit->theta, e));
+  PetscCall(CurioModelLossVectors(fit->model, e, fit->y, fit->w, NULL, u, NULL));
+  PetscCall(VecPointwiseMult(u, u, fit->w));
+  PetscCall(MatMultTranspose(fit->Phi, u, r));
+  PetscCall(VecNorm(u, NORM_2, &un));
+  PetscCall(VecNorm(r, NORM_2, &rn));
+  PetscCall(MatNorm(fit->Phi, NORM_FROBENIUS, &pn));
+  eta = rn > 0 ? PETSC_MACHINE_EPSILON * pn * un / rn : PETSC_INFINITY;
+  PetscCall(VecSet(fit->theta_dot, 0.0));
+  PetscCall(KrylovSolveQuiet(fit, ksp, target, 20 * d + 100, r, fit->theta_dot, &rho));
+  PetscCall(VecScale(fit->theta_dot, 1.0 / s));
+  PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
+  kappa = PetscMax(kappa, k1);
+  estB  = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta;
+  if (estA <= estB) PetscCall(VecCopy(xA, fit->theta_dot));
+  {
+    Vec       Hv;
+    PetscReal hn, gn;
+    PetscCall(VecDuplicate(fit->theta, &Hv));
+    PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
+    PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
+    PetscCall(VecNorm(Hv, NORM_2, &hn));
+    PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
+    fit->tangent_residual = gn > 0 ? hn / gn : hn;
+    PetscCall(VecDestroy(&Hv));
+  }
+  fit->tangent_condition     = kappa;
+  fit->tangent_forward_error = kappa * PetscMin(estA, estB);
+  if (fit->monitor)
+    PetscCall(PetscPrintf(fit->comm,
+                          "curio: Krylov tangent refined (tolerance %.1e, condition %.2e): estimate %.2e from -grad R, %.2e from Phi^T w l'/s\n",
+                          (double) target, (double) kappa, (double) (kappa * estA), (double) (kappa * estB)));
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&e));
+  PetscCall(VecDestroy(&r));
+  PetscCall(VecDestroy(&xA));
+  PetscCheck(fit->tangent_forward_error <= CURIO_TANGENT_REFUSE, fit->comm, PETSC_ERR_NOT_CONVERGED,
+             "The Krylov path cannot resolve the tangent at s = %g: its estimated relative error is %.1e after refining the solves to tolerance %.1e "
+             "(condition estimate %.1e; the Gram is singular or nearly so, and theta_dot = -H^{-1} grad R squares that). Use -curio_solver direct, "
+             "which works in the row space of the data, raise -curio_s, or remove collinear columns",
+             (double) s, (double) fit->tangent_forward_error, (double) target, (double) kappa);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioFitSolve - the optimum theta* at s (warm-started from the current theta) and its regularity tangent
   theta_dot = -H^{-1} grad R(theta*) (eq. 64) with the same operator (on the direct path, the same Cholesky factor,
@@ -131,6 +278,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscLogDouble t0, t1, t2;
   Vec            r, Hv;
   PetscReal      rn, gn, num, den;
+  PetscBool      rowspace;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
@@ -140,11 +288,32 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
+  PetscCall(CurioSolverGetCondition(fit->solver, NULL, &rowspace));
+  if (rowspace && fit->model->loss == CURIO_LOSS_SQUARED) {
+    /* theta and theta_dot together from the eigen-coordinates of Phi^T W (y - Phi c) */
+    PetscCall(SquaredRowSpace(fit, fit->theta, fit->theta_dot));
+  }
   PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
   PetscCall(VecDuplicate(fit->gradR, &r));
-  PetscCall(VecCopy(fit->gradR, r));
-  PetscCall(VecScale(r, -1.0));
-  PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+  if (rowspace && fit->model->loss != CURIO_LOSS_SQUARED) {
+    /* at the optimum grad R = -(1/s) Phi^T (w l'): a right-hand side in the range of Phi^T by construction, so
+       theta_dot = (1/s) H^{-1} Phi^T (w l') has no component along the Gram's null space */
+    Vec eta, dl;
+    PetscCall(VecDuplicate(fit->y, &eta));
+    PetscCall(VecDuplicate(fit->y, &dl));
+    PetscCall(MatMult(fit->Phi, fit->theta, eta));
+    PetscCall(CurioModelLossVectors(fit->model, eta, fit->y, fit->w, NULL, dl, NULL));
+    PetscCall(VecPointwiseMult(dl, dl, fit->w));
+    PetscCall(MatMultTranspose(fit->Phi, dl, r));
+    PetscCall(CurioSolverSolveRange(fit->solver, r, fit->theta_dot, NULL));
+    PetscCall(VecScale(fit->theta_dot, 1.0 / s));
+    PetscCall(VecDestroy(&eta));
+    PetscCall(VecDestroy(&dl));
+  } else if (!rowspace) {
+    PetscCall(VecCopy(fit->gradR, r));
+    PetscCall(VecScale(r, -1.0));
+    PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+  }
   PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_tangent));
   PetscCall(VecDuplicate(r, &Hv));
   PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
@@ -153,12 +322,23 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
   fit->tangent_residual = gn > 0 ? rn / gn : rn;
   PetscCall(VecDestroy(&Hv));
+  PetscCall(TangentAccuracy(fit, rowspace));
+  PetscCall(KrylovRefine(fit, s));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
-  /* sigma^2 = sum w r^2 / sum w, the squared-loss Var(y given x) of MATH.md section 1 (not used by the GLMs) */
+  /* sigma^2 = sum w r^2 / sum w with the response-scale residual r = y - h(eta): for squared loss the Var(y given x)
+     of MATH.md section 1; for logistic and Poisson (canonical links) r = -l'(eta, y) = y - mu, the mean squared
+     residual of the mean (the GLMs' Var(y given x) is mu (1 - mu) or mu, not sigma^2) */
   PetscCall(VecDuplicate(fit->y, &Hv));
   PetscCall(MatMult(fit->Phi, fit->theta, Hv));
-  PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  if (fit->model->loss == CURIO_LOSS_SQUARED) PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  else {
+    Vec dl;
+    PetscCall(VecDuplicate(Hv, &dl));
+    PetscCall(CurioModelLossVectors(fit->model, Hv, fit->y, fit->w, NULL, dl, NULL));
+    PetscCall(VecCopy(dl, Hv));
+    PetscCall(VecDestroy(&dl));
+  }
   PetscCall(VecPointwiseMult(Hv, Hv, Hv));
   PetscCall(VecDot(Hv, fit->w, &num));
   PetscCall(VecSum(fit->w, &den));
@@ -170,8 +350,10 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   fit->time_train   = t1 - t0;
   fit->time_tangent = t2 - t1;
   if (fit->monitor)
-    PetscCall(PetscPrintf(fit->comm, "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e\n", (double) s, t1 - t0, t2 - t1,
-                          (double) fit->tangent_residual));
+    PetscCall(PetscPrintf(fit->comm,
+                          "curio: solved at s = %.6e: train %.3f s, tangent %.3f s, tangent residual %.2e, condition %.2e, forward error %.2e%s\n",
+                          (double) s, t1 - t0, t2 - t1, (double) fit->tangent_residual, (double) fit->tangent_condition,
+                          (double) fit->tangent_forward_error, fit->tangent_rowspace ? " (row space)" : ""));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -308,6 +490,22 @@ PetscErrorCode CurioFitGetDiagnostics(CurioFit fit, PetscReal *sigma2, PetscReal
   PetscFunctionBegin;
   if (sigma2) *sigma2 = fit->sigma2;
   if (tangent_residual) *tangent_residual = fit->tangent_residual;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitGetAccuracy - the tangent's accuracy after CurioFitSolve(): the solver's condition estimate
+  (CurioSolverGetCondition()), the estimated relative forward error of theta_dot, and whether the direct path used the
+  row-space route (any may be NULL)
+
+  Not Collective
+@*/
+PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace)
+{
+  PetscFunctionBegin;
+  if (condition) *condition = fit->tangent_condition;
+  if (forward_error) *forward_error = fit->tangent_forward_error;
+  if (rowspace) *rowspace = fit->tangent_rowspace;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

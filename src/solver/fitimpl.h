@@ -13,7 +13,12 @@ struct _n_CurioFit {
   Vec         mask, center; /* R = 1/2 sum mask (theta - center)^2 */
   Vec         theta, theta_dot, gradR;
   PetscReal   s, sigma2, tangent_residual;
+  PetscReal   tangent_condition, tangent_forward_error; /* the solver's condition estimate and the tangent's estimated relative error */
+  PetscBool   tangent_rowspace;                         /* the tangent came from the row-space route */
   PetscBool   solved, monitor;
   PetscInt    its_train, its_tangent;
   PetscReal   time_train, time_tangent;
 };
+
+/* theta*(s) and theta_dot of squared loss on the solver's row-space route (train.c) */
+PETSC_INTERN PetscErrorCode SquaredRowSpace(CurioFit, Vec, Vec);

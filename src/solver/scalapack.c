@@ -15,6 +15,8 @@ extern void descinit_(int *, const int *, const int *, const int *, const int *,
 extern void pdpotrf_(const char *, const int *, double *, const int *, const int *, const int *, int *);
 extern void pdpotrs_(const char *, const int *, const int *, const double *, const int *, const int *, const int *, double *, const int *,
                      const int *, const int *, int *);
+extern void pdpocon_(const char *, const int *, const double *, const int *, const int *, const int *, const double *, double *, double *,
+                     const int *, int *, const int *, int *);
 extern void pdsyev_(const char *, const char *, const int *, double *, const int *, const int *, const int *, double *, double *, const int *,
                     const int *, const int *, double *, const int *, int *);
 
@@ -103,8 +105,10 @@ PetscErrorCode CurioBlockCyclicDestroy(CurioBlockCyclic **bc)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Cholesky factorization in place (lower triangle); a matrix that is not positive definite is an error */
-PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *bc)
+/* Cholesky factorization in place (lower triangle) that reports a breakdown instead of failing: info = 0, or the
+   leading minor that is not positive definite. On success, anorm > 0 (the 1-norm of A) gives bc->rcond, pdpocon's
+   estimate of 1/cond_1(A) from the factor (O(n^2), no change to the factor). */
+PetscErrorCode CurioBlockCyclicCholeskyTry(CurioBlockCyclic *bc, PetscReal anorm, PetscInt *info_out)
 {
   int one = 1, info;
 
@@ -114,12 +118,40 @@ PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *bc)
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Factor, 0, 0, 0, 0));
   PetscCall(PetscLogFlops(bc->n * (PetscLogDouble) bc->n * bc->n / (3.0 * bc->nprow * bc->npcol)));
   PetscCheck(info >= 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpotrf: illegal argument %d", -info);
+  *info_out    = info;
+  bc->factored = (PetscBool) (info == 0);
+  bc->rcond    = 0;
+  if (info == 0 && anorm > 0) {
+    int       lwork = -1, liwork = -1, *iwork, iq;
+    PetscReal wq, *work, rcond;
+    pdpocon_("L", &bc->n, bc->A, &one, &one, bc->desc, &anorm, &rcond, &wq, &lwork, &iq, &liwork, &info);
+    PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpocon workspace query failed with info %d", info);
+    lwork  = 2 * (int) wq + 1;
+    liwork = PetscMax(1, 2 * iq);
+    PetscCall(PetscMalloc2(lwork, &work, liwork, &iwork));
+    pdpocon_("L", &bc->n, bc->A, &one, &one, bc->desc, &anorm, &rcond, work, &lwork, iwork, &liwork, &info);
+    PetscCall(PetscFree2(work, iwork));
+    PetscCheck(info == 0, bc->comm, PETSC_ERR_LIB, "ScaLAPACK pdpocon failed with info %d", info);
+    /* every rank gets the same estimate (it is computed collectively, but make the decision that uses it agree
+       bit for bit) */
+    PetscCallMPI(MPI_Bcast(&rcond, 1, MPIU_REAL, 0, bc->comm));
+    bc->rcond = rcond;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Cholesky factorization in place (lower triangle); a matrix that is not positive definite is an error */
+PetscErrorCode CurioBlockCyclicCholesky(CurioBlockCyclic *bc)
+{
+  PetscInt info;
+
+  PetscFunctionBegin;
+  PetscCall(CurioBlockCyclicCholeskyTry(bc, 0, &info));
   PetscCheck(
       info == 0, bc->comm, PETSC_ERR_MAT_CH_ZRPVT,
       "The Hessian is not positive definite (Cholesky breaks down at leading minor %d of %d): H is singular or indefinite. Increase -curio_s, use "
       "-curio_regularizer ridge, or remove duplicate/constant feature columns",
-      info, bc->n);
-  bc->factored = PETSC_TRUE;
+      (int) info, bc->n);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

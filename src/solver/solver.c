@@ -1,6 +1,8 @@
 /* CurioSolver: H x = b at the current optimum by one of two independent paths (docs/design.md). */
 #include "solverimpl.h"
 #include "scalapack.h"
+#include <petscblaslapack.h>
+#include <float.h>
 
 const char *const CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
 
@@ -15,11 +17,23 @@ struct _n_CurioSolver {
   /* direct path */
   PetscReal        *G, *mfull;
   CurioBlockCyclic *bc;
+  PetscReal         rcond; /* reciprocal condition estimate of H from the Cholesky factor (pdpocon); 0 after a breakdown */
+  /* the row-space route (direct path, when the Cholesky factor would lose digits; docs/design.md): the unpenalized
+     parameters U eliminated by their block Guu of the Gram, the eigendecomposition Gc = V diag(lambda) V^T of the
+     Schur complement on the penalized parameters P, eigenvalues at or below tol set to exact zeros */
+  PetscBool  rowspace;
+  PetscInt   nu, np, *iu, *ip, nnull;
+  PetscReal *Luu, *Z, *V, *lambda, tol; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
   /* krylov path */
-  Mat      H;
-  KSP      ksp;
-  PetscInt its;
+  Mat       H;
+  KSP       ksp;
+  PetscInt  its;
+  PetscReal kappa_ksp; /* condition estimate of the preconditioned H from the last CG solve's Lanczos coefficients */
 };
+
+/* The largest condition number for which the Cholesky route keeps the tangent's forward error (about cond^2 eps,
+   MATH.md section 2: theta_dot is H^{-1} applied to H^{-1} b) below 1e-6 */
+#define CURIO_COND_ROWSPACE 1e5
 
 /*@C
   CurioSolverCreate - creates a solver of H x = b (direct by default)
@@ -35,8 +49,12 @@ PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
   PetscCall(KSPCreate(comm, &(*solver)->ksp));
   PetscCall(KSPSetOptionsPrefix((*solver)->ksp, "curio_"));
   PetscCall(KSPSetType((*solver)->ksp, KSPCG));
-  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_DEFAULT, 100000));
+  /* divtol off: PETSc's divergence test compares the residual with the initial one, but the residual of CG on an SPD
+     operator may grow by many orders before it falls (badly scaled columns: 1e4 after two iterations), so it is no
+     sign of divergence; the real failures are an indefinite operator and breakdown. -curio_ksp_divtol still wins. */
+  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_MAX_REAL, 100000));
   PetscCall(KSPSetNormType((*solver)->ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetComputeSingularValues((*solver)->ksp, PETSC_TRUE)); /* a condition estimate from CG's Lanczos coefficients */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -53,6 +71,8 @@ PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
   PetscCall(PetscFree((*solver)->G));
   PetscCall(PetscFree((*solver)->mfull));
   PetscCall(CurioBlockCyclicDestroy(&(*solver)->bc));
+  PetscCall(PetscFree2((*solver)->iu, (*solver)->ip));
+  PetscCall(PetscFree4((*solver)->Luu, (*solver)->Z, (*solver)->V, (*solver)->lambda));
   PetscCall(MatDestroy(&(*solver)->H));
   PetscCall(KSPDestroy(&(*solver)->ksp));
   PetscCall(PetscFree(*solver));
@@ -138,57 +158,274 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The row-space route: eliminate the unpenalized parameters U (mask 0) through their Gram block, and diagonalize the
+   Schur complement Gc = G_PP - G_PU G_UU^{-1} G_UP on the penalized ones (mask 1), so that H_PP - H_PU H_UU^{-1} H_UP =
+   Gc + s I = V (Lambda + s) V^T for every s (the centring of src/analysis/loocv.c, for any curvature). Eigenvalues at or
+   below tol = d eps max_k G_kk are rounding noise of a rank-deficient Gram and become exact zeros. */
+static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
+{
+  PetscInt     d = solver->d, nu = 0, np = 0;
+  PetscReal   *Gc, gmax = 0;
+  PetscBLASInt bnu, bnp, info;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(solver->iu, solver->ip));
+  PetscCall(PetscFree4(solver->Luu, solver->Z, solver->V, solver->lambda));
+  PetscCall(PetscMalloc2(d, &solver->iu, d, &solver->ip));
+  for (PetscInt j = 0; j < d; j++) {
+    if (solver->mfull[j] == 0) solver->iu[nu++] = j;
+    else solver->ip[np++] = j;
+    gmax = PetscMax(gmax, solver->G[j + j * d]);
+  }
+  solver->nu = nu;
+  solver->np = np;
+  PetscCall(PetscMalloc4(PetscMax(1, nu * nu), &solver->Luu, PetscMax(1, nu * np), &solver->Z, PetscMax(1, np * np), &solver->V, PetscMax(1, np),
+                         &solver->lambda));
+  PetscCall(PetscMalloc1(PetscMax(1, np * np), &Gc));
+  for (PetscInt b = 0; b < np; b++)
+    for (PetscInt a = 0; a < np; a++) Gc[a + b * np] = solver->G[solver->ip[a] + solver->ip[b] * d];
+  if (nu) {
+    for (PetscInt b = 0; b < nu; b++)
+      for (PetscInt a = 0; a < nu; a++) solver->Luu[a + b * nu] = solver->G[solver->iu[a] + solver->iu[b] * d];
+    for (PetscInt b = 0; b < np; b++)
+      for (PetscInt a = 0; a < nu; a++) solver->Z[a + b * nu] = solver->G[solver->iu[a] + solver->ip[b] * d];
+    PetscCall(PetscBLASIntCast(nu, &bnu));
+    PetscCall(PetscBLASIntCast(np, &bnp));
+    PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("L", &bnu, solver->Luu, &bnu, &info));
+    PetscCheck(!info, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "The unpenalized parameters' block of the Hessian is singular (parameter %" PetscInt_FMT
+               " is a combination of the other unpenalized ones): use -curio_regularizer ridge, or remove the column",
+               solver->iu[info - 1]);
+    if (np) PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("L", &bnu, &bnp, solver->Luu, &bnu, solver->Z, &bnu, &info));
+    for (PetscInt b = 0; b < np; b++)
+      for (PetscInt a = 0; a < np; a++) {
+        PetscReal sum = 0;
+        for (PetscInt k = 0; k < nu; k++) sum += solver->G[solver->ip[a] + solver->iu[k] * d] * solver->Z[k + b * nu];
+        Gc[a + b * np] -= sum;
+      }
+    CurioDenseSymmetrize(np, Gc);
+  }
+  if (np) PetscCall(CurioDenseEigen(solver->comm, np, Gc, solver->lambda, solver->V));
+  PetscCall(PetscFree(Gc));
+  solver->tol   = d * PETSC_MACHINE_EPSILON * gmax;
+  solver->nnull = 0;
+  for (PetscInt k = 0; k < np; k++)
+    if (solver->lambda[k] <= solver->tol) {
+      solver->lambda[k] = 0;
+      solver->nnull++;
+    }
+  solver->rowspace = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* x = H^{-1} r by the row-space route (replicated arrays of length d). With range, r is known to lie in the range of
+   Phi^T (a gradient Phi^T u), whose components along the Gram's null space are zero in exact arithmetic: they are
+   dropped instead of being divided by s. x2, if not NULL, gets H^{-1} (m .* x) from the same coordinates (the
+   tangent of squared loss, MATH.md section 2: theta_dot = -H^{-1} m .* (theta - c)). */
+static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, PetscBool range, PetscReal *x, PetscReal *x2)
+{
+  PetscInt   nu = solver->nu, np = solver->np;
+  PetscReal *rp, *beta, *xp, *ru, s = solver->s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc4(PetscMax(1, np), &rp, PetscMax(1, np), &beta, PetscMax(1, np), &xp, PetscMax(1, nu), &ru));
+  for (PetscInt a = 0; a < np; a++) rp[a] = r[solver->ip[a]];
+  for (PetscInt a = 0; a < nu; a++) ru[a] = r[solver->iu[a]];
+  if (nu) { /* ru <- Guu^{-1} r_U, rp <- r_P - Z^T r_U */
+    PetscBLASInt bnu, one = 1, info;
+    PetscCall(PetscBLASIntCast(nu, &bnu));
+    for (PetscInt b = 0; b < np; b++)
+      for (PetscInt a = 0; a < nu; a++) rp[b] -= solver->Z[a + b * nu] * ru[a];
+    PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("L", &bnu, &one, solver->Luu, &bnu, ru, &bnu, &info));
+  }
+  for (PetscInt k = 0; k < np; k++) {
+    PetscReal sum = 0;
+    if (!(range && solver->lambda[k] == 0))
+      for (PetscInt a = 0; a < np; a++) sum += solver->V[a + k * np] * rp[a];
+    beta[k] = sum / (solver->lambda[k] + s);
+  }
+  for (int pass = 0; pass < (x2 ? 2 : 1); pass++) {
+    PetscReal *out = pass ? x2 : x;
+    if (pass) /* H^{-1} (0_U, x_P): coordinates beta/(lambda + s), no unpenalized part on the right-hand side */
+      for (PetscInt k = 0; k < np; k++) beta[k] /= solver->lambda[k] + s;
+    for (PetscInt a = 0; a < np; a++) {
+      PetscReal sum = 0;
+      for (PetscInt k = 0; k < np; k++) sum += solver->V[a + k * np] * beta[k];
+      xp[a]              = sum;
+      out[solver->ip[a]] = sum;
+    }
+    for (PetscInt a = 0; a < nu; a++) { /* x_U = Guu^{-1} r_U - Z x_P */
+      PetscReal sum = pass ? 0 : ru[a];
+      for (PetscInt b = 0; b < np; b++) sum -= solver->Z[a + b * nu] * xp[b];
+      out[solver->iu[a]] = sum;
+    }
+  }
+  PetscCall(PetscFree4(rp, beta, xp, ru));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
-  CurioSolverSetRegularity - sets s; the direct path factors H = G + s diag(m) with ScaLAPACK
+  CurioSolverSetRegularity - sets s and checks that H = G + s diag(m) is nonsingular relative to its scale; the direct
+  path factors H with ScaLAPACK and estimates its condition, and switches to the row-space route when the Cholesky
+  factor would lose more than a few digits of the tangent
+
+  Collective
+
+  Input Parameters:
++ solver - the solver, with its operator set
+- s      - the regularity, a normal positive number
+
+  Notes:
+  A parameter j counts as unconstrained when H_jj <= eps^2 max_k H_kk (its column is more than 1/eps smaller than the
+  largest in its units), and a regularization with s m_k <= d eps H_kk for every penalized k does not regularize in floating point:
+  the direct path then needs the Gram alone to be nonsingular, and the Krylov path refuses (it cannot tell). The
+  condition estimate is that of the symmetrically scaled H_ij / sqrt(H_ii H_jj), which measures the digits Cholesky
+  loses whatever the columns' units. docs/design.md, "Numerics at the edges".
+
+.seealso: CurioSolverGetCondition(), CurioSolverSolveRange()
 @*/
 PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
 {
+  PetscInt  d, j = 0;
+  PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, zero_level, smin_visible = 0;
+  PetscBool visible = PETSC_FALSE; /* some penalty s m_k is above the rounding level of H_kk */
+
   PetscFunctionBegin;
   PetscCheck(s > 0, solver->comm, PETSC_ERR_ARG_OUTOFRANGE, "The regularity s must be > 0, got %g", (double) s);
+  PetscCheck(
+      s >= DBL_MIN && !PetscIsInfOrNanReal(s), solver->comm, PETSC_ERR_ARG_OUTOFRANGE,
+      "The regularity s = %g is not a normal floating-point number (the smallest is %g): 1/s and s^2 overflow or lose all digits. Raise -curio_s "
+      "(or -curio_loocv_smin)",
+      (double) s, (double) DBL_MIN);
   solver->s     = s;
   solver->has_s = PETSC_TRUE;
   if (!solver->Phi) PetscFunctionReturn(PETSC_SUCCESS);
+  d = solver->d;
   PetscCall(CurioHessianShellSetRegularity(solver->H, s));
   {
     /* for a positive semi-definite H, H_jj = 0 means H e_j = 0: a parameter that no data point and no penalty
-       constrains makes H singular, which a Krylov method on a consistent system would not notice */
-    PetscInt  j = 0;
-    PetscReal dmin;
+       constrains makes H singular, which a Krylov method on a consistent system would not notice. Relative to the
+       scale of H, a curvature below the rounding level of the largest diagonal entry is no curvature. */
+    PetscReal *diag, *mloc = NULL;
+    PetscCall(PetscMalloc1(d, &diag));
     if (solver->type == CURIO_SOLVER_DIRECT) { /* from the Gram: no pass over the data */
-      dmin = PETSC_MAX_REAL;
-      for (PetscInt k = 0; k < solver->d; k++)
-        if (solver->G[k + k * solver->d] + s * solver->mfull[k] < dmin) {
-          dmin = solver->G[k + k * solver->d] + s * solver->mfull[k];
-          j    = k;
-        }
+      for (PetscInt k = 0; k < d; k++) diag[k] = solver->G[k + k * d] + s * solver->mfull[k];
+      mloc = solver->mfull;
     } else {
-      Vec diag;
-      PetscCall(MatCreateVecs(solver->H, &diag, NULL));
-      PetscCall(MatGetDiagonal(solver->H, diag));
-      PetscCall(VecMin(diag, &j, &dmin));
-      PetscCall(VecDestroy(&diag));
+      Vec dv;
+      PetscCall(MatCreateVecs(solver->H, &dv, NULL));
+      PetscCall(MatGetDiagonal(solver->H, dv));
+      PetscCall(CurioVecGatherAll(dv, diag));
+      PetscCall(VecDestroy(&dv));
+      PetscCall(PetscMalloc1(d, &mloc));
+      PetscCall(CurioVecGatherAll(solver->m, mloc));
     }
-    PetscCheck(dmin > 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-               "The Hessian is singular: parameter %" PetscInt_FMT
-               " has zero curvature (H_jj = %g) and is not regularized. Give the rows weight, use "
-               "-curio_regularizer ridge, or remove the column",
-               j, (double) dmin);
+    for (PetscInt k = 0; k < d; k++) {
+      if (diag[k] < dmin) {
+        dmin = diag[k];
+        j    = k;
+      }
+      dmax = PetscMax(dmax, diag[k]);
+      if (mloc[k] > 0) {
+        mmin = PetscMin(mmin, mloc[k]);
+        /* the penalty of parameter k is visible when it is above the rounding level of its own diagonal entry */
+        if (s * mloc[k] > d * PETSC_MACHINE_EPSILON * diag[k]) visible = PETSC_TRUE;
+        else smin_visible = PetscMax(smin_visible, d * PETSC_MACHINE_EPSILON * (diag[k] - s * mloc[k]) / mloc[k]);
+      }
+    }
+    if (solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
+    PetscCall(PetscFree(diag));
   }
+  /* zero curvature: H_jj below eps^2 max_k H_kk, i.e. a column more than 1/eps smaller in its units than the largest,
+     whose whole contribution to any mixed quantity is below the rounding of the large one's (a column of 1e-155 has
+     H_jj ~ 1e-309 and makes H^{-1}_jj overflow). A looser d eps max_k H_kk would refuse real data whose columns are in
+     units 1e8 apart, which Cholesky and Jacobi-preconditioned CG handle without loss (the scaled matrix is what counts) */
+  zero_level = PETSC_MACHINE_EPSILON * PETSC_MACHINE_EPSILON * dmax;
+  PetscCheck(
+      dmin > zero_level && dmin >= DBL_MIN, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+      "The Hessian is singular: parameter %" PetscInt_FMT
+      " has no curvature relative to the others (H_jj = %g, largest H_kk = %g, threshold eps^2 H_kk = %g) and is not regularized enough. Give the "
+      "rows weight, scale or remove the column, use -curio_regularizer ridge, or raise -curio_s above %g",
+      j, (double) dmin, (double) dmax, (double) zero_level, (double) (zero_level / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
+  solver->rowspace = PETSC_FALSE;
   if (solver->type == CURIO_SOLVER_DIRECT) {
-    PetscInt   d = solver->d;
-    PetscReal *H;
+    PetscReal *H, anorm = 0;
+    PetscInt   info;
     PetscCall(PetscMalloc1(d * d, &H));
     PetscCall(PetscArraycpy(H, solver->G, d * d));
-    for (PetscInt j = 0; j < d; j++) H[j + j * d] += s * solver->mfull[j];
+    for (PetscInt k = 0; k < d; k++) H[k + k * d] += s * solver->mfull[k];
+    {
+      /* the digits Cholesky loses depend on the condition of the symmetrically scaled H_ij / sqrt(H_ii H_jj) (van der
+         Sluis), not on the columns' units: the estimate comes from a factor of that matrix (d^3/3 flops more, small
+         beside the Gram), the solves from the factor of H itself */
+      CurioBlockCyclic *bcs;
+      PetscReal        *Hs;
+      PetscInt          infos;
+      PetscCall(PetscMalloc1(d * d, &Hs));
+      for (PetscInt c = 0; c < d; c++) {
+        PetscReal sum = 0;
+        for (PetscInt r = 0; r < d; r++) {
+          Hs[r + c * d] = H[r + c * d] / (PetscSqrtReal(H[r + r * d]) * PetscSqrtReal(H[c + c * d]));
+          sum += PetscAbsReal(Hs[r + c * d]);
+        }
+        anorm = PetscMax(anorm, sum);
+      }
+      PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &bcs));
+      PetscCall(PetscFree(Hs));
+      PetscCall(CurioBlockCyclicCholeskyTry(bcs, anorm, &infos));
+      solver->rcond = infos ? 0 : bcs->rcond;
+      PetscCall(CurioBlockCyclicDestroy(&bcs));
+    }
     PetscCall(CurioBlockCyclicDestroy(&solver->bc));
     PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
     PetscCall(PetscFree(H));
-    PetscCall(CurioBlockCyclicCholesky(solver->bc));
+    PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, 0, &info));
+    if (info || solver->rcond * CURIO_COND_ROWSPACE < 1) {
+      PetscBool binary = PETSC_TRUE;
+      for (PetscInt k = 0; k < d; k++) binary = (PetscBool) (binary && (solver->mfull[k] == 0 || solver->mfull[k] == 1));
+      PetscCheck(binary, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+                 "The Hessian is singular or too ill-conditioned to factor (Cholesky %s, condition estimate %g). Increase -curio_s, or remove "
+                 "duplicate/constant feature columns",
+                 info ? "breaks down" : "succeeds", info ? (double) PETSC_INFINITY : (double) (1 / solver->rcond));
+      PetscCall(RowSpaceSetUp(solver));
+      /* with a rank-deficient Gram, only the penalty keeps H nonsingular: it must be above the rounding level of H */
+      PetscCheck(visible || solver->nnull == 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+                 "The Hessian is singular to working precision: the Gram matrix has %" PetscInt_FMT
+                 " zero eigenvalue%s (duplicate or collinear feature columns, or fewer rows than features) and s = %g is below the rounding level "
+                 "of every diagonal entry of H, so it does not regularize. Raise -curio_s above %g, or remove the collinear columns",
+                 solver->nnull, solver->nnull > 1 ? "s" : "", (double) s, (double) smin_visible);
+    }
   } else {
+    /* on the Krylov path nothing tells whether the Gram alone is nonsingular: a penalty below the rounding level of H
+       is refused */
+    PetscCheck(mmin == PETSC_MAX_REAL || visible, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "s = %g is below the rounding level of every diagonal entry of the Hessian (d eps H_kk), so it does not regularize, and CG cannot "
+               "tell whether the Gram matrix alone is nonsingular. Raise -curio_s above %g, or use -curio_solver direct",
+               (double) s, (double) smin_visible);
     /* the diagonal changed with s: let the preconditioner see it */
     PetscCall(KSPSetOperators(solver->ksp, solver->H, solver->H));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What helps when CG on H fails, by KSP reason */
+static const char *KrylovAdvice(KSPConvergedReason reason)
+{
+  switch (reason) {
+  case KSP_DIVERGED_ITS:
+    return "H is too ill-conditioned for CG to reach -curio_ksp_rtol in -curio_ksp_max_it iterations: scale the feature columns to comparable "
+           "ranges, raise -curio_s, or use -curio_solver direct (d up to a few thousand); raising -curio_ksp_max_it helps only if the residual "
+           "was still falling (-curio_ksp_monitor)";
+  case KSP_DIVERGED_DTOL:
+    return "the residual grew beyond -curio_ksp_divtol times the initial one, which for CG on an SPD Hessian is not divergence: remove "
+           "-curio_ksp_divtol (off by default), or scale the feature columns to comparable ranges";
+  case KSP_DIVERGED_BREAKDOWN:
+  case KSP_DIVERGED_BREAKDOWN_BICG:
+    return "CG broke down, which on a Hessian means it is singular to working precision: raise -curio_s, remove duplicate or constant feature "
+           "columns, or use -curio_regularizer ridge";
+  case KSP_DIVERGED_NANORINF: return "the residual became NaN or Inf: check the input for huge values, scale the feature columns, or raise -curio_s";
+  default: return "scale the feature columns to comparable ranges, raise -curio_s, or use -curio_solver direct";
+  }
 }
 
 static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
@@ -203,16 +440,19 @@ static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
   PetscCall(KSPGetIterationNumber(solver->ksp, &its));
   PetscCall(KSPGetResidualNorm(solver->ksp, &rnorm));
   solver->its += its;
+  if (its > 0) {
+    PetscReal emax, emin;
+    PetscCall(KSPComputeExtremeSingularValues(solver->ksp, &emax, &emin));
+    solver->kappa_ksp = emin > 0 ? emax / emin : PETSC_INFINITY;
+  } else solver->kappa_ksp = 1;
   PetscCheck(reason != KSP_DIVERGED_INDEFINITE_MAT && reason != KSP_DIVERGED_INDEFINITE_PC, solver->comm, PETSC_ERR_NOT_CONVERGED,
              "CG found the Hessian %s (KSP reason %s after %" PetscInt_FMT
-             " iterations): H is singular or indefinite. Increase -curio_s, use -curio_regularizer ridge, "
+             " iterations): H is singular or indefinite to working precision. Increase -curio_s, use -curio_regularizer ridge, "
              "or remove duplicate/constant feature columns",
              reason == KSP_DIVERGED_INDEFINITE_MAT ? "indefinite" : "preconditioner indefinite", KSPConvergedReasons[reason], its);
   PetscCheck(reason > 0, solver->comm, PETSC_ERR_NOT_CONVERGED,
-             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT
-             " iterations, residual norm %g. Raise -curio_ksp_max_it, loosen -curio_ksp_rtol, or "
-             "use -curio_solver direct",
-             KSPConvergedReasons[reason], its, (double) rnorm);
+             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g: %s", KSPConvergedReasons[reason],
+             its, (double) rnorm, KrylovAdvice(reason));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -228,7 +468,13 @@ PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
     PetscReal *full;
     PetscCall(PetscMalloc1(solver->d, &full));
     PetscCall(CurioVecGatherAll(b, full));
-    PetscCall(CurioBlockCyclicSolve(solver->bc, 1, full));
+    if (solver->rowspace) {
+      PetscReal *xf;
+      PetscCall(PetscMalloc1(solver->d, &xf));
+      PetscCall(RowSpaceSolve(solver, full, PETSC_FALSE, xf, NULL));
+      PetscCall(PetscArraycpy(full, xf, solver->d));
+      PetscCall(PetscFree(xf));
+    } else PetscCall(CurioBlockCyclicSolve(solver->bc, 1, full));
     PetscCall(CurioVecSetFromReplicated(x, full));
     PetscCall(PetscFree(full));
   } else PetscCall(KrylovSolve(solver, b, x));
@@ -245,7 +491,17 @@ PetscErrorCode CurioSolverGetInverse(CurioSolver solver, PetscReal *Hinv)
 
   PetscFunctionBegin;
   PetscCall(PetscArrayzero(Hinv, d * d));
-  if (solver->type == CURIO_SOLVER_DIRECT) {
+  if (solver->type == CURIO_SOLVER_DIRECT && solver->rowspace) {
+    PetscReal *e;
+    PetscCall(PetscCalloc1(d, &e));
+    for (PetscInt j = 0; j < d; j++) {
+      e[j] = 1.0;
+      PetscCall(RowSpaceSolve(solver, e, PETSC_FALSE, Hinv + j * d, NULL));
+      e[j] = 0.0;
+    }
+    PetscCall(PetscFree(e));
+    CurioDenseSymmetrize(d, Hinv);
+  } else if (solver->type == CURIO_SOLVER_DIRECT) {
     for (PetscInt j = 0; j < d; j++) Hinv[j + j * d] = 1.0;
     PetscCall(CurioBlockCyclicSolve(solver->bc, d, Hinv));
   } else {
@@ -335,5 +591,81 @@ PetscErrorCode CurioSolverApply(CurioSolver solver, Vec x, Vec y)
     PetscCall(CurioVecSetFromReplicated(y, yf));
     PetscCall(PetscFree2(xf, yf));
   } else PetscCall(MatMult(solver->H, x, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSolveRange - x = H^{-1} r for a right-hand side r that lies in the range of Phi^T (r = Phi^T u for some
+  row vector u), and optionally x2 = H^{-1} (m .* x); on the row-space route, r's components along the Gram's null
+  space, which are zero in exact arithmetic, are dropped instead of being amplified by 1/s (and 1/s^2 for x2)
+
+  Collective
+
+  Input Parameters:
++ solver - the solver at the current operator and s
+- r      - the right-hand side, Phi^T u
+
+  Output Parameters:
++ x  - H^{-1} r
+- x2 - H^{-1} (m .* x), or NULL
+
+  Note: off the row-space route this is CurioSolverSolve() (twice for x2).
+
+.seealso: CurioSolverSolve(), CurioSolverGetCondition()
+@*/
+PetscErrorCode CurioSolverSolveRange(CurioSolver solver, Vec r, Vec x, Vec x2)
+{
+  PetscFunctionBegin;
+  if (solver->type == CURIO_SOLVER_DIRECT && solver->rowspace) {
+    PetscReal *rf, *xf, *x2f;
+    PetscCall(PetscMalloc3(solver->d, &rf, solver->d, &xf, solver->d, &x2f));
+    PetscCall(CurioVecGatherAll(r, rf));
+    PetscCall(RowSpaceSolve(solver, rf, PETSC_TRUE, xf, x2 ? x2f : NULL));
+    PetscCall(CurioVecSetFromReplicated(x, xf));
+    if (x2) PetscCall(CurioVecSetFromReplicated(x2, x2f));
+    PetscCall(PetscFree3(rf, xf, x2f));
+  } else {
+    PetscCall(CurioSolverSolve(solver, r, x));
+    if (x2) {
+      Vec mx;
+      PetscCall(VecDuplicate(x, &mx));
+      PetscCall(VecPointwiseMult(mx, solver->m, x));
+      PetscCall(CurioSolverSolve(solver, mx, x2));
+      PetscCall(VecDestroy(&mx));
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverGetCondition - what the solver knows about the conditioning of its last solves
+
+  Not Collective
+
+  Output Parameters:
++ kappa    - direct path: the 1-norm condition estimate of H from its Cholesky factor (pdpocon; Inf after a breakdown);
+             on the row-space route, the condition of H restricted to the Gram's range, (lambda_max + s)/(lambda_min + s)
+             over the nonzero eigenvalues; Krylov path: the condition estimate of the Jacobi-preconditioned H from the
+             last CG solve's Lanczos coefficients (either may be NULL)
+- rowspace - whether the direct path works in the row space (PETSC_FALSE on the Krylov path)
+
+.seealso: CurioSolverSetRegularity(), CurioSolverSolveRange()
+@*/
+PetscErrorCode CurioSolverGetCondition(CurioSolver solver, PetscReal *kappa, PetscBool *rowspace)
+{
+  PetscFunctionBegin;
+  if (kappa) {
+    if (solver->type != CURIO_SOLVER_DIRECT) *kappa = solver->kappa_ksp;
+    else if (solver->rowspace) {
+      PetscReal lmin = PETSC_MAX_REAL, lmax = 0;
+      for (PetscInt k = 0; k < solver->np; k++)
+        if (solver->lambda[k] > 0) {
+          lmin = PetscMin(lmin, solver->lambda[k]);
+          lmax = PetscMax(lmax, solver->lambda[k]);
+        }
+      *kappa = lmin < PETSC_MAX_REAL ? (lmax + solver->s) / (lmin + solver->s) : 1.0;
+    } else *kappa = solver->rcond > 0 ? 1 / solver->rcond : PETSC_INFINITY;
+  }
+  if (rowspace) *rowspace = (PetscBool) (solver->type == CURIO_SOLVER_DIRECT && solver->rowspace);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -113,6 +113,82 @@ static PetscErrorCode DirectApply(PC pc, Vec b, Vec x)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A finite optimum of a GLM needs every unpenalized parameter to be held by the data. Along e_j (j unpenalized) the
+   regularizer is constant, so if every weighted row's loss term falls (or stays) as theta_j runs to +infinity or
+   -infinity, the objective has no minimizer and Newton's method only stops where the gradient underflows its
+   tolerance (an intercept of -28 for all-zero Poisson labels). Exactly when that happens, for rows with w_i > 0 and
+   phi_ij != 0:
+     logistic: theta_j -> +inf lowers every term iff phi_ij > 0 => y_i = 1 and phi_ij < 0 => y_i = 0 (the column
+               separates the labels; for an intercept: one class), and -inf symmetrically;
+     Poisson:  the column has one sign and every such row has y_i = 0 (theta_j -> -inf sign(phi)).
+   With one unpenalized parameter (the restricted regularizer's intercept) these are the only ways; with several they
+   are sufficient. The check costs one pass over the unpenalized columns. */
+static PetscErrorCode CheckFiniteOptimum(CurioFit p)
+{
+  PetscInt           d, nu = 0, *cols, rstart, rend;
+  PetscReal         *m;
+  PetscInt          *cnt, *gcnt; /* per unpenalized column: rows with phi > 0, phi < 0, logistic violations up/down, Poisson rows with y > 0 */
+  const PetscScalar *yy, *ww;
+
+  PetscFunctionBegin;
+  if (p->model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(VecGetSize(p->mask, &d));
+  PetscCall(PetscMalloc2(d, &m, d, &cols));
+  PetscCall(CurioVecGatherAll(p->mask, m));
+  for (PetscInt j = 0; j < d; j++)
+    if (m[j] == 0) cols[nu++] = j;
+  if (!nu) {
+    PetscCall(PetscFree2(m, cols));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscCalloc2(5 * nu, &cnt, 5 * nu, &gcnt));
+  PetscCall(MatGetOwnershipRange(p->Phi, &rstart, &rend));
+  PetscCall(VecGetArrayRead(p->y, &yy));
+  PetscCall(VecGetArrayRead(p->w, &ww));
+  for (PetscInt k = 0; k < nu; k++) {
+    PetscInt *c = cnt + 5 * k;
+    for (PetscInt i = rstart; i < rend; i++) {
+      PetscScalar v;
+      PetscReal   y = yy[i - rstart];
+      if (!(ww[i - rstart] > 0)) continue;
+      PetscCall(MatGetValues(p->Phi, 1, &i, 1, &cols[k], &v));
+      if (v == 0) continue;
+      if (v > 0) c[0]++;
+      else c[1]++;
+      if ((v > 0 && y != 1) || (v < 0 && y != 0)) c[2]++; /* a row whose logistic term grows as theta_j -> +inf */
+      if ((v > 0 && y != 0) || (v < 0 && y != 1)) c[3]++; /* ... as theta_j -> -inf */
+      if (y > 0) c[4]++;
+    }
+  }
+  PetscCall(VecRestoreArrayRead(p->y, &yy));
+  PetscCall(VecRestoreArrayRead(p->w, &ww));
+  PetscCall(MPIU_Allreduce(cnt, gcnt, 5 * nu, MPIU_INT, MPI_SUM, p->comm));
+  for (PetscInt k = 0; k < nu; k++) {
+    const PetscInt *c        = gcnt + 5 * k;
+    PetscBool       logistic = (PetscBool) (p->model->loss == CURIO_LOSS_LOGISTIC);
+    const char     *dir = NULL, *why = NULL;
+    if (c[0] + c[1] == 0) continue; /* no curvature at all: the Hessian's singularity check names it */
+    if (logistic && (c[2] == 0 || c[3] == 0)) {
+      dir = c[2] == 0 ? "+" : "-";
+      why = c[1] == 0
+                ? (c[2] == 0 ? "every weighted row it touches has label 1 (one class)" : "every weighted row it touches has label 0 (one class)")
+                : "its sign separates the labels";
+    } else if (!logistic && (c[0] == 0 || c[1] == 0) && c[4] == 0) {
+      dir = c[1] == 0 ? "-" : "+";
+      why = "every weighted row it touches has label 0";
+    }
+    PetscCheck(!dir, p->comm, PETSC_ERR_USER_INPUT,
+               "No finite optimum: parameter %" PetscInt_FMT " is not penalized (-curio_regularizer %s) and %s, so the %s loss keeps falling as it "
+               "runs to %sinfinity and any value would only be where Newton's method stopped. Use -curio_regularizer ridge (penalize it too), check "
+               "the labels (%s), or remove the column",
+               cols[k], CurioRegularizerTypes[p->model->regularizer], why, CurioLossTypes[p->model->loss], dir,
+               logistic ? "both classes must be present among the rows the column touches" : "some positive count is needed");
+  }
+  PetscCall(PetscFree2(cnt, gcnt));
+  PetscCall(PetscFree2(m, cols));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in */
 static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
 {
@@ -128,6 +204,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
   Vec                g0;
 
   PetscFunctionBegin;
+  PetscCall(CheckFiniteOptimum(p));
   PetscCall(TrainCtxCreate(p, s, &ctx));
   /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
   PetscCall(VecDuplicate(theta, &g0));
@@ -158,7 +235,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
   } else {
     PetscCall(KSPSetType(ksp, KSPCG));
     PetscCall(PCSetType(pc, PCJACOBI));
-    PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
+    PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_MAX_REAL, 10000)); /* no divtol for CG on SPD H: see CurioSolverCreate() */
   }
   PetscCall(TaoSetFromOptions(tao));
   PetscCall(TaoSolve(tao));
@@ -168,12 +245,46 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
     PetscCall(PetscPrintf(p->comm, "curio: Newton (TAO %s) at s = %.6e: %" PetscInt_FMT " iterations, |grad| = %.3e, reason %s\n", TAONLS, (double) s,
                           its, (double) gnorm, TaoConvergedReasons[reason]));
   /* a line search that cannot improve on a gradient at the level of rounding has converged all the same */
-  PetscCheck(reason > 0 || gnorm <= 1e-9 * gscale, p->comm, PETSC_ERR_NOT_CONVERGED,
-             "Training did not converge: TAO reason %s after %" PetscInt_FMT
-             " Newton iterations, |grad L| = %g (relative %g). Increase -curio_s, or see -curio_tao_monitor",
-             TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale));
+  if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
+    /* iterates that run off while the loss falls toward its infimum: no (representable) finite optimum */
+    PetscReal tn;
+    PetscCall(VecNorm(theta, NORM_INFINITY, &tn));
+    SETERRQ(p->comm, PETSC_ERR_NOT_CONVERGED,
+            "Training did not converge: TAO reason %s after %" PetscInt_FMT
+            " Newton iterations, |grad L| = %g (relative %g), max |theta_j| = %g, L = %g.%s Increase -curio_s, or see -curio_tao_monitor",
+            TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn, (double) f,
+            tn > 1e3 ? " The parameters are running off: the optimum is at infinity or beyond what s holds (separable classes, a label the model "
+                       "can only reach in the limit); use -curio_regularizer ridge and check the labels."
+                     : "");
+  }
   PetscCall(TaoDestroy(&tao));
   PetscCall(TrainCtxDestroy(&ctx));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SquaredRowSpace - theta*(s) of squared loss, and its tangent if theta_dot is not NULL, on the solver's row-space route:
+  theta = c + x with H x = Phi^T W (y - Phi c), a right-hand side in the range of Phi^T (ridge and restricted: c = 0,
+  so it is Phi^T W y), and theta_dot = -H^{-1} m .* x from the same eigen-coordinates (MATH.md section 2)
+@*/
+PetscErrorCode SquaredRowSpace(CurioFit p, Vec theta, Vec theta_dot)
+{
+  Vec r, rhs, x;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(p->y, &r));
+  PetscCall(VecDuplicate(theta, &rhs));
+  PetscCall(VecDuplicate(theta, &x));
+  PetscCall(MatMult(p->Phi, p->center, r));
+  PetscCall(VecAYPX(r, -1.0, p->y));
+  PetscCall(VecPointwiseMult(r, r, p->w));
+  PetscCall(MatMultTranspose(p->Phi, r, rhs));
+  PetscCall(CurioSolverSolveRange(p->solver, rhs, x, theta_dot));
+  PetscCall(VecWAXPY(theta, 1.0, p->center, x));
+  if (theta_dot) PetscCall(VecScale(theta_dot, -1.0));
+  PetscCall(VecDestroy(&r));
+  PetscCall(VecDestroy(&rhs));
+  PetscCall(VecDestroy(&x));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -190,7 +301,8 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
   PetscFunctionBegin;
   if (CurioLossTable[p->model->loss].quadratic) {
     /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
-    Vec wy, rhs;
+    Vec       wy, rhs;
+    PetscBool rowspace;
     PetscCall(CurioSolverSetRegularity(p->solver, s));
     PetscCall(VecDuplicate(p->y, &wy));
     PetscCall(VecDuplicate(theta, &rhs));
@@ -203,7 +315,9 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
       PetscCall(VecAXPY(rhs, s, mc));
       PetscCall(VecDestroy(&mc));
     }
-    PetscCall(CurioSolverSolve(p->solver, rhs, theta));
+    PetscCall(CurioSolverGetCondition(p->solver, NULL, &rowspace));
+    if (rowspace) PetscCall(SquaredRowSpace(p, theta, NULL));
+    else PetscCall(CurioSolverSolve(p->solver, rhs, theta));
     PetscCall(VecDestroy(&wy));
     PetscCall(VecDestroy(&rhs));
   } else {

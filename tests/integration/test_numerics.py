@@ -1,0 +1,445 @@
+#!/usr/bin/python3
+"""Trustworthy numbers at the edges: each case runs curio on data at the edge of what the formulas can resolve and
+checks the result against an independent reference computed here (an SVD of the rows in numpy, brute-force refits,
+the data's own structure), or checks that the run refuses with a message that says what to change.
+
+    /usr/bin/python3 tests/integration/test_numerics.py build/curio [--np 1] [--only tangent,krylov,...]
+
+Cases (README, "Numerics at the edges"):
+  tangent    n < d and collinear one-hot columns at s = 1e-6 and 1e-8: theta_dot against the SVD formula
+             -V (Lambda + s)^{-2} V^T Phi^T W y (ridge), and the same for restricted and inheritance regularizers;
+             the forward-error attributes and the warning
+  krylov     unscaled columns (tens of thousands, thousands, an intercept; restricted): both solvers complete with
+             VAR/SSI and match numpy; duplicate columns at small s on the Krylov path
+  optimum    no finite optimum: Poisson with all-zero labels, logistic with one class, a column that separates the
+             classes, each with an unpenalized parameter, refused with a message naming the fix
+  singular   duplicate columns at s = 1e-300, a column of 1e-155 (denormal curvature), s below DBL_MIN: refused on
+             both paths
+  units      columns in units 1e8 apart are not refused as singular, both paths match numpy
+  sigma2     /model sigma2 per loss: the response-scale residual variance for logistic and Poisson
+  grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
+             of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+FAILED = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILED.append(what)
+
+
+def write(path, X, y, w=None, cand=None):
+    with h5py.File(path, "w") as f:
+        f["train/X"] = X
+        f["train/y"] = y
+        if w is not None:
+            f["train/weight"] = w
+        if cand is not None:
+            f["candidates/X"] = cand
+    return path
+
+
+class Runner:
+    def __init__(self, exe, np_, tmp):
+        self.exe, self.np, self.tmp, self.k = exe, np_, tmp, 0
+
+    def __call__(self, inp, *args):
+        """Runs curio on inp; returns (exit code, combined output, output path)"""
+        self.k += 1
+        out = os.path.join(self.tmp, "out%d.h5" % self.k)
+        cmd = ["mpiexec", "--oversubscribe", "-n", str(self.np), self.exe, "-curio_input", inp, "-curio_output", out] + list(args)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        return r.returncode, r.stdout, out
+
+
+def design(X, intercept):
+    return np.hstack([np.ones((X.shape[0], 1)), X]) if intercept else X
+
+
+def reference(Phi, y, w, s, mask, center):
+    """theta* and theta_dot of squared loss from an SVD of the weighted rows (unpenalized columns eliminated by
+    projection), independent of curio's formulation: for the penalized block, with P the projection off the
+    unpenalized columns, theta_P = c_P + V (S^2 + s)^{-1} S U^T r and theta_dot_P = -V (S^2 + s)^{-2} S U^T r,
+    where U S V^T is the SVD of P W^{1/2} Phi_P and r = P W^{1/2} (y - Phi c)"""
+    sw = np.sqrt(w)
+    A = sw[:, None] * Phi
+    r = sw * (y - Phi @ center)
+    pen = mask > 0
+    unp = ~pen
+    if unp.any():
+        Q, _ = np.linalg.qr(A[:, unp])
+        proj = lambda M: M - Q @ (Q.T @ M)  # noqa: E731
+    else:
+        proj = lambda M: M  # noqa: E731
+    Ap, rp = proj(A[:, pen]), proj(r)
+    U, S, Vt = np.linalg.svd(Ap, full_matrices=False)
+    keep = S > S.max() * 1e-13 * max(Ap.shape)
+    U, S, Vt = U[:, keep], S[keep], Vt[keep]
+    beta = S * (U.T @ rp)
+    theta, tdot = np.array(center, dtype=float), np.zeros(Phi.shape[1])
+    theta[pen] += Vt.T @ (beta / (S**2 + s))
+    tdot[pen] = -Vt.T @ (beta / (S**2 + s) ** 2)
+    if unp.any():  # the unpenalized block solves its own normal equations given the penalized one
+        Au = A[:, unp]
+        theta[unp] = np.linalg.lstsq(Au, r + A[:, unp] @ center[unp] - A[:, pen] @ (theta[pen] - center[pen]), rcond=None)[0]
+        tdot[unp] = -np.linalg.lstsq(Au, A[:, pen] @ tdot[pen], rcond=None)[0]
+    return theta, tdot
+
+
+def rel(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
+
+
+def case_tangent(run, tmp):
+    rng = np.random.default_rng(1)
+    # n < d: 10 labeled rows, 25 features
+    X = rng.standard_normal((10, 25))
+    y = X @ rng.standard_normal(25) + 0.1 * rng.standard_normal(10)
+    # collinear one-hot columns: 3 groups of one-hot indicators that each sum to one, plus the intercept
+    g = rng.integers(0, 4, size=(30, 3))
+    H = np.hstack([np.eye(4)[g[:, k]] for k in range(3)] + [rng.standard_normal((30, 2))])
+    yh = H @ rng.standard_normal(H.shape[1]) + 0.1 * rng.standard_normal(30)
+    cand = rng.standard_normal((20, 25))
+    sets = [
+        ("n<d", write(os.path.join(tmp, "wide.h5"), X, y, cand=cand), X, y, False),
+        ("one-hot", write(os.path.join(tmp, "onehot.h5"), H, yh), H, yh, True),
+    ]
+    theta0 = os.path.join(tmp, "theta0.h5")
+    for name, path, Xs, ys, icpt in sets:
+        Phi = design(Xs, icpt)
+        d = Phi.shape[1]
+        w = np.ones(len(ys))
+        regs = [("ridge", np.ones(d), np.zeros(d))]
+        if icpt:
+            m = np.ones(d)
+            m[0] = 0
+            regs.append(("restricted", m, np.zeros(d)))
+        c0 = np.linspace(-0.5, 0.5, d)
+        with h5py.File(theta0, "w") as f:
+            f["model/theta"] = c0
+        regs.append(("inherit", np.ones(d), c0))
+        for solver in ("direct", "krylov"):
+            for reg, mask, center in regs:
+                for s in (1e-6, 1e-8):
+                    args = ["-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_regularizer", reg, "-curio_solver", solver]
+                    if icpt:
+                        args.append("-curio_intercept")
+                    if reg == "inherit":
+                        args += ["-curio_theta0", theta0]
+                    rc, log, out = run(path, *args)
+                    what = "tangent %s %s %s s=%g" % (name, reg, solver, s)
+                    if rc != 0:
+                        # the Krylov path may refuse instead of answering wrongly, with a message that says what helps
+                        check(solver == "krylov" and "-curio_solver direct" in log, what + ": refused with advice" + ("" if solver == "krylov" else " (direct must answer)\n" + log))
+                        continue
+                    th, td = reference(Phi, ys, w, s, mask, center)
+                    with h5py.File(out) as f:
+                        ct, ctd = f["model/theta"][:], f["model/theta_dot"][:]
+                        attrs = dict(f["model"].attrs)
+                    et, etd = rel(ct, th), rel(ctd, td)
+                    fe = attrs.get("tangent_forward_error", np.nan)
+                    tol = 1e-6
+                    ok = et < tol and etd < tol
+                    if not ok and solver == "krylov":
+                        # an answer the Krylov path cannot make accurate must say so: its error estimate and a warning
+                        ok = fe >= etd / 10 and "WARNING" in log
+                    check(ok, "%s: theta %.1e, theta_dot %.1e against SVD, estimate %.1e" % (what, et, etd, fe))
+                    check("tangent_condition" in attrs and "tangent_forward_error" in attrs, what + ": forward-error attributes")
+    case_tangent_glm(run, tmp)
+
+
+def reference_poisson(Phi, y, s):
+    """theta* and theta_dot of Poisson loss with ridge, by Newton's method in the row space (every step an SVD of the
+    curvature-weighted rows, so nothing leaves the range of Phi^T), and theta_dot = (1/s) H^{-1} Phi^T (mu - y) from the
+    SVD A = diag(sqrt(mu)) Phi = U S V^T: (1/s) V S (S^2 + s)^{-1} U^T (mu - y)/sqrt(mu)"""
+    th = np.zeros(Phi.shape[1])
+    for _ in range(200):
+        mu = np.exp(Phi @ th)
+        g = Phi.T @ (mu - y) + s * th
+        _, S, Vt = np.linalg.svd(np.sqrt(mu)[:, None] * Phi, full_matrices=False)
+        step = Vt.T @ ((Vt @ g) / (S**2 + s))
+        th -= step
+        if np.linalg.norm(step) < 1e-15 * np.linalg.norm(th):
+            break
+    mu = np.exp(Phi @ th)
+    U, S, Vt = np.linalg.svd(np.sqrt(mu)[:, None] * Phi, full_matrices=False)
+    return th, (1 / s) * Vt.T @ (S / (S**2 + s) * (U.T @ ((mu - y) / np.sqrt(mu))))
+
+
+def case_tangent_glm(run, tmp):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((10, 25)) / 5
+    y = rng.poisson(np.exp(0.5 * X @ rng.standard_normal(25))).astype(float) + 1
+    path = write(os.path.join(tmp, "pwide.h5"), X, y)
+    for s in (1e-6, 1e-8):
+        th, td = reference_poisson(X, y, s)
+        for solver in ("direct", "krylov"):
+            rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_loss", "poisson", "-curio_solver", solver)
+            what = "tangent Poisson n<d %s s=%g" % (solver, s)
+            if rc:
+                check(False, what + ": failed\n" + log)
+                continue
+            with h5py.File(out) as f:
+                et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+                fe = f["model"].attrs["tangent_forward_error"]
+            check(et < 1e-8 and (etd < 1e-6 or (fe >= etd / 10 and "WARNING" in log)), "%s: theta %.1e, theta_dot %.1e against the SVD Newton, estimate %.1e" % (what, et, etd, fe))
+
+
+def case_krylov(run, tmp):
+    rng = np.random.default_rng(2)
+    n = 200
+    # unscaled real-world columns: one around 1e5, one in the thousands, one standardized; cond(H) ~ 1e11, ~ 1e2 after
+    # Jacobi scaling. With PETSc's default divtol the H^{-1} solves for VAR/SSI stopped at "DIVERGED_DTOL".
+    X = np.column_stack([rng.uniform(8e4, 2e5, n), rng.uniform(2e3, 9e3, n), rng.standard_normal(n)])
+    y = X @ (1 / X.mean(0)) + rng.standard_normal(n)
+    cand = X[:30] * rng.uniform(0.9, 1.1, (30, 3))
+    path = write(os.path.join(tmp, "scales.h5"), X, y, cand=cand)
+    Phi = design(X, True)
+    d = Phi.shape[1]
+    mask = np.ones(d)
+    mask[0] = 0
+    s = 1.0
+    th, td = reference(Phi, y, np.ones(n), s, mask, np.zeros(d))
+    H = Phi.T @ Phi + s * np.diag(mask)
+    Hinv = np.linalg.inv(H)
+    var = np.einsum("ij,jk,ik->i", design(cand, True), Hinv, design(cand, True))
+    for solver in ("direct", "krylov"):
+        rc, log, out = run(path, "-curio_s", "1", "-curio_loocv", "false", "-curio_intercept", "-curio_regularizer", "restricted", "-curio_solver", solver)
+        check(rc == 0, "unscaled columns, %s: completes (exit %d)%s" % (solver, rc, "" if rc == 0 else "\n" + log))
+        if rc:
+            continue
+        with h5py.File(out) as f:
+            et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+            ev = rel(f["scores/var"][:], var)
+        check(et < 1e-8 and etd < 1e-8 and ev < 1e-6, "unscaled columns, %s: theta %.1e, theta_dot %.1e, VAR %.1e against numpy" % (solver, et, etd, ev))
+    # duplicate columns at small s: no false "did not converge"; the answer is right or the refusal says what helps
+    Xd = rng.standard_normal((40, 3))
+    Xd = np.column_stack([Xd, Xd[:, 0]])
+    yd = Xd[:, :3] @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(40)
+    pd = write(os.path.join(tmp, "dup.h5"), Xd, yd)
+    th, td = reference(Xd, yd, np.ones(40), 1e-6, np.ones(4), np.zeros(4))
+    rc, log, out = run(pd, "-curio_s", "1e-6", "-curio_loocv", "false", "-curio_solver", "krylov")
+    if rc == 0:
+        with h5py.File(out) as f:
+            etd = rel(f["model/theta_dot"][:], td)
+            fe = f["model"].attrs.get("tangent_forward_error", np.nan)
+        check(etd < 1e-6 or (fe >= etd / 10 and "WARNING" in log), "duplicate columns, krylov, s=1e-6: theta_dot %.1e, estimate %.1e" % (etd, fe))
+    else:
+        check("DTOL" not in log and ("-curio_solver direct" in log or "-curio_s" in log), "duplicate columns, krylov, s=1e-6: refusal says what helps\n" + log)
+
+
+def case_optimum(run, tmp):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 3))
+    base = ["-curio_s", "1", "-curio_loocv", "false", "-curio_intercept", "-curio_regularizer", "restricted"]
+    cases = [
+        ("Poisson, all labels zero", write(os.path.join(tmp, "pz.h5"), X, np.zeros(50)), ["-curio_loss", "poisson"]),
+        ("logistic, one class (all 1)", write(os.path.join(tmp, "l1.h5"), X, np.ones(50)), ["-curio_loss", "logistic"]),
+        ("logistic, one class (all 0)", write(os.path.join(tmp, "l0.h5"), X, np.zeros(50)), ["-curio_loss", "logistic"]),
+    ]
+    # weights: the rows of one class all have weight zero
+    yw = (X[:, 0] > 0).astype(float)
+    cases.append(("logistic, weighted one class", write(os.path.join(tmp, "lw.h5"), X, yw, w=yw.copy()), ["-curio_loss", "logistic"]))
+    for what, path, extra in cases:
+        for solver in ("direct", "krylov"):
+            rc, log, out = run(path, *(base + extra + ["-curio_solver", solver]))
+            check(rc != 0 and "finite optimum" in log and "-curio_regularizer ridge" in log, "%s, %s: refused naming the fix%s" % (what, solver, "" if rc else "\n" + log))
+    # a column that separates the classes, unpenalized (restricted leaves column 0 free): no finite optimum either
+    xs = rng.standard_normal(50)
+    Xs = np.column_stack([np.abs(xs) + 0.1, rng.standard_normal(50)])
+    ys = np.ones(50)
+    ys[:10] = 0
+    Xs[:10, 0] = 0  # rows of class 0 have no weight on column 0: t e_0 lowers the loss of every class-1 row
+    path = write(os.path.join(tmp, "sep.h5"), Xs, ys)
+    rc, log, out = run(path, "-curio_s", "1", "-curio_loocv", "false", "-curio_regularizer", "restricted", "-curio_loss", "logistic")
+    check(rc != 0 and "finite optimum" in log, "logistic, column 0 separates the classes: refused%s" % ("" if rc else "\n" + log))
+    # with both classes (and positive Poisson labels) the same options give the optimum: brute-force check that the
+    # gradient vanishes
+    y = (X[:, 0] + 0.5 * rng.standard_normal(50) > 0).astype(float)
+    path = write(os.path.join(tmp, "lok.h5"), X, y)
+    rc, log, out = run(path, *(base + ["-curio_loss", "logistic"]))
+    ok = rc == 0
+    if ok:
+        with h5py.File(out) as f:
+            th = f["model/theta"][:]
+        Phi = design(X, True)
+        mu = 1 / (1 + np.exp(-Phi @ th))
+        g = Phi.T @ (mu - y) + np.r_[0, th[1:]]
+        ok = np.linalg.norm(g) < 1e-8
+    check(ok, "logistic with both classes, restricted: finite optimum found")
+
+
+def case_singular(run, tmp):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 3))
+    dup = write(os.path.join(tmp, "dup.h5"), np.column_stack([X, X[:, 1]]), X @ [1.0, 2.0, -1.0])
+    tiny = write(os.path.join(tmp, "tiny.h5"), np.column_stack([1e-155 * rng.standard_normal(30), X]), X @ [1.0, 2.0, -1.0])
+    for solver in ("direct", "krylov"):
+        rc, log, _ = run(dup, "-curio_s", "1e-300", "-curio_loocv", "false", "-curio_solver", solver)
+        check(rc != 0 and "-curio_s" in log, "duplicate columns at s = 1e-300, %s: refused%s" % (solver, "" if rc else "\n" + log))
+        rc, log, _ = run(tiny, "-curio_s", "1e-6", "-curio_loocv", "false", "-curio_regularizer", "restricted", "-curio_solver", solver)
+        check(rc != 0 and "parameter 0" in log, "a column of 1e-155, unpenalized, %s: refused naming the parameter%s" % (solver, "" if rc else "\n" + log))
+        rc, log, _ = run(dup, "-curio_s", "1e-310", "-curio_loocv", "false", "-curio_solver", solver)
+        check(rc != 0 and "-curio_s" in log, "s = 1e-310 (subnormal), %s: refused%s" % (solver, "" if rc else "\n" + log))
+        # duplicate columns at s = 1e-14 (below the rounding level d eps max H_kk = 3e-14 here) and 1e-11: right
+        # (the row-space formulation), or refused with the s that would do, never 15 orders of magnitude off
+        Phi = np.column_stack([X, X[:, 1]])
+        for s in (1e-14, 1e-11):
+            rc, log, out = run(dup, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_solver", solver)
+            th, td = reference(Phi, X @ [1.0, 2.0, -1.0], np.ones(30), s, np.ones(4), np.zeros(4))
+            what = "duplicate columns at s = %g, %s" % (s, solver)
+            if rc == 0:
+                with h5py.File(out) as f:
+                    etd = rel(f["model/theta_dot"][:], td)
+                    fe = f["model"].attrs.get("tangent_forward_error", np.nan)
+                check(etd < 1e-6 or (fe >= etd / 10 and "WARNING" in log), "%s: theta_dot %.1e against SVD, estimate %.1e" % (what, etd, fe))
+            else:
+                check("Raise -curio_s above" in log and (s < 3e-14 or solver == "krylov"), "%s: refused with the s that would do%s" % (what, "" if s < 3e-14 else "\n" + log))
+
+
+def case_units(run, tmp):
+    """columns in units 1e8 apart (H_jj ratio 1e-16) are real data, not a singular H: both paths answer, and match the
+    Jacobi-scaled numpy solve component by component"""
+    rng = np.random.default_rng(8)
+    n = 100
+    X = np.column_stack([1e-4 * rng.standard_normal(n), 1e4 * rng.standard_normal(n), rng.standard_normal(n)])
+    y = X @ np.array([3e3, 2e-4, 1.0]) + 0.5 * rng.standard_normal(n)
+    path = write(os.path.join(tmp, "units8.h5"), X, y)
+    Phi = design(X, True)
+    mask = np.r_[0.0, np.ones(3)]
+    s = 1e-3
+    H = Phi.T @ Phi + s * np.diag(mask)
+    D = 1 / np.sqrt(np.diag(H))
+    Hs = D[:, None] * H * D[None, :]
+    th = D * np.linalg.solve(Hs, D * (Phi.T @ y))
+    td = -D * np.linalg.solve(Hs, D * (mask * th))
+    for solver in ("direct", "krylov"):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_intercept", "-curio_regularizer", "restricted", "-curio_solver", solver)
+        if rc:
+            check(False, "columns in units 1e8 apart, %s: refused\n%s" % (solver, log))
+            continue
+        with h5py.File(out) as f:
+            et = np.max(np.abs(f["model/theta"][:] - th) / np.abs(th))
+            etd = np.max(np.abs(f["model/theta_dot"][:] - td) / np.abs(td))
+        check(et < 1e-8 and etd < 1e-6, "columns in units 1e8 apart, %s: theta %.1e, theta_dot %.1e componentwise against numpy" % (solver, et, etd))
+
+
+def case_sigma2(run, tmp):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((200, 3))
+    Phi = design(X, True)
+    eta_true = Phi @ np.array([0.3, 1.0, -0.5, 0.2])
+    for loss, y, h in (
+        ("logistic", (rng.random(200) < 1 / (1 + np.exp(-eta_true))).astype(float), lambda e: 1 / (1 + np.exp(-e))),
+        ("poisson", rng.poisson(np.exp(eta_true)).astype(float), np.exp),
+        ("squared", eta_true + rng.standard_normal(200), lambda e: e),
+    ):
+        path = write(os.path.join(tmp, "s2%s.h5" % loss), X, y)
+        rc, log, out = run(path, "-curio_s", "1", "-curio_loocv", "false", "-curio_intercept", "-curio_loss", loss)
+        if rc:
+            check(False, "sigma2 %s: run failed\n%s" % (loss, log))
+            continue
+        with h5py.File(out) as f:
+            th = f["model/theta"][:]
+            s2 = f["model"].attrs["sigma2"]
+        ref = np.mean((y - h(Phi @ th)) ** 2)
+        check(abs(s2 - ref) <= 1e-10 * ref, "sigma2 %s: %.6g against the response-scale mean squared residual %.6g" % (loss, s2, ref))
+
+
+def case_grid(run, tmp):
+    rng = np.random.default_rng(6)
+    n = 300
+    # columns in the thousands: the Gram's eigenvalues are ~1e8 n, and the LOOCV optimum far above 1e2
+    X = 3e3 * rng.standard_normal((n, 5))
+    y = X @ (1e-4 * rng.standard_normal(5)) + rng.standard_normal(n)
+    path = write(os.path.join(tmp, "big.h5"), X, y)
+    rc, log, out = run(path, "-curio_scores", "false")
+    check(rc == 0, "grid: default run completes")
+    if rc:
+        return
+    with h5py.File(out) as f:
+        s_opt = f["loocv/s_opt"][()]
+        sgrid = f["loocv/s"][:]
+        at_b = f["loocv"].attrs["at_boundary"]
+    # brute-force leave-one-out by refits on a fine grid around the reported optimum
+    def loo(s):
+        e = 0.0
+        for i in range(n):
+            m = np.ones(n, bool)
+            m[i] = False
+            th = np.linalg.solve(X[m].T @ X[m] + s * np.eye(5), X[m].T @ y[m])
+            e += 0.5 * (y[i] - X[i] @ th) ** 2
+        return e / n
+    G = X.T @ X
+    lmax = np.linalg.eigvalsh(G)[-1]
+    check(sgrid[0] <= 1e-6 * lmax / n * 1.0001 and sgrid[-1] >= 1e3 * lmax / n * 0.9999, "grid: [%.3g, %.3g] spans [1e-6, 1e3] x lambda_max/n = %.3g" % (sgrid[0], sgrid[-1], lmax / n))
+    check(not at_b, "grid: the optimum is inside the default grid")
+    ss = s_opt * np.array([0.8, 1.0, 1.25])
+    cv = [loo(s) for s in ss]
+    check(cv[1] <= min(cv) * (1 + 1e-9), "grid: s_opt = %.4g is the brute-force LOO minimum among 0.8x, 1x, 1.25x (%s)" % (s_opt, cv))
+    rc, log, out = run(path, "-curio_scores", "false", "-curio_loocv_smin", "1e-6", "-curio_loocv_smax", "1e2")
+    check(rc == 0 and "WARNING" in log and "upper end" in log, "grid: explicit bounds kept, boundary warning")
+    # columns in different units (1e5, 1e3, 1): lambda_max belongs to the largest, the optimum to the small ones; the
+    # lower end follows the smallest diagonal entry
+    Xu = np.column_stack([rng.uniform(8e4, 2e5, n), rng.uniform(2e3, 9e3, n), rng.standard_normal(n)])
+    yu = Xu @ np.array([2e-6, 1e-5, 0.05]) + rng.standard_normal(n)  # weak signal: shrinkage helps
+    pu = write(os.path.join(tmp, "units.h5"), Xu, yu)
+    rc, log, out = run(pu, "-curio_scores", "false")
+    check(rc == 0, "grid, mixed units: default run completes")
+    if rc:
+        return
+    with h5py.File(out) as f:
+        s_opt, at_b = f["loocv/s_opt"][()], f["loocv"].attrs["at_boundary"]
+    X = Xu
+
+    def loo_u(s):
+        e = 0.0
+        for i in range(n):
+            m = np.ones(n, bool)
+            m[i] = False
+            th = np.linalg.solve(X[m].T @ X[m] + s * np.eye(3), X[m].T @ yu[m])
+            e += 0.5 * (yu[i] - X[i] @ th) ** 2
+        return e / n
+    cv = [loo_u(s) for s in s_opt * np.array([0.8, 1.0, 1.25])]
+    check(not at_b and cv[1] <= min(cv) * (1 + 1e-9), "grid, mixed units: s_opt = %.4g inside the grid and the brute-force LOO minimum (%s)" % (s_opt, cv))
+
+
+CASES = {
+    "tangent": case_tangent,
+    "krylov": case_krylov,
+    "optimum": case_optimum,
+    "singular": case_singular,
+    "units": case_units,
+    "sigma2": case_sigma2,
+    "grid": case_grid,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("exe")
+    ap.add_argument("--np", type=int, default=1)
+    ap.add_argument("--only", default=",".join(CASES))
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Runner(a.exe, a.np, tmp)
+        for name in a.only.split(","):
+            print("== %s (%d rank%s)" % (name, a.np, "s" if a.np > 1 else ""))
+            CASES[name](run, tmp)
+    if FAILED:
+        print("%d checks failed" % len(FAILED))
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
