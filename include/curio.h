@@ -24,6 +24,7 @@
 #include "curiocheckpoint.h"
 #include "curiosgdf.h"
 #include "curioactive.h"
+#include "curiousers.h"
 
 /** @brief Registers curio's log stages and events; called once after PetscInitialize(). */
 PETSC_EXTERN PetscErrorCode CurioInitializePackage(void);

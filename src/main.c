@@ -22,9 +22,9 @@ static const char help[] = "curio: regularized regression with regularity tangen
 
 /* What one invocation does: -curio_mode fit (the default: direct or Krylov optimum, tangent, LOOCV, scores), sgdf
    (distributed SGD with the tangent, checkpoints), active (one active-learning loop) or study (strategies x data sets
-   x seeds over sub-communicators) */
-typedef enum { CURIO_MODE_FIT, CURIO_MODE_SGDF, CURIO_MODE_ACTIVE, CURIO_MODE_STUDY } CurioMode;
-static const char *const CurioModes[] = {"fit", "sgdf", "active", "study", "CurioMode", "CURIO_MODE_", NULL};
+   x seeds over sub-communicators) or users (per-user models inheriting from a shared one, section 3.4) */
+typedef enum { CURIO_MODE_FIT, CURIO_MODE_SGDF, CURIO_MODE_ACTIVE, CURIO_MODE_STUDY, CURIO_MODE_USERS } CurioMode;
+static const char *const CurioModes[] = {"fit", "sgdf", "active", "study", "users", "CurioMode", "CURIO_MODE_", NULL};
 
 static PetscErrorCode Run(void)
 {
@@ -33,13 +33,14 @@ static PetscErrorCode Run(void)
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "curio driver", "curio");
-  PetscCall(PetscOptionsEnum("-curio_mode", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study", "curio", CurioModes,
-                             (PetscEnum) mode, (PetscEnum *) &mode, NULL));
+  PetscCall(PetscOptionsEnum("-curio_mode", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study, users (several users)", "curio",
+                             CurioModes, (PetscEnum) mode, (PetscEnum *) &mode, NULL));
   PetscOptionsEnd();
   switch (mode) {
   case CURIO_MODE_SGDF: PetscCall(CurioSGDFMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_ACTIVE: PetscCall(CurioActiveMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_STUDY: PetscCall(CurioStudyMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
+  case CURIO_MODE_USERS: PetscCall(CurioUsersMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_FIT: break;
   }
   PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &prob));

@@ -1,0 +1,350 @@
+#!/usr/bin/python3
+"""Checks of -curio_mode users (README, "Several users") against independent references.
+
+    /usr/bin/python3 tests/users/test_users.py CASE CURIO_EXE WORKDIR [--np N] [--mpiexec "mpiexec --oversubscribe"]
+
+CASE is one of:
+  numpy    both levels re-implemented in numpy (Newton on the global and on every user's objective, eq. 98, scores, the
+           top-k, the per-user exact LOOCV curve by brute-force refits) for squared, logistic and Poisson losses
+  fd       eq. 98 against central differences of the two-level refit theta_u(s) = argmin L_u(.; theta0(s)) at
+           s (1 +- 1e-4), three losses, theta0 sharing s and with its own s0; a user without rows: theta0_dot exactly
+  ranks    1, 2 and 4 ranks and users split over ranks in other layouts (equal counts, given cuts, empty ranks): 1e-12
+  bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SYNTH = os.path.join(ROOT, "scripts", "curio-users-synth.py")
+SCORES = ["f", "mean", "fdot", "sld", "sld_expected", "var"]
+
+
+def synth(path, *args):
+    subprocess.run([sys.executable, SYNTH, path, *map(str, args)], check=True)
+
+
+def run(a, np_, inp, out, *opts, expect_fail=False):
+    cmd = shlex.split(a.mpiexec) + ["-n", str(np_), a.exe, "-curio_mode", "users", "-curio_input", inp, "-curio_output", out, *map(str, opts)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if expect_fail:
+        assert r.returncode != 0, f"expected a failure: {' '.join(cmd)}\n{r.stdout}"
+        return r
+    if r.returncode:
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+# ---------------------------------------------------------------- the reference, in numpy
+def derivs(loss, eta, y):
+    if loss == "squared":
+        return 0.5 * (eta - y) ** 2, eta - y, np.ones_like(eta)
+    if loss == "logistic":
+        p = 1 / (1 + np.exp(-eta))
+        return np.logaddexp(0, eta) - y * eta, p - y, p * (1 - p)
+    m = np.exp(eta)
+    return m - y * eta, m - y, m
+
+
+def newton(Phi, y, w, loss, s, center, mask=None):
+    """argmin sum w l(Phi theta, y) + s/2 sum mask (theta - center)^2, from center, with its Hessian there"""
+    mask = np.ones(len(center)) if mask is None else mask
+    th = center.copy()
+
+    def obj(t):
+        return np.sum(w * derivs(loss, Phi @ t, y)[0]) + 0.5 * s * np.sum(mask * (t - center) ** 2)
+
+    for _ in range(200):
+        _, dl, d2 = derivs(loss, Phi @ th, y)
+        g = Phi.T @ (w * dl) + s * mask * (th - center)
+        H = Phi.T @ ((w * d2)[:, None] * Phi) + s * np.diag(mask)
+        step = -np.linalg.solve(H, g)
+        t, L0 = 1.0, obj(th)
+        while obj(th + t * step) > L0 + 1e-4 * t * (g @ step) and t > 1e-12:
+            t /= 2
+        th = th + t * step
+        if np.max(np.abs(t * step)) < 1e-15 * (1 + np.max(np.abs(th))):
+            break
+    _, dl, d2 = derivs(loss, Phi @ th, y)
+    return th, Phi.T @ ((w * d2)[:, None] * Phi) + s * np.diag(mask)
+
+
+def features(X, intercept):
+    return np.hstack([np.ones((len(X), 1)), X]) if intercept else X
+
+
+def reference(inp, loss, s, s0=None, intercept=False, restricted=False):
+    """theta0, theta0_dot, the users (ids, theta, theta_dot, H) and the candidates' scores"""
+    with h5py.File(inp) as f:
+        X, y, uid = f["train/X"][:], f["train/y"][:], f["train/user"][:].astype(int)
+        w = f["train/weight"][:] if "train/weight" in f else np.ones(len(y))
+        ids = np.sort(f["users/id"][:].astype(int)) if "users/id" in f else np.unique(uid)
+        cand = (features(f["candidates/X"][:], intercept), f["candidates/user"][:].astype(int)) if "candidates/X" in f else None
+    Phi = features(X, intercept)
+    d = Phi.shape[1]
+    s0v = s if s0 is None else s0
+    mask = np.ones(d)
+    if restricted:
+        mask[0] = 0
+    theta0, H0 = newton(Phi, y, w, loss, s0v, np.zeros(d), mask)
+    theta0_dot = -np.linalg.solve(H0, mask * theta0)
+    c0 = s0v
+    th, thd, Hs = np.zeros((len(ids), d)), np.zeros((len(ids), d)), []
+    for k, u in enumerate(ids):
+        r = uid == u
+        t, H = newton(Phi[r], y[r], w[r], loss, s, theta0)
+        th[k], thd[k] = t, np.linalg.solve(H, c0 * theta0_dot - (t - theta0))
+        Hs.append(H)
+    res = dict(theta0=theta0, theta0_dot=theta0_dot, ids=ids, theta=th, theta_dot=thd, n_rows=np.array([np.sum(uid == u) for u in ids]))
+    res["sigma2"] = np.sum(w * (y - Phi @ theta0) ** 2) / np.sum(w)
+    if cand is not None:
+        P, cu = cand
+        k = np.searchsorted(ids, cu)
+        f_ = np.einsum("ij,ij->i", P, th[k])
+        fd = np.einsum("ij,ij->i", P, thd[k])
+        var_y = {"squared": np.full_like(f_, res["sigma2"]), "logistic": derivs("logistic", f_, 0)[2], "poisson": np.exp(f_)}[loss]
+        mean = {"squared": f_, "logistic": 1 / (1 + np.exp(-f_)), "poisson": np.exp(f_)}[loss]
+        var = np.array([P[i] @ np.linalg.solve(Hs[k[i]], P[i]) for i in range(len(P))])
+        res["scores"] = dict(f=f_, mean=mean, fdot=fd, sld=fd**2, sld_expected=var_y * fd**2, var=var, user=cu)
+    return res
+
+
+def loocv_reference(inp, grid, intercept=False):
+    """the summed per-user LOO curve by brute-force refits: theta0(s) on all rows, each user refit without each row"""
+    with h5py.File(inp) as f:
+        X, y, uid = f["train/X"][:], f["train/y"][:], f["train/user"][:].astype(int)
+    Phi = features(X, intercept)
+    d, n = Phi.shape[1], len(y)
+    cv = []
+    for s in grid:
+        theta0 = np.linalg.solve(Phi.T @ Phi + s * np.eye(d), Phi.T @ y)
+        tot = 0.0
+        for u in np.unique(uid):
+            idx = np.flatnonzero(uid == u)
+            for i in idx:
+                keep = idx[idx != i]
+                t = np.linalg.solve(Phi[keep].T @ Phi[keep] + s * np.eye(d), Phi[keep].T @ y[keep] + s * theta0)
+                tot += 0.5 * (y[i] - Phi[i] @ t) ** 2
+        cv.append(tot / n)
+    return np.array(cv)
+
+
+def read(path):
+    with h5py.File(path) as f:
+        out = dict(theta0=f["global/theta"][:], theta0_dot=f["global/theta_dot"][:], ids=f["users/id"][:], theta=f["users/theta"][:],
+                   theta_dot=f["users/theta_dot"][:], n_rows=f["users/n_rows"][:], sigma2=f["global"].attrs["sigma2"])
+        if "scores" in f:
+            out["scores"] = {k: f["scores/" + k][:] for k in SCORES + ["user"]}
+            if "selection" in f:
+                out["selection"] = (f["selection/index"][:], f["selection/user"][:], f["selection/score"][:])
+            out["best"] = (f["users/best_candidate"][:], f["users/best_score"][:])
+        if "loocv" in f:
+            out["loocv"] = (f["loocv/s"][:], f["loocv/users"][:], f["loocv/s_opt"][()])
+    return out
+
+
+def close(x, y, what, tol):
+    err = np.max(np.abs(np.asarray(x) - np.asarray(y))) / max(1.0, np.max(np.abs(y)))
+    assert err <= tol, f"{what}: relative error {err:.3e} > {tol:.0e}\n{x}\n{y}"
+    return err
+
+
+# ---------------------------------------------------------------- cases
+def case_numpy(a):
+    worst = {}
+    for loss, s, extra in (("squared", 0.7, []), ("logistic", 0.5, []), ("poisson", 1.5, []), ("squared", 0.7, ["intercept"]),
+                           ("logistic", 0.8, ["s0"])):
+        inp = os.path.join(a.work, f"np_{loss}.h5")
+        synth(inp, "--users", 23, "--rows", 6, "--rows-dist", "poisson", "--d", 4, "--cold", 3, "--cand", 4, "--loss", loss, "--id-stride", 5,
+              "--shuffle", "--seed", 3)
+        out = os.path.join(a.work, f"np_{loss}_{'_'.join(extra)}.h5")
+        opts = ["-curio_s", s, "-curio_loss", loss, "-curio_users_select_k", 7, "-curio_users_select_by", "sld_expected"]
+        intercept = "intercept" in extra
+        s0 = 2.5 if "s0" in extra else None
+        if intercept:
+            opts += ["-curio_intercept", "-curio_regularizer", "restricted"]
+        if s0:
+            opts += ["-curio_users_s0", s0]
+        run(a, a.np, inp, out, *opts)
+        got, ref = read(out), reference(inp, loss, s, s0, intercept, intercept)
+        tag = f"{loss}{'+' + '+'.join(extra) if extra else ''}"
+        assert np.array_equal(got["ids"], ref["ids"]) and np.array_equal(got["n_rows"], ref["n_rows"]), tag + ": user ids / rows"
+        e = 0
+        for k in ("theta0", "theta0_dot", "theta", "theta_dot"):
+            e = max(e, close(got[k], ref[k], f"{tag} {k}", 1e-9))
+        for k in SCORES:
+            e = max(e, close(got["scores"][k], ref["scores"][k], f"{tag} score {k}", 1e-9))
+        assert np.array_equal(got["scores"]["user"], ref["scores"]["user"])
+        # the top-k over all users, and each user's best candidate
+        sc = ref["scores"]["sld_expected"]
+        order = np.lexsort((np.arange(len(sc)), -sc))[:7]
+        assert np.array_equal(got["selection"][0], order), f"{tag}: selection {got['selection'][0]} != {order}"
+        assert np.array_equal(got["selection"][1], ref["scores"]["user"][order]), f"{tag}: selected users"
+        for k, u in enumerate(ref["ids"]):
+            mine = np.flatnonzero(ref["scores"]["user"] == u)
+            best = mine[np.lexsort((mine, -sc[mine]))[0]]
+            assert got["best"][0][k] == best, f"{tag}: user {u}'s best candidate {got['best'][0][k]} != {best}"
+        # cold-start users: theta0 and the shared tangent (scaled by s0/s when theta0 has its own s0)
+        cold = got["n_rows"] == 0
+        assert cold.sum() == 3
+        c = (s0 / s) if s0 else 1.0
+        assert np.array_equal(got["theta"][cold], np.tile(got["theta0"], (3, 1)))
+        if not s0:
+            assert np.array_equal(got["theta_dot"][cold], np.tile(got["theta0_dot"], (3, 1))), "cold-start tangent != theta0_dot exactly"
+        else:
+            close(got["theta_dot"][cold], c * np.tile(got["theta0_dot"], (3, 1)), "cold-start tangent", 1e-15)
+        worst[tag] = e
+    # the per-user LOOCV curve (squared loss) against brute-force refits
+    inp = os.path.join(a.work, "np_loo.h5")
+    synth(inp, "--users", 9, "--rows", 5, "--rows-dist", "poisson", "--d", 3, "--seed", 4)
+    out = os.path.join(a.work, "np_loo_out.h5")
+    run(a, a.np, inp, out, "-curio_users_loocv_ns", 9, "-curio_users_loocv_smin", 1e-2, "-curio_users_loocv_smax", 1e2)
+    got = read(out)
+    grid, cv, s_opt = got["loocv"]
+    ref = loocv_reference(inp, grid)
+    worst["loocv"] = close(cv, ref, "LOOCV curve", 1e-9)
+    assert s_opt == grid[np.argmin(ref)], "LOOCV optimum"
+    with h5py.File(out) as f:
+        assert f["users"].attrs["s"] == s_opt and f["users"].attrs["s_source"] == "loocv"
+    print("numpy reference, max relative error per case:", {k: f"{v:.1e}" for k, v in worst.items()})
+
+
+def case_fd(a):
+    rows = []
+    for loss, s, s0 in (("squared", 0.6, None), ("logistic", 0.4, None), ("poisson", 1.2, None), ("squared", 0.6, 3.0), ("logistic", 0.4, 2.0),
+                        ("poisson", 1.2, 0.7)):
+        inp = os.path.join(a.work, f"fd_{loss}.h5")
+        synth(inp, "--users", 12, "--rows", 7, "--rows-dist", "poisson", "--d", 3, "--cold", 2, "--loss", loss, "--seed", 5)
+        h = 1e-4
+        outs = []
+        for k, f in enumerate((1.0, 1 + h, 1 - h)):
+            out = os.path.join(a.work, f"fd_{loss}_{s0}_{k}.h5")
+            opts = ["-curio_s", repr(s * f), "-curio_loss", loss, "-curio_users_newton_rtol", 1e-15]
+            if s0:
+                opts += ["-curio_users_s0", repr(s0 * f)]  # the ray (s, s0) -> (1 + e)(s, s0): the tangent's definition
+            run(a, a.np, inp, out, *opts)
+            outs.append(read(out))
+        fd = (outs[1]["theta"] - outs[2]["theta"]) / (2 * h * s)
+        td = outs[0]["theta_dot"]
+        err = np.max(np.abs(fd - td)) / np.max(np.abs(td))
+        fd0 = (outs[1]["theta0"] - outs[2]["theta0"]) / (2 * h * (s0 or s))
+        err0 = np.max(np.abs(fd0 - outs[0]["theta0_dot"])) / np.max(np.abs(outs[0]["theta0_dot"]))
+        assert err < 1e-6 and err0 < 1e-6, f"{loss} s0={s0}: FD error {err:.2e} (users), {err0:.2e} (global)"
+        cold = outs[0]["n_rows"] == 0
+        if not s0:
+            assert np.array_equal(td[cold], np.tile(outs[0]["theta0_dot"], (cold.sum(), 1))), "cold-start users: theta0_dot exactly"
+        rows.append((loss, s0 or "= s", err, err0))
+    for r in rows:
+        print(f"eq. 98 vs central FD, {r[0]:9s} s0 {str(r[1]):5s}: users {r[2]:.2e}, global {r[3]:.2e}")
+
+
+def case_ranks(a):
+    inp = os.path.join(a.work, "ranks.h5")
+    synth(inp, "--users", 40, "--rows", 5, "--rows-dist", "poisson", "--d", 4, "--cold", 3, "--cand", 3, "--test", 2, "--shuffle", "--seed", 6)
+    inpl = os.path.join(a.work, "ranks_log.h5")
+    synth(inpl, "--users", 40, "--rows", 5, "--rows-dist", "poisson", "--d", 4, "--cold", 3, "--cand", 3, "--loss", "logistic", "--seed", 6)
+    worst = 0.0
+    for name, inp_, opts in (("squared", inp, ["-curio_users_select_k", 6]), ("logistic", inpl, ["-curio_loss", "logistic", "-curio_s", 0.5])):
+        runs = {}
+        for np_, lay in ((1, []), (2, []), (4, []), (2, ["-curio_users_partition", "users"]), (4, ["-curio_users_partition", "cuts", "-curio_users_cuts", "0,0,41"]),
+                         (4, ["-curio_users_partition", "cuts", "-curio_users_cuts", "1,2,43"])):
+            out = os.path.join(a.work, f"ranks_{name}_{np_}_{len(runs)}.h5")
+            run(a, np_, inp_, out, *opts, *lay)
+            runs[(np_, " ".join(map(str, lay)))] = out
+        base = list(runs.values())[0]
+        for key, out in runs.items():
+            with h5py.File(base) as f, h5py.File(out) as g:
+                names = []
+                f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+                for n in names:
+                    if n in ("users/rank",):
+                        continue
+                    x, y = f[n][()], g[n][()]
+                    if np.asarray(x).dtype.kind == "f":
+                        e = np.max(np.abs(x - y)) / max(1e-300, np.max(np.abs(x))) if np.size(x) else 0.0
+                        worst = max(worst, e)
+                        assert e <= 1e-12, f"{name} {key}: {n} differs by {e:.2e}"
+                    else:
+                        assert np.array_equal(x, y), f"{name} {key}: {n} differs"
+    print(f"1, 2, 4 ranks and 3 other layouts agree: max relative difference {worst:.1e}")
+
+
+def case_bad(a):
+    base = os.path.join(a.work, "bad_base.h5")
+    synth(base, "--users", 8, "--rows", 4, "--d", 3, "--cold", 1, "--cand", 2)
+
+    def variant(name, edit):
+        p = os.path.join(a.work, f"bad_{name}.h5")
+        with h5py.File(base) as f, h5py.File(p, "w") as g:
+            for k in f:
+                f.copy(k, g)
+            edit(g)
+        return p
+
+    def replace(g, path, value):
+        del g[path]
+        g[path] = value
+
+    n = 32
+    cases = [
+        ("negative", lambda g: replace(g, "train/user", np.r_[g["train/user"][:-1], -3]), "not a non-negative integer"),
+        ("noninteger", lambda g: replace(g, "train/user", g["train/user"][:] + 0.5), "not a non-negative integer"),
+        ("missing", lambda g: g.__delitem__("train/user"), "/train/user' is missing"),
+        ("short", lambda g: replace(g, "train/user", g["train/user"][:-2]), "one entry per row"),
+        ("cand_only", lambda g: replace(g, "candidates/user", np.r_[g["candidates/user"][:-1], 999]), "user 999 has no training rows"),
+        ("cand_missing", lambda g: g.__delitem__("candidates/user"), "/candidates/user' is missing"),
+        ("empty_users", lambda g: replace(g, "users/id", np.zeros(0, dtype=np.int64)), "non-empty"),
+        ("duplicate", lambda g: replace(g, "users/id", np.r_[g["users/id"][:], g["users/id"][0]]), "twice"),
+        ("unlisted", lambda g: replace(g, "users/id", g["users/id"][1:]), "not listed in /users/id"),
+        ("too_many", lambda g: replace(g, "users/id", np.arange(n + 1) * 5 + 7), "users but only"),
+    ]
+
+    def csr_no_user(g):
+        X = g["train/X"][:]
+        for k in ("X", "user"):
+            del g["train/" + k]
+        g["train/indptr"] = np.arange(0, X.size + 1, X.shape[1])
+        g["train/indices"] = np.tile(np.arange(X.shape[1]), len(X))
+        g["train/data"] = X.ravel()
+        g["train"].attrs["shape"] = np.array(X.shape)
+
+    cases.append(("csr_no_user", csr_no_user, "/train/user' is missing"))
+    for name, edit, needle in cases:
+        p = variant(name, edit)
+        out = os.path.join(a.work, f"bad_{name}_out.h5")
+        if os.path.exists(out):
+            os.remove(out)
+        for np_ in (1, 2):
+            r = run(a, np_, p, out, "-curio_s", 1, expect_fail=True)
+            lines = [l for l in r.stderr.splitlines() if l.startswith("curio: error:")]
+            assert len(lines) == 1 and needle in lines[0], f"{name} ({np_} ranks): {r.stderr}"
+            assert "Traceback" not in r.stderr and "MPI_ABORT" not in r.stderr, f"{name}: {r.stderr}"
+            assert not os.path.exists(out), f"{name}: an output was written"
+            leftovers = [f for f in os.listdir(a.work) if f.startswith(f"bad_{name}_out.h5.tmp")]
+            assert not leftovers, leftovers
+        print(f"bad input {name:12s}: {lines[0]}")
+    # a CSR input with user ids works
+    p = variant("csr_ok", lambda g: (csr_no_user(g), g.__setitem__("train/user", np.repeat(np.arange(8) + 7, 4))))
+    run(a, 2, p, os.path.join(a.work, "bad_csr_ok_out.h5"), "-curio_s", 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad"])
+    ap.add_argument("exe")
+    ap.add_argument("work")
+    ap.add_argument("--np", type=int, default=1)
+    ap.add_argument("--mpiexec", default="mpiexec --oversubscribe")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    globals()["case_" + a.case](a)
+
+
+if __name__ == "__main__":
+    main()
