@@ -11,6 +11,7 @@ pkgs=(build-essential cmake pkg-config
       libcunit1-dev libopenblas0-serial liblapack-dev
       python3-h5py python3-numpy python3-matplotlib
       python3-scipy python3-sklearn)   # al_report.py (t quantiles) and the tests of inputs/al
+pkgs+=(r-cran-lme4)                     # only to rebuild inputs/users/ (scripts/make-users-inputs.py)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch)
 fi

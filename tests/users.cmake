@@ -3,7 +3,8 @@
 #   numpy  both levels, scores, top-k, per-user best candidate and the LOOCV curve re-implemented in numpy (1e-9)
 #   fd     eq. 98 against central differences of the two-level refit at s (1 +- 1e-4), three losses, shared and own s0
 #   ranks  1, 2, 4 ranks and other user layouts (equal counts, given cuts, empty ranks) agree to 1e-12
-#   bad    bad inputs: one `curio: error:` line, no output, non-zero exit on every rank
+#   bad    bad inputs: one `curio: error:` line, no output, non-zero exit on every rank; the converter's user column
+#   real   the lme4 data sets of inputs/users against the numpy reference
 set(USERS_TEST ${CMAKE_CURRENT_SOURCE_DIR}/users/test_users.py)
 set(USERS_RUNS ${CMAKE_CURRENT_BINARY_DIR}/runs/users)
 function(curio_users_case case np)
@@ -16,3 +17,4 @@ curio_users_case(numpy 2)
 curio_users_case(fd 2)
 curio_users_case(ranks 4) # runs 1, 2 and 4 ranks itself
 curio_users_case(bad 2)   # runs 1 and 2 ranks itself
+curio_users_case(real 2)

@@ -9,7 +9,8 @@ CASE is one of:
   fd       eq. 98 against central differences of the two-level refit theta_u(s) = argmin L_u(.; theta0(s)) at
            s (1 +- 1e-4), three losses, theta0 sharing s and with its own s0; a user without rows: theta0_dot exactly
   ranks    1, 2 and 4 ranks and users split over ranks in other layouts (equal counts, given cuts, empty ranks): 1e-12
-  bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero
+  bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero; the converter's user column
+  real     the committed lme4 data sets (inputs/users) against the numpy reference
 """
 import argparse
 import os
@@ -244,6 +245,19 @@ def case_fd(a):
         print(f"eq. 98 vs central FD, {r[0]:9s} s0 {str(r[1]):5s}: users {r[2]:.2e}, global {r[3]:.2e}")
 
 
+def case_real(a):
+    """the committed real data sets (inputs/users, from lme4) against the numpy reference"""
+    for name, s, extra in (("sleepstudy_al", 0.05, ["-curio_users_select_k", 5]), ("insteval", 300.0, [])):
+        inp = os.path.join(ROOT, "inputs", "users", name + ".h5")
+        out = os.path.join(a.work, f"real_{name}.h5")
+        run(a, a.np, inp, out, "-curio_s", s, "-curio_intercept", "-curio_regularizer", "restricted", *extra)
+        got, ref = read(out), reference(inp, "squared", s, None, True, True)
+        e = max(close(got[k], ref[k], f"{name} {k}", 1e-9) for k in ("theta0", "theta0_dot", "theta", "theta_dot"))
+        if "scores" in ref:
+            e = max(e, max(close(got["scores"][k], ref["scores"][k], f"{name} score {k}", 1e-9) for k in SCORES))
+        print(f"{name}: {len(got['ids'])} users, {int(got['n_rows'].sum())} rows, max relative error to numpy {e:.1e}")
+
+
 def case_ranks(a):
     inp = os.path.join(a.work, "ranks.h5")
     synth(inp, "--users", 40, "--rows", 5, "--rows-dist", "poisson", "--d", 4, "--cold", 3, "--cand", 3, "--test", 2, "--shuffle", "--seed", 6)
@@ -329,6 +343,20 @@ def case_bad(a):
             leftovers = [f for f in os.listdir(a.work) if f.startswith(f"bad_{name}_out.h5.tmp")]
             assert not leftovers, leftovers
         print(f"bad input {name:12s}: {lines[0]}")
+    # the converter's user column: ids written as /train/user; a non-integer id is refused with its line
+    conv = os.path.join(ROOT, "scripts", "curio-convert.py")
+    csv = os.path.join(a.work, "users.csv")
+    with open(csv, "w") as fh:
+        fh.write("x1,who,x2,y\n" + "".join(f"{i * 0.1},{i % 3 + 10},{i * i * 0.01},{i * 0.5}\n" for i in range(12)))
+    h5 = os.path.join(a.work, "users_csv.h5")
+    subprocess.run([sys.executable, conv, csv, h5, "--label-column", "y", "--user-column", "who"], check=True, capture_output=True)
+    with h5py.File(h5) as f:
+        assert f["train/X"].shape == (12, 2) and list(f["train/user"][:]) == [i % 3 + 10 for i in range(12)]
+    run(a, 2, h5, os.path.join(a.work, "users_csv_out.h5"), "-curio_s", 1)
+    with open(csv, "a") as fh:
+        fh.write("1.0,2.5,1.0,1.0\n")
+    r = subprocess.run([sys.executable, conv, csv, h5, "--label-column", "y", "--user-column", "who"], capture_output=True, text=True)
+    assert r.returncode != 0 and "line 14: user column: '2.5' is not a non-negative integer" in r.stderr, r.stderr
     # a CSR input with user ids works
     p = variant("csr_ok", lambda g: (csr_no_user(g), g.__setitem__("train/user", np.repeat(np.arange(8) + 7, 4))))
     run(a, 2, p, os.path.join(a.work, "bad_csr_ok_out.h5"), "-curio_s", 1)
@@ -336,7 +364,7 @@ def case_bad(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad"])
+    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad", "real"])
     ap.add_argument("exe")
     ap.add_argument("work")
     ap.add_argument("--np", type=int, default=1)
