@@ -535,6 +535,31 @@ static PetscErrorCode GlobalSolve(Users *u, CurioFit fit, PetscReal s0, PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The global model at the final s0 (s0 = s unless theta0 has its own), with sigma^2 for the expected SLD */
+static PetscErrorCode GlobalFinal(Users *u, CurioFit fit)
+{
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&t0));
+  if (!u->s0_given) u->s0 = u->s;
+  PetscCall(GlobalSolve(u, fit, u->s0, u->theta0, u->theta0_dot));
+  PetscCall(CurioFitGetDiagnostics(fit, &u->sigma2, NULL));
+  PetscCall(PetscTime(&t1));
+  u->t_global += t1 - t0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode GlobalDestroy(CurioFit *fit, Mat *Phi, Vec *y, Vec *w)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CurioFitDestroy(fit));
+  PetscCall(MatDestroy(Phi));
+  PetscCall(VecDestroy(y));
+  PetscCall(VecDestroy(w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Per-user exact LOOCV (squared loss) over the grid: CV(s) = (1/n) sum over all rows of 1/2 (r_i/(1 - h_i))^2 with each
    user's model at s and theta0(s) (theta0(s0) when theta0 has its own s0) held while a row is left out */
 static PetscErrorCode UsersLOOCV(Users *u)
@@ -918,6 +943,11 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   u.d = u.model->d;
   PetscCall(CurioModelBuildDesign(u.model, &u.data->train, &Phi));
   PetscCall(CurioModelCheckLabels(u.model, &u.data->train, "train"));
+  /* Phi holds the training inputs now (the users mode does not copy them into its output) */
+  PetscCall(PetscFree(u.data->train.X));
+  PetscCall(PetscFree(u.data->train.rowptr));
+  PetscCall(PetscFree(u.data->train.colidx));
+  PetscCall(PetscFree(u.data->train.vals));
   PetscCall(CurioRowVec(Phi, u.data->train.y, &y));
   PetscCall(CurioRowVec(Phi, u.data->train.w, &w));
   PetscCall(CurioFitCreate(u.model, Phi, y, w, u.solver, &fit));
@@ -936,9 +966,12 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(PetscTime(&t1));
   u.t_global = t1 - t0;
 
-  /* whole users per rank; the training rows go to their users' ranks */
+  /* whole users per rank; the training rows go to their users' ranks. Without LOOCV the global model is final now and
+     its design matrix is freed before the exchange, so that at most about two copies of the rows exist at a time */
+  if (!u.loocv) PetscCall(GlobalFinal(&u, fit));
   PetscCall(UsersPartitionCompute(&u));
   PetscCall(DesignRows(Phi, &phi));
+  if (!u.loocv) PetscCall(GlobalDestroy(&fit, &Phi, &y, &w));
   PetscCall(ExchangeRows(&u, &u.data->train, u.ktrain, phi, &ex, &recv));
   PetscCall(PetscFree(phi));
   PetscCall(GroupRows(&u, ex.nrecv, recv));
@@ -947,17 +980,9 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   if (u.loocv) {
     PetscCall(UsersLOOCV(&u));
     if (!u.s_given) u.s = u.s_opt;
+    PetscCall(GlobalFinal(&u, fit));
+    PetscCall(GlobalDestroy(&fit, &Phi, &y, &w));
   }
-  if (!u.s0_given) u.s0 = u.s;
-  PetscCall(PetscTime(&t0));
-  PetscCall(GlobalSolve(&u, fit, u.s0, u.theta0, u.theta0_dot));
-  PetscCall(CurioFitGetDiagnostics(fit, &u.sigma2, NULL));
-  PetscCall(PetscTime(&t1));
-  u.t_global += t1 - t0;
-  PetscCall(CurioFitDestroy(&fit));
-  PetscCall(MatDestroy(&Phi));
-  PetscCall(VecDestroy(&y));
-  PetscCall(VecDestroy(&w));
   if (u.monitor)
     PetscCall(PetscPrintf(comm,
                           "curio: users: %" PetscInt_FMT " users, %" PetscInt_FMT " rows, d = %" PetscInt_FMT ", %d ranks; s = %g, s0 = %g (%s)\n",
