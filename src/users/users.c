@@ -21,6 +21,10 @@
 typedef enum { USERS_PARTITION_ROWS, USERS_PARTITION_USERS, USERS_PARTITION_CUTS } UsersPartition;
 static const char *const UsersPartitions[] = {"rows", "users", "cuts", "UsersPartition", "USERS_PARTITION_", NULL};
 static const char *const UsersScores[]     = {"sld", "sld_expected", "var", "UsersScore", "USERS_SCORE_", NULL};
+/* What a user's model is: inherit (from theta0, eq. 97-98), independent (ridge toward 0, the usual tangent
+   -H_u^{-1} theta_u: the baseline without sharing), pooled (theta0 for every user: the baseline without users) */
+typedef enum { USERS_MODEL_INHERIT, USERS_MODEL_INDEPENDENT, USERS_MODEL_POOLED } UsersModel;
+static const char *const UsersModels[] = {"inherit", "independent", "pooled", "UsersModel", "USERS_MODEL_", NULL};
 #define NSCORE 6 /* per candidate: f, mean, fdot, sld, sld_expected, var */
 
 /* One exchange of rows with the ranks that own their users: order[i] is where local row i sits in the send buffer */
@@ -38,6 +42,8 @@ typedef struct {
   PetscReal      smin, smax, rtol;
   PetscInt       ns, select_k, select_by, maxit;
   UsersPartition partition;
+  UsersModel     umodel;
+  PetscReal     *zeros; /* d zeros: theta0 and theta0_dot of independent users */
   PetscInt       ncuts, cuts_opt[1024];
   CurioData      data;
   CurioModel     model;
@@ -89,6 +95,8 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
       PetscOptionsInt("-curio_users_select_k", "Candidates to select over all users (0: none)", "CurioUsersMain", u->select_k, &u->select_k, NULL));
   PetscCall(PetscOptionsEList("-curio_users_select_by", "Score that ranks the candidates", "CurioUsersMain", UsersScores, 3,
                               UsersScores[u->select_by], &u->select_by, NULL));
+  PetscCall(PetscOptionsEnum("-curio_users_model", "Per-user model: inherit (from theta0), independent (ridge toward 0), pooled (theta0 for all)",
+                             "CurioUsersMain", UsersModels, (PetscEnum) u->umodel, (PetscEnum *) &u->umodel, NULL));
   PetscCall(PetscOptionsEnum("-curio_users_partition", "Users over ranks: rows (balanced by rows), users (equal counts), cuts (given)",
                              "CurioUsersMain", UsersPartitions, (PetscEnum) u->partition, (PetscEnum *) &u->partition, NULL));
   u->ncuts = (PetscInt) (sizeof(u->cuts_opt) / sizeof(u->cuts_opt[0]));
@@ -120,9 +128,11 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
   PetscCall(CurioSolverSetFromOptions(u->solver));
   PetscCheck(u->model->regularizer != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
-  if (u->model->loss != CURIO_LOSS_SQUARED) u->loocv = PETSC_FALSE;
-  PetscCheck(u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
-             "Give -curio_s: the per-user LOOCV that chooses s is exact for squared loss only (and on unless -curio_users_loocv false)");
+  if (u->model->loss != CURIO_LOSS_SQUARED || u->umodel == USERS_MODEL_POOLED) u->loocv = PETSC_FALSE;
+  PetscCheck(
+      u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
+      "Give -curio_s: the per-user LOOCV that chooses s is exact for squared loss only, is not defined for -curio_users_model pooled, and is on "
+      "unless -curio_users_loocv false");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -501,6 +511,16 @@ static PetscErrorCode UsersFit(Users *u)
   PetscBool      any;
 
   PetscFunctionBeginUser;
+  if (u->umodel == USERS_MODEL_INDEPENDENT) um.theta0 = um.theta0_dot = u->zeros;
+  if (u->umodel == USERS_MODEL_POOLED) {
+    for (PetscInt j = 0; j < st->nu; j++) {
+      PetscCall(PetscArraycpy(st->theta + j * d, u->theta0, d));
+      PetscCall(PetscArraycpy(st->theta_dot + j * d, u->theta0_dot, d));
+      st->its[j] = 0;
+    }
+    u->its_max = 0;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(CurioUserWorkCreate(d, MaxRows(st), &wk));
   for (PetscInt j = 0; j < st->nu; j++) {
     PetscInt  o = st->off[j], n = st->off[j + 1] - o;
@@ -576,7 +596,8 @@ static PetscErrorCode UsersLOOCV(Users *u)
   PetscCall(PetscCalloc1(u->ns, &loc));
   PetscCall(PetscMalloc1(d, &theta));
   for (PetscInt g = 0; g < u->ns; g++) {
-    CurioUserModel um = {CURIO_LOSS_SQUARED, u->grid[g], u->grid[g], u->theta0_grid + g * d, NULL, 1, 0};
+    CurioUserModel um = {
+        CURIO_LOSS_SQUARED, u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d, NULL, 1, 0};
     for (PetscInt j = 0; j < st->nu; j++) {
       PetscInt  o = st->off[j], n = st->off[j + 1] - o;
       PetscReal sum;
@@ -624,7 +645,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     const PetscReal *rec = recs + i * R, *phi = rec + 4;
     PetscInt         j = (PetscInt) rec[1] - st->ufirst, o = st->off[j], n = st->off[j + 1] - o;
     PetscReal       *r = res + i * NSCORE, f = 0, fd = 0, var;
-    if (j != cur) { /* records of one user come together in the usual case; refactor only on a change */
+    if (j != cur && u->umodel != USERS_MODEL_POOLED) { /* one user's records come together in the usual case: refactor on a change */
       PetscCall(CurioUserHessianFactor(&um, n, st->phi + o * d, st->y + o, st->w + o, st->theta + j * d, &wk));
       cur = j;
     }
@@ -634,7 +655,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     }
     PetscCall(CurioModelLabelVariance(u->model, f, u->sigma2, &var));
     PetscCall(PetscArraycpy(x, phi, d));
-    PetscCall(CurioUserFactorSolve(&wk, x));
+    if (u->umodel != USERS_MODEL_POOLED) PetscCall(CurioUserFactorSolve(&wk, x));
     r[0] = f;
     r[1] = u->model->loss == CURIO_LOSS_SQUARED ? f : u->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(f) : 0.5 * (1 + PetscTanhReal(0.5 * f));
     r[2] = fd;
@@ -642,6 +663,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     r[4] = var * fd * fd;
     r[5] = 0;
     for (PetscInt c = 0; c < d; c++) r[5] += phi[c] * x[c];
+    if (u->umodel == USERS_MODEL_POOLED) r[5] = (PetscReal) NAN; /* the pooled model's H is the global one, not kept */
   }
   PetscCall(PetscFree(x));
   PetscCall(CurioUserWorkDestroy(&wk));
@@ -783,16 +805,21 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(PetscFree(tmp));
   PetscCall(CurioOutputWriteRowsLocal(out, "/users/theta", u->U, d, u->set.ufirst, u->set.nu, u->set.theta, "/users/id"));
   PetscCall(CurioOutputWriteRowsLocal(out, "/users/theta_dot", u->U, d, u->set.ufirst, u->set.nu, u->set.theta_dot, "/users/id"));
-  PetscCall(CurioOutputSetAttributeString(out, "/users/theta", "meaning", "argmin_theta sum_{i in D_u} w_i l_i(theta) + s/2 ||theta - theta0||^2"));
-  PetscCall(CurioOutputSetAttributeString(
-      out, "/users/theta_dot", "derivative",
-      u->s0_given ? "d theta_u/ds + (s0/s) d theta_u/ds0 = H_u^{-1} [s0 theta0_dot - (theta_u - theta0)] (theta0 has its own s0)"
-                  : "d theta_u/ds, total, through theta0(s) = H_u^{-1} [s theta0_dot - (theta_u - theta0)] (eq. 98)"));
+  {
+    const char *meaning[] = {"argmin_theta sum_{i in D_u} w_i l_i(theta) + s/2 ||theta - theta0||^2 (eq. 97)",
+                             "argmin_theta sum_{i in D_u} w_i l_i(theta) + s/2 ||theta||^2 (independent users)",
+                             "theta0 (pooled: one model for all users)"};
+    const char *deriv[] = {u->s0_given ? "d theta_u/ds + (s0/s) d theta_u/ds0 = H_u^{-1} [s0 theta0_dot - (theta_u - theta0)] (theta0 has its own s0)"
+                                       : "d theta_u/ds, total, through theta0(s) = H_u^{-1} [s theta0_dot - (theta_u - theta0)] (eq. 98)",
+                           "d theta_u/ds = -H_u^{-1} theta_u (independent users)", "d theta0/ds0 (pooled)"};
+    PetscCall(CurioOutputSetAttributeString(out, "/users/theta", "meaning", meaning[u->umodel]));
+    PetscCall(CurioOutputSetAttributeString(out, "/users/theta_dot", "derivative", deriv[u->umodel]));
+  }
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s", u->s));
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s0", u->s0));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "s0_mode", tied));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "s_source", u->s_given ? "option" : "loocv"));
-  PetscCall(CurioOutputSetAttributeString(out, "/users", "model", "inherit"));
+  PetscCall(CurioOutputSetAttributeString(out, "/users", "model", UsersModels[u->umodel]));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "n_users", u->U));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "newton_iterations_max", u->its_max));
   /* the global model */
@@ -882,6 +909,7 @@ static PetscErrorCode UsersDestroy(Users *u)
   PetscCall(PetscFree(u->kcand));
   PetscCall(PetscFree(u->ktest));
   PetscCall(PetscFree2(u->theta0, u->theta0_dot));
+  PetscCall(PetscFree(u->zeros));
   PetscCall(PetscFree3(u->grid, u->cv, u->theta0_grid));
   PetscCall(PetscFree(u->set.off));
   PetscCall(PetscFree(u->set.id));
@@ -954,6 +982,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(CurioFitSetMonitor(fit, PETSC_FALSE)); /* one line per grid point would drown the run's own lines */
   PetscCall(CurioFitSetUp(fit));
   PetscCall(PetscMalloc2(u.d, &u.theta0, u.d, &u.theta0_dot));
+  PetscCall(PetscCalloc1(u.d, &u.zeros));
   if (u.loocv) {
     PetscCall(PetscMalloc3(u.ns, &u.grid, u.ns, &u.cv, u.ns * u.d, &u.theta0_grid));
     for (PetscInt g = 0; g < u.ns; g++) u.grid[g] = u.smin * PetscPowReal(u.smax / u.smin, (PetscReal) g / (PetscReal) (u.ns - 1));
