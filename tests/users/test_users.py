@@ -10,7 +10,7 @@ CASE is one of:
            s (1 +- 1e-4), three losses, theta0 sharing s and with its own s0; a user without rows: theta0_dot exactly
   ranks    1, 2 and 4 ranks and users split over ranks in other layouts (equal counts, given cuts, empty ranks): 1e-12
   bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero; the converter's user column
-  real     the committed lme4 data sets (inputs/users) against the numpy reference
+  real     the committed lme4 data sets (inputs/users) against the numpy reference; the figure script on their outputs
 """
 import argparse
 import os
@@ -269,6 +269,10 @@ def case_real(a):
         if "scores" in ref:
             e = max(e, max(close(got["scores"][k], ref["scores"][k], f"{name} score {k}", 1e-9) for k in SCORES))
         print(f"{name}: {len(got['ids'])} users, {int(got['n_rows'].sum())} rows, max relative error to numpy {e:.1e}")
+        # the figure script on the output
+        png = os.path.join(a.work, f"real_{name}.png")
+        subprocess.run([sys.executable, os.path.join(ROOT, "postprocess", "fig_users.py"), out, "-o", png], check=True, capture_output=True)
+        assert os.path.getsize(png) > 10000, png
 
 
 def case_ranks(a):
