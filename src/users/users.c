@@ -23,8 +23,8 @@ static const char *const UsersPartitions[] = {"rows", "users", "cuts", "UsersPar
 static const char *const UsersScores[]     = {"sld", "sld_expected", "var", "UsersScore", "USERS_SCORE_", NULL};
 /* What a user's model is: inherit (from theta0, eq. 97-98), independent (ridge toward 0, the usual tangent
    -H_u^{-1} theta_u: the baseline without sharing), pooled (theta0 for every user: the baseline without users) */
-typedef enum { USERS_MODEL_INHERIT, USERS_MODEL_INDEPENDENT, USERS_MODEL_POOLED } UsersModel;
-static const char *const UsersModels[] = {"inherit", "independent", "pooled", "UsersModel", "USERS_MODEL_", NULL};
+typedef enum { USERS_MODEL_INHERIT, USERS_MODEL_INDEPENDENT, USERS_MODEL_POOLED, USERS_MODEL_HIERARCHY } UsersModel;
+static const char *const UsersModels[] = {"inherit", "independent", "pooled", "hierarchy", "UsersModel", "USERS_MODEL_", NULL};
 #define NSCORE 6 /* per candidate: f, mean, fdot, sld, sld_expected, var */
 
 /* One exchange of rows with the ranks that own their users: order[i] is where local row i sits in the send buffer */
@@ -43,7 +43,10 @@ typedef struct {
   PetscInt       ns, select_k, select_by, maxit;
   UsersPartition partition;
   UsersModel     umodel;
-  PetscReal     *zeros; /* d zeros: theta0 and theta0_dot of independent users */
+  PetscReal     *zeros;         /* d zeros: theta0 and theta0_dot of independent users */
+  PetscReal     *rho, *rho_dot; /* hierarchy: local users' log-precisions and their derivatives in s */
+  PetscInt       hier_tao, hier_ksp;
+  PetscReal      hier_residual;
   PetscInt       ncuts, cuts_opt[1024];
   CurioData      data;
   CurioModel     model;
@@ -128,11 +131,11 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
   PetscCall(CurioSolverSetFromOptions(u->solver));
   PetscCheck(u->model->regularizer != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
-  if (u->model->loss != CURIO_LOSS_SQUARED || u->umodel == USERS_MODEL_POOLED) u->loocv = PETSC_FALSE;
-  PetscCheck(
-      u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
-      "Give -curio_s: the per-user LOOCV that chooses s is exact for squared loss only, is not defined for -curio_users_model pooled, and is on "
-      "unless -curio_users_loocv false");
+  if (u->model->loss != CURIO_LOSS_SQUARED || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
+  PetscCheck(u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
+             "Give -curio_s: the per-user LOOCV that chooses s is exact for squared loss only, is not defined for -curio_users_model pooled and "
+             "hierarchy, and is on "
+             "unless -curio_users_loocv false");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -512,6 +515,14 @@ static PetscErrorCode UsersFit(Users *u)
 
   PetscFunctionBeginUser;
   if (u->umodel == USERS_MODEL_INDEPENDENT) um.theta0 = um.theta0_dot = u->zeros;
+  if (u->umodel == USERS_MODEL_HIERARCHY) {
+    /* the joint optimum starts from the global model; beta and d beta/ds then stand in for theta0 and theta0_dot */
+    PetscCall(PetscMalloc2(PetscMax(st->nu, 1), &u->rho, PetscMax(st->nu, 1), &u->rho_dot));
+    PetscCall(CurioUsersHierarchySolve(u->comm, u->model->loss, u->s, st, u->monitor, u->theta0, u->theta0_dot, u->rho, u->rho_dot, &u->hier_tao,
+                                       &u->hier_ksp, &u->hier_residual));
+    u->its_max = u->hier_tao;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   if (u->umodel == USERS_MODEL_POOLED) {
     for (PetscInt j = 0; j < st->nu; j++) {
       PetscCall(PetscArraycpy(st->theta + j * d, u->theta0, d));
@@ -645,7 +656,8 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     const PetscReal *rec = recs + i * R, *phi = rec + 4;
     PetscInt         j = (PetscInt) rec[1] - st->ufirst, o = st->off[j], n = st->off[j + 1] - o;
     PetscReal       *r = res + i * NSCORE, f = 0, fd = 0, var;
-    if (j != cur && u->umodel != USERS_MODEL_POOLED) { /* one user's records come together in the usual case: refactor on a change */
+    if (j != cur && u->umodel != USERS_MODEL_POOLED &&
+        u->umodel != USERS_MODEL_HIERARCHY) { /* one user's records come together in the usual case: refactor on a change */
       PetscCall(CurioUserHessianFactor(&um, n, st->phi + o * d, st->y + o, st->w + o, st->theta + j * d, &wk));
       cur = j;
     }
@@ -655,7 +667,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     }
     PetscCall(CurioModelLabelVariance(u->model, f, u->sigma2, &var));
     PetscCall(PetscArraycpy(x, phi, d));
-    if (u->umodel != USERS_MODEL_POOLED) PetscCall(CurioUserFactorSolve(&wk, x));
+    if (u->umodel != USERS_MODEL_POOLED && u->umodel != USERS_MODEL_HIERARCHY) PetscCall(CurioUserFactorSolve(&wk, x));
     r[0] = f;
     r[1] = u->model->loss == CURIO_LOSS_SQUARED ? f : u->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(f) : 0.5 * (1 + PetscTanhReal(0.5 * f));
     r[2] = fd;
@@ -663,7 +675,8 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     r[4] = var * fd * fd;
     r[5] = 0;
     for (PetscInt c = 0; c < d; c++) r[5] += phi[c] * x[c];
-    if (u->umodel == USERS_MODEL_POOLED) r[5] = (PetscReal) NAN; /* the pooled model's H is the global one, not kept */
+    /* pooled: H is the global one, not kept; hierarchy: a user's block of H^{-1} couples it with beta, not computed */
+    if (u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) r[5] = (PetscReal) NAN;
   }
   PetscCall(PetscFree(x));
   PetscCall(CurioUserWorkDestroy(&wk));
@@ -808,12 +821,24 @@ static PetscErrorCode UsersWrite(Users *u)
   {
     const char *meaning[] = {"argmin_theta sum_{i in D_u} w_i l_i(theta) + s/2 ||theta - theta0||^2 (eq. 97)",
                              "argmin_theta sum_{i in D_u} w_i l_i(theta) + s/2 ||theta||^2 (independent users)",
-                             "theta0 (pooled: one model for all users)"};
+                             "theta0 (pooled: one model for all users)",
+                             "beta + theta_u at the joint optimum of the regularizer hierarchy (section 3.4.2, MATH.md section 7)"};
     const char *deriv[] = {u->s0_given ? "d theta_u/ds + (s0/s) d theta_u/ds0 = H_u^{-1} [s0 theta0_dot - (theta_u - theta0)] (theta0 has its own s0)"
                                        : "d theta_u/ds, total, through theta0(s) = H_u^{-1} [s theta0_dot - (theta_u - theta0)] (eq. 98)",
-                           "d theta_u/ds = -H_u^{-1} theta_u (independent users)", "d theta0/ds0 (pooled)"};
+                           "d theta_u/ds = -H_u^{-1} theta_u (independent users)", "d theta0/ds0 (pooled)",
+                           "d (beta + theta_u)/ds from the joint tangent -H^{-1} (0, 0, rho) over (beta, theta, rho)"};
     PetscCall(CurioOutputSetAttributeString(out, "/users/theta", "meaning", meaning[u->umodel]));
     PetscCall(CurioOutputSetAttributeString(out, "/users/theta_dot", "derivative", deriv[u->umodel]));
+  }
+  if (u->umodel == USERS_MODEL_HIERARCHY) {
+    PetscCall(CurioOutputWriteRowsLocal(out, "/users/rho", u->U, 0, u->set.ufirst, u->set.nu, u->rho, "/users/id"));
+    PetscCall(CurioOutputWriteRowsLocal(out, "/users/rho_dot", u->U, 0, u->set.ufirst, u->set.nu, u->rho_dot, "/users/id"));
+    PetscCall(
+        CurioOutputSetAttributeString(out, "/users/rho", "meaning", "log-precision of the user's deviation theta_u - beta (prior N(0, e^-rho I))"));
+    PetscCall(CurioOutputSetAttributeString(out, "/users/rho_dot", "derivative", "d rho_u/ds from the joint tangent"));
+    PetscCall(CurioOutputSetAttributeInt(out, "/users", "tao_iterations", u->hier_tao));
+    PetscCall(CurioOutputSetAttributeInt(out, "/users", "ksp_iterations_tangent", u->hier_ksp));
+    PetscCall(CurioOutputSetAttributeReal(out, "/users", "tangent_residual", u->hier_residual));
   }
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s", u->s));
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s0", u->s0));
@@ -827,7 +852,9 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(CurioOutputWriteArray(out, "/global/theta", d, u->theta0, "/global/feature"));
   PetscCall(CurioOutputWriteArray(out, "/global/theta_dot", d, u->theta0_dot, "/global/feature"));
   PetscCall(CurioOutputWriteScalar(out, "/global/s0", u->s0));
-  PetscCall(CurioOutputSetAttributeString(out, "/global/theta_dot", "derivative", "d theta0/ds0 = -H0^{-1} grad R(theta0) (eq. 64)"));
+  PetscCall(CurioOutputSetAttributeString(out, "/global/theta_dot", "derivative",
+                                          u->umodel == USERS_MODEL_HIERARCHY ? "d beta/ds from the joint tangent (hierarchy: /global/theta is beta)"
+                                                                             : "d theta0/ds0 = -H0^{-1} grad R(theta0) (eq. 64)"));
   PetscCall(CurioOutputSetAttributeString(out, "/global", "loss", CurioLossTypes[u->model->loss]));
   PetscCall(CurioOutputSetAttributeString(out, "/global", "regularizer", CurioRegularizerTypes[u->model->regularizer]));
   PetscCall(CurioOutputSetAttributeReal(out, "/global", "sigma2", u->sigma2));
@@ -910,6 +937,7 @@ static PetscErrorCode UsersDestroy(Users *u)
   PetscCall(PetscFree(u->ktest));
   PetscCall(PetscFree2(u->theta0, u->theta0_dot));
   PetscCall(PetscFree(u->zeros));
+  PetscCall(PetscFree2(u->rho, u->rho_dot));
   PetscCall(PetscFree3(u->grid, u->cv, u->theta0_grid));
   PetscCall(PetscFree(u->set.off));
   PetscCall(PetscFree(u->set.id));

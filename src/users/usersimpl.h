@@ -42,3 +42,5 @@ PETSC_INTERN PetscErrorCode CurioUserHessianFactor(const CurioUserModel *, Petsc
 PETSC_INTERN PetscErrorCode CurioUserFactorSolve(CurioUserWork *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUserLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *, CurioUserWork *,
                                          PetscReal *, PetscReal *);
+PETSC_INTERN PetscErrorCode CurioUsersHierarchySolve(MPI_Comm, CurioLossType, PetscReal, CurioUserSet *, PetscBool, PetscReal *, PetscReal *,
+                                                     PetscReal *, PetscReal *, PetscInt *, PetscInt *, PetscReal *);

@@ -10,6 +10,7 @@ CASE is one of:
            s (1 +- 1e-4), three losses, theta0 sharing s and with its own s0; a user without rows: theta0_dot exactly
   ranks    1, 2 and 4 ranks and users split over ranks in other layouts (equal counts, given cuts, empty ranks): 1e-12
   bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero; the converter's user column
+  hierarchy the regularizer hierarchy: joint optimum vs dense Newton, tangent vs dense solve and central FD, ranks
   real     the committed lme4 data sets (inputs/users) against the numpy reference; the figure script on their outputs
 """
 import argparse
@@ -275,6 +276,104 @@ def case_real(a):
         assert os.path.getsize(png) > 10000, png
 
 
+def hierarchy_reference(inp, loss, s):
+    """the hierarchy's joint optimum by dense Newton on the assembled problem, and its tangent -H^{-1} (0, 0, rho)"""
+    with h5py.File(inp) as f:
+        X, y, uid = f["train/X"][:], f["train/y"][:], f["train/user"][:].astype(int)
+        ids = np.sort(f["users/id"][:].astype(int)) if "users/id" in f else np.unique(uid)
+    n, d = X.shape
+    U, nb = len(ids), d + 1
+    k = np.searchsorted(ids, uid)
+    N = d + U * nb
+    # eta = X beta + X theta_u: the design over the joint vector (rho columns zero)
+    J = np.zeros((n, N))
+    J[:, :d] = X
+    for i in range(n):
+        J[i, d + k[i] * nb:d + k[i] * nb + d] = X[i]
+
+    def parts(x):
+        th = np.array([x[d + u * nb:d + u * nb + d] for u in range(U)])
+        rho = np.array([x[d + u * nb + d] for u in range(U)])
+        return th, rho
+
+    def fgh(x):
+        l, dl, d2 = derivs(loss, J @ x, y)
+        th, rho = parts(x)
+        e = np.exp(rho)
+        f = l.sum() + np.sum(0.5 * e * np.sum(th**2, 1) - 0.5 * d * rho + 0.5 * s * rho**2)
+        g = J.T @ dl
+        H = J.T @ (d2[:, None] * J)
+        for u in range(U):
+            o = d + u * nb
+            g[o:o + d] += e[u] * th[u]
+            g[o + d] += 0.5 * e[u] * th[u] @ th[u] - 0.5 * d + s * rho[u]
+            H[o:o + d, o:o + d] += e[u] * np.eye(d)
+            H[o:o + d, o + d] += e[u] * th[u]
+            H[o + d, o:o + d] += e[u] * th[u]
+            H[o + d, o + d] += 0.5 * e[u] * th[u] @ th[u] + s
+        return f, g, H
+
+    x = np.zeros(N)
+    x[d + d::nb] = 0.5 * d / s
+    for _ in range(200):
+        f, g, H = fgh(x)
+        w, V = np.linalg.eigh(H)
+        step = -V @ ((V.T @ g) / np.maximum(np.abs(w), 1e-8))  # Newton on |H| (a descent direction away from the minimum)
+        t = 1.0
+        while fgh(x + t * step)[0] > f + 1e-4 * t * (g @ step) and t > 1e-12:
+            t /= 2
+        x = x + t * step
+        if np.max(np.abs(t * step)) < 1e-15 * (1 + np.max(np.abs(x))):
+            break
+    f, g, H = fgh(x)
+    rhs = np.zeros(N)
+    th, rho = parts(x)
+    rhs[d + d::nb] = -rho
+    xd = np.linalg.solve(H, rhs)
+    thd, rhod = parts(xd)
+    beta, betad = x[:d], xd[:d]
+    assert np.all(np.linalg.eigvalsh(H) > 0), "the reference optimum is not a strict minimum"
+    return dict(theta0=beta, theta0_dot=betad, theta=beta + th, theta_dot=betad + thd, rho=rho, rho_dot=rhod, ids=ids, H=H)
+
+
+def case_hierarchy(a):
+    """the regularizer hierarchy: joint optimum against dense Newton on the assembled problem, the tangent against it
+    and against central differences of the joint optimum, 1 / 2 / 4 ranks"""
+    for loss, s in (("squared", 0.5), ("logistic", 0.3), ("poisson", 0.8)):
+        inp = os.path.join(a.work, f"hier_{loss}.h5")
+        synth(inp, "--users", 9, "--rows", 6, "--rows-dist", "poisson", "--d", 3, "--cold", 2, "--cand", 2, "--loss", loss, "--tau", 1.0,
+              "--seed", 8)
+        ref = hierarchy_reference(inp, loss, s)
+        outs = {}
+        for np_ in (1, 2, 4):
+            out = os.path.join(a.work, f"hier_{loss}_np{np_}.h5")
+            run(a, np_, inp, out, "-curio_users_model", "hierarchy", "-curio_loss", loss, "-curio_s", s)
+            outs[np_] = out
+        got = {}
+        with h5py.File(outs[1]) as f:
+            got = dict(theta0=f["global/theta"][:], theta0_dot=f["global/theta_dot"][:], theta=f["users/theta"][:], theta_dot=f["users/theta_dot"][:],
+                       rho=f["users/rho"][:], rho_dot=f["users/rho_dot"][:])
+        e = max(close(got[k], ref[k], f"hierarchy {loss} {k}", 1e-8) for k in got)
+        worst = 0.0
+        for np_ in (2, 4):
+            with h5py.File(outs[1]) as f, h5py.File(outs[np_]) as g:
+                for k in ("users/theta", "users/theta_dot", "users/rho", "users/rho_dot", "global/theta", "global/theta_dot", "scores/sld"):
+                    worst = max(worst, np.max(np.abs(f[k][:] - g[k][:])) / np.max(np.abs(f[k][:])))
+        assert worst < 1e-10, f"hierarchy {loss}: ranks differ by {worst:.1e}"
+        h = 1e-4
+        fd = []
+        for fac in (1 + h, 1 - h):
+            out = os.path.join(a.work, f"hier_{loss}_fd.h5")
+            run(a, a.np, inp, out, "-curio_users_model", "hierarchy", "-curio_loss", loss, "-curio_s", repr(s * fac))
+            with h5py.File(out) as f:
+                fd.append(np.concatenate([f["users/theta"][:].ravel(), f["users/rho"][:]]))
+        fdd = (fd[0] - fd[1]) / (2 * h * s)
+        tan = np.concatenate([got["theta_dot"].ravel(), got["rho_dot"]])
+        efd = np.max(np.abs(fdd - tan)) / np.max(np.abs(tan))
+        assert efd < 1e-6, f"hierarchy {loss}: FD error {efd:.2e}"
+        print(f"hierarchy {loss:9s}: vs dense Newton {e:.1e}, tangent vs central FD {efd:.1e}, 1/2/4 ranks {worst:.1e}")
+
+
 def case_ranks(a):
     inp = os.path.join(a.work, "ranks.h5")
     synth(inp, "--users", 40, "--rows", 5, "--rows-dist", "poisson", "--d", 4, "--cold", 3, "--cand", 3, "--test", 2, "--shuffle", "--seed", 6)
@@ -381,7 +480,7 @@ def case_bad(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad", "real"])
+    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad", "real", "hierarchy"])
     ap.add_argument("exe")
     ap.add_argument("work")
     ap.add_argument("--np", type=int, default=1)
