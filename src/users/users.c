@@ -98,8 +98,9 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
       PetscOptionsInt("-curio_users_select_k", "Candidates to select over all users (0: none)", "CurioUsersMain", u->select_k, &u->select_k, NULL));
   PetscCall(PetscOptionsEList("-curio_users_select_by", "Score that ranks the candidates", "CurioUsersMain", UsersScores, 3,
                               UsersScores[u->select_by], &u->select_by, NULL));
-  PetscCall(PetscOptionsEnum("-curio_users_model", "Per-user model: inherit (from theta0), independent (ridge toward 0), pooled (theta0 for all)",
-                             "CurioUsersMain", UsersModels, (PetscEnum) u->umodel, (PetscEnum *) &u->umodel, NULL));
+  PetscCall(PetscOptionsEnum(
+      "-curio_users_model", "Per-user model: inherit (from theta0), independent (ridge toward 0), pooled (theta0 for all), hierarchy (section 3.4.2)",
+      "CurioUsersMain", UsersModels, (PetscEnum) u->umodel, (PetscEnum *) &u->umodel, NULL));
   PetscCall(PetscOptionsEnum("-curio_users_partition", "Users over ranks: rows (balanced by rows), users (equal counts), cuts (given)",
                              "CurioUsersMain", UsersPartitions, (PetscEnum) u->partition, (PetscEnum *) &u->partition, NULL));
   u->ncuts = (PetscInt) (sizeof(u->cuts_opt) / sizeof(u->cuts_opt[0]));
