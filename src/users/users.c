@@ -383,8 +383,9 @@ static PetscErrorCode DesignRows(Mat Phi, PetscReal **rows)
 }
 
 /* Sends every local row (record: global row, user index, y, w, phi) to the rank of its user; recv gets the records
-   this rank owns, ordered by source rank, then by global row */
-static PetscErrorCode ExchangeRows(Users *u, const CurioRows *rows, const PetscInt *kuser, const PetscReal *phi, Exchange *ex, PetscReal **recv)
+   this rank owns, ordered by source rank, then by global row. phi is freed once packed, before the receive buffer
+   exists, so that a rank holds at most two copies of its rows */
+static PetscErrorCode ExchangeRows(Users *u, const CurioRows *rows, const PetscInt *kuser, PetscReal **phi, Exchange *ex, PetscReal **recv)
 {
   PetscInt   R = u->d + 4, *fill;
   PetscReal *sbuf;
@@ -414,9 +415,10 @@ static PetscErrorCode ExchangeRows(Users *u, const CurioRows *rows, const PetscI
     rec[1]         = (PetscReal) kuser[i];
     rec[2]         = rows->y ? rows->y[i] : (PetscReal) NAN;
     rec[3]         = rows->w ? rows->w[i] : 1.0;
-    PetscCall(PetscArraycpy(rec + 4, phi + i * u->d, u->d));
+    PetscCall(PetscArraycpy(rec + 4, *phi + i * u->d, u->d));
   }
   PetscCall(PetscFree(fill));
+  PetscCall(PetscFree(*phi));
   PetscCall(PetscMalloc1(PetscMax(ex->nrecv * R, 1), recv));
   {
     PetscMPIInt *sc, *sd, *rc, *rd;
@@ -513,6 +515,8 @@ static PetscErrorCode UsersFit(Users *u)
   PetscInt       d = u->d, bad = -1, its = 0;
   char           msg[256] = "";
   PetscBool      any;
+  PetscLogDouble t0, t1;
+  PetscReal      tl;
 
   PetscFunctionBeginUser;
   if (u->umodel == USERS_MODEL_INDEPENDENT) um.theta0 = um.theta0_dot = u->zeros;
@@ -533,6 +537,7 @@ static PetscErrorCode UsersFit(Users *u)
     u->its_max = 0;
     PetscFunctionReturn(PETSC_SUCCESS);
   }
+  PetscCall(PetscTime(&t0));
   PetscCall(CurioUserWorkCreate(d, MaxRows(st), &wk));
   for (PetscInt j = 0; j < st->nu; j++) {
     PetscInt  o = st->off[j], n = st->off[j + 1] - o;
@@ -548,6 +553,9 @@ static PetscErrorCode UsersFit(Users *u)
     }
   }
   PetscCall(CurioUserWorkDestroy(&wk));
+  PetscCall(PetscTime(&t1));
+  tl = t1 - t0; /* this rank's work alone: the reductions below would add the wait for the slowest rank */
+  PetscCallMPI(MPIU_Allreduce(&tl, &u->t_users, 1, MPIU_REAL, MPIU_MAX, u->comm));
   PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
   PetscCheck(!any, u->comm, PETSC_ERR_NOT_CONVERGED, "%s", msg);
   PetscCallMPI(MPIU_Allreduce(&its, &u->its_max, 1, MPIU_INT, MPI_MAX, u->comm));
@@ -698,8 +706,7 @@ static PetscErrorCode UsersScore(Users *u)
     PetscCall(CurioModelBuildDesign(u->model, &u->data->cand, &Phi));
     PetscCall(DesignRows(Phi, &phi));
     PetscCall(MatDestroy(&Phi));
-    PetscCall(ExchangeRows(u, &u->data->cand, u->kcand, phi, &ex, &recv));
-    PetscCall(PetscFree(phi));
+    PetscCall(ExchangeRows(u, &u->data->cand, u->kcand, &phi, &ex, &recv));
     PetscCall(PetscMalloc1(PetscMax(ex.nrecv * NSCORE, 1), &res));
     PetscCall(ScoreRecords(u, ex.nrecv, recv, res));
     /* the best candidate of each local user by the selection score (ties: the smaller index) */
@@ -729,8 +736,7 @@ static PetscErrorCode UsersScore(Users *u)
     PetscCall(CurioModelBuildDesign(u->model, &u->data->test, &Phi));
     PetscCall(DesignRows(Phi, &phi));
     PetscCall(MatDestroy(&Phi));
-    PetscCall(ExchangeRows(u, &u->data->test, u->ktest, phi, &ex, &recv));
-    PetscCall(PetscFree(phi));
+    PetscCall(ExchangeRows(u, &u->data->test, u->ktest, &phi, &ex, &recv));
     PetscCall(PetscMalloc1(PetscMax(ex.nrecv * NSCORE, 1), &res));
     PetscCall(ScoreRecords(u, ex.nrecv, recv, res));
     for (PetscInt i = 0; i < ex.nrecv; i++) res[i] = res[i * NSCORE + 1]; /* the mean response */
@@ -1030,8 +1036,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(UsersPartitionCompute(&u));
   PetscCall(DesignRows(Phi, &phi));
   if (!u.loocv) PetscCall(GlobalDestroy(&fit, &Phi, &y, &w));
-  PetscCall(ExchangeRows(&u, &u.data->train, u.ktrain, phi, &ex, &recv));
-  PetscCall(PetscFree(phi));
+  PetscCall(ExchangeRows(&u, &u.data->train, u.ktrain, &phi, &ex, &recv));
   PetscCall(GroupRows(&u, ex.nrecv, recv));
   PetscCall(PetscFree(recv));
   PetscCall(ExchangeDestroy(&ex));
@@ -1049,8 +1054,10 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(PetscTime(&t0));
   PetscCall(UsersFit(&u));
   PetscCall(PetscTime(&t1));
-  u.t_users = t1 - t0;
-  if (u.monitor) PetscCall(PetscPrintf(comm, "curio: users: theta_u and theta_u_dot of %" PetscInt_FMT " users in %.3f s\n", u.U, t1 - t0));
+  if (u.umodel == USERS_MODEL_HIERARCHY || u.umodel == USERS_MODEL_POOLED) u.t_users = t1 - t0;
+  if (u.monitor)
+    PetscCall(PetscPrintf(comm, "curio: users: theta_u and theta_u_dot of %" PetscInt_FMT " users in %.3f s (max over ranks of each rank's work)\n",
+                          u.U, (double) u.t_users));
   PetscCall(UsersScore(&u));
   PetscCall(UsersWrite(&u));
   if (u.monitor) PetscCall(PetscPrintf(comm, "curio: users: wrote %s\n", u.output));
