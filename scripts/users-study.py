@@ -109,7 +109,7 @@ def run_seed(args):
                 else:
                     lab[pidx[best[u]]] = True
     return dict(dataset=name, strategy=strategy, seed=seed, curve=curve, curve_cold=curve_cold, per_user=per_user,
-                cold_users=[int(c) for c in cold_users])
+                cold_users=[int(c) for c in cold_users], ids=[int(u) for u in ids])
 
 
 def paired(a, b):
@@ -127,14 +127,20 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--pooled-s", type=float, default=1.0)
     ap.add_argument("--datasets", default="sleepstudy,synthetic")
+    ap.add_argument("--report-only", action="store_true", help="redo the report from OUT/results.json")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rounds = {"sleepstudy": 4, "synthetic": 6}
-    tasks = [(a.curio, d, s, k, rounds[d], a.pooled_s) for d in a.datasets.split(",") for s in STRATEGIES for k in range(a.seeds)]
-    with cf.ThreadPoolExecutor(a.jobs) as ex:
-        results = list(ex.map(run_seed, tasks))
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(results, f)
+    if a.report_only:
+        with open(os.path.join(a.out, "results.json")) as f:
+            results = json.load(f)
+        a.seeds = len({r["seed"] for r in results})
+    else:
+        tasks = [(a.curio, d, s, k, rounds[d], a.pooled_s) for d in a.datasets.split(",") for s in STRATEGIES for k in range(a.seeds)]
+        with cf.ThreadPoolExecutor(a.jobs) as ex:
+            results = list(ex.map(run_seed, tasks))
+        with open(os.path.join(a.out, "results.json"), "w") as f:
+            json.dump(results, f)
     lines = ["# Active learning across users", "",
              f"{a.seeds} seeds; AULC = mean test RMSE over rounds 0..R; differences to inherit, paired by seed, in % of inherit's AULC "
              "(95% t interval); **bold** where the interval excludes 0 (negative: better than inherit).", ""]
@@ -158,6 +164,18 @@ def main():
                 dc = (f"**{mc:+.1f} ± {hc:.1f}**" if abs(mc) > hc else f"{mc:+.1f} ± {hc:.1f}")
                 summary[d][s] = dict(diff_all=(m, h), diff_cold=(mc, hc))
             lines.append(f"| {s} | {np.mean(au[s]):.4g} | {np.mean(ac[s]):.4g} | {fa:.4g} | {fc:.4g} | {da} | {dc} |")
+        lines.append("")
+        # per user: the user's AULC (its test RMSE over the rounds), paired with inherit's in the same seed
+        lines.append("Per user (each user's own learning curve, AULC paired with inherit's in the same seed): share of (user, seed) "
+                     "pairs where the strategy's AULC is below inherit's, and the median per-user difference in % of inherit's:")
+        lines.append("")
+        for s in STRATEGIES[1:]:
+            pu = np.array([np.mean(r["per_user"], axis=0) for r in by[s]])
+            pi = np.array([np.mean(r["per_user"], axis=0) for r in by["inherit"]])
+            coldmask = np.array([np.isin(r.get("ids") or np.unique(dataset(d, r["seed"])[2]), r["cold_users"]) for r in by["inherit"]])
+            rel = 100 * (pu - pi) / pi
+            lines.append(f"- {s}: better for {100 * np.mean(pu < pi):.0f}% of (user, seed) pairs, median difference {np.median(rel):+.1f}% "
+                         f"(cold-start users: better for {100 * np.mean((pu < pi)[coldmask]):.0f}%, median {np.median(rel[coldmask]):+.1f}%)")
         lines.append("")
         lines.append("Mean learning curves (test RMSE after round r, all users / cold-start users):")
         lines.append("")
