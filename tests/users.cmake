@@ -20,3 +20,7 @@ curio_users_case(ranks 4) # runs 1, 2 and 4 ranks itself
 curio_users_case(bad 2)   # runs 1 and 2 ranks itself
 curio_users_case(real 2)
 curio_users_case(hierarchy 2) # runs 1, 2 and 4 ranks itself
+# the study script end to end on 2 seeds of the synthetic set (its numbers are in docs/users_study.md)
+add_test(NAME users_study_script COMMAND ${CURIO_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/users-study.py --curio $<TARGET_FILE:curio_exe> --seeds 2
+                                         --datasets synthetic --jobs 1 --out ${USERS_RUNS}/study)
+set_tests_properties(users_study_script PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" TIMEOUT 600 LABELS "integration;users")
