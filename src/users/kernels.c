@@ -210,3 +210,31 @@ PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscRea
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*
+  CurioUserApproxLOO - any loss: the user's optimum (Newton from theta0, as CurioUserFit()) and the sum over its rows of
+  the approximate leave-one-out loss of eq. 44, l_i + l'_i^2 h_i with h_i = w_i phi_i^T H_u^{-1} phi_i (MATH.md
+  section 5), theta0 held. All n right-hand sides go through one dpotrs. converged as in CurioUserFit().
+*/
+PetscErrorCode CurioUserApproxLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
+                                  CurioUserWork *wk, PetscReal *theta, PetscReal *theta_dot, PetscReal *sum, PetscBool *converged)
+{
+  PetscInt     d = wk->d, its;
+  PetscBLASInt bd, bn, info;
+
+  PetscFunctionBegin;
+  *sum = 0;
+  PetscCall(CurioUserFit(um, n, phi, y, w, wk, theta, theta_dot, &its, converged));
+  if (!n) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscArraycpy(wk->B, phi, n * d));
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal l, dl, h = w[i] * Dot(d, phi + i * d, wk->B + i * d);
+    PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], &l, &dl, NULL));
+    *sum += l + dl * dl * h;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

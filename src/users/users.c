@@ -72,7 +72,7 @@ typedef struct {
 
 static PetscErrorCode UsersSetFromOptions(Users *u)
 {
-  PetscBool flg;
+  PetscBool flg, loocv_set = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   u->smin      = 1e-4;
@@ -90,8 +90,8 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
                              "CurioUsersMain", u->s, &u->s, &u->s_given));
   PetscCall(PetscOptionsReal("-curio_users_s0", "Regularity of the global model theta0 (default: s, the same regularity)", "CurioUsersMain", u->s0,
                              &u->s0, &u->s0_given));
-  PetscCall(PetscOptionsBool("-curio_users_loocv", "Per-user exact LOOCV curve over the grid of s (squared loss)", "CurioUsersMain", u->loocv,
-                             &u->loocv, NULL));
+  PetscCall(PetscOptionsBool("-curio_users_loocv", "Per-user LOOCV curve over the grid of s (exact for squared loss, the default; eq. 44 otherwise)",
+                             "CurioUsersMain", u->loocv, &u->loocv, &loocv_set));
   PetscCall(PetscOptionsReal("-curio_users_loocv_smin", "Smallest s of the LOOCV grid", "CurioUsersMain", u->smin, &u->smin, NULL));
   PetscCall(PetscOptionsReal("-curio_users_loocv_smax", "Largest s of the LOOCV grid", "CurioUsersMain", u->smax, &u->smax, NULL));
   PetscCall(PetscOptionsInt("-curio_users_loocv_ns", "Log-spaced values of s in the LOOCV grid", "CurioUsersMain", u->ns, &u->ns, NULL));
@@ -133,11 +133,12 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
   PetscCall(CurioSolverSetFromOptions(u->solver));
   PetscCheck(u->model->regularizer != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
-  if (u->model->loss != CURIO_LOSS_SQUARED || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
+  /* the approximate curve of a GLM refits the global model by TAO at every s, which a too small s can defeat: on request only */
+  if ((u->model->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY)
+    u->loocv = PETSC_FALSE;
   PetscCheck(u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
-             "Give -curio_s: the per-user LOOCV that chooses s is exact for squared loss only, is not defined for -curio_users_model pooled and "
-             "hierarchy, and is on "
-             "unless -curio_users_loocv false");
+             "Give -curio_s (or -curio_users_loocv true: the approximate per-user LOOCV of logistic and Poisson users); the LOOCV that "
+             "chooses s is not defined for -curio_users_model pooled and hierarchy");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -613,31 +614,44 @@ static PetscErrorCode GlobalDestroy(CurioFit *fit, Mat *Phi, Vec *y, Vec *w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Per-user exact LOOCV (squared loss) over the grid: CV(s) = (1/n) sum over all rows of 1/2 (r_i/(1 - h_i))^2 with each
+/* Per-user LOOCV over the grid, exact for squared loss: CV(s) = (1/n) sum over all rows of 1/2 (r_i/(1 - h_i))^2 with each
    user's model at s and theta0(s) (theta0(s0) when theta0 has its own s0) held while a row is left out */
 static PetscErrorCode UsersLOOCV(Users *u)
 {
   CurioUserSet  *st = &u->set;
   CurioUserWork  wk;
-  PetscInt       d = u->d;
-  PetscReal     *loc, *theta;
+  PetscInt       d = u->d, bad = -1;
+  PetscReal     *loc, *theta, *theta_dot;
   PetscLogDouble t0, t1;
+  char           msg[256] = "";
+  PetscBool      any;
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
   PetscCall(CurioUserWorkCreate(d, MaxRows(st), &wk));
   PetscCall(PetscCalloc1(u->ns, &loc));
-  PetscCall(PetscMalloc1(d, &theta));
+  PetscCall(PetscMalloc2(d, &theta, d, &theta_dot));
   for (PetscInt g = 0; g < u->ns; g++) {
-    CurioUserModel um = {
-        CURIO_LOSS_SQUARED, u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d, NULL, 1, 0};
+    CurioUserModel um = {u->model->loss, u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d,
+                         u->zeros,       u->maxit,   u->rtol};
     for (PetscInt j = 0; j < st->nu; j++) {
       PetscInt  o = st->off[j], n = st->off[j + 1] - o;
       PetscReal sum;
-      PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
+      PetscBool conv = PETSC_TRUE;
+      if (u->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
+      else PetscCall(CurioUserApproxLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, theta_dot, &sum, &conv));
+      if (!conv && bad < 0) {
+        bad = st->ufirst + j;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                "LOOCV: Newton's method for user %" PetscInt_FMT " did not converge at s = %g; raise -curio_users_loocv_smin or "
+                                "-curio_users_newton_maxit",
+                                st->id[j], (double) u->grid[g]));
+      }
       loc[g] += sum;
     }
   }
+  PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
+  PetscCheck(!any, u->comm, PETSC_ERR_NOT_CONVERGED, "%s", msg);
   PetscCallMPI(MPIU_Allreduce(loc, u->cv, u->ns, MPIU_REAL, MPIU_SUM, u->comm));
   u->s_opt  = u->grid[0];
   u->cv_opt = PETSC_MAX_REAL;
@@ -648,7 +662,7 @@ static PetscErrorCode UsersLOOCV(Users *u)
       u->s_opt  = u->grid[g];
     }
   }
-  PetscCall(PetscFree(theta));
+  PetscCall(PetscFree2(theta, theta_dot));
   PetscCall(PetscFree(loc));
   PetscCall(CurioUserWorkDestroy(&wk));
   PetscCall(PetscTime(&t1));
@@ -927,7 +941,10 @@ static PetscErrorCode UsersWrite(Users *u)
     PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", u->s_opt));
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
     PetscCall(CurioOutputSetAttributeString(
-        out, "/loocv", "method", "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"));
+        out, "/loocv", "method",
+        u->model->loss == CURIO_LOSS_SQUARED
+            ? "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
+            : "per-user approximate LOO (eq. 44), (1/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
   }
   PetscCall(PetscTime(&t1));
@@ -1039,7 +1056,8 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
       PetscCall(GlobalSolve(&u, fit, u.s0, u.theta0_grid, NULL));
       for (PetscInt g = 1; g < u.ns; g++) PetscCall(PetscArraycpy(u.theta0_grid + g * u.d, u.theta0_grid, u.d));
     } else
-      for (PetscInt g = 0; g < u.ns; g++) PetscCall(GlobalSolve(&u, fit, u.grid[g], u.theta0_grid + g * u.d, NULL));
+      for (PetscInt g = u.ns - 1; g >= 0; g--)
+        PetscCall(GlobalSolve(&u, fit, u.grid[g], u.theta0_grid + g * u.d, NULL)); /* warm starts from large s down */
   }
   PetscCall(PetscTime(&t1));
   u.t_global = t1 - t0;

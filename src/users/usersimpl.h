@@ -44,3 +44,5 @@ PETSC_INTERN PetscErrorCode CurioUserLOO(const CurioUserModel *, PetscInt, const
                                          PetscReal *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUsersHierarchySolve(MPI_Comm, CurioLossType, PetscReal, CurioUserSet *, PetscBool, PetscReal *, PetscReal *,
                                                      PetscReal *, PetscReal *, PetscInt *, PetscInt *, PetscReal *);
+PETSC_INTERN PetscErrorCode CurioUserApproxLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *,
+                                               CurioUserWork *, PetscReal *, PetscReal *, PetscReal *, PetscBool *);

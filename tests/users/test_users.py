@@ -227,6 +227,29 @@ def case_numpy(a):
     assert s_opt == grid[np.argmin(ref)], "LOOCV optimum"
     with h5py.File(out) as f:
         assert f["users"].attrs["s"] == s_opt and f["users"].attrs["s_source"] == "loocv"
+    # the approximate per-user LOOCV (eq. 44) of logistic users against the same formula in numpy
+    inp = os.path.join(a.work, "np_loo_logistic.h5")
+    synth(inp, "--users", 8, "--rows", 7, "--rows-dist", "poisson", "--d", 3, "--loss", "logistic", "--seed", 9)
+    out = os.path.join(a.work, "np_loo_logistic_out.h5")
+    run(a, a.np, inp, out, "-curio_loss", "logistic", "-curio_users_loocv", "true", "-curio_users_loocv_ns", 7, "-curio_users_loocv_smin", 1e-1,
+        "-curio_users_loocv_smax", 1e2)
+    got = read(out)
+    grid, cv, s_opt = got["loocv"]
+    with h5py.File(inp) as f:
+        X, y, uid = f["train/X"][:], f["train/y"][:], f["train/user"][:].astype(int)
+    ref = []
+    for s in grid:
+        theta0, _ = newton(X, y, np.ones(len(y)), "logistic", s, np.zeros(X.shape[1]))
+        tot = 0.0
+        for u in np.unique(uid):
+            r = uid == u
+            t, H = newton(X[r], y[r], np.ones(r.sum()), "logistic", s, theta0)
+            l, dl, _ = derivs("logistic", X[r] @ t, y[r])
+            h = np.einsum("ij,ji->i", X[r], np.linalg.solve(H, X[r].T))
+            tot += np.sum(l + dl**2 * h)
+        ref.append(tot / len(y))
+    worst["loocv logistic (eq. 44)"] = close(cv, np.array(ref), "approximate LOOCV curve", 1e-8)
+    assert s_opt == grid[np.argmin(ref)]
     print("numpy reference, max relative error per case:", {k: f"{v:.1e}" for k, v in worst.items()})
 
 
