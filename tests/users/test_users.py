@@ -370,13 +370,22 @@ def case_hierarchy(a):
         outs = {}
         for np_ in (1, 2, 4):
             out = os.path.join(a.work, f"hier_{loss}_np{np_}.h5")
-            run(a, np_, inp, out, "-curio_users_model", "hierarchy", "-curio_loss", loss, "-curio_s", s)
+            run(a, np_, inp, out, "-curio_users_model", "hierarchy", "-curio_loss", loss, "-curio_s", s, "-curio_users_select_k", 4)
             outs[np_] = out
         got = {}
         with h5py.File(outs[1]) as f:
             got = dict(theta0=f["global/theta"][:], theta0_dot=f["global/theta_dot"][:], theta=f["users/theta"][:], theta_dot=f["users/theta_dot"][:],
                        rho=f["users/rho"][:], rho_dot=f["users/rho_dot"][:])
         e = max(close(got[k], ref[k], f"hierarchy {loss} {k}", 1e-8) for k in got)
+        # scores and the top-k with each candidate's user's beta + theta_u and its tangent
+        with h5py.File(inp) as f, h5py.File(outs[1]) as g:
+            P, cu = f["candidates/X"][:], f["candidates/user"][:]
+            k = np.searchsorted(ref["ids"], cu)
+            fd = np.einsum("ij,ij->i", P, ref["theta_dot"][k])
+            e = max(e, close(g["scores/fdot"][:], fd, f"hierarchy {loss} fdot", 1e-8), close(g["scores/sld"][:], fd**2, f"hierarchy {loss} sld", 1e-8))
+            e = max(e, close(g["scores/f"][:], np.einsum("ij,ij->i", P, ref["theta"][k]), f"hierarchy {loss} f", 1e-8))
+            order = np.lexsort((np.arange(len(fd)), -fd**2))[:4]
+            assert np.array_equal(g["selection/index"][:], order), f"hierarchy {loss}: selection"
         worst = 0.0
         for np_ in (2, 4):
             with h5py.File(outs[1]) as f, h5py.File(outs[np_]) as g:
