@@ -22,3 +22,4 @@
 #include "curiocheckpoint.h"
 #include "curiosgdf.h"
 #include "curioactive.h"
+#include "curiousers.h"

@@ -14,7 +14,8 @@ typedef enum {
   CURIO_MODE_BIT_SGDF   = 2,
   CURIO_MODE_BIT_ACTIVE = 4,
   CURIO_MODE_BIT_STUDY  = 8,
-  CURIO_MODE_BIT_ALL    = 15
+  CURIO_MODE_BIT_USERS  = 16,
+  CURIO_MODE_BIT_ALL    = 31
 } CurioModeBit;
 
 /** @brief What a value must look like. */

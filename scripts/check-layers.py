@@ -13,9 +13,9 @@ import os
 import re
 import sys
 
-LAYERS = ["sys", "io", "data", "model", "solver", "analysis", "fit", "sgdf", "active", "main"]
+LAYERS = ["sys", "io", "data", "model", "solver", "analysis", "fit", "sgdf", "users", "active", "main"]
 # the drivers fit, sgdf and active sit above analysis; active runs fits (fit), sgdf and fit do not know each other
-RANK = {"sys": 0, "io": 1, "data": 2, "model": 3, "solver": 4, "analysis": 5, "fit": 6, "sgdf": 6, "active": 7, "main": 8}
+RANK = {"sys": 0, "io": 1, "data": 2, "model": 3, "solver": 4, "analysis": 5, "fit": 6, "sgdf": 6, "users": 6, "active": 7, "main": 8}
 
 HEADER_LAYER = {
     "curiosys.h": "sys",
@@ -32,6 +32,7 @@ HEADER_LAYER = {
     "curioproblem.h": "fit",
     "curiosgdf.h": "sgdf",
     "curioactive.h": "active",
+    "curiousers.h": "users",
     "curio.h": "main",
 }
 

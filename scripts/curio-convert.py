@@ -5,6 +5,7 @@
     scripts/curio-convert.py pool.svm data.h5 --group candidates --append       # add a candidate pool
     scripts/curio-convert.py table.csv data.h5 --label-column price             # CSV -> dense /train/X, /train/y
     scripts/curio-convert.py table.csv data.h5 --sparse                         # CSV -> CSR
+    scripts/curio-convert.py table.csv data.h5 --user-column subject            # and /train/user (-curio_mode users)
 
 Layouts written in group /<group> (train, candidates or test):
   dense (default for CSV):      X (n, d) float64, y (n) float64
@@ -17,7 +18,8 @@ LIBSVM input: one row per line, 'label index:value ...' with 1-based, strictly i
 lines starting with '#' are skipped, a trailing '# comment' is allowed, 'qid:N' tokens are ignored. The file is read
 line by line; only the parsed numbers are kept. CSV input: one row per line, the label in --label-column (default:
 the last column), a header line detected automatically (a line with a field that is not a number) or forced with
---header / --no-header. Every value must be a finite number; a malformed line is an error naming the file and line.
+--header / --no-header, a user id per row in --user-column (written as int64 /<group>/user, not a feature; a
+non-negative integer). Every value must be a finite number; a malformed line is an error naming the file and line.
 
 Without --append the output file is written to a temporary name and renamed into place (an existing file is
 replaced); with --append the group is added to an existing file, whose other groups fix the number of columns.
@@ -123,10 +125,13 @@ def _is_number_row(fields):
     return all(_number(f.strip()) is not None for f in fields)
 
 
-def read_csv(path, label_column, header, delimiter):
-    """Reads a CSV table row by row; returns dense X and labels (y None with --label-column none)."""
+def read_csv(path, label_column, header, delimiter, user_column=None):
+    """Reads a CSV table row by row; returns dense X and labels (y None with --label-column none), and with
+    --user-column the user id of every row (a non-negative integer, -curio_mode users)."""
     values = array.array("d")
     y = array.array("d")
+    users = array.array("q")
+    ucol = None
     names = None
     width = None
     label = None
@@ -149,6 +154,10 @@ def read_csv(path, label_column, header, delimiter):
                     if has_header:
                         names = [f.strip() for f in fields]
                     label = _label_index(label_column, names, width, path)
+                    if user_column is not None:
+                        ucol = _label_index(user_column, names, width, path, "--user-column")
+                        if ucol == label:
+                            raise ConvertError(f"--user-column {user_column} is the label column")
                     if has_header:
                         continue
                 if len(fields) != width:
@@ -158,7 +167,11 @@ def read_csv(path, label_column, header, delimiter):
                     if v is None:
                         col = f"'{names[j]}' ({j})" if names else f"{j}"
                         fail(f"column {col}: '{_shown(f)}' is not a finite number")
-                    if j == label:
+                    if j == ucol:
+                        if v < 0 or v != int(v):
+                            fail(f"user column: '{_shown(f)}' is not a non-negative integer user id")
+                        users.append(int(v))
+                    elif j == label:
                         y.append(v)
                     else:
                         values.append(v)
@@ -166,16 +179,17 @@ def read_csv(path, label_column, header, delimiter):
         raise ConvertError(f"Input file '{path}' is not UTF-8 text (after line {lineno}: {e.reason})") from None
     if width is None or (label is not None and not y) or (label is None and not values):
         raise ConvertError(f"Input file '{path}' has no data rows")
-    d = width - (label is not None)
+    d = width - (label is not None) - (ucol is not None)
     if d < 1:
         raise ConvertError(f"Input file '{path}' has no feature columns besides the label")
     X = np.frombuffer(values, dtype=np.float64).reshape(-1, d)
     return {"n": X.shape[0], "ncols_min": d, "fixed_ncols": True, "X": X,
-            "y": np.frombuffer(y, dtype=np.float64) if label is not None else None}
+            "y": np.frombuffer(y, dtype=np.float64) if label is not None else None,
+            "user": np.frombuffer(users, dtype=np.int64) if ucol is not None else None}
 
 
-def _label_index(spec, names, width, path):
-    """The label column: 'none', a header name, or a 0-based index (negative counts from the end)."""
+def _label_index(spec, names, width, path, option="--label-column"):
+    """The label (or user) column: 'none', a header name, or a 0-based index (negative counts from the end)."""
     if spec is None:
         return width - 1
     if spec.lower() == "none":
@@ -186,9 +200,9 @@ def _label_index(spec, names, width, path):
         k = int(spec)
     except ValueError:
         where = f"the header has {', '.join(names)}" if names else "the file has no header line"
-        raise ConvertError(f"--label-column {spec}: no such column in '{path}' ({where})") from None
+        raise ConvertError(f"{option} {spec}: no such column in '{path}' ({where})") from None
     if not -width <= k < width:
-        raise ConvertError(f"--label-column {spec}: '{path}' has {width} columns (0-based index, negative from the end)")
+        raise ConvertError(f"{option} {spec}: '{path}' has {width} columns (0-based index, negative from the end)")
     return k % width
 
 
@@ -236,6 +250,8 @@ def write_group(f, group, rows, ncols, sparse):
         g.create_dataset("X", data=to_dense(rows, ncols), dtype=np.float64)
     if rows["y"] is not None:
         g.create_dataset("y", data=rows["y"], dtype=np.float64)
+    if rows.get("user") is not None:
+        g.create_dataset("user", data=rows["user"], dtype=np.int64)
 
 
 def decide_ncols(rows, ncols, others, path, output):
@@ -291,6 +307,9 @@ def main(argv=None):
     hdr = ap.add_mutually_exclusive_group()
     hdr.add_argument("--header", dest="header", action="store_true", default=None, help="CSV: the first line is a header")
     hdr.add_argument("--no-header", dest="header", action="store_false", help="CSV: the first line is data")
+    ap.add_argument("--user-column", default=None,
+                    help="CSV: the column (header name or 0-based index) holding each row's user id, written as /<group>/user "
+                         "(-curio_mode users)")
     ap.add_argument("--delimiter", default=",", help="CSV field delimiter (default ','; '\\t' for tabs)")
     a = ap.parse_args(argv)
 
@@ -301,14 +320,14 @@ def main(argv=None):
             raise ConvertError(f"Cannot read input file '{a.input}'")
         fmt = detect_format(a.input) if a.format == "auto" else a.format
         if fmt == "libsvm":
-            if a.label_column is not None or a.header is not None:
-                raise ConvertError("--label-column, --header and --no-header are for CSV input")
+            if a.label_column is not None or a.header is not None or a.user_column is not None:
+                raise ConvertError("--label-column, --user-column, --header and --no-header are for CSV input")
             rows = read_libsvm(a.input, a.ncols)
         else:
             delim = "\t" if a.delimiter in ("\\t", "tab") else a.delimiter
             if len(delim) != 1:
                 raise ConvertError(f"--delimiter must be one character, got '{a.delimiter}'")
-            rows = read_csv(a.input, a.label_column, a.header, delim)
+            rows = read_csv(a.input, a.label_column, a.header, delim, a.user_column)
         if rows["y"] is None and a.group != "candidates":
             raise ConvertError(f"group '/{a.group}' needs labels; --label-column none is for --group candidates only")
         sparse = a.sparse if a.sparse is not None else fmt == "libsvm"

@@ -3,6 +3,7 @@
 # Idempotent: only packages that are missing are installed.
 #   bash scripts/setup-debian.sh          # build + test + post-processing
 #   bash scripts/setup-debian.sh --bench  # also the benchmark peer torch
+#   bash scripts/setup-debian.sh --data   # also R's lme4, to rebuild inputs/users/ from its data sets
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
@@ -13,6 +14,9 @@ pkgs=(build-essential cmake pkg-config
       python3-scipy python3-sklearn)   # al_report.py (t quantiles) and the tests of inputs/al
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch)
+fi
+if [[ "${1:-}" == "--data" ]]; then
+  pkgs+=(r-cran-lme4)   # only to rebuild inputs/users/ (scripts/make-users-inputs.py); the tests read the committed files
 fi
 
 missing=()

@@ -24,10 +24,10 @@ static const char help[] = "curio: regularized regression with regularity tangen
 
 /* What one invocation does: -curio_mode fit (the default: direct or Krylov optimum, tangent, LOOCV, scores), sgdf
    (distributed SGD with the tangent, checkpoints), active (one active-learning loop) or study (strategies x data sets
-   x seeds over sub-communicators) */
-typedef enum { CURIO_MODE_FIT, CURIO_MODE_SGDF, CURIO_MODE_ACTIVE, CURIO_MODE_STUDY } CurioMode;
-static const char *const CurioModes[]    = {"fit", "sgdf", "active", "study", "CurioMode", "CURIO_MODE_", NULL};
-static const unsigned    CurioModeBits[] = {CURIO_MODE_BIT_FIT, CURIO_MODE_BIT_SGDF, CURIO_MODE_BIT_ACTIVE, CURIO_MODE_BIT_STUDY};
+   x seeds over sub-communicators) or users (per-user models inheriting from a shared one, section 3.4) */
+typedef enum { CURIO_MODE_FIT, CURIO_MODE_SGDF, CURIO_MODE_ACTIVE, CURIO_MODE_STUDY, CURIO_MODE_USERS } CurioMode;
+static const char *const CurioModes[] = {"fit", "sgdf", "active", "study", "users", "CurioMode", "CURIO_MODE_", NULL};
+static const unsigned CurioModeBits[] = {CURIO_MODE_BIT_FIT, CURIO_MODE_BIT_SGDF, CURIO_MODE_BIT_ACTIVE, CURIO_MODE_BIT_STUDY, CURIO_MODE_BIT_USERS};
 
 /* The driver's options, every mode's: what to run, how errors are shown, the version */
 static PetscErrorCode ReadDriverOptions(CurioMode *mode, PetscBool *traceback, PetscBool *version)
@@ -71,6 +71,7 @@ static PetscErrorCode PrintHelp(void)
   PetscCall(CurioSGDFOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(CurioActiveOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(CurioStudyOptionsHelp(PETSC_COMM_WORLD));
+  PetscCall(CurioUsersOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                         "----------------------------------------\n"
                         "PETSc's options under curio's prefix: the Krylov solver's -curio_ksp_* and -curio_pc_* (listed above), and\n"
@@ -101,6 +102,7 @@ static PetscErrorCode Run(PetscBool *traceback)
   case CURIO_MODE_SGDF: PetscCall(CurioSGDFMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_ACTIVE: PetscCall(CurioActiveMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_STUDY: PetscCall(CurioStudyMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
+  case CURIO_MODE_USERS: PetscCall(CurioUsersMain(PETSC_COMM_WORLD)); PetscFunctionReturn(PETSC_SUCCESS);
   case CURIO_MODE_FIT: break;
   }
   PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &prob));

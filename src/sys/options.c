@@ -20,6 +20,7 @@
 #define SGDF   CURIO_MODE_BIT_SGDF
 #define ACTIVE CURIO_MODE_BIT_ACTIVE
 #define STUDY  CURIO_MODE_BIT_STUDY
+#define USERS  CURIO_MODE_BIT_USERS
 #define ALL    CURIO_MODE_BIT_ALL
 #define AL     (CURIO_MODE_BIT_ACTIVE | CURIO_MODE_BIT_STUDY)
 #define MODEL  (CURIO_MODE_BIT_FIT | CURIO_MODE_BIT_ACTIVE | CURIO_MODE_BIT_STUDY)
@@ -39,20 +40,23 @@
 static const CurioOptionInfo CurioOptionTable[] = {
     /* every mode: the driver */
     {"-curio_traceback", CURIO_OPTION_BOOL, ALL, "false", "Full PETSc traceback for input errors too", 0, 0, 0},
-    {"-curio_mode", CURIO_OPTION_ENUM, ALL, "fit", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study", 0, 0, 0},
+    {"-curio_mode", CURIO_OPTION_ENUM, ALL, "fit", "What to run: fit (direct/Krylov), sgdf, active (learning loop), study, users (several users)", 0,
+     0, 0},
     {"-curio_version", CURIO_OPTION_BOOL, ALL, "false", "Print curio's version (and PETSc's, HDF5's, MPI's) and exit", 0, 0, 0},
     {"-curio_monitor", CURIO_OPTION_BOOL, ALL, "false", "Progress lines (fit: stages; sgdf: one per epoch; active: rounds; study: one per run)", 0, 0,
      0},
     /* common to the modes that read data, fit a model and write a file */
-    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE, "built-in example (fit, sgdf); required (active)",
+    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE | USERS, "built-in example (fit, sgdf); required (active, users)",
      "Input: HDF5 (dense or CSR), or LIBSVM text (.svm, .libsvm, .svmlight, .txt)", 0, 0, 0},
-    {"-curio_output", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE, "curio.h5 (active: active.h5)",
+    {"-curio_output", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE | USERS, "curio.h5 (active: active.h5; users: users.h5)",
      "HDF5 output file, written to a temporary name and renamed when complete", 0, 0, 0},
-    {"-curio_s", CURIO_OPTION_REAL, FIT | SGDF | AL, "LOOCV optimum (sgdf: required unless -curio_sgdf_online_s)", "Regularity s", 0, INF, LO},
+    {"-curio_s", CURIO_OPTION_REAL, FIT | SGDF | AL | USERS, "LOOCV optimum (sgdf: required unless -curio_sgdf_online_s)", "Regularity s", 0, INF,
+     LO},
     {"-curio_loss", CURIO_OPTION_ENUM, ALL, "squared", "Per-point loss", 0, 0, 0},
     {"-curio_regularizer", CURIO_OPTION_ENUM, ALL, "ridge",
      "ridge: 1/2||theta||^2; restricted: the intercept (column 0) unpenalized; inherit: 1/2||theta - theta0||^2", 0, 0, 0},
-    {"-curio_solver", CURIO_OPTION_ENUM, MODEL, "direct", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", 0, 0, 0},
+    {"-curio_solver", CURIO_OPTION_ENUM, MODEL | USERS, "direct", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", 0,
+     0, 0},
     {"-curio_restart", CURIO_OPTION_STRING, SGDF | ACTIVE, "none",
      "Continue from FILE (active: an interrupted loop's output; sgdf: a checkpoint, or 'auto' for the newest one)", 0, 0, 0},
     /* the model (fit, and every round of active learning; sgdf reads the loss, the regularizer and the feature map) */
@@ -145,6 +149,23 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_study_dir", CURIO_OPTION_STRING, STUDY, "study", "Directory of the runs' outputs", 0, 0, 0},
     {"-curio_study_part", CURIO_OPTION_INT, STUDY, "0", "Run only the runs with index % parts == part (Slurm array task)", 0, IMAX, 0},
     {"-curio_study_parts", CURIO_OPTION_INT, STUDY, "1", "Number of parts the run list is split into", 1, IMAX, 0},
+    /* users: per-user models inheriting from a shared one (src/users) */
+    {"-curio_users_s0", CURIO_OPTION_REAL, USERS, "s (the same regularity)", "Regularity of the global model theta0", 0, INF, LO},
+    {"-curio_users_model", CURIO_OPTION_ENUM, USERS, "inherit",
+     "Per-user model: inherit (from theta0), independent (ridge toward 0), pooled (theta0 for all), hierarchy (section 3.4.2)", 0, 0, 0},
+    {"-curio_users_loocv", CURIO_OPTION_BOOL, USERS, "true (squared loss)",
+     "Per-user LOOCV curve over the grid of s (exact for squared loss; eq. 44 otherwise)", 0, 0, 0},
+    {"-curio_users_loocv_smin", CURIO_OPTION_REAL, USERS, "1e-4", "Smallest s of the users' LOOCV grid", 0, INF, LO},
+    {"-curio_users_loocv_smax", CURIO_OPTION_REAL, USERS, "1e3", "Largest s of the users' LOOCV grid", 0, INF, LO},
+    {"-curio_users_loocv_ns", CURIO_OPTION_INT, USERS, "29", "Log-spaced values of s in the users' LOOCV grid", 3, CURIO_LOOCV_NS_MAX, 0},
+    {"-curio_users_select_k", CURIO_OPTION_INT, USERS, "0", "Candidates to select over all users (0: none)", 0, IMAX, 0},
+    {"-curio_users_select_by", CURIO_OPTION_ENUM, USERS, "sld", "Score that ranks the candidates", 0, 0, 0},
+    {"-curio_users_partition", CURIO_OPTION_ENUM, USERS, "rows", "Users over ranks: rows (balanced by rows), users (equal counts), cuts (given)", 0,
+     0, 0},
+    {"-curio_users_cuts", CURIO_OPTION_INT_ARRAY, USERS, "none", "With -curio_users_partition cuts: the first user index of ranks 1..size-1", 0, 0,
+     0},
+    {"-curio_users_newton_maxit", CURIO_OPTION_INT, USERS, "50", "Newton iterations per user (logistic, Poisson)", 1, IMAX, 0},
+    {"-curio_users_newton_rtol", CURIO_OPTION_REAL, USERS, "1e-12", "Newton stops when the step is below rtol (1 + |theta|_inf)", 0, INF, LO},
 };
 
 #define NOPTIONS ((PetscInt) (sizeof(CurioOptionTable) / sizeof(CurioOptionTable[0])))
@@ -202,7 +223,7 @@ PetscErrorCode CurioOptionsFind(const char name[], const CurioOptionInfo **info)
 @*/
 PetscErrorCode CurioOptionsModeName(unsigned modes, char buf[], size_t len)
 {
-  static const char *const names[] = {"fit", "sgdf", "active", "study"};
+  static const char *const names[] = {"fit", "sgdf", "active", "study", "users"};
 
   PetscFunctionBegin;
   buf[0] = 0;
@@ -210,7 +231,7 @@ PetscErrorCode CurioOptionsModeName(unsigned modes, char buf[], size_t len)
     PetscCall(PetscStrncpy(buf, "every mode", len));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  for (int b = 0; b < 4; b++)
+  for (int b = 0; b < (int) (sizeof(names) / sizeof(names[0])); b++)
     if (modes & (1u << b)) {
       if (buf[0]) PetscCall(PetscStrlcat(buf, ", ", len));
       PetscCall(PetscStrlcat(buf, names[b], len));

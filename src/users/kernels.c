@@ -1,0 +1,240 @@
+/* The d x d work of one user under parameter inheritance (MATH.md section 7, the paper's eqs. 97-98): the optimum of
+
+       L_u(theta) = sum_{i in D_u} w_i l(phi_i . theta, y_i) + s/2 ||theta - theta0||^2,
+
+   its Hessian H_u = sum_i w_i l''_i phi_i phi_i^T + s I, and the inherited tangent
+
+       theta_u_dot = H_u^{-1} [ c0 theta0_dot - (theta_u - theta0) ],
+
+   which is eq. 98: the stationarity condition sum_i w_i l'_i phi_i + s (theta_u - theta0) = 0 differentiated in s gives
+   H_u theta_u_dot + (theta_u - theta0) - s theta0_dot = 0 when theta0 = theta0(s) shares s (c0 = s). When theta0 has
+   its own regularity s0 (theta0_dot = d theta0/d s0), the tangent is taken along the ray (s, s0) -> (1 + e)(s, s0),
+   divided by s: d theta_u/ds + (s0/s) d theta_u/ds0, whose right-hand side has c0 = s0 (docs/users.md).
+
+   Everything is local dense BLAS/LAPACK on d x d blocks, one user after the other with one workspace: no MPI, no
+   allocation per user. Squared loss is one Cholesky factor; logistic and Poisson losses Newton's method from theta0
+   (the prior mean) with a backtracking line search. */
+#include "usersimpl.h"
+
+PetscErrorCode CurioUserWorkCreate(PetscInt d, PetscInt nmax, CurioUserWork *wk)
+{
+  PetscFunctionBegin;
+  wk->d    = d;
+  wk->nmax = PetscMax(nmax, 1);
+  PetscCall(PetscMalloc6(d * d, &wk->H, wk->nmax * d, &wk->B, d, &wk->g, d, &wk->step, d, &wk->trial, wk->nmax, &wk->eta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CurioUserWorkDestroy(CurioUserWork *wk)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree6(wk->H, wk->B, wk->g, wk->step, wk->trial, wk->eta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static inline PetscReal Dot(PetscInt d, const PetscReal *a, const PetscReal *b)
+{
+  PetscReal t = 0;
+  for (PetscInt j = 0; j < d; j++) t += a[j] * b[j];
+  return t;
+}
+
+/*
+  CurioUserHessianFactor - the Cholesky factor (upper, column-major, in wk->H) of H_u = sum_i w_i l''(eta_i) phi_i phi_i^T
+  + s I at theta, for the n rows phi (row-major n x d) of one user
+*/
+PetscErrorCode CurioUserHessianFactor(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
+                                      const PetscReal *theta, CurioUserWork *wk)
+{
+  PetscInt     d = wk->d;
+  PetscBLASInt bd, bn, info;
+  PetscReal    one = 1.0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(wk->H, d * d));
+  for (PetscInt j = 0; j < d; j++) wk->H[j + j * d] = um->s;
+  /* B holds sqrt(w_i l''_i) phi_i row by row: as a column-major d x n matrix, H += B B^T is one syrk */
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal c = w[i];
+    if (um->loss != CURIO_LOSS_SQUARED) {
+      PetscReal d2l;
+      PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], NULL, NULL, &d2l));
+      c *= d2l;
+    }
+    c = PetscSqrtReal(c);
+    for (PetscInt j = 0; j < d; j++) wk->B[i * d + j] = c * phi[i * d + j];
+  }
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  if (n) PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "N", &bd, &bn, &one, wk->B, &bd, &one, wk->H, &bd));
+  PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("U", &bd, wk->H, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "A user's Hessian is not positive definite (LAPACK dpotrf info %d)", (int) info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* x <- H_u^{-1} x with the factor in wk->H */
+PetscErrorCode CurioUserFactorSolve(CurioUserWork *wk, PetscReal *x)
+{
+  PetscBLASInt bd, one = 1, info;
+
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(wk->d, &bd));
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &one, wk->H, &bd, x, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* L_u(theta), and into g (unless NULL) its gradient */
+static PetscErrorCode Objective(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
+                                const PetscReal *theta, CurioUserWork *wk, PetscReal *L, PetscReal *g)
+{
+  PetscInt  d   = wk->d;
+  PetscReal sum = 0;
+
+  PetscFunctionBegin;
+  if (g)
+    for (PetscInt j = 0; j < d; j++) g[j] = um->s * (theta[j] - um->theta0[j]);
+  for (PetscInt j = 0; j < d; j++) sum += 0.5 * um->s * (theta[j] - um->theta0[j]) * (theta[j] - um->theta0[j]);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal l, dl;
+    PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], &l, &dl, NULL));
+    sum += w[i] * l;
+    if (g)
+      for (PetscInt j = 0; j < d; j++) g[j] += w[i] * dl * phi[i * d + j];
+  }
+  *L = sum;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*
+  CurioUserFit - theta_u and the inherited tangent theta_u_dot (eq. 98) of one user from its n rows; a user without rows
+  gets theta0 and (c0/s) theta0_dot exactly (theta0_dot itself when theta0 shares s). On return wk->H holds the factor
+  of H_u at theta_u. converged is false when Newton's method did not converge in um->maxit iterations.
+*/
+PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
+                            PetscReal *theta, PetscReal *theta_dot, PetscInt *its, PetscBool *converged)
+{
+  PetscInt d = wk->d;
+
+  PetscFunctionBegin;
+  *its       = 0;
+  *converged = PETSC_TRUE;
+  if (!n) {
+    PetscReal c = um->c0 / um->s;
+    for (PetscInt j = 0; j < d; j++) {
+      theta[j]     = um->theta0[j];
+      theta_dot[j] = um->c0 == um->s ? um->theta0_dot[j] : c * um->theta0_dot[j];
+    }
+    PetscCall(CurioUserHessianFactor(um, 0, phi, y, w, theta, wk));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (um->loss == CURIO_LOSS_SQUARED) {
+    /* the normal equations H_u theta = Phi^T W y + s theta0 */
+    PetscCall(CurioUserHessianFactor(um, n, phi, y, w, um->theta0, wk));
+    for (PetscInt j = 0; j < d; j++) theta[j] = um->s * um->theta0[j];
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < d; j++) theta[j] += w[i] * y[i] * phi[i * d + j];
+    PetscCall(CurioUserFactorSolve(wk, theta));
+    *its = 1;
+  } else {
+    PetscReal L, Lt = 0, slope;
+    PetscCall(PetscArraycpy(theta, um->theta0, d));
+    PetscCall(Objective(um, n, phi, y, w, theta, wk, &L, wk->g));
+    *converged = PETSC_FALSE;
+    while (*its < um->maxit) {
+      PetscReal t = 1, snorm = 0, tnorm = 0;
+      PetscCall(CurioUserHessianFactor(um, n, phi, y, w, theta, wk));
+      for (PetscInt j = 0; j < d; j++) wk->step[j] = -wk->g[j];
+      PetscCall(CurioUserFactorSolve(wk, wk->step));
+      slope = Dot(d, wk->g, wk->step);
+      (*its)++;
+      if (slope >= 0) { /* at the optimum to rounding: no descent direction is left */
+        *converged = PETSC_TRUE;
+        break;
+      }
+      for (PetscInt j = 0; j < d; j++) {
+        snorm = PetscMax(snorm, PetscAbsReal(wk->step[j]));
+        tnorm = PetscMax(tnorm, PetscAbsReal(theta[j]));
+      }
+      if (snorm <= um->rtol * (1 + tnorm)) { /* quadratic convergence: this full step lands at the optimum to rounding */
+        for (PetscInt j = 0; j < d; j++) theta[j] += wk->step[j];
+        *converged = PETSC_TRUE;
+        break;
+      }
+      for (;;) { /* backtracking (Armijo, with the objective's rounding level as slack); Poisson's e^eta can overflow for a
+                    long step, which also shortens it */
+        for (PetscInt j = 0; j < d; j++) wk->trial[j] = theta[j] + t * wk->step[j];
+        PetscCall(Objective(um, n, phi, y, w, wk->trial, wk, &Lt, NULL));
+        if ((!PetscIsInfOrNanReal(Lt) && Lt <= L + 1e-4 * t * slope + 64 * PETSC_MACHINE_EPSILON * PetscAbsReal(L)) || t < 1e-12) break;
+        t *= 0.5;
+      }
+      PetscCall(PetscArraycpy(theta, wk->trial, d));
+      PetscCall(Objective(um, n, phi, y, w, theta, wk, &L, wk->g));
+    }
+    PetscCall(CurioUserHessianFactor(um, n, phi, y, w, theta, wk)); /* the Hessian at the optimum, for the tangent */
+  }
+  for (PetscInt j = 0; j < d; j++) theta_dot[j] = um->c0 * um->theta0_dot[j] - (theta[j] - um->theta0[j]);
+  PetscCall(CurioUserFactorSolve(wk, theta_dot));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*
+  CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of 1/2 (r_i/(1 - h_i))^2,
+  the exact leave-one-out residuals of the user's model (r_i = y_i - phi_i . theta_u, h_i = w_i phi_i^T H_u^{-1} phi_i:
+  the user's model is ridge regression of y - Phi theta0 toward 0, so the hat-matrix identity holds). All n
+  right-hand sides go through one dpotrs.
+*/
+PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
+                            PetscReal *theta, PetscReal *sum)
+{
+  PetscInt     d = wk->d;
+  PetscBLASInt bd, bn, info;
+
+  PetscFunctionBegin;
+  *sum = 0;
+  if (!n) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioUserHessianFactor(um, n, phi, y, w, um->theta0, wk));
+  for (PetscInt j = 0; j < d; j++) theta[j] = um->s * um->theta0[j];
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < d; j++) theta[j] += w[i] * y[i] * phi[i * d + j];
+  PetscCall(CurioUserFactorSolve(wk, theta));
+  /* B = H^{-1} Phi^T: phi row-major n x d is Phi^T column-major d x n */
+  PetscCall(PetscArraycpy(wk->B, phi, n * d));
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal h = w[i] * Dot(d, phi + i * d, wk->B + i * d), r = y[i] - Dot(d, phi + i * d, theta), e = r / (1 - h);
+    *sum += 0.5 * e * e;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*
+  CurioUserApproxLOO - any loss: the user's optimum (Newton from theta0, as CurioUserFit()) and the sum over its rows of
+  the approximate leave-one-out loss of eq. 44, l_i + l'_i^2 h_i with h_i = w_i phi_i^T H_u^{-1} phi_i (MATH.md
+  section 5), theta0 held. All n right-hand sides go through one dpotrs. converged as in CurioUserFit().
+*/
+PetscErrorCode CurioUserApproxLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
+                                  CurioUserWork *wk, PetscReal *theta, PetscReal *theta_dot, PetscReal *sum, PetscBool *converged)
+{
+  PetscInt     d = wk->d, its;
+  PetscBLASInt bd, bn, info;
+
+  PetscFunctionBegin;
+  *sum = 0;
+  PetscCall(CurioUserFit(um, n, phi, y, w, wk, theta, theta_dot, &its, converged));
+  if (!n) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscArraycpy(wk->B, phi, n * d));
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal l, dl, h = w[i] * Dot(d, phi + i * d, wk->B + i * d);
+    PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], &l, &dl, NULL));
+    *sum += l + dl * dl * h;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
