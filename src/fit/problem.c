@@ -659,6 +659,54 @@ static PetscErrorCode DesignSinkRows(void *ctx, PetscInt i0, PetscInt nb, const 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* One streamed chunk's rows (their x, or their index) and scores, written at their offset in the output */
+static PetscErrorCode StreamWriteChunk(CurioProblem p, CurioOutput out, const char scale[], PetscInt n, PetscBool first, PetscInt start,
+                                       const CurioRows *rowsp)
+{
+  CurioScores    *sc   = &p->scores;
+  const CurioRows rows = *rowsp;
+
+  PetscFunctionBegin;
+  if (rows.is1d) PetscCall(CurioOutputWriteSlab(out, scale, start, rows.nlocal, rows.X));
+  else {
+    PetscInt *idx;
+    PetscCall(PetscMalloc1(PetscMax(rows.nlocal, 1), &idx));
+    for (PetscInt i = 0; i < rows.nlocal; i++) idx[i] = start + i;
+    PetscCall(CurioOutputWriteIntSlab(out, scale, start, rows.nlocal, idx));
+    PetscCall(PetscFree(idx));
+  }
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
+    const PetscScalar *a;
+    char               name[64];
+    if (!sc->want[i] || !sc->v[i]) continue;
+    PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
+    if (first) {
+      PetscCall(CurioOutputCreateArray(out, name, n, PETSC_FALSE, scale));
+      PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
+    }
+    PetscCall(VecGetArrayRead(sc->v[i], &a));
+    PetscCall(CurioOutputWriteSlab(out, name, start, rows.nlocal, a));
+    PetscCall(VecRestoreArrayRead(sc->v[i], &a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Merges one streamed chunk's top k (chunk offset c0, cnt rows) into the running top k */
+static PetscErrorCode StreamMergeSelection(CurioProblem p, PetscInt c0, PetscInt cnt, PetscInt *have, PetscInt64 run_index[])
+{
+  CurioScores *sc = &p->scores;
+  PetscInt     kb = PetscMin(p->select_k, cnt), *bi;
+  PetscInt64  *bi64;
+  PetscReal   *bs;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(kb, &bi, kb, &bi64, kb, &bs));
+  PetscCall(CurioSelectTopK(sc->v[p->select_by], kb, bi, bs));
+  for (PetscInt i = 0; i < kb; i++) bi64[i] = (PetscInt64) bi[i] + c0;
+  CurioTopKMerge(p->select_k, have, run_index, p->sel_score, kb, bi64, bs);
+  PetscCall(PetscFree3(bi, bi64, bs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 /*@C
   CurioProblemScoreStream - scores a candidate pool too large to hold, chunk by chunk (-curio_pool_chunk rows): each
   chunk is read (every rank its share), scored (the asked-for scores only), written to the output at its offset, and
@@ -720,37 +768,8 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);
     start  = c0 + rows.rstart;
-    if (rows.is1d) PetscCall(CurioOutputWriteSlab(out, scale, start, rows.nlocal, rows.X));
-    else {
-      PetscInt *idx;
-      PetscCall(PetscMalloc1(PetscMax(rows.nlocal, 1), &idx));
-      for (PetscInt i = 0; i < rows.nlocal; i++) idx[i] = start + i;
-      PetscCall(CurioOutputWriteIntSlab(out, scale, start, rows.nlocal, idx));
-      PetscCall(PetscFree(idx));
-    }
-    for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
-      const PetscScalar *a;
-      char               name[64];
-      if (!sc->want[i] || !sc->v[i]) continue;
-      PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
-      if (c0 == 0) {
-        PetscCall(CurioOutputCreateArray(out, name, n, PETSC_FALSE, scale));
-        PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
-      }
-      PetscCall(VecGetArrayRead(sc->v[i], &a));
-      PetscCall(CurioOutputWriteSlab(out, name, start, rows.nlocal, a));
-      PetscCall(VecRestoreArrayRead(sc->v[i], &a));
-    }
-    if (p->select_k) {
-      PetscInt    kb = PetscMin(p->select_k, cnt), *bi;
-      PetscInt64 *bi64;
-      PetscReal  *bs;
-      PetscCall(PetscMalloc3(kb, &bi, kb, &bi64, kb, &bs));
-      PetscCall(CurioSelectTopK(sc->v[p->select_by], kb, bi, bs));
-      for (PetscInt i = 0; i < kb; i++) bi64[i] = (PetscInt64) bi[i] + c0;
-      CurioTopKMerge(p->select_k, &have, run_index, p->sel_score, kb, bi64, bs);
-      PetscCall(PetscFree3(bi, bi64, bs));
-    }
+    PetscCall(StreamWriteChunk(p, out, scale, n, c0 == 0, start, &rows));
+    if (p->select_k) PetscCall(StreamMergeSelection(p, c0, cnt, &have, run_index));
     if (p->monitor)
       PetscCall(PetscPrintf(p->comm, "curio: scored candidates [%" PetscInt_FMT ", %" PetscInt_FMT ") of %" PetscInt_FMT "\n", c0, c0 + cnt, n));
     PetscCall(MatDestroy(&Phi));

@@ -94,24 +94,12 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Everything the run produced, into an open output */
-static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
+/* The optimum, its tangent and what describes the model, into /model */
+static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char sscale[])
 {
-  char            tscale[64], cscale[64], sscale[64] = "/model/feature";
   CurioSolverType st;
-  PetscReal       rss;
 
   PetscFunctionBegin;
-  PetscCall(CurioOutputWriteProvenance(out, "fit"));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
-  PetscCall(WriteResolvedOptions(out, p));
-
-  /* training data and fit */
-  PetscCall(WriteRows(out, "train", &p->data->train, p->output_data, tscale, sizeof(tscale)));
-  PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
-  PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
-
-  /* model */
   {
     PetscInt lo, hi;
     PetscCall(VecGetOwnershipRange(p->theta, &lo, &hi));
@@ -142,7 +130,13 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
     PetscCall(CurioOutputSetAttributeInt(out, "/model", "ksp_iterations_tangent", p->its_tangent));
   }
 
-  /* LOOCV */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The LOOCV curves and their optimum, into /loocv (when they were computed) */
+static PetscErrorCode WriteLOOCV(CurioOutput out, CurioProblem p)
+{
+  PetscFunctionBegin;
   if (p->has_curve) {
     CurioLOOCVCurve *c = &p->curve;
     PetscCall(CurioOutputWriteArray(out, "/loocv/s", c->ns, c->s, NULL));
@@ -158,17 +152,16 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "local_minima", c->local_minima));
-    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", p->model->loss == CURIO_LOSS_SQUARED ? "eigen" : "approximate"));
+    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", CurioLossTable[p->model->loss].quadratic ? "eigen" : "approximate"));
   }
 
-  /* candidates and scores */
-  if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
-  else if (p->PhiCand) {
-    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
-    PetscCall(CurioProblemWriteScores(p, out, cscale));
-  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* selection and influence */
+/* The batch selection and classic influence, into /selection and /influence */
+static PetscErrorCode WriteSelectionInfluence(CurioOutput out, CurioProblem p, const char tscale[])
+{
+  PetscFunctionBegin;
   if (p->sel_index) {
     PetscCall(CurioOutputWriteIntArray(out, "/selection/index", p->select_k, 0, p->sel_index));
     PetscCall(CurioOutputWriteArray(out, "/selection/score", p->select_k, p->sel_score, NULL));
@@ -185,11 +178,17 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
     }
   }
 
-  /* test set */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The test set, its predictions and their RMSE, into /test (when there is one) */
+static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], size_t len)
+{
+  PetscFunctionBegin;
   if (p->PhiTest) {
     Vec       f, r;
     PetscReal rn;
-    PetscCall(WriteRows(out, "test", &p->data->test, p->output_data, tscale, sizeof(tscale)));
+    PetscCall(WriteRows(out, "test", &p->data->test, p->output_data, tscale, len));
     PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
     PetscCall(MatMult(p->PhiTest, p->theta, f));
     PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
@@ -201,7 +200,15 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
     PetscCall(VecDestroy(&r));
   }
 
-  /* timings */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Stage times (the maximum over the ranks) and the peak memory, into /timing */
+static PetscErrorCode WriteTimings(CurioOutput out, CurioProblem p)
+{
+  PetscReal rss;
+
+  PetscFunctionBegin;
   PetscCall(CurioPeakRSS(p->comm, &rss));
   {
     struct {
@@ -218,6 +225,33 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
     }
     PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Everything the run produced, into an open output */
+static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
+{
+  char tscale[64], cscale[64], sscale[64] = "/model/feature";
+
+  PetscFunctionBegin;
+  PetscCall(CurioOutputWriteProvenance(out, "fit"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
+  PetscCall(WriteResolvedOptions(out, p));
+  /* training data and fit */
+  PetscCall(WriteRows(out, "train", &p->data->train, p->output_data, tscale, sizeof(tscale)));
+  PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
+  PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
+  PetscCall(WriteModel(out, p, sscale));
+  PetscCall(WriteLOOCV(out, p));
+  /* candidates and scores */
+  if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
+  else if (p->PhiCand) {
+    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
+    PetscCall(CurioProblemWriteScores(p, out, cscale));
+  }
+  PetscCall(WriteSelectionInfluence(out, p, tscale));
+  PetscCall(WriteTest(out, p, tscale, sizeof(tscale)));
+  PetscCall(WriteTimings(out, p));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
