@@ -264,6 +264,116 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The extremes of H's diagonal and of the penalty weights at s: the smallest diagonal entry dmin (at parameter j) and
+   the largest dmax, the smallest positive penalty weight mmin, whether any penalty s m_k is visible above the rounding
+   level of its own H_kk, and if none is, the s above which the smallest would be (smin_visible). On entry the outputs
+   hold their starting values */
+static PetscErrorCode SolverScanDiagonal(CurioSolver solver, PetscReal s, PetscInt *j, PetscReal *dmin, PetscReal *dmax, PetscReal *mmin,
+                                         PetscBool *visible, PetscReal *smin_visible)
+{
+  PetscInt   d = solver->d;
+  PetscReal *diag, *mloc = NULL;
+
+  PetscFunctionBegin;
+  /* for a positive semi-definite H, H_jj = 0 means H e_j = 0: a parameter that no data point and no penalty
+     constrains makes H singular, which a Krylov method on a consistent system would not notice. Relative to the
+     scale of H, a curvature below the rounding level of the largest diagonal entry is no curvature. */
+  PetscCall(PetscMalloc1(d, &diag));
+  if (solver->type == CURIO_SOLVER_DIRECT) { /* from the Gram: no pass over the data */
+    for (PetscInt k = 0; k < d; k++) diag[k] = solver->G[k + k * d] + s * solver->mfull[k];
+    mloc = solver->mfull;
+  } else {
+    Vec dv;
+    PetscCall(MatCreateVecs(solver->H, &dv, NULL));
+    PetscCall(MatGetDiagonal(solver->H, dv));
+    PetscCall(CurioVecGatherAll(dv, diag));
+    PetscCall(VecDestroy(&dv));
+    PetscCall(PetscMalloc1(d, &mloc));
+    PetscCall(CurioVecGatherAll(solver->m, mloc));
+  }
+  for (PetscInt k = 0; k < d; k++) {
+    if (diag[k] < *dmin) {
+      *dmin = diag[k];
+      *j    = k;
+    }
+    *dmax = PetscMax(*dmax, diag[k]);
+    if (mloc[k] > 0) {
+      *mmin = PetscMin(*mmin, mloc[k]);
+      /* the penalty of parameter k is visible when it is above the rounding level of its own diagonal entry */
+      if (s * mloc[k] > d * PETSC_MACHINE_EPSILON * diag[k]) *visible = PETSC_TRUE;
+      else *smin_visible = PetscMax(*smin_visible, d * PETSC_MACHINE_EPSILON * (diag[k] - s * mloc[k]) / mloc[k]);
+    }
+  }
+  if (solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
+  PetscCall(PetscFree(diag));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* solver->rcond of the d x d matrix H (column-major, replicated): the reciprocal condition estimate of its
+   symmetrically scaled form, 0 if that does not factor */
+static PetscErrorCode SolverEstimateScaledCondition(CurioSolver solver, const PetscReal *H)
+{
+  PetscInt          d     = solver->d;
+  PetscReal         anorm = 0;
+  CurioBlockCyclic *bcs;
+  PetscReal        *Hs;
+  PetscInt          infos;
+
+  PetscFunctionBegin;
+  /* the digits Cholesky loses depend on the condition of the symmetrically scaled H_ij / sqrt(H_ii H_jj) (van der
+     Sluis), not on the columns' units: the estimate comes from a factor of that matrix (d^3/3 flops more, small
+     beside the Gram), the solves from the factor of H itself */
+  PetscCall(PetscMalloc1(d * d, &Hs));
+  for (PetscInt c = 0; c < d; c++) {
+    PetscReal sum = 0;
+    for (PetscInt r = 0; r < d; r++) {
+      Hs[r + c * d] = H[r + c * d] / (PetscSqrtReal(H[r + r * d]) * PetscSqrtReal(H[c + c * d]));
+      sum += PetscAbsReal(Hs[r + c * d]);
+    }
+    anorm = PetscMax(anorm, sum);
+  }
+  PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &bcs));
+  PetscCall(PetscFree(Hs));
+  PetscCall(CurioBlockCyclicCholeskyTry(bcs, anorm, &infos));
+  solver->rcond = infos ? 0 : bcs->rcond;
+  PetscCall(CurioBlockCyclicDestroy(&bcs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The direct path at s: the Cholesky factor of H = G + s diag(m) on the block-cyclic grid, and when that fails or is too
+   ill-conditioned with a 0/1 penalty, the row-space form; visible and smin_visible from SolverScanDiagonal() */
+static PetscErrorCode SolverFactorDirect(CurioSolver solver, PetscReal s, PetscBool visible, PetscReal smin_visible)
+{
+  PetscInt   d = solver->d, info;
+  PetscReal *H;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(d * d, &H));
+  PetscCall(PetscArraycpy(H, solver->G, d * d));
+  for (PetscInt k = 0; k < d; k++) H[k + k * d] += s * solver->mfull[k];
+  PetscCall(SolverEstimateScaledCondition(solver, H));
+  PetscCall(CurioBlockCyclicDestroy(&solver->bc));
+  PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
+  PetscCall(PetscFree(H));
+  PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, 0, &info));
+  if (info || solver->rcond * CURIO_COND_ROWSPACE < 1) {
+    PetscBool binary = PETSC_TRUE;
+    for (PetscInt k = 0; k < d; k++) binary = (PetscBool) (binary && (solver->mfull[k] == 0 || solver->mfull[k] == 1));
+    PetscCheck(binary, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "The Hessian is singular or too ill-conditioned to factor (Cholesky %s, condition estimate %g). Increase -curio_s, or remove "
+               "duplicate/constant feature columns",
+               info ? "breaks down" : "succeeds", info ? (double) PETSC_INFINITY : (double) (1 / solver->rcond));
+    PetscCall(RowSpaceSetUp(solver));
+    /* with a rank-deficient Gram, only the penalty keeps H nonsingular: it must be above the rounding level of H */
+    PetscCheck(visible || solver->nnull == 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
+               "The Hessian is singular to working precision: the Gram matrix has %" PetscInt_FMT
+               " zero eigenvalue%s (duplicate or collinear feature columns, or fewer rows than features) and s = %g is below the rounding level "
+               "of every diagonal entry of H, so it does not regularize. Raise -curio_s above %g, or remove the collinear columns",
+               solver->nnull, solver->nnull > 1 ? "s" : "", (double) s, (double) smin_visible);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioSolverSetRegularity - sets s and checks that H = G + s diag(m) is nonsingular relative to its scale; the direct
   path factors H with ScaLAPACK and estimates its condition, and switches to the row-space route when the Cholesky
@@ -286,7 +396,7 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
 @*/
 PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
 {
-  PetscInt  d, j = 0;
+  PetscInt  j    = 0;
   PetscReal dmin = PETSC_MAX_REAL, dmax = 0, mmin = PETSC_MAX_REAL, zero_level, smin_visible = 0;
   PetscBool visible = PETSC_FALSE; /* some penalty s m_k is above the rounding level of H_kk */
 
@@ -300,42 +410,8 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
   solver->s     = s;
   solver->has_s = PETSC_TRUE;
   if (!solver->Phi) PetscFunctionReturn(PETSC_SUCCESS);
-  d = solver->d;
   PetscCall(CurioHessianShellSetRegularity(solver->H, s));
-  {
-    /* for a positive semi-definite H, H_jj = 0 means H e_j = 0: a parameter that no data point and no penalty
-       constrains makes H singular, which a Krylov method on a consistent system would not notice. Relative to the
-       scale of H, a curvature below the rounding level of the largest diagonal entry is no curvature. */
-    PetscReal *diag, *mloc = NULL;
-    PetscCall(PetscMalloc1(d, &diag));
-    if (solver->type == CURIO_SOLVER_DIRECT) { /* from the Gram: no pass over the data */
-      for (PetscInt k = 0; k < d; k++) diag[k] = solver->G[k + k * d] + s * solver->mfull[k];
-      mloc = solver->mfull;
-    } else {
-      Vec dv;
-      PetscCall(MatCreateVecs(solver->H, &dv, NULL));
-      PetscCall(MatGetDiagonal(solver->H, dv));
-      PetscCall(CurioVecGatherAll(dv, diag));
-      PetscCall(VecDestroy(&dv));
-      PetscCall(PetscMalloc1(d, &mloc));
-      PetscCall(CurioVecGatherAll(solver->m, mloc));
-    }
-    for (PetscInt k = 0; k < d; k++) {
-      if (diag[k] < dmin) {
-        dmin = diag[k];
-        j    = k;
-      }
-      dmax = PetscMax(dmax, diag[k]);
-      if (mloc[k] > 0) {
-        mmin = PetscMin(mmin, mloc[k]);
-        /* the penalty of parameter k is visible when it is above the rounding level of its own diagonal entry */
-        if (s * mloc[k] > d * PETSC_MACHINE_EPSILON * diag[k]) visible = PETSC_TRUE;
-        else smin_visible = PetscMax(smin_visible, d * PETSC_MACHINE_EPSILON * (diag[k] - s * mloc[k]) / mloc[k]);
-      }
-    }
-    if (solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
-    PetscCall(PetscFree(diag));
-  }
+  PetscCall(SolverScanDiagonal(solver, s, &j, &dmin, &dmax, &mmin, &visible, &smin_visible));
   /* zero curvature: H_jj below eps^2 max_k H_kk, i.e. a column more than 1/eps smaller in its units than the largest,
      whose whole contribution to any mixed quantity is below the rounding of the large one's (a column of 1e-155 has
      H_jj ~ 1e-309 and makes H^{-1}_jj overflow). A looser d eps max_k H_kk would refuse real data whose columns are in
@@ -349,52 +425,7 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
       j, (double) dmin, (double) dmax, (double) zero_level, (double) (zero_level / (mmin < PETSC_MAX_REAL ? mmin : 1.0)));
   solver->rowspace = PETSC_FALSE;
   if (solver->type == CURIO_SOLVER_DIRECT) {
-    PetscReal *H, anorm = 0;
-    PetscInt   info;
-    PetscCall(PetscMalloc1(d * d, &H));
-    PetscCall(PetscArraycpy(H, solver->G, d * d));
-    for (PetscInt k = 0; k < d; k++) H[k + k * d] += s * solver->mfull[k];
-    {
-      /* the digits Cholesky loses depend on the condition of the symmetrically scaled H_ij / sqrt(H_ii H_jj) (van der
-         Sluis), not on the columns' units: the estimate comes from a factor of that matrix (d^3/3 flops more, small
-         beside the Gram), the solves from the factor of H itself */
-      CurioBlockCyclic *bcs;
-      PetscReal        *Hs;
-      PetscInt          infos;
-      PetscCall(PetscMalloc1(d * d, &Hs));
-      for (PetscInt c = 0; c < d; c++) {
-        PetscReal sum = 0;
-        for (PetscInt r = 0; r < d; r++) {
-          Hs[r + c * d] = H[r + c * d] / (PetscSqrtReal(H[r + r * d]) * PetscSqrtReal(H[c + c * d]));
-          sum += PetscAbsReal(Hs[r + c * d]);
-        }
-        anorm = PetscMax(anorm, sum);
-      }
-      PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &bcs));
-      PetscCall(PetscFree(Hs));
-      PetscCall(CurioBlockCyclicCholeskyTry(bcs, anorm, &infos));
-      solver->rcond = infos ? 0 : bcs->rcond;
-      PetscCall(CurioBlockCyclicDestroy(&bcs));
-    }
-    PetscCall(CurioBlockCyclicDestroy(&solver->bc));
-    PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
-    PetscCall(PetscFree(H));
-    PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, 0, &info));
-    if (info || solver->rcond * CURIO_COND_ROWSPACE < 1) {
-      PetscBool binary = PETSC_TRUE;
-      for (PetscInt k = 0; k < d; k++) binary = (PetscBool) (binary && (solver->mfull[k] == 0 || solver->mfull[k] == 1));
-      PetscCheck(binary, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-                 "The Hessian is singular or too ill-conditioned to factor (Cholesky %s, condition estimate %g). Increase -curio_s, or remove "
-                 "duplicate/constant feature columns",
-                 info ? "breaks down" : "succeeds", info ? (double) PETSC_INFINITY : (double) (1 / solver->rcond));
-      PetscCall(RowSpaceSetUp(solver));
-      /* with a rank-deficient Gram, only the penalty keeps H nonsingular: it must be above the rounding level of H */
-      PetscCheck(visible || solver->nnull == 0, solver->comm, PETSC_ERR_MAT_CH_ZRPVT,
-                 "The Hessian is singular to working precision: the Gram matrix has %" PetscInt_FMT
-                 " zero eigenvalue%s (duplicate or collinear feature columns, or fewer rows than features) and s = %g is below the rounding level "
-                 "of every diagonal entry of H, so it does not regularize. Raise -curio_s above %g, or remove the collinear columns",
-                 solver->nnull, solver->nnull > 1 ? "s" : "", (double) s, (double) smin_visible);
-    }
+    PetscCall(SolverFactorDirect(solver, s, visible, smin_visible));
   } else {
     /* on the Krylov path nothing tells whether the Gram alone is nonsingular: a penalty below the rounding level of H
        is refused */

@@ -232,74 +232,49 @@ static PetscErrorCode HierPCApply(PC pc, Vec B, Vec X)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*
-  CurioUsersHierarchySolve - the joint optimum (beta, theta_u, rho_u) of the hierarchy at s by TAO, and its tangent by
-  KSP CG; on return st->theta and st->theta_dot hold each user's parameters beta + theta_u and their derivative,
-  beta/beta_dot (replicated) the shared part, rho/rho_dot (local users) the log-precisions. beta holds the start on
-  entry (the global model).
-*/
-PetscErrorCode CurioUsersHierarchySolve(MPI_Comm comm, CurioLossType loss, PetscReal s, CurioUserSet *st, PetscBool monitor, PetscReal *beta,
-                                        PetscReal *beta_dot, PetscReal *rho, PetscReal *rho_dot, PetscInt *its_tao, PetscInt *its_ksp,
-                                        PetscReal *residual)
+/* The start of the joint optimum: beta from the global model, no deviations, rho_u at its optimum for theta_u = 0: d/(2s) */
+static PetscErrorCode HierSetStart(HierCtx *h, const PetscReal *beta, Vec X)
 {
-  HierCtx            h;
-  Vec                X, G, R, Xd, T;
-  Mat                H;
+  PetscScalar *x;
+  PetscInt     d = h->d;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayWrite(X, &x));
+  if (h->nbeta) PetscCall(PetscArraycpy(x, beta, d));
+  for (PetscInt j = 0; j < h->st->nu; j++) {
+    for (PetscInt c = 0; c < d; c++) x[h->nbeta + j * h->nb + c] = 0;
+    x[h->nbeta + j * h->nb + d] = 0.5 * d / h->s;
+  }
+  PetscCall(VecRestoreArrayWrite(X, &x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The joint optimum by TAO NLS from the start in X, with H as the Hessian shell and block Jacobi inside STCG; gscale is
+   |grad L| at the start, the scale of the convergence test */
+static PetscErrorCode HierSolveOptimum(HierCtx *h, Vec X, Vec G, Mat H, PetscReal gscale, PetscBool monitor, PetscInt *its_tao)
+{
+  MPI_Comm           comm = h->comm;
   Tao                tao;
   KSP                ksp;
   PC                 pc;
-  PetscInt           d = st->d, nloc, its;
-  PetscScalar       *x;
-  const PetscScalar *xd;
+  PetscInt           its;
   TaoConvergedReason reason;
-  KSPConvergedReason kreason;
-  PetscReal          f, gnorm, gscale, rn, bn;
+  PetscReal          f, gnorm;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(&h, sizeof(h)));
-  h.comm = comm;
-  PetscCallMPI(MPI_Comm_rank(comm, &h.rank));
-  h.loss  = loss;
-  h.s     = s;
-  h.st    = st;
-  h.d     = d;
-  h.nb    = d + 1;
-  h.nbeta = h.rank ? 0 : d;
-  nloc    = h.nbeta + st->nu * h.nb;
-  PetscCall(PetscMalloc6(d, &h.beta, d, &h.vbeta, PetscMax(st->nu * h.nb, 1), &h.xloc, PetscMax(st->off[st->nu], 1), &h.curv,
-                         PetscMax(st->nu * h.nb * h.nb, 1), &h.Dfac, d * d, &h.Afac));
-  PetscCall(PetscMalloc2(d, &h.acc, d, &h.acc2));
-  PetscCall(VecCreateMPI(comm, nloc, PETSC_DETERMINE, &X));
-  PetscCall(VecDuplicate(X, &G));
-  /* start: beta from the global model, no deviations, rho_u at its optimum for theta_u = 0: d/(2s) */
-  PetscCall(VecGetArrayWrite(X, &x));
-  if (h.nbeta) PetscCall(PetscArraycpy(x, beta, d));
-  for (PetscInt j = 0; j < st->nu; j++) {
-    for (PetscInt c = 0; c < d; c++) x[h.nbeta + j * h.nb + c] = 0;
-    x[h.nbeta + j * h.nb + d] = 0.5 * d / s;
-  }
-  PetscCall(VecRestoreArrayWrite(X, &x));
-  PetscCall(FormFunctionGradient(NULL, X, &f, G, &h));
-  PetscCall(VecNorm(G, NORM_2, &gscale));
-  gscale = PetscMax(gscale, PETSC_SMALL);
-  PetscCall(MatCreateShell(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, &h, &H));
-  PetscCall(MatShellSetOperation(H, MATOP_MULT, (void (*)(void)) HierMult));
-  PetscCall(MatShellSetManageScalingShifts(H));
-  PetscCall(MatShellSetOperation(H, MATOP_SHIFT, (void (*)(void)) HierShift));
-  PetscCall(MatSetOption(H, MAT_SYMMETRIC, PETSC_TRUE));
   PetscCall(TaoCreate(comm, &tao));
   PetscCall(TaoSetType(tao, TAONLS));
   PetscCall(TaoSetOptionsPrefix(tao, "curio_users_hier_"));
   PetscCall(TaoSetSolution(tao, X));
-  PetscCall(TaoSetObjectiveAndGradient(tao, G, FormFunctionGradient, &h));
-  PetscCall(TaoSetHessian(tao, H, H, FormHessian, &h));
+  PetscCall(TaoSetObjectiveAndGradient(tao, G, FormFunctionGradient, h));
+  PetscCall(TaoSetHessian(tao, H, H, FormHessian, h));
   PetscCall(TaoSetTolerances(tao, 1e-13 * gscale, 0.0, 0.0));
   PetscCall(TaoSetMaximumIterations(tao, 200));
   PetscCall(TaoGetKSP(tao, &ksp));
   PetscCall(KSPSetType(ksp, KSPSTCG));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, &h));
+  PetscCall(PCShellSetContext(pc, h));
   PetscCall(PCShellSetApply(pc, HierPCApply));
   PetscCall(PCShellSetName(pc, "curio users: block Jacobi (A, D_u)"));
   PetscCall(KSPSetTolerances(ksp, 1e-12, PETSC_DEFAULT, PETSC_DEFAULT, 10000));
@@ -315,15 +290,32 @@ PetscErrorCode CurioUsersHierarchySolve(MPI_Comm comm, CurioLossType loss, Petsc
              " iterations, |grad L| = %g (relative %g). Increase -curio_s, or see -curio_users_hier_tao_monitor",
              TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale));
   PetscCall(TaoDestroy(&tao));
-  /* the tangent: H x_dot = -(0, 0, rho) with H (unshifted) and its blocks at the optimum */
-  PetscCall(FormHessian(NULL, X, H, H, &h));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The tangent at the optimum X: H x_dot = -(0, 0, rho) with H (unshifted) and its blocks at the optimum, by CG with
+   block Jacobi; Xd receives x_dot, residual the relative residual |H x_dot - r| / |r| */
+static PetscErrorCode HierSolveTangent(HierCtx *h, Vec X, Mat H, PetscBool monitor, Vec Xd, PetscInt *its_ksp, PetscReal *residual)
+{
+  MPI_Comm           comm = h->comm;
+  Vec                R, T;
+  KSP                ksp;
+  PC                 pc;
+  PetscInt           d = h->d, nloc;
+  PetscScalar       *x;
+  const PetscScalar *xd;
+  KSPConvergedReason kreason;
+  PetscReal          rn, bn;
+
+  PetscFunctionBegin;
+  PetscCall(FormHessian(NULL, X, H, H, h));
+  PetscCall(VecGetLocalSize(X, &nloc));
   PetscCall(VecDuplicate(X, &R));
-  PetscCall(VecDuplicate(X, &Xd));
   PetscCall(VecDuplicate(X, &T));
   PetscCall(VecGetArrayRead(X, &xd));
   PetscCall(VecGetArrayWrite(R, &x));
   for (PetscInt k = 0; k < nloc; k++) x[k] = 0;
-  for (PetscInt j = 0; j < st->nu; j++) x[h.nbeta + j * h.nb + d] = -xd[h.nbeta + j * h.nb + d];
+  for (PetscInt j = 0; j < h->st->nu; j++) x[h->nbeta + j * h->nb + d] = -xd[h->nbeta + j * h->nb + d];
   PetscCall(VecRestoreArrayWrite(R, &x));
   PetscCall(VecRestoreArrayRead(X, &xd));
   PetscCall(KSPCreate(comm, &ksp));
@@ -332,7 +324,7 @@ PetscErrorCode CurioUsersHierarchySolve(MPI_Comm comm, CurioLossType loss, Petsc
   PetscCall(KSPSetOperators(ksp, H, H));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, PCSHELL));
-  PetscCall(PCShellSetContext(pc, &h));
+  PetscCall(PCShellSetContext(pc, h));
   PetscCall(PCShellSetApply(pc, HierPCApply));
   PetscCall(KSPSetTolerances(ksp, 1e-13, 1e-300, PETSC_DEFAULT, 100000));
   PetscCall(KSPSetFromOptions(ksp));
@@ -350,27 +342,85 @@ PetscErrorCode CurioUsersHierarchySolve(MPI_Comm comm, CurioLossType loss, Petsc
     PetscCall(
         PetscPrintf(comm, "curio: users hierarchy: tangent by CG in %" PetscInt_FMT " iterations, residual %.2e\n", *its_ksp, (double) *residual));
   PetscCall(KSPDestroy(&ksp));
-  /* results: beta and beta_dot replicated, each user's beta + theta_u and its derivative, rho and rho_dot */
-  PetscCall(ShareBeta(&h, X, beta));
-  PetscCall(ShareBeta(&h, Xd, beta_dot));
+  PetscCall(VecDestroy(&R));
+  PetscCall(VecDestroy(&T));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The results: beta and beta_dot replicated, each user's beta + theta_u and its derivative (into st), rho and rho_dot */
+static PetscErrorCode HierGetResults(HierCtx *h, Vec X, Vec Xd, CurioUserSet *st, PetscReal *beta, PetscReal *beta_dot, PetscReal *rho,
+                                     PetscReal *rho_dot)
+{
+  PetscInt           d = h->d;
+  const PetscScalar *xd;
+
+  PetscFunctionBegin;
+  PetscCall(ShareBeta(h, X, beta));
+  PetscCall(ShareBeta(h, Xd, beta_dot));
   PetscCall(VecGetArrayRead(X, &xd));
   for (PetscInt j = 0; j < st->nu; j++) {
-    for (PetscInt c = 0; c < d; c++) st->theta[j * d + c] = beta[c] + xd[h.nbeta + j * h.nb + c];
-    rho[j]     = xd[h.nbeta + j * h.nb + d];
+    for (PetscInt c = 0; c < d; c++) st->theta[j * d + c] = beta[c] + xd[h->nbeta + j * h->nb + c];
+    rho[j]     = xd[h->nbeta + j * h->nb + d];
     st->its[j] = 0;
   }
   PetscCall(VecRestoreArrayRead(X, &xd));
   PetscCall(VecGetArrayRead(Xd, &xd));
   for (PetscInt j = 0; j < st->nu; j++) {
-    for (PetscInt c = 0; c < d; c++) st->theta_dot[j * d + c] = beta_dot[c] + xd[h.nbeta + j * h.nb + c];
-    rho_dot[j] = xd[h.nbeta + j * h.nb + d];
+    for (PetscInt c = 0; c < d; c++) st->theta_dot[j * d + c] = beta_dot[c] + xd[h->nbeta + j * h->nb + c];
+    rho_dot[j] = xd[h->nbeta + j * h->nb + d];
   }
   PetscCall(VecRestoreArrayRead(Xd, &xd));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*
+  CurioUsersHierarchySolve - the joint optimum (beta, theta_u, rho_u) of the hierarchy at s by TAO, and its tangent by
+  KSP CG; on return st->theta and st->theta_dot hold each user's parameters beta + theta_u and their derivative,
+  beta/beta_dot (replicated) the shared part, rho/rho_dot (local users) the log-precisions. beta holds the start on
+  entry (the global model).
+*/
+PetscErrorCode CurioUsersHierarchySolve(MPI_Comm comm, CurioLossType loss, PetscReal s, CurioUserSet *st, PetscBool monitor, PetscReal *beta,
+                                        PetscReal *beta_dot, PetscReal *rho, PetscReal *rho_dot, PetscInt *its_tao, PetscInt *its_ksp,
+                                        PetscReal *residual)
+{
+  HierCtx   h;
+  Vec       X, G, Xd;
+  Mat       H;
+  PetscInt  d = st->d, nloc;
+  PetscReal f, gscale;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&h, sizeof(h)));
+  h.comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &h.rank));
+  h.loss  = loss;
+  h.s     = s;
+  h.st    = st;
+  h.d     = d;
+  h.nb    = d + 1;
+  h.nbeta = h.rank ? 0 : d;
+  nloc    = h.nbeta + st->nu * h.nb;
+  PetscCall(PetscMalloc6(d, &h.beta, d, &h.vbeta, PetscMax(st->nu * h.nb, 1), &h.xloc, PetscMax(st->off[st->nu], 1), &h.curv,
+                         PetscMax(st->nu * h.nb * h.nb, 1), &h.Dfac, d * d, &h.Afac));
+  PetscCall(PetscMalloc2(d, &h.acc, d, &h.acc2));
+  PetscCall(VecCreateMPI(comm, nloc, PETSC_DETERMINE, &X));
+  PetscCall(VecDuplicate(X, &G));
+  PetscCall(HierSetStart(&h, beta, X));
+  PetscCall(FormFunctionGradient(NULL, X, &f, G, &h));
+  PetscCall(VecNorm(G, NORM_2, &gscale));
+  gscale = PetscMax(gscale, PETSC_SMALL);
+  PetscCall(MatCreateShell(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, &h, &H));
+  PetscCall(MatShellSetOperation(H, MATOP_MULT, (void (*)(void)) HierMult));
+  PetscCall(MatShellSetManageScalingShifts(H));
+  PetscCall(MatShellSetOperation(H, MATOP_SHIFT, (void (*)(void)) HierShift));
+  PetscCall(MatSetOption(H, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(HierSolveOptimum(&h, X, G, H, gscale, monitor, its_tao));
+  PetscCall(VecDuplicate(X, &Xd));
+  PetscCall(HierSolveTangent(&h, X, H, monitor, Xd, its_ksp, residual));
+  PetscCall(HierGetResults(&h, X, Xd, st, beta, beta_dot, rho, rho_dot));
   PetscCall(VecDestroy(&X));
   PetscCall(VecDestroy(&G));
-  PetscCall(VecDestroy(&R));
   PetscCall(VecDestroy(&Xd));
-  PetscCall(VecDestroy(&T));
   PetscCall(MatDestroy(&H));
   PetscCall(PetscFree6(h.beta, h.vbeta, h.xloc, h.curv, h.Dfac, h.Afac));
   PetscCall(PetscFree2(h.acc, h.acc2));

@@ -213,6 +213,99 @@ static PetscInt FindUser(PetscInt U, const PetscInt *ids, PetscInt id)
   return lo < U && ids[lo] == id ? lo : -1;
 }
 
+/* u->U and the sorted u->ids from /users/id, which lists the users (cold-start users included); each id a
+   non-negative integer, none twice */
+static PetscErrorCode UsersReadListedIds(Users *u, hid_t file)
+{
+  int        ndims;
+  PetscInt   dims[2];
+  PetscReal *v;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioH5GetShape(u->comm, file, u->input, "/users/id", &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] > 0, u->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': /users/id must be a non-empty 1-D list of user ids (it lists the users, cold-start users included)", u->input);
+  u->U = dims[0];
+  PetscCall(PetscMalloc1(u->U, &v));
+  PetscCall(CurioH5ReadRows(u->comm, file, u->input, "/users/id", 0, u->U, 1, v));
+  PetscCall(PetscMalloc1(u->U, &u->ids));
+  for (PetscInt k = 0; k < u->U; k++) {
+    PetscCheck(v[k] >= 0 && v[k] == PetscFloorReal(v[k]) && v[k] <= 9.0e15, u->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %g is not a non-negative integer", u->input, k, (double) v[k]);
+    u->ids[k] = (PetscInt) v[k];
+  }
+  PetscCall(PetscFree(v));
+  qsort(u->ids, (size_t) u->U, sizeof(PetscInt), CompareInt);
+  for (PetscInt k = 1; k < u->U; k++)
+    PetscCheck(u->ids[k] != u->ids[k - 1], u->comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': /users/id lists user %" PetscInt_FMT " twice",
+               u->input, u->ids[k]);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* u->U and the sorted u->ids as the distinct ids of every rank's training rows (vtrain), gathered and merged */
+static PetscErrorCode UsersMergeTrainIds(Users *u, const PetscReal *vtrain)
+{
+  CurioRows  *train = &u->data->train;
+  PetscInt    nl = 0, *mine, tot = 0;
+  PetscMPIInt nlm, *cnt, *dsp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(PetscMax(train->nlocal, 1), &mine));
+  for (PetscInt i = 0; i < train->nlocal; i++) mine[i] = (PetscInt) vtrain[i];
+  qsort(mine, (size_t) train->nlocal, sizeof(PetscInt), CompareInt);
+  for (PetscInt i = 0; i < train->nlocal; i++)
+    if (!nl || mine[nl - 1] != mine[i]) mine[nl++] = mine[i];
+  PetscCall(PetscMPIIntCast(nl, &nlm));
+  PetscCall(PetscMalloc2(u->size, &cnt, u->size, &dsp));
+  PetscCallMPI(MPI_Allgather(&nlm, 1, MPI_INT, cnt, 1, MPI_INT, u->comm));
+  for (PetscMPIInt r = 0; r < u->size; r++) {
+    dsp[r] = (PetscMPIInt) tot;
+    tot += cnt[r];
+  }
+  PetscCall(PetscMalloc1(PetscMax(tot, 1), &u->ids));
+  PetscCallMPI(MPI_Allgatherv(mine, nlm, MPIU_INT, u->ids, cnt, dsp, MPIU_INT, u->comm));
+  qsort(u->ids, (size_t) tot, sizeof(PetscInt), CompareInt);
+  u->U = 0;
+  for (PetscInt i = 0; i < tot; i++)
+    if (!u->U || u->ids[u->U - 1] != u->ids[i]) u->ids[u->U++] = u->ids[i];
+  PetscCall(PetscFree2(cnt, dsp));
+  PetscCall(PetscFree(mine));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* u->kcand and u->ktest: the user index of every candidate and test row (vcand, vtest: their /user columns, NULL for a
+   set the input does not have); a row whose user is neither listed nor in the training rows is an error */
+static PetscErrorCode UsersIndexHeldOutRows(Users *u, const PetscReal *vcand, const PetscReal *vtest)
+{
+  const char      *groups[] = {"candidates", "test"};
+  CurioRows       *sets[]   = {&u->data->cand, &u->data->test};
+  const PetscReal *vals[]   = {vcand, vtest};
+  PetscInt       **ks[]     = {&u->kcand, &u->ktest};
+  char             msg[320] = "";
+  PetscInt         bad;
+  PetscBool        any;
+
+  PetscFunctionBeginUser;
+  for (int g = 0; g < 2; g++) {
+    if (!vals[g]) continue;
+    bad = -1;
+    PetscCall(PetscMalloc1(PetscMax(sets[g]->nlocal, 1), ks[g]));
+    for (PetscInt i = 0; i < sets[g]->nlocal; i++) {
+      (*ks[g])[i] = FindUser(u->U, u->ids, (PetscInt) vals[g][i]);
+      if ((*ks[g])[i] < 0 && bad < 0) {
+        bad = sets[g]->rstart + i;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                "Input file '%s': /%s/user row %" PetscInt_FMT ": user %" PetscInt_FMT
+                                " has no training rows and is not listed in /users/id; list it there to treat it as a cold-start user",
+                                u->input, groups[g], bad, (PetscInt) vals[g][i]));
+      }
+    }
+    PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
+    PetscCheck(!any, u->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The user set: /users/id if the input lists users (cold-start users included), else the ids of /train/user; then
    every row's user index, and rows per user (replicated) */
 static PetscErrorCode UsersBuildSet(Users *u)
@@ -230,52 +323,8 @@ static PetscErrorCode UsersBuildSet(Users *u)
   if (u->data->has_cand) PetscCall(ReadUserColumn(u, file, "candidates", &u->data->cand, &vcand));
   if (u->data->has_test) PetscCall(ReadUserColumn(u, file, "test", &u->data->test, &vtest));
   PetscCall(CurioH5Exists(file, "/users/id", &listed));
-  if (listed) {
-    int        ndims;
-    PetscInt   dims[2];
-    PetscReal *v;
-    PetscCall(CurioH5GetShape(u->comm, file, u->input, "/users/id", &ndims, dims));
-    PetscCheck(ndims == 1 && dims[0] > 0, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': /users/id must be a non-empty 1-D list of user ids (it lists the users, cold-start users included)", u->input);
-    u->U = dims[0];
-    PetscCall(PetscMalloc1(u->U, &v));
-    PetscCall(CurioH5ReadRows(u->comm, file, u->input, "/users/id", 0, u->U, 1, v));
-    PetscCall(PetscMalloc1(u->U, &u->ids));
-    for (PetscInt k = 0; k < u->U; k++) {
-      PetscCheck(v[k] >= 0 && v[k] == PetscFloorReal(v[k]) && v[k] <= 9.0e15, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-                 "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %g is not a non-negative integer", u->input, k, (double) v[k]);
-      u->ids[k] = (PetscInt) v[k];
-    }
-    PetscCall(PetscFree(v));
-    qsort(u->ids, (size_t) u->U, sizeof(PetscInt), CompareInt);
-    for (PetscInt k = 1; k < u->U; k++)
-      PetscCheck(u->ids[k] != u->ids[k - 1], u->comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': /users/id lists user %" PetscInt_FMT " twice",
-                 u->input, u->ids[k]);
-  } else {
-    /* the distinct ids of every rank's rows, gathered and merged */
-    PetscInt    nl = 0, *mine, tot = 0;
-    PetscMPIInt nlm, *cnt, *dsp;
-    PetscCall(PetscMalloc1(PetscMax(train->nlocal, 1), &mine));
-    for (PetscInt i = 0; i < train->nlocal; i++) mine[i] = (PetscInt) vtrain[i];
-    qsort(mine, (size_t) train->nlocal, sizeof(PetscInt), CompareInt);
-    for (PetscInt i = 0; i < train->nlocal; i++)
-      if (!nl || mine[nl - 1] != mine[i]) mine[nl++] = mine[i];
-    PetscCall(PetscMPIIntCast(nl, &nlm));
-    PetscCall(PetscMalloc2(u->size, &cnt, u->size, &dsp));
-    PetscCallMPI(MPI_Allgather(&nlm, 1, MPI_INT, cnt, 1, MPI_INT, u->comm));
-    for (PetscMPIInt r = 0; r < u->size; r++) {
-      dsp[r] = (PetscMPIInt) tot;
-      tot += cnt[r];
-    }
-    PetscCall(PetscMalloc1(PetscMax(tot, 1), &u->ids));
-    PetscCallMPI(MPI_Allgatherv(mine, nlm, MPIU_INT, u->ids, cnt, dsp, MPIU_INT, u->comm));
-    qsort(u->ids, (size_t) tot, sizeof(PetscInt), CompareInt);
-    u->U = 0;
-    for (PetscInt i = 0; i < tot; i++)
-      if (!u->U || u->ids[u->U - 1] != u->ids[i]) u->ids[u->U++] = u->ids[i];
-    PetscCall(PetscFree2(cnt, dsp));
-    PetscCall(PetscFree(mine));
-  }
+  if (listed) PetscCall(UsersReadListedIds(u, file));
+  else PetscCall(UsersMergeTrainIds(u, vtrain));
   H5Fclose(file);
   PetscCheck(u->U <= train->n, u->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': %" PetscInt_FMT " users but only %" PetscInt_FMT
@@ -294,29 +343,7 @@ static PetscErrorCode UsersBuildSet(Users *u)
   }
   PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
   PetscCheck(!any, u->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
-  {
-    const char *groups[] = {"candidates", "test"};
-    CurioRows  *sets[]   = {&u->data->cand, &u->data->test};
-    PetscReal  *vals[]   = {vcand, vtest};
-    PetscInt  **ks[]     = {&u->kcand, &u->ktest};
-    for (int g = 0; g < 2; g++) {
-      if (!vals[g]) continue;
-      bad = -1;
-      PetscCall(PetscMalloc1(PetscMax(sets[g]->nlocal, 1), ks[g]));
-      for (PetscInt i = 0; i < sets[g]->nlocal; i++) {
-        (*ks[g])[i] = FindUser(u->U, u->ids, (PetscInt) vals[g][i]);
-        if ((*ks[g])[i] < 0 && bad < 0) {
-          bad = sets[g]->rstart + i;
-          PetscCall(PetscSNPrintf(msg, sizeof(msg),
-                                  "Input file '%s': /%s/user row %" PetscInt_FMT ": user %" PetscInt_FMT
-                                  " has no training rows and is not listed in /users/id; list it there to treat it as a cold-start user",
-                                  u->input, groups[g], bad, (PetscInt) vals[g][i]));
-        }
-      }
-      PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
-      PetscCheck(!any, u->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
-    }
-  }
+  PetscCall(UsersIndexHeldOutRows(u, vcand, vtest));
   PetscCall(PetscCalloc1(u->U, &loc));
   PetscCall(PetscMalloc1(u->U, &u->nrows));
   for (PetscInt i = 0; i < train->nlocal; i++) loc[u->ktrain[i]]++;
@@ -834,30 +861,33 @@ static PetscErrorCode WriteUserInts(CurioOutput out, Users *u, const char name[]
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode UsersWrite(Users *u)
+/* The root's attributes: schema, kind, version, ranks, input and the options of the run, one per line */
+static PetscErrorCode UsersWriteProvenance(CurioOutput out, Users *u)
 {
-  CurioOutput    out;
-  CurioRows     *cand = &u->data->cand, *test = &u->data->test;
-  PetscInt       d = u->d, *tmp;
-  PetscLogDouble t0, t1;
-  const char    *tied = u->s0_given ? "separate" : "shared";
+  char *opts, *c;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscTime(&t0));
-  PetscCall(CurioOutputOpen(u->comm, u->output, &out));
-  {
-    char *opts, *c;
-    PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", 1));
-    PetscCall(CurioOutputSetAttributeString(out, "/", "kind", "users"));
-    PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
-    PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", u->size));
-    PetscCall(CurioOutputSetAttributeString(out, "/", "input", u->input));
-    PetscCall(PetscOptionsGetAll(NULL, &opts));
-    for (c = opts; *c; c++)
-      if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
-    PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
-    PetscCall(PetscFree(opts));
-  }
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "schema_version", 1));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "kind", "users"));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", u->size));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", u->input));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  for (c = opts; *c; c++)
+    if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
+  PetscCall(CurioOutputSetAttributeString(out, "/", "options", opts));
+  PetscCall(PetscFree(opts));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /users: the users' axis /users/id, each user's rows, rank, iterations, theta_u and its derivative (and rho_u for
+   the hierarchy), and the attributes of the fit */
+static PetscErrorCode UsersWriteUsers(CurioOutput out, Users *u)
+{
+  PetscInt    d    = u->d, *tmp;
+  const char *tied = u->s0_given ? "separate" : "shared";
+
+  PetscFunctionBeginUser;
   /* the users' axis: /users/id is the dimension scale of every per-user dataset */
   PetscCall(CurioOutputCreateArray(out, "/users/id", u->U, PETSC_TRUE, NULL));
   PetscCall(CurioOutputWriteIntSlab(out, "/users/id", u->set.ufirst, u->set.nu, u->set.id));
@@ -899,7 +929,15 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(CurioOutputSetAttributeString(out, "/users", "model", UsersModels[u->umodel]));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "n_users", u->U));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "newton_iterations_max", u->its_max));
-  /* the global model */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /global: the global model theta0 (beta for the hierarchy), its derivative and its settings */
+static PetscErrorCode UsersWriteGlobal(CurioOutput out, Users *u)
+{
+  PetscInt d = u->d;
+
+  PetscFunctionBeginUser;
   PetscCall(CurioOutputWriteIndex(out, "/global/feature", d, 0, u->rank ? 0 : d));
   PetscCall(CurioOutputWriteArray(out, "/global/theta", d, u->theta0, "/global/feature"));
   PetscCall(CurioOutputWriteArray(out, "/global/theta_dot", d, u->theta0_dot, "/global/feature"));
@@ -912,72 +950,115 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(CurioOutputSetAttributeReal(out, "/global", "sigma2", u->sigma2));
   PetscCall(CurioOutputSetAttributeInt(out, "/global", "intercept", u->model->intercept));
   PetscCall(CurioOutputSetAttributeInt(out, "/global", "n_rows", u->data->train.n));
-  /* candidates and their scores */
-  if (u->data->has_cand) {
-    static const char *names[NSCORE] = {"/scores/f", "/scores/mean", "/scores/fdot", "/scores/sld", "/scores/sld_expected", "/scores/var"};
-    PetscReal         *col;
-    PetscInt          *uid;
-    PetscCall(CurioOutputWriteIndex(out, "/candidates/index", cand->n, cand->rstart, cand->nlocal));
-    PetscCall(PetscMalloc2(PetscMax(cand->nlocal, 1), &col, PetscMax(cand->nlocal, 1), &uid));
-    for (PetscInt i = 0; i < cand->nlocal; i++) uid[i] = u->ids[u->kcand[i]];
-    PetscCall(CurioOutputCreateArray(out, "/candidates/user", cand->n, PETSC_TRUE, "/candidates/index"));
-    PetscCall(CurioOutputWriteIntSlab(out, "/candidates/user", cand->rstart, cand->nlocal, uid));
-    PetscCall(CurioOutputCreateArray(out, "/scores/user", cand->n, PETSC_TRUE, "/candidates/index"));
-    PetscCall(CurioOutputWriteIntSlab(out, "/scores/user", cand->rstart, cand->nlocal, uid));
-    for (PetscInt q = 0; q < NSCORE; q++) {
-      for (PetscInt i = 0; i < cand->nlocal; i++) col[i] = u->cand_scores[i * NSCORE + q];
-      PetscCall(CurioOutputWriteRowsLocal(out, names[q], cand->n, 0, cand->rstart, cand->nlocal, col, "/candidates/index"));
-    }
-    PetscCall(CurioOutputSetAttributeString(out, "/scores", "tangent", "the candidate's user's theta_u_dot (/users/theta_dot)"));
-    PetscCall(CurioOutputSetAttributeString(out, "/scores", "var", "phi^T H_u^{-1} phi with the candidate's user's Hessian"));
-    PetscCall(PetscFree2(col, uid));
-    PetscCall(WriteUserInts(out, u, "/users/best_candidate", u->best_index, "/users/id"));
-    PetscCall(CurioOutputWriteRowsLocal(out, "/users/best_score", u->U, 0, u->set.ufirst, u->set.nu, u->best_score, "/users/id"));
-    PetscCall(CurioOutputSetAttributeString(out, "/users/best_score", "score", UsersScores[u->select_by]));
-    if (u->select_k > 0) {
-      PetscCall(CurioOutputWriteIntArray(out, "/selection/index", u->select_k, 0, u->sel_index));
-      PetscCall(CurioOutputWriteIntArray(out, "/selection/user", u->select_k, 0, u->sel_user));
-      PetscCall(CurioOutputWriteArray(out, "/selection/score", u->select_k, u->sel_score, NULL));
-      PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", UsersScores[u->select_by]));
-    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /candidates, /scores, each user's best candidate and the top-k /selection */
+static PetscErrorCode UsersWriteCandidates(CurioOutput out, Users *u)
+{
+  CurioRows         *cand          = &u->data->cand;
+  static const char *names[NSCORE] = {"/scores/f", "/scores/mean", "/scores/fdot", "/scores/sld", "/scores/sld_expected", "/scores/var"};
+  PetscReal         *col;
+  PetscInt          *uid;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioOutputWriteIndex(out, "/candidates/index", cand->n, cand->rstart, cand->nlocal));
+  PetscCall(PetscMalloc2(PetscMax(cand->nlocal, 1), &col, PetscMax(cand->nlocal, 1), &uid));
+  for (PetscInt i = 0; i < cand->nlocal; i++) uid[i] = u->ids[u->kcand[i]];
+  PetscCall(CurioOutputCreateArray(out, "/candidates/user", cand->n, PETSC_TRUE, "/candidates/index"));
+  PetscCall(CurioOutputWriteIntSlab(out, "/candidates/user", cand->rstart, cand->nlocal, uid));
+  PetscCall(CurioOutputCreateArray(out, "/scores/user", cand->n, PETSC_TRUE, "/candidates/index"));
+  PetscCall(CurioOutputWriteIntSlab(out, "/scores/user", cand->rstart, cand->nlocal, uid));
+  for (PetscInt q = 0; q < NSCORE; q++) {
+    for (PetscInt i = 0; i < cand->nlocal; i++) col[i] = u->cand_scores[i * NSCORE + q];
+    PetscCall(CurioOutputWriteRowsLocal(out, names[q], cand->n, 0, cand->rstart, cand->nlocal, col, "/candidates/index"));
   }
-  if (u->data->has_test) {
-    PetscInt *uid;
-    PetscCall(CurioOutputWriteIndex(out, "/test/index", test->n, test->rstart, test->nlocal));
-    PetscCall(PetscMalloc1(PetscMax(test->nlocal, 1), &uid));
-    for (PetscInt i = 0; i < test->nlocal; i++) uid[i] = u->ids[u->ktest[i]];
-    PetscCall(CurioOutputCreateArray(out, "/test/user", test->n, PETSC_TRUE, "/test/index"));
-    PetscCall(CurioOutputWriteIntSlab(out, "/test/user", test->rstart, test->nlocal, uid));
-    PetscCall(PetscFree(uid));
-    PetscCall(CurioOutputWriteRowsLocal(out, "/test/f", test->n, 0, test->rstart, test->nlocal, u->test_f, "/test/index"));
-    if (test->y) PetscCall(CurioOutputWriteRowsLocal(out, "/test/y", test->n, 0, test->rstart, test->nlocal, test->y, "/test/index"));
-    if (test->y) PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", u->test_rmse));
+  PetscCall(CurioOutputSetAttributeString(out, "/scores", "tangent", "the candidate's user's theta_u_dot (/users/theta_dot)"));
+  PetscCall(CurioOutputSetAttributeString(out, "/scores", "var", "phi^T H_u^{-1} phi with the candidate's user's Hessian"));
+  PetscCall(PetscFree2(col, uid));
+  PetscCall(WriteUserInts(out, u, "/users/best_candidate", u->best_index, "/users/id"));
+  PetscCall(CurioOutputWriteRowsLocal(out, "/users/best_score", u->U, 0, u->set.ufirst, u->set.nu, u->best_score, "/users/id"));
+  PetscCall(CurioOutputSetAttributeString(out, "/users/best_score", "score", UsersScores[u->select_by]));
+  if (u->select_k > 0) {
+    PetscCall(CurioOutputWriteIntArray(out, "/selection/index", u->select_k, 0, u->sel_index));
+    PetscCall(CurioOutputWriteIntArray(out, "/selection/user", u->select_k, 0, u->sel_user));
+    PetscCall(CurioOutputWriteArray(out, "/selection/score", u->select_k, u->sel_score, NULL));
+    PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", UsersScores[u->select_by]));
   }
-  if (u->cv) {
-    PetscCall(CurioOutputWriteArray(out, "/loocv/s", u->ns, u->grid, NULL));
-    PetscCall(CurioOutputWriteArray(out, "/loocv/users", u->ns, u->cv, "/loocv/s"));
-    PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", u->s_opt));
-    PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
-    PetscCall(CurioOutputSetAttributeString(
-        out, "/loocv", "method",
-        u->model->loss == CURIO_LOSS_SQUARED
-            ? "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
-            : "per-user approximate LOO (eq. 44), (1/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
-    PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
-  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /test: each test row's user and prediction, and the RMSE when the input has the responses */
+static PetscErrorCode UsersWriteTest(CurioOutput out, Users *u)
+{
+  CurioRows *test = &u->data->test;
+  PetscInt  *uid;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioOutputWriteIndex(out, "/test/index", test->n, test->rstart, test->nlocal));
+  PetscCall(PetscMalloc1(PetscMax(test->nlocal, 1), &uid));
+  for (PetscInt i = 0; i < test->nlocal; i++) uid[i] = u->ids[u->ktest[i]];
+  PetscCall(CurioOutputCreateArray(out, "/test/user", test->n, PETSC_TRUE, "/test/index"));
+  PetscCall(CurioOutputWriteIntSlab(out, "/test/user", test->rstart, test->nlocal, uid));
+  PetscCall(PetscFree(uid));
+  PetscCall(CurioOutputWriteRowsLocal(out, "/test/f", test->n, 0, test->rstart, test->nlocal, u->test_f, "/test/index"));
+  if (test->y) PetscCall(CurioOutputWriteRowsLocal(out, "/test/y", test->n, 0, test->rstart, test->nlocal, test->y, "/test/index"));
+  if (test->y) PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", u->test_rmse));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /loocv: the per-user LOOCV curve over the s grid and its optimum */
+static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CurioOutputWriteArray(out, "/loocv/s", u->ns, u->grid, NULL));
+  PetscCall(CurioOutputWriteArray(out, "/loocv/users", u->ns, u->cv, "/loocv/s"));
+  PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", u->s_opt));
+  PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
+  PetscCall(CurioOutputSetAttributeString(
+      out, "/loocv", "method",
+      u->model->loss == CURIO_LOSS_SQUARED
+          ? "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
+          : "per-user approximate LOO (eq. 44), (1/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* /timing: the wall time of each stage and the peak resident memory */
+static PetscErrorCode UsersWriteTiming(CurioOutput out, Users *u)
+{
+  PetscReal rss;
+
+  PetscFunctionBeginUser;
+  PetscCall(CurioPeakRSS(u->comm, &rss));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "read", u->t_read));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "global", u->t_global));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users", u->t_users));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users_cpu", u->t_users_cpu));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "loocv", u->t_loocv));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "scores", u->t_scores));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The users mode's output file, group by group */
+static PetscErrorCode UsersWrite(Users *u)
+{
+  CurioOutput    out;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&t0));
+  PetscCall(CurioOutputOpen(u->comm, u->output, &out));
+  PetscCall(UsersWriteProvenance(out, u));
+  PetscCall(UsersWriteUsers(out, u));
+  PetscCall(UsersWriteGlobal(out, u));
+  if (u->data->has_cand) PetscCall(UsersWriteCandidates(out, u));
+  if (u->data->has_test) PetscCall(UsersWriteTest(out, u));
+  if (u->cv) PetscCall(UsersWriteLoocv(out, u));
   PetscCall(PetscTime(&t1));
   u->t_write = t1 - t0;
-  {
-    PetscReal rss;
-    PetscCall(CurioPeakRSS(u->comm, &rss));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "read", u->t_read));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "global", u->t_global));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users", u->t_users));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users_cpu", u->t_users_cpu));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "loocv", u->t_loocv));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "scores", u->t_scores));
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
-  }
+  PetscCall(UsersWriteTiming(out, u));
   PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
