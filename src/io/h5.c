@@ -226,6 +226,19 @@ PetscErrorCode CurioH5ReadBlock(MPI_Comm comm, hid_t dset, hid_t memtype, PetscI
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Opens a dataset on every rank, or raises one error on all of them naming the file and the dataset */
+static PetscErrorCode OpenDatasetAll(MPI_Comm comm, hid_t file, const char fname[], const char dset[], hid_t *d)
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  *d = H5Dopen2(file, dset, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (*d >= 0), &ok));
+  if (!ok && *d >= 0) H5Dclose(*d);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioH5ReadRows - rows [rstart, rstart+nlocal) of an input dataset of shape (n) or (n, ncols), as reals (row-major)
 
@@ -238,10 +251,7 @@ PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscBool ok;
 
   PetscFunctionBegin;
-  d = H5Dopen2(file, dset, H5P_DEFAULT);
-  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0), &ok));
-  if (!ok && d >= 0) H5Dclose(d);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  PetscCall(OpenDatasetAll(comm, file, fname, dset, &d));
   PetscCall(CurioH5ReadBlock(comm, d, H5T_NATIVE_DOUBLE, rstart, nlocal, ncols, buf, &ok));
   H5Dclose(d);
   PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
@@ -260,10 +270,7 @@ PetscErrorCode CurioH5ReadSlice(MPI_Comm comm, hid_t file, const char fname[], c
   PetscBool ok;
 
   PetscFunctionBegin;
-  d = H5Dopen2(file, dset, H5P_DEFAULT);
-  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0), &ok));
-  if (!ok && d >= 0) H5Dclose(d);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' is not a dataset", fname, dset);
+  PetscCall(OpenDatasetAll(comm, file, fname, dset, &d));
   PetscCall(CurioH5ReadBlock(comm, d, memtype, start, count, 0, buf, &ok));
   H5Dclose(d);
   PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);

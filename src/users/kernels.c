@@ -178,6 +178,22 @@ PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* wk->B = H_u^{-1} Phi_u^T through the factor in wk->H: phi row-major n x d is Phi_u^T column-major d x n, so all n
+   right-hand sides go through one dpotrs */
+static PetscErrorCode SolveRows(CurioUserWork *wk, PetscInt n, const PetscReal *phi)
+{
+  PetscInt     d = wk->d;
+  PetscBLASInt bd, bn, info;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(wk->B, phi, n * d));
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*
   CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of 1/2 (r_i/(1 - h_i))^2,
   the exact leave-one-out residuals of the user's model (r_i = y_i - phi_i . theta_u, h_i = w_i phi_i^T H_u^{-1} phi_i:
@@ -187,8 +203,7 @@ PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscRea
 PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
                             PetscReal *theta, PetscReal *sum)
 {
-  PetscInt     d = wk->d;
-  PetscBLASInt bd, bn, info;
+  PetscInt d = wk->d;
 
   PetscFunctionBegin;
   *sum = 0;
@@ -199,11 +214,7 @@ PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscRea
     for (PetscInt j = 0; j < d; j++) theta[j] += w[i] * y[i] * phi[i * d + j];
   PetscCall(CurioUserFactorSolve(wk, theta));
   /* B = H^{-1} Phi^T: phi row-major n x d is Phi^T column-major d x n */
-  PetscCall(PetscArraycpy(wk->B, phi, n * d));
-  PetscCall(PetscBLASIntCast(d, &bd));
-  PetscCall(PetscBLASIntCast(n, &bn));
-  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
-  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  PetscCall(SolveRows(wk, n, phi));
   for (PetscInt i = 0; i < n; i++) {
     PetscReal h = w[i] * Dot(d, phi + i * d, wk->B + i * d), r = y[i] - Dot(d, phi + i * d, theta), e = r / (1 - h);
     *sum += 0.5 * e * e;
@@ -219,18 +230,13 @@ PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscRea
 PetscErrorCode CurioUserApproxLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
                                   CurioUserWork *wk, PetscReal *theta, PetscReal *theta_dot, PetscReal *sum, PetscBool *converged)
 {
-  PetscInt     d = wk->d, its;
-  PetscBLASInt bd, bn, info;
+  PetscInt d = wk->d, its;
 
   PetscFunctionBegin;
   *sum = 0;
   PetscCall(CurioUserFit(um, n, phi, y, w, wk, theta, theta_dot, &its, converged));
   if (!n) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscArraycpy(wk->B, phi, n * d));
-  PetscCall(PetscBLASIntCast(d, &bd));
-  PetscCall(PetscBLASIntCast(n, &bn));
-  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
-  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
+  PetscCall(SolveRows(wk, n, phi));
   for (PetscInt i = 0; i < n; i++) {
     PetscReal l, dl, h = w[i] * Dot(d, phi + i * d, wk->B + i * d);
     PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], &l, &dl, NULL));
