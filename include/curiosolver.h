@@ -37,7 +37,6 @@ PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetGram(CurioSolver, const PetscReal **);
 PETSC_EXTERN PetscErrorCode CurioSolverGetKSP(CurioSolver, KSP *);
 
-
 /* Dense symmetric d x d matrices replicated on every rank, factored or decomposed by ScaLAPACK */
 PETSC_EXTERN PetscErrorCode CurioDenseCholeskySolve(MPI_Comm, PetscInt, const PetscReal *, PetscInt, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioDenseEigen(MPI_Comm, PetscInt, const PetscReal *, PetscReal *, PetscReal *);

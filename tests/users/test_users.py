@@ -25,6 +25,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SYNTH = os.path.join(ROOT, "scripts", "curio-users-synth.py")
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import curio_ref  # noqa: E402
 SCORES = ["f", "mean", "fdot", "sld", "sld_expected", "var"]
 
 
@@ -44,14 +46,7 @@ def run(a, np_, inp, out, *opts, expect_fail=False):
 
 
 # ---------------------------------------------------------------- the reference, in numpy
-def derivs(loss, eta, y):
-    if loss == "squared":
-        return 0.5 * (eta - y) ** 2, eta - y, np.ones_like(eta)
-    if loss == "logistic":
-        p = 1 / (1 + np.exp(-eta))
-        return np.logaddexp(0, eta) - y * eta, p - y, p * (1 - p)
-    m = np.exp(eta)
-    return m - y * eta, m - y, m
+derivs = curio_ref.loss_derivs  # l, l', l'' of MATH.md section 1, shared with the fit mode's reference
 
 
 def newton(Phi, y, w, loss, s, center, mask=None):
