@@ -16,7 +16,9 @@ What it does (bench/README.md explains the targets):
 3. Runs the baselines in a subprocess each (so that each one's peak RSS is its own), single-threaded BLAS like the
    curio ranks: numpy direct (H = X^T X + s I, theta = H^-1 X^T y, theta_dot = -H^-1 theta) and scikit-learn
    RidgeCV(fit_intercept=False) with leave-one-out values stored, on the same 32-value grid of s.
-4. Checks curio's theta, theta_dot and exact LOOCV curve against the baselines, prints a table of times, ratios
+4. Measures the machine's dgemm rate on U = X V (numpy, single-threaded, median of >= 5) and prints curio's exact
+   LOOCV time (gram + loocv, median over the repeats) against its flop bound, 3 n d^2 flops at that rate.
+5. Checks curio's theta, theta_dot and exact LOOCV curve against the baselines, prints a table of times, ratios
    against the targets (informational PASS/MISS), peak memory against the size of X, and writes everything as JSON.
 
 It asserts nothing about time. It exits with status 1 only if curio's results disagree with the baselines by more
@@ -49,6 +51,7 @@ TARGETS = {
     "loocv_speedup_vs_ridgecv_1rank": (">=", 15.0, "curio LOOCV speed-up vs RidgeCV at 1 rank"),
     "direct_time_over_numpy_1rank": ("<=", 1.2, "curio direct time / numpy time at 1 rank"),
     "direct_speedup_1_to_2_ranks": (">=", 1.7, "curio direct speed-up 1 -> 2 ranks"),
+    "loocv_over_flop_bound_1rank": ("<=", 1.3, "curio LOOCV time / 3 n d^2 flops at dgemm rate"),
 }
 
 
@@ -79,7 +82,7 @@ def parse_args(argv=None):
     p.add_argument("--json", default=None, help="write the results as JSON to this path")
     p.add_argument("--label", default=None, help="free text stored in the JSON, e.g. which version of curio this is")
     # internal: the baselines run this same file in a subprocess
-    p.add_argument("--worker", choices=["numpy", "ridgecv"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["numpy", "ridgecv", "dgemm"], help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -172,11 +175,31 @@ def worker_ridgecv(args):
             "sklearn": sklearn.__version__, "store_parameter": store, "gcv_mode": gcv_mode, "blas": blas_info()}
 
 
+def worker_dgemm(args):
+    """The machine's dgemm rate on the product that exact LOOCV needs, U = X V (n x d times d x d, 2 n d^2 flops),
+    single-threaded like a curio rank; exact LOOCV's flop bound is 3 n d^2 flops (the Gram, n d^2, and U) at this rate."""
+    X, _ = load_data(args.data)
+    n, d = X.shape
+    V = np.linalg.qr(np.random.default_rng(0).standard_normal((d, d)))[0]
+    U = np.empty((n, d), order="F")
+    Xf = np.asfortranarray(X)  # curio holds its rows column-major, as PETSc's dense matrices do
+    del X
+    times = []
+    for _ in range(max(args.repeat, 5)):
+        t0 = time.perf_counter()
+        np.matmul(Xf, V, out=U)
+        times.append(time.perf_counter() - t0)
+    t = float(np.median(times))
+    return {"times": times, "median": t, "gflops": 2.0 * n * d * d / t / 1e9, "bound_seconds": 1.5 * t, "blas": blas_info()}
+
+
 def run_worker(kind, args, data, workdir, repeat):
     """Runs one baseline in a fresh single-threaded interpreter; returns its report and the path of its saved arrays."""
     result = os.path.join(workdir, f"{kind}.npz")
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--data", data, "--result", result, "--repeat", str(repeat), "--s",
            repr(args.s), "--smin", repr(args.smin), "--smax", repr(args.smax), "--ns", str(args.ns)]
+    if kind == "dgemm":
+        cmd += ["--n", str(args.n), "--d", str(args.d)]
     env = dict(os.environ, **SINGLE_THREAD_ENV)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -315,9 +338,11 @@ def target_status(key, value):
     return benchlib.target_status(TARGETS, key, value)
 
 
-def compute_ratios(curio, numpy_rep, ridge_rep):
+def compute_ratios(curio, numpy_rep, ridge_rep, dgemm_rep):
     r = {}
     if 1 in curio:
+        # median over the repeats: the ratio to the flop bound is a claim about typical runs, not the luckiest one
+        r["loocv_over_flop_bound_1rank"] = float(np.median([x["loocv_total"] for x in curio[1]["runs"]])) / dgemm_rep["bound_seconds"]
         r["loocv_speedup_vs_ridgecv_1rank"] = ridge_rep["best"] / curio[1]["best"]["loocv_total"]
         r["direct_time_over_numpy_1rank"] = curio[1]["best"]["direct"] / numpy_rep["best"]
         if 2 in curio:
@@ -372,13 +397,24 @@ def print_report(args, x_mib, curio, numpy_rep, ridge_rep, ratios, checks):
         print(f"           grid argmin: curio {c['grid_argmin_curio']:.6g}, RidgeCV alpha_ {c['grid_argmin_ridgecv']:.6g}; curio refined s_opt {c['s_opt_curio']:.6g}")
 
 
+def print_bound(args, curio, dgemm_rep):
+    """Exact LOOCV against its flop bound: where the time above 3 n d^2 flops at the dgemm rate goes."""
+    print()
+    print(f"exact LOOCV flop bound: 3 n d^2 = {3.0 * args.n * args.d ** 2:.3g} flops at the dgemm rate {dgemm_rep['gflops']:.2f} GFlop/s "
+          f"(numpy X V, median of {len(dgemm_rep['times'])}) = {dgemm_rep['bound_seconds']:.3f} s")
+    for nranks, c in sorted(curio.items()):
+        med = {k: float(np.median([x[k] for x in c["runs"]])) for k in ("gram", "loocv", "loocv_total")}
+        print(f"  {nranks} rank{'s' if nranks > 1 else ' '}: gram + loocv (median) {med['loocv_total']:.3f} s = {med['gram']:.3f} + {med['loocv']:.3f};"
+              f" {med['loocv_total'] / dgemm_rep['bound_seconds'] * nranks:.2f}x the bound per rank")
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        report = worker_numpy(args) if args.worker == "numpy" else worker_ridgecv(args)
+        report = {"numpy": worker_numpy, "ridgecv": worker_ridgecv, "dgemm": worker_dgemm}[args.worker](args)
         print(json.dumps(report))
         return 0
 
@@ -412,8 +448,11 @@ def main(argv=None):
         ridge_rep, ridge_npz = run_worker("ridgecv", args, data, workdir, args.ridgecv_repeat)
 
         checks = check_results(curio_res, numpy_npz, ridge_npz, grid)
-        ratios = compute_ratios(curio, numpy_rep, ridge_rep)
+        print("dgemm rate (numpy, U = X V) ...", flush=True)
+        dgemm_rep, _ = run_worker("dgemm", args, data, workdir, args.repeat)
+        ratios = compute_ratios(curio, numpy_rep, ridge_rep, dgemm_rep)
         print_report(args, x_mib, curio, numpy_rep, ridge_rep, ratios, checks)
+        print_bound(args, curio, dgemm_rep)
 
         logs = {}
         if args.log_view:
@@ -441,6 +480,7 @@ def main(argv=None):
                 "curio": {str(r): c for r, c in curio.items()},
                 "numpy_direct": numpy_rep,
                 "ridgecv": ridge_rep,
+                "dgemm": dgemm_rep,
                 "ratios": ratios,
                 "targets": benchlib.targets_report(TARGETS, ratios),
                 "checks": {str(r): c for r, c in checks.items()},

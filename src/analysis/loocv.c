@@ -329,16 +329,52 @@ PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* First and second derivative of the exact LOOCV with respect to t = log s, from one blocked pass over U.
+/* Adds to the six per-row accumulators acc (block x 6: e0, e1, e2, h0, h1, h2) the contributions of the columns
+   [k0, k1) of U for rows [i0, i0 + nb): e_m += U co_m and h_m += U.^2 co_{3+m}, with co the 6 x p coefficients.
+   Four columns at a time, so that each accumulator is loaded and stored once per four columns: the pass is bound by
+   reading U, not by the accumulators' traffic. */
+static void DerivativeColumns(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt block, const PetscReal *co, PetscReal *acc)
+{
+  PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
+  PetscInt   k = 0;
+
+  for (; k + 4 <= cv->p; k += 4) {
+    const PetscReal *u0 = cv->U + i0 + k * cv->nlocal, *u1 = u0 + cv->nlocal, *u2 = u1 + cv->nlocal, *u3 = u2 + cv->nlocal;
+    const PetscReal *c0 = co + 6 * k, *c1 = c0 + 6, *c2 = c1 + 6, *c3 = c2 + 6;
+    for (PetscInt i = 0; i < nb; i++) {
+      const PetscReal a = u0[i], b = u1[i], c = u2[i], d = u3[i], a2 = a * a, b2 = b * b, c2s = c * c, d2 = d * d;
+      e0[i] += a * c0[0] + b * c1[0] + c * c2[0] + d * c3[0];
+      e1[i] += a * c0[1] + b * c1[1] + c * c2[1] + d * c3[1];
+      e2[i] += a * c0[2] + b * c1[2] + c * c2[2] + d * c3[2];
+      h0[i] += a2 * c0[3] + b2 * c1[3] + c2s * c2[3] + d2 * c3[3];
+      h1[i] += a2 * c0[4] + b2 * c1[4] + c2s * c2[4] + d2 * c3[4];
+      h2[i] += a2 * c0[5] + b2 * c1[5] + c2s * c2[5] + d2 * c3[5];
+    }
+  }
+  for (; k < cv->p; k++) {
+    const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ck = co + 6 * k;
+    for (PetscInt i = 0; i < nb; i++) {
+      const PetscReal ui = u[i], u2 = ui * ui;
+      e0[i] += ui * ck[0];
+      e1[i] += ui * ck[1];
+      e2[i] += ui * ck[2];
+      h0[i] += u2 * ck[3];
+      h1[i] += u2 * ck[4];
+      h2[i] += u2 * ck[5];
+    }
+  }
+}
+
+/* The exact LOOCV f and its first and second derivatives with respect to t = log s, from one blocked pass over U.
    Per row, with q_k = 1/(lambda_k + s): e = U (b q), e' = -U (b q^2), e'' = 2 U (b q^3); h = w (hw0 + U.^2 q),
    h' = -w U.^2 q^2, h'' = 2 w U.^2 q^3; r = y - eta0 - e, a = 1 - h, f = r^2/(2 a^2):
      f'  = r r'/a^2 + r^2 h'/a^3
      f'' = (r'^2 + r r'')/a^2 + 4 r r' h'/a^3 + r^2 h''/a^3 + 3 r^2 h'^2/a^4
-   and d/dt = s d/ds, d2/dt2 = s f' + s^2 f''. */
-static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *g, PetscReal *c)
+   and d/dt = s d/ds, d2/dt2 = s f' + s^2 f''. A row with h >= 1 makes f infinite (as in CurioLOOCVEvaluate). */
+static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f, PetscReal *g, PetscReal *c)
 {
   const PetscInt block = 256;
-  PetscReal     *co, *acc, sum[2] = {0, 0};
+  PetscReal     *co, *acc, sum[4] = {0, 0, 0, 0};
 
   PetscFunctionBegin;
   /* per column k: b q, -b q^2, 2 b q^3, q, -q^2, 2 q^3 */
@@ -352,35 +388,57 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *g,
     ck[1] = cv->b[k] * ck[4];
     ck[2] = cv->b[k] * ck[5];
   }
-  /* one fused pass over U in row blocks: six accumulators per row stay in cache, U is read once */
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
-    PetscInt   nb = PetscMin(block, cv->nlocal - i0);
-    PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
+    PetscInt         nb = PetscMin(block, cv->nlocal - i0);
+    const PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
     PetscCall(PetscArrayzero(acc, 6 * block));
-    for (PetscInt k = 0; k < cv->p; k++) {
-      const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ck = co + 6 * k;
-      for (PetscInt i = 0; i < nb; i++) {
-        PetscReal ui = u[i], u2 = ui * ui;
-        e0[i] += ui * ck[0];
-        e1[i] += ui * ck[1];
-        e2[i] += ui * ck[2];
-        h0[i] += u2 * ck[3];
-        h1[i] += u2 * ck[4];
-        h2[i] += u2 * ck[5];
-      }
-    }
+    DerivativeColumns(cv, i0, nb, block, co, acc);
     for (PetscInt i = 0; i < nb; i++) {
       PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - e0[i], r1 = -e1[i], r2 = -e2[i];
       PetscReal h = w * (cv->hw0 + h0[i]), hd = w * h1[i], hdd = w * h2[i], a = 1.0 / (1.0 - h);
+      if (1.0 - h > 1e-13) sum[2] += 0.5 * r * r * a * a;
+      else sum[3] += 1;
       sum[0] += a * a * (r * r1 + r * r * hd * a);
       sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * hd + r * r * hdd + 3 * a * r * r * hd * hd));
     }
   }
   PetscCall(PetscLogFlops(13.0 * cv->nlocal * cv->p));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 2, MPIU_REAL, MPIU_SUM, cv->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 4, MPIU_REAL, MPIU_SUM, cv->comm));
+  *f = sum[3] > 0 ? PETSC_INFINITY : sum[2] / cv->n;
   *g = s * sum[0] / cv->n;
   *c = (s * sum[0] + s * s * sum[1]) / cv->n;
   PetscCall(PetscFree2(co, acc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Safeguarded Newton in t = log s for the root of the exact curve's derivative, inside the bracket [a, b] of the grid
+   neighbours, from t. Each iteration is one pass over U. When the step falls below 1e-7 the iterate after it is
+   accurate to rounding (quadratic convergence); its value is the second-order expansion about the last evaluated
+   point, f + g dt + c dt^2/2, whose error O(dt^3) is below rounding, so no further pass is needed. */
+static PetscErrorCode RefineOptimum(CurioLOOCV cv, PetscReal a, PetscReal b, PetscReal t, PetscReal *sopt, PetscReal *fopt)
+{
+  PetscReal f = PETSC_INFINITY, g = 0, c = 0, te = t, dt = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCVRefine, 0, 0, 0, 0));
+  for (PetscInt it = 0; it < 60; it++) {
+    PetscBool newton;
+    PetscReal tn;
+    te = t;
+    PetscCall(ExactDerivatives(cv, PetscExpReal(te), &f, &g, &c));
+    if (g > 0) b = te;
+    else a = te;
+    tn     = (c > 0) ? te - g / c : 0.5 * (a + b);
+    newton = (PetscBool) (c > 0 && tn > a && tn < b);
+    if (!newton) tn = 0.5 * (a + b); /* Newton left the bracket: bisect */
+    dt = tn - te;
+    t  = tn;
+    if (newton && PetscAbsReal(dt) <= 1e-7 * PetscMax(1.0, PetscAbsReal(te))) break;
+    if (b - a <= 1e-14 * PetscMax(1.0, PetscAbsReal(te))) break;
+  }
+  *sopt = PetscExpReal(te + dt);
+  *fopt = f + dt * (g + 0.5 * c * dt);
+  PetscCall(PetscLogEventEnd(CURIO_EVENT_LOOCVRefine, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -413,8 +471,9 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   if (!curve->at_boundary) {
     /* The minimizer of a smooth function is determined to only about sqrt(eps) by comparing values, which would make
        s_opt depend on the rank count's rounding; the root of the analytic derivative is determined to about eps.
-       Safeguarded Newton in t = log s, inside the bracket of the grid neighbours: a few passes over U. */
-    PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), t = PetscLogReal(curve->s[kmin]), g, c, sm, fm;
+       Safeguarded Newton in t = log s, inside the bracket of the grid neighbours: a few passes over U (RefineOptimum). */
+    PetscReal a = PetscLogReal(curve->s[kmin - 1]), b = PetscLogReal(curve->s[kmin + 1]), t = PetscLogReal(curve->s[kmin]), sm = 0,
+              fm = PETSC_INFINITY;
     {
       /* start at the vertex of the parabola through the three grid points (in t) */
       PetscReal fa = curve->exact[kmin - 1], fk = curve->exact[kmin], fb = curve->exact[kmin + 1], den = (t - a) * (fk - fb) - (t - b) * (fk - fa);
@@ -423,21 +482,7 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
         if (v > a && v < b) t = v;
       }
     }
-    for (PetscInt it = 0; it < 60; it++) {
-      PetscReal tn, step;
-      PetscCall(ExactDerivatives(cv, PetscExpReal(t), &g, &c));
-      if (g > 0) b = t;
-      else a = t;
-      tn = (c > 0) ? t - g / c : 0.5 * (a + b);
-      if (!(tn > a && tn < b)) tn = 0.5 * (a + b); /* Newton left the bracket: bisect */
-      step = PetscAbsReal(tn - t);
-      t    = tn;
-      /* Newton converges quadratically: after a step below 1e-7 the error is at the level of rounding */
-      if (c > 0 && step <= 1e-7 * PetscMax(1.0, PetscAbsReal(t))) break;
-      if (b - a <= 1e-14 * PetscMax(1.0, PetscAbsReal(t))) break;
-    }
-    sm = PetscExpReal(t);
-    PetscCall(CurioLOOCVEvaluate(cv, 1, &sm, &fm, NULL, NULL));
+    PetscCall(RefineOptimum(cv, a, b, t, &sm, &fm));
     if (fm <= curve->cv_opt) {
       curve->s_opt  = sm;
       curve->cv_opt = fm;

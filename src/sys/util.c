@@ -4,7 +4,7 @@
 #include <limits.h>
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
-    CURIO_EVENT_Write;
+    CURIO_EVENT_Write, CURIO_EVENT_LOOCVRefine;
 PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
 
 static PetscBool CurioPackageInitialized = PETSC_FALSE;
@@ -28,6 +28,7 @@ PetscErrorCode CurioInitializePackage(void)
   PetscCall(PetscLogEventRegister("CurioHessMult", id, &CURIO_EVENT_HessMult));
   PetscCall(PetscLogEventRegister("CurioEigen", id, &CURIO_EVENT_Eigen));
   PetscCall(PetscLogEventRegister("CurioLOOCV", id, &CURIO_EVENT_LOOCV));
+  PetscCall(PetscLogEventRegister("CurioLOOCVRefine", id, &CURIO_EVENT_LOOCVRefine));
   PetscCall(PetscLogEventRegister("CurioScores", id, &CURIO_EVENT_Scores));
   PetscCall(PetscLogEventRegister("CurioWrite", id, &CURIO_EVENT_Write));
   PetscCall(PetscLogStageRegister("Curio read", &CURIO_STAGE_Read));

@@ -52,6 +52,9 @@ TOLERANCES = [
     ("/model@tangent_residual", None, "absolute", 1e-12,
      "|H theta_dot + grad R| / |grad R| is a residual at the rounding level (1e-16 to 1e-13): any reordering changes it "
      "completely; what must hold is that it stays tiny"),
+    ("/model@tangent_forward_error", None, "absolute", 1e-10,
+     "an estimate (condition estimate x residual) of theta_dot's relative error at the rounding level (1e-28 to 1e-14): "
+     "any reordering changes it completely; what must hold is that it stays far below the warning threshold"),
     ("/loocv/exact", None, "loocv", 1e-14,
      "cond(H(s)) grows like lambda_max / s, and the exact curve divides by (1 - h_i)^2 with h_i -> 1 at small s: "
      "measured 3e-9 relative at s = 1e-6 on the paper example"),
