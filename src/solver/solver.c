@@ -16,8 +16,9 @@ struct _n_CurioSolver {
   PetscBool       has_s;
   /* direct path */
   PetscReal        *G, *mfull;
-  CurioBlockCyclic *bc;
-  PetscReal         rcond; /* reciprocal condition estimate of H from the Cholesky factor (pdpocon); 0 after a breakdown */
+  CurioBlockCyclic *bc;     /* Cholesky factor of the scaled D H D, D = diag(dscale) */
+  PetscReal        *dscale; /* 1/sqrt(H_jj): H^{-1} = D (D H D)^{-1} D */
+  PetscReal         rcond;  /* reciprocal condition estimate of D H D from its Cholesky factor (pdpocon); 0 after a breakdown */
   /* the row-space route (direct path, when the Cholesky factor would lose digits; docs/design.md): the unpenalized
      parameters U eliminated by their block Guu of the Gram, the eigendecomposition Gc = V diag(lambda) V^T of the
      Schur complement on the penalized parameters P, eigenvalues at or below tol set to exact zeros */
@@ -71,6 +72,7 @@ PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
   PetscCall(PetscFree((*solver)->G));
   PetscCall(PetscFree((*solver)->mfull));
   PetscCall(CurioBlockCyclicDestroy(&(*solver)->bc));
+  PetscCall(PetscFree((*solver)->dscale));
   PetscCall(PetscFree2((*solver)->iu, (*solver)->ip));
   PetscCall(PetscFree4((*solver)->Luu, (*solver)->Z, (*solver)->V, (*solver)->lambda));
   PetscCall(MatDestroy(&(*solver)->H));
@@ -309,34 +311,47 @@ static PetscErrorCode SolverScanDiagonal(CurioSolver solver, PetscReal s, PetscI
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* solver->rcond of the d x d matrix H (column-major, replicated): the reciprocal condition estimate of its
-   symmetrically scaled form, 0 if that does not factor */
-static PetscErrorCode SolverEstimateScaledCondition(CurioSolver solver, const PetscReal *H)
+/* The Cholesky factor of the symmetrically scaled D H D (D = diag(1/sqrt(H_jj)), H column-major, replicated) and
+   solver->rcond, its reciprocal condition estimate (0 if it does not factor; *info the breakdown). The digits Cholesky
+   loses depend on the condition of the scaled matrix (van der Sluis), not on the columns' units, and the scaled factor
+   serves the solves too: H^{-1} b = D (D H D)^{-1} D b, one factorization per s. */
+static PetscErrorCode SolverFactorScaled(CurioSolver solver, const PetscReal *H, PetscInt *info)
 {
-  PetscInt          d     = solver->d;
-  PetscReal         anorm = 0;
-  CurioBlockCyclic *bcs;
-  PetscReal        *Hs;
-  PetscInt          infos;
+  PetscInt   d     = solver->d;
+  PetscReal  anorm = 0;
+  PetscReal *Hs;
 
   PetscFunctionBegin;
-  /* the digits Cholesky loses depend on the condition of the symmetrically scaled H_ij / sqrt(H_ii H_jj) (van der
-     Sluis), not on the columns' units: the estimate comes from a factor of that matrix (d^3/3 flops more, small
-     beside the Gram), the solves from the factor of H itself */
+  if (!solver->dscale) PetscCall(PetscMalloc1(d, &solver->dscale));
+  for (PetscInt k = 0; k < d; k++) solver->dscale[k] = 1.0 / PetscSqrtReal(H[k + k * d]);
   PetscCall(PetscMalloc1(d * d, &Hs));
   for (PetscInt c = 0; c < d; c++) {
     PetscReal sum = 0;
     for (PetscInt r = 0; r < d; r++) {
-      Hs[r + c * d] = H[r + c * d] / (PetscSqrtReal(H[r + r * d]) * PetscSqrtReal(H[c + c * d]));
+      Hs[r + c * d] = H[r + c * d] * solver->dscale[r] * solver->dscale[c];
       sum += PetscAbsReal(Hs[r + c * d]);
     }
     anorm = PetscMax(anorm, sum);
   }
-  PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &bcs));
+  PetscCall(CurioBlockCyclicDestroy(&solver->bc));
+  PetscCall(CurioBlockCyclicCreate(solver->comm, d, Hs, &solver->bc));
   PetscCall(PetscFree(Hs));
-  PetscCall(CurioBlockCyclicCholeskyTry(bcs, anorm, &infos));
-  solver->rcond = infos ? 0 : bcs->rcond;
-  PetscCall(CurioBlockCyclicDestroy(&bcs));
+  PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, anorm, info));
+  solver->rcond = *info ? 0 : solver->bc->rcond;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* X = H^{-1} B for nrhs replicated right-hand sides (d x nrhs, overwritten) with the scaled factor */
+static PetscErrorCode SolverCholeskySolve(CurioSolver solver, PetscInt nrhs, PetscReal *B)
+{
+  PetscInt d = solver->d;
+
+  PetscFunctionBegin;
+  for (PetscInt c = 0; c < nrhs; c++)
+    for (PetscInt k = 0; k < d; k++) B[k + c * d] *= solver->dscale[k];
+  PetscCall(CurioBlockCyclicSolve(solver->bc, nrhs, B));
+  for (PetscInt c = 0; c < nrhs; c++)
+    for (PetscInt k = 0; k < d; k++) B[k + c * d] *= solver->dscale[k];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -351,11 +366,8 @@ static PetscErrorCode SolverFactorDirect(CurioSolver solver, PetscReal s, PetscB
   PetscCall(PetscMalloc1(d * d, &H));
   PetscCall(PetscArraycpy(H, solver->G, d * d));
   for (PetscInt k = 0; k < d; k++) H[k + k * d] += s * solver->mfull[k];
-  PetscCall(SolverEstimateScaledCondition(solver, H));
-  PetscCall(CurioBlockCyclicDestroy(&solver->bc));
-  PetscCall(CurioBlockCyclicCreate(solver->comm, d, H, &solver->bc));
+  PetscCall(SolverFactorScaled(solver, H, &info));
   PetscCall(PetscFree(H));
-  PetscCall(CurioBlockCyclicCholeskyTry(solver->bc, 0, &info));
   if (info || solver->rcond * CURIO_COND_ROWSPACE < 1) {
     PetscBool binary = PETSC_TRUE;
     for (PetscInt k = 0; k < d; k++) binary = (PetscBool) (binary && (solver->mfull[k] == 0 || solver->mfull[k] == 1));
@@ -505,7 +517,7 @@ PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
       PetscCall(RowSpaceSolve(solver, full, PETSC_FALSE, xf, NULL));
       PetscCall(PetscArraycpy(full, xf, solver->d));
       PetscCall(PetscFree(xf));
-    } else PetscCall(CurioBlockCyclicSolve(solver->bc, 1, full));
+    } else PetscCall(SolverCholeskySolve(solver, 1, full));
     PetscCall(CurioVecSetFromReplicated(x, full));
     PetscCall(PetscFree(full));
   } else PetscCall(KrylovSolve(solver, b, x));
@@ -534,7 +546,7 @@ PetscErrorCode CurioSolverGetInverse(CurioSolver solver, PetscReal *Hinv)
     CurioDenseSymmetrize(d, Hinv);
   } else if (solver->type == CURIO_SOLVER_DIRECT) {
     for (PetscInt j = 0; j < d; j++) Hinv[j + j * d] = 1.0;
-    PetscCall(CurioBlockCyclicSolve(solver->bc, d, Hinv));
+    PetscCall(SolverCholeskySolve(solver, d, Hinv));
   } else {
     Vec e, x;
     PetscCall(MatCreateVecs(solver->H, &x, &e));
