@@ -226,36 +226,6 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioProblemTrain - theta*(s) into theta by the problem's fit (CurioFitTrain())
-@*/
-PetscErrorCode CurioProblemTrain(CurioProblem p, PetscReal s, Vec theta)
-{
-  PetscFunctionBegin;
-  PetscCall(CurioFitTrain(p->fit, s, theta));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioProblemObjective - L(theta; s) and its gradient by the problem's fit (CurioFitObjective())
-@*/
-PetscErrorCode CurioProblemObjective(CurioProblem p, PetscReal s, Vec theta, PetscReal *f, Vec g)
-{
-  PetscFunctionBegin;
-  PetscCall(CurioFitObjective(p->fit, s, theta, f, g));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*@C
-  CurioProblemSetCurvatureAt - the Hessian at theta, factored at s, by the problem's fit (CurioFitSetCurvatureAt())
-@*/
-PetscErrorCode CurioProblemSetCurvatureAt(CurioProblem p, Vec theta, PetscReal s)
-{
-  PetscFunctionBegin;
-  PetscCall(CurioFitSetCurvatureAt(p->fit, theta, s));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* lambda_max(Phi^T W Phi) by the power method from a fixed start (the same at any rank count, to rounding): on the
    replicated Gram of the direct path for squared loss (O(d^2) per step), else by two passes over the rows per step.
    Stops at a relative change of 1e-12 or after 100 steps; the estimate is a lower bound within that tolerance on any
@@ -492,8 +462,8 @@ static PetscErrorCode ScoresPrepare(CurioProblem p, const PetscBool comp[], Scor
     /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
     PetscCall(VecDuplicate(p->theta, &sp->theta_s));
     PetscCall(VecCopy(p->theta, sp->theta_s)); /* warm start */
-    PetscCall(CurioProblemTrain(p, p->s + sc->delta, sp->theta_s));
-    PetscCall(CurioProblemSetCurvatureAt(p, p->theta, p->s)); /* back to the Hessian at theta*(s) */
+    PetscCall(CurioFitTrain(p->fit, p->s + sc->delta, sp->theta_s));
+    PetscCall(CurioFitSetCurvatureAt(p->fit, p->theta, p->s)); /* back to the Hessian at theta*(s) */
   }
   {
     PetscInt its_scores; /* the scores' solves are not part of training or tangent */

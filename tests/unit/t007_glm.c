@@ -38,15 +38,15 @@ static void TestGradientAndHVP(void)
     TCALL(VecDuplicate(p->theta, &fd));
     TCALL(Direction(v));
     TCALL(VecSet(th, 0.05)); /* a point that is not the optimum */
-    TCALL(CurioProblemObjective(p, s, th, &f0, g));
+    TCALL(CurioFitObjective(p->fit, s, th, &f0, g));
     TCALL(VecDot(g, v, &gv));
     TCALL(VecWAXPY(tp, h, v, th));
-    TCALL(CurioProblemObjective(p, s, tp, &fp, gp));
+    TCALL(CurioFitObjective(p->fit, s, tp, &fp, gp));
     TCALL(VecWAXPY(tp, -h, v, th));
-    TCALL(CurioProblemObjective(p, s, tp, &fm, gm));
+    TCALL(CurioFitObjective(p->fit, s, tp, &fm, gm));
     errg = PetscAbsReal((fp - fm) / (2 * h) - gv) / PetscAbsReal(gv);
     /* H(th) v against (g(th + h v) - g(th - h v)) / 2h */
-    TCALL(CurioProblemSetCurvatureAt(p, th, s));
+    TCALL(CurioFitSetCurvatureAt(p->fit, th, s));
     TCALL(CurioSolverGetHessianShell(p->solver, &H));
     TCALL(MatMult(H, v, Hv));
     TCALL(VecWAXPY(fd, -1.0, gm, gp));
@@ -91,7 +91,7 @@ static void TestTangentFD(void)
         Vec       g;
         PetscReal f;
         TCALL(VecDuplicate(p->theta, &g));
-        TCALL(CurioProblemObjective(p, s, p->theta, &f, g));
+        TCALL(CurioFitObjective(p->fit, s, p->theta, &f, g));
         TCALL(VecNorm(g, NORM_2, &gn));
         TCALL(VecDestroy(&g));
       }
