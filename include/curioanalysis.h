@@ -78,6 +78,17 @@ PETSC_EXTERN PetscErrorCode CurioScoreBlockGet(CurioScoreBlock blk, CurioScoreId
 PETSC_EXTERN PetscErrorCode CurioScoreBlockCompute(CurioScoreBlock blk, const PetscBool want[]);
 PETSC_EXTERN PetscErrorCode CurioScoreBlockReset(CurioScoreBlock blk);
 
+/** @brief Scores candidates with a solved CurioFit: what every block needs is prepared once (src/analysis/scorer.c). */
+typedef struct _n_CurioScorer *CurioScorer;
+
+PETSC_EXTERN PetscErrorCode CurioScorerCreate(CurioFit, const PetscBool[], PetscBool, PetscReal, CurioScorer *);
+PETSC_EXTERN PetscErrorCode CurioScorerDestroy(CurioScorer *);
+PETSC_EXTERN PetscErrorCode CurioScorerNeedsReference(CurioScorer, PetscBool *);
+PETSC_EXTERN PetscErrorCode CurioScorerAddReference(CurioScorer, Mat, PetscInt, const PetscReal[], const PetscReal[]);
+PETSC_EXTERN PetscErrorCode CurioScorerSetUp(CurioScorer);
+PETSC_EXTERN PetscErrorCode CurioScorerCompute(CurioScorer, Mat, const PetscReal[], PetscReal, Vec[], PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioScorerGetInfo(CurioScorer, PetscInt *, unsigned *);
+
 /* Batch top-k selection with deterministic tie-breaking (score, then smaller index), replicated on every rank */
 PETSC_EXTERN PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal score[]);
 PETSC_EXTERN void           CurioTopKMerge(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal score[], PetscInt nb, const PetscInt64 bindex[],

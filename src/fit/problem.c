@@ -125,21 +125,6 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* A Vec in the row layout of Phi holding a copy of this rank's values (all ones for NULL) */
-PetscErrorCode CurioRowVec(Mat Phi, const PetscReal *vals, Vec *v)
-{
-  PetscScalar *a;
-  PetscInt     n;
-
-  PetscFunctionBegin;
-  PetscCall(MatCreateVecs(Phi, NULL, v));
-  PetscCall(VecGetLocalSize(*v, &n));
-  PetscCall(VecGetArrayWrite(*v, &a));
-  for (PetscInt i = 0; i < n; i++) a[i] = vals ? vals[i] : 1.0;
-  PetscCall(VecRestoreArrayWrite(*v, &a));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /*@C
   CurioProblemSetUp - loads the data (-curio_input, or the built-in example), builds the design matrices and hands the
   Hessian operator to the solver; the output path is checked for writability first, so a bad path fails before any work
@@ -327,82 +312,6 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* c_i = w_i l'(eta_i, y_i) (labeled) or w_i (unlabeled) over a reference set, and u = Phi^T c */
-static PetscErrorCode ReferenceWeights(CurioProblem p, Mat Phi, const CurioRows *rows, Vec cl, Vec cu)
-{
-  Vec eta, y, w;
-
-  PetscFunctionBegin;
-  PetscCall(CurioRowVec(Phi, rows->y, &y));
-  PetscCall(CurioRowVec(Phi, rows->w, &w));
-  PetscCall(VecDuplicate(y, &eta));
-  PetscCall(MatMult(Phi, p->theta, eta));
-  PetscCall(CurioModelLossVectors(p->model, eta, y, w, NULL, cl, NULL));
-  PetscCall(VecPointwiseMult(cl, cl, w));
-  PetscCall(VecCopy(w, cu));
-  PetscCall(VecDestroy(&eta));
-  PetscCall(VecDestroy(&y));
-  PetscCall(VecDestroy(&w));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Accumulates the reference-set sums of one set: u_l += Phi^T c_l, u_u += Phi^T c_u, A_l += Phi^T diag(c_l^2) Phi, A_u likewise */
-static PetscErrorCode AccumulateReference(CurioProblem p, Mat Phi, const CurioRows *rows, Vec ul, Vec uu, PetscReal *Al, PetscReal *Au)
-{
-  Vec        cl, cu, t;
-  PetscInt   d = p->model->d;
-  PetscReal *G;
-
-  PetscFunctionBegin;
-  PetscCall(MatCreateVecs(Phi, &t, &cl));
-  PetscCall(VecDuplicate(cl, &cu));
-  PetscCall(ReferenceWeights(p, Phi, rows, cl, cu));
-  PetscCall(MatMultTranspose(Phi, cl, t));
-  PetscCall(VecAXPY(ul, 1.0, t));
-  PetscCall(MatMultTranspose(Phi, cu, t));
-  PetscCall(VecAXPY(uu, 1.0, t));
-  if (Al) { /* the SSI kernels A = Phi_T^T diag(c^2) Phi_T */
-    PetscCall(PetscMalloc1(d * d, &G));
-    PetscCall(VecPointwiseMult(cl, cl, cl));
-    PetscCall(CurioGramCompute(Phi, cl, G));
-    for (PetscInt k = 0; k < d * d; k++) Al[k] += G[k];
-    PetscCall(VecPointwiseMult(cu, cu, cu));
-    PetscCall(CurioGramCompute(Phi, cu, G));
-    for (PetscInt k = 0; k < d * d; k++) Au[k] += G[k];
-    PetscCall(PetscFree(G));
-  }
-  PetscCall(VecDestroy(&cl));
-  PetscCall(VecDestroy(&cu));
-  PetscCall(VecDestroy(&t));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* M = Hinv A Hinv for replicated symmetric d x d matrices (the SSI kernel) */
-static PetscErrorCode Sandwich(PetscInt d, const PetscReal *Hinv, const PetscReal *A, PetscReal *M)
-{
-  PetscReal *T;
-
-  PetscFunctionBegin;
-  PetscCall(PetscCalloc1(d * d, &T));
-  for (PetscInt j = 0; j < d; j++)
-    for (PetscInt k = 0; k < d; k++)
-      for (PetscInt i = 0; i < d; i++) T[i + j * d] += A[i + k * d] * Hinv[k + j * d];
-  PetscCall(PetscArrayzero(M, d * d));
-  for (PetscInt j = 0; j < d; j++)
-    for (PetscInt k = 0; k < d; k++)
-      for (PetscInt i = 0; i < d; i++) M[i + j * d] += Hinv[i + k * d] * T[k + j * d];
-  PetscCall(PetscFree(T));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* What the scores of any block of candidates need, computed once for the pool (only what the asked-for scores need):
-   the STI directions v = H^{-1} Phi_T^T c, H^{-1} (VAR), the SSI kernels H^{-1} A H^{-1}, and theta*(s + delta) for
-   the finite-difference check */
-typedef struct {
-  Vec        vl, vu, theta_s;
-  PetscReal *Hinv, *Ml, *Mu;
-} ScorePrep;
-
 /* The scores a run computes: those asked for, and the one that ranks the candidates */
 static void ScoresToCompute(CurioProblem p, PetscBool comp[])
 {
@@ -410,106 +319,39 @@ static void ScoresToCompute(CurioProblem p, PetscBool comp[])
   if (p->select_k) comp[p->select_by] = PETSC_TRUE;
 }
 
-static PetscErrorCode ScoresPrepare(CurioProblem p, const PetscBool comp[], ScorePrep *sp)
+/* The scorer of the candidates (analysis layer) with the reference set T = the training set and the test set if given;
+   records in p->scores what was prepared */
+static PetscErrorCode ProblemScorer(CurioProblem p, const PetscBool comp[], CurioScorer *scorer)
 {
-  CurioScores *sc    = &p->scores;
-  PetscInt     d     = p->model->d;
-  unsigned     needs = CurioScoreNeedsOf(comp);
-  PetscBool    ref = (PetscBool) !!(needs & CURIO_SCORE_NEEDS_REFERENCE), gram = (PetscBool) (p->var_ssi && (needs & CURIO_SCORE_NEEDS_REF_GRAM));
-  PetscBool    hinv = (PetscBool) (p->var_ssi && (needs & CURIO_SCORE_NEEDS_HINV));
-  PetscReal   *Al = NULL, *Au = NULL;
+  CurioScores *sc = &p->scores;
+  PetscBool    ref;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(sp, sizeof(*sp)));
-  sc->needs         = needs;
-  sc->delta         = p->fd_rel * p->s;
-  sc->has_reference = (PetscBool) (ref || gram);
-  sc->has_fd_check  = comp[CURIO_SCORE_FDOT_FD];
-  if (ref || gram) {
-    Vec ul, uu;
-    PetscCall(VecDuplicate(p->theta, &ul));
-    PetscCall(VecDuplicate(p->theta, &uu));
-    PetscCall(VecSet(ul, 0.0));
-    PetscCall(VecSet(uu, 0.0));
-    if (gram) PetscCall(PetscCalloc2(d * d, &Al, d * d, &Au));
-    PetscCall(AccumulateReference(p, p->Phi, &p->data->train, ul, uu, Al, Au));
-    sc->reference_size     = p->data->train.n;
-    sc->reference_has_test = PETSC_FALSE;
+  sc->needs              = CurioScoreNeedsOf(comp);
+  sc->delta              = p->fd_rel * p->s;
+  sc->has_fd_check       = comp[CURIO_SCORE_FDOT_FD];
+  sc->reference_has_test = PETSC_FALSE;
+  PetscCall(CurioScorerCreate(p->fit, comp, p->var_ssi, sc->delta, scorer));
+  PetscCall(CurioScorerNeedsReference(*scorer, &ref));
+  sc->has_reference = ref;
+  if (ref) {
+    PetscCall(CurioScorerAddReference(*scorer, p->Phi, p->data->train.n, p->data->train.y, p->data->train.w));
     if (p->PhiTest) {
-      PetscCall(AccumulateReference(p, p->PhiTest, &p->data->test, ul, uu, Al, Au));
-      sc->reference_size += p->data->test.n;
+      PetscCall(CurioScorerAddReference(*scorer, p->PhiTest, p->data->test.n, p->data->test.y, p->data->test.w));
       sc->reference_has_test = PETSC_TRUE;
     }
-    if (ref) {
-      PetscCall(VecDuplicate(p->theta, &sp->vl));
-      PetscCall(VecDuplicate(p->theta, &sp->vu));
-      PetscCall(CurioSolverSolve(p->solver, ul, sp->vl));
-      PetscCall(CurioSolverSolve(p->solver, uu, sp->vu));
-    }
-    PetscCall(VecDestroy(&ul));
-    PetscCall(VecDestroy(&uu));
+    PetscCall(CurioScorerGetInfo(*scorer, &sc->reference_size, NULL));
   }
-  if (hinv) {
-    PetscCall(PetscCalloc3(d * d, &sp->Hinv, d * d, &sp->Ml, d * d, &sp->Mu));
-    PetscCall(CurioSolverGetInverse(p->solver, sp->Hinv));
-    if (gram) {
-      PetscCall(Sandwich(d, sp->Hinv, Al, sp->Ml));
-      PetscCall(Sandwich(d, sp->Hinv, Au, sp->Mu));
-    }
-  }
-  if (Al) PetscCall(PetscFree2(Al, Au));
-  if (needs & CURIO_SCORE_NEEDS_SHIFTED) {
-    /* finite-difference check: re-solve at s + delta (the paper's figure 1 dashed curve) */
-    PetscCall(VecDuplicate(p->theta, &sp->theta_s));
-    PetscCall(VecCopy(p->theta, sp->theta_s)); /* warm start */
-    PetscCall(CurioFitTrain(p->fit, p->s + sc->delta, sp->theta_s));
-    PetscCall(CurioFitSetCurvatureAt(p->fit, p->theta, p->s)); /* back to the Hessian at theta*(s) */
-  }
-  {
-    PetscInt its_scores; /* the scores' solves are not part of training or tangent */
-    PetscCall(CurioSolverGetIterations(p->solver, &its_scores));
-  }
+  PetscCall(CurioScorerSetUp(*scorer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode ScoresPrepDestroy(ScorePrep *sp)
+/* The scores of the candidates whose design matrix is Phi into p->scores.v (the previous block's are freed) */
+static PetscErrorCode ScoresBlock(CurioProblem p, CurioScorer scorer, Mat Phi, const CurioRows *rows, PetscReal *errmax, PetscReal *fdmax)
 {
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&sp->vl));
-  PetscCall(VecDestroy(&sp->vu));
-  PetscCall(VecDestroy(&sp->theta_s));
-  if (sp->Hinv) PetscCall(PetscFree3(sp->Hinv, sp->Ml, sp->Mu));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* The scores comp[] of the candidates whose design matrix is Phi, into sc->v (Vecs in Phi's row layout); errmax and
-   fdmax get max |fdot_fd - fdot| and max |fdot| over the block (0 without fdot_fd) */
-static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, const CurioRows *rows, const PetscBool comp[], PetscReal *errmax,
-                                  PetscReal *fdmax)
-{
-  CurioScores              *sc = &p->scores;
-  struct _n_CurioScoreBlock blk;
-
-  PetscFunctionBegin;
-  PetscCall(ScoresDestroy(sc));
-  PetscCall(PetscMemzero(&blk, sizeof(blk)));
-  blk.Phi       = Phi;
-  blk.y         = rows->y;
-  blk.loss      = p->model->loss;
-  blk.sigma2    = p->sigma2;
-  blk.delta     = sc->delta;
-  blk.theta     = p->theta;
-  blk.theta_dot = p->theta_dot;
-  blk.theta_s   = sp->theta_s;
-  blk.vl        = sp->vl;
-  blk.vu        = sp->vu;
-  blk.Hinv      = sp->Hinv;
-  blk.Ml        = sp->Ml;
-  blk.Mu        = sp->Mu;
-  blk.v         = sc->v;
-  PetscCall(CurioScoreBlockCompute(&blk, comp));
-  *errmax = blk.fd_err;
-  *fdmax  = blk.fd_max;
+  PetscCall(ScoresDestroy(&p->scores));
+  PetscCall(CurioScorerCompute(scorer, Phi, rows->y, p->sigma2, p->scores.v, errmax, fdmax));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -527,7 +369,7 @@ static PetscErrorCode ScoresBlock(CurioProblem p, const ScorePrep *sp, Mat Phi, 
 PetscErrorCode CurioProblemComputeScores(CurioProblem p)
 {
   CurioScores   *sc = &p->scores;
-  ScorePrep      sp;
+  CurioScorer    scorer;
   PetscBool      comp[CURIO_SCORE_COUNT];
   PetscReal      errmax, fdmax;
   PetscLogDouble t0, t1;
@@ -539,9 +381,9 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, 0, 0, 0, 0));
   ScoresToCompute(p, comp);
-  PetscCall(ScoresPrepare(p, comp, &sp));
-  PetscCall(ScoresBlock(p, &sp, p->PhiCand, &p->data->cand, comp, &errmax, &fdmax));
-  PetscCall(ScoresPrepDestroy(&sp));
+  PetscCall(ProblemScorer(p, comp, &scorer));
+  PetscCall(ScoresBlock(p, scorer, p->PhiCand, &p->data->cand, &errmax, &fdmax));
+  PetscCall(CurioScorerDestroy(&scorer));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
   p->has_scores        = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Scores, 0, 0, 0, 0));
@@ -689,7 +531,7 @@ static PetscErrorCode StreamMergeSelection(CurioProblem p, PetscInt c0, PetscInt
 PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
 {
   CurioScores   *sc = &p->scores;
-  ScorePrep      sp;
+  CurioScorer    scorer;
   PetscBool      comp[CURIO_SCORE_COUNT];
   PetscInt       n = p->data->cand.n, chunk = p->data->cand_chunk, have = 0;
   PetscInt64    *run_index  = NULL;
@@ -703,7 +545,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   ScoresToCompute(p, comp);
-  PetscCall(ScoresPrepare(p, comp, &sp));
+  PetscCall(ProblemScorer(p, comp, &scorer));
   PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, NULL));
   if (p->select_k) {
     PetscCall(PetscFree2(p->sel_index, p->sel_score));
@@ -734,7 +576,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
       PetscCall(MatAssemblyBegin(Phi, MAT_FINAL_ASSEMBLY));
       PetscCall(MatAssemblyEnd(Phi, MAT_FINAL_ASSEMBLY));
     }
-    PetscCall(ScoresBlock(p, &sp, Phi, &rows, comp, &e, &f));
+    PetscCall(ScoresBlock(p, scorer, Phi, &rows, &e, &f));
     errmax = PetscMax(errmax, e);
     fdmax  = PetscMax(fdmax, f);
     start  = c0 + rows.rstart;
@@ -751,7 +593,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCall(PetscFree(run_index));
   PetscCall(PetscFree(design));
   PetscCall(ScoresDestroy(sc));
-  PetscCall(ScoresPrepDestroy(&sp));
+  PetscCall(CurioScorerDestroy(&scorer));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
   PetscCall(ScoresWriteAttributes(p, out));
   PetscCall(CurioOutputSetAttributeInt(out, "/scores", "chunk", chunk));

@@ -363,3 +363,18 @@ PetscErrorCode CurioModelRegularizerGradient(CurioModel model, Vec theta, Vec ma
   PetscCall(VecPointwiseMult(g, g, mask));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/* A Vec in the row layout of Phi holding a copy of this rank's values (all ones for NULL) */
+PetscErrorCode CurioRowVec(Mat Phi, const PetscReal *vals, Vec *v)
+{
+  PetscScalar *a;
+  PetscInt     n;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateVecs(Phi, NULL, v));
+  PetscCall(VecGetLocalSize(*v, &n));
+  PetscCall(VecGetArrayWrite(*v, &a));
+  for (PetscInt i = 0; i < n; i++) a[i] = vals ? vals[i] : 1.0;
+  PetscCall(VecRestoreArrayWrite(*v, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
