@@ -25,56 +25,15 @@ typedef struct {
   PetscBool reference_has_test, has_reference, has_fd_check;
 } CurioScores;
 
-struct _n_CurioProblem {
-  MPI_Comm    comm;
-  CurioData   data;
-  CurioModel  model;
-  CurioSolver solver;
-  CurioFit    fit;                   /* the fit on the training rows: training, tangent, operator */
-  Mat         Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
-  Vec         y, w;                  /* labels, weights (referenced by the fit) */
-  /* views of the fit's vectors (borrowed, owned by fit): curvature w l'', regularizer mask and centre
-     (R = 1/2 sum mask (theta - center)^2), optimum, tangent, grad R */
-  Vec       curv, mask, center, theta, theta_dot, gradR;
-  PetscReal s, sigma2, tangent_residual;
-  PetscReal tangent_condition, tangent_forward_error; /* the solver's condition estimate, the tangent's estimated relative error */
-  PetscBool s_given, solved;
-  PetscInt  its_train, its_tangent;
-  /* LOOCV over a grid of s */
-  PetscBool       do_loocv;
-  PetscReal       loocv_smin, loocv_smax;         /* the grid's ends in use (after CurioProblemComputeLOOCV()) */
-  PetscBool       loocv_smin_set, loocv_smax_set; /* given as options; otherwise [1e-6 min_j G_jj, 1e3 lambda_max(G)]/n, G = Phi^T W Phi */
-  PetscReal       loocv_scale;                    /* lambda_max(Phi^T W Phi)/n, the default grid's unit (0 before LOOCV) */
-  PetscInt        loocv_ns;
-  PetscInt        cv_folds; /* brute-force K-fold over the grid (0: off) */
-  CurioLOOCVCurve curve;
-  PetscBool       has_curve;
-  /* scores */
-  PetscBool   do_scores;            /* any score asked for (-curio_scores, which sets scores.want) */
-  PetscBool   var_ssi, var_ssi_set; /* VAR and SSI need an explicit H^{-1}: skipped for large d unless asked for */
-  PetscReal   fd_rel;
-  CurioScores scores;
-  PetscBool   has_scores;
-  /* batch selection over the candidates */
-  PetscInt   select_k;
-  PetscInt   select_by; /* a selectable CurioScoreId */
-  PetscInt  *sel_index;
-  PetscReal *sel_score;
-  /* classic influence (Koh and Liang) for data debugging */
-  PetscBool  do_influence;
-  PetscInt   influence_k, influence_ntest;
-  Vec        self_influence;
-  PetscInt  *infl_index;
-  PetscReal *infl_value;
-  char       theta_init[PETSC_MAX_PATH_LEN]; /* warm start for Newton's method: FILE[:DATASET] */
-  /* output and reporting */
-  char      output[PETSC_MAX_PATH_LEN];
-  PetscBool output_data, monitor;
-  PetscBool quiet; /* no unsolicited notes (the LOOCV grid-boundary warning): a caller that records them itself sets it */
-  PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
-};
-
 PETSC_EXTERN PetscErrorCode CurioProblemCreate(MPI_Comm, CurioProblem *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetFit(CurioProblem, CurioFit *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetData(CurioProblem, CurioData *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetModel(CurioProblem, CurioModel *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetSolver(CurioProblem, CurioSolver *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetDesign(CurioProblem, Mat *, Mat *, Mat *);
+PETSC_EXTERN PetscErrorCode CurioProblemGetScores(CurioProblem, const CurioScores **);
+PETSC_EXTERN PetscErrorCode CurioProblemSetScores(CurioProblem, const PetscBool[]);
+PETSC_EXTERN PetscErrorCode CurioProblemGetLOOCVCurve(CurioProblem, const CurioLOOCVCurve **);
 PETSC_EXTERN PetscErrorCode CurioProblemDestroy(CurioProblem *);
 PETSC_EXTERN PetscErrorCode CurioProblemSetFromOptions(CurioProblem);
 PETSC_EXTERN PetscErrorCode CurioProblemSetUp(CurioProblem);

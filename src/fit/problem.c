@@ -719,3 +719,94 @@ PetscErrorCode CurioProblemRun(CurioProblem p)
   if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: wrote %s\n", p->output));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioProblemGetFit - the fit on the training rows (model, design, labels, weights, solver, optimum and tangent); borrowed
+@*/
+PetscErrorCode CurioProblemGetFit(CurioProblem p, CurioFit *fit)
+{
+  PetscFunctionBegin;
+  *fit = p->fit;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetData - the run's data sets (training, candidates, test); borrowed. Changes before CurioProblemSetUp()
+  take effect.
+@*/
+PetscErrorCode CurioProblemGetData(CurioProblem p, CurioData *data)
+{
+  PetscFunctionBegin;
+  *data = p->data;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetModel - the model (loss, regularizer, feature map); borrowed. Changes before CurioProblemSetUp() take
+  effect.
+@*/
+PetscErrorCode CurioProblemGetModel(CurioProblem p, CurioModel *model)
+{
+  PetscFunctionBegin;
+  *model = p->model;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetSolver - the solver of H x = b; borrowed
+@*/
+PetscErrorCode CurioProblemGetSolver(CurioProblem p, CurioSolver *solver)
+{
+  PetscFunctionBegin;
+  *solver = p->solver;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetDesign - the design matrices of the training rows, the candidates and the test rows (NULL where the set
+  is absent, or streamed); borrowed, after CurioProblemSetUp(). Any output may be NULL.
+@*/
+PetscErrorCode CurioProblemGetDesign(CurioProblem p, Mat *Phi, Mat *PhiCand, Mat *PhiTest)
+{
+  PetscFunctionBegin;
+  if (Phi) *Phi = p->Phi;
+  if (PhiCand) *PhiCand = p->PhiCand;
+  if (PhiTest) *PhiTest = p->PhiTest;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetScores - the candidates' scores of the last CurioProblemComputeScores() (read-only)
+@*/
+PetscErrorCode CurioProblemGetScores(CurioProblem p, const CurioScores **scores)
+{
+  PetscFunctionBegin;
+  *scores = &p->scores;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemSetScores - which scores CurioProblemComputeScores() computes (indexed by CurioScoreId), as
+  -curio_scores sets them
+@*/
+PetscErrorCode CurioProblemSetScores(CurioProblem p, const PetscBool want[])
+{
+  PetscFunctionBegin;
+  p->do_scores = PETSC_FALSE;
+  for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
+    p->scores.want[i] = want[i];
+    if (want[i]) p->do_scores = PETSC_TRUE;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioProblemGetLOOCVCurve - the LOOCV curve and optimum of the last CurioProblemComputeLOOCV() (read-only), or NULL
+  before it
+@*/
+PetscErrorCode CurioProblemGetLOOCVCurve(CurioProblem p, const CurioLOOCVCurve **curve)
+{
+  PetscFunctionBegin;
+  *curve = p->has_curve ? &p->curve : NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

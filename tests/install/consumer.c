@@ -5,13 +5,19 @@
 int main(int argc, char **argv)
 {
   CurioProblem prob;
+  CurioFit     fit;
+  Vec          theta_dot;
+  PetscReal    norm;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &prob));
   PetscCall(CurioProblemSetFromOptions(prob));
   PetscCall(CurioProblemSetUp(prob));
   PetscCall(CurioProblemSolve(prob, 0.1));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "consumer: curio %s solved the built-in example\n", CURIO_VERSION));
+  PetscCall(CurioProblemGetFit(prob, &fit));
+  PetscCall(CurioFitGetSolution(fit, NULL, &theta_dot));
+  PetscCall(VecNorm(theta_dot, NORM_2, &norm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "consumer: curio %s solved the built-in example, |theta_dot| = %.6e\n", CURIO_VERSION, (double) norm));
   PetscCall(CurioProblemDestroy(&prob));
   PetscCall(PetscFinalize());
   return 0;

@@ -49,19 +49,19 @@ PetscErrorCode TestProblemCreateLoss(CurioLossType loss, PetscInt n, PetscInt d,
   PetscFunctionBeginUser;
   PetscCall(CurioProblemCreate(comm, &p));
   PetscCall(CurioProblemSetFromOptions(p));
-  PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &p->data->train));
-  LabelsForLoss(loss, &p->data->train);
-  for (PetscInt i = 0; i < p->data->train.nlocal; i++) p->data->train.w[i] = 0.5 + ((p->data->train.rstart + i) * 7 % 11) / 10.0;
+  PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &TestData(p)->train));
+  LabelsForLoss(loss, &TestData(p)->train);
+  for (PetscInt i = 0; i < TestData(p)->train.nlocal; i++) TestData(p)->train.w[i] = 0.5 + ((TestData(p)->train.rstart + i) * 7 % 11) / 10.0;
   if (ncand) {
-    PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &p->data->cand));
-    LabelsForLoss(loss, &p->data->cand);
-    p->data->has_cand = PETSC_TRUE;
+    PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &TestData(p)->cand));
+    LabelsForLoss(loss, &TestData(p)->cand);
+    TestData(p)->has_cand = PETSC_TRUE;
   }
-  PetscCall(PetscStrncpy(p->data->source, "synthetic", sizeof(p->data->source)));
-  p->model->loss        = loss;
-  p->model->intercept   = intercept;
-  p->model->regularizer = reg;
-  PetscCall(CurioSolverSetType(p->solver, st));
+  PetscCall(PetscStrncpy(TestData(p)->source, "synthetic", sizeof(TestData(p)->source)));
+  TestModel(p)->loss        = loss;
+  TestModel(p)->intercept   = intercept;
+  TestModel(p)->regularizer = reg;
+  PetscCall(CurioSolverSetType(TestSolver(p), st));
   PetscCall(CurioProblemSetUp(p));
   *prob = p;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -74,8 +74,8 @@ PetscErrorCode TestProblemCreateBuiltin(CurioSolverType st, CurioProblem *prob)
   PetscFunctionBeginUser;
   PetscCall(CurioProblemCreate(PETSC_COMM_WORLD, &p));
   PetscCall(CurioProblemSetFromOptions(p));
-  PetscCall(CurioDataLoadBuiltin(p->data));
-  PetscCall(CurioSolverSetType(p->solver, st));
+  PetscCall(CurioDataLoadBuiltin(TestData(p)));
+  PetscCall(CurioSolverSetType(TestSolver(p), st));
   PetscCall(CurioProblemSetUp(p));
   *prob = p;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -91,12 +91,12 @@ PetscReal TestEntry(Vec v, PetscInt k)
 PetscErrorCode TestSetWeight(CurioProblem p, PetscInt k, PetscReal wk)
 {
   PetscFunctionBeginUser;
-  PetscCall(VecSetValue(p->w, k, wk, INSERT_VALUES));
-  PetscCall(VecAssemblyBegin(p->w));
-  PetscCall(VecAssemblyEnd(p->w));
+  PetscCall(VecSetValue(TestWeights(p), k, wk, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(TestWeights(p)));
+  PetscCall(VecAssemblyEnd(TestWeights(p)));
   /* squared loss: the curvature is the weight; the GLMs recompute it from w at every Newton step */
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(VecCopy(p->w, p->curv));
-  PetscCall(CurioSolverSetOperator(p->solver, p->Phi, p->curv, p->mask));
+  if (TestModel(p)->loss == CURIO_LOSS_SQUARED) PetscCall(VecCopy(TestWeights(p), TestCurvature(p)));
+  PetscCall(CurioSolverSetOperator(TestSolver(p), TestPhi(p), TestCurvature(p), TestMask(p)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -144,4 +144,116 @@ PetscBool TestErrorMatches(PetscErrorCode ierr, const char *const want[])
   MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD);
   if (!allok && rank == 0) printf("\n    ^ expected an error on every rank containing '%s'%s", want[0], want[1] ? " ..." : "");
   return allok ? PETSC_TRUE : PETSC_FALSE;
+}
+
+CurioFit TestFit(CurioProblem p)
+{
+  CurioFit fit;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetFit(p, &fit));
+  return fit;
+}
+
+CurioModel TestModel(CurioProblem p)
+{
+  CurioModel model;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetModel(p, &model));
+  return model;
+}
+
+CurioData TestData(CurioProblem p)
+{
+  CurioData data;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetData(p, &data));
+  return data;
+}
+
+CurioSolver TestSolver(CurioProblem p)
+{
+  CurioSolver solver;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetSolver(p, &solver));
+  return solver;
+}
+
+Mat TestPhi(CurioProblem p)
+{
+  Mat Phi;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetDesign(p, &Phi, NULL, NULL));
+  return Phi;
+}
+
+Mat TestPhiCand(CurioProblem p)
+{
+  Mat Phi;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetDesign(p, NULL, &Phi, NULL));
+  return Phi;
+}
+
+Vec TestTheta(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetSolution(TestFit(p), &v, NULL));
+  return v;
+}
+
+Vec TestThetaDot(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetSolution(TestFit(p), NULL, &v));
+  return v;
+}
+
+Vec TestLabels(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetLabels(TestFit(p), &v));
+  return v;
+}
+
+Vec TestWeights(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetWeights(TestFit(p), &v));
+  return v;
+}
+
+Vec TestCurvature(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetCurvature(TestFit(p), &v));
+  return v;
+}
+
+Vec TestMask(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetRegularizer(TestFit(p), &v, NULL));
+  return v;
+}
+
+Vec TestCenter(CurioProblem p)
+{
+  Vec v;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetRegularizer(TestFit(p), NULL, &v));
+  return v;
+}
+
+PetscReal TestS(CurioProblem p)
+{
+  PetscReal s;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioFitGetRegularity(TestFit(p), &s, NULL));
+  return s;
+}
+
+const CurioScores *TestScores(CurioProblem p)
+{
+  const CurioScores *sc;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetScores(p, &sc));
+  return sc;
+}
+
+const CurioLOOCVCurve *TestCurve(CurioProblem p)
+{
+  const CurioLOOCVCurve *c;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetLOOCVCurve(p, &c));
+  return c;
 }

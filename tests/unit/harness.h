@@ -40,3 +40,21 @@ typedef struct {
   void (*fn)(void);
 } TestCase;
 int TestMain(int argc, char **argv, const char *suite, const TestCase *tests);
+
+/* The problem's parts through its public getters (CurioProblemGet*, CurioFitGet*): the tests' shorthand; borrowed */
+CurioFit               TestFit(CurioProblem);
+CurioModel             TestModel(CurioProblem);
+CurioData              TestData(CurioProblem);
+CurioSolver            TestSolver(CurioProblem);
+Mat                    TestPhi(CurioProblem);
+Mat                    TestPhiCand(CurioProblem);
+Vec                    TestTheta(CurioProblem);
+Vec                    TestThetaDot(CurioProblem);
+Vec                    TestLabels(CurioProblem);
+Vec                    TestWeights(CurioProblem);
+Vec                    TestCurvature(CurioProblem);
+Vec                    TestMask(CurioProblem);
+Vec                    TestCenter(CurioProblem);
+PetscReal              TestS(CurioProblem);
+const CurioScores     *TestScores(CurioProblem);
+const CurioLOOCVCurve *TestCurve(CurioProblem);

@@ -32,8 +32,8 @@ static void TestShellMatchesAssembled(void)
   PetscRandom  rnd;
 
   TCALL(TestProblemCreate(57, 9, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
-  TCALL(CurioHessianCreateShell(p->Phi, p->curv, p->mask, s, &Hs));
-  TCALL(AssembleHessian(p->Phi, p->curv, p->mask, s, &Ha));
+  TCALL(CurioHessianCreateShell(TestPhi(p), TestCurvature(p), TestMask(p), s, &Hs));
+  TCALL(AssembleHessian(TestPhi(p), TestCurvature(p), TestMask(p), s, &Ha));
   TCALL(MatCreateVecs(Hs, &v, &y1));
   TCALL(VecDuplicate(y1, &y2));
   TCALL(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
@@ -67,7 +67,7 @@ static void TestShellSymmetric(void)
   PetscReal    xHy, yHx, scale;
 
   TCALL(TestProblemCreate(40, 12, PETSC_FALSE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 0, &p));
-  TCALL(CurioHessianCreateShell(p->Phi, p->curv, p->mask, s, &Hs));
+  TCALL(CurioHessianCreateShell(TestPhi(p), TestCurvature(p), TestMask(p), s, &Hs));
   TCALL(MatCreateVecs(Hs, &x, &y));
   TCALL(VecDuplicate(x, &Hx));
   TCALL(VecDuplicate(x, &Hy));
@@ -101,10 +101,10 @@ static void TestGramMatchesAssembled(void)
   PetscReal   *G, *colfull;
 
   TCALL(TestProblemCreate(1000, 7, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 0, &p));
-  d = p->model->d;
+  d = TestModel(p)->d;
   TCALL(PetscMalloc2(d * d, &G, d, &colfull));
-  TCALL(CurioGramCompute(p->Phi, p->curv, G));
-  TCALL(AssembleHessian(p->Phi, p->curv, p->mask, 0.0, &Ha));
+  TCALL(CurioGramCompute(TestPhi(p), TestCurvature(p), G));
+  TCALL(AssembleHessian(TestPhi(p), TestCurvature(p), TestMask(p), 0.0, &Ha));
   TCALL(MatCreateVecs(Ha, &e, &col));
   for (PetscInt j = 0; j < d; j++) {
     TCALL(VecSet(e, 0.0));

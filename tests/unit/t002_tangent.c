@@ -11,15 +11,15 @@ static PetscErrorCode TangentFDError(CurioProblem p, PetscReal s, PetscReal *err
   PetscReal h = 1e-4 * s;
 
   PetscFunctionBeginUser;
-  PetscCall(VecDuplicate(p->theta, &tp));
-  PetscCall(VecDuplicate(p->theta, &tdot));
+  PetscCall(VecDuplicate(TestTheta(p), &tp));
+  PetscCall(VecDuplicate(TestTheta(p), &tdot));
   PetscCall(CurioProblemSolve(p, s + h));
-  PetscCall(VecCopy(p->theta, tp));
+  PetscCall(VecCopy(TestTheta(p), tp));
   PetscCall(CurioProblemSolve(p, s - h));
-  PetscCall(VecAXPY(tp, -1.0, p->theta));
+  PetscCall(VecAXPY(tp, -1.0, TestTheta(p)));
   PetscCall(VecScale(tp, 1.0 / (2 * h)));
   PetscCall(CurioProblemSolve(p, s));
-  *err = TestRelDiff(tp, p->theta_dot);
+  *err = TestRelDiff(tp, TestThetaDot(p));
   PetscCall(VecDestroy(&tp));
   PetscCall(VecDestroy(&tdot));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -63,23 +63,23 @@ static void TestIdentity(void)
       Vec          eta, fdot;
       TCALL(TestProblemCreate(60, 6, PETSC_TRUE, regs[r], CURIO_SOLVER_DIRECT, 0, &p));
       TCALL(CurioProblemSolve(p, s));
-      TCALL(MatCreateVecs(p->Phi, NULL, &eta));
+      TCALL(MatCreateVecs(TestPhi(p), NULL, &eta));
       TCALL(VecDuplicate(eta, &fdot));
-      TCALL(MatMult(p->Phi, p->theta, eta));
-      TCALL(MatMult(p->Phi, p->theta_dot, fdot));
+      TCALL(MatMult(TestPhi(p), TestTheta(p), eta));
+      TCALL(MatMult(TestPhi(p), TestThetaDot(p), fdot));
       eta_k  = TestEntry(eta, k);
       fdot_k = TestEntry(fdot, k);
-      y_k    = TestEntry(p->y, k);
-      wk     = TestEntry(p->w, k);
-      TCALL(CurioLossEvaluate(p->model->loss, eta_k, y_k, NULL, &dl, NULL));
+      y_k    = TestEntry(TestLabels(p), k);
+      wk     = TestEntry(TestWeights(p), k);
+      TCALL(CurioLossEvaluate(TestModel(p)->loss, eta_k, y_k, NULL, &dl, NULL));
       ldot = dl * fdot_k; /* eq. 65: grad l(z) . theta_dot */
       /* up-weighting z by eps adds eps l(z) to the objective: w_k -> w_k + eps */
       TCALL(TestSetWeight(p, k, wk + h));
       TCALL(CurioProblemSolve(p, s));
-      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rp));
+      TCALL(CurioModelRegularizerValue(TestModel(p), TestTheta(p), TestMask(p), TestCenter(p), &Rp));
       TCALL(TestSetWeight(p, k, wk - h));
       TCALL(CurioProblemSolve(p, s));
-      TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rm));
+      TCALL(CurioModelRegularizerValue(TestModel(p), TestTheta(p), TestMask(p), TestCenter(p), &Rm));
       fd = (Rp - Rm) / (2 * h);
       TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  dR/deps = %.10e, ldot(z) = %.10e (%s, point %" PetscInt_FMT "): rel. error %.2e", (double) fd,
                         (double) ldot, CurioRegularizerTypes[r], k, (double) (PetscAbsReal(fd - ldot) / PetscAbsReal(ldot))));
@@ -94,13 +94,13 @@ static void TestIdentity(void)
 /* Condition number of H = G + s diag(m) from its eigenvalues */
 static PetscErrorCode ConditionNumber(CurioProblem p, PetscReal s, PetscReal *cond)
 {
-  PetscInt   d = p->model->d;
+  PetscInt   d = TestModel(p)->d;
   PetscReal *H, *lam, *V, *m;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc4(d * d, &H, d, &lam, d * d, &V, d, &m));
-  PetscCall(CurioGramCompute(p->Phi, p->curv, H));
-  PetscCall(CurioVecGatherAll(p->mask, m));
+  PetscCall(CurioGramCompute(TestPhi(p), TestCurvature(p), H));
+  PetscCall(CurioVecGatherAll(TestMask(p), m));
   for (PetscInt j = 0; j < d; j++) H[j + j * d] += s * m[j];
   PetscCall(CurioDenseEigen(PETSC_COMM_WORLD, d, H, lam, V));
   *cond = lam[d - 1] / lam[0];
@@ -113,8 +113,8 @@ static PetscErrorCode CompareSolvers(CurioProblem pd, CurioProblem pk, PetscReal
   PetscFunctionBeginUser;
   PetscCall(CurioProblemSolve(pd, s));
   PetscCall(CurioProblemSolve(pk, s));
-  *et  = TestRelDiff(pk->theta, pd->theta);
-  *etd = TestRelDiff(pk->theta_dot, pd->theta_dot);
+  *et  = TestRelDiff(TestTheta(pk), TestTheta(pd));
+  *etd = TestRelDiff(TestThetaDot(pk), TestThetaDot(pd));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -10,29 +10,29 @@ static PetscErrorCode BruteForceLOO(CurioProblem p, PetscReal s, Vec rloo)
   Vec      wi, wy, rhs, theta, eta;
 
   PetscFunctionBeginUser;
-  PetscCall(VecGetSize(p->y, &n));
+  PetscCall(VecGetSize(TestLabels(p), &n));
   PetscCall(VecGetOwnershipRange(rloo, &lo, &hi));
-  PetscCall(VecDuplicate(p->w, &wi));
-  PetscCall(VecDuplicate(p->w, &wy));
-  PetscCall(VecDuplicate(p->w, &eta));
-  PetscCall(VecDuplicate(p->theta, &rhs));
-  PetscCall(VecDuplicate(p->theta, &theta));
+  PetscCall(VecDuplicate(TestWeights(p), &wi));
+  PetscCall(VecDuplicate(TestWeights(p), &wy));
+  PetscCall(VecDuplicate(TestWeights(p), &eta));
+  PetscCall(VecDuplicate(TestTheta(p), &rhs));
+  PetscCall(VecDuplicate(TestTheta(p), &theta));
   for (PetscInt i = 0; i < n; i++) {
     CurioSolver solver;
     PetscReal   val = 0, all;
-    PetscCall(VecCopy(p->w, wi));
+    PetscCall(VecCopy(TestWeights(p), wi));
     PetscCall(VecSetValue(wi, i, 0.0, INSERT_VALUES));
     PetscCall(VecAssemblyBegin(wi));
     PetscCall(VecAssemblyEnd(wi));
     PetscCall(CurioSolverCreate(PETSC_COMM_WORLD, &solver));
     PetscCall(CurioSolverSetType(solver, CURIO_SOLVER_DIRECT));
-    PetscCall(CurioSolverSetOperator(solver, p->Phi, wi, p->mask));
+    PetscCall(CurioSolverSetOperator(solver, TestPhi(p), wi, TestMask(p)));
     PetscCall(CurioSolverSetRegularity(solver, s));
-    PetscCall(VecPointwiseMult(wy, wi, p->y));
-    PetscCall(MatMultTranspose(p->Phi, wy, rhs));
+    PetscCall(VecPointwiseMult(wy, wi, TestLabels(p)));
+    PetscCall(MatMultTranspose(TestPhi(p), wy, rhs));
     PetscCall(CurioSolverSolve(solver, rhs, theta));
-    PetscCall(MatMult(p->Phi, theta, eta));
-    PetscCall(VecAYPX(eta, -1.0, p->y));
+    PetscCall(MatMult(TestPhi(p), theta, eta));
+    PetscCall(VecAYPX(eta, -1.0, TestLabels(p)));
     if (i >= lo && i < hi) {
       const PetscScalar *a;
       PetscCall(VecGetArrayRead(eta, &a));
@@ -58,23 +58,24 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
   CurioLOOCV cv;
   Vec        rloo, hat, brute, hq;
   PetscReal  err, errh, *Hinv, exact, approx, gcv, sum_r2l, n;
-  PetscInt   d = p->model->d, N;
+  PetscInt   d = TestModel(p)->d, N;
 
-  TCALL(CurioLOOCVCreate(p->Phi, p->y, p->w, (PetscBool) (p->model->regularizer == CURIO_REGULARIZER_RESTRICTED), NULL, &cv));
-  TCALL(VecDuplicate(p->y, &rloo));
-  TCALL(VecDuplicate(p->y, &hat));
-  TCALL(VecDuplicate(p->y, &brute));
-  TCALL(VecDuplicate(p->y, &hq));
+  TCALL(CurioLOOCVCreate(TestPhi(p), TestLabels(p), TestWeights(p), (PetscBool) (TestModel(p)->regularizer == CURIO_REGULARIZER_RESTRICTED), NULL,
+                         &cv));
+  TCALL(VecDuplicate(TestLabels(p), &rloo));
+  TCALL(VecDuplicate(TestLabels(p), &hat));
+  TCALL(VecDuplicate(TestLabels(p), &brute));
+  TCALL(VecDuplicate(TestLabels(p), &hq));
   TCALL(CurioLOOCVResiduals(cv, s, rloo, hat));
   TCALL(BruteForceLOO(p, s, brute));
   err = TestRelDiff(rloo, brute);
 
   /* h_i = w_i phi_i^T H^{-1} phi_i with H^{-1} from the Cholesky factor */
-  TCALL(CurioSolverSetRegularity(p->solver, s));
+  TCALL(CurioSolverSetRegularity(TestSolver(p), s));
   TCALL(PetscMalloc1(d * d, &Hinv));
-  TCALL(CurioSolverGetInverse(p->solver, Hinv));
-  TCALL(CurioScoreQuadraticForm(p->Phi, Hinv, hq));
-  TCALL(VecPointwiseMult(hq, hq, p->w));
+  TCALL(CurioSolverGetInverse(TestSolver(p), Hinv));
+  TCALL(CurioScoreQuadraticForm(TestPhi(p), Hinv, hq));
+  TCALL(VecPointwiseMult(hq, hq, TestWeights(p)));
   errh = TestRelDiff(hat, hq);
   TCALL(PetscFree(Hinv));
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: LOO residuals vs %s refits: rel. error %.2e; hat values vs explicit inverse: %.2e", label,
@@ -84,12 +85,12 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
 
   /* the curves at s from their definitions in MATH.md section 5 */
   TCALL(CurioLOOCVEvaluate(cv, 1, &s, &exact, &approx, &gcv));
-  TCALL(VecGetSize(p->y, &N));
+  TCALL(VecGetSize(TestLabels(p), &N));
   n = N;
   {
     Vec       r;
     PetscReal r2, sumh, r2h;
-    TCALL(VecDuplicate(p->y, &r));
+    TCALL(VecDuplicate(TestLabels(p), &r));
     TCALL(VecDot(brute, brute, &sum_r2l));
     CU_ASSERT(PetscAbsReal(exact - 0.5 * sum_r2l / n) <= 1e-10 * exact);
     /* ordinary residuals r = rloo (1 - h) */
@@ -136,14 +137,14 @@ static void TestOptimum(void)
 
   TCALL(TestProblemCreateBuiltin(CURIO_SOLVER_DIRECT, &p));
   TCALL(CurioProblemComputeLOOCV(p));
-  CU_ASSERT(!p->curve.at_boundary);
-  TCALL(CurioLOOCVCreate(p->Phi, p->y, p->w, PETSC_FALSE, NULL, &cv));
-  sv[0] = p->curve.s_opt * (1 - 1e-3);
-  sv[1] = p->curve.s_opt;
-  sv[2] = p->curve.s_opt * (1 + 1e-3);
+  CU_ASSERT(!TestCurve(p)->at_boundary);
+  TCALL(CurioLOOCVCreate(TestPhi(p), TestLabels(p), TestWeights(p), PETSC_FALSE, NULL, &cv));
+  sv[0] = TestCurve(p)->s_opt * (1 - 1e-3);
+  sv[1] = TestCurve(p)->s_opt;
+  sv[2] = TestCurve(p)->s_opt * (1 + 1e-3);
   TCALL(CurioLOOCVEvaluate(cv, 3, sv, cvv, NULL, NULL));
   CU_ASSERT(cvv[1] <= cvv[0] && cvv[1] <= cvv[2]);
-  for (PetscInt j = 0; j < p->curve.ns; j++) CU_ASSERT(p->curve.cv_opt <= p->curve.exact[j]);
+  for (PetscInt j = 0; j < TestCurve(p)->ns; j++) CU_ASSERT(TestCurve(p)->cv_opt <= TestCurve(p)->exact[j]);
   TCALL(CurioLOOCVDestroy(&cv));
   TCALL(CurioProblemDestroy(&p));
 }

@@ -11,10 +11,10 @@ static void CheckSTI(CurioProblem p, const char *label)
   Vec       ref;
   PetscReal err;
 
-  TCALL(VecDuplicate(p->scores.v[CURIO_SCORE_SLD], &ref));
-  TCALL(VecCopy(p->scores.v[CURIO_SCORE_SLD], ref));
-  TCALL(VecScale(ref, p->s * p->s));
-  err = TestRelDiff(p->scores.v[CURIO_SCORE_STI_LABELED], ref);
+  TCALL(VecDuplicate(TestScores(p)->v[CURIO_SCORE_SLD], &ref));
+  TCALL(VecCopy(TestScores(p)->v[CURIO_SCORE_SLD], ref));
+  TCALL(VecScale(ref, TestS(p) * TestS(p)));
+  err = TestRelDiff(TestScores(p)->v[CURIO_SCORE_STI_LABELED], ref);
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s: labeled STI vs s^2 SLD: rel. difference %.2e", label, (double) err));
   CU_ASSERT(err <= 1e-10);
   TCALL(VecDestroy(&ref));
@@ -59,10 +59,10 @@ static void TestSSIAndVAR(void)
   TCALL(TestProblemCreate(40, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 30, &p));
   TCALL(CurioProblemSolve(p, 0.9));
   TCALL(CurioProblemComputeScores(p));
-  TCALL(MatGetSize(p->Phi, &n, NULL));
-  TCALL(MatGetSize(p->PhiCand, &m, NULL));
-  TCALL(MatCreateVecs(p->Phi, &row, &e));
-  TCALL(MatCreateVecs(p->PhiCand, NULL, &ec));
+  TCALL(MatGetSize(TestPhi(p), &n, NULL));
+  TCALL(MatGetSize(TestPhiCand(p), &m, NULL));
+  TCALL(MatCreateVecs(TestPhi(p), &row, &e));
+  TCALL(MatCreateVecs(TestPhiCand(p), NULL, &ec));
   TCALL(VecDuplicate(row, &a));
   TCALL(VecDuplicate(ec, &proj));
   TCALL(VecDuplicate(ec, &ssi_l));
@@ -70,27 +70,27 @@ static void TestSSIAndVAR(void)
   TCALL(VecDuplicate(ec, &var));
   TCALL(VecDuplicate(e, &c));
   /* c_l = w l'(eta, y) = w (eta - y) for squared loss */
-  TCALL(MatMult(p->Phi, p->theta, c));
-  TCALL(VecAXPY(c, -1.0, p->y));
-  TCALL(VecPointwiseMult(c, c, p->w));
+  TCALL(MatMult(TestPhi(p), TestTheta(p), c));
+  TCALL(VecAXPY(c, -1.0, TestLabels(p)));
+  TCALL(VecPointwiseMult(c, c, TestWeights(p)));
   TCALL(VecSet(ssi_l, 0.0));
   TCALL(VecSet(ssi_u, 0.0));
   for (PetscInt i = 0; i < n; i++) {
     PetscReal cl = 0, cu = 0, tmp[2], all[2];
     PetscInt  lo, hi;
-    TCALL(Row(p->Phi, i, e, row));
-    TCALL(CurioSolverSolve(p->solver, row, a)); /* a = H^{-1} phi_i */
-    TCALL(MatMult(p->PhiCand, a, proj));        /* phi(x)^T H^{-1} phi_i for every candidate */
+    TCALL(Row(TestPhi(p), i, e, row));
+    TCALL(CurioSolverSolve(TestSolver(p), row, a)); /* a = H^{-1} phi_i */
+    TCALL(MatMult(TestPhiCand(p), a, proj));        /* phi(x)^T H^{-1} phi_i for every candidate */
     TCALL(VecPointwiseMult(proj, proj, proj));
     TCALL(VecGetOwnershipRange(c, &lo, &hi));
     if (i >= lo && i < hi) {
       const PetscScalar *pc, *pw;
       TCALL(VecGetArrayRead(c, &pc));
-      TCALL(VecGetArrayRead(p->w, &pw));
+      TCALL(VecGetArrayRead(TestWeights(p), &pw));
       cl = pc[i - lo];
       cu = pw[i - lo];
       TCALL(VecRestoreArrayRead(c, &pc));
-      TCALL(VecRestoreArrayRead(p->w, &pw));
+      TCALL(VecRestoreArrayRead(TestWeights(p), &pw));
     }
     tmp[0] = cl;
     tmp[1] = cu;
@@ -101,8 +101,8 @@ static void TestSSIAndVAR(void)
   for (PetscInt j = 0; j < m; j++) {
     PetscReal q, val;
     PetscInt  lo, hi;
-    TCALL(Row(p->PhiCand, j, ec, row));
-    TCALL(CurioSolverSolve(p->solver, row, a));
+    TCALL(Row(TestPhiCand(p), j, ec, row));
+    TCALL(CurioSolverSolve(TestSolver(p), row, a));
     TCALL(VecDot(row, a, &q));
     TCALL(VecGetOwnershipRange(var, &lo, &hi));
     val = q;
@@ -110,9 +110,9 @@ static void TestSSIAndVAR(void)
   }
   TCALL(VecAssemblyBegin(var));
   TCALL(VecAssemblyEnd(var));
-  errl = TestRelDiff(p->scores.v[CURIO_SCORE_SSI_LABELED], ssi_l);
-  erru = TestRelDiff(p->scores.v[CURIO_SCORE_SSI_UNLABELED], ssi_u);
-  errv = TestRelDiff(p->scores.v[CURIO_SCORE_VAR], var);
+  errl = TestRelDiff(TestScores(p)->v[CURIO_SCORE_SSI_LABELED], ssi_l);
+  erru = TestRelDiff(TestScores(p)->v[CURIO_SCORE_SSI_UNLABELED], ssi_u);
+  errv = TestRelDiff(TestScores(p)->v[CURIO_SCORE_VAR], var);
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  SSI labeled %.2e, SSI unlabeled %.2e, VAR %.2e (rel. difference to brute force)\n", (double) errl,
                     (double) erru, (double) errv));
   CU_ASSERT(errl <= 1e-8 && erru <= 1e-8 && errv <= 1e-8);
@@ -143,26 +143,26 @@ static void TestSubsetBitwise(void)
     TCALL(TestProblemCreateLoss(losses[l], 60, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 33, &all));
     TCALL(CurioProblemSolve(all, 0.8));
     TCALL(CurioProblemComputeScores(all));
-    for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) CU_ASSERT(all->scores.v[i] != NULL);
+    for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) CU_ASSERT(TestScores(all)->v[i] != NULL);
     for (size_t k = 0; k < sizeof(subsets) / sizeof(subsets[0]); k++) {
       CurioProblem p;
       PetscBool    want[CURIO_SCORE_COUNT] = {PETSC_FALSE};
       TCALL(TestProblemCreateLoss(losses[l], 60, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 33, &p));
       for (PetscInt j = 0; j < 3 && subsets[k][j] != CURIO_SCORE_COUNT; j++) want[subsets[k][j]] = PETSC_TRUE;
-      for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) p->scores.want[i] = want[i];
+      TCALL(CurioProblemSetScores(p, want));
       TCALL(CurioProblemSolve(p, 0.8));
       TCALL(CurioProblemComputeScores(p));
-      CU_ASSERT(!(p->scores.needs & CURIO_SCORE_NEEDS_SHIFTED));
-      CU_ASSERT(!!(p->scores.needs & CURIO_SCORE_NEEDS_HINV) == (PetscBool) want[CURIO_SCORE_VAR]);
-      CU_ASSERT(p->scores.v[CURIO_SCORE_F_SHIFTED] == NULL && p->scores.v[CURIO_SCORE_FDOT_FD] == NULL);
+      CU_ASSERT(!(TestScores(p)->needs & CURIO_SCORE_NEEDS_SHIFTED));
+      CU_ASSERT(!!(TestScores(p)->needs & CURIO_SCORE_NEEDS_HINV) == (PetscBool) want[CURIO_SCORE_VAR]);
+      CU_ASSERT(TestScores(p)->v[CURIO_SCORE_F_SHIFTED] == NULL && TestScores(p)->v[CURIO_SCORE_FDOT_FD] == NULL);
       for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) {
         PetscBool same;
         if (!want[i]) {
-          if (i != CURIO_SCORE_F && i != CURIO_SCORE_FDOT && i != CURIO_SCORE_SLD) CU_ASSERT(p->scores.v[i] == NULL); /* read by the others */
+          if (i != CURIO_SCORE_F && i != CURIO_SCORE_FDOT && i != CURIO_SCORE_SLD) CU_ASSERT(TestScores(p)->v[i] == NULL); /* read by the others */
           continue;
         }
-        CU_ASSERT_FATAL(p->scores.v[i] != NULL);
-        TCALL(VecEqual(p->scores.v[i], all->scores.v[i], &same)); /* exact comparison */
+        CU_ASSERT_FATAL(TestScores(p)->v[i] != NULL);
+        TCALL(VecEqual(TestScores(p)->v[i], TestScores(all)->v[i], &same)); /* exact comparison */
         if (!same) TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %s differs from the all-scores run", CurioScoreTable[i].name));
         CU_ASSERT(same);
       }

@@ -28,26 +28,26 @@ static void TestGradientAndHVP(void)
     PetscReal    s = 0.7, h = 1e-5, fp, fm, f0, gv, errg, errh;
     Mat          H;
     TCALL(TestProblemCreateLoss(losses[k], 70, 6, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 0, &p));
-    TCALL(VecDuplicate(p->theta, &v));
-    TCALL(VecDuplicate(p->theta, &th));
-    TCALL(VecDuplicate(p->theta, &tp));
-    TCALL(VecDuplicate(p->theta, &g));
-    TCALL(VecDuplicate(p->theta, &gp));
-    TCALL(VecDuplicate(p->theta, &gm));
-    TCALL(VecDuplicate(p->theta, &Hv));
-    TCALL(VecDuplicate(p->theta, &fd));
+    TCALL(VecDuplicate(TestTheta(p), &v));
+    TCALL(VecDuplicate(TestTheta(p), &th));
+    TCALL(VecDuplicate(TestTheta(p), &tp));
+    TCALL(VecDuplicate(TestTheta(p), &g));
+    TCALL(VecDuplicate(TestTheta(p), &gp));
+    TCALL(VecDuplicate(TestTheta(p), &gm));
+    TCALL(VecDuplicate(TestTheta(p), &Hv));
+    TCALL(VecDuplicate(TestTheta(p), &fd));
     TCALL(Direction(v));
     TCALL(VecSet(th, 0.05)); /* a point that is not the optimum */
-    TCALL(CurioFitObjective(p->fit, s, th, &f0, g));
+    TCALL(CurioFitObjective(TestFit(p), s, th, &f0, g));
     TCALL(VecDot(g, v, &gv));
     TCALL(VecWAXPY(tp, h, v, th));
-    TCALL(CurioFitObjective(p->fit, s, tp, &fp, gp));
+    TCALL(CurioFitObjective(TestFit(p), s, tp, &fp, gp));
     TCALL(VecWAXPY(tp, -h, v, th));
-    TCALL(CurioFitObjective(p->fit, s, tp, &fm, gm));
+    TCALL(CurioFitObjective(TestFit(p), s, tp, &fm, gm));
     errg = PetscAbsReal((fp - fm) / (2 * h) - gv) / PetscAbsReal(gv);
     /* H(th) v against (g(th + h v) - g(th - h v)) / 2h */
-    TCALL(CurioFitSetCurvatureAt(p->fit, th, s));
-    TCALL(CurioSolverGetHessianShell(p->solver, &H));
+    TCALL(CurioFitSetCurvatureAt(TestFit(p), th, s));
+    TCALL(CurioSolverGetHessianShell(TestSolver(p), &H));
     TCALL(MatMult(H, v, Hv));
     TCALL(VecWAXPY(fd, -1.0, gm, gp));
     TCALL(VecScale(fd, 1.0 / (2 * h)));
@@ -79,19 +79,19 @@ static void TestTangentFD(void)
       Vec          tp;
       PetscReal    s = 0.9, h = 1e-4 * s, err, gn;
       TCALL(TestProblemCreateLoss(losses[k], 80, 5, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, types[t], 0, &p));
-      TCALL(VecDuplicate(p->theta, &tp));
+      TCALL(VecDuplicate(TestTheta(p), &tp));
       TCALL(CurioProblemSolve(p, s + h));
-      TCALL(VecCopy(p->theta, tp));
+      TCALL(VecCopy(TestTheta(p), tp));
       TCALL(CurioProblemSolve(p, s - h));
-      TCALL(VecAXPY(tp, -1.0, p->theta));
+      TCALL(VecAXPY(tp, -1.0, TestTheta(p)));
       TCALL(VecScale(tp, 1.0 / (2 * h)));
       TCALL(CurioProblemSolve(p, s));
-      err = TestRelDiff(tp, p->theta_dot);
+      err = TestRelDiff(tp, TestThetaDot(p));
       {
         Vec       g;
         PetscReal f;
-        TCALL(VecDuplicate(p->theta, &g));
-        TCALL(CurioFitObjective(p->fit, s, p->theta, &f, g));
+        TCALL(VecDuplicate(TestTheta(p), &g));
+        TCALL(CurioFitObjective(TestFit(p), s, TestTheta(p), &f, g));
         TCALL(VecNorm(g, NORM_2, &gn));
         TCALL(VecDestroy(&g));
       }
@@ -113,19 +113,19 @@ static void TestIdentityGLM(void)
     Vec          eta, fdot;
     TCALL(TestProblemCreateLoss(losses[k], 60, 5, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 0, &p));
     TCALL(CurioProblemSolve(p, s));
-    TCALL(MatCreateVecs(p->Phi, NULL, &eta));
+    TCALL(MatCreateVecs(TestPhi(p), NULL, &eta));
     TCALL(VecDuplicate(eta, &fdot));
-    TCALL(MatMult(p->Phi, p->theta, eta));
-    TCALL(MatMult(p->Phi, p->theta_dot, fdot));
-    TCALL(CurioLossEvaluate(p->model->loss, TestEntry(eta, z), TestEntry(p->y, z), NULL, &dl, NULL));
+    TCALL(MatMult(TestPhi(p), TestTheta(p), eta));
+    TCALL(MatMult(TestPhi(p), TestThetaDot(p), fdot));
+    TCALL(CurioLossEvaluate(TestModel(p)->loss, TestEntry(eta, z), TestEntry(TestLabels(p), z), NULL, &dl, NULL));
     ldot = dl * TestEntry(fdot, z);
-    wk   = TestEntry(p->w, z);
+    wk   = TestEntry(TestWeights(p), z);
     TCALL(TestSetWeight(p, z, wk + h));
     TCALL(CurioProblemSolve(p, s));
-    TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rp));
+    TCALL(CurioModelRegularizerValue(TestModel(p), TestTheta(p), TestMask(p), TestCenter(p), &Rp));
     TCALL(TestSetWeight(p, z, wk - h));
     TCALL(CurioProblemSolve(p, s));
-    TCALL(CurioModelRegularizerValue(p->model, p->theta, p->mask, p->center, &Rm));
+    TCALL(CurioModelRegularizerValue(TestModel(p), TestTheta(p), TestMask(p), TestCenter(p), &Rm));
     fd = (Rp - Rm) / (2 * h);
     TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %-8s dR/deps = %.10e, ldot(z) = %.10e: rel. error %.2e", CurioLossTypes[losses[k]], (double) fd,
                       (double) ldot, (double) (PetscAbsReal(fd - ldot) / PetscAbsReal(ldot))));
@@ -146,8 +146,8 @@ static void TestKrylovVsDirect(void)
     TCALL(TestProblemCreateLoss(losses[k], 120, 8, PETSC_FALSE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_KRYLOV, 0, &pk));
     TCALL(CurioProblemSolve(pd, 0.5));
     TCALL(CurioProblemSolve(pk, 0.5));
-    et  = TestRelDiff(pk->theta, pd->theta);
-    etd = TestRelDiff(pk->theta_dot, pd->theta_dot);
+    et  = TestRelDiff(TestTheta(pk), TestTheta(pd));
+    etd = TestRelDiff(TestThetaDot(pk), TestThetaDot(pd));
     TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n  %-8s Krylov vs direct: theta %.2e, theta_dot (CG vs ScaLAPACK Cholesky) %.2e", CurioLossTypes[losses[k]],
                       (double) et, (double) etd));
     CU_ASSERT(et <= 1e-8 && etd <= 1e-8);
