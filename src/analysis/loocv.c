@@ -261,8 +261,9 @@ static PetscErrorCode GridFactors(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 }
 
 /*@C
-  CurioLOOCVEvaluate - exact LOOCV (1/n) sum 1/2 (r_i/(1-h_i))^2, approximate LOOCV (eq. 44) (1/n) sum [l_i + l'_i^2 h_i]
-  and GCV n ||r||^2/(n - sum h)^2 at each s of a grid; a point with h_i = 1 makes the exact value +Inf.
+  CurioLOOCVEvaluate - at each s of a grid, on one scale, the mean squared error (docs/math.md, "Cross-validation"):
+  exact LOOCV (1/n) sum (r_i/(1-h_i))^2, approximate LOOCV (eq. 44 as a deviance, 2 (l + l'^2 h) with l = r^2/2)
+  (1/n) sum [r_i^2 + 2 r_i^2 h_i] and GCV n ||r||^2/(n - sum h)^2; a point with h_i = 1 makes the exact value +Inf.
   Any output array may be NULL.
 @*/
 PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
@@ -282,9 +283,9 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
       PetscReal *a = acc + 5 * j;
       for (PetscInt i = 0; i < nb; i++) {
         PetscReal r = cv->y[i0 + i] - eta[i + j * nb], hi = h[i + j * nb], r2 = r * r;
-        if (1.0 - hi > 1e-13) a[0] += 0.5 * r2 / ((1.0 - hi) * (1.0 - hi));
+        if (1.0 - hi > 1e-13) a[0] += r2 / ((1.0 - hi) * (1.0 - hi));
         else a[4] += 1;
-        a[1] += 0.5 * r2 + r2 * hi;
+        a[1] += r2 + 2.0 * r2 * hi;
         a[2] += r2;
         a[3] += hi;
       }
