@@ -321,7 +321,7 @@ def check_results(curio_res, numpy_npz, ridge_npz, grid):
     rcv = np.load(ridge_npz)
     checks = {}
     for nranks, res in curio_res.items():
-        cv_curio = 2.0 * res["loocv_exact"]  # curio's exact is the mean of 1/2 (LOO residual)^2
+        cv_curio = res["loocv_exact"]  # curio's exact LOOCV is the mean squared LOO residual, as cv_values_
         checks[nranks] = {
             "theta": rel_diff(res["theta"], ref["theta"]),
             "theta_dot": rel_diff(res["theta_dot"], ref["theta_dot"]),
@@ -393,7 +393,7 @@ def print_report(args, x_mib, curio, numpy_rep, ridge_rep, ratios, checks):
     print("correctness (max relative difference from the baseline):")
     for nranks, c in sorted(checks.items()):
         print(f"  {nranks} rank{'s' if nranks > 1 else ' '}: theta {c['theta']:.2e}, theta_dot {c['theta_dot']:.2e} (numpy); "
-              f"LOOCV 2*exact vs mean(cv_values_) {c['loocv_exact']:.2e} (RidgeCV); grid {c['loocv_grid']:.1e}")
+              f"LOOCV exact vs mean(cv_values_) {c['loocv_exact']:.2e} (RidgeCV); grid {c['loocv_grid']:.1e}")
         print(f"           grid argmin: curio {c['grid_argmin_curio']:.6g}, RidgeCV alpha_ {c['grid_argmin_ridgecv']:.6g}; curio refined s_opt {c['s_opt_curio']:.6g}")
 
 

@@ -65,6 +65,7 @@ typedef struct {
   CurioScoreKernel kernel;
   unsigned         needs;      /**< CurioScoreNeeds flags, including those of the scores the kernel reads */
   PetscBool        selectable; /**< an active-learning heuristic that -curio_select_by may rank candidates by */
+  const char      *units;      /**< the dataset's units attribute (docs/design.md, "Output datasets") */
 } CurioScoreInfo;
 
 PETSC_EXTERN const CurioScoreInfo CurioScoreTable[]; /**< indexed by CurioScoreId */

@@ -31,7 +31,8 @@ struct _n_CurioData {
   char      source[PETSC_MAX_PATH_LEN]; /**< input file, or "builtin" */
   CurioRows train, cand, test;
   PetscBool has_cand, has_test;
-  PetscInt  cand_chunk; /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
+  PetscInt  cand_chunk;    /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
+  char    **feature_names; /**< names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated, or NULL */
 };
 
 PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);

@@ -29,6 +29,7 @@ typedef struct {
   const char *metric;                                           /**< name of the test metric ("rmse", "logloss") */
   PetscReal (*metric_point)(PetscReal f, PetscReal y);          /**< a test point's term of the metric */
   PetscReal (*metric_finish)(PetscReal sum, PetscInt n);        /**< the metric from the sum of the n terms */
+  PetscReal (*saturated)(PetscReal y); /**< inf over eta of l(eta, y), the saturated model's loss: deviance = 2 (l - saturated) */
 } CurioLossInfo;
 PETSC_EXTERN const CurioLossInfo CurioLossTable[]; /**< indexed by CurioLossType */
 

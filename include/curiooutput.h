@@ -10,6 +10,13 @@
 
 typedef struct _n_CurioOutput *CurioOutput;
 
+/* One row of a writer's output schema (CurioOutputDescribeFields()): a dataset, its dimensions (comma-separated names
+   local to its group, one per axis), its units ("1" for dimensionless numbers, counts and indices; data units in
+   brackets, e.g. "[y]"; "seconds") and its long_name */
+typedef struct {
+  const char *name, *dims, *units, *long_name;
+} CurioOutputField;
+
 PETSC_EXTERN PetscErrorCode CurioOutputCheckWritable(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput *);
 PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
@@ -24,6 +31,9 @@ PETSC_EXTERN PetscErrorCode CurioOutputCreateArray(CurioOutput, const char[], Pe
 PETSC_EXTERN PetscErrorCode CurioOutputWriteSlab(CurioOutput, const char[], PetscInt, PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIntSlab(CurioOutput, const char[], PetscInt, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteScalar(CurioOutput, const char[], PetscReal);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteStrings(CurioOutput, const char[], PetscInt, const char *const[], const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputDescribe(CurioOutput, const char name[], const char dims[], const char units[], const char long_name[]);
+PETSC_EXTERN PetscErrorCode CurioOutputDescribeFields(CurioOutput, PetscInt, const CurioOutputField[]);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeString(CurioOutput, const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeReal(CurioOutput, const char[], const char[], PetscReal);
 PETSC_EXTERN PetscErrorCode CurioOutputSetAttributeInt(CurioOutput, const char[], const char[], PetscInt);

@@ -2,7 +2,11 @@
 """Figure 2 of the paper (section 3.3): cross-validation error against regularity s.
 
 Exact LOOCV (/loocv/exact), its approximation by summed self-influence (/loocv/approx,
-eq. 44) and GCV (/loocv/gcv) against /loocv/s on a log x axis; the optimum
+eq. 44), GCV (/loocv/gcv) and, when the run computed it (-curio_cv_folds K), the K-fold
+curve by refits (/loocv/kfold) against /loocv/s on a log x axis, all on one scale: the mean
+squared error (squared loss) or the mean deviance (logistic, Poisson).  Curves that the run
+did not compute (all NaN: exact LOOCV and GCV of a GLM) are left out of the plot and the
+legend.  The optimum
 (/loocv/s_opt, /loocv/cv_opt) marked with a vertical line and a marker.  The y axis is
 logarithmic when the positive values span more than two decades.  The title says when
 the optimum sits at an end of the grid (attribute at_boundary) and how many interior
@@ -25,14 +29,20 @@ CURVES = (  # dataset, legend label, line style
     ("/loocv/approx", "approximate LOOCV (self-influence, eq. 44)",
      {"color": "C0", "linestyle": "--"}),
     ("/loocv/gcv", "GCV", {"color": "C1", "linestyle": "-."}),
+    ("/loocv/kfold", "{K}-fold CV (refits)", {"color": "C2", "linestyle": ":", "linewidth": 2.0}),
 )
 LOG_Y_DECADES = 2.0
 
 
 def read_loocv(h5):
     """Everything figure 2 draws, as a dict of arrays and numbers."""
-    arrays = ch.read_arrays(h5, ("/loocv/s",) + tuple(name for name, _, _ in CURVES))
+    present = [c for c in CURVES if c[0] != "/loocv/kfold" or ch.has(h5, c[0])]
+    arrays = ch.read_arrays(h5, ("/loocv/s",) + tuple(name for name, _, _ in present))
     s, *curves = ch.sort_by(*arrays.values())
+    folds = ch.attr_int(h5, "/loocv/kfold", "folds", default=None) if ch.has(h5, "/loocv/kfold") else None
+    labels = [(label.format(K=folds if folds != len(s) else "n = leave-one-out,") if "{K}" in label else label, style)
+              for _, label, style in present]
+    units = ch.attr_str(h5, "/model", "loss", default="squared")
     # /model/s is what figure 1 shows; worth marking here only when LOOCV did not choose it.
     model_s = source = None
     if ch.has(h5, "/model/s"):
@@ -41,6 +51,8 @@ def read_loocv(h5):
     return {
         "s": s,
         "curves": [ch.finite_or_nan(c) for c in curves],
+        "labels": labels,
+        "ylabel": "mean squared error" if units == "squared" else "mean deviance",
         "s_opt": ch.read_scalar(h5, "/loocv/s_opt"),
         "cv_opt": ch.read_scalar(h5, "/loocv/cv_opt"),
         "at_boundary": ch.attr_int(h5, "/loocv", "at_boundary", default=0),
@@ -53,7 +65,7 @@ def read_loocv(h5):
 def wants_log_y(curves):
     """True when the positive values span more than LOG_Y_DECADES decades: on a linear
     axis the interesting minimum would then be squashed against zero."""
-    values = np.concatenate(curves)
+    values = np.concatenate(curves) if curves else np.zeros(0)
     positive = values[np.isfinite(values) & (values > 0)]
     return positive.size > 1 and np.log10(positive.max() / positive.min()) > LOG_Y_DECADES
 
@@ -87,14 +99,17 @@ def mark_optimum(ax, d):
 
 def plot_loocv(d):
     fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
-    for (_, label, style), values in zip(CURVES, d["curves"]):
-        ax.plot(d["s"], values, label=label, **style)
+    drawn = []
+    for (label, style), values in zip(d["labels"], d["curves"]):
+        if np.isfinite(values).any():  # a curve the run did not compute is all NaN: not drawn, not in the legend
+            ax.plot(d["s"], values, label=label, **style)
+            drawn.append(values)
     mark_optimum(ax, d)
     ax.set_xscale("log")
-    if wants_log_y(d["curves"]):
+    if wants_log_y(drawn):
         ax.set_yscale("log")
     ax.set_xlabel("regularity $s$")
-    ax.set_ylabel("estimated generalization error")
+    ax.set_ylabel(f"cross-validation error ({d['ylabel']})")
     ax.set_title(title(d))
     ch.place_legend(ax)
     return fig

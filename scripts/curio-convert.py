@@ -18,7 +18,8 @@ LIBSVM input: one row per line, 'label index:value ...' with 1-based, strictly i
 lines starting with '#' are skipped, a trailing '# comment' is allowed, 'qid:N' tokens are ignored. The file is read
 line by line; only the parsed numbers are kept. CSV input: one row per line, the label in --label-column (default:
 the last column), a header line detected automatically (a line with a field that is not a number) or forced with
---header / --no-header, a user id per row in --user-column (written as int64 /<group>/user, not a feature; a
+--header / --no-header (the header's names of the feature columns are written as the strings /<group>/feature_name,
+which curio carries into its output), a user id per row in --user-column (written as int64 /<group>/user, not a feature; a
 non-negative integer). Every value must be a finite number; a malformed line is an error naming the file and line.
 
 Without --append the output file is written to a temporary name and renamed into place (an existing file is
@@ -183,7 +184,8 @@ def read_csv(path, label_column, header, delimiter, user_column=None):
     if d < 1:
         raise ConvertError(f"Input file '{path}' has no feature columns besides the label")
     X = np.frombuffer(values, dtype=np.float64).reshape(-1, d)
-    return {"n": X.shape[0], "ncols_min": d, "fixed_ncols": True, "X": X,
+    features = [nm for j, nm in enumerate(names) if j != label and j != ucol] if names else None
+    return {"n": X.shape[0], "ncols_min": d, "fixed_ncols": True, "X": X, "feature_names": features,
             "y": np.frombuffer(y, dtype=np.float64) if label is not None else None,
             "user": np.frombuffer(users, dtype=np.int64) if ucol is not None else None}
 
@@ -248,10 +250,26 @@ def write_group(f, group, rows, ncols, sparse):
         g.create_dataset("data", data=data, dtype=np.float64)
     else:
         g.create_dataset("X", data=to_dense(rows, ncols), dtype=np.float64)
+    names = rows.get("feature_names")
+    if names:  # the CSV header's column names: curio carries them into its output (/train/feature_name, /model/feature_name)
+        g.create_dataset("feature_name", data=np.array(names, dtype=object), dtype=h5py.string_dtype("utf-8"))
+    if not sparse:  # dimension scales, so that the group opens in xarray (rows: index; columns: feature_name or feature)
+        g.create_dataset("index", data=np.arange(rows["n"], dtype=np.int64)).make_scale("index")
+        if names:
+            col = g["feature_name"]
+        else:
+            col = g.create_dataset("feature", data=np.arange(ncols, dtype=np.int64))
+        col.make_scale(col.name.rsplit("/", 1)[1])
+        g["X"].dims[0].attach_scale(g["index"])
+        g["X"].dims[1].attach_scale(col)
     if rows["y"] is not None:
         g.create_dataset("y", data=rows["y"], dtype=np.float64)
     if rows.get("user") is not None:
         g.create_dataset("user", data=rows["user"], dtype=np.int64)
+    if not sparse:
+        for name in ("y", "user"):
+            if name in g:
+                g[name].dims[0].attach_scale(g["index"])
 
 
 def decide_ncols(rows, ncols, others, path, output):

@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config
       petsc-dev libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools
       libcunit1-dev libopenblas0-serial liblapack-dev
       python3-h5py python3-numpy python3-matplotlib
-      python3-scipy python3-sklearn)   # al_report.py (t quantiles) and the tests of inputs/al
+      python3-scipy python3-sklearn    # al_report.py (t quantiles) and the tests of inputs/al
+      python3-xarray python3-h5netcdf) # the test that every output opens in xarray
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch)
 fi

@@ -1,7 +1,7 @@
 /*
   curio: the optimum of a regularized regression model and its regularity tangent, with query scores for active learning
   and leave-one-out model selection (Eaton, "Influence functions and regularity tangents for efficient active learning";
-  ../shared/MATH.md).
+  docs/math.md).
 
   Problem: minimize L(theta; s) = sum_i w_i l(phi(x_i) . theta, y_i) + s R(theta) over rows distributed across MPI ranks.
   Method:  exact LOOCV over a grid of s picks s (unless -curio_s is given); theta* and theta_dot = -H^{-1} grad R(theta*)

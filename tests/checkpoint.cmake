@@ -6,8 +6,8 @@ foreach(np 1 2 4)
   set_tests_properties(t009_checkpoint_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS unit)
 endforeach()
 
-# The self-requeueing SGDF job script under a real one-node Slurm (../shared/slurm/start-local-slurm) with the real
+# The self-requeueing SGDF job script under a real one-node Slurm (tests/slurm/local-slurm.sh) with the real
 # curio: a job warned of its time limit checkpoints, requeues itself, resumes from the checkpoint and ends with the
-# uninterrupted run's result, bit for bit. Skipped (77) without the local-Slurm helper.
+# uninterrupted run's result, bit for bit. Skipped (77) without Slurm.
 add_test(NAME sgdf_requeue COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_sgdf_requeue.sh $<TARGET_FILE:curio_exe>)
 set_tests_properties(sgdf_requeue PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 1800 LABELS slurm)

@@ -303,6 +303,27 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The active output's schema: dimensions, units and long_name of every dataset (docs/design.md, "Output datasets") */
+static const CurioOutputField ActiveFields[] = {
+    {"/rounds/n_labeled", "round", "1", "labeled-set size of the model of the row (row 0: the seed set)"},
+    {"/rounds/test_error", "round", "[metric]", "test error of the model of the row (the root attribute metric: rmse in [y], or log-loss)"},
+    {"/rounds/s", "round", "1", "regularity s of the model of the row"},
+    {"/rounds/s_at_boundary", "round", "1", "1 if the row's LOOCV optimum was at an end of the grid"},
+    {"/rounds/score_max", "round", "[score]", "largest score over the unlabeled pool (NaN in the last row)"},
+    {"/rounds/score_mean", "round", "[score]", "mean score over the unlabeled pool (NaN in the last row)"},
+    {"/rounds/time_train", "round", "seconds", "setup, LOOCV and training time of the row (max over ranks)"},
+    {"/rounds/time_tangent", "round", "seconds", "tangent time of the row (max over ranks)"},
+    {"/rounds/time_score", "round", "seconds", "scoring time of the row (max over ranks)"},
+    {"/rounds/time_select", "round", "seconds", "selection time of the row (max over ranks)"},
+    {"/rounds/time_predict", "round", "seconds", "one Phi_pool theta product, for comparison"},
+    {"/selected/index", "label", "1", "pool index of the labeled point, in labeling order (-1: a /train row)"},
+    {"/selected/round", "label", "1", "row at which the point entered the labeled set"},
+    {"/selected/y", "label", "[y]", "revealed label"},
+    {"/model/theta", "feature", "[f]/[phi]", "theta of the last model"},
+    {"/model/theta_dot", "feature", "[f]/[phi]", "regularity tangent of the last model"},
+    {"/model/s", NULL, "1", "regularity s of the last model"},
+};
+
 /* The state of every completed row (kind "active", README), into an open output */
 static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBool completed, CurioOutput out)
 {
@@ -346,6 +367,7 @@ static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBoo
   PetscCall(CurioOutputWriteArray(out, "/model/theta", al->d, al->theta_full, NULL));
   PetscCall(CurioOutputWriteArray(out, "/model/theta_dot", al->d, al->theta_dot_full, NULL));
   PetscCall(CurioOutputWriteScalar(out, "/model/s", al->s));
+  PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(ActiveFields), ActiveFields));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -19,8 +19,27 @@ static PetscErrorCode FitParts(CurioFit fit, MPI_Comm *comm, CurioModel *model, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* sum_i saturated(y_i) over all rows (the saturated model's loss, CurioLossInfo): the CV curves of every loss are mean
+   deviances (2/n) sum_i [l_i - saturated(y_i)], for squared loss the mean squared error, so that LOOCV, K-fold and
+   GCV are on one scale (docs/math.md, "Cross-validation") */
+static PetscErrorCode SaturatedSum(CurioModel model, Vec y, PetscReal *sum)
+{
+  const PetscScalar *py;
+  PetscInt           nl;
+
+  PetscFunctionBegin;
+  *sum = 0;
+  PetscCall(VecGetLocalSize(y, &nl));
+  PetscCall(VecGetArrayRead(y, &py));
+  for (PetscInt i = 0; i < nl; i++) *sum += CurioLossTable[model->loss].saturated(py[i]);
+  PetscCall(VecRestoreArrayRead(y, &py));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) y)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Approximate LOOCV (eq. 44) for any loss over the grid of s: theta*(s) by Newton, each s warm-started from its
-   neighbour, and (1/n) sum_i [l_i + l'_i^2 h_i] with h_i = w_i phi_i^T H^{-1} phi_i from an explicit H^{-1} (d solves).
+   neighbour, and the mean deviance (2/n) sum_i [l_i + l'_i^2 h_i - saturated(y_i)] with h_i = w_i phi_i^T H^{-1} phi_i
+   from an explicit H^{-1} (d solves).
    Exact LOOCV and GCV are not defined here (NaN); s_opt is the grid argmin of the approximate curve. */
 static PetscErrorCode ApproximateCurve(CurioFit fit, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *c)
 {
@@ -31,11 +50,12 @@ static PetscErrorCode ApproximateCurve(CurioFit fit, PetscReal smin, PetscReal s
   MPI_Comm    comm;
   PetscBool   monitor;
   PetscInt    d, n, kmin = 0;
-  PetscReal  *Hinv;
+  PetscReal  *Hinv, sat;
   Vec         theta, eta, l, dl, h;
 
   PetscFunctionBegin;
   PetscCall(FitParts(fit, &comm, &model, &solver, &Phi, &y, &w, &center, &monitor));
+  PetscCall(SaturatedSum(model, y, &sat));
   d = model->d;
   PetscCall(MatGetSize(Phi, &n, NULL));
   PetscCall(PetscMemzero(c, sizeof(*c)));
@@ -62,7 +82,7 @@ static PetscErrorCode ApproximateCurve(CurioFit fit, PetscReal smin, PetscReal s
     PetscCall(VecPointwiseMult(dl, dl, h));
     PetscCall(VecAXPY(dl, 1.0, l));
     PetscCall(VecSum(dl, &sum));
-    c->approx[j] = sum / n;
+    c->approx[j] = 2.0 * (sum - sat) / n;
     c->exact[j]  = (PetscReal) NAN;
     c->gcv[j]    = (PetscReal) NAN;
     if (monitor) PetscCall(PetscPrintf(comm, "curio: approximate LOOCV at s = %.4e: %.6e\n", (double) c->s[j], (double) c->approx[j]));
@@ -138,7 +158,8 @@ PetscErrorCode CurioFitCVCurve(CurioFit fit, PetscReal smin, PetscReal smax, Pet
 /*@C
   CurioFitCVKFold - brute-force K-fold CV over the grid of an existing curve (K = n: leave-one-out), the ground truth for the LOOCV formulas: row i is
    in fold i mod K (independent of the rank count); each of the ns x K refits is one distributed training with the
-   fold's weights set to zero, warm-started from the previous refit. kfold(s) = (1/n) sum_i l(z_i; theta_{-fold(i)}).
+   fold's weights set to zero, warm-started from the previous refit. kfold(s) = (2/n) sum_i [l(z_i; theta_{-fold(i)}) -
+   saturated(y_i)], the mean deviance (for squared loss the mean squared error), on the scale of the LOOCV curves.
 
   Collective
 @*/
@@ -151,6 +172,7 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
   MPI_Comm    comm;
   PetscBool   monitor;
   PetscInt    n, lo, hi;
+  PetscReal   sat;
 
   PetscFunctionBegin;
   PetscCall(FitParts(fit, &comm, &model, &solver, &Phi, &y, &w, &center, &monitor));
@@ -167,7 +189,9 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
   PetscCall(VecCopy(w, w0));
   PetscCall(VecCopy(center, theta));
   PetscCall(VecGetOwnershipRange(w, &lo, &hi));
+  PetscCall(SaturatedSum(model, y, &sat));
   for (PetscInt j = c->ns - 1; j >= 0; j--) {
+    PetscReal total = 0;
     for (PetscInt k = 0; k < K; k++) {
       const PetscScalar *pl;
       PetscScalar       *pw;
@@ -186,8 +210,9 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
         if (i % K == k) sum += pl[i - lo];
       PetscCall(VecRestoreArrayRead(l, &pl));
       PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, comm));
-      c->kfold[j] += sum / n;
+      total += sum;
     }
+    c->kfold[j] = 2.0 * (total - sat) / n;
     if (monitor) PetscCall(PetscPrintf(comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
   }
   PetscCall(CurioFitSetWeights(fit, w0));

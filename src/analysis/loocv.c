@@ -261,8 +261,9 @@ static PetscErrorCode GridFactors(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 }
 
 /*@C
-  CurioLOOCVEvaluate - exact LOOCV (1/n) sum 1/2 (r_i/(1-h_i))^2, approximate LOOCV (eq. 44) (1/n) sum [l_i + l'_i^2 h_i]
-  and GCV n ||r||^2/(n - sum h)^2 at each s of a grid; a point with h_i = 1 makes the exact value +Inf.
+  CurioLOOCVEvaluate - at each s of a grid, on one scale, the mean squared error (docs/math.md, "Cross-validation"):
+  exact LOOCV (1/n) sum (r_i/(1-h_i))^2, approximate LOOCV (eq. 44 as a deviance, 2 (l + l'^2 h) with l = r^2/2)
+  (1/n) sum [r_i^2 + 2 r_i^2 h_i] and GCV n ||r||^2/(n - sum h)^2; a point with h_i = 1 makes the exact value +Inf.
   Any output array may be NULL.
 @*/
 PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
@@ -282,9 +283,9 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
       PetscReal *a = acc + 5 * j;
       for (PetscInt i = 0; i < nb; i++) {
         PetscReal r = cv->y[i0 + i] - eta[i + j * nb], hi = h[i + j * nb], r2 = r * r;
-        if (1.0 - hi > 1e-13) a[0] += 0.5 * r2 / ((1.0 - hi) * (1.0 - hi));
+        if (1.0 - hi > 1e-13) a[0] += r2 / ((1.0 - hi) * (1.0 - hi));
         else a[4] += 1;
-        a[1] += 0.5 * r2 + r2 * hi;
+        a[1] += r2 + 2.0 * r2 * hi;
         a[2] += r2;
         a[3] += hi;
       }
@@ -365,7 +366,8 @@ static void DerivativeColumns(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt 
   }
 }
 
-/* The exact LOOCV f and its first and second derivatives with respect to t = log s, from one blocked pass over U.
+/* The exact LOOCV f (the mean squared LOO error, as CurioLOOCVEvaluate) and its first and second derivatives with
+   respect to t = log s, from one blocked pass over U.
    Per row, with q_k = 1/(lambda_k + s): e = U (b q), e' = -U (b q^2), e'' = 2 U (b q^3); h = w (hw0 + U.^2 q),
    h' = -w U.^2 q^2, h'' = 2 w U.^2 q^3; r = y - eta0 - e, a = 1 - h, f = r^2/(2 a^2):
      f'  = r r'/a^2 + r^2 h'/a^3
@@ -396,7 +398,7 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f,
     for (PetscInt i = 0; i < nb; i++) {
       PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - e0[i], r1 = -e1[i], r2 = -e2[i];
       PetscReal h = w * (cv->hw0 + h0[i]), hd = w * h1[i], hdd = w * h2[i], a = 1.0 / (1.0 - h);
-      if (1.0 - h > 1e-13) sum[2] += 0.5 * r * r * a * a;
+      if (1.0 - h > 1e-13) sum[2] += r * r * a * a;
       else sum[3] += 1;
       sum[0] += a * a * (r * r1 + r * r * hd * a);
       sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * hd + r * r * hdd + 3 * a * r * r * hd * hd));
@@ -405,8 +407,9 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f,
   PetscCall(PetscLogFlops(13.0 * cv->nlocal * cv->p));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 4, MPIU_REAL, MPIU_SUM, cv->comm));
   *f = sum[3] > 0 ? PETSC_INFINITY : sum[2] / cv->n;
-  *g = s * sum[0] / cv->n;
-  *c = (s * sum[0] + s * s * sum[1]) / cv->n;
+  /* the formulas are those of r^2/(2 a^2): doubled, f, g and c are on the scale of the mean squared error */
+  *g = 2 * s * sum[0] / cv->n;
+  *c = 2 * (s * sum[0] + s * s * sum[1]) / cv->n;
   PetscCall(PetscFree2(co, acc));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

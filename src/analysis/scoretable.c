@@ -175,24 +175,25 @@ static PetscErrorCode ScoreVar(CurioScoreBlock blk, Vec out)
 }
 
 const CurioScoreInfo CurioScoreTable[] = {
-    [CURIO_SCORE_F]            = {"f", "linear predictor eta = phi(x).theta at s", ScoreF, 0, PETSC_FALSE},
-    [CURIO_SCORE_MEAN]         = {"mean", "mean response h(eta) (the loss's inverse link)", ScoreMean, 0, PETSC_FALSE},
-    [CURIO_SCORE_FDOT]         = {"fdot", "fdot(x) = phi(x).theta_dot (signed)", ScoreFdot, 0, PETSC_FALSE},
-    [CURIO_SCORE_F_SHIFTED]    = {"f_shifted", "prediction at s + delta (re-solved)", ScoreFShifted, CURIO_SCORE_NEEDS_SHIFTED, PETSC_FALSE},
+    [CURIO_SCORE_F]            = {"f", "linear predictor eta = phi(x).theta at s", ScoreF, 0, PETSC_FALSE, "[f]"},
+    [CURIO_SCORE_MEAN]         = {"mean", "mean response h(eta) (the loss's inverse link)", ScoreMean, 0, PETSC_FALSE, "[y]"},
+    [CURIO_SCORE_FDOT]         = {"fdot", "fdot(x) = phi(x).theta_dot (signed)", ScoreFdot, 0, PETSC_FALSE, "[f]"},
+    [CURIO_SCORE_F_SHIFTED]    = {"f_shifted", "prediction at s + delta (re-solved)", ScoreFShifted, CURIO_SCORE_NEEDS_SHIFTED, PETSC_FALSE, "[f]"},
     [CURIO_SCORE_FDOT_FD]      = {"fdot_fd", "(f_shifted - f) / delta, the finite-difference check of fdot", ScoreFdotFD, CURIO_SCORE_NEEDS_SHIFTED,
-                                  PETSC_FALSE},
-    [CURIO_SCORE_SLD]          = {"sld", "unlabeled SLD, fdot^2", ScoreSLD, 0, PETSC_TRUE},
-    [CURIO_SCORE_SLD_EXPECTED] = {"sld_expected", "expected SLD, Var(y given x) fdot^2", ScoreSLDExpected, 0, PETSC_TRUE},
-    [CURIO_SCORE_STI_LABELED] = {"sti_labeled", "STI with c = w l' over the reference set", ScoreSTILabeled, CURIO_SCORE_NEEDS_REFERENCE, PETSC_TRUE},
+                                  PETSC_FALSE, "[f]"},
+    [CURIO_SCORE_SLD]          = {"sld", "unlabeled SLD, fdot^2", ScoreSLD, 0, PETSC_TRUE, "[f]^2"},
+    [CURIO_SCORE_SLD_EXPECTED] = {"sld_expected", "expected SLD, Var(y given x) fdot^2", ScoreSLDExpected, 0, PETSC_TRUE, "[y]^2 [f]^2"},
+    [CURIO_SCORE_STI_LABELED]  = {"sti_labeled", "STI with c = w l' over the reference set", ScoreSTILabeled, CURIO_SCORE_NEEDS_REFERENCE, PETSC_TRUE,
+                                  "[score]"},
     [CURIO_SCORE_STI_UNLABELED] = {"sti_unlabeled", "STI with c = w over the reference set", ScoreSTIUnlabeled, CURIO_SCORE_NEEDS_REFERENCE,
-                                   PETSC_TRUE},
+                                   PETSC_TRUE, "[score]"},
     [CURIO_SCORE_SSI_LABELED]   = {"ssi_labeled", "SSI with c = w l' over the reference set", ScoreSSILabeled,
-                                   CURIO_SCORE_NEEDS_HINV | CURIO_SCORE_NEEDS_REF_GRAM, PETSC_TRUE},
+                                   CURIO_SCORE_NEEDS_HINV | CURIO_SCORE_NEEDS_REF_GRAM, PETSC_TRUE, "[score]"},
     [CURIO_SCORE_SSI_UNLABELED] = {"ssi_unlabeled", "SSI with c = w over the reference set", ScoreSSIUnlabeled,
-                                   CURIO_SCORE_NEEDS_HINV | CURIO_SCORE_NEEDS_REF_GRAM, PETSC_TRUE},
-    [CURIO_SCORE_VAR]           = {"var", "predictive variance phi^T H^{-1} phi", ScoreVar, CURIO_SCORE_NEEDS_HINV, PETSC_TRUE},
+                                   CURIO_SCORE_NEEDS_HINV | CURIO_SCORE_NEEDS_REF_GRAM, PETSC_TRUE, "[score]"},
+    [CURIO_SCORE_VAR]           = {"var", "predictive variance phi^T H^{-1} phi", ScoreVar, CURIO_SCORE_NEEDS_HINV, PETSC_TRUE, "[f]^2"},
     [CURIO_SCORE_SLD_LABELED]   = {"sld_labeled", "labeled SLD l'(eta, y)^2 fdot^2 (pools with labels)", ScoreSLDLabeled, CURIO_SCORE_NEEDS_LABELS,
-                                   PETSC_FALSE},
+                                   PETSC_FALSE, "[loss]^2"},
 };
 
 /*@C

@@ -222,6 +222,12 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs), '/train/X' (features) or '/train/indptr' (CSR)",
              fname);
+  PetscCall(CurioH5FreeStrings(&data->feature_names));
+  if (!data->train.is1d) { /* the columns' names, if the input has them (scripts/curio-convert.py writes a CSV header there) */
+    PetscBool named;
+    PetscCall(CurioH5Exists(file, "/train/feature_name", &named));
+    if (named) PetscCall(CurioH5ReadStrings(data->comm, file, fname, "/train/feature_name", data->train.dim, &data->feature_names));
+  }
   /* a streamed pool is read chunk by chunk when it is scored: only its shape now */
   PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1, NULL,
                      NULL, &data->cand, &data->has_cand));

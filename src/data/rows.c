@@ -110,6 +110,7 @@ PetscErrorCode CurioDataDestroy(CurioData *data)
   PetscCall(CurioRowsFree(&(*data)->train));
   PetscCall(CurioRowsFree(&(*data)->cand));
   PetscCall(CurioRowsFree(&(*data)->test));
+  PetscCall(CurioH5FreeStrings(&(*data)->feature_names));
   PetscCall(PetscFree(*data));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -448,8 +448,8 @@ PetscErrorCode CurioProblemWriteScores(CurioProblem p, CurioOutput out, const ch
     char name[64];
     if (!sc->want[i] || !sc->v[i]) continue;
     PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
-    PetscCall(CurioOutputWriteVec(out, name, sc->v[i], scale));
-    PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
+    PetscCall(CurioOutputWriteVec(out, name, sc->v[i], "candidate"));
+    PetscCall(CurioOutputDescribe(out, name, NULL, CurioScoreTable[i].units, CurioScoreTable[i].description));
   }
   PetscCall(ScoresWriteAttributes(p, out));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -493,8 +493,8 @@ static PetscErrorCode StreamWriteChunk(CurioProblem p, CurioOutput out, const ch
     if (!sc->want[i] || !sc->v[i]) continue;
     PetscCall(ScoreDatasetName((CurioScoreId) i, name, sizeof(name)));
     if (first) {
-      PetscCall(CurioOutputCreateArray(out, name, n, PETSC_FALSE, scale));
-      PetscCall(CurioOutputSetAttributeString(out, name, "long_name", CurioScoreTable[i].description));
+      PetscCall(CurioOutputCreateArray(out, name, n, PETSC_FALSE, "candidate"));
+      PetscCall(CurioOutputDescribe(out, name, NULL, CurioScoreTable[i].units, CurioScoreTable[i].description));
     }
     PetscCall(VecGetArrayRead(sc->v[i], &a));
     PetscCall(CurioOutputWriteSlab(out, name, start, rows.nlocal, a));
@@ -546,7 +546,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   ScoresToCompute(p, comp);
   PetscCall(ProblemScorer(p, comp, &scorer));
-  PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, NULL));
+  PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, scale)); /* the candidates' coordinate */
   if (p->select_k) {
     PetscCall(PetscFree2(p->sel_index, p->sel_score));
     PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));

@@ -1,22 +1,73 @@
-/* CurioProblemWrite: the run's results in the HDF5 layout of README.md, "Output layout". */
+/* CurioProblemWrite: the run's results in the HDF5 layout of README.md, "Output layout". Every dataset names its
+   dimensions (local to its group) when it is written and gets its units and long_name from FitFields below, so that
+   every group opens with xarray.open_dataset(f, engine="h5netcdf", group=g) (docs/design.md, "Output datasets"). */
 #include "problemimpl.h"
 
+/* The fit mode's output schema: units and long_name of every dataset it may write ([f] is the unit of the linear
+   predictor phi.theta: [y] for squared loss, the logit or log-mean for logistic and Poisson; [loss] that of a loss
+   term; [phi] that of a design-matrix column) */
+static const CurioOutputField FitFields[] = {
+    {"/train/x", NULL, "[x]", "1-D input"},
+    {"/train/index", NULL, "1", "training row (0-based)"},
+    {"/train/X", NULL, "[x]", "input features of the training row"},
+    {"/train/feature_name", NULL, "1", "name of the input feature (the CSV column)"},
+    {"/train/y", NULL, "[y]", "response (label) of the training row"},
+    {"/train/weight", NULL, "1", "weight w_i of the row in the loss"},
+    {"/train/f", NULL, "[f]", "linear predictor f = phi(x).theta at s"},
+    {"/train/fdot", NULL, "[f]", "regularity tangent of the prediction, fdot = d f/ds = phi(x).theta_dot"},
+    {"/model/feature", NULL, "1", "model parameter (design-matrix column, 0-based)"},
+    {"/model/feature_name", NULL, "1", "name of the design-matrix column"},
+    {"/model/theta", NULL, "[f]/[phi]", "optimum theta* at s"},
+    {"/model/theta_dot", NULL, "[f]/[phi]", "regularity tangent theta_dot = d theta*/ds = -H^{-1} grad R"},
+    {"/model/grad_R", NULL, "[f]/[phi]", "gradient of the regularizer R at theta*"},
+    {"/model/s", NULL, "1", "regularity s of the fit"},
+    {"/loocv/s", NULL, "1", "regularity s"},
+    {"/loocv/exact", NULL, "[loss]", "exact leave-one-out CV: mean squared error of the left-out predictions"},
+    {"/loocv/approx", NULL, "[loss]", "approximate leave-one-out CV (eq. 44): mean squared error, mean deviance for GLMs"},
+    {"/loocv/gcv", NULL, "[loss]", "generalized cross-validation, on the scale of the LOOCV curves"},
+    {"/loocv/kfold", NULL, "[loss]", "K-fold CV by refits: mean squared error, mean deviance for GLMs"},
+    {"/loocv/s_opt", NULL, "1", "regularity s at the CV minimum"},
+    {"/loocv/cv_opt", NULL, "[loss]", "CV value at s_opt"},
+    {"/candidates/x", NULL, "[x]", "1-D input"},
+    {"/candidates/index", NULL, "1", "candidate (0-based)"},
+    {"/candidates/X", NULL, "[x]", "input features of the candidate"},
+    {"/candidates/feature_name", NULL, "1", "name of the input feature (the CSV column)"},
+    {"/candidates/y", NULL, "[y]", "oracle label of the candidate"},
+    {"/candidates/weight", NULL, "1", "weight of the candidate"},
+    {"/selection/index", "selected", "1", "candidate index of the k-th pick (largest score first)"},
+    {"/selection/score", "selected", "[score]", "score of the pick (the /selection attribute score names it)"},
+    {"/influence/self", "sample", "[loss]^2", "self-influence of the training row (Koh and Liang)"},
+    {"/influence/test_top_index", "test_point,top", "1", "training rows with the largest |I(z, z')| for the test point"},
+    {"/influence/test_top_value", "test_point,top", "[loss]^2", "influence I(z, z') of those training rows"},
+    {"/test/x", NULL, "[x]", "1-D input"},
+    {"/test/index", NULL, "1", "test row (0-based)"},
+    {"/test/X", NULL, "[x]", "input features of the test row"},
+    {"/test/feature_name", NULL, "1", "name of the input feature (the CSV column)"},
+    {"/test/y", NULL, "[y]", "response of the test row"},
+    {"/test/weight", NULL, "1", "weight of the test row"},
+    {"/test/f", NULL, "[f]", "prediction f = phi(x).theta at s"},
+};
+
 /* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
-static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, PetscBool with_features, char scale[], size_t len)
+static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, char **names, PetscBool with_features, char scale[],
+                                size_t len)
 {
   char name[64];
 
   PetscFunctionBegin;
-  if (rows->is1d) {
+  if (rows->is1d) { /* the 1-D inputs are the rows' coordinate */
     PetscCall(PetscSNPrintf(scale, len, "/%s/x", group));
-    PetscCall(CurioOutputWriteRowsLocal(out, scale, rows->n, 0, rows->rstart, rows->nlocal, rows->X, NULL));
-    PetscCall(CurioOutputSetAttributeString(out, scale, "long_name", "1-D input"));
+    PetscCall(CurioOutputWriteRowsLocal(out, scale, rows->n, 0, rows->rstart, rows->nlocal, rows->X, "x"));
   } else {
     PetscCall(PetscSNPrintf(scale, len, "/%s/index", group));
     PetscCall(CurioOutputWriteIndex(out, scale, rows->n, rows->rstart, rows->nlocal));
     if (with_features && !rows->sparse) { /* sparse inputs stay in the input file */
       PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/X", group));
-      PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, scale));
+      PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, "index,feature"));
+      if (names) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/feature_name", group));
+        PetscCall(CurioOutputWriteStrings(out, name, rows->dim, (const char *const *) names, "feature"));
+      }
     }
   }
   if (rows->y) {
@@ -94,6 +145,27 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* /model/feature_name: the design-matrix columns by name: t^k (polynomial map, t = x scaled to [-1, 1]), or
+   "intercept" and the input's column names (x<j> when the input has none) */
+static PetscErrorCode WriteModelFeatureNames(CurioOutput out, CurioProblem p)
+{
+  PetscInt d = p->model->d, off = p->model->intercept ? 1 : 0;
+  char   **names, *buf;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(d, &names, d * 64, &buf));
+  for (PetscInt j = 0; j < d; j++) {
+    names[j] = buf + 64 * j;
+    if (p->model->features == CURIO_FEATURES_POLYNOMIAL) PetscCall(PetscSNPrintf(names[j], 64, "t^%" PetscInt_FMT, j));
+    else if (j < off) PetscCall(PetscStrncpy(names[j], "intercept", 64));
+    else if (p->data->feature_names) names[j] = p->data->feature_names[j - off];
+    else PetscCall(PetscSNPrintf(names[j], 64, "x%" PetscInt_FMT, j - off));
+  }
+  PetscCall(CurioOutputWriteStrings(out, "/model/feature_name", d, (const char *const *) names, "feature"));
+  PetscCall(PetscFree2(names, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The optimum, its tangent and what describes the model, into /model */
 static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char sscale[])
 {
@@ -108,6 +180,7 @@ static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char ssc
   PetscCall(CurioOutputWriteVec(out, "/model/theta", p->theta, sscale));
   PetscCall(CurioOutputWriteVec(out, "/model/theta_dot", p->theta_dot, sscale));
   PetscCall(CurioOutputWriteVec(out, "/model/grad_R", p->gradR, sscale));
+  PetscCall(WriteModelFeatureNames(out, p));
   PetscCall(CurioOutputWriteScalar(out, "/model/s", p->s));
   PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", p->s_given ? "option" : "loocv"));
   PetscCall(CurioSolverGetType(p->solver, &st));
@@ -139,13 +212,12 @@ static PetscErrorCode WriteLOOCV(CurioOutput out, CurioProblem p)
   PetscFunctionBegin;
   if (p->has_curve) {
     CurioLOOCVCurve *c = &p->curve;
-    PetscCall(CurioOutputWriteArray(out, "/loocv/s", c->ns, c->s, NULL));
-    PetscCall(CurioOutputSetAttributeString(out, "/loocv/s", "long_name", "regularity s"));
-    PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, c->exact, "/loocv/s"));
-    PetscCall(CurioOutputWriteArray(out, "/loocv/approx", c->ns, c->approx, "/loocv/s"));
-    PetscCall(CurioOutputWriteArray(out, "/loocv/gcv", c->ns, c->gcv, "/loocv/s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/s", c->ns, c->s, "s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, c->exact, "s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/approx", c->ns, c->approx, "s"));
+    PetscCall(CurioOutputWriteArray(out, "/loocv/gcv", c->ns, c->gcv, "s"));
     if (c->kfold) {
-      PetscCall(CurioOutputWriteArray(out, "/loocv/kfold", c->ns, c->kfold, "/loocv/s"));
+      PetscCall(CurioOutputWriteArray(out, "/loocv/kfold", c->ns, c->kfold, "s"));
       PetscCall(CurioOutputSetAttributeInt(out, "/loocv/kfold", "folds", p->cv_folds));
     }
     PetscCall(CurioOutputWriteScalar(out, "/loocv/s_opt", c->s_opt));
@@ -167,7 +239,7 @@ static PetscErrorCode WriteSelectionInfluence(CurioOutput out, CurioProblem p, c
     PetscCall(CurioOutputWriteArray(out, "/selection/score", p->select_k, p->sel_score, NULL));
     PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", CurioScoreTable[p->select_by].name));
   }
-  if (p->self_influence) PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, tscale));
+  if (p->self_influence) PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, "sample"));
   if (p->infl_index) {
     PetscCall(CurioOutputWriteIntArray(out, "/influence/test_top_index", p->influence_ntest, p->influence_k, p->infl_index));
     {
@@ -188,7 +260,7 @@ static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], 
   if (p->PhiTest) {
     Vec       f, r;
     PetscReal rn;
-    PetscCall(WriteRows(out, "test", &p->data->test, p->output_data, tscale, len));
+    PetscCall(WriteRows(out, "test", &p->data->test, p->data->feature_names, p->output_data, tscale, len));
     PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
     PetscCall(MatMult(p->PhiTest, p->theta, f));
     PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
@@ -238,7 +310,7 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
   PetscCall(WriteResolvedOptions(out, p));
   /* training data and fit */
-  PetscCall(WriteRows(out, "train", &p->data->train, p->output_data, tscale, sizeof(tscale)));
+  PetscCall(WriteRows(out, "train", &p->data->train, p->data->feature_names, p->output_data, tscale, sizeof(tscale)));
   PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
   PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
   PetscCall(WriteModel(out, p, sscale));
@@ -246,12 +318,13 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
   /* candidates and scores */
   if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
   else if (p->PhiCand) {
-    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->output_data, cscale, sizeof(cscale)));
+    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->data->feature_names, p->output_data, cscale, sizeof(cscale)));
     PetscCall(CurioProblemWriteScores(p, out, cscale));
   }
   PetscCall(WriteSelectionInfluence(out, p, tscale));
   PetscCall(WriteTest(out, p, tscale, sizeof(tscale)));
   PetscCall(WriteTimings(out, p));
+  PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(FitFields), FitFields));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -276,6 +276,12 @@ PetscErrorCode CurioCheckpointEndWrite(CurioCheckpoint ck, char path[], size_t l
   PetscCheck(ck && !ck->reading && ck->file >= 0, ck ? ck->comm : PETSC_COMM_SELF, PETSC_ERR_ORDER,
              "CurioCheckpointEndWrite without CurioCheckpointBeginWrite");
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Write, 0, 0, 0, 0));
+  {
+    PetscBool ok;
+    PetscCall(CurioH5CompleteDims(ck->comm, ck->file, &ok)); /* every item's axis gets its index: the file opens in xarray */
+    if (!ok) PetscCall(CurioH5AtomicAbort(&ck->atomic));
+    PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot give the items of checkpoint '%s' their dimension scales", ck->path);
+  }
   ck->file = -1; /* closed by the commit, whatever happens */
   PetscCall(CurioH5AtomicCommit(&ck->atomic, "checkpoint"));
   PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
@@ -465,6 +471,12 @@ static PetscErrorCode WriteData(CurioCheckpoint ck, const char name[], hid_t typ
   PetscCheck(!exists, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in checkpoint '%s' (written twice?)", dpath, ck->tmp);
   PetscCall(CurioH5WriteBlock(ck->comm, ck->file, dpath, type, memtype, n, 0, start, count, buf, &ok));
   PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
+  { /* a checkpoint holds a run's raw state: its units are those of the run's quantity of the same name ("[state]") */
+    char ln[PETSC_MAX_PATH_LEN + 64];
+    PetscCall(PetscSNPrintf(ln, sizeof(ln), "checkpointed state '%s' of a %s run", name, ck->kind));
+    PetscCall(CurioH5Describe(ck->comm, ck->file, dpath, H5Tget_class(type) == H5T_INTEGER ? "1" : "[state]", ln, &ok));
+    PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot describe dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

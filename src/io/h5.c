@@ -320,6 +320,128 @@ PetscErrorCode CurioH5WriteBlock(MPI_Comm comm, hid_t file, const char name[], h
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioH5WriteStrings - a 1-D dataset of n strings (the same on every rank; rank 0 writes them), stored as fixed-length
+  UTF-8 strings of the longest one's length (parallel HDF5 writes no variable-length data); ok is collective
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteStrings(MPI_Comm comm, hid_t file, const char name[], PetscInt n, const char *const strs[], PetscBool *ok)
+{
+  size_t      width = 1;
+  char       *buf;
+  hid_t       type;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (PetscInt i = 0; i < n; i++) width = PetscMax(width, strlen(strs[i]) + 1);
+  PetscCall(PetscCalloc1(PetscMax(n, 1) * width, &buf));
+  for (PetscInt i = 0; i < n; i++) memcpy(buf + i * width, strs[i], strlen(strs[i]));
+  type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, width);
+  H5Tset_strpad(type, H5T_STR_NULLTERM);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  PetscCall(CurioH5WriteBlock(comm, file, name, type, type, n, 0, 0, rank ? 0 : n, buf, ok));
+  H5Tclose(type);
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5ReadStrings - a 1-D dataset of n strings (variable- or fixed-length) on every rank: rank 0 reads it, every
+  rank gets a copy; strs is an array of n strings allocated with PetscMalloc (free with CurioH5FreeStrings()). Errors
+  name the file and dataset.
+
+  Collective
+@*/
+PetscErrorCode CurioH5ReadStrings(MPI_Comm comm, hid_t file, const char fname[], const char dset[], PetscInt n, char ***strs)
+{
+  PetscMPIInt rank;
+  int         info[2] = {0, 0}; /* error (1 not 1-D strings of length n, 2 read failed), packed length */
+  char       *pack    = NULL;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    hid_t   d = H5Dopen2(file, dset, H5P_DEFAULT), ft = -1, sp = -1, mt;
+    hsize_t len = 0;
+    if (d >= 0) {
+      ft = H5Dget_type(d);
+      sp = H5Dget_space(d);
+      if (H5Sget_simple_extent_ndims(sp) == 1) H5Sget_simple_extent_dims(sp, &len, NULL);
+    }
+    if (d < 0 || H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_ndims(sp) != 1 || len != (hsize_t) n) info[0] = 1;
+    else if (H5Tis_variable_str(ft) > 0) {
+      char **v = (char **) calloc(n ? n : 1, sizeof(char *));
+      mt       = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, H5T_VARIABLE);
+      H5Tset_cset(mt, H5Tget_cset(ft));
+      if (!v || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) info[0] = 2;
+      else {
+        size_t tot = 0;
+        for (PetscInt i = 0; i < n; i++) tot += (v[i] ? strlen(v[i]) : 0) + 1;
+        pack = (char *) calloc(tot + 1, 1);
+        for (PetscInt i = 0, o = 0; pack && i < n; i++) {
+          size_t l = v[i] ? strlen(v[i]) : 0;
+          if (l) memcpy(pack + o, v[i], l);
+          o += l + 1;
+        }
+        info[1] = (int) tot;
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
+      }
+      free(v);
+      H5Tclose(mt);
+    } else {
+      size_t w   = H5Tget_size(ft);
+      char  *buf = (char *) calloc(n * w + 1, 1);
+      mt         = H5Tcopy(ft);
+      if (!buf || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) info[0] = 2;
+      else {
+        pack = (char *) calloc(n * (w + 1) + 1, 1);
+        for (PetscInt i = 0, o = 0; pack && i < n; i++) {
+          size_t l = strnlen(buf + i * w, w);
+          memcpy(pack + o, buf + i * w, l);
+          o += l + 1;
+          info[1] = o;
+        }
+      }
+      free(buf);
+      H5Tclose(mt);
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+  }
+  PetscCallMPI(MPI_Bcast(info, 2, MPI_INT, 0, comm));
+  PetscCheck(info[0] != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '%s' must be a 1-D dataset of %" PetscInt_FMT " strings", fname, dset,
+             n);
+  PetscCheck(info[0] != 2, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  if (rank) pack = (char *) calloc(info[1] + 1, 1);
+  PetscCheck(pack, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory reading '%s'", dset);
+  PetscCallMPI(MPI_Bcast(pack, info[1], MPI_CHAR, 0, comm));
+  PetscCall(PetscMalloc1(n + 1, strs));
+  for (PetscInt i = 0, o = 0; i < n; i++) {
+    PetscCall(PetscStrallocpy(pack + o, &(*strs)[i]));
+    o += (PetscInt) strlen(pack + o) + 1;
+  }
+  (*strs)[n] = NULL;
+  free(pack);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5FreeStrings - frees an array of strings from CurioH5ReadStrings() (NULL-terminated) and sets it to NULL
+@*/
+PetscErrorCode CurioH5FreeStrings(char ***strs)
+{
+  PetscFunctionBegin;
+  if (!*strs) PetscFunctionReturn(PETSC_SUCCESS);
+  for (char **s = *strs; *s; s++) PetscCall(PetscFree(*s));
+  PetscCall(PetscFree(*strs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* attributes */
 
@@ -447,6 +569,231 @@ PetscErrorCode CurioH5ReadAttribute(MPI_Comm comm, hid_t obj, const char name[],
     else PetscCallMPI(MPI_Bcast(value, 1, MPIU_REAL, 0, comm));
   }
   if (toolong) *toolong = tl;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* dimension scales and descriptions: what makes every group of a curio file a netCDF-4 group that xarray opens
+   (xarray.open_dataset(f, engine="h5netcdf", group=g), no phony dimensions). netCDF-4 finds a dataset's dimensions
+   through its HDF5 dimension scales (H5DS), looked up by name in the dataset's own group and its parents, so every
+   axis of every dataset gets a scale that lives in the dataset's own group: a named coordinate that the writer wrote
+   (e.g. /loocv/s), or else an integer index 0..n-1 created here under the dimension's name. */
+
+/* The group of an absolute dataset path ("/" for a root dataset) and the path of name in it */
+static void SiblingPath(const char dset[], const char name[], char out[], size_t len)
+{
+  const char *slash = strrchr(dset, '/');
+
+  if (!slash || slash == dset) snprintf(out, len, "/%s", name);
+  else snprintf(out, len, "%.*s/%s", (int) (slash - dset), dset, name);
+}
+
+/* Creates the integer index 0..n-1 at path (each rank writes its share) as a dimension scale named name, with its
+   description; ok is collective */
+static PetscErrorCode CreateIndexScale(MPI_Comm comm, hid_t file, const char path[], const char name[], PetscInt64 n, PetscBool *ok)
+{
+  PetscMPIInt rank, size;
+  PetscInt64  lo, hi;
+  int64_t    *idx;
+  hid_t       d;
+  char        ln[320];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  lo = n * rank / size;
+  hi = n * (rank + 1) / size;
+  PetscCall(PetscMalloc1(PetscMax(hi - lo, 1), &idx));
+  for (PetscInt64 i = lo; i < hi; i++) idx[i - lo] = (int64_t) i;
+  PetscCall(CurioH5WriteBlock(comm, file, path, H5T_STD_I64LE, H5T_NATIVE_INT64, n, 0, lo, hi - lo, idx, ok));
+  PetscCall(PetscFree(idx));
+  if (!*ok) PetscFunctionReturn(PETSC_SUCCESS);
+  d   = H5Dopen2(file, path, H5P_DEFAULT);
+  *ok = (PetscBool) (d >= 0 && H5DSset_scale(d, name) >= 0);
+  if (d >= 0) H5Dclose(d);
+  PetscCall(CurioH5AllTrue(comm, *ok, ok));
+  PetscCall(PetscSNPrintf(ln, sizeof(ln), "index along %s (0-based)", name));
+  if (*ok) PetscCall(CurioH5Describe(comm, file, path, "1", ln, ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Attaches the scale at spath (named name, in the dataset's group; created as an index if missing) to axis k of d */
+static PetscErrorCode AttachOne(MPI_Comm comm, hid_t file, hid_t d, const char dset[], int k, hsize_t len, const char spath[], const char name[],
+                                char msg[], size_t mlen)
+{
+  PetscBool exists, ok = PETSC_TRUE;
+  hid_t     sc;
+  hsize_t   sd[H5S_MAX_RANK];
+  int       nd = -1;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5Exists(file, spath, &exists));
+  if (!exists) PetscCall(CreateIndexScale(comm, file, spath, name, (PetscInt64) len, &ok));
+  if (!ok) {
+    PetscCall(PetscSNPrintf(msg, mlen, "cannot create the dimension scale '%s' of '%s'", spath, dset));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  sc = H5Dopen2(file, spath, H5P_DEFAULT);
+  if (sc >= 0) {
+    hid_t sp = H5Dget_space(sc);
+    nd       = H5Sget_simple_extent_ndims(sp);
+    if (nd == 1) H5Sget_simple_extent_dims(sp, sd, NULL);
+    H5Sclose(sp);
+  }
+  if (sc < 0 || nd != 1 || sd[0] != len) {
+    PetscCall(PetscSNPrintf(msg, mlen, "dimension '%s' of axis %d of '%s' must be a 1-D dataset of length %llu in the same group", spath, k, dset,
+                            (unsigned long long) len));
+    if (sc >= 0) H5Dclose(sc);
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (H5DSis_scale(sc) <= 0) ok = (PetscBool) (H5DSset_scale(sc, name) >= 0);
+  if (ok && H5DSis_attached(d, sc, (unsigned) k) <= 0) ok = (PetscBool) (H5DSattach_scale(d, sc, (unsigned) k) >= 0);
+  H5Dclose(sc);
+  if (!ok) PetscCall(PetscSNPrintf(msg, mlen, "cannot attach dimension scale '%s' to axis %d of '%s'", spath, k, dset));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5AttachDims - names the dimensions of a dataset: dims is a comma-separated list of names, one per axis
+  ("candidate", "index,feature"); each names a dataset in the dataset's own group (a leading path is ignored, so
+  "/candidates/index" means "index"). A name that exists there (written before, e.g. the coordinate /loocv/s) must be
+  1-D of the axis' length and becomes a dimension scale; a missing one is created as the integer index 0..n-1 (with
+  units and long_name); a dataset named like its only dimension is itself the scale (a coordinate). Axes beyond the
+  names given are left to a later call (or to CurioH5CompleteDims()). msg (of size len) is empty on success, else one
+  sentence, the same on every rank.
+
+  Collective
+@*/
+PetscErrorCode CurioH5AttachDims(MPI_Comm comm, hid_t file, const char dset[], const char dims[], char msg[], size_t len)
+{
+  hid_t       d, space;
+  hsize_t     shape[H5S_MAX_RANK];
+  int         ndims, k = 0;
+  char        buf[512], *tok, *save = NULL;
+  PetscBool   ok;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  d      = H5Dopen2(file, dset, H5P_DEFAULT);
+  if (d < 0) PetscCall(PetscSNPrintf(msg, len, "no dataset '%s' to give dimensions", dset));
+  else {
+    space = H5Dget_space(d);
+    ndims = H5Sget_simple_extent_ndims(space);
+    if (ndims > 0) H5Sget_simple_extent_dims(space, shape, NULL);
+    H5Sclose(space);
+    PetscCall(PetscStrncpy(buf, dims, sizeof(buf)));
+    for (tok = strtok_r(buf, ", ", &save); tok && !msg[0]; tok = strtok_r(NULL, ", ", &save), k++) {
+      const char *name = strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok;
+      char        spath[PETSC_MAX_PATH_LEN];
+      if (k >= ndims) break;
+      SiblingPath(dset, name, spath, sizeof(spath));
+      if (!strcmp(spath, dset)) { /* a coordinate: the dataset is its own dimension */
+        if (ndims != 1) PetscCall(PetscSNPrintf(msg, len, "'%s' names itself as a dimension but has %d axes", dset, ndims));
+        else if (H5DSis_scale(d) <= 0 && H5DSset_scale(d, name) < 0) PetscCall(PetscSNPrintf(msg, len, "cannot make '%s' a dimension scale", dset));
+      } else PetscCall(AttachOne(comm, file, d, dset, k, shape[k], spath, name, msg, len));
+    }
+    if (!msg[0] && tok) PetscCall(PetscSNPrintf(msg, len, "'%s' has %d axes but the dimensions '%s' name more", dset, ndims, dims));
+    H5Dclose(d);
+  }
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) !msg[0], &ok));
+  if (!ok) {
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && !msg[0]) PetscCall(PetscSNPrintf(msg, len, "cannot attach the dimensions '%s' of '%s' on every rank", dims, dset));
+    PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt) len, MPI_CHAR, 0, comm));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5Describe - the attributes units and long_name of an object (either may be NULL: left as it is); ok is
+  collective
+
+  Collective
+@*/
+PetscErrorCode CurioH5Describe(MPI_Comm comm, hid_t file, const char path[], const char units[], const char long_name[], PetscBool *ok)
+{
+  hid_t     obj = H5Oopen(file, path, H5P_DEFAULT);
+  PetscBool one = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (obj >= 0), ok));
+  if (!*ok) {
+    if (obj >= 0) H5Oclose(obj);
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (units) PetscCall(CurioH5WriteAttribute(comm, obj, "units", CURIO_H5_STRING, units, &one));
+  *ok = one;
+  if (long_name) PetscCall(CurioH5WriteAttribute(comm, obj, "long_name", CURIO_H5_STRING, long_name, &one));
+  *ok = (PetscBool) (*ok && one);
+  H5Oclose(obj);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  char **names;
+  size_t n, cap;
+  herr_t status;
+} LinkList;
+
+static herr_t CollectLink(hid_t g, const char *name, const H5L_info_t *info, void *ctx)
+{
+  LinkList *l = (LinkList *) ctx;
+
+  (void) g;
+  if (info->type != H5L_TYPE_HARD) return 0;
+  if (l->n == l->cap) {
+    char **grown = (char **) realloc(l->names, (l->cap = 2 * l->cap + 16) * sizeof(char *));
+    if (!grown) return -1;
+    l->names = grown;
+  }
+  l->names[l->n] = (char *) malloc(strlen(name) + 2);
+  if (!l->names[l->n]) return -1;
+  sprintf(l->names[l->n++], "/%s", name);
+  return 0;
+}
+
+/*@C
+  CurioH5CompleteDims - the safety net before a file is closed: every axis of every dataset that has no dimension
+  scale yet gets one in the dataset's group, the index `<dataset>_index` (axis 0) or `<dataset>_index<k>`, so that
+  the file always opens in netCDF-4 readers; writers name their dimensions (CurioH5AttachDims) and this finds nothing
+  to do. ok is collective.
+
+  Collective
+@*/
+PetscErrorCode CurioH5CompleteDims(MPI_Comm comm, hid_t file, PetscBool *ok)
+{
+  LinkList l                             = {NULL, 0, 0, 0};
+  char     msg[PETSC_MAX_PATH_LEN + 256] = "";
+
+  PetscFunctionBegin;
+  /* the links in name order, the same on every rank (parallel HDF5 wants every metadata change from every rank) */
+  l.status = H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, CollectLink, &l);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (l.status >= 0), ok));
+  for (size_t i = 0; i < l.n && *ok && !msg[0]; i++) {
+    hid_t   d = H5Oopen(file, l.names[i], H5P_DEFAULT), space;
+    hsize_t shape[H5S_MAX_RANK];
+    int     ndims = 0;
+    if (d >= 0 && H5Iget_type(d) == H5I_DATASET && H5DSis_scale(d) <= 0) {
+      space = H5Dget_space(d);
+      ndims = H5Sget_simple_extent_ndims(space);
+      if (ndims > 0) H5Sget_simple_extent_dims(space, shape, NULL);
+      H5Sclose(space);
+    }
+    for (int k = 0; k < ndims && !msg[0]; k++) {
+      const char *base = strrchr(l.names[i], '/') + 1;
+      char        name[300], spath[PETSC_MAX_PATH_LEN];
+      if (H5DSget_num_scales(d, (unsigned) k) > 0) continue;
+      if (k) PetscCall(PetscSNPrintf(name, sizeof(name), "%s_index%d", base, k));
+      else PetscCall(PetscSNPrintf(name, sizeof(name), "%s_index", base));
+      SiblingPath(l.names[i], name, spath, sizeof(spath));
+      PetscCall(AttachOne(comm, file, d, l.names[i], k, shape[k], spath, name, msg, sizeof(msg)));
+    }
+    if (d >= 0) H5Oclose(d);
+  }
+  for (size_t i = 0; i < l.n; i++) free(l.names[i]);
+  free(l.names);
+  if (*ok) PetscCall(CurioH5AllTrue(comm, (PetscBool) !msg[0], ok));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

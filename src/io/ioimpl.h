@@ -27,6 +27,12 @@ PETSC_INTERN PetscErrorCode CurioH5WriteBlock(MPI_Comm, hid_t, const char[], hid
                                               const void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5WriteAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, const void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5ReadAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, void *, size_t, PetscBool *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5AttachDims(MPI_Comm, hid_t, const char[], const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioH5Describe(MPI_Comm, hid_t, const char[], const char[], const char[], PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5CompleteDims(MPI_Comm, hid_t, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5ReadStrings(MPI_Comm, hid_t, const char[], const char[], PetscInt, char ***);
+PETSC_INTERN PetscErrorCode CurioH5FreeStrings(char ***);
+PETSC_INTERN PetscErrorCode CurioH5WriteStrings(MPI_Comm, hid_t, const char[], PetscInt, const char *const[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5WriteProvenance(MPI_Comm, hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5CheckIdentity(MPI_Comm, hid_t, const char[], const char[], const char[], const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioH5TemporaryName(MPI_Comm, const char[], char[], size_t);

@@ -111,6 +111,16 @@ PetscErrorCode CurioOutputClose(CurioOutput *outp, PetscBool commit)
     PetscCall(PetscFree(out));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
+  {
+    PetscBool ok;
+    MPI_Comm  comm = out->comm;
+    PetscCall(CurioH5CompleteDims(comm, out->file, &ok));
+    if (!ok) {
+      PetscCall(CurioH5AtomicAbort(&out->atomic));
+      PetscCall(PetscFree(out));
+      SETERRQ(comm, PETSC_ERR_FILE_WRITE, "Cannot give every dataset of the output file its dimension scales");
+    }
+  }
   ierr = CurioH5AtomicCommit(&out->atomic, "output file");
   PetscCall(PetscFree(out));
   PetscCall(ierr);
@@ -133,51 +143,44 @@ PetscErrorCode CurioOutputWriteProvenance(CurioOutput out, const char kind[])
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Makes dataset scale a dimension scale (once) and attaches it to axis 0 of dataset name */
-static PetscErrorCode AttachScale(CurioOutput out, const char name[], const char scale[])
+/* Names the dimensions of dataset name (CurioH5AttachDims: comma-separated, local to its group); NULL: none here */
+static PetscErrorCode AttachDims(CurioOutput out, const char name[], const char dims[])
 {
-  hid_t     sc, dset;
-  PetscBool ok;
+  char msg[PETSC_MAX_PATH_LEN + 256];
 
   PetscFunctionBegin;
-  if (!scale) PetscFunctionReturn(PETSC_SUCCESS);
-  sc   = H5Dopen2(out->file, scale, H5P_DEFAULT);
-  dset = H5Dopen2(out->file, name, H5P_DEFAULT);
-  ok   = (PetscBool) (sc >= 0 && dset >= 0);
-  if (ok && H5DSis_scale(sc) <= 0) ok = (PetscBool) (H5DSset_scale(sc, NULL) >= 0);
-  if (ok) ok = (PetscBool) (H5DSattach_scale(dset, sc, 0) >= 0);
-  if (sc >= 0) H5Dclose(sc);
-  if (dset >= 0) H5Dclose(dset);
-  PetscCall(CurioH5AllTrue(out->comm, ok, &ok));
-  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot attach dimension scale '%s' to '%s' in '%s' (the scale must be written first)", scale, name,
-             out->path);
+  if (!dims || !dims[0]) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5AttachDims(out->comm, out->file, name, dims, msg, sizeof(msg)));
+  PetscCheck(!msg[0], out->comm, PETSC_ERR_FILE_WRITE, "Output file '%s': %s", out->path, msg);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Creates a dataset of shape (n) or (n, ncols) and writes rows [rstart, rstart+nlocal) from this rank */
 static PetscErrorCode WriteBlock(CurioOutput out, const char name[], hid_t type, hid_t memtype, PetscInt n, PetscInt ncols, PetscInt rstart,
-                                 PetscInt nlocal, const void *buf, const char scale[])
+                                 PetscInt nlocal, const void *buf, const char dims[])
 {
   PetscBool ok;
 
   PetscFunctionBegin;
   PetscCall(CurioH5WriteBlock(out->comm, out->file, name, type, memtype, n, ncols, rstart, nlocal, buf, &ok));
   PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' in '%s' (disk full, or written twice?)", name, out->path);
-  PetscCall(AttachScale(out, name, scale));
+  PetscCall(AttachDims(out, name, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioOutputWriteRowsLocal - a dataset of n rows (ncols = 0: shape (n); otherwise (n, ncols)) of which this rank writes
-  rows [rstart, rstart+nlocal) from a row-major buffer; scale names a dimension scale for axis 0, or NULL
+  rows [rstart, rstart+nlocal) from a row-major buffer; dims names its dimensions, one per axis, comma-separated
+  ("index,feature"), each a dataset of the same group that exists (a coordinate) or is created as an index
+  (CurioOutputDescribe()), or NULL (then CurioOutputDescribe() names them)
 
   Collective
 @*/
 PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal,
-                                         const PetscReal buf[], const char scale[])
+                                         const PetscReal buf[], const char dims[])
 {
   PetscFunctionBegin;
-  PetscCall(WriteBlock(out, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ncols, rstart, nlocal, buf, scale));
+  PetscCall(WriteBlock(out, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ncols, rstart, nlocal, buf, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -186,7 +189,7 @@ PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput out, const char name[], Pet
 
   Collective
 @*/
-PetscErrorCode CurioOutputWriteVec(CurioOutput out, const char name[], Vec v, const char scale[])
+PetscErrorCode CurioOutputWriteVec(CurioOutput out, const char name[], Vec v, const char dims[])
 {
   const PetscScalar *a;
   PetscInt           N, lo, hi;
@@ -195,7 +198,7 @@ PetscErrorCode CurioOutputWriteVec(CurioOutput out, const char name[], Vec v, co
   PetscCall(VecGetSize(v, &N));
   PetscCall(VecGetOwnershipRange(v, &lo, &hi));
   PetscCall(VecGetArrayRead(v, &a));
-  PetscCall(CurioOutputWriteRowsLocal(out, name, N, 0, lo, hi - lo, a, scale));
+  PetscCall(CurioOutputWriteRowsLocal(out, name, N, 0, lo, hi - lo, a, dims));
   PetscCall(VecRestoreArrayRead(v, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -205,13 +208,13 @@ PetscErrorCode CurioOutputWriteVec(CurioOutput out, const char name[], Vec v, co
 
   Collective
 @*/
-PetscErrorCode CurioOutputWriteArray(CurioOutput out, const char name[], PetscInt n, const PetscReal a[], const char scale[])
+PetscErrorCode CurioOutputWriteArray(CurioOutput out, const char name[], PetscInt n, const PetscReal a[], const char dims[])
 {
   PetscMPIInt rank;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
-  PetscCall(CurioOutputWriteRowsLocal(out, name, n, 0, 0, rank ? 0 : n, a, scale));
+  PetscCall(CurioOutputWriteRowsLocal(out, name, n, 0, 0, rank ? 0 : n, a, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -349,18 +352,18 @@ PetscErrorCode CurioOutputSetAttributeInt(CurioOutput out, const char obj[], con
 
 /*@C
   CurioOutputCreateArray - an empty 1-D dataset of n float64 (or int64) entries, filled later slab by slab with
-  CurioOutputWriteSlab()/CurioOutputWriteIntSlab() (a streamed candidate pool); scale as in CurioOutputWriteVec()
+  CurioOutputWriteSlab()/CurioOutputWriteIntSlab() (a streamed candidate pool); dims as in CurioOutputWriteRowsLocal()
 
   Collective
 @*/
-PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscInt n, PetscBool integer, const char scale[])
+PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscInt n, PetscBool integer, const char dims[])
 {
-  hsize_t   dims[1] = {(hsize_t) n};
+  hsize_t   shape[1] = {(hsize_t) n};
   hid_t     space, dset, lcpl;
   PetscBool ok;
 
   PetscFunctionBegin;
-  space = H5Screate_simple(1, dims, NULL);
+  space = H5Screate_simple(1, shape, NULL);
   lcpl  = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
   dset = H5Dcreate2(out->file, name, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -369,7 +372,7 @@ PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscI
   if (dset >= 0) H5Dclose(dset);
   PetscCall(CurioH5AllTrue(out->comm, (PetscBool) (dset >= 0), &ok));
   PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
-  PetscCall(AttachScale(out, name, scale));
+  PetscCall(AttachDims(out, name, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -409,5 +412,66 @@ PetscErrorCode CurioOutputWriteIntSlab(CurioOutput out, const char name[], Petsc
   for (PetscInt i = 0; i < count; i++) b[i] = buf[i];
   PetscCall(WriteSlab(out, name, H5T_NATIVE_INT64, start, count, b));
   PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputDescribe - what makes a dataset self-describing (netCDF-4 conventions, so that xarray opens its group):
+  its dimensions (dims, one name per axis, comma-separated, local to the dataset's group: an existing 1-D dataset of
+  that name there, e.g. a coordinate written before, or else the index 0..n-1 created under that name), its units
+  and its long_name. Any of the three may be NULL (left as it is).
+
+  Collective
+
+  Example:
+.vb
+  CurioOutputWriteArray(out, "/sgdf/history/loss", n, loss, "epoch");
+  CurioOutputDescribe(out, "/sgdf/history/loss", NULL, "[loss]", "mean training loss at the end of the epoch");
+.ve
+
+.seealso: CurioOutputDescribeFields(), docs/design.md ("Where does X live": output datasets)
+@*/
+PetscErrorCode CurioOutputDescribe(CurioOutput out, const char name[], const char dims[], const char units[], const char long_name[])
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(AttachDims(out, name, dims));
+  PetscCall(CurioH5Describe(out->comm, out->file, name, units, long_name, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write units and long_name of '%s' in '%s'", name, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputDescribeFields - CurioOutputDescribe() for every row of a table whose dataset exists (a writer's schema:
+  one row per dataset it may write, rows of datasets this run did not write are skipped)
+
+  Collective
+@*/
+PetscErrorCode CurioOutputDescribeFields(CurioOutput out, PetscInt n, const CurioOutputField fields[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscBool exists;
+    PetscCall(CurioH5Exists(out->file, fields[i].name, &exists));
+    if (exists) PetscCall(CurioOutputDescribe(out, fields[i].name, fields[i].dims, fields[i].units, fields[i].long_name));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteStrings - a 1-D dataset of n strings (replicated; rank 0 writes them), fixed-length UTF-8; dims as
+  in CurioOutputWriteRowsLocal()
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteStrings(CurioOutput out, const char name[], PetscInt n, const char *const strs[], const char dims[])
+{
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5WriteStrings(out->comm, out->file, name, n, strs, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' in '%s' (disk full, or written twice?)", name, out->path);
+  PetscCall(AttachDims(out, name, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

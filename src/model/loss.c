@@ -87,13 +87,26 @@ static PetscReal Mean(PetscReal sum, PetscInt n)
   return sum / n;
 }
 
+/* The saturated model's loss, inf over eta of l(eta, y): the CV curves are mean deviances 2 (l - saturated), so that
+   for squared loss they are mean squared errors (README, "One scale for CV") */
+static PetscReal SaturatedZero(PetscReal y)
+{
+  (void) y;
+  return 0.0; /* squared: eta = y; logistic with labels 0 or 1: eta -> -+infinity */
+}
+
+static PetscReal PoissonSaturated(PetscReal y)
+{
+  return y > 0 ? y - y * PetscLogReal(y) : 0.0; /* eta = log y */
+}
+
 const CurioLossInfo CurioLossTable[] = {
     [CURIO_LOSS_SQUARED]  = {"squared", "(y - eta)^2 / 2, any real label", CurioLossSquaredPoint, SquaredMean, SquaredVariance, NULL, "any label",
-                             PETSC_TRUE, "rmse", SquaredResidual, RootMean},
+                             PETSC_TRUE, "rmse", SquaredResidual, RootMean, SaturatedZero},
     [CURIO_LOSS_LOGISTIC] = {"logistic", "log(1 + e^eta) - y eta, labels 0 or 1", CurioLossLogisticPoint, LogisticMean, LogisticVariance,
-                             LogisticLabel, "labels 0 or 1", PETSC_FALSE, "logloss", LogisticLoss, Mean},
+                             LogisticLabel, "labels 0 or 1", PETSC_FALSE, "logloss", LogisticLoss, Mean, SaturatedZero},
     [CURIO_LOSS_POISSON]  = {"poisson", "e^eta - y eta, counts y >= 0", CurioLossPoissonPoint, PoissonMean, PoissonVariance, PoissonLabel,
-                             "labels >= 0", PETSC_FALSE, "loss", PoissonLoss, Mean},
+                             "labels >= 0", PETSC_FALSE, "loss", PoissonLoss, Mean, PoissonSaturated},
 };
 
 /*@C

@@ -726,8 +726,14 @@ static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
       {"/sgdf/history/time", g->hist_time},
   };
 
+  PetscInt *step;
+
   PetscFunctionBegin;
-  for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
+  PetscCall(PetscMalloc1(PetscMax(g->nhist, 1), &step)); /* the step counter, as the integer it is */
+  for (PetscInt e = 0; e < g->nhist; e++) step[e] = (PetscInt) g->hist_step[e];
+  PetscCall(CurioOutputWriteIntArray(out, h[0].name, g->nhist, 0, step));
+  PetscCall(PetscFree(step));
+  for (size_t k = 1; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, "epoch"));
   if (g->indices) {
     PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
     PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
@@ -772,6 +778,25 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The SGDF output's schema: dimensions, units and long_name of every dataset (docs/design.md, "Output datasets") */
+static const CurioOutputField SGDFFields[] = {
+    {"/model/feature", NULL, "1", "model parameter (design-matrix column, 0-based)"},
+    {"/model/theta", NULL, "[f]/[phi]", "parameters theta at the end of training"},
+    {"/model/theta_dot", NULL, "[f]/[phi]", "regularity tangent theta_dot = d theta/ds carried in dual numbers"},
+    {"/model/theta_true", NULL, "[f]/[phi]", "true parameters of the synthetic problem"},
+    {"/model/s", NULL, "1", "regularity s at the end of training"},
+    {"/sgdf/history/step", "epoch", "1", "steps taken at the end of the epoch"},
+    {"/sgdf/history/loss", "epoch", "[loss]", "mean loss over the epoch's batch rows before each step"},
+    {"/sgdf/history/theta_norm", "epoch", "[f]/[phi]", "|theta| at the end of the epoch"},
+    {"/sgdf/history/tangent_change", "epoch", "1", "relative change of the tangent over the epoch, |theta_dot_e - theta_dot_{e-1}| / |theta_dot_e|"},
+    {"/sgdf/history/reference_distance", "epoch", "1", "relative distance to the reference solution of -curio_sgdf_reference (NaN without one)"},
+    {"/sgdf/history/s", "epoch", "1", "regularity s at the end of the epoch"},
+    {"/sgdf/history/time", "epoch", "seconds", "wall-clock time since the start of training at the end of the epoch"},
+    {"/sgdf/indices", "step,batch_row", "1", "training rows of each step's batch"},
+    {"/pool/index", "selected", "1", "pool row of the k-th pick (largest SLD first)"},
+    {"/pool/sld", "selected", "[f]^2", "SLD score fdot^2 of the pick"},
+};
+
 /* /pool: the selected candidates of a scored pool (-curio_sgdf_pool) and their SLD scores */
 static PetscErrorCode SGDFWritePool(SGDF g, SGDFOptions *o, CurioOutput out)
 {
@@ -809,6 +834,7 @@ static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(SGDFFields), SGDFFields));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

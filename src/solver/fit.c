@@ -134,7 +134,7 @@ static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
   PetscCall(CurioSolverGetType(fit->solver, &st));
   PetscCall(VecGetSize(fit->theta, &d));
   if (st == CURIO_SOLVER_KRYLOV) { /* theta is as accurate as the Krylov tolerance its solves stopped at */
-    PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+    PetscCall(CurioSolverGetKSPFor(fit->solver, CURIO_SOLVE_TRAIN, &ksp));
     PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
     rho_theta = PetscMax(rho_theta, rtol);
   }
@@ -189,7 +189,7 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscFunctionBegin;
   PetscCall(CurioSolverGetType(fit->solver, &st));
   if (st != CURIO_SOLVER_KRYLOV || fit->tangent_forward_error <= CURIO_TANGENT_WARN) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioSolverGetKSP(fit->solver, &ksp));
+  PetscCall(CurioSolverGetKSPFor(fit->solver, CURIO_SOLVE_TANGENT, &ksp)); /* the refinement is the tangent's solve */
   PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
   PetscCall(VecGetSize(fit->theta, &d));
   target    = PetscMax(10 * PETSC_MACHINE_EPSILON, rtol * CURIO_TANGENT_WARN / fit->tangent_forward_error);
@@ -312,7 +312,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   } else if (!rowspace) {
     PetscCall(VecCopy(fit->gradR, r));
     PetscCall(VecScale(r, -1.0));
-    PetscCall(CurioSolverSolve(fit->solver, r, fit->theta_dot));
+    PetscCall(CurioSolverSolveFor(fit->solver, CURIO_SOLVE_TANGENT, r, fit->theta_dot));
   }
   PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_tangent));
   PetscCall(VecDuplicate(r, &Hv));

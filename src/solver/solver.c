@@ -4,7 +4,8 @@
 #include <petscblaslapack.h>
 #include <float.h>
 
-const char *const CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+const char *const CurioSolverTypes[]   = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+const char *const CurioSolvePrefixes[] = {"curio_", "curio_train_", "curio_tangent_", "curio_inverse_"};
 
 struct _n_CurioSolver {
   MPI_Comm        comm;
@@ -25,9 +26,9 @@ struct _n_CurioSolver {
   PetscBool  rowspace;
   PetscInt   nu, np, *iu, *ip, nnull;
   PetscReal *Luu, *Z, *V, *lambda, tol; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
-  /* krylov path */
+  /* krylov path: one KSP per purpose (CurioSolvePurpose), ksp[CURIO_SOLVE_OTHER] the common one */
   Mat       H;
-  KSP       ksp;
+  KSP       ksp[CURIO_SOLVE_COUNT];
   PetscInt  its;
   PetscReal kappa_ksp; /* condition estimate of the preconditioned H from the last CG solve's Lanczos coefficients */
 };
@@ -47,15 +48,19 @@ PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
   PetscCall(PetscNew(solver));
   (*solver)->comm = comm;
   (*solver)->type = CURIO_SOLVER_DIRECT;
-  PetscCall(KSPCreate(comm, &(*solver)->ksp));
-  PetscCall(KSPSetOptionsPrefix((*solver)->ksp, "curio_"));
-  PetscCall(KSPSetType((*solver)->ksp, KSPCG));
-  /* divtol off: PETSc's divergence test compares the residual with the initial one, but the residual of CG on an SPD
-     operator may grow by many orders before it falls (badly scaled columns: 1e4 after two iterations), so it is no
-     sign of divergence; the real failures are an indefinite operator and breakdown. -curio_ksp_divtol still wins. */
-  PetscCall(KSPSetTolerances((*solver)->ksp, 1e-12, 1e-50, PETSC_MAX_REAL, 100000));
-  PetscCall(KSPSetNormType((*solver)->ksp, KSP_NORM_UNPRECONDITIONED));
-  PetscCall(KSPSetComputeSingularValues((*solver)->ksp, PETSC_TRUE)); /* a condition estimate from CG's Lanczos coefficients */
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
+    KSP ksp;
+    PetscCall(KSPCreate(comm, &ksp));
+    PetscCall(KSPSetOptionsPrefix(ksp, "curio_"));
+    PetscCall(KSPSetType(ksp, KSPCG));
+    /* divtol off: PETSc's divergence test compares the residual with the initial one, but the residual of CG on an SPD
+       operator may grow by many orders before it falls (badly scaled columns: 1e4 after two iterations), so it is no
+       sign of divergence; the real failures are an indefinite operator and breakdown. -curio_ksp_divtol still wins. */
+    PetscCall(KSPSetTolerances(ksp, 1e-12, 1e-50, PETSC_MAX_REAL, 100000));
+    PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+    PetscCall(KSPSetComputeSingularValues(ksp, PETSC_TRUE)); /* a condition estimate from CG's Lanczos coefficients */
+    (*solver)->ksp[k] = ksp;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -76,7 +81,7 @@ PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
   PetscCall(PetscFree2((*solver)->iu, (*solver)->ip));
   PetscCall(PetscFree4((*solver)->Luu, (*solver)->Z, (*solver)->V, (*solver)->lambda));
   PetscCall(MatDestroy(&(*solver)->H));
-  PetscCall(KSPDestroy(&(*solver)->ksp));
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) PetscCall(KSPDestroy(&(*solver)->ksp[k]));
   PetscCall(PetscFree(*solver));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -106,20 +111,28 @@ PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
 }
 
 /*@C
-  CurioSolverSetFromOptions - -curio_solver direct|krylov; the Krylov solver reads -curio_ksp_* and -curio_pc_*
-  (default CG, Jacobi, rtol 1e-12)
+  CurioSolverSetFromOptions - -curio_solver direct|krylov; every Krylov solve reads -curio_ksp_* and -curio_pc_*
+  (default CG, Jacobi, rtol 1e-12), then the options of its own prefix, which win: -curio_train_ksp_*,
+  -curio_tangent_ksp_*, -curio_inverse_ksp_* (and _pc_), so that e.g. -curio_tangent_ksp_monitor watches the tangent
+  solve alone
 @*/
 PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 {
-  PC pc;
-
   PetscFunctionBegin;
   PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
   PetscOptionsEnd();
-  PetscCall(KSPGetPC(solver->ksp, &pc));
-  PetscCall(PCSetType(pc, PCJACOBI));
-  PetscCall(KSPSetFromOptions(solver->ksp));
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
+    KSP ksp = solver->ksp[k];
+    PC  pc;
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCSetType(pc, PCJACOBI));
+    PetscCall(KSPSetOptionsPrefix(ksp, "curio_"));
+    PetscCall(KSPSetFromOptions(ksp)); /* the common options */
+    if (k == CURIO_SOLVE_OTHER) continue;
+    PetscCall(KSPSetOptionsPrefix(ksp, CurioSolvePrefixes[k]));
+    PetscCall(KSPSetFromOptions(ksp)); /* its own, which win */
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -446,7 +459,7 @@ PetscErrorCode CurioSolverSetRegularity(CurioSolver solver, PetscReal s)
                "tell whether the Gram matrix alone is nonsingular. Raise -curio_s above %g, or use -curio_solver direct",
                (double) s, (double) smin_visible);
     /* the diagonal changed with s: let the preconditioner see it */
-    PetscCall(KSPSetOperators(solver->ksp, solver->H, solver->H));
+    for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) PetscCall(KSPSetOperators(solver->ksp[k], solver->H, solver->H));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -471,21 +484,28 @@ static const char *KrylovAdvice(KSPConvergedReason reason)
   }
 }
 
-static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
+static PetscErrorCode KrylovSolve(CurioSolver solver, CurioSolvePurpose purpose, Vec b, Vec x)
 {
+  KSP                ksp = solver->ksp[purpose];
   KSPConvergedReason reason;
   PetscInt           its;
   PetscReal          rnorm;
 
   PetscFunctionBegin;
-  PetscCall(KSPSolve(solver->ksp, b, x));
-  PetscCall(KSPGetConvergedReason(solver->ksp, &reason));
-  PetscCall(KSPGetIterationNumber(solver->ksp, &its));
-  PetscCall(KSPGetResidualNorm(solver->ksp, &rnorm));
+  PetscCall(KSPSolve(ksp, b, x));     /* views of its own prefix (-curio_tangent_ksp_converged_reason, ...) */
+  if (purpose != CURIO_SOLVE_OTHER) { /* and those of the common one, which KSPSolve reads under the KSP's prefix only */
+    PetscCall(KSPSetOptionsPrefix(ksp, "curio_"));
+    PetscCall(KSPConvergedReasonViewFromOptions(ksp));
+    PetscCall(KSPViewFromOptions(ksp, NULL, "-ksp_view"));
+    PetscCall(KSPSetOptionsPrefix(ksp, CurioSolvePrefixes[purpose]));
+  }
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KSPGetResidualNorm(ksp, &rnorm));
   solver->its += its;
   if (its > 0) {
     PetscReal emax, emin;
-    PetscCall(KSPComputeExtremeSingularValues(solver->ksp, &emax, &emin));
+    PetscCall(KSPComputeExtremeSingularValues(ksp, &emax, &emin));
     solver->kappa_ksp = emin > 0 ? emax / emin : PETSC_INFINITY;
   } else solver->kappa_ksp = 1;
   PetscCheck(reason != KSP_DIVERGED_INDEFINITE_MAT && reason != KSP_DIVERGED_INDEFINITE_PC, solver->comm, PETSC_ERR_NOT_CONVERGED,
@@ -494,15 +514,28 @@ static PetscErrorCode KrylovSolve(CurioSolver solver, Vec b, Vec x)
              "or remove duplicate/constant feature columns",
              reason == KSP_DIVERGED_INDEFINITE_MAT ? "indefinite" : "preconditioner indefinite", KSPConvergedReasons[reason], its);
   PetscCheck(reason > 0, solver->comm, PETSC_ERR_NOT_CONVERGED,
-             "The Krylov solve did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g: %s", KSPConvergedReasons[reason],
-             its, (double) rnorm, KrylovAdvice(reason));
+             "The Krylov solve (-%sksp_*) did not converge: KSP reason %s after %" PetscInt_FMT " iterations, residual norm %g: %s",
+             CurioSolvePrefixes[purpose], KSPConvergedReasons[reason], its, (double) rnorm, KrylovAdvice(reason));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  CurioSolverSolve - solves H x = b
+  CurioSolverSolve - solves H x = b (on the Krylov path with the common KSP, prefix curio_)
 @*/
 PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioSolverSolveFor(solver, CURIO_SOLVE_OTHER, b, x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverSolveFor - solves H x = b for a purpose: on the Krylov path with that purpose's KSP and options prefix
+  (CurioSolvePrefixes); the direct path is the same for every purpose
+
+  Collective
+@*/
+PetscErrorCode CurioSolverSolveFor(CurioSolver solver, CurioSolvePurpose purpose, Vec b, Vec x)
 {
   PetscFunctionBegin;
   PetscCheck(solver->has_s && solver->Phi, solver->comm, PETSC_ERR_ORDER,
@@ -520,7 +553,7 @@ PetscErrorCode CurioSolverSolve(CurioSolver solver, Vec b, Vec x)
     } else PetscCall(SolverCholeskySolve(solver, 1, full));
     PetscCall(CurioVecSetFromReplicated(x, full));
     PetscCall(PetscFree(full));
-  } else PetscCall(KrylovSolve(solver, b, x));
+  } else PetscCall(KrylovSolve(solver, purpose, b, x));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -555,7 +588,7 @@ PetscErrorCode CurioSolverGetInverse(CurioSolver solver, PetscReal *Hinv)
       PetscCall(VecSetValue(e, j, 1.0, INSERT_VALUES));
       PetscCall(VecAssemblyBegin(e));
       PetscCall(VecAssemblyEnd(e));
-      PetscCall(KrylovSolve(solver, e, x));
+      PetscCall(KrylovSolve(solver, CURIO_SOLVE_INVERSE, e, x));
       PetscCall(CurioVecGatherAll(x, Hinv + j * d));
     }
     PetscCall(VecDestroy(&e));
@@ -605,14 +638,26 @@ PetscErrorCode CurioSolverGetGram(CurioSolver solver, const PetscReal **G)
 }
 
 /*@C
-  CurioSolverGetKSP - the KSP of the Krylov path (NULL on the direct path)
+  CurioSolverGetKSP - the common KSP of the Krylov path (prefix curio_, what -curio_ksp_* sets for every solve)
 
   Not Collective
 @*/
 PetscErrorCode CurioSolverGetKSP(CurioSolver solver, KSP *ksp)
 {
   PetscFunctionBegin;
-  *ksp = solver->ksp;
+  *ksp = solver->ksp[CURIO_SOLVE_OTHER];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverGetKSPFor - the KSP of one purpose of the Krylov path (its options prefix: CurioSolvePrefixes)
+
+  Not Collective
+@*/
+PetscErrorCode CurioSolverGetKSPFor(CurioSolver solver, CurioSolvePurpose purpose, KSP *ksp)
+{
+  PetscFunctionBegin;
+  *ksp = solver->ksp[purpose];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

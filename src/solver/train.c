@@ -238,6 +238,9 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
     PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_MAX_REAL, 10000)); /* no divtol for CG on SPD H: see CurioSolverCreate() */
   }
   PetscCall(TaoSetFromOptions(tao));
+  /* the Newton systems' own prefix, after TAO's (-curio_tao_nls_ksp_*): -curio_newton_ksp_* wins */
+  PetscCall(KSPSetOptionsPrefix(ksp, "curio_newton_"));
+  PetscCall(KSPSetFromOptions(ksp));
   PetscCall(TaoSolve(tao));
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, NULL, NULL, &reason));
   p->its_train = its;
@@ -317,7 +320,7 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
     }
     PetscCall(CurioSolverGetCondition(p->solver, NULL, &rowspace));
     if (rowspace) PetscCall(SquaredRowSpace(p, theta, NULL));
-    else PetscCall(CurioSolverSolve(p->solver, rhs, theta));
+    else PetscCall(CurioSolverSolveFor(p->solver, CURIO_SOLVE_TRAIN, rhs, theta));
     PetscCall(VecDestroy(&wy));
     PetscCall(VecDestroy(&rhs));
   } else {

@@ -967,11 +967,11 @@ static PetscErrorCode UsersWriteCandidates(CurioOutput out, Users *u)
   for (PetscInt i = 0; i < cand->nlocal; i++) uid[i] = u->ids[u->kcand[i]];
   PetscCall(CurioOutputCreateArray(out, "/candidates/user", cand->n, PETSC_TRUE, "/candidates/index"));
   PetscCall(CurioOutputWriteIntSlab(out, "/candidates/user", cand->rstart, cand->nlocal, uid));
-  PetscCall(CurioOutputCreateArray(out, "/scores/user", cand->n, PETSC_TRUE, "/candidates/index"));
+  PetscCall(CurioOutputCreateArray(out, "/scores/user", cand->n, PETSC_TRUE, "candidate"));
   PetscCall(CurioOutputWriteIntSlab(out, "/scores/user", cand->rstart, cand->nlocal, uid));
   for (PetscInt q = 0; q < NSCORE; q++) {
     for (PetscInt i = 0; i < cand->nlocal; i++) col[i] = u->cand_scores[i * NSCORE + q];
-    PetscCall(CurioOutputWriteRowsLocal(out, names[q], cand->n, 0, cand->rstart, cand->nlocal, col, "/candidates/index"));
+    PetscCall(CurioOutputWriteRowsLocal(out, names[q], cand->n, 0, cand->rstart, cand->nlocal, col, "candidate"));
   }
   PetscCall(CurioOutputSetAttributeString(out, "/scores", "tangent", "the candidate's user's theta_u_dot (/users/theta_dot)"));
   PetscCall(CurioOutputSetAttributeString(out, "/scores", "var", "phi^T H_u^{-1} phi with the candidate's user's Hessian"));
@@ -1042,6 +1042,44 @@ static PetscErrorCode UsersWriteTiming(CurioOutput out, Users *u)
 }
 
 /* The users mode's output file, group by group */
+/* The users output's schema: dimensions, units and long_name of every dataset (docs/design.md, "Output datasets") */
+static const CurioOutputField UsersFields[] = {
+    {"/users/id", NULL, "1", "user id"},
+    {"/users/n_rows", "id", "1", "training rows of the user (0: cold start)"},
+    {"/users/rank", "id", "1", "MPI rank that fitted the user"},
+    {"/users/newton_iterations", "id", "1", "Newton iterations of the user's fit"},
+    {"/users/theta", "id,feature", "[f]/[phi]", "the user's parameters theta_u (attribute meaning)"},
+    {"/users/theta_dot", "id,feature", "[f]/[phi]", "the user's regularity tangent (attribute derivative)"},
+    {"/users/rho", "id", "1", "log-precision of the user's deviation theta_u - beta"},
+    {"/users/rho_dot", "id", "1", "d rho_u/ds from the joint tangent"},
+    {"/users/best_candidate", "id", "1", "the user's best candidate by the selection score (-1: none)"},
+    {"/users/best_score", "id", "[score]", "score of the user's best candidate"},
+    {"/global/feature", NULL, "1", "model parameter (design-matrix column, 0-based)"},
+    {"/global/theta", NULL, "[f]/[phi]", "global model theta0 (beta for the hierarchy)"},
+    {"/global/theta_dot", NULL, "[f]/[phi]", "d theta0/ds0"},
+    {"/global/s0", NULL, "1", "regularity s0 of the global model"},
+    {"/candidates/index", NULL, "1", "candidate (0-based)"},
+    {"/candidates/user", NULL, "1", "the candidate's user"},
+    {"/scores/user", NULL, "1", "the candidate's user"},
+    {"/scores/f", NULL, "[f]", "linear predictor eta = phi(x).theta_u"},
+    {"/scores/mean", NULL, "[y]", "mean response h(eta)"},
+    {"/scores/fdot", NULL, "[f]", "fdot = phi(x).theta_u_dot"},
+    {"/scores/sld", NULL, "[f]^2", "unlabeled SLD, fdot^2"},
+    {"/scores/sld_expected", NULL, "[y]^2 [f]^2", "expected SLD, Var(y given x) fdot^2"},
+    {"/scores/var", NULL, "[f]^2", "predictive variance phi^T H_u^{-1} phi"},
+    {"/selection/index", "selected", "1", "candidate index of the k-th pick across users"},
+    {"/selection/user", "selected", "1", "user of the pick"},
+    {"/selection/score", "selected", "[score]", "score of the pick"},
+    {"/test/index", NULL, "1", "test row (0-based)"},
+    {"/test/user", NULL, "1", "the test row's user"},
+    {"/test/f", NULL, "[f]", "prediction with the row's user's model"},
+    {"/test/y", NULL, "[y]", "response of the test row"},
+    {"/loocv/s", NULL, "1", "regularity s (grid)"},
+    {"/loocv/users", NULL, "[loss]", "per-user leave-one-out CV curve summed over the users (README, Several users)"},
+    {"/loocv/s_opt", NULL, "1", "regularity s at the CV minimum"},
+    {"/loocv/cv_opt", NULL, "[loss]", "CV value at s_opt"},
+};
+
 static PetscErrorCode UsersWrite(Users *u)
 {
   CurioOutput    out;
@@ -1059,6 +1097,7 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(PetscTime(&t1));
   u->t_write = t1 - t0;
   PetscCall(UsersWriteTiming(out, u));
+  PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(UsersFields), UsersFields));
   PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

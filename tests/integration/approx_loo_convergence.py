@@ -18,14 +18,14 @@ from make_input import make
 
 
 def brute_loo(P, y, w, s, msk, loss):
-    """(1/n) sum_i l(z_i; theta_{-i}): n refits, each without one point"""
+    """the mean deviance (2/n) sum_i [l(z_i; theta_{-i}) - saturated(y_i)]: n refits, each without one point"""
     out = np.empty(len(y))
     for i in range(len(y)):
         wi = w.copy()
         wi[i] = 0.0
         _, th = ref.fit(P, y, wi, s, msk, loss)
         out[i] = ref.loss_derivs(loss, P[i] @ th, y[i])[0]
-    return out.mean()
+    return 2 * np.mean(out - ref.saturated(loss, y))
 
 
 def main():

@@ -68,7 +68,7 @@ def main():
             Hs, ths = ref.fit(P, y, w, grid[j], msk, loss, c)
             lj, dlj, _ = ref.loss_derivs(loss, P @ ths, y)
             h = w * np.einsum("ij,ij->i", P, np.linalg.solve(Hs, P.T).T)
-            want.append(np.mean(lj + dlj**2 * h))
+            want.append(2 * np.mean(lj + dlj**2 * h - ref.saturated(loss, y)))  # the mean deviance
         e = float(np.max(np.abs(f["loocv/approx"][:][pick] - want) / np.abs(want)))
         print(f"{'ok' if e <= a.loocv_tol else 'FAIL':4} {'loocv/approx':28} max rel. difference {e:.2e} over {len(pick)} grid points (numpy Newton)")
         if e > a.loocv_tol:
@@ -106,7 +106,7 @@ def main():
                 _, thk = ref.fit(P, y, wk, grid[j], msk, loss, c)
                 fold = np.arange(len(y)) % K == k
                 held[fold] = ref.loss_derivs(loss, P[fold] @ thk, y[fold])[0]
-            want.append(held.mean())
+            want.append(2 * np.mean(held - ref.saturated(loss, y)))  # mean deviance: squared loss, the mean squared error
         e = float(np.max(np.abs(got[pick] - want) / np.abs(want)))
         print(f"{'ok' if e <= a.loocv_tol else 'FAIL':4} {'loocv/kfold':28} max rel. difference {e:.2e} ({K} folds, numpy refits)")
         if e > a.loocv_tol:

@@ -80,6 +80,16 @@ def loss_derivs(loss, eta, y):
     return mu - y * eta, mu - y, mu
 
 
+def saturated(loss, y):
+    """the saturated model's loss inf_eta l(eta, y): the CV curves are mean deviances 2 (l - saturated), computed here
+    from its definition (squared: eta = y; logistic with labels 0/1: the limit eta -> -+inf; Poisson: eta = log y)"""
+    y = np.asarray(y, dtype=float)
+    if loss == "poisson":
+        ys = np.where(y > 0, y, 1.0)
+        return np.where(y > 0, ys - ys * np.log(ys), 0.0)
+    return np.zeros_like(y)
+
+
 def center(f, d):
     """theta0 of the inheritance regularizer, else 0"""
     if f["model"].attrs["regularizer"] != "inherit":
@@ -119,13 +129,14 @@ def loo_brute(P, y, w, s, msk):
 
 
 def curves(P, y, w, s, msk):
-    """exact LOOCV, approximate LOOCV (eq. 44) and GCV at s, by brute force and the explicit hat matrix"""
+    """exact LOOCV, approximate LOOCV (eq. 44) and GCV at s, by brute force and the explicit hat matrix, as mean squared
+    errors (the approximate one: the mean of 2 (l + l'^2 h) with l = r^2/2)"""
     H, th = fit(P, y, w, s, msk)
     r = y - P @ th
     h = w * np.einsum("ij,ij->i", P, np.linalg.solve(H, P.T).T)
     rl = loo_brute(P, y, w, s, msk)
     n = len(y)
-    return 0.5 * np.mean(rl**2), np.mean(0.5 * r**2 + r**2 * h), n * np.sum(r**2) / (n - np.sum(h)) ** 2
+    return np.mean(rl**2), np.mean(r**2 + 2 * r**2 * h), n * np.sum(r**2) / (n - np.sum(h)) ** 2
 
 
 def scores(f, P, y, w, s, msk, Pc, loss="squared", c=None):

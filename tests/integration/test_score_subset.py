@@ -30,7 +30,8 @@ def run(a, out, *args, ok=True):
 def scores(path):
     with h5py.File(path) as f:
         g = f.get("scores")
-        data = {k: g[k][()] for k in g} if g is not None else {}
+        # the scores, not the group's dimension scale (its candidate index, docs/design.md "Output datasets")
+        data = {k: g[k][()] for k in g if g[k].attrs.get("CLASS") != b"DIMENSION_SCALE"} if g is not None else {}
         attrs = dict(g.attrs) if g is not None else {}
         sel = f["selection/index"][()] if "selection" in f else None
     return data, attrs, sel

@@ -1,31 +1,40 @@
-# Shared by the tests that run job scripts under a real one-node local Slurm (../shared/slurm); sourced, not run.
-# The caller defines say() and fail(), and sets $slurm_helpers (the folder of start-local-slurm) and $work (its
-# temporary directory). Functions:
-#   slurm_start      start local Slurm unless it is running (then leave it running); checks the node has >= 2 CPUs
+# Shared by the tests that run job scripts under a real one-node Slurm: the private cluster of
+# tests/slurm/local-slurm.sh (everything under one directory, loopback ports of its own); sourced, not run.
+# The caller defines say() and fail(), and sets $work (its temporary directory). Functions:
+#   slurm_available  whether the cluster can be had here: the Slurm and munge programs, or root with apt-get to
+#                    install them (otherwise the test skips, exit 77)
+#   slurm_start      start the cluster in $CURIO_SLURM_DIR if one answers there (then leave it running), else a new
+#                    one in a new temporary directory; exports SLURM_CONF; checks that the node has >= 2 CPUs
 #   slurm_cancel J   cancel job J if it is still queued or running, and wait until it is gone
-#   slurm_stop       stop local Slurm if slurm_start started it, and wait for its daemons to exit
-# shellcheck shell=bash disable=SC2154  # say, fail, work and slurm_helpers come from the caller
+#   slurm_stop       stop the cluster if slurm_start started it
+# shellcheck shell=bash disable=SC2154  # say, fail and work come from the caller
 
 slurm_started=0
+slurm_dir=
+slurm_tool=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/local-slurm.sh
 
-slurm_daemons_running() {
-  pgrep -x munged >/dev/null && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null
+slurm_available() {
+  local b
+  for b in slurmctld slurmd munged sbatch; do
+    command -v "$b" >/dev/null || { [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; } || return 1
+  done
+  return 0
 }
 
 slurm_start() {
-  local t0=$SECONDS pidfile node_cpus
-  if slurm_daemons_running && sinfo -h >/dev/null 2>&1; then
-    say "local Slurm already running; will leave it running"
+  local t0=$SECONDS node_cpus
+  if [[ -n ${CURIO_SLURM_DIR:-} ]] && "$slurm_tool" status "$CURIO_SLURM_DIR"; then
+    slurm_dir=$CURIO_SLURM_DIR
+    say "local Slurm already running in $slurm_dir; will leave it running"
   else
-    # start-local-slurm truncates its pid file; don't clobber another starter's record.
-    pidfile=${SLURM_LOCAL_PIDS:-/tmp/local-slurm.pids}
-    [[ -s $pidfile ]] && pidfile=$work/local-slurm.pids
-    export SLURM_LOCAL_PIDS=$pidfile
+    # its own directory, not under $work (mktemp's 0700 would keep the munge user out of the socket's directory)
+    slurm_dir=$(mktemp -d "${TMPDIR:-/tmp}/curio-slurm.XXXXXX")
+    chmod 711 "$slurm_dir"
     slurm_started=1
-    say "starting local Slurm (pids in $pidfile)"
-    # start-local-slurm sizes the node with nproc, which obeys OMP_NUM_THREADS: the suite sets it to 1 for BLAS
-    env -u OMP_NUM_THREADS "$slurm_helpers/start-local-slurm" || fail "start-local-slurm failed (see /var/log/slurm/)"
+    say "starting a private Slurm in $slurm_dir"
+    "$slurm_tool" start "$slurm_dir" || fail "tests/slurm/local-slurm.sh start failed (logs in $slurm_dir/log)"
   fi
+  eval "$("$slurm_tool" env "$slurm_dir")"
   say "Slurm ready after $((SECONDS - t0)) s: $(sinfo -h -o '%P %D %t %c cpus' | tr '\n' ' ')"
   node_cpus=$(sinfo -h -o '%c' | head -n 1)
   [[ ${node_cpus:-0} -ge 2 ]] || fail "the Slurm node has ${node_cpus:-0} CPU(s); the 2-task jobs could never start"
@@ -45,15 +54,8 @@ slurm_cancel() {
 }
 
 slurm_stop() {
-  local pids p i
   (( slurm_started )) || return 0
-  say "stopping the local Slurm this test started"
-  pids=$(cat "$SLURM_LOCAL_PIDS" 2>/dev/null || true)
-  "$slurm_helpers/stop-local-slurm" || true
-  # The daemons take a few seconds to exit (slurmctld saves state); wait, so that a following start-local-slurm does
-  # not mistake a dying daemon for a running one.
-  for p in $pids; do
-    for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
-    if kill -0 "$p" 2>/dev/null; then say "warning: pid $p still running after stop" >&2; fi
-  done
+  say "stopping the private Slurm this test started"
+  "$slurm_tool" stop "$slurm_dir" || true
+  rm -rf "$slurm_dir"
 }

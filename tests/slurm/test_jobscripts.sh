@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Runs jobscripts/curio-default.sbatch and jobscripts/curio-sweep.sbatch on a real
-# one-node local Slurm cluster (../shared/slurm/start-local-slurm relative to the repo root).
+# one-node local Slurm cluster (tests/slurm/local-slurm.sh: a private cluster under the test's temporary directory).
 #
 #   tests/slurm/test_jobscripts.sh [path/to/curio]     (default: build/curio in the repo)
 #
-# Exit status: 0 pass, 77 skipped (no local-Slurm helper), anything else: failure.
+# Exit status: 0 pass, 77 skipped (no Slurm and no way to install it), anything else: failure.
 # Starts local Slurm if it is not already running, and stops it again at the end only in
 # that case. Job logs and outputs go to a temp dir, kept (and printed) on failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-slurm_helpers=$repo/../shared/slurm
 wait_limit=${CURIO_TEST_TIMEOUT:-600}     # seconds per sbatch --wait
 # The jobs get the test's environment (--export=ALL); keep the caller's settings out of it.
 # (CURIO_SRUN_ARGS is passed through on purpose, e.g. CURIO_SRUN_ARGS=--mpi=pmix.)
@@ -22,8 +21,8 @@ source "$here/lib.sh"
 say()  { echo "test_jobscripts: $*"; }
 fail() { echo "test_jobscripts: FAIL: $*" >&2; exit 1; }
 
-if [[ ! -e $slurm_helpers/start-local-slurm ]]; then
-  say "SKIP: $slurm_helpers/start-local-slurm not found (no local Slurm on this machine)"
+if ! slurm_available; then
+  say "SKIP: no Slurm here (the Debian packages slurm-wlm and munge, or root to install them)"
   exit 77
 fi
 

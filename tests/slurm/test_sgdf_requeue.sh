@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs jobscripts/curio-sgdf.sbatch on a real one-node local Slurm cluster
-# (../shared/slurm/start-local-slurm relative to the repo root) and checks that a job warned
+# (tests/slurm/local-slurm.sh: a private cluster under the test's temporary directory) and checks that a job warned
 # of its time limit checkpoints, requeues itself, restarts from the checkpoint and finishes
 # with the same result, bit for bit, as an uninterrupted run at the same rank count.
 #
@@ -9,15 +9,14 @@
 # The warning is sent the way Slurm sends it for `#SBATCH --signal=B:USR1@...`: SIGUSR1 to the
 # batch shell only (`scancel --batch --signal=USR1 <jobid>`), while the training step runs.
 # CURIO_TEST_SGDF_ARGS replaces the default curio options (the run must take >= 12 s here, so
-# that it can be interrupted in the middle). Exit status: 0 pass, 77 skipped (no local-Slurm
-# helper, or a curio without the SGDF driver), anything else: failure. Starts local Slurm if
+# that it can be interrupted in the middle). Exit status: 0 pass, 77 skipped (no Slurm and no way to install it,
+# or a curio without the SGDF driver), anything else: failure. Starts local Slurm if
 # it is not already running, and stops it again at the end only in that case. Job logs and
 # outputs go to a temp dir, kept (and printed) on failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-slurm_helpers=$repo/../shared/slurm
 wait_limit=${CURIO_TEST_TIMEOUT:-900}     # seconds per job, all attempts together
 unset CURIO_ARGS CURIO_BIN CURIO_OUTDIR CURIO_CKPT_KEEP CURIO_MAX_REQUEUES
 
@@ -26,8 +25,8 @@ source "$here/lib.sh"
 say()  { echo "test_sgdf_requeue: $*"; }
 fail() { echo "test_sgdf_requeue: FAIL: $*" >&2; exit 1; }
 
-if [[ ! -e $slurm_helpers/start-local-slurm ]]; then
-  say "SKIP: $slurm_helpers/start-local-slurm not found (no local Slurm on this machine)"
+if ! slurm_available; then
+  say "SKIP: no Slurm here (the Debian packages slurm-wlm and munge, or root to install them)"
   exit 77
 fi
 

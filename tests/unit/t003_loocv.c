@@ -92,7 +92,7 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
     PetscReal r2, sumh, r2h;
     TCALL(VecDuplicate(TestLabels(p), &r));
     TCALL(VecDot(brute, brute, &sum_r2l));
-    CU_ASSERT(PetscAbsReal(exact - 0.5 * sum_r2l / n) <= 1e-10 * exact);
+    CU_ASSERT(PetscAbsReal(exact - sum_r2l / n) <= 1e-10 * exact); /* the mean squared error of the LOO predictions */
     /* ordinary residuals r = rloo (1 - h) */
     TCALL(VecSet(r, 1.0));
     TCALL(VecAXPY(r, -1.0, hq));
@@ -102,7 +102,7 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
     CU_ASSERT(PetscAbsReal(gcv - n * r2 / ((n - sumh) * (n - sumh))) <= 1e-10 * gcv);
     TCALL(VecPointwiseMult(r, r, r));
     TCALL(VecDot(r, hq, &r2h));
-    CU_ASSERT(PetscAbsReal(approx - (0.5 * r2 + r2h) / n) <= 1e-10 * approx);
+    CU_ASSERT(PetscAbsReal(approx - (r2 + 2.0 * r2h) / n) <= 1e-10 * approx);
     TCALL(VecDestroy(&r));
   }
   TCALL(VecDestroy(&rloo));
