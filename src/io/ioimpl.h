@@ -27,9 +27,15 @@ PETSC_INTERN PetscErrorCode CurioH5WriteBlock(MPI_Comm, hid_t, const char[], hid
                                               const void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5WriteAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, const void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5ReadAttribute(MPI_Comm, hid_t, const char[], CurioH5Type, void *, size_t, PetscBool *, PetscBool *);
+PETSC_INTERN void           CurioH5ChecksumAdd(const void *, PetscInt64, PetscInt64, uint64_t *);
+PETSC_INTERN PetscErrorCode CurioH5WriteChecksum(MPI_Comm, hid_t, const char[], PetscInt64, PetscInt64, const void *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5VerifyChecksum(MPI_Comm, hid_t, const char[], int *);
 PETSC_INTERN PetscErrorCode CurioH5WriteProvenance(MPI_Comm, hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5CheckIdentity(MPI_Comm, hid_t, const char[], const char[], const char[], const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioH5TemporaryName(MPI_Comm, const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioH5AtomicCreate(MPI_Comm, const char[], CurioH5Atomic *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5TemporaryNameOwned(MPI_Comm, const char[], const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioH5AtomicCreateOwned(MPI_Comm, const char[], const char[], CurioH5Atomic *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm, const char[], const char[], PetscInt *);
 PETSC_INTERN PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *, const char[]);
 PETSC_INTERN PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *);
