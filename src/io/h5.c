@@ -135,6 +135,10 @@ PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], co
   H5Dclose(d);
   PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname,
              dset, *ndims);
+  for (int k = 0; k < *ndims; k++) /* never truncated: 2^32 + 5 rows must not read as 5 */
+    PetscCheck(hd[k] <= (hsize_t) PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' has %llu %s; this curio holds at most %" PetscInt_FMT " (2^31 - 1, 32-bit PetscInt)", fname, dset,
+               (unsigned long long) hd[k], k ? "columns" : "rows", PETSC_MAX_INT);
   dims[0] = *ndims > 0 ? (PetscInt) hd[0] : 1;
   dims[1] = *ndims > 1 ? (PetscInt) hd[1] : 1;
   PetscFunctionReturn(PETSC_SUCCESS);
