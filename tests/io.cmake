@@ -20,3 +20,13 @@ foreach(np 1 2 4)
                                            --np ${np} --mpiexec "${CURIO_MPIEXEC_STR}")
   set_tests_properties(degenerate_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 600 LABELS "integration;io")
 endforeach()
+
+# The fuzz driver of the LIBSVM and CSR readers (tests/fuzz/fuzz_readers.c, corpus tests/fuzz/corpus): mutated inputs
+# for a bounded time; a reader may refuse them but must not crash, hang, disagree between ranks or accept rows that
+# break the CSR invariants. 20 s at 1 and 2 ranks here; scripts/sanitize.sh runs it under ASan+UBSan.
+add_executable(fuzz_readers fuzz/fuzz_readers.c)
+target_link_libraries(fuzz_readers PRIVATE curio curio_hdf5 m)
+foreach(np 1 2)
+  add_test(NAME fuzz_readers_np${np} COMMAND ${CURIO_MPIEXEC} -n ${np} $<TARGET_FILE:fuzz_readers> ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus 20 ${np})
+  set_tests_properties(fuzz_readers_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "unit;io")
+endforeach()
