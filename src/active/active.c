@@ -368,6 +368,22 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A dataset of a restart file must match its checksum (written with it, src/io/h5.c): a flipped bit is refused
+   with the dataset named, not restarted from */
+static PetscErrorCode CheckRestartChecksum(MPI_Comm comm, hid_t file, const char fname[], const char name[])
+{
+  int status;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5VerifyChecksum(comm, file, name, &status));
+  PetscCheck(status != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' has no checksum (written by an older curio, or altered?)",
+             fname, name);
+  PetscCheck(status != 3, comm, PETSC_ERR_FILE_READ, "Restart file '%s': reading dataset '%s' failed (truncated or corrupt file?)", fname, name);
+  PetscCheck(status == 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' does not match its checksum: the file is corrupt", fname,
+             name);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* A replicated 1-D dataset of a restart file, every rank the whole of it (the io layer's collective read) */
 static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], const char name[], PetscInt n, PetscBool integer, void *buf)
 {
@@ -379,6 +395,7 @@ static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], c
   PetscCall(CurioH5DatasetLength(comm, file, fname, name, integer, &exists, &len));
   PetscCheck(exists, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' is missing", fname, name);
   PetscCheck(len == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' must have shape (%" PetscInt_FMT ")", fname, name, n);
+  PetscCall(CheckRestartChecksum(comm, file, fname, name));
   d = H5Dopen2(file, name, H5P_DEFAULT);
   if (integer) {
     int64_t *b;

@@ -643,9 +643,7 @@ static PetscErrorCode WriteData(CurioCheckpoint ck, const char name[], hid_t typ
   PetscCall(CurioH5Exists(ck->file, dpath, &exists));
   PetscCheck(!exists, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in checkpoint '%s' (written twice?)", dpath, ck->tmp);
   PetscCall(CurioH5WriteBlock(ck->comm, ck->file, dpath, type, memtype, n, 0, start, count, buf, &ok));
-  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
-  PetscCall(CurioH5WriteChecksum(ck->comm, ck->file, dpath, start, count, buf, &ok));
-  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write the checksum of dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' (and its checksum) of checkpoint '%s'", dpath, ck->tmp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -288,7 +288,8 @@ PetscErrorCode CurioH5ReadSlice(MPI_Comm comm, hid_t file, const char fname[], c
   CurioH5WriteBlock - the one collective hyperslab write: this rank writes rows [rstart, rstart + nlocal) of dataset
   name from buf (row-major, memtype). With type >= 0 the dataset is created first, of shape (n) (ncols = 0),
   (n, ncols) or a scalar (n < 0), with intermediate groups; with type < 0 it must exist (a slab of it is filled).
-  ok says whether every rank succeeded; nothing is raised here, so the caller names the file in its message.
+  ok says whether every rank succeeded; nothing is raised here, so the caller names the file in its message. A
+  dataset created here of 8-byte numbers also gets its attribute `checksum` (CurioH5WriteChecksum()).
 
   Collective
 @*/
@@ -324,6 +325,12 @@ PetscErrorCode CurioH5WriteBlock(MPI_Comm comm, hid_t file, const char name[], h
   if (dset >= 0) H5Dclose(dset);
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Write, 0, 0, 0, 0));
   if (*ok) PetscCall(CurioH5AllTrue(comm, (PetscBool) (status >= 0), ok));
+  /* a dataset written whole here (created, every rank its rows) of 8-byte numbers gets its checksum, so that a
+     restart can verify it (CurioH5VerifyChecksum); slabs of a dataset created elsewhere get none */
+  if (*ok && type >= 0 && H5Tget_size(memtype) == 8) {
+    PetscInt64 w = PetscMax(ncols, 1);
+    PetscCall(CurioH5WriteChecksum(comm, file, name, n < 0 ? 0 : rstart * w, n < 0 ? nlocal : nlocal * w, buf, ok));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

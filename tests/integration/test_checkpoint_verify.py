@@ -126,6 +126,18 @@ def case_checksum(a, tmp, ck):
         ck.check(ok and not os.path.exists(out + "2"), f"{layout}: no checkpoint that verifies: {msg}")
 
 
+def rechecksum(f, name):
+    """recomputes the checksum attribute of dataset name of an open h5py file (curio's, re-implemented)"""
+    import struct
+    d = f[name]
+    arr = np.array(d[()]).reshape(-1)
+    total = 0
+    for i, x in enumerate(arr):
+        bits = struct.unpack("<Q", struct.pack("<d" if arr.dtype.kind == "f" else "<q", x))[0]
+        total = (total + checksum_term(bits, i)) % 2**64
+    d.attrs["checksum"] = np.int64(np.uint64(total).astype(np.int64))
+
+
 def set_state(path, name, value):
     """rewrites a checkpoint item and its checksum, as a correct file with a wrong value would be"""
     import struct
@@ -217,11 +229,13 @@ def fields_active(a, tmp, ck):
         v = f["selected/index"][:]
         v[first + 1] = v[first]
         f["selected/index"][...] = v
+        rechecksum(f, "selected/index")
 
     def oob(f):
         v = f["selected/index"][:]
         v[-1] = 10**6
         f["selected/index"][...] = v
+        rechecksum(f, "selected/index")
 
     def completed(f):
         f.attrs["completed"] = np.int64(1)
@@ -233,7 +247,14 @@ def fields_active(a, tmp, ck):
         p = run(a, args + ["-curio_restart", bad, "-curio_output", res], timeout=120)
         ok, msg = refused(p, word)
         ck.check(ok and not os.path.exists(res), f"active restart file with {what}: {msg}")
-    p = run(a, args + ["-curio_restart", good, "-curio_output", os.path.join(tmp, "al_res.h5")])
+    bad = os.path.join(tmp, "al_flip.h5")
+    shutil.copy(good, bad)
+    flip_byte(bad, "model/theta", 1)
+    res = os.path.join(tmp, "al_res.h5")
+    p = run(a, args + ["-curio_restart", bad, "-curio_output", res], timeout=120)
+    ok, msg = refused(p, "/model/theta", "checksum")
+    ck.check(ok and not os.path.exists(res), f"active restart file with a flipped byte in '/model/theta': {msg}")
+    p = run(a, args + ["-curio_restart", good, "-curio_output", res])
     ck.check(p.returncode == 0, "the unaltered active restart file continues (control)")
 
 

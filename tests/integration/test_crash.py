@@ -103,6 +103,9 @@ def kill_at(a, args, delay, mode, watch_dirs):
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
         return alive, tmp_seen, False
+    t1 = time.time()  # the restart comes after every rank of the killed run is gone, as after a job's end
+    while any(os.path.exists(f"/proc/{r}") for r in ranks) and time.time() - t1 < 60:
+        time.sleep(0.01)
     return alive, tmp_seen, True
 
 
