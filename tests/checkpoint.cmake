@@ -11,3 +11,22 @@ endforeach()
 # uninterrupted run's result, bit for bit. Skipped (77) without Slurm.
 add_test(NAME sgdf_requeue COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_sgdf_requeue.sh $<TARGET_FILE:curio_exe>)
 set_tests_properties(sgdf_requeue PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 1800 LABELS slurm)
+
+# Verified checkpoints (tests/integration/test_checkpoint_verify.py): a byte flipped in a checkpoint's raw data is
+# refused naming the dataset and -curio_restart auto falls back to the previous checkpoint, bitwise equal to an
+# uninterrupted run; out-of-range fields of SGDF checkpoints and active-learning restart files are refused on every
+# rank; a restart removes its own stale temporaries and nothing else. At 1 and 2 ranks.
+foreach(np 1 2)
+  add_test(NAME checkpoint_verify_np${np}
+           COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_checkpoint_verify.py $<TARGET_FILE:curio_exe> --np ${np}
+                   --mpiexec "${CURIO_MPIEXEC_STR}")
+  set_tests_properties(checkpoint_verify_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 600 LABELS "integration;checkpoint")
+endforeach()
+
+# Crash consistency (tests/integration/test_crash.py): 20 trials that SIGKILL one or all ranks at random moments during
+# SGDF checkpointing and active-learning rounds, restart, and finish bitwise equal to an uninterrupted run with no
+# unreadable newest file and no temporary left; plus a corrupted newest checkpoint that the restart skips. About two
+# minutes at 2 ranks; `test_crash.py build/curio --trials 100` is the longer run.
+add_test(NAME crash_np2 COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_crash.py $<TARGET_FILE:curio_exe> --np 2 --trials 20
+                                --mpiexec "${CURIO_MPIEXEC_STR}")
+set_tests_properties(crash_np2 PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS 2 TIMEOUT 900 LABELS "integration;checkpoint")

@@ -390,6 +390,22 @@ static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool comple
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A dataset of a restart file must match its checksum (written with it, src/io/h5.c): a flipped bit is refused
+   with the dataset named, not restarted from */
+static PetscErrorCode CheckRestartChecksum(MPI_Comm comm, hid_t file, const char fname[], const char name[])
+{
+  int status;
+
+  PetscFunctionBegin;
+  PetscCall(CurioH5VerifyChecksum(comm, file, name, &status));
+  PetscCheck(status != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' has no checksum (written by an older curio, or altered?)",
+             fname, name);
+  PetscCheck(status != 3, comm, PETSC_ERR_FILE_READ, "Restart file '%s': reading dataset '%s' failed (truncated or corrupt file?)", fname, name);
+  PetscCheck(status == 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' does not match its checksum: the file is corrupt", fname,
+             name);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* A replicated 1-D dataset of a restart file, every rank the whole of it (the io layer's collective read) */
 static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], const char name[], PetscInt n, PetscBool integer, void *buf)
 {
@@ -401,6 +417,7 @@ static PetscErrorCode ReadArray(MPI_Comm comm, hid_t file, const char fname[], c
   PetscCall(CurioH5DatasetLength(comm, file, fname, name, integer, &exists, &len));
   PetscCheck(exists, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' is missing", fname, name);
   PetscCheck(len == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Restart file '%s': dataset '%s' must have shape (%" PetscInt_FMT ")", fname, name, n);
+  PetscCall(CheckRestartChecksum(comm, file, fname, name));
   d = H5Dopen2(file, name, H5P_DEFAULT);
   if (integer) {
     int64_t *b;
@@ -443,6 +460,61 @@ PetscErrorCode CurioALOutputState(MPI_Comm comm, const char path[], PetscBool *e
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The content of a restart file against the loop: every selected pool index once and in range, the rows' label
+   counts increasing up to the labeled set, s and theta finite, and "completed" only when the budget was reached.
+   Every rank holds the same values (replicated reads), so each check is collective. */
+static PetscErrorCode CheckRestartContent(CurioAL al, const char fn[], PetscInt nlab, PetscInt64 done)
+{
+  PetscInt *sorted, nsel = nlab - al->n_init, last;
+
+  PetscFunctionBegin;
+  PetscCheck(done == 0 || done == 1, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s': attribute 'completed' is %" PetscInt64_FMT ", expected 0 or 1", fn, done);
+  for (PetscInt n = 0; n < nlab; n++) {
+    PetscInt i = al->lab_index[n];
+    PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
+    PetscCheck(al->lab_round[n] >= 0 && al->lab_round[n] <= al->nrows, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/selected/round' entry %" PetscInt_FMT " is %" PetscInt_FMT ", expected a round in [0, %" PetscInt_FMT "]", fn, n,
+               al->lab_round[n], al->nrows);
+    PetscCheck(!PetscIsInfOrNanReal(al->lab_y[n]), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/selected/y' entry %" PetscInt_FMT " is not finite", fn, n);
+  }
+  PetscCall(PetscMalloc1(PetscMax(nsel, 1), &sorted));
+  if (nsel > 0) PetscCall(PetscArraycpy(sorted, al->lab_index + al->n_init, nsel));
+  PetscCall(PetscSortInt(nsel, sorted));
+  for (PetscInt k = 1; k < nsel; k++)
+    if (sorted[k] == sorted[k - 1]) {
+      PetscInt dup = sorted[k];
+      PetscCall(PetscFree(sorted));
+      SETERRQ(al->comm, PETSC_ERR_FILE_UNEXPECTED,
+              "Restart file '%s': pool index %" PetscInt_FMT " appears twice in '/selected/index' (corrupt or altered file)", fn, dup);
+    }
+  PetscCall(PetscFree(sorted));
+  for (PetscInt r = 0; r < al->nrows; r++)
+    PetscCheck(al->row_nlab[r] >= 1 && al->row_nlab[r] <= nlab && (r == 0 || al->row_nlab[r] > al->row_nlab[r - 1]), al->comm,
+               PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/rounds/n_labeled' entry %" PetscInt_FMT " is %" PetscInt_FMT
+               ", expected more than the row before and at most %" PetscInt_FMT,
+               fn, r, al->row_nlab[r], nlab);
+  last = al->row_nlab[al->nrows - 1];
+  PetscCheck(!done || (nlab == al->budget && last == nlab), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s' says 'completed' = 1, but its last row has %" PetscInt_FMT " of %" PetscInt_FMT
+             " labels and the budget is %" PetscInt_FMT " (corrupt or altered file)",
+             fn, last, nlab, al->budget);
+  PetscCheck(done || nlab > last || nlab == al->budget, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Restart file '%s': %" PetscInt_FMT " labels, but its last row already had %" PetscInt_FMT " and the budget %" PetscInt_FMT
+             " is not reached",
+             fn, nlab, last, al->budget);
+  for (PetscInt r = 0; r < al->nrows; r++)
+    PetscCheck(PetscIsNormalReal(al->row_s[r]) && al->row_s[r] > 0, al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/rounds/s' entry %" PetscInt_FMT " is %g, expected a normal positive number", fn, r, (double) al->row_s[r]);
+  for (PetscInt j = 0; j < al->d; j++)
+    PetscCheck(!PetscIsInfOrNanReal(al->theta_full[j]) && !PetscIsInfOrNanReal(al->theta_dot_full[j]), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/model/theta' or '/model/theta_dot' entry %" PetscInt_FMT " is not finite", fn, j);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Continues from an earlier output: the labeled set in order with its labels, the rows of the curve, s and theta of
    the last model (the next model's warm start). The file must come from the same loop (signature). */
 static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *completed)
@@ -455,6 +527,7 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   PetscInt    nlab;
 
   PetscFunctionBegin;
+  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->output)); /* the temporaries of an interrupted round */
   /* the same identity check as a checkpoint's: kind, schema version, signature */
   PetscCall(CurioH5OpenRead(al->comm, fn, &file));
   PetscCall(CurioH5CheckIdentity(al->comm, file, fn, "Restart file", "active", sig, msg, sizeof(msg)));
@@ -487,12 +560,11 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   PetscCall(ReadArray(al->comm, file, fn, "/model/theta", al->d, PETSC_FALSE, al->theta_full));
   PetscCall(ReadArray(al->comm, file, fn, "/model/theta_dot", al->d, PETSC_FALSE, al->theta_dot_full));
   H5Fclose(file);
+  PetscCall(CheckRestartContent(al, fn, nlab, done));
   /* the labeled set's inputs come from the input file: /train rows first, then pool rows by index */
   al->nlab = nlab;
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
-    PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
     if (i < 0) PetscCall(PetscArraycpy(al->lab_X + n * al->dim, al->init_X + n * al->dim, al->dim));
     else {
       PetscCall(CurioALPoolRow(al, i, al->lab_X + n * al->dim));

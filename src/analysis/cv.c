@@ -150,6 +150,14 @@ PetscErrorCode CurioFitCVCurve(CurioFit fit, PetscReal smin, PetscReal smax, Pet
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetModel(fit, &model));
+  { /* leaving one row out of one leaves nothing to fit */
+    Mat      Phi;
+    PetscInt n;
+    PetscCall(CurioFitGetDesign(fit, &Phi));
+    PetscCall(MatGetSize(Phi, &n, NULL));
+    PetscCheck(n >= 2, PetscObjectComm((PetscObject) Phi), PETSC_ERR_USER_INPUT,
+               "Leave-one-out CV needs at least 2 training rows, the input has %" PetscInt_FMT ": give -curio_s S and -curio_loocv false", n);
+  }
   if (CurioLossTable[model->loss].quadratic) PetscCall(ExactCurve(fit, smin, smax, ns, curve));
   else PetscCall(ApproximateCurve(fit, smin, smax, ns, curve));
   PetscFunctionReturn(PETSC_SUCCESS);

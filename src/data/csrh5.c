@@ -121,9 +121,16 @@ static PetscErrorCode GroupReadLayout(MPI_Comm comm, hid_t file, const char fnam
   PetscCheck(n >= 1 && L->shape[1] >= 1, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': the attribute 'shape' of group '%s' is (%" PetscInt64_FMT ", %" PetscInt64_FMT "); rows and columns must be >= 1",
              fname, L->gpath, L->shape[0], L->shape[1]);
-  PetscCheck(n <= PETSC_MAX_INT && L->shape[1] <= PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': the shape (%" PetscInt64_FMT ", %" PetscInt64_FMT ") of group '%s' is too large for PetscInt", fname, L->shape[0],
-             L->shape[1], L->gpath);
+  PetscCheck(n <= PETSC_MAX_INT && L->shape[1] <= CURIO_MAX_COLUMNS, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': the shape (%" PetscInt64_FMT ", %" PetscInt64_FMT
+             ") of group '%s' is too large: this curio holds at most %" PetscInt_FMT " rows and %" PetscInt_FMT
+             " columns (32-bit PetscInt; the design matrix adds an intercept and PETSc's column map one more)",
+             fname, L->shape[0], L->shape[1], L->gpath, PETSC_MAX_INT, CURIO_MAX_COLUMNS);
+  {
+    char what[PETSC_MAX_PATH_LEN + 300];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "Input file '%s': group '%s'", fname, L->gpath));
+    PetscCall(CurioRowsCheckSize(comm, what, n, L->shape[1], PETSC_FALSE));
+  }
   PetscCheck(!ncols || ncols == L->shape[1], comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': group '%s' has %" PetscInt64_FMT " columns (attribute 'shape'), but %" PetscInt_FMT " are expected", fname, L->gpath,
              L->shape[1], ncols);
@@ -280,6 +287,7 @@ static PetscErrorCode GroupReadLabels(MPI_Comm comm, hid_t file, const char fnam
   if (L->hw) {
     PetscCall(CurioH5ReadSlice(comm, file, fname, L->w, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
     PetscCall(CheckRowValues(comm, fname, L->w, rstart, nlocal, rows->w, PETSC_TRUE));
+    if (!strcmp(L->gpath, "/train")) PetscCall(CurioCheckSomeWeight(comm, fname, L->w, nlocal, rows->w));
   } else
     for (PetscInt i = 0; i < nlocal; i++) rows->w[i] = 1.0;
   PetscFunctionReturn(PETSC_SUCCESS);

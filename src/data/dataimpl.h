@@ -14,3 +14,13 @@ PETSC_INTERN PetscErrorCode CurioCheckFinite(MPI_Comm, const char[], const char[
 
 /* The CSR rows of a reader handed over as a row set (no copy) */
 PETSC_INTERN PetscErrorCode CurioRowsFromCSR(MPI_Comm, CurioCSRRows *, CurioRows *);
+
+/* The most columns a row set may have: the design matrix adds an intercept column and PETSc's MPIAIJ column map
+   keys run to the column count + 1, all within PetscInt */
+#define CURIO_MAX_COLUMNS (PETSC_MAX_INT - 2)
+
+/* Refuses (collectively, naming what) a row set whose columns, or (dense) entries on one rank or node, cannot be held */
+PETSC_INTERN PetscErrorCode CurioRowsCheckSize(MPI_Comm, const char[], PetscInt64, PetscInt64, PetscBool);
+
+/* Refuses training weights that are all zero, collectively (src/data/h5read.c) */
+PETSC_INTERN PetscErrorCode CurioCheckSomeWeight(MPI_Comm, const char[], const char[], PetscInt, const PetscReal[]);

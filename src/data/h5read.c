@@ -70,6 +70,10 @@ static PetscErrorCode RowsReadShape(MPI_Comm comm, hid_t file, const char fname[
   *n   = dims[0];
   *dim = is1d ? 1 : dims[1];
   PetscCheck(*n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
+  PetscCheck(*dim > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' has shape (%" PetscInt_FMT ", 0): no feature columns, so there is nothing to fit (with -curio_intercept "
+             "alone the model would be the weighted mean of y); give at least one column",
+             fname, pX, *n);
   if (expect_dim > 0) {
     PetscCheck(is1d == expect_1d, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' gives %s but '/train' gives %s", fname, group,
                is1d ? "1-D inputs 'x'" : "features 'X'", expect_1d ? "1-D inputs 'x'" : "features 'X'");
@@ -150,6 +154,24 @@ static PetscErrorCode RowsReadWeights(MPI_Comm comm, hid_t file, const char fnam
   PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
   PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT,
              fname, pw, gbad);
+  if (!strncmp(pw, "/train/", 7)) PetscCall(CurioCheckSomeWeight(comm, fname, pw, rows->nlocal, rows->w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioCheckSomeWeight - refuses training weights that are all zero (nothing to fit: the Gram is zero and every
+  score is meaningless), naming the file and dataset; collective
+@*/
+PetscErrorCode CurioCheckSomeWeight(MPI_Comm comm, const char fname[], const char dset[], PetscInt nlocal, const PetscReal w[])
+{
+  PetscInt pos = 0, gpos;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nlocal; i++) pos += w[i] > 0;
+  PetscCallMPI(MPI_Allreduce(&pos, &gpos, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCheck(gpos > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': every weight in dataset '%s' is zero, so there is nothing to fit; give some training rows a positive weight", fname,
+             dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -197,6 +219,11 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     total = n;
     n     = count;
   } else total = n;
+  {
+    char what[PETSC_MAX_PATH_LEN + 300];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "Input file '%s': dataset '%s'", fname, is1d ? px : pX));
+    PetscCall(CurioRowsCheckSize(comm, what, n, dim, PETSC_TRUE));
+  }
   PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
   PetscCall(RowsReadInputs(comm, file, fname, is1d ? px : pX, first, sink, ctx, rows));
   if (hy) PetscCall(RowsReadLabels(comm, file, fname, py, first, total, rows));

@@ -294,12 +294,21 @@ PetscErrorCode CurioCSRRowsReadLIBSVM(MPI_Comm comm, const char path[], PetscInt
   PetscCallMPI(MPI_Exscan(&nloc, &rstart, 1, MPIU_INT64, MPI_SUM, comm));
   if (rank == 0) rstart = 0;
   PetscCallMPI(MPI_Allreduce(&b.maxcol, &maxcol, 1, MPIU_INT, MPI_MAX, comm));
-  if (n == 0 || n > PETSC_MAX_INT || (!ncols && !maxcol)) PetscCall(BuilderFree(&b));
+  if (n == 0 || n > PETSC_MAX_INT || (!ncols && !maxcol) || maxcol > CURIO_MAX_COLUMNS) PetscCall(BuilderFree(&b));
   PetscCheck(n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' has no data rows (it is empty or has only blank and comment lines)", path);
   PetscCheck(n <= PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' has %" PetscInt64_FMT " rows, more than PetscInt holds", path, n);
   PetscCheck(ncols || maxcol, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s' has no index:value pairs, so its number of columns is unknown; give the number of columns", path);
+  PetscCheck(maxcol <= CURIO_MAX_COLUMNS, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s' has a column index %" PetscInt_FMT "; this curio holds at most %" PetscInt_FMT
+             " columns (32-bit PetscInt; the design matrix adds an intercept and PETSc's column map one more)",
+             path, maxcol, CURIO_MAX_COLUMNS);
 
+  {
+    char what[PETSC_MAX_PATH_LEN + 32];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "Input file '%s'", path));
+    PetscCall(CurioRowsCheckSize(comm, what, n, ncols ? ncols : maxcol, PETSC_FALSE)); /* on error the builder's arrays are freed at exit */
+  }
   /* hand the arrays over; every rank gets non-NULL arrays, also with no rows, so that 'y != NULL' is collective */
   if (!b.rowptr) PetscCall(PetscCalloc1(1, &b.rowptr));
   if (!b.y) PetscCall(PetscMalloc1(1, &b.y));

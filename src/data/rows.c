@@ -1,5 +1,6 @@
 /* CurioRows and CurioData: distributed data rows, the built-in example of the paper and synthetic data. */
 #include "dataimpl.h"
+#include <unistd.h>
 
 PetscErrorCode CurioRowOwnership(MPI_Comm comm, PetscInt n, PetscInt *rstart, PetscInt *nlocal)
 {
@@ -10,6 +11,56 @@ PetscErrorCode CurioRowOwnership(MPI_Comm comm, PetscInt n, PetscInt *rstart, Pe
   PetscCallMPI(MPI_Scan(&nl, &start, 1, MPIU_INT, MPI_SUM, comm));
   *rstart = start - nl;
   *nlocal = nl;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioRowsCheckSize - refuses, with one message on every rank that names what (a file and dataset, or a set), a row
+  set of n rows and ncols input columns that this build cannot hold: more columns than CURIO_MAX_COLUMNS, a
+  parameter vector of ncols reals larger than a node's physical memory, and for dense rows more entries on one rank
+  than a PetscInt indexes (the row-major arrays are indexed i * ncols + j) or more bytes on one node than its memory
+  (malloc would succeed and the kernel would kill a rank while reading)
+
+  Collective
+@*/
+PetscErrorCode CurioRowsCheckSize(MPI_Comm comm, const char what[], PetscInt64 n, PetscInt64 ncols, PetscBool dense)
+{
+  PetscMPIInt size;
+  PetscInt    rstart, nlocal;
+  PetscInt64  local, mx, node_bytes;
+  MPI_Comm    node;
+  long        pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCheck(n >= 0 && n <= PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s has %" PetscInt64_FMT " rows; this curio holds at most %" PetscInt_FMT " (2^31 - 1, 32-bit PetscInt)", what, n, PETSC_MAX_INT);
+  PetscCheck(ncols >= 0 && ncols <= CURIO_MAX_COLUMNS, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "%s has %" PetscInt64_FMT " columns; this curio holds at most %" PetscInt_FMT
+             " (2^31 - 3: the design matrix adds an intercept and PETSc's column map one more)",
+             what, ncols, CURIO_MAX_COLUMNS);
+  PetscCheck(pages <= 0 || psize <= 0 || (double) ncols * sizeof(PetscReal) <= (double) pages * (double) psize, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s has %" PetscInt64_FMT " columns: one vector of parameters takes %.3g GB, more than this node's %.3g GB of memory", what, ncols,
+             (double) ncols * sizeof(PetscReal) / 1e9, (double) pages * (double) psize / 1e9);
+  if (!dense) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioRowOwnership(comm, (PetscInt) n, &rstart, &nlocal));
+  local = (PetscInt64) nlocal * PetscMax(ncols, 1);
+  PetscCallMPI(MPI_Allreduce(&local, &mx, 1, MPIU_INT64, MPI_MAX, comm));
+  PetscCheck(mx <= PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s has %" PetscInt64_FMT " rows x %" PetscInt64_FMT " columns: %" PetscInt64_FMT
+             " entries on one of %d ranks, more than a PetscInt indexes (2^31 - 1); run on at least %" PetscInt64_FMT " ranks",
+             what, n, ncols, mx, size, (n * PetscMax(ncols, 1)) / PETSC_MAX_INT + 1);
+  /* the bytes of all the ranks of this node, against its memory */
+  PetscCallMPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  local *= (PetscInt64) sizeof(PetscReal);
+  PetscCallMPI(MPI_Allreduce(&local, &node_bytes, 1, MPIU_INT64, MPI_SUM, node));
+  PetscCallMPI(MPI_Comm_free(&node));
+  mx = pages > 0 && psize > 0 && node_bytes > (PetscInt64) pages * psize;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPIU_INT64, MPI_MAX, comm));
+  PetscCheck(!mx, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s has %" PetscInt64_FMT " rows x %" PetscInt64_FMT
+             " columns: %.3g GB of inputs on one node, more than its %.3g GB of memory; run on more nodes",
+             what, n, ncols, (double) node_bytes / 1e9, (double) pages * (double) psize / 1e9);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -30,12 +81,13 @@ PetscErrorCode CurioRowsAllocate(MPI_Comm comm, PetscInt n, PetscInt dim, PetscB
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(rows, sizeof(*rows)));
+  PetscCall(CurioRowsCheckSize(comm, "A row set", n, dim, PETSC_TRUE)); /* the readers check first, naming the file */
   rows->n    = n;
   rows->dim  = dim;
   rows->is1d = is1d;
   PetscCall(CurioRowOwnership(comm, n, &rows->rstart, &rows->nlocal));
   /* at least one entry, so that 'has labels' (y != NULL) reads the same on a rank without rows */
-  PetscCall(PetscMalloc1(PetscMax(rows->nlocal * dim, 1), &rows->X));
+  PetscCall(PetscMalloc1(PetscMax((size_t) rows->nlocal * (size_t) dim, 1), &rows->X));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
   for (PetscInt i = 0; i < rows->nlocal; i++) rows->w[i] = 1.0;
   if (labeled) PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->y));

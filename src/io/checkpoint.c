@@ -30,6 +30,7 @@ struct _n_CurioCheckpoint {
   hid_t         file;
   PetscInt64    step;
   char          path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN], kind[64];
+  char          owner[PETSC_MAX_PATH_LEN]; /* of its temporary files: the prefix's base name and '*' */
 };
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -134,6 +135,50 @@ static PetscErrorCode ListSteps(const char prefix[], StepFile **files, int *nfil
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The owner of a prefix's temporary files (CurioH5AtomicCreateOwned): its base name and '*', one owner for all steps */
+static PetscErrorCode OwnerOfPrefix(const char prefix[], char owner[], size_t len)
+{
+  char        dir[PETSC_MAX_PATH_LEN];
+  const char *base;
+
+  PetscFunctionBegin;
+  SplitPrefix(prefix, dir, sizeof(dir), &base);
+  PetscCall(PetscSNPrintf(owner, len, "%s*", base));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioCheckpointRemoveStale - a restarting run removes the temporary files that an interrupted run of its own left:
+  those of its checkpoint prefix (any step) and of its output file, and nothing else (CurioH5RemoveStaleTemporaries());
+  says how many on stdout
+
+  Collective
+
+  Input Parameters:
++ comm   - the run's ranks
+. prefix - the checkpoint prefix, or NULL
+- output - the output file, or NULL
+@*/
+PetscErrorCode CurioCheckpointRemoveStale(MPI_Comm comm, const char prefix[], const char output[])
+{
+  PetscInt a = 0, b = 0;
+
+  PetscFunctionBeginUser;
+  if (prefix && prefix[0]) {
+    char owner[PETSC_MAX_PATH_LEN];
+    PetscCall(OwnerOfPrefix(prefix, owner, sizeof(owner)));
+    PetscCall(CurioH5RemoveStaleTemporaries(comm, prefix, owner, &a));
+  }
+  if (output && output[0]) PetscCall(CurioH5RemoveStaleTemporaries(comm, output, NULL, &b));
+  if (a + b) {
+    char what[2 * PETSC_MAX_PATH_LEN + 64] = "";
+    if (a) PetscCall(PetscSNPrintf(what, sizeof(what), "checkpoint prefix '%s'%s", prefix, b ? ", " : ""));
+    if (b) PetscCall(PetscSNPrintf(what + strlen(what), sizeof(what) - strlen(what), "output '%s'", output));
+    PetscCall(PetscPrintf(comm, "curio: removed %" PetscInt_FMT " temporary file(s) that an interrupted run left (%s)\n", a + b, what));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* HDF5 attributes (the io layer's; errors name the checkpoint) */
 
@@ -188,6 +233,7 @@ PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm comm, const char prefix[], P
   ck->file    = -1;
   ck->step    = -1;
   PetscCall(PetscStrncpy(ck->prefix, prefix, sizeof(ck->prefix)));
+  PetscCall(OwnerOfPrefix(prefix, ck->owner, sizeof(ck->owner)));
   *ckpt = ck;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -219,7 +265,7 @@ PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint ck, const char kind[], 
   ck->step = step;
   PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
   PetscCall(StepPath(ck->prefix, step, ck->path, sizeof(ck->path)));
-  PetscCall(CurioH5AtomicCreate(ck->comm, ck->path, &ck->atomic, &ok));
+  PetscCall(CurioH5AtomicCreateOwned(ck->comm, ck->path, ck->owner, &ck->atomic, &ok));
   PetscCall(PetscStrncpy(ck->tmp, ck->atomic.tmp, sizeof(ck->tmp)));
   PetscCheck(ok, ck->comm, PETSC_ERR_FILE_OPEN,
              "Cannot create checkpoint file '%s' (temporary '%s'): is the directory of the prefix '%s' there and writable?", ck->path, ck->tmp,
@@ -342,9 +388,131 @@ PetscErrorCode CurioCheckpointFindLatest(MPI_Comm comm, const char prefix[], cha
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Rank 0 only: the names of the datasets in /state, each followed by a NUL, in names (of size len) */
+static herr_t ListDataset(hid_t group, const char name[], const H5L_info_t *info, void *data)
+{
+  char      *names = ((char **) data)[0];
+  size_t    *len = ((size_t **) data)[1], l = strlen(name);
+  H5O_info_t oinfo;
+
+  (void) info;
+  if (H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 || oinfo.type != H5O_TYPE_DATASET) return 0;
+  if (len[1] + l + 2 > len[0]) return -1; /* too many names: the caller reports it */
+  memcpy(names + len[1], name, l + 1);
+  len[1] += l + 1;
+  return 0;
+}
+
+/* Verifies the checksum of every dataset in /state (CurioH5VerifyChecksum); msg names the first that fails */
+static PetscErrorCode VerifyState(MPI_Comm comm, hid_t file, const char path[], char msg[], size_t mlen)
+{
+  PetscMPIInt rank;
+  size_t      len[2] = {65536, 0};
+  char       *names;
+  int         listed = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscCalloc1(len[0], &names));
+  if (rank == 0) {
+    void *data[2] = {names, len};
+    listed        = H5Literate_by_name(file, "/state", H5_INDEX_NAME, H5_ITER_INC, NULL, ListDataset, data, H5P_DEFAULT) >= 0;
+  }
+  PetscCallMPI(MPI_Bcast(&listed, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(len, 2, MPIU_SIZE_T, 0, comm));
+  PetscCallMPI(MPI_Bcast(names, (PetscMPIInt) len[1], MPI_CHAR, 0, comm));
+  if (!listed) PetscCall(PetscSNPrintf(msg, mlen, "Checkpoint '%s': cannot list the datasets of '/state' (corrupt file?)", path));
+  for (size_t k = 0; listed && k < len[1] && !msg[0]; k += strlen(names + k) + 1) {
+    char dpath[PETSC_MAX_PATH_LEN];
+    int  status;
+    PetscCall(PetscSNPrintf(dpath, sizeof(dpath), "/state/%s", names + k));
+    PetscCall(CurioH5VerifyChecksum(comm, file, dpath, &status));
+    if (status == 1)
+      PetscCall(PetscSNPrintf(msg, mlen, "Checkpoint '%s': dataset '%s' has no checksum (written by an older curio, or altered?)", path, dpath));
+    else if (status == 2)
+      PetscCall(PetscSNPrintf(msg, mlen, "Checkpoint '%s': dataset '%s' is not a scalar or 1-D dataset of 64-bit numbers", path, dpath));
+    else if (status == 3)
+      PetscCall(PetscSNPrintf(msg, mlen, "Checkpoint '%s': reading dataset '%s' failed (truncated or corrupt file?)", path, dpath));
+    else if (status == 4)
+      PetscCall(PetscSNPrintf(msg, mlen, "Checkpoint '%s': dataset '%s' does not match its checksum: the file is corrupt", path, dpath));
+  }
+  PetscCall(PetscFree(names));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Opens a checkpoint and checks it (readable, kind, schema version, signature, step, /state, every dataset's
+   checksum); on failure *file < 0 and msg says why (nothing is raised for what the file holds) */
+static PetscErrorCode OpenChecked(MPI_Comm comm, const char path[], const char kind[], const char signature[], hid_t *file, PetscInt64 *step,
+                                  char msg[], size_t len)
+{
+  PetscMPIInt rank;
+  int         err = 0;
+  hid_t       fapl;
+  PetscBool   ok, found;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  *file  = -1;
+  *step  = -1;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && access(path, R_OK)) err = errno;
+  PetscCall(ShareErrno(comm, &err));
+  if (err) {
+    PetscCall(PetscSNPrintf(msg, len, "Cannot read checkpoint '%s': %s", path, strerror(err)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscCall(CurioH5FileAccessCollective(comm, &fapl));
+  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (*file >= 0), &ok));
+  if (!ok) {
+    if (*file >= 0) H5Fclose(*file);
+    *file = -1;
+    PetscCall(PetscSNPrintf(msg, len, "Checkpoint '%s' is not a readable HDF5 checkpoint (truncated or corrupt file?)", path));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(CurioH5CheckIdentity(comm, *file, path, "Checkpoint", kind, signature, msg, len));
+  if (!msg[0]) {
+    PetscCall(CurioH5ReadAttribute(comm, *file, "step", CURIO_H5_INT, step, 0, &found, NULL));
+    if (!found) PetscCall(PetscSNPrintf(msg, len, "Checkpoint '%s' has no root attribute 'step'", path));
+    else if (*step < 0 || *step > CKPT_MAXSTEP)
+      PetscCall(PetscSNPrintf(msg, len, "Checkpoint '%s': root attribute 'step' is %lld, expected a step in [0, %lld]", path, (long long) *step,
+                              CKPT_MAXSTEP));
+  }
+  if (!msg[0]) {
+    PetscCall(CurioH5Exists(*file, "/state", &found));
+    PetscCall(CurioH5AllTrue(comm, found, &ok));
+    if (!ok) PetscCall(PetscSNPrintf(msg, len, "Checkpoint '%s' has no group '/state'", path));
+  }
+  if (!msg[0]) PetscCall(VerifyState(comm, *file, path, msg, len));
+  if (msg[0]) {
+    H5Fclose(*file);
+    *file = -1;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ReaderCreate(MPI_Comm comm, const char path[], const char kind[], hid_t file, PetscInt64 step, CurioCheckpoint *ckpt)
+{
+  CurioCheckpoint ck;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&ck));
+  ck->comm    = comm;
+  ck->reading = PETSC_TRUE;
+  ck->file    = file;
+  ck->step    = step;
+  PetscCall(PetscStrncpy(ck->path, path, sizeof(ck->path)));
+  PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
+  *ckpt = ck;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioCheckpointOpenRead - opens a checkpoint for reading and checks that it is one of this schema version, kind and
-  signature; refuses anything else with an error that names the file, what it holds and what was expected
+  signature, and that every dataset of its state matches its checksum; refuses anything else with an error that
+  names the file (and the dataset), what it holds and what was expected
 
   Collective
 
@@ -359,50 +527,61 @@ PetscErrorCode CurioCheckpointFindLatest(MPI_Comm comm, const char prefix[], cha
 @*/
 PetscErrorCode CurioCheckpointOpenRead(MPI_Comm comm, const char path[], const char kind[], const char signature[], CurioCheckpoint *ckpt)
 {
-  CurioCheckpoint ck;
-  PetscMPIInt     rank;
-  int             err = 0;
-  hid_t           fapl, file;
-  PetscBool       ok, found;
-  PetscInt64      step = -1;
-  char            msg[16384];
+  hid_t      file;
+  PetscInt64 step;
+  char       msg[16384];
 
   PetscFunctionBeginUser;
   *ckpt = NULL;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && access(path, R_OK)) err = errno;
-  PetscCall(ShareErrno(comm, &err));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read checkpoint '%s': %s", path, strerror(err));
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  PetscCall(CurioH5FileAccessCollective(comm, &fapl));
-  file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  H5Pclose(fapl);
-  PetscCall(CurioH5AllTrue(comm, (PetscBool) (file >= 0), &ok));
-  if (!ok && file >= 0) H5Fclose(file);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s' is not a readable HDF5 checkpoint (truncated or corrupt file?)", path);
-
-  /* each check: on failure close the file first, so that a caller who catches the error leaks nothing */
-  PetscCall(CurioH5CheckIdentity(comm, file, path, "Checkpoint", kind, signature, msg, sizeof(msg)));
-  if (!msg[0]) {
-    PetscCall(CurioH5ReadAttribute(comm, file, "step", CURIO_H5_INT, &step, 0, &found, NULL));
-    if (!found || step < 0) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Checkpoint '%s' has no valid root attribute 'step'", path));
-  }
-  if (!msg[0]) {
-    PetscCall(CurioH5Exists(file, "/state", &found));
-    PetscCall(CurioH5AllTrue(comm, found, &ok));
-    if (!ok) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Checkpoint '%s' has no group '/state'", path));
-  }
-  if (msg[0]) H5Fclose(file);
+  PetscCall(OpenChecked(comm, path, kind, signature, &file, &step, msg, sizeof(msg)));
   PetscCheck(!msg[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCall(ReaderCreate(comm, path, kind, file, step, ckpt));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  PetscCall(PetscNew(&ck));
-  ck->comm    = comm;
-  ck->reading = PETSC_TRUE;
-  ck->file    = file;
-  ck->step    = step;
-  PetscCall(PetscStrncpy(ck->path, path, sizeof(ck->path)));
-  PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
-  *ckpt = ck;
+/*@C
+  CurioCheckpointOpenLatest - opens the newest checkpoint of a prefix that opens and verifies (CurioCheckpointOpenRead()'s
+  checks), newest step first; every newer one that fails is skipped with a warning on stderr that names it and says
+  why. If checkpoints exist but none verifies, that is an error (nothing is silently started over).
+
+  Collective
+
+  Output Parameters:
++ ckpt  - the reader (NULL if the prefix has no checkpoint)
+- found - whether there is one
+@*/
+PetscErrorCode CurioCheckpointOpenLatest(MPI_Comm comm, const char prefix[], const char kind[], const char signature[], CurioCheckpoint *ckpt,
+                                         PetscBool *found)
+{
+  PetscMPIInt rank;
+  StepFile   *files = NULL;
+  int         n = 0, err = 0, skipped = 0;
+  char        msg[16384], first[16384] = "";
+
+  PetscFunctionBeginUser;
+  *ckpt  = NULL;
+  *found = PETSC_FALSE;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(ListSteps(prefix, &files, &n, &err));
+  PetscCallMPI(MPI_Bcast(&n, 1, MPI_INT, 0, comm));
+  if (rank) PetscCall(PetscMalloc1(PetscMax(n, 1), &files));
+  PetscCallMPI(MPI_Bcast(files, (PetscMPIInt) (n * sizeof(StepFile)), MPI_BYTE, 0, comm));
+  for (int k = 0; k < n && !*found; k++) {
+    hid_t      file;
+    PetscInt64 step;
+    PetscCall(OpenChecked(comm, files[k].name, kind, signature, &file, &step, msg, sizeof(msg)));
+    if (!msg[0]) {
+      PetscCall(ReaderCreate(comm, files[k].name, kind, file, step, ckpt));
+      *found = PETSC_TRUE;
+    } else {
+      if (!skipped++) PetscCall(PetscStrncpy(first, msg, sizeof(first)));
+      PetscCall(PetscFPrintf(comm, PETSC_STDERR, "curio: warning: skipping checkpoint '%s': %s\n", files[k].name, msg));
+    }
+  }
+  PetscCall(PetscFree(files));
+  PetscCheck(*found || !skipped, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "None of the %d checkpoints of prefix '%s' opens and verifies (the newest: %s); move them away to start from the beginning", skipped,
+             prefix, first);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -470,7 +649,7 @@ static PetscErrorCode WriteData(CurioCheckpoint ck, const char name[], hid_t typ
   PetscCall(CurioH5Exists(ck->file, dpath, &exists));
   PetscCheck(!exists, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in checkpoint '%s' (written twice?)", dpath, ck->tmp);
   PetscCall(CurioH5WriteBlock(ck->comm, ck->file, dpath, type, memtype, n, 0, start, count, buf, &ok));
-  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' of checkpoint '%s'", dpath, ck->tmp);
+  PetscCheck(ok, ck->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' (and its checksum) of checkpoint '%s'", dpath, ck->tmp);
   { /* a checkpoint holds a run's raw state: its units are those of the run's quantity of the same name ("[state]") */
     char ln[PETSC_MAX_PATH_LEN + 64];
     PetscCall(PetscSNPrintf(ln, sizeof(ln), "checkpointed state '%s' of a %s run", name, ck->kind));

@@ -21,6 +21,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -132,6 +135,10 @@ PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], co
   H5Dclose(d);
   PetscCheck(*ndims >= 0 && *ndims <= 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has %d dimensions, expected 1 or 2", fname,
              dset, *ndims);
+  for (int k = 0; k < *ndims; k++) /* never truncated: 2^32 + 5 rows must not read as 5 */
+    PetscCheck(hd[k] <= (hsize_t) PETSC_MAX_INT, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': dataset '%s' has %llu %s; this curio holds at most %" PetscInt_FMT " (2^31 - 1, 32-bit PetscInt)", fname, dset,
+               (unsigned long long) hd[k], k ? "columns" : "rows", PETSC_MAX_INT);
   dims[0] = *ndims > 0 ? (PetscInt) hd[0] : 1;
   dims[1] = *ndims > 1 ? (PetscInt) hd[1] : 1;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -281,7 +288,8 @@ PetscErrorCode CurioH5ReadSlice(MPI_Comm comm, hid_t file, const char fname[], c
   CurioH5WriteBlock - the one collective hyperslab write: this rank writes rows [rstart, rstart + nlocal) of dataset
   name from buf (row-major, memtype). With type >= 0 the dataset is created first, of shape (n) (ncols = 0),
   (n, ncols) or a scalar (n < 0), with intermediate groups; with type < 0 it must exist (a slab of it is filled).
-  ok says whether every rank succeeded; nothing is raised here, so the caller names the file in its message.
+  ok says whether every rank succeeded; nothing is raised here, so the caller names the file in its message. A
+  dataset created here of 8-byte numbers also gets its attribute `checksum` (CurioH5WriteChecksum()).
 
   Collective
 @*/
@@ -317,6 +325,12 @@ PetscErrorCode CurioH5WriteBlock(MPI_Comm comm, hid_t file, const char name[], h
   if (dset >= 0) H5Dclose(dset);
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Write, 0, 0, 0, 0));
   if (*ok) PetscCall(CurioH5AllTrue(comm, (PetscBool) (status >= 0), ok));
+  /* a dataset written whole here (created, every rank its rows) of 8-byte numbers gets its checksum, so that a
+     restart can verify it (CurioH5VerifyChecksum); slabs of a dataset created elsewhere get none */
+  if (*ok && type >= 0 && H5Tget_size(memtype) == 8) {
+    PetscInt64 w = PetscMax(ncols, 1);
+    PetscCall(CurioH5WriteChecksum(comm, file, name, n < 0 ? 0 : rstart * w, n < 0 ? nlocal : nlocal * w, buf, ok));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -798,6 +812,144 @@ PetscErrorCode CurioH5CompleteDims(MPI_Comm comm, hid_t file, PetscBool *ok)
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
+/* checksums */
+
+/* One term of a dataset's checksum: a bijection of the element's 64 bits for a given position (xor with a constant
+   of the position, then splitmix64's finalizer, itself a bijection), so that changing any one element always
+   changes the sum, and a sum of terms mod 2^64 that does not depend on which rank read which part */
+static inline uint64_t ChecksumTerm(uint64_t bits, uint64_t i)
+{
+  uint64_t z = bits ^ (i * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL);
+  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/*@C
+  CurioH5ChecksumAdd - adds to *sum the checksum terms of count 8-byte elements (doubles or int64, as in memory)
+  that are the entries [start, start + count) of a dataset in row-major order
+
+  Not collective
+@*/
+void CurioH5ChecksumAdd(const void *buf, PetscInt64 start, PetscInt64 count, uint64_t *sum)
+{
+  const unsigned char *b = (const unsigned char *) buf;
+
+  for (PetscInt64 k = 0; k < count; k++) {
+    uint64_t bits;
+    memcpy(&bits, b + 8 * k, 8);
+    *sum += ChecksumTerm(bits, (uint64_t) (start + k));
+  }
+}
+
+/*@C
+  CurioH5WriteChecksum - writes the attribute `checksum` of dataset name (of 8-byte elements): the sum mod 2^64 of
+  ChecksumTerm over all its entries, each rank contributing the entries [start, start + count) it wrote from buf;
+  written after the data, so a dataset whose write was interrupted has none. ok says whether every rank succeeded.
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteChecksum(MPI_Comm comm, hid_t file, const char name[], PetscInt64 start, PetscInt64 count, const void *buf, PetscBool *ok)
+{
+  uint64_t   local = 0, sum;
+  PetscInt64 value;
+  hid_t      d;
+
+  PetscFunctionBegin;
+  CurioH5ChecksumAdd(buf, start, count, &local);
+  PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPI_UINT64_T, MPI_SUM, comm));
+  memcpy(&value, &sum, sizeof(value));
+  d = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0), ok));
+  if (*ok) PetscCall(CurioH5WriteAttribute(comm, d, "checksum", CURIO_H5_INT, &value, ok));
+  if (d >= 0) H5Dclose(d);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5VerifyChecksum - reads a dataset of 8-byte elements (a scalar or 1-D), the ranks sharing it in slices
+  of at most 2^20 entries, and compares its checksum with its attribute `checksum`. *status: 0 it matches, 1 it has
+  no checksum, 2 it is not a scalar or 1-D dataset of 8-byte numbers (or cannot be opened), 3 reading it failed, 4 it does not match.
+
+  Collective
+@*/
+PetscErrorCode CurioH5VerifyChecksum(MPI_Comm comm, hid_t file, const char name[], int *status)
+{
+  const PetscInt64 chunk = 1 << 20;
+  PetscMPIInt      rank, size;
+  PetscInt64       stored = 0, n = 1, lo, hi, nchunks;
+  PetscBool        found, ok     = PETSC_TRUE;
+  hid_t            d, type       = -1, space, fspace, mspace, dxpl;
+  int              info[2] = {0, 0}; /* opened with 8-byte elements, rank */
+  uint64_t         local   = 0, sum, want;
+  void            *buf;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  d = H5Dopen2(file, name, H5P_DEFAULT);
+  if (d >= 0) {
+    hsize_t     dims[H5S_MAX_RANK];
+    H5T_class_t cls;
+    type    = H5Dget_type(d);
+    cls     = H5Tget_class(type);
+    space   = H5Dget_space(d);
+    info[1] = H5Sget_simple_extent_ndims(space);
+    info[0] = H5Tget_size(type) == 8 && (cls == H5T_FLOAT || cls == H5T_INTEGER) && info[1] >= 0 && info[1] <= 1;
+    if (info[0]) {
+      H5Sget_simple_extent_dims(space, dims, NULL);
+      for (int k = 0; k < info[1]; k++) n *= (PetscInt64) dims[k];
+    }
+    H5Sclose(space);
+  }
+  PetscCall(CurioH5AllTrue(comm, (PetscBool) (d >= 0 && info[0]), &ok));
+  if (!ok) {
+    if (type >= 0) H5Tclose(type);
+    if (d >= 0) H5Dclose(d);
+    *status = 2;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(CurioH5ReadAttribute(comm, d, "checksum", CURIO_H5_INT, &stored, 0, &found, NULL));
+  if (!found) {
+    H5Tclose(type);
+    H5Dclose(d);
+    *status = 1;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  /* every rank its slice, read in the same number of collective calls on every rank */
+  lo      = n * rank / size;
+  hi      = n * (rank + 1) / size;
+  nchunks = (n / size + 1 + chunk - 1) / chunk;
+  PetscCall(PetscMalloc(8 * (size_t) PetscMin(PetscMax(hi - lo, 1), chunk), &buf));
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  for (PetscInt64 c = 0; c < nchunks; c++) {
+    PetscInt64 s = PetscMin(lo + c * chunk, hi), cnt = PetscMin(chunk, hi - s);
+    hsize_t    start = (hsize_t) s, count = (hsize_t) PetscMax(cnt, 1);
+    herr_t     st;
+    fspace = H5Dget_space(d);
+    if (cnt <= 0) H5Sselect_none(fspace);
+    else if (info[1] == 1) H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    mspace = info[1] == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, NULL);
+    if (cnt <= 0) H5Sselect_none(mspace);
+    st = H5Dread(d, H5Tget_class(type) == H5T_FLOAT ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64, mspace, fspace, dxpl, buf);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    if (st < 0) ok = PETSC_FALSE;
+    else if (cnt > 0) CurioH5ChecksumAdd(buf, s, cnt, &local);
+  }
+  H5Pclose(dxpl);
+  H5Tclose(type);
+  H5Dclose(d);
+  PetscCall(PetscFree(buf));
+  PetscCall(CurioH5AllTrue(comm, ok, &ok));
+  PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPI_UINT64_T, MPI_SUM, comm));
+  memcpy(&want, &stored, sizeof(want));
+  *status = !ok ? 3 : sum != want ? 4 : 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
 /* provenance and identity */
 
 /*@C
@@ -959,14 +1111,33 @@ static int SyncPath(const char path[], PetscBool dir)
   return err;
 }
 
+/* The owner of a temporary file: a 64-bit FNV-1a hash of the owner's name (an output's file name, a checkpoint
+   series' prefix), so that a restart can recognize the temporaries that an interrupted run of its own left */
+static unsigned long long OwnerHash(const char owner[])
+{
+  unsigned long long h = 0xcbf29ce484222325ULL;
+
+  for (const unsigned char *c = (const unsigned char *) owner; *c; c++) h = (h ^ *c) * 0x100000001b3ULL;
+  return h;
+}
+
+/* The base name of a path */
+static const char *BaseName(const char path[])
+{
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
 /*@C
-  CurioH5TemporaryName - a name for a temporary file in the directory of path, short (so that it fits NAME_MAX
-  whatever the length of the target's own name), hidden, and the same on every rank: `<dir>/.curio-<pid>-<n>-<r>.tmp`
-  with rank 0's pid, a counter and random bits (so that jobs on other hosts that share the directory do not collide)
+  CurioH5TemporaryNameOwned - a name for a temporary file in the directory of path, short (so that it fits NAME_MAX
+  whatever the length of the target's own name), hidden, and the same on every rank:
+  `<dir>/.curio-<owner hash, 16 hex>-<pid>-<n>-<r>.tmp` with rank 0's pid, a counter and random bits (so that jobs on
+  other hosts that share the directory do not collide); owner (NULL: the base name of path) is what
+  CurioH5RemoveStaleTemporaries() recognizes
 
   Collective
 @*/
-PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[], size_t len)
+PetscErrorCode CurioH5TemporaryNameOwned(MPI_Comm comm, const char path[], const char owner[], char tmp[], size_t len)
 {
   static unsigned counter = 0;
   unsigned        id[3];
@@ -984,7 +1155,78 @@ PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[]
   }
   PetscCallMPI(MPI_Bcast(id, 3, MPI_UNSIGNED, 0, comm));
   DirName(path, dir, sizeof(dir));
-  PetscCall(PetscSNPrintf(tmp, len, "%s/.curio-%u-%u-%08x.tmp", dir, id[0], id[1], id[2]));
+  PetscCall(PetscSNPrintf(tmp, len, "%s/.curio-%016llx-%u-%u-%08x.tmp", dir, OwnerHash(owner ? owner : BaseName(path)), id[0], id[1], id[2]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5TemporaryName - CurioH5TemporaryNameOwned() with the target's base name as the owner
+
+  Collective
+@*/
+PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioH5TemporaryNameOwned(comm, path, NULL, tmp, len));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Whether name is exactly `.curio-<16 hex: hash>-<digits>-<digits>-<8 hex>.tmp` */
+static PetscBool OwnedTemporary(const char name[], unsigned long long hash)
+{
+  static const char *const fields[] = {"x16", "d", "d", "x8"};
+  unsigned long long       h        = 0;
+  const char              *c        = name + 7;
+
+  if (strncmp(name, ".curio-", 7)) return PETSC_FALSE;
+  for (int f = 0; f < 4; f++) {
+    size_t k = 0, want = fields[f][0] == 'x' ? (size_t) atoi(fields[f] + 1) : 0;
+    for (; fields[f][0] == 'x' ? isxdigit((unsigned char) c[k]) && !isupper((unsigned char) c[k]) : isdigit((unsigned char) c[k]); k++)
+      if (f == 0) h = 16 * h + (unsigned long long) (isdigit((unsigned char) c[k]) ? c[k] - '0' : c[k] - 'a' + 10);
+    if (!k || (want && k != want) || k > 20) return PETSC_FALSE;
+    c += k;
+    if (f < 3 && *c++ != '-') return PETSC_FALSE;
+  }
+  return (PetscBool) (h == hash && !strcmp(c, ".tmp"));
+}
+
+/*@C
+  CurioH5RemoveStaleTemporaries - removes, from the directory of path, the temporary files of atomic writes that the
+  given owner (NULL: the base name of path; CurioH5TemporaryNameOwned()) left behind when its run was killed: only
+  regular files (never a link) whose name has exactly the h5 layer's form and the owner's hash. Called when a run
+  restarts, so that its own interrupted writes do not pile up; nothing else in the directory is touched.
+
+  Collective
+
+  Output Parameter:
+. removed - how many files were removed (on every rank)
+@*/
+PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm comm, const char path[], const char owner[], PetscInt *removed)
+{
+  PetscMPIInt rank;
+  int         count = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    char               dir[PETSC_MAX_PATH_LEN];
+    unsigned long long hash = OwnerHash(owner ? owner : BaseName(path));
+    DIR               *d;
+    struct dirent     *e;
+    DirName(path, dir, sizeof(dir));
+    d = opendir(dir);
+    while (d && (e = readdir(d))) {
+      struct stat st;
+      char        full[PETSC_MAX_PATH_LEN];
+      if (!OwnedTemporary(e->d_name, hash)) continue;
+      if (snprintf(full, sizeof(full), "%s/%s", dir, e->d_name) >= (int) sizeof(full)) continue;
+      if (lstat(full, &st) || !S_ISREG(st.st_mode)) continue;
+      if (!unlink(full)) count++;
+    }
+    if (d) closedir(d);
+  }
+  PetscCallMPI(MPI_Bcast(&count, 1, MPI_INT, 0, comm));
+  *removed = count;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -996,6 +1238,19 @@ PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[]
 @*/
 PetscErrorCode CurioH5AtomicCreate(MPI_Comm comm, const char path[], CurioH5Atomic *a, PetscBool *ok)
 {
+  PetscFunctionBegin;
+  PetscCall(CurioH5AtomicCreateOwned(comm, path, NULL, a, ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5AtomicCreateOwned - CurioH5AtomicCreate() with a temporary file of the given owner (a checkpoint series names
+  its prefix, so that a restart finds the temporaries of all its steps; CurioH5RemoveStaleTemporaries())
+
+  Collective
+@*/
+PetscErrorCode CurioH5AtomicCreateOwned(MPI_Comm comm, const char path[], const char owner[], CurioH5Atomic *a, PetscBool *ok)
+{
   hid_t       fapl;
   PetscMPIInt rank;
 
@@ -1004,7 +1259,7 @@ PetscErrorCode CurioH5AtomicCreate(MPI_Comm comm, const char path[], CurioH5Atom
   a->comm = comm;
   a->file = -1;
   PetscCall(PetscStrncpy(a->path, path, sizeof(a->path)));
-  PetscCall(CurioH5TemporaryName(comm, path, a->tmp, sizeof(a->tmp)));
+  PetscCall(CurioH5TemporaryNameOwned(comm, path, owner, a->tmp, sizeof(a->tmp)));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by curio, naming the file */
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
   a->file = H5Fcreate(a->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);

@@ -616,6 +616,40 @@ static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoin
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The restored state against the problem: every field in its range (a step beyond the run or negative, a history
+   that does not match the step, a non-finite s, lazy scale or iterate is refused, naming the checkpoint) */
+static PetscErrorCode SGDFCheckRestored(SGDF g, CurioCheckpoint ck, const char path[])
+{
+  const PetscInt64 total = (PetscInt64) g->epochs * g->nsteps_epoch;
+  PetscInt64       root;
+  PetscReal        r[8];
+
+  PetscFunctionBegin;
+  PetscCall(CurioCheckpointGetStep(ck, &root));
+  PetscCheck(g->step >= 0 && g->step == root, g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s': '/state/step' is %" PetscInt64_FMT " but the file is of step %" PetscInt64_FMT " (corrupt or altered file)", path,
+             g->step, root);
+  PetscCheck(g->step <= total, g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s' is at step %" PetscInt64_FMT ", beyond this run's last step %" PetscInt64_FMT " (%" PetscInt_FMT
+             " epochs of %" PetscInt_FMT " steps); ask for more epochs with -curio_sgdf_epochs",
+             path, g->step, total, g->epochs, g->nsteps_epoch);
+  PetscCheck(g->nhist == g->step / g->nsteps_epoch, g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s': 'history_length' is %" PetscInt_FMT " but step %" PetscInt64_FMT " completes %" PetscInt64_FMT
+             " epochs (corrupt or altered file)",
+             path, g->nhist, g->step, g->step / g->nsteps_epoch);
+  PetscCheck(g->val_pos >= 0, g->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint '%s': 'val_pos' is %" PetscInt64_FMT ", expected >= 0", path,
+             g->val_pos);
+  PetscCheck(PetscIsNormalReal(g->s) && g->s > 0 && !PetscIsInfOrNanReal(g->rho), g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s': s = %g (rho = %g), expected a normal positive number", path, (double) g->s, (double) g->rho);
+  PetscCheck(PetscIsNormalReal(g->P) && !PetscIsInfOrNanReal(g->S) && !PetscIsInfOrNanReal(g->loss0), g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s': 'lazy_scale_P' = %g, 'lazy_shift_S' = %g, 'loss0' = %g, expected finite numbers (P nonzero)", path, (double) g->P,
+             (double) g->S, (double) g->loss0);
+  PetscCall(SGDFReduce(g, r));
+  PetscCheck(r[7] == 0 && r[6] >= 0, g->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s': theta, theta_dot or the running loss is not finite (a checkpoint is only written from a finite state)", path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
 {
   CurioCheckpoint ck;
@@ -624,17 +658,23 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(o->restart, "auto", &isauto));
-  if (isauto) {
+  PetscCall(CurioCheckpointRemoveStale(g->comm, o->ckpt ? o->ckpt_prefix : NULL, o->output));
+  PetscCall(SGDFSignature(g, sig, sizeof(sig)));
+  if (isauto) { /* the newest checkpoint that opens and verifies; newer ones that do not are named and skipped */
     PetscCheck(o->ckpt, g->comm, PETSC_ERR_USER_INPUT, "-curio_restart auto needs -curio_checkpoint_prefix P");
-    PetscCall(CurioCheckpointFindLatest(g->comm, o->ckpt_prefix, path, sizeof(path), &found));
+    PetscCall(CurioCheckpointOpenLatest(g->comm, o->ckpt_prefix, "sgdf", sig, &ck, &found));
     if (!found) {
       PetscCall(PetscPrintf(g->comm, "curio sgdf: no checkpoint with prefix '%s' yet; starting from the beginning\n", o->ckpt_prefix));
       PetscFunctionReturn(PETSC_SUCCESS);
     }
-  } else PetscCall(PetscStrncpy(path, o->restart, sizeof(path)));
-  PetscCall(SGDFSignature(g, sig, sizeof(sig)));
-  PetscCall(CurioCheckpointOpenRead(g->comm, path, "sgdf", sig, &ck));
+  } else PetscCall(CurioCheckpointOpenRead(g->comm, o->restart, "sgdf", sig, &ck));
+  {
+    const char *p;
+    PetscCall(CurioCheckpointGetPath(ck, &p));
+    PetscCall(PetscStrncpy(path, p, sizeof(path)));
+  }
   PetscCall(SGDFCheckpointState(g, ck, PETSC_TRUE));
+  PetscCall(SGDFCheckRestored(g, ck, path));
   PetscCall(CurioCheckpointDestroy(&ck));
   PetscCall(PetscPrintf(g->comm, "curio sgdf: resumed from '%s' at step %" PetscInt64_FMT " (epoch %" PetscInt64_FMT ")\n", path, g->step,
                         g->step / g->nsteps_epoch + 1));

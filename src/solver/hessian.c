@@ -160,6 +160,31 @@ PetscErrorCode CurioHessianShellSetRegularity(Mat H, PetscReal s)
 }
 
 /*@C
+  CurioCheckOperatorFinite - refuses an assembled operator (the Gram matrix, the Hessian's diagonal; n entries of a
+  replicated array whose parameters are d) with a non-finite entry: inputs or weights so large that their squares
+  overflow (|x| of 1e200, w of 1e308) would otherwise give NaN everywhere, or a solver error on some ranks only. The
+  flag is agreed by all ranks (one MPI_Allreduce), so every rank raises the same error.
+
+  Collective
+@*/
+PetscErrorCode CurioCheckOperatorFinite(MPI_Comm comm, const char what[], PetscInt d, PetscInt64 n, const PetscReal a[])
+{
+  PetscInt64 bad       = -1, gbad;
+  char       where[64] = "";
+
+  PetscFunctionBegin;
+  for (PetscInt64 k = 0; k < n && bad < 0; k++)
+    if (PetscIsInfOrNanReal(a[k])) bad = k;
+  PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT64, MPI_MAX, comm));
+  if (gbad >= 0 && n > 1) PetscCall(PetscSNPrintf(where, sizeof(where), " (parameter %" PetscInt64_FMT ")", gbad % PetscMax(d, 1)));
+  PetscCheck(gbad < 0, comm, PETSC_ERR_FP,
+             "The %s has a non-finite entry%s: the inputs or weights are too large for double precision (their squares overflow); scale the "
+             "columns of X (and the weights) to moderate ranges, e.g. divide each column by its largest |value|",
+             what, where);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioGramCompute - G = Phi^T diag(c) Phi, replicated on every rank (d x d, column-major, both triangles): each rank
   forms its rows' contribution with BLAS syrk (on blocks of rows scaled by sqrt(c) unless c = 1), then one
   MPI_Allreduce sums them.
@@ -240,5 +265,6 @@ PetscErrorCode CurioGramCompute(Mat Phi, Vec c, PetscReal *G)
   PetscCall(CurioDenseSymmetrize(N, G));
   PetscCall(PetscFree(loc));
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Gram, Phi, 0, 0, 0));
+  PetscCall(CurioCheckOperatorFinite(comm, "Gram matrix Phi^T W Phi", N, N * N, G));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

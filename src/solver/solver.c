@@ -157,6 +157,10 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
     PetscCall(MatDestroy(&solver->H));
     PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
     if (solver->type == CURIO_SOLVER_DIRECT) {
+      PetscCheck((PetscInt64) solver->d * solver->d <= PETSC_MAX_INT, solver->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "-curio_solver direct keeps the d x d Gram matrix on every rank, and d = %" PetscInt_FMT
+                 " parameters make %.3g entries, more than a PetscInt indexes (d <= 46340); use -curio_solver krylov",
+                 solver->d, (double) solver->d * (double) solver->d);
       PetscCall(PetscFree(solver->G));
       PetscCall(PetscFree(solver->mfull));
       PetscCall(PetscMalloc1(solver->d * solver->d, &solver->G));
@@ -166,8 +170,16 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
   /* same objects, maybe new values of c (a Newton step): the shell sees them through its reference; the direct
      path forms the Gram again */
   if (solver->type == CURIO_SOLVER_DIRECT) {
-    PetscCall(CurioGramCompute(Phi, c, solver->G));
+    PetscCall(CurioGramCompute(Phi, c, solver->G)); /* checked finite there */
     PetscCall(CurioVecGatherAll(m, solver->mfull));
+  } else { /* the operator is never assembled: its diagonal (one pass over the rows) must be finite */
+    Vec       dv;
+    PetscReal big;
+    PetscCall(MatCreateVecs(solver->H, &dv, NULL));
+    PetscCall(MatGetDiagonal(solver->H, dv));
+    PetscCall(VecNorm(dv, NORM_INFINITY, &big)); /* a NaN or Inf entry makes the norm NaN or Inf on every rank */
+    PetscCall(VecDestroy(&dv));
+    PetscCall(CurioCheckOperatorFinite(solver->comm, "Hessian's diagonal", solver->d, 1, &big));
   }
   if (solver->has_s) PetscCall(CurioSolverSetRegularity(solver, solver->s));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -305,6 +317,12 @@ static PetscErrorCode SolverScanDiagonal(CurioSolver solver, PetscReal s, PetscI
     PetscCall(VecDestroy(&dv));
     PetscCall(PetscMalloc1(d, &mloc));
     PetscCall(CurioVecGatherAll(solver->m, mloc));
+  }
+  {
+    PetscErrorCode ierr = CurioCheckOperatorFinite(solver->comm, "Hessian's diagonal", d, d, diag);
+    if (ierr && solver->type != CURIO_SOLVER_DIRECT) PetscCall(PetscFree(mloc));
+    if (ierr) PetscCall(PetscFree(diag));
+    PetscCall(ierr);
   }
   for (PetscInt k = 0; k < d; k++) {
     if (diag[k] < *dmin) {

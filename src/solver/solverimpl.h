@@ -4,3 +4,6 @@
 #include "../model/modelimpl.h"
 #include <curiosolver.h>
 #include <curiofit.h>
+
+/* Refuses a replicated operator array (Gram, diag H) with a non-finite entry, collectively (src/solver/hessian.c) */
+PETSC_INTERN PetscErrorCode CurioCheckOperatorFinite(MPI_Comm, const char[], PetscInt, PetscInt64, const PetscReal[]);

@@ -85,10 +85,13 @@ def cases(tmp):
         ("inherit without theta0", ["-curio_regularizer", "inherit"], "-curio_regularizer inherit needs -curio_theta0"),
         ("theta0 wrong length", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/train/y"], "must have shape (4)"),
         ("theta0 missing dataset", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/nope"], "has no dataset '/nope'"),
-        ("singular H, direct", ["-curio_input", v("w0", lambda f: replace(f, "train/weight", 0 * f["train/weight"][:])), "-curio_intercept",
+        # the unpenalized parameter 0 of the restricted regularizer is a column of zeros: no curvature (all weights zero is refused earlier)
+        ("singular H, direct", ["-curio_input", v("x0", lambda f: replace(f, "train/X", np.hstack([0 * f["train/X"][:, :1], f["train/X"][:, 1:]]))),
                                 "-curio_regularizer", "restricted", "-curio_s", "1", "-curio_loocv", "false"], "The Hessian is singular: parameter 0"),
-        ("singular H, krylov", ["-curio_input", os.path.join(tmp, "w0.h5"), "-curio_intercept", "-curio_regularizer", "restricted", "-curio_s", "1",
+        ("singular H, krylov", ["-curio_input", os.path.join(tmp, "x0.h5"), "-curio_regularizer", "restricted", "-curio_s", "1",
                                 "-curio_loocv", "false", "-curio_solver", "krylov"], "The Hessian is singular: parameter 0"),
+        ("all weights zero", ["-curio_input", v("w0", lambda f: replace(f, "train/weight", 0 * f["train/weight"][:])), "-curio_s", "1"],
+         "every weight in dataset '/train/weight' is zero"),
     ]
 
 
