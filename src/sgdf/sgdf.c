@@ -21,6 +21,7 @@
 static const char *const SGDFSchedules[]  = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
 static const char *const SGDFOptimizers[] = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
 static const char *const SGDFLayouts[]    = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
+static const char *const SGDFAverages[]   = {"dense", "sparse", "auto", "SGDFAverageType", "SGDF_AVERAGE_", NULL};
 
 static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, SGDF_STAGE_Write;
 
@@ -51,6 +52,7 @@ static PetscErrorCode SGDFRegisterLogging(void)
   PetscCall(PetscLogEventRegister("CurioSGDFGrad", id, &SGDF_EVENT_Gradient));
   PetscCall(PetscLogEventRegister("CurioSGDFExchange", id, &SGDF_EVENT_Exchange));
   PetscCall(PetscLogEventRegister("CurioSGDFUpdate", id, &SGDF_EVENT_Update));
+  PetscCall(PetscLogEventRegister("CurioSGDFAverage", id, &SGDF_EVENT_Average));
   PetscCall(PetscLogStageRegister("Curio SGDF setup", &SGDF_STAGE_Setup));
   PetscCall(PetscLogStageRegister("Curio SGDF step", &SGDF_STAGE_Step));
   PetscCall(PetscLogStageRegister("Curio SGDF checkpoint", &SGDF_STAGE_Checkpoint));
@@ -79,6 +81,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->reg_every    = 1;
   g->tangent      = PETSC_TRUE;
   g->layout       = SGDF_LAYOUT_AUTO;
+  g->local_steps  = 0;
+  g->average      = SGDF_AVERAGE_AUTO;
   g->val_fraction = 0.2;
   g->lr_rho       = 1e-3;
   g->val_batch    = 32;
@@ -117,6 +121,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_tangent_init", o->tangent_init, sizeof(o->tangent_init), NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_tangent", &g->tangent, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_layout", SGDFLayouts, (PetscEnum *) &g->layout, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_local_steps", &g->local_steps, NULL));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_theta", o->theta_file, sizeof(o->theta_file), NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_reference", o->ref_file, sizeof(o->ref_file), NULL));
@@ -152,6 +158,12 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
              "-curio_sgdf_lissa needs the frozen optimum: -curio_sgdf_theta FILE.h5[:DATASET]");
   PetscCheck(!g->online_s || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s needs the tangent (-curio_sgdf_tangent true)");
   PetscCheck(!g->online_s || !g->lissa, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s and -curio_sgdf_lissa exclude each other");
+  PetscCheck(!g->online_s || !g->local_steps, g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_online_s needs the bulk-synchronous steps (-curio_sgdf_local_steps 0): its validation step reads the shared tangent");
+  PetscCheck(!g->local_steps || g->layout != SGDF_LAYOUT_PARTITIONED, g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_local_steps %" PetscInt_FMT
+             " keeps all parameters on every rank: it needs -curio_sgdf_layout replicated or auto, not partitioned",
+             g->local_steps);
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
   PetscCheck(o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_mode sgdf needs -curio_pool_chunk and -curio_select_k > 0");
@@ -306,13 +318,14 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   PetscInt cnt = 0;
 
   PetscFunctionBegin;
+  if (g->local_steps > 0) g->layout = SGDF_LAYOUT_REPLICATED; /* every rank holds all parameters (checked: not partitioned) */
   if (g->layout == SGDF_LAYOUT_AUTO)
     g->layout = (g->sparse_input && g->optimizer == SGDF_OPTIMIZER_SGD) ? SGDF_LAYOUT_PARTITIONED : SGDF_LAYOUT_REPLICATED;
   PetscCheck(!(g->layout == SGDF_LAYOUT_PARTITIONED && g->optimizer == SGDF_OPTIMIZER_ADAM), g->comm, PETSC_ERR_SUP,
              "-curio_sgdf_optimizer adam needs -curio_sgdf_layout replicated (the partitioned layout has plain SGD with a lazy ridge step)");
   if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(CurioRowOwnership(g->comm, g->d, &g->cstart, &g->dl));
   else g->cstart = 0, g->dl = g->d;
-  g->lazy = (PetscBool) (g->layout == SGDF_LAYOUT_PARTITIONED && !g->lissa);
+  g->lazy = (PetscBool) ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && !g->lissa);
 
   /* batch sequence and validation split */
   g->nsteps_epoch = (PetscInt) ((g->n + g->batch - 1) / g->batch);
@@ -329,7 +342,7 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   }
 
   /* parameters, moments, lazy state */
-  g->ps = (g->layout == SGDF_LAYOUT_PARTITIONED && g->tangent) ? 2 : 1;
+  g->ps = ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && g->tangent) ? 2 : 1;
   if (g->ps == 2) {
     PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
     g->theta = g->vq;
@@ -400,6 +413,13 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
                           (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
                           g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+  if (g->local_steps > 0) { /* appended only then: the bulk-synchronous runs keep their signature */
+    char   s[96];
+    size_t l;
+    PetscCall(PetscSNPrintf(s, sizeof(s), " local_steps=%" PetscInt_FMT " average=%s", g->local_steps, SGDFAverages[g->average]));
+    PetscCall(PetscStrlen(sig, &l));
+    PetscCall(PetscStrncpy(sig + l, s, len - l));
+  }
   if (!g->online_s) {
     char   s[64];
     size_t l;
@@ -421,9 +441,9 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
     PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
     for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
   }
-  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
-    Vec v;
-    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
+  if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->local_steps > 0 && g->size > 1)) {
+    Vec v; /* local SGDF: every rank's own copy, rank after rank (d x ranks) */
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->layout == SGDF_LAYOUT_PARTITIONED ? g->d : g->d * g->size, a, &v));
     PetscCall(CurioCheckpointVec(ck, name, v));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
@@ -455,6 +475,15 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   PetscCall(CurioCheckpointReal(ck, "lazy_scale_P", &g->P));
   PetscCall(CurioCheckpointReal(ck, "lazy_shift_S", &g->S));
   PetscCall(CurioCheckpointReal(ck, "loss0", &g->loss0));
+  if (g->local_steps > 0) { /* between averagings every rank has its own state, and the iterates depend on the rank count */
+    PetscInt64 ranks = g->size;
+    PetscCall(CurioCheckpointInt(ck, "local_ranks", &ranks));
+    PetscCheck(ranks == g->size, g->comm, PETSC_ERR_USER_INPUT,
+               "The checkpoint was written by %" PetscInt64_FMT " ranks with -curio_sgdf_local_steps %" PetscInt_FMT
+               "; local SGDF's iterates depend on the rank count (each rank steps on its own rows between averagings): restart it on %" PetscInt64_FMT
+               " ranks",
+               ranks, g->local_steps, ranks);
+  }
   g->step    = step;
   g->val_pos = val_pos;
   /* partitioned: the scaled (raw) entries v and q, with P and S above */
@@ -636,6 +665,7 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
   PetscCall(CurioCheckpointOpenRead(g->comm, path, "sgdf", sig, &ck));
   PetscCall(SGDFCheckpointState(g, ck, PETSC_TRUE));
   PetscCall(CurioCheckpointDestroy(&ck));
+  if (g->local_steps > 0) PetscCall(SGDFLocalRestore(g));
   PetscCall(PetscPrintf(g->comm, "curio sgdf: resumed from '%s' at step %" PetscInt64_FMT " (epoch %" PetscInt64_FMT ")\n", path, g->step,
                         g->step / g->nsteps_epoch + 1));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -652,6 +682,14 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
                         CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (double) g->s, g->online_s ? " (start, tuned online)" : "",
                         SGDFOptimizers[g->optimizer], g->batch, g->nsteps_epoch, g->epochs, (double) g->lr, SGDFSchedules[g->schedule], g->reg_every,
                         g->tangent ? "" : ", no tangent (plain SGD)", g->lissa ? ", LiSSA (theta frozen)" : ""));
+  if (g->local_steps > 0)
+    PetscCall(PetscPrintf(g->comm,
+                          "  local SGDF: every rank steps on its rows of each batch, parameters averaged every %" PetscInt_FMT
+                          " steps and at every epoch end (%s allreduce)\n",
+                          g->local_steps, SGDFAverages[g->average]));
+  else if (g->size > 1)
+    PetscCall(
+        PetscPrintf(g->comm, "  bulk-synchronous: one gradient exchange per step (-curio_sgdf_local_steps H averages every H steps instead)\n"));
   if (g->online_s)
     PetscCall(PetscPrintf(
         g->comm, "  online s: %" PetscInt_FMT " validation rows, %" PetscInt_FMT " training rows, lr_rho %g, validation batch %" PetscInt_FMT "\n",
@@ -761,6 +799,10 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s_warmup", g->val_warmup));
   PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "local_steps", g->local_steps));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "average", SGDFAverages[g->average]));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "averages", (PetscInt) g->naverages));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "sparse_averages", (PetscInt) g->nsparse));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps_per_epoch", g->nsteps_epoch));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_train", g->ntrain));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_validation", g->nval));
@@ -808,6 +850,7 @@ static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "average", g->t_average));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -7,8 +7,9 @@
 typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
 typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_AUTO } SGDFLayout;
+typedef enum { SGDF_AVERAGE_DENSE, SGDF_AVERAGE_SPARSE, SGDF_AVERAGE_AUTO } SGDFAverageType;
 
-PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
+PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
 typedef struct _n_SGDF *SGDF;
 struct _n_SGDF {
@@ -36,6 +37,19 @@ struct _n_SGDF {
   SGDFOptimizer optimizer;
   SGDFLayout    layout;
   PetscBool     tangent, lissa;
+
+  /* local SGDF (communication-avoiding, docs/sgdf.md): with local_steps H >= 1 every rank holds all of theta and
+     theta_dot, steps on its own rows of each global batch (its share of the gradient scaled by the rank count), and the
+     ranks average their parameters (and Adam's moments) every H steps and at every epoch end; H = 0: bulk-synchronous */
+  PetscInt        local_steps;
+  SGDFAverageType average;
+  PetscInt       *arows, narows, arcap;          /* local rows stepped on since the last averaging (sparse averaging) */
+  int            *mark, mstamp;                  /* per parameter: the averaging that last marked it */
+  PetscInt       *tcol, tcap, *ucolall, ucolcap; /* this rank's touched parameters; all ranks' (gathered) */
+  PetscMPIInt    *acnt, *adsp;
+  PetscReal      *abuf, *coefbuf;
+  PetscInt64      naverages, nsparse; /* averagings done (this run), of them sparse */
+  PetscReal       t_average;          /* seconds spent averaging (this rank, this run) */
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
@@ -96,5 +110,8 @@ PETSC_INTERN PetscErrorCode SGDFWorkspaceDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
+PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
+PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
+PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
                                           PetscReal *);

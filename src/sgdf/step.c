@@ -24,7 +24,7 @@
 #include "../model/lossimpl.h"
 #include <limits.h>
 
-PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
+PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
 enum { STREAM_VALIDATION = 201 };
 
@@ -145,6 +145,28 @@ PetscErrorCode SGDFFlush(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Whether local SGDF steps with the one-rank lazy kernel (StepSerial) on every rank: plain SGD; Adam steps densely */
+PetscBool SGDFLocalLazy(SGDF g)
+{
+  return (PetscBool) (g->local_steps > 0 && g->optimizer == SGDF_OPTIMIZER_SGD);
+}
+
+/* Local SGDF: the batch coefficients of the lazy kernel, and for the sparse averaging the rows stepped on since the
+   last averaging (at most this rank's rows: the averaging at every epoch end resets them) and the touched marks */
+static PetscErrorCode LocalWorkspaceCreate(SGDF g, PetscInt rows)
+{
+  PetscFunctionBegin;
+  if (SGDFLocalLazy(g)) PetscCall(PetscMalloc1(2 * rows, &g->coefbuf));
+  PetscCall(PetscMalloc2(g->size, &g->acnt, g->size + 1, &g->adsp));
+  if (g->size == 1 || g->average == SGDF_AVERAGE_DENSE) PetscFunctionReturn(PETSC_SUCCESS);
+  g->arcap = (PetscInt) PetscMin((PetscInt64) g->local_steps * g->batch, (PetscInt64) g->nlocal);
+  g->tcap  = (PetscInt) PetscMin((PetscInt64) g->arcap * g->maxnnz, (PetscInt64) g->d);
+  PetscCall(PetscMalloc1(PetscMax(g->arcap, 1), &g->arows));
+  PetscCall(PetscCalloc1(g->d, &g->mark));
+  PetscCall(PetscMalloc1(PetscMax(g->tcap, 1), &g->tcol));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 {
   /* at least one row per rank: the pool scoring fetches for a block of rows on every rank at once */
@@ -152,6 +174,8 @@ PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
+  if (g->local_steps > 0) PetscCall(LocalWorkspaceCreate(g, rows));
+  if (SGDFLocalLazy(g)) PetscFunctionReturn(PETSC_SUCCESS);
   if (g->layout == SGDF_LAYOUT_REPLICATED) {
     PetscCall(PetscMalloc1(2 * g->d + 2, &g->gbuf));
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -175,6 +199,13 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
   PetscFunctionBegin;
   PetscCall(PetscFree2(g->brows, g->bglobal));
   PetscCall(PetscFree(g->gbuf));
+  PetscCall(PetscFree(g->coefbuf));
+  PetscCall(PetscFree(g->arows));
+  PetscCall(PetscFree(g->mark));
+  PetscCall(PetscFree(g->tcol));
+  PetscCall(PetscFree(g->ucolall));
+  PetscCall(PetscFree(g->abuf));
+  PetscCall(PetscFree2(g->acnt, g->adsp));
   if (g->hash) {
     PetscCall(PetscFree(g->hash));
     PetscCall(PetscFree6(g->slot, g->ucol, g->sendcol, g->recvcol, g->uowner, g->upos));
@@ -347,6 +378,8 @@ static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal
   const PetscInt d = g->d, nv = g->tangent ? 2 : 1;
   PetscReal     *G = g->gbuf, *Gd = g->gbuf + d, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0;
 
+  if (g->local_steps > 0) scale *= g->size; /* local SGDF: this rank's share estimates the batch's sum (docs/sgdf.md) */
+
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   PetscCall(PetscArrayzero(g->gbuf, nv * d));
@@ -372,7 +405,7 @@ static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal
   }
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
-  if (g->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->gbuf, (PetscMPIInt) (nv * d), MPIU_REAL, MPIU_SUM, g->comm));
+  if (g->size > 1 && g->local_steps == 0) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->gbuf, (PetscMPIInt) (nv * d), MPIU_REAL, MPIU_SUM, g->comm));
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
@@ -467,9 +500,10 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
 {
   const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
   const PetscReal *restrict val = g->vals;
-  PetscReal *restrict v = g->theta, *restrict coef = g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
+  PetscReal *restrict v = g->theta, *restrict coef = g->coefbuf ? g->coefbuf : g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
   const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
-  const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0, h = eta * scale;
+  /* local SGDF: this rank's share of the batch, scaled by the rank count, estimates the batch's sum (docs/sgdf.md) */
+  const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb * (g->local_steps > 0 ? g->size : 1) : 0.0, h = eta * scale;
   PetscReal       Pn, Sn, f, fS;
 
   PetscFunctionBegin;
@@ -556,10 +590,147 @@ PetscErrorCode SGDFStep(SGDF g)
     for (PetscInt b = 0; b < g->batch; b++) g->indices[g->step * g->batch + b] = b < nb ? g->bglobal[b] : -1;
   }
   PetscCall(RegularizerStep(g, g->step, eta, &etaR));
-  if (g->layout == SGDF_LAYOUT_REPLICATED) PetscCall(StepReplicated(g, nb, nl, eta, etaR));
+  if (g->arows) {
+    PetscCall(PetscArraycpy(g->arows + g->narows, g->brows, nl));
+    g->narows += nl;
+  }
+  if (SGDFLocalLazy(g)) PetscCall(StepSerial(g, nb, nl, eta, etaR));
+  else if (g->layout == SGDF_LAYOUT_REPLICATED) PetscCall(StepReplicated(g, nb, nl, eta, etaR));
   else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
+  if (g->local_steps > 0) {
+    PetscInt64 k = g->step % g->nsteps_epoch;
+    if (k == 0 || k % g->local_steps == 0) PetscCall(SGDFAverage(g));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The arrays local SGDF averages: theta (unless frozen), theta_dot, Adam's moments; each of length d with a stride */
+static PetscInt AveragedArrays(SGDF g, PetscReal *a[5], PetscInt *stride)
+{
+  PetscInt na = 0;
+
+  *stride = g->ps;
+  if (!g->lissa) a[na++] = g->theta;
+  if (g->tangent) a[na++] = g->td;
+  if (g->optimizer == SGDF_OPTIMIZER_ADAM) {
+    a[na++] = g->m1;
+    a[na++] = g->v2;
+    if (g->tangent) a[na++] = g->m1d;
+  }
+  return na;
+}
+
+static PetscErrorCode AverageDense(SGDF g)
+{
+  PetscReal     *a[5], inv  = 1.0 / g->size;
+  PetscInt       stride, na = AveragedArrays(g, a, &stride);
+  const PetscInt d = g->d;
+
+  PetscFunctionBegin;
+  if (stride == 2) { /* theta and theta_dot interleaved: one allreduce of both (theta frozen under LiSSA is the same on every rank) */
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->vq, (PetscMPIInt) (2 * d), MPIU_REAL, MPIU_SUM, g->comm));
+    for (PetscInt j = 0; j < 2 * d; j++) g->vq[j] *= inv;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  for (PetscInt q = 0; q < na; q++) {
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, a[q], (PetscMPIInt) d, MPIU_REAL, MPIU_SUM, g->comm));
+    for (PetscInt j = 0; j < d; j++) a[q][j] *= inv;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Sparse averaging: only the parameters some rank's rows touched since the last averaging can differ between ranks
+   (an untouched entry saw the same regularizer steps everywhere, and in the lazy form not even those), so the ranks
+   gather the touched indices, take their union in the same order everywhere, and allreduce only those values.
+   Chosen (*done) when it moves fewer words than the dense allreduce: gathered indices + union values < d values. */
+static PetscErrorCode AverageTouched(SGDF g, PetscBool *done)
+{
+  PetscReal  *a[5], inv  = 1.0 / g->size;
+  PetscInt    stride, na = AveragedArrays(g, a, &stride), nt = 0, nu = 0;
+  int         L = ++g->mstamp, U = ++g->mstamp;
+  PetscMPIInt cnt, total;
+
+  PetscFunctionBegin;
+  *done = PETSC_FALSE;
+  for (PetscInt r = 0; r < g->narows; r++) {
+    PetscInt i = g->arows[r];
+    for (PetscInt k = g->rowptr[i]; k < g->rowptr[i + 1]; k++) {
+      PetscInt c = g->colidx[k];
+      if (g->mark[c] != L) g->mark[c] = L, g->tcol[nt++] = c;
+    }
+  }
+  cnt = (PetscMPIInt) nt;
+  PetscCallMPI(MPI_Allgather(&cnt, 1, MPI_INT, g->acnt, 1, MPI_INT, g->comm));
+  g->adsp[0] = 0;
+  for (PetscMPIInt p = 0; p < g->size; p++) g->adsp[p + 1] = g->adsp[p] + g->acnt[p];
+  total = g->adsp[g->size];
+  if (g->average == SGDF_AVERAGE_AUTO && (PetscInt64) total + (PetscInt64) 2 * na * PetscMin(total, g->d) >= (PetscInt64) 2 * na * g->d)
+    PetscFunctionReturn(PETSC_SUCCESS);
+  if (total > g->ucolcap) {
+    PetscCall(PetscFree(g->ucolall));
+    g->ucolcap = PetscMax(total, 2 * g->ucolcap);
+    PetscCall(PetscMalloc1(g->ucolcap, &g->ucolall));
+    PetscCall(PetscFree(g->abuf));
+    PetscCall(PetscMalloc1((size_t) na * PetscMin(g->ucolcap, g->d), &g->abuf));
+  }
+  PetscCallMPI(MPI_Allgatherv(g->tcol, cnt, MPIU_INT, g->ucolall, g->acnt, g->adsp, MPIU_INT, g->comm));
+  for (PetscMPIInt q = 0; q < total; q++) { /* the union, in the order of the ranks' lists: the same on every rank */
+    PetscInt c = g->ucolall[q];
+    if (g->mark[c] != U) g->mark[c] = U, g->ucolall[nu++] = c;
+  }
+  for (PetscInt u = 0; u < nu; u++)
+    for (PetscInt q = 0; q < na; q++) g->abuf[na * u + q] = a[q][stride * g->ucolall[u]];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->abuf, (PetscMPIInt) (na * nu), MPIU_REAL, MPIU_SUM, g->comm));
+  for (PetscInt u = 0; u < nu; u++)
+    for (PetscInt q = 0; q < na; q++) a[q][stride * g->ucolall[u]] = g->abuf[na * u + q] * inv;
+  *done = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFLocalRestore - after a restart between two averagings: the local rows of the steps since the last averaging
+  (which the sparse averaging needs), recomputed from the batch sequence instead of stored in the checkpoint
+@*/
+PetscErrorCode SGDFLocalRestore(SGDF g)
+{
+  PetscInt64 k = g->step % g->nsteps_epoch, t0 = g->step - (k % g->local_steps);
+  PetscInt   nb, nl;
+
+  PetscFunctionBegin;
+  g->narows = 0;
+  if (!g->arows) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt64 t = t0; t < g->step; t++) {
+    PetscCall(BatchRows(g, t, &nb, &nl));
+    PetscCall(PetscArraycpy(g->arows + g->narows, g->brows, nl));
+    g->narows += nl;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFAverage - local SGDF (docs/sgdf.md): every rank's parameters, tangent and Adam moments replaced by the mean over
+  the ranks, with one allreduce of all of them (dense) or of the entries touched since the last averaging (sparse);
+  averaging is linear, so the mean theta_dot is exactly d/ds of the mean theta. In the lazy form the raw v, q are
+  averaged: P and S are the same on every rank. Collective.
+@*/
+PetscErrorCode SGDFAverage(SGDF g)
+{
+  PetscReal t0     = MPI_Wtime();
+  PetscBool sparse = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Average, 0, 0, 0, 0));
+  if (g->size > 1) {
+    if (g->arows) PetscCall(AverageTouched(g, &sparse));
+    if (!sparse) PetscCall(AverageDense(g));
+  }
+  g->narows = 0;
+  g->naverages++;
+  if (sparse) g->nsparse++;
+  g->t_average += MPI_Wtime() - t0;
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Average, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -648,7 +819,7 @@ PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 se
       for (PetscInt r = r0; r < r1; r++) {
         PetscReal fd = 0;
         for (PetscInt q = rowptr[r]; q < rowptr[r + 1]; q++, kk++)
-          fd += vals[q] * (g->layout == SGDF_LAYOUT_PARTITIONED ? g->uval[2 * g->slot[kk] + 1] : g->td[cols[q]]);
+          fd += vals[q] * (g->layout == SGDF_LAYOUT_PARTITIONED ? g->uval[2 * g->slot[kk] + 1] : g->td[g->ps * cols[q]]);
         local += fd * fd;
         CurioTopKInsert(k, &nk, index, score, lo + r, fd * fd);
       }
