@@ -4,7 +4,8 @@
 #include <petscblaslapack.h>
 #include <float.h>
 
-const char *const CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+const char *const        CurioSolverTypes[] = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+static const char *const HessianKernels[]   = {"fused", "twopass", "HessianKernel", "HESSIAN_", NULL};
 
 struct _n_CurioSolver {
   MPI_Comm        comm;
@@ -14,6 +15,7 @@ struct _n_CurioSolver {
   PetscReal       s;
   PetscInt        d;
   PetscBool       has_s;
+  PetscBool       hess_twopass; /* -curio_hessian_mult twopass: the reference kernel instead of the fused one */
   /* direct path */
   PetscReal        *G, *mfull;
   CurioBlockCyclic *bc;
@@ -114,6 +116,11 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
   PetscFunctionBegin;
   PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
+  {
+    PetscEnum k = (PetscEnum) solver->hess_twopass;
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_hessian_mult", HessianKernels, &k, NULL));
+    solver->hess_twopass = (PetscBool) (k == 1);
+  }
   PetscOptionsEnd();
   PetscCall(KSPGetPC(solver->ksp, &pc));
   PetscCall(PCSetType(pc, PCJACOBI));
@@ -141,6 +148,7 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
     PetscCall(MatGetSize(Phi, NULL, &solver->d));
     PetscCall(MatDestroy(&solver->H));
     PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
+    PetscCall(CurioHessianShellSetFused(solver->H, (PetscBool) !solver->hess_twopass));
     if (solver->type == CURIO_SOLVER_DIRECT) {
       PetscCall(PetscFree(solver->G));
       PetscCall(PetscFree(solver->mfull));
