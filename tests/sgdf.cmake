@@ -18,10 +18,11 @@ foreach(np 1 2 4)
   set_tests_properties(sgdf_restart_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;sgdf")
 endforeach()
 # local SGDF (-curio_sgdf_local_steps): H = 1 is the bulk-synchronous algorithm; tangent = finite difference of the
-# averaged iterates; convergence to the exact optimum and tangent; bitwise restart between averagings
+# averaged iterates; convergence to the exact optimum and tangent; bitwise restart between averagings; holdout loss,
+# early stopping, progress lines and the clock across restarts (observe)
 set(SGDF_LOCAL_TEST ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sgdf_local.py)
-foreach(case k1 fd converge restart)
-  if(case STREQUAL "k1")
+foreach(case k1 fd converge restart observe)
+  if(case STREQUAL "k1" OR case STREQUAL "observe")
     set(nps 1 2 4)
   else()
     set(nps 2 4)

@@ -34,8 +34,8 @@ typedef struct {
   PetscReal  *pool_score, pool_sum;
   PetscInt64 *pool_index;
   PetscInt    synthetic_seed;
-  PetscReal   ckpt_seconds;
-  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt;
+  PetscReal   ckpt_seconds, monitor_seconds, last_progress;
+  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt, tol_set;
 } SGDFOptions;
 
 static PetscErrorCode SGDFRegisterLogging(void)
@@ -78,17 +78,18 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->t0     = 1000;
   g->power  = 1.0;
   g->beta1 = 0.9, g->beta2 = 0.999, g->eps = 1e-8;
-  g->reg_every    = 1;
-  g->tangent      = PETSC_TRUE;
-  g->layout       = SGDF_LAYOUT_AUTO;
-  g->local_steps  = 0;
-  g->average      = SGDF_AVERAGE_AUTO;
-  g->val_fraction = 0.2;
-  g->lr_rho       = 1e-3;
-  g->val_batch    = 32;
-  g->val_warmup   = 1;
-  g->rho_max_step = 0.1;
-  g->s            = -1;
+  g->reg_every        = 1;
+  g->tangent          = PETSC_TRUE;
+  g->layout           = SGDF_LAYOUT_AUTO;
+  g->local_steps      = 0;
+  g->average          = SGDF_AVERAGE_AUTO;
+  g->val_fraction     = 0.2;
+  g->lr_rho           = 1e-3;
+  g->val_batch        = 32;
+  g->val_warmup       = 1;
+  g->rho_max_step     = 0.1;
+  g->s                = -1;
+  g->n_iter_no_change = 5;
   o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_poll = 100, o->ckpt_seconds = 0, o->check_every = 1000;
   o->synthetic_seed = 1;
   o->pool_chunk     = 100000;
@@ -100,6 +101,7 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", o->output, sizeof(o->output), NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &g->s, &o->s_set));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &o->monitor, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_monitor_seconds", &o->monitor_seconds, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", o->restart, sizeof(o->restart), NULL));
   PetscCall(CurioOptionsIntArray(PetscOptionsObject, "-curio_sgdf_synthetic", o->synthetic, &o->synthetic_set));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_synthetic_seed", &o->synthetic_seed, NULL));
@@ -133,6 +135,9 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_rho_max_step", &g->rho_max_step, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_val_batch", &g->val_batch, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_save_indices", &g->save_indices, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_holdout", &g->holdout, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_tol", &g->tol, &o->tol_set));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_n_iter_no_change", &g->n_iter_no_change, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_check_every", &o->check_every, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_checkpoint_prefix", o->ckpt_prefix, sizeof(o->ckpt_prefix), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_checkpoint_every", &o->ckpt_every, NULL));
@@ -313,6 +318,23 @@ static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* This rank's validation rows, and in the partitioned layout the number of fetch blocks (the largest over the ranks:
+   every rank takes part in every fetch) */
+static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
+{
+  PetscInt cap;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(g->nlocal, 1), &g->hold));
+  for (PetscInt i = 0; i < g->nlocal; i++)
+    if (SGDFIsValidation(g, g->rstart + i)) g->hold[g->nhold++] = i;
+  cap            = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+  g->hold_blocks = (g->nhold + cap - 1) / cap;
+  if (g->hash) PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->hold_blocks, 1, MPIU_INT, MPI_MAX, g->comm));
+  else g->hold_blocks = 1;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
 {
   PetscInt cnt = 0;
@@ -332,7 +354,7 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   g->half_bits    = 1;
   while (((PetscInt64) 1 << (2 * g->half_bits)) < (PetscInt64) g->n) g->half_bits++;
   g->ntrain = g->n;
-  if (g->online_s) {
+  if (g->online_s || g->holdout) {
     for (PetscInt i = 0; i < g->nlocal; i++) cnt += SGDFIsValidation(g, g->rstart + i) ? 1 : 0;
     PetscCall(MPIU_Allreduce(&cnt, &g->nval, 1, MPIU_INT, MPI_SUM, g->comm));
     g->ntrain = g->n - g->nval;
@@ -369,12 +391,15 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   g->maxhist = PetscMax(g->epochs, 1);
   PetscCall(PetscCalloc7(g->maxhist, &g->hist_loss, g->maxhist, &g->hist_theta_norm, g->maxhist, &g->hist_change, g->maxhist, &g->hist_ref,
                          g->maxhist, &g->hist_s, g->maxhist, &g->hist_time, g->maxhist, &g->hist_step));
+  PetscCall(PetscCalloc1(g->maxhist, &g->hist_holdout));
+  g->es_best = PETSC_MAX_REAL;
   if (g->save_indices) {
     g->nindices_steps = (PetscInt) PetscMin((PetscInt64) g->epochs * g->nsteps_epoch, 100000000 / g->batch);
     PetscCall(PetscMalloc1(PetscMax(g->nindices_steps * g->batch, 1), &g->indices));
     for (PetscInt64 q = 0; q < (PetscInt64) g->nindices_steps * g->batch; q++) g->indices[q] = -1;
   }
   PetscCall(SGDFWorkspaceCreate(g));
+  if (g->holdout) PetscCall(SGDFHoldoutSetUp(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -395,6 +420,8 @@ static PetscErrorCode SGDFDestroy(SGDF *gp)
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));
   PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
+  PetscCall(PetscFree(g->hist_holdout));
+  PetscCall(PetscFree(g->hold));
   PetscCall(PetscFree(g->indices));
   PetscCall(PetscFree(*gp));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -413,6 +440,11 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
                           (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
                           g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+  if (g->holdout) { /* appended only then (the training rows change): runs without it keep their signature */
+    size_t l;
+    PetscCall(PetscStrlen(sig, &l));
+    PetscCall(PetscSNPrintf(sig + l, len - l, " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
+  }
   if (g->local_steps > 0) { /* appended only then: the bulk-synchronous runs keep their signature */
     char   s[96];
     size_t l;
@@ -454,6 +486,36 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Early stopping and the clock of the runs so far (items added after the first checkpoint format: a checkpoint
+   without them restarts with the clock at 0 and no early-stopping history) */
+static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscInt64 cnt  = g->es_count;
+  PetscReal  t[3] = {0, 0, 0};
+  PetscBool  has  = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  if (reading) PetscCall(CurioCheckpointHasItem(ck, "elapsed_train", &has));
+  if (!has) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!reading) { /* this run's steps: the slowest rank's time, as /timing step reports it */
+    PetscReal mx;
+    PetscCall(MPIU_Allreduce(&g->t_steps_run, &mx, 1, MPIU_REAL, MPIU_MAX, g->comm));
+    t[0] = g->t_prev_train + (MPI_Wtime() - g->t_start);
+    t[1] = g->t_prev_steps + mx;
+    t[2] = g->t_prev_ckpt + g->t_ckpt_run;
+  }
+  PetscCall(CurioCheckpointReal(ck, "elapsed_train", &t[0]));
+  PetscCall(CurioCheckpointReal(ck, "elapsed_steps", &t[1]));
+  PetscCall(CurioCheckpointReal(ck, "elapsed_checkpoint", &t[2]));
+  PetscCall(CurioCheckpointReal(ck, "early_stop_best", &g->es_best));
+  PetscCall(CurioCheckpointInt(ck, "early_stop_count", &cnt));
+  if (reading) {
+    g->t_prev_train = t[0], g->t_prev_steps = t[1], g->t_prev_ckpt = t[2];
+    g->es_count = cnt;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   SGDFCheckpointState - the whole state of a run, in both directions: with a checkpoint open for writing it stores
   the state, with one open for reading (CurioCheckpointOpenRead) it fills the state. The lazy ridge state is stored
@@ -475,6 +537,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   PetscCall(CurioCheckpointReal(ck, "lazy_scale_P", &g->P));
   PetscCall(CurioCheckpointReal(ck, "lazy_shift_S", &g->S));
   PetscCall(CurioCheckpointReal(ck, "loss0", &g->loss0));
+  PetscCall(SGDFCheckpointProgress(g, ck, reading));
   if (g->local_steps > 0) { /* between averagings every rank has its own state, and the iterates depend on the rank count */
     PetscInt64 ranks = g->size;
     PetscCall(CurioCheckpointInt(ck, "local_ranks", &ranks));
@@ -529,6 +592,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
     PetscCall(CurioCheckpointRealArray(ck, "history_s", g->nhist, g->hist_s));
     PetscCall(CurioCheckpointRealArray(ck, "history_time", g->nhist, g->hist_time));
     PetscCall(CurioCheckpointRealArray(ck, "history_step", g->nhist, g->hist_step));
+    if (g->holdout) PetscCall(CurioCheckpointRealArray(ck, "history_holdout_loss", g->nhist, g->hist_holdout));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -541,8 +605,13 @@ static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
 
   PetscFunctionBegin;
   if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
+    const PetscBool lazy = (PetscBool) (g->lazy && (g->P != 1.0 || g->S != 0.0)); /* mid-epoch (progress lines): the scaled form */
     for (PetscInt j = 0; j < g->dl; j++) {
       PetscReal t = g->theta[g->ps * j], td = g->td[g->ps * j];
+      if (lazy && !(g->regularizer == CURIO_REGULARIZER_RESTRICTED && g->cstart + j == 0)) {
+        td = g->P * (td - g->S * t);
+        t  = g->P * t;
+      }
       loc[0] += t * t;
       loc[1] += td * td;
       loc[2] += (td - g->td_prev[j]) * (td - g->td_prev[j]);
@@ -573,10 +642,29 @@ static PetscErrorCode SGDFDiverged(SGDF g, SGDFOptions *o, const char what[])
           (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
 }
 
-/* The end of an epoch: lazy steps flushed, monitor line, history, divergence check */
-static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
+/* Early stopping as scikit-learn's SGD does it: an epoch whose score (holdout loss, else the epoch's training loss) is
+   not below the best so far by -curio_sgdf_tol counts; -curio_sgdf_n_iter_no_change such epochs in a row stop the run */
+static PetscErrorCode SGDFEarlyStop(SGDF g, SGDFOptions *o, PetscReal score, PetscInt epoch)
 {
-  PetscReal r[8], loss, tn, tdn, change, refd;
+  PetscFunctionBegin;
+  if (!o->tol_set) PetscFunctionReturn(PETSC_SUCCESS);
+  if (score > g->es_best - g->tol) g->es_count++;
+  else g->es_count = 0;
+  if (score < g->es_best) g->es_best = score;
+  if (g->es_count >= g->n_iter_no_change) {
+    g->stopped = PETSC_TRUE;
+    PetscCall(PetscPrintf(g->comm,
+                          "curio sgdf: early stop after epoch %" PetscInt_FMT
+                          ": the %s loss did not fall below its best (%.10e) by -curio_sgdf_tol %g in %" PetscInt_FMT " epochs in a row\n",
+                          epoch, g->holdout ? "holdout" : "training", (double) g->es_best, (double) g->tol, g->n_iter_no_change));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The end of an epoch: lazy steps flushed, monitor line, history, divergence check, holdout loss, early stopping */
+static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o)
+{
+  PetscReal r[8], loss, tn, tdn, change, refd, hold = (PetscReal) NAN;
   PetscInt  e = g->nhist;
   char      what[256];
 
@@ -597,20 +685,26 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
     PetscCall(PetscSNPrintf(what, sizeof(what), "the mean loss grew from %g (first batch) to %g", (double) g->loss0, (double) loss));
     PetscCall(SGDFDiverged(g, o, what));
   }
+  if (g->holdout) PetscCall(SGDFHoldoutLoss(g, &hold));
   if (e < g->maxhist) {
+    g->hist_holdout[e]    = hold;
     g->hist_loss[e]       = loss;
     g->hist_theta_norm[e] = tn;
     g->hist_change[e]     = change;
     g->hist_ref[e]        = refd;
     g->hist_s[e]          = g->s;
-    g->hist_time[e]       = MPI_Wtime() - t_start;
+    g->hist_time[e]       = g->t_prev_train + (MPI_Wtime() - g->t_start); /* continuous across restarts */
     g->hist_step[e]       = (PetscReal) g->step;
     g->nhist++;
   }
-  if (o->monitor)
+  if (o->monitor) {
+    char extra[64] = "";
+    if (g->holdout) PetscCall(PetscSNPrintf(extra, sizeof(extra), " holdout %.10e", (double) hold));
     PetscCall(PetscPrintf(
-        g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n", e + 1,
-        g->step, (double) loss, (double) tn, (double) change, (double) refd, (double) g->s));
+        g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e%s |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n",
+        e + 1, g->step, (double) loss, extra, (double) tn, (double) change, (double) refd, (double) g->s));
+  }
+  PetscCall(SGDFEarlyStop(g, o, g->holdout ? hold : loss, e + 1));
   for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   g->loss_sum = 0;
   g->loss_cnt = 0;
@@ -762,10 +856,12 @@ static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
       {"/sgdf/history/reference_distance", g->hist_ref},
       {"/sgdf/history/s", g->hist_s},
       {"/sgdf/history/time", g->hist_time},
+      {"/sgdf/history/holdout_loss", g->hist_holdout},
   };
 
   PetscFunctionBegin;
-  for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
+  for (size_t k = 0; k < sizeof(h) / sizeof(h[0]); k++)
+    if (h[k].a != g->hist_holdout || g->holdout) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, NULL));
   if (g->indices) {
     PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
     PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
@@ -800,6 +896,10 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
   PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "local_steps", g->local_steps));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "holdout", g->holdout));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "early_stopped", g->stopped));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "tol", o->tol_set ? g->tol : (PetscReal) NAN));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_iter_no_change", g->n_iter_no_change));
   PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "average", SGDFAverages[g->average]));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "averages", (PetscInt) g->naverages));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "sparse_averages", (PetscInt) g->nsparse));
@@ -906,7 +1006,7 @@ static PetscErrorCode SGDFPrepare(MPI_Comm comm, SGDF *gp, SGDFOptions *o, Curio
 
 /* After a step: the divergence reference (the mean loss of the run's first batch), the end of an epoch, and between
    epochs a check every -curio_sgdf_check_every steps that the loss is finite */
-static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o, PetscReal t_start)
+static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o)
 {
   PetscFunctionBegin;
   if (g->step == 1) {
@@ -914,7 +1014,7 @@ static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o, PetscReal t_start)
     PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, g->comm));
     g->loss0 = glob[1] > 0 ? glob[0] / glob[1] : 0;
   }
-  if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, o, t_start));
+  if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, o));
   else if (g->step % o->check_every == 0) {
     PetscReal bad = PetscIsInfOrNanReal(g->loss_sum) ? 1 : 0, gbad;
     PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_REAL, MPIU_MAX, g->comm));
@@ -957,28 +1057,57 @@ static PetscErrorCode SGDFCheckpointIfDue(SGDF g, SGDFOptions *o, CurioCheckpoin
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The steps of all epochs (from a restart's step on), until the end or SIGTERM (*stop); t_train is the wall time of
-   the loop, t_steps this rank's time in the steps, t_ckpt the time spent writing checkpoints */
-static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscReal *t_train, PetscReal *t_steps, PetscReal *t_ckpt,
-                                PetscBool *stop)
+/* A progress line every -curio_monitor_seconds (rank 0's clock, asked every -curio_checkpoint_poll steps, or every
+   averaging of local SGDF if that is rarer, so that a step pays no extra latency): epoch, step, this epoch's running
+   loss, the change of theta_dot since the epoch began, s and rows per second. Reads the state without changing it. */
+static PetscErrorCode SGDFProgress(SGDF g, SGDFOptions *o, PetscInt64 first_step)
 {
-  const PetscInt64 total          = (PetscInt64) g->epochs * g->nsteps_epoch;
-  const PetscReal  t_start        = MPI_Wtime();
-  PetscReal        last_ckpt_time = t_start;
+  PetscInt64 every = PetscMax((PetscInt64) o->ckpt_poll, (PetscInt64) g->local_steps);
+  int        due   = 0;
+  PetscReal  r[8], now = MPI_Wtime(), tdn, change;
 
   PetscFunctionBegin;
-  while (g->step < total && !*stop) {
+  if (o->monitor_seconds <= 0 || g->step % every || g->step % g->nsteps_epoch == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (g->rank == 0) due = now - o->last_progress >= o->monitor_seconds;
+  PetscCallMPI(MPI_Bcast(&due, 1, MPI_INT, 0, g->comm));
+  if (!due) PetscFunctionReturn(PETSC_SUCCESS);
+  o->last_progress = now;
+  PetscCall(SGDFReduce(g, r));
+  tdn    = PetscSqrtReal(r[1]);
+  change = tdn > 0 ? PetscSqrtReal(r[2]) / tdn : PetscSqrtReal(r[2]);
+  PetscCall(PetscPrintf(g->comm,
+                        "  progress: epoch %" PetscInt64_FMT " step %" PetscInt64_FMT
+                        " (%.1f%% of the epoch) loss %.6e tangent change %.3e s %.6e, %.3e rows/s, %.1f s\n",
+                        g->step / g->nsteps_epoch + 1, g->step, 100.0 * (g->step % g->nsteps_epoch) / g->nsteps_epoch,
+                        (double) (r[6] > 0 ? r[5] / r[6] : 0), (double) change, (double) g->s,
+                        (double) ((g->step - first_step) * (PetscReal) g->batch / PetscMax(now - g->t_start, 1e-9)),
+                        (double) (g->t_prev_train + now - g->t_start)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The steps of all epochs (from a restart's step on), until the end, an early stop or SIGTERM (*stop); t_train is the
+   wall time of the loop; g->t_steps_run this rank's time in the steps, g->t_ckpt_run the time spent writing checkpoints */
+static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscReal *t_train, PetscBool *stop)
+{
+  const PetscInt64 total = (PetscInt64) g->epochs * g->nsteps_epoch, first_step = g->step;
+  PetscReal        last_ckpt_time = MPI_Wtime();
+
+  PetscFunctionBegin;
+  g->t_start       = last_ckpt_time;
+  o->last_progress = last_ckpt_time;
+  while (g->step < total && !*stop && !g->stopped) {
     PetscReal ts = MPI_Wtime();
 
     PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
     PetscCall(SGDFStep(g));
     if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
     PetscCall(PetscLogStagePop());
-    *t_steps += MPI_Wtime() - ts;
-    PetscCall(SGDFCheckStep(g, o, t_start));
-    if (o->ckpt) PetscCall(SGDFCheckpointIfDue(g, o, writer, total, &last_ckpt_time, t_ckpt, stop));
+    g->t_steps_run += MPI_Wtime() - ts;
+    PetscCall(SGDFCheckStep(g, o));
+    PetscCall(SGDFProgress(g, o, first_step));
+    if (o->ckpt) PetscCall(SGDFCheckpointIfDue(g, o, writer, total, &last_ckpt_time, &g->t_ckpt_run, stop));
   }
-  *t_train = MPI_Wtime() - t_start;
+  *t_train = MPI_Wtime() - g->t_start;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -987,8 +1116,8 @@ static PetscErrorCode SGDFFinish(SGDF g, SGDFOptions *o, CurioModel model, Petsc
 {
   PetscFunctionBegin;
   PetscCall(SGDFFlush(g));
-  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
-                        (double) timing[1], (double) timing[2], (double) g->s));
+  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", g->step - first_step,
+                        (double) (timing[1] - g->t_prev_train), (double) timing[2], first_step ? " (all runs)" : "", (double) g->s));
   if (o->pool) {
     PetscReal tp = MPI_Wtime();
     PetscCall(PetscMalloc2(o->select_k, &o->pool_score, o->select_k, &o->pool_index));
@@ -1014,7 +1143,7 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   SGDFOptions     o;
   CurioModel      model;
   CurioCheckpoint writer = NULL;
-  PetscReal       t0 = MPI_Wtime(), t_train = 0, t_steps = 0, t_ckpt = 0, timing[4];
+  PetscReal       t0 = MPI_Wtime(), t_train = 0, timing[4];
   PetscInt64      first_step;
   PetscBool       stop = PETSC_FALSE;
 
@@ -1022,13 +1151,13 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   PetscCall(SGDFPrepare(comm, &g, &o, &model, &writer));
   timing[0]  = MPI_Wtime() - t0;
   first_step = g->step;
-  PetscCall(SGDFTrain(g, &o, writer, &t_train, &t_steps, &t_ckpt, &stop));
-  {
-    PetscReal loc = t_steps, mx;
-    PetscCall(MPIU_Allreduce(&loc, &mx, 1, MPIU_REAL, MPIU_MAX, comm));
-    timing[1] = t_train;
-    timing[2] = g->step > first_step ? mx / (PetscReal) (g->step - first_step) : 0;
-    timing[3] = t_ckpt;
+  PetscCall(SGDFTrain(g, &o, writer, &t_train, &stop));
+  { /* continuous across restarts: the runs before this one are in the checkpoint (SGDFCheckpointProgress) */
+    PetscReal loc[2] = {g->t_steps_run, t_train}, mx[2]; /* the slowest rank's (the output's attributes are one rank's) */
+    PetscCall(MPIU_Allreduce(loc, mx, 2, MPIU_REAL, MPIU_MAX, comm));
+    timing[1] = g->t_prev_train + mx[1];
+    timing[2] = g->step > 0 ? (g->t_prev_steps + mx[0]) / (PetscReal) g->step : 0;
+    timing[3] = g->t_prev_ckpt + g->t_ckpt_run;
   }
   if (!stop) PetscCall(SGDFFinish(g, &o, model, first_step, timing));
   if (writer) PetscCall(CurioCheckpointDestroy(&writer));

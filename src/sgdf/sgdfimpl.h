@@ -55,7 +55,19 @@ struct _n_SGDF {
   PetscBool  online_s;
   PetscReal  val_fraction, lr_rho, rho, rho_max_step;
   PetscInt   val_batch, val_warmup, ntrain, nval;
-  PetscInt64 val_pos; /* position in the validation walk (state) */
+  PetscInt64 val_pos;                  /* position in the validation walk (state) */
+  PetscBool  holdout;                  /* -curio_sgdf_holdout: the validation split held out of training, its loss at every epoch end */
+  PetscInt  *hold, nhold, hold_blocks; /* this rank's validation rows (local indices); blocks of the partitioned fetch */
+
+  /* early stopping (scikit-learn's tol, n_iter_no_change): the best epoch score (holdout or training loss) and the
+     epochs in a row without an improvement by tol (state) */
+  PetscReal  tol, es_best;
+  PetscInt   n_iter_no_change;
+  PetscInt64 es_count;
+  PetscBool  stopped;
+
+  /* time across requeues (state): training, step and checkpoint seconds of the runs before this one */
+  PetscReal t_prev_train, t_prev_steps, t_prev_ckpt, t_start, t_steps_run, t_ckpt_run;
 
   /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */
   PetscInt  nsteps_epoch, half_bits;
@@ -79,7 +91,7 @@ struct _n_SGDF {
   PetscInt64 loss_cnt; /* this rank's number of such rows */
   PetscReal  loss0;    /* mean loss of the first batch of the run (divergence reference) */
   PetscInt   nhist, maxhist;
-  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step;
+  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step, *hist_holdout;
 
   /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
   PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
@@ -109,6 +121,7 @@ PETSC_INTERN PetscErrorCode SGDFWorkspaceCreate(SGDF);
 PETSC_INTERN PetscErrorCode SGDFWorkspaceDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
+PETSC_INTERN PetscErrorCode SGDFHoldoutLoss(SGDF, PetscReal *);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
 PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
 PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);

@@ -60,7 +60,7 @@ PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
 /* Whether a row belongs to the validation split of online s: decided by (seed, row) alone */
 PetscBool SGDFIsValidation(SGDF g, PetscInt64 row)
 {
-  return (PetscBool) (g->online_s && CurioRandomUniform(g->seed, STREAM_VALIDATION, row) < g->val_fraction);
+  return (PetscBool) ((g->online_s || g->holdout) && CurioRandomUniform(g->seed, STREAM_VALIDATION, row) < g->val_fraction);
 }
 
 /* eta_t = eta0 (constant) or eta0 / (1 + t/t0)^p (decay) */
@@ -225,7 +225,7 @@ static PetscErrorCode BatchRows(SGDF g, PetscInt64 t, PetscInt *nglobal, PetscIn
   PetscFunctionBegin;
   for (PetscInt64 p = p0; p < p1; p++) {
     PetscInt64 row = SGDFPermute(g, e, p);
-    if (g->online_s && SGDFIsValidation(g, row)) continue;
+    if (SGDFIsValidation(g, row)) continue;
     g->bglobal[ng++] = (PetscInt) row;
     if (row >= g->rstart && row < g->rstart + g->nlocal) g->brows[nl++] = (PetscInt) (row - g->rstart);
   }
@@ -780,6 +780,35 @@ PetscErrorCode SGDFValidationStep(SGDF g)
   PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
   g->rho -= PetscMax(-g->rho_max_step, PetscMin(g->rho_max_step, g->lr_rho * g->s * sum));
   g->s = PetscExpReal(g->rho);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFHoldoutLoss - the mean weighted loss sum w l / sum w over the validation split (-curio_sgdf_holdout), at the
+  current parameters (call it after SGDFFlush); partitioned: the touched entries fetched in blocks of rows that every
+  rank takes together (g->hold_blocks, the same on every rank). Collective.
+@*/
+PetscErrorCode SGDFHoldoutLoss(SGDF g, PetscReal *loss)
+{
+  PetscReal loc[2] = {0, 0}, glob[2];
+  PetscInt  cap    = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+
+  PetscFunctionBegin;
+  for (PetscInt b = 0; b < g->hold_blocks; b++) {
+    PetscInt r0 = PetscMin(g->nhold, b * cap), r1 = PetscMin(g->nhold, (b + 1) * cap), kk = 0;
+    if (g->hash) PetscCall(Fetch(g, r1 - r0, g->hold + r0, g->rowptr, g->colidx));
+    for (PetscInt r = r0; r < r1; r++) {
+      PetscInt  i = g->hold[r];
+      PetscReal e = 0, l, dl, d2l;
+      for (PetscInt k = g->rowptr[i]; k < g->rowptr[i + 1]; k++, kk++)
+        e += g->vals[k] * (g->hash ? g->uval[(g->tangent ? 2 : 1) * g->slot[kk]] : g->theta[g->ps * g->colidx[k]]);
+      LossEval(g->loss, e, g->y[i], &l, &dl, &d2l);
+      loc[0] += g->w[i] * l;
+      loc[1] += g->w[i];
+    }
+  }
+  PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, g->comm));
+  *loss = glob[1] > 0 ? glob[0] / glob[1] : (PetscReal) NAN;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -11,6 +11,11 @@ cases:
             with the same sampling at s +- h (1e-7), for squared and logistic losses; dense and sparse averaging agree
   converge  H = 4 with a decaying step: theta and theta_dot approach the exact optimum and tangent at the same s (numpy
             Newton + solve); the errors per epoch are printed and must fall below a bound
+  observe   -curio_sgdf_holdout: the recorded holdout loss equals numpy's on the validation rows (1e-12), training rows
+            exclude them (a replay of the first epoch agrees); -curio_sgdf_tol: the run stops at the first epoch where
+            scikit-learn's rule (score > best - tol for n_iter_no_change epochs) fires on the full run's history, with the
+            same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
+            restart (both layouts, and local SGDF)
   restart   checkpoints between averagings (dense and sparse averaging): a restart at the same rank count is bitwise
             identical to the uninterrupted run; at another rank count it is refused with one clear error
 """
@@ -148,6 +153,63 @@ def case_converge(a, tmp, ck):
                  f"{loss}: after {E} epochs theta error {e1:.2e} (< 1e-2), theta_dot error {e2:.2e} (< 1e-2), both 20x below epoch 1's")
 
 
+def sklearn_stop(scores, tol, n_iter):
+    """the epoch (1-based) after which scikit-learn's rule stops, or None"""
+    best, count = np.inf, 0
+    for e, sc in enumerate(scores):
+        count = count + 1 if sc > best - tol else 0
+        best = min(best, sc)
+        if count >= n_iter:
+            return e + 1
+    return None
+
+
+def case_observe(a, tmp, ck):
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=400, d=6, zero_fraction=0.3)
+    X, y, w = sgdf_ref.design(path)
+    val = sgdf_ref.validation_rows(len(y), 1, 0.25)
+    base = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 2e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_holdout", "-curio_sgdf_val_fraction", 0.25,
+            "-curio_sgdf_save_indices"]
+    for name, extra in (("replicated", ["-curio_sgdf_layout", "replicated"]), ("partitioned", ["-curio_sgdf_layout", "partitioned"]),
+                        ("local H = 3", ["-curio_sgdf_local_steps", 3])):
+        full = os.path.join(tmp, "full.h5")
+        run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 12, "-curio_output", full])
+        with h5py.File(full) as f:
+            th, hold, loss, idx = f["model/theta"][:], f["sgdf/history/holdout_loss"][:], f["sgdf/history/loss"][:], f["sgdf/indices"][:]
+        lv, _, _ = sgdf_ref.loss_derivs("squared", X[val] @ th, y[val])
+        ref = np.sum(w[val] * lv) / np.sum(w[val])
+        rows = idx[idx >= 0]
+        ck.check(abs(hold[-1] - ref) < 1e-12 * abs(ref) and not val[rows].any() and len(np.unique(rows[: (~val).sum()])) == (~val).sum(),
+                 f"{name}: holdout loss {hold[-1]:.10e} against numpy's {ref:.10e}; the {val.sum()} validation rows are never trained on")
+        # early stopping: the rule applied to the full run's holdout history says where a run with -curio_sgdf_tol stops
+        tol = float(np.quantile(np.abs(np.diff(hold)), 0.7))
+        expect = sklearn_stop(hold, tol, 2)
+        out = os.path.join(tmp, "es.h5")
+        p = run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 12, "-curio_sgdf_tol", repr(tol), "-curio_sgdf_n_iter_no_change", 2,
+                                               "-curio_output", out])
+        with h5py.File(out) as f:
+            h2, stopped = f["sgdf/history/holdout_loss"][:], int(f["sgdf"].attrs["early_stopped"])
+        ck.check(expect is not None and len(h2) == expect and stopped == 1 and np.array_equal(h2, hold[:expect]) and "early stop after epoch" in p.stdout,
+                 f"{name}: -curio_sgdf_tol {tol:.3g} -curio_sgdf_n_iter_no_change 2 stops after epoch {len(h2)} (scikit-learn's rule on the full "
+                 f"history: {expect})")
+        # progress lines and the clock across a restart
+        prefix = os.path.join(tmp, f"t{name[0]}")
+        p = run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 6, "-curio_monitor_seconds", 1e-9, "-curio_checkpoint_poll", 5, "-curio_checkpoint_prefix", prefix,
+                                               "-curio_checkpoint_every", 50, "-curio_checkpoint_keep", 100, "-curio_output", os.path.join(tmp, "ck.h5")])
+        files = sorted(glob.glob(prefix + "-*.h5"))
+        out = os.path.join(tmp, "re.h5")
+        run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 6, "-curio_restart", files[len(files) // 2], "-curio_output", out])
+        with h5py.File(os.path.join(tmp, "ck.h5")) as f, h5py.File(files[len(files) // 2]) as c, h5py.File(out) as g:
+            t_ck = float(c["state/elapsed_train"][()]) if "state/elapsed_train" in c else float(c["state"].attrs["elapsed_train"])
+            t = g["sgdf/history/time"][:]
+            train = float(g["timing"].attrs["train"])
+            same = np.array_equal(f["sgdf/history/loss"][:], g["sgdf/history/loss"][:]) and np.array_equal(f["model/theta"][:], g["model/theta"][:])
+        ck.check("  progress: epoch" in p.stdout and same and np.all(np.diff(t) > 0) and train >= t[-1] and t_ck > 0 and train > t_ck,
+                 f"{name}: progress lines; restarted at step {checkpoint_step(files[len(files) // 2])}: history/time {np.round(t, 4).tolist()} "
+                 f"continues from the checkpoint's {t_ck:.4f} s; /timing train {train:.4f} s")
+
+
 def checkpoint_step(path):
     return int(os.path.basename(path).rsplit("-", 1)[1].split(".")[0])
 
@@ -187,7 +249,7 @@ def case_restart(a, tmp, ck):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["k1", "fd", "converge", "restart"])
+    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe"])
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     a = ap.parse_args()
