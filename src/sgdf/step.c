@@ -57,6 +57,54 @@ PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
   return (PetscInt64) x;
 }
 
+/* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation. The Feistel rounds run
+   backwards, and cycle walking backwards until the value lands in [0, n) inverts the forward walk. */
+static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
+{
+  const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
+  const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
+  uint64_t       x   = (uint64_t) row;
+
+  do {
+    uint64_t L = x >> hb, R = x & mask;
+    for (uint64_t r = 4; r-- > 0;) {
+      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + L) & mask, t = R ^ F;
+      R = L;
+      L = t;
+    }
+    x = (L << hb) | R;
+  } while (x >= (uint64_t) g->n);
+  return (PetscInt64) x;
+}
+
+/* This rank's rows of every step of epoch e, in sequence order: the position of each local row (the inverse
+   permutation), bucketed by step and sorted by position within a step. O(rows of this rank + steps) per epoch, where
+   drawing every batch (BatchRows) costs O(n) per rank and epoch whatever the rank count. Used when no row is held out
+   (then the batch sizes are known without drawing them) and the batches are not recorded. */
+static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
+{
+  PetscInt64 *pos = g->spos;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
+  for (PetscInt i = 0; i < g->nlocal; i++) {
+    pos[i] = PermuteInverse(g, e, g->rstart + i);
+    g->sptr[pos[i] / g->batch + 1]++;
+  }
+  for (PetscInt k = 0; k < g->nsteps_epoch; k++) g->sptr[k + 1] += g->sptr[k];
+  for (PetscInt i = 0; i < g->nlocal; i++) { /* insertion into the step's bucket, kept sorted by position */
+    PetscInt k = (PetscInt) (pos[i] / g->batch), q = g->sptr[k] + g->sfill[k]++;
+    while (q > g->sptr[k] && pos[g->srows[q - 1]] > pos[i]) {
+      g->srows[q] = g->srows[q - 1];
+      q--;
+    }
+    g->srows[q] = i;
+  }
+  PetscCall(PetscArrayzero(g->sfill, g->nsteps_epoch));
+  g->sepoch = e;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Whether a row belongs to the validation split of online s: decided by (seed, row) alone */
 PetscBool SGDFIsValidation(SGDF g, PetscInt64 row)
 {
@@ -174,6 +222,11 @@ PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
+  if (!g->online_s && !g->holdout && !g->save_indices) {
+    PetscCall(PetscMalloc3(PetscMax(g->nlocal, 1), &g->srows, PetscMax(g->nlocal, 1), &g->spos, g->nsteps_epoch + 1, &g->sptr));
+    PetscCall(PetscCalloc1(g->nsteps_epoch, &g->sfill));
+    g->sepoch = -1;
+  }
   if (g->local_steps > 0) PetscCall(LocalWorkspaceCreate(g, rows));
   if (SGDFLocalLazy(g)) PetscFunctionReturn(PETSC_SUCCESS);
   if (g->layout == SGDF_LAYOUT_REPLICATED) {
@@ -198,6 +251,8 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree2(g->brows, g->bglobal));
+  if (g->srows) PetscCall(PetscFree3(g->srows, g->spos, g->sptr));
+  PetscCall(PetscFree(g->sfill));
   PetscCall(PetscFree(g->gbuf));
   PetscCall(PetscFree(g->coefbuf));
   PetscCall(PetscFree(g->arows));
@@ -216,13 +271,22 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The training rows of step t: the whole batch (global rows, in sequence order) and this rank's part of it */
+/* The training rows of step t: the whole batch (global rows, in sequence order) and this rank's part of it; with the
+   schedule (ScheduleBuild) only this rank's part, and the batch's size */
 static PetscErrorCode BatchRows(SGDF g, PetscInt64 t, PetscInt *nglobal, PetscInt *nlocal)
 {
   PetscInt64 e = t / g->nsteps_epoch, k = t % g->nsteps_epoch, p0 = k * g->batch, p1 = PetscMin((PetscInt64) g->n, p0 + g->batch);
   PetscInt   ng = 0, nl = 0;
 
   PetscFunctionBegin;
+  if (g->srows) {
+    if (g->sepoch != e) PetscCall(ScheduleBuild(g, e));
+    nl = g->sptr[k + 1] - g->sptr[k];
+    PetscCall(PetscArraycpy(g->brows, g->srows + g->sptr[k], nl));
+    *nglobal = (PetscInt) (p1 - p0);
+    *nlocal  = nl;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   for (PetscInt64 p = p0; p < p1; p++) {
     PetscInt64 row = SGDFPermute(g, e, p);
     if (SGDFIsValidation(g, row)) continue;
