@@ -201,7 +201,9 @@ def run_sklearn(args, data, workdir):
 
 
 def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1):
-    return ([args.mpiexec, "-n", str(nranks)] + (["--oversubscribe"] if nranks > (os.cpu_count() or 1) else []) + args.mpiexec_args.split() +
+    over = nranks > (os.cpu_count() or 1)  # oversubscribed (for the record): no binding to cores
+    launch = ["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split()
+    return ([args.mpiexec, "-n", str(nranks)] + launch +
             [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", str(epochs),
              "-curio_sgdf_local_steps", str(local_steps),
              "-curio_sgdf_lr", repr(args.curio_lr), "-curio_sgdf_batch", str(args.batch), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",

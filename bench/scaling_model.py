@@ -192,6 +192,36 @@ def alltoall_time(rows_per_rank, k, nranks, nodes, a):
     return 2 * (math.ceil(math.log2(nranks)) * alpha + vol / 2 * share * beta)
 
 
+def bulk_rows(layout, n, d, k, batch, c_row, nodes_list, a):
+    """bulk-synchronous SGDF per step: [(nodes, ranks, rows per rank, compute, comm, O(d), step, epoch, speed-up, efficiency)]"""
+    out, base = [], None
+    # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
+    for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
+        P = nodes * rpn
+        if a.weak:
+            b = a.batch_per_rank
+            B = b * P
+        else:
+            B = batch
+            b = B / P
+        t_comp = b * c_row
+        if layout == "replicated":
+            t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
+            t_reg = d * a.c_coord
+        else:
+            t_comm = alltoall_time(b, k, P, nodes, a)
+            t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
+        t_step = t_comp + t_comm + t_reg
+        epoch = math.ceil(n / B) * t_step
+        if base is None:
+            base = (epoch, P, t_step)
+        speedup = base[0] / epoch
+        # strong scaling: speed-up / (P / P_1); weak scaling (work per rank fixed): T_step(1) / T_step(P)
+        eff = base[2] / t_step if a.weak else speedup / (P / base[1])
+        out.append((nodes, P, b, t_comp, t_comm, t_reg, t_step, epoch, speedup, eff))
+    return out
+
+
 def averaging_time(d, nodes, rpn, a):
     """local SGDF: one allreduce of theta and theta_dot (16 d bytes), inside the node at the measured beta_avg_node,
     then across nodes (reduce-scatter + allgather)"""
@@ -251,30 +281,7 @@ def main(argv=None):
         print(f"\n{layout}:")
         print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'O(d) [us]':>9} {'step [us]':>10} "
               f"{'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
-        base = None
-        # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
-        for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
-            P = nodes * rpn
-            if a.weak:
-                b = a.batch_per_rank
-                B = b * P
-            else:
-                B = batch
-                b = B / P
-            t_comp = b * c_row
-            if layout == "replicated":
-                t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
-                t_reg = d * a.c_coord
-            else:
-                t_comm = alltoall_time(b, k, P, nodes, a)
-                t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
-            t_step = t_comp + t_comm + t_reg
-            epoch = math.ceil(n / B) * t_step
-            if base is None:
-                base = (epoch, P, t_step)
-            speedup = base[0] / epoch
-            # strong scaling: speed-up / (P / P_1); weak scaling (work per rank fixed): T_step(1) / T_step(P)
-            eff = base[2] / t_step if a.weak else speedup / (P / base[1])
+        for nodes, P, b, t_comp, t_comm, t_reg, t_step, epoch, speedup, eff in bulk_rows(layout, n, d, k, batch, c_row, nodes_list, a):
             flag = "  (fewer rows than ranks)" if b < 1 else ""
             print(f"{nodes:>6} {P:>7} {b:>10.3g} {t_comp * 1e6:>13.3f} {t_comm * 1e6:>10.2f} {t_reg * 1e6:>9.2f} {t_step * 1e6:>10.2f} "
                   f"{epoch:>10.4g} {speedup:>9.3g} {eff:>10.2%}{flag}")
