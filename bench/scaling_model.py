@@ -67,6 +67,9 @@ def parse_args(argv=None):
                    help="replicated, partitioned (bulk-synchronous), local (local SGDF), both (the two bulk-synchronous) or all (default)")
     p.add_argument("--local-steps", type=int, default=None, help="H of local SGDF (default: the largest H measured in the JSON, else 128)")
     p.add_argument("--averages-per-epoch", type=float, default=None, help="local SGDF: H = ceil(n / (B A)) (overrides --local-steps)")
+    p.add_argument("--hybrid", action="store_true",
+                   help="local SGDF with one copy of theta, theta_dot per node shared by its ranks (the hybrid layout of issue 13, NOT "
+                        "implemented in curio): the averaging is an allreduce across nodes only")
     p.add_argument("--beta-avg-node", type=float, default=None,
                    help="intra-node seconds per byte of local SGDF's averaging allreduce (default: measured from the JSON's 2-rank local runs, "
                         "/timing average over the averagings, else --beta-node)")
@@ -226,7 +229,7 @@ def averaging_time(d, nodes, rpn, a):
     """local SGDF: one allreduce of theta and theta_dot (16 d bytes), inside the node at the measured beta_avg_node,
     then across nodes (reduce-scatter + allgather)"""
     t = 0.0
-    if rpn > 1:
+    if rpn > 1 and not a.hybrid:
         t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
     if nodes > 1:
         t += 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta
@@ -271,7 +274,8 @@ def main(argv=None):
     for layout in layouts:
         if layout == "local":
             H, navg, rows = local_rows(n, d, batch, c_row, nodes_list, a)
-            print(f"\nlocal SGDF, H = {H} ({navg} averagings of 16 d = {16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank):")
+            print(f"\nlocal SGDF{' (hybrid: one copy per node, not implemented)' if a.hybrid else ''}, H = {H} ({navg} averagings of 16 d = "
+                  f"{16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank):")
             print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [s]':>12} {'averaging [s]':>14} {'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
             for nodes, P, rpr, comp, avg, epoch, sp, eff in rows:
                 print(f"{nodes:>6} {P:>7} {rpr:>10.4g} {comp:>12.4g} {avg:>14.4g} {epoch:>10.4g} {sp:>9.4g} {eff:>10.2%}")

@@ -69,20 +69,21 @@ def main():
     if not c_huge:
         sys.exit("error: no c_row at d = 10^7: give --c-row-huge (docs/scaling.md section 7 says how it was measured)")
     ax = axes[1]
-    for A in (1, 4):
+    for A, hybrid in ((1, False), (4, False), (1, True)):
         a3, n3, d3, k3, b3, c3, _, notes3, nodes3 = model(common + ["--n", "100000000", "--d", "10000000", "--k", "20", "--batch", "128", "--c-row",
-                                                                    repr(c_huge), "--averages-per-epoch", repr(A)])
+                                                                    repr(c_huge), "--averages-per-epoch", repr(A)] + (["--hybrid"] if hybrid else []))
         H, navg, rows = scaling_model.local_rows(n3, d3, b3, c3, nodes3, a3)
-        ax.plot([r[1] / a.ranks_per_node for r in rows], [r[7] for r in rows], "^-", label=f"local SGDF, H = {H} ({A:g} averaging per epoch)")
+        lab = f"local SGDF, {A:g} averaging{'s' if A > 1 else ''} per epoch (H = {H})" + (", hybrid: one copy per node (not implemented)" if hybrid else "")
+        ax.plot([r[1] / a.ranks_per_node for r in rows], [r[7] for r in rows], "^--" if hybrid else "^-", label=lab)
         e64 = next(r[7] for r in rows if r[0] == 64 and r[1] > 1)
-        lines.append(f"10^8 x 10^7, A = {A:g}: efficiency at 64 nodes {e64:.0%}")
-    ax.set_title(f"n = 10^8, d = 10^7, k = 20, c_row = {c_huge * 1e9:.0f} ns (measured at d = 10^7)")
+        lines.append(f"10^8 x 10^7, {A:g} averaging(s) per epoch{', hybrid' if hybrid else ''}: efficiency at 64 nodes {e64:.0%}")
+    ax.set_title(f"n = 10^8, d = 10^7, k = 20, c_row = {c_huge * 1e9:.0f} ns")
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xlabel(f"nodes ({a.ranks_per_node} ranks each; 1/{a.ranks_per_node} = one rank)")
         ax.axhline(0.5, color="grey", lw=0.5, ls=":")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=6.5, loc="upper right")
     axes[0].set_ylabel("efficiency (epoch time, 1 rank / (P x P ranks))")
     axes[0].set_ylim(0, 1.05)
     fig.text(0.01, 0.005, f"assumed between nodes: alpha {a.alpha * 1e6:g} us, {1 / a.beta / 1e9:g} GB/s; inside a node measured (docs/scaling.md)",
