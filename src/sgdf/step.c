@@ -83,7 +83,7 @@ static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
    (then the batch sizes are known without drawing them) and the batches are not recorded. */
 static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
 {
-  PetscInt64 *pos = g->spos;
+  PetscInt64 *pos = g->spos, *bpos = g->spos + PetscMax(g->nlocal, 1);
 
   PetscFunctionBegin;
   PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
@@ -92,15 +92,21 @@ static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
     g->sptr[pos[i] / g->batch + 1]++;
   }
   for (PetscInt k = 0; k < g->nsteps_epoch; k++) g->sptr[k + 1] += g->sptr[k];
-  for (PetscInt i = 0; i < g->nlocal; i++) { /* insertion into the step's bucket, kept sorted by position */
+  for (PetscInt i = 0; i < g->nlocal; i++) { /* into the step's bucket, with its position beside it */
     PetscInt k = (PetscInt) (pos[i] / g->batch), q = g->sptr[k] + g->sfill[k]++;
-    while (q > g->sptr[k] && pos[g->srows[q - 1]] > pos[i]) {
-      g->srows[q] = g->srows[q - 1];
-      q--;
-    }
     g->srows[q] = i;
+    bpos[q]     = pos[i];
   }
-  PetscCall(PetscArrayzero(g->sfill, g->nsteps_epoch));
+  for (PetscInt k = 0; k < g->nsteps_epoch; k++) { /* each bucket (about B / ranks rows) sorted by position */
+    g->sfill[k] = 0;
+    for (PetscInt q = g->sptr[k] + 1; q < g->sptr[k + 1]; q++) {
+      PetscInt64 p = bpos[q];
+      PetscInt   r = g->srows[q], u = q;
+      for (; u > g->sptr[k] && bpos[u - 1] > p; u--) bpos[u] = bpos[u - 1], g->srows[u] = g->srows[u - 1];
+      bpos[u]     = p;
+      g->srows[u] = r;
+    }
+  }
   g->sepoch = e;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -222,8 +228,10 @@ PetscErrorCode SGDFWorkspaceCreate(SGDF g)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(rows, &g->brows, rows, &g->bglobal));
-  if (!g->online_s && !g->holdout && !g->save_indices) {
-    PetscCall(PetscMalloc3(PetscMax(g->nlocal, 1), &g->srows, PetscMax(g->nlocal, 1), &g->spos, g->nsteps_epoch + 1, &g->sptr));
+  /* the schedule pays from 2 ranks on (measured, 2 x 10^6 rows, batch 128: 0.56 s against 0.88 s of drawing every batch per
+     epoch at 2 ranks; 0.88 s against 0.39 s at 1 rank, where every row is this rank's anyway) */
+  if (g->size > 1 && !g->online_s && !g->holdout && !g->save_indices) {
+    PetscCall(PetscMalloc3(PetscMax(g->nlocal, 1), &g->srows, 2 * PetscMax(g->nlocal, 1), &g->spos, g->nsteps_epoch + 1, &g->sptr));
     PetscCall(PetscCalloc1(g->nsteps_epoch, &g->sfill));
     g->sepoch = -1;
   }
