@@ -20,8 +20,9 @@ sets: sparse (--n 1000000 rows, --d 100000 features, --nnz-per-row 20, CSR) and 
    -curio_scores false -curio_output_data false -curio_ksp_rtol 1e-8 -curio_pc_type PC -log_view :log.txt` for each R
    in --ranks and PC in --pcs, --repeat times (interleaved). From /timing: tangent, train; from /model: the CG
    iterations; from -log_view: CurioHessMult (count, max time over ranks), so that per-HVP time = time / count.
-   The HVP is compared with the bandwidth bound: the bytes of X that two passes (MatMult, MatMultTranspose) read,
-   divided by the measured bandwidth at R threads.
+   Each run is repeated for each H v kernel in --kernels (-curio_hessian_mult fused: one pass over the rows, the
+   default; twopass: MatMult then MatMultTranspose, the reference twin), and each kernel is compared with its own
+   bandwidth bound: the bytes of X it reads (one pass, or two), divided by the measured bandwidth at R threads.
 4. Baselines, each in its own child process with one thread: PyTorch (float64, torch.set_num_threads(1)) computes the
    same tangent, theta_dot = -H^-1 grad R with grad R = theta* (ridge) and theta* read from curio's output, by CG
    (unpreconditioned and Jacobi) on H v from autograd (double backward of 0.5 ||X theta - y||^2 + s/2 ||theta||^2,
@@ -57,8 +58,9 @@ ROOT = os.path.dirname(HERE)
 PETSCCONF = ["/usr/lib/petscdir/petsc3.18/x86_64-linux-gnu-real/include/petscconf.h"]
 
 TARGETS = {
-    "hvp_fraction_of_bound_1rank": (">=", 0.70, "HVP time bound / measured, 1 rank"),
-    "hvp_fraction_of_bound_2ranks": (">=", 0.70, "HVP time bound / measured, 2 ranks"),
+    "hvp_fraction_of_bound_1rank": (">=", 0.70, "fused H v: 1-pass bound / measured, 1 rank"),
+    "hvp_fraction_of_bound_2ranks": (">=", 0.70, "fused H v: 1-pass bound / measured, 2 ranks"),
+    "hvp_speedup_1_to_2_ranks": (">=", 1.8, "fused H v speed-up 1 -> 2 ranks"),
     "hvp_speedup_vs_torch_1rank": (">=", 5.0, "PyTorch per-HVP time / curio's, 1 rank"),
 }
 
@@ -81,6 +83,7 @@ def parse_args(argv=None):
     p.add_argument("--rtol", type=float, default=1e-8, help="relative residual of every CG solve, curio and PyTorch (default 1e-8)")
     p.add_argument("--ranks", default="1,2", help="comma-separated MPI rank counts for curio (default 1,2)")
     p.add_argument("--pcs", default="jacobi,none", help="comma-separated preconditioners, curio's -curio_pc_type and PyTorch's CG (default jacobi,none)")
+    p.add_argument("--kernels", default="fused,twopass", help="comma-separated H v kernels, curio's -curio_hessian_mult (default fused,twopass)")
     p.add_argument("--repeat", type=int, default=3, help="repeats of each curio run; the best is reported (default 3)")
     p.add_argument("--torch-repeat", type=int, default=1, help="repeats of each PyTorch CG solve; the best is reported (default 1)")
     p.add_argument("--torch-functional", type=int, default=3,
@@ -110,6 +113,9 @@ def parse_args(argv=None):
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     args.ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
     args.pcs = [c.strip() for c in args.pcs.split(",") if c.strip()]
+    args.kernels = [c.strip() for c in args.kernels.split(",") if c.strip()]
+    if any(c not in ("fused", "twopass") for c in args.kernels) or not args.kernels:
+        p.error("--kernels takes fused and/or twopass")
     if any(c not in ("sparse", "dense") for c in args.cases) or not args.cases:
         p.error("--cases takes sparse and/or dense")
     if any(c not in ("jacobi", "none") for c in args.pcs) or not args.pcs:
@@ -352,10 +358,11 @@ def snapshot_curio(path, workdir):
     return benchlib.snapshot_curio_with_libs(path, workdir, "bench/run_krylov.sh")
 
 
-def curio_command(args, nranks, data, out, log, pc):
+def curio_command(args, nranks, data, out, log, pc, kernel="fused"):
     return ([args.mpiexec, "-n", str(nranks)] + args.mpiexec_args.split() +
             [args.curio, "-curio_input", data, "-curio_output", out, "-curio_solver", "krylov", "-curio_s", repr(args.s), "-curio_loocv", "false",
-             "-curio_scores", "false", "-curio_output_data", "false", "-curio_ksp_rtol", repr(args.rtol), "-curio_pc_type", pc, "-log_view", f":{log}"])
+             "-curio_scores", "false", "-curio_output_data", "false", "-curio_ksp_rtol", repr(args.rtol), "-curio_pc_type", pc,
+             "-curio_hessian_mult", kernel, "-log_view", f":{log}"])
 
 
 EVENT_RE = re.compile(r"^(\w+)\s+(\d+)\s+[0-9.]+\s+([0-9.eE+-]+)\s+[0-9.]+\s")
@@ -391,13 +398,13 @@ def event_sum(log, name, stages=None):
     return c, t
 
 
-def run_curio(args, nranks, pc, data, workdir, tag, env):
+def run_curio(args, nranks, pc, data, workdir, tag, env, kernel="fused"):
     """One curio run; its /timing, /model iteration counts and the -log_view numbers."""
     import h5py
 
-    out = os.path.join(workdir, f"curio_{tag}_R{nranks}_{pc}.h5")
-    log = os.path.join(workdir, f"log_{tag}_R{nranks}_{pc}.txt")
-    cmd = curio_command(args, nranks, data, out, log, pc)
+    out = os.path.join(workdir, f"curio_{tag}_R{nranks}_{pc}_{kernel}.h5")
+    log = os.path.join(workdir, f"log_{tag}_R{nranks}_{pc}_{kernel}.txt")
+    cmd = curio_command(args, nranks, data, out, log, pc, kernel)
     busy = others_running()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -425,30 +432,33 @@ def run_curio(args, nranks, pc, data, workdir, tag, env):
 
 
 def bench_curio(args, case, data, workdir, env, stream_exe):
-    runs = {(r, pc): [] for r in args.ranks for pc in args.pcs}
+    runs = {(r, pc, kern): [] for r in args.ranks for pc in args.pcs for kern in args.kernels}
     for k in range(args.repeat):
         for nranks in args.ranks:
             for pc in args.pcs:
-                print(f"  curio {case}, {nranks} rank(s), pc {pc}, run {k + 1} of {args.repeat} ...", flush=True)
-                adj = run_stream(stream_exe, min(nranks, os.cpu_count() or nranks), args, args.stream_each) if args.stream_each > 0 else None
-                run, err = run_curio(args, nranks, pc, data, workdir, f"{case}_{k}", env)
-                if err:
-                    return None, err
-                run["stream_before"] = adj
-                runs[(nranks, pc)].append(run)
+                for kern in args.kernels:
+                    print(f"  curio {case}, {nranks} rank(s), pc {pc}, H v {kern}, run {k + 1} of {args.repeat} ...", flush=True)
+                    adj = run_stream(stream_exe, min(nranks, os.cpu_count() or nranks), args, args.stream_each) if args.stream_each > 0 else None
+                    run, err = run_curio(args, nranks, pc, data, workdir, f"{case}_{k}", env, kern)
+                    if err:
+                        return None, err
+                    run["stream_before"] = adj
+                    runs[(nranks, pc, kern)].append(run)
     result = {}
-    for (nranks, pc), rr in runs.items():
+    for (nranks, pc, kern), rr in runs.items():
         best = {"hvp": min(r["hvp"] for r in rr), "hvp_tangent": min(r["hvp_tangent"] for r in rr),
                 "matmult_transpose": min(r["matmult_transpose"] for r in rr),
                 "tangent": min(r["timing"]["tangent"] for r in rr), "train": min(r["timing"]["train"] for r in rr),
                 "read": min(r["timing"]["read"] for r in rr), "peak_rss_mib": max(r["timing"]["peak_rss_mib"] for r in rr),
                 "wall": min(r["wall"] for r in rr)}
         fastest = min(rr, key=lambda r: r["timing"]["tangent"])
-        result[f"R{nranks}_{pc}"] = {"ranks": nranks, "pc": pc, "runs": rr, "best": best, "its_train": rr[0]["ksp_iterations_train"],
+        # the default kernel keeps the keys R{ranks}_{pc}; the reference twin is R{ranks}_{pc}_twopass
+        result[f"R{nranks}_{pc}" + ("" if kern == "fused" else f"_{kern}")] = {
+                                     "ranks": nranks, "pc": pc, "kernel": kern, "runs": rr, "best": best, "its_train": rr[0]["ksp_iterations_train"],
                                      "its_tangent": rr[0]["ksp_iterations_tangent"], "hvp_count": rr[0]["hvp_count"],
                                      "tangent_residual": rr[0]["tangent_residual"], "tangent_events": fastest["tangent_events"],
                                      "hvp_count_tangent": rr[0]["hvp_count_tangent"],
-                                     "command": " ".join(curio_command(args, nranks, data, "out.h5", "log.txt", pc))}
+                                     "command": " ".join(curio_command(args, nranks, data, "out.h5", "log.txt", pc, kern))}
     return result, None
 
 
@@ -471,47 +481,54 @@ def case_report(args, case, shape, nnz, idx, bw, curio, torch_rep, scipy_rep, ch
     else:
         print(f"== dense: n = {n}, d = {d}; s = {args.s:g}, rtol {args.rtol:g}")
         print(f"   bytes of X per H v: 2 passes x n d 8 = {by['x_bytes'] / 1e6:.1f} MB; with the n-vectors {by['with_vectors_bytes'] / 1e6:.1f} MB")
-    bound = {r: by["x_bytes"] / (bw[r]["best_gbs"] * 1e9) for r in bw}
+    bound = {r: by["x_bytes"] / (bw[r]["best_gbs"] * 1e9) for r in bw}  # two passes over X (the reference twin)
+    bound1 = {r: by["x_bytes_per_pass"] / (bw[r]["best_gbs"] * 1e9) for r in bw}  # one pass (the fused kernel)
+
+    def kbound(c, r):
+        return (bound1 if c.get("kernel", "fused") == "fused" else bound).get(r, float("nan"))
+
+    def kbytes(c):
+        return by["x_bytes_per_pass"] if c.get("kernel", "fused") == "fused" else by["x_bytes"]
     llc = last_level_cache_bytes()
     if llc and by["x_bytes_per_pass"] < 4 * llc:
         print(f"   note: X ({by['x_bytes_per_pass'] / MIB:.0f} MiB) is not much larger than the last-level cache ({llc / MIB:.0f} MiB):"
               " the passes partly hit the cache and the bandwidth bound does not apply")
-    print("   bandwidth bound of one H v: " + ", ".join(f"{r} thread{'s' if r > 1 else ''} {bw[r]['best_gbs']:.1f} GB/s -> {1e3 * bound[r]:.2f} ms"
-                                                     for r in sorted(bw)))
+    print("   bandwidth bound of one H v, fused (one pass) / two-pass: "
+          + ", ".join(f"{r} thread{'s' if r > 1 else ''} {bw[r]['best_gbs']:.1f} GB/s -> {1e3 * bound1[r]:.2f} / {1e3 * bound[r]:.2f} ms" for r in sorted(bw)))
     print()
     def adjacent(c):
         """median over the runs of the bound at the bandwidth measured just before the run / the run's H v time"""
-        f = [by["x_bytes"] / (max(r["stream_before"][k] for k in ("read_gbs", "copy_gbs", "triad_gbs")) * 1e9) / r["hvp"]
+        f = [kbytes(c) / (max(r["stream_before"][k] for k in ("read_gbs", "copy_gbs", "triad_gbs")) * 1e9) / r["hvp"]
              for r in c["runs"] if r.get("stream_before")]
         return float(np.median(f)) if f else float("nan")
 
-    hdr = (f"{'method':<26} {'R':>2} {'PC':<7} {'H v [ms]':>9} {'% bound':>8} {'% adj':>6} {'GB/s':>6} {'tangent [s]':>11} {'its':>4} {'H v':>4}"
+    hdr = (f"{'method':<26} {'R':>2} {'PC':<7} {'H v':<7} {'H v [ms]':>9} {'% bound':>8} {'% adj':>6} {'GB/s':>6} {'tangent [s]':>11} {'its':>4} {'H v':>4}"
            f" {'train [s]':>9} {'its':>4} {'RSS [MiB]':>9}")
     print(hdr)
     print("-" * len(hdr))
     rows = []
-    for key, c in sorted(curio.items(), key=lambda kv: (kv[1]["ranks"], kv[1]["pc"])):
+    for key, c in sorted(curio.items(), key=lambda kv: (kv[1]["ranks"], kv[1]["pc"], kv[1].get("kernel", ""))):
         b = c["best"]
         r = c["ranks"]
-        frac = bound[r] / b["hvp"] if r in bound else float("nan")
-        gbs = by["x_bytes"] / b["hvp"] / 1e9
+        frac = kbound(c, r) / b["hvp"]
+        gbs = kbytes(c) / b["hvp"] / 1e9
         c["hvp_fraction_adjacent"] = adjacent(c)
-        print(f"{'curio krylov':<26} {r:>2} {c['pc']:<7} {1e3 * b['hvp']:>9.2f} {100 * frac:>7.0f}% {100 * c['hvp_fraction_adjacent']:>5.0f}% {gbs:>6.1f} {b['tangent']:>11.3f}"
+        print(f"{'curio krylov':<26} {r:>2} {c['pc']:<7} {c.get('kernel', 'fused'):<7} {1e3 * b['hvp']:>9.2f} {100 * frac:>7.0f}% {100 * c['hvp_fraction_adjacent']:>5.0f}% {gbs:>6.1f} {b['tangent']:>11.3f}"
               f" {c['its_tangent']:>4} {c['hvp_count_tangent']:>4} {b['train']:>9.3f} {c['its_train']:>4} {b['peak_rss_mib']:>9.0f}")
         rows.append(key)
     if torch_rep:
         for pc, sv in torch_rep["solves"].items():
             gbs = by["x_bytes"] / sv["hvp_mean"] / 1e9
             frac = bound[1] / sv["hvp_mean"] if 1 in bound else float("nan")
-            print(f"{'PyTorch autograd CG':<26} {1:>2} {pc:<7} {1e3 * sv['hvp_mean']:>9.2f} {100 * frac:>7.1f}% {'':>6} {gbs:>6.2f} {sv['seconds']:>11.3f}"
+            print(f"{'PyTorch autograd CG':<26} {1:>2} {pc:<7} {'':<7} {1e3 * sv['hvp_mean']:>9.2f} {100 * frac:>7.1f}% {'':>6} {gbs:>6.2f} {sv['seconds']:>11.3f}"
                   f" {sv['iterations']:>4} {sv['hvps']:>4} {'':>9} {'':>4} {torch_rep['peak_rss_mib']:>9.0f}")
         if "functional_hvp" in torch_rep:
             fh = torch_rep["functional_hvp"]
-            print(f"{'torch...functional.hvp':<26} {1:>2} {'':<7} {1e3 * fh['min']:>9.2f} {100 * bound[1] / fh['min'] if 1 in bound else float('nan'):>7.1f}%"
+            print(f"{'torch...functional.hvp':<26} {1:>2} {'':<7} {'':<7} {1e3 * fh['min']:>9.2f} {100 * bound[1] / fh['min'] if 1 in bound else float('nan'):>7.1f}%"
                   f" {'':>6} {by['x_bytes'] / fh['min'] / 1e9:>6.2f}")
     if scipy_rep:
         name = "scipy.sparse CSR" if case == "sparse" else "numpy (BLAS gemv)"
-        print(f"{name:<26} {1:>2} {'':<7} {1e3 * scipy_rep['hvp_min']:>9.2f} {100 * bound[1] / scipy_rep['hvp_min'] if 1 in bound else float('nan'):>7.0f}%"
+        print(f"{name:<26} {1:>2} {'':<7} {'':<7} {1e3 * scipy_rep['hvp_min']:>9.2f} {100 * bound[1] / scipy_rep['hvp_min'] if 1 in bound else float('nan'):>7.0f}%"
               f" {'':>6} {by['x_bytes'] / scipy_rep['hvp_min'] / 1e9:>6.1f} {'':>11} {'':>4} {'':>4} {'':>9} {'':>4} {scipy_rep['peak_rss_mib']:>9.0f}")
     print()
     print("   H v: curio = CurioHessMult time / count from -log_view (max over ranks; train + tangent stages), best of the repeats;")
@@ -524,11 +541,19 @@ def case_report(args, case, shape, nnz, idx, bw, curio, torch_rep, scipy_rep, ch
         print(f"   (PyTorch's Jacobi diagonal, {torch_rep['solves']['jacobi']['diag_seconds']:.3f} s, is not in its tangent time: curio sets its PC up in train)")
 
     ratios = {}
-    c1 = [c for c in curio.values() if c["ranks"] == 1]
-    c2 = [c for c in curio.values() if c["ranks"] == 2]
+    c1 = [c for c in curio.values() if c["ranks"] == 1 and c.get("kernel", "fused") == "fused"]
+    c2 = [c for c in curio.values() if c["ranks"] == 2 and c.get("kernel", "fused") == "fused"]
+    for r in (1, 2):
+        f_ = [c for c in curio.values() if c["ranks"] == r and c.get("kernel") == "fused"]
+        t_ = [c for c in curio.values() if c["ranks"] == r and c.get("kernel") == "twopass"]
+        if f_ and t_:
+            ratios[f"fused_speedup_over_twopass_{r}rank{'s' if r > 1 else ''}"] = min(c["best"]["hvp"] for c in t_) / min(c["best"]["hvp"] for c in f_)
+            ratios[f"twopass_fraction_of_bound_{r}rank{'s' if r > 1 else ''}"] = bound.get(r, float("nan")) / min(c["best"]["hvp"] for c in t_)
+            ratios[f"tangent_fused_over_twopass_{r}rank{'s' if r > 1 else ''}"] = (min(c["best"]["tangent"] for c in f_)
+                                                                                  / min(c["best"]["tangent"] for c in t_))
     if c1:
         h1 = min(c["best"]["hvp"] for c in c1)
-        ratios["hvp_fraction_of_bound_1rank"] = bound[1] / h1
+        ratios["hvp_fraction_of_bound_1rank"] = bound1[1] / h1
         if torch_rep:
             ht = min(sv["hvp_mean"] for sv in torch_rep["solves"].values())
             ratios["hvp_speedup_vs_torch_1rank"] = ht / h1
@@ -543,13 +568,17 @@ def case_report(args, case, shape, nnz, idx, bw, curio, torch_rep, scipy_rep, ch
             ratios["hvp_speedup_1_to_2_ranks"] = h1 / h2
             ratios["bandwidth_ratio_2_to_1_threads"] = bw[2]["best_gbs"] / bw[1]["best_gbs"] if 2 in bw else float("nan")
     if c2 and 2 in bound:
-        ratios["hvp_fraction_of_bound_2ranks"] = bound[2] / min(c["best"]["hvp"] for c in c2)
+        ratios["hvp_fraction_of_bound_2ranks"] = bound1[2] / min(c["best"]["hvp"] for c in c2)
     for r, cs in ((1, c1), (2, c2)):
         if cs:
             ratios[f"hvp_fraction_adjacent_{r}rank{'s' if r > 1 else ''}"] = float(np.median([c["hvp_fraction_adjacent"] for c in cs]))
     print()
     print("   ratios:")
-    labels = {"hvp_speedup_1_to_2_ranks": "curio H v speed-up 1 -> 2 ranks",
+    labels = {"hvp_speedup_1_to_2_ranks": "curio H v speed-up 1 -> 2 ranks (fused)",
+              "fused_speedup_over_twopass_1rank": "two-pass H v time / fused, 1 rank", "fused_speedup_over_twopass_2ranks": "two-pass H v time / fused, 2 ranks",
+              "twopass_fraction_of_bound_1rank": "two-pass: its 2-pass bound / measured, 1 rank",
+              "twopass_fraction_of_bound_2ranks": "two-pass: its 2-pass bound / measured, 2 ranks",
+              "tangent_fused_over_twopass_1rank": "CG tangent time fused / two-pass, 1 rank", "tangent_fused_over_twopass_2ranks": "CG tangent time fused / two-pass, 2 ranks",
               "hvp_fraction_adjacent_1rank": "HVP time bound / measured, 1 rank, adjacent bw",
               "hvp_fraction_adjacent_2ranks": "HVP time bound / measured, 2 ranks, adjacent bw", "bandwidth_ratio_2_to_1_threads": "measured bandwidth, 2 / 1 threads",
               "hvp_speedup_vs_scipy_1rank": "scipy/numpy H v time / curio's, 1 rank",
@@ -574,9 +603,9 @@ def case_report(args, case, shape, nnz, idx, bw, curio, torch_rep, scipy_rep, ch
         print("     PyTorch residuals: " + ", ".join(f"{pc} {sv['tangent_residual']:.2e}" for pc, sv in torch_rep["solves"].items())
               + f"; |grad L(theta*)| / |X^T y| = {torch_rep['grad_norm_rel']:.2e} (curio's theta* is the optimum)")
     print("   where the tangent's time goes (curio, fastest run, -log_view 'Curio tangent' stage, max over ranks, s):")
-    for key, c in sorted(curio.items(), key=lambda kv: (kv[1]["ranks"], kv[1]["pc"])):
+    for key, c in sorted(curio.items(), key=lambda kv: (kv[1]["ranks"], kv[1]["pc"], kv[1].get("kernel", ""))):
         ev = c["tangent_events"]
-        print(f"     R{c['ranks']} {c['pc']:<6}: " + ", ".join(f"{k} {v:.4f}" for k, v in ev.items()))
+        print(f"     R{c['ranks']} {c['pc']:<6} {c.get('kernel', 'fused'):<7}: " + ", ".join(f"{k} {v:.4f}" for k, v in ev.items()))
     return ratios, by, bound
 
 
@@ -706,7 +735,7 @@ def main(argv=None):
                 "benchmark": "krylov",
                 "label": args.label,
                 "config": {k: getattr(args, k) for k in ("cases", "n", "d", "nnz_per_row", "dense_n", "dense_d", "seed", "noise", "s", "rtol", "ranks", "pcs",
-                                                         "repeat", "torch_repeat", "torch_functional", "scipy_repeat", "stream_mib", "stream_trials",
+                                                         "kernels", "repeat", "torch_repeat", "torch_functional", "scipy_repeat", "stream_mib", "stream_trials",
                                                          "mpiexec_args")},
                 "environment": dict(environment(), threads=SINGLE_THREAD_ENV, loadavg=loads, petsc_int_bytes=idx, petscconf=petscconf),
                 "curio_executable": curio_info,

@@ -5,7 +5,7 @@ against scikit-learn's SGDRegressor, on sparse ridge regression.
 Command (from the repository root, after building build/curio; bench/run_sgdf.sh does both):
 
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \\
-        /usr/bin/python3 bench/bench_sgdf.py --repeat 3 --json bench/results/sgdf.json
+        /usr/bin/python3 bench/bench_sgdf.py --repeat 5 --ranks 1,2,4 --json bench/results/sgdf.json
     /usr/bin/python3 bench/bench_sgdf.py --no-curio        # the scikit-learn half only
 
 What it does (bench/README.md explains the numbers and the targets):
@@ -29,6 +29,12 @@ What it does (bench/README.md explains the numbers and the targets):
            -curio_sgdf_tangent false|true -curio_output out.h5 -log_view :log.txt [--curio-args ...]
    The epoch time is curio's own: the first of the /timing attributes named in --timing-keys that the output has
    (wall seconds, max over ranks), else the -log_view time of the stages other than reading and writing.
+   and, at every rank count R > 1, local SGDF (-curio_sgdf_local_steps H for each H in --local-steps, docs/sgdf.md)
+   beside the bulk-synchronous H = 0; ranks above the core count run oversubscribed (for the record only).
+   Each configuration is run --repeat times (default 5) and the median epoch time is reported.
+   Time to the objective: the objective that SGDF on 1 rank reaches after one epoch (plus --objective-rtol of its
+   decrease, default 1%); a variant that is not there after one epoch is run again with 2 .. --max-epochs epochs,
+   and its time is the median training time of the fewest epochs that reach it.
 4. Checks: the primal iterate of SGDF equals plain SGD's (the dual part must not change the real part) to --tol,
    every run lowers the objective below its value at theta = 0, and curio's decrease of the objective in its epoch
    is within --progress-tol (20%) of scikit-learn's (the two did comparable work). Prints the times and the ratios against the
@@ -58,8 +64,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 TARGETS = {
-    "sgdf_over_sgd_1rank": ("<=", 1.3, "curio SGDF / SGD epoch time, 1 rank"),
-    "sklearn_over_sgdf_1rank": (">=", 2.0, "scikit-learn SGD / curio SGDF epoch time, 1 rank"),
+    "sgdf_over_sgd_1rank": ("<=", 1.2, "curio SGDF / SGD epoch time, 1 rank"),
+    "sklearn_over_sgdf_1rank": (">=", 3.0, "scikit-learn SGD / curio SGDF epoch time, 1 rank"),
+    "time_to_objective_speedup_1_to_2_ranks_H128": (">=", 1.8, "time to the 1-rank 1-epoch objective, 1 / 2 ranks, H = 128"),
 }
 
 # /timing attributes that may hold the training time of an epoch, in order of preference
@@ -89,7 +96,14 @@ def parse_args(argv=None):
                         "moves each of the batch's rows by eta n / B; this makes a row move theta as far as in scikit-learn)")
     p.add_argument("--batch", type=int, default=32, help="curio's minibatch rows -curio_sgdf_batch (default 32; scikit-learn's SGD takes 1)")
     p.add_argument("--ranks", default="1,2", help="comma-separated MPI rank counts for curio (default 1,2)")
-    p.add_argument("--repeat", type=int, default=3, help="repeats of each curio run; the median is reported, with the range (default 3)")
+    p.add_argument("--repeat", type=int, default=5, help="repeats of each curio run; the median is reported, with the range (default 5)")
+    p.add_argument("--local-steps", default="16,128",
+                   help="comma-separated H of local SGDF (-curio_sgdf_local_steps H) run beside the bulk-synchronous H = 0 at every rank count > 1"
+                        " (default 16,128)")
+    p.add_argument("--objective-rtol", type=float, default=1e-2,
+                   help="time to the objective: reached when within this fraction of the 1-rank one-epoch decrease of its value (default 0.01)")
+    p.add_argument("--max-epochs", type=int, default=3,
+                   help="time to the objective: a run that has not reached it after one epoch is run again with up to this many epochs (default 3)")
     p.add_argument("--sklearn-repeat", type=int, default=3, help="epochs of scikit-learn timed, each from theta = 0; the median is reported (default 3)")
     p.add_argument("--curio-args", default="", help="extra curio options for every run, e.g. '-curio_sgdf_layout partitioned'")
     p.add_argument("--timing-keys", default=TIMING_KEYS, help=f"/timing attributes to take the epoch time from, first found wins (default {TIMING_KEYS})")
@@ -116,6 +130,7 @@ def parse_args(argv=None):
     if args.lr is None:
         args.lr = 0.001 if args.dense else 0.01
     args.ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
+    args.local_steps = [int(h) for h in args.local_steps.split(",") if h.strip() and int(h) > 0]
     for name in ("n", "d", "nnz_per_row", "batch", "repeat", "sklearn_repeat"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -185,9 +200,12 @@ def run_sklearn(args, data, workdir):
 # --------------------------------------------------------------------------- curio
 
 
-def curio_command(args, nranks, tangent, data, out, log):
-    return ([args.mpiexec, "-n", str(nranks)] + args.mpiexec_args.split() +
-            [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", "1",
+def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1):
+    over = nranks > (os.cpu_count() or 1)  # oversubscribed (for the record): no binding to cores
+    launch = ["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split()
+    return ([args.mpiexec, "-n", str(nranks)] + launch +
+            [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", str(epochs),
+             "-curio_sgdf_local_steps", str(local_steps),
              "-curio_sgdf_lr", repr(args.curio_lr), "-curio_sgdf_batch", str(args.batch), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",
              "true" if tangent else "false", "-curio_output", out, "-log_view", f":{log}"] + args.curio_args.split())
 
@@ -216,12 +234,12 @@ def epoch_time(timing, stages, keys):
     return float("nan"), "none"
 
 
-def run_curio(args, nranks, tangent, data, workdir, tag, env):
+def run_curio(args, nranks, tangent, data, workdir, tag, env, local_steps=0, epochs=1):
     import h5py
 
     out = os.path.join(workdir, f"curio_{tag}.h5")
     log = os.path.join(workdir, f"log_{tag}.txt")
-    cmd = curio_command(args, nranks, tangent, data, out, log)
+    cmd = curio_command(args, nranks, tangent, data, out, log, local_steps, epochs)
     busy = others_running()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -236,32 +254,68 @@ def run_curio(args, nranks, tangent, data, workdir, tag, env):
     if os.path.exists(log):
         with open(log) as f:
             stages = parse_log_view(f.read())
+        os.remove(log)
+    os.remove(out)
     t, source = epoch_time(timing, stages, [k for k in args.timing_keys.split(",") if k])
     return {"wall": wall, "timing": timing, "stages": stages, "epoch": t, "epoch_source": source, "peak_rss_mib": timing.get("peak_rss_mib"),
             "others_running": busy, "stdout_tail": proc.stdout[-2000:]}, theta, theta_dot
 
 
+def variants(args):
+    """(ranks, tangent, H): SGD and SGDF bulk-synchronous at every rank count, and local SGDF with each H at R > 1"""
+    out = []
+    for nranks in args.ranks:
+        for H in [0] + (args.local_steps if nranks > 1 else []):
+            for tangent in (False, True):
+                out.append((nranks, tangent, H))
+    return out
+
+
+def variant_key(nranks, tangent, H):
+    return f"{'sgdf' if tangent else 'sgd'}_R{nranks}" + (f"_H{H}" if H else "")
+
+
 def bench_curio(args, data, workdir, env):
-    runs = {(r, tg): [] for r in args.ranks for tg in (False, True)}
+    runs = {v: [] for v in variants(args)}
     results = {}
     for k in range(args.repeat):
-        for nranks in args.ranks:
-            for tangent in (False, True):
-                name = "sgdf" if tangent else "sgd"
-                print(f"  curio {name}, {nranks} rank(s), run {k + 1} of {args.repeat} ...", flush=True)
-                run, theta, theta_dot = run_curio(args, nranks, tangent, data, workdir, f"{name}_R{nranks}_{k}", env)
-                runs[(nranks, tangent)].append(run)
-                results[(nranks, tangent)] = (theta, theta_dot)
+        for nranks, tangent, H in variants(args):
+            key = variant_key(nranks, tangent, H)
+            print(f"  curio {key}, run {k + 1} of {args.repeat} ...", flush=True)
+            run, theta, theta_dot = run_curio(args, nranks, tangent, data, workdir, f"{key}_{k}", env, H)
+            runs[(nranks, tangent, H)].append(run)
+            results[(nranks, tangent, H)] = (theta, theta_dot)
     curio = {}
-    for (nranks, tangent), rr in runs.items():
+    for (nranks, tangent, H), rr in runs.items():
         rss = [r["peak_rss_mib"] for r in rr if r["peak_rss_mib"] is not None]
-        curio[f"{'sgdf' if tangent else 'sgd'}_R{nranks}"] = {
-            "ranks": nranks, "tangent": tangent, "runs": rr, "epoch": float(np.median([r["epoch"] for r in rr])),
+        curio[variant_key(nranks, tangent, H)] = {
+            "ranks": nranks, "tangent": tangent, "local_steps": H, "runs": rr, "epoch": float(np.median([r["epoch"] for r in rr])),
             "epoch_min": min(r["epoch"] for r in rr), "epoch_max": max(r["epoch"] for r in rr),
             "step": float(np.median([r["timing"].get("step", float("nan")) for r in rr])), "epoch_source": rr[0]["epoch_source"] + " (median)",
             "wall": min(r["wall"] for r in rr), "peak_rss_mib": max(rss) if rss else None,
-            "command": " ".join(curio_command(args, nranks, tangent, data, "out.h5", "log.txt"))}
+            "command": " ".join(curio_command(args, nranks, tangent, data, "out.h5", "log.txt", H))}
     return curio, results
+
+
+def time_to_objective(args, data, workdir, env, Xobj, y, curio, results, target):
+    """For each SGDF variant: the training time (median of --repeat runs) of the fewest epochs whose final objective is
+    at most target (the one-rank objective after one epoch); runs of 2 .. --max-epochs epochs are made when needed"""
+    out = {}
+    for (nranks, tangent, H), (theta, _) in results.items():
+        if not tangent:
+            continue
+        key = variant_key(nranks, tangent, H)
+        f, E, t = objective(Xobj, y, theta, args.s), 1, curio[key]["epoch"]
+        while f > target and E < args.max_epochs:
+            E += 1
+            times = []
+            for k in range(args.repeat):
+                print(f"  curio {key}, {E} epochs (time to the objective), run {k + 1} of {args.repeat} ...", flush=True)
+                run, th, _ = run_curio(args, nranks, tangent, data, workdir, f"{key}_E{E}_{k}", env, H, E)
+                times.append(run["epoch"])
+            f, t = objective(Xobj, y, th, args.s), float(np.median(times))
+        out[key] = {"ranks": nranks, "local_steps": H, "epochs": E, "objective": f, "reached": bool(f <= target), "seconds": t if f <= target else float("nan")}
+    return out
 
 
 # --------------------------------------------------------------------------- report
@@ -334,15 +388,16 @@ def main(argv=None):
         curio, results, checks, ratios = {}, {}, {}, {}
         if not args.no_curio:
             curio, results = bench_curio(args, data, workdir, env)
-            for r in args.ranks:
-                th_sgd, _ = results[(r, False)]
-                th_sgdf, thd = results[(r, True)]
-                checks[f"R{r}"] = {"theta_sgdf_vs_sgd": rel_diff(th_sgdf, th_sgd), "objective_sgd": objective(Xobj, y, th_sgd, args.s),
+            for r, _, H in variants(args):
+                th_sgd, _ = results[(r, False, H)]
+                th_sgdf, thd = results[(r, True, H)]
+                checks[f"R{r}" + (f"_H{H}" if H else "")] = {"theta_sgdf_vs_sgd": rel_diff(th_sgdf, th_sgd), "objective_sgd": objective(Xobj, y, th_sgd, args.s),
                                    "objective_sgdf": objective(Xobj, y, th_sgdf, args.s),
                                    "theta_dot_norm": float(np.linalg.norm(thd)) if thd is not None else None}
                 # how far each got in its one epoch, relative to scikit-learn's decrease of the objective
+                ck = checks[f"R{r}" + (f"_H{H}" if H else "")]
                 for m in ("sgd", "sgdf"):
-                    checks[f"R{r}"][f"progress_{m}_over_sklearn"] = (f0 - checks[f"R{r}"][f"objective_{m}"]) / (f0 - f_sk)
+                    ck[f"progress_{m}_over_sklearn"] = (f0 - ck[f"objective_{m}"]) / (f0 - f_sk)
             c1 = curio.get("sgdf_R1"), curio.get("sgd_R1")
             if c1[0] and c1[1]:
                 ratios["sgdf_over_sgd_1rank"] = c1[0]["epoch"] / c1[1]["epoch"]
@@ -353,10 +408,25 @@ def main(argv=None):
                     ratios[f"sgd_speedup_1_to_{r}_ranks"] = curio["sgd_R1"]["epoch"] / curio[f"sgd_R{r}"]["epoch"]
                 if r != 1 and f"sgdf_R{r}" in curio and f"sgd_R{r}" in curio:
                     ratios[f"sgdf_over_sgd_{r}ranks"] = curio[f"sgdf_R{r}"]["epoch"] / curio[f"sgd_R{r}"]["epoch"]
+                for H in args.local_steps if r > 1 else []:
+                    if f"sgdf_R{r}_H{H}" in curio:
+                        ratios[f"sgdf_speedup_1_to_{r}_ranks_H{H}"] = curio["sgdf_R1"]["epoch"] / curio[f"sgdf_R{r}_H{H}"]["epoch"]
+                        ratios[f"sgdf_over_sgd_{r}ranks_H{H}"] = curio[f"sgdf_R{r}_H{H}"]["epoch"] / curio[f"sgd_R{r}_H{H}"]["epoch"]
                 key = f"sgdf_R{r}"
                 if key in curio and curio[key]["peak_rss_mib"]:
                     # the largest rank's peak against its share of X and the replicated theta, theta_dot
                     ratios[f"sgdf_peak_rss_over_x_share_plus_2d_{r}rank{'s' if r > 1 else ''}"] = curio[key]["peak_rss_mib"] * MIB / (x_bytes / r + 2 * d * 8)
+
+            # time to reach the objective one rank reaches in one epoch (up to a thousandth of that epoch's decrease)
+            tto = {}
+            if "sgdf_R1" in curio:
+                f1 = checks["R1"]["objective_sgdf"]
+                target = f1 + args.objective_rtol * (f0 - f1)
+                tto = time_to_objective(args, data, workdir, env, Xobj, y, curio, results, target)
+                for key, v in tto.items():
+                    if v["ranks"] > 1:
+                        ratios[f"time_to_objective_speedup_1_to_{v['ranks']}_ranks" + (f"_H{v['local_steps']}" if v["local_steps"] else "")] = (
+                            tto["sgdf_R1"]["seconds"] / v["seconds"])
 
         # ------------------------------------------------------------------ report
         x_mib = x_bytes / MIB
@@ -372,9 +442,16 @@ def main(argv=None):
             rss = c["peak_rss_mib"]
             rel = f"{rss * MIB / (x_bytes / c['ranks'] + 2 * d * 8):>13.2f}" if rss else f"{'':>13}"
             c_range = f"{c['epoch_min']:.3f}-{c['epoch_max']:.3f}"
-            print(f"{'curio ' + ('SGDF' if c['tangent'] else 'SGD'):<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c_range:>15} {c['epoch_source'][:34]:<34} "
+            label = "curio " + ("SGDF" if c["tangent"] else "SGD") + (f" local H={c['local_steps']}" if c.get("local_steps") else "")
+            print(f"{label:<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c_range:>15} {c['epoch_source'][:34]:<34} "
                   f"{(f'{rss:.0f}' + (' per rank' if c['ranks'] > 1 else '')) if rss else 'n/a':>15} {rel}")
         print(f"\nobjective 1/2|y - X theta|^2 + s/2|theta|^2: at theta = 0 {f0:.6g}; scikit-learn after one epoch {f_sk:.6g}")
+        if not args.no_curio and tto:
+            print(f"time to the objective of SGDF on 1 rank after one epoch, {target:.8g} (its value plus {args.objective_rtol:g} of its decrease"
+                  f" {f0 - f1:.6g}):")
+            for key, v in tto.items():
+                print(f"  {key:<16} {v['epochs']} epoch(s), objective {v['objective']:.8g} ({(v['objective'] - f1) / (f0 - f1):+.2e} of the decrease): "
+                      + (f"{v['seconds']:.3f} s (median training time)" if v["reached"] else f"not reached in {args.max_epochs} epochs"))
         for r, c in checks.items():
             print(f"  curio {r}: SGD {c['objective_sgd']:.6g}, SGDF {c['objective_sgdf']:.6g}; |theta_SGDF - theta_SGD| / |theta_SGD| = "
                   f"{c['theta_sgdf_vs_sgd']:.1e}; |theta_dot| = {c['theta_dot_norm']}; decrease of the objective / scikit-learn's: "
@@ -417,7 +494,7 @@ def main(argv=None):
             result = {
                 "benchmark": "sgdf",
                 "label": args.label,
-                "config": {k: getattr(args, k) for k in ("n", "d", "nnz_per_row", "seed", "noise", "s", "lr", "curio_lr", "batch", "ranks", "repeat", "sklearn_repeat",
+                "config": {k: getattr(args, k) for k in ("n", "d", "nnz_per_row", "seed", "noise", "s", "lr", "curio_lr", "batch", "ranks", "local_steps", "objective_rtol", "max_epochs", "repeat", "sklearn_repeat",
                                                          "curio_args", "mpiexec_args", "no_curio")},
                 "environment": dict(environment(), threads=SINGLE_THREAD_ENV, loadavg_before=load_start, loadavg_after=load_end),
                 "curio_executable": curio_info,
@@ -426,6 +503,7 @@ def main(argv=None):
                 "curio": curio,
                 "steps": steps,
                 "checks": checks,
+                "time_to_objective": tto if not args.no_curio else None,
                 "ratios": ratios,
                 "targets": benchlib.targets_report(TARGETS, ratios),
                 "wall_seconds": {"total": t_total, "data_generation": t_gen},

@@ -25,6 +25,12 @@ Per step, on P = N r ranks (N nodes, r ranks per node), with a global minibatch 
                          over all d coordinates each step; c_coord measured from the replicated run's 1-rank epoch
                          minus n c_row); partitioned: 0 (lazy ridge), or (d / P) c_coord / K with --reg-every K
 
+    local       (local SGDF, -curio_sgdf_local_steps H, docs/sgdf.md) per epoch, not per step:
+                T_epoch = (n / P) c_row + ceil(n / (B H)) T_avg,   T_avg = allreduce of the 16 d bytes of theta and
+                theta_dot (inside the node at the measured --beta-avg-node, then across nodes as above); every rank
+                finds its rows of each batch by the inverse permutation (O(n / P) per epoch), so nothing but the
+                averaging is paid per step for all ranks; --averages-per-epoch A sets H = ceil(n / (B A))
+
     T_step = T_comp + T_comm + T_reg;   epoch = ceil(n / B) steps
     efficiency: strong scaling (B fixed) speed-up / P; weak scaling (b fixed) T_step(1 rank) / T_step(P)
 
@@ -57,7 +63,16 @@ def parse_args(argv=None):
     p.add_argument("--weak", action="store_true", help="weak scaling: --batch-per-rank rows per rank, the global batch grows with P")
     p.add_argument("--batch-per-rank", type=int, default=256, help="rows per rank per step with --weak (default 256)")
     p.add_argument("--ranks-per-node", type=int, default=64, help="MPI ranks per node (default 64)")
-    p.add_argument("--layout", choices=["replicated", "partitioned", "both"], default="both", help="parameter layout (default both)")
+    p.add_argument("--layout", choices=["replicated", "partitioned", "local", "both", "all"], default="all",
+                   help="replicated, partitioned (bulk-synchronous), local (local SGDF), both (the two bulk-synchronous) or all (default)")
+    p.add_argument("--local-steps", type=int, default=None, help="H of local SGDF (default: the largest H measured in the JSON, else 128)")
+    p.add_argument("--averages-per-epoch", type=float, default=None, help="local SGDF: H = ceil(n / (B A)) (overrides --local-steps)")
+    p.add_argument("--hybrid", action="store_true",
+                   help="local SGDF with one copy of theta, theta_dot per node shared by its ranks (the hybrid layout of issue 13, NOT "
+                        "implemented in curio): the averaging is an allreduce across nodes only")
+    p.add_argument("--beta-avg-node", type=float, default=None,
+                   help="intra-node seconds per byte of local SGDF's averaging allreduce (default: measured from the JSON's 2-rank local runs, "
+                        "/timing average over the averagings, else --beta-node)")
     p.add_argument("--alpha", type=float, default=2e-6, help="inter-node latency per message, s (default 2e-6: InfiniBand HDR, MPI)")
     p.add_argument("--beta", type=float, default=1.0 / 20e9, help="inter-node seconds per byte (default 1/20e9: 200 Gb/s per node)")
     p.add_argument("--alpha-node", type=float, default=0.5e-6, help="intra-node (shared memory) latency, s (default 0.5e-6)")
@@ -119,12 +134,35 @@ def load_inputs(args):
                              f"{r1['epoch_seconds']:.3f} s minus n c_row, over {nsteps} steps of d = {dd})")
             notes.append(f"beta_node = 1/{1 / args.beta_node / 1e9:.2f} GB/s (measured: {args.replicated_json}, replicated layout, batch {rc['batch']}: "
                          f"{t_ar * 1e6:.0f} us per step at 2 ranks beyond half the 1-rank step, for an allreduce of 16 d = {16 * dd / 1e6:.1f} MB)")
+    # local SGDF: the measured averaging at 2 ranks (/timing average of the runs, over their number of averagings)
+    local = {k_: v for k_, v in res.get("curio", {}).items() if k_.startswith(f"{args.method}_R2_H")}
+    if local:
+        hs = sorted(v["local_steps"] for v in local.values())
+        if args.local_steps is None:
+            args.local_steps = hs[-1]
+        if args.beta_avg_node is None:
+            per = []
+            for v in local.values():
+                for r in v["runs"]:
+                    navg = math.ceil(n / (cfg["batch"] * v["local_steps"]))
+                    if r["timing"].get("average") is not None:
+                        per.append(r["timing"]["average"] / navg)
+            if per:
+                t_avg = sorted(per)[len(per) // 2]
+                args.beta_avg_node = max(t_avg - 2 * args.alpha_node, 1e-12) / (16.0 * d)
+                notes.append(f"beta_avg_node = 1/{1 / args.beta_avg_node / 1e9:.2f} GB/s (measured: local SGDF at 2 ranks, median {t_avg * 1e6:.0f} us "
+                             f"per averaging of 16 d = {16 * d / 1e6:.1f} MB, /timing average of {len(per)} runs)")
+    if args.local_steps is None:
+        args.local_steps = 128
     if args.c_coord is None:
         args.c_coord = 2e-9
         notes.append("c_coord = 2 ns (assumed, no replicated-layout measurement)")
     if args.beta_node is None:
         args.beta_node = 1.0 / 10e9
         notes.append("beta_node = 1/10 GB/s (assumed, no replicated-layout measurement)")
+    if args.beta_avg_node is None:
+        args.beta_avg_node = args.beta_node
+        notes.append("beta_avg_node = beta_node (no local SGDF measurement)")
     return n, d, k, batch, c_row, source, two, notes, cfg.get("batch") or batch
 
 
@@ -157,11 +195,67 @@ def alltoall_time(rows_per_rank, k, nranks, nodes, a):
     return 2 * (math.ceil(math.log2(nranks)) * alpha + vol / 2 * share * beta)
 
 
+def bulk_rows(layout, n, d, k, batch, c_row, nodes_list, a):
+    """bulk-synchronous SGDF per step: [(nodes, ranks, rows per rank, compute, comm, O(d), step, epoch, speed-up, efficiency)]"""
+    out, base = [], None
+    # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
+    for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
+        P = nodes * rpn
+        if a.weak:
+            b = a.batch_per_rank
+            B = b * P
+        else:
+            B = batch
+            b = B / P
+        t_comp = b * c_row
+        if layout == "replicated":
+            t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
+            t_reg = d * a.c_coord
+        else:
+            t_comm = alltoall_time(b, k, P, nodes, a)
+            t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
+        t_step = t_comp + t_comm + t_reg
+        epoch = math.ceil(n / B) * t_step
+        if base is None:
+            base = (epoch, P, t_step)
+        speedup = base[0] / epoch
+        # strong scaling: speed-up / (P / P_1); weak scaling (work per rank fixed): T_step(1) / T_step(P)
+        eff = base[2] / t_step if a.weak else speedup / (P / base[1])
+        out.append((nodes, P, b, t_comp, t_comm, t_reg, t_step, epoch, speedup, eff))
+    return out
+
+
+def averaging_time(d, nodes, rpn, a):
+    """local SGDF: one allreduce of theta and theta_dot (16 d bytes), inside the node at the measured beta_avg_node,
+    then across nodes (reduce-scatter + allgather)"""
+    t = 0.0
+    if rpn > 1 and not a.hybrid:
+        t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
+    if nodes > 1:
+        t += 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta
+    return t
+
+
+def local_rows(n, d, batch, c_row, nodes_list, a):
+    """local SGDF per epoch: [(nodes, ranks, rows per rank, compute s, averaging s, epoch s, speed-up, efficiency)]"""
+    H = math.ceil(n / (batch * a.averages_per_epoch)) if a.averages_per_epoch else a.local_steps
+    navg = math.ceil(n / (batch * H))
+    out, base = [], None
+    for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
+        P = nodes * rpn
+        comp = n / P * c_row
+        avg = navg * averaging_time(d, nodes, rpn, a) if P > 1 else 0.0
+        epoch = comp + avg
+        base = base or epoch
+        out.append((nodes, P, n / P, comp, avg, epoch, base / epoch, base / epoch / P))
+    return H, navg, out
+
+
 def main(argv=None):
     a = parse_args(argv)
     n, d, k, batch, c_row, source, two, notes, batch_measured = load_inputs(a)
     nodes_list = [int(x) for x in a.nodes.split(",") if x.strip()]
-    layouts = ["replicated", "partitioned"] if a.layout == "both" else [a.layout]
+    layouts = {"both": ["replicated", "partitioned"], "all": ["replicated", "partitioned", "local"]}.get(a.layout, [a.layout])
     print(f"SGDF scaling model (docs/scaling.md): n = {n}, d = {d}, k = {k:g} nonzeros per row, "
           + (f"weak scaling, {a.batch_per_rank} rows per rank per step" if a.weak else f"strong scaling, global batch B = {batch}"))
     print(f"  c_row = {c_row * 1e9:.1f} ns per row ({source})")
@@ -178,33 +272,20 @@ def main(argv=None):
         print(f"    {extra * 1e6:.2f} us per step measured over {nsteps} steps, against the model's 2-rank intra-node exchange "
               f"{pred['partitioned'] * 1e6:.2f} us (partitioned) / {pred['replicated'] * 1e6:.2f} us (replicated)")
     for layout in layouts:
+        if layout == "local":
+            H, navg, rows = local_rows(n, d, batch, c_row, nodes_list, a)
+            print(f"\nlocal SGDF{' (hybrid: one copy per node, not implemented)' if a.hybrid else ''}, H = {H} ({navg} averagings of 16 d = "
+                  f"{16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank):")
+            print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [s]':>12} {'averaging [s]':>14} {'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
+            for nodes, P, rpr, comp, avg, epoch, sp, eff in rows:
+                print(f"{nodes:>6} {P:>7} {rpr:>10.4g} {comp:>12.4g} {avg:>14.4g} {epoch:>10.4g} {sp:>9.4g} {eff:>10.2%}")
+            print("  efficiency = compute / (compute + averaging): it stays high while (n / P) c_row >> (n / (B H)) T_avg, i.e. while a rank's "
+                  "rows between two averagings, B H / P, take longer than one allreduce of 16 d bytes")
+            continue
         print(f"\n{layout}:")
         print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [us]':>13} {'comm [us]':>10} {'O(d) [us]':>9} {'step [us]':>10} "
               f"{'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
-        base = None
-        # the first row is one rank (where c_row was measured), then whole nodes of r ranks each
-        for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
-            P = nodes * rpn
-            if a.weak:
-                b = a.batch_per_rank
-                B = b * P
-            else:
-                B = batch
-                b = B / P
-            t_comp = b * c_row
-            if layout == "replicated":
-                t_comm = allreduce_time(16.0 * d, nodes, rpn, a)
-                t_reg = d * a.c_coord
-            else:
-                t_comm = alltoall_time(b, k, P, nodes, a)
-                t_reg = (d / P * a.c_coord / a.reg_every) if a.reg_every else 0.0
-            t_step = t_comp + t_comm + t_reg
-            epoch = math.ceil(n / B) * t_step
-            if base is None:
-                base = (epoch, P, t_step)
-            speedup = base[0] / epoch
-            # strong scaling: speed-up / (P / P_1); weak scaling (work per rank fixed): T_step(1) / T_step(P)
-            eff = base[2] / t_step if a.weak else speedup / (P / base[1])
+        for nodes, P, b, t_comp, t_comm, t_reg, t_step, epoch, speedup, eff in bulk_rows(layout, n, d, k, batch, c_row, nodes_list, a):
             flag = "  (fewer rows than ranks)" if b < 1 else ""
             print(f"{nodes:>6} {P:>7} {b:>10.3g} {t_comp * 1e6:>13.3f} {t_comm * 1e6:>10.2f} {t_reg * 1e6:>9.2f} {t_step * 1e6:>10.2f} "
                   f"{epoch:>10.4g} {speedup:>9.3g} {eff:>10.2%}{flag}")

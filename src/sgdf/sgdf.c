@@ -21,6 +21,7 @@
 static const char *const SGDFSchedules[]  = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
 static const char *const SGDFOptimizers[] = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
 static const char *const SGDFLayouts[]    = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
+static const char *const SGDFAverages[]   = {"dense", "sparse", "auto", "SGDFAverageType", "SGDF_AVERAGE_", NULL};
 
 static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, SGDF_STAGE_Write;
 
@@ -33,8 +34,8 @@ typedef struct {
   PetscReal  *pool_score, pool_sum;
   PetscInt64 *pool_index;
   PetscInt    synthetic_seed;
-  PetscReal   ckpt_seconds;
-  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt;
+  PetscReal   ckpt_seconds, monitor_seconds, last_progress;
+  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt, tol_set;
 } SGDFOptions;
 
 static PetscErrorCode SGDFRegisterLogging(void)
@@ -51,6 +52,7 @@ static PetscErrorCode SGDFRegisterLogging(void)
   PetscCall(PetscLogEventRegister("CurioSGDFGrad", id, &SGDF_EVENT_Gradient));
   PetscCall(PetscLogEventRegister("CurioSGDFExchange", id, &SGDF_EVENT_Exchange));
   PetscCall(PetscLogEventRegister("CurioSGDFUpdate", id, &SGDF_EVENT_Update));
+  PetscCall(PetscLogEventRegister("CurioSGDFAverage", id, &SGDF_EVENT_Average));
   PetscCall(PetscLogStageRegister("Curio SGDF setup", &SGDF_STAGE_Setup));
   PetscCall(PetscLogStageRegister("Curio SGDF step", &SGDF_STAGE_Step));
   PetscCall(PetscLogStageRegister("Curio SGDF checkpoint", &SGDF_STAGE_Checkpoint));
@@ -76,15 +78,18 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   g->t0     = 1000;
   g->power  = 1.0;
   g->beta1 = 0.9, g->beta2 = 0.999, g->eps = 1e-8;
-  g->reg_every    = 1;
-  g->tangent      = PETSC_TRUE;
-  g->layout       = SGDF_LAYOUT_AUTO;
-  g->val_fraction = 0.2;
-  g->lr_rho       = 1e-3;
-  g->val_batch    = 32;
-  g->val_warmup   = 1;
-  g->rho_max_step = 0.1;
-  g->s            = -1;
+  g->reg_every        = 1;
+  g->tangent          = PETSC_TRUE;
+  g->layout           = SGDF_LAYOUT_AUTO;
+  g->local_steps      = 0;
+  g->average          = SGDF_AVERAGE_AUTO;
+  g->val_fraction     = 0.2;
+  g->lr_rho           = 1e-3;
+  g->val_batch        = 32;
+  g->val_warmup       = 1;
+  g->rho_max_step     = 0.1;
+  g->s                = -1;
+  g->n_iter_no_change = 5;
   o->ckpt_every = 0, o->ckpt_keep = 2, o->ckpt_poll = 100, o->ckpt_seconds = 0, o->check_every = 1000;
   o->synthetic_seed = 1;
   o->pool_chunk     = 100000;
@@ -96,6 +101,7 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", o->output, sizeof(o->output), NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &g->s, &o->s_set));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &o->monitor, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_monitor_seconds", &o->monitor_seconds, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", o->restart, sizeof(o->restart), NULL));
   PetscCall(CurioOptionsIntArray(PetscOptionsObject, "-curio_sgdf_synthetic", o->synthetic, &o->synthetic_set));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_synthetic_seed", &o->synthetic_seed, NULL));
@@ -117,6 +123,8 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_tangent_init", o->tangent_init, sizeof(o->tangent_init), NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_tangent", &g->tangent, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_layout", SGDFLayouts, (PetscEnum *) &g->layout, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_local_steps", &g->local_steps, NULL));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_theta", o->theta_file, sizeof(o->theta_file), NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_reference", o->ref_file, sizeof(o->ref_file), NULL));
@@ -127,6 +135,9 @@ static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_rho_max_step", &g->rho_max_step, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_val_batch", &g->val_batch, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_save_indices", &g->save_indices, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_holdout", &g->holdout, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_sgdf_tol", &g->tol, &o->tol_set));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_n_iter_no_change", &g->n_iter_no_change, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_check_every", &o->check_every, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_checkpoint_prefix", o->ckpt_prefix, sizeof(o->ckpt_prefix), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_checkpoint_every", &o->ckpt_every, NULL));
@@ -152,6 +163,12 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
              "-curio_sgdf_lissa needs the frozen optimum: -curio_sgdf_theta FILE.h5[:DATASET]");
   PetscCheck(!g->online_s || g->tangent, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s needs the tangent (-curio_sgdf_tangent true)");
   PetscCheck(!g->online_s || !g->lissa, g->comm, PETSC_ERR_ARG_INCOMP, "-curio_sgdf_online_s and -curio_sgdf_lissa exclude each other");
+  PetscCheck(!g->online_s || !g->local_steps, g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_online_s needs the bulk-synchronous steps (-curio_sgdf_local_steps 0): its validation step reads the shared tangent");
+  PetscCheck(!g->local_steps || g->layout != SGDF_LAYOUT_PARTITIONED, g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_local_steps %" PetscInt_FMT
+             " keeps all parameters on every rank: it needs -curio_sgdf_layout replicated or auto, not partitioned",
+             g->local_steps);
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
   PetscCheck(o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_mode sgdf needs -curio_pool_chunk and -curio_select_k > 0");
@@ -301,25 +318,43 @@ static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* This rank's validation rows, and in the partitioned layout the number of fetch blocks (the largest over the ranks:
+   every rank takes part in every fetch) */
+static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
+{
+  PetscInt cap;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(g->nlocal, 1), &g->hold));
+  for (PetscInt i = 0; i < g->nlocal; i++)
+    if (SGDFIsValidation(g, g->rstart + i)) g->hold[g->nhold++] = i;
+  cap            = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+  g->hold_blocks = (g->nhold + cap - 1) / cap;
+  if (g->hash) PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->hold_blocks, 1, MPIU_INT, MPI_MAX, g->comm));
+  else g->hold_blocks = 1;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
 {
   PetscInt cnt = 0;
 
   PetscFunctionBegin;
+  if (g->local_steps > 0) g->layout = SGDF_LAYOUT_REPLICATED; /* every rank holds all parameters (checked: not partitioned) */
   if (g->layout == SGDF_LAYOUT_AUTO)
     g->layout = (g->sparse_input && g->optimizer == SGDF_OPTIMIZER_SGD) ? SGDF_LAYOUT_PARTITIONED : SGDF_LAYOUT_REPLICATED;
   PetscCheck(!(g->layout == SGDF_LAYOUT_PARTITIONED && g->optimizer == SGDF_OPTIMIZER_ADAM), g->comm, PETSC_ERR_SUP,
              "-curio_sgdf_optimizer adam needs -curio_sgdf_layout replicated (the partitioned layout has plain SGD with a lazy ridge step)");
   if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(CurioRowOwnership(g->comm, g->d, &g->cstart, &g->dl));
   else g->cstart = 0, g->dl = g->d;
-  g->lazy = (PetscBool) (g->layout == SGDF_LAYOUT_PARTITIONED && !g->lissa);
+  g->lazy = (PetscBool) ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && !g->lissa);
 
   /* batch sequence and validation split */
   g->nsteps_epoch = (PetscInt) ((g->n + g->batch - 1) / g->batch);
   g->half_bits    = 1;
   while (((PetscInt64) 1 << (2 * g->half_bits)) < (PetscInt64) g->n) g->half_bits++;
   g->ntrain = g->n;
-  if (g->online_s) {
+  if (g->online_s || g->holdout) {
     for (PetscInt i = 0; i < g->nlocal; i++) cnt += SGDFIsValidation(g, g->rstart + i) ? 1 : 0;
     PetscCall(MPIU_Allreduce(&cnt, &g->nval, 1, MPIU_INT, MPI_SUM, g->comm));
     g->ntrain = g->n - g->nval;
@@ -329,7 +364,7 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   }
 
   /* parameters, moments, lazy state */
-  g->ps = (g->layout == SGDF_LAYOUT_PARTITIONED && g->tangent) ? 2 : 1;
+  g->ps = ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && g->tangent) ? 2 : 1;
   if (g->ps == 2) {
     PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
     g->theta = g->vq;
@@ -356,12 +391,15 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   g->maxhist = PetscMax(g->epochs, 1);
   PetscCall(PetscCalloc7(g->maxhist, &g->hist_loss, g->maxhist, &g->hist_theta_norm, g->maxhist, &g->hist_change, g->maxhist, &g->hist_ref,
                          g->maxhist, &g->hist_s, g->maxhist, &g->hist_time, g->maxhist, &g->hist_step));
+  PetscCall(PetscCalloc1(g->maxhist, &g->hist_holdout));
+  g->es_best = PETSC_MAX_REAL;
   if (g->save_indices) {
     g->nindices_steps = (PetscInt) PetscMin((PetscInt64) g->epochs * g->nsteps_epoch, 100000000 / g->batch);
     PetscCall(PetscMalloc1(PetscMax(g->nindices_steps * g->batch, 1), &g->indices));
     for (PetscInt64 q = 0; q < (PetscInt64) g->nindices_steps * g->batch; q++) g->indices[q] = -1;
   }
   PetscCall(SGDFWorkspaceCreate(g));
+  if (g->holdout) PetscCall(SGDFHoldoutSetUp(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -382,6 +420,8 @@ static PetscErrorCode SGDFDestroy(SGDF *gp)
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));
   PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
+  PetscCall(PetscFree(g->hist_holdout));
+  PetscCall(PetscFree(g->hold));
   PetscCall(PetscFree(g->indices));
   PetscCall(PetscFree(*gp));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -400,6 +440,18 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
                           (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
                           g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+  if (g->holdout) { /* appended only then (the training rows change): runs without it keep their signature */
+    size_t l;
+    PetscCall(PetscStrlen(sig, &l));
+    PetscCall(PetscSNPrintf(sig + l, len - l, " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
+  }
+  if (g->local_steps > 0) { /* appended only then: the bulk-synchronous runs keep their signature */
+    char   s[96];
+    size_t l;
+    PetscCall(PetscSNPrintf(s, sizeof(s), " local_steps=%" PetscInt_FMT " average=%s", g->local_steps, SGDFAverages[g->average]));
+    PetscCall(PetscStrlen(sig, &l));
+    PetscCall(PetscStrncpy(sig + l, s, len - l));
+  }
   if (!g->online_s) {
     char   s[64];
     size_t l;
@@ -421,15 +473,45 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
     PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
     for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
   }
-  if (g->layout == SGDF_LAYOUT_PARTITIONED) {
-    Vec v;
-    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
+  if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->local_steps > 0 && g->size > 1)) {
+    Vec v; /* local SGDF: every rank's own copy, rank after rank (d x ranks) */
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->layout == SGDF_LAYOUT_PARTITIONED ? g->d : g->d * g->size, a, &v));
     PetscCall(CurioCheckpointVec(ck, name, v));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
   if (stride > 1) {
     for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
     PetscCall(PetscFree(a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Early stopping and the clock of the runs so far (items added after the first checkpoint format: a checkpoint
+   without them restarts with the clock at 0 and no early-stopping history) */
+static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscInt64 cnt  = g->es_count;
+  PetscReal  t[3] = {0, 0, 0};
+  PetscBool  has  = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  if (reading) PetscCall(CurioCheckpointHasItem(ck, "elapsed_train", &has));
+  if (!has) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!reading) { /* this run's steps: the slowest rank's time, as /timing step reports it */
+    PetscReal mx;
+    PetscCall(MPIU_Allreduce(&g->t_steps_run, &mx, 1, MPIU_REAL, MPIU_MAX, g->comm));
+    t[0] = g->t_prev_train + (MPI_Wtime() - g->t_start);
+    t[1] = g->t_prev_steps + mx;
+    t[2] = g->t_prev_ckpt + g->t_ckpt_run;
+  }
+  PetscCall(CurioCheckpointReal(ck, "elapsed_train", &t[0]));
+  PetscCall(CurioCheckpointReal(ck, "elapsed_steps", &t[1]));
+  PetscCall(CurioCheckpointReal(ck, "elapsed_checkpoint", &t[2]));
+  PetscCall(CurioCheckpointReal(ck, "early_stop_best", &g->es_best));
+  PetscCall(CurioCheckpointInt(ck, "early_stop_count", &cnt));
+  if (reading) {
+    g->t_prev_train = t[0], g->t_prev_steps = t[1], g->t_prev_ckpt = t[2];
+    g->es_count = cnt;
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -455,6 +537,16 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   PetscCall(CurioCheckpointReal(ck, "lazy_scale_P", &g->P));
   PetscCall(CurioCheckpointReal(ck, "lazy_shift_S", &g->S));
   PetscCall(CurioCheckpointReal(ck, "loss0", &g->loss0));
+  PetscCall(SGDFCheckpointProgress(g, ck, reading));
+  if (g->local_steps > 0) { /* between averagings every rank has its own state, and the iterates depend on the rank count */
+    PetscInt64 ranks = g->size;
+    PetscCall(CurioCheckpointInt(ck, "local_ranks", &ranks));
+    PetscCheck(ranks == g->size, g->comm, PETSC_ERR_USER_INPUT,
+               "The checkpoint was written by %" PetscInt64_FMT " ranks with -curio_sgdf_local_steps %" PetscInt_FMT
+               "; local SGDF's iterates depend on the rank count (each rank steps on its own rows between averagings): restart it on %" PetscInt64_FMT
+               " ranks",
+               ranks, g->local_steps, ranks);
+  }
   g->step    = step;
   g->val_pos = val_pos;
   /* partitioned: the scaled (raw) entries v and q, with P and S above */
@@ -500,6 +592,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
     PetscCall(CurioCheckpointRealArray(ck, "history_s", g->nhist, g->hist_s));
     PetscCall(CurioCheckpointRealArray(ck, "history_time", g->nhist, g->hist_time));
     PetscCall(CurioCheckpointRealArray(ck, "history_step", g->nhist, g->hist_step));
+    if (g->holdout) PetscCall(CurioCheckpointRealArray(ck, "history_holdout_loss", g->nhist, g->hist_holdout));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -512,8 +605,13 @@ static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
 
   PetscFunctionBegin;
   if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
+    const PetscBool lazy = (PetscBool) (g->lazy && (g->P != 1.0 || g->S != 0.0)); /* mid-epoch (progress lines): the scaled form */
     for (PetscInt j = 0; j < g->dl; j++) {
       PetscReal t = g->theta[g->ps * j], td = g->td[g->ps * j];
+      if (lazy && !(g->regularizer == CURIO_REGULARIZER_RESTRICTED && g->cstart + j == 0)) {
+        td = g->P * (td - g->S * t);
+        t  = g->P * t;
+      }
       loc[0] += t * t;
       loc[1] += td * td;
       loc[2] += (td - g->td_prev[j]) * (td - g->td_prev[j]);
@@ -544,10 +642,29 @@ static PetscErrorCode SGDFDiverged(SGDF g, SGDFOptions *o, const char what[])
           (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
 }
 
-/* The end of an epoch: lazy steps flushed, monitor line, history, divergence check */
-static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
+/* Early stopping as scikit-learn's SGD does it: an epoch whose score (holdout loss, else the epoch's training loss) is
+   not below the best so far by -curio_sgdf_tol counts; -curio_sgdf_n_iter_no_change such epochs in a row stop the run */
+static PetscErrorCode SGDFEarlyStop(SGDF g, SGDFOptions *o, PetscReal score, PetscInt epoch)
 {
-  PetscReal r[8], loss, tn, tdn, change, refd;
+  PetscFunctionBegin;
+  if (!o->tol_set) PetscFunctionReturn(PETSC_SUCCESS);
+  if (score > g->es_best - g->tol) g->es_count++;
+  else g->es_count = 0;
+  if (score < g->es_best) g->es_best = score;
+  if (g->es_count >= g->n_iter_no_change) {
+    g->stopped = PETSC_TRUE;
+    PetscCall(PetscPrintf(g->comm,
+                          "curio sgdf: early stop after epoch %" PetscInt_FMT
+                          ": the %s loss did not fall below its best (%.10e) by -curio_sgdf_tol %g in %" PetscInt_FMT " epochs in a row\n",
+                          epoch, g->holdout ? "holdout" : "training", (double) g->es_best, (double) g->tol, g->n_iter_no_change));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The end of an epoch: lazy steps flushed, monitor line, history, divergence check, holdout loss, early stopping */
+static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o)
+{
+  PetscReal r[8], loss, tn, tdn, change, refd, hold = (PetscReal) NAN;
   PetscInt  e = g->nhist;
   char      what[256];
 
@@ -568,20 +685,26 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o, PetscReal t_start)
     PetscCall(PetscSNPrintf(what, sizeof(what), "the mean loss grew from %g (first batch) to %g", (double) g->loss0, (double) loss));
     PetscCall(SGDFDiverged(g, o, what));
   }
+  if (g->holdout) PetscCall(SGDFHoldoutLoss(g, &hold));
   if (e < g->maxhist) {
+    g->hist_holdout[e]    = hold;
     g->hist_loss[e]       = loss;
     g->hist_theta_norm[e] = tn;
     g->hist_change[e]     = change;
     g->hist_ref[e]        = refd;
     g->hist_s[e]          = g->s;
-    g->hist_time[e]       = MPI_Wtime() - t_start;
+    g->hist_time[e]       = g->t_prev_train + (MPI_Wtime() - g->t_start); /* continuous across restarts */
     g->hist_step[e]       = (PetscReal) g->step;
     g->nhist++;
   }
-  if (o->monitor)
+  if (o->monitor) {
+    char extra[64] = "";
+    if (g->holdout) PetscCall(PetscSNPrintf(extra, sizeof(extra), " holdout %.10e", (double) hold));
     PetscCall(PetscPrintf(
-        g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n", e + 1,
-        g->step, (double) loss, (double) tn, (double) change, (double) refd, (double) g->s));
+        g->comm, "  epoch %3" PetscInt_FMT " step %9" PetscInt64_FMT " loss %.10e%s |theta| %.6e tangent change %.3e ref distance %.3e s %.6e\n",
+        e + 1, g->step, (double) loss, extra, (double) tn, (double) change, (double) refd, (double) g->s));
+  }
+  PetscCall(SGDFEarlyStop(g, o, g->holdout ? hold : loss, e + 1));
   for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   g->loss_sum = 0;
   g->loss_cnt = 0;
@@ -676,6 +799,7 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
   PetscCall(SGDFCheckpointState(g, ck, PETSC_TRUE));
   PetscCall(SGDFCheckRestored(g, ck, path));
   PetscCall(CurioCheckpointDestroy(&ck));
+  if (g->local_steps > 0) PetscCall(SGDFLocalRestore(g));
   PetscCall(PetscPrintf(g->comm, "curio sgdf: resumed from '%s' at step %" PetscInt64_FMT " (epoch %" PetscInt64_FMT ")\n", path, g->step,
                         g->step / g->nsteps_epoch + 1));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -692,6 +816,15 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
                         CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (double) g->s, g->online_s ? " (start, tuned online)" : "",
                         SGDFOptimizers[g->optimizer], g->batch, g->nsteps_epoch, g->epochs, (double) g->lr, SGDFSchedules[g->schedule], g->reg_every,
                         g->tangent ? "" : ", no tangent (plain SGD)", g->lissa ? ", LiSSA (theta frozen)" : ""));
+  if (g->local_steps > 0)
+    PetscCall(PetscPrintf(g->comm,
+                          "  local SGDF: every rank steps on its rows of each batch, parameters averaged every %" PetscInt_FMT
+                          " steps and at every epoch end (%s allreduce)\n",
+                          g->local_steps, SGDFAverages[g->average]));
+  else if (g->size > 1)
+    PetscCall(PetscPrintf(
+        g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"
+                 "  local SGDF (-curio_sgdf_local_steps H) averages every H steps instead: 3-7x faster per epoch on 2 ranks at H = 128-1024\n"));
   if (g->online_s)
     PetscCall(PetscPrintf(
         g->comm, "  online s: %" PetscInt_FMT " validation rows, %" PetscInt_FMT " training rows, lr_rho %g, validation batch %" PetscInt_FMT "\n",
@@ -764,6 +897,7 @@ static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
       {"/sgdf/history/reference_distance", g->hist_ref},
       {"/sgdf/history/s", g->hist_s},
       {"/sgdf/history/time", g->hist_time},
+      {"/sgdf/history/holdout_loss", g->hist_holdout},
   };
 
   PetscInt *step;
@@ -773,7 +907,8 @@ static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
   for (PetscInt e = 0; e < g->nhist; e++) step[e] = (PetscInt) g->hist_step[e];
   PetscCall(CurioOutputWriteIntArray(out, h[0].name, g->nhist, 0, step));
   PetscCall(PetscFree(step));
-  for (size_t k = 1; k < sizeof(h) / sizeof(h[0]); k++) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, "epoch"));
+  for (size_t k = 1; k < sizeof(h) / sizeof(h[0]); k++)
+    if (h[k].a != g->hist_holdout || g->holdout) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, "epoch"));
   if (g->indices) {
     PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
     PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
@@ -807,6 +942,14 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s_warmup", g->val_warmup));
   PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "local_steps", g->local_steps));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "holdout", g->holdout));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "early_stopped", g->stopped));
+  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "tol", o->tol_set ? g->tol : (PetscReal) NAN));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_iter_no_change", g->n_iter_no_change));
+  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "average", SGDFAverages[g->average]));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "averages", (PetscInt) g->naverages));
+  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "sparse_averages", (PetscInt) g->nsparse));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps_per_epoch", g->nsteps_epoch));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_train", g->ntrain));
   PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_validation", g->nval));
@@ -832,6 +975,7 @@ static const CurioOutputField SGDFFields[] = {
     {"/sgdf/history/reference_distance", "epoch", "1", "relative distance to the reference solution of -curio_sgdf_reference (NaN without one)"},
     {"/sgdf/history/s", "epoch", "1", "regularity s at the end of the epoch"},
     {"/sgdf/history/time", "epoch", "seconds", "wall-clock time since the start of training at the end of the epoch"},
+    {"/sgdf/history/holdout_loss", "epoch", "[loss]", "mean loss over the holdout rows (-curio_sgdf_holdout) at the end of the epoch"},
     {"/sgdf/indices", "step,batch_row", "1", "training rows of each step's batch"},
     {"/pool/index", "selected", "1", "pool row of the k-th pick (largest SLD first)"},
     {"/pool/sld", "selected", "[f]^2", "SLD score fdot^2 of the pick"},
@@ -873,6 +1017,7 @@ static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "average", g->t_average));
   PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
   PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(SGDFFields), SGDFFields));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -929,7 +1074,7 @@ static PetscErrorCode SGDFPrepare(MPI_Comm comm, SGDF *gp, SGDFOptions *o, Curio
 
 /* After a step: the divergence reference (the mean loss of the run's first batch), the end of an epoch, and between
    epochs a check every -curio_sgdf_check_every steps that the loss is finite */
-static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o, PetscReal t_start)
+static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o)
 {
   PetscFunctionBegin;
   if (g->step == 1) {
@@ -937,7 +1082,7 @@ static PetscErrorCode SGDFCheckStep(SGDF g, SGDFOptions *o, PetscReal t_start)
     PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, g->comm));
     g->loss0 = glob[1] > 0 ? glob[0] / glob[1] : 0;
   }
-  if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, o, t_start));
+  if (g->step % g->nsteps_epoch == 0) PetscCall(SGDFEpochEnd(g, o));
   else if (g->step % o->check_every == 0) {
     PetscReal bad = PetscIsInfOrNanReal(g->loss_sum) ? 1 : 0, gbad;
     PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_REAL, MPIU_MAX, g->comm));
@@ -980,28 +1125,57 @@ static PetscErrorCode SGDFCheckpointIfDue(SGDF g, SGDFOptions *o, CurioCheckpoin
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The steps of all epochs (from a restart's step on), until the end or SIGTERM (*stop); t_train is the wall time of
-   the loop, t_steps this rank's time in the steps, t_ckpt the time spent writing checkpoints */
-static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscReal *t_train, PetscReal *t_steps, PetscReal *t_ckpt,
-                                PetscBool *stop)
+/* A progress line every -curio_monitor_seconds (rank 0's clock, asked every -curio_checkpoint_poll steps, or every
+   averaging of local SGDF if that is rarer, so that a step pays no extra latency): epoch, step, this epoch's running
+   loss, the change of theta_dot since the epoch began, s and rows per second. Reads the state without changing it. */
+static PetscErrorCode SGDFProgress(SGDF g, SGDFOptions *o, PetscInt64 first_step)
 {
-  const PetscInt64 total          = (PetscInt64) g->epochs * g->nsteps_epoch;
-  const PetscReal  t_start        = MPI_Wtime();
-  PetscReal        last_ckpt_time = t_start;
+  PetscInt64 every = PetscMax((PetscInt64) o->ckpt_poll, (PetscInt64) g->local_steps);
+  int        due   = 0;
+  PetscReal  r[8], now = MPI_Wtime(), tdn, change;
 
   PetscFunctionBegin;
-  while (g->step < total && !*stop) {
+  if (o->monitor_seconds <= 0 || g->step % every || g->step % g->nsteps_epoch == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (g->rank == 0) due = now - o->last_progress >= o->monitor_seconds;
+  PetscCallMPI(MPI_Bcast(&due, 1, MPI_INT, 0, g->comm));
+  if (!due) PetscFunctionReturn(PETSC_SUCCESS);
+  o->last_progress = now;
+  PetscCall(SGDFReduce(g, r));
+  tdn    = PetscSqrtReal(r[1]);
+  change = tdn > 0 ? PetscSqrtReal(r[2]) / tdn : PetscSqrtReal(r[2]);
+  PetscCall(PetscPrintf(g->comm,
+                        "  progress: epoch %" PetscInt64_FMT " step %" PetscInt64_FMT
+                        " (%.1f%% of the epoch) loss %.6e tangent change %.3e s %.6e, %.3e rows/s, %.1f s\n",
+                        g->step / g->nsteps_epoch + 1, g->step, 100.0 * (g->step % g->nsteps_epoch) / g->nsteps_epoch,
+                        (double) (r[6] > 0 ? r[5] / r[6] : 0), (double) change, (double) g->s,
+                        (double) ((g->step - first_step) * (PetscReal) g->batch / PetscMax(now - g->t_start, 1e-9)),
+                        (double) (g->t_prev_train + now - g->t_start)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The steps of all epochs (from a restart's step on), until the end, an early stop or SIGTERM (*stop); t_train is the
+   wall time of the loop; g->t_steps_run this rank's time in the steps, g->t_ckpt_run the time spent writing checkpoints */
+static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, PetscReal *t_train, PetscBool *stop)
+{
+  const PetscInt64 total = (PetscInt64) g->epochs * g->nsteps_epoch, first_step = g->step;
+  PetscReal        last_ckpt_time = MPI_Wtime();
+
+  PetscFunctionBegin;
+  g->t_start       = last_ckpt_time;
+  o->last_progress = last_ckpt_time;
+  while (g->step < total && !*stop && !g->stopped) {
     PetscReal ts = MPI_Wtime();
 
     PetscCall(PetscLogStagePush(SGDF_STAGE_Step));
     PetscCall(SGDFStep(g));
     if (g->online_s && g->step > (PetscInt64) g->val_warmup * g->nsteps_epoch) PetscCall(SGDFValidationStep(g));
     PetscCall(PetscLogStagePop());
-    *t_steps += MPI_Wtime() - ts;
-    PetscCall(SGDFCheckStep(g, o, t_start));
-    if (o->ckpt) PetscCall(SGDFCheckpointIfDue(g, o, writer, total, &last_ckpt_time, t_ckpt, stop));
+    g->t_steps_run += MPI_Wtime() - ts;
+    PetscCall(SGDFCheckStep(g, o));
+    PetscCall(SGDFProgress(g, o, first_step));
+    if (o->ckpt) PetscCall(SGDFCheckpointIfDue(g, o, writer, total, &last_ckpt_time, &g->t_ckpt_run, stop));
   }
-  *t_train = MPI_Wtime() - t_start;
+  *t_train = MPI_Wtime() - g->t_start;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1010,8 +1184,8 @@ static PetscErrorCode SGDFFinish(SGDF g, SGDFOptions *o, CurioModel model, Petsc
 {
   PetscFunctionBegin;
   PetscCall(SGDFFlush(g));
-  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step; s = %.10g\n", g->step - first_step,
-                        (double) timing[1], (double) timing[2], (double) g->s));
+  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", g->step - first_step,
+                        (double) (timing[1] - g->t_prev_train), (double) timing[2], first_step ? " (all runs)" : "", (double) g->s));
   if (o->pool) {
     PetscReal tp = MPI_Wtime();
     PetscCall(PetscMalloc2(o->select_k, &o->pool_score, o->select_k, &o->pool_index));
@@ -1037,7 +1211,7 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   SGDFOptions     o;
   CurioModel      model;
   CurioCheckpoint writer = NULL;
-  PetscReal       t0 = MPI_Wtime(), t_train = 0, t_steps = 0, t_ckpt = 0, timing[4];
+  PetscReal       t0 = MPI_Wtime(), t_train = 0, timing[4];
   PetscInt64      first_step;
   PetscBool       stop = PETSC_FALSE;
 
@@ -1045,13 +1219,13 @@ PetscErrorCode CurioSGDFMain(MPI_Comm comm)
   PetscCall(SGDFPrepare(comm, &g, &o, &model, &writer));
   timing[0]  = MPI_Wtime() - t0;
   first_step = g->step;
-  PetscCall(SGDFTrain(g, &o, writer, &t_train, &t_steps, &t_ckpt, &stop));
-  {
-    PetscReal loc = t_steps, mx;
-    PetscCall(MPIU_Allreduce(&loc, &mx, 1, MPIU_REAL, MPIU_MAX, comm));
-    timing[1] = t_train;
-    timing[2] = g->step > first_step ? mx / (PetscReal) (g->step - first_step) : 0;
-    timing[3] = t_ckpt;
+  PetscCall(SGDFTrain(g, &o, writer, &t_train, &stop));
+  { /* continuous across restarts: the runs before this one are in the checkpoint (SGDFCheckpointProgress) */
+    PetscReal loc[2] = {g->t_steps_run, t_train}, mx[2]; /* the slowest rank's (the output's attributes are one rank's) */
+    PetscCall(MPIU_Allreduce(loc, mx, 2, MPIU_REAL, MPIU_MAX, comm));
+    timing[1] = g->t_prev_train + mx[1];
+    timing[2] = g->step > 0 ? (g->t_prev_steps + mx[0]) / (PetscReal) g->step : 0;
+    timing[3] = g->t_prev_ckpt + g->t_ckpt_run;
   }
   if (!stop) PetscCall(SGDFFinish(g, &o, model, first_step, timing));
   if (writer) PetscCall(CurioCheckpointDestroy(&writer));

@@ -7,8 +7,9 @@
 typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
 typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_AUTO } SGDFLayout;
+typedef enum { SGDF_AVERAGE_DENSE, SGDF_AVERAGE_SPARSE, SGDF_AVERAGE_AUTO } SGDFAverageType;
 
-PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update;
+PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
 typedef struct _n_SGDF *SGDF;
 struct _n_SGDF {
@@ -37,17 +38,44 @@ struct _n_SGDF {
   SGDFLayout    layout;
   PetscBool     tangent, lissa;
 
+  /* local SGDF (communication-avoiding, docs/sgdf.md): with local_steps H >= 1 every rank holds all of theta and
+     theta_dot, steps on its own rows of each global batch (its share of the gradient scaled by the rank count), and the
+     ranks average their parameters (and Adam's moments) every H steps and at every epoch end; H = 0: bulk-synchronous */
+  PetscInt        local_steps;
+  SGDFAverageType average;
+  PetscInt       *arows, narows, arcap;          /* local rows stepped on since the last averaging (sparse averaging) */
+  int            *mark, mstamp;                  /* per parameter: the averaging that last marked it */
+  PetscInt       *tcol, tcap, *ucolall, ucolcap; /* this rank's touched parameters; all ranks' (gathered) */
+  PetscMPIInt    *acnt, *adsp;
+  PetscReal      *abuf, *coefbuf;
+  PetscInt64      naverages, nsparse; /* averagings done (this run), of them sparse */
+  PetscReal       t_average;          /* seconds spent averaging (this rank, this run) */
+
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
   PetscReal  val_fraction, lr_rho, rho, rho_max_step;
   PetscInt   val_batch, val_warmup, ntrain, nval;
-  PetscInt64 val_pos; /* position in the validation walk (state) */
+  PetscInt64 val_pos;                  /* position in the validation walk (state) */
+  PetscBool  holdout;                  /* -curio_sgdf_holdout: the validation split held out of training, its loss at every epoch end */
+  PetscInt  *hold, nhold, hold_blocks; /* this rank's validation rows (local indices); blocks of the partitioned fetch */
+
+  /* early stopping (scikit-learn's tol, n_iter_no_change): the best epoch score (holdout or training loss) and the
+     epochs in a row without an improvement by tol (state) */
+  PetscReal  tol, es_best;
+  PetscInt   n_iter_no_change;
+  PetscInt64 es_count;
+  PetscBool  stopped;
+
+  /* time across requeues (state): training, step and checkpoint seconds of the runs before this one */
+  PetscReal t_prev_train, t_prev_steps, t_prev_ckpt, t_start, t_steps_run, t_ckpt_run;
 
   /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */
-  PetscInt  nsteps_epoch, half_bits;
-  PetscBool save_indices;
-  PetscInt *indices; /* rank 0, with -curio_sgdf_save_indices: global rows of every step, -1 padded */
-  PetscInt  nindices_steps;
+  PetscInt    nsteps_epoch, half_bits;
+  PetscBool   save_indices;
+  PetscInt   *indices; /* rank 0, with -curio_sgdf_save_indices: global rows of every step, -1 padded */
+  PetscInt    nindices_steps;
+  PetscInt   *srows, *sptr, *sfill; /* schedule of epoch sepoch: this rank's rows of step k are srows[sptr[k] .. sptr[k+1]) */
+  PetscInt64 *spos, sepoch;         /* position of each local row in the epoch's permutation */
 
   /* parameters: replicated (all d on every rank) or this rank's block [cstart, cstart + dl) of PETSc's default split */
   PetscInt cstart, dl, *cranges;
@@ -65,7 +93,7 @@ struct _n_SGDF {
   PetscInt64 loss_cnt; /* this rank's number of such rows */
   PetscReal  loss0;    /* mean loss of the first batch of the run (divergence reference) */
   PetscInt   nhist, maxhist;
-  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step;
+  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step, *hist_holdout;
 
   /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
   PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
@@ -95,6 +123,10 @@ PETSC_INTERN PetscErrorCode SGDFWorkspaceCreate(SGDF);
 PETSC_INTERN PetscErrorCode SGDFWorkspaceDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
+PETSC_INTERN PetscErrorCode SGDFHoldoutLoss(SGDF, PetscReal *);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
+PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
+PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
+PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
                                           PetscReal *);

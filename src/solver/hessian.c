@@ -7,9 +7,166 @@ typedef struct {
   Mat       Phi;
   Vec       c, m, tmp_n, tmp_d;
   PetscReal s;
+  PetscBool fused, fused_ready;
+  /* fused kernel, sparse rows: the diagonal and off-diagonal blocks of Phi's rows (Ao NULL on one rank), the scatter
+     of v's entries that Ao's columns need (garray), their values and the rank-local accumulator of those columns */
+  Mat        Ad, Ao;
+  VecScatter ghost;
+  Vec        gv, gacc;
+  /* fused kernel, dense rows: v gathered on every rank, the rank-local accumulator of all d entries, and the entries of
+     H v each rank owns (MPI_Reduce_scatter counts) */
+  VecScatter   toall;
+  Vec          vall;
+  PetscReal   *yloc;
+  PetscMPIInt *counts;
 } HessianCtx;
 
-/* H v = Phi^T (c .* (Phi v)) + s m .* v: two passes over the rows of Phi, never forms H */
+/* The reference twin: H v = Phi^T (c .* (Phi v)) + s m .* v in two passes over the rows of Phi (MatMult, then
+   MatMultTranspose), never forming H */
+static PetscErrorCode HessianMultTwoPass(HessianCtx *ctx, Vec v, Vec Hv)
+{
+  PetscFunctionBegin;
+  PetscCall(MatMult(ctx->Phi, v, ctx->tmp_n));
+  PetscCall(VecPointwiseMult(ctx->tmp_n, ctx->tmp_n, ctx->c));
+  PetscCall(MatMultTranspose(ctx->Phi, ctx->tmp_n, Hv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What the fused kernel needs, made at its first use: the blocks and the ghost scatter (sparse), or the gather of v
+   and the reduce-scatter counts (dense) */
+static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
+{
+  PetscBool   mpiaij, seqaij;
+  MPI_Comm    comm = PetscObjectComm((PetscObject) ctx->Phi);
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  ctx->fused_ready = PETSC_TRUE;
+  PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATMPIAIJ, &mpiaij));
+  PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATSEQAIJ, &seqaij));
+  if (seqaij) {
+    ctx->Ad = ctx->Phi;
+  } else if (mpiaij) {
+    const PetscInt *garray;
+    PetscInt        ng;
+    IS              is;
+    PetscCall(MatMPIAIJGetSeqAIJ(ctx->Phi, &ctx->Ad, &ctx->Ao, &garray));
+    PetscCall(MatGetSize(ctx->Ao, NULL, &ng));
+    PetscCall(ISCreateGeneral(PETSC_COMM_SELF, ng, garray, PETSC_COPY_VALUES, &is));
+    PetscCall(VecCreateSeq(PETSC_COMM_SELF, ng, &ctx->gv));
+    PetscCall(VecDuplicate(ctx->gv, &ctx->gacc));
+    PetscCall(VecScatterCreate(ctx->tmp_d, is, ctx->gv, NULL, &ctx->ghost));
+    PetscCall(ISDestroy(&is));
+  } else {
+    const PetscInt *ranges;
+    PetscInt        N;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(VecScatterCreateToAll(ctx->tmp_d, &ctx->toall, &ctx->vall));
+    PetscCall(VecGetSize(ctx->tmp_d, &N));
+    PetscCall(VecGetOwnershipRanges(ctx->tmp_d, &ranges));
+    PetscCall(PetscMalloc2(N, &ctx->yloc, size, &ctx->counts));
+    for (PetscMPIInt r = 0; r < size; r++) ctx->counts[r] = (PetscMPIInt) (ranges[r + 1] - ranges[r]);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Sparse rows in one pass: for each row i, t_i = c_i (phi_i . v) over both blocks, then the row's scaled axpy
+   t_i phi_i into Hv's owned entries (diagonal block) and into the ghost accumulator (off-diagonal block) while the row is
+   in cache; one reverse scatter-add of the accumulator is the only reduction. X is read once instead of twice. */
+static PetscErrorCode HessianMultFusedAIJ(HessianCtx *ctx, Vec v, Vec Hv)
+{
+  const PetscInt    *ia, *ja, *ib = NULL, *jb = NULL;
+  const PetscScalar *aa, *ba = NULL, *va, *ga = NULL, *cc;
+  PetscScalar       *ya, *acc = NULL;
+  PetscInt           nr, nrb;
+  PetscBool          done;
+
+  PetscFunctionBegin;
+  if (ctx->Ao) {
+    PetscCall(VecScatterBegin(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(MatGetRowIJ(ctx->Ao, 0, PETSC_FALSE, PETSC_FALSE, &nrb, &ib, &jb, &done));
+    PetscCall(MatSeqAIJGetArrayRead(ctx->Ao, &ba));
+    PetscCall(VecGetArrayRead(ctx->gv, &ga));
+    PetscCall(VecSet(ctx->gacc, 0.0));
+    PetscCall(VecGetArray(ctx->gacc, &acc));
+  }
+  PetscCall(MatGetRowIJ(ctx->Ad, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+  PetscCall(MatSeqAIJGetArrayRead(ctx->Ad, &aa));
+  PetscCall(VecGetArrayRead(v, &va));
+  PetscCall(VecGetArrayRead(ctx->c, &cc));
+  PetscCall(VecSet(Hv, 0.0));
+  PetscCall(VecGetArray(Hv, &ya));
+  for (PetscInt i = 0; i < nr; i++) {
+    PetscReal t = 0;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) t += aa[k] * va[ja[k]];
+    if (acc)
+      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) t += ba[k] * ga[jb[k]];
+    t *= cc[i];
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) ya[ja[k]] += t * aa[k];
+    if (acc)
+      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) acc[jb[k]] += t * ba[k];
+  }
+  PetscCall(PetscLogFlops(4.0 * (ia[nr] + (acc ? ib[nr] : 0)) + nr));
+  PetscCall(VecRestoreArray(Hv, &ya));
+  PetscCall(VecRestoreArrayRead(ctx->c, &cc));
+  PetscCall(VecRestoreArrayRead(v, &va));
+  PetscCall(MatSeqAIJRestoreArrayRead(ctx->Ad, &aa));
+  PetscCall(MatRestoreRowIJ(ctx->Ad, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+  if (ctx->Ao) {
+    PetscCall(VecRestoreArray(ctx->gacc, &acc));
+    PetscCall(VecRestoreArrayRead(ctx->gv, &ga));
+    PetscCall(MatSeqAIJRestoreArrayRead(ctx->Ao, &ba));
+    PetscCall(MatRestoreRowIJ(ctx->Ao, 0, PETSC_FALSE, PETSC_FALSE, &nrb, &ib, &jb, &done));
+    PetscCall(VecScatterBegin(ctx->ghost, ctx->gacc, Hv, ADD_VALUES, SCATTER_REVERSE));
+    PetscCall(VecScatterEnd(ctx->ghost, ctx->gacc, Hv, ADD_VALUES, SCATTER_REVERSE));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Dense rows (column-major) in one pass: blocks of rows small enough to stay in cache (about 256 KiB) get t = c .*
+   (X_b v) and y += X_b^T t back to back, so each block is read from memory once; y is the rank's sum over its rows,
+   reduced and scattered to the owners with one MPI_Reduce_scatter */
+static PetscErrorCode HessianMultFusedDense(HessianCtx *ctx, Vec v, Vec Hv)
+{
+  const PetscReal   *a, *va;
+  const PetscScalar *cc;
+  PetscScalar       *ya;
+  PetscInt           m, N, lda, bs;
+  PetscReal         *t, one = 1.0, zero = 0.0;
+  PetscBLASInt       bm, bN, bld, inc = 1;
+
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(ctx->toall, v, ctx->vall, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(ctx->toall, v, ctx->vall, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(CurioMatGetLocalArrayRead(ctx->Phi, &a, &m, &N, &lda));
+  bs = PetscMax(8, PetscMin(m, 32768 / PetscMax(N, 1)));
+  PetscCall(PetscMalloc1(PetscMax(bs, 1), &t));
+  PetscCall(PetscArrayzero(ctx->yloc, N));
+  PetscCall(VecGetArrayRead(ctx->vall, &va));
+  PetscCall(VecGetArrayRead(ctx->c, &cc));
+  PetscCall(PetscBLASIntCast(N, &bN));
+  PetscCall(PetscBLASIntCast(lda, &bld));
+  for (PetscInt i0 = 0; i0 < m; i0 += bs) {
+    PetscInt nb = PetscMin(bs, m - i0);
+    PetscCall(PetscBLASIntCast(nb, &bm));
+    PetscCallBLAS("BLASgemv", BLASgemv_("N", &bm, &bN, &one, a + i0, &bld, va, &inc, &zero, t, &inc));
+    for (PetscInt i = 0; i < nb; i++) t[i] *= cc[i0 + i];
+    PetscCallBLAS("BLASgemv", BLASgemv_("T", &bm, &bN, &one, a + i0, &bld, t, &inc, &one, ctx->yloc, &inc));
+  }
+  PetscCall(PetscLogFlops(4.0 * m * N + m));
+  PetscCall(VecRestoreArrayRead(ctx->c, &cc));
+  PetscCall(VecRestoreArrayRead(ctx->vall, &va));
+  PetscCall(CurioMatRestoreLocalArrayRead(ctx->Phi, &a));
+  PetscCall(PetscFree(t));
+  PetscCall(VecGetArray(Hv, &ya));
+  PetscCallMPI(MPI_Reduce_scatter(ctx->yloc, ya, ctx->counts, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) ctx->Phi)));
+  PetscCall(VecRestoreArray(Hv, &ya));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* H v = Phi^T (c .* (Phi v)) + s m .* v: the fused one-pass kernel (default) or its two-pass reference twin
+   (-curio_hessian_mult twopass), never forming H */
 static PetscErrorCode HessianMult(Mat H, Vec v, Vec Hv)
 {
   HessianCtx *ctx;
@@ -17,9 +174,10 @@ static PetscErrorCode HessianMult(Mat H, Vec v, Vec Hv)
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_HessMult, H, v, Hv, 0));
   PetscCall(MatShellGetContext(H, &ctx));
-  PetscCall(MatMult(ctx->Phi, v, ctx->tmp_n));
-  PetscCall(VecPointwiseMult(ctx->tmp_n, ctx->tmp_n, ctx->c));
-  PetscCall(MatMultTranspose(ctx->Phi, ctx->tmp_n, Hv));
+  if (ctx->fused && !ctx->fused_ready) PetscCall(HessianFusedSetUp(ctx));
+  if (!ctx->fused) PetscCall(HessianMultTwoPass(ctx, v, Hv));
+  else if (ctx->Ad) PetscCall(HessianMultFusedAIJ(ctx, v, Hv));
+  else PetscCall(HessianMultFusedDense(ctx, v, Hv));
   PetscCall(VecPointwiseMult(ctx->tmp_d, ctx->m, v));
   PetscCall(VecAXPY(Hv, ctx->s, ctx->tmp_d));
   PetscCall(PetscLogEventEnd(CURIO_EVENT_HessMult, H, v, Hv, 0));
@@ -100,6 +258,12 @@ static PetscErrorCode HessianDestroy(Mat H)
   PetscCall(VecDestroy(&ctx->m));
   PetscCall(VecDestroy(&ctx->tmp_n));
   PetscCall(VecDestroy(&ctx->tmp_d));
+  PetscCall(VecScatterDestroy(&ctx->ghost));
+  PetscCall(VecDestroy(&ctx->gv));
+  PetscCall(VecDestroy(&ctx->gacc));
+  PetscCall(VecScatterDestroy(&ctx->toall));
+  PetscCall(VecDestroy(&ctx->vall));
+  if (ctx->yloc) PetscCall(PetscFree2(ctx->yloc, ctx->counts));
   PetscCall(PetscFree(ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -127,10 +291,11 @@ PetscErrorCode CurioHessianCreateShell(Mat Phi, Vec c, Vec m, PetscReal s, Mat *
   PetscCall(PetscObjectReference((PetscObject) Phi));
   PetscCall(PetscObjectReference((PetscObject) c));
   PetscCall(PetscObjectReference((PetscObject) m));
-  ctx->Phi = Phi;
-  ctx->c   = c;
-  ctx->m   = m;
-  ctx->s   = s;
+  ctx->Phi   = Phi;
+  ctx->c     = c;
+  ctx->m     = m;
+  ctx->s     = s;
+  ctx->fused = PETSC_TRUE;
   PetscCall(MatCreateVecs(Phi, &ctx->tmp_d, &ctx->tmp_n));
   PetscCall(MatGetLocalSize(Phi, &nl, &dl));
   PetscCall(MatGetSize(Phi, NULL, &N));
@@ -181,6 +346,22 @@ PetscErrorCode CurioCheckOperatorFinite(MPI_Comm comm, const char what[], PetscI
              "The %s has a non-finite entry%s: the inputs or weights are too large for double precision (their squares overflow); scale the "
              "columns of X (and the weights) to moderate ranges, e.g. divide each column by its largest |value|",
              what, where);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioHessianShellSetFused - chooses the kernel of a MATSHELL Hessian made by CurioHessianCreateShell(): the fused
+  one-pass kernel (PETSC_TRUE, the default) or the two-pass reference twin Phi^T (c .* (Phi v)) (PETSC_FALSE)
+
+  Logically Collective
+@*/
+PetscErrorCode CurioHessianShellSetFused(Mat H, PetscBool fused)
+{
+  HessianCtx *ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(H, &ctx));
+  ctx->fused = fused;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

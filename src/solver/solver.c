@@ -4,8 +4,9 @@
 #include <petscblaslapack.h>
 #include <float.h>
 
-const char *const CurioSolverTypes[]   = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
-const char *const CurioSolvePrefixes[] = {"curio_", "curio_train_", "curio_tangent_", "curio_inverse_"};
+const char *const        CurioSolverTypes[]   = {"direct", "krylov", "CurioSolverType", "CURIO_SOLVER_", NULL};
+const char *const        CurioSolvePrefixes[] = {"curio_", "curio_train_", "curio_tangent_", "curio_inverse_"};
+static const char *const HessianKernels[]     = {"fused", "twopass", "HessianKernel", "HESSIAN_", NULL};
 
 struct _n_CurioSolver {
   MPI_Comm        comm;
@@ -15,6 +16,7 @@ struct _n_CurioSolver {
   PetscReal       s;
   PetscInt        d;
   PetscBool       has_s;
+  PetscBool       hess_twopass; /* -curio_hessian_mult twopass: the reference kernel instead of the fused one */
   /* direct path */
   PetscReal        *G, *mfull;
   CurioBlockCyclic *bc;     /* Cholesky factor of the scaled D H D, D = diag(dscale) */
@@ -121,6 +123,11 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
   PetscFunctionBegin;
   PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
+  {
+    PetscEnum k = (PetscEnum) solver->hess_twopass;
+    PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_hessian_mult", HessianKernels, &k, NULL));
+    solver->hess_twopass = (PetscBool) (k == 1);
+  }
   PetscOptionsEnd();
   for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
     KSP ksp = solver->ksp[k];
@@ -156,6 +163,7 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
     PetscCall(MatGetSize(Phi, NULL, &solver->d));
     PetscCall(MatDestroy(&solver->H));
     PetscCall(CurioHessianCreateShell(Phi, c, m, solver->s, &solver->H));
+    PetscCall(CurioHessianShellSetFused(solver->H, (PetscBool) !solver->hess_twopass));
     if (solver->type == CURIO_SOLVER_DIRECT) {
       PetscCheck((PetscInt64) solver->d * solver->d <= PETSC_MAX_INT, solver->comm, PETSC_ERR_ARG_OUTOFRANGE,
                  "-curio_solver direct keeps the d x d Gram matrix on every rank, and d = %" PetscInt_FMT

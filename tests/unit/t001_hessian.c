@@ -1,6 +1,6 @@
 /* t001: the matrix-free Hessian (MATSHELL) against the same operator assembled by PETSc (MatTransposeMatMult), its
-   symmetry, its diagonal, and the direct path's Gram matrix (BLAS syrk + allreduce) against the assembled one.
-     mpiexec -n 4 ./t001_hessian */
+   symmetry, its diagonal, the fused one-pass kernel against the two-pass reference (sparse and dense rows), and the direct path's Gram matrix (BLAS
+   syrk + allreduce) against the assembled one. mpiexec -n 4 ./t001_hessian */
 #include "harness.h"
 
 static const PetscReal s = 0.37;
@@ -91,6 +91,75 @@ static void TestShellSymmetric(void)
   TCALL(CurioProblemDestroy(&p));
 }
 
+/* A random sparse Phi (MPIAIJ, about 6 nonzeros per row, the same entries for any rank count), a positive curvature c
+   and a restricted mask m */
+static PetscErrorCode SparseProblem(PetscInt n, PetscInt d, Mat *Phi, Vec *c, Vec *m)
+{
+  PetscInt rstart, rend;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateAIJ(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, n, d, 8, NULL, 8, NULL, Phi));
+  PetscCall(MatGetOwnershipRange(*Phi, &rstart, &rend));
+  for (PetscInt i = rstart; i < rend; i++)
+    for (PetscInt k = 0; k < 6; k++) {
+      PetscInt    j = (PetscInt) ((i * 7919 + k * 104729 + (i * k) % 13) % d);
+      PetscScalar a = PetscSinReal(1.0 + i + 0.37 * k);
+      PetscCall(MatSetValues(*Phi, 1, &i, 1, &j, &a, ADD_VALUES));
+    }
+  PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatCreateVecs(*Phi, m, c));
+  PetscCall(VecGetOwnershipRange(*c, &rstart, &rend));
+  for (PetscInt i = rstart; i < rend; i++) PetscCall(VecSetValue(*c, i, 1.5 + PetscCosReal(0.3 * i), INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(*c));
+  PetscCall(VecAssemblyEnd(*c));
+  PetscCall(VecSet(*m, 1.0));
+  PetscCall(VecSetValue(*m, 0, 0.0, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(*m));
+  PetscCall(VecAssemblyEnd(*m));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The fused one-pass H v against its two-pass reference twin, on sparse (MPIAIJ) and dense rows: 1e-14 */
+static void TestFusedMatchesTwoPass(void)
+{
+  for (int dense = 0; dense < 2; dense++) {
+    CurioProblem p = NULL;
+    Mat          Phi, Hf, Ht;
+    Vec          c, m, v, y1, y2;
+    PetscRandom  rnd;
+
+    if (dense) {
+      TCALL(TestProblemCreate(301, 23, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
+      Phi = TestPhi(p), c = TestCurvature(p), m = TestMask(p);
+    } else TCALL(SparseProblem(503, 97, &Phi, &c, &m));
+    TCALL(CurioHessianCreateShell(Phi, c, m, s, &Hf));
+    TCALL(CurioHessianCreateShell(Phi, c, m, s, &Ht));
+    TCALL(CurioHessianShellSetFused(Ht, PETSC_FALSE));
+    TCALL(MatCreateVecs(Hf, &v, &y1));
+    TCALL(VecDuplicate(y1, &y2));
+    TCALL(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
+    for (int k = 0; k < 5; k++) {
+      TCALL(VecSetRandom(v, rnd));
+      TCALL(MatMult(Hf, v, y1));
+      TCALL(MatMult(Ht, v, y2));
+      CU_ASSERT(TestRelDiff(y1, y2) < 1e-14);
+    }
+    TCALL(PetscRandomDestroy(&rnd));
+    TCALL(VecDestroy(&v));
+    TCALL(VecDestroy(&y1));
+    TCALL(VecDestroy(&y2));
+    TCALL(MatDestroy(&Hf));
+    TCALL(MatDestroy(&Ht));
+    if (p) TCALL(CurioProblemDestroy(&p));
+    else {
+      TCALL(MatDestroy(&Phi));
+      TCALL(VecDestroy(&c));
+      TCALL(VecDestroy(&m));
+    }
+  }
+}
+
 /* The direct path's replicated Gram matrix, column by column, against the assembled H at s = 0 */
 static void TestGramMatchesAssembled(void)
 {
@@ -127,6 +196,7 @@ int main(int argc, char **argv)
   const TestCase tests[] = {
       {"MATSHELL H v equals the assembled H v", TestShellMatchesAssembled},
       {"MATSHELL H is symmetric", TestShellSymmetric},
+      {"fused one-pass H v equals the two-pass reference", TestFusedMatchesTwoPass},
       {"Gram by syrk equals the assembled Phi^T W Phi", TestGramMatchesAssembled},
       {NULL, NULL},
   };

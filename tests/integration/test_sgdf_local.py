@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""Tests of local SGDF (-curio_sgdf_local_steps H, docs/sgdf.md), each against an independent reference:
+
+    test_sgdf_local.py CASE CURIO [--np N]
+
+cases:
+  k1        H = 1 reproduces the bulk-synchronous iterates (H = 0) after one epoch to 1e-15 relative (the averaged step
+            is the global step; only the order of the sums differs), with the dense and the sparse averaging; against the
+            replicated layout's eager ridge update the bound is that layout's own distance from the lazy one
+  fd        H = 3 and 5: the averaged tangent equals the central finite difference in s of the averaged iterates, run
+            with the same sampling at s +- h (1e-7), for squared and logistic losses; dense and sparse averaging agree
+  converge  H = 4 with a decaying step: theta and theta_dot approach the exact optimum and tangent at the same s (numpy
+            Newton + solve); the errors per epoch are printed and must fall below a bound
+  observe   -curio_sgdf_holdout: the recorded holdout loss equals numpy's on the validation rows (1e-12), training rows
+            exclude them (a replay of the first epoch agrees); -curio_sgdf_tol: the run stops at the first epoch where
+            scikit-learn's rule (score > best - tol for n_iter_no_change epochs) fires on the full run's history, with the
+            same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
+            restart (both layouts, and local SGDF)
+  restart   checkpoints between averagings (dense and sparse averaging): a restart at the same rank count is bitwise
+            identical to the uninterrupted run; at another rank count it is refused with one clear error
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_input import make  # noqa: E402
+import sgdf_ref  # noqa: E402
+
+MPIEXEC = ["mpiexec", "--oversubscribe"]
+
+
+def run(curio, np_, args, check=True):
+    cmd = MPIEXEC + ["-n", str(np_), curio, "-curio_mode", "sgdf"] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        print(" ".join(cmd))
+        print(p.stdout, p.stderr)
+        raise SystemExit(f"curio failed with exit code {p.returncode}")
+    return p
+
+
+def rel(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
+
+
+def read(path, keys=("model/theta", "model/theta_dot")):
+    with h5py.File(path) as f:
+        return [f[k][:] for k in keys]
+
+
+class Checker:
+    def __init__(self):
+        self.failures = 0
+
+    def check(self, ok, what):
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        self.failures += not ok
+
+
+def case_k1(a, tmp, ck):
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=300, d=6, zero_fraction=0.3)
+    base = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 1, "-curio_intercept",
+            "-curio_regularizer", "restricted", "-curio_sgdf_reg_every", 2, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30]
+    syn = ["-curio_sgdf_synthetic", "4000,500,8", "-curio_s", 1.0, "-curio_sgdf_lr", 2e-4, "-curio_sgdf_batch", 32, "-curio_sgdf_epochs", 1]
+    for name, args in (("dense input", base), ("sparse synthetic", syn)):
+        refs = {}
+        for layout in ("replicated", "partitioned"):
+            out = os.path.join(tmp, f"sync_{layout}.h5")
+            run(a.curio, a.np, args + ["-curio_sgdf_layout", layout, "-curio_output", out])
+            refs[layout] = read(out)
+        for average in ("dense", "sparse"):
+            out = os.path.join(tmp, f"local_{average}.h5")
+            run(a.curio, a.np, args + ["-curio_sgdf_local_steps", 1, "-curio_sgdf_average", average, "-curio_output", out])
+            th, td = read(out)
+            # the local kernel is the lazy-ridge one (the partitioned layout's): equal to it to 1e-15; the eager replicated
+            # update rounds differently from the lazy one by itself, so against it the bound is the two layouts' own distance
+            lay = max(rel(refs["partitioned"][0], refs["replicated"][0]), rel(refs["partitioned"][1], refs["replicated"][1]))
+            for layout, (rth, rtd) in refs.items():
+                e1, e2 = rel(th, rth), rel(td, rtd)
+                bound = 1e-15 if layout == "partitioned" else max(1e-15, 2 * lay)
+                ck.check(e1 < bound and e2 < bound,
+                         f"{name}, {a.np} ranks: H = 1 ({average} averaging) against the bulk-synchronous {layout} run after one epoch: "
+                         f"theta {e1:.1e}, theta_dot {e2:.1e} (bound {bound:.1e})")
+
+
+def case_fd(a, tmp, ck):
+    """d/ds of the averaged iterates: central differences with the same sampling (the batch sequence depends on the seed only)"""
+    h = 1e-4
+    problems = []
+    for loss, s, lr in (("squared", 1.0, 2e-3), ("logistic", 0.5, 1e-2)):
+        path = os.path.join(tmp, f"{loss}.h5")
+        make(path, n=240, d=5, loss=loss, zero_fraction=0.2)
+        problems.append((loss, s, ["-curio_input", path, "-curio_loss", loss, "-curio_sgdf_lr", lr, "-curio_intercept", "-curio_regularizer",
+                                   "restricted", "-curio_sgdf_batch", 12, "-curio_sgdf_epochs", 3]))
+    problems.append(("sparse synthetic", 1.0, ["-curio_sgdf_synthetic", "3000,400,6", "-curio_sgdf_lr", 2e-4, "-curio_sgdf_batch", 24,
+                                               "-curio_sgdf_epochs", 2, "-curio_sgdf_reg_every", 3]))
+    for name, s, args in problems:
+        for H in (3, 5):
+            res = {}
+            for average in ("dense", "sparse"):
+                common = args + ["-curio_sgdf_local_steps", H, "-curio_sgdf_average", average]
+                outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
+                for sv, out in zip((s, s + h, s - h), outs):
+                    run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
+                (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
+                fd = (thp - thm) / (2 * h)
+                e = rel(td, fd)
+                ck.check(e < 1e-7, f"{name}, H = {H}, {average} averaging, {a.np} ranks: averaged tangent against the central difference "
+                                   f"(h = {h:g}) of the averaged iterates: {e:.1e}")
+                res[average] = (th, td)
+            e = max(rel(res["sparse"][0], res["dense"][0]), rel(res["sparse"][1], res["dense"][1]))
+            ck.check(e < 1e-14, f"{name}, H = {H}: sparse and dense averaging agree: {e:.1e}")
+
+
+EPOCHS = (1, 3, 10, 30, 100, 300)
+
+
+def case_converge(a, tmp, ck):
+    """theta and theta_dot -> the exact optimum and tangent at the same s as the decaying step shrinks the local drift"""
+    for loss, s, lr in (("squared", 1.0, 2e-3), ("logistic", 0.5, 1e-2)):
+        path = os.path.join(tmp, f"{loss}.h5")
+        make(path, n=400, d=5, loss=loss)
+        X, y, w = sgdf_ref.design(path)
+        th_x, td_x, _ = sgdf_ref.direct(X, y, w, s, loss=loss)
+        ref = os.path.join(tmp, "ref.h5")
+        with h5py.File(ref, "w") as f:
+            f["model/theta"] = th_x
+            f["model/theta_dot"] = td_x
+        errs = []
+        for E in EPOCHS:
+            out = os.path.join(tmp, f"conv_{E}.h5")
+            run(a.curio, a.np, ["-curio_input", path, "-curio_loss", loss, "-curio_s", s, "-curio_sgdf_lr", lr, "-curio_sgdf_batch", 50,
+                                "-curio_sgdf_epochs", E, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 50, "-curio_sgdf_local_steps", 4,
+                                "-curio_sgdf_reference", ref, "-curio_output", out])
+            th, td = read(out)
+            errs.append((E, rel(th, th_x), rel(td, td_x)))
+        with h5py.File(out) as f:
+            hist = f["sgdf/history/reference_distance"][:]
+        print(f"     {loss}, H = 4, {a.np} ranks: relative errors (epoch: theta, theta_dot): " +
+              "  ".join(f"{E}: {e1:.2e}, {e2:.2e}" for E, e1, e2 in errs))
+        ck.check(abs(hist[-1] - errs[-1][2]) < 1e-12 and all(abs(hist[E - 1] - e2) < 1e-12 for E, _, e2 in errs),
+                 f"{loss}: the history's reference distance of each epoch is the tangent error of the run stopped there")
+        E, e1, e2 = errs[-1]
+        ck.check(e1 < 1e-2 and e2 < 1e-2 and e2 < errs[0][2] / 20 and e1 < errs[0][1] / 20,
+                 f"{loss}: after {E} epochs theta error {e1:.2e} (< 1e-2), theta_dot error {e2:.2e} (< 1e-2), both 20x below epoch 1's")
+
+
+def sklearn_stop(scores, tol, n_iter):
+    """the epoch (1-based) after which scikit-learn's rule stops, or None"""
+    best, count = np.inf, 0
+    for e, sc in enumerate(scores):
+        count = count + 1 if sc > best - tol else 0
+        best = min(best, sc)
+        if count >= n_iter:
+            return e + 1
+    return None
+
+
+def case_observe(a, tmp, ck):
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=400, d=6, zero_fraction=0.3)
+    X, y, w = sgdf_ref.design(path)
+    val = sgdf_ref.validation_rows(len(y), 1, 0.25)
+    base = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 2e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_holdout", "-curio_sgdf_val_fraction", 0.25,
+            "-curio_sgdf_save_indices"]
+    for name, extra in (("replicated", ["-curio_sgdf_layout", "replicated"]), ("partitioned", ["-curio_sgdf_layout", "partitioned"]),
+                        ("local H = 3", ["-curio_sgdf_local_steps", 3])):
+        full = os.path.join(tmp, "full.h5")
+        run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 12, "-curio_output", full])
+        with h5py.File(full) as f:
+            th, hold, loss, idx = f["model/theta"][:], f["sgdf/history/holdout_loss"][:], f["sgdf/history/loss"][:], f["sgdf/indices"][:]
+        lv, _, _ = sgdf_ref.loss_derivs("squared", X[val] @ th, y[val])
+        ref = np.sum(w[val] * lv) / np.sum(w[val])
+        rows = idx[idx >= 0]
+        ck.check(abs(hold[-1] - ref) < 1e-12 * abs(ref) and not val[rows].any() and len(np.unique(rows[: (~val).sum()])) == (~val).sum(),
+                 f"{name}: holdout loss {hold[-1]:.10e} against numpy's {ref:.10e}; the {val.sum()} validation rows are never trained on")
+        # early stopping: the rule applied to the full run's holdout history says where a run with -curio_sgdf_tol stops
+        tol = float(np.quantile(np.abs(np.diff(hold)), 0.7))
+        expect = sklearn_stop(hold, tol, 2)
+        out = os.path.join(tmp, "es.h5")
+        p = run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 12, "-curio_sgdf_tol", repr(tol), "-curio_sgdf_n_iter_no_change", 2,
+                                               "-curio_output", out])
+        with h5py.File(out) as f:
+            h2, stopped = f["sgdf/history/holdout_loss"][:], int(f["sgdf"].attrs["early_stopped"])
+        ck.check(expect is not None and len(h2) == expect and stopped == 1 and np.array_equal(h2, hold[:expect]) and "early stop after epoch" in p.stdout,
+                 f"{name}: -curio_sgdf_tol {tol:.3g} -curio_sgdf_n_iter_no_change 2 stops after epoch {len(h2)} (scikit-learn's rule on the full "
+                 f"history: {expect})")
+        # progress lines and the clock across a restart
+        prefix = os.path.join(tmp, f"t{name[0]}")
+        p = run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 6, "-curio_monitor_seconds", 1e-9, "-curio_checkpoint_poll", 5, "-curio_checkpoint_prefix", prefix,
+                                               "-curio_checkpoint_every", 50, "-curio_checkpoint_keep", 100, "-curio_output", os.path.join(tmp, "ck.h5")])
+        files = sorted(glob.glob(prefix + "-*.h5"))
+        out = os.path.join(tmp, "re.h5")
+        run(a.curio, a.np, base + extra + ["-curio_sgdf_epochs", 6, "-curio_restart", files[len(files) // 2], "-curio_output", out])
+        with h5py.File(os.path.join(tmp, "ck.h5")) as f, h5py.File(files[len(files) // 2]) as c, h5py.File(out) as g:
+            t_ck = float(c["state/elapsed_train"][()]) if "state/elapsed_train" in c else float(c["state"].attrs["elapsed_train"])
+            t = g["sgdf/history/time"][:]
+            train = float(g["timing"].attrs["train"])
+            same = np.array_equal(f["sgdf/history/loss"][:], g["sgdf/history/loss"][:]) and np.array_equal(f["model/theta"][:], g["model/theta"][:])
+        ck.check("  progress: epoch" in p.stdout and same and np.all(np.diff(t) > 0) and train >= t[-1] and t_ck > 0 and train > t_ck,
+                 f"{name}: progress lines; restarted at step {checkpoint_step(files[len(files) // 2])}: history/time {np.round(t, 4).tolist()} "
+                 f"continues from the checkpoint's {t_ck:.4f} s; /timing train {train:.4f} s")
+
+
+def checkpoint_step(path):
+    return int(os.path.basename(path).rsplit("-", 1)[1].split(".")[0])
+
+
+def case_restart(a, tmp, ck):
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=300, d=6, zero_fraction=0.3)
+    base = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 3, "-curio_intercept",
+            "-curio_regularizer", "restricted", "-curio_sgdf_reg_every", 2, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30,
+            "-curio_sgdf_local_steps", 5]
+    keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
+    other = 2 if a.np == 1 else 1
+    for extra in (["-curio_sgdf_average", "dense"], ["-curio_sgdf_average", "sparse"], ["-curio_sgdf_optimizer", "adam", "-curio_sgdf_lr", 2e-2]):
+        args = base + extra
+        tag = " ".join(str(x) for x in extra)
+        full = os.path.join(tmp, "full.h5")
+        run(a.curio, a.np, args + ["-curio_output", full])
+        prefix = os.path.join(tmp, f"ck{len(glob.glob(os.path.join(tmp, 'ck*')))}")
+        run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 7, "-curio_checkpoint_keep", 100,
+                                   "-curio_output", os.path.join(tmp, "ckrun.h5")])
+        files = sorted(glob.glob(prefix + "-*.h5"))
+        with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{tag}: writing {len(files)} checkpoints changes nothing (bitwise)")
+        between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]  # 19 steps per epoch: not at an averaging
+        for mid in between[:2]:
+            out = os.path.join(tmp, "re.h5")
+            run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
+            with h5py.File(full) as f, h5py.File(out) as g:
+                ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                         f"{tag}: restarted at step {checkpoint_step(mid)} (between averagings) on {a.np} ranks: bitwise identical")
+        no = os.path.join(tmp, "no.h5")
+        p = run(a.curio, other, args + ["-curio_restart", between[0], "-curio_output", no], check=False)
+        msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
+        ck.check(p.returncode != 0 and f"restart it on {a.np} ranks" in msg and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
+                 f"{tag}: a checkpoint of {a.np} ranks is refused on {other}: {msg}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe"])
+    ap.add_argument("curio")
+    ap.add_argument("--np", type=int, default=1)
+    a = ap.parse_args()
+    a.curio = os.path.abspath(a.curio)
+    ck = Checker()
+    with tempfile.TemporaryDirectory() as tmp:
+        globals()["case_" + a.case](a, tmp, ck)
+    print(f"{ck.failures} failed")
+    return 1 if ck.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
