@@ -40,8 +40,12 @@ def read_loocv(h5):
     arrays = ch.read_arrays(h5, ("/loocv/s",) + tuple(name for name, _, _ in present))
     s, *curves = ch.sort_by(*arrays.values())
     folds = ch.attr_int(h5, "/loocv/kfold", "folds", default=None) if ch.has(h5, "/loocv/kfold") else None
-    labels = [(label.format(K=folds if folds != len(s) else "n = leave-one-out,") if "{K}" in label else label, style)
-              for _, label, style in present]
+    n_train = h5["/train/weight"].shape[0] if ch.has(h5, "/train/weight") else None
+    labels = []
+    for _, label, style in present:
+        if "{K}" in label:
+            label = "leave-one-out CV by refits" if folds == n_train else label.format(K=folds)
+        labels.append((label, style))
     units = ch.attr_str(h5, "/model", "loss", default="squared")
     # /model/s is what figure 1 shows; worth marking here only when LOOCV did not choose it.
     model_s = source = None

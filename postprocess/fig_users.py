@@ -70,7 +70,8 @@ def main():
             ax[1].set_title("scores with each user's tangent")
             ax[1].legend(fontsize=8)
         else:
-            ax[1].text(0.5, 0.5, "no candidates", ha="center", transform=ax[1].transAxes)
+            ax[1].text(0.5, 0.5, "no candidates in this run", ha="center", transform=ax[1].transAxes)
+            ax[1].set_axis_off()
         if "loocv" in f:
             g, cv = f["loocv/s"][:], f["loocv/users"][:]
             ax[2].plot(g, cv, "k-o", markersize=3)

@@ -72,7 +72,8 @@ def make_runs(a, d):
     sh([PY, MAKE_INPUT, os.path.join(d, "features.h5"), "--n", "60", "--d", "5"])
     sh([PY, MAKE_INPUT, os.path.join(d, "sgdf_in.h5"), "--n", "200", "--d", "6"])
     sh([PY, ACTIVE_MAKE_INPUT, os.path.join(d, "pool.h5"), "--m", "60", "--seed", "3"])
-    sh([PY, USERS_SYNTH, os.path.join(d, "users_in.h5"), "--users", "12", "--d", "4"])
+    sh([PY, USERS_SYNTH, os.path.join(d, "users_in.h5"), "--users", "12", "--d", "4", "--rows-dist", "poisson", "--cold", "3", "--cand", "4",
+        "--test", "2"])
     houses, names = csv_input(d)
     grid = ["-curio_loocv_ns", "9", "-curio_loocv_smin", "1e-3", "-curio_loocv_smax", "1e2"]
     runs = [
@@ -85,7 +86,8 @@ def make_runs(a, d):
                              "-curio_checkpoint_every", "10"]),
         ("active", "active.h5", ["-curio_mode", "active", "-curio_input", os.path.join(d, "pool.h5"), "-curio_al_budget", "20",
                                  "-curio_al_batch", "4"] + grid),
-        ("users", "users.h5", ["-curio_mode", "users", "-curio_input", os.path.join(d, "users_in.h5"), "-curio_s", "0.5"]),
+        ("users", "users.h5", ["-curio_mode", "users", "-curio_input", os.path.join(d, "users_in.h5"), "-curio_s", "0.5",
+                               "-curio_users_select_k", "5"]),
     ]
     for kind, name, opts in runs:
         out = os.path.join(d, name)
