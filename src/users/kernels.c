@@ -195,7 +195,7 @@ static PetscErrorCode SolveRows(CurioUserWork *wk, PetscInt n, const PetscReal *
 }
 
 /*
-  CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of 1/2 (r_i/(1 - h_i))^2,
+  CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of (r_i/(1 - h_i))^2,
   the exact leave-one-out residuals of the user's model (r_i = y_i - phi_i . theta_u, h_i = w_i phi_i^T H_u^{-1} phi_i:
   the user's model is ridge regression of y - Phi theta0 toward 0, so the hat-matrix identity holds). All n
   right-hand sides go through one dpotrs.
@@ -217,15 +217,16 @@ PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscRea
   PetscCall(SolveRows(wk, n, phi));
   for (PetscInt i = 0; i < n; i++) {
     PetscReal h = w[i] * Dot(d, phi + i * d, wk->B + i * d), r = y[i] - Dot(d, phi + i * d, theta), e = r / (1 - h);
-    *sum += 0.5 * e * e;
+    *sum += e * e; /* the mean squared error's scale, as every CV curve (docs/math.md) */
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*
   CurioUserApproxLOO - any loss: the user's optimum (Newton from theta0, as CurioUserFit()) and the sum over its rows of
-  the approximate leave-one-out loss of eq. 44, l_i + l'_i^2 h_i with h_i = w_i phi_i^T H_u^{-1} phi_i (MATH.md
-  section 5), theta0 held. All n right-hand sides go through one dpotrs. converged as in CurioUserFit().
+  the approximate leave-one-out loss of eq. 44 as a deviance, 2 (l_i + l'_i^2 h_i - saturated(y_i)) with
+  h_i = w_i phi_i^T H_u^{-1} phi_i (docs/math.md; the scale of every CV curve), theta0 held. All n right-hand sides go through one dpotrs. converged
+  as in CurioUserFit().
 */
 PetscErrorCode CurioUserApproxLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
                                   CurioUserWork *wk, PetscReal *theta, PetscReal *theta_dot, PetscReal *sum, PetscBool *converged)
@@ -240,7 +241,7 @@ PetscErrorCode CurioUserApproxLOO(const CurioUserModel *um, PetscInt n, const Pe
   for (PetscInt i = 0; i < n; i++) {
     PetscReal l, dl, h = w[i] * Dot(d, phi + i * d, wk->B + i * d);
     PetscCall(CurioLossEvaluate(um->loss, Dot(d, phi + i * d, theta), y[i], &l, &dl, NULL));
-    *sum += l + dl * dl * h;
+    *sum += 2 * (l + dl * dl * h - CurioLossTable[um->loss].saturated(y[i]));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

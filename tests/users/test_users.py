@@ -132,7 +132,7 @@ def loocv_reference(inp, grid, intercept=False):
             for i in idx:
                 keep = idx[idx != i]
                 t = np.linalg.solve(Phi[keep].T @ Phi[keep] + s * np.eye(d), Phi[keep].T @ y[keep] + s * theta0)
-                tot += 0.5 * (y[i] - Phi[i] @ t) ** 2
+                tot += (y[i] - Phi[i] @ t) ** 2  # mean squared LOO error
         cv.append(tot / n)
     return np.array(cv)
 
@@ -241,7 +241,7 @@ def case_numpy(a):
             t, H = newton(X[r], y[r], np.ones(r.sum()), "logistic", s, theta0)
             l, dl, _ = derivs("logistic", X[r] @ t, y[r])
             h = np.einsum("ij,ji->i", X[r], np.linalg.solve(H, X[r].T))
-            tot += np.sum(l + dl**2 * h)
+            tot += 2 * np.sum(l + dl**2 * h)  # mean deviance; the saturated log-loss of 0/1 labels is 0
         ref.append(tot / len(y))
     worst["loocv logistic (eq. 44)"] = close(cv, np.array(ref), "approximate LOOCV curve", 1e-8)
     assert s_opt == grid[np.argmin(ref)]
