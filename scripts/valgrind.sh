@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs curio under valgrind (memcheck) on a portable build (build-valgrind/, -DCURIO_NATIVE=OFF: no AVX-512 that
 # valgrind cannot decode): the 10 default jobs below, each at 2 ranks, and counts valgrind's errors per job from
-# --error-exitcode and the "ERROR SUMMARY" lines. Open MPI's and HDF5's own reports are suppressed by the generic
-# suppressions of Open MPI (openmpi-valgrind.supp) where installed.
+# --error-exitcode and the "ERROR SUMMARY" lines. The MPI runtime's own reports (PMIx sends padding bytes) are
+# suppressed by scripts/valgrind.supp, and by Open MPI's openmpi-valgrind.supp where installed.
 #
 #     nice bash scripts/valgrind.sh [NP]
 set -euo pipefail
@@ -17,8 +17,8 @@ rm -rf "$out" && mkdir -p "$out/ck"
 /usr/bin/python3 tests/integration/make_input.py "$out/csr.h5" --n 120 --d 6 --zero-fraction 0.6 --csr >/dev/null
 /usr/bin/python3 tests/integration/make_input.py "$out/al.h5" --n 8 --d 4 --no-weights >/dev/null
 /usr/bin/python3 tests/integration/make_input.py "$out/logistic.h5" --n 120 --d 6 --loss logistic >/dev/null
-supp=""
-for s in /usr/share/openmpi/openmpi-valgrind.supp /usr/share/openmpi/doc/openmpi-valgrind.supp; do [ -f "$s" ] && supp="--suppressions=$s"; done
+supp="--suppressions=scripts/valgrind.supp"
+for s in /usr/share/openmpi/openmpi-valgrind.supp /usr/share/openmpi/doc/openmpi-valgrind.supp; do [ -f "$s" ] && supp="$supp --suppressions=$s"; done
 vg="valgrind --error-exitcode=99 --errors-for-leak-kinds=none --track-origins=no $supp"
 jobs=(
   "builtin|"
@@ -39,7 +39,7 @@ for job in "${jobs[@]}"; do
   args="${job#*|}"
   rc=0
   # shellcheck disable=SC2086
-  mpiexec -n "$np" $vg build-valgrind/curio $args -curio_output "$out/$name.h5" > "$out/$name.log" 2>&1 || rc=$?
+  mpiexec -n "$np" $vg build-valgrind/curio $args -curio_output "$out/out_$name.h5" > "$out/$name.log" 2>&1 || rc=$?
   errs=$(grep -h "ERROR SUMMARY" "$out/$name.log" | awk '{s += $4} END {print s + 0}')
   total=$((total + errs))
   [ "$rc" -ne 0 ] && failed=$((failed + 1))

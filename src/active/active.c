@@ -527,7 +527,6 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   PetscInt    nlab;
 
   PetscFunctionBegin;
-  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->output)); /* the temporaries of an interrupted round */
   /* the same identity check as a checkpoint's: kind, schema version, signature */
   PetscCall(CurioH5OpenRead(al->comm, fn, &file));
   PetscCall(CurioH5CheckIdentity(al->comm, file, fn, "Restart file", "active", sig, msg, sizeof(msg)));
@@ -776,6 +775,7 @@ PetscErrorCode CurioALRun(CurioAL al)
   al->s_option = po.s;
   PetscCall(ALSetDatasetName(al));
   PetscCall(CurioOutputCheckWritable(al->comm, al->output));
+  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->output)); /* the temporaries of this output's interrupted rounds */
   PetscCall(CurioALLoadData(al));
   PetscCall(ALAllocate(al));
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));

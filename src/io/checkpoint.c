@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CKPT_DIGITS  10
@@ -226,6 +227,22 @@ PetscErrorCode CurioCheckpointWriterCreate(MPI_Comm comm, const char prefix[], P
              "Checkpoint prefix '%s' must name files (e.g. 'runs/ckpt'), not be empty or end with '/'", prefix ? prefix : "");
   PetscCheck(len + 32 < PETSC_MAX_PATH_LEN, comm, PETSC_ERR_ARG_SIZ, "Checkpoint prefix '%s' is too long", prefix);
   PetscCheck(keep >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "The number of checkpoints to keep must be >= 1, got %" PetscInt_FMT, keep);
+  { /* the directory is checked now, not when the first checkpoint is due hours later */
+    PetscMPIInt rank;
+    int         err = 0;
+    char        dir[PETSC_MAX_PATH_LEN];
+    const char *base;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    SplitPrefix(prefix, dir, sizeof(dir), &base);
+    if (rank == 0) {
+      struct stat st;
+      if (stat(dir, &st)) err = errno;
+      else if (!S_ISDIR(st.st_mode)) err = ENOTDIR;
+      else if (access(dir, W_OK | X_OK)) err = errno;
+    }
+    PetscCall(ShareErrno(comm, &err));
+    PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Checkpoint prefix '%s': its directory '%s' cannot hold checkpoints: %s", prefix, dir, strerror(err));
+  }
   PetscCall(PetscNew(&ck));
   ck->comm    = comm;
   ck->reading = PETSC_FALSE;

@@ -1024,6 +1024,42 @@ static PetscErrorCode SignatureMismatch(const char mine[], const char theirs[], 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Whether two values of a signature name the same file: both exist and have the same device and inode (a relative
+   and an absolute spelling, or a link, of the same input) */
+static PetscBool SameFile(const char a[], const char b[])
+{
+  struct stat sa, sb;
+  return (PetscBool) (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* Rank 0: whether two signatures agree token by token (tokens separated by ' ' or ';', "key=value" or a bare value),
+   where a value that differs as a string still agrees if both spell the same existing file */
+static PetscErrorCode SameSignature(const char mine[], const char theirs[], PetscBool *same)
+{
+  char *a, *b, *sa = NULL, *sb = NULL, *ta, *tb;
+
+  PetscFunctionBegin;
+  *same = PETSC_TRUE;
+  PetscCall(PetscStrallocpy(mine, &a));
+  PetscCall(PetscStrallocpy(theirs, &b));
+  ta = strtok_r(a, " ;", &sa);
+  tb = strtok_r(b, " ;", &sb);
+  while (*same && (ta || tb)) {
+    if (!ta || !tb) *same = PETSC_FALSE;
+    else if (strcmp(ta, tb)) {
+      char *va = strchr(ta, '='), *vb = strchr(tb, '=');
+      if (!va != !vb) *same = PETSC_FALSE;
+      else if (va && (va - ta != vb - tb || strncmp(ta, tb, (size_t) (va - ta)))) *same = PETSC_FALSE;
+      else *same = SameFile(va ? va + 1 : ta, vb ? vb + 1 : tb);
+    }
+    ta = strtok_r(NULL, " ;", &sa);
+    tb = strtok_r(NULL, " ;", &sb);
+  }
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioH5CheckIdentity - the check that a file to restart from (a checkpoint, or the active loop's earlier output)
   belongs to this run: its root attribute kind must equal kind, schema_version must be CURIO_SCHEMA_VERSION and
@@ -1045,6 +1081,7 @@ PetscErrorCode CurioH5CheckIdentity(MPI_Comm comm, hid_t file, const char path[]
                                     char msg[], size_t len)
 {
   char       held_kind[64], *held, key[1024];
+  int        same    = 0; /* the signatures differ only in spellings of the same files */
   PetscInt64 version = 0;
   PetscBool  found, toolong;
   size_t     hlen;
@@ -1076,7 +1113,16 @@ PetscErrorCode CurioH5CheckIdentity(MPI_Comm comm, hid_t file, const char path[]
   PetscCall(PetscMalloc1(hlen, &held));
   PetscCall(CurioH5ReadAttribute(comm, file, "signature", CURIO_H5_STRING, held, hlen, &found, &toolong));
   if (!found) PetscCall(PetscSNPrintf(msg, len, "%s '%s' has no root attribute 'signature': it is not a curio checkpoint or output", what, path));
-  else if (toolong || strcmp(held, signature)) {
+  else if (!toolong && strcmp(held, signature)) { /* the same input spelled another way is the same problem */ PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) {
+      PetscBool eq;
+      PetscCall(SameSignature(signature, held, &eq));
+      same = eq;
+    }
+    PetscCallMPI(MPI_Bcast(&same, 1, MPI_INT, 0, comm));
+  }
+  if (found && !same && (toolong || strcmp(held, signature))) {
     PetscCall(SignatureMismatch(signature, held, key, sizeof(key)));
     PetscCall(PetscSNPrintf(msg, len,
                             "%s '%s' belongs to a different problem%s:\n  the file holds signature '%s%s'\n  this run expects signature '%s'\n"

@@ -12,6 +12,8 @@
              is refused the same way
   stale      a restart removes the stale temporaries (.curio-*.tmp) of the prefix's directory that an interrupted run
              of its own left, and leaves files it does not own alone
+  paths      a restart with the input spelled another way (relative, absolute, a link) resumes; a missing checkpoint
+             directory is refused at setup
 """
 import argparse
 import glob
@@ -40,10 +42,10 @@ class Checker:
         self.failures += not ok
 
 
-def run(a, args, np_=None, timeout=300):
+def run(a, args, np_=None, timeout=300, cwd=None):
     cmd = shlex.split(a.mpiexec) + ["-n", str(np_ or a.np), a.curio] + [str(x) for x in args]
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(cmd, 999, "", "TIMEOUT (hang)")
 
@@ -299,16 +301,46 @@ def case_stale(a, tmp, ck):
     ck.check(os.path.islink(link), "a symbolic link named like a temporary is not followed or removed")
 
 
+def case_paths(a, tmp, ck):
+    """the same input spelled another way (relative, absolute, through a link; from the same working directory) is
+    the same problem; a checkpoint prefix whose directory is missing is refused at setup, before any step"""
+    args = sgdf_args(tmp)
+    i = args.index("-curio_input")
+    rel_args = list(args)
+    rel_args[i + 1] = "small.h5"
+    prefix = os.path.join(tmp, "pp")
+    cmd = shlex.split(a.mpiexec) + ["-n", str(a.np), a.curio] + [str(x) for x in rel_args] + ["-curio_checkpoint_prefix", prefix,
+                                                                                               "-curio_checkpoint_every", 20, "-curio_output", "pp.h5"]
+    p = subprocess.run([str(x) for x in cmd], capture_output=True, text=True, timeout=300, cwd=tmp)
+    assert p.returncode == 0, p.stderr
+    os.symlink(os.path.join(tmp, "small.h5"), os.path.join(tmp, "link.h5"))
+    for spelling in (os.path.join(tmp, "small.h5"), os.path.join(tmp, "link.h5"), os.path.join(tmp, ".", "small.h5")):
+        other = list(args)
+        other[i + 1] = spelling
+        p = run(a, other + ["-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", os.path.join(tmp, "pp2.h5")], cwd=tmp)
+        resumed = [x for x in p.stdout.splitlines() if "resumed from" in x]
+        ck.check(p.returncode == 0 and resumed and "skipping" not in p.stderr,
+                 f"written with input 'small.h5' (relative), restarted with '{spelling}': " + (resumed[0] if resumed else "".join(error_lines(p)) or p.stderr[-300:]))
+    other = list(args)
+    other[args.index("-curio_s") + 1] = 2.0
+    p = run(a, other + ["-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", os.path.join(tmp, "pp3.h5")])
+    ck.check(p.returncode != 0 and "different problem" in p.stderr, "another problem (-curio_s 2) is still refused")
+    out = os.path.join(tmp, "nodir.h5")
+    p = run(a, args + ["-curio_checkpoint_prefix", os.path.join(tmp, "missing", "ck"), "-curio_checkpoint_every", 10**6, "-curio_output", out])
+    ok, msg = refused(p, "missing", "cannot hold checkpoints")
+    ck.check(ok and not os.path.exists(out), f"a missing checkpoint directory is refused at setup: {msg}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     ap.add_argument("--mpiexec", default="mpiexec --oversubscribe")
-    ap.add_argument("--case", default="all", choices=["all", "checksum", "fields", "stale"])
+    ap.add_argument("--case", default="all", choices=["all", "checksum", "fields", "stale", "paths"])
     a = ap.parse_args()
     a.curio = os.path.abspath(a.curio)
     ck = Checker()
-    for case in (["checksum", "fields", "stale"] if a.case == "all" else [a.case]):
+    for case in (["checksum", "fields", "stale", "paths"] if a.case == "all" else [a.case]):
         with tempfile.TemporaryDirectory() as tmp:
             globals()["case_" + case](a, tmp, ck)
     print(f"{ck.failures} failed")

@@ -156,7 +156,7 @@ def case_readonly(ck, a, tmp, inp, act, d):
     ckpts = [os.path.join(d["sgdf"], x) for x in os.listdir(d["sgdf"]) if x.startswith("ckpt-")]
     expect_failure(ck, a, "readonly sgdf checkpoint",
                    SGDF + ["-curio_checkpoint_prefix", os.path.join(d["sgdf"], "ckpt"), "-curio_output", os.path.join(free, "new.h5")],
-                   [so] + ckpts, [d["sgdf"], free], ["Cannot create checkpoint file"], user="nobody")
+                   [so] + ckpts, [d["sgdf"], free], ["cannot hold checkpoints", "Permission denied"], user="nobody")
     ck.check(not os.path.exists(os.path.join(free, "new.h5")), "readonly sgdf checkpoint: no output written after the failed checkpoint")
     expect_failure(ck, a, "readonly active", ACTIVE + ["-curio_input", act, "-curio_output", ao], [ao], [d["active"]],
                    ["Cannot write output file", "Permission denied"], user="nobody")
