@@ -316,6 +316,7 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* the round's problem on the labeled set */
   PetscCall(CurioProblemDestroy(&al->prob));
   PetscCall(CurioProblemCreate(al->comm, &al->prob));
   p = al->prob;
@@ -334,6 +335,7 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscCall(PetscArraycpy(tr->y, al->lab_y + tr->rstart, tr->nlocal));
   PetscCall(PetscArraycpy(tr->w, al->lab_w + tr->rstart, tr->nlocal));
   PetscCall(CurioProblemSetUp(p));
+  PetscCall(PetscLogStagePop());
   if (al->have_theta) PetscCall(CurioVecSetFromReplicated(p->theta, al->theta_full));
   *at_boundary = 0;
   *at_floor    = 0;
@@ -682,6 +684,7 @@ static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscI
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(al->strategy->score(al, score));
   { /* labeled rows are never candidates: NaN, which CurioSelectTopK never selects */
     PetscScalar       *s;
@@ -696,9 +699,12 @@ static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscI
     PetscCall(VecRestoreArray(score, &s));
   }
   PetscCall(ScoreSummary(score, smax, smean));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Select));
   if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
   else PetscCall(CurioSelectTopK(score, k, idx, NULL));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
   t[2] = t1 - t0;
   t[3] = t2 - t1;
@@ -715,11 +721,13 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
 
   PetscFunctionBegin;
   PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary, &at_floor));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores)); /* predictions on the pool and the test set */
   PetscCall(PetscTime(&t0));
   PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
   PetscCall(PetscTime(&t1));
   t[4] = t1 - t0;
   PetscCall(TestError(al, &err));
+  PetscCall(PetscLogStagePop());
   k = PetscMin(al->batch, al->budget - al->nlab);
   if (k > 0) PetscCall(ALScoreAndSelect(al, score, k, idx, &smax, &smean, t));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
@@ -737,8 +745,10 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
   al->row_tpredict[row]    = t[4];
   al->nrows++;
   if (k > 0) {
+    PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
     PetscCall(CurioALOracleReveal(al, k, idx, y));
     PetscCall(AddLabeled(al, k, idx, y, row + 1));
+    PetscCall(PetscLogStagePop());
     (*rounds)++;
   } else *done = PETSC_TRUE;
   if (al->monitor)
@@ -769,7 +779,9 @@ PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
   al->s_given  = po.s_given;
   al->s_option = po.s;
   PetscCall(ALSetDatasetName(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   PetscCall(CurioALLoadData(al));
+  PetscCall(PetscLogStagePop());
   if (!al->seed_size_given) al->seed_size = PetscMax(al->d + 1, 20); /* a full-rank first model, and enough labels for LOOCV */
   PetscCall(Signature(al, &po, sig, len));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -812,8 +824,10 @@ PetscErrorCode CurioALRun(CurioAL al)
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
   if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
   if (al->monitor) PetscCall(ALView(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   if (al->restart[0]) PetscCall(ReadRestart(al, sig, &done));
   else PetscCall(ChooseSeedSet(al));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
   while (!done) {
