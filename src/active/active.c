@@ -774,8 +774,10 @@ PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
   ProblemOptions po;
 
   PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
   PetscCall(GetProblemOptions(al->comm, &po));
   PetscCall(CheckOptions(al, &po));
+  PetscCall(PetscLogStagePop());
   al->s_given  = po.s_given;
   al->s_option = po.s;
   PetscCall(ALSetDatasetName(al));
@@ -818,7 +820,9 @@ PetscErrorCode CurioALRun(CurioAL al)
   Vec        score;
 
   PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
   PetscCall(CurioOutputCheckWritable(al->comm, al->output));
+  PetscCall(PetscLogStagePop());
   PetscCall(CurioALPrepare(al, sig, sizeof(sig)));
   PetscCall(ALAllocate(al));
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));

@@ -255,7 +255,9 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
 
   PetscFunctionBegin;
   PetscCall(StudyRunPath(so, run, out, sizeof(out)));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   PetscCall(CurioALOutputState(sub, out, &exists, &completed));
+  PetscCall(PetscLogStagePop());
   if (completed) {
     if (so->monitor)
       PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": complete output %s exists, skipped\n", r,
@@ -266,8 +268,10 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
   PetscCall(PetscSNPrintf(context, sizeof(context), "study run %" PetscInt_FMT " (%s, %s, seed %" PetscInt_FMT ")", r, run->name, run->strategy,
                           run->seed));
   PetscCall(CurioErrorSetContext(context));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
   PetscCall(CurioALCreate(sub, &al));
   PetscCall(CurioALSetFromOptions(al));
+  PetscCall(PetscLogStagePop());
   StudyDefaults(al);
   PetscCall(PetscStrncpy(al->input, run->input, sizeof(al->input)));
   PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
@@ -332,10 +336,12 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(StudyCheckOptions(comm, &so, size));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read)); /* the inputs' layouts and the earlier run files */
   PetscCall(StudyCheckInputs(comm, &so));
   PetscCall(StudyMakeDirectory(comm, so.dir));
   PetscCall(StudyListRuns(&so, &nruns, &runs));
   PetscCall(StudyCheckExisting(comm, &so, nruns, runs));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscCalloc1(nruns, &runfailed));
   ngroups = size / (PetscMPIInt) so.rpr;
   color   = rank / (PetscMPIInt) so.rpr;
