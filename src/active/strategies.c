@@ -322,7 +322,7 @@ static PetscErrorCode BootstrapFit(CurioAL al, const PetscReal *A, PetscInt z, c
 
 /* emcm: expected model change maximization (Cai, Zhang and Zhou 2013). Adding (x, y) changes theta by a gradient step
    proportional to l'(eta, y) phi = (h(eta) - y) phi (canonical links); the unknown y is replaced by the predictions
-   of Z = 4 bootstrap models of the labeled set (same s and loss), so
+   of Z = 4 bootstrap models of the labeled set (same s and loss; every parameter penalized), so
      score(x) = |phi| (1/Z) sum_z |h(phi . theta*) - h(phi . theta_z)|.
    The bootstrap rows come from the counter-based RNG, the same at any rank count. Cost: Z fits on the labeled set
    (replicated d x d) and Z pool products per round. */
@@ -338,6 +338,9 @@ static PetscErrorCode ScoreEMCM(CurioAL al, Vec score)
   PetscCall(PetscMalloc4(al->nlab * d, &A, d, &th, d, &sm, d, &c));
   PetscCall(LabeledDesign(al, A));
   PetscCall(PenaltyReplicated(al, sm, c));
+  /* a member penalizes every parameter: an unpenalized intercept has no finite optimum on a resample of one class */
+  for (PetscInt j = 0; j < d; j++)
+    if (sm[j] == 0) sm[j] = al->s;
   PetscCall(VecGetOwnershipRange(score, &lo, &hi));
   m = hi - lo;
   PetscCall(PetscMalloc1(PetscMax(m, 1), &norm));
