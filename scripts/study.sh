@@ -14,7 +14,9 @@
 # Protocol (README, "Protocol"): seed set max(d + 1, 20) drawn at random (stratified by class for the logistic
 # loss), a fresh random pool/test split per seed (-curio_al_split random, the study's default), batch 5, budget 100,
 # s by LOOCV every round on the default grid relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max(G)] / n) with
-# the floor 0.01 lambda_max(G)/n (-curio_al_s_floor), intercept not penalized (restricted ridge). A run file written
+# the floor 0.01 lambda_max(G)/n (-curio_al_s_floor), intercept not penalized (restricted ridge). The grid has 31
+# points (2.5 per decade) instead of 81: the optimum is refined between grid neighbours, and the logistic runs' LOOCV
+# (one Newton fit per grid point) dominates the study's time. A run file written
 # with other settings stops the study (-curio_study_overwrite reruns it); the report refuses to mix settings.
 #
 # Environment: CURIO_BIN (default build/curio, built if missing), CURIO_NP (ranks, default 2), CURIO_STUDY_DIR
@@ -60,7 +62,7 @@ if [[ -z ${regression:-} || $regression == - ]]; then
 fi
 
 common=(-curio_mode study -curio_study_seeds "$seeds" -curio_study_dir "$dir"
-        -curio_al_batch 5 -curio_al_budget 100 -curio_intercept -curio_regularizer restricted -curio_monitor)
+        -curio_al_batch 5 -curio_al_budget 100 -curio_intercept -curio_regularizer restricted -curio_loocv_ns 31 -curio_monitor)
 mkdir -p -- "$dir"
 start=$SECONDS
 

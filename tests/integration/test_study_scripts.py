@@ -75,7 +75,7 @@ def main():
             check(opt in o, f"{name}: option '{opt}' not passed")
         check(b == 40, f"{name}: the extra -curio_al_budget 40 did not win (budget {b})")
         check(("-curio_loss logistic" in o) == (name.split("__")[0] in CLASSIFICATION), f"{name}: -curio_loss")
-        check("-curio_loocv_sm" not in o and "-curio_al_seed_size" not in o, f"{name}: the protocol's defaults (grid, seed set)")
+        check("-curio_loocv_sm" not in o and "-curio_al_seed_size" not in o and "-curio_loocv_ns 31" in o, f"{name}: the protocol's defaults")
     rep = json.load(open(os.path.join(study, "report.json")))["datasets"]
     check(len(rep) == len(glob.glob(os.path.join(root, "inputs", "al", "*.h5"))), "report: one entry per data set")
     check(sorted(x["strategy"] for x in rep["pima"]["rows"]) == sorted(LOGISTIC), "report: logistic strategies")
