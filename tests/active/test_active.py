@@ -232,7 +232,7 @@ def seed_set(yP, seed, n0, stratify):
     return topk(np.where(yP == 1, u, np.nan), q1) + topk(np.where(yP == 0, u, np.nan), n0 - q1)
 
 
-def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
+def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared", wP=None):
     """one active-learning loop, squared loss, ridge on [1, x], fixed s, from scratch: every strategy's score by its
     definition (MATH.md section 4), sld_batch by explicit refactorization instead of Sherman-Morrison"""
     L = seed_set(yP, seed, n0, loss == "logistic")
@@ -240,12 +240,26 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared"):
     d = P.shape[1]
     while True:
         X, y = P[L], yP[L]
+        W = np.ones(len(L)) if wP is None else wP[L]
         if loss == "squared":
-            H = X.T @ X + s * np.eye(d)
-            theta = np.linalg.solve(H, X.T @ y)
+            H = X.T @ (X * W[:, None]) + s * np.eye(d)
+            theta = np.linalg.solve(H, X.T @ (W * y))
             var = np.full(len(P), np.mean((y - X @ theta) ** 2))  # Var(y given x) = sigma^2
             curv = np.ones(len(P))
             errs.append(np.sqrt(np.mean((yT - T @ theta) ** 2)))
+        elif loss == "poisson":  # Newton's method to convergence; Var(y given x) = mu = the curvature
+            theta = np.zeros(d)
+            for _ in range(100):
+                mu = np.exp(X @ theta)
+                H = X.T @ (X * (W * mu)[:, None]) + s * np.eye(d)
+                step = np.linalg.solve(H, X.T @ (W * (mu - y)) + s * theta)
+                theta -= step
+                if np.linalg.norm(step) < 1e-15 * (1 + np.linalg.norm(theta)):
+                    break
+            H = X.T @ (X * (W * np.exp(X @ theta))[:, None]) + s * np.eye(d)
+            var = curv = np.exp(P @ theta)
+            eta = T @ theta
+            errs.append(np.mean(np.exp(eta) - yT * eta))
         else:  # logistic: Newton's method to convergence
             theta = np.zeros(d)
             for _ in range(100):
@@ -435,6 +449,29 @@ def case_numpy(a):
                 check_scores(f, scores, "logistic " + st)
             if st == "oracle_greedy":  # minus the test log-loss after one Newton step with the point added
                 assert np.allclose(f["rounds/score_max"][:-1], -np.array(best), rtol=1e-9, atol=0), (f["rounds/score_max"][:], best)
+    # Poisson loss and sample weights: the loop takes what the fit mode takes
+    pois = os.path.join(a.dir, "numpy_poisson.h5")
+    make_input(pois, "--m", "100", "--seed", "19", "--d", "3", "--loss", "poisson")
+    with h5py.File(pois) as f:
+        Xq, yq, Tq, yTq = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
+    Pq, Tq = np.hstack([np.ones((len(Xq), 1)), Xq]), np.hstack([np.ones((len(Tq), 1)), Tq])
+    wts = os.path.join(a.dir, "numpy_weights.h5")
+    shutil.copy(inp, wts)
+    wP = 0.5 + np.array([uniform(99, 0, i) for i in range(len(yP))])
+    with h5py.File(wts, "r+") as f:
+        f["candidates/weight"] = wP
+    for src, loss, st, arrays, w in ((pois, "poisson", "sld", (Pq, yq, Tq, yTq, Xq), None), (pois, "poisson", "maxdet", (Pq, yq, Tq, yTq, Xq), None),
+                                     (wts, "squared", "var", (P, yP, T, yT, Xraw), wP), (wts, "squared", "sld", (P, yP, T, yT, Xraw), wP)):
+        out = os.path.join(a.dir, f"numpy_{loss}_{st}{'_w' if w is not None else ''}.h5")
+        active(a, a.np, src, out, "-curio_loss", loss, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.6", "-curio_al_seed", "2",
+               "-curio_al_seed_size", "10", "-curio_al_batch", "3", "-curio_al_budget", "28", "-curio_intercept")
+        L, rnd, nl, errs, theta, tdot, best, scores = numpy_loop(st, *arrays[:4], arrays[4], 0.6, 2, 10, 3, 28, loss=loss, wP=w)
+        with h5py.File(out) as f:
+            assert list(f["selected/index"][:]) == L, f"{loss} {st} weights {w is not None}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
+            assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-10, atol=0), (f["rounds/test_error"][:], errs)
+            assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
+            if st in ("maxdet", "var"):
+                check_scores(f, scores, f"{loss} {st}")
     # sld_batch with batch 1 is sld
     o1, o2 = os.path.join(a.dir, "numpy_k1_sld.h5"), os.path.join(a.dir, "numpy_k1_sld_batch.h5")
     for st, o in (("sld", o1), ("sld_batch", o2)):
@@ -442,7 +479,7 @@ def case_numpy(a):
     assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
     print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy (brute-force refits), emcm, igs, leverage, maxdet and "
           "logistic sld, sld_batch, var, oracle_greedy (explicit Newton steps), emcm, igs, maxdet (stratified seed set): selections, test errors "
-          "and scores (1e-10) reproduced")
+          "and scores (1e-10) reproduced; Poisson loss (sld, maxdet) and sample weights (var, sld) too")
 
 
 def case_study(a):
