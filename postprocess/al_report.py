@@ -188,7 +188,7 @@ def check_settings(runs):
         sig = parse_signature(r["signature"])
         ds = r["dataset_name"]
         for scope, key, drop in (("data set " + ds, ds, RUN_KEYS), ("the study", None, RUN_KEYS + DATASET_KEYS)):
-            mine = {k: v for k, v in sig.items() if k not in drop}
+            mine = {k: v for k, v in sig.items() if k not in drop and not k.startswith("strategy_")}  # a strategy's own parameters
             if key not in first:
                 first[key] = (r["path"], mine)
                 continue

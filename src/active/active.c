@@ -27,6 +27,7 @@ PetscErrorCode CurioALCreate(MPI_Comm comm, CurioAL *alp)
   al->file         = -1;
   al->seed_size    = 0; /* the rule max(d + 1, 20) */
   al->s_floor      = 0.01;
+  al->mix_alpha    = 0.5;
   al->batch        = 5;
   al->budget       = 60;
   al->retune_every = 1;
@@ -93,6 +94,7 @@ PetscErrorCode CurioALSetFromOptions(CurioAL al)
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_al_seed_stratify", &al->stratify, &al->stratify_set));
   PetscCall(CurioOptionsEList(PetscOptionsObject, "-curio_al_split", splits, 2, &split, &al->split_set));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_al_s_floor", &al->s_floor, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_al_mix_alpha", &al->mix_alpha, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_batch", &al->batch, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_budget", &al->budget, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_retune_every", &al->retune_every, NULL));
@@ -144,6 +146,11 @@ static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[]
   PetscCall(PetscSNPrintf(proto, sizeof(proto), ";seed_rule=%s;seed_stratified=%d;split=%s;s_floor=%.17g;weights=%d",
                           al->seed_size_given ? "given" : "max(d+1,20)", (int) al->stratify, al->split_random ? "random" : "fixed",
                           (double) al->s_floor, al->pool_w || al->init_w ? 1 : 0));
+  if (!strcmp(al->strategy->name, "sld_var")) { /* a strategy's own parameter: strategy_* keys differ between strategies by design */
+    char mix[64];
+    PetscCall(PetscSNPrintf(mix, sizeof(mix), ";strategy_alpha=%.17g", (double) al->mix_alpha));
+    PetscCall(PetscStrlcat(proto, mix, sizeof(proto)));
+  }
   PetscCall(PetscSNPrintf(
       sig, len,
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT

@@ -43,7 +43,7 @@ struct _n_CurioAL {
   /* protocol (README, "Protocol"): seed-set rule and stratification, per-seed split, floor of s */
   PetscInt    seed_size_given; /* -curio_al_seed_size as given (0: the rule max(d + 1, 20)) */
   PetscBool   stratify, stratify_set, split_random, split_set, skip_complete;
-  PetscReal   s_floor;
+  PetscReal   s_floor, mix_alpha;       /* mix_alpha: sld_var's weight of SLD */
   PetscInt    n_cand_file, n_test_file; /* rows of /candidates and /test in the file */
   PetscInt64 *pool_src;                 /* random split: file row of each pool point (>= n_cand_file: a /test row); NULL: fixed */
   PetscReal  *pool_w;                   /* every pool point's weight, replicated (NULL: all 1) */

@@ -533,6 +533,38 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* sld_var: the paper's open question 3, a combination of the tangent heuristic with the classic one, the weighted
+   geometric mean of expected SLD and the curvature-weighted predictive variance,
+     score = alpha log(Var(y given x) fdot^2) + (1 - alpha) log(c phi^T H^{-1} phi)     (alpha = -curio_al_mix_alpha),
+   the same ranking as SLD^alpha VAR^(1 - alpha): it does not depend on the units of either score (a factor such as
+   sigma^2 shifts a log by a constant), so no normalization over the pool is needed and alpha is the only parameter.
+   alpha = 1 is sld, alpha = 0 is var weighted by the curvature. A zero SLD (fdot = 0) gives -inf: last. alpha was
+   chosen on a tuning group of data sets and evaluated on others (README, "Active-learning results"). */
+static PetscErrorCode ScoreSLDVar(CurioAL al, Vec score)
+{
+  Vec                v;
+  const PetscScalar *b;
+  PetscScalar       *a;
+  PetscInt           m;
+  PetscReal          alpha = al->mix_alpha;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(score, &v));
+  PetscCall(ScoreSLD(al, score));
+  PetscCall(ScoreMaxDet(al, v));
+  PetscCall(VecGetLocalSize(score, &m));
+  PetscCall(VecGetArray(score, &a));
+  PetscCall(VecGetArrayRead(v, &b));
+  for (PetscInt i = 0; i < m; i++) {
+    PetscReal ls = a[i] > 0 ? PetscLogReal(a[i]) : PETSC_NINFINITY, lv = b[i] > 0 ? PetscLogReal(b[i]) : PETSC_NINFINITY;
+    a[i] = (alpha > 0 ? alpha * ls : 0) + (alpha < 1 ? (1 - alpha) * lv : 0);
+  }
+  PetscCall(VecRestoreArrayRead(v, &b));
+  PetscCall(VecRestoreArray(score, &a));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* sld_batch: greedy expected SLD that accounts, within the batch, for the information each pick brings.
    After picking x_j (label unknown, theta held at theta*), the Hessian gains its curvature term,
    H' = H + c_j phi_j phi_j^T with c_j = w l''(eta_j) (1 for squared loss), and the tangent becomes
@@ -810,6 +842,7 @@ const CurioALStrategy CurioALStrategies[] = {
     {"igs", "improved greedy sampling on inputs and outputs (Wu et al. 2019): min_m |x - x_m| |f(x) - y_m|", ScoreIGS, SelectIGS, PETSC_FALSE},
     {"leverage", "ridge leverage-score sampling of the pool, probability proportional to h_i", ScoreLeverage, NULL, PETSC_FALSE},
     {"maxdet", "greedy max-determinant batch (posterior variance updated within the batch)", ScoreMaxDet, SelectMaxDet, PETSC_FALSE},
+    {"sld_var", "weighted geometric mean SLD^alpha VAR^(1-alpha), alpha = -curio_al_mix_alpha", ScoreSLDVar, NULL, PETSC_FALSE},
     {"oracle_greedy", "harness check: greedy on the true test error after adding each point with its true label (reads every label)",
      ScoreOracleGreedy, SelectOracleGreedy, PETSC_TRUE},
     {NULL, NULL, NULL, NULL, PETSC_FALSE}};

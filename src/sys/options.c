@@ -134,7 +134,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
      IMAX, 0},
     /* active (and every run of a study) */
     {"-curio_al_strategy", CURIO_OPTION_STRING, ACTIVE, "sld",
-     "Query strategy: sld, sti, ssi, var, random, gsx, sld_batch, emcm, igs, leverage, maxdet, oracle_greedy", 0, 0, 0},
+     "Query strategy: sld, sti, ssi, var, random, gsx, sld_batch, emcm, igs, leverage, maxdet, sld_var, oracle_greedy", 0, 0, 0},
     {"-curio_al_seed", CURIO_OPTION_INT, ACTIVE, "0", "Seed of the counter-based RNG (seed set, random strategy)", 0, IMAX, 0},
     {"-curio_al_seed_size", CURIO_OPTION_INT, AL, "0 (the rule max(d + 1, 20))", "Size of the labeled seed set drawn from the pool (without /train)",
      0, IMAX, 0},
@@ -142,6 +142,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
      "Seed set stratified by class (pool class frequencies, >= 1 per class)", 0, 0, 0},
     {"-curio_al_split", CURIO_OPTION_ENUM, AL, "fixed (active), random (study)",
      "fixed: /candidates pool, /test test set; random: a fresh pool/test split of both per seed", 0, 0, 0},
+    {"-curio_al_mix_alpha", CURIO_OPTION_REAL, AL, "0.5", "sld_var: weight of SLD in SLD^alpha VAR^(1-alpha)", 0, 1, 0},
     {"-curio_al_s_floor", CURIO_OPTION_REAL, AL, "0.01", "LOOCV's s is raised to at least this x lambda_max(Phi^T W Phi)/n (0: no floor)", 0, INF, 0},
     {"-curio_al_seed_choice", CURIO_OPTION_ENUM, AL, "random", "How the seed set is drawn from the pool", 0, 0, 0},
     {"-curio_al_batch", CURIO_OPTION_INT, AL, "5", "Points labeled per round", 1, IMAX, 0},

@@ -97,7 +97,8 @@ def case_ranks(a):
     inp = os.path.join(a.dir, "ranks_in.h5")
     make_input(inp, "--m", "157", "--seed", "5")
     for st, extra in (("random", []), ("sld", []), ("gsx", []), ("sld_batch", ["-curio_loss", "squared"]), ("ssi", []), ("oracle_greedy", []),
-                      ("emcm", []), ("igs", []), ("leverage", []), ("maxdet", []), ("maxdet", ["-curio_al_split", "random"])):
+                      ("emcm", []), ("igs", []), ("leverage", []), ("maxdet", []), ("maxdet", ["-curio_al_split", "random"]),
+                      ("sld_var", ["-curio_al_mix_alpha", "0.3"])):
         outs = []
         for np_ in (1, 2):
             o = os.path.join(a.dir, f"ranks_{st}{len(extra)}_np{np_}.h5")
@@ -326,6 +327,8 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared", 
                 score = np.min(np.linalg.norm(Xraw[:, None, :] - Xraw[None, L, :], axis=2) * np.abs(f[:, None] - y[None, :]), axis=1)
             else:
                 score = curv * np.einsum("ij,jk,ik->i", P, Hinv, P)
+        elif strategy == "sld_var":  # weighted geometric mean SLD^0.5 VAR^0.5 (curvature-weighted VAR), as logs
+            score = 0.5 * np.log(var * (P @ tdot) ** 2) + 0.5 * np.log(curv * np.einsum("ij,jk,ik->i", P, Hinv, P))
         score[~unl] = np.nan
         scores.append(score.copy())
         if strategy == "gsx":
@@ -410,7 +413,7 @@ def case_numpy(a):
         Xraw, yP, T, yT = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
     P = np.hstack([np.ones((len(Xraw), 1)), Xraw])
     T = np.hstack([np.ones((len(T), 1)), T])
-    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch", "oracle_greedy", "emcm", "igs", "leverage", "maxdet"):
+    for st in ("sld", "sti", "ssi", "var", "random", "gsx", "sld_batch", "oracle_greedy", "emcm", "igs", "leverage", "maxdet", "sld_var"):
         out = os.path.join(a.dir, f"numpy_{st}.h5")
         active(a, a.np, inp, out, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", str(s), "-curio_al_seed", str(seed),
                "-curio_al_seed_size", str(n0), "-curio_al_batch", str(k), "-curio_al_budget", str(B), "-curio_intercept")
@@ -425,7 +428,7 @@ def case_numpy(a):
             assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-9, atol=1e-12)
             assert np.all(f["rounds/s"][:] == s)
             assert not f["rounds/s_at_boundary"][:].any()  # s fixed: no re-tuning
-            if st in ("emcm", "igs", "leverage", "maxdet", "sld", "var"):
+            if st in ("emcm", "igs", "leverage", "maxdet", "sld", "var", "sld_var"):
                 check_scores(f, scores, st)
             if st == "oracle_greedy":  # score = minus the test RMSE after adding the point: the first pick's is the max
                 assert np.allclose(f["rounds/score_max"][:-1], -np.array(best), rtol=1e-10, atol=0), (f["rounds/score_max"][:], best)
@@ -435,7 +438,7 @@ def case_numpy(a):
     with h5py.File(logit) as f:
         Xl, yl, Tl, yTl = f["candidates/X"][:], f["candidates/y"][:], f["test/X"][:], f["test/y"][:]
     Pl, Tl = np.hstack([np.ones((len(Xl), 1)), Xl]), np.hstack([np.ones((len(Tl), 1)), Tl])
-    for st in ("sld", "sld_batch", "var", "oracle_greedy", "emcm", "igs", "maxdet"):
+    for st in ("sld", "sld_batch", "var", "oracle_greedy", "emcm", "igs", "maxdet", "sld_var"):
         out = os.path.join(a.dir, f"numpy_logit_{st}.h5")
         active(a, a.np, logit, out, "-curio_loss", "logistic", "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.4",
                "-curio_al_seed", "1", "-curio_al_seed_size", "12", "-curio_al_batch", "3", "-curio_al_budget", "30", "-curio_intercept")
@@ -445,7 +448,7 @@ def case_numpy(a):
             assert list(f["selected/index"][:]) == L, f"logistic {st}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
             assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-9, atol=0), (f["rounds/test_error"][:], errs)
             assert np.allclose(f["model/theta_dot"][:], tdot, rtol=1e-8, atol=1e-12)
-            if st in ("emcm", "igs", "maxdet"):
+            if st in ("emcm", "igs", "maxdet", "sld_var"):
                 check_scores(f, scores, "logistic " + st)
             if st == "oracle_greedy":  # minus the test log-loss after one Newton step with the point added
                 assert np.allclose(f["rounds/score_max"][:-1], -np.array(best), rtol=1e-9, atol=0), (f["rounds/score_max"][:], best)
@@ -479,7 +482,7 @@ def case_numpy(a):
     assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
     print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy (brute-force refits), emcm, igs, leverage, maxdet and "
           "logistic sld, sld_batch, var, oracle_greedy (explicit Newton steps), emcm, igs, maxdet (stratified seed set): selections, test errors "
-          "and scores (1e-10) reproduced; Poisson loss (sld, maxdet) and sample weights (var, sld) too")
+          "and scores (1e-10) reproduced, sld_var too; Poisson loss (sld, maxdet) and sample weights (var, sld) too")
 
 
 def case_study(a):
