@@ -564,8 +564,8 @@ def _jsonable(o):
 
 def colors(res):
     allstr = sorted({s for d in res.values() for s in d["curves"]})
-    cmap = plt.get_cmap("tab10")
-    return {s: cmap(i % 10) for i, s in enumerate(allstr)}
+    cmap = plt.get_cmap("tab10" if len(allstr) <= 10 else "tab20")  # one colour per strategy
+    return {s: cmap(i % cmap.N) for i, s in enumerate(allstr)}
 
 
 def draw(ax, ds, d, col, level):
