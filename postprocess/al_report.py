@@ -27,6 +27,19 @@ Per strategy and data set (means over seeds, confidence intervals mean +- t_{0.9
                   round); medians over seeds; the ratio says how many predictions one candidate's scoring costs.
 Runs with completed = 0 are skipped with a warning; runs with reads_all_labels = 1 (harness checks such as
 oracle_greedy, which look at every pool label) are drawn dashed and marked with '*' in the tables.
+
+Across data sets (the summary): each strategy's paired AULC difference to the baseline is tested per data set with a
+paired t-test over the seeds, and the p-values of all (data set, strategy) comparisons are adjusted together by
+Holm's step-down method; a win or a loss is a Holm-adjusted p < 1 - level. The strategies (harness checks excluded)
+are ranked by mean AULC within each data set (1 = best); the average rank over data sets is compared by Friedman's
+test and Nemenyi's critical difference CD = q_{level}(k) sqrt(k (k + 1) / (6 N)) (q from the studentized range / sqrt 2):
+two strategies whose average ranks differ by less than CD are not told apart by the data. The recommendation
+paragraph is computed from these numbers (recommend()); --readme FILE replaces the text between the markers
+<!-- al-report:begin --> and <!-- al-report:end --> in FILE with the summary, the ranking and the recommendation.
+
+Settings: every run file carries its signature (the loop's settings); runs of one data set must have the same
+settings apart from strategy and seed, and the protocol settings (batch, budget, seed-set rule, split, s policy,
+regularizer) must agree across data sets; otherwise the report stops and names the differing settings and files.
 Exit code 2 when no usable run is found or an option names nothing that exists.
 """
 import argparse
@@ -56,6 +69,8 @@ EXIT_INPUT = 2
 NAME_RE = re.compile(r"^(?P<dataset>.+?)__(?P<strategy>.+?)__seed(?P<seed>\d+)\.h5$")
 ROUND_SETS = ("n_labeled", "test_error", "time_train", "time_tangent", "time_score", "time_select", "time_predict")
 CONFIG_ATTRS = ("batch_k", "budget", "seed_size", "loss", "metric", "n_pool", "n_test", "d")
+RUN_KEYS = ("strategy", "seed")  # signature keys that differ between the runs of one data set by design
+DATASET_KEYS = ("dataset", "n_pool", "n_test", "d", "loss", "seed_size", "seed_stratified", "degree", "domain")
 
 
 class ReportError(Exception):
@@ -96,6 +111,8 @@ def read_run(path):
         for a in ("dataset_name", "strategy", "seed", "completed", "reads_all_labels") + CONFIG_ATTRS:
             run[a] = _attr(f, a, path)
         run["seed"] = int(run["seed"])
+        sig = f.attrs.get("signature")
+        run["signature"] = (sig.decode() if isinstance(sig, bytes) else str(sig)) if sig is not None else None
         run["completed"] = int(run["completed"])
         run["reads_all_labels"] = int(run["reads_all_labels"])
         if not run["completed"]:
@@ -147,7 +164,66 @@ def load_study(studydir, datasets=None, strategies=None):
     return runs
 
 
+def parse_signature(sig):
+    """key=value pairs of a run file's signature"""
+    out = {}
+    for item in sig.split(";"):
+        k, _, v = item.partition("=")
+        out[k] = v
+    return out
+
+
+def check_settings(runs):
+    """Refuses (ReportError) runs of one data set whose settings differ apart from strategy and seed, and data sets
+    whose protocol settings differ; names the settings and two files."""
+    have = [r for r in runs if r["signature"]]
+    if not have:
+        return
+    if len(have) != len(runs):
+        miss = next(r for r in runs if not r["signature"])
+        raise ReportError(f"{miss['path']} has no settings signature but {have[0]['path']} has: runs of different "
+                          "curio versions or settings; report them separately")
+    first = {}
+    for r in runs:
+        sig = parse_signature(r["signature"])
+        ds = r["dataset_name"]
+        for scope, key, drop in (("data set " + ds, ds, RUN_KEYS), ("the study", None, RUN_KEYS + DATASET_KEYS)):
+            mine = {k: v for k, v in sig.items() if k not in drop and not k.startswith("strategy_")}  # a strategy's own parameters
+            if key not in first:
+                first[key] = (r["path"], mine)
+                continue
+            path0, ref = first[key]
+            diff = sorted(k for k in set(ref) | set(mine) if ref.get(k) != mine.get(k))
+            if diff:
+                shown = "; ".join(f"{k}: {ref.get(k)} vs {mine.get(k)}" for k in diff[:6])
+                raise ReportError(f"runs with different settings in {scope}: {path0} and {r['path']} differ in "
+                                  f"{', '.join(diff)} ({shown}); put them in separate study directories")
+
+
 # ----------------------------------------------------------------------------------------------------- statistics
+
+
+def holm(pvals):
+    """Holm's step-down adjusted p-values (same order as the input)"""
+    p = np.asarray(pvals, float)
+    order = np.argsort(p)
+    m = p.size
+    adj = np.empty(m)
+    run = 0.0
+    for i, j in enumerate(order):
+        run = max(run, min(1.0, (m - i) * p[j]))
+        adj[j] = run
+    return adj
+
+
+def paired_p(x):
+    """two-sided p-value of the paired t-test of differences x (NaN for fewer than 2, 1 if all differences are 0)"""
+    x = np.asarray(x, float)
+    if x.size < 2:
+        return math.nan
+    if np.all(x == x[0]):
+        return 1.0 if x[0] == 0 else 0.0
+    return float(stats.ttest_1samp(x, 0.0).pvalue)
 
 
 def mean_ci(x, level=0.95):
@@ -272,7 +348,7 @@ def analyse(runs, baseline="random", level=0.95):
                 "final_error": m_fin, "final_error_ci": h_fin,
                 "aulc": m_au, "aulc_ci": h_au,
                 "diff_vs_baseline": m_d if base else math.nan, "diff_vs_baseline_ci": h_d if base else math.nan,
-                "diff_n_pairs": n_d,
+                "diff_n_pairs": n_d, "diff_p": paired_p(paired) if s != baseline else math.nan,
                 "target": target, "labels_to_target": m_t, "labels_to_target_ci": h_t,
                 "labels_to_target_reached": len(got), "labels_to_target_never": len(reach) - len(got),
                 "select_cost_per_candidate_s": c_sel, "predict_cost_per_point_s": c_pred,
@@ -281,6 +357,80 @@ def analyse(runs, baseline="random", level=0.95):
         out[ds] = {"config": cfg, "baseline": baseline if base else None, "target": target, "rows": rows,
                    "curves": curves}
     return out
+
+
+def across(res, level=0.95):
+    """Holm-adjusted wins/losses against the baseline, average ranks with Friedman's test and Nemenyi's CD"""
+    sets = [ds for ds, d in res.items() if d["baseline"]]
+    comps = [(ds, r) for ds in sets for r in res[ds]["rows"] if r["strategy"] != res[ds]["baseline"] and np.isfinite(r["diff_p"])]
+    adj = holm([r["diff_p"] for _, r in comps]) if comps else []
+    for (ds, r), a in zip(comps, adj):
+        r["diff_p_holm"] = float(a)
+    alpha = 1 - level
+    strategies = sorted({r["strategy"] for d in res.values() for r in d["rows"] if not r["reads_all_labels"]})
+    full = [ds for ds in res if {r["strategy"] for r in res[ds]["rows"]} >= set(strategies)]
+    out = {"alpha": alpha, "n_comparisons": len(comps), "strategies": strategies, "ranked_datasets": full}
+    wl = {}
+    for s in strategies:
+        w = sum(1 for ds, r in comps if r["strategy"] == s and r.get("diff_p_holm", 1) < alpha and r["diff_vs_baseline"] < 0)
+        l_ = sum(1 for ds, r in comps if r["strategy"] == s and r.get("diff_p_holm", 1) < alpha and r["diff_vs_baseline"] > 0)
+        wl[s] = (w, l_)
+    out["wins_losses"] = wl
+    k, N = len(strategies), len(full)
+    if k >= 2 and N >= 2:
+        R = np.array([stats.rankdata([next(r["aulc"] for r in res[ds]["rows"] if r["strategy"] == s) for s in strategies])
+                      for ds in full])
+        avg = R.mean(axis=0)
+        out["avg_rank"] = dict(zip(strategies, avg.tolist()))
+        out["rank_by_dataset"] = {ds: dict(zip(strategies, R[i].tolist())) for i, ds in enumerate(full)}
+        out["friedman_p"] = float(stats.friedmanchisquare(*R.T).pvalue) if k >= 3 else math.nan
+        q = stats.studentized_range.ppf(level, k, 1e6) / math.sqrt(2)
+        out["nemenyi_cd"] = float(q * math.sqrt(k * (k + 1) / (6.0 * N)))
+    return out
+
+
+def group_of(d):
+    return "classification" if d["config"]["loss"] == "logistic" else "regression" if d["config"]["loss"] == "squared" else d["config"]["loss"]
+
+
+def recommend(res, acr, level=0.95):
+    """One paragraph for a user, computed from the study: the best average rank and the strategies within Nemenyi's
+    CD of it, Holm-adjusted wins/losses against the baseline, and per group of data sets (by loss) the strategy with
+    the best average rank there and its record"""
+    if "avg_rank" not in acr:
+        return "Too few data sets or strategies for a ranking; no recommendation."
+    base = next((d["baseline"] for d in res.values() if d["baseline"]), None)
+    avg, cd, wl = acr["avg_rank"], acr["nemenyi_cd"], acr["wins_losses"]
+    order = sorted(avg, key=lambda s: (avg[s], s))
+    best = order[0]
+    tied = [s for s in order[1:] if avg[s] - avg[best] < cd]
+    N = len(acr["ranked_datasets"])
+    pct = f"{100 * level:g}%"
+    txt = [f"Across {N} data sets, {best} has the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
+           f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
+    if tied:
+        txt.append(f"{', '.join(tied)} {'is' if len(tied) == 1 else 'are'} within the critical difference, so the data do "
+                   f"not separate {'it' if len(tied) == 1 else 'them'} from {best}.")
+    if base and best != base:
+        w, l_ = wl.get(best, (0, 0))
+        txt.append(f"Against {base}, {best} wins on {w} and loses on {l_} of {N} data sets (paired t-tests over seeds, "
+                   f"Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
+    groups = {}
+    for ds in acr["ranked_datasets"]:
+        groups.setdefault(group_of(res[ds]), []).append(ds)
+    for g, dss in sorted(groups.items()):
+        ga = {s: float(np.mean([acr["rank_by_dataset"][ds][s] for ds in dss])) for s in order}
+        gb = min(ga, key=lambda s: (ga[s], s))
+        w = sum(1 for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb and r.get("diff_p_holm", 1) < acr["alpha"]
+                and r["diff_vs_baseline"] < 0)
+        l_ = sum(1 for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb and r.get("diff_p_holm", 1) < acr["alpha"]
+                 and r["diff_vs_baseline"] > 0)
+        vs = f"; against {base} it wins on {w} and loses on {l_} of {len(dss)}" if base and gb != base else ""
+        txt.append(f"On {g} data like {', '.join(dss)} pick {gb} (average rank there {ga[gb]:.2f}{vs}).")
+    nowin = [s for s in order if s != base and wl.get(s, (0, 0))[0] == 0]
+    if base and nowin:
+        txt.append(f"{', '.join(nowin)} never beat{'s' if len(nowin) == 1 else ''} {base} significantly on any data set.")
+    return " ".join(txt)
 
 
 # ------------------------------------------------------------------------------------------------------- writing
@@ -304,8 +454,9 @@ def summary_table(res):
     base = res[sets[0]]["baseline"]
     strategies = sorted({r["strategy"] for ds in sets for r in res[ds]["rows"]} - {base})
     lines = [f"## Summary: AULC against {base}", "",
-             f"Paired AULC difference to {base} in % of {base}'s AULC (negative is better), with its confidence "
-             "interval; **bold** where the interval excludes 0. Wins/losses count those data sets.", "",
+             f"Paired AULC difference to {base} in % of {base}'s AULC (negative is better), with its unadjusted 95% "
+             "confidence interval; **bold** where the paired t-test over seeds is significant after Holm's correction "
+             "over all the table's comparisons (adjusted p < 0.05). Wins/losses count those data sets.", "",
              "| strategy | " + " | ".join(sets) + " | wins / losses |", "|---" * (len(sets) + 2) + "|"]
     for s in strategies:
         cells, win, loss = [], 0, 0
@@ -316,7 +467,7 @@ def summary_table(res):
                 cells.append("-")
                 continue
             m, h = 100 * r["diff_vs_baseline"] / b["aulc"], 100 * r["diff_vs_baseline_ci"] / b["aulc"]
-            sig = not math.isnan(h) and abs(m) > h
+            sig = r.get("diff_p_holm", 1.0) < 0.05
             win += sig and m < 0
             loss += sig and m > 0
             cell = f"{m:+.1f} ± {h:.1f}" if not math.isnan(h) else f"{m:+.1f}"
@@ -326,7 +477,24 @@ def summary_table(res):
     return lines + [""]
 
 
-def write_markdown(res, path, level):
+def ranking_lines(acr):
+    if "avg_rank" not in acr:
+        return []
+    avg = acr["avg_rank"]
+    order = sorted(avg, key=lambda s: (avg[s], s))
+    lines = ["## Ranking across data sets", "",
+             f"Average rank of mean AULC over the {len(acr['ranked_datasets'])} data sets that ran every strategy (1 = best; "
+             f"harness checks excluded). Friedman p = {acr['friedman_p']:.2g}; Nemenyi critical difference CD = "
+             f"{acr['nemenyi_cd']:.2f} (strategies closer than CD are not told apart). Holm wins/losses against the "
+             "baseline as in the summary.", "",
+             "| strategy | average rank | within CD of the best | Holm wins / losses |", "|---|---|---|---|"]
+    for s in order:
+        w, l_ = acr["wins_losses"].get(s, (0, 0))
+        lines.append(f"| {s} | {avg[s]:.2f} | {'yes' if avg[s] - avg[order[0]] < acr['nemenyi_cd'] else 'no'} | {w} / {l_} |")
+    return lines + [""]
+
+
+def write_markdown(res, path, level, acr=None, rec=None):
     pct = f"{100 * level:g}%"
     lines = [f"# Active-learning study: {', '.join(res)}", "",
              f"Means over seeds with {pct} t confidence intervals. AULC = mean test error over the run (trapezoid "
@@ -336,6 +504,10 @@ def write_markdown(res, path, level):
              "not). Cost: seconds of scoring + selection per scored candidate, and its ratio to the seconds of "
              "prediction per predicted point (medians over seeds).", ""]
     lines += summary_table(res)
+    if acr:
+        lines += ranking_lines(acr)
+    if rec:
+        lines += ["## Recommendation", "", rec, ""]
     for ds, d in res.items():
         c = d["config"]
         lines += [f"## {ds}", "",
@@ -392,8 +564,8 @@ def _jsonable(o):
 
 def colors(res):
     allstr = sorted({s for d in res.values() for s in d["curves"]})
-    cmap = plt.get_cmap("tab10")
-    return {s: cmap(i % 10) for i, s in enumerate(allstr)}
+    cmap = plt.get_cmap("tab10" if len(allstr) <= 10 else "tab20")  # one colour per strategy
+    return {s: cmap(i % cmap.N) for i, s in enumerate(allstr)}
 
 
 def draw(ax, ds, d, col, level):
@@ -474,6 +646,27 @@ def write_figures(res, prefix, level):
     return written
 
 
+def update_readme(path, res, acr, rec, studydir, runs, tag=""):
+    """The README's results section from this report: between the markers, the summary table, the ranking and the
+    recommendation (nothing typed by hand)"""
+    name = "al-report" + (f"-{tag}" if tag else "")
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    with open(path) as fh:
+        text = fh.read()
+    if begin not in text or end not in text:
+        raise ReportError(f"{path}: markers {begin} / {end} not found")
+    seeds = sorted({r["seed"] for r in runs})
+    body = [begin, "",
+            f"Generated by `postprocess/al_report.py {studydir} --readme {os.path.basename(path)}"
+            f"{' --readme-tag ' + tag if tag else ''}` from {len(runs)} runs "
+            f"({len(res)} data sets, {len(seeds)} seeds).", ""]
+    body += [ln.replace("## ", "#### ") for ln in summary_table(res) + ranking_lines(acr)]
+    body += ["#### Recommendation (computed by the report)", "", rec, "", end]
+    a, b = text.index(begin), text.index(end) + len(end)
+    with open(path, "w") as fh:
+        fh.write(text[:a] + "\n".join(body) + text[b:])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("studydir", help="directory of <dataset>__<strategy>__seed<k>.h5 files")
@@ -482,6 +675,8 @@ def main(argv=None):
     ap.add_argument("--strategies", default=None, help="comma-separated strategies (default: all)")
     ap.add_argument("--baseline", default="random", help="strategy the others are compared with (default random)")
     ap.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    ap.add_argument("--readme", default=None, help="replace the text between <!-- al-report:begin/end --> in this file")
+    ap.add_argument("--readme-tag", default="", help="use the markers <!-- al-report-TAG:begin/end --> instead")
     a = ap.parse_args(argv)
     split = lambda s: [x for x in s.split(",") if x] if s else None  # noqa: E731
     datasets, strategies = split(a.datasets), split(a.strategies)
@@ -503,18 +698,24 @@ def main(argv=None):
                                       f"completed run in {a.studydir} (there are: {', '.join(sorted(have))})")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
+            check_settings(runs)
             res = analyse(runs, a.baseline, a.level)
+            acr = across(res, a.level)
+            rec = recommend(res, acr, a.level)
         prefix = a.out or os.path.join(a.studydir, "report")
         if os.path.dirname(prefix):
             os.makedirs(os.path.dirname(prefix), exist_ok=True)
-        write_markdown(res, prefix + ".md", a.level)
+        write_markdown(res, prefix + ".md", a.level, acr, rec)
+        if a.readme:
+            update_readme(a.readme, res, acr, rec, a.studydir, runs, a.readme_tag)
         write_csv(res, prefix + ".csv")
         with open(prefix + ".json", "w") as fh:
-            json.dump(_jsonable({"level": a.level, "datasets": res}), fh, indent=1)
+            json.dump(_jsonable({"level": a.level, "datasets": res, "across": acr, "recommendation": rec}), fh, indent=1)
         pngs = write_figures(res, prefix, a.level)
     except ReportError as e:
         print(f"al_report: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    print(rec)
     print(f"al_report: {len(runs)} runs, {len(res)} data sets; wrote {prefix}.md, .csv, .json and "
           f"{', '.join(os.path.basename(p) for p in pngs)}")
     return 0

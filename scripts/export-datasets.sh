@@ -6,7 +6,8 @@
 # 1. installs what is missing (apt-get; idempotent; 'apt-get update' first only if the package lists are empty):
 #    python3-sklearn python3-h5py python3-numpy r-base-core r-cran-mass r-cran-modeldata;
 # 2. exports every data set once as CSV into a temporary directory: the R data sets with Rscript (MASS::Boston,
-#    MASS::cpus, modeldata::concrete, modeldata::biomass, modeldata::ames), the scikit-learn bundled ones
+#    MASS::cpus, modeldata::concrete, modeldata::biomass, modeldata::ames, datasets::quakes, MASS::Pima.tr/te,
+#    MASS::biopsy), the scikit-learn bundled ones
 #    (load_diabetes(scaled=False), load_breast_cancer) with /usr/bin/python3;
 # 3. converts them with scripts/make-al-inputs.py (split, standardization, target transform, metadata), which is
 #    deterministic: re-running gives byte-identical HDF5 files.
@@ -54,6 +55,21 @@ Rscript --vanilla -e '
   data("biomass", package = "modeldata");  w(biomass, "biomass")
   data("ames", package = "modeldata")
   w(ames[, vapply(ames, is.numeric, logical(1))], "ames")
+' "$tmp"
+# MASS and R's own datasets only (usable where r-cran-modeldata is missing: make-al-inputs.py --only quakes pima biopsy)
+Rscript --vanilla -e '
+  out <- commandArgs(trailingOnly = TRUE)[1]
+  w <- function(df, name) {
+    df <- as.data.frame(df)
+    for (j in seq_along(df)) if (is.numeric(df[[j]])) df[[j]] <- formatC(df[[j]], digits = 17, format = "g")
+    write.csv(df, file.path(out, paste0(name, ".csv")), row.names = FALSE, quote = TRUE)
+    cat(sprintf("exported %s: %d rows, %d columns\n", name, nrow(df), ncol(df)))
+  }
+  data("quakes", package = "datasets"); w(quakes, "quakes")
+  data("Pima.tr", package = "MASS"); data("Pima.te", package = "MASS")
+  p <- rbind(Pima.tr, Pima.te); p$diabetic <- as.numeric(p$type == "Yes"); p$type <- NULL; w(p, "pima")
+  data("biopsy", package = "MASS")
+  b <- biopsy; b$malignant <- as.numeric(b$class == "malignant"); b$class <- NULL; w(b, "biopsy")
 ' "$tmp"
 
 # scikit-learn's bundled data sets (no download).

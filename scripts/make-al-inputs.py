@@ -93,6 +93,32 @@ DATASETS = {
         citation="D. De Cock (2011). Ames, Iowa: Alternative to the Boston Housing Data as an End of Semester "
                  "Regression Project. J. Statistics Education 19(3).",
         target_doc="log10 of the sale price in USD (as in the tidymodels material)"),
+    "quakes": dict(
+        csv="quakes", target="mag", transform="none", drop={},
+        task="regression",
+        source="R package datasets (Debian r-base-core 4.2.2), data object quakes",
+        license="R's datasets package is part of R (GPL-2 | GPL-3); the data are from the cited source",
+        citation="Harvard PRIM-H project data, 1000 seismic events near Fiji since 1964; R Core Team, R: A Language "
+                 "and Environment for Statistical Computing, datasets::quakes.",
+        target_doc="Richter magnitude"),
+    "pima": dict(
+        csv="pima", target="diabetic", transform="none", drop={},
+        task="classification",
+        source="R package MASS (Debian r-cran-mass 7.3-58.2), data objects Pima.tr and Pima.te (rows stacked; "
+               "Pima.tr2's rows with missing values are not used)",
+        license="MASS is GPL-2 | GPL-3; the data are from the cited publication (via the UCI repository)",
+        citation="J. W. Smith, J. E. Everhart, W. C. Dickson, W. C. Knowler, R. S. Johannes (1988). Using the ADAP "
+                 "learning algorithm to forecast the onset of diabetes mellitus. Proc. Symp. Computer Applications in "
+                 "Medical Care, 261-265. B. D. Ripley (1996). Pattern Recognition and Neural Networks. Cambridge.",
+        target_doc="1 = diabetic by WHO criteria (type 'Yes'), 0 = not"),
+    "biopsy": dict(
+        csv="biopsy", target="malignant", transform="none", drop={"ID": "sample code number (an identifier)"},
+        task="classification",
+        source="R package MASS (Debian r-cran-mass 7.3-58.2), data object biopsy",
+        license="MASS is GPL-2 | GPL-3; the data are from the cited publication (via the UCI repository)",
+        citation="W. H. Wolberg, O. L. Mangasarian (1990). Multisurface method of pattern separation for medical "
+                 "diagnosis applied to breast cytology. PNAS 87, 9193-9196. Venables and Ripley (2002), MASS.",
+        target_doc="1 = malignant, 0 = benign (16 rows with a missing V6 are dropped)"),
     "breast_cancer": dict(
         csv="breast_cancer", target="benign", transform="none", drop={},
         task="classification",

@@ -25,7 +25,9 @@ PetscErrorCode CurioALCreate(MPI_Comm comm, CurioAL *alp)
   PetscCall(PetscNew(&al));
   al->comm         = comm;
   al->file         = -1;
-  al->seed_size    = 10;
+  al->seed_size    = 0; /* the rule max(d + 1, 20) */
+  al->s_floor      = 0.01;
+  al->mix_alpha    = 0.5;
   al->batch        = 5;
   al->budget       = 60;
   al->retune_every = 1;
@@ -46,6 +48,11 @@ PetscErrorCode CurioALDestroy(CurioAL *alp)
   PetscCall(CurioRowsFree(&al->pool));
   PetscCall(CurioRowsFree(&al->test));
   PetscCall(PetscFree2(al->init_X, al->init_y));
+  PetscCall(PetscFree(al->init_w));
+  PetscCall(PetscFree(al->pool_src));
+  PetscCall(PetscFree(al->pool_w));
+  PetscCall(PetscFree(al->lab_w));
+  PetscCall(PetscFree(al->row_at_floor));
   PetscCall(PetscFree(al->pool_y));
   PetscCall(PetscFree(al->mindist));
   PetscCall(CurioModelDestroy(&al->model));
@@ -71,8 +78,8 @@ PetscErrorCode CurioALDestroy(CurioAL *alp)
 @*/
 PetscErrorCode CurioALSetFromOptions(CurioAL al)
 {
-  const char *choices[] = {"random", "gsx"};
-  PetscInt    choice    = al->seed_gsx ? 1 : 0;
+  const char *choices[] = {"random", "gsx"}, *splits[] = {"fixed", "random"};
+  PetscInt    choice = al->seed_gsx ? 1 : 0, split = al->split_random ? 1 : 0;
 
   PetscFunctionBegin;
   PetscOptionsBegin(al->comm, NULL, "curio active learning (-curio_mode active; -curio_al_* also every run of -curio_mode study)", "CurioAL");
@@ -84,12 +91,18 @@ PetscErrorCode CurioALSetFromOptions(CurioAL al)
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed", &al->seed, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed_size", &al->seed_size, NULL));
   PetscCall(CurioOptionsEList(PetscOptionsObject, "-curio_al_seed_choice", choices, 2, &choice, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_al_seed_stratify", &al->stratify, &al->stratify_set));
+  PetscCall(CurioOptionsEList(PetscOptionsObject, "-curio_al_split", splits, 2, &split, &al->split_set));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_al_s_floor", &al->s_floor, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_al_mix_alpha", &al->mix_alpha, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_batch", &al->batch, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_budget", &al->budget, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_retune_every", &al->retune_every, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_stop_after", &al->stop_after, NULL));
   PetscOptionsEnd();
-  al->seed_gsx = (PetscBool) (choice == 1);
+  al->seed_gsx        = (PetscBool) (choice == 1);
+  al->split_random    = (PetscBool) (split == 1);
+  al->seed_size_given = al->seed_size;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -125,19 +138,27 @@ static PetscErrorCode GetProblemOptions(MPI_Comm comm, ProblemOptions *po)
 /* What identifies a loop: a restart file must carry the same, key by key */
 static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[], size_t len)
 {
-  char s[128];
+  char s[128], proto[256];
 
   PetscFunctionBegin;
   if (al->retune_every == 0) PetscCall(PetscSNPrintf(s, sizeof(s), "%.17g", (double) po->s));
   else PetscCall(PetscSNPrintf(s, sizeof(s), "loocv %.17g %.17g %" PetscInt_FMT, (double) po->smin, (double) po->smax, po->ns));
+  PetscCall(PetscSNPrintf(proto, sizeof(proto), ";seed_rule=%s;seed_stratified=%d;split=%s;s_floor=%.17g;weights=%d",
+                          al->seed_size_given ? "given" : "max(d+1,20)", (int) al->stratify, al->split_random ? "random" : "fixed",
+                          (double) al->s_floor, al->pool_w || al->init_w ? 1 : 0));
+  if (!strcmp(al->strategy->name, "sld_var")) { /* a strategy's own parameter: strategy_* keys differ between strategies by design */
+    char mix[64];
+    PetscCall(PetscSNPrintf(mix, sizeof(mix), ";strategy_alpha=%.17g", (double) al->mix_alpha));
+    PetscCall(PetscStrlcat(proto, mix, sizeof(proto)));
+  }
   PetscCall(PetscSNPrintf(
       sig, len,
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
       ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
-      ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s",
+      ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s%s",
       CURIO_SCHEMA_VERSION, al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
       al->batch, al->budget, CurioLossTypes[al->model->loss], po->regularizer, (int) al->model->intercept, al->is1d ? al->model->degree : 0,
-      al->is1d ? (double) al->model->lo : 0.0, al->is1d ? (double) al->model->hi : 0.0, s, al->retune_every, CurioSolverTypes[po->solver]));
+      al->is1d ? (double) al->model->lo : 0.0, al->is1d ? (double) al->model->hi : 0.0, s, al->retune_every, CurioSolverTypes[po->solver], proto));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -154,12 +175,47 @@ static PetscErrorCode AddLabeled(CurioAL al, PetscInt k, const PetscInt idx[], c
     al->lab_index[n] = idx[t];
     al->lab_round[n] = round;
     al->lab_y[n]     = y[t];
+    al->lab_w[n]     = al->pool_w ? al->pool_w[idx[t]] : 1.0;
     PetscCall(CurioALPoolRow(al, idx[t], al->lab_X + n * al->dim));
     if (idx[t] >= lo && idx[t] < hi) PetscCall(VecSetValue(al->unlabeled, idx[t], 0.0, INSERT_VALUES));
     if (al->mindist) PetscCall(CurioALUpdateMinDist(al, 1, al->lab_X + n * al->dim));
   }
   PetscCall(VecAssemblyBegin(al->unlabeled));
   PetscCall(VecAssemblyEnd(al->unlabeled));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A seed set stratified by class (logistic loss): n1 = round(n0 c1 / n_pool) points of class 1 and n0 - n1 of class
+   0, at least one of each class the pool has, each class's points those with the largest deviates of stream 0 (the
+   random seed set restricted to the class). It reads the pool's class labels once, as a stratified split does; the
+   strategies never see them (only the seed points' labels enter the labeled set). idx: class 1 first, then class 0. */
+static PetscErrorCode SeedSetStratified(CurioAL al, Vec score, PetscInt n0, PetscInt idx[])
+{
+  PetscReal   *y, c[2] = {0, 0};
+  PetscInt     lo, hi, q[2];
+  PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(score, &lo, &hi));
+  PetscCall(PetscMalloc1(PetscMax(hi - lo, 1), &y));
+  PetscCall(CurioALReadPoolLabels(al, y));
+  for (PetscInt i = 0; i < hi - lo; i++) c[y[i] == 1.0 ? 1 : 0] += 1;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, c, 2, MPIU_REAL, MPIU_SUM, al->comm));
+  q[1] = (PetscInt) PetscFloorReal(n0 * c[1] / (c[0] + c[1]) + 0.5);
+  if (c[1] > 0 && q[1] < 1) q[1] = 1;
+  if (c[0] > 0 && n0 - q[1] < 1) q[1] = n0 - 1;
+  q[1] = PetscMin(q[1], (PetscInt) c[1]);
+  q[0] = n0 - q[1];
+  PetscCheck(q[0] <= c[0], al->comm, PETSC_ERR_ARG_OUTOFRANGE, "A stratified seed set of %" PetscInt_FMT " points does not fit the pool's classes",
+             n0);
+  for (PetscInt k = 1, at = 0; k >= 0; at += q[k], k--) {
+    PetscCall(VecGetArrayWrite(score, &a));
+    for (PetscInt i = lo; i < hi; i++)
+      a[i - lo] = y[i - lo] == (PetscReal) k ? CurioRandomUniform(al->seed, CURIO_AL_STREAM_SEED, i) : (PetscReal) NAN;
+    PetscCall(VecRestoreArrayWrite(score, &a));
+    PetscCall(CurioSelectTopK(score, q[k], idx + at, NULL));
+  }
+  PetscCall(PetscFree(y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -178,6 +234,7 @@ static PetscErrorCode ChooseSeedSet(CurioAL al)
       al->lab_index[i] = -1;
       al->lab_round[i] = 0;
       al->lab_y[i]     = al->init_y[i];
+      al->lab_w[i]     = al->init_w[i];
     }
     PetscCall(PetscArraycpy(al->lab_X, al->init_X, al->n_init * al->dim));
     al->nlab = al->n_init;
@@ -187,7 +244,8 @@ static PetscErrorCode ChooseSeedSet(CurioAL al)
   PetscCall(PetscMalloc3(n0, &idx, n0, &y, n0, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
   PetscCall(VecGetOwnershipRange(score, &lo, &hi));
-  if (!al->seed_gsx) {
+  if (!al->seed_gsx && al->stratify) PetscCall(SeedSetStratified(al, score, n0, idx));
+  else if (!al->seed_gsx) {
     PetscScalar *s;
     PetscCall(VecGetArrayWrite(score, &s));
     for (PetscInt i = lo; i < hi; i++) s[i - lo] = CurioRandomUniform(al->seed, CURIO_AL_STREAM_SEED, i);
@@ -256,7 +314,7 @@ static PetscErrorCode TestError(CurioAL al, PetscReal *err)
 
 /* The model of row `row`: a CurioProblem on the labeled set (PETSc's default split in labeling order), s re-tuned by
    LOOCV on the rows the options say, theta* warm-started from the previous model's theta, and theta_dot */
-static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent, PetscInt *at_boundary)
+static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent, PetscInt *at_boundary, PetscInt *at_floor)
 {
   CurioProblem   p;
   CurioRows     *tr;
@@ -265,6 +323,7 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* the round's problem on the labeled set */
   PetscCall(CurioProblemDestroy(&al->prob));
   PetscCall(CurioProblemCreate(al->comm, &al->prob));
   p = al->prob;
@@ -281,13 +340,23 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscCall(CurioRowsAllocate(al->comm, al->nlab, al->dim, al->is1d, PETSC_TRUE, tr));
   PetscCall(PetscArraycpy(tr->X, al->lab_X + tr->rstart * al->dim, tr->nlocal * al->dim));
   PetscCall(PetscArraycpy(tr->y, al->lab_y + tr->rstart, tr->nlocal));
+  PetscCall(PetscArraycpy(tr->w, al->lab_w + tr->rstart, tr->nlocal));
   PetscCall(CurioProblemSetUp(p));
+  PetscCall(PetscLogStagePop());
   if (al->have_theta) PetscCall(CurioVecSetFromReplicated(p->theta, al->theta_full));
   *at_boundary = 0;
+  *at_floor    = 0;
   if (al->retune_every > 0 && row % al->retune_every == 0) {
     PetscCall(CurioProblemComputeLOOCV(p));
     s            = p->curve.s_opt;
     *at_boundary = p->curve.at_boundary ? 1 : 0;
+    /* the floor relative to the Gram's scale (README, "Protocol"): with few labels LOOCV can run to the lower end (separable
+       classes: towards s = 0), and a model at a vanishing s is erratic; loocv_scale = lambda_max(Phi^T W Phi)/n is set
+       whenever a grid end is the default */
+    if (al->s_floor > 0 && p->loocv_scale > 0 && s < al->s_floor * p->loocv_scale) {
+      s         = al->s_floor * p->loocv_scale;
+      *at_floor = 1;
+    }
   } else if (al->retune_every == 0) s = al->s_option;
   else s = al->s;
   PetscCall(CurioProblemSolve(p, s));
@@ -324,6 +393,27 @@ static const CurioOutputField ActiveFields[] = {
     {"/model/s", NULL, "1", "regularity s of the last model"},
 };
 
+/* The protocol of the run (README, "Protocol"), as root attributes: seed-set size and rule, stratification, split and
+   its seed, the policy of s */
+static PetscErrorCode WriteProtocol(CurioAL al, CurioOutput out)
+{
+  char policy[256];
+
+  PetscFunctionBegin;
+  PetscCall(CurioOutputSetAttributeString(out, "/", "seed_rule", al->n_init ? "train" : al->seed_size_given ? "given" : "max(d+1,20)"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_stratified", al->stratify && !al->n_init && !al->seed_gsx));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "split", al->split_random ? "random" : "fixed"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/", "split_seed", al->split_random ? al->seed : -1));
+  if (al->retune_every == 0) PetscCall(PetscSNPrintf(policy, sizeof(policy), "fixed s = %g (-curio_s)", (double) al->s_option));
+  else
+    PetscCall(PetscSNPrintf(policy, sizeof(policy),
+                            "LOOCV every %" PetscInt_FMT " round(s) on the grid of -curio_loocv_smin/smax/ns, floor %g x lambda_max(Phi^T W Phi)/n",
+                            al->retune_every, (double) al->s_floor));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "s_policy", policy));
+  PetscCall(CurioOutputSetAttributeReal(out, "/", "s_floor", al->s_floor));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The state of every completed row (kind "active", README), into an open output */
 static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBool completed, CurioOutput out)
 {
@@ -348,12 +438,14 @@ static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBoo
   PetscCall(CurioOutputSetAttributeString(out, "/", "signature", sig));
   PetscCall(CurioOutputSetAttributeString(out, "/", "seed_choice", al->n_init ? "train" : al->seed_gsx ? "gsx" : "random"));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "retune_every", al->retune_every));
+  PetscCall(WriteProtocol(al, out));
   /* the RNG state: the random strategy's stream of the next row is CURIO_AL_STREAM_RANDOM + rng_counter */
   PetscCall(CurioOutputSetAttributeInt(out, "/", "rng_counter", n));
   PetscCall(CurioOutputWriteIntArray(out, "/rounds/n_labeled", n, 0, al->row_nlab));
   PetscCall(CurioOutputWriteArray(out, "/rounds/test_error", n, al->row_err, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/s", n, al->row_s, NULL));
   PetscCall(CurioOutputWriteIntArray(out, "/rounds/s_at_boundary", n, 0, al->row_at_boundary));
+  PetscCall(CurioOutputWriteIntArray(out, "/rounds/s_at_floor", n, 0, al->row_at_floor));
   PetscCall(CurioOutputWriteArray(out, "/rounds/score_max", n, al->row_smax, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/score_mean", n, al->row_smean, NULL));
   PetscCall(CurioOutputWriteArray(out, "/rounds/time_train", n, al->row_ttrain, NULL));
@@ -546,6 +638,7 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/test_error", al->nrows, PETSC_FALSE, al->row_err));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/s", al->nrows, PETSC_FALSE, al->row_s));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/s_at_boundary", al->nrows, PETSC_TRUE, al->row_at_boundary));
+  PetscCall(ReadArray(al->comm, file, fn, "/rounds/s_at_floor", al->nrows, PETSC_TRUE, al->row_at_floor));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_max", al->nrows, PETSC_FALSE, al->row_smax));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/score_mean", al->nrows, PETSC_FALSE, al->row_smean));
   PetscCall(ReadArray(al->comm, file, fn, "/rounds/time_train", al->nrows, PETSC_FALSE, al->row_ttrain));
@@ -564,6 +657,9 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   al->nlab = nlab;
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
+    PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
+    al->lab_w[n] = i < 0 ? al->init_w[n] : al->pool_w ? al->pool_w[i] : 1.0;
     if (i < 0) PetscCall(PetscArraycpy(al->lab_X + n * al->dim, al->init_X + n * al->dim, al->dim));
     else {
       PetscCall(CurioALPoolRow(al, i, al->lab_X + n * al->dim));
@@ -613,14 +709,16 @@ static PetscErrorCode CheckOptions(CurioAL al, const ProblemOptions *po)
   PetscFunctionBegin;
   PetscCheck(al->input[0], al->comm, PETSC_ERR_USER_INPUT,
              "-curio_mode active needs -curio_input FILE.h5 (pool /candidates, oracle /candidates/y, /test)");
-  PetscCheck(al->seed_size >= 1, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed_size must be >= 1, got %" PetscInt_FMT, al->seed_size);
+  PetscCheck(al->seed_size >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed_size must be >= 0 (0: max(d + 1, 20)), got %" PetscInt_FMT,
+             al->seed_size);
+  if (!al->stratify_set) al->stratify = (PetscBool) (po->loss == CURIO_LOSS_LOGISTIC);
+  PetscCheck(!al->stratify || po->loss == CURIO_LOSS_LOGISTIC, al->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_al_seed_stratify needs classes: -curio_loss logistic (got %s)", CurioLossTypes[po->loss]);
   PetscCheck(al->batch >= 1, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_batch must be >= 1, got %" PetscInt_FMT, al->batch);
   PetscCheck(al->seed >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed must be >= 0, got %" PetscInt_FMT, al->seed);
   PetscCheck(al->retune_every >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_retune_every must be >= 0, got %" PetscInt_FMT, al->retune_every);
   PetscCheck(al->stop_after >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_stop_after must be >= 0, got %" PetscInt_FMT, al->stop_after);
   PetscCheck(al->retune_every > 0 || po->s_given, al->comm, PETSC_ERR_USER_INPUT, "-curio_al_retune_every 0 (never re-tune s) needs -curio_s S");
-  PetscCheck(po->loss != CURIO_LOSS_POISSON, al->comm, PETSC_ERR_SUP,
-             "-curio_mode active supports -curio_loss squared (test metric RMSE) and logistic (test metric log-loss), not poisson");
   PetscCall(CurioALStrategyFind(al->comm, al->strategy_name, &al->strategy));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -660,6 +758,8 @@ static PetscErrorCode ALAllocate(CurioAL al)
                          al->rowcap, &al->row_tpredict));
   PetscCall(PetscMalloc2(al->d, &al->theta_full, al->d, &al->theta_dot_full));
   PetscCall(PetscMalloc1(al->rowcap, &al->row_at_boundary));
+  PetscCall(PetscMalloc1(al->rowcap, &al->row_at_floor));
+  PetscCall(PetscMalloc1(al->cap, &al->lab_w));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -686,6 +786,7 @@ static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscI
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   PetscCall(al->strategy->score(al, score));
   { /* labeled rows are never candidates: NaN, which CurioSelectTopK never selects */
     PetscScalar       *s;
@@ -700,9 +801,12 @@ static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscI
     PetscCall(VecRestoreArray(score, &s));
   }
   PetscCall(ScoreSummary(score, smax, smean));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Select));
   if (al->strategy->select) PetscCall(al->strategy->select(al, score, k, idx));
   else PetscCall(CurioSelectTopK(score, k, idx, NULL));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t2));
   t[2] = t1 - t0;
   t[3] = t2 - t1;
@@ -713,17 +817,19 @@ static PetscErrorCode ALScoreAndSelect(CurioAL al, Vec score, PetscInt k, PetscI
    scored, selected, labeled by the oracle and added; the output is rewritten. *done: the budget is reached. */
 static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt idx[], PetscReal y[], PetscBool *done, PetscInt *rounds)
 {
-  PetscInt       row = al->nrows, k, at_boundary = 0;
+  PetscInt       row = al->nrows, k, at_boundary = 0, at_floor = 0;
   PetscReal      t[5] = {0, 0, 0, 0, 0}, err = 0, smax = (PetscReal) NAN, smean = (PetscReal) NAN;
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
-  PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary));
+  PetscCall(FitRow(al, row, &t[0], &t[1], &at_boundary, &at_floor));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Scores)); /* predictions on the pool and the test set */
   PetscCall(PetscTime(&t0));
   PetscCall(MatMult(al->PhiPool, al->theta, al->eta_pool)); /* the cost to compare with: predicting on the pool */
   PetscCall(PetscTime(&t1));
   t[4] = t1 - t0;
   PetscCall(TestError(al, &err));
+  PetscCall(PetscLogStagePop());
   k = PetscMin(al->batch, al->budget - al->nlab);
   if (k > 0) PetscCall(ALScoreAndSelect(al, score, k, idx, &smax, &smean, t));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, 5, MPIU_REAL, MPIU_MAX, al->comm));
@@ -731,6 +837,7 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
   al->row_err[row]         = err;
   al->row_s[row]           = al->s;
   al->row_at_boundary[row] = at_boundary;
+  al->row_at_floor[row]    = at_floor;
   al->row_smax[row]        = smax;
   al->row_smean[row]       = smean;
   al->row_ttrain[row]      = t[0];
@@ -740,8 +847,10 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
   al->row_tpredict[row]    = t[4];
   al->nrows++;
   if (k > 0) {
+    PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
     PetscCall(CurioALOracleReveal(al, k, idx, y));
     PetscCall(AddLabeled(al, k, idx, y, row + 1));
+    PetscCall(PetscLogStagePop());
     (*rounds)++;
   } else *done = PETSC_TRUE;
   if (al->monitor)
@@ -749,9 +858,54 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
                           "curio: active row %" PetscInt_FMT ": %" PetscInt_FMT
                           " labeled, s = %.4e, test %s = %.6e; train %.3g s, tangent %.3g s, score %.3g s, "
                           "select %.3g s, predict %.3g s%s\n",
-                          row, al->row_nlab[row], (double) al->s, al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss", (double) err,
-                          (double) t[0], (double) t[1], (double) t[2], (double) t[3], (double) t[4], *done ? " (budget reached)" : ""));
+                          row, al->row_nlab[row], (double) al->s, CurioLossTable[al->model->loss].metric, (double) err, (double) t[0], (double) t[1],
+                          (double) t[2], (double) t[3], (double) t[4], *done ? " (budget reached)" : ""));
   PetscCall(WriteOutput(al, sig, *done));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALPrepare - reads the model's options, checks them, loads the data and resolves the seed-set size (the rule
+  max(d + 1, 20) unless -curio_al_seed_size is given); sig (of size len) gets the loop's signature, what a restart or a
+  study's earlier run file must match
+
+  Collective
+@*/
+PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
+{
+  ProblemOptions po;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
+  PetscCall(GetProblemOptions(al->comm, &po));
+  PetscCall(CheckOptions(al, &po));
+  PetscCall(PetscLogStagePop());
+  al->s_given  = po.s_given;
+  al->s_option = po.s;
+  PetscCall(ALSetDatasetName(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
+  PetscCall(CurioALLoadData(al));
+  PetscCall(PetscLogStagePop());
+  if (!al->seed_size_given) al->seed_size = PetscMax(al->d + 1, 20); /* a full-rank first model, and enough labels for LOOCV */
+  PetscCall(Signature(al, &po, sig, len));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALSignatureFor - the signature of the run of this prepared loop's data set and options with another strategy
+  and seed (a study compares it with an earlier run file's)
+
+  Collective
+@*/
+PetscErrorCode CurioALSignatureFor(CurioAL al, const char strategy[], PetscInt seed, char sig[], size_t len)
+{
+  ProblemOptions po;
+
+  PetscFunctionBegin;
+  PetscCall(GetProblemOptions(al->comm, &po));
+  PetscCall(CurioALStrategyFind(al->comm, strategy, &al->strategy));
+  al->seed = seed;
+  PetscCall(Signature(al, &po, sig, len));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -760,30 +914,27 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
 @*/
 PetscErrorCode CurioALRun(CurioAL al)
 {
-  ProblemOptions po;
-  char           sig[4096];
-  PetscInt       rounds = 0;
-  PetscBool      done   = PETSC_FALSE;
-  PetscInt      *idx;
-  PetscReal     *y, *vals;
-  Vec            score;
+  char       sig[4096];
+  PetscInt   rounds = 0;
+  PetscBool  done   = PETSC_FALSE;
+  PetscInt  *idx;
+  PetscReal *y, *vals;
+  Vec        score;
 
   PetscFunctionBegin;
-  PetscCall(GetProblemOptions(al->comm, &po));
-  PetscCall(CheckOptions(al, &po));
-  al->s_given  = po.s_given;
-  al->s_option = po.s;
-  PetscCall(ALSetDatasetName(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
   PetscCall(CurioOutputCheckWritable(al->comm, al->output));
   PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->output)); /* the temporaries of this output's interrupted rounds */
-  PetscCall(CurioALLoadData(al));
+  PetscCall(PetscLogStagePop());
+  PetscCall(CurioALPrepare(al, sig, sizeof(sig)));
   PetscCall(ALAllocate(al));
   if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
   if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
-  PetscCall(Signature(al, &po, sig, sizeof(sig)));
   if (al->monitor) PetscCall(ALView(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   if (al->restart[0]) PetscCall(ReadRestart(al, sig, &done));
   else PetscCall(ChooseSeedSet(al));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
   while (!done) {

@@ -9,6 +9,10 @@
    row of the learning curve for the random strategy */
 #define CURIO_AL_STREAM_SEED   0
 #define CURIO_AL_STREAM_RANDOM 1
+/* streams far above the random strategy's (one per row of the curve) for the protocol's other draws */
+#define CURIO_AL_STREAM_SPLIT     ((PetscInt64) 1 << 40) /* the per-seed train/pool/test split */
+#define CURIO_AL_STREAM_BOOTSTRAP ((PetscInt64) 1 << 41) /* emcm: bootstrap resamples, + row * 64 + member */
+#define CURIO_AL_STREAM_LEVERAGE  ((PetscInt64) 1 << 42) /* leverage: sampling keys, + row */
 
 typedef struct _n_CurioAL *CurioAL;
 
@@ -36,12 +40,19 @@ struct _n_CurioAL {
   PetscInt               seed, seed_size, batch, budget, retune_every, stop_after;
   PetscBool              seed_gsx, monitor, s_given;
   PetscReal              s_option;
+  /* protocol (README, "Protocol"): seed-set rule and stratification, per-seed split, floor of s */
+  PetscInt    seed_size_given; /* -curio_al_seed_size as given (0: the rule max(d + 1, 20)) */
+  PetscBool   stratify, stratify_set, split_random, split_set, skip_complete;
+  PetscReal   s_floor, mix_alpha;       /* mix_alpha: sld_var's weight of SLD */
+  PetscInt    n_cand_file, n_test_file; /* rows of /candidates and /test in the file */
+  PetscInt64 *pool_src;                 /* random split: file row of each pool point (>= n_cand_file: a /test row); NULL: fixed */
+  PetscReal  *pool_w;                   /* every pool point's weight, replicated (NULL: all 1) */
   /* data: the pool and the test set distributed by rows (PETSc's default split), the initial labeled set replicated */
   hid_t      file; /* the input, open for the oracle */
   CurioRows  pool, test;
   PetscInt   n_pool, dim, n_init, d;
   PetscBool  is1d;
-  PetscReal *init_X, *init_y;
+  PetscReal *init_X, *init_y, *init_w;
   PetscReal *pool_y;           /* every oracle label of this rank's pool rows: only for reads_all_labels strategies */
   CurioModel model;            /* feature map and loss, the same for every round's problem */
   Mat        PhiPool, PhiTest; /* design matrices of the pool and the test set */
@@ -52,10 +63,10 @@ struct _n_CurioAL {
   /* the labeled set, replicated, in labeling order */
   PetscInt   nlab, cap;
   PetscInt  *lab_index, *lab_round; /* pool index (-1: a row of /train) and the row of the curve at which it entered */
-  PetscReal *lab_X, *lab_y;
+  PetscReal *lab_X, *lab_y, *lab_w;
   /* learning curve, one row per model */
   PetscInt   nrows, rowcap;
-  PetscInt  *row_nlab, *row_at_boundary; /* row_at_boundary: the LOOCV optimum of this row's re-tuning was at the grid end */
+  PetscInt  *row_nlab, *row_at_boundary, *row_at_floor; /* row_at_boundary: the LOOCV optimum of this row's re-tuning was at the grid end */
   PetscReal *row_err, *row_s, *row_smax, *row_smean, *row_ttrain, *row_ttangent, *row_tscore, *row_tselect, *row_tpredict;
   /* the current round's model */
   CurioProblem prob;
@@ -77,3 +88,6 @@ PETSC_INTERN PetscErrorCode CurioALSetFromOptions(CurioAL);
 PETSC_INTERN PetscErrorCode CurioALRun(CurioAL);
 PETSC_INTERN PetscErrorCode CurioALDestroy(CurioAL *);
 PETSC_INTERN PetscErrorCode CurioALOutputState(MPI_Comm, const char[], PetscBool *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioALReadPoolLabels(CurioAL, PetscReal[]);
+PETSC_INTERN PetscErrorCode CurioALPrepare(CurioAL, char[], size_t);
+PETSC_INTERN PetscErrorCode CurioALSignatureFor(CurioAL, const char[], PetscInt, char[], size_t);

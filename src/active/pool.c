@@ -23,10 +23,10 @@ static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[],
              fname, group, group, group);
   PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/weight", group));
   PetscCall(CurioH5Exists(file, pi, &hcsr));
-  PetscCheck(!hcsr, comm, PETSC_ERR_SUP,
-             "Input file '%s': '/%s/weight' is given, but -curio_mode active gives every labeled point weight 1; remove the dataset "
-             "(sample weights are supported by -curio_mode fit and sgdf)",
-             fname, group);
+  PetscCheck(!hcsr || strcmp(group, "test"), comm, PETSC_ERR_SUP,
+             "Input file '%s': '/test/weight' is given, but the test metric of -curio_mode active is unweighted; remove the dataset (weights of "
+             "'/candidates' and '/train' are used in training)",
+             fname);
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
   *found = (PetscBool) (hx || hX);
@@ -114,8 +114,6 @@ static PetscErrorCode SetUpModel(CurioAL al)
   PetscCall(CurioModelCreate(al->comm, &al->model));
   model = al->model;
   PetscCall(CurioModelSetFromOptions(model));
-  PetscCheck(model->loss != CURIO_LOSS_POISSON, al->comm, PETSC_ERR_SUP,
-             "-curio_mode active supports -curio_loss squared (test metric RMSE) and logistic (test metric log-loss), not poisson");
   if (al->is1d) {
     model->features = CURIO_FEATURES_POLYNOMIAL;
     model->d        = model->degree + 1;
@@ -146,9 +144,104 @@ static PetscErrorCode SetUpModel(CurioAL al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+static PetscErrorCode ReadLabelsAt(CurioAL, const char[], PetscInt, const PetscInt64[], PetscReal[]);
+
+/* Every weight of a group (n rows), replicated, if the file has '/<group>/weight' (else *w stays NULL): one per row,
+   finite, >= 0 */
+static PetscErrorCode ReadWeightsAll(MPI_Comm comm, hid_t file, const char fn[], const char group[], PetscInt n, PetscReal **w)
+{
+  char      pw[256];
+  PetscBool has;
+  int       ndims;
+  PetscInt  dims[2];
+
+  PetscFunctionBegin;
+  *w = NULL;
+  PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
+  PetscCall(CurioH5Exists(file, pw, &has));
+  if (!has) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5GetShape(comm, file, fn, pw, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one weight per row", fn, pw, n);
+  PetscCall(PetscMalloc1(PetscMax(n, 1), w));
+  PetscCall(CurioH5ReadRows(comm, file, fn, pw, 0, n, 1, *w));
+  PetscCall(CurioCheckFinite(comm, fn, pw, 0, n, 1, *w));
+  for (PetscInt i = 0; i < n; i++)
+    PetscCheck((*w)[i] >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT, fn, pw, i);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  PetscReal u;
+  PetscInt  g;
+} KeyRow;
+
+static int CompareKeyRow(const void *a, const void *b)
+{
+  const KeyRow *x = (const KeyRow *) a, *y = (const KeyRow *) b;
+  if (x->u != y->u) return x->u > y->u ? -1 : 1; /* largest deviate first, ties to the smaller row */
+  return (x->g > y->g) - (x->g < y->g);
+}
+
+/* The random split of one seed (-curio_al_split random): the rows of /candidates and /test together (file rows
+   g = 0..n_cand-1, then n_cand + test row), the n_test rows with the largest counter-based deviates
+   CurioRandomUniform(seed, CURIO_AL_STREAM_SPLIT, g) form the test set, the others the pool, both in increasing g.
+   Every rank reads both groups whole (meant for study-sized data: (n_cand + n_test) x dim doubles per rank) and keeps
+   its own rows; the test labels are read, the pool labels are left to the oracle. */
+static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk[])
+{
+  MPI_Comm    comm = al->comm;
+  const char *fn   = al->input;
+  PetscInt    nc = al->n_cand_file, nt = al->n_test_file, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
+  PetscReal  *Xall, *ytest_file, *ytest;
+  KeyRow     *key;
+  PetscBool  *is_test;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc5(N, &key, N, &is_test, N * dim, &Xall, PetscMax(nt, 1), &ytest_file, PetscMax(nt, 1), &ytest));
+  PetscCall(PetscMalloc1(PetscMax(nt, 1), &test_g));
+  for (PetscInt g = 0; g < N; g++) key[g] = (KeyRow){CurioRandomUniform(al->seed, CURIO_AL_STREAM_SPLIT, g), g};
+  qsort(key, (size_t) N, sizeof(KeyRow), CompareKeyRow);
+  for (PetscInt g = 0; g < N; g++) is_test[g] = PETSC_FALSE;
+  for (PetscInt t = 0; t < nt; t++) is_test[key[t].g] = PETSC_TRUE;
+  PetscCall(PetscMalloc1(nc, &al->pool_src));
+  for (PetscInt g = 0; g < N; g++) {
+    if (is_test[g]) test_g[ntl++] = g;
+    else al->pool_src[np++] = g;
+  }
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, 0, nc, dim, Xall));
+  PetscCall(CurioCheckFinite(comm, fn, pk, 0, nc, dim, Xall));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, 0, nt, dim, Xall + nc * dim));
+  PetscCall(CurioCheckFinite(comm, fn, tk, 0, nt, dim, Xall + nc * dim));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", 0, nt, 1, ytest_file));
+  PetscCall(CurioCheckFinite(comm, fn, "/test/y", 0, nt, 1, ytest_file));
+  { /* the labels of the test rows that come from /candidates, by one point selection */
+    PetscInt64 *rows;
+    PetscInt    k = 0;
+    PetscReal  *buf;
+    PetscCall(PetscMalloc2(nt, &rows, nt, &buf));
+    for (PetscInt t = 0; t < nt; t++)
+      if (test_g[t] < nc) rows[k++] = test_g[t];
+    PetscCall(ReadLabelsAt(al, "/candidates/y", k, rows, buf));
+    for (PetscInt t = 0, j = 0; t < nt; t++) ytest[t] = test_g[t] < nc ? buf[j++] : ytest_file[test_g[t] - nc];
+    PetscCall(PetscFree2(rows, buf));
+  }
+  PetscCall(CurioRowsAllocate(comm, nc, dim, al->is1d, PETSC_FALSE, &al->pool));
+  for (PetscInt i = 0; i < al->pool.nlocal; i++) PetscCall(PetscArraycpy(al->pool.X + i * dim, Xall + al->pool_src[al->pool.rstart + i] * dim, dim));
+  PetscCall(CurioRowsAllocate(comm, nt, dim, al->is1d, PETSC_TRUE, &al->test));
+  for (PetscInt i = 0; i < al->test.nlocal; i++) {
+    PetscCall(PetscArraycpy(al->test.X + i * dim, Xall + test_g[al->test.rstart + i] * dim, dim));
+    al->test.y[i] = ytest[al->test.rstart + i];
+  }
+  PetscCall(PetscFree5(key, is_test, Xall, ytest_file, ytest));
+  PetscCall(PetscFree(test_g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioALLoadData - opens the input, reads this rank's pool rows (inputs only), the test set and the initial labeled set
-  (replicated), builds the pool and test design matrices. The pool's labels are not read here.
+  (replicated), builds the pool and test design matrices. The pool's labels are not read here. With
+  -curio_al_split random the pool and test set are drawn afresh from both groups for the loop's seed.
 @*/
 PetscErrorCode CurioALLoadData(CurioAL al)
 {
@@ -160,22 +253,41 @@ PetscErrorCode CurioALLoadData(CurioAL al)
   PetscFunctionBegin;
   PetscCall(CurioH5OpenRead(comm, fn, &al->file));
   PetscCall(ProbeLayout(comm, al->file, fn, &al->is1d, &al->n_pool, &al->dim, &ntest, &al->n_init));
-  pk = al->is1d ? "/candidates/x" : "/candidates/X";
-  tk = al->is1d ? "/test/x" : "/test/X";
-  PetscCall(CurioRowsAllocate(comm, al->n_pool, al->dim, al->is1d, PETSC_FALSE, &al->pool));
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
-  PetscCall(CurioCheckFinite(comm, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
-  PetscCall(CurioRowsAllocate(comm, ntest, al->dim, al->is1d, PETSC_TRUE, &al->test));
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
-  PetscCall(CurioCheckFinite(comm, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
-  PetscCall(CurioCheckFinite(comm, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+  al->n_cand_file = al->n_pool;
+  al->n_test_file = ntest;
+  pk              = al->is1d ? "/candidates/x" : "/candidates/X";
+  tk              = al->is1d ? "/test/x" : "/test/X";
+  if (al->split_random) PetscCall(LoadSplitRandom(al, pk, tk));
+  else {
+    PetscCall(CurioRowsAllocate(comm, al->n_pool, al->dim, al->is1d, PETSC_FALSE, &al->pool));
+    PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
+    PetscCall(CurioCheckFinite(comm, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
+    PetscCall(CurioRowsAllocate(comm, ntest, al->dim, al->is1d, PETSC_TRUE, &al->test));
+    PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
+    PetscCall(CurioCheckFinite(comm, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
+    PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+    PetscCall(CurioCheckFinite(comm, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+  }
+  { /* weights: of the pool points (in pool order) and of /train; a pool point drawn from /test has weight 1 */
+    PetscReal *wc;
+    PetscCall(ReadWeightsAll(comm, al->file, fn, "candidates", al->n_cand_file, &wc));
+    if (wc && al->pool_src) {
+      PetscCall(PetscMalloc1(al->n_pool, &al->pool_w));
+      for (PetscInt i = 0; i < al->n_pool; i++) al->pool_w[i] = al->pool_src[i] < al->n_cand_file ? wc[al->pool_src[i]] : 1.0;
+      PetscCall(PetscFree(wc));
+    } else al->pool_w = wc;
+  }
   if (al->n_init) { /* small: every rank reads all of it */
+    PetscReal *wt;
     PetscCall(PetscMalloc2(al->n_init * al->dim, &al->init_X, al->n_init, &al->init_y));
     PetscCall(CurioH5ReadRows(comm, al->file, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
     PetscCall(CurioCheckFinite(comm, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
     PetscCall(CurioH5ReadRows(comm, al->file, fn, "/train/y", 0, al->n_init, 1, al->init_y));
     PetscCall(CurioCheckFinite(comm, fn, "/train/y", 0, al->n_init, 1, al->init_y));
+    PetscCall(ReadWeightsAll(comm, al->file, fn, "train", al->n_init, &wt));
+    PetscCall(PetscMalloc1(al->n_init, &al->init_w));
+    for (PetscInt i = 0; i < al->n_init; i++) al->init_w[i] = wt ? wt[i] : 1.0;
+    PetscCall(PetscFree(wt));
   }
   PetscCall(SetUpModel(al));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -191,30 +303,23 @@ static int CompareIndexPos(const void *a, const void *b)
   return (x->index > y->index) - (x->index < y->index);
 }
 
-/*@C
-  CurioALOracleReveal - the oracle: the labels of pool points idx[0..k) from /candidates/y, and nothing else of it. One
-  collective read of an HDF5 point selection of exactly these indices (rank 0 selects them, in increasing order), then
-  broadcast. A NaN or Inf label, or one outside the loss's domain, is an error that names the pool index.
-@*/
-PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[], PetscReal y[])
+/* Labels of k rows of a 1-D label dataset, rows[] strictly increasing: one collective read of an HDF5 point selection
+   of exactly these rows (rank 0 selects them), then broadcast; y[] gets them in the order of rows[] */
+static PetscErrorCode ReadLabelsAt(CurioAL al, const char dset[], PetscInt k, const PetscInt64 rows[], PetscReal y[])
 {
   PetscMPIInt rank;
   hid_t       d, fspace, mspace, dxpl;
   hsize_t     cnt = (hsize_t) k, *coord;
-  IndexPos   *ip;
-  PetscReal  *buf;
   herr_t      status;
   int         ok, allok;
 
   PetscFunctionBegin;
   if (!k) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCallMPI(MPI_Comm_rank(al->comm, &rank));
-  PetscCall(PetscMalloc3(k, &coord, k, &ip, k, &buf));
-  for (PetscInt i = 0; i < k; i++) ip[i] = (IndexPos){idx[i], i};
-  qsort(ip, (size_t) k, sizeof(IndexPos), CompareIndexPos);
-  for (PetscInt i = 0; i < k; i++) coord[i] = (hsize_t) ip[i].index;
+  PetscCall(PetscMalloc1(k, &coord));
+  for (PetscInt i = 0; i < k; i++) coord[i] = (hsize_t) rows[i];
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
-  d      = H5Dopen2(al->file, "/candidates/y", H5P_DEFAULT);
+  d      = H5Dopen2(al->file, dset, H5P_DEFAULT);
   fspace = H5Dget_space(d);
   mspace = H5Screate_simple(1, &cnt, NULL);
   if (rank == 0) H5Sselect_elements(fspace, H5S_SELECT_SET, (size_t) k, coord);
@@ -224,7 +329,7 @@ PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[],
   }
   dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-  status = H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, buf);
+  status = H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, y);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
@@ -232,20 +337,63 @@ PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[],
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
   ok = status >= 0;
   PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, al->comm));
-  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the oracle labels '/candidates/y' of %" PetscInt_FMT " points failed",
-             al->input, k);
-  PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt) k, MPIU_REAL, 0, al->comm));
+  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the labels '%s' of %" PetscInt_FMT " points failed", al->input, dset, k);
+  PetscCallMPI(MPI_Bcast(y, (PetscMPIInt) k, MPIU_REAL, 0, al->comm));
+  PetscCall(PetscFree(coord));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The file row of pool point i: /candidates row g (g < n_cand_file) or /test row g - n_cand_file */
+static inline PetscInt64 PoolSource(CurioAL al, PetscInt i)
+{
+  return al->pool_src ? al->pool_src[i] : (PetscInt64) i;
+}
+
+/* The labels of pool points idx[0..k) without checks: /candidates/y and (random split) /test/y, each by one point
+   selection of exactly these rows */
+static PetscErrorCode ReadPoolLabels(CurioAL al, PetscInt k, const PetscInt idx[], PetscReal y[])
+{
+  IndexPos   *ip;
+  PetscInt64 *rows;
+  PetscReal  *buf;
+  PetscInt    nc = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(k, &ip, k, &rows, k, &buf));
+  for (PetscInt i = 0; i < k; i++) ip[i] = (IndexPos){(PetscInt) PoolSource(al, idx[i]), i};
+  qsort(ip, (size_t) k, sizeof(IndexPos), CompareIndexPos);
+  for (PetscInt i = 0; i < k; i++) {
+    rows[i] = ip[i].index < al->n_cand_file ? ip[i].index : ip[i].index - al->n_cand_file;
+    if (ip[i].index < al->n_cand_file) nc++;
+  }
+  PetscCall(ReadLabelsAt(al, "/candidates/y", nc, rows, buf));
+  PetscCall(ReadLabelsAt(al, "/test/y", k - nc, rows + nc, buf + nc));
   for (PetscInt i = 0; i < k; i++) y[ip[i].pos] = buf[i];
+  PetscCall(PetscFree3(ip, rows, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALOracleReveal - the oracle: the labels of pool points idx[0..k) from /candidates/y (and, with a random split,
+  /test/y), and nothing else of them: one collective read of an HDF5 point selection of exactly these rows per dataset.
+  A NaN or Inf label, or one outside the loss's domain, is an error that names the pool index.
+@*/
+PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[], PetscReal y[])
+{
+  PetscFunctionBegin;
+  if (!k) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(ReadPoolLabels(al, k, idx, y));
   for (PetscInt i = 0; i < k; i++) {
     PetscReal v = y[i];
+    PetscBool in;
     PetscCheck(!PetscIsInfOrNanReal(v), al->comm, PETSC_ERR_FP,
                "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %s", al->input, idx[i],
                PetscIsNanReal(v) ? "NaN" : "Inf");
-    PetscCheck(al->model->loss != CURIO_LOSS_LOGISTIC || v == 0.0 || v == 1.0, al->comm, PETSC_ERR_USER_INPUT,
-               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; logistic loss needs labels 0 or 1",
-               al->input, idx[i], (double) v);
+    in = CurioLossTable[al->model->loss].label_valid ? CurioLossTable[al->model->loss].label_valid(v) : PETSC_TRUE;
+    PetscCheck(in, al->comm, PETSC_ERR_USER_INPUT,
+               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; %s loss needs %s", al->input, idx[i],
+               (double) v, CurioLossTypes[al->model->loss], CurioLossTable[al->model->loss].label_domain);
   }
-  PetscCall(PetscFree3(coord, ip, buf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -258,8 +406,27 @@ PetscErrorCode CurioALReadAllLabels(CurioAL al)
   PetscFunctionBegin;
   if (al->pool_y) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscMalloc1(PetscMax(al->pool.nlocal, 1), &al->pool_y));
-  PetscCall(CurioH5ReadRows(al->comm, al->file, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscCall(CurioALReadPoolLabels(al, al->pool_y));
   PetscCall(CurioCheckFinite(al->comm, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALReadPoolLabels - every oracle label of this rank's pool rows into y[] (nlocal values), unchecked: for the
+  harness strategies that read every label and for a stratified seed set, which needs the pool's classes
+@*/
+PetscErrorCode CurioALReadPoolLabels(CurioAL al, PetscReal y[])
+{
+  PetscFunctionBegin;
+  if (!al->pool_src) PetscCall(CurioH5ReadRows(al->comm, al->file, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, y));
+  else { /* through the split's map: the whole pool, then this rank's part */ PetscInt *idx;
+    PetscReal                                                                          *all;
+    PetscCall(PetscMalloc2(al->n_pool, &idx, al->n_pool, &all));
+    for (PetscInt i = 0; i < al->n_pool; i++) idx[i] = i;
+    PetscCall(ReadPoolLabels(al, al->n_pool, idx, all));
+    PetscCall(PetscArraycpy(y, all + al->pool.rstart, al->pool.nlocal));
+    PetscCall(PetscFree2(idx, all));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CURIO_STUDY_MAX 64
 
@@ -46,7 +47,7 @@ static void DatasetName(const char path[], char name[], size_t len)
 typedef struct {
   char     *inputs[CURIO_STUDY_MAX], *strategies[CURIO_STUDY_MAX], dir[PETSC_MAX_PATH_LEN];
   PetscInt  ninputs, nstrat, nseeds, rpr, part, parts;
-  PetscBool monitor;
+  PetscBool monitor, overwrite;
 } StudyOptions;
 
 static PetscErrorCode StudyReadOptions(MPI_Comm comm, StudyOptions *so)
@@ -64,6 +65,7 @@ static PetscErrorCode StudyReadOptions(MPI_Comm comm, StudyOptions *so)
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_part", &so->part, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_study_parts", &so->parts, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &so->monitor, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_study_overwrite", &so->overwrite, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -173,6 +175,73 @@ static PetscErrorCode StudyListRuns(const StudyOptions *so, PetscInt *nruns, Stu
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The run file of run r */
+static PetscErrorCode StudyRunPath(const StudyOptions *so, const StudyRun *run, char out[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(out, len, "%s/%s__%s__seed%" PetscInt_FMT ".h5", so->dir, run->name, run->strategy, run->seed));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The study's protocol default: a fresh random pool/test split per seed unless -curio_al_split is given */
+static void StudyDefaults(CurioAL al)
+{
+  if (!al->split_set) al->split_random = PETSC_TRUE;
+}
+
+/* Settings check (before any run): every existing run file of this part must carry the signature that its run would
+   have now, so that a study never resumes or skips a run made with other settings (a budget of 60 beside one of 80).
+   One prepared loop per data set gives the expected signatures; a mismatch stops the study naming the file and the
+   differing settings, or with -curio_study_overwrite removes the file so that the run starts afresh. Collective. */
+static PetscErrorCode StudyCheckExisting(MPI_Comm comm, const StudyOptions *so, PetscInt nruns, const StudyRun runs[])
+{
+  char        out[PETSC_MAX_PATH_LEN], sig[4096], msg[16384];
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (PetscInt i = 0; i < so->ninputs; i++) {
+    CurioAL probe = NULL;
+    for (PetscInt r = 0; r < nruns; r++) {
+      PetscBool exists, completed;
+      hid_t     file;
+      if (r % so->parts != so->part || strcmp(runs[r].input, so->inputs[i])) continue;
+      PetscCall(StudyRunPath(so, &runs[r], out, sizeof(out)));
+      PetscCall(CurioALOutputState(comm, out, &exists, &completed));
+      if (!exists) continue;
+      if (!probe) {
+        PetscCall(CurioALCreate(comm, &probe));
+        PetscCall(CurioALSetFromOptions(probe));
+        StudyDefaults(probe);
+        PetscCall(PetscStrncpy(probe->input, runs[r].input, sizeof(probe->input)));
+        PetscCall(PetscStrncpy(probe->strategy_name, runs[r].strategy, sizeof(probe->strategy_name)));
+        probe->seed = runs[r].seed;
+        PetscCall(CurioALPrepare(probe, sig, sizeof(sig)));
+      }
+      PetscCall(CurioALSignatureFor(probe, runs[r].strategy, runs[r].seed, sig, sizeof(sig)));
+      PetscCall(CurioH5OpenRead(comm, out, &file));
+      PetscCall(CurioH5CheckIdentity(comm, file, out, "Study run file", "active", sig, msg, sizeof(msg)));
+      H5Fclose(file);
+      if (!msg[0]) continue;
+      if (so->overwrite) {
+        int err = 0;
+        if (rank == 0 && unlink(out)) err = errno;
+        PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+        PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "Cannot remove the study run file '%s' (-curio_study_overwrite): %s", out, strerror(err));
+        if (so->monitor) PetscCall(PetscPrintf(comm, "curio study: %s had other settings; removed (-curio_study_overwrite)\n", out));
+        continue;
+      }
+      PetscCall(CurioALDestroy(&probe));
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED,
+              "%s\nThe study stops: its run files must all come from the same settings. Use another -curio_study_dir, the settings the file was "
+              "written with, or -curio_study_overwrite to rerun such runs",
+              msg);
+    }
+    PetscCall(CurioALDestroy(&probe));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Run r of the study on the sub-communicator sub: skipped if its output is complete, continued if the output is
    incomplete. A run that fails (training that does not converge, a bad oracle label) fails on its whole
    sub-communicator: it is reported and flagged in *failed, its output left as it is, and the study goes on. */
@@ -185,8 +254,10 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s__%s__seed%" PetscInt_FMT ".h5", so->dir, run->name, run->strategy, run->seed));
+  PetscCall(StudyRunPath(so, run, out, sizeof(out)));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   PetscCall(CurioALOutputState(sub, out, &exists, &completed));
+  PetscCall(PetscLogStagePop());
   if (completed) {
     if (so->monitor)
       PetscCall(PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": complete output %s exists, skipped\n", r,
@@ -197,8 +268,11 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
   PetscCall(PetscSNPrintf(context, sizeof(context), "study run %" PetscInt_FMT " (%s, %s, seed %" PetscInt_FMT ")", r, run->name, run->strategy,
                           run->seed));
   PetscCall(CurioErrorSetContext(context));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
   PetscCall(CurioALCreate(sub, &al));
   PetscCall(CurioALSetFromOptions(al));
+  PetscCall(PetscLogStagePop());
+  StudyDefaults(al);
   PetscCall(PetscStrncpy(al->input, run->input, sizeof(al->input)));
   PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
   PetscCall(PetscStrncpy(al->strategy_name, run->strategy, sizeof(al->strategy_name)));
@@ -220,8 +294,9 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
   if (so->monitor)
     PetscCall(
         PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n",
-                    r, run->name, run->strategy, run->seed, al->row_nlab[al->nrows - 1], al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : "log-loss",
-                    (double) al->row_err[al->nrows - 1], t1 - t0, exists ? " (continued)" : ""));
+                    r, run->name, run->strategy, run->seed, al->row_nlab[al->nrows - 1],
+                    al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : CurioLossTable[al->model->loss].metric, (double) al->row_err[al->nrows - 1],
+                    t1 - t0, exists ? " (continued)" : ""));
   PetscCall(CurioALDestroy(&al));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -261,9 +336,12 @@ PetscErrorCode CurioStudyMain(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(StudyCheckOptions(comm, &so, size));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read)); /* the inputs' layouts and the earlier run files */
   PetscCall(StudyCheckInputs(comm, &so));
   PetscCall(StudyMakeDirectory(comm, so.dir));
   PetscCall(StudyListRuns(&so, &nruns, &runs));
+  PetscCall(StudyCheckExisting(comm, &so, nruns, runs));
+  PetscCall(PetscLogStagePop());
   PetscCall(PetscCalloc1(nruns, &runfailed));
   ngroups = size / (PetscMPIInt) so.rpr;
   color   = rank / (PetscMPIInt) so.rpr;

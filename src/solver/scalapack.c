@@ -65,6 +65,13 @@ static PetscErrorCode Gather(const CurioBlockCyclic *bc, int ncols, int mloc, in
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Csys2blacs_handle returns the same system handle for every call with the same communicator, but each free releases
+   it: with two grids alive on one sub-communicator (a study run's Gram factor and eigendecomposition) the second free
+   printed "BLACS WARNING 'Trying to free non-existent system context handle'" for every round. The handles are
+   counted here and freed with the last grid. */
+#define CURIO_BLACS_HANDLES 256
+static int CurioBlacsHandleRefs[CURIO_BLACS_HANDLES];
+
 /*@C
   CurioBlockCyclicCreate - a near-square BLACS grid over all ranks of comm and an n x n block-cyclic matrix on it,
   filled from a replicated column-major array
@@ -86,7 +93,8 @@ PetscErrorCode CurioBlockCyclicCreate(MPI_Comm comm, PetscInt n, const PetscReal
   /* blocks of 32 balance the load for d in the hundreds; small matrices get one block per process column */
   bc->nb     = PetscMax(2, PetscMin(32, (bc->n + bc->npcol - 1) / bc->npcol));
   bc->system = Csys2blacs_handle(comm);
-  bc->ctxt   = bc->system;
+  if (bc->system >= 0 && bc->system < CURIO_BLACS_HANDLES) CurioBlacsHandleRefs[bc->system]++;
+  bc->ctxt = bc->system;
   Cblacs_gridinit(&bc->ctxt, "Row", bc->nprow, bc->npcol);
   Cblacs_gridinfo(bc->ctxt, &bc->nprow, &bc->npcol, &bc->myrow, &bc->mycol);
   PetscCall(BlockCyclicAlloc(bc, bc->n, bc->desc, &bc->mloc, &bc->nloc, &bc->A));
@@ -100,7 +108,8 @@ PetscErrorCode CurioBlockCyclicDestroy(CurioBlockCyclic **bc)
   PetscFunctionBegin;
   if (!*bc) PetscFunctionReturn(PETSC_SUCCESS);
   Cblacs_gridexit((*bc)->ctxt);
-  Cfree_blacs_system_handle((*bc)->system);
+  if ((*bc)->system < 0 || (*bc)->system >= CURIO_BLACS_HANDLES || --CurioBlacsHandleRefs[(*bc)->system] == 0)
+    Cfree_blacs_system_handle((*bc)->system);
   PetscCall(PetscFree((*bc)->A));
   PetscCall(PetscFree(*bc));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -9,7 +9,7 @@
 PETSC_INTERN PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV,
     CURIO_EVENT_Scores, CURIO_EVENT_Write, CURIO_EVENT_LOOCVRefine;
 PETSC_INTERN PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores,
-    CURIO_STAGE_Write;
+    CURIO_STAGE_Write, CURIO_STAGE_Select;
 
 /* A uniform deviate in (0,1) and a standard normal deviate that depend only on (seed, stream, index): the same
    numbers for any rank count, so every rank can generate just its own rows. */

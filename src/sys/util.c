@@ -5,7 +5,8 @@
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
     CURIO_EVENT_Write, CURIO_EVENT_LOOCVRefine;
-PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write;
+PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write,
+    CURIO_STAGE_Select;
 
 static PetscBool CurioPackageInitialized = PETSC_FALSE;
 
@@ -38,6 +39,7 @@ PetscErrorCode CurioInitializePackage(void)
   PetscCall(PetscLogStageRegister("Curio tangent", &CURIO_STAGE_Tangent));
   PetscCall(PetscLogStageRegister("Curio scores", &CURIO_STAGE_Scores));
   PetscCall(PetscLogStageRegister("Curio write", &CURIO_STAGE_Write));
+  PetscCall(PetscLogStageRegister("Curio select", &CURIO_STAGE_Select)); /* active learning: choosing the batch */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

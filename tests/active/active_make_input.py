@@ -3,7 +3,7 @@
 set /test/X, /test/y, optionally an initial labeled set /train. The labels come from a nonlinear function of the inputs
 plus noise, so that where a strategy samples changes the learning curve.
 
-    /usr/bin/python3 tests/active/active_make_input.py OUT.h5 [--m 200] [--d 4] [--ntest 100] [--seed 1] [--loss squared|logistic] [--train 0] [--noise 0.1] [--nonlinear 0.3]"""
+    /usr/bin/python3 tests/active/active_make_input.py OUT.h5 [--m 200] [--d 4] [--ntest 100] [--seed 1] [--loss squared|logistic|poisson] [--train 0] [--noise 0.1] [--nonlinear 0.3]"""
 import argparse
 
 import h5py
@@ -31,6 +31,8 @@ def main():
         eta = X @ theta + a.nonlinear * np.sin(2 * X[:, 0])
         if a.loss == "logistic":
             y = (rng.uniform(size=n) < 1 / (1 + np.exp(-2 * eta))).astype(float)
+        elif a.loss == "poisson":
+            y = rng.poisson(np.exp(0.4 * eta)).astype(float)
         else:
             y = eta + a.noise * rng.standard_normal(n)
         return X, y

@@ -93,6 +93,26 @@ def main():
                                shallow=False)
             check(same, f"{name}: rebuild {k} differs from inputs/al/{name}.h5")
 
+    # the sets from MASS and R's datasets, when R with MASS is installed: exported by the script's second Rscript block
+    # and rebuilt byte-identical
+    if shutil.which("Rscript") and os.path.isdir("/usr/lib/R/library/MASS"):
+        with open(os.path.join(root, "scripts", "export-datasets.sh")) as fh:
+            sh = fh.read()
+        block = sh[sh.index("# MASS and R's own datasets only"):]
+        block = block[: block.index("' \"$tmp\"") + len("' \"$tmp\"")]
+        rdir = os.path.join(work, "rcsv")
+        os.makedirs(rdir)
+        subprocess.run(["bash", "-c", "tmp=\"$1\"\n" + block, "export", rdir], check=True)
+        out = os.path.join(work, "rout")
+        os.makedirs(out)
+        rsets = ("quakes", "pima", "biopsy")
+        subprocess.run([sys.executable, script, rdir, out, "--only", *rsets], check=True)
+        for name in rsets:
+            same = filecmp.cmp(os.path.join(out, name + ".h5"), os.path.join(root, "inputs", "al", name + ".h5"), shallow=False)
+            check(same, f"{name}: rebuild from R differs from inputs/al/{name}.h5")
+    else:
+        print("al_inputs: Rscript or MASS missing: quakes, pima and biopsy not rebuilt")
+
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

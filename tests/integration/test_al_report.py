@@ -9,7 +9,9 @@ closed-form parameters of the fake curves:
   - confidence intervals: mean +- t_{0.975, n-1} sd / sqrt(n) of those exact values;
   - selection cost per candidate = c_score + c_select, prediction cost per point = c_predict;
   - the unfinished run is skipped with a warning, the harness check is marked, the PNGs exist and are images;
-  - --datasets/--strategies select, and bad arguments exit with status 2.
+  - --datasets/--strategies select, and bad arguments exit with status 2;
+  - across data sets: Holm-adjusted paired t-tests, average ranks, Friedman's p and Nemenyi's CD against scipy on a
+    study of constant curves; the recommendation names the best average rank; runs with different settings refused.
 
     /usr/bin/python3 tests/integration/test_al_report.py postprocess/al_report.py WORKDIR
 """
@@ -48,6 +50,77 @@ def ci(x):
 def first_grid_at_or_after(grid, x):
     i = np.searchsorted(grid, x, side="left")
     return float(grid[i]) if i < grid.size else None
+
+
+def across_study(d, nds=5, strategies=("random", "a", "b", "c"), seeds=8, seed=3, sig=None):
+    """constant curves: run (ds, strategy, seed) has error v everywhere, so its AULC is v"""
+    sys.path.insert(0, HERE)
+    from make_fake_study import write_run
+    import h5py
+    rng = np.random.default_rng(seed)
+    cfg = dict(seed_size=10, batch_k=5, budget=30, n_pool=100, n_test=40, d=3, loss="squared", metric="rmse")
+    cost = {"score": 1e-7, "select": 1e-8, "predict": 4e-8}
+    V = {}
+    for i in range(nds):
+        shift = {s: rng.normal(0, 0.05) for s in strategies}
+        for k in range(seeds):
+            base = rng.uniform(1, 2)
+            for s in strategies:
+                v = base + shift[s] + rng.normal(0, 0.02)
+                V[(f"d{i}", s, k)] = v
+                path = write_run(d, f"d{i}", s, k, cfg, np.full(5, v), cost)
+                if sig:
+                    with h5py.File(path, "r+") as f:
+                        f.attrs["signature"] = sig(i, s, k)
+    return V
+
+
+def check_across(script, work):
+    """Holm-adjusted paired tests, average ranks, Friedman and Nemenyi against scipy computed here"""
+    d = os.path.join(work, "across")
+    os.makedirs(d)
+    V = across_study(d)
+    r = subprocess.run([PY, script, d, "--out", os.path.join(d, "rep")], capture_output=True, text=True)
+    check(r.returncode == 0, f"across: {r.stderr}")
+    J = json.load(open(os.path.join(d, "rep.json")))
+    strategies, sets = ["a", "b", "c", "random"], [f"d{i}" for i in range(5)]
+    pv, keys = [], []
+    for ds in sets:
+        for s in ("a", "b", "c"):
+            pv.append(stats.ttest_rel([V[(ds, s, k)] for k in range(8)], [V[(ds, "random", k)] for k in range(8)]).pvalue)
+            keys.append((ds, s))
+    m = len(pv)
+    order = np.argsort(pv)
+    adj = np.maximum.accumulate(np.minimum(1, (m - np.arange(m)) * np.array(pv)[order]))  # Holm, written out
+    want = dict(zip([keys[j] for j in order], adj))
+    for ds in sets:
+        for row in J["datasets"][ds]["rows"]:
+            if row["strategy"] != "random":
+                close(row["diff_p_holm"], want[(ds, row["strategy"])], f"Holm p {ds} {row['strategy']}", 1e-8)
+    R = np.array([stats.rankdata([np.mean([V[(ds, s, k)] for k in range(8)]) for s in strategies]) for ds in sets])
+    for j, s in enumerate(strategies):
+        close(J["across"]["avg_rank"][s], R[:, j].mean(), f"average rank {s}")
+    close(J["across"]["friedman_p"], stats.friedmanchisquare(*R.T).pvalue, "Friedman p")
+    close(J["across"]["nemenyi_cd"], stats.studentized_range.ppf(0.95, 4, 1e6) / math.sqrt(2) * math.sqrt(4 * 5 / 30), "Nemenyi CD", 1e-6)
+    best = strategies[int(np.argmin(R.mean(axis=0)))]
+    check(J["recommendation"].startswith(f"Across 5 data sets, {best} has the best average rank"), J["recommendation"])
+    check("On regression data like d0, d1, d2, d3, d4 pick" in J["recommendation"], J["recommendation"])
+    check(r.stdout.startswith("Across 5 data sets"), "the recommendation is printed")
+
+
+def check_settings(script, work):
+    """a study directory whose run files differ in a setting (beyond strategy and seed) is refused, naming it"""
+    d = os.path.join(work, "mixed")
+    os.makedirs(d)
+    sig = lambda i, s, k: f"dataset=d{i};strategy={s};seed={k};budget={80 if (i, s, k) == (1, 'a', 3) else 60};split=random"  # noqa: E731
+    across_study(d, sig=sig)
+    r = subprocess.run([PY, script, d, "--out", os.path.join(d, "rep")], capture_output=True, text=True)
+    check(r.returncode == 2 and "budget" in r.stderr and "d1__a__seed3.h5" in r.stderr, f"mixed settings: {r.returncode} {r.stderr}")
+    d2 = os.path.join(work, "same")
+    os.makedirs(d2)
+    across_study(d2, sig=lambda i, s, k: f"dataset=d{i};strategy={s};seed={k};budget=60;split=random;n_pool={100 + i}")
+    r = subprocess.run([PY, script, d2, "--out", os.path.join(d2, "rep")], capture_output=True, text=True)
+    check(r.returncode == 0, f"same settings (data-set keys may differ): {r.stderr}")
 
 
 def main():
@@ -162,6 +235,9 @@ def main():
         check(r.returncode == 2 and word in r.stderr, f"{args}: status {r.returncode}, stderr {r.stderr!r}")
     r = subprocess.run([PY, script, os.path.join(work, "missing")], capture_output=True, text=True)
     check(r.returncode == 2 and "missing" in r.stderr, f"missing directory: status {r.returncode}")
+
+    check_across(script, work)
+    check_settings(script, work)
 
     if failures:
         print(f"{len(failures)} check(s) failed")

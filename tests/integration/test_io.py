@@ -42,7 +42,7 @@ RANK_SH = 'exec 3>&1; "$0" "$@"; echo "rank-exit $OMPI_COMM_WORLD_RANK $?"'
 FAST = ["-curio_loocv_ns", "9", "-curio_loocv_smin", "1e-3", "-curio_loocv_smax", "1e2"]
 SGDF = ["-curio_mode", "sgdf", "-curio_sgdf_synthetic", "3000,40,5", "-curio_s", "1", "-curio_sgdf_lr", "1e-3", "-curio_sgdf_batch", "10",
         "-curio_sgdf_epochs", "1", "-curio_checkpoint_every", "50", "-curio_checkpoint_keep", "100"]
-ACTIVE = ["-curio_mode", "active", "-curio_al_strategy", "sld", "-curio_al_budget", "16", "-curio_al_batch", "2"] + FAST
+ACTIVE = ["-curio_mode", "active", "-curio_al_strategy", "sld", "-curio_al_budget", "16", "-curio_al_seed_size", "10", "-curio_al_batch", "2"] + FAST
 
 
 class Checks:

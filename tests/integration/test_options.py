@@ -156,7 +156,7 @@ def case_study(a, tmp):
         f["candidates/y"][:] = y
     out = os.path.join(d, "runs")
     r = run(a, ["-curio_mode", "study", "-curio_study_inputs", f"{good},{bad}", "-curio_study_strategies", "random", "-curio_study_seeds", "1",
-                "-curio_study_ranks_per_run", "1", "-curio_al_budget", "16", "-curio_al_batch", "3", "-curio_loocv_ns", "11",
+                "-curio_study_ranks_per_run", "1", "-curio_al_budget", "16", "-curio_al_seed_size", "8", "-curio_al_batch", "3", "-curio_loocv_ns", "11",
                 "-curio_study_dir", out], d)
     lines = error_lines(r)
     assert r.returncode != 0, r.stdout
