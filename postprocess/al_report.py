@@ -403,18 +403,24 @@ def recommend(res, acr, level=0.95):
     avg, cd, wl = acr["avg_rank"], acr["nemenyi_cd"], acr["wins_losses"]
     order = sorted(avg, key=lambda s: (avg[s], s))
     best = order[0]
-    tied = [s for s in order[1:] if avg[s] - avg[best] < cd]
+    shared = [s for s in order if abs(avg[s] - avg[best]) <= 1e-9]  # equal average ranks: no order among them
+    tied = [s for s in order if s not in shared and avg[s] - avg[best] < cd]
     N = len(acr["ranked_datasets"])
     pct = f"{100 * level:g}%"
-    txt = [f"Across {N} data sets, {best} has the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
-           f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
+    if len(shared) > 1:
+        txt = [f"Across {N} data sets, {' and '.join(shared)} share the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
+               f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
+    else:
+        txt = [f"Across {N} data sets, {best} has the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
+               f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
     if tied:
         txt.append(f"{', '.join(tied)} {'is' if len(tied) == 1 else 'are'} within the critical difference, so the data do "
-                   f"not separate {'it' if len(tied) == 1 else 'them'} from {best}.")
-    if base and best != base:
-        w, l_ = wl.get(best, (0, 0))
-        txt.append(f"Against {base}, {best} wins on {w} and loses on {l_} of {N} data sets (paired t-tests over seeds, "
-                   f"Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
+                   f"not separate {'it' if len(tied) == 1 else 'them'} from {' and '.join(shared)}.")
+    for b in shared:
+        if base and b != base:
+            w, l_ = wl.get(b, (0, 0))
+            txt.append(f"Against {base}, {b} wins on {w} and loses on {l_} of {N} data sets (paired t-tests over seeds, "
+                       f"Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
     groups = {}
     for ds in acr["ranked_datasets"]:
         groups.setdefault(group_of(res[ds]), []).append(ds)
@@ -425,8 +431,15 @@ def recommend(res, acr, level=0.95):
                 and r["diff_vs_baseline"] < 0)
         l_ = sum(1 for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb and r.get("diff_p_holm", 1) < acr["alpha"]
                  and r["diff_vs_baseline"] > 0)
-        vs = f"; against {base} it wins on {w} and loses on {l_} of {len(dss)}" if base and gb != base else ""
-        txt.append(f"On {g} data like {', '.join(dss)} pick {gb} (average rank there {ga[gb]:.2f}{vs}).")
+        names = " and ".join(sorted(s for s in ga if abs(ga[s] - ga[gb]) <= 1e-9))
+        if base and gb != base and w == 0:
+            # the best rank there is not a demonstrated gain: the baseline is the honest advice
+            txt.append(f"On {g} data like {', '.join(dss)} pick {base}: no strategy beats it significantly there (the best "
+                       f"average rank, {names} at {ga[gb]:.2f}, wins on 0 and loses on {l_} of {len(dss)} against {base}; "
+                       f"{base} ranks {ga[base]:.2f}).")
+        else:
+            vs = f"; against {base} it wins on {w} and loses on {l_} of {len(dss)}" if base and gb != base else ""
+            txt.append(f"On {g} data like {', '.join(dss)} pick {names} (average rank there {ga[gb]:.2f}{vs}).")
     nowin = [s for s in order if s != base and wl.get(s, (0, 0))[0] == 0]
     if base and nowin:
         txt.append(f"{', '.join(nowin)} never beat{'s' if len(nowin) == 1 else ''} {base} significantly on any data set.")
