@@ -30,6 +30,9 @@ EXCLUDED = [
     ("/rounds/time_*", "active learning: wall-clock seconds per round and stage"),
     ("/sgdf/history/time", "SGDF: wall-clock seconds at each epoch end"),
     ("/state/history_time", "SGDF checkpoint: the same wall-clock history"),
+    ("/state/elapsed_*", "SGDF checkpoint: the clock kept across restarts (seconds)"),
+    ("*@checksum", "a dataset's checksum: a function of its bits, which are compared themselves (within tolerance where the "
+     "arithmetic may reorder, so the checksum may differ where the values agree)"),
 ]
 
 # Looser tolerances where conditioning amplifies a reordering of the arithmetic (README "Rank-count agreement",
