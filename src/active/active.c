@@ -378,6 +378,7 @@ static const CurioOutputField ActiveFields[] = {
     {"/rounds/test_error", "round", "[metric]", "test error of the model of the row (the root attribute metric: rmse in [y], or log-loss)"},
     {"/rounds/s", "round", "1", "regularity s of the model of the row"},
     {"/rounds/s_at_boundary", "round", "1", "1 if the row's LOOCV optimum was at an end of the grid"},
+    {"/rounds/s_at_floor", "round", "1", "1 if the row's LOOCV optimum was raised to the floor -curio_al_s_floor x lambda_max(G)/n"},
     {"/rounds/score_max", "round", "[score]", "largest score over the unlabeled pool (NaN in the last row)"},
     {"/rounds/score_mean", "round", "[score]", "mean score over the unlabeled pool (NaN in the last row)"},
     {"/rounds/time_train", "round", "seconds", "setup, LOOCV and training time of the row (max over ranks)"},

@@ -84,7 +84,7 @@ def make_runs(a, d):
         ("sgdf", "sgdf.h5", ["-curio_mode", "sgdf", "-curio_input", os.path.join(d, "sgdf_in.h5"), "-curio_s", "0.5", "-curio_sgdf_lr", "1e-3",
                              "-curio_sgdf_batch", "16", "-curio_sgdf_epochs", "3", "-curio_checkpoint_prefix", os.path.join(d, "ckpt"),
                              "-curio_checkpoint_every", "10"]),
-        ("active", "active.h5", ["-curio_mode", "active", "-curio_input", os.path.join(d, "pool.h5"), "-curio_al_budget", "20",
+        ("active", "active.h5", ["-curio_mode", "active", "-curio_input", os.path.join(d, "pool.h5"), "-curio_al_budget", "20", "-curio_al_seed_size", "8",
                                  "-curio_al_batch", "4"] + grid),
         ("users", "users.h5", ["-curio_mode", "users", "-curio_input", os.path.join(d, "users_in.h5"), "-curio_s", "0.5",
                                "-curio_users_select_k", "5"]),
@@ -99,7 +99,7 @@ def make_runs(a, d):
     files.append(("checkpoint", os.path.join(d, ck[-1])))
     sdir = os.path.join(d, "study")
     sh(mpi + ["-curio_mode", "study", "-curio_study_inputs", os.path.join(d, "pool.h5"), "-curio_study_strategies", "sld,random",
-              "-curio_study_seeds", "1", "-curio_study_dir", sdir, "-curio_al_budget", "16", "-curio_al_batch", "4"] + grid)
+              "-curio_study_seeds", "1", "-curio_study_dir", sdir, "-curio_al_budget", "16", "-curio_al_batch", "4", "-curio_al_seed_size", "8"] + grid)
     for f in sorted(os.listdir(sdir)):
         if f.endswith(".h5"):
             files.append(("study", os.path.join(sdir, f)))
