@@ -33,21 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_input import make  # noqa: E402
 import sgdf_ref  # noqa: E402
 
-MPIEXEC = ["mpiexec", "--oversubscribe"]
-
-
-def run(curio, np_, args, check=True):
-    cmd = MPIEXEC + ["-n", str(np_), curio, "-curio_mode", "sgdf"] + [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if check and p.returncode != 0:
-        print(" ".join(cmd))
-        print(p.stdout, p.stderr)
-        raise SystemExit(f"curio failed with exit code {p.returncode}")
-    return p
-
-
-def rel(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
+from test_sgdf import MPIEXEC, rel, run  # noqa: E402,F401  (one launcher and one metric for both SGDF tests)
 
 
 def read(path, keys=("model/theta", "model/theta_dot")):
