@@ -33,7 +33,7 @@ PETSC_EXTERN PetscErrorCode CurioCheckpointAbortWrite(CurioCheckpoint);
 PETSC_EXTERN PetscErrorCode CurioCheckpointFindLatest(MPI_Comm, const char prefix[], char path[], size_t, PetscBool *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointOpenRead(MPI_Comm, const char path[], const char kind[], const char signature[], CurioCheckpoint *);
 PETSC_EXTERN PetscErrorCode CurioCheckpointOpenLatest(MPI_Comm, const char prefix[], const char kind[], const char signature[], CurioCheckpoint *,
-                                                     PetscBool *found);
+                                                      PetscBool *found);
 PETSC_EXTERN PetscErrorCode CurioCheckpointRemoveStale(MPI_Comm, const char prefix[], const char output[]);
 PETSC_EXTERN PetscErrorCode CurioCheckpointGetStep(CurioCheckpoint, PetscInt64 *);
 /* The file being read, or the last one written (its final name) */
