@@ -35,7 +35,20 @@ struct _n_CurioData {
   char    **feature_names; /**< names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated, or NULL */
 };
 
+/** @brief The sets of rows a run's data holds. */
+typedef enum { CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES, CURIO_DATA_TEST } CurioDataSet;
+
 PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);
+/** @brief A set's rows (owned by the data; the candidate pool's X is NULL when it is streamed) and whether the input has the set. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataGetRows(CurioData data, CurioDataSet set, CurioRows **rows, PetscBool *present);
+/** @brief The input file ("builtin" for the built-in example). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataGetSource(CurioData data, const char **source);
+/** @brief Names of the input columns (NULL-terminated), or NULL when the input has none. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataGetFeatureNames(CurioData data, const char *const **names);
+/** @brief Rows per chunk in which the candidate pool is streamed when scored (0: it is loaded whole). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataGetCandidateChunk(CurioData data, PetscInt *chunk);
+/** @brief Streams the candidate pool in chunks of this many rows when scored (0: load it whole); before loading. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataSetCandidateChunk(CurioData data, PetscInt chunk);
 PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);

@@ -6,6 +6,7 @@
 
 #include "curiosys.h"
 #include "curiodata.h"
+#include "curiooutput.h"
 
 /** @brief A row of CurioLossTable: the enum value indexes the table (README, "How to add a loss"). */
 typedef enum {
@@ -63,6 +64,27 @@ struct _n_CurioModel {
 };
 
 PETSC_EXTERN PetscErrorCode CurioModelCreate(MPI_Comm, CurioModel *);
+/** @brief The model's loss (and its table row, may be NULL). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetLoss(CurioModel model, CurioLossType *type, const CurioLossInfo **info);
+/** @brief The model's regularizer. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetRegularizer(CurioModel model, CurioRegularizerType *type);
+/** @brief The feature map, its polynomial degree and whether an intercept column is prepended (each may be NULL). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetFeatureMap(CurioModel model, CurioFeatureMapType *type, PetscInt *degree, PetscBool *intercept);
+/** @brief The number of parameters d (0 before CurioModelSetUp()). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetSize(CurioModel model, PetscInt *d);
+/** @brief The polynomial map's input domain [lo, hi] and whether it was given (-curio_domain) rather than taken from the data. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetDomain(CurioModel model, PetscReal *lo, PetscReal *hi, PetscBool *given);
+/** @brief Sets the polynomial map's input domain [lo, hi]; given says whether it counts as given by the user. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelSetDomain(CurioModel model, PetscReal lo, PetscReal hi, PetscBool given);
+/** @brief File and dataset of theta0 for the inherit regularizer (empty strings otherwise). Not collective. */
+PETSC_EXTERN PetscErrorCode CurioModelGetTheta0(CurioModel model, const char **file, const char **dataset);
+/** @brief Prints the feature map with d, the loss and the regularizer. Collective. */
+PETSC_EXTERN PetscErrorCode CurioModelView(CurioModel model, PetscViewer viewer);
+/** @brief The model's loss, regularizer and feature map as attributes of a group of an output. Collective. */
+PETSC_EXTERN PetscErrorCode CurioModelWriteAttributes(CurioModel model, CurioOutput out, const char group[]);
+/** @brief Fixes the feature map and d for inputs of dim columns (is1d: scalar inputs, polynomial map); the domain must be set for 1-D inputs.
+ * Collective. */
+PETSC_EXTERN PetscErrorCode CurioModelSetUpInputs(CurioModel model, PetscBool is1d, PetscInt dim);
 PETSC_EXTERN PetscErrorCode CurioModelDestroy(CurioModel *);
 PETSC_EXTERN PetscErrorCode CurioModelSetFromOptions(CurioModel);
 PETSC_EXTERN PetscErrorCode CurioModelSetUp(CurioModel, CurioData);

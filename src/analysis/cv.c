@@ -24,14 +24,16 @@ static PetscErrorCode FitParts(CurioFit fit, MPI_Comm *comm, CurioModel *model, 
    GCV are on one scale (docs/math.md, "Cross-validation") */
 static PetscErrorCode SaturatedSum(CurioModel model, Vec y, PetscReal *sum)
 {
-  const PetscScalar *py;
-  PetscInt           nl;
+  const PetscScalar   *py;
+  PetscInt             nl;
+  const CurioLossInfo *info;
 
   PetscFunctionBegin;
   *sum = 0;
+  PetscCall(CurioModelGetLoss(model, NULL, &info));
   PetscCall(VecGetLocalSize(y, &nl));
   PetscCall(VecGetArrayRead(y, &py));
-  for (PetscInt i = 0; i < nl; i++) *sum += CurioLossTable[model->loss].saturated(py[i]);
+  for (PetscInt i = 0; i < nl; i++) *sum += info->saturated(py[i]);
   PetscCall(VecRestoreArrayRead(y, &py));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) y)));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -56,7 +58,7 @@ static PetscErrorCode ApproximateCurve(CurioFit fit, PetscReal smin, PetscReal s
   PetscFunctionBegin;
   PetscCall(FitParts(fit, &comm, &model, &solver, &Phi, &y, &w, &center, &monitor));
   PetscCall(SaturatedSum(model, y, &sat));
-  d = model->d;
+  PetscCall(CurioModelGetSize(model, &d));
   PetscCall(MatGetSize(Phi, &n, NULL));
   PetscCall(PetscMemzero(c, sizeof(*c)));
   c->ns = ns;
@@ -106,26 +108,28 @@ static PetscErrorCode ApproximateCurve(CurioFit fit, PetscReal smin, PetscReal s
 /* Exact LOOCV and GCV for squared loss (loocv.c) from the solver's Gram Phi^T diag(w l'') Phi = Phi^T W Phi */
 static PetscErrorCode ExactCurve(CurioFit fit, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *c)
 {
-  CurioModel       model;
-  CurioSolver      solver;
-  Mat              Phi;
-  Vec              y, yc, w, center;
-  MPI_Comm         comm;
-  PetscBool        monitor;
-  CurioLOOCV       cv;
-  const PetscReal *G;
+  CurioModel           model;
+  CurioSolver          solver;
+  Mat                  Phi;
+  Vec                  y, yc, w, center;
+  MPI_Comm             comm;
+  PetscBool            monitor;
+  CurioLOOCV           cv;
+  const PetscReal     *G;
+  CurioRegularizerType reg;
 
   PetscFunctionBegin;
   PetscCall(FitParts(fit, &comm, &model, &solver, &Phi, &y, &w, &center, &monitor));
   PetscCall(CurioSolverGetGram(solver, &G));
+  PetscCall(CurioModelGetRegularizer(model, &reg));
   yc = y;
-  if (model->regularizer == CURIO_REGULARIZER_INHERIT) {
+  if (reg == CURIO_REGULARIZER_INHERIT) {
     /* R = 1/2||theta - theta0||^2 is ridge in theta - theta0 on the labels y - Phi theta0: same LOO residuals */
     PetscCall(VecDuplicate(y, &yc));
     PetscCall(MatMult(Phi, center, yc));
     PetscCall(VecAYPX(yc, -1.0, y));
   }
-  PetscCall(CurioLOOCVCreate(Phi, yc, w, (PetscBool) (model->regularizer == CURIO_REGULARIZER_RESTRICTED), G, &cv));
+  PetscCall(CurioLOOCVCreate(Phi, yc, w, (PetscBool) (reg == CURIO_REGULARIZER_RESTRICTED), G, &cv));
   if (yc != y) PetscCall(VecDestroy(&yc));
   PetscCall(CurioLOOCVCurveCompute(cv, smin, smax, ns, c));
   PetscCall(CurioLOOCVDestroy(&cv));
@@ -146,7 +150,8 @@ static PetscErrorCode ExactCurve(CurioFit fit, PetscReal smin, PetscReal smax, P
 @*/
 PetscErrorCode CurioFitCVCurve(CurioFit fit, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *curve)
 {
-  CurioModel model;
+  CurioModel           model;
+  const CurioLossInfo *info;
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetModel(fit, &model));
@@ -158,7 +163,8 @@ PetscErrorCode CurioFitCVCurve(CurioFit fit, PetscReal smin, PetscReal smax, Pet
     PetscCheck(n >= 2, PetscObjectComm((PetscObject) Phi), PETSC_ERR_USER_INPUT,
                "Leave-one-out CV needs at least 2 training rows, the input has %" PetscInt_FMT ": give -curio_s S and -curio_loocv false", n);
   }
-  if (CurioLossTable[model->loss].quadratic) PetscCall(ExactCurve(fit, smin, smax, ns, curve));
+  PetscCall(CurioModelGetLoss(model, NULL, &info));
+  if (info->quadratic) PetscCall(ExactCurve(fit, smin, smax, ns, curve));
   else PetscCall(ApproximateCurve(fit, smin, smax, ns, curve));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -73,7 +73,7 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
   PetscCall(CurioFitGetLabels(fit, &y));
   PetscCall(CurioFitGetWeights(fit, &w));
   PetscCall(CurioFitGetSolution(fit, &theta, NULL));
-  d = model->d;
+  PetscCall(CurioModelGetSize(model, &d));
   PetscCall(VecDuplicate(y, &eta));
   PetscCall(VecDuplicate(y, &dl));
   PetscCall(MatMult(Phi, theta, eta));

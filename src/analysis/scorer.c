@@ -251,9 +251,9 @@ PetscErrorCode CurioScorerCompute(CurioScorer sc, Mat Phi, const PetscReal y[], 
   PetscCall(CurioFitGetModel(sc->fit, &model));
   PetscCall(CurioFitGetRegularity(sc->fit, &s, NULL));
   PetscCall(PetscMemzero(&blk, sizeof(blk)));
-  blk.Phi    = Phi;
-  blk.y      = y;
-  blk.loss   = model->loss;
+  blk.Phi = Phi;
+  blk.y   = y;
+  PetscCall(CurioModelGetLoss(model, &blk.loss, NULL));
   blk.sigma2 = sigma2;
   blk.delta  = sc->delta;
   PetscCall(CurioFitGetSolution(sc->fit, &blk.theta, &blk.theta_dot));

@@ -153,6 +153,79 @@ PetscErrorCode CurioDataCreate(MPI_Comm comm, CurioData *data)
 }
 
 /*@C
+  CurioDataGetRows - one set of the data's rows
+
+  Not Collective
+
+  Input Parameters:
++ data - the data
+- set - CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES or CURIO_DATA_TEST
+
+  Output Parameters:
++ rows - the set's rows, owned by the data (a streamed candidate pool has its sizes but no inputs); may be NULL
+- present - whether the input has the set (may be NULL)
+@*/
+PetscErrorCode CurioDataGetRows(CurioData data, CurioDataSet set, CurioRows **rows, PetscBool *present)
+{
+  PetscFunctionBegin;
+  if (rows) *rows = set == CURIO_DATA_TRAIN ? &data->train : set == CURIO_DATA_CANDIDATES ? &data->cand : &data->test;
+  if (present) *present = set == CURIO_DATA_TRAIN ? (PetscBool) (data->train.n > 0) : set == CURIO_DATA_CANDIDATES ? data->has_cand : data->has_test;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataGetSource - the input the data came from: a file name, "builtin", or "none" before loading
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataGetSource(CurioData data, const char **source)
+{
+  PetscFunctionBegin;
+  *source = data->source;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataGetFeatureNames - the names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated,
+  or NULL when the input has none
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataGetFeatureNames(CurioData data, const char *const **names)
+{
+  PetscFunctionBegin;
+  *names = (const char *const *) data->feature_names;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataGetCandidateChunk - how many candidate rows are read at a time when the pool is streamed while scored
+  (-curio_pool_chunk); 0 when the pool is loaded whole
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataGetCandidateChunk(CurioData data, PetscInt *chunk)
+{
+  PetscFunctionBegin;
+  *chunk = data->cand_chunk;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataSetCandidateChunk - streams the candidate pool of an HDF5 input in chunks of this many rows when it is
+  scored instead of loading it (0: load it whole); call before loading
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataSetCandidateChunk(CurioData data, PetscInt chunk)
+{
+  PetscFunctionBegin;
+  PetscCheck(chunk >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "The candidate chunk must be >= 0, got %" PetscInt_FMT, chunk);
+  data->cand_chunk = chunk;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioDataDestroy - frees the data of a run and every row set it holds
 @*/
 PetscErrorCode CurioDataDestroy(CurioData *data)

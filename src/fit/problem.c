@@ -28,6 +28,9 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   p->influence_ntest = 100;
   PetscCall(PetscStrncpy(p->output, "curio.h5", sizeof(p->output)));
   PetscCall(CurioDataCreate(comm, &p->data));
+  PetscCall(CurioDataGetRows(p->data, CURIO_DATA_TRAIN, &p->train, NULL));
+  PetscCall(CurioDataGetRows(p->data, CURIO_DATA_CANDIDATES, &p->cand, NULL));
+  PetscCall(CurioDataGetRows(p->data, CURIO_DATA_TEST, &p->test, NULL));
   PetscCall(CurioModelCreate(comm, &p->model));
   PetscCall(CurioSolverCreate(comm, &p->solver));
   *prob = p;
@@ -94,7 +97,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_fd_delta", &p->fd_rel, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_var_ssi", &p->var_ssi, &p->var_ssi_set));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_theta_init", p->theta_init, sizeof(p->theta_init), NULL));
-  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &p->data->cand_chunk, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &p->cand_chunk, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_select_k", &p->select_k, NULL));
   PetscCall(CurioScoreListNames(PETSC_TRUE, PETSC_FALSE, names, sizeof(names)));
   PetscCall(PetscSNPrintf(help, sizeof(help), "Score that ranks the candidates: %s", names));
@@ -104,6 +107,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_ntest", &p->influence_ntest, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_output_data", &p->output_data, NULL));
   PetscOptionsEnd();
+  PetscCall(CurioDataSetCandidateChunk(p->data, p->cand_chunk));
   PetscCall(CurioScoreFindSelectable(p->comm, "-curio_select_by", select_by, (CurioScoreId *) &p->select_by));
   if (scores_set) {
     PetscCall(CurioScoreParseList(p->comm, "-curio_scores", scores, p->scores.want, &p->do_scores));
@@ -132,24 +136,31 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
 PetscErrorCode CurioProblemSetUp(CurioProblem p)
 {
   PetscLogDouble t0, t1;
+  PetscInt       d;
 
   PetscFunctionBegin;
   PetscCall(CurioOutputCheckWritable(p->comm, p->output));
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
-  if (!p->data->train.n) PetscCall(CurioDataSetFromOptions(p->data)); /* unless the caller filled p->data already */
+  if (!p->train->n) PetscCall(CurioDataSetFromOptions(p->data)); /* unless the caller filled p->data already */
+  PetscCall(CurioDataGetRows(p->data, CURIO_DATA_CANDIDATES, NULL, &p->has_cand));
+  PetscCall(CurioDataGetRows(p->data, CURIO_DATA_TEST, NULL, &p->has_test));
+  PetscCall(CurioDataGetCandidateChunk(p->data, &p->cand_chunk));
+  PetscCall(CurioDataGetSource(p->data, &p->source));
+  PetscCall(CurioDataGetFeatureNames(p->data, &p->feature_names));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_read = t1 - t0;
   PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* design matrices, regularizer, Hessian operator */
   PetscCall(CurioModelSetUp(p->model, p->data));
-  if (!p->var_ssi_set) p->var_ssi = (PetscBool) (p->model->d <= 4000);
-  PetscCall(CurioModelBuildDesign(p->model, &p->data->train, &p->Phi));
-  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, &p->data->cand, &p->PhiCand));
-  if (p->data->has_test) PetscCall(CurioModelBuildDesign(p->model, &p->data->test, &p->PhiTest));
+  PetscCall(CurioModelGetSize(p->model, &d));
+  if (!p->var_ssi_set) p->var_ssi = (PetscBool) (d <= 4000);
+  PetscCall(CurioModelBuildDesign(p->model, p->train, &p->Phi));
+  if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, p->cand, &p->PhiCand));
+  if (p->has_test) PetscCall(CurioModelBuildDesign(p->model, p->test, &p->PhiTest));
   {
     /* sparse rows live on in the MATMPIAIJ only: their CSR arrays are never written out */
-    CurioRows *sets[] = {&p->data->train, &p->data->cand, &p->data->test};
+    CurioRows *sets[] = {p->train, p->cand, p->test};
     for (int k = 0; k < 3; k++)
       if (sets[k]->sparse) {
         PetscCall(PetscFree(sets[k]->rowptr));
@@ -157,17 +168,17 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
         PetscCall(PetscFree(sets[k]->vals));
       }
   }
-  if (!p->output_data && !p->data->train.is1d) {
+  if (!p->output_data && !p->train->is1d) {
     /* Phi holds the features now; without -curio_output_data nothing else reads the row-major copy */
-    PetscCall(PetscFree(p->data->train.X));
-    PetscCall(PetscFree(p->data->cand.X));
-    PetscCall(PetscFree(p->data->test.X));
+    PetscCall(PetscFree(p->train->X));
+    PetscCall(PetscFree(p->cand->X));
+    PetscCall(PetscFree(p->test->X));
   }
-  PetscCall(CurioRowVec(p->Phi, p->data->train.y, &p->y));
-  PetscCall(CurioRowVec(p->Phi, p->data->train.w, &p->w));
-  PetscCall(CurioModelCheckLabels(p->model, &p->data->train, "train"));
-  if (p->data->has_cand && !p->data->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, &p->data->cand, "candidates"));
-  if (p->data->has_test) PetscCall(CurioModelCheckLabels(p->model, &p->data->test, "test"));
+  PetscCall(CurioRowVec(p->Phi, p->train->y, &p->y));
+  PetscCall(CurioRowVec(p->Phi, p->train->w, &p->w));
+  PetscCall(CurioModelCheckLabels(p->model, p->train, "train"));
+  if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, p->cand, "candidates"));
+  if (p->has_test) PetscCall(CurioModelCheckLabels(p->model, p->test, "test"));
   PetscCall(CurioFitCreate(p->model, p->Phi, p->y, p->w, p->solver, &p->fit));
   PetscCall(CurioFitSetMonitor(p->fit, p->monitor));
   PetscCall(CurioFitGetCurvature(p->fit, &p->curv));
@@ -335,9 +346,9 @@ static PetscErrorCode ProblemScorer(CurioProblem p, const PetscBool comp[], Curi
   PetscCall(CurioScorerNeedsReference(*scorer, &ref));
   sc->has_reference = ref;
   if (ref) {
-    PetscCall(CurioScorerAddReference(*scorer, p->Phi, p->data->train.n, p->data->train.y, p->data->train.w));
+    PetscCall(CurioScorerAddReference(*scorer, p->Phi, p->train->n, p->train->y, p->train->w));
     if (p->PhiTest) {
-      PetscCall(CurioScorerAddReference(*scorer, p->PhiTest, p->data->test.n, p->data->test.y, p->data->test.w));
+      PetscCall(CurioScorerAddReference(*scorer, p->PhiTest, p->test->n, p->test->y, p->test->w));
       sc->reference_has_test = PETSC_TRUE;
     }
     PetscCall(CurioScorerGetInfo(*scorer, &sc->reference_size, NULL));
@@ -382,7 +393,7 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Scores, 0, 0, 0, 0));
   ScoresToCompute(p, comp);
   PetscCall(ProblemScorer(p, comp, &scorer));
-  PetscCall(ScoresBlock(p, scorer, p->PhiCand, &p->data->cand, &errmax, &fdmax));
+  PetscCall(ScoresBlock(p, scorer, p->PhiCand, p->cand, &errmax, &fdmax));
   PetscCall(CurioScorerDestroy(&scorer));
   sc->fd_max_rel_error = fdmax > 0 ? errmax / fdmax : errmax;
   p->has_scores        = PETSC_TRUE;
@@ -391,7 +402,7 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
   if (p->monitor) {
-    PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates", p->data->cand.n));
+    PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates", p->cand->n));
     if (sc->has_reference) PetscCall(PetscPrintf(p->comm, " against %" PetscInt_FMT " reference points", sc->reference_size));
     PetscCall(PetscPrintf(p->comm, " (%.3f s)", t1 - t0));
     if (comp[CURIO_SCORE_FDOT_FD])
@@ -533,20 +544,21 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   CurioScores   *sc = &p->scores;
   CurioScorer    scorer;
   PetscBool      comp[CURIO_SCORE_COUNT];
-  PetscInt       n = p->data->cand.n, chunk = p->data->cand_chunk, have = 0;
+  PetscInt       n = p->cand->n, chunk = p->cand_chunk, have = 0;
   PetscInt64    *run_index  = NULL;
   PetscScalar   *design     = NULL;
-  PetscInt       design_cap = 0;
+  PetscInt       design_cap = 0, d;
   PetscReal      errmax = 0, fdmax = 0;
-  const char    *scale = p->data->cand.is1d ? "/candidates/x" : "/candidates/index";
+  const char    *scale = p->cand->is1d ? "/candidates/x" : "/candidates/index";
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
+  PetscCall(CurioModelGetSize(p->model, &d));
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Scores));
   ScoresToCompute(p, comp);
   PetscCall(ProblemScorer(p, comp, &scorer));
-  PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->data->cand.is1d, scale)); /* the candidates' coordinate */
+  PetscCall(CurioOutputCreateArray(out, scale, n, (PetscBool) !p->cand->is1d, scale)); /* the candidates' coordinate */
   if (p->select_k) {
     PetscCall(PetscFree2(p->sel_index, p->sel_score));
     PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
@@ -559,12 +571,12 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     PetscReal e, f;
     PetscInt  rs, nl;
     PetscCall(CurioRowOwnership(p->comm, cnt, &rs, &nl));
-    if (nl * p->model->d > design_cap) { /* one buffer for every chunk: no page faults after the first */
+    if (nl * d > design_cap) { /* one buffer for every chunk: no page faults after the first */
       PetscCall(PetscFree(design));
-      design_cap = nl * p->model->d;
+      design_cap = nl * d;
       PetscCall(PetscMalloc1(design_cap, &design));
     }
-    if (p->data->cand.is1d) {
+    if (p->cand->is1d) {
       PetscCall(CurioDataReadCandidates(p->data, c0, cnt, &rows));
       PetscCall(CurioModelBuildDesignWithArray(p->model, &rows, design, &Phi));
     } else { /* feature rows go from a small read buffer straight into the design matrix */
@@ -572,7 +584,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
       PetscCall(CurioDataReadCandidatesBlocked(p->data, c0, cnt, DesignSinkRows, &ds, &rows));
       PetscCheck(rows.nlocal == nl, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Chunk rows %" PetscInt_FMT " on this rank, expected %" PetscInt_FMT,
                  rows.nlocal, nl);
-      PetscCall(MatCreateDense(p->comm, nl, PETSC_DECIDE, cnt, p->model->d, design, &Phi));
+      PetscCall(MatCreateDense(p->comm, nl, PETSC_DECIDE, cnt, d, design, &Phi));
       PetscCall(MatAssemblyBegin(Phi, MAT_FINAL_ASSEMBLY));
       PetscCall(MatAssemblyEnd(Phi, MAT_FINAL_ASSEMBLY));
     }
@@ -635,26 +647,27 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
 @*/
 PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
 {
-  PetscInt   d = p->model->d, nt, k = p->influence_k;
+  PetscInt   d, nt, k = p->influence_k;
   PetscReal *Hinv;
 
   PetscFunctionBegin;
+  PetscCall(CurioModelGetSize(p->model, &d));
   if (!p->do_influence) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Call CurioProblemSolve() first");
   PetscCall(PetscMalloc1(d * d, &Hinv));
   PetscCall(CurioSolverGetInverse(p->solver, Hinv));
   PetscCall(VecDestroy(&p->self_influence));
   PetscCall(CurioFitSelfInfluence(p->fit, Hinv, &p->self_influence));
-  nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->data->test.n) : 0;
+  nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->test->n) : 0;
   p->influence_ntest = nt;
   PetscCall(PetscFree2(p->infl_index, p->infl_value));
   if (nt > 0) {
     Vec yt, wt;
-    PetscCheck(k >= 1 && k <= p->data->train.n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->data->train.n, k);
+    PetscCheck(k >= 1 && k <= p->train->n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->train->n, k);
     PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));
-    PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &yt));
-    PetscCall(CurioRowVec(p->PhiTest, p->data->test.w, &wt));
+    PetscCall(CurioRowVec(p->PhiTest, p->test->y, &yt));
+    PetscCall(CurioRowVec(p->PhiTest, p->test->w, &wt));
     PetscCall(CurioFitInfluenceTop(p->fit, Hinv, p->PhiTest, yt, wt, nt, k, p->infl_index, p->infl_value));
     PetscCall(VecDestroy(&yt));
     PetscCall(VecDestroy(&wt));
@@ -668,11 +681,13 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
 @*/
 PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
 {
-  PetscMPIInt     size;
-  PetscInt        nl = p->data->train.nlocal, nmin, nmax;
-  CurioSolverType st;
+  PetscMPIInt          size;
+  PetscInt             nl = p->train->nlocal, nmin, nmax;
+  CurioSolverType      st;
+  const CurioLossInfo *info;
 
   PetscFunctionBegin;
+  PetscCall(CurioModelGetLoss(p->model, NULL, &info));
   PetscCallMPI(MPI_Comm_size(p->comm, &size));
   PetscCall(MPIU_Allreduce(&nl, &nmin, 1, MPIU_INT, MPI_MIN, p->comm));
   PetscCall(MPIU_Allreduce(&nl, &nmax, 1, MPIU_INT, MPI_MAX, p->comm));
@@ -681,18 +696,12 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(CurioDataView(p->data, viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "training rows per rank: %" PetscInt_FMT " to %" PetscInt_FMT "\n", nmin, nmax));
-  if (p->model->features == CURIO_FEATURES_POLYNOMIAL)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "model: polynomial degree %" PetscInt_FMT " on [%g, %g] scaled to [-1, 1], d = %" PetscInt_FMT "\n",
-                                     p->model->degree, (double) p->model->lo, (double) p->model->hi, p->model->d));
-  else
-    PetscCall(PetscViewerASCIIPrintf(viewer, "model: identity features%s, d = %" PetscInt_FMT "\n", p->model->intercept ? " with intercept" : "",
-                                     p->model->d));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %s, regularizer %s, solver %s\n", CurioLossTypes[p->model->loss],
-                                   CurioRegularizerTypes[p->model->regularizer], CurioSolverTypes[st]));
+  PetscCall(CurioModelView(p->model, viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "solver %s\n", CurioSolverTypes[st]));
   if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
     PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g%s, %g%s]\n",
-                                     CurioLossTable[p->model->loss].quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
+                                     info->quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
                                      p->loocv_smin_set ? "" : " x min G_jj/n", (double) p->loocv_smax, p->loocv_smax_set ? "" : " x lambda_max/n"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -7,13 +7,18 @@
 /* One run of the fit mode; reached from outside src/fit only through the functions of curioproblem.h (the active
    driver, above this layer, reads it too) */
 struct _n_CurioProblem {
-  MPI_Comm    comm;
-  CurioData   data;
-  CurioModel  model;
-  CurioSolver solver;
-  CurioFit    fit;                   /* the fit on the training rows: training, tangent, operator */
-  Mat         Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
-  Vec         y, w;                  /* labels, weights (referenced by the fit) */
+  MPI_Comm           comm;
+  CurioData          data;
+  CurioRows         *train, *cand, *test; /* the data's sets (CurioDataGetRows()) */
+  PetscBool          has_cand, has_test;  /* whether the input has them (after CurioProblemSetUp() read it) */
+  PetscInt           cand_chunk;          /* > 0: the candidate pool is streamed in chunks of this many rows */
+  const char        *source;              /* the input */
+  const char *const *feature_names;       /* names of the input columns, or NULL */
+  CurioModel         model;
+  CurioSolver        solver;
+  CurioFit           fit;                   /* the fit on the training rows: training, tangent, operator */
+  Mat                Phi, PhiCand, PhiTest; /* design matrices, rows = samples, MATMPIDENSE */
+  Vec                y, w;                  /* labels, weights (referenced by the fit) */
   /* views of the fit's vectors (borrowed, owned by fit): curvature w l'', regularizer mask and centre
      (R = 1/2 sum mask (theta - center)^2), optimum, tangent, grad R */
   Vec       curv, mask, center, theta, theta_dot, gradR;

@@ -49,8 +49,8 @@ static const CurioOutputField FitFields[] = {
 };
 
 /* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
-static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, char **names, PetscBool with_features, char scale[],
-                                size_t len)
+static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, const char *const *names, PetscBool with_features,
+                                char scale[], size_t len)
 {
   char name[64];
 
@@ -66,7 +66,7 @@ static PetscErrorCode WriteRows(CurioOutput out, const char group[], const Curio
       PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, "index,feature"));
       if (names) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/feature_name", group));
-        PetscCall(CurioOutputWriteStrings(out, name, rows->dim, (const char *const *) names, "feature"));
+        PetscCall(CurioOutputWriteStrings(out, name, rows->dim, names, "feature"));
       }
     }
   }
@@ -94,13 +94,17 @@ static PetscErrorCode WritePrediction(CurioOutput out, const char name[], Mat Ph
 /* Every run option with the value in force (defaults included), as attributes of /options */
 static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
 {
-  CurioSolverType st;
-  KSP             ksp;
-  PC              pc;
-  KSPType         kt;
-  PCType          pt;
-  PetscReal       rtol, atol, dtol;
-  PetscInt        maxit;
+  CurioSolverType      st;
+  CurioLossType        loss;
+  CurioRegularizerType reg;
+  PetscInt             degree;
+  PetscBool            intercept;
+  KSP                  ksp;
+  PC                   pc;
+  KSPType              kt;
+  PCType               pt;
+  PetscReal            rtol, atol, dtol;
+  PetscInt             maxit;
 
   PetscFunctionBegin;
   PetscCall(CurioSolverGetType(p->solver, &st));
@@ -109,7 +113,7 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCGetType(pc, &pt));
   PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_input", p->data->source));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_input", p->source));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_output", p->output));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_s", p->s_given ? "given" : "loocv"));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_s_value", p->s));
@@ -120,10 +124,13 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_scores", p->do_scores));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_fd_delta", p->fd_rel));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_output_data", p->output_data));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_loss", CurioLossTypes[p->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[p->model->regularizer]));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", p->model->degree));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", p->model->intercept));
+  PetscCall(CurioModelGetLoss(p->model, &loss, NULL));
+  PetscCall(CurioModelGetRegularizer(p->model, &reg));
+  PetscCall(CurioModelGetFeatureMap(p->model, NULL, &degree, &intercept));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_loss", CurioLossTypes[loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[reg]));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", degree));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", intercept));
   {
     char      file[PETSC_MAX_PATH_LEN];
     PetscBool set;
@@ -132,9 +139,11 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
     PetscCall(PetscOptionsGetString(NULL, NULL, "-curio_test", file, sizeof(file), &set));
     if (set) PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_test", file));
   }
-  if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
-    char spec[PETSC_MAX_PATH_LEN + 260];
-    PetscCall(PetscSNPrintf(spec, sizeof(spec), "%s:%s", p->model->theta0_file, p->model->theta0_dset));
+  if (reg == CURIO_REGULARIZER_INHERIT) {
+    char        spec[PETSC_MAX_PATH_LEN + 260];
+    const char *file, *dset;
+    PetscCall(CurioModelGetTheta0(p->model, &file, &dset));
+    PetscCall(PetscSNPrintf(spec, sizeof(spec), "%s:%s", file, dset));
     PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_theta0", spec));
   }
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_solver", CurioSolverTypes[st]));
@@ -149,16 +158,21 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
    "intercept" and the input's column names (x<j> when the input has none) */
 static PetscErrorCode WriteModelFeatureNames(CurioOutput out, CurioProblem p)
 {
-  PetscInt d = p->model->d, off = p->model->intercept ? 1 : 0;
-  char   **names, *buf;
+  PetscInt            d, off;
+  PetscBool           intercept;
+  CurioFeatureMapType map;
+  char              **names, *buf;
 
   PetscFunctionBegin;
+  PetscCall(CurioModelGetSize(p->model, &d));
+  PetscCall(CurioModelGetFeatureMap(p->model, &map, NULL, &intercept));
+  off = intercept ? 1 : 0;
   PetscCall(PetscMalloc2(d, &names, d * 64, &buf));
   for (PetscInt j = 0; j < d; j++) {
     names[j] = buf + 64 * j;
-    if (p->model->features == CURIO_FEATURES_POLYNOMIAL) PetscCall(PetscSNPrintf(names[j], 64, "t^%" PetscInt_FMT, j));
+    if (map == CURIO_FEATURES_POLYNOMIAL) PetscCall(PetscSNPrintf(names[j], 64, "t^%" PetscInt_FMT, j));
     else if (j < off) PetscCall(PetscStrncpy(names[j], "intercept", 64));
-    else if (p->data->feature_names) names[j] = p->data->feature_names[j - off];
+    else if (p->feature_names) names[j] = (char *) p->feature_names[j - off];
     else PetscCall(PetscSNPrintf(names[j], 64, "x%" PetscInt_FMT, j - off));
   }
   PetscCall(CurioOutputWriteStrings(out, "/model/feature_name", d, (const char *const *) names, "feature"));
@@ -173,9 +187,10 @@ static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char ssc
 
   PetscFunctionBegin;
   {
-    PetscInt lo, hi;
+    PetscInt lo, hi, d;
     PetscCall(VecGetOwnershipRange(p->theta, &lo, &hi));
-    PetscCall(CurioOutputWriteIndex(out, sscale, p->model->d, lo, hi - lo));
+    PetscCall(VecGetSize(p->theta, &d));
+    PetscCall(CurioOutputWriteIndex(out, sscale, d, lo, hi - lo));
   }
   PetscCall(CurioOutputWriteVec(out, "/model/theta", p->theta, sscale));
   PetscCall(CurioOutputWriteVec(out, "/model/theta_dot", p->theta_dot, sscale));
@@ -184,16 +199,9 @@ static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char ssc
   PetscCall(CurioOutputWriteScalar(out, "/model/s", p->s));
   PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", p->s_given ? "option" : "loocv"));
   PetscCall(CurioSolverGetType(p->solver, &st));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "loss", CurioLossTypes[p->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "regularizer", CurioRegularizerTypes[p->model->regularizer]));
   PetscCall(CurioOutputSetAttributeString(out, "/model", "solver", CurioSolverTypes[st]));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "feature_map", CurioFeatureMapTypes[p->model->features]));
-  if (p->model->features == CURIO_FEATURES_POLYNOMIAL) {
-    PetscCall(CurioOutputSetAttributeInt(out, "/model", "degree", p->model->degree));
-    PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_lo", p->model->lo));
-    PetscCall(CurioOutputSetAttributeReal(out, "/model", "domain_hi", p->model->hi));
-  } else PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", p->model->intercept));
-  PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", p->data->train.sparse));
+  PetscCall(CurioModelWriteAttributes(p->model, out, "/model"));
+  PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", p->train->sparse));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "sigma2", p->sigma2));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_residual", p->tangent_residual));
   PetscCall(CurioOutputSetAttributeReal(out, "/model", "tangent_condition", p->tangent_condition));
@@ -224,7 +232,9 @@ static PetscErrorCode WriteLOOCV(CurioOutput out, CurioProblem p)
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "local_minima", c->local_minima));
-    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", CurioLossTable[p->model->loss].quadratic ? "eigen" : "approximate"));
+    const CurioLossInfo *info;
+    PetscCall(CurioModelGetLoss(p->model, NULL, &info));
+    PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", info->quadratic ? "eigen" : "approximate"));
   }
 
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -260,14 +270,14 @@ static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], 
   if (p->PhiTest) {
     Vec       f, r;
     PetscReal rn;
-    PetscCall(WriteRows(out, "test", &p->data->test, p->data->feature_names, p->output_data, tscale, len));
+    PetscCall(WriteRows(out, "test", p->test, p->feature_names, p->output_data, tscale, len));
     PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
     PetscCall(MatMult(p->PhiTest, p->theta, f));
     PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
-    PetscCall(CurioRowVec(p->PhiTest, p->data->test.y, &r));
+    PetscCall(CurioRowVec(p->PhiTest, p->test->y, &r));
     PetscCall(VecAXPY(r, -1.0, f));
     PetscCall(VecNorm(r, NORM_2, &rn));
-    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal) p->data->test.n)));
+    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal) p->test->n)));
     PetscCall(VecDestroy(&f));
     PetscCall(VecDestroy(&r));
   }
@@ -307,18 +317,18 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "fit"));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->data->source));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->source));
   PetscCall(WriteResolvedOptions(out, p));
   /* training data and fit */
-  PetscCall(WriteRows(out, "train", &p->data->train, p->data->feature_names, p->output_data, tscale, sizeof(tscale)));
+  PetscCall(WriteRows(out, "train", p->train, p->feature_names, p->output_data, tscale, sizeof(tscale)));
   PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
   PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
   PetscCall(WriteModel(out, p, sscale));
   PetscCall(WriteLOOCV(out, p));
   /* candidates and scores */
-  if (p->data->has_cand && p->data->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
+  if (p->has_cand && p->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
   else if (p->PhiCand) {
-    PetscCall(WriteRows(out, "candidates", &p->data->cand, p->data->feature_names, p->output_data, cscale, sizeof(cscale)));
+    PetscCall(WriteRows(out, "candidates", p->cand, p->feature_names, p->output_data, cscale, sizeof(cscale)));
     PetscCall(CurioProblemWriteScores(p, out, cscale));
   }
   PetscCall(WriteSelectionInfluence(out, p, tscale));

@@ -32,6 +32,129 @@ PetscErrorCode CurioModelDestroy(CurioModel *model)
 }
 
 /*@C
+  CurioModelGetLoss - the model's loss type and its row of CurioLossTable
+
+  Not Collective
+
+  Input Parameter:
+. model - the model
+
+  Output Parameters:
++ type - the loss (may be NULL)
+- info - its table row: kernels, link, test metric (may be NULL)
+
+.seealso: `CurioLossGetInfo()`, `CurioModelGetRegularizer()`
+@*/
+PetscErrorCode CurioModelGetLoss(CurioModel model, CurioLossType *type, const CurioLossInfo **info)
+{
+  PetscFunctionBegin;
+  if (type) *type = model->loss;
+  if (info) *info = &CurioLossTable[model->loss];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelGetRegularizer - the model's regularizer: ridge, restricted (intercept unpenalized) or inherit
+
+  Not Collective
+@*/
+PetscErrorCode CurioModelGetRegularizer(CurioModel model, CurioRegularizerType *type)
+{
+  PetscFunctionBegin;
+  *type = model->regularizer;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelGetFeatureMap - the feature map (fixed by CurioModelSetUp()), the polynomial degree and whether an
+  intercept column is prepended to feature rows
+
+  Not Collective
+
+  Output Parameters (each may be NULL):
++ type - identity or polynomial
+. degree - the polynomial degree (-curio_degree)
+- intercept - whether a column of ones is prepended (-curio_intercept)
+@*/
+PetscErrorCode CurioModelGetFeatureMap(CurioModel model, CurioFeatureMapType *type, PetscInt *degree, PetscBool *intercept)
+{
+  PetscFunctionBegin;
+  if (type) *type = model->features;
+  if (degree) *degree = model->degree;
+  if (intercept) *intercept = model->intercept;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelGetSize - the number of parameters d, set by CurioModelSetUp() (0 before)
+
+  Not Collective
+@*/
+PetscErrorCode CurioModelGetSize(CurioModel model, PetscInt *d)
+{
+  PetscFunctionBegin;
+  *d = model->d;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelGetDomain - the interval [lo, hi] of 1-D inputs that the polynomial map scales to [-1, 1]
+
+  Not Collective
+
+  Output Parameters (each may be NULL):
++ lo, hi - the interval
+- given - whether it was given (-curio_domain, CurioModelSetDomain()) rather than taken from the data
+
+.seealso: `CurioModelSetDomain()`, `CurioModelSetDomainFromRange()`
+@*/
+PetscErrorCode CurioModelGetDomain(CurioModel model, PetscReal *lo, PetscReal *hi, PetscBool *given)
+{
+  PetscFunctionBegin;
+  if (lo) *lo = model->lo;
+  if (hi) *hi = model->hi;
+  if (given) *given = model->domain_set;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelSetDomain - sets the interval [lo, hi] of 1-D inputs (lo < hi)
+
+  Not Collective
+
+  Input Parameters:
++ model - the model
+. lo, hi - the interval
+- given - whether CurioModelSetUp() keeps it (PETSC_TRUE) or takes the domain from the data (PETSC_FALSE)
+@*/
+PetscErrorCode CurioModelSetDomain(CurioModel model, PetscReal lo, PetscReal hi, PetscBool given)
+{
+  PetscFunctionBegin;
+  PetscCheck(hi > lo, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "The input domain needs lo < hi, got [%g, %g]", (double) lo, (double) hi);
+  model->lo         = lo;
+  model->hi         = hi;
+  model->domain_set = given;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelGetTheta0 - where theta0 of the inherit regularizer comes from (-curio_theta0 FILE.h5[:DATASET])
+
+  Not Collective
+
+  Output Parameters:
++ file - the HDF5 file ("" without the inherit regularizer)
+- dataset - the dataset in it
+@*/
+PetscErrorCode CurioModelGetTheta0(CurioModel model, const char **file, const char **dataset)
+{
+  PetscFunctionBegin;
+  if (file) *file = model->theta0_file;
+  if (dataset) *dataset = model->theta0_dset;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioModelSetFromOptions - reads -curio_loss, -curio_regularizer, -curio_degree, -curio_intercept, -curio_theta0, -curio_domain
 
   Collective
@@ -98,28 +221,46 @@ PetscErrorCode CurioModelSetDomainFromRange(CurioModel model, const PetscReal ra
 }
 
 /*@C
+  CurioModelSetUpInputs - fixes the feature map and the number of parameters d for inputs of dim columns: 1-D inputs
+  (is1d) get the polynomial map of degree -curio_degree, whose domain must be set by then; feature rows the identity
+  map (with an intercept column if asked)
+
+  Collective
+
+.seealso: `CurioModelSetUp()`, `CurioModelSetDomainFromRange()`
+@*/
+PetscErrorCode CurioModelSetUpInputs(CurioModel model, PetscBool is1d, PetscInt dim)
+{
+  PetscFunctionBegin;
+  if (is1d) {
+    model->features = CURIO_FEATURES_POLYNOMIAL;
+    model->d        = model->degree + 1;
+  } else {
+    model->features = CURIO_FEATURES_IDENTITY;
+    model->d        = dim + (model->intercept ? 1 : 0);
+  }
+  PetscCheck(model->d > 0, model->comm, PETSC_ERR_ARG_WRONG, "The model has no parameters: give at least one feature column or -curio_intercept");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioModelSetUp - fixes the feature map and the number of parameters d from the data: 1-D inputs get the polynomial map
   (scaled by the domain of all inputs unless -curio_domain is given), feature inputs the identity map
+
+  Collective
 @*/
 PetscErrorCode CurioModelSetUp(CurioModel model, CurioData data)
 {
   PetscFunctionBegin;
-  if (data->train.is1d) {
-    model->features = CURIO_FEATURES_POLYNOMIAL;
-    model->d        = model->degree + 1;
-    if (!model->domain_set) {
-      PetscReal range[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
-      PetscCall(CurioModelDomainInclude(data->train.nlocal, data->train.X, range));
-      if (data->has_cand) PetscCall(CurioModelDomainInclude(data->cand.nlocal, data->cand.X, range));
-      if (data->has_test) PetscCall(CurioModelDomainInclude(data->test.nlocal, data->test.X, range));
-      PetscCall(CurioModelSetDomainFromRange(model, range));
-      model->domain_set = PETSC_FALSE; /* taken from the data, not given */
-    }
-  } else {
-    model->features = CURIO_FEATURES_IDENTITY;
-    model->d        = data->train.dim + (model->intercept ? 1 : 0);
+  if (data->train.is1d && !model->domain_set) {
+    PetscReal range[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
+    PetscCall(CurioModelDomainInclude(data->train.nlocal, data->train.X, range));
+    if (data->has_cand) PetscCall(CurioModelDomainInclude(data->cand.nlocal, data->cand.X, range));
+    if (data->has_test) PetscCall(CurioModelDomainInclude(data->test.nlocal, data->test.X, range));
+    PetscCall(CurioModelSetDomainFromRange(model, range));
+    model->domain_set = PETSC_FALSE; /* taken from the data, not given */
   }
-  PetscCheck(model->d > 0, model->comm, PETSC_ERR_ARG_WRONG, "The model has no parameters: give at least one feature column or -curio_intercept");
+  PetscCall(CurioModelSetUpInputs(model, data->train.is1d, data->train.dim));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -376,5 +517,63 @@ PetscErrorCode CurioRowVec(Mat Phi, const PetscReal *vals, Vec *v)
   PetscCall(VecGetArrayWrite(*v, &a));
   for (PetscInt i = 0; i < n; i++) a[i] = vals ? vals[i] : 1.0;
   PetscCall(VecRestoreArrayWrite(*v, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelWriteAttributes - describes a model by attributes of a group: loss, regularizer, feature_map, and
+  degree, domain_lo, domain_hi for the polynomial map or intercept for feature rows
+
+  Collective
+
+  Input Parameters:
++ model - the model, set up
+. out - the output
+- group - the group, "/model"
+@*/
+PetscErrorCode CurioModelWriteAttributes(CurioModel model, CurioOutput out, const char group[])
+{
+  CurioLossType        loss;
+  CurioRegularizerType reg;
+  CurioFeatureMapType  map;
+  PetscInt             degree;
+  PetscBool            intercept;
+  PetscReal            lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelGetLoss(model, &loss, NULL));
+  PetscCall(CurioModelGetRegularizer(model, &reg));
+  PetscCall(CurioModelGetFeatureMap(model, &map, &degree, &intercept));
+  PetscCall(CurioOutputSetAttributeString(out, group, "loss", CurioLossTypes[loss]));
+  PetscCall(CurioOutputSetAttributeString(out, group, "regularizer", CurioRegularizerTypes[reg]));
+  PetscCall(CurioOutputSetAttributeString(out, group, "feature_map", CurioFeatureMapTypes[map]));
+  if (map == CURIO_FEATURES_POLYNOMIAL) {
+    PetscCall(CurioModelGetDomain(model, &lo, &hi, NULL));
+    PetscCall(CurioOutputSetAttributeInt(out, group, "degree", degree));
+    PetscCall(CurioOutputSetAttributeReal(out, group, "domain_lo", lo));
+    PetscCall(CurioOutputSetAttributeReal(out, group, "domain_hi", hi));
+  } else PetscCall(CurioOutputSetAttributeInt(out, group, "intercept", intercept));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelView - prints the feature map with d, the loss and the regularizer
+
+  Collective
+
+  Input Parameters:
++ model - the model, set up
+- viewer - an ASCII viewer
+@*/
+PetscErrorCode CurioModelView(CurioModel model, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  if (model->features == CURIO_FEATURES_POLYNOMIAL)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "model: polynomial degree %" PetscInt_FMT " on [%g, %g] scaled to [-1, 1], d = %" PetscInt_FMT "\n",
+                                     model->degree, (double) model->lo, (double) model->hi, model->d));
+  else
+    PetscCall(
+        PetscViewerASCIIPrintf(viewer, "model: identity features%s, d = %" PetscInt_FMT "\n", model->intercept ? " with intercept" : "", model->d));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "loss %s, regularizer %s\n", CurioLossTypes[model->loss], CurioRegularizerTypes[model->regularizer]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -22,14 +22,18 @@
 @*/
 PetscErrorCode CurioFitCreate(CurioModel model, Mat Phi, Vec y, Vec w, CurioSolver solver, CurioFit *fit)
 {
-  CurioFit f;
+  CurioFit             f;
+  const CurioLossInfo *info;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&f));
   PetscCall(PetscObjectGetComm((PetscObject) Phi, &f->comm));
   f->model  = model;
   f->solver = solver;
-  f->s      = 1.0;
+  PetscCall(CurioModelGetLoss(model, &f->loss, &info));
+  PetscCall(CurioModelGetRegularizer(model, &f->regularizer));
+  f->quadratic = info->quadratic;
+  f->s         = 1.0;
   PetscCall(PetscObjectReference((PetscObject) Phi));
   PetscCall(PetscObjectReference((PetscObject) y));
   PetscCall(PetscObjectReference((PetscObject) w));
@@ -109,7 +113,7 @@ PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
 {
   PetscFunctionBegin;
   PetscCall(VecCopy(w, fit->w));
-  if (CurioLossTable[fit->model->loss].quadratic) {
+  if (fit->quadratic) {
     PetscCall(VecCopy(fit->w, fit->curv));
     PetscCall(CurioSolverSetOperator(fit->solver, fit->Phi, fit->curv, fit->mask));
   }
@@ -198,7 +202,7 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(VecDuplicate(fit->y, &e));
   PetscCall(VecDuplicate(fit->theta, &r));
   PetscCall(VecDuplicate(fit->theta, &xA));
-  if (fit->model->loss == CURIO_LOSS_SQUARED) { /* theta = c + H^{-1} Phi^T W (y - Phi c) */
+  if (fit->loss == CURIO_LOSS_SQUARED) { /* theta = c + H^{-1} Phi^T W (y - Phi c) */
     PetscCall(MatMult(fit->Phi, fit->center, u));
     PetscCall(VecAYPX(u, -1.0, fit->y));
     PetscCall(VecPointwiseMult(u, u, fit->w));
@@ -284,18 +288,18 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Train));
   PetscCall(CurioFitTrain(fit, s, fit->theta));
-  if (CurioLossTable[fit->model->loss].quadratic) PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_train));
+  if (fit->quadratic) PetscCall(CurioSolverGetIterations(fit->solver, &fit->its_train));
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Tangent));
   PetscCall(CurioSolverGetCondition(fit->solver, NULL, &rowspace));
-  if (rowspace && fit->model->loss == CURIO_LOSS_SQUARED) {
+  if (rowspace && fit->loss == CURIO_LOSS_SQUARED) {
     /* theta and theta_dot together from the eigen-coordinates of Phi^T W (y - Phi c) */
     PetscCall(SquaredRowSpace(fit, fit->theta, fit->theta_dot));
   }
   PetscCall(CurioModelRegularizerGradient(fit->model, fit->theta, fit->mask, fit->center, fit->gradR));
   PetscCall(VecDuplicate(fit->gradR, &r));
-  if (rowspace && fit->model->loss != CURIO_LOSS_SQUARED) {
+  if (rowspace && fit->loss != CURIO_LOSS_SQUARED) {
     /* at the optimum grad R = -(1/s) Phi^T (w l'): a right-hand side in the range of Phi^T by construction, so
        theta_dot = (1/s) H^{-1} Phi^T (w l') has no component along the Gram's null space */
     Vec eta, dl;
@@ -331,7 +335,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
      residual of the mean (the GLMs' Var(y given x) is mu (1 - mu) or mu, not sigma^2) */
   PetscCall(VecDuplicate(fit->y, &Hv));
   PetscCall(MatMult(fit->Phi, fit->theta, Hv));
-  if (fit->model->loss == CURIO_LOSS_SQUARED) PetscCall(VecAYPX(Hv, -1.0, fit->y));
+  if (fit->loss == CURIO_LOSS_SQUARED) PetscCall(VecAYPX(Hv, -1.0, fit->y));
   else {
     Vec dl;
     PetscCall(VecDuplicate(Hv, &dl));

@@ -21,7 +21,7 @@ PetscErrorCode CurioFitSetCurvatureAt(CurioFit p, Vec theta, PetscReal s)
   Vec eta;
 
   PetscFunctionBegin;
-  if (!CurioLossTable[p->model->loss].quadratic) {
+  if (!p->quadratic) {
     PetscCall(VecDuplicate(p->y, &eta));
     PetscCall(MatMult(p->Phi, theta, eta));
     PetscCall(CurioModelLossVectors(p->model, eta, p->y, p->w, NULL, NULL, p->curv));
@@ -131,7 +131,7 @@ static PetscErrorCode CheckFiniteOptimum(CurioFit p)
   const PetscScalar *yy, *ww;
 
   PetscFunctionBegin;
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
+  if (p->loss == CURIO_LOSS_SQUARED) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(VecGetSize(p->mask, &d));
   PetscCall(PetscMalloc2(d, &m, d, &cols));
   PetscCall(CurioVecGatherAll(p->mask, m));
@@ -165,7 +165,7 @@ static PetscErrorCode CheckFiniteOptimum(CurioFit p)
   PetscCall(MPIU_Allreduce(cnt, gcnt, 5 * nu, MPIU_INT, MPI_SUM, p->comm));
   for (PetscInt k = 0; k < nu; k++) {
     const PetscInt *c        = gcnt + 5 * k;
-    PetscBool       logistic = (PetscBool) (p->model->loss == CURIO_LOSS_LOGISTIC);
+    PetscBool       logistic = (PetscBool) (p->loss == CURIO_LOSS_LOGISTIC);
     const char     *dir = NULL, *why = NULL;
     if (c[0] + c[1] == 0) continue; /* no curvature at all: the Hessian's singularity check names it */
     if (logistic && (c[2] == 0 || c[3] == 0)) {
@@ -181,7 +181,7 @@ static PetscErrorCode CheckFiniteOptimum(CurioFit p)
                "No finite optimum: parameter %" PetscInt_FMT " is not penalized (-curio_regularizer %s) and %s, so the %s loss keeps falling as it "
                "runs to %sinfinity and any value would only be where Newton's method stopped. Use -curio_regularizer ridge (penalize it too), check "
                "the labels (%s), or remove the column",
-               cols[k], CurioRegularizerTypes[p->model->regularizer], why, CurioLossTypes[p->model->loss], dir,
+               cols[k], CurioRegularizerTypes[p->regularizer], why, CurioLossTypes[p->loss], dir,
                logistic ? "both classes must be present among the rows the column touches" : "some positive count is needed");
   }
   PetscCall(PetscFree2(cnt, gcnt));
@@ -302,7 +302,7 @@ PetscErrorCode SquaredRowSpace(CurioFit p, Vec theta, Vec theta_dot)
 PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
 {
   PetscFunctionBegin;
-  if (CurioLossTable[p->model->loss].quadratic) {
+  if (p->quadratic) {
     /* H theta = Phi^T W y + s m .* c: Newton from anywhere converges in this one step */
     Vec       wy, rhs;
     PetscBool rowspace;
@@ -311,7 +311,7 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
     PetscCall(VecDuplicate(theta, &rhs));
     PetscCall(VecPointwiseMult(wy, p->w, p->y));
     PetscCall(MatMultTranspose(p->Phi, wy, rhs));
-    if (p->model->regularizer == CURIO_REGULARIZER_INHERIT) {
+    if (p->regularizer == CURIO_REGULARIZER_INHERIT) {
       Vec mc;
       PetscCall(VecDuplicate(theta, &mc));
       PetscCall(VecPointwiseMult(mc, p->mask, p->center));

@@ -51,6 +51,9 @@ typedef struct {
   PetscInt       ncuts, cuts_opt[1024];
   CurioData      data;
   CurioModel     model;
+  CurioRows     *train, *cand, *test; /* the data's sets */
+  PetscBool      has_cand, has_test;
+  CurioLossType  loss; /* the model's */
   CurioSolver    solver;
   PetscInt       d, U;
   PetscInt      *ids, *nrows, *cuts;     /* replicated: U ids (sorted), rows per user, size + 1 user cuts */
@@ -128,7 +131,8 @@ PetscErrorCode CurioUsersOptionsHelp(MPI_Comm comm)
 
 static PetscErrorCode UsersSetFromOptions(Users *u)
 {
-  PetscBool loocv_set = PETSC_FALSE;
+  PetscBool            loocv_set = PETSC_FALSE;
+  CurioRegularizerType reg;
 
   PetscFunctionBeginUser;
   PetscCall(UsersReadOptions(u, &loocv_set));
@@ -147,13 +151,14 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
              u->size - 1, u->ncuts);
   PetscCall(CurioModelCreate(u->comm, &u->model));
   PetscCall(CurioModelSetFromOptions(u->model));
+  PetscCall(CurioModelGetLoss(u->model, &u->loss, NULL));
+  PetscCall(CurioModelGetRegularizer(u->model, &reg));
   PetscCall(CurioSolverCreate(u->comm, &u->solver));
   PetscCall(CurioSolverSetFromOptions(u->solver));
-  PetscCheck(u->model->regularizer != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
+  PetscCheck(reg != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
   /* the approximate curve of a GLM refits the global model by TAO at every s, which a too small s can defeat: on request only */
-  if ((u->model->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY)
-    u->loocv = PETSC_FALSE;
+  if ((u->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
   PetscCheck(u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
              "Give -curio_s (or -curio_users_loocv true: the approximate per-user LOOCV of logistic and Poisson users); the LOOCV that "
              "chooses s is not defined for -curio_users_model pooled and hierarchy");
@@ -245,7 +250,7 @@ static PetscErrorCode UsersReadListedIds(Users *u, hid_t file)
 /* u->U and the sorted u->ids as the distinct ids of every rank's training rows (vtrain), gathered and merged */
 static PetscErrorCode UsersMergeTrainIds(Users *u, const PetscReal *vtrain)
 {
-  CurioRows  *train = &u->data->train;
+  CurioRows  *train = u->train;
   PetscInt    nl = 0, *mine, tot = 0;
   PetscMPIInt nlm, *cnt, *dsp;
 
@@ -278,7 +283,7 @@ static PetscErrorCode UsersMergeTrainIds(Users *u, const PetscReal *vtrain)
 static PetscErrorCode UsersIndexHeldOutRows(Users *u, const PetscReal *vcand, const PetscReal *vtest)
 {
   const char      *groups[] = {"candidates", "test"};
-  CurioRows       *sets[]   = {&u->data->cand, &u->data->test};
+  CurioRows       *sets[]   = {u->cand, u->test};
   const PetscReal *vals[]   = {vcand, vtest};
   PetscInt       **ks[]     = {&u->kcand, &u->ktest};
   char             msg[320] = "";
@@ -315,13 +320,13 @@ static PetscErrorCode UsersBuildSet(Users *u)
   PetscReal *vtrain = NULL, *vcand = NULL, *vtest = NULL;
   char       msg[320] = "";
   PetscInt   bad      = -1, *loc;
-  CurioRows *train    = &u->data->train;
+  CurioRows *train    = u->train;
 
   PetscFunctionBeginUser;
   PetscCall(CurioH5OpenRead(u->comm, u->input, &file));
   PetscCall(ReadUserColumn(u, file, "train", train, &vtrain));
-  if (u->data->has_cand) PetscCall(ReadUserColumn(u, file, "candidates", &u->data->cand, &vcand));
-  if (u->data->has_test) PetscCall(ReadUserColumn(u, file, "test", &u->data->test, &vtest));
+  if (u->has_cand) PetscCall(ReadUserColumn(u, file, "candidates", u->cand, &vcand));
+  if (u->has_test) PetscCall(ReadUserColumn(u, file, "test", u->test, &vtest));
   PetscCall(CurioH5Exists(file, "/users/id", &listed));
   if (listed) PetscCall(UsersReadListedIds(u, file));
   else PetscCall(UsersMergeTrainIds(u, vtrain));
@@ -566,7 +571,7 @@ static PetscErrorCode UsersFit(Users *u)
 {
   CurioUserSet  *st = &u->set;
   CurioUserWork  wk;
-  CurioUserModel um = {u->model->loss, u->s, u->s0_given ? u->s0 : u->s, u->theta0, u->theta0_dot, u->maxit, u->rtol};
+  CurioUserModel um = {u->loss, u->s, u->s0_given ? u->s0 : u->s, u->theta0, u->theta0_dot, u->maxit, u->rtol};
   PetscInt       d = u->d, bad = -1, its = 0;
   char           msg[256] = "";
   PetscBool      any;
@@ -578,7 +583,7 @@ static PetscErrorCode UsersFit(Users *u)
   if (u->umodel == USERS_MODEL_HIERARCHY) {
     /* the joint optimum starts from the global model; beta and d beta/ds then stand in for theta0 and theta0_dot */
     PetscCall(PetscMalloc2(PetscMax(st->nu, 1), &u->rho, PetscMax(st->nu, 1), &u->rho_dot));
-    PetscCall(CurioUsersHierarchySolve(u->comm, u->model->loss, u->s, st, u->monitor, u->theta0, u->theta0_dot, u->rho, u->rho_dot, &u->hier_tao,
+    PetscCall(CurioUsersHierarchySolve(u->comm, u->loss, u->s, st, u->monitor, u->theta0, u->theta0_dot, u->rho, u->rho_dot, &u->hier_tao,
                                        &u->hier_ksp, &u->hier_residual));
     u->its_max = u->hier_tao;
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -677,13 +682,13 @@ static PetscErrorCode UsersLOOCV(Users *u)
   PetscCall(PetscCalloc1(u->ns, &loc));
   PetscCall(PetscMalloc2(d, &theta, d, &theta_dot));
   for (PetscInt g = 0; g < u->ns; g++) {
-    CurioUserModel um = {u->model->loss, u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d,
-                         u->zeros,       u->maxit,   u->rtol};
+    CurioUserModel um = {u->loss,  u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d,
+                         u->zeros, u->maxit,   u->rtol};
     for (PetscInt j = 0; j < st->nu; j++) {
       PetscInt  o = st->off[j], n = st->off[j + 1] - o;
       PetscReal sum;
       PetscBool conv = PETSC_TRUE;
-      if (u->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
+      if (u->loss == CURIO_LOSS_SQUARED) PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
       else PetscCall(CurioUserApproxLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, theta_dot, &sum, &conv));
       if (!conv && bad < 0) {
         bad = st->ufirst + j;
@@ -701,7 +706,7 @@ static PetscErrorCode UsersLOOCV(Users *u)
   u->s_opt  = u->grid[0];
   u->cv_opt = PETSC_MAX_REAL;
   for (PetscInt g = 0; g < u->ns; g++) {
-    u->cv[g] /= (PetscReal) u->data->train.n;
+    u->cv[g] /= (PetscReal) u->train->n;
     if (u->cv[g] < u->cv_opt) {
       u->cv_opt = u->cv[g];
       u->s_opt  = u->grid[g];
@@ -726,7 +731,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
 {
   CurioUserSet  *st = &u->set;
   CurioUserWork  wk;
-  CurioUserModel um = {u->model->loss, u->s, u->s, u->theta0, u->theta0_dot, 1, 0};
+  CurioUserModel um = {u->loss, u->s, u->s, u->theta0, u->theta0_dot, 1, 0};
   PetscInt       d = u->d, R = d + 4, cur = -1;
   PetscReal     *x;
 
@@ -750,7 +755,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     PetscCall(PetscArraycpy(x, phi, d));
     if (u->umodel != USERS_MODEL_POOLED && u->umodel != USERS_MODEL_HIERARCHY) PetscCall(CurioUserFactorSolve(&wk, x));
     r[0] = f;
-    r[1] = u->model->loss == CURIO_LOSS_SQUARED ? f : u->model->loss == CURIO_LOSS_POISSON ? PetscExpReal(f) : 0.5 * (1 + PetscTanhReal(0.5 * f));
+    r[1] = u->loss == CURIO_LOSS_SQUARED ? f : u->loss == CURIO_LOSS_POISSON ? PetscExpReal(f) : 0.5 * (1 + PetscTanhReal(0.5 * f));
     r[2] = fd;
     r[3] = fd * fd;
     r[4] = var * fd * fd;
@@ -771,14 +776,14 @@ static PetscErrorCode UsersScore(Users *u)
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
-  if (u->data->has_cand) {
+  if (u->has_cand) {
     Mat        Phi;
     PetscReal *phi, *recv, *res;
     Exchange   ex;
-    PetscCall(CurioModelBuildDesign(u->model, &u->data->cand, &Phi));
+    PetscCall(CurioModelBuildDesign(u->model, u->cand, &Phi));
     PetscCall(DesignRows(Phi, &phi));
     PetscCall(MatDestroy(&Phi));
-    PetscCall(ExchangeRows(u, &u->data->cand, u->kcand, &phi, &ex, &recv));
+    PetscCall(ExchangeRows(u, u->cand, u->kcand, &phi, &ex, &recv));
     PetscCall(PetscMalloc1(PetscMax(ex.nrecv * NSCORE, 1), &res));
     PetscCall(ScoreRecords(u, ex.nrecv, recv, res));
     /* the best candidate of each local user by the selection score (ties: the smaller index) */
@@ -795,44 +800,43 @@ static PetscErrorCode UsersScore(Users *u)
         u->best_score[j] = sc;
       }
     }
-    PetscCall(PetscMalloc1(PetscMax(u->data->cand.nlocal * NSCORE, 1), &u->cand_scores));
+    PetscCall(PetscMalloc1(PetscMax(u->cand->nlocal * NSCORE, 1), &u->cand_scores));
     PetscCall(ExchangeBack(u, &ex, NSCORE, res, u->cand_scores));
     PetscCall(PetscFree(res));
     PetscCall(PetscFree(recv));
     PetscCall(ExchangeDestroy(&ex));
   }
-  if (u->data->has_test) {
+  if (u->has_test) {
     Mat        Phi;
     PetscReal *phi, *recv, *res, se = 0, sum;
     Exchange   ex;
-    PetscCall(CurioModelBuildDesign(u->model, &u->data->test, &Phi));
+    PetscCall(CurioModelBuildDesign(u->model, u->test, &Phi));
     PetscCall(DesignRows(Phi, &phi));
     PetscCall(MatDestroy(&Phi));
-    PetscCall(ExchangeRows(u, &u->data->test, u->ktest, &phi, &ex, &recv));
+    PetscCall(ExchangeRows(u, u->test, u->ktest, &phi, &ex, &recv));
     PetscCall(PetscMalloc1(PetscMax(ex.nrecv * NSCORE, 1), &res));
     PetscCall(ScoreRecords(u, ex.nrecv, recv, res));
     for (PetscInt i = 0; i < ex.nrecv; i++) res[i] = res[i * NSCORE + 1]; /* the mean response */
-    PetscCall(PetscMalloc1(PetscMax(u->data->test.nlocal, 1), &u->test_f));
+    PetscCall(PetscMalloc1(PetscMax(u->test->nlocal, 1), &u->test_f));
     PetscCall(ExchangeBack(u, &ex, 1, res, u->test_f));
-    for (PetscInt i = 0; i < u->data->test.nlocal; i++)
-      if (u->data->test.y) se += (u->data->test.y[i] - u->test_f[i]) * (u->data->test.y[i] - u->test_f[i]);
+    for (PetscInt i = 0; i < u->test->nlocal; i++)
+      if (u->test->y) se += (u->test->y[i] - u->test_f[i]) * (u->test->y[i] - u->test_f[i]);
     PetscCallMPI(MPIU_Allreduce(&se, &sum, 1, MPIU_REAL, MPIU_SUM, u->comm));
-    u->test_rmse = PetscSqrtReal(sum / PetscMax(u->data->test.n, 1));
+    u->test_rmse = PetscSqrtReal(sum / PetscMax(u->test->n, 1));
     PetscCall(PetscFree(res));
     PetscCall(PetscFree(recv));
     PetscCall(ExchangeDestroy(&ex));
   }
-  if (u->data->has_cand && u->select_k > 0) {
+  if (u->has_cand && u->select_k > 0) {
     Vec      v;
     PetscInt lo;
-    PetscCall(VecCreateMPI(u->comm, u->data->cand.nlocal, u->data->cand.n, &v));
+    PetscCall(VecCreateMPI(u->comm, u->cand->nlocal, u->cand->n, &v));
     PetscCall(VecGetOwnershipRange(v, &lo, NULL));
-    for (PetscInt i = 0; i < u->data->cand.nlocal; i++)
-      PetscCall(VecSetValue(v, lo + i, u->cand_scores[i * NSCORE + 3 + u->select_by], INSERT_VALUES));
+    for (PetscInt i = 0; i < u->cand->nlocal; i++) PetscCall(VecSetValue(v, lo + i, u->cand_scores[i * NSCORE + 3 + u->select_by], INSERT_VALUES));
     PetscCall(VecAssemblyBegin(v));
     PetscCall(VecAssemblyEnd(v));
-    PetscCheck(u->select_k <= u->data->cand.n, u->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-curio_users_select_k must be at most the number of candidates, %" PetscInt_FMT, u->data->cand.n);
+    PetscCheck(u->select_k <= u->cand->n, u->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-curio_users_select_k must be at most the number of candidates, %" PetscInt_FMT, u->cand->n);
     PetscCall(PetscMalloc3(u->select_k, &u->sel_index, u->select_k, &u->sel_user, u->select_k, &u->sel_score));
     PetscCall(CurioSelectTopK(v, u->select_k, u->sel_index, u->sel_score));
     {
@@ -840,7 +844,7 @@ static PetscErrorCode UsersScore(Users *u)
       PetscCall(PetscMalloc1(u->select_k, &loc));
       for (PetscInt q = 0; q < u->select_k; q++) {
         PetscInt i = u->sel_index[q] - lo;
-        loc[q]     = i >= 0 && i < u->data->cand.nlocal ? u->ids[u->kcand[i]] : -1;
+        loc[q]     = i >= 0 && i < u->cand->nlocal ? u->ids[u->kcand[i]] : -1;
       }
       PetscCallMPI(MPIU_Allreduce(loc, u->sel_user, u->select_k, MPIU_INT, MPI_MAX, u->comm));
       PetscCall(PetscFree(loc));
@@ -935,7 +939,9 @@ static PetscErrorCode UsersWriteUsers(CurioOutput out, Users *u)
 /* /global: the global model theta0 (beta for the hierarchy), its derivative and its settings */
 static PetscErrorCode UsersWriteGlobal(CurioOutput out, Users *u)
 {
-  PetscInt d = u->d;
+  PetscInt             d = u->d;
+  CurioRegularizerType reg;
+  PetscBool            intercept;
 
   PetscFunctionBeginUser;
   PetscCall(CurioOutputWriteIndex(out, "/global/feature", d, 0, u->rank ? 0 : d));
@@ -945,18 +951,20 @@ static PetscErrorCode UsersWriteGlobal(CurioOutput out, Users *u)
   PetscCall(CurioOutputSetAttributeString(out, "/global/theta_dot", "derivative",
                                           u->umodel == USERS_MODEL_HIERARCHY ? "d beta/ds from the joint tangent (hierarchy: /global/theta is beta)"
                                                                              : "d theta0/ds0 = -H0^{-1} grad R(theta0) (eq. 64)"));
-  PetscCall(CurioOutputSetAttributeString(out, "/global", "loss", CurioLossTypes[u->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/global", "regularizer", CurioRegularizerTypes[u->model->regularizer]));
+  PetscCall(CurioOutputSetAttributeString(out, "/global", "loss", CurioLossTypes[u->loss]));
+  PetscCall(CurioModelGetRegularizer(u->model, &reg));
+  PetscCall(CurioModelGetFeatureMap(u->model, NULL, NULL, &intercept));
+  PetscCall(CurioOutputSetAttributeString(out, "/global", "regularizer", CurioRegularizerTypes[reg]));
   PetscCall(CurioOutputSetAttributeReal(out, "/global", "sigma2", u->sigma2));
-  PetscCall(CurioOutputSetAttributeInt(out, "/global", "intercept", u->model->intercept));
-  PetscCall(CurioOutputSetAttributeInt(out, "/global", "n_rows", u->data->train.n));
+  PetscCall(CurioOutputSetAttributeInt(out, "/global", "intercept", intercept));
+  PetscCall(CurioOutputSetAttributeInt(out, "/global", "n_rows", u->train->n));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* /candidates, /scores, each user's best candidate and the top-k /selection */
 static PetscErrorCode UsersWriteCandidates(CurioOutput out, Users *u)
 {
-  CurioRows         *cand          = &u->data->cand;
+  CurioRows         *cand          = u->cand;
   static const char *names[NSCORE] = {"/scores/f", "/scores/mean", "/scores/fdot", "/scores/sld", "/scores/sld_expected", "/scores/var"};
   PetscReal         *col;
   PetscInt          *uid;
@@ -991,7 +999,7 @@ static PetscErrorCode UsersWriteCandidates(CurioOutput out, Users *u)
 /* /test: each test row's user and prediction, and the RMSE when the input has the responses */
 static PetscErrorCode UsersWriteTest(CurioOutput out, Users *u)
 {
-  CurioRows *test = &u->data->test;
+  CurioRows *test = u->test;
   PetscInt  *uid;
 
   PetscFunctionBeginUser;
@@ -1017,7 +1025,7 @@ static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
   PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
   PetscCall(CurioOutputSetAttributeString(
       out, "/loocv", "method",
-      u->model->loss == CURIO_LOSS_SQUARED
+      u->loss == CURIO_LOSS_SQUARED
           ? "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
           : "per-user approximate LOO (eq. 44), (1/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
   PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
@@ -1091,8 +1099,8 @@ static PetscErrorCode UsersWrite(Users *u)
   PetscCall(UsersWriteProvenance(out, u));
   PetscCall(UsersWriteUsers(out, u));
   PetscCall(UsersWriteGlobal(out, u));
-  if (u->data->has_cand) PetscCall(UsersWriteCandidates(out, u));
-  if (u->data->has_test) PetscCall(UsersWriteTest(out, u));
+  if (u->has_cand) PetscCall(UsersWriteCandidates(out, u));
+  if (u->has_test) PetscCall(UsersWriteTest(out, u));
   if (u->cv) PetscCall(UsersWriteLoocv(out, u));
   PetscCall(PetscTime(&t1));
   u->t_write = t1 - t0;
@@ -1165,6 +1173,9 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(PetscTime(&t0));
   PetscCall(CurioDataCreate(comm, &u.data));
   PetscCall(CurioDataLoadHDF5(u.data, u.input));
+  PetscCall(CurioDataGetRows(u.data, CURIO_DATA_TRAIN, &u.train, NULL));
+  PetscCall(CurioDataGetRows(u.data, CURIO_DATA_CANDIDATES, &u.cand, &u.has_cand));
+  PetscCall(CurioDataGetRows(u.data, CURIO_DATA_TEST, &u.test, &u.has_test));
   PetscCall(UsersBuildSet(&u));
   PetscCall(PetscTime(&t1));
   u.t_read = t1 - t0;
@@ -1172,16 +1183,16 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   /* the global model on every row, in the reader's split */
   PetscCall(PetscTime(&t0));
   PetscCall(CurioModelSetUp(u.model, u.data));
-  u.d = u.model->d;
-  PetscCall(CurioModelBuildDesign(u.model, &u.data->train, &Phi));
-  PetscCall(CurioModelCheckLabels(u.model, &u.data->train, "train"));
+  PetscCall(CurioModelGetSize(u.model, &u.d));
+  PetscCall(CurioModelBuildDesign(u.model, u.train, &Phi));
+  PetscCall(CurioModelCheckLabels(u.model, u.train, "train"));
   /* Phi holds the training inputs now (the users mode does not copy them into its output) */
-  PetscCall(PetscFree(u.data->train.X));
-  PetscCall(PetscFree(u.data->train.rowptr));
-  PetscCall(PetscFree(u.data->train.colidx));
-  PetscCall(PetscFree(u.data->train.vals));
-  PetscCall(CurioRowVec(Phi, u.data->train.y, &y));
-  PetscCall(CurioRowVec(Phi, u.data->train.w, &w));
+  PetscCall(PetscFree(u.train->X));
+  PetscCall(PetscFree(u.train->rowptr));
+  PetscCall(PetscFree(u.train->colidx));
+  PetscCall(PetscFree(u.train->vals));
+  PetscCall(CurioRowVec(Phi, u.train->y, &y));
+  PetscCall(CurioRowVec(Phi, u.train->w, &w));
   PetscCall(CurioFitCreate(u.model, Phi, y, w, u.solver, &fit));
   PetscCall(CurioFitSetMonitor(fit, PETSC_FALSE)); /* one line per grid point would drown the run's own lines */
   PetscCall(CurioFitSetUp(fit));
@@ -1206,7 +1217,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(UsersPartitionCompute(&u));
   PetscCall(DesignRows(Phi, &phi));
   if (!u.loocv) PetscCall(GlobalDestroy(&fit, &Phi, &y, &w));
-  PetscCall(ExchangeRows(&u, &u.data->train, u.ktrain, &phi, &ex, &recv));
+  PetscCall(ExchangeRows(&u, u.train, u.ktrain, &phi, &ex, &recv));
   PetscCall(GroupRows(&u, ex.nrecv, recv));
   PetscCall(PetscFree(recv));
   PetscCall(ExchangeDestroy(&ex));
@@ -1219,7 +1230,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   if (u.monitor)
     PetscCall(PetscPrintf(comm,
                           "curio: users: %" PetscInt_FMT " users, %" PetscInt_FMT " rows, d = %" PetscInt_FMT ", %d ranks; s = %g, s0 = %g (%s)\n",
-                          u.U, u.data->train.n, u.d, u.size, (double) u.s, (double) u.s0, u.s0_given ? "own" : "shared"));
+                          u.U, u.train->n, u.d, u.size, (double) u.s, (double) u.s0, u.s0_given ? "own" : "shared"));
 
   PetscCall(PetscTime(&t0));
   PetscCall(UsersFit(&u));
