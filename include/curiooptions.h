@@ -76,6 +76,17 @@ PETSC_EXTERN PetscErrorCode CurioOptionsRealArray(PetscOptionItems *PetscOptions
 PETSC_EXTERN PetscErrorCode CurioOptionsStringArray(PetscOptionItems *PetscOptionsObject, const char name[], char *value[], PetscInt *n,
                                                     PetscBool *set);
 
+/** @brief The options that every mode which reads data, fits a model and writes a file shares (one reader for all). */
+typedef struct {
+  char      input[PETSC_MAX_PATH_LEN];  /**< -curio_input ("" when not given) */
+  char      output[PETSC_MAX_PATH_LEN]; /**< -curio_output (set the mode's default before reading) */
+  PetscReal s;                          /**< -curio_s (meaningful when s_set) */
+  PetscBool input_set, s_set;           /**< whether -curio_input and -curio_s were given */
+  PetscBool monitor;                    /**< -curio_monitor */
+} CurioCommonOptions;
+/** @brief Reads -curio_input, -curio_output, -curio_s and -curio_monitor inside a mode's options block. Collective. */
+PETSC_EXTERN PetscErrorCode CurioCommonOptionsRead(PetscOptionItems *PetscOptionsObject, CurioCommonOptions *common);
+
 /** @brief Refuses a -curio_* option that is not in the table (naming the closest one) and warns about another mode's. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char modename[]);
 /** @brief Prints curio's version, then PETSc's, HDF5's and MPI's, from rank 0. Collective. */

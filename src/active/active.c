@@ -123,7 +123,7 @@ static PetscErrorCode GetProblemOptions(MPI_Comm comm, ProblemOptions *po)
   PetscFunctionBegin;
   PetscCall(CurioProblemCreate(comm, &p));
   PetscCall(CurioProblemSetFromOptions(p));
-  po->s_given = p->s_given;
+  po->s_given = p->common.s_set;
   po->s       = p->s;
   po->smin    = p->loocv_smin;
   po->smax    = p->loocv_smax;
@@ -328,10 +328,10 @@ static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscR
   PetscCall(CurioProblemCreate(al->comm, &al->prob));
   p = al->prob;
   PetscCall(CurioProblemSetFromOptions(p));
-  p->monitor   = PETSC_FALSE;
+  p->common.monitor = PETSC_FALSE;
   p->quiet     = PETSC_TRUE; /* a LOOCV optimum at the grid's end is recorded in /rounds/s_at_boundary instead */
   p->do_scores = PETSC_FALSE;
-  PetscCall(PetscStrncpy(p->output, al->output, sizeof(p->output)));
+  PetscCall(PetscStrncpy(p->common.output, al->output, sizeof(p->common.output)));
   PetscCall(PetscStrncpy(p->data->source, al->input, sizeof(p->data->source)));
   p->model->lo         = al->model->lo;
   p->model->hi         = al->model->hi;

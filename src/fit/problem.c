@@ -26,7 +26,7 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   p->output_data     = PETSC_TRUE;
   p->influence_k     = 5;
   p->influence_ntest = 100;
-  PetscCall(PetscStrncpy(p->output, "curio.h5", sizeof(p->output)));
+  PetscCall(PetscStrncpy(p->common.output, "curio.h5", sizeof(p->common.output)));
   PetscCall(CurioDataCreate(comm, &p->data));
   PetscCall(CurioDataGetRows(p->data, CURIO_DATA_TRAIN, &p->train, NULL));
   PetscCall(CurioDataGetRows(p->data, CURIO_DATA_CANDIDATES, &p->cand, NULL));
@@ -82,9 +82,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(select_by, CurioScoreTable[p->select_by].name, sizeof(select_by)));
   PetscOptionsBegin(p->comm, NULL, "curio fit (-curio_mode fit; also every round of -curio_mode active)", "CurioProblem");
-  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", p->output, sizeof(p->output), NULL));
-  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &p->s, &p->s_given));
-  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &p->monitor, NULL));
+  PetscCall(CurioCommonOptionsRead(PetscOptionsObject, &p->common));
+  if (p->common.s_set) p->s = p->common.s;
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_loocv", &p->do_loocv, NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smin", &p->loocv_smin, &p->loocv_smin_set));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smax", &p->loocv_smax, &p->loocv_smax_set));
@@ -123,7 +122,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   /* each value's type and bounds are checked as it is read (src/sys/options.c); what is left relates options */
   PetscCheck(!p->loocv_smin_set || !p->loocv_smax_set || p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
-  PetscCheck(p->s_given || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
+  PetscCheck(p->common.s_set || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
   PetscCall(CurioModelSetFromOptions(p->model));
   PetscCall(CurioSolverSetFromOptions(p->solver));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -139,7 +138,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscInt       d;
 
   PetscFunctionBegin;
-  PetscCall(CurioOutputCheckWritable(p->comm, p->output));
+  PetscCall(CurioOutputCheckWritable(p->comm, p->common.output));
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   if (!p->train->n) PetscCall(CurioDataSetFromOptions(p->data)); /* unless the caller filled p->data already */
@@ -180,7 +179,7 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, p->cand, "candidates"));
   if (p->has_test) PetscCall(CurioModelCheckLabels(p->model, p->test, "test"));
   PetscCall(CurioFitCreate(p->model, p->Phi, p->y, p->w, p->solver, &p->fit));
-  PetscCall(CurioFitSetMonitor(p->fit, p->monitor));
+  PetscCall(CurioFitSetMonitor(p->fit, p->common.monitor));
   PetscCall(CurioFitGetCurvature(p->fit, &p->curv));
   PetscCall(CurioFitGetRegularizer(p->fit, &p->mask, &p->center));
   PetscCall(CurioFitGetSolution(p->fit, &p->theta, &p->theta_dot));
@@ -310,7 +309,7 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_loocv = t1 - t0;
-  if (p->monitor)
+  if (p->common.monitor)
     PetscCall(PetscPrintf(p->comm, "curio: LOOCV over %" PetscInt_FMT " values of s in [%g, %g]: s_opt = %.6e, CV = %.6e (%.3f s)\n", p->curve.ns,
                           (double) p->loocv_smin, (double) p->loocv_smax, (double) p->curve.s_opt, (double) p->curve.cv_opt, t1 - t0));
   if (p->curve.at_boundary && !p->quiet)
@@ -401,7 +400,7 @@ PetscErrorCode CurioProblemComputeScores(CurioProblem p)
   PetscCall(PetscLogStagePop());
   PetscCall(PetscTime(&t1));
   p->time_scores = t1 - t0;
-  if (p->monitor) {
+  if (p->common.monitor) {
     PetscCall(PetscPrintf(p->comm, "curio: scored %" PetscInt_FMT " candidates", p->cand->n));
     if (sc->has_reference) PetscCall(PetscPrintf(p->comm, " against %" PetscInt_FMT " reference points", sc->reference_size));
     PetscCall(PetscPrintf(p->comm, " (%.3f s)", t1 - t0));
@@ -594,7 +593,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     start  = c0 + rows.rstart;
     PetscCall(StreamWriteChunk(p, out, scale, n, c0 == 0, start, &rows));
     if (p->select_k) PetscCall(StreamMergeSelection(p, c0, cnt, &have, run_index));
-    if (p->monitor)
+    if (p->common.monitor)
       PetscCall(PetscPrintf(p->comm, "curio: scored candidates [%" PetscInt_FMT ", %" PetscInt_FMT ") of %" PetscInt_FMT "\n", c0, c0 + cnt, n));
     PetscCall(MatDestroy(&Phi));
     PetscCall(CurioRowsFree(&rows));
@@ -632,7 +631,7 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
   PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
              "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
   PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
-  if (p->monitor) {
+  if (p->common.monitor) {
     PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));
     for (PetscInt i = 0; i < PetscMin(p->select_k, 10); i++) PetscCall(PetscPrintf(p->comm, " %" PetscInt_FMT, p->sel_index[i]));
     PetscCall(PetscPrintf(p->comm, "%s\n", p->select_k > 10 ? " ..." : ""));
@@ -698,12 +697,12 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "training rows per rank: %" PetscInt_FMT " to %" PetscInt_FMT "\n", nmin, nmax));
   PetscCall(CurioModelView(p->model, viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "solver %s\n", CurioSolverTypes[st]));
-  if (p->s_given) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
+  if (p->common.s_set) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
     PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g%s, %g%s]\n",
                                      info->quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
                                      p->loocv_smin_set ? "" : " x min G_jj/n", (double) p->loocv_smax, p->loocv_smax_set ? "" : " x lambda_max/n"));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->output));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->common.output));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -718,14 +717,14 @@ PetscErrorCode CurioProblemRun(CurioProblem p)
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   if (p->do_loocv) PetscCall(CurioProblemComputeLOOCV(p));
-  PetscCall(CurioProblemSolve(p, p->s_given ? p->s : p->curve.s_opt));
+  PetscCall(CurioProblemSolve(p, p->common.s_set ? p->s : p->curve.s_opt));
   if (p->do_scores) PetscCall(CurioProblemComputeScores(p));
   PetscCall(CurioProblemSelect(p));
   PetscCall(CurioProblemComputeInfluence(p));
   PetscCall(PetscTime(&t1));
   p->time_total = t1 - t0 + p->time_read + p->time_gram;
-  PetscCall(CurioProblemWrite(p, p->output));
-  if (p->monitor) PetscCall(PetscPrintf(p->comm, "curio: wrote %s\n", p->output));
+  PetscCall(CurioProblemWrite(p, p->common.output));
+  if (p->common.monitor) PetscCall(PetscPrintf(p->comm, "curio: wrote %s\n", p->common.output));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -24,7 +24,7 @@ struct _n_CurioProblem {
   Vec       curv, mask, center, theta, theta_dot, gradR;
   PetscReal s, sigma2, tangent_residual;
   PetscReal tangent_condition, tangent_forward_error; /* the solver's condition estimate, the tangent's estimated relative error */
-  PetscBool s_given, solved;
+  PetscBool solved;
   PetscInt  its_train, its_tangent;
   /* LOOCV over a grid of s */
   PetscBool       do_loocv;
@@ -54,8 +54,9 @@ struct _n_CurioProblem {
   PetscReal *infl_value;
   char       theta_init[PETSC_MAX_PATH_LEN]; /* warm start for Newton's method: FILE[:DATASET] */
   /* output and reporting */
-  char      output[PETSC_MAX_PATH_LEN];
-  PetscBool output_data, monitor;
+  CurioCommonOptions
+            common; /* -curio_input (read again by the data layer with -curio_candidates, -curio_test), -curio_output, -curio_s, -curio_monitor */
+  PetscBool output_data;
   PetscBool quiet; /* no unsolicited notes (the LOOCV grid-boundary warning): a caller that records them itself sets it */
   PetscReal time_read, time_gram, time_train, time_tangent, time_loocv, time_scores, time_total;
 };

@@ -114,8 +114,8 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(PCGetType(pc, &pt));
   PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_input", p->source));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_output", p->output));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_s", p->s_given ? "given" : "loocv"));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_output", p->common.output));
+  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_s", p->common.s_set ? "given" : "loocv"));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_s_value", p->s));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv", p->do_loocv));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_loocv_smin", p->loocv_smin));
@@ -197,7 +197,7 @@ static PetscErrorCode WriteModel(CurioOutput out, CurioProblem p, const char ssc
   PetscCall(CurioOutputWriteVec(out, "/model/grad_R", p->gradR, sscale));
   PetscCall(WriteModelFeatureNames(out, p));
   PetscCall(CurioOutputWriteScalar(out, "/model/s", p->s));
-  PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", p->s_given ? "option" : "loocv"));
+  PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", p->common.s_set ? "option" : "loocv"));
   PetscCall(CurioSolverGetType(p->solver, &st));
   PetscCall(CurioOutputSetAttributeString(out, "/model", "solver", CurioSolverTypes[st]));
   PetscCall(CurioModelWriteAttributes(p->model, out, "/model"));

@@ -705,6 +705,30 @@ static PetscBool IsPETScOption(const char name[])
 }
 
 /*@C
+  CurioCommonOptionsRead - reads the options that the modes which read data, fit a model and write a file share:
+  -curio_input, -curio_output, -curio_s and -curio_monitor, inside the mode's PetscOptionsBegin/End block
+
+  Collective on the block's communicator
+
+  Input Parameter:
+. PetscOptionsObject - the block
+
+  Input/Output Parameter:
+. common - on input the mode's defaults (the output file's name above all), on output the values
+
+.seealso: `CurioOptionsString()`, `CurioOptionsReal()`
+@*/
+PetscErrorCode CurioCommonOptionsRead(PetscOptionItems *PetscOptionsObject, CurioCommonOptions *common)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", common->input, sizeof(common->input), &common->input_set));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", common->output, sizeof(common->output), NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &common->s, &common->s_set));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &common->monitor, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioOptionsCheckUnknown - refuses any -curio_* option in the database that is not in curio's table (one collective
   error naming it and the closest known option), and warns, once per option, about an option of another mode
 

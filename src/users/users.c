@@ -35,42 +35,42 @@ typedef struct {
 } Exchange;
 
 typedef struct {
-  MPI_Comm       comm;
-  PetscMPIInt    rank, size;
-  char           input[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN];
-  PetscReal      s, s0;
-  PetscBool      s_given, s0_given, monitor, loocv;
-  PetscReal      smin, smax, rtol;
-  PetscInt       ns, select_k, select_by, maxit;
-  UsersPartition partition;
-  UsersModel     umodel;
-  PetscReal     *zeros;         /* d zeros: theta0 and theta0_dot of independent users */
-  PetscReal     *rho, *rho_dot; /* hierarchy: local users' log-precisions and their derivatives in s */
-  PetscInt       hier_tao, hier_ksp;
-  PetscReal      hier_residual;
-  PetscInt       ncuts, cuts_opt[1024];
-  CurioData      data;
-  CurioModel     model;
-  CurioRows     *train, *cand, *test; /* the data's sets */
-  PetscBool      has_cand, has_test;
-  CurioLossType  loss; /* the model's */
-  CurioSolver    solver;
-  PetscInt       d, U;
-  PetscInt      *ids, *nrows, *cuts;     /* replicated: U ids (sorted), rows per user, size + 1 user cuts */
-  PetscInt      *ktrain, *kcand, *ktest; /* this rank's rows (reader's split): user index */
-  PetscReal     *theta0, *theta0_dot, sigma2;
-  PetscReal     *grid, *cv, *theta0_grid; /* LOOCV: ns values of s, summed curve, theta0(s) per grid point */
-  PetscReal      s_opt, cv_opt;
-  CurioUserSet   set;
-  PetscReal     *cand_scores; /* this rank's candidates (reader's split), NSCORE each */
-  PetscReal     *test_f;
-  PetscInt      *best_index; /* local users: best candidate (global index) by the selection score, -1 if none */
-  PetscReal     *best_score;
-  PetscInt      *sel_index, *sel_user;
-  PetscReal     *sel_score;
-  PetscReal      test_rmse;
-  PetscInt       its_max, its_global;
-  PetscReal      t_read, t_global, t_users, t_users_cpu, t_loocv, t_scores, t_write;
+  MPI_Comm           comm;
+  PetscMPIInt        rank, size;
+  CurioCommonOptions common; /* -curio_input, -curio_output, -curio_s, -curio_monitor */
+  PetscReal          s, s0;  /* s: -curio_s, or the LOOCV optimum */
+  PetscBool          s0_given, loocv;
+  PetscReal          smin, smax, rtol;
+  PetscInt           ns, select_k, select_by, maxit;
+  UsersPartition     partition;
+  UsersModel         umodel;
+  PetscReal         *zeros;         /* d zeros: theta0 and theta0_dot of independent users */
+  PetscReal         *rho, *rho_dot; /* hierarchy: local users' log-precisions and their derivatives in s */
+  PetscInt           hier_tao, hier_ksp;
+  PetscReal          hier_residual;
+  PetscInt           ncuts, cuts_opt[1024];
+  CurioData          data;
+  CurioModel         model;
+  CurioRows         *train, *cand, *test; /* the data's sets */
+  PetscBool          has_cand, has_test;
+  CurioLossType      loss; /* the model's */
+  CurioSolver        solver;
+  PetscInt           d, U;
+  PetscInt          *ids, *nrows, *cuts;     /* replicated: U ids (sorted), rows per user, size + 1 user cuts */
+  PetscInt          *ktrain, *kcand, *ktest; /* this rank's rows (reader's split): user index */
+  PetscReal         *theta0, *theta0_dot, sigma2;
+  PetscReal         *grid, *cv, *theta0_grid; /* LOOCV: ns values of s, summed curve, theta0(s) per grid point */
+  PetscReal          s_opt, cv_opt;
+  CurioUserSet       set;
+  PetscReal         *cand_scores; /* this rank's candidates (reader's split), NSCORE each */
+  PetscReal         *test_f;
+  PetscInt          *best_index; /* local users: best candidate (global index) by the selection score, -1 if none */
+  PetscReal         *best_score;
+  PetscInt          *sel_index, *sel_user;
+  PetscReal         *sel_score;
+  PetscReal          test_rmse;
+  PetscInt           its_max, its_global;
+  PetscReal          t_read, t_global, t_users, t_users_cpu, t_loocv, t_scores, t_write;
 } Users;
 
 /* The users mode's options block alone (defaults, then the command line); -help runs it on a throwaway object */
@@ -86,11 +86,10 @@ static PetscErrorCode UsersReadOptions(Users *u, PetscBool *loocv_set)
   u->maxit     = 50;
   u->rtol      = 1e-12;
   u->partition = USERS_PARTITION_ROWS;
-  PetscCall(PetscStrncpy(u->output, "users.h5", sizeof(u->output)));
+  PetscCall(PetscStrncpy(u->common.output, "users.h5", sizeof(u->common.output)));
   PetscOptionsBegin(u->comm, NULL, "curio users mode (several users, parameter inheritance)", "CurioUsers");
-  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", u->input, sizeof(u->input), &flg));
-  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", u->output, sizeof(u->output), NULL));
-  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_s", &u->s, &u->s_given));
+  PetscCall(CurioCommonOptionsRead(PetscOptionsObject, &u->common));
+  if (u->common.s_set) u->s = u->common.s;
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_users_s0", &u->s0, &u->s0_given));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_users_loocv", &u->loocv, loocv_set));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_users_loocv_smin", &u->smin, NULL));
@@ -107,7 +106,6 @@ static PetscErrorCode UsersReadOptions(Users *u, PetscBool *loocv_set)
   if (!flg) u->ncuts = 0;
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_users_newton_maxit", &u->maxit, NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_users_newton_rtol", &u->rtol, NULL));
-  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &u->monitor, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -136,8 +134,8 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
 
   PetscFunctionBeginUser;
   PetscCall(UsersReadOptions(u, &loocv_set));
-  PetscCheck(u->input[0], u->comm, PETSC_ERR_USER_INPUT, "-curio_mode users needs -curio_input FILE.h5 with a user id per row (/train/user)");
-  PetscCheck(!u->s_given || (u->s > 0 && !PetscIsInfOrNanReal(u->s)), u->comm, PETSC_ERR_ARG_OUTOFRANGE,
+  PetscCheck(u->common.input[0], u->comm, PETSC_ERR_USER_INPUT, "-curio_mode users needs -curio_input FILE.h5 with a user id per row (/train/user)");
+  PetscCheck(!u->common.s_set || (u->s > 0 && !PetscIsInfOrNanReal(u->s)), u->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_s must be a finite number > 0, got %g", (double) u->s);
   PetscCheck(!u->s0_given || (u->s0 > 0 && !PetscIsInfOrNanReal(u->s0)), u->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_users_s0 must be a finite number > 0, got %g", (double) u->s0);
@@ -159,7 +157,7 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
   /* the approximate curve of a GLM refits the global model by TAO at every s, which a too small s can defeat: on request only */
   if ((u->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
-  PetscCheck(u->s_given || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(u->common.s_set || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
              "Give -curio_s (or -curio_users_loocv true: the approximate per-user LOOCV of logistic and Poisson users); the LOOCV that "
              "chooses s is not defined for -curio_users_model pooled and hierarchy");
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -178,20 +176,20 @@ static PetscErrorCode ReadUserColumn(Users *u, hid_t file, const char group[], c
   PetscCall(PetscSNPrintf(dset, sizeof(dset), "/%s/user", group));
   PetscCall(CurioH5Exists(file, dset, &exists));
   PetscCheck(exists, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': '%s' is missing: -curio_mode users needs a user id (integer >= 0) for every row of /%s, dense or CSR", u->input, dset,
-             group);
-  PetscCall(CurioH5GetShape(u->comm, file, u->input, dset, &ndims, dims));
+             "Input file '%s': '%s' is missing: -curio_mode users needs a user id (integer >= 0) for every row of /%s, dense or CSR", u->common.input,
+             dset, group);
+  PetscCall(CurioH5GetShape(u->comm, file, u->common.input, dset, &ndims, dims));
   PetscCheck(ndims == 1 && dims[0] == rows->n, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': '%s' must have one entry per row of /%s (%" PetscInt_FMT "), it has shape (%" PetscInt_FMT "%s", u->input, dset, group,
-             rows->n, dims[0], ndims == 2 ? ", ...)" : ")");
+             "Input file '%s': '%s' must have one entry per row of /%s (%" PetscInt_FMT "), it has shape (%" PetscInt_FMT "%s", u->common.input, dset,
+             group, rows->n, dims[0], ndims == 2 ? ", ...)" : ")");
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), vals));
-  PetscCall(CurioH5ReadRows(u->comm, file, u->input, dset, rows->rstart, rows->nlocal, 1, *vals));
+  PetscCall(CurioH5ReadRows(u->comm, file, u->common.input, dset, rows->rstart, rows->nlocal, 1, *vals));
   for (PetscInt i = 0; i < rows->nlocal; i++) {
     PetscReal v = (*vals)[i];
     if (!(v >= 0) || v != PetscFloorReal(v) || v > 9.0e15) {
       bad = rows->rstart + i;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Input file '%s': %s row %" PetscInt_FMT ": user id %g is not a non-negative integer", u->input, dset,
-                              bad, (double) v));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Input file '%s': %s row %" PetscInt_FMT ": user id %g is not a non-negative integer",
+                              u->common.input, dset, bad, (double) v));
       break;
     }
   }
@@ -227,23 +225,23 @@ static PetscErrorCode UsersReadListedIds(Users *u, hid_t file)
   PetscReal *v;
 
   PetscFunctionBeginUser;
-  PetscCall(CurioH5GetShape(u->comm, file, u->input, "/users/id", &ndims, dims));
+  PetscCall(CurioH5GetShape(u->comm, file, u->common.input, "/users/id", &ndims, dims));
   PetscCheck(ndims == 1 && dims[0] > 0, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': /users/id must be a non-empty 1-D list of user ids (it lists the users, cold-start users included)", u->input);
+             "Input file '%s': /users/id must be a non-empty 1-D list of user ids (it lists the users, cold-start users included)", u->common.input);
   u->U = dims[0];
   PetscCall(PetscMalloc1(u->U, &v));
-  PetscCall(CurioH5ReadRows(u->comm, file, u->input, "/users/id", 0, u->U, 1, v));
+  PetscCall(CurioH5ReadRows(u->comm, file, u->common.input, "/users/id", 0, u->U, 1, v));
   PetscCall(PetscMalloc1(u->U, &u->ids));
   for (PetscInt k = 0; k < u->U; k++) {
     PetscCheck(v[k] >= 0 && v[k] == PetscFloorReal(v[k]) && v[k] <= 9.0e15, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %g is not a non-negative integer", u->input, k, (double) v[k]);
+               "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %g is not a non-negative integer", u->common.input, k, (double) v[k]);
     u->ids[k] = (PetscInt) v[k];
   }
   PetscCall(PetscFree(v));
   qsort(u->ids, (size_t) u->U, sizeof(PetscInt), CompareInt);
   for (PetscInt k = 1; k < u->U; k++)
     PetscCheck(u->ids[k] != u->ids[k - 1], u->comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': /users/id lists user %" PetscInt_FMT " twice",
-               u->input, u->ids[k]);
+               u->common.input, u->ids[k]);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -302,7 +300,7 @@ static PetscErrorCode UsersIndexHeldOutRows(Users *u, const PetscReal *vcand, co
         PetscCall(PetscSNPrintf(msg, sizeof(msg),
                                 "Input file '%s': /%s/user row %" PetscInt_FMT ": user %" PetscInt_FMT
                                 " has no training rows and is not listed in /users/id; list it there to treat it as a cold-start user",
-                                u->input, groups[g], bad, (PetscInt) vals[g][i]));
+                                u->common.input, groups[g], bad, (PetscInt) vals[g][i]));
       }
     }
     PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
@@ -323,7 +321,7 @@ static PetscErrorCode UsersBuildSet(Users *u)
   CurioRows *train    = u->train;
 
   PetscFunctionBeginUser;
-  PetscCall(CurioH5OpenRead(u->comm, u->input, &file));
+  PetscCall(CurioH5OpenRead(u->comm, u->common.input, &file));
   PetscCall(ReadUserColumn(u, file, "train", train, &vtrain));
   if (u->has_cand) PetscCall(ReadUserColumn(u, file, "candidates", u->cand, &vcand));
   if (u->has_test) PetscCall(ReadUserColumn(u, file, "test", u->test, &vtest));
@@ -334,7 +332,7 @@ static PetscErrorCode UsersBuildSet(Users *u)
   PetscCheck(u->U <= train->n, u->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': %" PetscInt_FMT " users but only %" PetscInt_FMT
              " training rows: the shared model would have fewer rows than users; check that /users/id lists users, not rows",
-             u->input, u->U, train->n);
+             u->common.input, u->U, train->n);
   /* user index of every row; a row whose user is not in the list is an error */
   PetscCall(PetscMalloc1(PetscMax(train->nlocal, 1), &u->ktrain));
   for (PetscInt i = 0; i < train->nlocal; i++) {
@@ -342,8 +340,8 @@ static PetscErrorCode UsersBuildSet(Users *u)
     if (u->ktrain[i] < 0 && bad < 0) {
       bad = train->rstart + i;
       PetscCall(PetscSNPrintf(msg, sizeof(msg),
-                              "Input file '%s': /train/user row %" PetscInt_FMT ": user %" PetscInt_FMT " is not listed in /users/id", u->input, bad,
-                              (PetscInt) vtrain[i]));
+                              "Input file '%s': /train/user row %" PetscInt_FMT ": user %" PetscInt_FMT " is not listed in /users/id",
+                              u->common.input, bad, (PetscInt) vtrain[i]));
     }
   }
   PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
@@ -583,7 +581,7 @@ static PetscErrorCode UsersFit(Users *u)
   if (u->umodel == USERS_MODEL_HIERARCHY) {
     /* the joint optimum starts from the global model; beta and d beta/ds then stand in for theta0 and theta0_dot */
     PetscCall(PetscMalloc2(PetscMax(st->nu, 1), &u->rho, PetscMax(st->nu, 1), &u->rho_dot));
-    PetscCall(CurioUsersHierarchySolve(u->comm, u->loss, u->s, st, u->monitor, u->theta0, u->theta0_dot, u->rho, u->rho_dot, &u->hier_tao,
+    PetscCall(CurioUsersHierarchySolve(u->comm, u->loss, u->s, st, u->common.monitor, u->theta0, u->theta0_dot, u->rho, u->rho_dot, &u->hier_tao,
                                        &u->hier_ksp, &u->hier_residual));
     u->its_max = u->hier_tao;
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -717,7 +715,7 @@ static PetscErrorCode UsersLOOCV(Users *u)
   PetscCall(CurioUserWorkDestroy(&wk));
   PetscCall(PetscTime(&t1));
   u->t_loocv = t1 - t0;
-  if (u->monitor)
+  if (u->common.monitor)
     PetscCall(PetscPrintf(u->comm, "curio: users LOOCV over %" PetscInt_FMT " values of s in [%g, %g]: s_opt = %.6e, CV = %.6e (%.3f s)\n", u->ns,
                           (double) u->smin, (double) u->smax, (double) u->s_opt, (double) u->cv_opt, t1 - t0));
   if ((u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1]))
@@ -875,7 +873,7 @@ static PetscErrorCode UsersWriteProvenance(CurioOutput out, Users *u)
   PetscCall(CurioOutputSetAttributeString(out, "/", "kind", "users"));
   PetscCall(CurioOutputSetAttributeString(out, "/", "curio_version", CURIO_VERSION));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "nranks", u->size));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "input", u->input));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "input", u->common.input));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
   for (c = opts; *c; c++)
     if (*c == ' ' && c[1] == '-' && !(c[2] >= '0' && c[2] <= '9') && c[2] != '.') *c = '\n';
@@ -929,7 +927,7 @@ static PetscErrorCode UsersWriteUsers(CurioOutput out, Users *u)
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s", u->s));
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s0", u->s0));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "s0_mode", tied));
-  PetscCall(CurioOutputSetAttributeString(out, "/users", "s_source", u->s_given ? "option" : "loocv"));
+  PetscCall(CurioOutputSetAttributeString(out, "/users", "s_source", u->common.s_set ? "option" : "loocv"));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "model", UsersModels[u->umodel]));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "n_users", u->U));
   PetscCall(CurioOutputSetAttributeInt(out, "/users", "newton_iterations_max", u->its_max));
@@ -1095,7 +1093,7 @@ static PetscErrorCode UsersWrite(Users *u)
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
-  PetscCall(CurioOutputOpen(u->comm, u->output, &out));
+  PetscCall(CurioOutputOpen(u->comm, u->common.output, &out));
   PetscCall(UsersWriteProvenance(out, u));
   PetscCall(UsersWriteUsers(out, u));
   PetscCall(UsersWriteGlobal(out, u));
@@ -1169,10 +1167,10 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_rank(comm, &u.rank));
   PetscCallMPI(MPI_Comm_size(comm, &u.size));
   PetscCall(UsersSetFromOptions(&u));
-  PetscCall(CurioOutputCheckWritable(comm, u.output));
+  PetscCall(CurioOutputCheckWritable(comm, u.common.output));
   PetscCall(PetscTime(&t0));
   PetscCall(CurioDataCreate(comm, &u.data));
-  PetscCall(CurioDataLoadHDF5(u.data, u.input));
+  PetscCall(CurioDataLoadHDF5(u.data, u.common.input));
   PetscCall(CurioDataGetRows(u.data, CURIO_DATA_TRAIN, &u.train, NULL));
   PetscCall(CurioDataGetRows(u.data, CURIO_DATA_CANDIDATES, &u.cand, &u.has_cand));
   PetscCall(CurioDataGetRows(u.data, CURIO_DATA_TEST, &u.test, &u.has_test));
@@ -1223,11 +1221,11 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(ExchangeDestroy(&ex));
   if (u.loocv) {
     PetscCall(UsersLOOCV(&u));
-    if (!u.s_given) u.s = u.s_opt;
+    if (!u.common.s_set) u.s = u.s_opt;
     PetscCall(GlobalFinal(&u, fit));
     PetscCall(GlobalDestroy(&fit, &Phi, &y, &w));
   }
-  if (u.monitor)
+  if (u.common.monitor)
     PetscCall(PetscPrintf(comm,
                           "curio: users: %" PetscInt_FMT " users, %" PetscInt_FMT " rows, d = %" PetscInt_FMT ", %d ranks; s = %g, s0 = %g (%s)\n",
                           u.U, u.train->n, u.d, u.size, (double) u.s, (double) u.s0, u.s0_given ? "own" : "shared"));
@@ -1236,12 +1234,12 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(UsersFit(&u));
   PetscCall(PetscTime(&t1));
   if (u.umodel == USERS_MODEL_HIERARCHY || u.umodel == USERS_MODEL_POOLED) u.t_users = t1 - t0;
-  if (u.monitor)
+  if (u.common.monitor)
     PetscCall(PetscPrintf(comm, "curio: users: theta_u and theta_u_dot of %" PetscInt_FMT " users in %.3f s (max over ranks of each rank's work)\n",
                           u.U, (double) u.t_users));
   PetscCall(UsersScore(&u));
   PetscCall(UsersWrite(&u));
-  if (u.monitor) PetscCall(PetscPrintf(comm, "curio: users: wrote %s\n", u.output));
+  if (u.common.monitor) PetscCall(PetscPrintf(comm, "curio: users: wrote %s\n", u.common.output));
   PetscCall(UsersDestroy(&u));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
