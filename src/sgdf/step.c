@@ -35,46 +35,46 @@ static inline uint64_t Mix64(uint64_t z)
   return z ^ (z >> 31);
 }
 
-/* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
-   bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
-   O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
-   validation walk of online s. */
-PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
+/* The keyed Feistel network of epoch e on 2 x half_bits bits, forward or inverse, with cycle walking: applied to x
+   until the value lands in [0, n) (walking keeps it a bijection of [0, n); walking backwards inverts the forward
+   walk). The rounds run backwards in the inverse. Inlined with a constant direction into its two callers. */
+static inline PetscInt64 Feistel(SGDF g, PetscInt64 e, PetscInt64 x0, PetscBool inverse)
 {
   const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
   const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
-  uint64_t       x   = (uint64_t) pos;
+  uint64_t       x   = (uint64_t) x0;
 
   do {
     uint64_t L = x >> hb, R = x & mask;
-    for (uint64_t r = 0; r < 4; r++) {
-      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + R) & mask, t = L ^ F;
-      L = R;
-      R = t;
+    for (uint64_t k = 0; k < 4; k++) {
+      if (!inverse) {
+        uint64_t t = L ^ (Mix64(key + (k + 1) * 0xd1b54a32d192ed03ULL + R) & mask);
+        L          = R;
+        R          = t;
+      } else {
+        uint64_t t = R ^ (Mix64(key + (4 - k) * 0xd1b54a32d192ed03ULL + L) & mask);
+        R          = L;
+        L          = t;
+      }
     }
     x = (L << hb) | R;
   } while (x >= (uint64_t) g->n);
   return (PetscInt64) x;
 }
 
-/* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation. The Feistel rounds run
-   backwards, and cycle walking backwards until the value lands in [0, n) inverts the forward walk. */
+/* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
+   bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
+   O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
+   validation walk of online s. */
+PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
+{
+  return Feistel(g, e, pos, PETSC_FALSE);
+}
+
+/* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation */
 static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
 {
-  const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
-  const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
-  uint64_t       x   = (uint64_t) row;
-
-  do {
-    uint64_t L = x >> hb, R = x & mask;
-    for (uint64_t r = 4; r-- > 0;) {
-      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + L) & mask, t = R ^ F;
-      R = L;
-      L = t;
-    }
-    x = (L << hb) | R;
-  } while (x >= (uint64_t) g->n);
-  return (PetscInt64) x;
+  return Feistel(g, e, row, PETSC_TRUE);
 }
 
 /* This rank's rows of every step of epoch e, in sequence order: the position of each local row (the inverse
