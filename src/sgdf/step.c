@@ -190,13 +190,32 @@ PetscErrorCode SGDFFlush(SGDF g)
   for (PetscInt jl = 0; jl < g->dl; jl++) {
     if (!Scaled(g, jl)) continue;
     PetscInt  j  = g->ps * jl;
-    PetscReal th = g->P * g->theta[j];
-    if (g->tangent) g->td[j] = g->P * (g->td[j] - g->S * g->theta[j]);
+    PetscReal th = ThetaOf(g, jl);
+    if (g->tangent) g->td[j] = TdOf(g, jl);
     g->theta[j] = th;
   }
   g->P = 1.0;
   g->S = 0.0;
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* theta and theta_dot (0 without the tangent) of owned entry jl: the stored values, or with a pending lazy scale the
+   values SGDFFlush() would write back; the state is not changed */
+void SGDFEntry(SGDF g, PetscInt jl, PetscReal *theta, PetscReal *theta_dot)
+{
+  const PetscInt  j       = g->ps * jl;
+  const PetscBool pending = (PetscBool) (g->lazy && (g->P != 1.0 || g->S != 0.0));
+
+  *theta     = pending ? ThetaOf(g, jl) : g->theta[j];
+  *theta_dot = !g->tangent ? 0.0 : pending ? TdOf(g, jl) : g->td[j];
+}
+
+/* Rows per rank of one fetch block when the rows' entries are fetched from their owners (partitioned layout): every rank
+   fetches at once, so all of them together may ask one owner for at most the receive buffer's ucap entries; without
+   the exchange (no hash table), all the rows at once */
+PetscInt SGDFFetchRows(SGDF g, PetscInt all)
+{
+  return g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : all;
 }
 
 /* Whether local SGDF steps with the one-rank lazy kernel (StepSerial) on every rank: plain SGD; Adam steps densely */
@@ -863,7 +882,7 @@ PetscErrorCode SGDFValidationStep(SGDF g)
 PetscErrorCode SGDFHoldoutLoss(SGDF g, PetscReal *loss)
 {
   PetscReal loc[2] = {0, 0}, glob[2];
-  PetscInt  cap    = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+  PetscInt  cap    = SGDFFetchRows(g, PetscMax(g->nhold, 1));
 
   PetscFunctionBegin;
   for (PetscInt b = 0; b < g->hold_blocks; b++) {
@@ -893,9 +912,7 @@ PetscErrorCode SGDFHoldoutLoss(SGDF g, PetscReal *loss)
 PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
                              PetscInt64 index[], PetscReal *sum_sld)
 {
-  /* rows per rank and sub-block: every rank fetches at once, so all of them together may ask one owner for at most
-     the receive buffer's ucap entries */
-  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : g->batch);
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = SGDFFetchRows(g, g->batch); /* rows per rank and sub-block */
   PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
   PetscReal     *vals, *allS, local = 0;
   PetscInt64    *allI;
