@@ -20,7 +20,9 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode CurioOutputCheckWritable(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput *);
 PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
+PETSC_EXTERN PetscErrorCode CurioOutputWrite(MPI_Comm comm, const char path[], PetscErrorCode (*contents)(CurioOutput, void *), void *ctx);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteProvenance(CurioOutput, const char[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteTiming(CurioOutput out, PetscInt n, const char *const names[], const PetscReal seconds[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteVec(CurioOutput, const char[], Vec, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], PetscInt, const PetscReal[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[],

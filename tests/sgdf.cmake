@@ -32,3 +32,14 @@ foreach(case k1 fd converge restart observe)
     set_tests_properties(sgdf_local_${case}_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;sgdf")
   endforeach()
 endforeach()
+# The public API (include/curiosgdf.h): tests/unit/t010_sgdf_api.c drives CurioSGDF with the options of a
+# `curio -curio_mode sgdf` run and checks its theta, theta_dot, s and history against that run's output bit for bit,
+# and its own output against the mode's (tests/integration/test_sgdf_api.py)
+add_executable(t010_sgdf_api unit/t010_sgdf_api.c)
+target_link_libraries(t010_sgdf_api PRIVATE curio_test_harness)
+foreach(np 1 2)
+  add_test(NAME sgdf_api_np${np}
+           COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sgdf_api.py $<TARGET_FILE:curio_exe> $<TARGET_FILE:t010_sgdf_api>
+                   --np ${np} --dir ${RUNS}/sgdf_api_np${np} --mpiexec "${CURIO_MPIEXEC_STR}")
+  set_tests_properties(sgdf_api_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;sgdf")
+endforeach()

@@ -143,6 +143,60 @@ PetscErrorCode CurioOutputWriteProvenance(CurioOutput out, const char kind[])
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioOutputWrite - writes one output file atomically: opens it, lets contents() write everything, and commits it;
+  if contents() fails (a write failure is raised on every rank), the temporary file is removed, the error is raised
+  and an existing file at path stays as it was
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks that write the file
+. path - the output file
+. contents - writes the file's groups, datasets and attributes into the open output
+- ctx - passed to contents()
+
+.seealso: `CurioOutputOpen()`, `CurioOutputClose()`
+@*/
+PetscErrorCode CurioOutputWrite(MPI_Comm comm, const char path[], PetscErrorCode (*contents)(CurioOutput, void *), void *ctx)
+{
+  CurioOutput    out;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(CurioOutputOpen(comm, path, &out));
+  ierr = (*contents)(out, ctx);
+  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
+  PetscCall(ierr);
+  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteTiming - the attributes of /timing: the seconds of each stage as given (a caller that wants the
+  slowest rank's reduces first), then peak_rss_mib, the peak resident memory over the output's ranks
+
+  Collective
+
+  Input Parameters:
++ out - the open output
+. n - the number of stages
+. names - their attribute names
+- seconds - their times
+
+.seealso: `CurioOutputSetAttributeReal()`
+@*/
+PetscErrorCode CurioOutputWriteTiming(CurioOutput out, PetscInt n, const char *const names[], const PetscReal seconds[])
+{
+  PetscReal rss;
+
+  PetscFunctionBegin;
+  PetscCall(CurioPeakRSS(out->comm, &rss));
+  for (PetscInt i = 0; i < n; i++) PetscCall(CurioOutputSetAttributeReal(out, "/timing", names[i], seconds[i]));
+  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Names the dimensions of dataset name (CurioH5AttachDims: comma-separated, local to its group); NULL: none here */
 static PetscErrorCode AttachDims(CurioOutput out, const char name[], const char dims[])
 {

@@ -14,6 +14,9 @@
   A sparse synthetic problem of 10^6 rows, 10^5 features, 20 nonzeros per row on 2 ranks:
       mpiexec -n 2 ./build/curio -curio_mode sgdf -curio_sgdf_synthetic 1000000,100000,20 -curio_s 1 \
               -curio_sgdf_lr 1e-6 -curio_sgdf_batch 100 -curio_sgdf_epochs 2 -curio_monitor -curio_output sgdf.h5
+
+  The mode is CurioSGDFMain(), a thin driver of the public object CurioSGDF (include/curiosgdf.h): Create,
+  SetFromOptions, SetUp (data, state, restart), Run (the epochs), Write, Destroy; tests/unit/t010_sgdf_api.c drives it.
 */
 #include "sgdfimpl.h"
 #include <time.h>
@@ -25,18 +28,8 @@ static const char *const SGDFAverages[]   = {"dense", "sparse", "auto", "SGDFAve
 
 static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, SGDF_STAGE_Write;
 
-/* Options that are not part of the SGDF state */
-typedef struct {
-  char        output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
-  char        restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
-  char        synthetic_spec[128];
-  PetscInt    synthetic[3], ckpt_every, ckpt_keep, ckpt_poll, check_every, pool, pool_chunk, select_k;
-  PetscReal  *pool_score, pool_sum;
-  PetscInt64 *pool_index;
-  PetscInt    synthetic_seed;
-  PetscReal   ckpt_seconds, monitor_seconds, last_progress;
-  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt, tol_set;
-} SGDFOptions;
+/* Names of the per-epoch history (SGDFHistory order): /sgdf/history/NAME in the output, history_NAME in a checkpoint */
+static const char *const SGDFHistoryNames[] = {"loss", "theta_norm", "tangent_change", "reference_distance", "s", "time", "step", "holdout_loss"};
 
 static PetscErrorCode SGDFRegisterLogging(void)
 {
@@ -61,7 +54,7 @@ static PetscErrorCode SGDFRegisterLogging(void)
 }
 
 /* Reads the mode's options (the model's too) with their defaults; checks only what relates options after this */
-static PetscErrorCode SGDFSetFromOptions(SGDF g, CurioModel model, SGDFOptions *o)
+static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
 {
   PetscInt seed = 1;
 
@@ -191,22 +184,16 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
   Input Parameter:
 . comm - the communicator
 
-.seealso: `CurioSGDFMain()`
+.seealso: `CurioSGDFMain()`, `CurioSGDFSetFromOptions()`
 @*/
 PetscErrorCode CurioSGDFOptionsHelp(MPI_Comm comm)
 {
-  SGDF        g;
-  SGDFOptions o;
-  CurioModel  model;
+  CurioSGDF sg;
 
   PetscFunctionBegin;
-  PetscCall(PetscNew(&g));
-  PetscCall(PetscMemzero(&o, sizeof(o)));
-  g->comm = comm;
-  PetscCall(CurioModelCreate(comm, &model));
-  PetscCall(SGDFSetFromOptions(g, model, &o));
-  PetscCall(CurioModelDestroy(&model));
-  PetscCall(PetscFree(g));
+  PetscCall(CurioSGDFCreate(comm, &sg));
+  PetscCall(SGDFReadOptions(sg, sg->model, &sg->opt));
+  PetscCall(CurioSGDFDestroy(&sg));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -291,15 +278,40 @@ done:
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* This rank's entries of a parameter array of the layout (replicated: all d; partitioned: the block), stored with a
+   stride (2: theta and theta_dot interleaved), as a contiguous array: the array itself at stride 1, else a copy (with
+   the values if pack, else for reading into); ParamUnpack() ends it */
+static PetscErrorCode ParamPack(SGDF g, PetscReal *strided, PetscInt stride, PetscBool pack, PetscReal **a)
+{
+  PetscFunctionBegin;
+  *a = strided;
+  if (stride == 1) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscMalloc1(PetscMax(g->dl, 1), a));
+  if (pack)
+    for (PetscInt j = 0; j < g->dl; j++) (*a)[j] = strided[stride * j];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Ends ParamPack(): with unpack the contiguous values go back into the strided array; a copy is freed */
+static PetscErrorCode ParamUnpack(SGDF g, PetscReal *strided, PetscInt stride, PetscBool unpack, PetscReal **a)
+{
+  PetscFunctionBegin;
+  if (stride == 1) PetscFunctionReturn(PETSC_SUCCESS);
+  if (unpack)
+    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = (*a)[j];
+  PetscCall(PetscFree(*a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* A parameter vector from FILE[:DATASET] into an array of the layout (replicated: all d; partitioned: the block) */
 static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spec[], const char dflt[], PetscReal *strided, PetscInt stride)
 {
   char       file[PETSC_MAX_PATH_LEN], dset[256];
   Vec        v;
-  PetscReal *a = strided;
+  PetscReal *a;
 
   PetscFunctionBegin;
-  if (stride > 1) PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
+  PetscCall(ParamPack(g, strided, stride, PETSC_FALSE, &a));
   PetscCall(PetscStrncpy(file, spec, sizeof(file)));
   PetscCall(CurioParseFileDataset(file, dflt, dset, sizeof(dset)));
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
@@ -311,10 +323,7 @@ static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spe
     PetscCall(CurioVecGatherAll(v, a));
   }
   PetscCall(VecDestroy(&v));
-  if (stride > 1) {
-    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
-    PetscCall(PetscFree(a));
-  }
+  PetscCall(ParamUnpack(g, strided, stride, PETSC_TRUE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -328,14 +337,16 @@ static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
   PetscCall(PetscMalloc1(PetscMax(g->nlocal, 1), &g->hold));
   for (PetscInt i = 0; i < g->nlocal; i++)
     if (SGDFIsValidation(g, g->rstart + i)) g->hold[g->nhold++] = i;
-  cap            = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+  cap            = SGDFFetchRows(g, PetscMax(g->nhold, 1));
   g->hold_blocks = (g->nhold + cap - 1) / cap;
   if (g->hash) PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->hold_blocks, 1, MPIU_INT, MPI_MAX, g->comm));
   else g->hold_blocks = 1;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
+/* The state before the first step: the layout, the batch sequence, the parameters (from files if asked), the history,
+   the workspace */
+static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
 {
   PetscInt cnt = 0;
 
@@ -389,9 +400,7 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
     for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   }
   g->maxhist = PetscMax(g->epochs, 1);
-  PetscCall(PetscCalloc7(g->maxhist, &g->hist_loss, g->maxhist, &g->hist_theta_norm, g->maxhist, &g->hist_change, g->maxhist, &g->hist_ref,
-                         g->maxhist, &g->hist_s, g->maxhist, &g->hist_time, g->maxhist, &g->hist_step));
-  PetscCall(PetscCalloc1(g->maxhist, &g->hist_holdout));
+  for (PetscInt k = 0; k < SGDF_HISTORY_N; k++) PetscCall(PetscCalloc1(g->maxhist, &g->hist[k]));
   g->es_best = PETSC_MAX_REAL;
   if (g->save_indices) {
     g->nindices_steps = (PetscInt) PetscMin((PetscInt64) g->epochs * g->nsteps_epoch, 100000000 / g->batch);
@@ -403,10 +412,9 @@ static PetscErrorCode SGDFSetUp(SGDF g, SGDFOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SGDFDestroy(SGDF *gp)
+/* Frees what SGDFLoadData() and SGDFSetUpState() allocated */
+static PetscErrorCode SGDFFreeState(SGDF g)
 {
-  SGDF g = *gp;
-
   PetscFunctionBegin;
   PetscCall(SGDFWorkspaceDestroy(g));
   PetscCall(PetscFree(g->rowptr));
@@ -419,17 +427,17 @@ static PetscErrorCode SGDFDestroy(SGDF *gp)
   PetscCall(PetscFree(g->td_prev));
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));
-  PetscCall(PetscFree7(g->hist_loss, g->hist_theta_norm, g->hist_change, g->hist_ref, g->hist_s, g->hist_time, g->hist_step));
-  PetscCall(PetscFree(g->hist_holdout));
+  for (PetscInt k = 0; k < SGDF_HISTORY_N; k++) PetscCall(PetscFree(g->hist[k]));
   PetscCall(PetscFree(g->hold));
   PetscCall(PetscFree(g->indices));
-  PetscCall(PetscFree(*gp));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* The string that identifies the problem and the method in a checkpoint: a checkpoint of anything else is refused */
 static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
 {
+  char s[96];
+
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(sig, len,
                           "sgdf data=%s n=%" PetscInt_FMT " d=%" PetscInt_FMT " loss=%s regularizer=%s intercept=%d batch=%" PetscInt_FMT
@@ -440,24 +448,18 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
                           (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
                           g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
-  if (g->holdout) { /* appended only then (the training rows change): runs without it keep their signature */
-    size_t l;
-    PetscCall(PetscStrlen(sig, &l));
-    PetscCall(PetscSNPrintf(sig + l, len - l, " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
+  /* each appended only when it applies, so that the runs without it keep their signature */
+  if (g->holdout) { /* the training rows change */
+    PetscCall(PetscSNPrintf(s, sizeof(s), " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
+    PetscCall(PetscStrlcat(sig, s, len));
   }
-  if (g->local_steps > 0) { /* appended only then: the bulk-synchronous runs keep their signature */
-    char   s[96];
-    size_t l;
+  if (g->local_steps > 0) {
     PetscCall(PetscSNPrintf(s, sizeof(s), " local_steps=%" PetscInt_FMT " average=%s", g->local_steps, SGDFAverages[g->average]));
-    PetscCall(PetscStrlen(sig, &l));
-    PetscCall(PetscStrncpy(sig + l, s, len - l));
+    PetscCall(PetscStrlcat(sig, s, len));
   }
   if (!g->online_s) {
-    char   s[64];
-    size_t l;
     PetscCall(PetscSNPrintf(s, sizeof(s), " s_value=%.17g", (double) g->s));
-    PetscCall(PetscStrlen(sig, &l));
-    PetscCall(PetscStrncpy(sig + l, s, len - l));
+    PetscCall(PetscStrlcat(sig, s, len));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -466,23 +468,18 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
    replicated array */
 static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], PetscReal *strided, PetscInt stride)
 {
-  PetscReal *a = strided;
+  PetscReal *a;
 
   PetscFunctionBegin;
-  if (stride > 1) { /* packed before (writing) and unpacked after (reading; writing puts back the same values) */
-    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
-    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
-  }
+  /* packed before (writing) and unpacked after (reading; writing puts back the same values) */
+  PetscCall(ParamPack(g, strided, stride, PETSC_TRUE, &a));
   if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->local_steps > 0 && g->size > 1)) {
     Vec v; /* local SGDF: every rank's own copy, rank after rank (d x ranks) */
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->layout == SGDF_LAYOUT_PARTITIONED ? g->d : g->d * g->size, a, &v));
     PetscCall(CurioCheckpointVec(ck, name, v));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
-  if (stride > 1) {
-    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = a[j];
-    PetscCall(PetscFree(a));
-  }
+  PetscCall(ParamUnpack(g, strided, stride, PETSC_TRUE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -584,15 +581,11 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
   PetscCheck(nhist <= g->maxhist, g->comm, PETSC_ERR_USER_INPUT,
              "The checkpoint has completed %" PetscInt64_FMT " epochs; ask for at least as many with -curio_sgdf_epochs", nhist);
   g->nhist = (PetscInt) nhist;
-  if (nhist > 0) {
-    PetscCall(CurioCheckpointRealArray(ck, "history_loss", g->nhist, g->hist_loss));
-    PetscCall(CurioCheckpointRealArray(ck, "history_theta_norm", g->nhist, g->hist_theta_norm));
-    PetscCall(CurioCheckpointRealArray(ck, "history_tangent_change", g->nhist, g->hist_change));
-    PetscCall(CurioCheckpointRealArray(ck, "history_reference_distance", g->nhist, g->hist_ref));
-    PetscCall(CurioCheckpointRealArray(ck, "history_s", g->nhist, g->hist_s));
-    PetscCall(CurioCheckpointRealArray(ck, "history_time", g->nhist, g->hist_time));
-    PetscCall(CurioCheckpointRealArray(ck, "history_step", g->nhist, g->hist_step));
-    if (g->holdout) PetscCall(CurioCheckpointRealArray(ck, "history_holdout_loss", g->nhist, g->hist_holdout));
+  for (PetscInt k = 0; k < SGDF_HISTORY_N && nhist > 0; k++) {
+    char name[64];
+    if (k == SGDF_HISTORY_HOLDOUT_LOSS && !g->holdout) continue;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "history_%s", SGDFHistoryNames[k]));
+    PetscCall(CurioCheckpointRealArray(ck, name, g->nhist, g->hist[k]));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -605,13 +598,9 @@ static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
 
   PetscFunctionBegin;
   if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
-    const PetscBool lazy = (PetscBool) (g->lazy && (g->P != 1.0 || g->S != 0.0)); /* mid-epoch (progress lines): the scaled form */
     for (PetscInt j = 0; j < g->dl; j++) {
-      PetscReal t = g->theta[g->ps * j], td = g->td[g->ps * j];
-      if (lazy && !(g->regularizer == CURIO_REGULARIZER_RESTRICTED && g->cstart + j == 0)) {
-        td = g->P * (td - g->S * t);
-        t  = g->P * t;
-      }
+      PetscReal t, td;
+      SGDFEntry(g, j, &t, &td); /* mid-epoch (progress lines): from the scaled form */
       loc[0] += t * t;
       loc[1] += td * td;
       loc[2] += (td - g->td_prev[j]) * (td - g->td_prev[j]);
@@ -642,6 +631,25 @@ static PetscErrorCode SGDFDiverged(SGDF g, SGDFOptions *o, const char what[])
           (double) SGDFStepSize(g, g->step > 0 ? g->step - 1 : 0), kept);
 }
 
+/* Divergence, from the sums of SGDFReduce(): theta, theta_dot or the loss not finite, or this epoch's mean loss loss
+   (so far) 10^6 times that of the run's first batch (and at least 10^6) */
+static PetscErrorCode SGDFCheckDiverged(SGDF g, SGDFOptions *o, const PetscReal r[8], PetscReal loss)
+{
+  char what[256];
+
+  PetscFunctionBegin;
+  if (r[7] > 0 || PetscIsInfOrNanReal(loss)) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s",
+                            r[7] > 0 && !PetscIsInfOrNanReal(loss) ? "theta or theta_dot is not finite" : "the loss is not finite"));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
+  if (loss > 1e6 * PetscMax(g->loss0, 1.0)) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "the mean loss of this epoch grew from %g (first batch) to %g", (double) g->loss0, (double) loss));
+    PetscCall(SGDFDiverged(g, o, what));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Early stopping as scikit-learn's SGD does it: an epoch whose score (holdout loss, else the epoch's training loss) is
    not below the best so far by -curio_sgdf_tol counts; -curio_sgdf_n_iter_no_change such epochs in a row stop the run */
 static PetscErrorCode SGDFEarlyStop(SGDF g, SGDFOptions *o, PetscReal score, PetscInt epoch)
@@ -666,7 +674,6 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o)
 {
   PetscReal r[8], loss, tn, tdn, change, refd, hold = (PetscReal) NAN;
   PetscInt  e = g->nhist;
-  char      what[256];
 
   PetscFunctionBegin;
   PetscCall(SGDFFlush(g));
@@ -676,25 +683,17 @@ static PetscErrorCode SGDFEpochEnd(SGDF g, SGDFOptions *o)
   tdn    = PetscSqrtReal(r[1]);
   change = tdn > 0 ? PetscSqrtReal(r[2]) / tdn : PetscSqrtReal(r[2]);
   refd   = g->ref ? PetscSqrtReal(r[3]) / PetscSqrtReal(r[4]) : (PetscReal) NAN;
-  if (r[7] > 0 || PetscIsInfOrNanReal(loss)) {
-    PetscCall(PetscSNPrintf(what, sizeof(what), "%s",
-                            r[7] > 0 && !PetscIsInfOrNanReal(loss) ? "theta or theta_dot is not finite" : "the loss is not finite"));
-    PetscCall(SGDFDiverged(g, o, what));
-  }
-  if (loss > 1e6 * PetscMax(g->loss0, 1.0)) {
-    PetscCall(PetscSNPrintf(what, sizeof(what), "the mean loss grew from %g (first batch) to %g", (double) g->loss0, (double) loss));
-    PetscCall(SGDFDiverged(g, o, what));
-  }
+  PetscCall(SGDFCheckDiverged(g, o, r, loss));
   if (g->holdout) PetscCall(SGDFHoldoutLoss(g, &hold));
   if (e < g->maxhist) {
-    g->hist_holdout[e]    = hold;
-    g->hist_loss[e]       = loss;
-    g->hist_theta_norm[e] = tn;
-    g->hist_change[e]     = change;
-    g->hist_ref[e]        = refd;
-    g->hist_s[e]          = g->s;
-    g->hist_time[e]       = g->t_prev_train + (MPI_Wtime() - g->t_start); /* continuous across restarts */
-    g->hist_step[e]       = (PetscReal) g->step;
+    g->hist[SGDF_HISTORY_HOLDOUT_LOSS][e]       = hold;
+    g->hist[SGDF_HISTORY_LOSS][e]               = loss;
+    g->hist[SGDF_HISTORY_THETA_NORM][e]         = tn;
+    g->hist[SGDF_HISTORY_TANGENT_CHANGE][e]     = change;
+    g->hist[SGDF_HISTORY_REFERENCE_DISTANCE][e] = refd;
+    g->hist[SGDF_HISTORY_S][e]                  = g->s;
+    g->hist[SGDF_HISTORY_TIME][e]               = g->t_prev_train + (MPI_Wtime() - g->t_start); /* continuous across restarts */
+    g->hist[SGDF_HISTORY_STEP][e]               = (PetscReal) g->step;
     g->nhist++;
   }
   if (o->monitor) {
@@ -720,13 +719,7 @@ static PetscErrorCode SGDFCheckpointWrite(SGDF g, SGDFOptions *o, CurioCheckpoin
   PetscFunctionBegin;
   /* never write a diverged state: the last good checkpoint stays the newest */
   PetscCall(SGDFReduce(g, r));
-  if (r[7] > 0) PetscCall(SGDFDiverged(g, o, "theta, theta_dot or the loss is not finite"));
-  if (r[6] > 0 && r[5] / r[6] > 1e6 * PetscMax(g->loss0, 1.0)) {
-    char what[256];
-    PetscCall(
-        PetscSNPrintf(what, sizeof(what), "the mean loss of this epoch grew from %g (first batch) to %g", (double) g->loss0, (double) (r[5] / r[6])));
-    PetscCall(SGDFDiverged(g, o, what));
-  }
+  PetscCall(SGDFCheckDiverged(g, o, r, r[6] > 0 ? r[5] / r[6] : 0));
   PetscCall(PetscLogStagePush(SGDF_STAGE_Checkpoint));
   PetscCall(SGDFSignature(g, sig, sizeof(sig)));
   PetscCall(CurioCheckpointBeginWrite(writer, "sgdf", sig, g->step));
@@ -835,22 +828,20 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A parameter array of the layout as a dataset of length d along /model/feature */
 static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], PetscReal *strided, PetscInt stride)
 {
-  PetscReal *a = strided;
+  PetscReal *a;
 
   PetscFunctionBegin;
-  if (stride > 1) {
-    PetscCall(PetscMalloc1(PetscMax(g->dl, 1), &a));
-    for (PetscInt j = 0; j < g->dl; j++) a[j] = strided[stride * j];
-  }
+  PetscCall(ParamPack(g, strided, stride, PETSC_TRUE, &a));
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
     Vec v;
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
     PetscCall(CurioOutputWriteVec(out, name, v, "/model/feature"));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioOutputWriteArray(out, name, g->d, a, "/model/feature"));
-  if (stride > 1) PetscCall(PetscFree(a));
+  PetscCall(ParamUnpack(g, strided, stride, PETSC_FALSE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -883,32 +874,23 @@ static PetscErrorCode SGDFWriteModel(SGDF g, SGDFOptions *o, CurioModel model, C
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* /sgdf/history: one entry per epoch; /sgdf/indices: the rows of the first steps' batches, if recorded */
+/* /sgdf/history: one entry per epoch (the step counter as the integer it is; the holdout loss only with a holdout);
+   /sgdf/indices: the rows of the first steps' batches, if recorded */
 static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
 {
-  struct {
-    const char *name;
-    PetscReal  *a;
-  } h[] = {
-      {"/sgdf/history/step", g->hist_step},
-      {"/sgdf/history/loss", g->hist_loss},
-      {"/sgdf/history/theta_norm", g->hist_theta_norm},
-      {"/sgdf/history/tangent_change", g->hist_change},
-      {"/sgdf/history/reference_distance", g->hist_ref},
-      {"/sgdf/history/s", g->hist_s},
-      {"/sgdf/history/time", g->hist_time},
-      {"/sgdf/history/holdout_loss", g->hist_holdout},
-  };
-
+  char      name[64];
   PetscInt *step;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(PetscMax(g->nhist, 1), &step)); /* the step counter, as the integer it is */
-  for (PetscInt e = 0; e < g->nhist; e++) step[e] = (PetscInt) g->hist_step[e];
-  PetscCall(CurioOutputWriteIntArray(out, h[0].name, g->nhist, 0, step));
-  PetscCall(PetscFree(step));
-  for (size_t k = 1; k < sizeof(h) / sizeof(h[0]); k++)
-    if (h[k].a != g->hist_holdout || g->holdout) PetscCall(CurioOutputWriteArray(out, h[k].name, g->nhist, h[k].a, "epoch"));
+  for (PetscInt k = 0; k < SGDF_HISTORY_N; k++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/sgdf/history/%s", SGDFHistoryNames[k]));
+    if (k == SGDF_HISTORY_STEP) {
+      PetscCall(PetscMalloc1(PetscMax(g->nhist, 1), &step));
+      for (PetscInt e = 0; e < g->nhist; e++) step[e] = (PetscInt) g->hist[k][e];
+      PetscCall(CurioOutputWriteIntArray(out, name, g->nhist, 0, step));
+      PetscCall(PetscFree(step));
+    } else if (k != SGDF_HISTORY_HOLDOUT_LOSS || g->holdout) PetscCall(CurioOutputWriteArray(out, name, g->nhist, g->hist[k], "epoch"));
+  }
   if (g->indices) {
     PetscInt nst = (PetscInt) PetscMin((PetscInt64) g->nindices_steps, g->step);
     PetscCall(CurioOutputWriteIntArray(out, "/sgdf/indices", nst, g->batch, g->indices));
@@ -919,45 +901,63 @@ static PetscErrorCode SGDFWriteHistory(SGDF g, CurioOutput out)
 /* The attributes of /sgdf: the method's settings, the run's length and the files it used */
 static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
 {
+  const struct {
+    const char *name, *value;
+  } strs[] = {
+      {"layout", SGDFLayouts[g->layout]},
+      {"optimizer", SGDFOptimizers[g->optimizer]},
+      {"schedule", SGDFSchedules[g->schedule]},
+      {"average", SGDFAverages[g->average]},
+      {"tangent_init", o->tangent_init},
+      {"theta", o->theta_file},
+      {"reference", o->ref_file},
+      {"restart", o->restart},
+      {"checkpoint_prefix", o->ckpt_prefix},
+  };
+  const struct {
+    const char *name;
+    PetscReal   value;
+  } reals[] = {
+      {"lr", g->lr},
+      {"decay_t0", g->t0},
+      {"decay_power", g->power},
+      {"adam_beta1", g->beta1},
+      {"adam_beta2", g->beta2},
+      {"adam_eps", g->eps},
+      {"val_fraction", g->val_fraction},
+      {"lr_rho", g->lr_rho},
+      {"rho_max_step", g->rho_max_step},
+      {"tol", o->tol_set ? g->tol : (PetscReal) NAN},
+  };
+  const struct {
+    const char *name;
+    PetscInt    value;
+  } ints[] = {
+      {"epochs", g->epochs},
+      {"batch", g->batch},
+      {"seed", (PetscInt) g->seed},
+      {"reg_every", g->reg_every},
+      {"tangent", g->tangent},
+      {"lissa", g->lissa},
+      {"online_s", g->online_s},
+      {"val_batch", g->val_batch},
+      {"online_s_warmup", g->val_warmup},
+      {"steps", (PetscInt) g->step},
+      {"local_steps", g->local_steps},
+      {"holdout", g->holdout},
+      {"early_stopped", g->stopped},
+      {"n_iter_no_change", g->n_iter_no_change},
+      {"averages", (PetscInt) g->naverages},
+      {"sparse_averages", (PetscInt) g->nsparse},
+      {"steps_per_epoch", g->nsteps_epoch},
+      {"n_train", g->ntrain},
+      {"n_validation", g->nval},
+  };
+
   PetscFunctionBegin;
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "layout", SGDFLayouts[g->layout]));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "optimizer", SGDFOptimizers[g->optimizer]));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "schedule", SGDFSchedules[g->schedule]));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "lr", g->lr));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "decay_t0", g->t0));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "decay_power", g->power));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_beta1", g->beta1));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_beta2", g->beta2));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "adam_eps", g->eps));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "epochs", g->epochs));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "batch", g->batch));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "seed", (PetscInt) g->seed));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "reg_every", g->reg_every));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "tangent", g->tangent));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "lissa", g->lissa));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s", g->online_s));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "val_fraction", g->val_fraction));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "lr_rho", g->lr_rho));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "val_batch", g->val_batch));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "online_s_warmup", g->val_warmup));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "rho_max_step", g->rho_max_step));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps", (PetscInt) g->step));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "local_steps", g->local_steps));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "holdout", g->holdout));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "early_stopped", g->stopped));
-  PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", "tol", o->tol_set ? g->tol : (PetscReal) NAN));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_iter_no_change", g->n_iter_no_change));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "average", SGDFAverages[g->average]));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "averages", (PetscInt) g->naverages));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "sparse_averages", (PetscInt) g->nsparse));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "steps_per_epoch", g->nsteps_epoch));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_train", g->ntrain));
-  PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", "n_validation", g->nval));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "tangent_init", o->tangent_init));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "theta", o->theta_file));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "reference", o->ref_file));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "restart", o->restart));
-  PetscCall(CurioOutputSetAttributeString(out, "/sgdf", "checkpoint_prefix", o->ckpt_prefix));
+  for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(strs); k++) PetscCall(CurioOutputSetAttributeString(out, "/sgdf", strs[k].name, strs[k].value));
+  for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(reals); k++) PetscCall(CurioOutputSetAttributeReal(out, "/sgdf", reals[k].name, reals[k].value));
+  for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(ints); k++) PetscCall(CurioOutputSetAttributeInt(out, "/sgdf", ints[k].name, ints[k].value));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -999,76 +999,24 @@ static PetscErrorCode SGDFWritePool(SGDF g, SGDFOptions *o, CurioOutput out)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The run's results, into an open output */
-static PetscErrorCode SGDFWriteContents(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4], CurioOutput out)
+/* The run's results, into an open output (CurioOutputWrite()'s contents; ctx: the SGDF) */
+static PetscErrorCode SGDFWriteContents(CurioOutput out, void *ctx)
 {
-  PetscReal rss;
+  SGDF              g         = (SGDF) ctx;
+  SGDFOptions      *o         = &g->opt;
+  const char *const stages[5] = {"setup", "train", "step", "checkpoint", "average"};
+  const PetscReal   t[5]      = {g->timing[0], g->timing[1], g->timing[2], g->timing[3], g->t_average};
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "sgdf"));
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", g->source));
   PetscCall(CurioOutputSetAttributeString(out, "/", "mode", "sgdf"));
-  PetscCall(SGDFWriteModel(g, o, model, out));
+  PetscCall(SGDFWriteModel(g, o, g->model, out));
   PetscCall(SGDFWriteHistory(g, out));
   PetscCall(SGDFWriteSettings(g, o, out));
   if (o->pool) PetscCall(SGDFWritePool(g, o, out));
-  PetscCall(CurioPeakRSS(g->comm, &rss));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "setup", timing[0]));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "train", timing[1]));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "step", timing[2]));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "checkpoint", timing[3]));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "average", g->t_average));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscCall(CurioOutputWriteTiming(out, 5, stages, t));
   PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(SGDFFields), SGDFFields));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Writes the output atomically: if any write fails, every rank raises the error, the temporary file is removed and an
-   existing output stays as it was */
-static PetscErrorCode SGDFWrite(SGDF g, SGDFOptions *o, CurioModel model, PetscReal timing[4])
-{
-  CurioOutput    out;
-  PetscErrorCode ierr;
-
-  PetscFunctionBegin;
-  PetscCall(PetscLogStagePush(SGDF_STAGE_Write));
-  PetscCall(CurioOutputOpen(g->comm, o->output, &out));
-  ierr = SGDFWriteContents(g, o, model, timing, out);
-  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
-  PetscCall(ierr);
-  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
-  PetscCall(PetscLogStagePop());
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Everything before the first step: the options, the data, the state (or a checkpoint's), the run info, and the
-   checkpoint writer */
-static PetscErrorCode SGDFPrepare(MPI_Comm comm, SGDF *gp, SGDFOptions *o, CurioModel *model, CurioCheckpoint *writer)
-{
-  SGDF g;
-
-  PetscFunctionBegin;
-  PetscCall(SGDFRegisterLogging());
-  PetscCall(PetscNew(&g));
-  *gp = g;
-  PetscCall(PetscMemzero(o, sizeof(*o)));
-  g->comm = comm;
-  PetscCallMPI(MPI_Comm_rank(comm, &g->rank));
-  PetscCallMPI(MPI_Comm_size(comm, &g->size));
-  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
-  PetscCall(CurioModelCreate(comm, model));
-  PetscCall(SGDFSetFromOptions(g, *model, o));
-  PetscCall(SGDFCheckOptions(g, o));
-  PetscCall(CurioOutputCheckWritable(comm, o->output));
-  PetscCall(SGDFLoadData(g, *model, o));
-  PetscCall(SGDFSetUp(g, o));
-  if (o->restart[0]) PetscCall(SGDFRestart(g, o));
-  PetscCall(SGDFView(g, o));
-  if (o->ckpt) {
-    PetscCall(CurioSignalInstall());
-    PetscCall(CurioCheckpointWriterCreate(comm, o->ckpt_prefix, o->ckpt_keep, writer));
-  }
-  PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1179,57 +1127,400 @@ static PetscErrorCode SGDFTrain(SGDF g, SGDFOptions *o, CurioCheckpoint writer, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* After the last step: the summary line, the pool's scores (-curio_sgdf_pool) and the output */
-static PetscErrorCode SGDFFinish(SGDF g, SGDFOptions *o, CurioModel model, PetscInt64 first_step, PetscReal timing[4])
+/* After the last step: the pool's scores (-curio_sgdf_pool), kept for the output */
+static PetscErrorCode SGDFScoreCandidates(SGDF g, SGDFOptions *o)
+{
+  PetscReal tp = MPI_Wtime();
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(o->select_k, &o->pool_score, o->select_k, &o->pool_index));
+  PetscCall(SGDFScorePool(g, o->pool, o->pool_chunk, o->synthetic_seed, o->synthetic[1], o->synthetic[2], o->select_k, o->pool_score, o->pool_index,
+                          &o->pool_sum));
+  PetscCall(PetscPrintf(g->comm,
+                        "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
+                        " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
+                        o->pool, o->pool_chunk, (double) (MPI_Wtime() - tp), (double) o->pool_score[0], o->pool_index[0]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFCreate - creates an SGDF run: minibatch SGD over rows spread across the ranks that trains the parameters
+  theta and their regularity tangent theta_dot = d theta/ds together, in dual numbers (MATH.md section 6, eqs.
+  119-127); its settings are the options of -curio_mode sgdf, read by CurioSGDFSetFromOptions()
+
+  Collective
+
+  Input Parameter:
+. comm - the ranks that share the rows (and in the partitioned layout the parameters)
+
+  Output Parameter:
+. sg - the new object
+
+.seealso: `CurioSGDFSetFromOptions()`, `CurioSGDFSetUp()`, `CurioSGDFRun()`, `CurioSGDFWrite()`, `CurioSGDFDestroy()`
+@*/
+PetscErrorCode CurioSGDFCreate(MPI_Comm comm, CurioSGDF *sg)
+{
+  SGDF g;
+
+  PetscFunctionBegin;
+  *sg = NULL;
+  PetscCall(SGDFRegisterLogging());
+  PetscCall(PetscNew(&g));
+  g->comm     = comm;
+  g->t_create = MPI_Wtime();
+  PetscCallMPI(MPI_Comm_rank(comm, &g->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &g->size));
+  PetscCall(CurioModelCreate(comm, &g->model));
+  *sg = g;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFSetFromOptions - reads the options of -curio_mode sgdf and the model's (-curio_loss, -curio_regularizer,
+  -curio_intercept, ...) and checks how they relate: -curio_sgdf_lr is required, and -curio_s unless
+  -curio_sgdf_online_s; an inconsistent set is refused on every rank with one message
+
+  Collective
+
+  Input Parameter:
+. sg - the SGDF run, before CurioSGDFSetUp()
+
+.seealso: `CurioSGDFCreate()`, `CurioSGDFSetUp()`, `CurioSGDFOptionsHelp()`
+@*/
+PetscErrorCode CurioSGDFSetFromOptions(CurioSGDF sg)
 {
   PetscFunctionBegin;
-  PetscCall(SGDFFlush(g));
-  PetscCall(PetscPrintf(g->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", g->step - first_step,
-                        (double) (timing[1] - g->t_prev_train), (double) timing[2], first_step ? " (all runs)" : "", (double) g->s));
-  if (o->pool) {
-    PetscReal tp = MPI_Wtime();
-    PetscCall(PetscMalloc2(o->select_k, &o->pool_score, o->select_k, &o->pool_index));
-    PetscCall(SGDFScorePool(g, o->pool, o->pool_chunk, o->synthetic_seed, o->synthetic[1], o->synthetic[2], o->select_k, o->pool_score, o->pool_index,
-                            &o->pool_sum));
-    PetscCall(PetscPrintf(g->comm,
-                          "curio sgdf: scored a pool of %" PetscInt_FMT " candidates in chunks of %" PetscInt_FMT
-                          " in %.3f s; best SLD %.6e (candidate %" PetscInt64_FMT ")\n",
-                          o->pool, o->pool_chunk, (double) (MPI_Wtime() - tp), (double) o->pool_score[0], o->pool_index[0]));
+  PetscCheck(!sg->setup, sg->comm, PETSC_ERR_ORDER, "Call CurioSGDFSetFromOptions() before CurioSGDFSetUp()");
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
+  PetscCall(SGDFReadOptions(sg, sg->model, &sg->opt));
+  PetscCall(SGDFCheckOptions(sg, &sg->opt));
+  PetscCall(PetscLogStagePop());
+  sg->options_read = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFSetUp - everything before the first step: checks that the output (-curio_output) can be written, reads the
+  training rows (-curio_input) or generates them (-curio_sgdf_synthetic), lays out the parameters, reads the files
+  they start from, restores the state of a checkpoint with -curio_restart FILE or auto, prints the run info and opens
+  the checkpoint writer (-curio_checkpoint_prefix)
+
+  Collective
+
+  Input Parameter:
+. sg - the SGDF run, after CurioSGDFSetFromOptions()
+
+.seealso: `CurioSGDFSetFromOptions()`, `CurioSGDFRun()`, `CurioSGDFGetSizes()`
+@*/
+PetscErrorCode CurioSGDFSetUp(CurioSGDF sg)
+{
+  SGDFOptions *o = &sg->opt;
+
+  PetscFunctionBegin;
+  PetscCheck(sg->options_read, sg->comm, PETSC_ERR_ORDER, "Call CurioSGDFSetFromOptions() before CurioSGDFSetUp()");
+  if (sg->setup) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
+  PetscCall(CurioOutputCheckWritable(sg->comm, o->output));
+  PetscCall(SGDFLoadData(sg, sg->model, o));
+  PetscCall(SGDFSetUpState(sg, o));
+  sg->setup = PETSC_TRUE; /* from here on CurioSGDFDestroy() frees the state */
+  if (o->restart[0]) PetscCall(SGDFRestart(sg, o));
+  PetscCall(SGDFView(sg, o));
+  if (o->ckpt) {
+    PetscCall(CurioSignalInstall());
+    PetscCall(CurioCheckpointWriterCreate(sg->comm, o->ckpt_prefix, o->ckpt_keep, &sg->writer));
   }
-  PetscCall(SGDFWrite(g, o, model, timing));
-  if (o->pool) PetscCall(PetscFree2(o->pool_score, o->pool_index));
+  PetscCall(PetscLogStagePop());
+  sg->first_step = sg->step;
+  sg->timing[0]  = MPI_Wtime() - sg->t_create;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFRun - the epochs: steps through the global minibatch sequence from the current step (a restart's) to the
+  last of -curio_sgdf_epochs, or to an early stop (-curio_sgdf_tol), writing checkpoints when they are due; then
+  prints the summary line and scores the candidate pool (-curio_sgdf_pool). A SIGTERM caught with checkpoints on
+  stops the run after writing one (CurioSGDFGetInterrupted()). A divergence is an error on every rank.
+
+  Collective
+
+  Input Parameter:
+. sg - the SGDF run, after CurioSGDFSetUp()
+
+.seealso: `CurioSGDFSetUp()`, `CurioSGDFWrite()`, `CurioSGDFGetParameters()`, `CurioSGDFGetHistory()`
+@*/
+PetscErrorCode CurioSGDFRun(CurioSGDF sg)
+{
+  SGDFOptions *o       = &sg->opt;
+  PetscReal    t_train = 0, loc[2], mx[2];
+
+  PetscFunctionBegin;
+  PetscCheck(sg->setup, sg->comm, PETSC_ERR_ORDER, "Call CurioSGDFSetUp() before CurioSGDFRun()");
+  PetscCheck(!sg->ran, sg->comm, PETSC_ERR_ORDER, "CurioSGDFRun() was called already: an SGDF object runs once");
+  sg->ran = PETSC_TRUE;
+  PetscCall(SGDFTrain(sg, o, sg->writer, &t_train, &sg->interrupted));
+  /* continuous across restarts: the runs before this one are in the checkpoint (SGDFCheckpointProgress); the slowest
+     rank's times (the output's attributes are one rank's) */
+  loc[0] = sg->t_steps_run;
+  loc[1] = t_train;
+  PetscCall(MPIU_Allreduce(loc, mx, 2, MPIU_REAL, MPIU_MAX, sg->comm));
+  sg->timing[1] = sg->t_prev_train + mx[1];
+  sg->timing[2] = sg->step > 0 ? (sg->t_prev_steps + mx[0]) / (PetscReal) sg->step : 0;
+  sg->timing[3] = sg->t_prev_ckpt + sg->t_ckpt_run;
+  if (sg->interrupted) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(SGDFFlush(sg));
+  PetscCall(PetscPrintf(sg->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", sg->step - sg->first_step,
+                        (double) (sg->timing[1] - sg->t_prev_train), (double) sg->timing[2], sg->first_step ? " (all runs)" : "", (double) sg->s));
+  if (o->pool) PetscCall(SGDFScoreCandidates(sg, o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFWrite - writes the run's output file atomically (the schema of -curio_mode sgdf: /model with theta,
+  theta_dot and s, /sgdf/history, the settings, /pool, /timing); if any write fails, every rank raises the error, the
+  temporary file is removed and an existing file at the path stays as it was
+
+  Collective
+
+  Input Parameters:
++ sg - the SGDF run, after CurioSGDFRun()
+- path - the file, or NULL for the one of -curio_output (default curio.h5)
+
+.seealso: `CurioSGDFRun()`, `CurioOutputWrite()`
+@*/
+PetscErrorCode CurioSGDFWrite(CurioSGDF sg, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCheck(sg->ran, sg->comm, PETSC_ERR_ORDER, "Nothing to write: call CurioSGDFRun() first");
+  PetscCheck(!sg->interrupted, sg->comm, PETSC_ERR_ORDER,
+             "Nothing to write: the run stopped on SIGTERM at step %" PetscInt64_FMT "; its state is in checkpoint '%s'", sg->step,
+             sg->opt.last_ckpt);
+  PetscCall(PetscLogStagePush(SGDF_STAGE_Write));
+  PetscCall(CurioOutputWrite(sg->comm, path ? path : sg->opt.output, SGDFWriteContents, sg));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFDestroy - frees an SGDF run and everything it holds (rows, state, checkpoint writer)
+
+  Collective
+
+  Input Parameter:
+. sg - the SGDF run; NULL afterwards
+
+.seealso: `CurioSGDFCreate()`
+@*/
+PetscErrorCode CurioSGDFDestroy(CurioSGDF *sg)
+{
+  SGDF g = *sg;
+
+  PetscFunctionBegin;
+  if (!g) PetscFunctionReturn(PETSC_SUCCESS);
+  *sg = NULL;
+  if (g->writer) PetscCall(CurioCheckpointDestroy(&g->writer));
+  PetscCall(CurioModelDestroy(&g->model));
+  if (g->setup) PetscCall(SGDFFreeState(g));
+  if (g->opt.pool_score) PetscCall(PetscFree2(g->opt.pool_score, g->opt.pool_index));
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFGetSizes - the number of training rows and of parameters
+
+  Not Collective
+
+  Input Parameter:
+. sg - the SGDF run, after CurioSGDFSetUp()
+
+  Output Parameters:
++ n - training rows (all ranks'; with a validation split, the split's rows included), or NULL
+- d - parameters (the intercept, if any, is parameter 0), or NULL
+
+.seealso: `CurioSGDFGetParameters()`
+@*/
+PetscErrorCode CurioSGDFGetSizes(CurioSGDF sg, PetscInt *n, PetscInt *d)
+{
+  PetscFunctionBegin;
+  PetscCheck(sg->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Call CurioSGDFSetUp() first");
+  if (n) *n = sg->n;
+  if (d) *d = sg->d;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFGetParameters - copies theta and theta_dot into vectors of length d, exactly the values the output's
+  /model/theta and /model/theta_dot hold after CurioSGDFRun() (before it: the current iterate, with a pending lazy
+  ridge step applied to the copy only)
+
+  Collective
+
+  Input Parameters:
++ sg - the SGDF run, after CurioSGDFSetUp()
+. theta - a vector of global length d, or NULL
+- theta_dot - the same for the tangent (needs -curio_sgdf_tangent true, the default), or NULL
+
+  Notes:
+  In the partitioned layout every rank holds a block of PETSc's default split, so the vectors must have that layout
+  (VecCreateMPI(comm, PETSC_DECIDE, d, &v)); in the replicated layout any layout works.
+
+.seealso: `CurioSGDFGetSizes()`, `CurioSGDFGetS()`
+@*/
+PetscErrorCode CurioSGDFGetParameters(CurioSGDF sg, Vec theta, Vec theta_dot)
+{
+  Vec       v[2] = {theta, theta_dot};
+  PetscInt  lo[2], hi[2], N;
+  int       bad = 0, anybad;
+  PetscReal th, td, *a;
+
+  PetscFunctionBegin;
+  PetscCheck(sg->setup, sg->comm, PETSC_ERR_ORDER, "Call CurioSGDFSetUp() first");
+  PetscCheck(sg->tangent || !theta_dot, sg->comm, PETSC_ERR_ARG_WRONGSTATE, "This run has no tangent (-curio_sgdf_tangent false)");
+  for (int k = 0; k < 2; k++) {
+    if (!v[k]) continue;
+    PetscCall(VecGetSize(v[k], &N));
+    PetscCall(VecGetOwnershipRange(v[k], &lo[k], &hi[k]));
+    PetscCheck(N == sg->d, sg->comm, PETSC_ERR_ARG_SIZ, "The vector has length %" PetscInt_FMT ", the parameters %" PetscInt_FMT, N, sg->d);
+    if (sg->layout == SGDF_LAYOUT_PARTITIONED && (lo[k] != sg->cstart || hi[k] != sg->cstart + sg->dl)) bad = 1;
+  }
+  PetscCallMPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, sg->comm));
+  PetscCheck(!anybad, sg->comm, PETSC_ERR_ARG_INCOMP,
+             "The partitioned layout needs vectors with PETSc's default split: VecCreateMPI(comm, PETSC_DECIDE, d, &v)");
+  for (int k = 0; k < 2; k++) {
+    if (!v[k]) continue;
+    PetscCall(VecGetArrayWrite(v[k], &a));
+    for (PetscInt j = lo[k]; j < hi[k]; j++) { /* replicated: cstart = 0, all d entries on every rank */
+      SGDFEntry(sg, j - sg->cstart, &th, &td);
+      a[j - lo[k]] = k == 0 ? th : td;
+    }
+    PetscCall(VecRestoreArrayWrite(v[k], &a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFGetS - the regularity s: the option's (-curio_s), or with -curio_sgdf_online_s the current tuned value
+
+  Not Collective
+
+  Input Parameter:
+. sg - the SGDF run, after CurioSGDFSetFromOptions()
+
+  Output Parameter:
+. s - the regularity
+
+.seealso: `CurioSGDFGetHistory()`
+@*/
+PetscErrorCode CurioSGDFGetS(CurioSGDF sg, PetscReal *s)
+{
+  PetscFunctionBegin;
+  PetscCheck(sg->options_read, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Call CurioSGDFSetFromOptions() first");
+  *s = sg->s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFGetProgress - the steps and epochs completed, counted from the start of training (a restarted run includes
+  the runs before it)
+
+  Not Collective
+
+  Input Parameter:
+. sg - the SGDF run, after CurioSGDFSetUp()
+
+  Output Parameters:
++ steps - steps completed, or NULL
+- epochs - epochs completed, or NULL
+
+.seealso: `CurioSGDFGetHistory()`, `CurioSGDFGetInterrupted()`
+@*/
+PetscErrorCode CurioSGDFGetProgress(CurioSGDF sg, PetscInt64 *steps, PetscInt *epochs)
+{
+  PetscFunctionBegin;
+  PetscCheck(sg->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Call CurioSGDFSetUp() first");
+  if (steps) *steps = sg->step;
+  if (epochs) *epochs = sg->nhist;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSGDFGetHistory - one quantity per completed epoch, as in the output's /sgdf/history: "loss" (the mean loss of
+  the epoch's batch rows, the objective's data part), "theta_norm", "tangent_change", "reference_distance", "s",
+  "time", "step", "holdout_loss" (NaN where it does not apply)
+
+  Not Collective
+
+  Input Parameters:
++ sg - the SGDF run, after CurioSGDFSetUp()
+- name - the quantity
+
+  Output Parameters:
++ n - the completed epochs
+- values - the values, one per epoch (borrowed: valid until CurioSGDFDestroy(), changed by CurioSGDFRun())
+
+.seealso: `CurioSGDFGetProgress()`
+@*/
+PetscErrorCode CurioSGDFGetHistory(CurioSGDF sg, const char name[], PetscInt *n, const PetscReal *values[])
+{
+  PetscFunctionBegin;
+  PetscCheck(sg->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Call CurioSGDFSetUp() first");
+  for (PetscInt k = 0; k < SGDF_HISTORY_N; k++) {
+    PetscBool match;
+    PetscCall(PetscStrcmp(name, SGDFHistoryNames[k], &match));
+    if (!match) continue;
+    *n      = sg->nhist;
+    *values = sg->hist[k];
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE,
+          "No history '%s': the names are loss, theta_norm, tangent_change, reference_distance, s, time, step, holdout_loss", name);
+}
+
+/*@C
+  CurioSGDFGetInterrupted - whether CurioSGDFRun() stopped on SIGTERM (with checkpoints on): the state is in the last
+  checkpoint, to resume with -curio_restart, and there is no output to write
+
+  Not Collective
+
+  Input Parameter:
+. sg - the SGDF run
+
+  Output Parameter:
+. interrupted - whether it stopped early on SIGTERM
+
+.seealso: `CurioSGDFRun()`
+@*/
+PetscErrorCode CurioSGDFGetInterrupted(CurioSGDF sg, PetscBool *interrupted)
+{
+  PetscFunctionBegin;
+  *interrupted = sg->interrupted;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioSGDFMain - runs curio -curio_mode sgdf: reads its options and the data, trains theta and theta_dot by SGDF
-  (or runs LiSSA, or tunes s online), checkpoints on request, writes the output. Collective.
+  (or runs LiSSA, or tunes s online), checkpoints on request, writes the output
+
+  Collective
+
+  Input Parameter:
+. comm - the ranks of the run
+
+.seealso: `CurioSGDFCreate()`
 @*/
 PetscErrorCode CurioSGDFMain(MPI_Comm comm)
 {
-  SGDF            g;
-  SGDFOptions     o;
-  CurioModel      model;
-  CurioCheckpoint writer = NULL;
-  PetscReal       t0 = MPI_Wtime(), t_train = 0, timing[4];
-  PetscInt64      first_step;
-  PetscBool       stop = PETSC_FALSE;
+  CurioSGDF sg;
+  PetscBool interrupted;
 
   PetscFunctionBegin;
-  PetscCall(SGDFPrepare(comm, &g, &o, &model, &writer));
-  timing[0]  = MPI_Wtime() - t0;
-  first_step = g->step;
-  PetscCall(SGDFTrain(g, &o, writer, &t_train, &stop));
-  { /* continuous across restarts: the runs before this one are in the checkpoint (SGDFCheckpointProgress) */
-    PetscReal loc[2] = {g->t_steps_run, t_train}, mx[2]; /* the slowest rank's (the output's attributes are one rank's) */
-    PetscCall(MPIU_Allreduce(loc, mx, 2, MPIU_REAL, MPIU_MAX, comm));
-    timing[1] = g->t_prev_train + mx[1];
-    timing[2] = g->step > 0 ? (g->t_prev_steps + mx[0]) / (PetscReal) g->step : 0;
-    timing[3] = g->t_prev_ckpt + g->t_ckpt_run;
-  }
-  if (!stop) PetscCall(SGDFFinish(g, &o, model, first_step, timing));
-  if (writer) PetscCall(CurioCheckpointDestroy(&writer));
-  PetscCall(CurioModelDestroy(&model));
-  PetscCall(SGDFDestroy(&g));
+  PetscCall(CurioSGDFCreate(comm, &sg));
+  PetscCall(CurioSGDFSetFromOptions(sg));
+  PetscCall(CurioSGDFSetUp(sg));
+  PetscCall(CurioSGDFRun(sg));
+  PetscCall(CurioSGDFGetInterrupted(sg, &interrupted));
+  if (!interrupted) PetscCall(CurioSGDFWrite(sg, NULL));
+  PetscCall(CurioSGDFDestroy(&sg));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,8 +1,9 @@
-/* Internal state of the SGDF driver (src/sgdf): shared by the driver (sgdf.c) and the step kernels (step.c). */
+/* Internal state of CurioSGDF (src/sgdf): shared by the driver (sgdf.c) and the step kernels (step.c). */
 #pragma once
 
 #include "../analysis/analysisimpl.h"
 #include <curiosgdf.h>
+#include <curiocheckpoint.h>
 
 typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
@@ -11,10 +12,45 @@ typedef enum { SGDF_AVERAGE_DENSE, SGDF_AVERAGE_SPARSE, SGDF_AVERAGE_AUTO } SGDF
 
 PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
-typedef struct _n_SGDF *SGDF;
-struct _n_SGDF {
+/* The per-epoch history; its names (SGDFHistoryNames, sgdf.c) are the output's /sgdf/history/NAME and the checkpoint's
+   history_NAME */
+typedef enum {
+  SGDF_HISTORY_LOSS,
+  SGDF_HISTORY_THETA_NORM,
+  SGDF_HISTORY_TANGENT_CHANGE,
+  SGDF_HISTORY_REFERENCE_DISTANCE,
+  SGDF_HISTORY_S,
+  SGDF_HISTORY_TIME,
+  SGDF_HISTORY_STEP,
+  SGDF_HISTORY_HOLDOUT_LOSS,
+  SGDF_HISTORY_N
+} SGDFHistory;
+
+/* The driver's settings and bookkeeping outside the training state (sgdf.c): files, checkpoints, the pool, the monitor */
+typedef struct {
+  char        output[PETSC_MAX_PATH_LEN], tangent_init[PETSC_MAX_PATH_LEN], theta_file[PETSC_MAX_PATH_LEN], ref_file[PETSC_MAX_PATH_LEN];
+  char        restart[PETSC_MAX_PATH_LEN], ckpt_prefix[PETSC_MAX_PATH_LEN], last_ckpt[PETSC_MAX_PATH_LEN];
+  PetscInt    synthetic[3], ckpt_every, ckpt_keep, ckpt_poll, check_every, pool, pool_chunk, select_k;
+  PetscReal  *pool_score, pool_sum;
+  PetscInt64 *pool_index;
+  PetscInt    synthetic_seed;
+  PetscReal   ckpt_seconds, monitor_seconds, last_progress;
+  PetscBool   monitor, synthetic_set, s_set, lr_set, ckpt, tol_set;
+} SGDFOptions;
+
+typedef CurioSGDF SGDF;
+struct _n_CurioSGDF {
   MPI_Comm    comm;
   PetscMPIInt rank, size;
+
+  /* the driver: its settings, the model options, the checkpoint writer, what has been called, the stage times
+     [setup, train, step, checkpoint] */
+  SGDFOptions     opt;
+  CurioModel      model;
+  CurioCheckpoint writer;
+  PetscBool       options_read, setup, ran, interrupted;
+  PetscReal       t_create, timing[4];
+  PetscInt64      first_step; /* the step this run started at (a restart's) */
 
   /* this rank's training rows in CSR with global parameter indices (the intercept, if any, is parameter 0) */
   PetscInt   n, d, rstart, nlocal, maxnnz;
@@ -93,7 +129,7 @@ struct _n_SGDF {
   PetscInt64 loss_cnt; /* this rank's number of such rows */
   PetscReal  loss0;    /* mean loss of the first batch of the run (divergence reference) */
   PetscInt   nhist, maxhist;
-  PetscReal *hist_loss, *hist_theta_norm, *hist_change, *hist_ref, *hist_s, *hist_time, *hist_step, *hist_holdout;
+  PetscReal *hist[SGDF_HISTORY_N]; /* per completed epoch */
 
   /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
   PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
@@ -117,6 +153,8 @@ struct _n_SGDF {
 
 /* step.c */
 PETSC_INTERN PetscInt64     SGDFPermute(SGDF, PetscInt64, PetscInt64);
+PETSC_INTERN void           SGDFEntry(SGDF, PetscInt, PetscReal *, PetscReal *);
+PETSC_INTERN PetscInt       SGDFFetchRows(SGDF, PetscInt);
 PETSC_INTERN PetscBool      SGDFIsValidation(SGDF, PetscInt64);
 PETSC_INTERN PetscReal      SGDFStepSize(SGDF, PetscInt64);
 PETSC_INTERN PetscErrorCode SGDFWorkspaceCreate(SGDF);

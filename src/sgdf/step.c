@@ -35,46 +35,46 @@ static inline uint64_t Mix64(uint64_t z)
   return z ^ (z >> 31);
 }
 
-/* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
-   bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
-   O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
-   validation walk of online s. */
-PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
+/* The keyed Feistel network of epoch e on 2 x half_bits bits, forward or inverse, with cycle walking: applied to x
+   until the value lands in [0, n) (walking keeps it a bijection of [0, n); walking backwards inverts the forward
+   walk). The rounds run backwards in the inverse. Inlined with a constant direction into its two callers. */
+static inline PetscInt64 Feistel(SGDF g, PetscInt64 e, PetscInt64 x0, PetscBool inverse)
 {
   const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
   const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
-  uint64_t       x   = (uint64_t) pos;
+  uint64_t       x   = (uint64_t) x0;
 
   do {
     uint64_t L = x >> hb, R = x & mask;
-    for (uint64_t r = 0; r < 4; r++) {
-      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + R) & mask, t = L ^ F;
-      L = R;
-      R = t;
+    for (uint64_t k = 0; k < 4; k++) {
+      if (!inverse) {
+        uint64_t t = L ^ (Mix64(key + (k + 1) * 0xd1b54a32d192ed03ULL + R) & mask);
+        L          = R;
+        R          = t;
+      } else {
+        uint64_t t = R ^ (Mix64(key + (4 - k) * 0xd1b54a32d192ed03ULL + L) & mask);
+        R          = L;
+        L          = t;
+      }
     }
     x = (L << hb) | R;
   } while (x >= (uint64_t) g->n);
   return (PetscInt64) x;
 }
 
-/* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation. The Feistel rounds run
-   backwards, and cycle walking backwards until the value lands in [0, n) inverts the forward walk. */
+/* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
+   bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
+   O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
+   validation walk of online s. */
+PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
+{
+  return Feistel(g, e, pos, PETSC_FALSE);
+}
+
+/* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation */
 static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
 {
-  const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
-  const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
-  uint64_t       x   = (uint64_t) row;
-
-  do {
-    uint64_t L = x >> hb, R = x & mask;
-    for (uint64_t r = 4; r-- > 0;) {
-      uint64_t F = Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + L) & mask, t = R ^ F;
-      R = L;
-      L = t;
-    }
-    x = (L << hb) | R;
-  } while (x >= (uint64_t) g->n);
-  return (PetscInt64) x;
+  return Feistel(g, e, row, PETSC_TRUE);
 }
 
 /* This rank's rows of every step of epoch e, in sequence order: the position of each local row (the inverse
@@ -190,13 +190,32 @@ PetscErrorCode SGDFFlush(SGDF g)
   for (PetscInt jl = 0; jl < g->dl; jl++) {
     if (!Scaled(g, jl)) continue;
     PetscInt  j  = g->ps * jl;
-    PetscReal th = g->P * g->theta[j];
-    if (g->tangent) g->td[j] = g->P * (g->td[j] - g->S * g->theta[j]);
+    PetscReal th = ThetaOf(g, jl);
+    if (g->tangent) g->td[j] = TdOf(g, jl);
     g->theta[j] = th;
   }
   g->P = 1.0;
   g->S = 0.0;
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* theta and theta_dot (0 without the tangent) of owned entry jl: the stored values, or with a pending lazy scale the
+   values SGDFFlush() would write back; the state is not changed */
+void SGDFEntry(SGDF g, PetscInt jl, PetscReal *theta, PetscReal *theta_dot)
+{
+  const PetscInt  j       = g->ps * jl;
+  const PetscBool pending = (PetscBool) (g->lazy && (g->P != 1.0 || g->S != 0.0));
+
+  *theta     = pending ? ThetaOf(g, jl) : g->theta[j];
+  *theta_dot = !g->tangent ? 0.0 : pending ? TdOf(g, jl) : g->td[j];
+}
+
+/* Rows per rank of one fetch block when the rows' entries are fetched from their owners (partitioned layout): every rank
+   fetches at once, so all of them together may ask one owner for at most the receive buffer's ucap entries; without
+   the exchange (no hash table), all the rows at once */
+PetscInt SGDFFetchRows(SGDF g, PetscInt all)
+{
+  return g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : all;
 }
 
 /* Whether local SGDF steps with the one-rank lazy kernel (StepSerial) on every rank: plain SGD; Adam steps densely */
@@ -863,7 +882,7 @@ PetscErrorCode SGDFValidationStep(SGDF g)
 PetscErrorCode SGDFHoldoutLoss(SGDF g, PetscReal *loss)
 {
   PetscReal loc[2] = {0, 0}, glob[2];
-  PetscInt  cap    = g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : PetscMax(g->nhold, 1);
+  PetscInt  cap    = SGDFFetchRows(g, PetscMax(g->nhold, 1));
 
   PetscFunctionBegin;
   for (PetscInt b = 0; b < g->hold_blocks; b++) {
@@ -893,9 +912,7 @@ PetscErrorCode SGDFHoldoutLoss(SGDF g, PetscReal *loss)
 PetscErrorCode SGDFScorePool(SGDF g, PetscInt64 N, PetscInt chunk, PetscInt64 seed, PetscInt dsyn, PetscInt nnz, PetscInt k, PetscReal score[],
                              PetscInt64 index[], PetscReal *sum_sld)
 {
-  /* rows per rank and sub-block: every rank fetches at once, so all of them together may ask one owner for at most
-     the receive buffer's ucap entries */
-  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = (PetscInt) (g->hash ? PetscMax(1, g->ucap / (g->maxnnz * g->size)) : g->batch);
+  const PetscInt off = g->intercept ? 1 : 0, w = nnz + off, cap = SGDFFetchRows(g, g->batch); /* rows per rank and sub-block */
   PetscInt       share = (PetscInt) ((chunk + g->size - 1) / g->size), nk = 0, *rowptr, *cols, *rows;
   PetscReal     *vals, *allS, local = 0;
   PetscInt64    *allI;
