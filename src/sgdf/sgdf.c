@@ -60,9 +60,9 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
 
   PetscFunctionBegin;
   PetscCall(CurioModelSetFromOptions(model));
-  g->loss        = model->loss;
-  g->regularizer = model->regularizer;
-  g->intercept   = model->intercept;
+  PetscCall(CurioModelGetLoss(model, &g->loss, NULL));
+  PetscCall(CurioModelGetRegularizer(model, &g->regularizer));
+  PetscCall(CurioModelGetFeatureMap(model, NULL, NULL, &g->intercept));
 
   g->epochs = 10;
   g->batch  = 32;
@@ -229,17 +229,22 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
       PetscCall(PetscFree(csr.vals));
     }
   } else {
-    CurioData  data;
-    CurioRows *t;
-    PetscInt   q = 0, nnz;
+    CurioData           data;
+    CurioRows          *t;
+    const char         *source;
+    CurioFeatureMapType map;
+    PetscInt            q = 0, nnz;
     PetscCall(CurioDataCreate(g->comm, &data));
     PetscCall(CurioDataSetFromOptions(data));
     PetscCall(CurioModelSetUp(model, data));
-    t = &data->train;
-    PetscCheck(t->y, g->comm, PETSC_ERR_USER_INPUT, "The training set of '%s' has no labels '/train/y'", data->source);
+    PetscCall(CurioDataGetRows(data, CURIO_DATA_TRAIN, &t, NULL));
+    PetscCall(CurioDataGetSource(data, &source));
+    PetscCall(CurioModelGetFeatureMap(model, &map, NULL, NULL));
+    PetscCheck(t->y, g->comm, PETSC_ERR_USER_INPUT, "The training set of '%s' has no labels '/train/y'", source);
     PetscCall(CurioModelCheckLabels(model, t, "train"));
-    PetscCall(PetscStrncpy(g->source, data->source, sizeof(g->source)));
-    g->n = t->n, g->d = model->d, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
+    PetscCall(PetscStrncpy(g->source, source, sizeof(g->source)));
+    PetscCall(CurioModelGetSize(model, &g->d));
+    g->n = t->n, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
     if (t->sparse && !off) { /* the rows as read are already what the steps use: take them over, no second copy of X */
       g->rowptr = t->rowptr, g->colidx = t->colidx, g->vals = t->vals, g->y = t->y, g->w = t->w;
       t->rowptr = NULL, t->colidx = NULL, t->vals = NULL, t->y = NULL, t->w = NULL;
@@ -254,7 +259,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
     g->rowptr[0] = 0;
     for (PetscInt i = 0; i < t->nlocal; i++) {
-      if (model->features == CURIO_FEATURES_POLYNOMIAL) {
+      if (map == CURIO_FEATURES_POLYNOMIAL) {
         PetscCall(CurioModelPolynomialRow(model, t->X[i], 1, g->vals + q));
         for (PetscInt j = 0; j < g->d; j++) g->colidx[q++] = j;
       } else {
@@ -865,11 +870,8 @@ static PetscErrorCode SGDFWriteModel(SGDF g, SGDFOptions *o, CurioModel model, C
   }
   PetscCall(CurioOutputWriteScalar(out, "/model/s", g->s));
   PetscCall(CurioOutputSetAttributeString(out, "/model/s", "source", g->online_s ? "online" : "option"));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "loss", CurioLossTypes[g->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "regularizer", CurioRegularizerTypes[g->regularizer]));
+  PetscCall(CurioModelWriteAttributes(model, out, "/model"));
   PetscCall(CurioOutputSetAttributeString(out, "/model", "solver", g->lissa ? "lissa" : "sgdf"));
-  PetscCall(CurioOutputSetAttributeString(out, "/model", "feature_map", CurioFeatureMapTypes[model->features]));
-  PetscCall(CurioOutputSetAttributeInt(out, "/model", "intercept", g->intercept));
   PetscCall(CurioOutputSetAttributeInt(out, "/model", "sparse", g->sparse_input));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
