@@ -288,32 +288,20 @@ static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], 
 /* Stage times (the maximum over the ranks) and the peak memory, into /timing */
 static PetscErrorCode WriteTimings(CurioOutput out, CurioProblem p)
 {
-  PetscReal rss;
+  const char *const names[] = {"read", "gram", "train", "tangent", "loocv", "scores", "total"};
+  PetscReal         t[]     = {p->time_read, p->time_gram, p->time_train, p->time_tangent, p->time_loocv, p->time_scores, p->time_total};
 
   PetscFunctionBegin;
-  PetscCall(CurioPeakRSS(p->comm, &rss));
-  {
-    struct {
-      const char *name;
-      PetscReal   t;
-    } tl[] = {
-        {"read", p->time_read},   {"gram", p->time_gram},     {"train", p->time_train}, {"tangent", p->time_tangent},
-        {"loocv", p->time_loocv}, {"scores", p->time_scores}, {"total", p->time_total},
-    };
-    for (size_t i = 0; i < sizeof(tl) / sizeof(tl[0]); i++) {
-      PetscReal tmax;
-      PetscCall(MPIU_Allreduce(&tl[i].t, &tmax, 1, MPIU_REAL, MPIU_MAX, p->comm));
-      PetscCall(CurioOutputSetAttributeReal(out, "/timing", tl[i].name, tmax));
-    }
-    PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
-  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, t, PETSC_STATIC_ARRAY_LENGTH(t), MPIU_REAL, MPIU_MAX, p->comm)); /* the slowest rank's */
+  PetscCall(CurioOutputWriteTiming(out, PETSC_STATIC_ARRAY_LENGTH(t), names, t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Everything the run produced, into an open output */
-static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
+/* Everything the run produced, into an open output (a CurioOutputWrite() callback) */
+static PetscErrorCode ProblemWriteContents(CurioOutput out, void *ctx)
 {
-  char tscale[64], cscale[64], sscale[64] = "/model/feature";
+  CurioProblem p = (CurioProblem) ctx;
+  char         tscale[64], cscale[64], sscale[64] = "/model/feature";
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "fit"));
@@ -346,17 +334,10 @@ static PetscErrorCode ProblemWriteContents(CurioProblem p, CurioOutput out)
 @*/
 PetscErrorCode CurioProblemWrite(CurioProblem p, const char path[])
 {
-  CurioOutput    out;
-  PetscErrorCode ierr;
-
   PetscFunctionBegin;
   PetscCheck(p->solved, p->comm, PETSC_ERR_ORDER, "Nothing to write: call CurioProblemSolve() first");
   PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputOpen(p->comm, path, &out));
-  ierr = ProblemWriteContents(p, out);
-  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
-  PetscCall(ierr);
-  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscCall(CurioOutputWrite(p->comm, path, ProblemWriteContents, p));
   PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);
 }

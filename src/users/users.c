@@ -1033,17 +1033,11 @@ static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
 /* /timing: the wall time of each stage and the peak resident memory */
 static PetscErrorCode UsersWriteTiming(CurioOutput out, Users *u)
 {
-  PetscReal rss;
+  const char *const names[] = {"read", "global", "users", "users_cpu", "loocv", "scores"};
+  const PetscReal   t[]     = {u->t_read, u->t_global, u->t_users, u->t_users_cpu, u->t_loocv, u->t_scores};
 
   PetscFunctionBeginUser;
-  PetscCall(CurioPeakRSS(u->comm, &rss));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "read", u->t_read));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "global", u->t_global));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users", u->t_users));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "users_cpu", u->t_users_cpu));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "loocv", u->t_loocv));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "scores", u->t_scores));
-  PetscCall(CurioOutputSetAttributeReal(out, "/timing", "peak_rss_mib", rss));
+  PetscCall(CurioOutputWriteTiming(out, PETSC_STATIC_ARRAY_LENGTH(t), names, t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1086,14 +1080,14 @@ static const CurioOutputField UsersFields[] = {
     {"/loocv/cv_opt", NULL, "[loss]", "CV value at s_opt"},
 };
 
-static PetscErrorCode UsersWrite(Users *u)
+/* The file's contents (a CurioOutputWrite() callback: a failed write removes the temporary file, the old output stays) */
+static PetscErrorCode UsersWriteContents(CurioOutput out, void *ctx)
 {
-  CurioOutput    out;
+  Users         *u = (Users *) ctx;
   PetscLogDouble t0, t1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
-  PetscCall(CurioOutputOpen(u->comm, u->common.output, &out));
   PetscCall(UsersWriteProvenance(out, u));
   PetscCall(UsersWriteUsers(out, u));
   PetscCall(UsersWriteGlobal(out, u));
@@ -1104,7 +1098,6 @@ static PetscErrorCode UsersWrite(Users *u)
   u->t_write = t1 - t0;
   PetscCall(UsersWriteTiming(out, u));
   PetscCall(CurioOutputDescribeFields(out, PETSC_STATIC_ARRAY_LENGTH(UsersFields), UsersFields));
-  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1238,7 +1231,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
     PetscCall(PetscPrintf(comm, "curio: users: theta_u and theta_u_dot of %" PetscInt_FMT " users in %.3f s (max over ranks of each rank's work)\n",
                           u.U, (double) u.t_users));
   PetscCall(UsersScore(&u));
-  PetscCall(UsersWrite(&u));
+  PetscCall(CurioOutputWrite(comm, u.common.output, UsersWriteContents, &u));
   if (u.common.monitor) PetscCall(PetscPrintf(comm, "curio: users: wrote %s\n", u.common.output));
   PetscCall(UsersDestroy(&u));
   PetscFunctionReturn(PETSC_SUCCESS);
