@@ -2,6 +2,26 @@
  * l(z) = l'(z) phi(x). */
 #include "analysisimpl.h"
 
+/* The fit's design and the per-row loss derivatives w_i l'(phi_i . theta*, y_i) of its training rows (dl, created here) */
+static PetscErrorCode TrainingDerivatives(CurioFit fit, Mat *Phi, Vec *dl)
+{
+  CurioModel model;
+  Vec        y, w, theta, eta;
+
+  PetscFunctionBegin;
+  PetscCall(CurioFitGetModel(fit, &model));
+  PetscCall(CurioFitGetDesign(fit, Phi));
+  PetscCall(CurioFitGetLabels(fit, &y));
+  PetscCall(CurioFitGetWeights(fit, &w));
+  PetscCall(CurioFitGetSolution(fit, &theta, NULL));
+  PetscCall(VecDuplicate(y, &eta));
+  PetscCall(VecDuplicate(y, dl));
+  PetscCall(MatMult(*Phi, theta, eta));
+  PetscCall(CurioModelLossVectors(model, eta, y, w, NULL, *dl, NULL));
+  PetscCall(VecDestroy(&eta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioFitSelfInfluence - the self-influence l'(z_i)^2 phi_i^T H^{-1} phi_i of every training row of a solved fit
   (large for points the model cannot fit from the others: a mislabel detector)
@@ -17,25 +37,15 @@
 @*/
 PetscErrorCode CurioFitSelfInfluence(CurioFit fit, const PetscReal Hinv[], Vec *self)
 {
-  CurioModel model;
-  Mat        Phi;
-  Vec        y, w, theta, eta, dl;
+  Mat Phi;
+  Vec dl;
 
   PetscFunctionBegin;
-  PetscCall(CurioFitGetModel(fit, &model));
-  PetscCall(CurioFitGetDesign(fit, &Phi));
-  PetscCall(CurioFitGetLabels(fit, &y));
-  PetscCall(CurioFitGetWeights(fit, &w));
-  PetscCall(CurioFitGetSolution(fit, &theta, NULL));
-  PetscCall(VecDuplicate(y, &eta));
-  PetscCall(VecDuplicate(y, &dl));
-  PetscCall(MatMult(Phi, theta, eta));
-  PetscCall(CurioModelLossVectors(model, eta, y, w, NULL, dl, NULL));
-  PetscCall(VecDuplicate(y, self));
+  PetscCall(TrainingDerivatives(fit, &Phi, &dl));
+  PetscCall(VecDuplicate(dl, self));
   PetscCall(CurioScoreQuadraticForm(Phi, Hinv, *self));
   PetscCall(VecPointwiseMult(*self, *self, dl));
   PetscCall(VecPointwiseMult(*self, *self, dl));
-  PetscCall(VecDestroy(&eta));
   PetscCall(VecDestroy(&dl));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -64,26 +74,20 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
 {
   CurioModel model;
   Mat        Phi;
-  Vec        y, w, theta, eta, dl, phi, a, e, infl, absinfl, etat, dlt;
+  Vec        theta, dl, phi, a, e, infl, absinfl, etat, dlt;
   PetscInt   d;
 
   PetscFunctionBegin;
+  PetscCall(TrainingDerivatives(fit, &Phi, &dl));
   PetscCall(CurioFitGetModel(fit, &model));
-  PetscCall(CurioFitGetDesign(fit, &Phi));
-  PetscCall(CurioFitGetLabels(fit, &y));
-  PetscCall(CurioFitGetWeights(fit, &w));
   PetscCall(CurioFitGetSolution(fit, &theta, NULL));
   PetscCall(CurioModelGetSize(model, &d));
-  PetscCall(VecDuplicate(y, &eta));
-  PetscCall(VecDuplicate(y, &dl));
-  PetscCall(MatMult(Phi, theta, eta));
-  PetscCall(CurioModelLossVectors(model, eta, y, w, NULL, dl, NULL));
   PetscCall(MatCreateVecs(PhiTest, &phi, &etat));
   PetscCall(VecDuplicate(etat, &dlt));
   PetscCall(VecDuplicate(etat, &e));
   PetscCall(VecDuplicate(phi, &a));
-  PetscCall(VecDuplicate(y, &infl));
-  PetscCall(VecDuplicate(y, &absinfl));
+  PetscCall(VecDuplicate(dl, &infl));
+  PetscCall(VecDuplicate(dl, &absinfl));
   PetscCall(MatMult(PhiTest, theta, etat));
   PetscCall(CurioModelLossVectors(model, etat, yt, wt, NULL, dlt, NULL));
   for (PetscInt j = 0; j < nt; j++) {
@@ -119,7 +123,6 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
   PetscCall(VecDestroy(&a));
   PetscCall(VecDestroy(&infl));
   PetscCall(VecDestroy(&absinfl));
-  PetscCall(VecDestroy(&eta));
   PetscCall(VecDestroy(&dl));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -271,21 +271,15 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
 @*/
 PetscErrorCode CurioDataReadCandidates(CurioData data, PetscInt first, PetscInt count, CurioRows *rows)
 {
-  hid_t     file;
-  PetscBool found;
-
   PetscFunctionBegin;
-  PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
-  PetscCall(
-      LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, NULL, NULL, rows, &found));
-  H5Fclose(file);
+  PetscCall(CurioDataReadCandidatesBlocked(data, first, count, NULL, NULL, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioDataReadCandidatesBlocked - CurioDataReadCandidates() with the rows' inputs handed to a sink in blocks of rows
-  (read, checked finite, passed on) instead of stored: rows->X is NULL; labels and weights are read as before. A
-  streamed pool's chunk goes into its design matrix without a chunk-sized copy of the inputs.
+  (read, checked finite, passed on) instead of stored (without a sink, NULL: stored in rows->X); with a sink rows->X is NULL; labels and weights are
+read as before. A streamed pool's chunk goes into its design matrix without a chunk-sized copy of the inputs.
 
   Collective
 

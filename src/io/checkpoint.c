@@ -769,6 +769,23 @@ PetscErrorCode CurioCheckpointVec(CurioCheckpoint ck, const char name[], Vec v)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A replicated array of n values of one type: written by rank 0, read by every rank with its length checked */
+static PetscErrorCode ReplicatedArray(CurioCheckpoint ck, const char name[], hid_t ftype, hid_t mtype, PetscBool integer, PetscInt n, void *a)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
+  PetscCheck(n >= 0, ck->comm, PETSC_ERR_ARG_OUTOFRANGE, "Checkpoint array '%s': length must be >= 0, got %" PetscInt_FMT, name, n);
+  if (!ck->reading) PetscCall(WriteData(ck, name, ftype, mtype, n, 0, rank ? 0 : n, a));
+  else {
+    hid_t d;
+    PetscCall(OpenData(ck, name, integer ? "an array of integers" : "an array of reals", integer, n, &d, NULL));
+    PetscCall(ReadData(ck, name, d, mtype, PETSC_FALSE, 0, n, a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioCheckpointRealArray - a replicated array of n reals: written by rank 0 (every rank passes the same values), read
   by every rank; reading checks that the stored length is n
@@ -777,17 +794,8 @@ PetscErrorCode CurioCheckpointVec(CurioCheckpoint ck, const char name[], Vec v)
 @*/
 PetscErrorCode CurioCheckpointRealArray(CurioCheckpoint ck, const char name[], PetscInt n, PetscReal a[])
 {
-  PetscMPIInt rank;
-
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
-  PetscCheck(n >= 0, ck->comm, PETSC_ERR_ARG_OUTOFRANGE, "Checkpoint array '%s': length must be >= 0, got %" PetscInt_FMT, name, n);
-  if (!ck->reading) PetscCall(WriteData(ck, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, 0, rank ? 0 : n, a));
-  else {
-    hid_t d;
-    PetscCall(OpenData(ck, name, "an array of reals", PETSC_FALSE, n, &d, NULL));
-    PetscCall(ReadData(ck, name, d, H5T_NATIVE_DOUBLE, PETSC_FALSE, 0, n, a));
-  }
+  PetscCall(ReplicatedArray(ck, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, PETSC_FALSE, n, a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -798,17 +806,8 @@ PetscErrorCode CurioCheckpointRealArray(CurioCheckpoint ck, const char name[], P
 @*/
 PetscErrorCode CurioCheckpointIntArray(CurioCheckpoint ck, const char name[], PetscInt n, PetscInt64 a[])
 {
-  PetscMPIInt rank;
-
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
-  PetscCheck(n >= 0, ck->comm, PETSC_ERR_ARG_OUTOFRANGE, "Checkpoint array '%s': length must be >= 0, got %" PetscInt_FMT, name, n);
-  if (!ck->reading) PetscCall(WriteData(ck, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, 0, rank ? 0 : n, a));
-  else {
-    hid_t d;
-    PetscCall(OpenData(ck, name, "an array of integers", PETSC_TRUE, n, &d, NULL));
-    PetscCall(ReadData(ck, name, d, H5T_NATIVE_INT64, PETSC_FALSE, 0, n, a));
-  }
+  PetscCall(ReplicatedArray(ck, name, H5T_STD_I64LE, H5T_NATIVE_INT64, PETSC_TRUE, n, a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

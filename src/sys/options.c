@@ -605,6 +605,27 @@ static PetscBool ParseList(const CurioOptionInfo *o, const char v[], PetscInt iv
   return (PetscBool) (got == want);
 }
 
+/* A fixed-length list of integers (ivals) or reals (rvals) */
+static PetscErrorCode OptionsArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt ivalue[], PetscReal rvalue[], PetscBool *set)
+{
+  const CurioOptionInfo *o;
+  const char            *v;
+  PetscBool              given;
+  PetscInt               ivals[8];
+  PetscReal              rvals[8];
+
+  PetscFunctionBegin;
+  PetscCall(OptionRow(PetscOptionsObject, name, ivalue ? CURIO_OPTION_INT_ARRAY : CURIO_OPTION_REAL_ARRAY, &o));
+  PetscCall(OptionRaw(PetscOptionsObject, o, NULL, &v, &given));
+  if (given) {
+    if (!ParseList(o, v, ivalue ? ivals : NULL, ivalue ? NULL : rvals)) PetscCall(OptionBad(PetscOptionsObject, o, v));
+    if (ivalue) PetscCall(PetscArraycpy(ivalue, ivals, (PetscInt) o->lo));
+    else PetscCall(PetscArraycpy(rvalue, rvals, (PetscInt) o->lo));
+  }
+  if (set) *set = given;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioOptionsIntArray - reads an option of curio's table that is a fixed number of comma-separated integers (the
   table's count); any other count or a malformed entry is one collective error
@@ -613,19 +634,8 @@ static PetscBool ParseList(const CurioOptionInfo *o, const char v[], PetscInt iv
 @*/
 PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscBool *set)
 {
-  const CurioOptionInfo *o;
-  const char            *v;
-  PetscBool              given;
-  PetscInt               vals[8];
-
   PetscFunctionBegin;
-  PetscCall(OptionRow(PetscOptionsObject, name, CURIO_OPTION_INT_ARRAY, &o));
-  PetscCall(OptionRaw(PetscOptionsObject, o, NULL, &v, &given));
-  if (given) {
-    if (!ParseList(o, v, vals, NULL)) PetscCall(OptionBad(PetscOptionsObject, o, v));
-    PetscCall(PetscArraycpy(value, vals, (PetscInt) o->lo));
-  }
-  if (set) *set = given;
+  PetscCall(OptionsArray(PetscOptionsObject, name, value, NULL, set));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -636,19 +646,8 @@ PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const 
 @*/
 PetscErrorCode CurioOptionsRealArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscReal value[], PetscBool *set)
 {
-  const CurioOptionInfo *o;
-  const char            *v;
-  PetscBool              given;
-  PetscReal              vals[8];
-
   PetscFunctionBegin;
-  PetscCall(OptionRow(PetscOptionsObject, name, CURIO_OPTION_REAL_ARRAY, &o));
-  PetscCall(OptionRaw(PetscOptionsObject, o, NULL, &v, &given));
-  if (given) {
-    if (!ParseList(o, v, NULL, vals)) PetscCall(OptionBad(PetscOptionsObject, o, v));
-    PetscCall(PetscArraycpy(value, vals, (PetscInt) o->lo));
-  }
-  if (set) *set = given;
+  PetscCall(OptionsArray(PetscOptionsObject, name, NULL, value, set));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
