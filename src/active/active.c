@@ -127,7 +127,7 @@ static PetscErrorCode GetProblemOptions(MPI_Comm comm, ProblemOptions *po)
   po->s       = p->s;
   po->smin    = p->loocv_smin;
   po->smax    = p->loocv_smax;
-  po->ns      = p->loocv_ns;
+  po->ns      = p->grid.ns;
   po->loss    = p->model->loss;
   PetscCall(CurioSolverGetType(p->solver, &po->solver));
   PetscCall(PetscStrncpy(po->regularizer, CurioRegularizerTypes[p->model->regularizer], sizeof(po->regularizer)));
