@@ -104,16 +104,14 @@ PetscErrorCode CurioALProbeInput(MPI_Comm comm, const char fname[], PetscInt *m,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The feature map and loss shared by every round: a 1-D input's polynomial scaling comes from -curio_domain or from the
-   range of the pool, the test set and the initial labeled set, so it does not change as points are labeled */
+/* The feature map of the model (its options read by CurioALPrepare()), shared by every round: a 1-D input's polynomial
+   scaling comes from -curio_domain or from the range of the pool, the test set and the initial labeled set, so it does
+   not change as points are labeled */
 static PetscErrorCode SetUpModel(CurioAL al)
 {
-  CurioModel model;
+  CurioModel model = al->model;
 
   PetscFunctionBegin;
-  PetscCall(CurioModelCreate(al->comm, &al->model));
-  model = al->model;
-  PetscCall(CurioModelSetFromOptions(model));
   if (al->is1d) {
     model->features = CURIO_FEATURES_POLYNOMIAL;
     model->d        = model->degree + 1;
@@ -128,6 +126,7 @@ static PetscErrorCode SetUpModel(CurioAL al)
     model->features = CURIO_FEATURES_IDENTITY;
     model->d        = al->dim + (model->intercept ? 1 : 0);
   }
+  PetscCheck(model->d > 0, model->comm, PETSC_ERR_ARG_WRONG, "The model has no parameters: give at least one feature column or -curio_intercept");
   al->d = model->d;
   PetscCall(CurioModelCheckLabels(model, &al->test, "test"));
   if (al->n_init) {

@@ -19,7 +19,7 @@ static PetscErrorCode ScaleByLabelVariance(CurioAL al, Vec score)
   PetscCall(VecGetArray(score, &s));
   for (PetscInt i = 0; i < m; i++) {
     PetscReal var;
-    PetscCall(CurioModelLabelVariance(al->model, eta[i], al->prob->sigma2, &var));
+    PetscCall(CurioModelLabelVariance(al->model, eta[i], al->sigma2, &var));
     s[i] *= var;
   }
   PetscCall(VecRestoreArray(score, &s));
@@ -72,17 +72,19 @@ static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
 /* sti: unlabeled STI (phi . v)^2, v = H^{-1} (Phi_L^T w_L + Phi_U^T 1) (eqs. 55, 57-59): one solve, one dot product each */
 static PetscErrorCode ScoreSTI(CurioAL al, Vec score)
 {
-  CurioProblem p = al->prob;
-  Vec          u, t, v;
+  Mat Phi;
+  Vec w, u, t, v;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(p->theta, &u));
-  PetscCall(VecDuplicate(p->theta, &t));
-  PetscCall(VecDuplicate(p->theta, &v));
-  PetscCall(MatMultTranspose(p->Phi, p->w, u));
+  PetscCall(CurioFitGetDesign(al->fit, &Phi));
+  PetscCall(CurioFitGetWeights(al->fit, &w));
+  PetscCall(VecDuplicate(al->theta, &u));
+  PetscCall(VecDuplicate(al->theta, &t));
+  PetscCall(VecDuplicate(al->theta, &v));
+  PetscCall(MatMultTranspose(Phi, w, u));
   PetscCall(MatMultTranspose(al->PhiPool, al->unlabeled, t));
   PetscCall(VecAXPY(u, 1.0, t));
-  PetscCall(CurioSolverSolve(p->solver, u, v));
+  PetscCall(CurioSolverSolve(al->solver, u, v));
   PetscCall(CurioScoreSquaredDot(al->PhiPool, v, NULL, score));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&t));
@@ -106,19 +108,21 @@ static PetscErrorCode DenseMatMult(PetscInt d, const PetscReal *A, const PetscRe
    H^{-1} (d solves), two Grams, then a quadratic form, O(d^2), per candidate */
 static PetscErrorCode ScoreSSI(CurioAL al, Vec score)
 {
-  CurioProblem p = al->prob;
-  PetscInt     d = al->d;
-  PetscReal   *Hinv, *A, *G, *T;
-  Vec          w2;
+  PetscInt   d = al->d;
+  PetscReal *Hinv, *A, *G, *T;
+  Mat        Phi;
+  Vec        w, w2;
 
   PetscFunctionBegin;
+  PetscCall(CurioFitGetDesign(al->fit, &Phi));
+  PetscCall(CurioFitGetWeights(al->fit, &w));
   PetscCall(PetscMalloc4(d * d, &Hinv, d * d, &A, d * d, &G, d * d, &T));
-  PetscCall(VecDuplicate(p->w, &w2));
-  PetscCall(VecPointwiseMult(w2, p->w, p->w));
-  PetscCall(CurioGramCompute(p->Phi, w2, A));
+  PetscCall(VecDuplicate(w, &w2));
+  PetscCall(VecPointwiseMult(w2, w, w));
+  PetscCall(CurioGramCompute(Phi, w2, A));
   PetscCall(CurioGramCompute(al->PhiPool, al->unlabeled, G));
   for (PetscInt k = 0; k < d * d; k++) A[k] += G[k];
-  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(DenseMatMult(d, A, Hinv, T));
   PetscCall(DenseMatMult(d, Hinv, T, G));
   PetscCall(CurioDenseSymmetrize(d, G));
@@ -135,7 +139,7 @@ static PetscErrorCode ScoreVAR(CurioAL al, Vec score)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(al->d * al->d, &Hinv));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(CurioScoreQuadraticForm(al->PhiPool, Hinv, score));
   PetscCall(PetscFree(Hinv));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -222,9 +226,12 @@ static PetscErrorCode DenseSPDSolve(MPI_Comm comm, PetscInt d, PetscReal *A, Pet
 /* The penalty's diagonal s m_j and centre c_j of the current round's model, replicated */
 static PetscErrorCode PenaltyReplicated(CurioAL al, PetscReal *sm, PetscReal *c)
 {
+  Vec mask, center;
+
   PetscFunctionBegin;
-  PetscCall(CurioVecGatherAll(al->prob->mask, sm));
-  PetscCall(CurioVecGatherAll(al->prob->center, c));
+  PetscCall(CurioFitGetRegularizer(al->fit, &mask, &center));
+  PetscCall(CurioVecGatherAll(mask, sm));
+  PetscCall(CurioVecGatherAll(center, c));
   for (PetscInt j = 0; j < al->d; j++) sm[j] *= al->s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -459,7 +466,7 @@ static PetscErrorCode ScoreMaxDet(CurioAL al, Vec score)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(al->d * al->d, &Hinv));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(CurioScoreQuadraticForm(al->PhiPool, Hinv, score));
   PetscCall(PetscFree(Hinv));
   PetscCall(VecGetLocalSize(score, &m));
@@ -477,7 +484,6 @@ static PetscErrorCode ScoreMaxDet(CurioAL al, Vec score)
 
 static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
 {
-  CurioProblem       p = al->prob;
   Vec                work, phiv, pa, *av;
   PetscReal         *beta, *phi, *cw;
   PetscInt           lo, hi;
@@ -488,8 +494,8 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
   PetscCall(VecDuplicate(score, &work));
   PetscCall(VecCopy(score, work));
   PetscCall(VecDuplicate(score, &pa));
-  PetscCall(VecDuplicate(p->theta, &phiv));
-  PetscCall(VecDuplicateVecs(p->theta, k, &av));
+  PetscCall(VecDuplicate(al->theta, &phiv));
+  PetscCall(VecDuplicateVecs(al->theta, k, &av));
   PetscCall(PetscMalloc3(k, &beta, al->d, &phi, PetscMax(hi - lo, 1), &cw));
   PetscCall(VecGetArrayRead(al->eta_pool, &eta));
   for (PetscInt i = 0; i < hi - lo; i++) {
@@ -505,7 +511,7 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
     if (t + 1 == k) break;
     PetscCall(CurioALDesignRow(al, idx[t], phi));
     PetscCall(CurioVecSetFromReplicated(phiv, phi));
-    PetscCall(CurioSolverSolve(p->solver, phiv, av[t]));
+    PetscCall(CurioSolverSolve(al->solver, phiv, av[t]));
     for (PetscInt l = 0; l < t; l++) {
       PetscReal ap;
       PetscCall(VecDot(av[l], phiv, &ap));
@@ -577,7 +583,6 @@ static PetscErrorCode ScoreSLDVar(CurioAL al, Vec score)
    k = 1 it is sld. */
 static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
 {
-  CurioProblem       p = al->prob;
   Vec                td, fd, work, phiv, *a;
   PetscReal         *beta, *phi, *var;
   PetscInt           lo, hi;
@@ -587,13 +592,13 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
   PetscCall(VecGetOwnershipRange(score, &lo, &hi));
   PetscCall(VecDuplicate(al->theta_dot, &td));
   PetscCall(VecCopy(al->theta_dot, td));
-  PetscCall(VecDuplicate(p->theta, &phiv));
+  PetscCall(VecDuplicate(al->theta, &phiv));
   PetscCall(VecDuplicate(score, &fd));
   PetscCall(VecDuplicate(score, &work));
-  PetscCall(VecDuplicateVecs(p->theta, k, &a));
+  PetscCall(VecDuplicateVecs(al->theta, k, &a));
   PetscCall(PetscMalloc3(k, &beta, al->d, &phi, PetscMax(hi - lo, 1), &var));
   PetscCall(VecGetArrayRead(al->eta_pool, &eta));
-  for (PetscInt i = 0; i < hi - lo; i++) PetscCall(CurioModelLabelVariance(al->model, eta[i], p->sigma2, &var[i]));
+  for (PetscInt i = 0; i < hi - lo; i++) PetscCall(CurioModelLabelVariance(al->model, eta[i], al->sigma2, &var[i]));
   PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
   for (PetscInt t = 0; t < k; t++) {
     PetscScalar       *w;
@@ -612,7 +617,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
     PetscCall(ArgMax(work, &idx[t]));
     PetscCall(CurioALDesignRow(al, idx[t], phi));
     PetscCall(CurioVecSetFromReplicated(phiv, phi));
-    PetscCall(CurioSolverSolve(p->solver, phiv, a[t]));
+    PetscCall(CurioSolverSolve(al->solver, phiv, a[t]));
     for (PetscInt l = 0; l < t; l++) {
       PetscReal ap;
       PetscCall(VecDot(a[l], phiv, &ap));
@@ -667,7 +672,7 @@ static PetscErrorCode OracleSetUp(CurioAL al, OracleState *st)
   st->nt = nt;
   PetscCall(PetscMalloc4(d * d, &st->Hinv, nt * d, &st->PhiT, nt * d, &st->P, d, &st->theta));
   PetscCall(PetscMalloc4(nt, &st->f, nt, &st->y, d, &st->u, nt, &st->Pu));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, st->Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, st->Hinv));
   PetscCall(PetscArraycpy(st->theta, al->theta_full, d));
   PetscCall(CurioVecGatherAll(al->ytest, st->y));
   /* Phi_test on every rank: each rank contributes its rows to a sum (exact: the others add zeros) */
