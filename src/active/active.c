@@ -1021,6 +1021,19 @@ PetscErrorCode CurioActiveRun(CurioActive al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A loop from the options: run (-curio_mode active) or only read, so that -help lists its options */
+static PetscErrorCode ActiveFromOptions(MPI_Comm comm, PetscBool run)
+{
+  CurioActive al;
+
+  PetscFunctionBegin;
+  PetscCall(CurioActiveCreate(comm, &al));
+  PetscCall(CurioActiveSetFromOptions(al));
+  if (run) PetscCall(CurioActiveRun(al));
+  PetscCall(CurioActiveDestroy(&al));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioActiveOptionsHelp - reads the options of -curio_mode active into a throwaway loop, so that -help lists them;
   nothing is read, run or written
@@ -1034,12 +1047,8 @@ PetscErrorCode CurioActiveRun(CurioActive al)
 @*/
 PetscErrorCode CurioActiveOptionsHelp(MPI_Comm comm)
 {
-  CurioActive al;
-
   PetscFunctionBegin;
-  PetscCall(CurioActiveCreate(comm, &al));
-  PetscCall(CurioActiveSetFromOptions(al));
-  PetscCall(CurioActiveDestroy(&al));
+  PetscCall(ActiveFromOptions(comm, PETSC_FALSE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1055,12 +1064,7 @@ PetscErrorCode CurioActiveOptionsHelp(MPI_Comm comm)
 @*/
 PetscErrorCode CurioActiveMain(MPI_Comm comm)
 {
-  CurioActive al;
-
   PetscFunctionBegin;
-  PetscCall(CurioActiveCreate(comm, &al));
-  PetscCall(CurioActiveSetFromOptions(al));
-  PetscCall(CurioActiveRun(al));
-  PetscCall(CurioActiveDestroy(&al));
+  PetscCall(ActiveFromOptions(comm, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

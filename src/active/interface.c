@@ -2,6 +2,15 @@
    after a run instead of the output file. The loop itself is in active.c. */
 #include "activeimpl.h"
 
+/* One of the loop's names (input, output, strategy), before it is set up: what names the setter in the error */
+static PetscErrorCode SetName(CurioActive al, const char what[], const char value[], char dst[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCheck(!al->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Set the %s before CurioActiveSetUp()", what);
+  PetscCall(PetscStrncpy(dst, value, len));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioActiveSetInput - sets the input file: the pool /candidates (inputs, oracle labels /candidates/y), the test set
   /test and optionally an initial labeled set /train, as -curio_input does
@@ -20,8 +29,7 @@
 PetscErrorCode CurioActiveSetInput(CurioActive al, const char input[])
 {
   PetscFunctionBegin;
-  PetscCheck(!al->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Set the input before CurioActiveSetUp()");
-  PetscCall(PetscStrncpy(al->input, input, sizeof(al->input)));
+  PetscCall(SetName(al, "input", input, al->input, sizeof(al->input)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -39,8 +47,7 @@ PetscErrorCode CurioActiveSetInput(CurioActive al, const char input[])
 PetscErrorCode CurioActiveSetOutput(CurioActive al, const char output[])
 {
   PetscFunctionBegin;
-  PetscCheck(!al->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Set the output before CurioActiveSetUp()");
-  PetscCall(PetscStrncpy(al->output, output, sizeof(al->output)));
+  PetscCall(SetName(al, "output", output, al->output, sizeof(al->output)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -59,8 +66,7 @@ PetscErrorCode CurioActiveSetOutput(CurioActive al, const char output[])
 PetscErrorCode CurioActiveSetStrategy(CurioActive al, const char strategy[])
 {
   PetscFunctionBegin;
-  PetscCheck(!al->setup, PETSC_COMM_SELF, PETSC_ERR_ORDER, "Set the strategy before CurioActiveSetUp()");
-  PetscCall(PetscStrncpy(al->strategy_name, strategy, sizeof(al->strategy_name)));
+  PetscCall(SetName(al, "strategy", strategy, al->strategy_name, sizeof(al->strategy_name)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -45,21 +45,33 @@ static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[],
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The per-row dataset '/<group>/<name>' of an input (path gets its name): whether it exists, and if it does, that it
+   is 1-D with one entry per row of the group's n rows (entry: what an entry is, for the error) */
+static PetscErrorCode GroupRowDataset(MPI_Comm comm, hid_t file, const char fname[], const char group[], const char name[], PetscInt n,
+                                      const char entry[], char path[], size_t len, PetscBool *found)
+{
+  int      ndims;
+  PetscInt dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(path, len, "/%s/%s", group, name));
+  PetscCall(CurioH5Exists(file, path, found));
+  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5GetShape(comm, file, fname, path, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one %s",
+             fname, path, n, entry);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The labels of a group: present, 1-D, one per row */
 static PetscErrorCode GroupLabels(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt n, const char why[])
 {
   char      py[256];
   PetscBool hy;
-  int       ndims;
-  PetscInt  dims[2];
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
-  PetscCall(CurioH5Exists(file, py, &hy));
+  PetscCall(GroupRowDataset(comm, file, fname, group, "y", n, "label per row of its inputs", py, sizeof(py), &hy));
   PetscCheck(hy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' is missing (%s)", fname, py, why);
-  PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one label per row of its inputs", fname, py, n);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -151,17 +163,11 @@ static PetscErrorCode ReadWeightsAll(MPI_Comm comm, hid_t file, const char fn[],
 {
   char      pw[256];
   PetscBool has;
-  int       ndims;
-  PetscInt  dims[2];
 
   PetscFunctionBegin;
   *w = NULL;
-  PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
-  PetscCall(CurioH5Exists(file, pw, &has));
+  PetscCall(GroupRowDataset(comm, file, fn, group, "weight", n, "weight per row", pw, sizeof(pw), &has));
   if (!has) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioH5GetShape(comm, file, fn, pw, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one weight per row", fn, pw, n);
   PetscCall(PetscMalloc1(PetscMax(n, 1), w));
   PetscCall(CurioH5ReadRows(comm, file, fn, pw, 0, n, 1, *w));
   PetscCall(CurioCheckFinite(comm, fn, pw, 0, n, 1, *w));

@@ -174,9 +174,12 @@ static PetscErrorCode ScoreGSX(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* gsx batch (Wu, Lin and Huang 2019, greedy sampling on the inputs): one point at a time, the unlabeled point farthest
-   from the labeled set and the points already picked for this batch */
-static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+/* A greedy batch in input space (gsx, igs): each pick is the largest working score (the strategy's scores to start
+   with), then update() marks the pick NaN and lowers the working scores of this rank's pool rows [lo, hi) given the
+   pick's input row x */
+typedef PetscErrorCode (*GreedyUpdate)(CurioAL, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[]);
+
+static PetscErrorCode SelectGreedy(CurioAL al, Vec score, PetscInt k, PetscInt idx[], GreedyUpdate update)
 {
   Vec        work;
   PetscReal *x;
@@ -190,21 +193,39 @@ static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[
   for (PetscInt t = 0; t < k; t++) {
     PetscScalar *w;
     PetscCall(ArgMax(work, &idx[t]));
+    if (t + 1 == k) break;
     PetscCall(CurioALPoolRow(al, idx[t], x));
     PetscCall(VecGetArray(work, &w));
-    for (PetscInt i = lo; i < hi; i++) {
-      const PetscReal *xi = al->pool.X + (i - lo) * al->dim;
-      PetscReal        s  = 0;
-      if (PetscIsNanReal(w[i - lo])) continue;
-      for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
-      s = PetscSqrtReal(s);
-      if (s < w[i - lo]) w[i - lo] = s;
-      if (i == idx[t]) w[i - lo] = (PetscReal) NAN;
-    }
+    PetscCall(update(al, idx[t], x, lo, hi, w));
     PetscCall(VecRestoreArray(work, &w));
   }
   PetscCall(PetscFree(x));
   PetscCall(VecDestroy(&work));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx: a pool row's distance to the labeled set and the batch's picks so far is lowered to its distance to the pick */
+static PetscErrorCode GSXUpdate(CurioAL al, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[])
+{
+  PetscFunctionBegin;
+  if (pick >= lo && pick < hi) w[pick - lo] = (PetscReal) NAN;
+  for (PetscInt i = lo; i < hi; i++) {
+    const PetscReal *xi = al->pool.X + (i - lo) * al->dim;
+    PetscReal        s  = 0;
+    if (PetscIsNanReal(w[i - lo])) continue;
+    for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
+    s = PetscSqrtReal(s);
+    if (s < w[i - lo]) w[i - lo] = s;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx batch (Wu, Lin and Huang 2019, greedy sampling on the inputs): one point at a time, the unlabeled point farthest
+   from the labeled set and the points already picked for this batch */
+static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  PetscFunctionBegin;
+  PetscCall(SelectGreedy(al, score, k, idx, GSXUpdate));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -423,30 +444,22 @@ static PetscErrorCode ScoreIGS(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SelectIGS(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+/* igs: a pick enters the reference set with its prediction as label */
+static PetscErrorCode IGSPickUpdate(CurioAL al, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[])
 {
-  Vec        work;
-  PetscReal *x, etaj;
-  PetscInt   lo, hi;
+  PetscReal etaj;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(score, &work));
-  PetscCall(VecCopy(score, work));
-  PetscCall(VecGetOwnershipRange(work, &lo, &hi));
-  PetscCall(PetscMalloc1(al->dim, &x));
-  for (PetscInt t = 0; t < k; t++) {
-    PetscScalar *w;
-    PetscCall(ArgMax(work, &idx[t]));
-    if (t + 1 == k) break;
-    PetscCall(CurioALPoolRow(al, idx[t], x));
-    PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
-    PetscCall(VecGetArray(work, &w));
-    if (idx[t] >= lo && idx[t] < hi) w[idx[t] - lo] = (PetscReal) NAN;
-    PetscCall(IGSUpdate(al, x, CurioLossTable[al->model->loss].mean(etaj), w));
-    PetscCall(VecRestoreArray(work, &w));
-  }
-  PetscCall(PetscFree(x));
-  PetscCall(VecDestroy(&work));
+  PetscCall(CurioVecGetEntry(al->eta_pool, pick, &etaj));
+  if (pick >= lo && pick < hi) w[pick - lo] = (PetscReal) NAN;
+  PetscCall(IGSUpdate(al, x, CurioLossTable[al->model->loss].mean(etaj), w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SelectIGS(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  PetscFunctionBegin;
+  PetscCall(SelectGreedy(al, score, k, idx, IGSPickUpdate));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
