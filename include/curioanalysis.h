@@ -120,6 +120,20 @@ PETSC_EXTERN PetscErrorCode CurioLOOCVCurveFree(CurioLOOCVCurve *);
 PETSC_EXTERN PetscErrorCode CurioFitCVCurve(CurioFit, PetscReal, PetscReal, PetscInt, CurioLOOCVCurve *);
 PETSC_EXTERN PetscErrorCode CurioFitCVKFold(CurioFit, PetscInt, CurioLOOCVCurve *);
 
+/** @brief The LOOCV grid of s as the options give it (-curio_loocv, -curio_loocv_smin/smax/ns); an end not given is
+    relative to the Gram G = Phi^T W Phi of the fit it is applied to (CurioFitCVGridCurve()). */
+typedef struct {
+  PetscBool enabled;            /**< -curio_loocv: s from LOOCV (off needs -curio_s) */
+  PetscReal smin, smax;         /**< the ends as given; not given: the factors 1e-6 (of min_j G_jj/n) and 1e3 (of lambda_max(G)/n) */
+  PetscBool smin_set, smax_set; /**< whether each end was given */
+  PetscInt  ns;                 /**< number of log-spaced values of s */
+} CurioCVGrid;
+
+PETSC_EXTERN PetscErrorCode CurioCVGridInitialize(CurioCVGrid *grid);
+PETSC_EXTERN PetscErrorCode CurioCVGridSetFromOptions(PetscOptionItems *PetscOptionsObject, PetscBool s_given, CurioCVGrid *grid);
+PETSC_EXTERN PetscErrorCode CurioFitCVGridCurve(CurioFit fit, const CurioCVGrid *grid, CurioLOOCVCurve *curve, PetscReal *smin, PetscReal *smax,
+                                                PetscReal *scale);
+
 /* Classic influence (Koh and Liang) of a solved fit (src/analysis/influence.c) */
 PETSC_EXTERN PetscErrorCode CurioFitSelfInfluence(CurioFit, const PetscReal[], Vec *);
 PETSC_EXTERN PetscErrorCode CurioFitInfluenceTop(CurioFit, const PetscReal[], Mat, Vec, Vec, PetscInt, PetscInt, PetscInt[], PetscReal[]);

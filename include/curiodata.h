@@ -23,17 +23,8 @@ typedef struct {
   PetscReal *vals;   /**< sparse: values */
 } CurioRows;
 
+/** @brief The data of one run: training rows (required), candidate pool and test set (optional); opaque, CurioDataGetRows() reads a set. */
 typedef struct _n_CurioData *CurioData;
-
-/** @brief The data of one run: training rows (required), candidate pool and test set (optional). */
-struct _n_CurioData {
-  MPI_Comm  comm;
-  char      source[PETSC_MAX_PATH_LEN]; /**< input file, or "builtin" */
-  CurioRows train, cand, test;
-  PetscBool has_cand, has_test;
-  PetscInt  cand_chunk;    /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
-  char    **feature_names; /**< names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated, or NULL */
-};
 
 /** @brief The sets of rows a run's data holds. */
 typedef enum { CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES, CURIO_DATA_TEST } CurioDataSet;
@@ -41,6 +32,10 @@ typedef enum { CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES, CURIO_DATA_TEST } CurioD
 PETSC_EXTERN PetscErrorCode CurioDataCreate(MPI_Comm, CurioData *);
 /** @brief A set's rows (owned by the data; the candidate pool's X is NULL when it is streamed) and whether the input has the set. Not collective. */
 PETSC_EXTERN PetscErrorCode CurioDataGetRows(CurioData data, CurioDataSet set, CurioRows **rows, PetscBool *present);
+/** @brief Hands a set of rows to the data (the arrays change owner; rows is left empty). Collective. */
+PETSC_EXTERN PetscErrorCode CurioDataSetRows(CurioData data, CurioDataSet set, CurioRows *rows);
+/** @brief Names where the data came from. Not collective. */
+PETSC_EXTERN PetscErrorCode CurioDataSetSource(CurioData data, const char source[]);
 /** @brief The input file ("builtin" for the built-in example). Not collective. */
 PETSC_EXTERN PetscErrorCode CurioDataGetSource(CurioData data, const char **source);
 /** @brief Names of the input columns (NULL-terminated), or NULL when the input has none. Not collective. */

@@ -47,25 +47,17 @@ typedef enum {
 } CurioFeatureMapType;
 PETSC_EXTERN const char *const CurioFeatureMapTypes[];
 
+/** @brief A model: feature map, loss and regularizer (opaque; CurioModelGet*() read it). */
 typedef struct _n_CurioModel *CurioModel;
-
-struct _n_CurioModel {
-  MPI_Comm             comm;
-  CurioLossType        loss;
-  CurioRegularizerType regularizer;
-  CurioFeatureMapType  features;
-  PetscInt             degree;    /**< polynomial degree */
-  PetscBool            intercept; /**< identity map: prepend a column of ones */
-  PetscReal            lo, hi;    /**< polynomial input domain used for scaling */
-  PetscBool            domain_set;
-  PetscInt             d;                               /**< number of parameters, set by CurioModelSetUp() */
-  char                 theta0_file[PETSC_MAX_PATH_LEN]; /**< inheritance: HDF5 file holding theta0 */
-  char                 theta0_dset[256];                /**< inheritance: dataset of theta0 in that file */
-};
 
 PETSC_EXTERN PetscErrorCode CurioModelCreate(MPI_Comm, CurioModel *);
 /** @brief The model's loss (and its table row, may be NULL). Not collective. */
 PETSC_EXTERN PetscErrorCode CurioModelGetLoss(CurioModel model, CurioLossType *type, const CurioLossInfo **info);
+/** @brief Sets the loss, the regularizer, or whether an intercept column is prepended (as the options do); before CurioModelSetUp(). Not collective.
+ */
+PETSC_EXTERN PetscErrorCode CurioModelSetLoss(CurioModel model, CurioLossType type);
+PETSC_EXTERN PetscErrorCode CurioModelSetRegularizer(CurioModel model, CurioRegularizerType type);
+PETSC_EXTERN PetscErrorCode CurioModelSetIntercept(CurioModel model, PetscBool intercept);
 /** @brief The model's regularizer. Not collective. */
 PETSC_EXTERN PetscErrorCode CurioModelGetRegularizer(CurioModel model, CurioRegularizerType *type);
 /** @brief The feature map, its polynomial degree and whether an intercept column is prepended (each may be NULL). Not collective. */

@@ -35,6 +35,7 @@ PETSC_EXTERN const char *const CurioSolvePrefixes[];
 
 PETSC_EXTERN PetscErrorCode CurioSolverCreate(MPI_Comm, CurioSolver *);
 PETSC_EXTERN PetscErrorCode CurioSolverDestroy(CurioSolver *);
+PETSC_EXTERN PetscErrorCode CurioSolverReset(CurioSolver solver);
 PETSC_EXTERN PetscErrorCode CurioSolverSetType(CurioSolver, CurioSolverType);
 PETSC_EXTERN PetscErrorCode CurioSolverGetType(CurioSolver, CurioSolverType *);
 PETSC_EXTERN PetscErrorCode CurioSolverSetFromOptions(CurioSolver);

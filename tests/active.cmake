@@ -29,3 +29,25 @@ foreach(case oracle restart harness boundary numpy protocol bad)
 endforeach()
 curio_active_case(ranks 2) # runs 1 and 2 ranks itself
 curio_active_case(study 2) # 2 ranks split into 2 sub-communicators
+
+# The public object API (include/curioactive.h; tests/unit/t010_active.c): a CurioActive given its input, output and
+# strategy through the setters and the rest through the same options reproduces `curio -curio_mode active` on the same
+# input (labeled set exactly, learning curve and last theta bitwise), also run a few rounds at a time; calls out of
+# order are refused. The mode's run is the fixture.
+add_executable(t010_active unit/t010_active.c)
+target_link_libraries(t010_active PRIVATE curio_test_harness)
+set(T010_OPTIONS -curio_al_budget 20 -curio_al_batch 3 -curio_al_seed_size 8 -curio_loocv_ns 11)
+string(REPLACE ";" " " T010_OPTIONS_STR "${T010_OPTIONS}")
+foreach(np 1 2)
+  set(dir ${ACTIVE_RUNS}/api_np${np})
+  add_test(NAME active_api_mode_np${np}
+           COMMAND sh -c "mkdir -p ${dir} && ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/active/active_make_input.py ${dir}/pool.h5 --m 60 --ntest 40 \
+&& ${CURIO_MPIEXEC_STR} -n ${np} $<TARGET_FILE:curio_exe> -curio_mode active -curio_input ${dir}/pool.h5 -curio_output ${dir}/mode.h5 \
+-curio_al_strategy sld_batch ${T010_OPTIONS_STR}")
+  set_tests_properties(active_api_mode_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;active"
+                                                          FIXTURES_SETUP active_api_np${np})
+  add_test(NAME t010_active_np${np} COMMAND ${CURIO_MPIEXEC} -n ${np} $<TARGET_FILE:t010_active> -t010_input ${dir}/pool.h5 -t010_reference
+                                            ${dir}/mode.h5 -t010_dir ${dir} ${T010_OPTIONS})
+  set_tests_properties(t010_active_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "unit;active"
+                                                      FIXTURES_REQUIRED active_api_np${np})
+endforeach()

@@ -2,9 +2,9 @@
   CurioActive: one pool-based active-learning loop (-curio_mode active).
 
   Problem: a labeled seed set, an unlabeled pool whose labels an oracle (/candidates/y) reveals one batch at a time, a
-  held-out test set. Method: each round trains the regularized model on the labeled set (a CurioProblem whose training
-  rows are the labeled set in labeling order, PETSc's default split; warm start from the previous round's theta), s by
-  LOOCV every -curio_al_retune_every rounds, the tangent theta_dot = -H^{-1} grad R, scores the unlabeled pool with the
+  held-out test set. Method: each round trains the regularized model on the labeled set (a CurioFit whose rows are the
+  labeled set in labeling order, PETSc's default split; warm start from the previous round's theta), s by LOOCV
+  (CurioFitCVGridCurve()) every -curio_al_retune_every rounds, the tangent theta_dot = -H^{-1} grad R, scores the unlabeled pool with the
   chosen strategy (strategies.c), selects a batch, reveals its labels and adds it to the labeled set, until
   -curio_al_budget labels. After every round the output file is rewritten atomically with everything needed to continue
   (-curio_restart FILE).
@@ -16,7 +16,21 @@
 #include <libgen.h>
 #include <unistd.h>
 
-PetscErrorCode CurioALCreate(MPI_Comm comm, CurioAL *alp)
+/*@C
+  CurioActiveCreate - creates an active-learning loop with the defaults of -curio_mode active (strategy sld, batch 5,
+  budget 60, s re-tuned by LOOCV every round, output active.h5)
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator of the loop's ranks
+
+  Output Parameter:
+. alp - the loop
+
+.seealso: `CurioActiveSetFromOptions()`, `CurioActiveRun()`, `CurioActiveDestroy()`
+@*/
+PetscErrorCode CurioActiveCreate(MPI_Comm comm, CurioActive *alp)
 {
   CurioAL al;
 
@@ -25,26 +39,39 @@ PetscErrorCode CurioALCreate(MPI_Comm comm, CurioAL *alp)
   PetscCall(PetscNew(&al));
   al->comm         = comm;
   al->file         = -1;
+  al->common.s     = 1.0;
   al->seed_size    = 0; /* the rule max(d + 1, 20) */
   al->s_floor      = 0.01;
   al->mix_alpha    = 0.5;
   al->batch        = 5;
   al->budget       = 60;
   al->retune_every = 1;
-  PetscCall(PetscStrncpy(al->output, "active.h5", sizeof(al->output)));
+  PetscCall(PetscStrncpy(al->common.output, "active.h5", sizeof(al->common.output)));
   PetscCall(PetscStrncpy(al->strategy_name, "sld", sizeof(al->strategy_name)));
+  PetscCall(CurioCVGridInitialize(&al->grid));
   *alp = al;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CurioALDestroy(CurioAL *alp)
+/*@C
+  CurioActiveDestroy - frees a loop and everything it holds (data, model, solver, the last fit, the learning curve)
+
+  Collective
+
+  Input Parameter:
+. alp - the loop; NULL on return
+
+.seealso: `CurioActiveCreate()`
+@*/
+PetscErrorCode CurioActiveDestroy(CurioActive *alp)
 {
   CurioAL al = *alp;
 
   PetscFunctionBegin;
   if (!al) PetscFunctionReturn(PETSC_SUCCESS);
   if (al->file >= 0) H5Fclose(al->file);
-  PetscCall(CurioProblemDestroy(&al->prob));
+  PetscCall(CurioFitDestroy(&al->fit));
+  PetscCall(CurioSolverDestroy(&al->solver));
   PetscCall(CurioRowsFree(&al->pool));
   PetscCall(CurioRowsFree(&al->test));
   PetscCall(PetscFree2(al->init_X, al->init_y));
@@ -73,20 +100,27 @@ PetscErrorCode CurioALDestroy(CurioAL *alp)
 }
 
 /*@C
-  CurioALSetFromOptions - the loop's options (README, "Active learning"); the model, solver and LOOCV grid read theirs
-  when each round's CurioProblem is set up
+  CurioActiveSetFromOptions - reads the loop's options (README, "Active learning"): input, output, restart, the
+  -curio_al_* protocol, -curio_s and the LOOCV grid of re-tuning; the model and the solver read theirs in
+  CurioActiveSetUp()
+
+  Collective
+
+  Input Parameter:
+. al - the loop
+
+.seealso: `CurioActiveCreate()`, `CurioActiveSetUp()`, `CurioCVGridSetFromOptions()`
 @*/
-PetscErrorCode CurioALSetFromOptions(CurioAL al)
+PetscErrorCode CurioActiveSetFromOptions(CurioActive al)
 {
   const char *choices[] = {"random", "gsx"}, *splits[] = {"fixed", "random"};
   PetscInt    choice = al->seed_gsx ? 1 : 0, split = al->split_random ? 1 : 0;
 
   PetscFunctionBegin;
   PetscOptionsBegin(al->comm, NULL, "curio active learning (-curio_mode active; -curio_al_* also every run of -curio_mode study)", "CurioAL");
-  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_input", al->input, sizeof(al->input), NULL));
-  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_output", al->output, sizeof(al->output), NULL));
+  PetscCall(CurioCommonOptionsRead(PetscOptionsObject, &al->common));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", al->restart, sizeof(al->restart), NULL));
-  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_monitor", &al->monitor, NULL));
+  PetscCall(CurioCVGridSetFromOptions(PetscOptionsObject, al->common.s_set, &al->grid));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_al_strategy", al->strategy_name, sizeof(al->strategy_name), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed", &al->seed, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed_size", &al->seed_size, NULL));
@@ -106,43 +140,23 @@ PetscErrorCode CurioALSetFromOptions(CurioAL al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The options of the model, solver and LOOCV grid as every round's CurioProblem reads them */
-typedef struct {
-  PetscBool       s_given;
-  PetscReal       s, smin, smax;
-  PetscInt        ns;
-  CurioSolverType solver;
-  CurioLossType   loss;
-  char            regularizer[32];
-} ProblemOptions;
-
-static PetscErrorCode GetProblemOptions(MPI_Comm comm, ProblemOptions *po)
-{
-  CurioProblem p;
-
-  PetscFunctionBegin;
-  PetscCall(CurioProblemCreate(comm, &p));
-  PetscCall(CurioProblemSetFromOptions(p));
-  po->s_given = p->common.s_set;
-  po->s       = p->s;
-  po->smin    = p->loocv_smin;
-  po->smax    = p->loocv_smax;
-  po->ns      = p->loocv_ns;
-  po->loss    = p->model->loss;
-  PetscCall(CurioSolverGetType(p->solver, &po->solver));
-  PetscCall(PetscStrncpy(po->regularizer, CurioRegularizerTypes[p->model->regularizer], sizeof(po->regularizer)));
-  PetscCall(CurioProblemDestroy(&p));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* What identifies a loop: a restart file must carry the same, key by key */
-static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[], size_t len)
+static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
 {
-  char s[128], proto[256];
+  char                 s[128], proto[256];
+  CurioSolverType      solver;
+  CurioRegularizerType reg;
+  PetscInt             degree;
+  PetscBool            intercept;
+  PetscReal            lo, hi;
 
   PetscFunctionBegin;
-  if (al->retune_every == 0) PetscCall(PetscSNPrintf(s, sizeof(s), "%.17g", (double) po->s));
-  else PetscCall(PetscSNPrintf(s, sizeof(s), "loocv %.17g %.17g %" PetscInt_FMT, (double) po->smin, (double) po->smax, po->ns));
+  PetscCall(CurioSolverGetType(al->solver, &solver));
+  PetscCall(CurioModelGetRegularizer(al->model, &reg));
+  PetscCall(CurioModelGetFeatureMap(al->model, NULL, &degree, &intercept));
+  PetscCall(CurioModelGetDomain(al->model, &lo, &hi, NULL));
+  if (al->retune_every == 0) PetscCall(PetscSNPrintf(s, sizeof(s), "%.17g", (double) al->common.s));
+  else PetscCall(PetscSNPrintf(s, sizeof(s), "loocv %.17g %.17g %" PetscInt_FMT, (double) al->grid.smin, (double) al->grid.smax, al->grid.ns));
   PetscCall(PetscSNPrintf(proto, sizeof(proto), ";seed_rule=%s;seed_stratified=%d;split=%s;s_floor=%.17g;weights=%d",
                           al->seed_size_given ? "given" : "max(d+1,20)", (int) al->stratify, al->split_random ? "random" : "fixed",
                           (double) al->s_floor, al->pool_w || al->init_w ? 1 : 0));
@@ -156,9 +170,9 @@ static PetscErrorCode Signature(CurioAL al, const ProblemOptions *po, char sig[]
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
       ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
       ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s%s",
-      CURIO_SCHEMA_VERSION, al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
-      al->batch, al->budget, CurioLossTypes[al->model->loss], po->regularizer, (int) al->model->intercept, al->is1d ? al->model->degree : 0,
-      al->is1d ? (double) al->model->lo : 0.0, al->is1d ? (double) al->model->hi : 0.0, s, al->retune_every, CurioSolverTypes[po->solver], proto));
+      CURIO_SCHEMA_VERSION, al->common.input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size,
+      al->seed_gsx ? "gsx" : "random", al->batch, al->budget, CurioLossTypes[al->loss], CurioRegularizerTypes[reg], (int) intercept,
+      al->is1d ? degree : 0, al->is1d ? (double) lo : 0.0, al->is1d ? (double) hi : 0.0, s, al->retune_every, CurioSolverTypes[solver], proto));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -305,70 +319,97 @@ static PetscErrorCode TestError(CurioAL al, PetscReal *err)
   PetscCall(VecGetLocalSize(f, &m));
   PetscCall(VecGetArrayRead(f, &pf));
   PetscCall(VecGetArrayRead(al->ytest, &py));
-  PetscCall(CurioLossTestError(al->model->loss, al->comm, m, pf, py, al->test.n, err));
+  PetscCall(CurioLossTestError(al->loss, al->comm, m, pf, py, al->test.n, err));
   PetscCall(VecRestoreArrayRead(f, &pf));
   PetscCall(VecRestoreArrayRead(al->ytest, &py));
   PetscCall(VecDestroy(&f));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The model of row `row`: a CurioProblem on the labeled set (PETSc's default split in labeling order), s re-tuned by
-   LOOCV on the rows the options say, theta* warm-started from the previous model's theta, and theta_dot */
+/* The current round's fit: the loop's model on the labeled set (PETSc's default split in labeling order), its
+   operator handed to the loop's solver, theta at the regularizer's centre; the fit keeps the design, labels and
+   weights it is made of */
+static PetscErrorCode LabeledFitCreate(CurioAL al)
+{
+  CurioRows tr;
+  Mat       Phi;
+  Vec       y, w;
+
+  PetscFunctionBegin;
+  PetscCall(CurioFitDestroy(&al->fit));
+  PetscCall(CurioSolverReset(al->solver));
+  PetscCall(CurioRowsAllocate(al->comm, al->nlab, al->dim, al->is1d, PETSC_TRUE, &tr));
+  PetscCall(PetscArraycpy(tr.X, al->lab_X + tr.rstart * al->dim, tr.nlocal * al->dim));
+  PetscCall(PetscArraycpy(tr.y, al->lab_y + tr.rstart, tr.nlocal));
+  PetscCall(PetscArraycpy(tr.w, al->lab_w + tr.rstart, tr.nlocal));
+  PetscCall(CurioModelBuildDesign(al->model, &tr, &Phi));
+  PetscCall(CurioRowVec(Phi, tr.y, &y));
+  PetscCall(CurioRowVec(Phi, tr.w, &w));
+  PetscCall(CurioModelCheckLabels(al->model, &tr, "train"));
+  PetscCall(CurioRowsFree(&tr));
+  PetscCall(CurioFitCreate(al->model, Phi, y, w, al->solver, &al->fit));
+  PetscCall(MatDestroy(&Phi));
+  PetscCall(VecDestroy(&y));
+  PetscCall(VecDestroy(&w));
+  PetscCall(CurioFitSetUp(al->fit));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* s by LOOCV on the current fit over the grid of the options; at_boundary: the optimum is at an end of the grid,
+   at_floor: it was raised to the floor */
+static PetscErrorCode RetuneS(CurioAL al, PetscReal *s, PetscInt *at_boundary, PetscInt *at_floor)
+{
+  CurioLOOCVCurve curve;
+  PetscReal       scale;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
+  PetscCall(CurioFitCVGridCurve(al->fit, &al->grid, &curve, NULL, NULL, &scale));
+  PetscCall(PetscLogStagePop());
+  *s           = curve.s_opt;
+  *at_boundary = curve.at_boundary ? 1 : 0;
+  PetscCall(CurioLOOCVCurveFree(&curve));
+  /* the floor relative to the Gram's scale (README, "Protocol"): with few labels LOOCV can run to the lower end (separable
+     classes: towards s = 0), and a model at a vanishing s is erratic; scale = lambda_max(Phi^T W Phi)/n is set whenever
+     a grid end is the default */
+  if (al->s_floor > 0 && scale > 0 && *s < al->s_floor * scale) {
+    *s        = al->s_floor * scale;
+    *at_floor = 1;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The model of row `row`: a fit on the labeled set, s re-tuned by LOOCV on the rows the options say, theta*
+   warm-started from the previous model's theta, and theta_dot */
 static PetscErrorCode FitRow(CurioAL al, PetscInt row, PetscReal *ttrain, PetscReal *ttangent, PetscInt *at_boundary, PetscInt *at_floor)
 {
-  CurioProblem   p;
-  CurioRows     *tr;
   PetscLogDouble t0, t1;
-  PetscReal      s;
+  PetscReal      s, time_tangent;
+  Vec            theta, theta_dot;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* the round's problem on the labeled set */
-  PetscCall(CurioProblemDestroy(&al->prob));
-  PetscCall(CurioProblemCreate(al->comm, &al->prob));
-  p = al->prob;
-  PetscCall(CurioProblemSetFromOptions(p));
-  p->common.monitor = PETSC_FALSE;
-  p->quiet     = PETSC_TRUE; /* a LOOCV optimum at the grid's end is recorded in /rounds/s_at_boundary instead */
-  p->do_scores = PETSC_FALSE;
-  PetscCall(PetscStrncpy(p->common.output, al->output, sizeof(p->common.output)));
-  PetscCall(PetscStrncpy(p->data->source, al->input, sizeof(p->data->source)));
-  p->model->lo         = al->model->lo;
-  p->model->hi         = al->model->hi;
-  p->model->domain_set = al->model->domain_set;
-  tr                   = &p->data->train;
-  PetscCall(CurioRowsAllocate(al->comm, al->nlab, al->dim, al->is1d, PETSC_TRUE, tr));
-  PetscCall(PetscArraycpy(tr->X, al->lab_X + tr->rstart * al->dim, tr->nlocal * al->dim));
-  PetscCall(PetscArraycpy(tr->y, al->lab_y + tr->rstart, tr->nlocal));
-  PetscCall(PetscArraycpy(tr->w, al->lab_w + tr->rstart, tr->nlocal));
-  PetscCall(CurioProblemSetUp(p));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Setup)); /* the round's fit on the labeled set */
+  PetscCall(LabeledFitCreate(al));
   PetscCall(PetscLogStagePop());
-  if (al->have_theta) PetscCall(CurioVecSetFromReplicated(p->theta, al->theta_full));
+  PetscCall(CurioFitGetSolution(al->fit, &theta, &theta_dot));
+  if (al->have_theta) PetscCall(CurioVecSetFromReplicated(theta, al->theta_full));
   *at_boundary = 0;
   *at_floor    = 0;
-  if (al->retune_every > 0 && row % al->retune_every == 0) {
-    PetscCall(CurioProblemComputeLOOCV(p));
-    s            = p->curve.s_opt;
-    *at_boundary = p->curve.at_boundary ? 1 : 0;
-    /* the floor relative to the Gram's scale (README, "Protocol"): with few labels LOOCV can run to the lower end (separable
-       classes: towards s = 0), and a model at a vanishing s is erratic; loocv_scale = lambda_max(Phi^T W Phi)/n is set
-       whenever a grid end is the default */
-    if (al->s_floor > 0 && p->loocv_scale > 0 && s < al->s_floor * p->loocv_scale) {
-      s         = al->s_floor * p->loocv_scale;
-      *at_floor = 1;
-    }
-  } else if (al->retune_every == 0) s = al->s_option;
-  else s = al->s;
-  PetscCall(CurioProblemSolve(p, s));
+  s            = al->retune_every == 0 ? al->common.s : al->s; /* fixed, or the last re-tuning's */
+  if (al->retune_every > 0 && row % al->retune_every == 0) PetscCall(RetuneS(al, &s, at_boundary, at_floor));
+  PetscCall(CurioFitSolve(al->fit, s));
+  PetscCall(CurioFitGetDiagnostics(al->fit, &al->sigma2, NULL));
+  PetscCall(CurioFitGetTimes(al->fit, NULL, &time_tangent));
   al->s = s;
-  PetscCall(CurioVecGatherAll(p->theta, al->theta_full));
-  PetscCall(CurioVecGatherAll(p->theta_dot, al->theta_dot_full));
+  PetscCall(CurioVecGatherAll(theta, al->theta_full));
+  PetscCall(CurioVecGatherAll(theta_dot, al->theta_dot_full));
   PetscCall(CurioVecSetFromReplicated(al->theta, al->theta_full));
   PetscCall(CurioVecSetFromReplicated(al->theta_dot, al->theta_dot_full));
   al->have_theta = PETSC_TRUE;
   PetscCall(PetscTime(&t1));
-  *ttangent = p->time_tangent;
-  *ttrain   = (t1 - t0) - p->time_tangent;
+  *ttangent = time_tangent;
+  *ttrain   = (t1 - t0) - time_tangent;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -405,7 +446,7 @@ static PetscErrorCode WriteProtocol(CurioAL al, CurioOutput out)
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_stratified", al->stratify && !al->n_init && !al->seed_gsx));
   PetscCall(CurioOutputSetAttributeString(out, "/", "split", al->split_random ? "random" : "fixed"));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "split_seed", al->split_random ? al->seed : -1));
-  if (al->retune_every == 0) PetscCall(PetscSNPrintf(policy, sizeof(policy), "fixed s = %g (-curio_s)", (double) al->s_option));
+  if (al->retune_every == 0) PetscCall(PetscSNPrintf(policy, sizeof(policy), "fixed s = %g (-curio_s)", (double) al->common.s));
   else
     PetscCall(PetscSNPrintf(policy, sizeof(policy),
                             "LOOCV every %" PetscInt_FMT " round(s) on the grid of -curio_loocv_smin/smax/ns, floor %g x lambda_max(Phi^T W Phi)/n",
@@ -422,15 +463,15 @@ static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBoo
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "active"));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->input));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->common.input));
   PetscCall(CurioOutputSetAttributeString(out, "/", "dataset_name", al->dataset_name));
   PetscCall(CurioOutputSetAttributeString(out, "/", "strategy", al->strategy->name));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed", al->seed));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "batch_k", al->batch));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "budget", al->budget));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed_size", al->n_init ? al->n_init : al->seed_size));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "loss", CurioLossTypes[al->model->loss]));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", CurioLossTable[al->model->loss].metric));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "loss", CurioLossTypes[al->loss]));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "metric", CurioLossTable[al->loss].metric));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_pool", al->n_pool));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "n_test", al->test.n));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "d", al->d));
@@ -467,18 +508,28 @@ static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBoo
 /* Writes the output atomically after every round (the same atomic write as checkpoints: the previous round's file
    stays until the new one is complete and synced); if any write fails, every rank raises the error, the temporary
    file is removed and the previous round's output stays as it was, so the loop can restart from it */
+typedef struct {
+  CurioAL     al;
+  const char *sig;
+  PetscBool   completed;
+} WriteCtx;
+
+static PetscErrorCode WriteOutputCallback(CurioOutput out, void *ctx)
+{
+  WriteCtx *w = (WriteCtx *) ctx;
+
+  PetscFunctionBegin;
+  PetscCall(WriteOutputContents(w->al, w->sig, w->completed, out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode WriteOutput(CurioAL al, const char sig[], PetscBool completed)
 {
-  CurioOutput    out;
-  PetscErrorCode ierr;
+  WriteCtx w = {al, sig, completed};
 
   PetscFunctionBegin;
   PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputOpen(al->comm, al->output, &out));
-  ierr = WriteOutputContents(al, sig, completed, out);
-  if (ierr) PetscCall(CurioOutputClose(&out, PETSC_FALSE)); /* every write failure is collective: all ranks get here */
-  PetscCall(ierr);
-  PetscCall(CurioOutputClose(&out, PETSC_TRUE));
+  PetscCall(CurioOutputWrite(al->comm, al->common.output, WriteOutputCallback, &w));
   PetscCall(PetscLogStagePop());
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -566,7 +617,8 @@ static PetscErrorCode CheckRestartContent(CurioAL al, const char fn[], PetscInt 
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
     PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i,
+               al->common.input);
     PetscCheck(al->lab_round[n] >= 0 && al->lab_round[n] <= al->nrows, al->comm, PETSC_ERR_FILE_UNEXPECTED,
                "Restart file '%s': '/selected/round' entry %" PetscInt_FMT " is %" PetscInt_FMT ", expected a round in [0, %" PetscInt_FMT "]", fn, n,
                al->lab_round[n], al->nrows);
@@ -659,7 +711,8 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
     PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->input);
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i,
+               al->common.input);
     al->lab_w[n] = i < 0 ? al->init_w[n] : al->pool_w ? al->pool_w[i] : 1.0;
     if (i < 0) PetscCall(PetscArraycpy(al->lab_X + n * al->dim, al->init_X + n * al->dim, al->dim));
     else {
@@ -705,21 +758,23 @@ static PetscErrorCode ScoreSummary(Vec score, PetscReal *smax, PetscReal *smean)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode CheckOptions(CurioAL al, const ProblemOptions *po)
+static PetscErrorCode CheckOptions(CurioAL al)
 {
+  CurioLossType loss = al->loss;
+
   PetscFunctionBegin;
-  PetscCheck(al->input[0], al->comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(al->common.input[0], al->comm, PETSC_ERR_USER_INPUT,
              "-curio_mode active needs -curio_input FILE.h5 (pool /candidates, oracle /candidates/y, /test)");
   PetscCheck(al->seed_size >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed_size must be >= 0 (0: max(d + 1, 20)), got %" PetscInt_FMT,
              al->seed_size);
-  if (!al->stratify_set) al->stratify = (PetscBool) (po->loss == CURIO_LOSS_LOGISTIC);
-  PetscCheck(!al->stratify || po->loss == CURIO_LOSS_LOGISTIC, al->comm, PETSC_ERR_ARG_INCOMP,
-             "-curio_al_seed_stratify needs classes: -curio_loss logistic (got %s)", CurioLossTypes[po->loss]);
+  if (!al->stratify_set) al->stratify = (PetscBool) (loss == CURIO_LOSS_LOGISTIC);
+  PetscCheck(!al->stratify || loss == CURIO_LOSS_LOGISTIC, al->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_al_seed_stratify needs classes: -curio_loss logistic (got %s)", CurioLossTypes[loss]);
   PetscCheck(al->batch >= 1, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_batch must be >= 1, got %" PetscInt_FMT, al->batch);
   PetscCheck(al->seed >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed must be >= 0, got %" PetscInt_FMT, al->seed);
   PetscCheck(al->retune_every >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_retune_every must be >= 0, got %" PetscInt_FMT, al->retune_every);
   PetscCheck(al->stop_after >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_stop_after must be >= 0, got %" PetscInt_FMT, al->stop_after);
-  PetscCheck(al->retune_every > 0 || po->s_given, al->comm, PETSC_ERR_USER_INPUT, "-curio_al_retune_every 0 (never re-tune s) needs -curio_s S");
+  PetscCheck(al->retune_every > 0 || al->common.s_set, al->comm, PETSC_ERR_USER_INPUT, "-curio_al_retune_every 0 (never re-tune s) needs -curio_s S");
   PetscCall(CurioALStrategyFind(al->comm, al->strategy_name, &al->strategy));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -730,7 +785,7 @@ static PetscErrorCode ALSetDatasetName(CurioAL al)
   char base[PETSC_MAX_PATH_LEN], *b, *dot;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrncpy(base, al->input, sizeof(base)));
+  PetscCall(PetscStrncpy(base, al->common.input, sizeof(base)));
   b   = basename(base);
   dot = strrchr(b, '.');
   if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
@@ -749,7 +804,7 @@ static PetscErrorCode ALAllocate(CurioAL al)
              al->n_init ? "rows of /train" : "points, -curio_al_seed_size");
   PetscCheck(al->budget - (al->n_init ? al->n_init : 0) <= al->n_pool, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", al->budget,
-             al->budget - (al->n_init ? al->n_init : 0), al->input, al->n_pool);
+             al->budget - (al->n_init ? al->n_init : 0), al->common.input, al->n_pool);
   al->cap    = al->budget;
   al->rowcap = 2 + (al->budget - n0 + al->batch - 1) / al->batch;
   PetscCall(PetscMalloc4(al->cap, &al->lab_index, al->cap, &al->lab_round, al->cap * al->dim, &al->lab_X, al->cap, &al->lab_y));
@@ -774,8 +829,8 @@ static PetscErrorCode ALView(CurioAL al)
   PetscCall(PetscPrintf(al->comm,
                         "curio active on %d rank%s: %s, pool %" PetscInt_FMT ", test %" PetscInt_FMT ", d = %" PetscInt_FMT
                         ", strategy %s, seed %" PetscInt_FMT ", batch %" PetscInt_FMT ", budget %" PetscInt_FMT "%s%s\n",
-                        size, size > 1 ? "s" : "", al->input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch, al->budget,
-                        al->restart[0] ? ", restart from " : "", al->restart));
+                        size, size > 1 ? "s" : "", al->common.input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch,
+                        al->budget, al->restart[0] ? ", restart from " : "", al->restart));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -854,41 +909,42 @@ static PetscErrorCode ALRound(CurioAL al, const char sig[], Vec score, PetscInt 
     PetscCall(PetscLogStagePop());
     (*rounds)++;
   } else *done = PETSC_TRUE;
-  if (al->monitor)
+  if (al->common.monitor)
     PetscCall(PetscPrintf(al->comm,
                           "curio: active row %" PetscInt_FMT ": %" PetscInt_FMT
                           " labeled, s = %.4e, test %s = %.6e; train %.3g s, tangent %.3g s, score %.3g s, "
                           "select %.3g s, predict %.3g s%s\n",
-                          row, al->row_nlab[row], (double) al->s, CurioLossTable[al->model->loss].metric, (double) err, (double) t[0], (double) t[1],
+                          row, al->row_nlab[row], (double) al->s, CurioLossTable[al->loss].metric, (double) err, (double) t[0], (double) t[1],
                           (double) t[2], (double) t[3], (double) t[4], *done ? " (budget reached)" : ""));
   PetscCall(WriteOutput(al, sig, *done));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  CurioALPrepare - reads the model's options, checks them, loads the data and resolves the seed-set size (the rule
-  max(d + 1, 20) unless -curio_al_seed_size is given); sig (of size len) gets the loop's signature, what a restart or a
-  study's earlier run file must match
+  CurioALPrepare - reads the model's and the solver's options (once: every round's fit uses them), checks the loop's,
+  loads the data and resolves the seed-set size (the rule max(d + 1, 20) unless -curio_al_seed_size is given); sig (of
+  size len) gets the loop's signature, what a restart or a study's earlier run file must match
 
   Collective
 @*/
 PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
 {
-  ProblemOptions po;
-
   PetscFunctionBegin;
+  PetscCheck(!al->model, al->comm, PETSC_ERR_ORDER, "The loop is prepared already");
   PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
-  PetscCall(GetProblemOptions(al->comm, &po));
-  PetscCall(CheckOptions(al, &po));
+  PetscCall(CurioModelCreate(al->comm, &al->model));
+  PetscCall(CurioModelSetFromOptions(al->model));
+  PetscCall(CurioModelGetLoss(al->model, &al->loss, NULL));
+  PetscCall(CurioSolverCreate(al->comm, &al->solver));
+  PetscCall(CurioSolverSetFromOptions(al->solver));
+  PetscCall(CheckOptions(al));
   PetscCall(PetscLogStagePop());
-  al->s_given  = po.s_given;
-  al->s_option = po.s;
   PetscCall(ALSetDatasetName(al));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   PetscCall(CurioALLoadData(al));
   PetscCall(PetscLogStagePop());
   if (!al->seed_size_given) al->seed_size = PetscMax(al->d + 1, 20); /* a full-rank first model, and enough labels for LOOCV */
-  PetscCall(Signature(al, &po, sig, len));
+  PetscCall(Signature(al, sig, len));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -900,56 +956,97 @@ PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
 @*/
 PetscErrorCode CurioALSignatureFor(CurioAL al, const char strategy[], PetscInt seed, char sig[], size_t len)
 {
-  ProblemOptions po;
-
   PetscFunctionBegin;
-  PetscCall(GetProblemOptions(al->comm, &po));
   PetscCall(CurioALStrategyFind(al->comm, strategy, &al->strategy));
   al->seed = seed;
-  PetscCall(Signature(al, &po, sig, len));
+  PetscCall(Signature(al, sig, len));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  CurioALRun - the whole loop (or its continuation from -curio_restart), writing the output after every round
+  CurioActiveSetUp - prepares a loop: checks that the output can be written, reads the model's and the solver's
+  options and the data (pool, test set, seed set's rows), and chooses the seed set and reveals its labels, or, with
+  -curio_restart, reads the labeled set, the learning curve and the last model of an interrupted run
+
+  Collective
+
+  Input Parameter:
+. al - the loop, its options set
+
+  Note:
+  CurioActiveRun() calls it if it was not called; a second call does nothing.
+
+.seealso: `CurioActiveSetFromOptions()`, `CurioActiveRun()`
 @*/
-PetscErrorCode CurioALRun(CurioAL al)
+PetscErrorCode CurioActiveSetUp(CurioActive al)
 {
-  char       sig[4096];
+  PetscFunctionBegin;
+  if (al->setup) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
+  PetscCall(CurioOutputCheckWritable(al->comm, al->common.output));
+  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->common.output)); /* the temporaries of this output's interrupted rounds */
+  PetscCall(PetscLogStagePop());
+  PetscCall(CurioALPrepare(al, al->sig, sizeof(al->sig)));
+  PetscCall(ALAllocate(al));
+  if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
+  if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
+  if (al->common.monitor) PetscCall(ALView(al));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
+  if (al->restart[0]) PetscCall(ReadRestart(al, al->sig, &al->done));
+  else PetscCall(ChooseSeedSet(al));
+  PetscCall(PetscLogStagePop());
+  al->setup = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioActiveRun - the loop's rounds (README, "Active learning"): each fits the model on the labeled set, measures
+  the test error, scores the unlabeled pool with the strategy, selects a batch and reveals its labels, and rewrites
+  the output; until -curio_al_budget labels, or -curio_al_stop_after rows of the curve (a later call continues)
+
+  Collective
+
+  Input Parameter:
+. al - the loop (set up here if it is not)
+
+.seealso: `CurioActiveSetUp()`, `CurioActiveGetSelected()`, `CurioActiveGetCurve()`, `CurioActiveGetSolution()`
+@*/
+PetscErrorCode CurioActiveRun(CurioActive al)
+{
   PetscInt   rounds = 0;
-  PetscBool  done   = PETSC_FALSE;
   PetscInt  *idx;
   PetscReal *y, *vals;
   Vec        score;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputCheckWritable(al->comm, al->output));
-  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->output)); /* the temporaries of this output's interrupted rounds */
-  PetscCall(PetscLogStagePop());
-  PetscCall(CurioALPrepare(al, sig, sizeof(sig)));
-  PetscCall(ALAllocate(al));
-  if (al->strategy->reads_all_labels) PetscCall(CurioALReadAllLabels(al));
-  if (!strcmp(al->strategy->name, "gsx")) PetscCall(CurioALUpdateMinDist(al, 0, NULL)); /* gsx keeps distances to the labeled set */
-  if (al->monitor) PetscCall(ALView(al));
-  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
-  if (al->restart[0]) PetscCall(ReadRestart(al, sig, &done));
-  else PetscCall(ChooseSeedSet(al));
-  PetscCall(PetscLogStagePop());
+  PetscCall(CurioActiveSetUp(al));
   PetscCall(PetscMalloc3(al->batch, &idx, al->batch, &y, al->batch, &vals));
   PetscCall(VecDuplicate(al->eta_pool, &score));
-  while (!done) {
-    PetscCall(ALRound(al, sig, score, idx, y, &done, &rounds));
-    if (!done && al->stop_after > 0 && al->nrows >= al->stop_after) {
-      if (al->monitor)
+  while (!al->done) {
+    PetscCall(ALRound(al, al->sig, score, idx, y, &al->done, &rounds));
+    if (!al->done && al->stop_after > 0 && al->nrows >= al->stop_after) {
+      if (al->common.monitor)
         PetscCall(PetscPrintf(al->comm, "curio: stopped after %" PetscInt_FMT " rounds (-curio_al_stop_after); continue with -curio_restart %s\n",
-                              al->nrows, al->output));
+                              al->nrows, al->common.output));
       break;
     }
   }
-  if (al->restart[0] && done && !rounds) PetscCall(WriteOutput(al, sig, PETSC_TRUE)); /* a finished run: nothing left to do */
+  if (al->restart[0] && al->done && !rounds) PetscCall(WriteOutput(al, al->sig, PETSC_TRUE)); /* a finished run: nothing left to do */
   PetscCall(VecDestroy(&score));
   PetscCall(PetscFree3(idx, y, vals));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A loop from the options: run (-curio_mode active) or only read, so that -help lists its options */
+static PetscErrorCode ActiveFromOptions(MPI_Comm comm, PetscBool run)
+{
+  CurioActive al;
+
+  PetscFunctionBegin;
+  PetscCall(CurioActiveCreate(comm, &al));
+  PetscCall(CurioActiveSetFromOptions(al));
+  if (run) PetscCall(CurioActiveRun(al));
+  PetscCall(CurioActiveDestroy(&al));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -962,30 +1059,28 @@ PetscErrorCode CurioALRun(CurioAL al)
   Input Parameter:
 . comm - the communicator
 
-.seealso: `CurioActiveMain()`, `CurioALSetFromOptions()`
+.seealso: `CurioActiveMain()`, `CurioActiveSetFromOptions()`
 @*/
 PetscErrorCode CurioActiveOptionsHelp(MPI_Comm comm)
 {
-  CurioAL al;
-
   PetscFunctionBegin;
-  PetscCall(CurioALCreate(comm, &al));
-  PetscCall(CurioALSetFromOptions(al));
-  PetscCall(CurioALDestroy(&al));
+  PetscCall(ActiveFromOptions(comm, PETSC_FALSE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioActiveMain - `curio -curio_mode active`: one active-learning loop from the options
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator of every rank of the run
+
+.seealso: `CurioActiveCreate()`, `CurioActiveSetFromOptions()`, `CurioActiveRun()`
 @*/
 PetscErrorCode CurioActiveMain(MPI_Comm comm)
 {
-  CurioAL al;
-
   PetscFunctionBegin;
-  PetscCall(CurioALCreate(comm, &al));
-  PetscCall(CurioALSetFromOptions(al));
-  PetscCall(CurioALRun(al));
-  PetscCall(CurioALDestroy(&al));
+  PetscCall(ActiveFromOptions(comm, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -2,7 +2,7 @@
    the table of query strategies. Not installed. */
 #pragma once
 
-#include "../fit/problemimpl.h"
+#include "../analysis/analysisimpl.h"
 #include <curioactive.h>
 
 /* counter-based RNG streams of one loop (CurioRandomUniform(seed, stream, index)): the seed set, then one stream per
@@ -14,7 +14,7 @@
 #define CURIO_AL_STREAM_BOOTSTRAP ((PetscInt64) 1 << 41) /* emcm: bootstrap resamples, + row * 64 + member */
 #define CURIO_AL_STREAM_LEVERAGE  ((PetscInt64) 1 << 42) /* leverage: sampling keys, + row */
 
-typedef struct _n_CurioAL *CurioAL;
+typedef CurioActive CurioAL; /* the loop's short name inside src/active */
 
 /* A query strategy: score fills one score per pool row (larger = query first; rows already labeled are overwritten
    with NaN by the caller), select (optional) chooses a whole batch itself; without it the batch is the top k of the
@@ -31,15 +31,16 @@ PETSC_INTERN const CurioALStrategy CurioALStrategies[];
 PETSC_INTERN PetscErrorCode        CurioALStrategyFind(MPI_Comm, const char[], const CurioALStrategy **);
 PETSC_INTERN PetscErrorCode        CurioALStrategyList(char[], size_t);
 
-struct _n_CurioAL {
+struct _n_CurioActive {
   MPI_Comm comm;
   /* options */
-  char                   input[PETSC_MAX_PATH_LEN], output[PETSC_MAX_PATH_LEN], restart[PETSC_MAX_PATH_LEN];
+  CurioCommonOptions     common; /* -curio_input, -curio_output, -curio_monitor; -curio_s: the fixed s of -curio_al_retune_every 0 */
+  char                   restart[PETSC_MAX_PATH_LEN];
   char                   dataset_name[PETSC_MAX_PATH_LEN], strategy_name[64];
   const CurioALStrategy *strategy;
   PetscInt               seed, seed_size, batch, budget, retune_every, stop_after;
-  PetscBool              seed_gsx, monitor, s_given;
-  PetscReal              s_option;
+  PetscBool              seed_gsx;
+  CurioCVGrid            grid; /* the LOOCV grid of re-tuning (-curio_loocv_smin/smax/ns) */
   /* protocol (README, "Protocol"): seed-set rule and stratification, per-seed split, floor of s */
   PetscInt    seed_size_given; /* -curio_al_seed_size as given (0: the rule max(d + 1, 20)) */
   PetscBool   stratify, stratify_set, split_random, split_set, skip_complete;
@@ -48,18 +49,21 @@ struct _n_CurioAL {
   PetscInt64 *pool_src;                 /* random split: file row of each pool point (>= n_cand_file: a /test row); NULL: fixed */
   PetscReal  *pool_w;                   /* every pool point's weight, replicated (NULL: all 1) */
   /* data: the pool and the test set distributed by rows (PETSc's default split), the initial labeled set replicated */
-  hid_t      file; /* the input, open for the oracle */
-  CurioRows  pool, test;
-  PetscInt   n_pool, dim, n_init, d;
-  PetscBool  is1d;
-  PetscReal *init_X, *init_y, *init_w;
-  PetscReal *pool_y;           /* every oracle label of this rank's pool rows: only for reads_all_labels strategies */
-  CurioModel model;            /* feature map and loss, the same for every round's problem */
-  Mat        PhiPool, PhiTest; /* design matrices of the pool and the test set */
-  Vec        ytest, eta_pool;  /* test labels; the current model's linear predictor on the pool */
-  Vec        theta, theta_dot; /* current model, in the column layout of PhiPool */
-  Vec        unlabeled;        /* 1 on pool rows not yet labeled, 0 on labeled ones */
-  PetscReal *mindist;          /* gsx: this rank's pool rows' distance to the labeled set in input space */
+  hid_t               file; /* the input, open for the oracle */
+  CurioRows           pool, test;
+  PetscInt            n_pool, dim, n_init, d;
+  PetscBool           is1d;
+  PetscReal          *init_X, *init_y, *init_w;
+  PetscReal          *pool_y; /* every oracle label of this rank's pool rows: only for reads_all_labels strategies */
+  CurioModel          model;  /* feature map and loss, the same for every round's fit */
+  CurioLossType       loss;   /* the model's loss and feature map (after CurioALPrepare) */
+  CurioFeatureMapType features;
+  CurioSolver         solver;           /* the solver of every round's fit, options read once, reset between rounds */
+  Mat                 PhiPool, PhiTest; /* design matrices of the pool and the test set */
+  Vec                 ytest, eta_pool;  /* test labels; the current model's linear predictor on the pool */
+  Vec                 theta, theta_dot; /* current model, in the column layout of PhiPool */
+  Vec                 unlabeled;        /* 1 on pool rows not yet labeled, 0 on labeled ones */
+  PetscReal          *mindist;          /* gsx: this rank's pool rows' distance to the labeled set in input space */
   /* the labeled set, replicated, in labeling order */
   PetscInt   nlab, cap;
   PetscInt  *lab_index, *lab_round; /* pool index (-1: a row of /train) and the row of the curve at which it entered */
@@ -69,10 +73,14 @@ struct _n_CurioAL {
   PetscInt  *row_nlab, *row_at_boundary, *row_at_floor; /* row_at_boundary: the LOOCV optimum of this row's re-tuning was at the grid end */
   PetscReal *row_err, *row_s, *row_smax, *row_smean, *row_ttrain, *row_ttangent, *row_tscore, *row_tselect, *row_tpredict;
   /* the current round's model */
-  CurioProblem prob;
-  PetscReal    s;
-  PetscReal   *theta_full, *theta_dot_full; /* replicated copies (warm start, output) */
-  PetscBool    have_theta;
+  CurioFit   fit;                         /* on the labeled set: design, weights, regularizer, optimum, tangent, the solver's operator */
+  PetscReal  s;                           /* its regularity */
+  PetscReal  sigma2;                      /* its residual variance estimate */
+  PetscReal *theta_full, *theta_dot_full; /* replicated copies (warm start, output) */
+  PetscBool  have_theta;
+  /* state of CurioActiveSetUp()/CurioActiveRun() */
+  char      sig[4096]; /* the loop's signature (what a restart file must match) */
+  PetscBool setup, done;
 };
 
 PETSC_INTERN PetscErrorCode CurioALLoadData(CurioAL);
@@ -83,10 +91,6 @@ PETSC_INTERN PetscErrorCode CurioALDesignRow(CurioAL, PetscInt, PetscReal[]);
 PETSC_INTERN PetscErrorCode CurioALProbeInput(MPI_Comm, const char[], PetscInt *, PetscInt *);
 PETSC_INTERN PetscErrorCode CurioALUpdateMinDist(CurioAL, PetscInt, const PetscReal[]);
 
-PETSC_INTERN PetscErrorCode CurioALCreate(MPI_Comm, CurioAL *);
-PETSC_INTERN PetscErrorCode CurioALSetFromOptions(CurioAL);
-PETSC_INTERN PetscErrorCode CurioALRun(CurioAL);
-PETSC_INTERN PetscErrorCode CurioALDestroy(CurioAL *);
 PETSC_INTERN PetscErrorCode CurioALOutputState(MPI_Comm, const char[], PetscBool *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioALReadPoolLabels(CurioAL, PetscReal[]);
 PETSC_INTERN PetscErrorCode CurioALPrepare(CurioAL, char[], size_t);

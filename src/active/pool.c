@@ -45,21 +45,33 @@ static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[],
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The per-row dataset '/<group>/<name>' of an input (path gets its name): whether it exists, and if it does, that it
+   is 1-D with one entry per row of the group's n rows (entry: what an entry is, for the error) */
+static PetscErrorCode GroupRowDataset(MPI_Comm comm, hid_t file, const char fname[], const char group[], const char name[], PetscInt n,
+                                      const char entry[], char path[], size_t len, PetscBool *found)
+{
+  int      ndims;
+  PetscInt dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(path, len, "/%s/%s", group, name));
+  PetscCall(CurioH5Exists(file, path, found));
+  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5GetShape(comm, file, fname, path, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one %s",
+             fname, path, n, entry);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The labels of a group: present, 1-D, one per row */
 static PetscErrorCode GroupLabels(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt n, const char why[])
 {
   char      py[256];
   PetscBool hy;
-  int       ndims;
-  PetscInt  dims[2];
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(py, sizeof(py), "/%s/y", group));
-  PetscCall(CurioH5Exists(file, py, &hy));
+  PetscCall(GroupRowDataset(comm, file, fname, group, "y", n, "label per row of its inputs", py, sizeof(py), &hy));
   PetscCheck(hy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' is missing (%s)", fname, py, why);
-  PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one label per row of its inputs", fname, py, n);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -104,31 +116,28 @@ PetscErrorCode CurioALProbeInput(MPI_Comm comm, const char fname[], PetscInt *m,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The feature map and loss shared by every round: a 1-D input's polynomial scaling comes from -curio_domain or from the
-   range of the pool, the test set and the initial labeled set, so it does not change as points are labeled */
+/* The feature map of the model (its options read by CurioALPrepare()), shared by every round: a 1-D input's polynomial
+   scaling comes from -curio_domain or from the range of the pool, the test set and the initial labeled set, so it does
+   not change as points are labeled */
 static PetscErrorCode SetUpModel(CurioAL al)
 {
-  CurioModel model;
+  CurioModel model = al->model;
 
   PetscFunctionBegin;
-  PetscCall(CurioModelCreate(al->comm, &al->model));
-  model = al->model;
-  PetscCall(CurioModelSetFromOptions(model));
   if (al->is1d) {
-    model->features = CURIO_FEATURES_POLYNOMIAL;
-    model->d        = model->degree + 1;
-    if (!model->domain_set) {
+    PetscBool given;
+    PetscCall(CurioModelGetDomain(model, NULL, NULL, &given));
+    if (!given) {
       PetscReal r[2] = {PETSC_MAX_REAL, PETSC_MAX_REAL};
       PetscCall(CurioModelDomainInclude(al->pool.nlocal, al->pool.X, r));
       PetscCall(CurioModelDomainInclude(al->test.nlocal, al->test.X, r));
       PetscCall(CurioModelDomainInclude(al->n_init, al->init_X, r));
       PetscCall(CurioModelSetDomainFromRange(model, r));
     }
-  } else {
-    model->features = CURIO_FEATURES_IDENTITY;
-    model->d        = al->dim + (model->intercept ? 1 : 0);
   }
-  al->d = model->d;
+  PetscCall(CurioModelSetUpInputs(model, al->is1d, al->dim));
+  PetscCall(CurioModelGetSize(model, &al->d));
+  PetscCall(CurioModelGetFeatureMap(model, &al->features, NULL, NULL));
   PetscCall(CurioModelCheckLabels(model, &al->test, "test"));
   if (al->n_init) {
     CurioRows init = {.n = al->n_init, .rstart = 0, .nlocal = al->n_init, .dim = al->dim, .y = al->init_y};
@@ -152,17 +161,11 @@ static PetscErrorCode ReadWeightsAll(MPI_Comm comm, hid_t file, const char fn[],
 {
   char      pw[256];
   PetscBool has;
-  int       ndims;
-  PetscInt  dims[2];
 
   PetscFunctionBegin;
   *w = NULL;
-  PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
-  PetscCall(CurioH5Exists(file, pw, &has));
+  PetscCall(GroupRowDataset(comm, file, fn, group, "weight", n, "weight per row", pw, sizeof(pw), &has));
   if (!has) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioH5GetShape(comm, file, fn, pw, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one weight per row", fn, pw, n);
   PetscCall(PetscMalloc1(PetscMax(n, 1), w));
   PetscCall(CurioH5ReadRows(comm, file, fn, pw, 0, n, 1, *w));
   PetscCall(CurioCheckFinite(comm, fn, pw, 0, n, 1, *w));
@@ -191,7 +194,7 @@ static int CompareKeyRow(const void *a, const void *b)
 static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk[])
 {
   MPI_Comm    comm = al->comm;
-  const char *fn   = al->input;
+  const char *fn   = al->common.input;
   PetscInt    nc = al->n_cand_file, nt = al->n_test_file, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
   PetscReal  *Xall, *ytest_file, *ytest;
   KeyRow     *key;
@@ -246,7 +249,7 @@ static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk
 PetscErrorCode CurioALLoadData(CurioAL al)
 {
   MPI_Comm    comm = al->comm;
-  const char *fn   = al->input;
+  const char *fn   = al->common.input;
   const char *pk, *tk;
   PetscInt    ntest;
 
@@ -337,7 +340,8 @@ static PetscErrorCode ReadLabelsAt(CurioAL al, const char dset[], PetscInt k, co
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
   ok = status >= 0;
   PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, al->comm));
-  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the labels '%s' of %" PetscInt_FMT " points failed", al->input, dset, k);
+  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the labels '%s' of %" PetscInt_FMT " points failed", al->common.input,
+             dset, k);
   PetscCallMPI(MPI_Bcast(y, (PetscMPIInt) k, MPIU_REAL, 0, al->comm));
   PetscCall(PetscFree(coord));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -387,12 +391,12 @@ PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[],
     PetscReal v = y[i];
     PetscBool in;
     PetscCheck(!PetscIsInfOrNanReal(v), al->comm, PETSC_ERR_FP,
-               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %s", al->input, idx[i],
+               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %s", al->common.input, idx[i],
                PetscIsNanReal(v) ? "NaN" : "Inf");
-    in = CurioLossTable[al->model->loss].label_valid ? CurioLossTable[al->model->loss].label_valid(v) : PETSC_TRUE;
+    in = CurioLossTable[al->loss].label_valid ? CurioLossTable[al->loss].label_valid(v) : PETSC_TRUE;
     PetscCheck(in, al->comm, PETSC_ERR_USER_INPUT,
-               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; %s loss needs %s", al->input, idx[i],
-               (double) v, CurioLossTypes[al->model->loss], CurioLossTable[al->model->loss].label_domain);
+               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; %s loss needs %s", al->common.input, idx[i],
+               (double) v, CurioLossTypes[al->loss], CurioLossTable[al->loss].label_domain);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -407,7 +411,7 @@ PetscErrorCode CurioALReadAllLabels(CurioAL al)
   if (al->pool_y) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscMalloc1(PetscMax(al->pool.nlocal, 1), &al->pool_y));
   PetscCall(CurioALReadPoolLabels(al, al->pool_y));
-  PetscCall(CurioCheckFinite(al->comm, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscCall(CurioCheckFinite(al->comm, al->common.input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -418,7 +422,7 @@ PetscErrorCode CurioALReadAllLabels(CurioAL al)
 PetscErrorCode CurioALReadPoolLabels(CurioAL al, PetscReal y[])
 {
   PetscFunctionBegin;
-  if (!al->pool_src) PetscCall(CurioH5ReadRows(al->comm, al->file, al->input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, y));
+  if (!al->pool_src) PetscCall(CurioH5ReadRows(al->comm, al->file, al->common.input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, y));
   else { /* through the split's map: the whole pool, then this rank's part */ PetscInt *idx;
     PetscReal                                                                          *all;
     PetscCall(PetscMalloc2(al->n_pool, &idx, al->n_pool, &all));

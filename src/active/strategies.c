@@ -19,7 +19,7 @@ static PetscErrorCode ScaleByLabelVariance(CurioAL al, Vec score)
   PetscCall(VecGetArray(score, &s));
   for (PetscInt i = 0; i < m; i++) {
     PetscReal var;
-    PetscCall(CurioModelLabelVariance(al->model, eta[i], al->prob->sigma2, &var));
+    PetscCall(CurioModelLabelVariance(al->model, eta[i], al->sigma2, &var));
     s[i] *= var;
   }
   PetscCall(VecRestoreArray(score, &s));
@@ -72,17 +72,19 @@ static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
 /* sti: unlabeled STI (phi . v)^2, v = H^{-1} (Phi_L^T w_L + Phi_U^T 1) (eqs. 55, 57-59): one solve, one dot product each */
 static PetscErrorCode ScoreSTI(CurioAL al, Vec score)
 {
-  CurioProblem p = al->prob;
-  Vec          u, t, v;
+  Mat Phi;
+  Vec w, u, t, v;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(p->theta, &u));
-  PetscCall(VecDuplicate(p->theta, &t));
-  PetscCall(VecDuplicate(p->theta, &v));
-  PetscCall(MatMultTranspose(p->Phi, p->w, u));
+  PetscCall(CurioFitGetDesign(al->fit, &Phi));
+  PetscCall(CurioFitGetWeights(al->fit, &w));
+  PetscCall(VecDuplicate(al->theta, &u));
+  PetscCall(VecDuplicate(al->theta, &t));
+  PetscCall(VecDuplicate(al->theta, &v));
+  PetscCall(MatMultTranspose(Phi, w, u));
   PetscCall(MatMultTranspose(al->PhiPool, al->unlabeled, t));
   PetscCall(VecAXPY(u, 1.0, t));
-  PetscCall(CurioSolverSolve(p->solver, u, v));
+  PetscCall(CurioSolverSolve(al->solver, u, v));
   PetscCall(CurioScoreSquaredDot(al->PhiPool, v, NULL, score));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&t));
@@ -106,19 +108,21 @@ static PetscErrorCode DenseMatMult(PetscInt d, const PetscReal *A, const PetscRe
    H^{-1} (d solves), two Grams, then a quadratic form, O(d^2), per candidate */
 static PetscErrorCode ScoreSSI(CurioAL al, Vec score)
 {
-  CurioProblem p = al->prob;
-  PetscInt     d = al->d;
-  PetscReal   *Hinv, *A, *G, *T;
-  Vec          w2;
+  PetscInt   d = al->d;
+  PetscReal *Hinv, *A, *G, *T;
+  Mat        Phi;
+  Vec        w, w2;
 
   PetscFunctionBegin;
+  PetscCall(CurioFitGetDesign(al->fit, &Phi));
+  PetscCall(CurioFitGetWeights(al->fit, &w));
   PetscCall(PetscMalloc4(d * d, &Hinv, d * d, &A, d * d, &G, d * d, &T));
-  PetscCall(VecDuplicate(p->w, &w2));
-  PetscCall(VecPointwiseMult(w2, p->w, p->w));
-  PetscCall(CurioGramCompute(p->Phi, w2, A));
+  PetscCall(VecDuplicate(w, &w2));
+  PetscCall(VecPointwiseMult(w2, w, w));
+  PetscCall(CurioGramCompute(Phi, w2, A));
   PetscCall(CurioGramCompute(al->PhiPool, al->unlabeled, G));
   for (PetscInt k = 0; k < d * d; k++) A[k] += G[k];
-  PetscCall(CurioSolverGetInverse(p->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(DenseMatMult(d, A, Hinv, T));
   PetscCall(DenseMatMult(d, Hinv, T, G));
   PetscCall(CurioDenseSymmetrize(d, G));
@@ -135,7 +139,7 @@ static PetscErrorCode ScoreVAR(CurioAL al, Vec score)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(al->d * al->d, &Hinv));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(CurioScoreQuadraticForm(al->PhiPool, Hinv, score));
   PetscCall(PetscFree(Hinv));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -170,9 +174,12 @@ static PetscErrorCode ScoreGSX(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* gsx batch (Wu, Lin and Huang 2019, greedy sampling on the inputs): one point at a time, the unlabeled point farthest
-   from the labeled set and the points already picked for this batch */
-static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+/* A greedy batch in input space (gsx, igs): each pick is the largest working score (the strategy's scores to start
+   with), then update() marks the pick NaN and lowers the working scores of this rank's pool rows [lo, hi) given the
+   pick's input row x */
+typedef PetscErrorCode (*GreedyUpdate)(CurioAL, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[]);
+
+static PetscErrorCode SelectGreedy(CurioAL al, Vec score, PetscInt k, PetscInt idx[], GreedyUpdate update)
 {
   Vec        work;
   PetscReal *x;
@@ -186,21 +193,39 @@ static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[
   for (PetscInt t = 0; t < k; t++) {
     PetscScalar *w;
     PetscCall(ArgMax(work, &idx[t]));
+    if (t + 1 == k) break;
     PetscCall(CurioALPoolRow(al, idx[t], x));
     PetscCall(VecGetArray(work, &w));
-    for (PetscInt i = lo; i < hi; i++) {
-      const PetscReal *xi = al->pool.X + (i - lo) * al->dim;
-      PetscReal        s  = 0;
-      if (PetscIsNanReal(w[i - lo])) continue;
-      for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
-      s = PetscSqrtReal(s);
-      if (s < w[i - lo]) w[i - lo] = s;
-      if (i == idx[t]) w[i - lo] = (PetscReal) NAN;
-    }
+    PetscCall(update(al, idx[t], x, lo, hi, w));
     PetscCall(VecRestoreArray(work, &w));
   }
   PetscCall(PetscFree(x));
   PetscCall(VecDestroy(&work));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx: a pool row's distance to the labeled set and the batch's picks so far is lowered to its distance to the pick */
+static PetscErrorCode GSXUpdate(CurioAL al, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[])
+{
+  PetscFunctionBegin;
+  if (pick >= lo && pick < hi) w[pick - lo] = (PetscReal) NAN;
+  for (PetscInt i = lo; i < hi; i++) {
+    const PetscReal *xi = al->pool.X + (i - lo) * al->dim;
+    PetscReal        s  = 0;
+    if (PetscIsNanReal(w[i - lo])) continue;
+    for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
+    s = PetscSqrtReal(s);
+    if (s < w[i - lo]) w[i - lo] = s;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* gsx batch (Wu, Lin and Huang 2019, greedy sampling on the inputs): one point at a time, the unlabeled point farthest
+   from the labeled set and the points already picked for this batch */
+static PetscErrorCode SelectGSX(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  PetscFunctionBegin;
+  PetscCall(SelectGreedy(al, score, k, idx, GSXUpdate));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -222,9 +247,12 @@ static PetscErrorCode DenseSPDSolve(MPI_Comm comm, PetscInt d, PetscReal *A, Pet
 /* The penalty's diagonal s m_j and centre c_j of the current round's model, replicated */
 static PetscErrorCode PenaltyReplicated(CurioAL al, PetscReal *sm, PetscReal *c)
 {
+  Vec mask, center;
+
   PetscFunctionBegin;
-  PetscCall(CurioVecGatherAll(al->prob->mask, sm));
-  PetscCall(CurioVecGatherAll(al->prob->center, c));
+  PetscCall(CurioFitGetRegularizer(al->fit, &mask, &center));
+  PetscCall(CurioVecGatherAll(mask, sm));
+  PetscCall(CurioVecGatherAll(center, c));
   for (PetscInt j = 0; j < al->d; j++) sm[j] *= al->s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -266,7 +294,7 @@ static PetscErrorCode ScoreLeverage(CurioAL al, Vec score)
 static PetscErrorCode LabeledDesign(CurioAL al, PetscReal *A)
 {
   PetscFunctionBegin;
-  if (al->model->features == CURIO_FEATURES_POLYNOMIAL)
+  if (al->features == CURIO_FEATURES_POLYNOMIAL)
     for (PetscInt i = 0; i < al->nlab; i++) PetscCall(CurioModelPolynomialRow(al->model, al->lab_X[i], al->nlab, A + i));
   else PetscCall(CurioModelFillDesignRows(al->model, 0, al->nlab, al->lab_X, al->nlab, A));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -300,7 +328,7 @@ static PetscErrorCode BootstrapFit(CurioAL al, const PetscReal *A, PetscInt z, c
       PetscInt  r   = t[j];
       PetscReal eta = 0, dl, d2l, w = al->lab_w[r];
       for (PetscInt k = 0; k < d; k++) eta += A[r + k * n] * theta[k];
-      PetscCall(CurioLossEvaluate(al->model->loss, eta, al->lab_y[r], NULL, &dl, &d2l));
+      PetscCall(CurioLossEvaluate(al->loss, eta, al->lab_y[r], NULL, &dl, &d2l));
       for (PetscInt k = 0; k < d; k++) {
         g[k] += w * dl * A[r + k * n];
         for (PetscInt l = 0; l <= k; l++) H[l + k * d] += w * d2l * A[r + k * n] * A[r + l * n];
@@ -314,7 +342,7 @@ static PetscErrorCode BootstrapFit(CurioAL al, const PetscReal *A, PetscInt z, c
       nstep += g[k] * g[k];
       nth += theta[k] * theta[k];
     }
-    if (CurioLossTable[al->model->loss].quadratic || PetscSqrtReal(nstep) <= 1e-12 * (1 + PetscSqrtReal(nth))) break;
+    if (CurioLossTable[al->loss].quadratic || PetscSqrtReal(nstep) <= 1e-12 * (1 + PetscSqrtReal(nth))) break;
   }
   PetscCall(PetscFree3(t, H, g));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -365,7 +393,7 @@ static PetscErrorCode ScoreEMCM(CurioAL al, Vec score)
     PetscCall(VecGetArrayRead(al->eta_pool, &eta));
     PetscCall(VecGetArrayRead(etaz, &ez));
     PetscCall(VecGetArray(score, &a));
-    for (PetscInt i = 0; i < m; i++) a[i] += PetscAbsReal(CurioLossTable[al->model->loss].mean(eta[i]) - CurioLossTable[al->model->loss].mean(ez[i]));
+    for (PetscInt i = 0; i < m; i++) a[i] += PetscAbsReal(CurioLossTable[al->loss].mean(eta[i]) - CurioLossTable[al->loss].mean(ez[i]));
     PetscCall(VecRestoreArray(score, &a));
     PetscCall(VecRestoreArrayRead(etaz, &ez));
     PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
@@ -397,7 +425,7 @@ static PetscErrorCode IGSUpdate(CurioAL al, const PetscReal x[], PetscReal ym, P
     PetscReal        s  = 0, v;
     if (PetscIsNanReal(w[i])) continue;
     for (PetscInt j = 0; j < al->dim; j++) s += (xi[j] - x[j]) * (xi[j] - x[j]);
-    v = PetscSqrtReal(s) * PetscAbsReal(CurioLossTable[al->model->loss].mean(eta[i]) - ym);
+    v = PetscSqrtReal(s) * PetscAbsReal(CurioLossTable[al->loss].mean(eta[i]) - ym);
     if (v < w[i]) w[i] = v;
   }
   PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
@@ -416,30 +444,22 @@ static PetscErrorCode ScoreIGS(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SelectIGS(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+/* igs: a pick enters the reference set with its prediction as label */
+static PetscErrorCode IGSPickUpdate(CurioAL al, PetscInt pick, const PetscReal x[], PetscInt lo, PetscInt hi, PetscScalar w[])
 {
-  Vec        work;
-  PetscReal *x, etaj;
-  PetscInt   lo, hi;
+  PetscReal etaj;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(score, &work));
-  PetscCall(VecCopy(score, work));
-  PetscCall(VecGetOwnershipRange(work, &lo, &hi));
-  PetscCall(PetscMalloc1(al->dim, &x));
-  for (PetscInt t = 0; t < k; t++) {
-    PetscScalar *w;
-    PetscCall(ArgMax(work, &idx[t]));
-    if (t + 1 == k) break;
-    PetscCall(CurioALPoolRow(al, idx[t], x));
-    PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
-    PetscCall(VecGetArray(work, &w));
-    if (idx[t] >= lo && idx[t] < hi) w[idx[t] - lo] = (PetscReal) NAN;
-    PetscCall(IGSUpdate(al, x, CurioLossTable[al->model->loss].mean(etaj), w));
-    PetscCall(VecRestoreArray(work, &w));
-  }
-  PetscCall(PetscFree(x));
-  PetscCall(VecDestroy(&work));
+  PetscCall(CurioVecGetEntry(al->eta_pool, pick, &etaj));
+  if (pick >= lo && pick < hi) w[pick - lo] = (PetscReal) NAN;
+  PetscCall(IGSUpdate(al, x, CurioLossTable[al->loss].mean(etaj), w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SelectIGS(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
+{
+  PetscFunctionBegin;
+  PetscCall(SelectGreedy(al, score, k, idx, IGSPickUpdate));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -459,7 +479,7 @@ static PetscErrorCode ScoreMaxDet(CurioAL al, Vec score)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(al->d * al->d, &Hinv));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(CurioScoreQuadraticForm(al->PhiPool, Hinv, score));
   PetscCall(PetscFree(Hinv));
   PetscCall(VecGetLocalSize(score, &m));
@@ -467,7 +487,7 @@ static PetscErrorCode ScoreMaxDet(CurioAL al, Vec score)
   PetscCall(VecGetArray(score, &a));
   for (PetscInt i = 0; i < m; i++) {
     PetscReal c;
-    PetscCall(CurioLossEvaluate(al->model->loss, eta[i], 0.0, NULL, NULL, &c));
+    PetscCall(CurioLossEvaluate(al->loss, eta[i], 0.0, NULL, NULL, &c));
     a[i] *= c * (al->pool_w ? al->pool_w[al->pool.rstart + i] : 1.0);
   }
   PetscCall(VecRestoreArray(score, &a));
@@ -477,7 +497,6 @@ static PetscErrorCode ScoreMaxDet(CurioAL al, Vec score)
 
 static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
 {
-  CurioProblem       p = al->prob;
   Vec                work, phiv, pa, *av;
   PetscReal         *beta, *phi, *cw;
   PetscInt           lo, hi;
@@ -488,12 +507,12 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
   PetscCall(VecDuplicate(score, &work));
   PetscCall(VecCopy(score, work));
   PetscCall(VecDuplicate(score, &pa));
-  PetscCall(VecDuplicate(p->theta, &phiv));
-  PetscCall(VecDuplicateVecs(p->theta, k, &av));
+  PetscCall(VecDuplicate(al->theta, &phiv));
+  PetscCall(VecDuplicateVecs(al->theta, k, &av));
   PetscCall(PetscMalloc3(k, &beta, al->d, &phi, PetscMax(hi - lo, 1), &cw));
   PetscCall(VecGetArrayRead(al->eta_pool, &eta));
   for (PetscInt i = 0; i < hi - lo; i++) {
-    PetscCall(CurioLossEvaluate(al->model->loss, eta[i], 0.0, NULL, NULL, &cw[i]));
+    PetscCall(CurioLossEvaluate(al->loss, eta[i], 0.0, NULL, NULL, &cw[i]));
     cw[i] *= al->pool_w ? al->pool_w[lo + i] : 1.0;
   }
   PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
@@ -505,7 +524,7 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
     if (t + 1 == k) break;
     PetscCall(CurioALDesignRow(al, idx[t], phi));
     PetscCall(CurioVecSetFromReplicated(phiv, phi));
-    PetscCall(CurioSolverSolve(p->solver, phiv, av[t]));
+    PetscCall(CurioSolverSolve(al->solver, phiv, av[t]));
     for (PetscInt l = 0; l < t; l++) {
       PetscReal ap;
       PetscCall(VecDot(av[l], phiv, &ap));
@@ -513,7 +532,7 @@ static PetscErrorCode SelectMaxDet(CurioAL al, Vec score, PetscInt k, PetscInt i
     }
     PetscCall(VecDot(phiv, av[t], &q));
     PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
-    PetscCall(CurioLossEvaluate(al->model->loss, etaj, 0.0, NULL, NULL, &cj));
+    PetscCall(CurioLossEvaluate(al->loss, etaj, 0.0, NULL, NULL, &cj));
     cj *= al->pool_w ? al->pool_w[idx[t]] : 1.0;
     beta[t] = cj / (1.0 + cj * q);
     PetscCall(MatMult(al->PhiPool, av[t], pa));
@@ -577,7 +596,6 @@ static PetscErrorCode ScoreSLDVar(CurioAL al, Vec score)
    k = 1 it is sld. */
 static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt idx[])
 {
-  CurioProblem       p = al->prob;
   Vec                td, fd, work, phiv, *a;
   PetscReal         *beta, *phi, *var;
   PetscInt           lo, hi;
@@ -587,13 +605,13 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
   PetscCall(VecGetOwnershipRange(score, &lo, &hi));
   PetscCall(VecDuplicate(al->theta_dot, &td));
   PetscCall(VecCopy(al->theta_dot, td));
-  PetscCall(VecDuplicate(p->theta, &phiv));
+  PetscCall(VecDuplicate(al->theta, &phiv));
   PetscCall(VecDuplicate(score, &fd));
   PetscCall(VecDuplicate(score, &work));
-  PetscCall(VecDuplicateVecs(p->theta, k, &a));
+  PetscCall(VecDuplicateVecs(al->theta, k, &a));
   PetscCall(PetscMalloc3(k, &beta, al->d, &phi, PetscMax(hi - lo, 1), &var));
   PetscCall(VecGetArrayRead(al->eta_pool, &eta));
-  for (PetscInt i = 0; i < hi - lo; i++) PetscCall(CurioModelLabelVariance(al->model, eta[i], p->sigma2, &var[i]));
+  for (PetscInt i = 0; i < hi - lo; i++) PetscCall(CurioModelLabelVariance(al->model, eta[i], al->sigma2, &var[i]));
   PetscCall(VecRestoreArrayRead(al->eta_pool, &eta));
   for (PetscInt t = 0; t < k; t++) {
     PetscScalar       *w;
@@ -612,7 +630,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
     PetscCall(ArgMax(work, &idx[t]));
     PetscCall(CurioALDesignRow(al, idx[t], phi));
     PetscCall(CurioVecSetFromReplicated(phiv, phi));
-    PetscCall(CurioSolverSolve(p->solver, phiv, a[t]));
+    PetscCall(CurioSolverSolve(al->solver, phiv, a[t]));
     for (PetscInt l = 0; l < t; l++) {
       PetscReal ap;
       PetscCall(VecDot(a[l], phiv, &ap));
@@ -621,7 +639,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
     PetscCall(VecDot(phiv, a[t], &pa));
     PetscCall(VecDot(phiv, td, &fdj));
     PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
-    PetscCall(CurioLossEvaluate(al->model->loss, etaj, 0.0, NULL, NULL, &c));
+    PetscCall(CurioLossEvaluate(al->loss, etaj, 0.0, NULL, NULL, &c));
     beta[t] = c / (1.0 + c * pa);
     PetscCall(VecAXPY(td, -beta[t] * fdj, a[t]));
   }
@@ -667,7 +685,7 @@ static PetscErrorCode OracleSetUp(CurioAL al, OracleState *st)
   st->nt = nt;
   PetscCall(PetscMalloc4(d * d, &st->Hinv, nt * d, &st->PhiT, nt * d, &st->P, d, &st->theta));
   PetscCall(PetscMalloc4(nt, &st->f, nt, &st->y, d, &st->u, nt, &st->Pu));
-  PetscCall(CurioSolverGetInverse(al->prob->solver, st->Hinv));
+  PetscCall(CurioSolverGetInverse(al->solver, st->Hinv));
   PetscCall(PetscArraycpy(st->theta, al->theta_full, d));
   PetscCall(CurioVecGatherAll(al->ytest, st->y));
   /* Phi_test on every rank: each rank contributes its rows to a sum (exact: the others add zeros) */
@@ -714,7 +732,7 @@ static PetscErrorCode OracleStep(CurioAL al, OracleState *st, const PetscReal ph
     q += phi[k] * uk;
     eta += phi[k] * st->theta[k];
   }
-  PetscCall(CurioLossEvaluate(al->model->loss, eta, y, NULL, &g, c));
+  PetscCall(CurioLossEvaluate(al->loss, eta, y, NULL, &g, c));
   *den  = 1.0 + *c * q;
   *step = g / *den;
   for (PetscInt i = 0; i < st->nt; i++) {
@@ -733,7 +751,7 @@ static PetscErrorCode OracleTestError(CurioAL al, OracleState *st, PetscReal ste
   PetscReal            sum = 0;
 
   PetscFunctionBegin;
-  PetscCall(CurioLossGetInfo(al->model->loss, &loss)); /* the test metric of CurioLossTestError(), on replicated rows */
+  PetscCall(CurioLossGetInfo(al->loss, &loss)); /* the test metric of CurioLossTestError(), on replicated rows */
   for (PetscInt i = 0; i < st->nt; i++) sum += loss->metric_point(st->f[i] - st->Pu[i] * step, st->y[i]);
   *err = loss->metric_finish(sum, st->nt);
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -120,8 +120,8 @@ static PetscErrorCode StudyCheckInputs(MPI_Comm comm, const StudyOptions *so)
   CurioAL probe;
 
   PetscFunctionBegin;
-  PetscCall(CurioALCreate(comm, &probe));
-  PetscCall(CurioALSetFromOptions(probe));
+  PetscCall(CurioActiveCreate(comm, &probe));
+  PetscCall(CurioActiveSetFromOptions(probe));
   for (PetscInt j = 0; j < so->nstrat; j++) {
     const CurioALStrategy *st;
     PetscCall(CurioALStrategyFind(comm, so->strategies[j], &st));
@@ -136,7 +136,7 @@ static PetscErrorCode StudyCheckInputs(MPI_Comm comm, const StudyOptions *so)
                "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", probe->budget,
                probe->budget - ninit, so->inputs[i], m);
   }
-  PetscCall(CurioALDestroy(&probe));
+  PetscCall(CurioActiveDestroy(&probe));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -210,10 +210,10 @@ static PetscErrorCode StudyCheckExisting(MPI_Comm comm, const StudyOptions *so, 
       PetscCall(CurioALOutputState(comm, out, &exists, &completed));
       if (!exists) continue;
       if (!probe) {
-        PetscCall(CurioALCreate(comm, &probe));
-        PetscCall(CurioALSetFromOptions(probe));
+        PetscCall(CurioActiveCreate(comm, &probe));
+        PetscCall(CurioActiveSetFromOptions(probe));
         StudyDefaults(probe);
-        PetscCall(PetscStrncpy(probe->input, runs[r].input, sizeof(probe->input)));
+        PetscCall(PetscStrncpy(probe->common.input, runs[r].input, sizeof(probe->common.input)));
         PetscCall(PetscStrncpy(probe->strategy_name, runs[r].strategy, sizeof(probe->strategy_name)));
         probe->seed = runs[r].seed;
         PetscCall(CurioALPrepare(probe, sig, sizeof(sig)));
@@ -231,13 +231,13 @@ static PetscErrorCode StudyCheckExisting(MPI_Comm comm, const StudyOptions *so, 
         if (so->monitor) PetscCall(PetscPrintf(comm, "curio study: %s had other settings; removed (-curio_study_overwrite)\n", out));
         continue;
       }
-      PetscCall(CurioALDestroy(&probe));
+      PetscCall(CurioActiveDestroy(&probe));
       SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED,
               "%s\nThe study stops: its run files must all come from the same settings. Use another -curio_study_dir, the settings the file was "
               "written with, or -curio_study_overwrite to rerun such runs",
               msg);
     }
-    PetscCall(CurioALDestroy(&probe));
+    PetscCall(CurioActiveDestroy(&probe));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -269,35 +269,34 @@ static PetscErrorCode StudyRunOne(MPI_Comm sub, const StudyOptions *so, PetscInt
                           run->seed));
   PetscCall(CurioErrorSetContext(context));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Setup));
-  PetscCall(CurioALCreate(sub, &al));
-  PetscCall(CurioALSetFromOptions(al));
+  PetscCall(CurioActiveCreate(sub, &al));
+  PetscCall(CurioActiveSetFromOptions(al));
   PetscCall(PetscLogStagePop());
   StudyDefaults(al);
-  PetscCall(PetscStrncpy(al->input, run->input, sizeof(al->input)));
-  PetscCall(PetscStrncpy(al->output, out, sizeof(al->output)));
+  PetscCall(PetscStrncpy(al->common.input, run->input, sizeof(al->common.input)));
+  PetscCall(PetscStrncpy(al->common.output, out, sizeof(al->common.output)));
   PetscCall(PetscStrncpy(al->strategy_name, run->strategy, sizeof(al->strategy_name)));
   if (exists) PetscCall(PetscStrncpy(al->restart, out, sizeof(al->restart))); /* an interrupted run: continue it */
   else al->restart[0] = 0;
-  al->seed    = run->seed;
-  al->monitor = PETSC_FALSE;
-  ierr        = CurioALRun(al);
+  al->seed           = run->seed;
+  al->common.monitor = PETSC_FALSE;
+  ierr               = CurioActiveRun(al);
   PetscCall(CurioErrorSetContext(NULL));
   if (ierr) {
     *failed = 1;
     PetscCall(PetscPrintf(sub,
                           "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT " FAILED (error %d, its line is on stderr); continuing\n", r,
                           run->name, run->strategy, run->seed, (int) ierr));
-    PetscCall(CurioALDestroy(&al));
+    PetscCall(CurioActiveDestroy(&al));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(PetscTime(&t1));
   if (so->monitor)
-    PetscCall(
-        PetscPrintf(sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n",
-                    r, run->name, run->strategy, run->seed, al->row_nlab[al->nrows - 1],
-                    al->model->loss == CURIO_LOSS_SQUARED ? "RMSE" : CurioLossTable[al->model->loss].metric, (double) al->row_err[al->nrows - 1],
-                    t1 - t0, exists ? " (continued)" : ""));
-  PetscCall(CurioALDestroy(&al));
+    PetscCall(PetscPrintf(
+        sub, "curio study: run %" PetscInt_FMT " %s %s seed %" PetscInt_FMT ": %" PetscInt_FMT " labels, final test %s %.6e (%.2f s)%s\n", r,
+        run->name, run->strategy, run->seed, al->row_nlab[al->nrows - 1], al->loss == CURIO_LOSS_SQUARED ? "RMSE" : CurioLossTable[al->loss].metric,
+        (double) al->row_err[al->nrows - 1], t1 - t0, exists ? " (continued)" : ""));
+  PetscCall(CurioActiveDestroy(&al));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -237,3 +237,178 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
   PetscCall(VecDestroy(&theta));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioCVGridInitialize - the default LOOCV grid: on, 81 values of s, both ends relative to the Gram (README, "Options")
+
+  Not Collective
+
+  Output Parameter:
+. grid - the grid
+
+.seealso: `CurioCVGridSetFromOptions()`, `CurioFitCVGridCurve()`
+@*/
+PetscErrorCode CurioCVGridInitialize(CurioCVGrid *grid)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(grid, sizeof(*grid)));
+  grid->enabled = PETSC_TRUE;
+  grid->smin    = 1e-6;
+  grid->smax    = 1e3; /* with the smin above: factors of the Gram's scale unless given */
+  grid->ns      = 81;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioCVGridSetFromOptions - reads -curio_loocv, -curio_loocv_smin, -curio_loocv_smax and -curio_loocv_ns into a grid,
+  inside the caller's PetscOptionsBegin()/PetscOptionsEnd() block, and checks them against each other
+
+  Collective on the block's communicator
+
+  Input Parameters:
++ PetscOptionsObject - the options block
+- s_given            - whether -curio_s was given: without it s comes from LOOCV, which must then be on
+
+  Input/Output Parameter:
+. grid - on input the defaults (`CurioCVGridInitialize()`), on output the options' values
+
+.seealso: `CurioCVGridInitialize()`, `CurioFitCVGridCurve()`, `CurioOptionsReal()`
+@*/
+PetscErrorCode CurioCVGridSetFromOptions(PetscOptionItems *PetscOptionsObject, PetscBool s_given, CurioCVGrid *grid)
+{
+  MPI_Comm comm = PetscOptionsObject->comm;
+
+  PetscFunctionBegin;
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_loocv", &grid->enabled, NULL));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smin", &grid->smin, &grid->smin_set));
+  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smax", &grid->smax, &grid->smax_set));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_loocv_ns", &grid->ns, NULL));
+  /* each value's type and bounds are checked as it is read (src/sys/options.c); what is left relates options */
+  PetscCheck(!grid->smin_set || !grid->smax_set || grid->smax > grid->smin, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) grid->smin, (double) grid->smax);
+  PetscCheck(s_given || grid->enabled, comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* lambda_max(Phi^T W Phi) by the power method from a fixed start (the same at any rank count, to rounding): on the
+   replicated Gram of the direct path for squared loss (O(d^2) per step), else by two passes over the rows per step.
+   Stops at a relative change of 1e-12 or after 100 steps; the estimate is a lower bound within that tolerance on any
+   matrix whose top eigenvalues are not clustered, and a grid's unit does not need more. */
+static PetscErrorCode GramLambdaMax(CurioModel model, CurioSolver solver, Mat Phi, Vec w, PetscReal *lmax)
+{
+  const PetscReal *G = NULL;
+  Vec              v, z, t;
+  PetscReal        lam = 0, prev = 0, nz;
+  PetscInt         d;
+  CurioLossType    loss;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelGetSize(model, &d));
+  PetscCall(CurioModelGetLoss(model, &loss, NULL));
+  if (loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetGram(solver, &G));
+  PetscCall(MatCreateVecs(Phi, &v, &t));
+  PetscCall(VecDuplicate(v, &z));
+  PetscCall(VecSet(v, 1.0 / PetscSqrtReal((PetscReal) d)));
+  for (PetscInt it = 0; it < 100; it++) {
+    if (G) { /* squared loss: the solver's Gram is Phi^T W Phi */
+      PetscReal *vf, *zf;
+      PetscCall(PetscMalloc2(d, &vf, d, &zf));
+      PetscCall(CurioVecGatherAll(v, vf));
+      for (PetscInt i = 0; i < d; i++) zf[i] = 0;
+      for (PetscInt j = 0; j < d; j++)
+        for (PetscInt i = 0; i < d; i++) zf[i] += G[i + j * d] * vf[j];
+      PetscCall(CurioVecSetFromReplicated(z, zf));
+      PetscCall(PetscFree2(vf, zf));
+    } else {
+      PetscCall(MatMult(Phi, v, t));
+      PetscCall(VecPointwiseMult(t, t, w));
+      PetscCall(MatMultTranspose(Phi, t, z));
+    }
+    PetscCall(VecDot(v, z, &lam));
+    PetscCall(VecNorm(z, NORM_2, &nz));
+    if (nz == 0) break;
+    PetscCall(VecAXPBY(v, 1.0 / nz, 0.0, z));
+    if (it > 0 && PetscAbsReal(lam - prev) <= 1e-12 * lam) break;
+    prev = lam;
+  }
+  *lmax = lam;
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&z));
+  PetscCall(VecDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The grid's ends not given, relative to G = Phi^T W Phi: the lower from the smallest diagonal entry of the penalized
+   columns (>= lambda_min: with columns in different units, lambda_max belongs to the largest one, and the small ones'
+   optimum lies far below it), the upper from lambda_max; scale = lambda_max(G)/n */
+static PetscErrorCode GridDefaultEnds(CurioFit fit, const CurioCVGrid *grid, PetscReal *smin, PetscReal *smax, PetscReal *scale)
+{
+  CurioModel  model;
+  CurioSolver solver;
+  Mat         Phi;
+  Vec         w, mask;
+  MPI_Comm    comm;
+  PetscReal   lmax = 0, gmin = PETSC_MAX_REAL, *gd, *m;
+  PetscInt    d, n;
+
+  PetscFunctionBegin;
+  PetscCall(CurioFitGetComm(fit, &comm));
+  PetscCall(CurioFitGetModel(fit, &model));
+  PetscCall(CurioFitGetSolver(fit, &solver));
+  PetscCall(CurioFitGetDesign(fit, &Phi));
+  PetscCall(CurioFitGetWeights(fit, &w));
+  PetscCall(CurioFitGetRegularizer(fit, &mask, NULL));
+  PetscCall(MatGetSize(Phi, &n, NULL));
+  PetscCall(CurioModelGetSize(model, &d));
+  PetscCall(GramLambdaMax(model, solver, Phi, w, &lmax));
+  PetscCall(PetscMalloc2(d, &gd, d, &m));
+  PetscCall(CurioWeightedColumnSquares(Phi, w, gd));
+  PetscCall(CurioVecGatherAll(mask, m));
+  for (PetscInt j = 0; j < d; j++)
+    if (m[j] > 0 && gd[j] > 0) gmin = PetscMin(gmin, gd[j]);
+  PetscCall(PetscFree2(gd, m));
+  *scale = lmax / n;
+  PetscCheck(*scale > 0 && gmin < PETSC_MAX_REAL && !PetscIsInfOrNanReal(*scale), comm, PETSC_ERR_ARG_WRONG,
+             "The Gram matrix Phi^T W Phi is zero on the penalized columns (every weight or every feature is zero): no LOOCV grid relative to "
+             "it; give -curio_s");
+  if (!grid->smin_set) *smin = 1e-6 * gmin / n;
+  if (!grid->smax_set) *smax = 1e3 * *scale;
+  PetscCheck(*smax > *smin, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "The LOOCV grid needs smin < smax, got %g and %g (a default end is relative to the Gram Phi^T W Phi: lambda_max/n = %g): give both "
+             "-curio_loocv_smin and -curio_loocv_smax",
+             (double) *smin, (double) *smax, (double) *scale);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioFitCVGridCurve - LOOCV of a fit over a grid of s given by the options (CurioFitCVCurve()); the grid's ends not
+  given are 1e-6 x min_j G_jj/n (j over the penalized columns) and 1e3 x lambda_max(G)/n, G = Phi^T W Phi (README,
+  "Options"): the regularity compares with the Gram's eigenvalues, which grow with n and with the square of the
+  columns' scale, and the smallest diagonal entry is at least the smallest eigenvalue
+
+  Collective
+
+  Input Parameters:
++ fit  - the fit, set up (its operator formed)
+- grid - the grid as the options give it
+
+  Output Parameters:
++ curve - the curves and their optimum (free with CurioLOOCVCurveFree())
+. smin  - the lower end in use (may be NULL)
+. smax  - the upper end in use (may be NULL)
+- scale - lambda_max(G)/n, the default grid's unit, or 0 when both ends are given (may be NULL)
+
+.seealso: `CurioCVGridSetFromOptions()`, `CurioFitCVCurve()`
+@*/
+PetscErrorCode CurioFitCVGridCurve(CurioFit fit, const CurioCVGrid *grid, CurioLOOCVCurve *curve, PetscReal *smin, PetscReal *smax, PetscReal *scale)
+{
+  PetscReal lo = grid->smin, hi = grid->smax, unit = 0;
+
+  PetscFunctionBegin;
+  if (!grid->smin_set || !grid->smax_set) PetscCall(GridDefaultEnds(fit, grid, &lo, &hi, &unit));
+  PetscCall(CurioFitCVCurve(fit, lo, hi, grid->ns, curve));
+  if (smin) *smin = lo;
+  if (smax) *smax = hi;
+  if (scale) *scale = unit;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

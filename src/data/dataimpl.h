@@ -3,6 +3,16 @@
 
 #include "../io/ioimpl.h"
 #include <curiodata.h>
+
+/** @brief The data of one run: training rows (required), candidate pool and test set (optional). */
+struct _n_CurioData {
+  MPI_Comm  comm;
+  char      source[PETSC_MAX_PATH_LEN]; /**< input file, or "builtin" */
+  CurioRows train, cand, test;
+  PetscBool has_cand, has_test;
+  PetscInt  cand_chunk;    /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
+  char    **feature_names; /**< names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated, or NULL */
+};
 #include <curiosparse.h>
 
 /* Reads a parameter vector (FILE[:DATASET]) into v; splits FILE:DATASET */

@@ -174,6 +174,43 @@ PetscErrorCode CurioDataGetRows(CurioData data, CurioDataSet set, CurioRows **ro
 }
 
 /*@C
+  CurioDataSetRows - hands a set of rows to the data (a program that makes its rows itself, or a test): the arrays
+  change owner, rows is left empty, and rows the data held for the set are freed
+
+  Collective
+
+  Input Parameters:
++ data - the data
+. set - CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES or CURIO_DATA_TEST
+- rows - the rows (CurioRowsAllocate(), CurioRowsCreateSynthetic(), ...)
+@*/
+PetscErrorCode CurioDataSetRows(CurioData data, CurioDataSet set, CurioRows *rows)
+{
+  CurioRows *dst;
+
+  PetscFunctionBegin;
+  PetscCall(CurioDataGetRows(data, set, &dst, NULL));
+  PetscCall(CurioRowsFree(dst));
+  *dst = *rows;
+  PetscCall(PetscMemzero(rows, sizeof(*rows)));
+  if (set == CURIO_DATA_CANDIDATES) data->has_cand = PETSC_TRUE;
+  if (set == CURIO_DATA_TEST) data->has_test = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataSetSource - names where the data came from (written as the output's input attribute)
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataSetSource(CurioData data, const char source[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(data->source, source, sizeof(data->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioDataGetSource - the input the data came from: a file name, "builtin", or "none" before loading
 
   Not Collective

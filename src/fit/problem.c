@@ -13,14 +13,11 @@ PetscErrorCode CurioProblemCreate(MPI_Comm comm, CurioProblem *prob)
   PetscFunctionBegin;
   PetscCall(CurioInitializePackage());
   PetscCall(PetscNew(&p));
-  p->comm       = comm;
-  p->s          = 1.0;
-  p->do_loocv   = PETSC_TRUE;
-  p->loocv_smin = 1e-6;
-  p->loocv_smax = 1e3; /* with the smin above: relative to the Gram's scale unless given */
-  p->loocv_ns   = 81;
-  p->do_scores  = PETSC_TRUE;
-  p->select_by  = CURIO_SCORE_SLD;
+  p->comm      = comm;
+  p->s         = 1.0;
+  p->do_scores = PETSC_TRUE;
+  p->select_by = CURIO_SCORE_SLD;
+  PetscCall(CurioCVGridInitialize(&p->grid));
   for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) p->scores.want[i] = PETSC_TRUE;
   p->fd_rel          = 0.05;
   p->output_data     = PETSC_TRUE;
@@ -84,10 +81,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscOptionsBegin(p->comm, NULL, "curio fit (-curio_mode fit; also every round of -curio_mode active)", "CurioProblem");
   PetscCall(CurioCommonOptionsRead(PetscOptionsObject, &p->common));
   if (p->common.s_set) p->s = p->common.s;
-  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_loocv", &p->do_loocv, NULL));
-  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smin", &p->loocv_smin, &p->loocv_smin_set));
-  PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_loocv_smax", &p->loocv_smax, &p->loocv_smax_set));
-  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_loocv_ns", &p->loocv_ns, NULL));
+  PetscCall(CurioCVGridSetFromOptions(PetscOptionsObject, p->common.s_set, &p->grid));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_cv_folds", &p->cv_folds, NULL));
   PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_TRUE, names, sizeof(names)));
   PetscCall(
@@ -119,10 +113,8 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
       if (!all) p->var_ssi = p->var_ssi_set = PETSC_TRUE;
     }
   }
-  /* each value's type and bounds are checked as it is read (src/sys/options.c); what is left relates options */
-  PetscCheck(!p->loocv_smin_set || !p->loocv_smax_set || p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_loocv_smin and -curio_loocv_smax need 0 < smin < smax, got %g and %g", (double) p->loocv_smin, (double) p->loocv_smax);
-  PetscCheck(p->common.s_set || p->do_loocv, p->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s, or keep -curio_loocv on so that s is chosen by LOOCV");
+  p->loocv_smin = p->grid.smin;
+  p->loocv_smax = p->grid.smax;
   PetscCall(CurioModelSetFromOptions(p->model));
   PetscCall(CurioSolverSetFromOptions(p->solver));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -221,56 +213,10 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* lambda_max(Phi^T W Phi) by the power method from a fixed start (the same at any rank count, to rounding): on the
-   replicated Gram of the direct path for squared loss (O(d^2) per step), else by two passes over the rows per step.
-   Stops at a relative change of 1e-12 or after 100 steps; the estimate is a lower bound within that tolerance on any
-   matrix whose top eigenvalues are not clustered, and a grid's unit does not need more. */
-static PetscErrorCode GramLambdaMax(CurioProblem p, PetscReal *lmax)
-{
-  const PetscReal *G = NULL;
-  Vec              v, z, t;
-  PetscReal        lam = 0, prev = 0, nz;
-
-  PetscFunctionBegin;
-  if (p->model->loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetGram(p->solver, &G));
-  PetscCall(MatCreateVecs(p->Phi, &v, &t));
-  PetscCall(VecDuplicate(v, &z));
-  PetscCall(VecSet(v, 1.0 / PetscSqrtReal((PetscReal) p->model->d)));
-  for (PetscInt it = 0; it < 100; it++) {
-    if (G) { /* squared loss: the solver's Gram is Phi^T W Phi */
-      PetscInt   d = p->model->d;
-      PetscReal *vf, *zf;
-      PetscCall(PetscMalloc2(d, &vf, d, &zf));
-      PetscCall(CurioVecGatherAll(v, vf));
-      for (PetscInt i = 0; i < d; i++) zf[i] = 0;
-      for (PetscInt j = 0; j < d; j++)
-        for (PetscInt i = 0; i < d; i++) zf[i] += G[i + j * d] * vf[j];
-      PetscCall(CurioVecSetFromReplicated(z, zf));
-      PetscCall(PetscFree2(vf, zf));
-    } else {
-      PetscCall(MatMult(p->Phi, v, t));
-      PetscCall(VecPointwiseMult(t, t, p->w));
-      PetscCall(MatMultTranspose(p->Phi, t, z));
-    }
-    PetscCall(VecDot(v, z, &lam));
-    PetscCall(VecNorm(z, NORM_2, &nz));
-    if (nz == 0) break;
-    PetscCall(VecAXPBY(v, 1.0 / nz, 0.0, z));
-    if (it > 0 && PetscAbsReal(lam - prev) <= 1e-12 * lam) break;
-    prev = lam;
-  }
-  *lmax = lam;
-  PetscCall(VecDestroy(&v));
-  PetscCall(VecDestroy(&z));
-  PetscCall(VecDestroy(&t));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /*@C
-  CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s, and the optimal s. The grid's ends
-  not given as options are 1e-6 x min_j G_jj/n (j over the penalized columns) and 1e3 x lambda_max(G)/n,
-  G = Phi^T W Phi (README, "Options"): the regularity compares with the Gram's eigenvalues, which grow with n and with
-  the square of the columns' scale, and the smallest diagonal entry is at least the smallest eigenvalue.
+  CurioProblemComputeLOOCV - exact and approximate LOOCV and GCV over the grid of s of the options, and the optimal s
+  (CurioFitCVGridCurve(), which sets the ends not given relative to the Gram); with -curio_cv_folds, brute-force
+  K-fold CV over the same grid
 @*/
 PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
 {
@@ -279,31 +225,8 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_LOOCV));
-  if (!p->loocv_smin_set || !p->loocv_smax_set) {
-    /* lower end from the smallest diagonal entry of the penalized columns (>= lambda_min): with columns in different
-       units, lambda_max belongs to the largest one, and the small ones' optimum lies far below it */
-    PetscReal lmax = 0, gmin = PETSC_MAX_REAL, *gd, *m;
-    PetscInt  d = p->model->d;
-    PetscCall(GramLambdaMax(p, &lmax));
-    PetscCall(PetscMalloc2(d, &gd, d, &m));
-    PetscCall(CurioWeightedColumnSquares(p->Phi, p->w, gd));
-    PetscCall(CurioVecGatherAll(p->mask, m));
-    for (PetscInt j = 0; j < d; j++)
-      if (m[j] > 0 && gd[j] > 0) gmin = PetscMin(gmin, gd[j]);
-    PetscCall(PetscFree2(gd, m));
-    p->loocv_scale = lmax / p->data->train.n;
-    PetscCheck(p->loocv_scale > 0 && gmin < PETSC_MAX_REAL && !PetscIsInfOrNanReal(p->loocv_scale), p->comm, PETSC_ERR_ARG_WRONG,
-               "The Gram matrix Phi^T W Phi is zero on the penalized columns (every weight or every feature is zero): no LOOCV grid relative to "
-               "it; give -curio_s");
-    if (!p->loocv_smin_set) p->loocv_smin = 1e-6 * gmin / p->data->train.n;
-    if (!p->loocv_smax_set) p->loocv_smax = 1e3 * p->loocv_scale;
-    PetscCheck(p->loocv_smax > p->loocv_smin, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "The LOOCV grid needs smin < smax, got %g and %g (a default end is relative to the Gram Phi^T W Phi: lambda_max/n = %g): give both "
-               "-curio_loocv_smin and -curio_loocv_smax",
-               (double) p->loocv_smin, (double) p->loocv_smax, (double) p->loocv_scale);
-  }
   if (p->has_curve) PetscCall(CurioLOOCVCurveFree(&p->curve));
-  PetscCall(CurioFitCVCurve(p->fit, p->loocv_smin, p->loocv_smax, p->loocv_ns, &p->curve));
+  PetscCall(CurioFitCVGridCurve(p->fit, &p->grid, &p->curve, &p->loocv_smin, &p->loocv_smax, &p->loocv_scale));
   p->has_curve = PETSC_TRUE;
   if (p->cv_folds) PetscCall(CurioFitCVKFold(p->fit, p->cv_folds, &p->curve));
   PetscCall(PetscLogStagePop());
@@ -700,8 +623,8 @@ PetscErrorCode CurioProblemView(CurioProblem p, PetscViewer viewer)
   if (p->common.s_set) PetscCall(PetscViewerASCIIPrintf(viewer, "s = %g (given)\n", (double) p->s));
   else
     PetscCall(PetscViewerASCIIPrintf(viewer, "s from %s LOOCV over %" PetscInt_FMT " values in [%g%s, %g%s]\n",
-                                     info->quadratic ? "exact" : "approximate (eq. 44)", p->loocv_ns, (double) p->loocv_smin,
-                                     p->loocv_smin_set ? "" : " x min G_jj/n", (double) p->loocv_smax, p->loocv_smax_set ? "" : " x lambda_max/n"));
+                                     info->quadratic ? "exact" : "approximate (eq. 44)", p->grid.ns, (double) p->grid.smin,
+                                     p->grid.smin_set ? "" : " x min G_jj/n", (double) p->grid.smax, p->grid.smax_set ? "" : " x lambda_max/n"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s\n", p->common.output));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -716,7 +639,7 @@ PetscErrorCode CurioProblemRun(CurioProblem p)
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
-  if (p->do_loocv) PetscCall(CurioProblemComputeLOOCV(p));
+  if (p->grid.enabled) PetscCall(CurioProblemComputeLOOCV(p));
   PetscCall(CurioProblemSolve(p, p->common.s_set ? p->s : p->curve.s_opt));
   if (p->do_scores) PetscCall(CurioProblemComputeScores(p));
   PetscCall(CurioProblemSelect(p));

@@ -27,12 +27,10 @@ struct _n_CurioProblem {
   PetscBool solved;
   PetscInt  its_train, its_tangent;
   /* LOOCV over a grid of s */
-  PetscBool       do_loocv;
-  PetscReal       loocv_smin, loocv_smax;         /* the grid's ends in use (after CurioProblemComputeLOOCV()) */
-  PetscBool       loocv_smin_set, loocv_smax_set; /* given as options; otherwise [1e-6 min_j G_jj, 1e3 lambda_max(G)]/n, G = Phi^T W Phi */
-  PetscReal       loocv_scale;                    /* lambda_max(Phi^T W Phi)/n, the default grid's unit (0 before LOOCV) */
-  PetscInt        loocv_ns;
-  PetscInt        cv_folds; /* brute-force K-fold over the grid (0: off) */
+  CurioCVGrid     grid;                   /* as the options give it (-curio_loocv, -curio_loocv_smin/smax/ns) */
+  PetscReal       loocv_smin, loocv_smax; /* the grid's ends in use (after CurioProblemComputeLOOCV(); before, the grid's) */
+  PetscReal       loocv_scale;            /* lambda_max(Phi^T W Phi)/n, the default grid's unit (0 before LOOCV, or with both ends given) */
+  PetscInt        cv_folds;               /* brute-force K-fold over the grid (0: off) */
   CurioLOOCVCurve curve;
   PetscBool       has_curve;
   /* scores */

@@ -117,10 +117,10 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_output", p->common.output));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_s", p->common.s_set ? "given" : "loocv"));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_s_value", p->s));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv", p->do_loocv));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv", p->grid.enabled));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_loocv_smin", p->loocv_smin));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_loocv_smax", p->loocv_smax));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv_ns", p->loocv_ns));
+  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_loocv_ns", p->grid.ns));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_scores", p->do_scores));
   PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_fd_delta", p->fd_rel));
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_output_data", p->output_data));

@@ -54,6 +54,42 @@ PetscErrorCode CurioModelGetLoss(CurioModel model, CurioLossType *type, const Cu
 }
 
 /*@C
+  CurioModelSetLoss - sets the loss (as -curio_loss does); before CurioModelSetUp()
+
+  Not Collective
+@*/
+PetscErrorCode CurioModelSetLoss(CurioModel model, CurioLossType type)
+{
+  PetscFunctionBegin;
+  model->loss = type;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelSetRegularizer - sets the regularizer (as -curio_regularizer does; inherit needs -curio_theta0)
+
+  Not Collective
+@*/
+PetscErrorCode CurioModelSetRegularizer(CurioModel model, CurioRegularizerType type)
+{
+  PetscFunctionBegin;
+  model->regularizer = type;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelSetIntercept - whether feature rows get a leading column of ones (as -curio_intercept does); before CurioModelSetUp()
+
+  Not Collective
+@*/
+PetscErrorCode CurioModelSetIntercept(CurioModel model, PetscBool intercept)
+{
+  PetscFunctionBegin;
+  model->intercept = intercept;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioModelGetRegularizer - the model's regularizer: ridge, restricted (intercept unpenalized) or inherit
 
   Not Collective

@@ -67,22 +67,53 @@ PetscErrorCode CurioSolverCreate(MPI_Comm comm, CurioSolver *solver)
 }
 
 /*@C
+  CurioSolverReset - forgets the operator, its Gram and factorization and s, and keeps the type and the Krylov solvers'
+  options: the solver is then as created and set from options, ready for a fit on other rows (each round of active
+  learning fits a larger labeled set with one solver)
+
+  Collective
+
+  Input Parameter:
+. solver - the solver
+
+.seealso: `CurioSolverSetOperator()`, `CurioFitCreate()`
+@*/
+PetscErrorCode CurioSolverReset(CurioSolver solver)
+{
+  PetscFunctionBegin;
+  PetscCall(MatDestroy(&solver->Phi));
+  PetscCall(VecDestroy(&solver->c));
+  PetscCall(VecDestroy(&solver->m));
+  PetscCall(PetscFree(solver->G));
+  PetscCall(PetscFree(solver->mfull));
+  PetscCall(CurioBlockCyclicDestroy(&solver->bc));
+  PetscCall(PetscFree(solver->dscale));
+  PetscCall(PetscFree2(solver->iu, solver->ip));
+  PetscCall(PetscFree4(solver->Luu, solver->Z, solver->V, solver->lambda));
+  PetscCall(MatDestroy(&solver->H));
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) PetscCall(KSPReset(solver->ksp[k]));
+  solver->s         = 0;
+  solver->d         = 0;
+  solver->has_s     = PETSC_FALSE;
+  solver->rcond     = 0;
+  solver->rowspace  = PETSC_FALSE;
+  solver->nu        = 0;
+  solver->np        = 0;
+  solver->nnull     = 0;
+  solver->tol       = 0;
+  solver->its       = 0;
+  solver->kappa_ksp = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioSolverDestroy - frees a solver
 @*/
 PetscErrorCode CurioSolverDestroy(CurioSolver *solver)
 {
   PetscFunctionBegin;
   if (!*solver) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(MatDestroy(&(*solver)->Phi));
-  PetscCall(VecDestroy(&(*solver)->c));
-  PetscCall(VecDestroy(&(*solver)->m));
-  PetscCall(PetscFree((*solver)->G));
-  PetscCall(PetscFree((*solver)->mfull));
-  PetscCall(CurioBlockCyclicDestroy(&(*solver)->bc));
-  PetscCall(PetscFree((*solver)->dscale));
-  PetscCall(PetscFree2((*solver)->iu, (*solver)->ip));
-  PetscCall(PetscFree4((*solver)->Luu, (*solver)->Z, (*solver)->V, (*solver)->lambda));
-  PetscCall(MatDestroy(&(*solver)->H));
+  PetscCall(CurioSolverReset(*solver));
   for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) PetscCall(KSPDestroy(&(*solver)->ksp[k]));
   PetscCall(PetscFree(*solver));
   PetscFunctionReturn(PETSC_SUCCESS);

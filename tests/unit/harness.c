@@ -44,23 +44,25 @@ PetscErrorCode TestProblemCreateLoss(CurioLossType loss, PetscInt n, PetscInt d,
                                      PetscInt ncand, CurioProblem *prob)
 {
   CurioProblem p;
+  CurioRows    rows;
   MPI_Comm     comm = PETSC_COMM_WORLD;
 
   PetscFunctionBeginUser;
   PetscCall(CurioProblemCreate(comm, &p));
   PetscCall(CurioProblemSetFromOptions(p));
-  PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &TestData(p)->train));
-  LabelsForLoss(loss, &TestData(p)->train);
-  for (PetscInt i = 0; i < TestData(p)->train.nlocal; i++) TestData(p)->train.w[i] = 0.5 + ((TestData(p)->train.rstart + i) * 7 % 11) / 10.0;
+  PetscCall(CurioRowsCreateSynthetic(comm, n, d, 0.3, 7, &rows));
+  LabelsForLoss(loss, &rows);
+  for (PetscInt i = 0; i < rows.nlocal; i++) rows.w[i] = 0.5 + ((rows.rstart + i) * 7 % 11) / 10.0;
+  PetscCall(CurioDataSetRows(TestData(p), CURIO_DATA_TRAIN, &rows));
   if (ncand) {
-    PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &TestData(p)->cand));
-    LabelsForLoss(loss, &TestData(p)->cand);
-    TestData(p)->has_cand = PETSC_TRUE;
+    PetscCall(CurioRowsCreateSynthetic(comm, ncand, d, 0.3, 11, &rows));
+    LabelsForLoss(loss, &rows);
+    PetscCall(CurioDataSetRows(TestData(p), CURIO_DATA_CANDIDATES, &rows));
   }
-  PetscCall(PetscStrncpy(TestData(p)->source, "synthetic", sizeof(TestData(p)->source)));
-  TestModel(p)->loss        = loss;
-  TestModel(p)->intercept   = intercept;
-  TestModel(p)->regularizer = reg;
+  PetscCall(CurioDataSetSource(TestData(p), "synthetic"));
+  PetscCall(CurioModelSetLoss(TestModel(p), loss));
+  PetscCall(CurioModelSetIntercept(TestModel(p), intercept));
+  PetscCall(CurioModelSetRegularizer(TestModel(p), reg));
   PetscCall(CurioSolverSetType(TestSolver(p), st));
   PetscCall(CurioProblemSetUp(p));
   *prob = p;
@@ -90,12 +92,15 @@ PetscReal TestEntry(Vec v, PetscInt k)
 
 PetscErrorCode TestSetWeight(CurioProblem p, PetscInt k, PetscReal wk)
 {
+  CurioLossType loss;
+
   PetscFunctionBeginUser;
+  PetscCall(CurioModelGetLoss(TestModel(p), &loss, NULL));
   PetscCall(VecSetValue(TestWeights(p), k, wk, INSERT_VALUES));
   PetscCall(VecAssemblyBegin(TestWeights(p)));
   PetscCall(VecAssemblyEnd(TestWeights(p)));
   /* squared loss: the curvature is the weight; the GLMs recompute it from w at every Newton step */
-  if (TestModel(p)->loss == CURIO_LOSS_SQUARED) PetscCall(VecCopy(TestWeights(p), TestCurvature(p)));
+  if (loss == CURIO_LOSS_SQUARED) PetscCall(VecCopy(TestWeights(p), TestCurvature(p)));
   PetscCall(CurioSolverSetOperator(TestSolver(p), TestPhi(p), TestCurvature(p), TestMask(p)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -151,6 +156,27 @@ CurioFit TestFit(CurioProblem p)
   CurioFit fit;
   PetscCallAbort(PETSC_COMM_WORLD, CurioProblemGetFit(p, &fit));
   return fit;
+}
+
+PetscInt TestSize(CurioProblem p)
+{
+  PetscInt d;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioModelGetSize(TestModel(p), &d));
+  return d;
+}
+
+CurioLossType TestLoss(CurioProblem p)
+{
+  CurioLossType loss;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioModelGetLoss(TestModel(p), &loss, NULL));
+  return loss;
+}
+
+CurioRegularizerType TestRegularizer(CurioProblem p)
+{
+  CurioRegularizerType reg;
+  PetscCallAbort(PETSC_COMM_WORLD, CurioModelGetRegularizer(TestModel(p), &reg));
+  return reg;
 }
 
 CurioModel TestModel(CurioProblem p)

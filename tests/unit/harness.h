@@ -44,6 +44,9 @@ int TestMain(int argc, char **argv, const char *suite, const TestCase *tests);
 /* The problem's parts through its public getters (CurioProblemGet*, CurioFitGet*): the tests' shorthand; borrowed */
 CurioFit               TestFit(CurioProblem);
 CurioModel             TestModel(CurioProblem);
+PetscInt               TestSize(CurioProblem); /* d */
+CurioLossType          TestLoss(CurioProblem);
+CurioRegularizerType   TestRegularizer(CurioProblem);
 CurioData              TestData(CurioProblem);
 CurioSolver            TestSolver(CurioProblem);
 Mat                    TestPhi(CurioProblem);

@@ -170,7 +170,7 @@ static void TestGramMatchesAssembled(void)
   PetscReal   *G, *colfull;
 
   TCALL(TestProblemCreate(1000, 7, PETSC_TRUE, CURIO_REGULARIZER_RIDGE, CURIO_SOLVER_DIRECT, 0, &p));
-  d = TestModel(p)->d;
+  d = TestSize(p);
   TCALL(PetscMalloc2(d * d, &G, d, &colfull));
   TCALL(CurioGramCompute(TestPhi(p), TestCurvature(p), G));
   TCALL(AssembleHessian(TestPhi(p), TestCurvature(p), TestMask(p), 0.0, &Ha));

@@ -71,7 +71,7 @@ static void TestIdentity(void)
       fdot_k = TestEntry(fdot, k);
       y_k    = TestEntry(TestLabels(p), k);
       wk     = TestEntry(TestWeights(p), k);
-      TCALL(CurioLossEvaluate(TestModel(p)->loss, eta_k, y_k, NULL, &dl, NULL));
+      TCALL(CurioLossEvaluate(TestLoss(p), eta_k, y_k, NULL, &dl, NULL));
       ldot = dl * fdot_k; /* eq. 65: grad l(z) . theta_dot */
       /* up-weighting z by eps adds eps l(z) to the objective: w_k -> w_k + eps */
       TCALL(TestSetWeight(p, k, wk + h));
@@ -94,7 +94,7 @@ static void TestIdentity(void)
 /* Condition number of H = G + s diag(m) from its eigenvalues */
 static PetscErrorCode ConditionNumber(CurioProblem p, PetscReal s, PetscReal *cond)
 {
-  PetscInt   d = TestModel(p)->d;
+  PetscInt   d = TestSize(p);
   PetscReal *H, *lam, *V, *m;
 
   PetscFunctionBeginUser;

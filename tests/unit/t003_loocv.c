@@ -58,10 +58,9 @@ static void CheckProblem(CurioProblem p, PetscReal s, const char *label)
   CurioLOOCV cv;
   Vec        rloo, hat, brute, hq;
   PetscReal  err, errh, *Hinv, exact, approx, gcv, sum_r2l, n;
-  PetscInt   d = TestModel(p)->d, N;
+  PetscInt   d = TestSize(p), N;
 
-  TCALL(CurioLOOCVCreate(TestPhi(p), TestLabels(p), TestWeights(p), (PetscBool) (TestModel(p)->regularizer == CURIO_REGULARIZER_RESTRICTED), NULL,
-                         &cv));
+  TCALL(CurioLOOCVCreate(TestPhi(p), TestLabels(p), TestWeights(p), (PetscBool) (TestRegularizer(p) == CURIO_REGULARIZER_RESTRICTED), NULL, &cv));
   TCALL(VecDuplicate(TestLabels(p), &rloo));
   TCALL(VecDuplicate(TestLabels(p), &hat));
   TCALL(VecDuplicate(TestLabels(p), &brute));

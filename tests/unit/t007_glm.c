@@ -117,7 +117,7 @@ static void TestIdentityGLM(void)
     TCALL(VecDuplicate(eta, &fdot));
     TCALL(MatMult(TestPhi(p), TestTheta(p), eta));
     TCALL(MatMult(TestPhi(p), TestThetaDot(p), fdot));
-    TCALL(CurioLossEvaluate(TestModel(p)->loss, TestEntry(eta, z), TestEntry(TestLabels(p), z), NULL, &dl, NULL));
+    TCALL(CurioLossEvaluate(TestLoss(p), TestEntry(eta, z), TestEntry(TestLabels(p), z), NULL, &dl, NULL));
     ldot = dl * TestEntry(fdot, z);
     wk   = TestEntry(TestWeights(p), z);
     TCALL(TestSetWeight(p, z, wk + h));
