@@ -44,7 +44,7 @@ fi
 if [[ -n ${CURIO_TEST_SGDF_ARGS:-} ]]; then
   args=$CURIO_TEST_SGDF_ARGS
 else
-  # Size the run to about 30 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
+  # Size the run to about 15 s at 2 ranks on this machine: time 2 epochs outside Slurm, scale the epochs
   base="-curio_sgdf_synthetic 200000,2000,20 -curio_loss squared -curio_s 0.5 -curio_sgdf_batch 64 -curio_sgdf_seed 7 -curio_sgdf_lr 1e-7 -curio_checkpoint_every 500"
   # (with a checkpoint prefix, as the job script gives one: the driver refuses -curio_checkpoint_every without it,
   # and the checkpoints it writes belong in the timing)
@@ -56,7 +56,7 @@ else
   # which do not grow with the epochs
   t=$(sed -n 's/^curio sgdf: [0-9]* steps in \([0-9.]*\) s.*/\1/p' "$work/calibrate.log" | tail -n 1)
   [[ -n $t ]] || fail "calibration run: no 'curio sgdf: ... steps in T s' line in its output: $(tail -n 20 "$work/calibrate.log")"
-  epochs=$(awk -v t="$t" 'BEGIN { e = int(2 * 30 / t); if (e < 4) e = 4; if (e > 5000) e = 5000; print e }')
+  epochs=$(awk -v t="$t" 'BEGIN { e = int(2 * 15 / t); if (e < 4) e = 4; if (e > 5000) e = 5000; print e }')
   say "2 epochs train in $t s outside Slurm: using $epochs epochs"
   args="$base -curio_sgdf_epochs $epochs"
 fi
