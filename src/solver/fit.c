@@ -61,13 +61,15 @@ PetscErrorCode CurioFitCreate(CurioModel model, Mat Phi, Vec y, Vec w, CurioSolv
 @*/
 PetscErrorCode CurioFitSetUp(CurioFit fit)
 {
-  Vec eta;
-
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(fit->y, &eta));
-  PetscCall(MatMult(fit->Phi, fit->theta, eta));
-  PetscCall(CurioModelLossVectors(fit->model, eta, fit->y, fit->w, NULL, NULL, fit->curv));
-  PetscCall(VecDestroy(&eta));
+  if (fit->quadratic) PetscCall(VecCopy(fit->w, fit->curv)); /* l'' = 1: no pass over the rows */
+  else {
+    Vec eta;
+    PetscCall(VecDuplicate(fit->y, &eta));
+    PetscCall(MatMult(fit->Phi, fit->theta, eta));
+    PetscCall(CurioModelLossVectors(fit->model, eta, fit->y, fit->w, NULL, NULL, fit->curv));
+    PetscCall(VecDestroy(&eta));
+  }
   PetscCall(CurioSolverSetOperator(fit->solver, fit->Phi, fit->curv, fit->mask));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
