@@ -298,7 +298,7 @@ static PetscErrorCode GramLambdaMax(CurioModel model, CurioSolver solver, Mat Ph
 {
   const PetscReal *G = NULL;
   Vec              v, z, t;
-  PetscReal        lam = 0, prev = 0, nz;
+  PetscReal        lam = 0, prev = 0, nz, *vf = NULL, *zf = NULL;
   PetscInt         d;
   CurioLossType    loss;
 
@@ -306,19 +306,17 @@ static PetscErrorCode GramLambdaMax(CurioModel model, CurioSolver solver, Mat Ph
   PetscCall(CurioModelGetSize(model, &d));
   PetscCall(CurioModelGetLoss(model, &loss, NULL));
   if (loss == CURIO_LOSS_SQUARED) PetscCall(CurioSolverGetGram(solver, &G));
+  if (G) PetscCall(PetscMalloc2(d, &vf, d, &zf)); /* the replicated iterate and its product, for every step */
   PetscCall(MatCreateVecs(Phi, &v, &t));
   PetscCall(VecDuplicate(v, &z));
   PetscCall(VecSet(v, 1.0 / PetscSqrtReal((PetscReal) d)));
   for (PetscInt it = 0; it < 100; it++) {
     if (G) { /* squared loss: the solver's Gram is Phi^T W Phi */
-      PetscReal *vf, *zf;
-      PetscCall(PetscMalloc2(d, &vf, d, &zf));
       PetscCall(CurioVecGatherAll(v, vf));
       for (PetscInt i = 0; i < d; i++) zf[i] = 0;
       for (PetscInt j = 0; j < d; j++)
         for (PetscInt i = 0; i < d; i++) zf[i] += G[i + j * d] * vf[j];
       PetscCall(CurioVecSetFromReplicated(z, zf));
-      PetscCall(PetscFree2(vf, zf));
     } else {
       PetscCall(MatMult(Phi, v, t));
       PetscCall(VecPointwiseMult(t, t, w));
@@ -332,6 +330,7 @@ static PetscErrorCode GramLambdaMax(CurioModel model, CurioSolver solver, Mat Ph
     prev = lam;
   }
   *lmax = lam;
+  PetscCall(PetscFree2(vf, zf));
   PetscCall(VecDestroy(&v));
   PetscCall(VecDestroy(&z));
   PetscCall(VecDestroy(&t));
