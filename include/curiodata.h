@@ -53,6 +53,8 @@ typedef PetscErrorCode (*CurioRowsSink)(void *ctx, PetscInt i0, PetscInt nb, con
 PETSC_EXTERN PetscErrorCode CurioDataReadCandidatesBlocked(CurioData data, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx,
                                                            CurioRows *rows);
 PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
+/** @brief Whether a file name names LIBSVM/SVMlight text (.svm, .libsvm, .svmlight, .txt) rather than HDF5. */
+PETSC_EXTERN PetscBool      CurioDataIsLIBSVMPath(const char[]);
 PETSC_EXTERN PetscErrorCode CurioDataSetFromOptions(CurioData);
 /** @brief Reads the data options without loading anything, so that -help lists them. Collective. */
 PETSC_EXTERN PetscErrorCode CurioDataOptionsHelp(MPI_Comm);

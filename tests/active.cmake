@@ -13,6 +13,8 @@
 #   study    2 ranks, 2 sub-communicators: one file per run, skip on rerun, continue, part/parts
 #   protocol the run file records seed-set size, stratification, split seed, s policy; random split and s floor as defined (numpy);
 #            a study stops on a run file with other settings, -curio_study_overwrite reruns it
+#   sparse   CSR groups (all, or the pool only) and LIBSVM files (-curio_candidates, -curio_test, -curio_input): the dense input's loop,
+#            bitwise, for sld, gsx, igs, maxdet (random split), random, weights, logistic emcm; the LIBSVM oracle; misuse refused
 #   bad      missing /candidates/y, budget < seed set, unknown strategy, ... : clear collective errors
 string(REPLACE ";" " " CURIO_MPIEXEC_STR "${CURIO_MPIEXEC}")
 set(ACTIVE_TEST ${CMAKE_CURRENT_SOURCE_DIR}/active/test_active.py)
@@ -22,7 +24,7 @@ function(curio_active_case case np)
            COMMAND ${CURIO_PYTHON} ${ACTIVE_TEST} ${case} $<TARGET_FILE:curio_exe> ${ACTIVE_RUNS}/${case}_np${np} --np ${np} --mpiexec "${CURIO_MPIEXEC_STR}")
   set_tests_properties(active_${case}_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 300 LABELS "integration;active")
 endfunction()
-foreach(case oracle restart harness boundary numpy protocol bad)
+foreach(case oracle restart harness boundary numpy protocol sparse bad)
   foreach(np 1 2)
     curio_active_case(${case} ${np})
   endforeach()

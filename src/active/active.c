@@ -70,6 +70,7 @@ PetscErrorCode CurioActiveDestroy(CurioActive *alp)
   PetscFunctionBegin;
   if (!al) PetscFunctionReturn(PETSC_SUCCESS);
   if (al->file >= 0) H5Fclose(al->file);
+  PetscCall(CurioALGroupsFree(al));
   PetscCall(CurioFitDestroy(&al->fit));
   PetscCall(CurioSolverDestroy(&al->solver));
   PetscCall(CurioRowsFree(&al->pool));
@@ -120,6 +121,8 @@ PetscErrorCode CurioActiveSetFromOptions(CurioActive al)
   PetscOptionsBegin(al->comm, NULL, "curio active learning (-curio_mode active; -curio_al_* also every run of -curio_mode study)", "CurioAL");
   PetscCall(CurioCommonOptionsRead(PetscOptionsObject, &al->common));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_restart", al->restart, sizeof(al->restart), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_candidates", al->cand_file, sizeof(al->cand_file), NULL));
+  PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_test", al->test_file, sizeof(al->test_file), NULL));
   PetscCall(CurioCVGridSetFromOptions(PetscOptionsObject, al->common.s_set, &al->grid));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_al_strategy", al->strategy_name, sizeof(al->strategy_name), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_al_seed", &al->seed, NULL));
@@ -143,7 +146,7 @@ PetscErrorCode CurioActiveSetFromOptions(CurioActive al)
 /* What identifies a loop: a restart file must carry the same, key by key */
 static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
 {
-  char                 s[128], proto[256];
+  char                 s[128], proto[2 * PETSC_MAX_PATH_LEN + 512];
   CurioSolverType      solver;
   CurioRegularizerType reg;
   PetscInt             degree;
@@ -160,6 +163,11 @@ static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
   PetscCall(PetscSNPrintf(proto, sizeof(proto), ";seed_rule=%s;seed_stratified=%d;split=%s;s_floor=%.17g;weights=%d",
                           al->seed_size_given ? "given" : "max(d+1,20)", (int) al->stratify, al->split_random ? "random" : "fixed",
                           (double) al->s_floor, al->pool_w || al->init_w ? 1 : 0));
+  if (al->cand_file[0]) { /* LIBSVM: the pool is the data set; the test and seed files are part of what identifies the loop */
+    char files[2 * PETSC_MAX_PATH_LEN + 32];
+    PetscCall(PetscSNPrintf(files, sizeof(files), ";test_file=%s;train_file=%s", al->test_file, al->common.input));
+    PetscCall(PetscStrlcat(proto, files, sizeof(proto)));
+  }
   if (!strcmp(al->strategy->name, "sld_var")) { /* a strategy's own parameter: strategy_* keys differ between strategies by design */
     char mix[64];
     PetscCall(PetscSNPrintf(mix, sizeof(mix), ";strategy_alpha=%.17g", (double) al->mix_alpha));
@@ -170,9 +178,9 @@ static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
       ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
       ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s%s",
-      CURIO_SCHEMA_VERSION, al->common.input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size,
-      al->seed_gsx ? "gsx" : "random", al->batch, al->budget, CurioLossTypes[al->loss], CurioRegularizerTypes[reg], (int) intercept,
-      al->is1d ? degree : 0, al->is1d ? (double) lo : 0.0, al->is1d ? (double) hi : 0.0, s, al->retune_every, CurioSolverTypes[solver], proto));
+      CURIO_SCHEMA_VERSION, al->source, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
+      al->batch, al->budget, CurioLossTypes[al->loss], CurioRegularizerTypes[reg], (int) intercept, al->is1d ? degree : 0,
+      al->is1d ? (double) lo : 0.0, al->is1d ? (double) hi : 0.0, s, al->retune_every, CurioSolverTypes[solver], proto));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -463,7 +471,7 @@ static PetscErrorCode WriteOutputContents(CurioAL al, const char sig[], PetscBoo
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "active"));
-  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->common.input));
+  PetscCall(CurioOutputSetAttributeString(out, "/", "dataset", al->source));
   PetscCall(CurioOutputSetAttributeString(out, "/", "dataset_name", al->dataset_name));
   PetscCall(CurioOutputSetAttributeString(out, "/", "strategy", al->strategy->name));
   PetscCall(CurioOutputSetAttributeInt(out, "/", "seed", al->seed));
@@ -617,8 +625,7 @@ static PetscErrorCode CheckRestartContent(CurioAL al, const char fn[], PetscInt 
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
     PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i,
-               al->common.input);
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->source);
     PetscCheck(al->lab_round[n] >= 0 && al->lab_round[n] <= al->nrows, al->comm, PETSC_ERR_FILE_UNEXPECTED,
                "Restart file '%s': '/selected/round' entry %" PetscInt_FMT " is %" PetscInt_FMT ", expected a round in [0, %" PetscInt_FMT "]", fn, n,
                al->lab_round[n], al->nrows);
@@ -711,8 +718,7 @@ static PetscErrorCode ReadRestart(CurioAL al, const char sig[], PetscBool *compl
   for (PetscInt n = 0; n < nlab; n++) {
     PetscInt i = al->lab_index[n];
     PetscCheck((n < al->n_init && i == -1) || (n >= al->n_init && i >= 0 && i < al->n_pool), al->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i,
-               al->common.input);
+               "Restart file '%s': '/selected/index' entry %" PetscInt_FMT " is %" PetscInt_FMT ", not a pool index of '%s'", fn, n, i, al->source);
     al->lab_w[n] = i < 0 ? al->init_w[n] : al->pool_w ? al->pool_w[i] : 1.0;
     if (i < 0) PetscCall(PetscArraycpy(al->lab_X + n * al->dim, al->init_X + n * al->dim, al->dim));
     else {
@@ -758,13 +764,41 @@ static PetscErrorCode ScoreSummary(Vec score, PetscReal *smax, PetscReal *smean)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The input: one HDF5 file (-curio_input) with the groups /candidates, /test and optionally /train, or LIBSVM files as in
+   the fit mode: -curio_candidates (the pool; its labels are the oracle's), -curio_test and optionally -curio_input (the
+   initial labeled set); al->source names the data set */
+static PetscErrorCode CheckInputs(CurioAL al)
+{
+  const char *in = al->common.input;
+
+  PetscFunctionBegin;
+  if (!al->cand_file[0] && !al->test_file[0]) {
+    PetscCheck(in[0], al->comm, PETSC_ERR_USER_INPUT,
+               "-curio_mode active needs -curio_input FILE.h5 (pool /candidates, oracle /candidates/y, /test), or LIBSVM files -curio_candidates "
+               "POOL -curio_test TEST [-curio_input SEED]");
+    PetscCheck(!CurioDataIsLIBSVMPath(in), al->comm, PETSC_ERR_USER_INPUT,
+               "-curio_input '%s' is LIBSVM text: -curio_mode active then takes the pool from -curio_candidates FILE and the test set from "
+               "-curio_test FILE (-curio_input, if given, is the initial labeled set)",
+               in);
+    PetscCall(PetscStrncpy(al->source, in, sizeof(al->source)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCheck(al->cand_file[0] && al->test_file[0], al->comm, PETSC_ERR_USER_INPUT,
+             "-curio_mode active with LIBSVM input needs both -curio_candidates POOL (the pool and the oracle's labels) and -curio_test TEST");
+  PetscCheck(CurioDataIsLIBSVMPath(al->cand_file) && CurioDataIsLIBSVMPath(al->test_file) && (!in[0] || CurioDataIsLIBSVMPath(in)), al->comm,
+             PETSC_ERR_USER_INPUT,
+             "-curio_candidates and -curio_test are for LIBSVM input (.svm, .libsvm, .svmlight, .txt; -curio_input too, if given); an HDF5 input "
+             "holds its own '/candidates' and '/test' groups: give it alone with -curio_input");
+  PetscCall(PetscStrncpy(al->source, al->cand_file, sizeof(al->source)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode CheckOptions(CurioAL al)
 {
   CurioLossType loss = al->loss;
 
   PetscFunctionBegin;
-  PetscCheck(al->common.input[0], al->comm, PETSC_ERR_USER_INPUT,
-             "-curio_mode active needs -curio_input FILE.h5 (pool /candidates, oracle /candidates/y, /test)");
+  PetscCall(CheckInputs(al));
   PetscCheck(al->seed_size >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_seed_size must be >= 0 (0: max(d + 1, 20)), got %" PetscInt_FMT,
              al->seed_size);
   if (!al->stratify_set) al->stratify = (PetscBool) (loss == CURIO_LOSS_LOGISTIC);
@@ -785,10 +819,10 @@ static PetscErrorCode ALSetDatasetName(CurioAL al)
   char base[PETSC_MAX_PATH_LEN], *b, *dot;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrncpy(base, al->common.input, sizeof(base)));
+  PetscCall(PetscStrncpy(base, al->source, sizeof(base)));
   b   = basename(base);
   dot = strrchr(b, '.');
-  if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
+  if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5") || CurioDataIsLIBSVMPath(b))) *dot = 0;
   PetscCall(PetscStrncpy(al->dataset_name, b, sizeof(al->dataset_name)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -804,7 +838,7 @@ static PetscErrorCode ALAllocate(CurioAL al)
              al->n_init ? "rows of /train" : "points, -curio_al_seed_size");
   PetscCheck(al->budget - (al->n_init ? al->n_init : 0) <= al->n_pool, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", al->budget,
-             al->budget - (al->n_init ? al->n_init : 0), al->common.input, al->n_pool);
+             al->budget - (al->n_init ? al->n_init : 0), al->source, al->n_pool);
   al->cap    = al->budget;
   al->rowcap = 2 + (al->budget - n0 + al->batch - 1) / al->batch;
   PetscCall(PetscMalloc4(al->cap, &al->lab_index, al->cap, &al->lab_round, al->cap * al->dim, &al->lab_X, al->cap, &al->lab_y));
@@ -829,8 +863,8 @@ static PetscErrorCode ALView(CurioAL al)
   PetscCall(PetscPrintf(al->comm,
                         "curio active on %d rank%s: %s, pool %" PetscInt_FMT ", test %" PetscInt_FMT ", d = %" PetscInt_FMT
                         ", strategy %s, seed %" PetscInt_FMT ", batch %" PetscInt_FMT ", budget %" PetscInt_FMT "%s%s\n",
-                        size, size > 1 ? "s" : "", al->common.input, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch,
-                        al->budget, al->restart[0] ? ", restart from " : "", al->restart));
+                        size, size > 1 ? "s" : "", al->source, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->batch, al->budget,
+                        al->restart[0] ? ", restart from " : "", al->restart));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

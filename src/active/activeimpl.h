@@ -31,6 +31,21 @@ PETSC_INTERN const CurioALStrategy CurioALStrategies[];
 PETSC_INTERN PetscErrorCode        CurioALStrategyFind(MPI_Comm, const char[], const CurioALStrategy **);
 PETSC_INTERN PetscErrorCode        CurioALStrategyList(char[], size_t);
 
+/* The three groups of an active-learning input, and where each comes from: a dense or CSR group of the HDF5 input, or
+   a LIBSVM file (-curio_candidates, -curio_test, -curio_input). The loop holds its rows densely (its design matrices are
+   dense); a sparse group is read by the sparse readers and densified into the loop's rows. */
+typedef enum { CURIO_AL_CAND, CURIO_AL_TEST, CURIO_AL_TRAIN } CurioALGroupId;
+typedef enum { CURIO_AL_GROUP_NONE, CURIO_AL_GROUP_DENSE, CURIO_AL_GROUP_CSR, CURIO_AL_GROUP_LIBSVM } CurioALGroupKind;
+typedef struct {
+  CurioALGroupKind kind;
+  char             file[PETSC_MAX_PATH_LEN]; /* the file it is read from: the HDF5 input, or a LIBSVM file */
+  char             X[64], y[64];             /* HDF5: the inputs' and the labels' datasets, e.g. /candidates/X and /candidates/y */
+  PetscInt         n, dim;
+  PetscBool        is1d;
+  CurioCSRRows     csr;   /* CSR and LIBSVM: this rank's rows as the sparse reader split them, until densified (no labels) */
+  PetscReal       *y_all; /* LIBSVM: every label of the file, replicated (the pool's: the oracle's, read only by CurioALOracleReveal()) */
+} CurioALGroup;
+
 struct _n_CurioActive {
   MPI_Comm comm;
   /* options */
@@ -49,7 +64,10 @@ struct _n_CurioActive {
   PetscInt64 *pool_src;                 /* random split: file row of each pool point (>= n_cand_file: a /test row); NULL: fixed */
   PetscReal  *pool_w;                   /* every pool point's weight, replicated (NULL: all 1) */
   /* data: the pool and the test set distributed by rows (PETSc's default split), the initial labeled set replicated */
-  hid_t               file; /* the input, open for the oracle */
+  char                cand_file[PETSC_MAX_PATH_LEN], test_file[PETSC_MAX_PATH_LEN]; /* LIBSVM: -curio_candidates, -curio_test */
+  char                source[PETSC_MAX_PATH_LEN];                                   /* the data set's file: the HDF5 input, or the LIBSVM pool */
+  CurioALGroup        grp[3];                                                       /* candidates, test, train (CurioALGroupId) */
+  hid_t               file;                                                         /* the HDF5 input, open for the oracle (-1 for LIBSVM) */
   CurioRows           pool, test;
   PetscInt            n_pool, dim, n_init, d;
   PetscBool           is1d;
@@ -84,6 +102,7 @@ struct _n_CurioActive {
 };
 
 PETSC_INTERN PetscErrorCode CurioALLoadData(CurioAL);
+PETSC_INTERN PetscErrorCode CurioALGroupsFree(CurioAL);
 PETSC_INTERN PetscErrorCode CurioALOracleReveal(CurioAL, PetscInt, const PetscInt[], PetscReal[]);
 PETSC_INTERN PetscErrorCode CurioALReadAllLabels(CurioAL);
 PETSC_INTERN PetscErrorCode CurioALPoolRow(CurioAL, PetscInt, PetscReal[]);

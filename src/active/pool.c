@@ -1,118 +1,254 @@
 /* The data of an active-learning loop: the candidate pool (features only: every rank reads its own rows), the test set,
    the optional initial labeled set, and the oracle, which reveals the labels in /candidates/y only of the points the
-   loop selects (an HDF5 point selection of exactly those indices). */
+   loop selects (an HDF5 point selection of exactly those indices). Each group is dense or CSR in the HDF5 input, or a
+   LIBSVM file; the loop holds every group's rows densely (its design matrices are dense). */
 #include "activeimpl.h"
 
-/* Which of 'x' (1-D inputs) or 'X' (features) a group has; the error names the file and group */
-static PetscErrorCode GroupInputs(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool required, PetscBool *found,
-                                  PetscBool *is1d, PetscInt *n, PetscInt *dim)
+/* A sparse group's rows without their labels and weights: the oracle reads a pool label only when its point is
+   selected, and ReadWeightsAll() reads the weights */
+static PetscErrorCode GroupDropLabels(CurioALGroup *G)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(G->csr.y));
+  PetscCall(PetscFree(G->csr.w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Frees what a group holds */
+static PetscErrorCode GroupFree(CurioALGroup *G)
+{
+  PetscFunctionBegin;
+  PetscCall(CurioCSRRowsFree(&G->csr));
+  PetscCall(PetscFree(G->y_all));
+  PetscCall(PetscMemzero(G, sizeof(*G)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioALGroupsFree - frees the loop's three input groups (candidates, test, train)
+@*/
+PetscErrorCode CurioALGroupsFree(CurioAL al)
+{
+  PetscFunctionBegin;
+  for (PetscInt g = 0; g < 3; g++) PetscCall(GroupFree(&al->grp[g]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Group 'name' of the open HDF5 input: its kind (none, dense 'x' or 'X', or CSR), rows and columns; a CSR group's rows
+   are read here (this rank's, without labels); the error names the file and group */
+static PetscErrorCode GroupProbeHDF5(MPI_Comm comm, hid_t file, const char fname[], const char name[], PetscBool required, CurioALGroup *G)
 {
   char      px[256], pX[256], pi[256];
-  PetscBool hx, hX, hcsr;
+  PetscBool hx, hX, hcsr, hw;
   int       ndims;
   PetscInt  dims[2];
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", group));
-  PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
-  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", group));
-  PetscCall(CurioH5Exists(file, pi, &hcsr));
-  PetscCheck(!hcsr, comm, PETSC_ERR_SUP,
-             "Input file '%s': '/%s' is in the CSR layout; -curio_mode active needs dense '/%s/X' or 1-D '/%s/x' (convert with "
-             "scripts/curio-convert.py without --sparse)",
-             fname, group, group, group);
-  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/weight", group));
-  PetscCall(CurioH5Exists(file, pi, &hcsr));
-  PetscCheck(!hcsr || strcmp(group, "test"), comm, PETSC_ERR_SUP,
+  PetscCall(PetscMemzero(G, sizeof(*G)));
+  PetscCall(PetscStrncpy(G->file, fname, sizeof(G->file)));
+  PetscCall(PetscSNPrintf(G->y, sizeof(G->y), "/%s/y", name));
+  PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/weight", name));
+  PetscCall(CurioH5Exists(file, px, &hw));
+  PetscCheck(!hw || strcmp(name, "test"), comm, PETSC_ERR_SUP,
              "Input file '%s': '/test/weight' is given, but the test metric of -curio_mode active is unweighted; remove the dataset (weights of "
              "'/candidates' and '/train' are used in training)",
              fname);
+  PetscCall(PetscSNPrintf(px, sizeof(px), "/%s/x", name));
+  PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", name));
+  PetscCall(PetscSNPrintf(pi, sizeof(pi), "/%s/indptr", name));
+  PetscCall(CurioH5Exists(file, pi, &hcsr));
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
-  *found = (PetscBool) (hx || hX);
-  PetscCheck(*found || !required, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s/X' (features) or '/%s/x' (1-D inputs) is missing", fname,
-             group, group);
-  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one",
-             fname, group);
-  *is1d = hx;
-  PetscCall(CurioH5GetShape(comm, file, fname, hx ? px : pX, &ndims, dims));
-  PetscCheck(ndims == (hx ? 1 : 2), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be %s, it has %d dimensions", fname,
-             hx ? px : pX, hx ? "1-D (n)" : "2-D (n, features)", ndims);
-  PetscCheck(dims[0] > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, hx ? px : pX);
-  *n   = dims[0];
-  *dim = hx ? 1 : dims[1];
+  PetscCheck(hcsr || hx || hX || !required, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': '/%s/X' (features), '/%s/x' (1-D inputs) or '/%s/indptr' (CSR) is missing", fname, name, name, name);
+  PetscCheck((int) hcsr + (int) hx + (int) hX <= 1, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': group '/%s' has more than one of 'x' (1-D inputs), 'X' (features) and 'indptr' (CSR); give one", fname, name);
+  if (hcsr) {
+    PetscCall(CurioCSRRowsReadHDF5(comm, fname, name, 0, &G->csr));
+    PetscCall(GroupDropLabels(G));
+    G->kind = CURIO_AL_GROUP_CSR;
+    G->n    = G->csr.n;
+    G->dim  = G->csr.ncols;
+    PetscCall(PetscStrncpy(G->X, pi, sizeof(G->X)));
+  } else if (hx || hX) {
+    G->kind = CURIO_AL_GROUP_DENSE;
+    G->is1d = hx;
+    PetscCall(PetscStrncpy(G->X, hx ? px : pX, sizeof(G->X)));
+    PetscCall(CurioH5GetShape(comm, file, fname, G->X, &ndims, dims));
+    PetscCheck(ndims == (hx ? 1 : 2), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be %s, it has %d dimensions", fname, G->X,
+               hx ? "1-D (n)" : "2-D (n, features)", ndims);
+    G->n   = dims[0];
+    G->dim = hx ? 1 : dims[1];
+  }
+  PetscCheck(!G->kind || G->n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': '/%s' has no rows", fname, name);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The per-row dataset '/<group>/<name>' of an input (path gets its name): whether it exists, and if it does, that it
-   is 1-D with one entry per row of the group's n rows (entry: what an entry is, for the error) */
-static PetscErrorCode GroupRowDataset(MPI_Comm comm, hid_t file, const char fname[], const char group[], const char name[], PetscInt n,
-                                      const char entry[], char path[], size_t len, PetscBool *found)
+/* A LIBSVM file as a group: this rank's rows (the reader's split by bytes) without labels, and every label replicated */
+static PetscErrorCode GroupReadLIBSVM(MPI_Comm comm, const char path[], CurioALGroup *G)
 {
-  int      ndims;
-  PetscInt dims[2];
+  PetscMPIInt size, nl, *counts, *displs;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(path, len, "/%s/%s", group, name));
-  PetscCall(CurioH5Exists(file, path, found));
-  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioH5GetShape(comm, file, fname, path, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one %s",
-             fname, path, n, entry);
+  PetscCall(PetscMemzero(G, sizeof(*G)));
+  PetscCall(PetscStrncpy(G->file, path, sizeof(G->file)));
+  PetscCall(PetscStrncpy(G->X, "features", sizeof(G->X)));
+  PetscCall(PetscStrncpy(G->y, "labels", sizeof(G->y)));
+  PetscCall(CurioCSRRowsReadLIBSVM(comm, path, 0, &G->csr));
+  G->kind = CURIO_AL_GROUP_LIBSVM;
+  G->n    = G->csr.n;
+  G->dim  = G->csr.ncols;
+  PetscCheck(G->n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' has no rows", path);
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMPIIntCast(G->csr.nlocal, &nl));
+  PetscCall(PetscMalloc1(G->n, &G->y_all));
+  PetscCall(PetscMalloc2(size, &counts, size, &displs));
+  PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, counts, 1, MPI_INT, comm));
+  displs[0] = 0;
+  for (PetscMPIInt r = 1; r < size; r++) displs[r] = displs[r - 1] + counts[r - 1];
+  PetscCallMPI(MPI_Allgatherv(G->csr.y, nl, MPIU_REAL, G->y_all, counts, displs, MPIU_REAL, comm));
+  PetscCall(PetscFree2(counts, displs));
+  PetscCall(GroupDropLabels(G));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The labels of a group: present, 1-D, one per row */
-static PetscErrorCode GroupLabels(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscInt n, const char why[])
+/* The labels of an HDF5 group: present, 1-D, one per row */
+static PetscErrorCode GroupLabels(MPI_Comm comm, hid_t file, const CurioALGroup *G, const char why[])
 {
-  char      py[256];
+  int       ndims;
+  PetscInt  dims[2];
   PetscBool hy;
 
   PetscFunctionBegin;
-  PetscCall(GroupRowDataset(comm, file, fname, group, "y", n, "label per row of its inputs", py, sizeof(py), &hy));
-  PetscCheck(hy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' is missing (%s)", fname, py, why);
+  PetscCall(CurioH5Exists(file, G->y, &hy));
+  PetscCheck(hy, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' is missing (%s)", G->file, G->y, why);
+  PetscCall(CurioH5GetShape(comm, file, G->file, G->y, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == G->n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one label per row of its inputs", G->file, G->y, G->n);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Checks the layout of an active-learning input and returns its sizes; with file >= 0 it stays open */
-static PetscErrorCode ProbeLayout(MPI_Comm comm, hid_t file, const char fname[], PetscBool *is1d, PetscInt *m, PetscInt *dim, PetscInt *ntest,
-                                  PetscInt *ninit)
+/* The groups agree: the test set and the initial labeled set have the pool's inputs (LIBSVM files: the widest file's
+   columns for all, as absent indices are zeros); a sparse group held densely must fit */
+static PetscErrorCode GroupsCheck(MPI_Comm comm, CurioALGroup grp[3])
 {
-  PetscBool found, t1d;
-  PetscInt  n, tdim;
+  const char *what[3] = {"the pool", "the test set", "the initial labeled set"};
 
   PetscFunctionBegin;
-  PetscCall(GroupInputs(comm, file, fname, "candidates", PETSC_TRUE, &found, is1d, m, dim));
-  PetscCall(GroupLabels(comm, file, fname, "candidates", *m, "the oracle labels of the pool"));
-  PetscCall(GroupInputs(comm, file, fname, "test", PETSC_TRUE, &found, &t1d, ntest, &tdim));
-  PetscCheck(t1d == *is1d && tdim == *dim, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': '/test' has %" PetscInt_FMT " input columns%s, the pool '/candidates' %" PetscInt_FMT "%s", fname, tdim,
-             t1d ? " (1-D x)" : "", *dim, *is1d ? " (1-D x)" : "");
-  PetscCall(GroupLabels(comm, file, fname, "test", *ntest, "the test labels"));
-  PetscCall(GroupInputs(comm, file, fname, "train", PETSC_FALSE, &found, &t1d, &n, &tdim));
-  *ninit = 0;
-  if (found) {
-    PetscCheck(t1d == *is1d && tdim == *dim, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': '/train' has %" PetscInt_FMT " input columns%s, the pool '/candidates' %" PetscInt_FMT "%s", fname, tdim,
-               t1d ? " (1-D x)" : "", *dim, *is1d ? " (1-D x)" : "");
-    PetscCall(GroupLabels(comm, file, fname, "train", n, "the labels of the initial labeled set"));
-    *ninit = n;
+  if (grp[CURIO_AL_CAND].kind == CURIO_AL_GROUP_LIBSVM) {
+    PetscInt dim = 0;
+    for (PetscInt g = 0; g < 3; g++) dim = PetscMax(dim, grp[g].dim);
+    for (PetscInt g = 0; g < 3; g++)
+      if (grp[g].kind) grp[g].dim = dim;
+  }
+  for (PetscInt g = 1; g < 3; g++) {
+    if (!grp[g].kind) continue;
+    PetscCheck(grp[g].is1d == grp[0].is1d && grp[g].dim == grp[0].dim, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': %s ('%s') has %" PetscInt_FMT " input columns%s, the pool ('%s' of '%s') %" PetscInt_FMT "%s", grp[g].file, what[g],
+               grp[g].X, grp[g].dim, grp[g].is1d ? " (1-D x)" : "", grp[0].X, grp[0].file, grp[0].dim, grp[0].is1d ? " (1-D x)" : "");
+  }
+  for (PetscInt g = 0; g < 3; g++) {
+    char msg[PETSC_MAX_PATH_LEN + 128];
+    if (grp[g].kind != CURIO_AL_GROUP_CSR && grp[g].kind != CURIO_AL_GROUP_LIBSVM) continue;
+    PetscCall(PetscSNPrintf(msg, sizeof(msg), "Input file '%s': %s, held densely by the loop,", grp[g].file, what[g]));
+    PetscCall(CurioRowsCheckSize(comm, msg, grp[g].n, grp[g].dim, PETSC_TRUE));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Pool size and initial labeled set size of an input, after checking its layout (the study checks every input first) */
+/* Checks the layout of an HDF5 active-learning input and fills the three groups */
+static PetscErrorCode ProbeLayout(MPI_Comm comm, hid_t file, const char fname[], CurioALGroup grp[3])
+{
+  PetscFunctionBegin;
+  PetscCall(GroupProbeHDF5(comm, file, fname, "candidates", PETSC_TRUE, &grp[CURIO_AL_CAND]));
+  PetscCall(GroupLabels(comm, file, &grp[CURIO_AL_CAND], "the oracle labels of the pool"));
+  PetscCall(GroupProbeHDF5(comm, file, fname, "test", PETSC_TRUE, &grp[CURIO_AL_TEST]));
+  PetscCall(GroupLabels(comm, file, &grp[CURIO_AL_TEST], "the test labels"));
+  PetscCall(GroupProbeHDF5(comm, file, fname, "train", PETSC_FALSE, &grp[CURIO_AL_TRAIN]));
+  if (grp[CURIO_AL_TRAIN].kind) PetscCall(GroupLabels(comm, file, &grp[CURIO_AL_TRAIN], "the labels of the initial labeled set"));
+  PetscCall(GroupsCheck(comm, grp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Pool size and initial labeled set size of an HDF5 input, after checking its layout (the study checks every input
+   first) */
 PetscErrorCode CurioALProbeInput(MPI_Comm comm, const char fname[], PetscInt *m, PetscInt *ninit)
 {
-  hid_t     file;
-  PetscBool is1d;
-  PetscInt  dim, ntest;
+  hid_t          file;
+  CurioALGroup   grp[3];
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  PetscCheck(!CurioDataIsLIBSVMPath(fname), comm, PETSC_ERR_USER_INPUT,
+             "-curio_study_inputs: '%s' is LIBSVM text; a study's input is one HDF5 file per data set (pool, test set: convert with "
+             "scripts/curio-convert.py); -curio_mode active takes LIBSVM files with -curio_candidates and -curio_test",
+             fname);
+  PetscCall(PetscMemzero(grp, sizeof(grp)));
   PetscCall(CurioH5OpenRead(comm, fname, &file));
-  PetscCall(ProbeLayout(comm, file, fname, &is1d, m, &dim, &ntest, ninit));
+  ierr = ProbeLayout(comm, file, fname, grp);
   H5Fclose(file);
+  *m     = grp[CURIO_AL_CAND].n;
+  *ninit = grp[CURIO_AL_TRAIN].kind ? grp[CURIO_AL_TRAIN].n : 0;
+  for (PetscInt g = 0; g < 3; g++) PetscCall(GroupFree(&grp[g]));
+  PetscCall(ierr);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rows [rstart, rstart + nlocal) of a sparse group, dense (nlocal x dim, row-major) on the rank that asks for them,
+   whatever split the reader gave: every rank sends the asked rows it holds, densified, in one all-to-all. The ranks'
+   row ranges (the reader's, the asked) are contiguous, so each rank's rows arrive in place. */
+static PetscErrorCode GroupDensify(MPI_Comm comm, const CurioALGroup *G, PetscInt dim, PetscInt rstart, PetscInt nlocal, PetscReal X[])
+{
+  const CurioCSRRows *c       = &G->csr;
+  PetscInt64          mine[4] = {c->rstart, c->nlocal, rstart, nlocal}, *all, nsend = 0, off = 0;
+  PetscMPIInt         size, *sc, *sd, *rc, *rd;
+  PetscReal          *sbuf;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMalloc5(4 * size, &all, size, &sc, size, &sd, size, &rc, size, &rd));
+  PetscCallMPI(MPI_Allgather(mine, 4, MPIU_INT64, all, 4, MPIU_INT64, comm));
+  for (PetscMPIInt q = 0; q < size; q++) {
+    PetscInt64 lo = PetscMax(c->rstart, all[4 * q + 2]), hi = PetscMin(c->rstart + c->nlocal, all[4 * q + 2] + all[4 * q + 3]);
+    nsend += PetscMax(hi - lo, 0);
+  }
+  PetscCall(PetscCalloc1(PetscMax(nsend * dim, 1), &sbuf));
+  for (PetscMPIInt q = 0; q < size; q++) { /* the rows rank q asks for that this rank holds */
+    PetscInt64 lo = PetscMax(c->rstart, all[4 * q + 2]), hi = PetscMin(c->rstart + c->nlocal, all[4 * q + 2] + all[4 * q + 3]);
+    PetscCall(PetscMPIIntCast(PetscMax(hi - lo, 0) * dim, &sc[q]));
+    PetscCall(PetscMPIIntCast(off, &sd[q]));
+    for (PetscInt64 r = lo; r < hi; r++, off += dim)
+      for (PetscInt k = c->rowptr[r - c->rstart]; k < c->rowptr[r - c->rstart + 1]; k++) sbuf[off + c->colidx[k]] = c->vals[k];
+  }
+  for (PetscMPIInt p = 0; p < size; p++) { /* the rows this rank asks for that rank p holds */
+    PetscInt64 lo = PetscMax(all[4 * p], rstart), hi = PetscMin(all[4 * p] + all[4 * p + 1], rstart + nlocal);
+    PetscCall(PetscMPIIntCast(PetscMax(hi - lo, 0) * dim, &rc[p]));
+    PetscCall(PetscMPIIntCast(hi > lo ? (lo - rstart) * dim : 0, &rd[p]));
+  }
+  PetscCallMPI(MPI_Alltoallv(sbuf, sc, sd, MPIU_REAL, X, rc, rd, MPIU_REAL, comm));
+  PetscCall(PetscFree(sbuf));
+  PetscCall(PetscFree5(all, sc, sd, rc, rd));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rows [rstart, rstart + nlocal) of a group's inputs into X (nlocal x dim), checked finite; collective (each rank its
+   own range) */
+static PetscErrorCode GroupReadRows(CurioAL al, const CurioALGroup *G, PetscInt rstart, PetscInt nlocal, PetscReal X[])
+{
+  PetscFunctionBegin;
+  if (G->kind == CURIO_AL_GROUP_DENSE) PetscCall(CurioH5ReadRows(al->comm, al->file, G->file, G->X, rstart, nlocal, al->dim, X));
+  else PetscCall(GroupDensify(al->comm, G, al->dim, rstart, nlocal, X));
+  PetscCall(CurioCheckFinite(al->comm, G->file, G->X, rstart, nlocal, al->dim, X));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Labels of rows [first, first + count) of a group (each rank its own range; collective), checked finite if asked */
+static PetscErrorCode GroupLabelsRange(CurioAL al, const CurioALGroup *G, PetscInt first, PetscInt count, PetscBool check, PetscReal y[])
+{
+  PetscFunctionBegin;
+  if (G->kind == CURIO_AL_GROUP_LIBSVM) PetscCall(PetscArraycpy(y, G->y_all + first, count));
+  else PetscCall(CurioH5ReadRows(al->comm, al->file, G->file, G->y, first, count, 1, y));
+  if (check) PetscCall(CurioCheckFinite(al->comm, G->file, G->y, first, count, 1, y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -153,21 +289,30 @@ static PetscErrorCode SetUpModel(CurioAL al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode ReadLabelsAt(CurioAL, const char[], PetscInt, const PetscInt64[], PetscReal[]);
+static PetscErrorCode GroupLabelsAt(CurioAL, const CurioALGroup *, PetscInt, const PetscInt64[], PetscReal[]);
 
-/* Every weight of a group (n rows), replicated, if the file has '/<group>/weight' (else *w stays NULL): one per row,
-   finite, >= 0 */
-static PetscErrorCode ReadWeightsAll(MPI_Comm comm, hid_t file, const char fn[], const char group[], PetscInt n, PetscReal **w)
+/* Every weight of a group (n rows), replicated, if the HDF5 input has '/<group>/weight' (else *w stays NULL; LIBSVM
+   rows have weight 1): one per row, finite, >= 0 */
+static PetscErrorCode ReadWeightsAll(CurioAL al, const char group[], PetscInt n, PetscReal **w)
 {
-  char      pw[256];
-  PetscBool has;
+  MPI_Comm    comm = al->comm;
+  const char *fn   = al->common.input;
+  char        pw[256];
+  PetscBool   has;
+  int         ndims;
+  PetscInt    dims[2];
 
   PetscFunctionBegin;
   *w = NULL;
-  PetscCall(GroupRowDataset(comm, file, fn, group, "weight", n, "weight per row", pw, sizeof(pw), &has));
+  if (al->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscSNPrintf(pw, sizeof(pw), "/%s/weight", group));
+  PetscCall(CurioH5Exists(al->file, pw, &has));
   if (!has) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CurioH5GetShape(comm, al->file, fn, pw, &ndims, dims));
+  PetscCheck(ndims == 1 && dims[0] == n, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), one weight per row", fn, pw, n);
   PetscCall(PetscMalloc1(PetscMax(n, 1), w));
-  PetscCall(CurioH5ReadRows(comm, file, fn, pw, 0, n, 1, *w));
+  PetscCall(CurioH5ReadRows(comm, al->file, fn, pw, 0, n, 1, *w));
   PetscCall(CurioCheckFinite(comm, fn, pw, 0, n, 1, *w));
   for (PetscInt i = 0; i < n; i++)
     PetscCheck((*w)[i] >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has a negative weight in row %" PetscInt_FMT, fn, pw, i);
@@ -191,14 +336,14 @@ static int CompareKeyRow(const void *a, const void *b)
    CurioRandomUniform(seed, CURIO_AL_STREAM_SPLIT, g) form the test set, the others the pool, both in increasing g.
    Every rank reads both groups whole (meant for study-sized data: (n_cand + n_test) x dim doubles per rank) and keeps
    its own rows; the test labels are read, the pool labels are left to the oracle. */
-static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk[])
+static PetscErrorCode LoadSplitRandom(CurioAL al)
 {
-  MPI_Comm    comm = al->comm;
-  const char *fn   = al->common.input;
-  PetscInt    nc = al->n_cand_file, nt = al->n_test_file, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
-  PetscReal  *Xall, *ytest_file, *ytest;
-  KeyRow     *key;
-  PetscBool  *is_test;
+  MPI_Comm      comm = al->comm;
+  CurioALGroup *gc = &al->grp[CURIO_AL_CAND], *gt = &al->grp[CURIO_AL_TEST];
+  PetscInt      nc = al->n_cand_file, nt = al->n_test_file, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
+  PetscReal    *Xall, *ytest_file, *ytest;
+  KeyRow       *key;
+  PetscBool    *is_test;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc5(N, &key, N, &is_test, N * dim, &Xall, PetscMax(nt, 1), &ytest_file, PetscMax(nt, 1), &ytest));
@@ -212,12 +357,9 @@ static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk
     if (is_test[g]) test_g[ntl++] = g;
     else al->pool_src[np++] = g;
   }
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, 0, nc, dim, Xall));
-  PetscCall(CurioCheckFinite(comm, fn, pk, 0, nc, dim, Xall));
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, 0, nt, dim, Xall + nc * dim));
-  PetscCall(CurioCheckFinite(comm, fn, tk, 0, nt, dim, Xall + nc * dim));
-  PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", 0, nt, 1, ytest_file));
-  PetscCall(CurioCheckFinite(comm, fn, "/test/y", 0, nt, 1, ytest_file));
+  PetscCall(GroupReadRows(al, gc, 0, nc, Xall));
+  PetscCall(GroupReadRows(al, gt, 0, nt, Xall + nc * dim));
+  PetscCall(GroupLabelsRange(al, gt, 0, nt, PETSC_TRUE, ytest_file));
   { /* the labels of the test rows that come from /candidates, by one point selection */
     PetscInt64 *rows;
     PetscInt    k = 0;
@@ -225,7 +367,7 @@ static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk
     PetscCall(PetscMalloc2(nt, &rows, nt, &buf));
     for (PetscInt t = 0; t < nt; t++)
       if (test_g[t] < nc) rows[k++] = test_g[t];
-    PetscCall(ReadLabelsAt(al, "/candidates/y", k, rows, buf));
+    PetscCall(GroupLabelsAt(al, gc, k, rows, buf));
     for (PetscInt t = 0, j = 0; t < nt; t++) ytest[t] = test_g[t] < nc ? buf[j++] : ytest_file[test_g[t] - nc];
     PetscCall(PetscFree2(rows, buf));
   }
@@ -241,6 +383,23 @@ static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The groups of the input: the HDF5 input's, or the LIBSVM files -curio_candidates (pool), -curio_test and
+   -curio_input (initial labeled set, optional) */
+static PetscErrorCode OpenGroups(CurioAL al)
+{
+  PetscFunctionBegin;
+  if (al->cand_file[0]) {
+    PetscCall(GroupReadLIBSVM(al->comm, al->cand_file, &al->grp[CURIO_AL_CAND]));
+    PetscCall(GroupReadLIBSVM(al->comm, al->test_file, &al->grp[CURIO_AL_TEST]));
+    if (al->common.input[0]) PetscCall(GroupReadLIBSVM(al->comm, al->common.input, &al->grp[CURIO_AL_TRAIN]));
+    PetscCall(GroupsCheck(al->comm, al->grp));
+  } else {
+    PetscCall(CurioH5OpenRead(al->comm, al->common.input, &al->file));
+    PetscCall(ProbeLayout(al->comm, al->file, al->common.input, al->grp));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioALLoadData - opens the input, reads this rank's pool rows (inputs only), the test set and the initial labeled set
   (replicated), builds the pool and test design matrices. The pool's labels are not read here. With
@@ -248,32 +407,28 @@ static PetscErrorCode LoadSplitRandom(CurioAL al, const char pk[], const char tk
 @*/
 PetscErrorCode CurioALLoadData(CurioAL al)
 {
-  MPI_Comm    comm = al->comm;
-  const char *fn   = al->common.input;
-  const char *pk, *tk;
-  PetscInt    ntest;
+  MPI_Comm      comm = al->comm;
+  CurioALGroup *gc = &al->grp[CURIO_AL_CAND], *gt = &al->grp[CURIO_AL_TEST], *gi = &al->grp[CURIO_AL_TRAIN];
 
   PetscFunctionBegin;
-  PetscCall(CurioH5OpenRead(comm, fn, &al->file));
-  PetscCall(ProbeLayout(comm, al->file, fn, &al->is1d, &al->n_pool, &al->dim, &ntest, &al->n_init));
-  al->n_cand_file = al->n_pool;
-  al->n_test_file = ntest;
-  pk              = al->is1d ? "/candidates/x" : "/candidates/X";
-  tk              = al->is1d ? "/test/x" : "/test/X";
-  if (al->split_random) PetscCall(LoadSplitRandom(al, pk, tk));
+  PetscCall(OpenGroups(al));
+  al->is1d        = gc->is1d;
+  al->dim         = gc->dim;
+  al->n_pool      = gc->n;
+  al->n_init      = gi->kind ? gi->n : 0;
+  al->n_cand_file = gc->n;
+  al->n_test_file = gt->n;
+  if (al->split_random) PetscCall(LoadSplitRandom(al));
   else {
     PetscCall(CurioRowsAllocate(comm, al->n_pool, al->dim, al->is1d, PETSC_FALSE, &al->pool));
-    PetscCall(CurioH5ReadRows(comm, al->file, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
-    PetscCall(CurioCheckFinite(comm, fn, pk, al->pool.rstart, al->pool.nlocal, al->dim, al->pool.X));
-    PetscCall(CurioRowsAllocate(comm, ntest, al->dim, al->is1d, PETSC_TRUE, &al->test));
-    PetscCall(CurioH5ReadRows(comm, al->file, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
-    PetscCall(CurioCheckFinite(comm, fn, tk, al->test.rstart, al->test.nlocal, al->dim, al->test.X));
-    PetscCall(CurioH5ReadRows(comm, al->file, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
-    PetscCall(CurioCheckFinite(comm, fn, "/test/y", al->test.rstart, al->test.nlocal, 1, al->test.y));
+    PetscCall(GroupReadRows(al, gc, al->pool.rstart, al->pool.nlocal, al->pool.X));
+    PetscCall(CurioRowsAllocate(comm, gt->n, al->dim, al->is1d, PETSC_TRUE, &al->test));
+    PetscCall(GroupReadRows(al, gt, al->test.rstart, al->test.nlocal, al->test.X));
+    PetscCall(GroupLabelsRange(al, gt, al->test.rstart, al->test.nlocal, PETSC_TRUE, al->test.y));
   }
   { /* weights: of the pool points (in pool order) and of /train; a pool point drawn from /test has weight 1 */
     PetscReal *wc;
-    PetscCall(ReadWeightsAll(comm, al->file, fn, "candidates", al->n_cand_file, &wc));
+    PetscCall(ReadWeightsAll(al, "candidates", al->n_cand_file, &wc));
     if (wc && al->pool_src) {
       PetscCall(PetscMalloc1(al->n_pool, &al->pool_w));
       for (PetscInt i = 0; i < al->n_pool; i++) al->pool_w[i] = al->pool_src[i] < al->n_cand_file ? wc[al->pool_src[i]] : 1.0;
@@ -283,15 +438,14 @@ PetscErrorCode CurioALLoadData(CurioAL al)
   if (al->n_init) { /* small: every rank reads all of it */
     PetscReal *wt;
     PetscCall(PetscMalloc2(al->n_init * al->dim, &al->init_X, al->n_init, &al->init_y));
-    PetscCall(CurioH5ReadRows(comm, al->file, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
-    PetscCall(CurioCheckFinite(comm, fn, al->is1d ? "/train/x" : "/train/X", 0, al->n_init, al->dim, al->init_X));
-    PetscCall(CurioH5ReadRows(comm, al->file, fn, "/train/y", 0, al->n_init, 1, al->init_y));
-    PetscCall(CurioCheckFinite(comm, fn, "/train/y", 0, al->n_init, 1, al->init_y));
-    PetscCall(ReadWeightsAll(comm, al->file, fn, "train", al->n_init, &wt));
+    PetscCall(GroupReadRows(al, gi, 0, al->n_init, al->init_X));
+    PetscCall(GroupLabelsRange(al, gi, 0, al->n_init, PETSC_TRUE, al->init_y));
+    PetscCall(ReadWeightsAll(al, "train", al->n_init, &wt));
     PetscCall(PetscMalloc1(al->n_init, &al->init_w));
     for (PetscInt i = 0; i < al->n_init; i++) al->init_w[i] = wt ? wt[i] : 1.0;
     PetscCall(PetscFree(wt));
   }
+  for (PetscInt g = 0; g < 3; g++) PetscCall(CurioCSRRowsFree(&al->grp[g].csr)); /* densified: the sparse rows are not needed again */
   PetscCall(SetUpModel(al));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -306,9 +460,10 @@ static int CompareIndexPos(const void *a, const void *b)
   return (x->index > y->index) - (x->index < y->index);
 }
 
-/* Labels of k rows of a 1-D label dataset, rows[] strictly increasing: one collective read of an HDF5 point selection
-   of exactly these rows (rank 0 selects them), then broadcast; y[] gets them in the order of rows[] */
-static PetscErrorCode ReadLabelsAt(CurioAL al, const char dset[], PetscInt k, const PetscInt64 rows[], PetscReal y[])
+/* Labels of k rows of a group's 1-D label dataset, rows[] strictly increasing: one collective read of an HDF5 point
+   selection of exactly these rows (rank 0 selects them), then broadcast (LIBSVM: the file's labels, held by the
+   oracle); y[] gets them in the order of rows[] */
+static PetscErrorCode GroupLabelsAt(CurioAL al, const CurioALGroup *G, PetscInt k, const PetscInt64 rows[], PetscReal y[])
 {
   PetscMPIInt rank;
   hid_t       d, fspace, mspace, dxpl;
@@ -318,11 +473,15 @@ static PetscErrorCode ReadLabelsAt(CurioAL al, const char dset[], PetscInt k, co
 
   PetscFunctionBegin;
   if (!k) PetscFunctionReturn(PETSC_SUCCESS);
+  if (G->kind == CURIO_AL_GROUP_LIBSVM) {
+    for (PetscInt i = 0; i < k; i++) y[i] = G->y_all[rows[i]];
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCallMPI(MPI_Comm_rank(al->comm, &rank));
   PetscCall(PetscMalloc1(k, &coord));
   for (PetscInt i = 0; i < k; i++) coord[i] = (hsize_t) rows[i];
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
-  d      = H5Dopen2(al->file, dset, H5P_DEFAULT);
+  d      = H5Dopen2(al->file, G->y, H5P_DEFAULT);
   fspace = H5Dget_space(d);
   mspace = H5Screate_simple(1, &cnt, NULL);
   if (rank == 0) H5Sselect_elements(fspace, H5S_SELECT_SET, (size_t) k, coord);
@@ -340,8 +499,7 @@ static PetscErrorCode ReadLabelsAt(CurioAL al, const char dset[], PetscInt k, co
   PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
   ok = status >= 0;
   PetscCallMPI(MPI_Allreduce(&ok, &allok, 1, MPI_INT, MPI_LAND, al->comm));
-  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the labels '%s' of %" PetscInt_FMT " points failed", al->common.input,
-             dset, k);
+  PetscCheck(allok, al->comm, PETSC_ERR_FILE_READ, "Input file '%s': reading the labels '%s' of %" PetscInt_FMT " points failed", G->file, G->y, k);
   PetscCallMPI(MPI_Bcast(y, (PetscMPIInt) k, MPIU_REAL, 0, al->comm));
   PetscCall(PetscFree(coord));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -370,8 +528,8 @@ static PetscErrorCode ReadPoolLabels(CurioAL al, PetscInt k, const PetscInt idx[
     rows[i] = ip[i].index < al->n_cand_file ? ip[i].index : ip[i].index - al->n_cand_file;
     if (ip[i].index < al->n_cand_file) nc++;
   }
-  PetscCall(ReadLabelsAt(al, "/candidates/y", nc, rows, buf));
-  PetscCall(ReadLabelsAt(al, "/test/y", k - nc, rows + nc, buf + nc));
+  PetscCall(GroupLabelsAt(al, &al->grp[CURIO_AL_CAND], nc, rows, buf));
+  PetscCall(GroupLabelsAt(al, &al->grp[CURIO_AL_TEST], k - nc, rows + nc, buf + nc));
   for (PetscInt i = 0; i < k; i++) y[ip[i].pos] = buf[i];
   PetscCall(PetscFree3(ip, rows, buf));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -379,24 +537,25 @@ static PetscErrorCode ReadPoolLabels(CurioAL al, PetscInt k, const PetscInt idx[
 
 /*@C
   CurioALOracleReveal - the oracle: the labels of pool points idx[0..k) from /candidates/y (and, with a random split,
-  /test/y), and nothing else of them: one collective read of an HDF5 point selection of exactly these rows per dataset.
+  /test/y), and nothing else of them: one collective read of an HDF5 point selection of exactly these rows per dataset
+  (LIBSVM: the labels of the pool's file, which only the oracle reads).
   A NaN or Inf label, or one outside the loss's domain, is an error that names the pool index.
 @*/
 PetscErrorCode CurioALOracleReveal(CurioAL al, PetscInt k, const PetscInt idx[], PetscReal y[])
 {
+  const CurioALGroup *gc = &al->grp[CURIO_AL_CAND];
+
   PetscFunctionBegin;
   if (!k) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(ReadPoolLabels(al, k, idx, y));
   for (PetscInt i = 0; i < k; i++) {
     PetscReal v = y[i];
     PetscBool in;
-    PetscCheck(!PetscIsInfOrNanReal(v), al->comm, PETSC_ERR_FP,
-               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %s", al->common.input, idx[i],
-               PetscIsNanReal(v) ? "NaN" : "Inf");
+    PetscCheck(!PetscIsInfOrNanReal(v), al->comm, PETSC_ERR_FP, "Input file '%s': the oracle label '%s' of pool point %" PetscInt_FMT " is %s",
+               gc->file, gc->y, idx[i], PetscIsNanReal(v) ? "NaN" : "Inf");
     in = CurioLossTable[al->loss].label_valid ? CurioLossTable[al->loss].label_valid(v) : PETSC_TRUE;
-    PetscCheck(in, al->comm, PETSC_ERR_USER_INPUT,
-               "Input file '%s': the oracle label '/candidates/y' of pool point %" PetscInt_FMT " is %g; %s loss needs %s", al->common.input, idx[i],
-               (double) v, CurioLossTypes[al->loss], CurioLossTable[al->loss].label_domain);
+    PetscCheck(in, al->comm, PETSC_ERR_USER_INPUT, "Input file '%s': the oracle label '%s' of pool point %" PetscInt_FMT " is %g; %s loss needs %s",
+               gc->file, gc->y, idx[i], (double) v, CurioLossTypes[al->loss], CurioLossTable[al->loss].label_domain);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -411,7 +570,7 @@ PetscErrorCode CurioALReadAllLabels(CurioAL al)
   if (al->pool_y) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscMalloc1(PetscMax(al->pool.nlocal, 1), &al->pool_y));
   PetscCall(CurioALReadPoolLabels(al, al->pool_y));
-  PetscCall(CurioCheckFinite(al->comm, al->common.input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
+  PetscCall(CurioCheckFinite(al->comm, al->grp[CURIO_AL_CAND].file, al->grp[CURIO_AL_CAND].y, al->pool.rstart, al->pool.nlocal, 1, al->pool_y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -422,7 +581,7 @@ PetscErrorCode CurioALReadAllLabels(CurioAL al)
 PetscErrorCode CurioALReadPoolLabels(CurioAL al, PetscReal y[])
 {
   PetscFunctionBegin;
-  if (!al->pool_src) PetscCall(CurioH5ReadRows(al->comm, al->file, al->common.input, "/candidates/y", al->pool.rstart, al->pool.nlocal, 1, y));
+  if (!al->pool_src) PetscCall(GroupLabelsRange(al, &al->grp[CURIO_AL_CAND], al->pool.rstart, al->pool.nlocal, PETSC_FALSE, y));
   else { /* through the split's map: the whole pool, then this rank's part */ PetscInt *idx;
     PetscReal                                                                          *all;
     PetscCall(PetscMalloc2(al->n_pool, &idx, al->n_pool, &all));

@@ -370,8 +370,18 @@ PetscErrorCode CurioDataLoadLIBSVM(CurioData data, const char train[], const cha
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Whether a path names a LIBSVM/SVMlight text file (by extension) rather than HDF5 */
-static PetscBool IsLIBSVMPath(const char path[])
+/*@C
+  CurioDataIsLIBSVMPath - whether a file name names LIBSVM/SVMlight text (by its extension: .svm, .libsvm, .svmlight,
+  .txt) rather than HDF5
+
+  Not Collective
+
+  Input Parameter:
+. path - the file name
+
+.seealso: `CurioDataSetFromOptions()`
+@*/
+PetscBool CurioDataIsLIBSVMPath(const char path[])
 {
   const char *ext = strrchr(path, '.');
   return (PetscBool) (ext && (!strcmp(ext, ".svm") || !strcmp(ext, ".libsvm") || !strcmp(ext, ".svmlight") || !strcmp(ext, ".txt")));
@@ -421,7 +431,7 @@ PetscErrorCode CurioDataSetFromOptions(CurioData data)
 
   PetscFunctionBegin;
   PetscCall(DataReadOptions(data->comm, file, cand, test, &set));
-  if (set && file[0] && IsLIBSVMPath(file)) PetscCall(CurioDataLoadLIBSVM(data, file, cand, test));
+  if (set && file[0] && CurioDataIsLIBSVMPath(file)) PetscCall(CurioDataLoadLIBSVM(data, file, cand, test));
   else if (set && file[0]) {
     PetscCheck(!cand[0] && !test[0], data->comm, PETSC_ERR_USER_INPUT,
                "-curio_candidates and -curio_test are for LIBSVM input; an HDF5 input holds its own '/candidates' and '/test' groups");

@@ -47,7 +47,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
      0},
     {"-curio_monitor_seconds", CURIO_OPTION_REAL, SGDF, "0 (off)", "sgdf: a progress line every this many seconds within an epoch", 0, INF, 0},
     /* common to the modes that read data, fit a model and write a file */
-    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE | USERS, "built-in example (fit, sgdf); required (active, users)",
+    {"-curio_input", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE | USERS, "built-in example (fit, sgdf); required (users; active with HDF5)",
      "Input: HDF5 (dense or CSR), or LIBSVM text (.svm, .libsvm, .svmlight, .txt)", 0, 0, 0},
     {"-curio_output", CURIO_OPTION_STRING, FIT | SGDF | ACTIVE | USERS, "curio.h5 (active: active.h5; users: users.h5)",
      "HDF5 output file, written to a temporary name and renamed when complete", 0, 0, 0},
@@ -69,8 +69,9 @@ static const CurioOptionInfo CurioOptionTable[] = {
      "-curio_regularizer inherit: FILE.h5[:DATASET] holding theta0 (default dataset /model/theta)", 0, 0, 0},
     {"-curio_domain", CURIO_OPTION_REAL_ARRAY, ALL, "range of all inputs", "lo,hi: the 1-D input interval mapped to [-1, 1]", 2, 0, 0},
     /* fit */
-    {"-curio_candidates", CURIO_OPTION_STRING, FIT, "none", "LIBSVM input only: candidate pool file", 0, 0, 0},
-    {"-curio_test", CURIO_OPTION_STRING, FIT, "none", "LIBSVM input only: test set file", 0, 0, 0},
+    {"-curio_candidates", CURIO_OPTION_STRING, FIT | ACTIVE, "none",
+     "LIBSVM input only: candidate pool file (active: the pool, its labels the oracle's; -curio_input then the optional seed set)", 0, 0, 0},
+    {"-curio_test", CURIO_OPTION_STRING, FIT | ACTIVE, "none", "LIBSVM input only: test set file", 0, 0, 0},
     {"-curio_loocv", CURIO_OPTION_BOOL, MODEL, "true", "Compute the LOOCV curves over a grid of s (false needs -curio_s)", 0, 0, 0},
     {"-curio_loocv_smin", CURIO_OPTION_REAL, MODEL, "1e-6 x min_j (Phi^T W Phi)_jj / n over penalized j", "Smallest s of the LOOCV grid", 0, INF, LO},
     {"-curio_loocv_smax", CURIO_OPTION_REAL, MODEL, "1e3 x lambda_max(Phi^T W Phi) / n", "Largest s of the LOOCV grid", 0, INF, LO},

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/active/test_active.py CASE CURIO_EXE WORKDIR [--np N] [--mpiexec "mpiexec --oversubscribe"]
 
-CASE is one of: oracle, ranks, restart, harness, boundary, numpy, study, bad."""
+CASE is one of: oracle, ranks, restart, harness, boundary, numpy, study, protocol, sparse, bad."""
 import argparse
 import os
 import shlex
@@ -25,6 +25,8 @@ def make_input(path, *args):
 def run(a, np_, *opts, expect_fail=False):
     cmd = shlex.split(a.mpiexec) + ["-n", str(np_), a.exe, *opts]
     r = subprocess.run(cmd, capture_output=True, text=True)
+    if expect_fail is None:  # either outcome; the caller looks
+        return r
     if expect_fail:
         assert r.returncode != 0, f"expected a failure: {' '.join(cmd)}\n{r.stdout}"
         return r
@@ -604,6 +606,116 @@ def case_protocol(a):
     with h5py.File(os.path.join(d, "protocol_in__random__seed0.h5")) as f:
         assert f.attrs["budget"] == 30 and f.attrs["completed"] == 1 and f.attrs["split"] == "random"
     print("protocol: split, seed rule, stratification and s policy recorded; random split and floor of s as defined; a study refuses other settings")
+
+
+def case_sparse(a):
+    """the pool, the test set and the seed set in curio's CSR layout, mixed with dense groups, or as LIBSVM files
+    (-curio_candidates, -curio_test, -curio_input): the same loop as on the dense input, bitwise (selections, labels,
+    curve, theta), for strategies that use the inputs (gsx, igs), the design (sld, maxdet), weights, a random split and
+    the logistic loss; and the LIBSVM oracle reveals only the selected labels"""
+    sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+    from make_input import write_group, write_libsvm
+    dense = os.path.join(a.dir, "sparse_dense.h5")
+    make_input(dense, "--m", "80", "--seed", "9", "--d", "5", "--ntest", "30", "--train", "12")
+    groups = {}
+    with h5py.File(dense, "r+") as f:  # a sparse pool: a third of the entries zero (the last column kept, so every form has 5 columns)
+        for g in ("candidates", "test", "train"):
+            X = f[f"{g}/X"][:]
+            X[:, :-1][np.abs(X[:, :-1]) < 0.45] = 0.0
+            f[f"{g}/X"][:] = X
+            groups[g] = (X, f[f"{g}/y"][:])
+        f["candidates/weight"] = 0.5 + (np.arange(80) % 3)
+    wdense = dense.replace(".h5", "_w.h5")
+    shutil.copy(dense, wdense)
+    with h5py.File(dense, "r+") as f:
+        del f["candidates/weight"]
+
+    def write(path, csr_groups, weights=False):
+        with h5py.File(path, "w") as f:
+            for g, (X, y) in groups.items():
+                write_group(f, g, "X", X, y, g in csr_groups)
+            if weights:
+                f["candidates/weight"] = 0.5 + (np.arange(80) % 3)
+        return path
+    csr_all = write(os.path.join(a.dir, "sparse_csr.h5"), ("candidates", "test", "train"))
+    csr_pool = write(os.path.join(a.dir, "sparse_csrpool.h5"), ("candidates",))
+    csr_w = write(os.path.join(a.dir, "sparse_csr_w.h5"), ("candidates", "test", "train"), weights=True)
+    svm = {g: os.path.join(a.dir, f"sparse_{g}.svm") for g in groups}
+    for g, (X, y) in groups.items():
+        write_libsvm(svm[g], X, y)
+    libsvm_args = ["-curio_candidates", svm["candidates"], "-curio_test", svm["test"]]
+
+    def loop(tag, inp, extra, strategy, more):
+        o = os.path.join(a.dir, f"sparse_{tag}_{strategy}.h5")
+        io = ["-curio_input", inp] if inp else []
+        run(a, a.np, "-curio_mode", "active", *io, *extra, "-curio_output", o, *FAST, "-curio_al_strategy", strategy, "-curio_al_budget", "32",
+            "-curio_al_batch", "4", "-curio_intercept", *more)
+        c = contents(o)
+        c.pop("@signature")  # names the files
+        return c
+    n = 0
+    for strategy, more in (("sld", []), ("gsx", []), ("igs", []), ("maxdet", ["-curio_al_split", "random", "-curio_al_seed", "3"]),
+                           ("random", ["-curio_al_seed", "5"])):
+        ref = loop("dense", dense, [], strategy, more)
+        for tag, inp, extra in (("csr", csr_all, []), ("csrpool", csr_pool, []), ("libsvm", svm["train"], libsvm_args)):
+            same(ref, loop(tag, inp, extra, strategy, more), f"{strategy}: {tag} vs dense")
+            n += 1
+    # without a seed file: the seed set drawn from the LIBSVM pool, as from the HDF5 pool without /train
+    nt = os.path.join(a.dir, "sparse_dense_notrain.h5")
+    shutil.copy(dense, nt)
+    with h5py.File(nt, "r+") as f:
+        del f["train"]
+    same(loop("dense_nt", nt, [], "sld", []), loop("libsvm_nt", None, libsvm_args, "sld", []), "sld: LIBSVM without a seed file vs dense")
+    same(loop("dense_w", wdense, [], "sld", []), loop("csr_w", csr_w, [], "sld", []), "sld: weighted CSR vs dense")
+    n += 2
+    # logistic loss on a CSR pool
+    lg = os.path.join(a.dir, "sparse_logit.h5")
+    make_input(lg, "--m", "70", "--seed", "4", "--d", "3", "--ntest", "30", "--loss", "logistic")
+    with h5py.File(lg) as f:
+        lgroups = {g: (f[f"{g}/X"][:], f[f"{g}/y"][:]) for g in ("candidates", "test")}
+    lcsr = os.path.join(a.dir, "sparse_logit_csr.h5")
+    with h5py.File(lcsr, "w") as f:
+        for g, (X, y) in lgroups.items():
+            write_group(f, g, "X", X, y, True)
+    lopt = ["-curio_loss", "logistic", "-curio_al_retune_every", "0", "-curio_s", "0.5"]
+    same(loop("logit_dense", lg, [], "emcm", lopt), loop("logit_csr", lcsr, [], "emcm", lopt), "logistic emcm: CSR vs dense")
+    n += 1
+    # the LIBSVM oracle: NaN at every never-selected pool label changes nothing
+    o = os.path.join(a.dir, "sparse_libsvm_sld.h5")
+    with h5py.File(o) as f:
+        sel = f["selected/index"][:]
+    X, y = groups["candidates"]
+    ynan = np.full_like(y, np.nan)
+    ynan[sel] = y[sel]
+    nanpool = os.path.join(a.dir, "sparse_nanpool.svm")
+    with open(nanpool, "w") as fh:
+        for xi, yi in zip(X, ynan):
+            fh.write(("nan" if np.isnan(yi) else repr(float(yi))) + "".join(f" {j + 1}:{float(xi[j])!r}" for j in np.nonzero(xi)[0]) + "\n")
+    r = run(a, a.np, "-curio_mode", "active", "-curio_input", svm["train"], "-curio_candidates", nanpool, "-curio_test", svm["test"],
+            "-curio_output", o + "nan", *FAST, "-curio_al_strategy", "sld", "-curio_al_budget", "32", "-curio_al_batch", "4", "-curio_intercept",
+            expect_fail=None)
+    if r.returncode == 0:
+        c1, c2 = contents(o), contents(o + "nan")
+        c1.pop("@signature"), c2.pop("@signature")
+        same(c1, c2, "LIBSVM oracle: NaN at never-selected labels")
+        print("sparse: the LIBSVM oracle reads only the selected labels (NaN elsewhere: identical output)")
+    else:  # a reader that refuses a NaN label refuses it on every path, with the file and line
+        assert nanpool in r.stderr and r.stderr.count("curio: error:") == 1, r.stderr
+        print("sparse: the LIBSVM reader refuses NaN labels:", r.stderr.strip().splitlines()[0])
+    # LIBSVM options used wrongly: one clear error each
+    out = os.path.join(a.dir, "sparse_bad.h5")
+    for args, words in (([svm["candidates"]], ["-curio_candidates", "LIBSVM"]),
+                        (["-curio_candidates", svm["candidates"]], ["-curio_test"]),
+                        ([dense, "-curio_candidates", svm["candidates"], "-curio_test", svm["test"]], ["HDF5", "-curio_input"])):
+        if args[0].startswith("-"):
+            r = run(a, a.np, "-curio_mode", "active", *args, "-curio_output", out, expect_fail=True)
+        else:
+            r = run(a, a.np, "-curio_mode", "active", "-curio_input", *args, "-curio_output", out, expect_fail=True)
+        for w in words:
+            assert w in r.stderr, f"{args}: '{w}' not in: {r.stderr}"
+        assert r.stderr.count("curio: error:") == 1, r.stderr
+        assert not os.path.exists(out)
+    print(f"sparse: {n} loops on CSR, mixed and LIBSVM inputs equal the dense loop bitwise; 3 misuses refused")
 
 
 def case_bad(a):
