@@ -246,6 +246,24 @@ def aulc(n_labeled, err):
     return float(np.trapz(err, n_labeled) / (n_labeled[-1] - n_labeled[0]))
 
 
+EARLY = 0.1  # the first tenth of the label range, whose share of the AULC tells whether early rounds dominate it
+
+
+def early_share(n_labeled, err, frac=EARLY):
+    """The share of the run's AULC (trapezoid area) that lies in the first frac of its label range (the curve
+    interpolated linearly at the cut); frac when the error is constant. NaN for a one-row run or a zero area."""
+    if n_labeled.size < 2:
+        return math.nan
+    n = np.asarray(n_labeled, dtype=np.float64)
+    e = np.asarray(err, dtype=np.float64)
+    cut = n[0] + frac * (n[-1] - n[0])
+    keep = n < cut
+    ne = np.concatenate([n[keep], [cut]])
+    ee = np.concatenate([e[keep], [np.interp(cut, n, e)]])
+    total = np.trapz(e, n)
+    return float(np.trapz(ee, ne) / total) if total > 0 else math.nan
+
+
 def labels_to_target(n_labeled, err, target):
     """The first n_labeled with err <= target, or None."""
     hit = np.flatnonzero(err <= target)
@@ -342,11 +360,14 @@ def analyse(runs, baseline="random", level=0.95):
             c_sel = float(np.nanmedian(costs[:, 0])) if np.isfinite(costs[:, 0]).any() else math.nan
             c_pred = float(np.nanmedian(costs[:, 1])) if np.isfinite(costs[:, 1]).any() else math.nan
             _, m_fin, h_fin = mean_ci([r["test_error"][-1] for r in rs], level)
+            early = np.array([early_share(r["n_labeled"], r["test_error"]) for r in rs])
             rows.append({
                 "dataset": ds, "strategy": s, "reads_all_labels": curves[s]["reads_all_labels"], "n_runs": len(rs),
                 "seeds": [r["seed"] for r in rs], "metric": cfg["metric"],
                 "final_error": m_fin, "final_error_ci": h_fin,
                 "aulc": m_au, "aulc_ci": h_au,
+                "aulc_early_share": float(np.nanmean(early)) if np.isfinite(early).any() else math.nan,
+                "aulc_early_share_max": float(np.nanmax(early)) if np.isfinite(early).any() else math.nan,
                 "diff_vs_baseline": m_d if base else math.nan, "diff_vs_baseline_ci": h_d if base else math.nan,
                 "diff_n_pairs": n_d, "diff_p": paired_p(paired) if s != baseline else math.nan,
                 "target": target, "labels_to_target": m_t, "labels_to_target_ci": h_t,
@@ -490,6 +511,25 @@ def summary_table(res):
     return lines + [""]
 
 
+def early_lines(res):
+    """Whether the AULC of any data set is dominated by its early rounds (a log-loss blow-up of the first models would
+    be): the range over data sets and strategies (harness checks excluded) of the mean share of the AULC in the first
+    tenth of the label range, and the data sets above EARLY_DOMINATES"""
+    rows = [(ds, r) for ds, d in res.items() for r in d["rows"] if not r["reads_all_labels"] and np.isfinite(r["aulc_early_share"])]
+    if not rows:
+        return []
+    m = [r["aulc_early_share"] for _, r in rows]
+    top = max(r["aulc_early_share_max"] for _, r in rows)
+    over = sorted({ds for ds, r in rows if r["aulc_early_share"] > EARLY_DOMINATES})
+    text = (f"Early rounds: the first {EARLY:.0%} of the label range carries {min(m):.0%} to {max(m):.0%} of a strategy's "
+            f"mean AULC across the data sets ({EARLY:.0%} would weigh every label evenly; the largest single run "
+            f"{top:.0%}). ")
+    text += (f"On {', '.join(over)} it exceeds {EARLY_DOMINATES:.0%}: there the early rounds dominate the AULC, and the final "
+             "value and labels to target say more." if over else
+             f"No data set's AULC is dominated by its early rounds (none above {EARLY_DOMINATES:.0%}).")
+    return [text, ""]
+
+
 def ranking_lines(acr):
     if "avg_rank" not in acr:
         return []
@@ -507,6 +547,15 @@ def ranking_lines(acr):
     return lines + [""]
 
 
+EARLY_DOMINATES = 2.5 * EARLY  # a mean early share above this says so under the data set's table
+
+
+def fmt_share(r):
+    """early share of the AULC: mean (max) over seeds, in percent"""
+    m, x = r["aulc_early_share"], r["aulc_early_share_max"]
+    return "-" if not np.isfinite(m) else f"{100 * m:.0f}% ({100 * x:.0f}%)"
+
+
 def write_markdown(res, path, level, acr=None, rec=None):
     pct = f"{100 * level:g}%"
     lines = [f"# Active-learning study: {', '.join(res)}", "",
@@ -515,8 +564,10 @@ def write_markdown(res, path, level, acr=None, rec=None):
              "negative is better). Labels to target: the first number of labels at which a run's error is at most the "
              "baseline's mean error at the full budget (mean over the seeds that reach it; 'never' = seeds that do "
              "not). Cost: seconds of scoring + selection per scored candidate, and its ratio to the seconds of "
-             "prediction per predicted point (medians over seeds).", ""]
-    lines += summary_table(res)
+             "prediction per predicted point (medians over seeds). Early: the share of a run's AULC that lies in the first "
+             f"{EARLY:.0%} of its label range, mean (max) over seeds; near {EARLY:.0%} the AULC weighs the run evenly, "
+             "well above it the early rounds dominate it (the final value and labels to target then say more).", ""]
+    lines += summary_table(res) + early_lines(res)
     if acr:
         lines += ranking_lines(acr)
     if rec:
@@ -527,19 +578,24 @@ def write_markdown(res, path, level, acr=None, rec=None):
                   f"metric {c['metric']}, loss {c['loss']}, n_pool {c['n_pool']}, n_test {c['n_test']}, d {c['d']}, "
                   f"seed set {c['seed_size']}, batch {c['batch_k']}, budget {c['budget']}; baseline "
                   f"{d['baseline'] or '(none in the study)'}, target {c['metric']} {fmt(d['target'])}", "",
-                  f"| strategy | runs | final {c['metric']} | AULC | Δ AULC vs {d['baseline'] or '-'} | labels to target "
+                  f"| strategy | runs | final {c['metric']} | AULC | early | Δ AULC vs {d['baseline'] or '-'} | labels to target "
                   "| never | select s/candidate | predict s/point | ratio |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         cheat = False
         for r in d["rows"]:
             name = r["strategy"] + (" *" if r["reads_all_labels"] else "")
             cheat |= bool(r["reads_all_labels"])
             diff = "(baseline)" if r["strategy"] == d["baseline"] else fmt(r["diff_vs_baseline"], r["diff_vs_baseline_ci"])
             lines.append(f"| {name} | {r['n_runs']} | {fmt(r['final_error'], r['final_error_ci'])} | "
-                         f"{fmt(r['aulc'], r['aulc_ci'])} | {diff} | "
+                         f"{fmt(r['aulc'], r['aulc_ci'])} | {fmt_share(r)} | {diff} | "
                          f"{fmt(r['labels_to_target'], r['labels_to_target_ci'])} | {r['labels_to_target_never']} | "
                          f"{fmt(r['select_cost_per_candidate_s'])} | {fmt(r['predict_cost_per_point_s'])} | "
                          f"{fmt(r['select_predict_ratio'])} |")
+        shares = [r["aulc_early_share"] for r in d["rows"] if np.isfinite(r["aulc_early_share"]) and not r["reads_all_labels"]]
+        if shares and max(shares) > EARLY_DOMINATES:
+            lines += ["", f"The first {EARLY:.0%} of the label range carries up to {max(shares):.0%} of a strategy's mean AULC "
+                          f"here (more than {EARLY_DOMINATES:.0%}): its early rounds dominate the AULC; compare the final "
+                          f"{c['metric']} and the labels to target too."]
         if cheat:
             lines += ["", "\\* reads every pool label (reads_all_labels = 1): a check of the harness, not a strategy "
                           "one could use."]
@@ -549,7 +605,7 @@ def write_markdown(res, path, level, acr=None, rec=None):
 
 
 CSV_COLS = ("dataset", "strategy", "reads_all_labels", "n_runs", "metric", "final_error", "final_error_ci", "aulc",
-            "aulc_ci", "diff_vs_baseline", "diff_vs_baseline_ci", "diff_n_pairs", "target", "labels_to_target",
+            "aulc_ci", "aulc_early_share", "aulc_early_share_max", "diff_vs_baseline", "diff_vs_baseline_ci", "diff_n_pairs", "target", "labels_to_target",
             "labels_to_target_ci", "labels_to_target_reached", "labels_to_target_never",
             "select_cost_per_candidate_s", "predict_cost_per_point_s", "select_predict_ratio")
 
@@ -673,7 +729,7 @@ def update_readme(path, res, acr, rec, studydir, runs, tag=""):
             f"Generated by `postprocess/al_report.py {studydir} --readme {os.path.basename(path)}"
             f"{' --readme-tag ' + tag if tag else ''}` from {len(runs)} runs "
             f"({len(res)} data sets, {len(seeds)} seeds).", ""]
-    body += [ln.replace("## ", "#### ") for ln in summary_table(res) + ranking_lines(acr)]
+    body += [ln.replace("## ", "#### ") for ln in summary_table(res) + early_lines(res) + ranking_lines(acr)]
     body += ["#### Recommendation (computed by the report)", "", rec, "", end]
     a, b = text.index(begin), text.index(end) + len(end)
     with open(path, "w") as fh:

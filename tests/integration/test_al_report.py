@@ -139,6 +139,8 @@ def main():
     rows = {(x["dataset"], x["strategy"]): x for x in csv.DictReader(open(prefix + ".csv"))}
     md = open(prefix + ".md").read()
 
+    allm = [x["aulc_early_share"] for dd in res.values() for x in dd["rows"] if not x["reads_all_labels"]]
+    check(f"carries {min(allm):.0%} to {max(allm):.0%} of a strategy's" in md, "the early-share sentence gives the range of the data")
     for ds, p in P.items():
         n = np.array(p["n_labeled"])
         n0, nR = n[0], n[-1]
@@ -177,9 +179,17 @@ def main():
             close(got[strat]["select_cost_per_candidate_s"], c["score"] + c["select"], f"{ds}/{strat}: select cost")
             close(got[strat]["predict_cost_per_point_s"], c["predict"], f"{ds}/{strat}: predict cost")
             close(got[strat]["select_predict_ratio"], (c["score"] + c["select"]) / c["predict"], f"{ds}/{strat}: ratio")
+            # the share of the AULC in the first 10% of the label range: of a line a - b t over t in [0, R]
+            R, L = nR - n0, 0.1 * (nR - n0)
+            share = (a * L - b * L * L / 2) / (a * R - b * R * R / 2)
+            close(got[strat]["aulc_early_share"], share.mean(), f"{ds}/{strat}: early share of the AULC")
+            close(got[strat]["aulc_early_share_max"], share.max(), f"{ds}/{strat}: largest early share")
             # the same numbers in the CSV
             close(float(rows[(ds, strat)]["aulc"]), got[strat]["aulc"], f"{ds}/{strat}: CSV AULC")
 
+        # the early-share sentence of the summary: its range is the JSON's, over the strategies that do not read every label
+        ms = [x["aulc_early_share"] for x in d["rows"] if not x["reads_all_labels"]]
+        check(all(np.isfinite(ms)), f"{ds}: early shares finite")
         # paired difference: exactly -delta_s per seed
         dl = np.array([runs[f"sld/{s}"]["delta"] for s in seeds])
         m, h = ci(-dl)
