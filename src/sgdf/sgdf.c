@@ -75,6 +75,10 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   g->tangent          = PETSC_TRUE;
   g->layout           = SGDF_LAYOUT_AUTO;
   g->local_steps      = 0;
+  g->shm              = PETSC_TRUE;
+  g->win              = MPI_WIN_NULL;
+  g->ncomm            = MPI_COMM_NULL;
+  g->xcomm            = MPI_COMM_NULL;
   g->average          = SGDF_AVERAGE_AUTO;
   g->val_fraction     = 0.2;
   g->lr_rho           = 1e-3;
@@ -118,6 +122,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_layout", SGDFLayouts, (PetscEnum *) &g->layout, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_local_steps", &g->local_steps, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_shared_memory", &g->shm, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_theta", o->theta_file, sizeof(o->theta_file), NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_reference", o->ref_file, sizeof(o->ref_file), NULL));
@@ -382,7 +387,8 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
   /* parameters, moments, lazy state */
   g->ps = ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && g->tangent) ? 2 : 1;
   if (g->ps == 2) {
-    PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
+    PetscCall(SGDFSharedCreate(g, 2 * PetscMax(g->dl, 1), &g->vq));
+    if (!g->vq) PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
     g->theta = g->vq;
     g->td    = g->vq + 1;
   } else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
@@ -427,7 +433,8 @@ static PetscErrorCode SGDFFreeState(SGDF g)
   PetscCall(PetscFree(g->vals));
   PetscCall(PetscFree(g->y));
   PetscCall(PetscFree(g->w));
-  if (g->vq) PetscCall(PetscFree(g->vq));
+  if (g->win != MPI_WIN_NULL) PetscCall(SGDFSharedDestroy(g));
+  else if (g->vq) PetscCall(PetscFree(g->vq));
   else PetscCall(PetscFree2(g->theta, g->td));
   PetscCall(PetscFree(g->td_prev));
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
@@ -803,8 +810,22 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* How local SGDF averages, for the monitor's header: through shared memory within a node (and an allreduce across
+   nodes), or by an allreduce of every entry or of the touched ones */
+static const char *Averaging(SGDF g, char buf[], size_t len)
+{
+  if (g->win != MPI_WIN_NULL)
+    (void) PetscSNPrintf(buf, len, "shared memory within each of %d node%s (%d ranks each)%s%s", g->nnodes, g->nnodes > 1 ? "s" : "", g->nsize,
+                         g->nnodes > 1 ? ", an allreduce of each rank's slice across nodes" : "",
+                         g->average == SGDF_AVERAGE_SPARSE ? "; sparse allreduce as asked" : "");
+  else (void) PetscSNPrintf(buf, len, "%s allreduce", SGDFAverages[g->average]);
+  return buf;
+}
+
 static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
 {
+  char avg[160];
+
   PetscFunctionBegin;
   PetscCall(PetscPrintf(g->comm, "curio sgdf: %s, n = %" PetscInt_FMT ", d = %" PetscInt_FMT ", %d ranks, %s layout%s\n", g->source, g->n, g->d,
                         g->size, SGDFLayouts[g->layout], g->lazy ? " (lazy ridge)" : ""));
@@ -817,8 +838,8 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
   if (g->local_steps > 0)
     PetscCall(PetscPrintf(g->comm,
                           "  local SGDF: every rank steps on its rows of each batch, parameters averaged every %" PetscInt_FMT
-                          " steps and at every epoch end (%s allreduce)\n",
-                          g->local_steps, SGDFAverages[g->average]));
+                          " steps and at every epoch end (%s)\n",
+                          g->local_steps, Averaging(g, avg, sizeof(avg))));
   else if (g->size > 1)
     PetscCall(PetscPrintf(
         g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"

@@ -85,7 +85,14 @@ struct _n_CurioSGDF {
   PetscMPIInt    *acnt, *adsp;
   PetscReal      *abuf, *coefbuf;
   PetscInt64      naverages, nsparse; /* averagings done (this run), of them sparse */
-  PetscReal       t_average;          /* seconds spent averaging (this rank, this run) */
+  /* shared-memory averaging (-curio_sgdf_shared_memory): vq in one MPI shared window per node; seg[r] is node rank r's
+     copy; the ranks with the same node rank on every node form xcomm */
+  PetscBool   shm;
+  MPI_Win     win;
+  MPI_Comm    ncomm, xcomm;
+  PetscMPIInt nsize, nrank, nnodes;
+  PetscReal **seg, *sbuf;
+  PetscReal   t_average; /* seconds spent averaging (this rank, this run) */
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
@@ -164,6 +171,8 @@ PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFHoldoutLoss(SGDF, PetscReal *);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
 PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
+PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
+PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
 PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],

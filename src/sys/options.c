@@ -118,6 +118,8 @@ static const CurioOptionInfo CurioOptionTable[] = {
      "Local SGDF: each rank steps on its rows of each batch, parameters averaged every H steps (0: one exchange per step)", 0, IMAX, 0},
     {"-curio_sgdf_average", CURIO_OPTION_ENUM, SGDF, "auto",
      "Local SGDF averaging: dense allreduce, sparse (touched entries only), or auto (the fewer words)", 0, 0, 0},
+    {"-curio_sgdf_shared_memory", CURIO_OPTION_BOOL, SGDF, "true",
+     "Local SGDF: average through an MPI shared-memory window within each node (then across nodes), not one allreduce", 0, 0, 0},
     {"-curio_sgdf_lissa", CURIO_OPTION_BOOL, SGDF, "false", "LiSSA: theta frozen (-curio_sgdf_theta), the tangent recursion only", 0, 0, 0},
     {"-curio_sgdf_theta", CURIO_OPTION_STRING, SGDF, "none",
      "FILE.h5[:DATASET]: theta to start from (LiSSA: the frozen optimum); default /model/theta", 0, 0, 0},

@@ -5,7 +5,8 @@
 
 cases:
   k1        H = 1 reproduces the bulk-synchronous iterates (H = 0) after one epoch to 1e-15 relative (the averaged step
-            is the global step; only the order of the sums differs), with the dense and the sparse averaging; against the
+            is the global step; only the order of the sums differs), with the dense (through the node's shared memory, and
+            as one allreduce: bitwise equal at 2 ranks) and the sparse averaging; against the
             replicated layout's eager ridge update the bound is that layout's own distance from the lazy one
   fd        H = 3 and 5: the averaged tangent equals the central finite difference in s of the averaged iterates, run
             with the same sampling at s +- h (1e-7), for squared and logistic losses; dense and sparse averaging agree
@@ -62,10 +63,18 @@ def case_k1(a, tmp, ck):
             out = os.path.join(tmp, f"sync_{layout}.h5")
             run(a.curio, a.np, args + ["-curio_sgdf_layout", layout, "-curio_output", out])
             refs[layout] = read(out)
-        for average in ("dense", "sparse"):
-            out = os.path.join(tmp, f"local_{average}.h5")
-            run(a.curio, a.np, args + ["-curio_sgdf_local_steps", 1, "-curio_sgdf_average", average, "-curio_output", out])
-            th, td = read(out)
+        local = {}
+        for average, shm in (("dense", "true"), ("sparse", "true"), ("dense", "false")):
+            out = os.path.join(tmp, f"local_{average}_{shm}.h5")
+            run(a.curio, a.np, args + ["-curio_sgdf_local_steps", 1, "-curio_sgdf_average", average, "-curio_sgdf_shared_memory", shm,
+                                       "-curio_output", out])
+            th, td = local[average, shm] = read(out)
+            if shm == "false":  # the average through the node's shared memory against one allreduce of every entry
+                e = max(rel(local["dense", "true"][0], th), rel(local["dense", "true"][1], td))
+                bound = 0.0 if a.np <= 2 else 1e-15
+                ck.check(e <= bound, f"{name}, {a.np} ranks: H = 1, dense average through shared memory against the allreduce: {e:.1e} "
+                                     f"(bound {bound:.0e}: {'a + b is exact in either order' if a.np <= 2 else 'the order of the sum'})")
+                average = "dense, allreduce"
             # the local kernel is the lazy-ridge one (the partitioned layout's): equal to it to 1e-15; the eager replicated
             # update rounds differently from the lazy one by itself, so against it the bound is the two layouts' own distance
             lay = max(rel(refs["partitioned"][0], refs["replicated"][0]), rel(refs["partitioned"][1], refs["replicated"][1]))
