@@ -391,7 +391,11 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
     if (!g->vq) PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
     g->theta = g->vq;
     g->td    = g->vq + 1;
-  } else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
+  } else {
+    if (!g->tangent && g->optimizer == SGDF_OPTIMIZER_SGD) PetscCall(SGDFSharedCreate(g, PetscMax(g->dl, 1), &g->theta)); /* plain SGD: theta alone */
+    if (g->theta) PetscCall(PetscCalloc1(g->dl, &g->td));
+    else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
+  }
   PetscCall(PetscCalloc1(g->dl, &g->td_prev));
   g->P = 1.0;
   g->S = 0.0;
@@ -433,6 +437,7 @@ static PetscErrorCode SGDFFreeState(SGDF g)
   PetscCall(PetscFree(g->vals));
   PetscCall(PetscFree(g->y));
   PetscCall(PetscFree(g->w));
+  if (g->win != MPI_WIN_NULL && !g->vq) PetscCall(PetscFree(g->td)); /* plain SGD: theta in the window, td apart */
   if (g->win != MPI_WIN_NULL) PetscCall(SGDFSharedDestroy(g));
   else if (g->vq) PetscCall(PetscFree(g->vq));
   else PetscCall(PetscFree2(g->theta, g->td));

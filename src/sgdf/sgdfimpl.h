@@ -91,6 +91,7 @@ struct _n_CurioSGDF {
   MPI_Win     win;
   MPI_Comm    ncomm, xcomm;
   PetscMPIInt nsize, nrank, nnodes;
+  PetscInt64  nshm; /* entries of each rank's copy in the window */
   PetscReal **seg, *sbuf;
   PetscReal   t_average; /* seconds spent averaging (this rank, this run) */
 

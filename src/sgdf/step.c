@@ -718,7 +718,8 @@ static PetscInt AveragedArrays(SGDF g, PetscReal *a[5], PetscInt *stride)
 }
 
 /*@C
-  SGDFSharedCreate - local SGDF on several ranks: n zeroed reals for the interleaved theta and theta_dot (vq) in an MPI
+  SGDFSharedCreate - local SGDF on several ranks: n zeroed reals for what the ranks average (the interleaved theta and
+  theta_dot vq, or plain SGD's theta) in an MPI
   shared-memory window of the node, so that the ranks of a node average by reading each other's copies
   (AverageShared()) instead of a 2d-word allreduce through the MPI library's buffers. *vq is NULL (the caller allocates
   as usual) without -curio_sgdf_shared_memory, on one rank, or when the nodes hold different numbers of ranks.
@@ -757,6 +758,7 @@ PetscErrorCode SGDFSharedCreate(SGDF g, PetscInt n, PetscReal **vq)
     PetscCallMPI(MPI_Win_shared_query(g->win, r, &sz, &du, &g->seg[r]));
   }
   PetscCall(PetscArrayzero(base, n));
+  g->nshm = n;
   PetscCall(PetscMalloc1(PetscMax(n / g->nsize + 1, 1), &g->sbuf));
   *vq = base;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -791,12 +793,12 @@ static PetscErrorCode SharedSync(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The dense average through shared memory: each rank of a node sums its slice of the 2d entries over the node's copies
+/* The dense average through shared memory: each rank of a node sums its slice of the window's entries over the node's copies
    (in node-rank order), allreduces the slice with the ranks of the same node rank on the other nodes, and writes the
    mean into every copy of the node. The sum's order is fixed by the rank layout, so a run is reproducible bitwise. */
 static PetscErrorCode AverageShared(SGDF g)
 {
-  const PetscInt64 n = 2 * (PetscInt64) g->d, lo = n * g->nrank / g->nsize, hi = n * (g->nrank + 1) / g->nsize;
+  const PetscInt64 n = g->nshm, lo = n * g->nrank / g->nsize, hi = n * (g->nrank + 1) / g->nsize;
   const PetscReal  inv = 1.0 / g->size;
   PetscReal       *buf = g->sbuf;
 
@@ -823,12 +825,15 @@ static PetscErrorCode AverageDense(SGDF g)
   const PetscInt d = g->d;
 
   PetscFunctionBegin;
-  if (stride == 2 && g->win != MPI_WIN_NULL) PetscCall(AverageShared(g));
-  else if (stride == 2) { /* theta and theta_dot interleaved: one allreduce of both (theta frozen under LiSSA is the same on every rank) */
+  if (g->win != MPI_WIN_NULL) { /* every averaged entry is in the node's window: vq, or plain SGD's theta */
+    PetscCall(AverageShared(g));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (stride == 2) { /* theta and theta_dot interleaved: one allreduce of both (theta frozen under LiSSA is the same on every rank) */
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->vq, (PetscMPIInt) (2 * d), MPIU_REAL, MPIU_SUM, g->comm));
     for (PetscInt j = 0; j < 2 * d; j++) g->vq[j] *= inv;
+    PetscFunctionReturn(PETSC_SUCCESS);
   }
-  if (stride == 2) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt q = 0; q < na; q++) {
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, a[q], (PetscMPIInt) d, MPIU_REAL, MPIU_SUM, g->comm));
     for (PetscInt j = 0; j < d; j++) a[q][j] *= inv;
