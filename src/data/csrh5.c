@@ -260,9 +260,12 @@ static PetscErrorCode GroupReadEntries(MPI_Comm comm, hid_t file, const char fna
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(nlocal + 1, &rows->rowptr));
+  CurioAdviseHugePages(rows->rowptr, (size_t) (nlocal + 1) * sizeof(PetscInt));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &s->indices));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->colidx));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->vals));
+  CurioAdviseHugePages(rows->colidx, (size_t) PetscMax(nzloc, 1) * sizeof(PetscInt)); /* read once, then accessed row by row at random */
+  CurioAdviseHugePages(rows->vals, (size_t) PetscMax(nzloc, 1) * sizeof(PetscReal));
   PetscCall(CurioH5ReadSlice(comm, file, fname, L->indices, H5T_NATIVE_INT64, first, nzloc, s->indices));
   PetscCall(CurioH5ReadSlice(comm, file, fname, L->data, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
   PetscCall(GroupCheckEntries(comm, fname, L, rows, s, first));
@@ -280,10 +283,12 @@ static PetscErrorCode GroupReadLabels(MPI_Comm comm, hid_t file, const char fnam
   PetscFunctionBegin;
   if (L->hy) {
     PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->y));
+    CurioAdviseHugePages(rows->y, (size_t) PetscMax(nlocal, 1) * sizeof(PetscReal));
     PetscCall(CurioH5ReadSlice(comm, file, fname, L->y, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->y));
     PetscCall(CheckRowValues(comm, fname, L->y, rstart, nlocal, rows->y, PETSC_FALSE));
   }
   PetscCall(PetscMalloc1(PetscMax(nlocal, 1), &rows->w));
+  CurioAdviseHugePages(rows->w, (size_t) PetscMax(nlocal, 1) * sizeof(PetscReal));
   if (L->hw) {
     PetscCall(CurioH5ReadSlice(comm, file, fname, L->w, H5T_NATIVE_DOUBLE, rstart, nlocal, rows->w));
     PetscCall(CheckRowValues(comm, fname, L->w, rstart, nlocal, rows->w, PETSC_TRUE));

@@ -106,8 +106,13 @@ PetscErrorCode CurioCSRRowsCreateSynthetic(MPI_Comm comm, PetscInt n, PetscInt d
   PetscCall(PetscMalloc1(rows->nlocal + 1, &rows->rowptr));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal * nnz, 1), &rows->colidx));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal * nnz, 1), &rows->vals));
+  CurioAdviseHugePages(rows->colidx, (size_t) PetscMax(rows->nlocal * nnz, 1) * sizeof(PetscInt));
+  CurioAdviseHugePages(rows->vals, (size_t) PetscMax(rows->nlocal * nnz, 1) * sizeof(PetscReal));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->y));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
+  CurioAdviseHugePages(rows->rowptr, (size_t) (rows->nlocal + 1) * sizeof(PetscInt));
+  CurioAdviseHugePages(rows->y, (size_t) PetscMax(rows->nlocal, 1) * sizeof(PetscReal));
+  CurioAdviseHugePages(rows->w, (size_t) PetscMax(rows->nlocal, 1) * sizeof(PetscReal));
   rows->rowptr[0] = 0;
   for (PetscInt i = 0; i < rows->nlocal; i++) {
     PetscInt64 gi   = rows->rstart + i;

@@ -221,8 +221,11 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     } else {
       PetscInt nnz = csr.rowptr[csr.nlocal], q = 0;
       PetscCall(PetscMalloc1(csr.nlocal + 1, &g->rowptr));
+      CurioAdviseHugePages(g->rowptr, (size_t) (csr.nlocal + 1) * sizeof(PetscInt));
       PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->colidx));
       PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->vals));
+      CurioAdviseHugePages(g->colidx, (size_t) (nnz + csr.nlocal + 1) * sizeof(PetscInt));
+      CurioAdviseHugePages(g->vals, (size_t) (nnz + csr.nlocal + 1) * sizeof(PetscReal));
       g->rowptr[0] = 0;
       for (PetscInt i = 0; i < csr.nlocal; i++) {
         g->colidx[q] = 0, g->vals[q++] = 1.0;
@@ -260,6 +263,8 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(PetscMalloc1(t->nlocal + 1, &g->rowptr));
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->colidx));
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->vals));
+    CurioAdviseHugePages(g->colidx, (size_t) PetscMax(nnz, 1) * sizeof(PetscInt));
+    CurioAdviseHugePages(g->vals, (size_t) PetscMax(nnz, 1) * sizeof(PetscReal));
     PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
     PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
     g->rowptr[0] = 0;

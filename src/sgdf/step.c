@@ -600,8 +600,17 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
   /* local SGDF: this rank's share of the batch, scaled by the rank count, estimates the batch's sum (docs/sgdf.md) */
   const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb * (g->local_steps > 0 ? g->size : 1) : 0.0, h = eta * scale;
   PetscReal       Pn, Sn, f, fS;
+  const PetscInt *nx  = NULL; /* with the schedule (several ranks), the next step's rows: fetched ahead while this step updates */
+  PetscInt        nnx = 0;
 
   PetscFunctionBegin;
+  if (g->srows) {
+    PetscInt64 k = g->step % g->nsteps_epoch;
+    if (g->sepoch == g->step / g->nsteps_epoch && k + 1 < g->nsteps_epoch) {
+      nx  = g->srows + g->sptr[k + 1];
+      nnx = PetscMin(g->sptr[k + 2] - g->sptr[k + 1], 8);
+    }
+  }
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   for (PetscInt r = 0; r < nl; r++) {
     PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
@@ -614,6 +623,7 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
       __builtin_prefetch(g->w + ia);
     }
     if (r + 16 < nl) __builtin_prefetch(rowptr + br[r + 16]);
+    else if (r + 16 - nl < nnx) __builtin_prefetch(rowptr + nx[r + 16 - nl]);
     if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept is stored unscaled */
       x0v = val[k0] * v[0];
       x0q = tangent ? val[k0] * v[1] : 0.0;
@@ -645,6 +655,13 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
   for (PetscInt r = 0; r < nl; r++) {
     PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
     PetscReal c = coef[2 * r], cd = coef[2 * r + 1];
+    if (r < nnx) { /* the first rows of the next step, which its gradient loop cannot fetch ahead of itself */
+      PetscInt ia = nx[r], ip = rowptr[ia];
+      __builtin_prefetch(col + ip);
+      __builtin_prefetch(val + ip);
+      __builtin_prefetch(g->y + ia);
+      __builtin_prefetch(g->w + ia);
+    }
     if (mask0 && k0 < k1 && col[k0] == 0) {
       v[0] -= h * c * val[k0];
       if (tangent) v[1] -= h * cd * val[k0];

@@ -29,4 +29,5 @@ PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
    rank gets the message of the rank whose error comes first (CurioAgreeOnError) */
 PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
+PETSC_INTERN void           CurioAdviseHugePages(void *, size_t);
 PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);

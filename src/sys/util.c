@@ -1,6 +1,8 @@
 /* Small shared helpers: local arrays of dense matrices, replicated copies of parameter vectors, logging, memory. */
 #include "sysimpl.h"
 #include <sys/resource.h>
+#include <sys/mman.h>
+#include <stdint.h>
 #include <limits.h>
 
 PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
@@ -135,6 +137,22 @@ PetscErrorCode CurioVecSetFromReplicated(Vec v, const PetscReal *full)
   for (PetscInt i = lo; i < hi; i++) a[i - lo] = full[i];
   PetscCall(VecRestoreArrayWrite(v, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Asks the kernel for transparent huge pages (2 MiB) under the whole 2 MiB pages inside [p, p + bytes), before they are
+   first touched: a CSR set read into fresh memory and accessed row by row at random (SGDF's batches, the Krylov H v)
+   then misses the TLB once per 2 MiB instead of once per 4 KiB. Where transparent huge pages are 'madvise' (Debian's
+   default) this is what enables them; 'always' has them anyway, 'never' ignores the advice. A hint: errors are ignored.
+   Measured (SGDF epoch, 10^6 x 10^5, 20 per row, 1 rank): 0.29-0.35 s with it against 0.30-0.68 s without. */
+void CurioAdviseHugePages(void *p, size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t) 1 << 21, lo = ((uintptr_t) p + huge - 1) & ~(huge - 1), hi = ((uintptr_t) p + bytes) & ~(huge - 1);
+  if (p && hi > lo) (void) madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void) p;
+  (void) bytes;
+#endif
 }
 
 /* Peak resident set size in MiB, the maximum over the ranks of comm */
