@@ -18,8 +18,9 @@
        v -= (eta n/|B| / P') D_j,   q -= (eta n/|B| / P') (Ddot_j + S' D_j).
    The unpenalized intercept (restricted regularizer) is stored unscaled. A rebase (theta, theta_dot written back, P = 1,
    S = 0; O(d/p)) happens at every epoch end, when P < 0.1, and every R steps (R ~ the owned entries over the entries a
-   step touches, so it costs O(1) per touched entry); it depends only on the step count and P, so writing a checkpoint
-   (which stores v, q, P, S raw) changes nothing. */
+   step touches on this rank, so it costs O(1) per touched entry: in local SGDF a step touches this rank's share of the
+   batch, and a rebase per R global-batch steps would cost every rank as much as one rank pays); it depends only on the step count and P, so writing a
+   checkpoint (which stores v, q, P, S raw) changes nothing. */
 #include "sgdfimpl.h"
 #include "../model/lossimpl.h"
 #include <limits.h>
@@ -81,11 +82,31 @@ static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
    permutation), bucketed by step and sorted by position within a step. O(rows of this rank + steps) per epoch, where
    drawing every batch (BatchRows) costs O(n) per rank and epoch whatever the rank count. Used when no row is held out
    (then the batch sizes are known without drawing them) and the batches are not recorded. */
+/* Up to this many ranks a rank builds its schedule by walking every position of the epoch forward (n permutations,
+   written in order) rather than inverting the permutation of its own rows and sorting them into steps (n/ranks
+   inverses, scattered writes). Measured, 10^6 rows, batch 32, 2 ranks: 0.023 s against 0.066 s per epoch (-log_view
+   event CurioSGDFBatch); the inverse is about 6 times a forward permutation per row, so forward wins below 6 ranks. */
+#define SCHEDULE_FORWARD_MAX_RANKS 4
+
 static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
 {
   PetscInt64 *pos = g->spos, *bpos = g->spos + PetscMax(g->nlocal, 1);
 
   PetscFunctionBegin;
+  if (g->size <= SCHEDULE_FORWARD_MAX_RANKS) { /* the same schedule: each step's own rows in the order of their positions */
+    PetscInt q = 0;
+    g->sptr[0] = 0;
+    for (PetscInt k = 0; k < g->nsteps_epoch; k++) {
+      PetscInt64 p1 = PetscMin((PetscInt64) g->n, (PetscInt64) (k + 1) * g->batch);
+      for (PetscInt64 p = (PetscInt64) k * g->batch; p < p1; p++) {
+        PetscInt64 row = SGDFPermute(g, e, p);
+        if (row >= g->rstart && row < g->rstart + g->nlocal) g->srows[q++] = (PetscInt) (row - g->rstart);
+      }
+      g->sptr[k + 1] = q;
+    }
+    g->sepoch = e;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
   for (PetscInt i = 0; i < g->nlocal; i++) {
     pos[i] = PermuteInverse(g, e, g->rstart + i);
@@ -457,7 +478,8 @@ static PetscErrorCode RegularizerApply(SGDF g, PetscReal etaR, PetscReal *Pn, Pe
 /* After the data part: the new scalars, and a rebase when P is small or every R steps (see the top of this file) */
 static PetscErrorCode RegularizerFinish(SGDF g, PetscReal Pn, PetscReal Sn)
 {
-  PetscInt64 R = PetscMax(16, g->dl / PetscMax(1, g->batch * g->maxnnz));
+  /* the rows a step touches on this rank: the batch, or in local SGDF this rank's share of it */
+  PetscInt64 rows = g->local_steps > 0 ? (g->batch + g->size - 1) / g->size : g->batch, R = PetscMax(16, g->dl / PetscMax(1, rows * g->maxnnz));
 
   PetscFunctionBegin;
   g->P = Pn;
