@@ -853,7 +853,7 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
   else if (g->size > 1)
     PetscCall(PetscPrintf(
         g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"
-                 "  local SGDF (-curio_sgdf_local_steps H) averages every H steps instead: 3-7x faster per epoch on 2 ranks at H = 128-1024\n"));
+                 "  local SGDF (-curio_sgdf_local_steps H) averages every H steps instead: 3-5x faster per epoch on 2 ranks at H = 128-1024\n"));
   if (g->online_s)
     PetscCall(PetscPrintf(
         g->comm, "  online s: %" PetscInt_FMT " validation rows, %" PetscInt_FMT " training rows, lr_rho %g, validation batch %" PetscInt_FMT "\n",
