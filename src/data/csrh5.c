@@ -211,66 +211,77 @@ static PetscErrorCode GroupReadIndptr(MPI_Comm comm, hid_t file, const char fnam
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Every column index of this rank's rows lies in [0, columns) and increases strictly along its row, and every value
-   is finite; first = indptr[rstart], the offset of this rank's entries */
-static PetscErrorCode GroupCheckEntries(MPI_Comm comm, const char fname[], const GroupLayout *L, const CurioCSRRows *rows, const Scratch *s,
-                                        PetscInt64 first)
+/* Entries [k0, k0 + cnt) of this rank's (idx: their column indices as read, int64): every column index lies in
+   [0, columns) and increases strictly along its row, every value is finite; the good ones go to rows->colidx. *i (the
+   row of the entry before k0) and *prev (its column) carry over from the previous block; the first bad entry's row
+   goes to *key and its message to msg. first = indptr[rstart], the offset of this rank's entries. */
+static PetscErrorCode BlockCheckEntries(const char fname[], const GroupLayout *L, CurioCSRRows *rows, const Scratch *s, PetscInt64 first,
+                                        PetscInt64 k0, PetscInt64 cnt, const int64_t idx[], PetscInt *i, int64_t *prev, PetscInt64 *key, char msg[])
 {
   const PetscInt64 ncols = L->shape[1];
-  PetscInt64       key   = -1;
-  char             msg[MSG_LEN];
-  PetscBool        bad;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < rows->nlocal && key < 0; i++) {
-    PetscInt64 row = rows->rstart + i;
-    for (int64_t k = s->indptr[i] - first; k < s->indptr[i + 1] - first && key < 0; k++) {
-      int64_t c = s->indices[k];
-      if (c < 0 || c >= ncols) {
-        key = row;
-        PetscCall(PetscSNPrintf(msg, MSG_LEN,
-                                "Input file '%s': dataset '%s' has column %" PetscInt64_FMT " in row %" PetscInt64_FMT
-                                " (0-based), outside [0, %" PetscInt64_FMT ") (the attribute 'shape' gives %" PetscInt64_FMT " columns)",
-                                fname, L->indices, (PetscInt64) c, row, ncols, ncols));
-      } else if (k > s->indptr[i] - first && c <= s->indices[k - 1]) {
-        key = row;
-        PetscCall(PetscSNPrintf(msg, MSG_LEN,
-                                "Input file '%s': dataset '%s' is not strictly increasing in row %" PetscInt64_FMT
-                                " (0-based): column %" PetscInt64_FMT " follows column %" PetscInt64_FMT,
-                                fname, L->indices, row, (PetscInt64) c, (PetscInt64) s->indices[k - 1]));
-      } else if (PetscIsInfOrNanReal(rows->vals[k])) {
-        key = row;
-        PetscCall(PetscSNPrintf(msg, MSG_LEN,
-                                "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt64_FMT " (0-based), column %" PetscInt64_FMT,
-                                fname, L->data, row, (PetscInt64) c));
-      }
+  for (PetscInt64 k = k0; k < k0 + cnt && *key < 0; k++) {
+    int64_t    c = idx[k - k0];
+    PetscInt64 row;
+    while (k >= s->indptr[*i + 1] - first) (*i)++; /* the row of entry k (rows without entries passed over) */
+    row = rows->rstart + *i;
+    if (c < 0 || c >= ncols) {
+      *key = row;
+      PetscCall(PetscSNPrintf(msg, MSG_LEN,
+                              "Input file '%s': dataset '%s' has column %" PetscInt64_FMT " in row %" PetscInt64_FMT
+                              " (0-based), outside [0, %" PetscInt64_FMT ") (the attribute 'shape' gives %" PetscInt64_FMT " columns)",
+                              fname, L->indices, (PetscInt64) c, row, ncols, ncols));
+    } else if (k > s->indptr[*i] - first && c <= *prev) {
+      *key = row;
+      PetscCall(PetscSNPrintf(msg, MSG_LEN,
+                              "Input file '%s': dataset '%s' is not strictly increasing in row %" PetscInt64_FMT " (0-based): column %" PetscInt64_FMT
+                              " follows column %" PetscInt64_FMT,
+                              fname, L->indices, row, (PetscInt64) c, (PetscInt64) *prev));
+    } else if (PetscIsInfOrNanReal(rows->vals[k])) {
+      *key = row;
+      PetscCall(PetscSNPrintf(msg, MSG_LEN,
+                              "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt64_FMT " (0-based), column %" PetscInt64_FMT,
+                              fname, L->data, row, (PetscInt64) c));
     }
+    rows->colidx[k] = (PetscInt) c;
+    *prev           = c;
   }
-  PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
-  PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* This rank's entries: indices (read as int64, checked, then converted to PetscInt) and data; row offsets made local */
+/* This rank's entries: data, and indices read as int64 in blocks of ENTRY_BLOCK (so that the int64 copy of the indices
+   never exists whole beside their PetscInt form: the rows are held once, plus one block), each block checked and
+   converted; row offsets made local */
+#define ENTRY_BLOCK ((PetscInt64) 1 << 20)
 static PetscErrorCode GroupReadEntries(MPI_Comm comm, hid_t file, const char fname[], const GroupLayout *L, CurioCSRRows *rows, Scratch *s)
 {
   const PetscInt nlocal = rows->nlocal;
   PetscInt64     first  = nlocal ? s->indptr[0] : 0;
-  PetscInt64     nzloc  = nlocal ? s->indptr[nlocal] - first : 0;
+  PetscInt64     nzloc = nlocal ? s->indptr[nlocal] - first : 0, nblocks = (nzloc + ENTRY_BLOCK - 1) / ENTRY_BLOCK, maxblocks, key = -1;
+  PetscInt       i    = 0;
+  int64_t        prev = -1;
+  char           msg[MSG_LEN];
+  PetscBool      bad;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(nlocal + 1, &rows->rowptr));
   CurioAdviseHugePages(rows->rowptr, (size_t) (nlocal + 1) * sizeof(PetscInt));
-  PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &s->indices));
+  PetscCall(PetscMalloc1(PetscMax(PetscMin(nzloc, ENTRY_BLOCK), 1), &s->indices));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->colidx));
   PetscCall(PetscMalloc1(PetscMax(nzloc, 1), &rows->vals));
   CurioAdviseHugePages(rows->colidx, (size_t) PetscMax(nzloc, 1) * sizeof(PetscInt)); /* read once, then accessed row by row at random */
   CurioAdviseHugePages(rows->vals, (size_t) PetscMax(nzloc, 1) * sizeof(PetscReal));
-  PetscCall(CurioH5ReadSlice(comm, file, fname, L->indices, H5T_NATIVE_INT64, first, nzloc, s->indices));
   PetscCall(CurioH5ReadSlice(comm, file, fname, L->data, H5T_NATIVE_DOUBLE, first, nzloc, rows->vals));
-  PetscCall(GroupCheckEntries(comm, fname, L, rows, s, first));
-  for (PetscInt i = 0; i <= nlocal; i++) rows->rowptr[i] = nlocal ? (PetscInt) (s->indptr[i] - first) : 0;
-  for (PetscInt64 k = 0; k < nzloc; k++) rows->colidx[k] = (PetscInt) s->indices[k];
+  PetscCallMPI(MPI_Allreduce(&nblocks, &maxblocks, 1, MPIU_INT64, MPI_MAX, comm)); /* collective reads: the same count on every rank */
+  for (PetscInt64 b = 0; b < maxblocks; b++) {
+    PetscInt64 k0 = PetscMin(b * ENTRY_BLOCK, nzloc), cnt = PetscMin(ENTRY_BLOCK, nzloc - k0);
+    PetscCall(CurioH5ReadSlice(comm, file, fname, L->indices, H5T_NATIVE_INT64, first + k0, cnt, s->indices));
+    PetscCall(BlockCheckEntries(fname, L, rows, s, first, k0, cnt, s->indices, &i, &prev, &key, msg));
+  }
+  PetscCall(CurioAgreeOnError(comm, key, msg, MSG_LEN, &bad));
+  PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  for (PetscInt r = 0; r <= nlocal; r++) rows->rowptr[r] = nlocal ? (PetscInt) (s->indptr[r] - first) : 0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
