@@ -14,7 +14,7 @@
 #   protocol the run file records seed-set size, stratification, split seed, s policy; random split and s floor as defined (numpy);
 #            a study stops on a run file with other settings, -curio_study_overwrite reruns it
 #   sparse   CSR groups (all, or the pool only) and LIBSVM files (-curio_candidates, -curio_test, -curio_input): the dense input's loop,
-#            bitwise, for sld, gsx, igs, maxdet (random split), random, weights, logistic emcm; the LIBSVM oracle; misuse refused
+#            bitwise, for sld, gsx, igs, maxdet (random split), random, weights, logistic emcm; a NaN LIBSVM label refused with its line; misuse refused
 #   bad      missing /candidates/y, budget < seed set, unknown strategy, ... : clear collective errors
 string(REPLACE ";" " " CURIO_MPIEXEC_STR "${CURIO_MPIEXEC}")
 set(ACTIVE_TEST ${CMAKE_CURRENT_SOURCE_DIR}/active/test_active.py)

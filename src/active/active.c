@@ -837,7 +837,7 @@ static PetscErrorCode ALAllocate(CurioAL al)
              "-curio_al_budget %" PetscInt_FMT " is smaller than the seed set (%" PetscInt_FMT " %s)", al->budget, n0,
              al->n_init ? "rows of /train" : "points, -curio_al_seed_size");
   PetscCheck(al->budget - (al->n_init ? al->n_init : 0) <= al->n_pool, al->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but '%s' has %" PetscInt_FMT " in /candidates", al->budget,
+             "-curio_al_budget %" PetscInt_FMT " needs %" PetscInt_FMT " pool points, but the pool of '%s' has %" PetscInt_FMT, al->budget,
              al->budget - (al->n_init ? al->n_init : 0), al->source, al->n_pool);
   al->cap    = al->budget;
   al->rowcap = 2 + (al->budget - n0 + al->batch - 1) / al->batch;

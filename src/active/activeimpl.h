@@ -59,10 +59,9 @@ struct _n_CurioActive {
   /* protocol (README, "Protocol"): seed-set rule and stratification, per-seed split, floor of s */
   PetscInt    seed_size_given; /* -curio_al_seed_size as given (0: the rule max(d + 1, 20)) */
   PetscBool   stratify, stratify_set, split_random, split_set, skip_complete;
-  PetscReal   s_floor, mix_alpha;       /* mix_alpha: sld_var's weight of SLD */
-  PetscInt    n_cand_file, n_test_file; /* rows of /candidates and /test in the file */
-  PetscInt64 *pool_src;                 /* random split: file row of each pool point (>= n_cand_file: a /test row); NULL: fixed */
-  PetscReal  *pool_w;                   /* every pool point's weight, replicated (NULL: all 1) */
+  PetscReal   s_floor, mix_alpha; /* mix_alpha: sld_var's weight of SLD */
+  PetscInt64 *pool_src;           /* random split: file row of each pool point (>= rows of /candidates: a /test row); NULL: fixed */
+  PetscReal  *pool_w;             /* every pool point's weight, replicated (NULL: all 1) */
   /* data: the pool and the test set distributed by rows (PETSc's default split), the initial labeled set replicated */
   char                cand_file[PETSC_MAX_PATH_LEN], test_file[PETSC_MAX_PATH_LEN]; /* LIBSVM: -curio_candidates, -curio_test */
   char                source[PETSC_MAX_PATH_LEN];                                   /* the data set's file: the HDF5 input, or the LIBSVM pool */

@@ -340,7 +340,7 @@ static PetscErrorCode LoadSplitRandom(CurioAL al)
 {
   MPI_Comm      comm = al->comm;
   CurioALGroup *gc = &al->grp[CURIO_AL_CAND], *gt = &al->grp[CURIO_AL_TEST];
-  PetscInt      nc = al->n_cand_file, nt = al->n_test_file, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
+  PetscInt      nc = gc->n, nt = gt->n, N = nc + nt, dim = al->dim, *test_g, np = 0, ntl = 0;
   PetscReal    *Xall, *ytest_file, *ytest;
   KeyRow       *key;
   PetscBool    *is_test;
@@ -412,12 +412,10 @@ PetscErrorCode CurioALLoadData(CurioAL al)
 
   PetscFunctionBegin;
   PetscCall(OpenGroups(al));
-  al->is1d        = gc->is1d;
-  al->dim         = gc->dim;
-  al->n_pool      = gc->n;
-  al->n_init      = gi->kind ? gi->n : 0;
-  al->n_cand_file = gc->n;
-  al->n_test_file = gt->n;
+  al->is1d   = gc->is1d;
+  al->dim    = gc->dim;
+  al->n_pool = gc->n;
+  al->n_init = gi->kind ? gi->n : 0;
   if (al->split_random) PetscCall(LoadSplitRandom(al));
   else {
     PetscCall(CurioRowsAllocate(comm, al->n_pool, al->dim, al->is1d, PETSC_FALSE, &al->pool));
@@ -428,10 +426,10 @@ PetscErrorCode CurioALLoadData(CurioAL al)
   }
   { /* weights: of the pool points (in pool order) and of /train; a pool point drawn from /test has weight 1 */
     PetscReal *wc;
-    PetscCall(ReadWeightsAll(al, "candidates", al->n_cand_file, &wc));
+    PetscCall(ReadWeightsAll(al, "candidates", gc->n, &wc));
     if (wc && al->pool_src) {
       PetscCall(PetscMalloc1(al->n_pool, &al->pool_w));
-      for (PetscInt i = 0; i < al->n_pool; i++) al->pool_w[i] = al->pool_src[i] < al->n_cand_file ? wc[al->pool_src[i]] : 1.0;
+      for (PetscInt i = 0; i < al->n_pool; i++) al->pool_w[i] = al->pool_src[i] < gc->n ? wc[al->pool_src[i]] : 1.0;
       PetscCall(PetscFree(wc));
     } else al->pool_w = wc;
   }
@@ -505,7 +503,7 @@ static PetscErrorCode GroupLabelsAt(CurioAL al, const CurioALGroup *G, PetscInt 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The file row of pool point i: /candidates row g (g < n_cand_file) or /test row g - n_cand_file */
+/* The file row of pool point i: /candidates row g (g < rows of /candidates) or /test row g - rows of /candidates */
 static inline PetscInt64 PoolSource(CurioAL al, PetscInt i)
 {
   return al->pool_src ? al->pool_src[i] : (PetscInt64) i;
@@ -518,15 +516,15 @@ static PetscErrorCode ReadPoolLabels(CurioAL al, PetscInt k, const PetscInt idx[
   IndexPos   *ip;
   PetscInt64 *rows;
   PetscReal  *buf;
-  PetscInt    nc = 0;
+  PetscInt    nc = 0, ncand = al->grp[CURIO_AL_CAND].n;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc3(k, &ip, k, &rows, k, &buf));
   for (PetscInt i = 0; i < k; i++) ip[i] = (IndexPos){(PetscInt) PoolSource(al, idx[i]), i};
   qsort(ip, (size_t) k, sizeof(IndexPos), CompareIndexPos);
   for (PetscInt i = 0; i < k; i++) {
-    rows[i] = ip[i].index < al->n_cand_file ? ip[i].index : ip[i].index - al->n_cand_file;
-    if (ip[i].index < al->n_cand_file) nc++;
+    rows[i] = ip[i].index < ncand ? ip[i].index : ip[i].index - ncand;
+    if (ip[i].index < ncand) nc++;
   }
   PetscCall(GroupLabelsAt(al, &al->grp[CURIO_AL_CAND], nc, rows, buf));
   PetscCall(GroupLabelsAt(al, &al->grp[CURIO_AL_TEST], k - nc, rows + nc, buf + nc));

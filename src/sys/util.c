@@ -143,7 +143,7 @@ PetscErrorCode CurioVecSetFromReplicated(Vec v, const PetscReal *full)
    first touched: a CSR set read into fresh memory and accessed row by row at random (SGDF's batches, the Krylov H v)
    then misses the TLB once per 2 MiB instead of once per 4 KiB. Where transparent huge pages are 'madvise' (Debian's
    default) this is what enables them; 'always' has them anyway, 'never' ignores the advice. A hint: errors are ignored.
-   Measured (SGDF epoch, 10^6 x 10^5, 20 per row, 1 rank): 0.29-0.35 s with it against 0.30-0.68 s without. */
+   Measured (SGDF epoch, 10^6 x 10^5, 20 per row, 1 rank): 0.29-0.35 s with it against 0.30-0.92 s without (bimodal from run to run). */
 void CurioAdviseHugePages(void *p, size_t bytes)
 {
 #if defined(MADV_HUGEPAGE)
