@@ -25,8 +25,8 @@ endforeach()
 
 # Crash consistency (tests/integration/test_crash.py): 20 trials that SIGKILL one or all ranks at random moments during
 # SGDF checkpointing and active-learning rounds, restart, and finish bitwise equal to an uninterrupted run with no
-# unreadable newest file and no temporary left; plus a corrupted newest checkpoint that the restart skips. About two
-# minutes at 2 ranks; `test_crash.py build/curio --trials 100` is the longer run.
+# unreadable newest file and no temporary left; plus a corrupted newest checkpoint that the restart skips. About a
+# minute at 2 ranks; `test_crash.py build/curio --trials 100` is the longer run.
 add_test(NAME crash_np2 COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_crash.py $<TARGET_FILE:curio_exe> --np 2 --trials 20
                                 --mpiexec "${CURIO_MPIEXEC_STR}")
 set_tests_properties(crash_np2 PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS 2 TIMEOUT 900 LABELS "integration;checkpoint")

@@ -11,7 +11,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-wait_limit=${CURIO_TEST_TIMEOUT:-600}     # seconds per sbatch --wait
+wait_limit=${CURIO_TEST_TIMEOUT:-600}     # seconds per job
 # The jobs get the test's environment (--export=ALL); keep the caller's settings out of it.
 # (CURIO_SRUN_ARGS is passed through on purpose, e.g. CURIO_SRUN_ARGS=--mpi=pmix.)
 unset CURIO_ARGS CURIO_BIN CURIO_LIST CURIO_OUTDIR
@@ -33,8 +33,6 @@ bin=${1:-$repo/build/curio}
 work=$(mktemp -d "${TMPDIR:-/tmp}/curio-slurm-test.XXXXXX")
 case $work$bin in *,*|*:*) fail "paths must not contain ',' or ':' (sbatch --export / -log_view): $work $bin" ;; esac
 
-sbatch_pid=
-
 # shellcheck disable=SC2317  # reached only from the EXIT trap
 dump_logs() {
   local f
@@ -48,7 +46,6 @@ dump_logs() {
 # shellcheck disable=SC2317  # the EXIT trap handler
 cleanup() {
   local rc=$? f
-  if [[ -n $sbatch_pid ]]; then kill "$sbatch_pid" 2>/dev/null || true; fi
   # On timeout, failure or Ctrl-C: cancel this test's jobs that are still queued/running,
   # and let them end before Slurm may be stopped (slurmstepd ignores SIGTERM and, once
   # slurmctld is gone, retries its completion RPC for minutes, keeping slurmd alive).
@@ -75,27 +72,25 @@ if [[ $(id -u) -eq 0 ]]; then          # Open MPI refuses to run as root without
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
-# submit NAME SCRIPT [sbatch options...]: sbatch --wait, record the job id in $work/NAME.jobid,
-# set $job_id and $job_rc.
+# submit NAME SCRIPT [sbatch options...]: sbatch, record the job id in $work/NAME.jobid, wait until every task of
+# the job has ended (polled every 0.5 s: `sbatch --wait` backs off to 30 s between its polls), set $job_id and
+# $job_rc (the largest exit status over the tasks, 128 + signal for a task killed by one, as sbatch --wait reports).
 submit() {
-  local name=$1 script=$2
+  local name=$1 script=$2 out t=$SECONDS
   shift 2
-  local t=$SECONDS
   job_rc=0
-  # sbatch prints the id (--parsable) before waiting, so a timed-out job can be cancelled.
-  # It runs in the background so that `wait` (unlike a foreground command) is interrupted
-  # at once by Ctrl-C/SIGTERM, whose trap then cancels the job.
-  (cd "$repo" && exec timeout "$wait_limit" sbatch --wait --parsable --time=00:10:00 \
-      --job-name="curio-test-$name" "$@" "$script") > "$work/$name.jobid" < /dev/null &
-  sbatch_pid=$!
-  wait "$sbatch_pid" || job_rc=$?
-  sbatch_pid=
-  job_id=$(cut -d';' -f1 < "$work/$name.jobid")
-  [[ -n $job_id ]] || fail "$name: sbatch did not return a job id (rc $job_rc)"
-  if (( job_rc == 124 )); then
-    fail "$name: job $job_id did not finish within $wait_limit s"
-  fi
-  say "$name: job $job_id finished with sbatch --wait status $job_rc in $((SECONDS - t)) s"
+  out=$(cd "$repo" && sbatch --parsable --time=00:10:00 --job-name="curio-test-$name" "$@" "$script" < /dev/null) ||
+    fail "$name: sbatch failed: $out"
+  job_id=${out%%;*}
+  [[ -n $job_id ]] || fail "$name: sbatch did not return a job id"
+  echo "$job_id" > "$work/$name.jobid"
+  while squeue -h -j "$job_id" -o %i 2> /dev/null | grep -q .; do
+    (( SECONDS - t < wait_limit )) || fail "$name: job $job_id did not finish within $wait_limit s"
+    sleep 0.5
+  done
+  job_rc=$(scontrol -o show job "$job_id" | sed -n 's/.* ExitCode=\([0-9]*\):\([0-9]*\).*/\1 \2/p' |
+    awk '{ c = $1 > 0 ? $1 : ($2 > 0 ? 128 + $2 : 0); if (c > m) m = c } END { print m + 0 }')
+  say "$name: job $job_id finished with status $job_rc in $((SECONDS - t)) s"
 }
 
 # job_states ID: one "JobId=... JobState=... ExitCode=..." line per (array) job.
