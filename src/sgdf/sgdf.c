@@ -847,9 +847,10 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
                         g->tangent ? "" : ", no tangent (plain SGD)", g->lissa ? ", LiSSA (theta frozen)" : ""));
   if (g->local_steps > 0)
     PetscCall(PetscPrintf(g->comm,
-                          "  local SGDF: every rank steps on its rows of each batch, parameters averaged every %" PetscInt_FMT
-                          " steps and at every epoch end (%s)\n",
-                          g->local_steps, Averaging(g, avg, sizeof(avg))));
+                          "  local SGDF: every rank steps on its rows of each batch (about %" PetscInt_FMT
+                          " per rank; for b rows per rank take batch %d b with the step per row kept, docs/sgdf.md section 4),"
+                          " parameters averaged every %" PetscInt_FMT " steps and at every epoch end (%s)\n",
+                          (g->batch + g->size - 1) / g->size, g->size, g->local_steps, Averaging(g, avg, sizeof(avg))));
   else if (g->size > 1)
     PetscCall(PetscPrintf(
         g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"
