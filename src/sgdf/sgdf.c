@@ -21,10 +21,11 @@
 #include "sgdfimpl.h"
 #include <time.h>
 
-static const char *const SGDFSchedules[]  = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
-static const char *const SGDFOptimizers[] = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
-static const char *const SGDFLayouts[]    = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
-static const char *const SGDFAverages[]   = {"dense", "sparse", "auto", "SGDFAverageType", "SGDF_AVERAGE_", NULL};
+static const char *const SGDFSchedules[]      = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
+static const char *const SGDFOptimizers[]     = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
+static const char *const SGDFLayouts[]        = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
+static const char *const SGDFAverages[]       = {"dense", "sparse", "auto", "SGDFAverageType", "SGDF_AVERAGE_", NULL};
+static const char *const SGDFLocalSchedules[] = {"constant", "lr", "SGDFLocalSchedule", "SGDF_LOCAL_SCHEDULE_", NULL};
 
 static PetscLogStage SGDF_STAGE_Setup, SGDF_STAGE_Step, SGDF_STAGE_Checkpoint, SGDF_STAGE_Write;
 
@@ -75,6 +76,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   g->tangent          = PETSC_TRUE;
   g->layout           = SGDF_LAYOUT_AUTO;
   g->local_steps      = 0;
+  g->next_average     = -1;
   g->shm              = PETSC_TRUE;
   g->win              = MPI_WIN_NULL;
   g->ncomm            = MPI_COMM_NULL;
@@ -121,6 +123,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_tangent", &g->tangent, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_layout", SGDFLayouts, (PetscEnum *) &g->layout, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_local_steps", &g->local_steps, NULL));
+  PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_local_schedule", SGDFLocalSchedules, (PetscEnum *) &g->local_schedule, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_shared_memory", &g->shm, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
@@ -478,6 +481,10 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
   if (g->local_steps > 0) {
     PetscCall(PetscSNPrintf(s, sizeof(s), " local_steps=%" PetscInt_FMT " average=%s", g->local_steps, SGDFAverages[g->average]));
     PetscCall(PetscStrlcat(sig, s, len));
+    if (g->local_schedule != SGDF_LOCAL_SCHEDULE_CONSTANT) {
+      PetscCall(PetscSNPrintf(s, sizeof(s), " local_schedule=%s", SGDFLocalSchedules[g->local_schedule]));
+      PetscCall(PetscStrlcat(sig, s, len));
+    }
   }
   if (!g->online_s) {
     PetscCall(PetscSNPrintf(s, sizeof(s), " s_value=%.17g", (double) g->s));
@@ -849,8 +856,9 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
     PetscCall(PetscPrintf(g->comm,
                           "  local SGDF: every rank steps on its rows of each batch (about %" PetscInt_FMT
                           " per rank; for b rows per rank take batch %d b with the step per row kept, docs/sgdf.md section 4),"
-                          " parameters averaged every %" PetscInt_FMT " steps and at every epoch end (%s)\n",
-                          (g->batch + g->size - 1) / g->size, g->size, g->local_steps, Averaging(g, avg, sizeof(avg))));
+                          " parameters averaged every %" PetscInt_FMT " steps%s and at every epoch end (%s)\n",
+                          (g->batch + g->size - 1) / g->size, g->size, g->local_steps,
+                          g->local_schedule == SGDF_LOCAL_SCHEDULE_LR ? " times eta0/eta_t" : "", Averaging(g, avg, sizeof(avg))));
   else if (g->size > 1)
     PetscCall(PetscPrintf(
         g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"
@@ -942,6 +950,7 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
       {"optimizer", SGDFOptimizers[g->optimizer]},
       {"schedule", SGDFSchedules[g->schedule]},
       {"average", SGDFAverages[g->average]},
+      {"local_schedule", SGDFLocalSchedules[g->local_schedule]},
       {"tangent_init", o->tangent_init},
       {"theta", o->theta_file},
       {"reference", o->ref_file},

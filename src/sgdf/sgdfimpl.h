@@ -9,6 +9,7 @@ typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
 typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_AUTO } SGDFLayout;
 typedef enum { SGDF_AVERAGE_DENSE, SGDF_AVERAGE_SPARSE, SGDF_AVERAGE_AUTO } SGDFAverageType;
+typedef enum { SGDF_LOCAL_SCHEDULE_CONSTANT, SGDF_LOCAL_SCHEDULE_LR } SGDFLocalSchedule;
 
 PETSC_INTERN PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
@@ -77,14 +78,16 @@ struct _n_CurioSGDF {
   /* local SGDF (communication-avoiding, docs/sgdf.md): with local_steps H >= 1 every rank holds all of theta and
      theta_dot, steps on its own rows of each global batch (its share of the gradient scaled by the rank count), and the
      ranks average their parameters (and Adam's moments) every H steps and at every epoch end; H = 0: bulk-synchronous */
-  PetscInt        local_steps;
-  SGDFAverageType average;
-  PetscInt       *arows, narows, arcap;          /* local rows stepped on since the last averaging (sparse averaging) */
-  int            *mark, mstamp;                  /* per parameter: the averaging that last marked it */
-  PetscInt       *tcol, tcap, *ucolall, ucolcap; /* this rank's touched parameters; all ranks' (gathered) */
-  PetscMPIInt    *acnt, *adsp;
-  PetscReal      *abuf, *coefbuf;
-  PetscInt64      naverages, nsparse; /* averagings done (this run), of them sparse */
+  PetscInt          local_steps;
+  SGDFLocalSchedule local_schedule; /* the period: H, or H eta_0 / eta_a after the averaging at step a (docs/sgdf.md 4) */
+  PetscInt64        next_average;   /* the step count of the next averaging; -1: not known yet (start, restart) */
+  SGDFAverageType   average;
+  PetscInt         *arows, narows, arcap;          /* local rows stepped on since the last averaging (sparse averaging) */
+  int              *mark, mstamp;                  /* per parameter: the averaging that last marked it */
+  PetscInt         *tcol, tcap, *ucolall, ucolcap; /* this rank's touched parameters; all ranks' (gathered) */
+  PetscMPIInt      *acnt, *adsp;
+  PetscReal        *abuf, *coefbuf;
+  PetscInt64        naverages, nsparse; /* averagings done (this run), of them sparse */
   /* shared-memory averaging (-curio_sgdf_shared_memory): vq in one MPI shared window per node; seg[r] is node rank r's
      copy; the ranks with the same node rank on every node form xcomm */
   PetscBool   shm;
@@ -175,6 +178,7 @@ PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
+PETSC_INTERN PetscInt64     SGDFLastAverage(SGDF, PetscInt64);
 PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
                                           PetscReal *);

@@ -145,6 +145,39 @@ PetscReal SGDFStepSize(SGDF g, PetscInt64 t)
   return g->lr / PetscPowReal(1.0 + (PetscReal) t / g->t0, g->power);
 }
 
+/* The step count of local SGDF's next averaging after the one at step count a (or the epoch start a): a + H, or with
+   -curio_sgdf_local_schedule lr a + H eta_0 / eta_a, so that the sum of the step sizes between two averagings, which
+   bounds how far the ranks' copies drift apart (docs/sgdf.md section 3), stays near H eta_0 while the step decays;
+   and at most the epoch's end */
+static PetscInt64 NextAverage(SGDF g, PetscInt64 a)
+{
+  PetscInt64 end = (a / g->nsteps_epoch + 1) * g->nsteps_epoch;
+  PetscReal  h   = (PetscReal) g->local_steps;
+
+  if (g->local_schedule == SGDF_LOCAL_SCHEDULE_LR) h *= g->lr / SGDFStepSize(g, a);
+  if (!(h < (PetscReal) (end - a))) return end;
+  return a + PetscMax(1, (PetscInt64) PetscFloorReal(h + 0.5));
+}
+
+/* The longest period between two averagings of the run: the step only decays */
+static PetscInt64 LongestPeriod(SGDF g)
+{
+  PetscReal h = (PetscReal) g->local_steps;
+
+  if (g->local_schedule == SGDF_LOCAL_SCHEDULE_LR) h *= g->lr / SGDFStepSize(g, (PetscInt64) g->epochs * g->nsteps_epoch);
+  return h < (PetscReal) g->nsteps_epoch ? (PetscInt64) PetscCeilReal(h) + 1 : g->nsteps_epoch;
+}
+
+/* The last averaging (or epoch start) at step count t or before */
+PetscInt64 SGDFLastAverage(SGDF g, PetscInt64 t)
+{
+  PetscInt64 a = t - t % g->nsteps_epoch, b;
+
+  if (g->local_schedule == SGDF_LOCAL_SCHEDULE_CONSTANT) return t - (t % g->nsteps_epoch) % g->local_steps;
+  while ((b = NextAverage(g, a)) <= t) a = b;
+  return a;
+}
+
 /* l, l', l'' (MATH.md section 1): the loss table's per-point formulas (src/model/lossimpl.h), inlined: the kernels call
    this once per batch row, and a call through the table's function pointer made a logistic epoch 20-35% slower
    (400000 x 1000 synthetic, 20 nonzeros per row, replicated: 0.23-0.24 s against 0.28-0.32 s) */
@@ -257,7 +290,7 @@ static PetscErrorCode LocalWorkspaceCreate(SGDF g, PetscInt rows)
      alone rereads every row stepped on since the last averaging (measured, 10^6 x 10^5, 20 per row, H = 1024, 2 ranks:
      0.16 s of touched passes and allreduces per epoch against 0.01 s) */
   if (g->average == SGDF_AVERAGE_AUTO && g->win != MPI_WIN_NULL && g->nnodes == 1) PetscFunctionReturn(PETSC_SUCCESS);
-  g->arcap = (PetscInt) PetscMin((PetscInt64) g->local_steps * g->batch, (PetscInt64) g->nlocal);
+  g->arcap = (PetscInt) PetscMin(LongestPeriod(g) * g->batch, (PetscInt64) g->nlocal);
   g->tcap  = (PetscInt) PetscMin((PetscInt64) g->arcap * g->maxnnz, (PetscInt64) g->d);
   PetscCall(PetscMalloc1(PetscMax(g->arcap, 1), &g->arows));
   PetscCall(PetscCalloc1(g->d, &g->mark));
@@ -734,8 +767,11 @@ PetscErrorCode SGDFStep(SGDF g)
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
   if (g->local_steps > 0) {
-    PetscInt64 k = g->step % g->nsteps_epoch;
-    if (k == 0 || k % g->local_steps == 0) PetscCall(SGDFAverage(g));
+    if (g->next_average < 0) g->next_average = NextAverage(g, SGDFLastAverage(g, g->step - 1));
+    if (g->step == g->next_average) {
+      PetscCall(SGDFAverage(g));
+      g->next_average = NextAverage(g, g->step);
+    }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -934,11 +970,12 @@ static PetscErrorCode AverageTouched(SGDF g, PetscBool *done)
 @*/
 PetscErrorCode SGDFLocalRestore(SGDF g)
 {
-  PetscInt64 k = g->step % g->nsteps_epoch, t0 = g->step - (k % g->local_steps);
+  PetscInt64 t0 = SGDFLastAverage(g, g->step);
   PetscInt   nb, nl;
 
   PetscFunctionBegin;
-  g->narows = 0;
+  g->narows       = 0;
+  g->next_average = -1;
   if (!g->arows) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt64 t = t0; t < g->step; t++) {
     PetscCall(BatchRows(g, t, &nb, &nl));

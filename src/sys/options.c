@@ -116,6 +116,8 @@ static const CurioOptionInfo CurioOptionTable[] = {
      "Parameters replicated, partitioned by feature blocks, or auto (partitioned for sparse input)", 0, 0, 0},
     {"-curio_sgdf_local_steps", CURIO_OPTION_INT, SGDF, "0",
      "Local SGDF: each rank steps on its rows of each batch, parameters averaged every H steps (0: one exchange per step)", 0, IMAX, 0},
+    {"-curio_sgdf_local_schedule", CURIO_OPTION_ENUM, SGDF, "constant",
+     "Local SGDF averaging period: constant H, or lr: H eta0/eta_t after an averaging at step t (grows as the step decays)", 0, 0, 0},
     {"-curio_sgdf_average", CURIO_OPTION_ENUM, SGDF, "auto",
      "Local SGDF averaging: dense allreduce, sparse (touched entries only), or auto (the fewer words)", 0, 0, 0},
     {"-curio_sgdf_shared_memory", CURIO_OPTION_BOOL, SGDF, "true",

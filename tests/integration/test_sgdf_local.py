@@ -113,6 +113,16 @@ def case_fd(a, tmp, ck):
                 res[average] = (th, td)
             e = max(rel(res["sparse"][0], res["dense"][0]), rel(res["sparse"][1], res["dense"][1]))
             ck.check(e < 1e-14, f"{name}, H = {H}: sparse and dense averaging agree: {e:.1e}")
+    # the period growing as the step decays (-curio_sgdf_local_schedule lr): the averaging steps depend on the step
+    # count only, not on s, so the averaged iterates stay differentiable in s with the same tangent
+    name, s, args = problems[0]
+    common = args + ["-curio_sgdf_local_steps", 3, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 10, "-curio_sgdf_local_schedule", "lr"]
+    outs = [os.path.join(tmp, f"fds_{k}.h5") for k in range(3)]
+    for sv, out in zip((s, s + h, s - h), outs):
+        run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
+    (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
+    e = rel(td, (thp - thm) / (2 * h))
+    ck.check(e < 1e-7, f"{name}, H = 3 growing with the decaying step, {a.np} ranks: averaged tangent against the central difference: {e:.1e}")
 
 
 EPOCHS = (1, 3, 10, 30, 100, 300)
@@ -209,6 +219,19 @@ def checkpoint_step(path):
     return int(os.path.basename(path).rsplit("-", 1)[1].split(".")[0])
 
 
+def averagings(H, t0, power, steps_per_epoch, epochs):
+    """the averagings of -curio_sgdf_local_schedule lr with the decaying step eta0 / (1 + t/t0)^power: after the one at
+    step count a (or an epoch start) the next is at a + round(H eta0 / eta_a), or at the epoch end if that is sooner"""
+    count = 0
+    for e in range(epochs):
+        a, end = e * steps_per_epoch, (e + 1) * steps_per_epoch
+        while a < end:
+            h = H * (1 + a / t0) ** power
+            a = end if not h < end - a else a + max(1, int(np.floor(h + 0.5)))
+            count += 1
+    return count
+
+
 def case_restart(a, tmp, ck):
     path = os.path.join(tmp, "small.h5")
     make(path, n=300, d=6, zero_fraction=0.3)
@@ -217,7 +240,8 @@ def case_restart(a, tmp, ck):
             "-curio_sgdf_local_steps", 5]
     keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
     other = 2 if a.np == 1 else 1
-    for extra in (["-curio_sgdf_average", "dense"], ["-curio_sgdf_average", "sparse"], ["-curio_sgdf_optimizer", "adam", "-curio_sgdf_lr", 2e-2]):
+    for extra in (["-curio_sgdf_average", "dense"], ["-curio_sgdf_average", "sparse"], ["-curio_sgdf_optimizer", "adam", "-curio_sgdf_lr", 2e-2],
+                  ["-curio_sgdf_average", "sparse", "-curio_sgdf_local_schedule", "lr"]):
         args = base + extra
         tag = " ".join(str(x) for x in extra)
         full = os.path.join(tmp, "full.h5")
@@ -228,6 +252,10 @@ def case_restart(a, tmp, ck):
         files = sorted(glob.glob(prefix + "-*.h5"))
         with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
             ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{tag}: writing {len(files)} checkpoints changes nothing (bitwise)")
+            if "lr" in extra and a.np > 1:
+                n_avg, want = int(f["sgdf"].attrs["averages"]), averagings(5, 30, 1.0, 19, 3)
+                ck.check(n_avg == want and want < 3 * ((19 + 4) // 5), f"{tag}: {n_avg} averagings, as the schedule's rule gives ({want}; "
+                                                                        f"{3 * ((19 + 4) // 5)} at a constant period)")
         between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]  # 19 steps per epoch: not at an averaging
         for mid in between[:2]:
             out = os.path.join(tmp, "re.h5")
