@@ -9,7 +9,8 @@ cases:
             as one allreduce: bitwise equal at 2 ranks) and the sparse averaging; against the
             replicated layout's eager ridge update the bound is that layout's own distance from the lazy one
   fd        H = 3 and 5: the averaged tangent equals the central finite difference in s of the averaged iterates, run
-            with the same sampling at s +- h (1e-7), for squared and logistic losses; dense and sparse averaging agree
+            with the same sampling at s +- h (1e-7), for squared and logistic losses; dense and sparse averaging agree;
+            the same with the period growing as a decaying step shrinks (-curio_sgdf_local_schedule lr)
   converge  H = 4 with a decaying step: theta and theta_dot approach the exact optimum and tangent at the same s (numpy
             Newton + solve); the errors per epoch are printed and must fall below a bound
   observe   -curio_sgdf_holdout: the recorded holdout loss equals numpy's on the validation rows (1e-12), training rows
@@ -17,8 +18,9 @@ cases:
             scikit-learn's rule (score > best - tol for n_iter_no_change epochs) fires on the full run's history, with the
             same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
             restart (both layouts, and local SGDF)
-  restart   checkpoints between averagings (dense and sparse averaging): a restart at the same rank count is bitwise
-            identical to the uninterrupted run; at another rank count it is refused with one clear error
+  restart   checkpoints between averagings (dense and sparse averaging, Adam, the lr schedule of the period): a restart at
+            the same rank count is bitwise identical to the uninterrupted run; at another rank count it is refused with one
+            clear error; the lr schedule's averagings counted against its rule, computed here
 """
 import argparse
 import glob
