@@ -141,17 +141,20 @@ def load_inputs(args):
         if args.local_steps is None:
             args.local_steps = hs[-1]
         if args.beta_avg_node is None:
+            # the measured problem's n, d and batch (not the modelled ones; --rank-batch runs took 2 B rows per step)
+            n_m, d_m = prob.get("n") or cfg.get("n"), prob.get("d") or cfg.get("d")
+            b_m = cfg["batch"] * (2 if cfg.get("rank_batch") else 1)
             per = []
             for v in local.values():
                 for r in v["runs"]:
-                    navg = math.ceil(n / (cfg["batch"] * v["local_steps"]))
+                    navg = math.ceil(math.ceil(n_m / b_m) / v["local_steps"])
                     if r["timing"].get("average") is not None:
                         per.append(r["timing"]["average"] / navg)
             if per:
                 t_avg = sorted(per)[len(per) // 2]
-                args.beta_avg_node = max(t_avg - 2 * args.alpha_node, 1e-12) / (16.0 * d)
+                args.beta_avg_node = max(t_avg - 2 * args.alpha_node, 1e-12) / (16.0 * d_m)
                 notes.append(f"beta_avg_node = 1/{1 / args.beta_avg_node / 1e9:.2f} GB/s (measured: local SGDF at 2 ranks, median {t_avg * 1e6:.0f} us "
-                             f"per averaging of 16 d = {16 * d / 1e6:.1f} MB, /timing average of {len(per)} runs)")
+                             f"per averaging of 16 d = {16 * d_m / 1e6:.1f} MB, /timing average of {len(per)} runs)")
     if args.local_steps is None:
         args.local_steps = 128
     if args.c_coord is None:
