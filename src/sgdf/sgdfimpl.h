@@ -178,7 +178,6 @@ PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
-PETSC_INTERN PetscInt64     SGDFLastAverage(SGDF, PetscInt64);
 PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],
                                           PetscReal *);

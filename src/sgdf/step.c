@@ -169,7 +169,7 @@ static PetscInt64 LongestPeriod(SGDF g)
 }
 
 /* The last averaging (or epoch start) at step count t or before */
-PetscInt64 SGDFLastAverage(SGDF g, PetscInt64 t)
+static PetscInt64 LastAverage(SGDF g, PetscInt64 t)
 {
   PetscInt64 a = t - t % g->nsteps_epoch, b;
 
@@ -767,7 +767,7 @@ PetscErrorCode SGDFStep(SGDF g)
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
   if (g->local_steps > 0) {
-    if (g->next_average < 0) g->next_average = NextAverage(g, SGDFLastAverage(g, g->step - 1));
+    if (g->next_average < 0) g->next_average = NextAverage(g, LastAverage(g, g->step - 1));
     if (g->step == g->next_average) {
       PetscCall(SGDFAverage(g));
       g->next_average = NextAverage(g, g->step);
@@ -970,7 +970,7 @@ static PetscErrorCode AverageTouched(SGDF g, PetscBool *done)
 @*/
 PetscErrorCode SGDFLocalRestore(SGDF g)
 {
-  PetscInt64 t0 = SGDFLastAverage(g, g->step);
+  PetscInt64 t0 = LastAverage(g, g->step);
   PetscInt   nb, nl;
 
   PetscFunctionBegin;
