@@ -170,6 +170,9 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
              "-curio_sgdf_local_steps %" PetscInt_FMT
              " keeps all parameters on every rank: it needs -curio_sgdf_layout replicated or auto, not partitioned",
              g->local_steps);
+  PetscCheck(g->local_steps || g->local_schedule == SGDF_LOCAL_SCHEDULE_CONSTANT, g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_local_schedule %s sets the period of local SGDF: it needs -curio_sgdf_local_steps H >= 1",
+             SGDFLocalSchedules[g->local_schedule]);
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
   PetscCheck(o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_mode sgdf needs -curio_pool_chunk and -curio_select_k > 0");

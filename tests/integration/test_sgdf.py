@@ -427,6 +427,7 @@ def case_badopts(a, tmp, ck):
         (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_local_steps", 4, "-curio_sgdf_layout", "partitioned"], "not partitioned"),
         (["-curio_sgdf_lr", 1e-3, "-curio_sgdf_online_s", "-curio_sgdf_local_steps", 4], "-curio_sgdf_local_steps 0"),
         (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_local_steps", -1], "-curio_sgdf_local_steps must be"),
+        (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_local_schedule", "lr"], "needs -curio_sgdf_local_steps H >= 1"),
         (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_online_s", "-curio_sgdf_val_fraction", 1.5], "-curio_sgdf_val_fraction must be in (0, 1)"),
         (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_regularizer", "inherit", "-curio_theta0", path], "not inherit"),
         (["-curio_s", 1, "-curio_sgdf_lr", 1e-3, "-curio_checkpoint_every", 5], "need -curio_checkpoint_prefix"),
