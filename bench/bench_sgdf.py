@@ -209,11 +209,15 @@ def run_sklearn(args, data, workdir):
 # --------------------------------------------------------------------------- curio
 
 
+def launch(args, nranks):
+    """mpiexec and its arguments for nranks: oversubscribed (for the record) without binding to cores"""
+    over = nranks > (os.cpu_count() or 1)
+    return [args.mpiexec, "-n", str(nranks)] + (["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split())
+
+
 def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1):
-    over = nranks > (os.cpu_count() or 1)  # oversubscribed (for the record): no binding to cores
-    launch = ["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split()
     scale = nranks if args.rank_batch and local_steps > 0 else 1  # --rank-batch: B rows per rank, the same step per row
-    return ([args.mpiexec, "-n", str(nranks)] + launch +
+    return (launch(args, nranks) +
             [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", str(epochs),
              "-curio_sgdf_local_steps", str(local_steps),
              "-curio_sgdf_lr", repr(args.curio_lr * scale), "-curio_sgdf_batch", str(args.batch * scale), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",
@@ -277,8 +281,7 @@ def baseline_rss(args, nranks, env, workdir):
     import h5py
 
     out = os.path.join(workdir, f"baseline_R{nranks}.h5")
-    over = nranks > (os.cpu_count() or 1)
-    cmd = ([args.mpiexec, "-n", str(nranks)] + (["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split()) +
+    cmd = (launch(args, nranks) +
            [args.curio, "-curio_mode", "sgdf", "-curio_sgdf_synthetic", "1000,100,5", "-curio_sgdf_epochs", "1", "-curio_sgdf_lr", "1e-3", "-curio_s", "1",
             "-curio_output", out])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -141,11 +141,11 @@ def load_inputs(args):
         if args.local_steps is None:
             args.local_steps = hs[-1]
         if args.beta_avg_node is None:
-            # the measured problem's n, d and batch (not the modelled ones; --rank-batch runs took 2 B rows per step)
+            # the measured problem's n, d and batch (not the modelled ones; --rank-batch runs took R B rows per step)
             n_m, d_m = prob.get("n") or cfg.get("n"), prob.get("d") or cfg.get("d")
-            b_m = cfg["batch"] * (2 if cfg.get("rank_batch") else 1)
             per = []
             for v in local.values():
+                b_m = cfg["batch"] * (v["ranks"] if cfg.get("rank_batch") else 1)
                 for r in v["runs"]:
                     navg = math.ceil(math.ceil(n_m / b_m) / v["local_steps"])
                     if r["timing"].get("average") is not None:
