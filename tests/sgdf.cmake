@@ -21,7 +21,7 @@ endforeach()
 # averaged iterates; convergence to the exact optimum and tangent; bitwise restart between averagings; holdout loss,
 # early stopping, progress lines and the clock across restarts (observe)
 set(SGDF_LOCAL_TEST ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sgdf_local.py)
-foreach(case k1 fd converge restart observe)
+foreach(case k1 fd converge restart observe hybrid)
   if(case STREQUAL "k1" OR case STREQUAL "observe")
     set(nps 1 2 4)
   else()

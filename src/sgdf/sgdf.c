@@ -23,7 +23,7 @@
 
 static const char *const SGDFSchedules[]      = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
 static const char *const SGDFOptimizers[]     = {"sgd", "adam", "SGDFOptimizer", "SGDF_OPTIMIZER_", NULL};
-static const char *const SGDFLayouts[]        = {"replicated", "partitioned", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
+static const char *const SGDFLayouts[]        = {"replicated", "partitioned", "hybrid", "auto", "SGDFLayout", "SGDF_LAYOUT_", NULL};
 static const char *const SGDFAverages[]       = {"dense", "sparse", "auto", "SGDFAverageType", "SGDF_AVERAGE_", NULL};
 static const char *const SGDFLocalSchedules[] = {"constant", "lr", "SGDFLocalSchedule", "SGDF_LOCAL_SCHEDULE_", NULL};
 
@@ -79,6 +79,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   g->next_average     = -1;
   g->shm              = PETSC_TRUE;
   g->win              = MPI_WIN_NULL;
+  g->bwin             = MPI_WIN_NULL;
   g->ncomm            = MPI_COMM_NULL;
   g->xcomm            = MPI_COMM_NULL;
   g->average          = SGDF_AVERAGE_AUTO;
@@ -126,6 +127,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_local_schedule", SGDFLocalSchedules, (PetscEnum *) &g->local_schedule, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_shared_memory", &g->shm, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_node_ranks", &g->node_ranks, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_theta", o->theta_file, sizeof(o->theta_file), NULL));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_sgdf_reference", o->ref_file, sizeof(o->ref_file), NULL));
@@ -170,6 +172,17 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
              "-curio_sgdf_local_steps %" PetscInt_FMT
              " keeps all parameters on every rank: it needs -curio_sgdf_layout replicated or auto, not partitioned",
              g->local_steps);
+  if (g->layout == SGDF_LAYOUT_HYBRID) {
+    PetscCheck(g->local_steps > 0, g->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_sgdf_layout hybrid is local SGDF across nodes (one copy of the parameters per node): it needs -curio_sgdf_local_steps H >= 1");
+    PetscCheck(
+        g->optimizer == SGDF_OPTIMIZER_SGD, g->comm, PETSC_ERR_SUP,
+        "-curio_sgdf_layout hybrid steps with plain SGD and the lazy ridge step: -curio_sgdf_optimizer adam needs -curio_sgdf_layout replicated");
+    PetscCheck(g->shm, g->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_sgdf_layout hybrid holds each node's copy in shared memory: it excludes -curio_sgdf_shared_memory false");
+    PetscCheck(g->average != SGDF_AVERAGE_SPARSE, g->comm, PETSC_ERR_SUP,
+               "-curio_sgdf_layout hybrid averages the nodes' copies densely: -curio_sgdf_average sparse needs -curio_sgdf_layout replicated");
+  }
   PetscCheck(g->local_steps || g->local_schedule == SGDF_LOCAL_SCHEDULE_CONSTANT, g->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_sgdf_local_schedule %s sets the period of local SGDF: it needs -curio_sgdf_local_steps H >= 1",
              SGDFLocalSchedules[g->local_schedule]);
@@ -299,40 +312,43 @@ done:
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* This rank's entries of a parameter array of the layout (replicated: all d; partitioned: the block), stored with a
-   stride (2: theta and theta_dot interleaved), as a contiguous array: the array itself at stride 1, else a copy (with
-   the values if pack, else for reading into); ParamUnpack() ends it */
-static PetscErrorCode ParamPack(SGDF g, PetscReal *strided, PetscInt stride, PetscBool pack, PetscReal **a)
+/* Entries [lo, hi) of this rank's part of a parameter array of the layout (replicated: all d; partitioned: the block),
+   stored with a stride (2: theta and theta_dot interleaved), as a contiguous array: the array itself at stride 1, else
+   a copy (with the values if pack, else for reading into); ParamUnpack() ends it */
+static PetscErrorCode ParamPack(PetscReal *strided, PetscInt stride, PetscInt lo, PetscInt hi, PetscBool pack, PetscReal **a)
 {
   PetscFunctionBegin;
-  *a = strided;
+  *a = strided + lo;
   if (stride == 1) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscMalloc1(PetscMax(g->dl, 1), a));
+  PetscCall(PetscMalloc1(PetscMax(hi - lo, 1), a));
   if (pack)
-    for (PetscInt j = 0; j < g->dl; j++) (*a)[j] = strided[stride * j];
+    for (PetscInt j = lo; j < hi; j++) (*a)[j - lo] = strided[stride * j];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Ends ParamPack(): with unpack the contiguous values go back into the strided array; a copy is freed */
-static PetscErrorCode ParamUnpack(SGDF g, PetscReal *strided, PetscInt stride, PetscBool unpack, PetscReal **a)
+static PetscErrorCode ParamUnpack(PetscReal *strided, PetscInt stride, PetscInt lo, PetscInt hi, PetscBool unpack, PetscReal **a)
 {
   PetscFunctionBegin;
   if (stride == 1) PetscFunctionReturn(PETSC_SUCCESS);
   if (unpack)
-    for (PetscInt j = 0; j < g->dl; j++) strided[stride * j] = (*a)[j];
+    for (PetscInt j = lo; j < hi; j++) strided[stride * j] = (*a)[j - lo];
   PetscCall(PetscFree(*a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* A parameter vector from FILE[:DATASET] into an array of the layout (replicated: all d; partitioned: the block) */
+/* A parameter vector from FILE[:DATASET] into an array of the layout (replicated: all d; partitioned: the block); in
+   the hybrid layout a rank writes only its part [flo, fhi) of the node's shared copy */
 static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spec[], const char dflt[], PetscReal *strided, PetscInt stride)
 {
-  char       file[PETSC_MAX_PATH_LEN], dset[256];
-  Vec        v;
-  PetscReal *a;
+  const PetscBool shared = (PetscBool) (g->hybrid && (strided == g->theta || strided == g->td));
+  char            file[PETSC_MAX_PATH_LEN], dset[256];
+  Vec             v;
+  PetscReal      *a;
 
   PetscFunctionBegin;
-  PetscCall(ParamPack(g, strided, stride, PETSC_FALSE, &a));
+  if (shared) PetscCall(PetscMalloc1(g->dl, &a));
+  else PetscCall(ParamPack(strided, stride, 0, g->dl, PETSC_FALSE, &a));
   PetscCall(PetscStrncpy(file, spec, sizeof(file)));
   PetscCall(CurioParseFileDataset(file, dflt, dset, sizeof(dset)));
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
@@ -344,7 +360,10 @@ static PetscErrorCode SGDFReadVector(SGDF g, const char option[], const char spe
     PetscCall(CurioVecGatherAll(v, a));
   }
   PetscCall(VecDestroy(&v));
-  PetscCall(ParamUnpack(g, strided, stride, PETSC_TRUE, &a));
+  if (shared) {
+    for (PetscInt j = g->flo; j < g->fhi; j++) strided[stride * j] = a[j];
+    PetscCall(PetscFree(a));
+  } else PetscCall(ParamUnpack(strided, stride, 0, g->dl, PETSC_TRUE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -372,13 +391,16 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
   PetscInt cnt = 0;
 
   PetscFunctionBegin;
-  if (g->local_steps > 0) g->layout = SGDF_LAYOUT_REPLICATED; /* every rank holds all parameters (checked: not partitioned) */
+  /* every rank, or in the hybrid layout every node, holds all parameters (checked: not partitioned) */
+  if (g->local_steps > 0 && g->layout != SGDF_LAYOUT_HYBRID) g->layout = SGDF_LAYOUT_REPLICATED;
+  if (g->layout == SGDF_LAYOUT_HYBRID) g->average = SGDF_AVERAGE_DENSE;
   if (g->layout == SGDF_LAYOUT_AUTO)
     g->layout = (g->sparse_input && g->optimizer == SGDF_OPTIMIZER_SGD) ? SGDF_LAYOUT_PARTITIONED : SGDF_LAYOUT_REPLICATED;
   PetscCheck(!(g->layout == SGDF_LAYOUT_PARTITIONED && g->optimizer == SGDF_OPTIMIZER_ADAM), g->comm, PETSC_ERR_SUP,
              "-curio_sgdf_optimizer adam needs -curio_sgdf_layout replicated (the partitioned layout has plain SGD with a lazy ridge step)");
   if (g->layout == SGDF_LAYOUT_PARTITIONED) PetscCall(CurioRowOwnership(g->comm, g->d, &g->cstart, &g->dl));
   else g->cstart = 0, g->dl = g->d;
+  g->flo = 0, g->fhi = g->dl; /* the parameters this rank writes: in the hybrid layout its part of the node's copy */
   g->lazy = (PetscBool) ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && !g->lissa);
 
   /* batch sequence and validation split */
@@ -421,8 +443,9 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
     PetscCall(PetscStrcmp(o->tangent_init, "zero", &zero));
     PetscCall(PetscStrcmp(o->tangent_init, "random", &random));
     if (random)
-      for (PetscInt j = 0; j < g->dl; j++) g->td[g->ps * j] = CurioRandomNormal(g->seed, 301, g->cstart + j);
+      for (PetscInt j = g->flo; j < g->fhi; j++) g->td[g->ps * j] = CurioRandomNormal(g->seed, 301, g->cstart + j);
     else if (!zero) PetscCall(SGDFReadVector(g, "-curio_sgdf_tangent_init", o->tangent_init, "/model/theta_dot", g->td, g->ps));
+    PetscCall(SGDFSharedSync(g));
     for (PetscInt j = 0; j < g->dl; j++) g->td_prev[j] = g->td[g->ps * j];
   }
   g->maxhist = PetscMax(g->epochs, 1);
@@ -504,14 +527,19 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
 
   PetscFunctionBegin;
   /* packed before (writing) and unpacked after (reading; writing puts back the same values) */
-  PetscCall(ParamPack(g, strided, stride, PETSC_TRUE, &a));
-  if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->local_steps > 0 && g->size > 1)) {
+  PetscCall(ParamPack(strided, stride, g->flo, g->fhi, PETSC_TRUE, &a));
+  if (g->hybrid) { /* every node's copy, node after node, each rank its part (d x nodes; SGDFCheckpointState checks the grouping) */
+    Vec v;
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, g->fhi - g->flo, (PetscInt) g->d * g->nnodes, a, &v));
+    PetscCall(CurioCheckpointVec(ck, name, v));
+    PetscCall(VecDestroy(&v));
+  } else if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->local_steps > 0 && g->size > 1)) {
     Vec v; /* local SGDF: every rank's own copy, rank after rank (d x ranks) */
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->layout == SGDF_LAYOUT_PARTITIONED ? g->d : g->d * g->size, a, &v));
     PetscCall(CurioCheckpointVec(ck, name, v));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioCheckpointRealArray(ck, name, g->d, a));
-  PetscCall(ParamUnpack(g, strided, stride, PETSC_TRUE, &a));
+  PetscCall(ParamUnpack(strided, stride, g->flo, g->fhi, PETSC_TRUE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -545,6 +573,29 @@ static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBo
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Hybrid layout: which node (index among the nodes) and node rank every rank had. A rank writes only its part of its
+   node's copy, so a restart must group the ranks the same way: another grouping (other nodes per job, a rank placement
+   that differs) is refused */
+static PetscErrorCode SGDFCheckpointGrouping(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscInt64 mine[2] = {g->xrank, g->nrank}, *all, *saved;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(2 * g->size, &all, 2 * g->size, &saved));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, g->comm));
+  PetscCall(PetscArraycpy(saved, all, 2 * g->size));
+  PetscCall(CurioCheckpointIntArray(ck, "hybrid_node_of_rank", 2 * g->size, saved));
+  for (PetscMPIInt p = 0; p < g->size; p++)
+    PetscCheck(saved[2 * p] == all[2 * p] && saved[2 * p + 1] == all[2 * p + 1], g->comm, PETSC_ERR_USER_INPUT,
+               "The checkpoint's ranks were grouped into nodes otherwise: rank %d was rank %" PetscInt64_FMT " of node %" PetscInt64_FMT
+               ", now rank %" PetscInt64_FMT " of node %" PetscInt64_FMT
+               "; the hybrid layout restarts with the same ranks per node and placement (-curio_sgdf_node_ranks, the job's nodes)",
+               p, saved[2 * p + 1], saved[2 * p], all[2 * p + 1], all[2 * p]);
+  PetscCall(PetscFree2(all, saved));
+  (void) reading;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   SGDFCheckpointState - the whole state of a run, in both directions: with a checkpoint open for writing it stores
   the state, with one open for reading (CurioCheckpointOpenRead) it fills the state. The lazy ridge state is stored
@@ -575,6 +626,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
                "; local SGDF's iterates depend on the rank count (each rank steps on its own rows between averagings): restart it on %" PetscInt64_FMT
                " ranks",
                ranks, g->local_steps, ranks);
+    if (g->hybrid) PetscCall(SGDFCheckpointGrouping(g, ck, reading));
   }
   g->step    = step;
   g->val_pos = val_pos;
@@ -619,18 +671,20 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
     PetscCall(PetscSNPrintf(name, sizeof(name), "history_%s", SGDFHistoryNames[k]));
     PetscCall(CurioCheckpointRealArray(ck, name, g->nhist, g->hist[k]));
   }
+  if (reading) PetscCall(SGDFSharedSync(g)); /* the node's copy, read part by part */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Sums over the parameter layout and the rows: [theta^2, td^2, (td - td_prev)^2, (td - ref)^2, ref^2, loss, count,
-   non-finite entries] (replicated arrays counted once) */
+   non-finite entries] (replicated arrays counted once: by rank 0, or in the hybrid layout by the ranks of the first
+   node, each its part) */
 static PetscErrorCode SGDFReduce(SGDF g, PetscReal out[8])
 {
   PetscReal loc[8] = {0, 0, 0, 0, 0, g->loss_sum, (PetscReal) g->loss_cnt, 0};
 
   PetscFunctionBegin;
-  if (g->layout == SGDF_LAYOUT_PARTITIONED || g->rank == 0) {
-    for (PetscInt j = 0; j < g->dl; j++) {
+  if (g->layout == SGDF_LAYOUT_PARTITIONED || (g->hybrid ? g->xrank == 0 : g->rank == 0)) {
+    for (PetscInt j = g->flo; j < g->fhi; j++) {
       PetscReal t, td;
       SGDFEntry(g, j, &t, &td); /* mid-epoch (progress lines): from the scaled form */
       loc[0] += t * t;
@@ -834,7 +888,10 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
    nodes), or by an allreduce of every entry or of the touched ones */
 static const char *Averaging(SGDF g, char buf[], size_t len)
 {
-  if (g->win != MPI_WIN_NULL)
+  if (g->hybrid)
+    (void) PetscSNPrintf(buf, len, "hybrid layout: one copy per node in shared memory, %d node%s of %d ranks%s", g->nnodes, g->nnodes > 1 ? "s" : "",
+                         g->nsize, g->nnodes > 1 ? ", each rank's part allreduced across nodes" : ", nothing to average");
+  else if (g->win != MPI_WIN_NULL)
     (void) PetscSNPrintf(buf, len, "shared memory within each of %d node%s (%d ranks each)%s%s", g->nnodes, g->nnodes > 1 ? "s" : "", g->nsize,
                          g->nnodes > 1 ? ", an allreduce of each rank's slice across nodes" : "",
                          g->average == SGDF_AVERAGE_SPARSE ? "; sparse allreduce as asked" : "");
@@ -857,10 +914,10 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
                         g->tangent ? "" : ", no tangent (plain SGD)", g->lissa ? ", LiSSA (theta frozen)" : ""));
   if (g->local_steps > 0)
     PetscCall(PetscPrintf(g->comm,
-                          "  local SGDF: every rank steps on its rows of each batch (about %" PetscInt_FMT
+                          "  local SGDF: every %s steps on its rows of each batch (about %" PetscInt_FMT
                           " per rank; for b rows per rank take batch %d b with the step per row kept, docs/sgdf.md section 4),"
                           " parameters averaged every %" PetscInt_FMT " steps%s and at every epoch end (%s)\n",
-                          (g->batch + g->size - 1) / g->size, g->size, g->local_steps,
+                          g->hybrid ? "node" : "rank", (g->batch + g->size - 1) / g->size, g->size, g->local_steps,
                           g->local_schedule == SGDF_LOCAL_SCHEDULE_LR ? " times eta0/eta_t" : "", Averaging(g, avg, sizeof(avg))));
   else if (g->size > 1)
     PetscCall(PetscPrintf(
@@ -882,14 +939,14 @@ static PetscErrorCode WriteParam(SGDF g, CurioOutput out, const char name[], Pet
   PetscReal *a;
 
   PetscFunctionBegin;
-  PetscCall(ParamPack(g, strided, stride, PETSC_TRUE, &a));
+  PetscCall(ParamPack(strided, stride, 0, g->dl, PETSC_TRUE, &a));
   if (g->layout == SGDF_LAYOUT_PARTITIONED) {
     Vec v;
     PetscCall(VecCreateMPIWithArray(g->comm, 1, g->dl, g->d, a, &v));
     PetscCall(CurioOutputWriteVec(out, name, v, "/model/feature"));
     PetscCall(VecDestroy(&v));
   } else PetscCall(CurioOutputWriteArray(out, name, g->d, a, "/model/feature"));
-  PetscCall(ParamUnpack(g, strided, stride, PETSC_FALSE, &a));
+  PetscCall(ParamUnpack(strided, stride, 0, g->dl, PETSC_FALSE, &a));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -995,6 +1052,8 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
       {"n_iter_no_change", g->n_iter_no_change},
       {"averages", (PetscInt) g->naverages},
       {"sparse_averages", (PetscInt) g->nsparse},
+      {"shared_memory_nodes", g->win != MPI_WIN_NULL ? (PetscInt) g->nnodes : 0}, /* 0: no shared-memory window */
+      {"shared_memory_ranks", g->win != MPI_WIN_NULL ? (PetscInt) g->nsize : 0},
       {"steps_per_epoch", g->nsteps_epoch},
       {"n_train", g->ntrain},
       {"n_validation", g->nval},

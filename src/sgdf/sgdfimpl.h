@@ -7,7 +7,7 @@
 
 typedef enum { SGDF_SCHEDULE_CONSTANT, SGDF_SCHEDULE_DECAY } SGDFSchedule;
 typedef enum { SGDF_OPTIMIZER_SGD, SGDF_OPTIMIZER_ADAM } SGDFOptimizer;
-typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_AUTO } SGDFLayout;
+typedef enum { SGDF_LAYOUT_REPLICATED, SGDF_LAYOUT_PARTITIONED, SGDF_LAYOUT_HYBRID, SGDF_LAYOUT_AUTO } SGDFLayout;
 typedef enum { SGDF_AVERAGE_DENSE, SGDF_AVERAGE_SPARSE, SGDF_AVERAGE_AUTO } SGDFAverageType;
 typedef enum { SGDF_LOCAL_SCHEDULE_CONSTANT, SGDF_LOCAL_SCHEDULE_LR } SGDFLocalSchedule;
 
@@ -93,10 +93,24 @@ struct _n_CurioSGDF {
   PetscBool   shm;
   MPI_Win     win;
   MPI_Comm    ncomm, xcomm;
-  PetscMPIInt nsize, nrank, nnodes;
-  PetscInt64  nshm; /* entries of each rank's copy in the window */
+  PetscMPIInt nsize, nrank, nnodes, xrank;
+  PetscInt    node_ranks; /* -curio_sgdf_node_ranks: ranks per group sharing memory (0: every rank of a node) */
+  PetscInt64  nshm;       /* entries of each rank's copy in the window */
   PetscReal **seg, *sbuf;
   PetscReal   t_average; /* seconds spent averaging (this rank, this run) */
+  /* the hybrid layout (docs/sgdf.md section 6): one copy of the parameters per node in the window (seg[0]); the ranks
+     of a node step on it together, and node rank p writes only the parameters [flo, fhi) (all d elsewhere); a step's
+     updates go to their owners through per-rank buckets in a second window (HybridBucket) */
+  PetscBool hybrid;
+  PetscInt  flo, fhi;
+  MPI_Win   bwin;
+  struct SGDFBucketEntry {
+    PetscReal dv, dq; /* what the entry's owner subtracts from v and q (or theta, theta_dot) */
+    PetscInt  col;
+  } * *bent;        /* bent[p]: node rank p's outgoing entries, grouped by owner */
+  PetscInt **boff;  /* boff[p][q] .. boff[p][q + 1]: node rank p's entries for owner q */
+  PetscInt   bcap;  /* entries each rank's bucket holds */
+  PetscInt  *bfill; /* per owner: the next free entry while this rank fills its bucket */
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
@@ -177,6 +191,7 @@ PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
 PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
+PETSC_INTERN PetscErrorCode SGDFSharedSync(SGDF);
 PETSC_INTERN PetscErrorCode SGDFLocalRestore(SGDF);
 PETSC_INTERN PetscBool      SGDFLocalLazy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFScorePool(SGDF, PetscInt64, PetscInt, PetscInt64, PetscInt, PetscInt, PetscInt, PetscReal[], PetscInt64[],

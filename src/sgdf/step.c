@@ -191,6 +191,14 @@ static inline void LossEval(CurioLossType type, PetscReal eta, PetscReal y, Pets
   }
 }
 
+/* Local SGDF: how many copies of the parameters step apart between two averagings (the ranks, or in the hybrid layout
+   the nodes); a copy's share of the batch, scaled by it, estimates the batch's sum (docs/sgdf.md) */
+static inline PetscReal Copies(SGDF g)
+{
+  if (g->local_steps <= 0) return 1.0;
+  return (PetscReal) (g->hybrid ? g->nnodes : g->size);
+}
+
 static inline PetscInt Owner(SGDF g, PetscInt64 c)
 {
   PetscInt64 q = g->d / g->size, r = g->d % g->size;
@@ -236,12 +244,37 @@ static inline void Apply(SGDF g, PetscInt jl, PetscReal h, PetscReal gr, PetscRe
   }
 }
 
-/* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 */
+/* Every rank's writes to the node's shared windows made visible to the others (unified model: a memory barrier, a
+   node barrier, a memory barrier) */
+static PetscErrorCode SharedSync(SGDF g)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Win_sync(g->win));
+  if (g->bwin != MPI_WIN_NULL) PetscCallMPI(MPI_Win_sync(g->bwin));
+  PetscCallMPI(MPI_Barrier(g->ncomm));
+  PetscCallMPI(MPI_Win_sync(g->win));
+  if (g->bwin != MPI_WIN_NULL) PetscCallMPI(MPI_Win_sync(g->bwin));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFSharedSync - in the hybrid layout, after the ranks of a node wrote their parts [flo, fhi) of the node's parameters:
+  every part visible to every rank of the node; nothing in the other layouts. Collective.
+@*/
+PetscErrorCode SGDFSharedSync(SGDF g)
+{
+  PetscFunctionBegin;
+  if (g->hybrid) PetscCall(SharedSync(g));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 (in the hybrid layout each rank its
+   part of the node's copy) */
 PetscErrorCode SGDFFlush(SGDF g)
 {
   PetscFunctionBegin;
   if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt jl = 0; jl < g->dl; jl++) {
+  for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
     if (!Scaled(g, jl)) continue;
     PetscInt  j  = g->ps * jl;
     PetscReal th = ThetaOf(g, jl);
@@ -250,6 +283,7 @@ PetscErrorCode SGDFFlush(SGDF g)
   }
   g->P = 1.0;
   g->S = 0.0;
+  PetscCall(SGDFSharedSync(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -499,7 +533,7 @@ static PetscErrorCode RegularizerApply(SGDF g, PetscReal etaR, PetscReal *Pn, Pe
     *Pn         = a * g->P;
     *Sn         = g->S + etaR / a;
   } else {
-    for (PetscInt jl = 0; jl < g->dl; jl++) {
+    for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
       PetscReal m = Mask(g, g->cstart + jl);
       PetscInt  j = g->ps * jl;
       g->td[j]    = g->td[j] - etaR * m * (g->s * g->td[j] + g->theta[j]);
@@ -528,7 +562,7 @@ static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal
   const PetscInt d = g->d, nv = g->tangent ? 2 : 1;
   PetscReal     *G = g->gbuf, *Gd = g->gbuf + d, scale = nb > 0 ? (PetscReal) g->ntrain / nb : 0.0;
 
-  if (g->local_steps > 0) scale *= g->size; /* local SGDF: this rank's share estimates the batch's sum (docs/sgdf.md) */
+  scale *= Copies(g); /* local SGDF: this rank's share estimates the batch's sum (docs/sgdf.md) */
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
@@ -643,30 +677,28 @@ static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Partitioned layout on one rank: no exchange and no hash; pass 1 evaluates every batch row at the old point (dual
-   dot products), pass 2 scatters the data part into the scaled entries. The batch rows are random rows of X, so the
-   next rows are prefetched while the current one is computed. */
-static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+/* The next step's first rows (at most 8) when the schedule holds them: fetched ahead while this step updates */
+static PetscInt NextRows(SGDF g, const PetscInt **nx)
+{
+  PetscInt64 k = g->step % g->nsteps_epoch;
+
+  *nx = NULL;
+  if (!g->srows || g->sepoch != g->step / g->nsteps_epoch || k + 1 >= g->nsteps_epoch) return 0;
+  *nx = g->srows + g->sptr[k + 1];
+  return PetscMin(g->sptr[k + 2] - g->sptr[k + 1], 8);
+}
+
+/* Pass 1 of a lazy step: this rank's batch rows evaluated at the old point (dual dot products with the scaled entries),
+   their loss summed, and per row the coefficients coef[2r] = w l' and coef[2r + 1] = w l'' (phi . theta_dot). The batch
+   rows are random rows of X, so the next rows are prefetched while the current one is computed; after the last rows
+   the next step's (nx). */
+static void GradientPass(SGDF g, PetscInt nl, const PetscInt nx[], PetscInt nnx, PetscReal *restrict coef)
 {
   const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
-  const PetscReal *restrict val = g->vals;
-  PetscReal *restrict v = g->theta, *restrict coef = g->coefbuf ? g->coefbuf : g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
+  const PetscReal *restrict val = g->vals, *restrict v = g->theta; /* with the tangent, theta_dot_j = v[2j + 1] */
   const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
-  /* local SGDF: this rank's share of the batch, scaled by the rank count, estimates the batch's sum (docs/sgdf.md) */
-  const PetscReal P = g->P, S = g->S, scale = nb > 0 ? (PetscReal) g->ntrain / nb * (g->local_steps > 0 ? g->size : 1) : 0.0, h = eta * scale;
-  PetscReal       Pn, Sn, f, fS;
-  const PetscInt *nx  = NULL; /* with the schedule (several ranks), the next step's rows: fetched ahead while this step updates */
-  PetscInt        nnx = 0;
+  const PetscReal P = g->P, S = g->S;
 
-  PetscFunctionBegin;
-  if (g->srows) {
-    PetscInt64 k = g->step % g->nsteps_epoch;
-    if (g->sepoch == g->step / g->nsteps_epoch && k + 1 < g->nsteps_epoch) {
-      nx  = g->srows + g->sptr[k + 1];
-      nnx = PetscMin(g->sptr[k + 2] - g->sptr[k + 1], 8);
-    }
-  }
-  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   for (PetscInt r = 0; r < nl; r++) {
     PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
     PetscReal sv = 0, sq = 0, e, ed = 0, l, dl, d2l, x0v = 0, x0q = 0;
@@ -701,6 +733,24 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
     coef[2 * r + 1] = g->w[i] * d2l * ed;
   }
   g->loss_cnt += nl;
+}
+
+/* Partitioned layout on one rank, and local SGDF with plain SGD on each rank's own copy: no exchange and no hash; pass
+   1 (GradientPass) evaluates every batch row at the old point, pass 2 scatters the data part into the scaled entries */
+static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
+  const PetscReal *restrict val = g->vals;
+  PetscReal *restrict v = g->theta, *restrict coef = g->coefbuf ? g->coefbuf : g->ugrad; /* with the tangent, theta_dot_j = v[2j + 1] */
+  const PetscBool tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
+  const PetscReal scale = nb > 0 ? (PetscReal) g->ntrain / nb * Copies(g) : 0.0, h = eta * scale;
+  PetscReal       Pn, Sn, f, fS;
+  const PetscInt *nx;
+  PetscInt        nnx = NextRows(g, &nx);
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  GradientPass(g, nl, nx, nnx, coef);
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
@@ -741,6 +791,90 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The node rank that owns parameter j in the hybrid layout: j in [flo, fhi) of node rank floor(j r / d), where
+   flo = ceil(d p / r) for node rank p of r (SGDFSharedCreate) */
+static inline PetscMPIInt HybridOwner(PetscInt64 j, PetscInt64 r, PetscInt64 d)
+{
+  return (PetscMPIInt) (j * r / d);
+}
+
+/* Hybrid layout (docs/sgdf.md section 6): the ranks of a node step together on the node's one copy. Each evaluates its
+   rows of the batch at the old point (GradientPass, reading the shared copy), then puts every update of its rows into
+   its bucket, grouped by the node rank that owns the parameter (the same products the one-rank kernel subtracts); after
+   a node barrier each rank subtracts the updates of its parameters, bucket after bucket in node-rank order, so a run is
+   reproducible bitwise; a second barrier ends the step. The lazy ridge's scalars P, S are the same on every rank. */
+static PetscErrorCode StepHybrid(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta, PetscReal etaR)
+{
+  const PetscInt *restrict rowptr = g->rowptr, *restrict col = g->colidx, *restrict br = g->brows;
+  const PetscReal *restrict val = g->vals, *restrict coef = g->coefbuf;
+  PetscReal *restrict v     = g->theta;
+  const PetscBool   tangent = g->tangent, mask0 = (PetscBool) (g->lazy && g->regularizer == CURIO_REGULARIZER_RESTRICTED);
+  const PetscMPIInt nr = g->nsize, me = g->nrank;
+  const PetscInt64  d     = g->dl;
+  const PetscReal   scale = nb > 0 ? (PetscReal) g->ntrain / nb * Copies(g) : 0.0, h = eta * scale;
+  struct SGDFBucketEntry *restrict out = g->bent[me];
+  PetscInt *restrict off = g->boff[me], *restrict fill = g->bfill;
+  PetscReal Pn = g->P, Sn = g->S, f, fS;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+  GradientPass(g, nl, NULL, 0, g->coefbuf);
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+  if (g->lazy) PetscCall(RegularizerApply(g, etaR, &Pn, &Sn)); /* the scalars only */
+  f  = g->lazy ? h / Pn : h;
+  fS = g->lazy ? Sn : 0.0;
+  for (PetscMPIInt q = 0; q <= nr; q++) off[q] = 0;
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt i = br[r];
+    for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) off[HybridOwner(col[k], nr, d) + 1]++;
+  }
+  for (PetscMPIInt q = 0; q < nr; q++) off[q + 1] += off[q];
+  PetscCheck(off[nr] <= g->bcap, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Hybrid bucket of %" PetscInt_FMT " entries overflows (%" PetscInt_FMT ")", off[nr],
+             g->bcap);
+  for (PetscMPIInt q = 0; q < nr; q++) fill[q] = off[q];
+  for (PetscInt r = 0; r < nl; r++) {
+    PetscInt  i = br[r], k0 = rowptr[i], k1 = rowptr[i + 1];
+    PetscReal c = coef[2 * r], cd = coef[2 * r + 1], a1 = f * c, a2 = f * (cd + fS * c);
+    if (mask0 && k0 < k1 && col[k0] == 0) { /* the unpenalized intercept, unscaled */
+      struct SGDFBucketEntry *e = &out[fill[0]++];
+      e->col                    = 0;
+      e->dv                     = h * c * val[k0];
+      e->dq                     = h * cd * val[k0];
+      k0++;
+    }
+    for (PetscInt k = k0; k < k1; k++) {
+      struct SGDFBucketEntry *e = &out[fill[HybridOwner(col[k], nr, d)]++];
+      e->col                    = col[k];
+      e->dv                     = a1 * val[k];
+      e->dq                     = a2 * val[k];
+    }
+  }
+  PetscCall(SharedSync(g)); /* every rank has read the old point and filled its bucket */
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
+  if (!g->lazy) PetscCall(RegularizerApply(g, etaR, &Pn, &Sn)); /* LiSSA's eager step, on this rank's parameters */
+  for (PetscMPIInt p = 0; p < nr; p++) {
+    const struct SGDFBucketEntry *restrict in = g->bent[p];
+    const PetscInt q0 = g->boff[p][me], q1 = g->boff[p][me + 1];
+    if (!tangent)
+      for (PetscInt q = q0; q < q1; q++) v[in[q].col] -= in[q].dv;
+    else if (g->lissa)
+      for (PetscInt q = q0; q < q1; q++) v[2 * in[q].col + 1] -= in[q].dq;
+    else
+      for (PetscInt q = q0; q < q1; q++) {
+        v[2 * in[q].col] -= in[q].dv;
+        v[2 * in[q].col + 1] -= in[q].dq;
+      }
+  }
+  PetscCall(RegularizerFinish(g, Pn, Sn));
+  PetscCall(SharedSync(g)); /* the new point visible to every rank of the node */
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Update, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   SGDFStep - one SGDF step (the next in the global sequence, g->step), collective
 @*/
@@ -761,7 +895,8 @@ PetscErrorCode SGDFStep(SGDF g)
     PetscCall(PetscArraycpy(g->arows + g->narows, g->brows, nl));
     g->narows += nl;
   }
-  if (SGDFLocalLazy(g)) PetscCall(StepSerial(g, nb, nl, eta, etaR));
+  if (g->hybrid) PetscCall(StepHybrid(g, nb, nl, eta, etaR));
+  else if (SGDFLocalLazy(g)) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else if (g->layout == SGDF_LAYOUT_REPLICATED) PetscCall(StepReplicated(g, nb, nl, eta, etaR));
   else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
@@ -792,38 +927,84 @@ static PetscInt AveragedArrays(SGDF g, PetscReal *a[5], PetscInt *stride)
   return na;
 }
 
+/* Hybrid layout: each rank's bucket of a step's updates (StepHybrid) in a second shared window of the node: room for
+   the entries of its rows of one step (at most a batch of its rows, of at most maxnnz entries each), then the owners'
+   offsets */
+static PetscErrorCode HybridBucketsCreate(SGDF g)
+{
+  const size_t esz  = sizeof(struct SGDFBucketEntry);
+  PetscInt64   rows = PetscMin((PetscInt64) g->batch, (PetscInt64) g->nlocal), cap = PetscMax(rows * g->maxnnz, 1);
+  MPI_Info     info;
+  char        *base;
+
+  PetscFunctionBegin;
+  g->bcap = (PetscInt) cap;
+  PetscCallMPI(MPI_Info_create(&info));
+  PetscCallMPI(MPI_Info_set(info, "alloc_shared_noncontig", "true"));
+  PetscCallMPI(MPI_Win_allocate_shared((MPI_Aint) (cap * esz + (size_t) (g->nsize + 1) * sizeof(PetscInt)), 1, info, g->ncomm, &base, &g->bwin));
+  PetscCallMPI(MPI_Info_free(&info));
+  PetscCallMPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, g->bwin));
+  PetscCall(PetscMalloc3(g->nsize, &g->bent, g->nsize, &g->boff, g->nsize, &g->bfill));
+  for (PetscMPIInt r = 0; r < g->nsize; r++) {
+    MPI_Aint sz;
+    int      du;
+    char    *b;
+    PetscCallMPI(MPI_Win_shared_query(g->bwin, r, &sz, &du, &b));
+    g->bent[r] = (struct SGDFBucketEntry *) b;
+    g->boff[r] = (PetscInt *) (b + cap * esz);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   SGDFSharedCreate - local SGDF on several ranks: n zeroed reals for what the ranks average (the interleaved theta and
-  theta_dot vq, or plain SGD's theta) in an MPI
-  shared-memory window of the node, so that the ranks of a node average by reading each other's copies
-  (AverageShared()) instead of a 2d-word allreduce through the MPI library's buffers. *vq is NULL (the caller allocates
-  as usual) without -curio_sgdf_shared_memory, on one rank, or when the nodes hold different numbers of ranks.
+  theta_dot vq, or plain SGD's theta) in an MPI shared-memory window of the node, so that the ranks of a node average
+  by reading each other's copies (AverageShared()) instead of a 2d-word allreduce through the MPI library's buffers; in
+  the hybrid layout one copy for the node, which its ranks step on together (StepHybrid()). A node is the ranks that
+  share memory, or groups of -curio_sgdf_node_ranks of them. *vq is NULL (the caller allocates as usual) without
+  -curio_sgdf_shared_memory, on one rank, or (except in the hybrid layout, which then fails) when the nodes hold
+  different numbers of ranks.
 
   Collective
 @*/
 PetscErrorCode SGDFSharedCreate(SGDF g, PetscInt n, PetscReal **vq)
 {
-  PetscMPIInt range[2], grange[2];
-  MPI_Info    info;
-  PetscReal  *base;
+  const PetscBool hybrid = (PetscBool) (g->layout == SGDF_LAYOUT_HYBRID);
+  PetscMPIInt     range[2], grange[2];
+  MPI_Info        info;
+  PetscReal      *base;
+  PetscInt64      stride = n / PetscMax(g->dl, 1), lo, hi;
 
   PetscFunctionBegin;
   *vq = NULL;
-  if (!g->shm || g->local_steps <= 0 || g->size == 1) PetscFunctionReturn(PETSC_SUCCESS);
+  if ((!g->shm && !hybrid) || g->local_steps <= 0 || g->size == 1) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCallMPI(MPI_Comm_split_type(g->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &g->ncomm));
+  PetscCallMPI(MPI_Comm_rank(g->ncomm, &g->nrank));
+  if (g->node_ranks > 0) { /* groups of node_ranks consecutive node ranks */
+    MPI_Comm sub;
+    PetscCallMPI(MPI_Comm_split(g->ncomm, (PetscMPIInt) (g->nrank / g->node_ranks), g->nrank, &sub));
+    PetscCallMPI(MPI_Comm_free(&g->ncomm));
+    g->ncomm = sub;
+  }
   PetscCallMPI(MPI_Comm_size(g->ncomm, &g->nsize));
   PetscCallMPI(MPI_Comm_rank(g->ncomm, &g->nrank));
   range[0] = -g->nsize, range[1] = g->nsize;
   PetscCallMPI(MPI_Allreduce(range, grange, 2, MPI_INT, MPI_MAX, g->comm));
-  if (-grange[0] != grange[1] || g->nsize == 1) { /* uneven nodes, or one rank per node: the allreduce */
+  PetscCheck(!hybrid || -grange[0] == grange[1], g->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_sgdf_layout hybrid needs the same number of ranks on every node (each node holds one copy of the parameters): "
+             "the nodes hold %d to %d ranks%s",
+             -grange[0], grange[1], g->node_ranks > 0 ? " (groups of -curio_sgdf_node_ranks)" : "");
+  if (!hybrid && (-grange[0] != grange[1] || g->nsize == 1)) { /* uneven nodes, or one rank per node: the allreduce */
     PetscCallMPI(MPI_Comm_free(&g->ncomm));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCallMPI(MPI_Comm_split(g->comm, g->nrank, g->rank, &g->xcomm));
   PetscCallMPI(MPI_Comm_size(g->xcomm, &g->nnodes));
+  PetscCallMPI(MPI_Comm_rank(g->xcomm, &g->xrank));
   PetscCallMPI(MPI_Info_create(&info));
   PetscCallMPI(MPI_Info_set(info, "alloc_shared_noncontig", "true")); /* each rank's copy in its own pages (first touch: its NUMA node) */
-  PetscCallMPI(MPI_Win_allocate_shared((MPI_Aint) n * (MPI_Aint) sizeof(PetscReal), (int) sizeof(PetscReal), info, g->ncomm, &base, &g->win));
+  PetscCallMPI(MPI_Win_allocate_shared((MPI_Aint) (hybrid && g->nrank ? 0 : n) * (MPI_Aint) sizeof(PetscReal), (int) sizeof(PetscReal), info,
+                                       g->ncomm, &base, &g->win));
   PetscCallMPI(MPI_Info_free(&info));
   PetscCallMPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, g->win));
   PetscCall(PetscMalloc1(g->nsize, &g->seg));
@@ -832,15 +1013,26 @@ PetscErrorCode SGDFSharedCreate(SGDF g, PetscInt n, PetscReal **vq)
     int      du;
     PetscCallMPI(MPI_Win_shared_query(g->win, r, &sz, &du, &g->seg[r]));
   }
-  PetscCall(PetscArrayzero(base, n));
   g->nshm = n;
-  PetscCall(PetscMalloc1(PetscMax(n / g->nsize + 1, 1), &g->sbuf));
+  if (hybrid) { /* node rank p writes the parameters [ceil(d p / r), ceil(d (p + 1) / r)) (HybridOwner()), and touches them first */
+    g->hybrid = PETSC_TRUE;
+    g->flo    = (PetscInt) (((PetscInt64) g->dl * g->nrank + g->nsize - 1) / g->nsize);
+    g->fhi    = (PetscInt) (((PetscInt64) g->dl * (g->nrank + 1) + g->nsize - 1) / g->nsize);
+    lo = stride * g->flo, hi = stride * g->fhi;
+    base = g->seg[0];
+    PetscCall(PetscArrayzero(base + lo, hi - lo));
+    PetscCall(HybridBucketsCreate(g));
+    PetscCall(SharedSync(g));
+  } else {
+    PetscCall(PetscArrayzero(base, n));
+    PetscCall(PetscMalloc1(PetscMax(n / g->nsize + 1, 1), &g->sbuf));
+  }
   *vq = base;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
-  SGDFSharedDestroy - frees the shared window of SGDFSharedCreate() (with the vq in it) and its communicators
+  SGDFSharedDestroy - frees the shared windows of SGDFSharedCreate() (with the vq in it) and its communicators
 
   Collective
 @*/
@@ -850,21 +1042,16 @@ PetscErrorCode SGDFSharedDestroy(SGDF g)
   if (g->win == MPI_WIN_NULL) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCallMPI(MPI_Win_unlock_all(g->win));
   PetscCallMPI(MPI_Win_free(&g->win));
+  if (g->bwin != MPI_WIN_NULL) {
+    PetscCallMPI(MPI_Win_unlock_all(g->bwin));
+    PetscCallMPI(MPI_Win_free(&g->bwin));
+    PetscCall(PetscFree3(g->bent, g->boff, g->bfill));
+  }
   PetscCallMPI(MPI_Comm_free(&g->ncomm));
   PetscCallMPI(MPI_Comm_free(&g->xcomm));
   PetscCall(PetscFree(g->seg));
   PetscCall(PetscFree(g->sbuf));
   g->vq = g->theta = g->td = NULL;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* Every rank's copies of a node made visible to the others (unified model: a memory barrier and a node barrier) */
-static PetscErrorCode SharedSync(SGDF g)
-{
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Win_sync(g->win));
-  PetscCallMPI(MPI_Barrier(g->ncomm));
-  PetscCallMPI(MPI_Win_sync(g->win));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -878,6 +1065,16 @@ static PetscErrorCode AverageShared(SGDF g)
   PetscReal       *buf = g->sbuf;
 
   PetscFunctionBegin;
+  if (g->hybrid) { /* one copy per node: each rank allreduces its own parameters with the same node rank of the other nodes */
+    const PetscInt64 stride = n / PetscMax(g->dl, 1), h0 = stride * g->flo, h1 = stride * g->fhi;
+    const PetscReal  hinv = 1.0 / g->nnodes;
+    PetscReal       *a    = g->seg[0] + h0;
+    if (g->nnodes == 1) PetscFunctionReturn(PETSC_SUCCESS);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, a, (PetscMPIInt) (h1 - h0), MPIU_REAL, MPIU_SUM, g->xcomm));
+    for (PetscInt64 j = 0; j < h1 - h0; j++) a[j] *= hinv;
+    PetscCall(SharedSync(g));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(SharedSync(g));
   for (PetscInt64 j = lo; j < hi; j++) {
     PetscReal sum = g->seg[0][j];

@@ -18,6 +18,10 @@ cases:
             scikit-learn's rule (score > best - tol for n_iter_no_change epochs) fires on the full run's history, with the
             same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
             restart (both layouts, and local SGDF)
+  hybrid    -curio_sgdf_layout hybrid (one copy per node; groups of -curio_sgdf_node_ranks ranks stand for nodes): as one
+            node it is the bulk-synchronous run (1e-13), as two nodes local SGDF on two ranks (bitwise with one rank per
+            node, else 1e-13; plain SGD too); the tangent equals the central difference in s (1e-7); a restart between
+            averagings is bitwise, another grouping is refused; its unsupported combinations are refused
   restart   checkpoints between averagings (dense and sparse averaging, Adam, the lr schedule of the period): a restart at
             the same rank count is bitwise identical to the uninterrupted run; at another rank count it is refused with one
             clear error; the lr schedule's averagings counted against its rule, computed here
@@ -272,9 +276,85 @@ def case_restart(a, tmp, ck):
                  f"{tag}: a checkpoint of {a.np} ranks is refused on {other}: {msg}")
 
 
+def case_hybrid(a, tmp, ck):
+    """The hybrid layout (-curio_sgdf_layout hybrid: one copy of the parameters per node, docs/sgdf.md section 6); groups
+    of -curio_sgdf_node_ranks ranks stand for nodes on this one machine"""
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=300, d=6, zero_fraction=0.3)
+    dense = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 3, "-curio_intercept",
+             "-curio_regularizer", "restricted", "-curio_sgdf_reg_every", 2, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30]
+    syn = ["-curio_sgdf_synthetic", "4000,500,8", "-curio_s", 1.0, "-curio_sgdf_lr", 2e-4, "-curio_sgdf_batch", 32, "-curio_sgdf_epochs", 2]
+    plain = syn + ["-curio_sgdf_tangent", "false"]
+    half = a.np // 2  # ranks per group for two groups
+    for name, args in (("dense input", dense), ("sparse synthetic", syn), ("plain SGD", plain)):
+        keys = ("model/theta", "model/theta_dot") if "false" not in args else ("model/theta",)
+        # one node: every rank steps on the one copy, which is the bulk-synchronous algorithm (the partitioned layout's
+        # lazy kernel); the updates of a parameter are summed in another order
+        sync, hyb = os.path.join(tmp, "sync.h5"), os.path.join(tmp, "hyb.h5")
+        run(a.curio, a.np, args + ["-curio_sgdf_layout", "partitioned", "-curio_output", sync])
+        p = run(a.curio, a.np, args + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 4, "-curio_monitor", "-curio_output", hyb])
+        e = max(rel(x, y) for x, y in zip(read(hyb, keys), read(sync, keys)))
+        ck.check(e < 1e-13, f"{name}, {a.np} ranks as one node: hybrid against the bulk-synchronous run: {e:.1e} (bound 1e-13)")
+        with h5py.File(hyb) as f:
+            ok = f["sgdf"].attrs["layout"] == "hybrid" and int(f["sgdf"].attrs["shared_memory_nodes"]) == 1
+        ck.check(ok and "hybrid layout: one copy per node" in p.stdout, f"{name}: the output and the monitor's header name the hybrid layout")
+        # two nodes: each node's copy steps on the rows of its ranks, which is local SGDF of two ranks, each holding
+        # those rows (the same H, the same scale by the number of copies)
+        loc, hyb2 = os.path.join(tmp, "loc.h5"), os.path.join(tmp, "hyb2.h5")
+        run(a.curio, 2, args + ["-curio_sgdf_local_steps", 4, "-curio_output", loc])
+        run(a.curio, a.np, args + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 4, "-curio_sgdf_node_ranks", half, "-curio_output", hyb2])
+        e = max(rel(x, y) for x, y in zip(read(hyb2, keys), read(loc, keys)))
+        bound = 0.0 if half == 1 else 1e-13
+        ck.check(e <= bound, f"{name}, {a.np} ranks as 2 nodes of {half}: hybrid against local SGDF on 2 ranks (H = 4): {e:.1e} "
+                             f"(bound {bound:.0e}{': the same sums in the same order' if half == 1 else ''})")
+    # the tangent of the averaged iterates: central differences in s with the same sampling, two nodes
+    h = 1e-4
+    for name, args in (("dense input", dense), ("sparse synthetic", syn)):
+        i = args.index("-curio_s")
+        common = args[:i] + args[i + 2:] + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 3, "-curio_sgdf_node_ranks", half]
+        outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
+        for sv, out in zip((1.0, 1.0 + h, 1.0 - h), outs):
+            run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
+        (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
+        e = rel(td, (thp - thm) / (2 * h))
+        ck.check(e < 1e-7, f"{name}, hybrid, 2 nodes of {half}: averaged tangent against the central difference (h = {h:g}): {e:.1e}")
+    # restart between averagings: bitwise; another grouping of the ranks refused
+    args = dense + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 5, "-curio_sgdf_node_ranks", half]
+    keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
+    full, prefix = os.path.join(tmp, "full.h5"), os.path.join(tmp, "hck")
+    run(a.curio, a.np, args + ["-curio_output", full])
+    run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 7, "-curio_checkpoint_keep", 100,
+                               "-curio_output", os.path.join(tmp, "ckrun.h5")])
+    files = sorted(glob.glob(prefix + "-*.h5"))
+    with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
+        ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"hybrid: writing {len(files)} checkpoints changes nothing (bitwise)")
+    between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]
+    for mid in between[:2]:
+        out = os.path.join(tmp, "re.h5")
+        run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
+        with h5py.File(full) as f, h5py.File(out) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                     f"hybrid: restarted at step {checkpoint_step(mid)} (between averagings) on {a.np} ranks: bitwise identical")
+    no = os.path.join(tmp, "no.h5")
+    regroup = args[:-1] + [0]  # one node of all ranks instead of two
+    p = run(a.curio, a.np, regroup + ["-curio_restart", between[0], "-curio_output", no], check=False)
+    msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
+    ck.check(p.returncode != 0 and "grouped into nodes otherwise" in msg and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
+             f"hybrid: a checkpoint of 2 nodes is refused on one node of {a.np}: {msg}")
+    # what the hybrid layout does not do: one error line each, nothing written
+    for extra, want in ((["-curio_sgdf_local_steps", 0], "needs -curio_sgdf_local_steps"),
+                        (["-curio_sgdf_local_steps", 4, "-curio_sgdf_optimizer", "adam"], "plain SGD"),
+                        (["-curio_sgdf_local_steps", 4, "-curio_sgdf_shared_memory", "false"], "shared memory"),
+                        (["-curio_sgdf_local_steps", 4, "-curio_sgdf_average", "sparse"], "densely")):
+        p = run(a.curio, a.np, dense + ["-curio_sgdf_layout", "hybrid", "-curio_output", no] + extra, check=False)
+        msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
+        ck.check(p.returncode != 0 and want in msg and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
+                 f"hybrid with {' '.join(map(str, extra))} refused: {msg}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe"])
+    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe", "hybrid"])
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     a = ap.parse_args()
