@@ -109,6 +109,9 @@ def parse_args(argv=None):
                    help="local SGDF (H > 0) takes --batch rows per rank per step: -curio_sgdf_batch R x --batch and -curio_sgdf_lr R x "
                         "--curio-lr (the same step per row), so a rank takes n / (R B) steps per epoch instead of n / B (default: the "
                         "global batch --batch split over the ranks, which H = 1 reproduces bulk-synchronously)")
+    p.add_argument("--local-layout", default="", choices=["", "replicated", "hybrid"],
+                   help="-curio_sgdf_layout of the local SGDF runs (H > 0): replicated (a copy per rank) or hybrid (a copy per node, "
+                        "docs/sgdf.md section 6); default: curio's auto")
     p.add_argument("--objective-rtol", type=float, default=1e-2,
                    help="time to the objective: reached when within this fraction of the 1-rank one-epoch decrease of its value (default 0.01)")
     p.add_argument("--max-epochs", type=int, default=3,
@@ -221,7 +224,8 @@ def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1
             [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", str(epochs),
              "-curio_sgdf_local_steps", str(local_steps),
              "-curio_sgdf_lr", repr(args.curio_lr * scale), "-curio_sgdf_batch", str(args.batch * scale), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",
-             "true" if tangent else "false", "-curio_output", out, "-log_view", f":{log}"] + args.curio_args.split())
+             "true" if tangent else "false", "-curio_output", out, "-log_view", f":{log}"] +
+            (["-curio_sgdf_layout", args.local_layout] if local_steps > 0 and args.local_layout else []) + args.curio_args.split())
 
 
 def parse_log_view(text):
@@ -484,7 +488,8 @@ def main(argv=None):
             rss = c["peak_rss_mib"]
             rel = f"{rss * MIB / (x_bytes / c['ranks'] + 2 * d * 8):>13.2f}" if rss else f"{'':>13}"
             c_range = f"{c['epoch_min']:.3f}-{c['epoch_max']:.3f}"
-            label = "curio " + ("SGDF" if c["tangent"] else "SGD") + (f" local H={c['local_steps']}" if c.get("local_steps") else "")
+            label = "curio " + ("SGDF" if c["tangent"] else "SGD") + (f" local H={c['local_steps']}" if c.get("local_steps") else "") + (
+                f" {args.local_layout}" if c.get("local_steps") and args.local_layout else "")
             print(f"{label:<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c_range:>15} {c['epoch_source'][:34]:<34} "
                   f"{(f'{rss:.0f}' + (' per rank' if c['ranks'] > 1 else '')) if rss else 'n/a':>15} {rel}")
         bases = {c["ranks"]: c["baseline_rss_mib"] for c in curio.values() if c.get("baseline_rss_mib")}
@@ -540,7 +545,7 @@ def main(argv=None):
             result = {
                 "benchmark": "sgdf",
                 "label": args.label,
-                "config": {k: getattr(args, k) for k in ("n", "d", "nnz_per_row", "seed", "noise", "s", "lr", "curio_lr", "batch", "ranks", "local_steps", "rank_batch", "objective_rtol", "max_epochs", "repeat", "sklearn_repeat",
+                "config": {k: getattr(args, k) for k in ("n", "d", "nnz_per_row", "seed", "noise", "s", "lr", "curio_lr", "batch", "ranks", "local_steps", "local_layout", "rank_batch", "objective_rtol", "max_epochs", "repeat", "sklearn_repeat",
                                                          "curio_args", "mpiexec_args", "no_curio")},
                 "environment": dict(environment(), threads=SINGLE_THREAD_ENV, loadavg_before=load_start, loadavg_after=load_end),
                 "curio_executable": curio_info,

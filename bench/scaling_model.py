@@ -68,8 +68,11 @@ def parse_args(argv=None):
     p.add_argument("--local-steps", type=int, default=None, help="H of local SGDF (default: the largest H measured in the JSON, else 128)")
     p.add_argument("--averages-per-epoch", type=float, default=None, help="local SGDF: H = ceil(n / (B A)) (overrides --local-steps)")
     p.add_argument("--hybrid", action="store_true",
-                   help="local SGDF with one copy of theta, theta_dot per node shared by its ranks (the hybrid layout of issue 13, NOT "
-                        "implemented in curio): the averaging is an allreduce across nodes only")
+                   help="local SGDF with one copy of theta, theta_dot per node shared by its ranks (-curio_sgdf_layout hybrid): the "
+                        "averaging is an allreduce across nodes only, and a row costs --hybrid-c-extra more than on one rank")
+    p.add_argument("--hybrid-c-extra", type=float, default=0.82e-6,
+                   help="hybrid layout: seconds per row and rank added to c_row by the shared copy's steps (default 0.82e-6: measured, "
+                        "2 ranks, 10^6 x 10^7, 20 per row, 32 rows per rank and step, docs/sgdf.md section 6)")
     p.add_argument("--beta-avg-node", type=float, default=None,
                    help="intra-node seconds per byte of local SGDF's averaging allreduce (default: measured from the JSON's 2-rank local runs, "
                         "/timing average over the averagings, else --beta-node)")
@@ -246,7 +249,7 @@ def local_rows(n, d, batch, c_row, nodes_list, a):
     out, base = [], None
     for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
         P = nodes * rpn
-        comp = n / P * c_row
+        comp = n / P * (c_row + (a.hybrid_c_extra if a.hybrid and rpn > 1 else 0.0))
         avg = navg * averaging_time(d, nodes, rpn, a) if P > 1 else 0.0
         epoch = comp + avg
         base = base or epoch
@@ -277,8 +280,9 @@ def main(argv=None):
     for layout in layouts:
         if layout == "local":
             H, navg, rows = local_rows(n, d, batch, c_row, nodes_list, a)
-            print(f"\nlocal SGDF{' (hybrid: one copy per node, not implemented)' if a.hybrid else ''}, H = {H} ({navg} averagings of 16 d = "
-                  f"{16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank):")
+            print(f"\nlocal SGDF{' (hybrid: one copy per node)' if a.hybrid else ''}, H = {H} ({navg} averagings of 16 d = "
+                  f"{16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank"
+                  + (f", plus {a.hybrid_c_extra * 1e9:.0f} ns per row for the shared copy's steps on nodes of several ranks" if a.hybrid else "") + "):")
             print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [s]':>12} {'averaging [s]':>14} {'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")
             for nodes, P, rpr, comp, avg, epoch, sp, eff in rows:
                 print(f"{nodes:>6} {P:>7} {rpr:>10.4g} {comp:>12.4g} {avg:>14.4g} {epoch:>10.4g} {sp:>9.4g} {eff:>10.2%}")

@@ -73,7 +73,7 @@ def main():
         a3, n3, d3, k3, b3, c3, _, notes3, nodes3 = model(common + ["--n", "100000000", "--d", "10000000", "--k", "20", "--batch", "128", "--c-row",
                                                                     repr(c_huge), "--averages-per-epoch", repr(A)] + (["--hybrid"] if hybrid else []))
         H, navg, rows = scaling_model.local_rows(n3, d3, b3, c3, nodes3, a3)
-        lab = f"local SGDF, {A:g} averaging{'s' if A > 1 else ''} per epoch (H = {H})" + (", hybrid: one copy per node (not implemented)" if hybrid else "")
+        lab = f"local SGDF, {A:g} averaging{'s' if A > 1 else ''} per epoch (H = {H})" + (", hybrid: one copy per node" if hybrid else "")
         ax.plot([r[1] / a.ranks_per_node for r in rows], [r[7] for r in rows], "^--" if hybrid else "^-", label=lab)
         e64 = next(r[7] for r in rows if r[0] == 64 and r[1] > 1)
         lines.append(f"10^8 x 10^7, {A:g} averaging(s) per epoch{', hybrid' if hybrid else ''}: efficiency at 64 nodes {e64:.0%}")

@@ -384,6 +384,29 @@ static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Measured costs behind -curio_sgdf_layout auto in local SGDF (docs/sgdf.md section 6; 2 ranks, 10^6 rows, 20 per
+   row, 32 rows per rank and step): the dense average through shared memory streamed 3.6 GB/s per rank at d = 10^5 and
+   5.6 GB/s at d = 10^7; a hybrid step cost 0.52 us (d = 10^5) and 0.82 us (d = 10^7) more per row and rank than the
+   one-rank kernel (the shared copy's cache lines move between cores, and the ranks wait at two barriers per step) */
+#define SGDF_AVERAGE_BYTES_PER_SECOND     4.5e9
+#define SGDF_HYBRID_EXTRA_SECONDS_PER_ROW 0.65e-6
+
+/* -curio_sgdf_layout auto in local SGDF: hybrid where averaging the per-rank copies would cost a rank more per epoch,
+   ceil(n / (B H)) averagings of 16 d bytes, than the hybrid's extra cost per row over its n / P rows; needs what the
+   hybrid layout needs (plain SGD, no sparse averaging, shared memory); SGDFSharedCreate() falls back to replicated
+   where the nodes are uneven or hold one rank each */
+static void SGDFLocalLayout(SGDF g)
+{
+  PetscReal averages = PetscCeilReal((PetscReal) g->n / ((PetscReal) g->batch * g->local_steps));
+
+  g->est_average = averages * 16.0 * (PetscReal) g->d / SGDF_AVERAGE_BYTES_PER_SECOND;
+  g->est_hybrid  = (PetscReal) g->n / g->size * SGDF_HYBRID_EXTRA_SECONDS_PER_ROW;
+  g->layout_auto = PETSC_TRUE;
+  g->layout      = SGDF_LAYOUT_REPLICATED;
+  if (g->size > 1 && g->optimizer == SGDF_OPTIMIZER_SGD && g->shm && g->average != SGDF_AVERAGE_SPARSE && g->est_average > g->est_hybrid)
+    g->layout = SGDF_LAYOUT_HYBRID;
+}
+
 /* The state before the first step: the layout, the batch sequence, the parameters (from files if asked), the history,
    the workspace */
 static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
@@ -392,8 +415,8 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
 
   PetscFunctionBegin;
   /* every rank, or in the hybrid layout every node, holds all parameters (checked: not partitioned) */
-  if (g->local_steps > 0 && g->layout != SGDF_LAYOUT_HYBRID) g->layout = SGDF_LAYOUT_REPLICATED;
-  if (g->layout == SGDF_LAYOUT_HYBRID) g->average = SGDF_AVERAGE_DENSE;
+  if (g->local_steps > 0 && g->layout == SGDF_LAYOUT_AUTO) SGDFLocalLayout(g);
+  else if (g->local_steps > 0 && g->layout != SGDF_LAYOUT_HYBRID) g->layout = SGDF_LAYOUT_REPLICATED;
   if (g->layout == SGDF_LAYOUT_AUTO)
     g->layout = (g->sparse_input && g->optimizer == SGDF_OPTIMIZER_SGD) ? SGDF_LAYOUT_PARTITIONED : SGDF_LAYOUT_REPLICATED;
   PetscCheck(!(g->layout == SGDF_LAYOUT_PARTITIONED && g->optimizer == SGDF_OPTIMIZER_ADAM), g->comm, PETSC_ERR_SUP,
@@ -919,7 +942,15 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
                           " parameters averaged every %" PetscInt_FMT " steps%s and at every epoch end (%s)\n",
                           g->hybrid ? "node" : "rank", (g->batch + g->size - 1) / g->size, g->size, g->local_steps,
                           g->local_schedule == SGDF_LOCAL_SCHEDULE_LR ? " times eta0/eta_t" : "", Averaging(g, avg, sizeof(avg))));
-  else if (g->size > 1)
+  if (g->local_steps > 0 && g->layout_auto && g->size > 1)
+    PetscCall(PetscPrintf(g->comm,
+                          "  -curio_sgdf_layout auto chose %s: averaging a copy per rank costs about %.3g s per epoch, a copy per node (hybrid) "
+                          "about %.3g s more per epoch in its steps (measured rates, docs/sgdf.md section 6)%s\n",
+                          g->hybrid ? "hybrid" : "replicated", (double) g->est_average, (double) g->est_hybrid,
+                          !g->hybrid && g->est_average > g->est_hybrid
+                              ? "; hybrid was not possible here (Adam, sparse averaging, no shared memory, or one rank per node)"
+                              : ""));
+  if (g->local_steps == 0 && g->size > 1)
     PetscCall(PetscPrintf(
         g->comm, "  bulk-synchronous (default -curio_sgdf_local_steps 0): one exchange per step, the same iterates on any rank count;\n"
                  "  local SGDF (-curio_sgdf_local_steps H) averages every H steps instead: 3-5x faster per epoch on 2 ranks at H = 128-1024\n"));

@@ -102,15 +102,19 @@ struct _n_CurioSGDF {
      of a node step on it together, and node rank p writes only the parameters [flo, fhi) (all d elsewhere); a step's
      updates go to their owners through per-rank buckets in a second window (HybridBucket) */
   PetscBool hybrid;
+  PetscBool layout_auto;             /* the local layout chosen by -curio_sgdf_layout auto, from these estimates (s per epoch): */
+  PetscReal est_average, est_hybrid; /* averaging the per-rank copies; the hybrid layout's extra cost per row */
   PetscInt  flo, fhi;
   MPI_Win   bwin;
   struct SGDFBucketEntry {
     PetscReal dv, dq; /* what the entry's owner subtracts from v and q (or theta, theta_dot) */
     PetscInt  col;
-  } * *bent;        /* bent[p]: node rank p's outgoing entries, grouped by owner */
-  PetscInt **boff;  /* boff[p][q] .. boff[p][q + 1]: node rank p's entries for owner q */
-  PetscInt   bcap;  /* entries each rank's bucket holds */
-  PetscInt  *bfill; /* per owner: the next free entry while this rank fills its bucket */
+  } * *bent;          /* bent[p]: node rank p's outgoing entries, grouped by owner */
+  PetscInt   **boff;  /* boff[p][q] .. boff[p][q + 1]: node rank p's entries for owner q */
+  PetscInt     bcap;  /* entries each rank's bucket holds */
+  PetscInt    *bfill; /* per owner: the next free entry while this rank fills its bucket */
+  PetscInt64 **bflag; /* bflag[p]: node rank p's barrier count, on its own cache line of the bucket window */
+  PetscInt64   bsync; /* the node barriers this rank has passed */
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
