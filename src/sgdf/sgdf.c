@@ -384,12 +384,14 @@ static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Measured costs behind -curio_sgdf_layout auto in local SGDF (docs/sgdf.md section 6; 2 ranks, 10^6 rows, 20 per
-   row, 32 rows per rank and step): the dense average through shared memory streamed 3.6 GB/s per rank at d = 10^5 and
-   5.6 GB/s at d = 10^7; a hybrid step cost 0.52 us (d = 10^5) and 0.82 us (d = 10^7) more per row and rank than the
-   one-rank kernel (the shared copy's cache lines move between cores, and the ranks wait at two barriers per step) */
-#define SGDF_AVERAGE_BYTES_PER_SECOND     4.5e9
-#define SGDF_HYBRID_EXTRA_SECONDS_PER_ROW 0.65e-6
+/* Measured costs behind -curio_sgdf_layout auto in local SGDF (docs/sgdf.md section 6; bench/run_sgdf.sh --rank-batch,
+   2 ranks, 10^6 rows, 20 per row, 32 rows per rank and step, H = 256, medians of 9 and 5 runs): the dense average of
+   the per-rank copies through shared memory took 0.61 ms per 1.6 MB at d = 10^5 and 41 ms per 160 MB at d = 10^7 (2.6
+   and 3.9 GB/s per rank, waits for the slower rank included); a hybrid step cost 0.28 us (d = 10^5) and 0.63 us
+   (d = 10^7) more per row and rank than the one-rank kernel (the shared copy's cache lines move between cores, and the
+   ranks wait for each other twice per step) */
+#define SGDF_AVERAGE_BYTES_PER_SECOND     3.5e9
+#define SGDF_HYBRID_EXTRA_SECONDS_PER_ROW 0.45e-6
 
 /* -curio_sgdf_layout auto in local SGDF: hybrid where averaging the per-rank copies would cost a rank more per epoch,
    ceil(n / (B H)) averagings of 16 d bytes, than the hybrid's extra cost per row over its n / P rows; needs what the

@@ -248,8 +248,8 @@ static inline void Apply(SGDF g, PetscInt jl, PetscReal h, PetscReal gr, PetscRe
 /* The node barrier of the hybrid layout's steps, on flags in shared memory (the pattern of the MPI standard's shared
    memory examples: MPI_Win_sync, then process synchronization through memory): each rank publishes its barrier count
    with a release store and waits until every rank of the node has published the same count. Two per step; measured on
-   the benchmark's problem (2 ranks, 32 rows per rank and step) MPI_Barrier cost about 6 us each, more than the step's
-   computation. A rank that waits long yields its core (more ranks than cores). */
+   the benchmark's problem (10^6 x 10^5, 2 ranks, 32 rows per rank and step) an epoch took 0.277 s with it and 0.390 s
+   with MPI_Barrier (medians of 9). A rank that waits long yields its core (more ranks than cores). */
 static PetscErrorCode FlagBarrier(SGDF g)
 {
   const PetscInt64 t = ++g->bsync;

@@ -21,7 +21,8 @@ cases:
   hybrid    -curio_sgdf_layout hybrid (one copy per node; groups of -curio_sgdf_node_ranks ranks stand for nodes): as one
             node it is the bulk-synchronous run (1e-13), as two nodes local SGDF on two ranks (bitwise with one rank per
             node, else 1e-13; plain SGD too); the tangent equals the central difference in s (1e-7); a restart between
-            averagings is bitwise, another grouping is refused; its unsupported combinations are refused
+            averagings is bitwise, another grouping is refused; its unsupported combinations are refused; -curio_sgdf_layout
+            auto chooses it where the measured rates say so (the header prints the choice; equal to asking for it)
   restart   checkpoints between averagings (dense and sparse averaging, Adam, the lr schedule of the period): a restart at
             the same rank count is bitwise identical to the uninterrupted run; at another rank count it is refused with one
             clear error; the lr schedule's averagings counted against its rule, computed here
@@ -341,6 +342,25 @@ def case_hybrid(a, tmp, ck):
     msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
     ck.check(p.returncode != 0 and "grouped into nodes otherwise" in msg and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
              f"hybrid: a checkpoint of 2 nodes is refused on one node of {a.np}: {msg}")
+    # -curio_sgdf_layout auto in local SGDF: the per-epoch estimates (averaging a copy per rank: ceil(n / (B H)) x 16 d
+    # bytes at 3.5 GB/s; the hybrid step: 0.45 us per row of a rank) decide, and the monitor's header says so
+    for d, H, want in ((200000, 1, "hybrid"), (500, 4, "replicated")):
+        avg, hyb = np.ceil(4000 / (8 * H)) * 16 * d / 3.5e9, 4000 / a.np * 0.45e-6
+        args = ["-curio_sgdf_synthetic", f"4000,{d},8", "-curio_s", 1.0, "-curio_sgdf_lr", 1e-4, "-curio_sgdf_batch", 8, "-curio_sgdf_epochs", 1,
+                "-curio_sgdf_local_steps", H]
+        out, explicit = os.path.join(tmp, "auto.h5"), os.path.join(tmp, "explicit.h5")
+        p = run(a.curio, a.np, args + ["-curio_monitor", "-curio_output", out])
+        run(a.curio, a.np, args + ["-curio_sgdf_layout", want, "-curio_output", explicit])
+        with h5py.File(out) as f, h5py.File(explicit) as g:
+            same = f["sgdf"].attrs["layout"] == want and all(np.array_equal(f[k][:], g[k][:]) for k in ("model/theta", "model/theta_dot"))
+        ck.check(same and f"auto chose {want}" in p.stdout and (avg > hyb) == (want == "hybrid"),
+                 f"layout auto, d = {d}, H = {H}: {want} (averaging {avg:.2g} s against the hybrid's {hyb:.2g} s per epoch), "
+                 f"the run equal to -curio_sgdf_layout {want} bitwise, the header says so")
+    p = run(a.curio, a.np, ["-curio_sgdf_synthetic", "4000,200000,8", "-curio_s", 1.0, "-curio_sgdf_lr", 1e-4, "-curio_sgdf_batch", 8,
+                            "-curio_sgdf_epochs", 1, "-curio_sgdf_local_steps", 1, "-curio_sgdf_average", "sparse", "-curio_monitor",
+                            "-curio_output", os.path.join(tmp, "auto.h5")])
+    ck.check("auto chose replicated" in p.stdout and "hybrid was not possible here" in p.stdout,
+             "layout auto with -curio_sgdf_average sparse keeps a copy per rank, and says why")
     # what the hybrid layout does not do: one error line each, nothing written
     for extra, want in ((["-curio_sgdf_local_steps", 0], "needs -curio_sgdf_local_steps"),
                         (["-curio_sgdf_local_steps", 4, "-curio_sgdf_optimizer", "adam"], "plain SGD"),
