@@ -13,6 +13,7 @@ typedef struct {
   Mat        Ad, Ao;
   VecScatter ghost;
   Vec        gv, gacc;
+  PetscReal *vy, *gvy; /* v and H v of the owned entries interleaved (v_j, y_j), and the same for the ghosts */
   /* fused kernel, dense rows: v gathered on every rank, the rank-local accumulator of all d entries, and the entries of
      H v each rank owns (MPI_Reduce_scatter counts) */
   VecScatter   toall;
@@ -44,6 +45,11 @@ static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
   ctx->fused_ready = PETSC_TRUE;
   PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATMPIAIJ, &mpiaij));
   PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATSEQAIJ, &seqaij));
+  if (seqaij || mpiaij) {
+    PetscInt nloc;
+    PetscCall(VecGetLocalSize(ctx->tmp_d, &nloc));
+    PetscCall(PetscMalloc1(2 * PetscMax(nloc, 1), &ctx->vy));
+  }
   if (seqaij) {
     ctx->Ad = ctx->Phi;
   } else if (mpiaij) {
@@ -55,6 +61,7 @@ static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
     PetscCall(ISCreateGeneral(PETSC_COMM_SELF, ng, garray, PETSC_COPY_VALUES, &is));
     PetscCall(VecCreateSeq(PETSC_COMM_SELF, ng, &ctx->gv));
     PetscCall(VecDuplicate(ctx->gv, &ctx->gacc));
+    PetscCall(PetscMalloc1(2 * PetscMax(ng, 1), &ctx->gvy));
     PetscCall(VecScatterCreate(ctx->tmp_d, is, ctx->gv, NULL, &ctx->ghost));
     PetscCall(ISDestroy(&is));
   } else {
@@ -72,52 +79,59 @@ static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
 
 /* Sparse rows in one pass: for each row i, t_i = c_i (phi_i . v) over both blocks, then the row's scaled axpy
    t_i phi_i into Hv's owned entries (diagonal block) and into the ghost accumulator (off-diagonal block) while the row is
-   in cache; one reverse scatter-add of the accumulator is the only reduction. X is read once instead of twice. */
+   in cache; one reverse scatter-add of the accumulator is the only reduction. X is read once instead of twice. v and
+   the sum for H v are interleaved, (v_j, y_j) side by side, so that the gather of v_j and the add into y_j of a
+   nonzero touch one cache line: the random columns, not X, bound this kernel (bench/README.md). */
 static PetscErrorCode HessianMultFusedAIJ(HessianCtx *ctx, Vec v, Vec Hv)
 {
   const PetscInt    *ia, *ja, *ib = NULL, *jb = NULL;
   const PetscScalar *aa, *ba = NULL, *va, *ga = NULL, *cc;
   PetscScalar       *ya, *acc = NULL;
-  PetscInt           nr, nrb;
+  PetscReal         *vy = ctx->vy, *gvy = ctx->gvy;
+  PetscInt           nr, nrb, nloc, ng = 0;
   PetscBool          done;
 
   PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(v, &nloc));
+  PetscCall(VecGetArrayRead(v, &va));
+  for (PetscInt j = 0; j < nloc; j++) vy[2 * j] = va[j], vy[2 * j + 1] = 0;
+  PetscCall(VecRestoreArrayRead(v, &va));
   if (ctx->Ao) {
     PetscCall(VecScatterBegin(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(VecScatterEnd(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(MatGetRowIJ(ctx->Ao, 0, PETSC_FALSE, PETSC_FALSE, &nrb, &ib, &jb, &done));
     PetscCall(MatSeqAIJGetArrayRead(ctx->Ao, &ba));
+    PetscCall(VecGetLocalSize(ctx->gv, &ng));
     PetscCall(VecGetArrayRead(ctx->gv, &ga));
-    PetscCall(VecSet(ctx->gacc, 0.0));
-    PetscCall(VecGetArray(ctx->gacc, &acc));
+    for (PetscInt j = 0; j < ng; j++) gvy[2 * j] = ga[j], gvy[2 * j + 1] = 0;
+    PetscCall(VecRestoreArrayRead(ctx->gv, &ga));
   }
   PetscCall(MatGetRowIJ(ctx->Ad, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
   PetscCall(MatSeqAIJGetArrayRead(ctx->Ad, &aa));
-  PetscCall(VecGetArrayRead(v, &va));
   PetscCall(VecGetArrayRead(ctx->c, &cc));
-  PetscCall(VecSet(Hv, 0.0));
-  PetscCall(VecGetArray(Hv, &ya));
   for (PetscInt i = 0; i < nr; i++) {
     PetscReal t = 0;
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) t += aa[k] * va[ja[k]];
-    if (acc)
-      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) t += ba[k] * ga[jb[k]];
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) t += aa[k] * vy[2 * ja[k]];
+    if (ctx->Ao)
+      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) t += ba[k] * gvy[2 * jb[k]];
     t *= cc[i];
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) ya[ja[k]] += t * aa[k];
-    if (acc)
-      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) acc[jb[k]] += t * ba[k];
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) vy[2 * ja[k] + 1] += t * aa[k];
+    if (ctx->Ao)
+      for (PetscInt k = ib[i]; k < ib[i + 1]; k++) gvy[2 * jb[k] + 1] += t * ba[k];
   }
-  PetscCall(PetscLogFlops(4.0 * (ia[nr] + (acc ? ib[nr] : 0)) + nr));
-  PetscCall(VecRestoreArray(Hv, &ya));
+  PetscCall(PetscLogFlops(4.0 * (ia[nr] + (ctx->Ao ? ib[nr] : 0)) + nr));
   PetscCall(VecRestoreArrayRead(ctx->c, &cc));
-  PetscCall(VecRestoreArrayRead(v, &va));
   PetscCall(MatSeqAIJRestoreArrayRead(ctx->Ad, &aa));
   PetscCall(MatRestoreRowIJ(ctx->Ad, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+  PetscCall(VecGetArray(Hv, &ya));
+  for (PetscInt j = 0; j < nloc; j++) ya[j] = vy[2 * j + 1];
+  PetscCall(VecRestoreArray(Hv, &ya));
   if (ctx->Ao) {
-    PetscCall(VecRestoreArray(ctx->gacc, &acc));
-    PetscCall(VecRestoreArrayRead(ctx->gv, &ga));
     PetscCall(MatSeqAIJRestoreArrayRead(ctx->Ao, &ba));
     PetscCall(MatRestoreRowIJ(ctx->Ao, 0, PETSC_FALSE, PETSC_FALSE, &nrb, &ib, &jb, &done));
+    PetscCall(VecGetArray(ctx->gacc, &acc));
+    for (PetscInt j = 0; j < ng; j++) acc[j] = gvy[2 * j + 1];
+    PetscCall(VecRestoreArray(ctx->gacc, &acc));
     PetscCall(VecScatterBegin(ctx->ghost, ctx->gacc, Hv, ADD_VALUES, SCATTER_REVERSE));
     PetscCall(VecScatterEnd(ctx->ghost, ctx->gacc, Hv, ADD_VALUES, SCATTER_REVERSE));
   }
@@ -261,6 +275,8 @@ static PetscErrorCode HessianDestroy(Mat H)
   PetscCall(VecScatterDestroy(&ctx->ghost));
   PetscCall(VecDestroy(&ctx->gv));
   PetscCall(VecDestroy(&ctx->gacc));
+  PetscCall(PetscFree(ctx->vy));
+  PetscCall(PetscFree(ctx->gvy));
   PetscCall(VecScatterDestroy(&ctx->toall));
   PetscCall(VecDestroy(&ctx->vall));
   if (ctx->yloc) PetscCall(PetscFree2(ctx->yloc, ctx->counts));
