@@ -239,6 +239,19 @@ def averagings(H, t0, power, steps_per_epoch, epochs):
     return count
 
 
+def restart_between(a, tmp, ck, args, files, full, keys, tag):
+    """restarts from the first two checkpoints taken between averagings (H = 5, 19 steps per epoch) at the same rank
+    count, each bitwise equal to the uninterrupted run; returns those checkpoints"""
+    between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]
+    for mid in between[:2]:
+        out = os.path.join(tmp, "re.h5")
+        run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
+        with h5py.File(full) as f, h5py.File(out) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                     f"{tag}: restarted at step {checkpoint_step(mid)} (between averagings) on {a.np} ranks: bitwise identical")
+    return between
+
+
 def case_restart(a, tmp, ck):
     path = os.path.join(tmp, "small.h5")
     make(path, n=300, d=6, zero_fraction=0.3)
@@ -263,13 +276,7 @@ def case_restart(a, tmp, ck):
                 n_avg, want = int(f["sgdf"].attrs["averages"]), averagings(5, 30, 1.0, 19, 3)
                 ck.check(n_avg == want and want < 3 * ((19 + 4) // 5), f"{tag}: {n_avg} averagings, as the schedule's rule gives ({want}; "
                                                                         f"{3 * ((19 + 4) // 5)} at a constant period)")
-        between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]  # 19 steps per epoch: not at an averaging
-        for mid in between[:2]:
-            out = os.path.join(tmp, "re.h5")
-            run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
-            with h5py.File(full) as f, h5py.File(out) as g:
-                ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
-                         f"{tag}: restarted at step {checkpoint_step(mid)} (between averagings) on {a.np} ranks: bitwise identical")
+        between = restart_between(a, tmp, ck, args, files, full, keys, tag)
         no = os.path.join(tmp, "no.h5")
         p = run(a.curio, other, args + ["-curio_restart", between[0], "-curio_output", no], check=False)
         msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
@@ -329,13 +336,7 @@ def case_hybrid(a, tmp, ck):
     files = sorted(glob.glob(prefix + "-*.h5"))
     with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
         ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"hybrid: writing {len(files)} checkpoints changes nothing (bitwise)")
-    between = [f for f in files if checkpoint_step(f) % 5 and checkpoint_step(f) % 19]
-    for mid in between[:2]:
-        out = os.path.join(tmp, "re.h5")
-        run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
-        with h5py.File(full) as f, h5py.File(out) as g:
-            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
-                     f"hybrid: restarted at step {checkpoint_step(mid)} (between averagings) on {a.np} ranks: bitwise identical")
+    between = restart_between(a, tmp, ck, args, files, full, keys, "hybrid")
     no = os.path.join(tmp, "no.h5")
     regroup = args[:-1] + [0]  # one node of all ranks instead of two
     p = run(a.curio, a.np, regroup + ["-curio_restart", between[0], "-curio_output", no], check=False)
