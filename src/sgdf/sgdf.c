@@ -385,13 +385,13 @@ static PetscErrorCode SGDFHoldoutSetUp(SGDF g)
 }
 
 /* Measured costs behind -curio_sgdf_layout auto in local SGDF (docs/sgdf.md section 6; bench/run_sgdf.sh --rank-batch,
-   2 ranks, 10^6 rows, 20 per row, 32 rows per rank and step, H = 256, medians of 9 and 5 runs): the dense average of
-   the per-rank copies through shared memory took 0.61 ms per 1.6 MB at d = 10^5 and 41 ms per 160 MB at d = 10^7 (2.6
-   and 3.9 GB/s per rank, waits for the slower rank included); a hybrid step cost 0.28 us (d = 10^5) and 0.63 us
-   (d = 10^7) more per row and rank than the one-rank kernel (the shared copy's cache lines move between cores, and the
-   ranks wait for each other twice per step) */
+   2 ranks, 10^6 rows, 20 per row, 32 rows per rank and step, H = 256, medians of 9 and 5 runs, two benchmark runs each):
+   the dense average of the per-rank copies through shared memory streamed 2.6-4.7 GB/s per rank (waits for the slower
+   rank included); a hybrid step cost 0.28-0.54 us (d = 10^5) and 0.63-1.2 us (d = 10^7) more per row and rank than
+   the one-rank kernel (the shared copy's cache lines move between cores, and the ranks wait for each other twice per
+   step); the middle of each range */
 #define SGDF_AVERAGE_BYTES_PER_SECOND     3.5e9
-#define SGDF_HYBRID_EXTRA_SECONDS_PER_ROW 0.45e-6
+#define SGDF_HYBRID_EXTRA_SECONDS_PER_ROW 0.6e-6
 
 /* -curio_sgdf_layout auto in local SGDF: hybrid where averaging the per-rank copies would cost a rank more per epoch,
    ceil(n / (B H)) averagings of 16 d bytes, than the hybrid's extra cost per row over its n / P rows; needs what the

@@ -109,12 +109,10 @@ struct _n_CurioSGDF {
   struct SGDFBucketEntry {
     PetscReal dv, dq; /* what the entry's owner subtracts from v and q (or theta, theta_dot) */
     PetscInt  col;
-  } * *bent;          /* bent[p]: node rank p's outgoing entries, grouped by owner */
-  PetscInt   **boff;  /* boff[p][q] .. boff[p][q + 1]: node rank p's entries for owner q */
-  PetscInt     bcap;  /* entries each rank's bucket holds */
-  PetscInt    *bfill; /* per owner: the next free entry while this rank fills its bucket */
-  PetscInt64 **bflag; /* bflag[p]: node rank p's barrier count, on its own cache line of the bucket window */
-  PetscInt64   bsync; /* the node barriers this rank has passed */
+  } * *bent;        /* bent[p]: node rank p's outgoing entries, grouped by owner */
+  PetscInt **boff;  /* boff[p][q] .. boff[p][q + 1]: node rank p's entries for owner q */
+  PetscInt   bcap;  /* entries each rank's bucket holds */
+  PetscInt  *bfill; /* per owner: the next free entry while this rank fills its bucket */
 
   /* online s (paper section 3.7): a validation split, rho = log s */
   PetscBool  online_s;
