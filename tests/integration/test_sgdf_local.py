@@ -19,7 +19,7 @@ cases:
             same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
             restart (both layouts, and local SGDF)
   hybrid    -curio_sgdf_layout hybrid (one copy per node; groups of -curio_sgdf_node_ranks ranks stand for nodes): as one
-            node it is the bulk-synchronous run (1e-13), as two nodes local SGDF on two ranks (bitwise with one rank per
+            node it is the bulk-synchronous run (1e-13; LiSSA too), as two nodes local SGDF on two ranks (bitwise with one rank per
             node, else 1e-13; plain SGD too); the tangent equals the central difference in s (1e-7); a restart between
             averagings is bitwise, another grouping is refused; its unsupported combinations are refused; -curio_sgdf_layout
             auto chooses it where the measured rates say so (the header prints the choice; equal to asking for it)
@@ -315,6 +315,16 @@ def case_hybrid(a, tmp, ck):
         bound = 0.0 if half == 1 else 1e-13
         ck.check(e <= bound, f"{name}, {a.np} ranks as 2 nodes of {half}: hybrid against local SGDF on 2 ranks (H = 4): {e:.1e} "
                              f"(bound {bound:.0e}{': the same sums in the same order' if half == 1 else ''})")
+    # LiSSA (theta frozen, the eager regularizer step on each rank's part): as one node, the bulk-synchronous recursion
+    th0 = os.path.join(tmp, "theta0.h5")
+    run(a.curio, 1, syn + ["-curio_output", th0])
+    lissa = syn + ["-curio_sgdf_lissa", "-curio_sgdf_theta", th0]
+    run(a.curio, a.np, lissa + ["-curio_sgdf_layout", "partitioned", "-curio_output", sync])
+    run(a.curio, a.np, lissa + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 4, "-curio_output", hyb])
+    (th, td), (_, tds), (th0v,) = read(hyb), read(sync), read(th0, ("model/theta",))
+    e = rel(td, tds)
+    ck.check(e < 1e-13 and np.array_equal(th, th0v), f"LiSSA, {a.np} ranks as one node: hybrid tangent against the bulk-synchronous one: "
+                                                    f"{e:.1e} (bound 1e-13), theta frozen bitwise")
     # the tangent of the averaged iterates: central differences in s with the same sampling, two nodes
     h = 1e-4
     for name, args in (("dense input", dense), ("sparse synthetic", syn)):
