@@ -601,7 +601,7 @@ static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBo
 /* Hybrid layout: which node (index among the nodes) and node rank every rank had. A rank writes only its part of its
    node's copy, so a restart must group the ranks the same way: another grouping (other nodes per job, a rank placement
    that differs) is refused */
-static PetscErrorCode SGDFCheckpointGrouping(SGDF g, CurioCheckpoint ck, PetscBool reading)
+static PetscErrorCode SGDFCheckpointGrouping(SGDF g, CurioCheckpoint ck)
 {
   PetscInt64 mine[2] = {g->xrank, g->nrank}, *all, *saved;
 
@@ -617,7 +617,6 @@ static PetscErrorCode SGDFCheckpointGrouping(SGDF g, CurioCheckpoint ck, PetscBo
                "; the hybrid layout restarts with the same ranks per node and placement (-curio_sgdf_node_ranks, the job's nodes)",
                p, saved[2 * p + 1], saved[2 * p], all[2 * p + 1], all[2 * p]);
   PetscCall(PetscFree2(all, saved));
-  (void) reading;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -651,7 +650,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
                "; local SGDF's iterates depend on the rank count (each rank steps on its own rows between averagings): restart it on %" PetscInt64_FMT
                " ranks",
                ranks, g->local_steps, ranks);
-    if (g->hybrid) PetscCall(SGDFCheckpointGrouping(g, ck, reading));
+    if (g->hybrid) PetscCall(SGDFCheckpointGrouping(g, ck)); /* writing: stores the grouping; reading: compares it */
   }
   g->step    = step;
   g->val_pos = val_pos;

@@ -100,7 +100,7 @@ struct _n_CurioSGDF {
   PetscReal   t_average; /* seconds spent averaging (this rank, this run) */
   /* the hybrid layout (docs/sgdf.md section 6): one copy of the parameters per node in the window (seg[0]); the ranks
      of a node step on it together, and node rank p writes only the parameters [flo, fhi) (all d elsewhere); a step's
-     updates go to their owners through per-rank buckets in a second window (HybridBucket) */
+     updates go to their owners through per-rank buckets in a second window (HybridBucketsCreate, StepHybrid) */
   PetscBool hybrid;
   PetscBool layout_auto;             /* the local layout chosen by -curio_sgdf_layout auto, from these estimates (s per epoch): */
   PetscReal est_average, est_hybrid; /* averaging the per-rank copies; the hybrid layout's extra cost per row */
