@@ -446,15 +446,18 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
   g->ps = ((g->layout == SGDF_LAYOUT_PARTITIONED || SGDFLocalLazy(g)) && g->tangent) ? 2 : 1;
   if (g->ps == 2) {
     PetscCall(SGDFSharedCreate(g, 2 * PetscMax(g->dl, 1), &g->vq));
-    if (!g->vq) PetscCall(PetscCalloc1(2 * PetscMax(g->dl, 1), &g->vq));
+    if (!g->vq) PetscCall(CurioCallocLarge(2 * PetscMax(g->dl, 1), &g->vq));
     g->theta = g->vq;
     g->td    = g->vq + 1;
   } else {
     if (!g->tangent && g->optimizer == SGDF_OPTIMIZER_SGD) PetscCall(SGDFSharedCreate(g, PetscMax(g->dl, 1), &g->theta)); /* plain SGD: theta alone */
-    if (g->theta) PetscCall(PetscCalloc1(g->dl, &g->td));
-    else PetscCall(PetscCalloc2(g->dl, &g->theta, g->dl, &g->td));
+    if (g->theta) PetscCall(CurioCallocLarge(g->dl, &g->td));
+    else {
+      PetscCall(CurioCallocLarge(2 * PetscMax(g->dl, 1), &g->theta)); /* one block: theta, then theta_dot */
+      g->td = g->theta + PetscMax(g->dl, 1);
+    }
   }
-  PetscCall(PetscCalloc1(g->dl, &g->td_prev));
+  PetscCall(CurioCallocLarge(g->dl, &g->td_prev));
   g->P = 1.0;
   g->S = 0.0;
   if (g->optimizer == SGDF_OPTIMIZER_ADAM) PetscCall(PetscCalloc3(g->dl, &g->m1, g->dl, &g->v2, g->dl, &g->m1d));
@@ -499,7 +502,10 @@ static PetscErrorCode SGDFFreeState(SGDF g)
   if (g->win != MPI_WIN_NULL && !g->vq) PetscCall(PetscFree(g->td)); /* plain SGD: theta in the window, td apart */
   if (g->win != MPI_WIN_NULL) PetscCall(SGDFSharedDestroy(g));
   else if (g->vq) PetscCall(PetscFree(g->vq));
-  else PetscCall(PetscFree2(g->theta, g->td));
+  else {
+    PetscCall(PetscFree(g->theta)); /* theta_dot is the block's second half */
+    g->td = NULL;
+  }
   PetscCall(PetscFree(g->td_prev));
   if (g->m1) PetscCall(PetscFree3(g->m1, g->v2, g->m1d));
   PetscCall(PetscFree(g->ref));

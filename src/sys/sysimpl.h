@@ -30,4 +30,5 @@ PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
 PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
 PETSC_INTERN void           CurioAdviseHugePages(void *, size_t);
+PETSC_INTERN PetscErrorCode CurioCallocLarge(PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);

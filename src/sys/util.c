@@ -155,6 +155,19 @@ void CurioAdviseHugePages(void *p, size_t bytes)
 #endif
 }
 
+/* n zeroed PetscReal for a large array of parameters accessed at random (theta, theta_dot): PetscMalloc1(), huge pages
+   advised, then zeroed here, so that the pages are faulted in now, 2 MiB at a time, and not one 4 KiB page per first
+   access in the first epoch (a first touch took 11 us per 4 KiB page on the test machine: 0.44 s for the 160 MB of
+   theta and theta_dot at d = 10^7, against 0.02 s on huge pages) */
+PetscErrorCode CurioCallocLarge(PetscInt n, PetscReal **a)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(PetscMax(n, 1), a));
+  CurioAdviseHugePages(*a, (size_t) PetscMax(n, 1) * sizeof(PetscReal));
+  PetscCall(PetscArrayzero(*a, PetscMax(n, 1)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Peak resident set size in MiB, the maximum over the ranks of comm */
 PetscErrorCode CurioPeakRSS(MPI_Comm comm, PetscReal *mib)
 {
