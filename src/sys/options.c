@@ -59,7 +59,9 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_solver", CURIO_OPTION_ENUM, MODEL | USERS, "direct", "direct: ScaLAPACK Cholesky of the assembled H; krylov: KSP on a matrix-free H", 0,
      0, 0},
     {"-curio_hessian_mult", CURIO_OPTION_ENUM, MODEL | USERS, "fused",
-     "Matrix-free H v (krylov): fused (one pass over the rows) or twopass (Phi^T (c .* Phi v), the reference)", 0, 0, 0},
+     "Matrix-free H v (krylov): fused (one pass over the rows; on several ranks a merged copy of the rank's sparse rows) or twopass (Phi^T (c .* Phi "
+     "v), the reference, no copy)",
+     0, 0, 0},
     {"-curio_restart", CURIO_OPTION_STRING, SGDF | ACTIVE, "none",
      "Continue from FILE (active: an interrupted loop's output; sgdf: a checkpoint, or 'auto' for the newest one)", 0, 0, 0},
     /* the model (fit, and every round of active learning; sgdf reads the loss, the regularizer and the feature map) */
