@@ -8,12 +8,12 @@ typedef struct {
   Vec       c, m, tmp_n, tmp_d;
   PetscReal s;
   PetscBool fused, fused_ready;
-  /* fused kernel, sparse rows: on one rank Phi's own CSR arrays; on several, the rank's rows with the diagonal and
-     off-diagonal blocks merged (mi, mj, ma: each row's owned columns j, then its ghost columns nloc + g), a copy made
-     at first use and again when Phi's nonzero pattern changes (phi_state); curio never changes a design's entries in
-     place (new rows make a new Phi and a new shell, CurioSolverSetOperator()). vy holds v and the sum for H v interleaved, (v_j, y_j), owned
-     entries then ghosts. ghost scatters v's entries that the off-diagonal columns need (garray) into gv, and the
-     ghosts' sums gacc back. */
+  /* fused kernel, sparse rows: on one rank Phi's own CSR arrays; on several, a copy of the rank's rows with the
+     diagonal and off-diagonal blocks merged (mi, mj, ma: each row's owned columns j, then its ghost columns nloc + g),
+     made at the first H v. Phi must not change after that (phi_state, its nonzero state, is checked): curio never
+     changes a design in place, new rows make a new Phi and a new shell (CurioSolverSetOperator()). vy holds v and the
+     sums for H v interleaved, (v_j, y_j), owned entries then ghosts; ghost scatters the entries of v that the
+     off-diagonal columns need (garray) into gv, and the ghosts' sums back from gacc. */
   Mat              Ad, Ao;
   PetscInt        *mi, *mj, nloc, ng;
   PetscScalar     *ma;
@@ -53,9 +53,6 @@ static PetscErrorCode HessianMergeBlocks(HessianCtx *ctx)
   PetscBool          done;
 
   PetscFunctionBegin;
-  PetscCall(PetscFree(ctx->mi));
-  PetscCall(PetscFree(ctx->mj));
-  PetscCall(PetscFree(ctx->ma));
   PetscCall(MatGetRowIJ(ctx->Ad, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
   PetscCall(MatGetRowIJ(ctx->Ao, 0, PETSC_FALSE, PETSC_FALSE, &nrb, &ib, &jb, &done));
   PetscCall(MatSeqAIJGetArrayRead(ctx->Ad, &aa));
@@ -141,7 +138,8 @@ static PetscErrorCode HessianMultFusedAIJ(HessianCtx *ctx, Vec v, Vec Hv)
   if (ctx->Ao) {
     PetscObjectState state;
     PetscCall(MatGetNonzeroState(ctx->Phi, &state));
-    if (state != ctx->phi_state) PetscCall(HessianMergeBlocks(ctx));
+    PetscCheck(state == ctx->phi_state, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+               "The design matrix changed after the first H v of its Hessian shell; make a new shell");
     PetscCall(VecScatterBegin(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(VecScatterEnd(ctx->ghost, v, ctx->gv, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(VecGetArrayRead(ctx->gv, &va));
@@ -330,7 +328,8 @@ static PetscErrorCode HessianDestroy(Mat H)
 
 /*@C
   CurioHessianCreateShell - H = Phi^T diag(c) Phi + s diag(m) as a MATSHELL (MatMult, MatGetDiagonal); it keeps references
-  to Phi, c and m, so later changes to c show through
+  to Phi, c and m, so later changes to c show through; Phi itself must not change after the first MatMult() (the fused
+  kernel holds a copy of its rows on several ranks)
 
   Input Parameters:
 + Phi - design matrix, rows = samples
