@@ -70,9 +70,10 @@ def parse_args(argv=None):
     p.add_argument("--hybrid", action="store_true",
                    help="local SGDF with one copy of theta, theta_dot per node shared by its ranks (-curio_sgdf_layout hybrid): the "
                         "averaging is an allreduce across nodes only, and a row costs --hybrid-c-extra more than on one rank")
-    p.add_argument("--hybrid-c-extra", type=float, default=0.92e-6,
-                   help="hybrid layout: seconds per row and rank added to c_row by the shared copy's steps (default 0.92e-6: the mean of two "
-                        "benchmark runs, 0.63e-6 and 1.2e-6, 2 ranks, 10^6 x 10^7, 20 per row, 32 rows per rank and step, docs/sgdf.md section 6)")
+    p.add_argument("--hybrid-c-extra", type=float, default=0.77e-6,
+                   help="hybrid layout: seconds per row and rank added to c_row by the shared copy's steps (default 0.77e-6: the mean of "
+                        "0.63e-6, bench/results/sgdf_d1e7_hybrid_run3.json, and 0.90e-6, the median of 5 alternating runs; 2 ranks, 10^6 x 10^7, "
+                        "20 per row, 32 rows per rank and step, against one rank's 0.53 us per row; docs/scaling.md section 7)")
     p.add_argument("--beta-avg-node", type=float, default=None,
                    help="intra-node seconds per byte of local SGDF's averaging allreduce (default: measured from the JSON's 2-rank local runs, "
                         "/timing average over the averagings, else --beta-node)")
