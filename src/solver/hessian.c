@@ -7,7 +7,7 @@ typedef struct {
   Mat       Phi;
   Vec       c, m, tmp_n, tmp_d;
   PetscReal s;
-  PetscBool fused, fused_ready;
+  PetscBool fused, fused_ready, blocks_ready;
   /* fused kernel, sparse rows: on one rank Phi's own CSR arrays; on several, a copy of the rank's rows with the
      diagonal and off-diagonal blocks merged (mi, mj, ma: each row's owned columns j, then its ghost columns nloc + g),
      made at the first H v. Phi must not change after that (phi_state, its nonzero state, is checked): curio never
@@ -77,22 +77,21 @@ static PetscErrorCode HessianMergeBlocks(HessianCtx *ctx)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* What the fused kernel needs, made at its first use: the blocks, the ghost scatter and the merged rows (sparse), or
-   the gather of v and the reduce-scatter counts (dense) */
-static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
+/* Sparse rows: the diagonal and off-diagonal blocks of Phi's rows (Ao NULL on one rank), and the scatter of v's entries
+   that the off-diagonal columns need (garray) into gv, whose reverse adds the ghosts' sums in gacc to their owners:
+   what the fused kernel and the diagonal share, made at the first use of either */
+static PetscErrorCode HessianBlocksSetUp(HessianCtx *ctx)
 {
-  PetscBool   mpiaij, seqaij;
-  MPI_Comm    comm = PetscObjectComm((PetscObject) ctx->Phi);
-  PetscMPIInt size;
+  PetscBool mpiaij;
 
   PetscFunctionBegin;
-  ctx->fused_ready = PETSC_TRUE;
+  if (ctx->blocks_ready) PetscFunctionReturn(PETSC_SUCCESS);
+  ctx->blocks_ready = PETSC_TRUE;
+  PetscCall(VecGetLocalSize(ctx->tmp_d, &ctx->nloc));
   PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATMPIAIJ, &mpiaij));
-  PetscCall(PetscObjectTypeCompare((PetscObject) ctx->Phi, MATSEQAIJ, &seqaij));
-  if (seqaij || mpiaij) PetscCall(VecGetLocalSize(ctx->tmp_d, &ctx->nloc));
-  if (seqaij) {
+  if (!mpiaij) {
     ctx->Ad = ctx->Phi;
-  } else if (mpiaij) {
+  } else {
     const PetscInt *garray;
     IS              is;
     PetscCall(MatMPIAIJGetSeqAIJ(ctx->Phi, &ctx->Ad, &ctx->Ao, &garray));
@@ -102,7 +101,23 @@ static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
     PetscCall(VecDuplicate(ctx->gv, &ctx->gacc));
     PetscCall(VecScatterCreate(ctx->tmp_d, is, ctx->gv, NULL, &ctx->ghost));
     PetscCall(ISDestroy(&is));
-    PetscCall(HessianMergeBlocks(ctx));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What the fused kernel needs, made at its first use: the blocks, the ghost scatter and the merged rows (sparse), or
+   the gather of v and the reduce-scatter counts (dense) */
+static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
+{
+  MPI_Comm    comm = PetscObjectComm((PetscObject) ctx->Phi);
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  ctx->fused_ready = PETSC_TRUE;
+  if (CurioMatIsAIJ(ctx->Phi)) {
+    PetscCall(HessianBlocksSetUp(ctx));
+    if (ctx->Ao) PetscCall(HessianMergeBlocks(ctx));
+    PetscCall(PetscMalloc1(2 * PetscMax(ctx->nloc + ctx->ng, 1), &ctx->vy));
   } else {
     const PetscInt *ranges;
     PetscInt        N;
@@ -113,7 +128,6 @@ static PetscErrorCode HessianFusedSetUp(HessianCtx *ctx)
     PetscCall(PetscMalloc2(N, &ctx->yloc, size, &ctx->counts));
     for (PetscMPIInt r = 0; r < size; r++) ctx->counts[r] = (PetscMPIInt) (ranges[r + 1] - ranges[r]);
   }
-  if (seqaij || mpiaij) PetscCall(PetscMalloc1(2 * PetscMax(ctx->nloc + ctx->ng, 1), &ctx->vy));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -226,9 +240,13 @@ static PetscErrorCode HessianMult(Mat H, Vec v, Vec Hv)
   HessianCtx *ctx;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(CURIO_EVENT_HessMult, H, v, Hv, 0));
   PetscCall(MatShellGetContext(H, &ctx));
-  if (ctx->fused && !ctx->fused_ready) PetscCall(HessianFusedSetUp(ctx));
+  if (ctx->fused && !ctx->fused_ready) { /* once, logged apart as a PC's setup is */
+    PetscCall(PetscLogEventBegin(CURIO_EVENT_HessSetUp, H, 0, 0, 0));
+    PetscCall(HessianFusedSetUp(ctx));
+    PetscCall(PetscLogEventEnd(CURIO_EVENT_HessSetUp, H, 0, 0, 0));
+  }
+  PetscCall(PetscLogEventBegin(CURIO_EVENT_HessMult, H, v, Hv, 0));
   if (!ctx->fused) PetscCall(HessianMultTwoPass(ctx, v, Hv));
   else if (ctx->Ad) PetscCall(HessianMultFusedAIJ(ctx, v, Hv));
   else PetscCall(HessianMultFusedDense(ctx, v, Hv));
@@ -249,19 +267,24 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   PetscReal         *loc;
 
   PetscFunctionBegin;
-  if (CurioMatIsAIJ(Phi)) {
-    PetscInt rstart, rend;
+  if (CurioMatIsAIJ(Phi)) { /* the blocks' CSR arrays, not MatGetRow (which merges and sorts every row) */
+    const PetscInt *garray = NULL, *ia, *ja;
+    PetscInt        cstart, nr;
+    PetscBool       mpiaij, done;
+    Mat             B[2] = {Phi, NULL};
     PetscCall(MatGetSize(Phi, NULL, &N));
-    PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
+    PetscCall(MatGetOwnershipRangeColumn(Phi, &cstart, NULL));
+    PetscCall(PetscObjectTypeCompare((PetscObject) Phi, MATMPIAIJ, &mpiaij));
+    if (mpiaij) PetscCall(MatMPIAIJGetSeqAIJ(Phi, &B[0], &B[1], &garray));
     PetscCall(PetscCalloc1(N, &loc));
     PetscCall(VecGetArrayRead(c, &cc));
-    for (PetscInt i = rstart; i < rend; i++) {
-      PetscInt           nz;
-      const PetscInt    *cols;
-      const PetscScalar *v;
-      PetscCall(MatGetRow(Phi, i, &nz, &cols, &v));
-      for (PetscInt k = 0; k < nz; k++) loc[cols[k]] += cc[i - rstart] * v[k] * v[k];
-      PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
+    for (int b = 0; b < (B[1] ? 2 : 1); b++) {
+      PetscCall(MatGetRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+      PetscCall(MatSeqAIJGetArrayRead(B[b], &a));
+      for (PetscInt i = 0; i < nr; i++)
+        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) loc[b ? garray[ja[k]] : cstart + ja[k]] += cc[i] * a[k] * a[k];
+      PetscCall(MatSeqAIJRestoreArrayRead(B[b], &a));
+      PetscCall(MatRestoreRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
     }
     PetscCall(VecRestoreArrayRead(c, &cc));
     PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) Phi)));
@@ -287,17 +310,49 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
 static PetscErrorCode HessianGetDiagonal(Mat H, Vec diag)
 {
   HessianCtx *ctx;
-  PetscReal  *full;
-  PetscInt    N;
 
   PetscFunctionBegin;
   PetscCall(MatShellGetContext(H, &ctx));
-  PetscCall(MatGetSize(ctx->Phi, NULL, &N));
-  PetscCall(PetscMalloc1(N, &full));
-  PetscCall(CurioWeightedColumnSquares(ctx->Phi, ctx->c, full));
-  PetscCall(CurioVecSetFromReplicated(diag, full));
+  if (CurioMatIsAIJ(ctx->Phi)) {
+    /* sum_i c_i Phi_ij^2 over the rank's rows straight from the blocks: owned columns into diag, ghosts into gacc and
+       one reverse scatter-add to their owners (each column's sum in the order of the rows, as CurioWeightedColumnSquares) */
+    const PetscInt    *ia, *ja;
+    const PetscScalar *aa, *cc;
+    PetscScalar       *dg;
+    PetscInt           nr;
+    PetscBool          done;
+    Mat                B[2];
+
+    PetscCall(HessianBlocksSetUp(ctx));
+    B[0] = ctx->Ad, B[1] = ctx->Ao;
+    PetscCall(VecGetArrayRead(ctx->c, &cc));
+    for (int b = 0; b < (ctx->Ao ? 2 : 1); b++) {
+      Vec acc = b ? ctx->gacc : diag;
+      PetscCall(VecZeroEntries(acc));
+      PetscCall(VecGetArray(acc, &dg));
+      PetscCall(MatGetRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+      PetscCall(MatSeqAIJGetArrayRead(B[b], &aa));
+      for (PetscInt i = 0; i < nr; i++)
+        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dg[ja[k]] += cc[i] * aa[k] * aa[k];
+      PetscCall(MatSeqAIJRestoreArrayRead(B[b], &aa));
+      PetscCall(MatRestoreRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+      PetscCall(VecRestoreArray(acc, &dg));
+    }
+    PetscCall(VecRestoreArrayRead(ctx->c, &cc));
+    if (ctx->Ao) {
+      PetscCall(VecScatterBegin(ctx->ghost, ctx->gacc, diag, ADD_VALUES, SCATTER_REVERSE));
+      PetscCall(VecScatterEnd(ctx->ghost, ctx->gacc, diag, ADD_VALUES, SCATTER_REVERSE));
+    }
+  } else {
+    PetscReal *full;
+    PetscInt   N;
+    PetscCall(MatGetSize(ctx->Phi, NULL, &N));
+    PetscCall(PetscMalloc1(N, &full));
+    PetscCall(CurioWeightedColumnSquares(ctx->Phi, ctx->c, full));
+    PetscCall(CurioVecSetFromReplicated(diag, full));
+    PetscCall(PetscFree(full));
+  }
   PetscCall(VecAXPY(diag, ctx->s, ctx->m));
-  PetscCall(PetscFree(full));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

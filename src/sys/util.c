@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <limits.h>
 
-PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_Eigen, CURIO_EVENT_LOOCV, CURIO_EVENT_Scores,
-    CURIO_EVENT_Write, CURIO_EVENT_LOOCVRefine;
+PetscLogEvent CURIO_EVENT_Read, CURIO_EVENT_Gram, CURIO_EVENT_Factor, CURIO_EVENT_HessMult, CURIO_EVENT_HessSetUp, CURIO_EVENT_Eigen,
+    CURIO_EVENT_LOOCV, CURIO_EVENT_Scores, CURIO_EVENT_Write, CURIO_EVENT_LOOCVRefine;
 PetscLogStage CURIO_STAGE_Read, CURIO_STAGE_Setup, CURIO_STAGE_LOOCV, CURIO_STAGE_Train, CURIO_STAGE_Tangent, CURIO_STAGE_Scores, CURIO_STAGE_Write,
     CURIO_STAGE_Select;
 
@@ -29,6 +29,7 @@ PetscErrorCode CurioInitializePackage(void)
   PetscCall(PetscLogEventRegister("CurioGram", id, &CURIO_EVENT_Gram));
   PetscCall(PetscLogEventRegister("CurioFactor", id, &CURIO_EVENT_Factor));
   PetscCall(PetscLogEventRegister("CurioHessMult", id, &CURIO_EVENT_HessMult));
+  PetscCall(PetscLogEventRegister("CurioHessSetUp", id, &CURIO_EVENT_HessSetUp)); /* the fused kernel's one-time setup */
   PetscCall(PetscLogEventRegister("CurioEigen", id, &CURIO_EVENT_Eigen));
   PetscCall(PetscLogEventRegister("CurioLOOCV", id, &CURIO_EVENT_LOOCV));
   PetscCall(PetscLogEventRegister("CurioLOOCVRefine", id, &CURIO_EVENT_LOOCVRefine));
