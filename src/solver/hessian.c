@@ -256,6 +256,26 @@ static PetscErrorCode HessianMult(Mat H, Vec v, Vec Hv)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* acc[map ? map[j] : off + j] += c_i B_ij^2 over the rows i of one sequential AIJ block B: the weighted column squares
+   of diag(Phi^T diag(c) Phi), read from the block's CSR arrays (not MatGetRow, which merges and sorts a MATMPIAIJ's
+   rows); each column's sum in the order of the rows */
+static PetscErrorCode AddColumnSquares(Mat B, const PetscScalar cc[], const PetscInt map[], PetscInt off, PetscReal acc[])
+{
+  const PetscInt    *ia, *ja;
+  const PetscScalar *a;
+  PetscInt           nr;
+  PetscBool          done;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+  PetscCall(MatSeqAIJGetArrayRead(B, &a));
+  for (PetscInt i = 0; i < nr; i++)
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) acc[map ? map[ja[k]] : off + ja[k]] += cc[i] * a[k] * a[k];
+  PetscCall(MatSeqAIJRestoreArrayRead(B, &a));
+  PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioWeightedColumnSquares - diag(Phi^T diag(c) Phi)_j = sum_i c_i Phi_ij^2, replicated on every rank (length d)
 @*/
@@ -267,25 +287,19 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   PetscReal         *loc;
 
   PetscFunctionBegin;
-  if (CurioMatIsAIJ(Phi)) { /* the blocks' CSR arrays, not MatGetRow (which merges and sorts every row) */
-    const PetscInt *garray = NULL, *ia, *ja;
-    PetscInt        cstart, nr;
-    PetscBool       mpiaij, done;
-    Mat             B[2] = {Phi, NULL};
+  if (CurioMatIsAIJ(Phi)) {
+    const PetscInt *garray = NULL;
+    PetscInt        cstart;
+    PetscBool       mpiaij;
+    Mat             Ad = Phi, Ao = NULL;
     PetscCall(MatGetSize(Phi, NULL, &N));
     PetscCall(MatGetOwnershipRangeColumn(Phi, &cstart, NULL));
     PetscCall(PetscObjectTypeCompare((PetscObject) Phi, MATMPIAIJ, &mpiaij));
-    if (mpiaij) PetscCall(MatMPIAIJGetSeqAIJ(Phi, &B[0], &B[1], &garray));
+    if (mpiaij) PetscCall(MatMPIAIJGetSeqAIJ(Phi, &Ad, &Ao, &garray));
     PetscCall(PetscCalloc1(N, &loc));
     PetscCall(VecGetArrayRead(c, &cc));
-    for (int b = 0; b < (B[1] ? 2 : 1); b++) {
-      PetscCall(MatGetRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-      PetscCall(MatSeqAIJGetArrayRead(B[b], &a));
-      for (PetscInt i = 0; i < nr; i++)
-        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) loc[b ? garray[ja[k]] : cstart + ja[k]] += cc[i] * a[k] * a[k];
-      PetscCall(MatSeqAIJRestoreArrayRead(B[b], &a));
-      PetscCall(MatRestoreRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-    }
+    PetscCall(AddColumnSquares(Ad, cc, NULL, cstart, loc));
+    if (Ao) PetscCall(AddColumnSquares(Ao, cc, garray, 0, loc));
     PetscCall(VecRestoreArrayRead(c, &cc));
     PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) Phi)));
     PetscCall(PetscFree(loc));
@@ -314,29 +328,21 @@ static PetscErrorCode HessianGetDiagonal(Mat H, Vec diag)
   PetscFunctionBegin;
   PetscCall(MatShellGetContext(H, &ctx));
   if (CurioMatIsAIJ(ctx->Phi)) {
-    /* sum_i c_i Phi_ij^2 over the rank's rows straight from the blocks: owned columns into diag, ghosts into gacc and
-       one reverse scatter-add to their owners (each column's sum in the order of the rows, as CurioWeightedColumnSquares) */
-    const PetscInt    *ia, *ja;
-    const PetscScalar *aa, *cc;
+    /* owned columns into diag, ghosts into gacc and one reverse scatter-add to their owners: no d-length array */
+    const PetscScalar *cc;
     PetscScalar       *dg;
-    PetscInt           nr;
-    PetscBool          done;
-    Mat                B[2];
 
     PetscCall(HessianBlocksSetUp(ctx));
-    B[0] = ctx->Ad, B[1] = ctx->Ao;
     PetscCall(VecGetArrayRead(ctx->c, &cc));
-    for (int b = 0; b < (ctx->Ao ? 2 : 1); b++) {
-      Vec acc = b ? ctx->gacc : diag;
-      PetscCall(VecZeroEntries(acc));
-      PetscCall(VecGetArray(acc, &dg));
-      PetscCall(MatGetRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-      PetscCall(MatSeqAIJGetArrayRead(B[b], &aa));
-      for (PetscInt i = 0; i < nr; i++)
-        for (PetscInt k = ia[i]; k < ia[i + 1]; k++) dg[ja[k]] += cc[i] * aa[k] * aa[k];
-      PetscCall(MatSeqAIJRestoreArrayRead(B[b], &aa));
-      PetscCall(MatRestoreRowIJ(B[b], 0, PETSC_FALSE, PETSC_FALSE, &nr, &ia, &ja, &done));
-      PetscCall(VecRestoreArray(acc, &dg));
+    PetscCall(VecZeroEntries(diag));
+    PetscCall(VecGetArray(diag, &dg));
+    PetscCall(AddColumnSquares(ctx->Ad, cc, NULL, 0, dg));
+    PetscCall(VecRestoreArray(diag, &dg));
+    if (ctx->Ao) {
+      PetscCall(VecZeroEntries(ctx->gacc));
+      PetscCall(VecGetArray(ctx->gacc, &dg));
+      PetscCall(AddColumnSquares(ctx->Ao, cc, NULL, 0, dg));
+      PetscCall(VecRestoreArray(ctx->gacc, &dg));
     }
     PetscCall(VecRestoreArrayRead(ctx->c, &cc));
     if (ctx->Ao) {
