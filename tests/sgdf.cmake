@@ -19,9 +19,10 @@ foreach(np 1 2 4)
 endforeach()
 # local SGDF (-curio_sgdf_local_steps): H = 1 is the bulk-synchronous algorithm; tangent = finite difference of the
 # averaged iterates; convergence to the exact optimum and tangent; bitwise restart between averagings; holdout loss,
-# early stopping, progress lines and the clock across restarts (observe)
+# early stopping, progress lines and the clock across restarts (observe); the hybrid layout; the averaging overlapped
+# with the next steps against a numpy replay (overlap)
 set(SGDF_LOCAL_TEST ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sgdf_local.py)
-foreach(case k1 fd converge restart observe hybrid)
+foreach(case k1 fd converge restart observe hybrid overlap)
   if(case STREQUAL "k1" OR case STREQUAL "observe")
     set(nps 1 2 4)
   else()

@@ -82,6 +82,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   g->bwin             = MPI_WIN_NULL;
   g->ncomm            = MPI_COMM_NULL;
   g->xcomm            = MPI_COMM_NULL;
+  g->oreq             = MPI_REQUEST_NULL;
   g->average          = SGDF_AVERAGE_AUTO;
   g->val_fraction     = 0.2;
   g->lr_rho           = 1e-3;
@@ -126,6 +127,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_local_steps", &g->local_steps, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_local_schedule", SGDFLocalSchedules, (PetscEnum *) &g->local_schedule, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_sgdf_average", SGDFAverages, (PetscEnum *) &g->average, NULL));
+  PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_average_overlap", &g->overlap, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_shared_memory", &g->shm, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_sgdf_node_ranks", &g->node_ranks, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_sgdf_lissa", &g->lissa, NULL));
@@ -182,6 +184,18 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
                "-curio_sgdf_layout hybrid holds each node's copy in shared memory: it excludes -curio_sgdf_shared_memory false");
     PetscCheck(g->average != SGDF_AVERAGE_SPARSE, g->comm, PETSC_ERR_SUP,
                "-curio_sgdf_layout hybrid averages the nodes' copies densely: -curio_sgdf_average sparse needs -curio_sgdf_layout replicated");
+  }
+  if (g->overlap) { /* the correction is a dense, linear update of theta and theta_dot (docs/sgdf.md section 3) */
+    PetscCheck(g->local_steps > 0, g->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_sgdf_average_overlap overlaps local SGDF's averagings with the next steps: it needs -curio_sgdf_local_steps H >= 1");
+    PetscCheck(g->optimizer == SGDF_OPTIMIZER_SGD && !g->lissa, g->comm, PETSC_ERR_SUP,
+               "-curio_sgdf_average_overlap corrects theta and theta_dot of plain SGD: not with -curio_sgdf_optimizer adam or -curio_sgdf_lissa");
+    PetscCheck(g->average != SGDF_AVERAGE_SPARSE, g->comm, PETSC_ERR_SUP,
+               "-curio_sgdf_average_overlap averages every entry: -curio_sgdf_average sparse excludes it");
+    PetscCheck(!g->holdout, g->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_sgdf_holdout scores one model at every epoch end, but with -curio_sgdf_average_overlap the copies are averaged only at the "
+               "run's end");
+    g->average = SGDF_AVERAGE_DENSE;
   }
   PetscCheck(g->local_steps || g->local_schedule == SGDF_LOCAL_SCHEDULE_CONSTANT, g->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_sgdf_local_schedule %s sets the period of local SGDF: it needs -curio_sgdf_local_steps H >= 1",
@@ -538,6 +552,7 @@ static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
   if (g->local_steps > 0) {
     PetscCall(PetscSNPrintf(s, sizeof(s), " local_steps=%" PetscInt_FMT " average=%s", g->local_steps, SGDFAverages[g->average]));
     PetscCall(PetscStrlcat(sig, s, len));
+    if (g->overlap) PetscCall(PetscStrlcat(sig, " overlap=1", len));
     if (g->local_schedule != SGDF_LOCAL_SCHEDULE_CONSTANT) {
       PetscCall(PetscSNPrintf(s, sizeof(s), " local_schedule=%s", SGDFLocalSchedules[g->local_schedule]));
       PetscCall(PetscStrlcat(sig, s, len));
@@ -601,6 +616,30 @@ static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBo
     g->t_prev_train = t[0], g->t_prev_steps = t[1], g->t_prev_ckpt = t[2];
     g->es_count = cnt;
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Overlapped averaging: the averaging in flight (its snapshot and, completed first, its sum) and whether a correction
+   is owed; completing the sum early changes nothing, since the correction is applied at the next averaging anyway */
+static PetscErrorCode SGDFCheckpointOverlap(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscInt64  pend = g->opend, ostep = g->ostep;
+  PetscInt    m        = g->ow * (g->fhi - g->flo);
+  PetscReal  *a[2]     = {g->osnap, g->osum};
+  const char *names[2] = {"overlap_snapshot", "overlap_sum"};
+
+  PetscFunctionBegin;
+  if (!reading) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  PetscCall(CurioCheckpointInt(ck, "overlap_pending", &pend));
+  PetscCall(CurioCheckpointInt(ck, "overlap_step", &ostep));
+  for (PetscInt k = 0; k < 2; k++) { /* every rank's part, rank after rank (the grouping is checked with the copies) */
+    Vec v;
+    PetscCall(VecCreateMPIWithArray(g->comm, 1, m, PETSC_DETERMINE, a[k], &v));
+    PetscCall(CurioCheckpointVec(ck, names[k], v));
+    PetscCall(VecDestroy(&v));
+  }
+  g->opend = (PetscBool) (pend != 0);
+  g->ostep = ostep;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -671,6 +710,7 @@ static PetscErrorCode SGDFCheckpointState(SGDF g, CurioCheckpoint ck, PetscBool 
     PetscCall(StateArray(g, ck, "adam_v", g->v2, 1));
     if (g->tangent) PetscCall(StateArray(g, ck, "adam_m_dot", g->m1d, 1));
   }
+  if (g->overlap) PetscCall(SGDFCheckpointOverlap(g, ck, reading));
   /* this epoch's running loss, per rank (another rank count: rank 0 takes the total) */
   if (reading) PetscCall(CurioCheckpointArrayLength(ck, "loss_partial_sum", &nparts));
   PetscCall(PetscMalloc2(nparts, &sums, nparts, &cnts));
@@ -926,12 +966,16 @@ static const char *Averaging(SGDF g, char buf[], size_t len)
                          g->nnodes > 1 ? ", an allreduce of each rank's slice across nodes" : "",
                          g->average == SGDF_AVERAGE_SPARSE ? "; sparse allreduce as asked" : "");
   else (void) PetscSNPrintf(buf, len, "%s allreduce", SGDFAverages[g->average]);
+  if (g->overlap && g->ocopies > 1) {
+    size_t n = strlen(buf);
+    (void) PetscSNPrintf(buf + n, len - n, "; overlapped: %d copies summed by MPI_Iallreduce during the next period's steps", (int) g->ocopies);
+  }
   return buf;
 }
 
 static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
 {
-  char avg[160];
+  char avg[320];
 
   PetscFunctionBegin;
   PetscCall(PetscPrintf(g->comm, "curio sgdf: %s, n = %" PetscInt_FMT ", d = %" PetscInt_FMT ", %d ranks, %s layout%s\n", g->source, g->n, g->d,
@@ -1090,6 +1134,7 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
       {"n_iter_no_change", g->n_iter_no_change},
       {"averages", (PetscInt) g->naverages},
       {"sparse_averages", (PetscInt) g->nsparse},
+      {"average_overlap", g->overlap},
       {"shared_memory_nodes", g->win != MPI_WIN_NULL ? (PetscInt) g->nnodes : 0}, /* 0: no shared-memory window */
       {"shared_memory_ranks", g->win != MPI_WIN_NULL ? (PetscInt) g->nsize : 0},
       {"steps_per_epoch", g->nsteps_epoch},
@@ -1411,6 +1456,7 @@ PetscErrorCode CurioSGDFRun(CurioSGDF sg)
   sg->timing[2] = sg->step > 0 ? (sg->t_prev_steps + mx[0]) / (PetscReal) sg->step : 0;
   sg->timing[3] = sg->t_prev_ckpt + sg->t_ckpt_run;
   if (sg->interrupted) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(SGDFAverageSettle(sg));
   PetscCall(SGDFFlush(sg));
   PetscCall(PetscPrintf(sg->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", sg->step - sg->first_step,
                         (double) (sg->timing[1] - sg->t_prev_train), (double) sg->timing[2], sg->first_step ? " (all runs)" : "", (double) sg->s));

@@ -98,6 +98,18 @@ struct _n_CurioSGDF {
   PetscInt64  nshm;       /* entries of each rank's copy in the window */
   PetscReal **seg, *sbuf;
   PetscReal   t_average; /* seconds spent averaging (this rank, this run) */
+  /* overlapped averaging (-curio_sgdf_average_overlap, docs/sgdf.md section 3): at an averaging, osnap holds this rank's
+     averaged entries (theta, theta_dot of [flo, fhi): ow per entry, in theta units, independent of the lazy scale) and
+     MPI_Iallreduce sums them over the ocopies copies into osum (ocomm: comm, or xcomm in the hybrid layout) while the
+     next period's steps run; opend: at the next averaging (or the run's end) each copy adds the mean of the snapshots
+     minus its own snapshot, taken at step ostep */
+  PetscBool   overlap, opend;
+  MPI_Request oreq;
+  MPI_Comm    ocomm;
+  PetscMPIInt ocopies;
+  PetscInt    ow;
+  PetscInt64  ostep;
+  PetscReal  *osnap, *osum;
   /* the hybrid layout (docs/sgdf.md section 6): one copy of the parameters per node in the window (seg[0]); the ranks
      of a node step on it together, and node rank p writes only the parameters [flo, fhi) (all d elsewhere); a step's
      updates go to their owners through per-rank buckets in a second window (HybridBucketsCreate, StepHybrid) */
@@ -191,6 +203,9 @@ PETSC_INTERN PetscErrorCode SGDFValidationStep(SGDF);
 PETSC_INTERN PetscErrorCode SGDFHoldoutLoss(SGDF, PetscReal *);
 PETSC_INTERN PetscErrorCode SGDFFlush(SGDF);
 PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
+PETSC_INTERN PetscErrorCode SGDFAverageSettle(SGDF);
+PETSC_INTERN PetscErrorCode SGDFOverlapCreate(SGDF);
+PETSC_INTERN PetscErrorCode SGDFOverlapDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedSync(SGDF);

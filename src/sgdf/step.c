@@ -323,6 +323,7 @@ static PetscErrorCode LocalWorkspaceCreate(SGDF g, PetscInt rows)
   PetscFunctionBegin;
   if (SGDFLocalLazy(g)) PetscCall(PetscMalloc1(2 * rows, &g->coefbuf));
   PetscCall(PetscMalloc2(g->size, &g->acnt, g->size + 1, &g->adsp));
+  PetscCall(SGDFOverlapCreate(g));
   if (g->size == 1 || g->average == SGDF_AVERAGE_DENSE) PetscFunctionReturn(PETSC_SUCCESS);
   /* auto on one node with shared memory: the dense average streams 2 d words per rank, while finding the touched entries
      alone rereads every row stepped on since the last averaging (measured, 10^6 x 10^5, 20 per row, H = 1024, 2 ranks:
@@ -387,6 +388,7 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
   PetscCall(PetscFree(g->ucolall));
   PetscCall(PetscFree(g->abuf));
   PetscCall(PetscFree2(g->acnt, g->adsp));
+  PetscCall(SGDFOverlapDestroy(g));
   if (g->hash) {
     PetscCall(PetscFree(g->hash));
     PetscCall(PetscFree6(g->slot, g->ucol, g->sendcol, g->recvcol, g->uowner, g->upos));
@@ -908,6 +910,10 @@ PetscErrorCode SGDFStep(SGDF g)
   else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
+  if (g->oreq != MPI_REQUEST_NULL) { /* the averaging in flight progresses (Open MPI's nonblocking collectives move inside MPI calls) */
+    int done;
+    PetscCallMPI(MPI_Test(&g->oreq, &done, MPI_STATUS_IGNORE));
+  }
   if (g->local_steps > 0) {
     if (g->next_average < 0) g->next_average = NextAverage(g, LastAverage(g, g->step - 1));
     if (g->step == g->next_average) {
@@ -1198,6 +1204,127 @@ PetscErrorCode SGDFLocalRestore(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* theta and theta_dot of owned entry jl set to th, tdv, in the stored form: with a pending lazy scale the raw v, q with
+   P v = th and P (q - S v) = tdv (the inverse of SGDFEntry()) */
+static inline void SetEntry(SGDF g, PetscInt jl, PetscReal th, PetscReal tdv)
+{
+  const PetscInt j = g->ps * jl;
+
+  if (Scaled(g, jl)) {
+    g->theta[j] = th / g->P;
+    if (g->tangent) g->td[j] = tdv / g->P + g->S * g->theta[j];
+  } else {
+    g->theta[j] = th;
+    if (g->tangent) g->td[j] = tdv;
+  }
+}
+
+/*@C
+  SGDFOverlapCreate - overlapped averaging (-curio_sgdf_average_overlap): the snapshot and sum buffers of this rank's
+  averaged entries, and who averages: the nodes' copies (hybrid layout, each rank its part, across nodes) or the ranks'
+  copies (all d entries); nothing to overlap where there is one copy. After SGDFSharedCreate().
+@*/
+PetscErrorCode SGDFOverlapCreate(SGDF g)
+{
+  PetscInt m;
+
+  PetscFunctionBegin;
+  g->oreq = MPI_REQUEST_NULL;
+  if (!g->overlap) PetscFunctionReturn(PETSC_SUCCESS);
+  g->ocomm   = g->hybrid ? g->xcomm : g->comm;
+  g->ocopies = g->hybrid ? g->nnodes : g->size;
+  g->ow      = g->tangent ? 2 : 1;
+  m          = g->ow * (g->fhi - g->flo);
+  PetscCall(PetscMalloc2(PetscMax(m, 1), &g->osnap, PetscMax(m, 1), &g->osum));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFOverlapDestroy - completes an averaging in flight and frees the buffers of SGDFOverlapCreate(); collective
+@*/
+PetscErrorCode SGDFOverlapDestroy(SGDF g)
+{
+  PetscFunctionBegin;
+  if (g->oreq != MPI_REQUEST_NULL) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  if (g->osnap) PetscCall(PetscFree2(g->osnap, g->osum));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The owed correction of overlapped averaging, once the sum is complete: every copy adds the mean of the snapshots minus
+   its own snapshot (assign: takes the mean, for a copy that has not stepped since its snapshot, so that every copy
+   holds the same values bit for bit). Linear in theta and theta_dot with the same coefficients, so theta_dot stays the
+   exact derivative in s. */
+static PetscErrorCode OverlapCorrect(SGDF g, PetscBool assign)
+{
+  const PetscInt  ow  = g->ow;
+  const PetscReal inv = 1.0 / g->ocopies;
+
+  PetscFunctionBegin;
+  if (!g->opend) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
+    const PetscReal *sn = g->osnap + ow * (jl - g->flo), *su = g->osum + ow * (jl - g->flo);
+    PetscReal        th, tdv;
+    if (assign) {
+      th  = su[0] * inv;
+      tdv = ow > 1 ? su[1] * inv : 0.0;
+    } else {
+      SGDFEntry(g, jl, &th, &tdv);
+      th += su[0] * inv - sn[0];
+      if (ow > 1) tdv += su[1] * inv - sn[1];
+    }
+    SetEntry(g, jl, th, tdv);
+  }
+  g->opend = PETSC_FALSE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Overlapped averaging (docs/sgdf.md section 3): the correction owed by the previous averaging, then a snapshot of this
+   copy (theta units) whose sum over the copies MPI_Iallreduce forms while the next period's steps run */
+static PetscErrorCode AverageOverlapped(SGDF g)
+{
+  const PetscInt ow = g->ow, m = ow * (g->fhi - g->flo);
+
+  PetscFunctionBegin;
+  PetscCall(OverlapCorrect(g, PETSC_FALSE));
+  for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
+    PetscReal th, tdv;
+    SGDFEntry(g, jl, &th, &tdv);
+    g->osnap[ow * (jl - g->flo)] = th;
+    if (ow > 1) g->osnap[ow * (jl - g->flo) + 1] = tdv;
+  }
+  g->ostep = g->step;
+  g->opend = PETSC_TRUE;
+  PetscCallMPI(MPI_Iallreduce(g->osnap, g->osum, (PetscMPIInt) m, MPIU_REAL, MPIU_SUM, g->ocomm, &g->oreq));
+  PetscCall(SGDFSharedSync(g)); /* the corrected part visible to the node's ranks */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFAverageSettle - overlapped averaging at the end of a run: the last averaging completed, so that every copy holds
+  the mean (the run ends at an averaging, an epoch end, so the copies take the mean of their snapshots; otherwise the
+  correction and one blocking average). Nothing without -curio_sgdf_average_overlap. Collective.
+@*/
+PetscErrorCode SGDFAverageSettle(SGDF g)
+{
+  PetscReal t0 = MPI_Wtime();
+
+  PetscFunctionBegin;
+  if (!g->overlap || !g->opend) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscLogEventBegin(SGDF_EVENT_Average, 0, 0, 0, 0));
+  if (g->ostep == g->step) {
+    PetscCall(OverlapCorrect(g, PETSC_TRUE));
+    PetscCall(SGDFSharedSync(g));
+  } else {
+    PetscCall(OverlapCorrect(g, PETSC_FALSE));
+    PetscCall(SGDFSharedSync(g));
+    PetscCall(AverageDense(g));
+  }
+  g->t_average += MPI_Wtime() - t0;
+  PetscCall(PetscLogEventEnd(SGDF_EVENT_Average, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   SGDFAverage - local SGDF (docs/sgdf.md): every rank's parameters, tangent and Adam moments replaced by the mean over
   the ranks, with one allreduce of all of them (dense) or of the entries touched since the last averaging (sparse);
@@ -1211,7 +1338,8 @@ PetscErrorCode SGDFAverage(SGDF g)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Average, 0, 0, 0, 0));
-  if (g->size > 1) {
+  if (g->size > 1 && g->overlap && g->ocopies > 1) PetscCall(AverageOverlapped(g));
+  else if (g->size > 1) {
     if (g->arows) PetscCall(AverageTouched(g, &sparse));
     if (!sparse) PetscCall(AverageDense(g));
   }

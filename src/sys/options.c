@@ -124,6 +124,10 @@ static const CurioOptionInfo CurioOptionTable[] = {
      "Local SGDF averaging period: constant H, or lr: H eta0/eta_t after an averaging at step t (grows as the step decays)", 0, 0, 0},
     {"-curio_sgdf_average", CURIO_OPTION_ENUM, SGDF, "auto",
      "Local SGDF averaging: dense allreduce, sparse (touched entries only), or auto (the fewer words)", 0, 0, 0},
+    {"-curio_sgdf_average_overlap", CURIO_OPTION_BOOL, SGDF, "false",
+     "Local SGDF: each averaging runs (MPI_Iallreduce) during the next period's steps, whose copies then take the mean of the "
+     "snapshots in place of their own (plain SGD, dense averaging)",
+     0, 0, 0},
     {"-curio_sgdf_shared_memory", CURIO_OPTION_BOOL, SGDF, "true",
      "Local SGDF: average through an MPI shared-memory window within each node (then across nodes), not one allreduce", 0, 0, 0},
     {"-curio_sgdf_node_ranks", CURIO_OPTION_INT, SGDF, "0",

@@ -95,6 +95,48 @@ def replay(X, y, w, indices, s, lr, loss="squared", restricted=False, K=1, sched
     return th, td
 
 
+def replay_local(X, y, w, indices, s, lr, copies, H, steps_per_epoch, overlap=False, loss="squared", restricted=False, K=1,
+                 schedule="constant", t0=1000.0, power=1.0):
+    """local SGDF (docs/sgdf.md section 3) as written: copy v of len(copies) steps on the rows of each batch in copies[v]
+    (a set of rows) with the gradient scaled by the number of copies; the copies are averaged every H steps within an
+    epoch and at every epoch end. With overlap, an averaging instead adds to each copy the mean of the snapshots of the
+    previous averaging minus its own, then snapshots the copies; at the end every copy takes the mean of the last
+    snapshots. Returns the mean copy (theta, theta_dot)."""
+    n, d = X.shape
+    N = len(copies)
+    m = mask(d, restricted)
+    th, td = np.zeros((N, d)), np.zeros((N, d))
+    snap = None
+    for t, row in enumerate(indices):
+        b = row[row >= 0]
+        eta = lr if schedule == "constant" else lr / (1 + t / t0) ** power
+        etaR = K * eta if (t + 1) % K == 0 else 0.0
+        scale = n / len(b) * N
+        for v in range(N):
+            bv = np.array([i for i in b if i in copies[v]], dtype=int)
+            G, Gd = np.zeros(d), np.zeros(d)
+            if len(bv):
+                Xb = X[bv]
+                _, dl, d2 = loss_derivs(loss, Xb @ th[v], y[bv])
+                G = scale * (Xb.T @ (w[bv] * dl))
+                Gd = scale * (Xb.T @ (w[bv] * d2 * (Xb @ td[v])))
+            th_new = th[v] - eta * G - etaR * s * m * th[v]
+            td[v] = td[v] - eta * Gd - etaR * m * (s * td[v] + th[v])
+            th[v] = th_new
+        k = (t + 1) % steps_per_epoch
+        if k == 0 or k % H == 0:
+            if not overlap:
+                th[:], td[:] = th.mean(axis=0), td.mean(axis=0)
+                continue
+            if snap is not None:
+                th += snap[0].mean(axis=0) - snap[0]
+                td += snap[1].mean(axis=0) - snap[1]
+            snap = (th.copy(), td.copy())
+    if overlap and snap is not None:
+        return snap[0].mean(axis=0), snap[1].mean(axis=0)
+    return th.mean(axis=0), td.mean(axis=0)
+
+
 def lissa(X, w, theta, indices, s, c, loss, y, restricted=False):
     """LiSSA as written (MATH.md section 6): u_0 = v, u_j = v + (I - H_{i_j}/c) u_{j-1}, v = grad R(theta*), H_i the
     minibatch estimate n/|B| sum_{i in B} hess l_i + s hess R; returns u_1 .. u_J (one per index row after the first)"""

@@ -18,6 +18,10 @@ cases:
             scikit-learn's rule (score > best - tol for n_iter_no_change epochs) fires on the full run's history, with the
             same history; -curio_monitor_seconds prints progress lines; history/time and /timing train continue across a
             restart (both layouts, and local SGDF)
+  overlap   -curio_sgdf_average_overlap (hybrid across 2 nodes, and a copy per rank): the iterates equal a numpy replay of
+            the algorithm on the run's batches (1e-12), the tangent the central difference in s (1e-7); theta and theta_dot
+            converge to the exact optimum and tangent with a decaying step; a restart with an averaging in flight or
+            between averagings is bitwise; its unsupported combinations are refused
   hybrid    -curio_sgdf_layout hybrid (one copy per node; groups of -curio_sgdf_node_ranks ranks stand for nodes): as one
             node it is the bulk-synchronous run (1e-13; LiSSA too), as two nodes local SGDF on two ranks (bitwise with one rank per
             node, else 1e-13; plain SGD too); the tangent equals the central difference in s (1e-7); a restart between
@@ -383,9 +387,113 @@ def case_hybrid(a, tmp, ck):
                  f"hybrid with {' '.join(map(str, extra))} refused: {msg}")
 
 
+def row_blocks(n, size):
+    """the rows of each rank: PETSc's default split (the first n % size ranks one more)"""
+    q, r = divmod(n, size)
+    starts = np.cumsum([0] + [q + (p < r) for p in range(size)])
+    return [set(range(starts[p], starts[p + 1])) for p in range(size)]
+
+
+def case_overlap(a, tmp, ck):
+    """-curio_sgdf_average_overlap (docs/sgdf.md section 3): the averagings run during the next period's steps"""
+    path = os.path.join(tmp, "small.h5")
+    make(path, n=300, d=6, zero_fraction=0.3)
+    X, y, w = sgdf_ref.design(path, intercept=True)
+    dense = ["-curio_input", path, "-curio_s", 1.0, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 16, "-curio_sgdf_epochs", 3, "-curio_intercept",
+             "-curio_regularizer", "restricted", "-curio_sgdf_reg_every", 2, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30]
+    half = a.np // 2
+    ranks = row_blocks(300, a.np)
+    layouts = (("hybrid, 2 nodes", ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_node_ranks", half], [ranks[0].union(*ranks[:half]), set().union(*ranks[half:])]),
+               ("a copy per rank", ["-curio_sgdf_layout", "replicated"], ranks))
+    # the algorithm as written, replayed in numpy on the batches the run drew: each copy steps on its rows, and at an
+    # averaging adds the mean of the previous averaging's snapshots minus its own
+    for name, lay, copies in layouts:
+        for H in (5, 19):
+            out, plain = os.path.join(tmp, "ov.h5"), os.path.join(tmp, "plain.h5")
+            args = dense + lay + ["-curio_sgdf_local_steps", H, "-curio_sgdf_save_indices"]
+            p = run(a.curio, a.np, args + ["-curio_sgdf_average_overlap", "-curio_monitor", "-curio_output", out])
+            run(a.curio, a.np, args + ["-curio_output", plain])
+            with h5py.File(out) as f:
+                idx, th, td = f["sgdf/indices"][:], f["model/theta"][:], f["model/theta_dot"][:]
+                flag = int(f["sgdf"].attrs["average_overlap"])
+            rth, rtd = sgdf_ref.replay_local(X, y, w, idx, 1.0, 1e-3, copies, H, 19, overlap=True, restricted=True, K=2, schedule="decay", t0=30.0)
+            pth, _ = read(plain)
+            e1, e2, moved = rel(th, rth), rel(td, rtd), rel(th, pth)
+            ck.check(e1 < 1e-12 and e2 < 1e-12 and moved > 1e-8 and flag == 1 and "overlapped" in p.stdout,
+                     f"{name}, H = {H}, {a.np} ranks: overlapped averaging against the numpy replay of {len(idx)} steps: theta {e1:.1e}, "
+                     f"theta_dot {e2:.1e} (bound 1e-12; {moved:.1e} from the blocking averaging's result)")
+            if H == 5:  # the reference itself, without overlap, against the blocking run: the replay means what it says
+                rp, _ = sgdf_ref.replay_local(X, y, w, idx, 1.0, 1e-3, copies, H, 19, overlap=False, restricted=True, K=2, schedule="decay", t0=30.0)
+                ck.check(rel(pth, rp) < 1e-12, f"{name}: the replay without overlap against the blocking run: {rel(pth, rp):.1e}")
+    # the tangent of the averaged iterates: central differences in s with the same sampling
+    h = 1e-4
+    syn = ["-curio_sgdf_synthetic", "3000,400,6", "-curio_sgdf_lr", 2e-4, "-curio_sgdf_batch", 24, "-curio_sgdf_epochs", 2]
+    for name, lay, _ in layouts:
+        for pname, args in (("dense input", dense[:2] + dense[4:]), ("sparse synthetic", syn)):
+            common = args + lay + ["-curio_sgdf_local_steps", 3, "-curio_sgdf_average_overlap"]
+            outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
+            for sv, out in zip((1.0, 1.0 + h, 1.0 - h), outs):
+                run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
+            (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
+            e = rel(td, (thp - thm) / (2 * h))
+            ck.check(e < 1e-7, f"{pname}, {name}, overlapped: averaged tangent against the central difference (h = {h:g}): {e:.1e}")
+    # restart from checkpoints between averagings and at one (an averaging in flight): bitwise
+    keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
+    for name, lay, _ in layouts:
+        args = dense + lay + ["-curio_sgdf_local_steps", 5, "-curio_sgdf_average_overlap"]
+        full, prefix = os.path.join(tmp, "full.h5"), os.path.join(tmp, f"ock{len(glob.glob(os.path.join(tmp, 'ock*')))}")
+        run(a.curio, a.np, args + ["-curio_output", full])
+        run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 5, "-curio_checkpoint_keep", 100,
+                                   "-curio_output", os.path.join(tmp, "ckrun.h5")])
+        files = sorted(glob.glob(prefix + "-*.h5"))
+        with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
+            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{name}, overlapped: writing {len(files)} checkpoints changes nothing")
+        # steps 5, 10 (averagings: one in flight), 20 (one step after the epoch end's), 35 (between)
+        for mid in [f for f in files if checkpoint_step(f) in (10, 20, 35)]:
+            out = os.path.join(tmp, "re.h5")
+            run(a.curio, a.np, args + ["-curio_restart", mid, "-curio_output", out])
+            with h5py.File(full) as f, h5py.File(out) as g:
+                ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys),
+                         f"{name}, overlapped: restarted at step {checkpoint_step(mid)} on {a.np} ranks: bitwise identical")
+        no = os.path.join(tmp, "no.h5")
+        p = run(a.curio, a.np, dense + lay + ["-curio_sgdf_local_steps", 5, "-curio_restart", files[1], "-curio_output", no], check=False)
+        msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
+        ck.check(p.returncode != 0 and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
+                 f"{name}: an overlapped run's checkpoint is refused by a blocking run: {msg}")
+    # convergence to the exact optimum and tangent as the decaying step shrinks the copies' drift (which overlap doubles:
+    # a copy is up to two periods of local steps away from the mean)
+    cpath = os.path.join(tmp, "conv.h5")
+    make(cpath, n=400, d=5, loss="logistic")
+    Xc, yc, wc = sgdf_ref.design(cpath)
+    th_x, td_x, _ = sgdf_ref.direct(Xc, yc, wc, 0.5, loss="logistic")
+    for name, lay, _ in layouts:
+        errs = []
+        for E in (1, 30, 300):
+            out = os.path.join(tmp, f"conv_{E}.h5")
+            run(a.curio, a.np, ["-curio_input", cpath, "-curio_loss", "logistic", "-curio_s", 0.5, "-curio_sgdf_lr", 1e-2, "-curio_sgdf_batch", 50,
+                                "-curio_sgdf_epochs", E, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 50, "-curio_sgdf_local_steps", 4,
+                                "-curio_sgdf_average_overlap", "-curio_output", out] + lay)
+            th, td = read(out)
+            errs.append((E, rel(th, th_x), rel(td, td_x)))
+        print(f"     logistic, {name}, overlapped, H = 4, {a.np} ranks: relative errors (epoch: theta, theta_dot): " +
+              "  ".join(f"{E}: {e1:.2e}, {e2:.2e}" for E, e1, e2 in errs))
+        E, e1, e2 = errs[-1]
+        ck.check(e1 < 1e-2 and e2 < 1e-2 and e2 < errs[0][2] / 20 and e1 < errs[0][1] / 20,
+                 f"{name}, overlapped: after {E} epochs theta error {e1:.2e} (< 1e-2), theta_dot error {e2:.2e} (< 1e-2), both 20x below epoch 1's")
+    # what it does not do: one error line each, nothing written
+    no = os.path.join(tmp, "no.h5")
+    for extra, want in (([], "needs -curio_sgdf_local_steps"), (["-curio_sgdf_local_steps", 4, "-curio_sgdf_optimizer", "adam"], "plain SGD"),
+                        (["-curio_sgdf_local_steps", 4, "-curio_sgdf_average", "sparse"], "sparse excludes it"),
+                        (["-curio_sgdf_local_steps", 4, "-curio_sgdf_holdout"], "-curio_sgdf_holdout")):
+        p = run(a.curio, a.np, dense + ["-curio_sgdf_average_overlap", "-curio_output", no] + extra, check=False)
+        msg = next((x for x in p.stderr.splitlines() if "curio: error:" in x), "")
+        ck.check(p.returncode != 0 and want in msg and p.stderr.count("curio: error:") == 1 and not os.path.exists(no),
+                 f"overlap with {' '.join(map(str, extra)) or 'bulk-synchronous steps'} refused: {msg}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe", "hybrid"])
+    ap.add_argument("case", choices=["k1", "fd", "converge", "restart", "observe", "hybrid", "overlap"])
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     a = ap.parse_args()
