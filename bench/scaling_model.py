@@ -74,6 +74,16 @@ def parse_args(argv=None):
                    help="hybrid layout: seconds per row and rank added to c_row by the shared copy's steps (default 0.77e-6: the mean of "
                         "0.63e-6, bench/results/sgdf_d1e7_hybrid_run3.json, and 0.90e-6, the median of 5 alternating runs; 2 ranks, 10^6 x 10^7, "
                         "20 per row, 32 rows per rank and step, against one rank's 0.53 us per row; docs/scaling.md section 7)")
+    p.add_argument("--overlap", action="store_true",
+                   help="local SGDF with -curio_sgdf_average_overlap: each averaging's allreduce across nodes runs during the next period's "
+                        "compute (only what exceeds it is paid), and every averaging pays a pass over the rank's averaged entries "
+                        "(--overlap-streams reads and writes of its 16 d bytes, or 16 d / r in the hybrid layout, at --overlap-bandwidth)")
+    p.add_argument("--overlap-streams", type=float, default=5.0,
+                   help="overlapped averaging: streams over a rank's averaged bytes per averaging (default 5: the copy, the snapshot and the "
+                        "sum read, the copy and the snapshot written, src/sgdf/step.c AverageOverlapped)")
+    p.add_argument("--overlap-bandwidth", type=float, default=3.63e9,
+                   help="overlapped averaging: a rank's streaming bandwidth with every core of the node streaming, bytes/s (default 3.63e9: "
+                        "the shared-memory averaging's measured per-rank rate, docs/scaling.md section 7, i.e. 232 GB/s for 64 ranks)")
     p.add_argument("--beta-avg-node", type=float, default=None,
                    help="intra-node seconds per byte of local SGDF's averaging allreduce (default: measured from the JSON's 2-rank local runs, "
                         "/timing average over the averagings, else --beta-node)")
@@ -243,6 +253,19 @@ def averaging_time(d, nodes, rpn, a):
     return t
 
 
+def overlapped_averaging_time(d, nodes, rpn, comp_period, a):
+    """local SGDF with -curio_sgdf_average_overlap, per averaging: the part inside a node (a copy per rank: the cores sum
+    the copies, which does not overlap with their steps) and whatever of the allreduce across nodes outlasts the next
+    period's compute, plus the pass over the rank's averaged entries"""
+    t = 0.0
+    if rpn > 1 and not a.hybrid:
+        t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
+    if nodes > 1:
+        t += max(0.0, 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta - comp_period)
+    share = rpn if a.hybrid else 1  # the bytes of this rank's averaged entries: its part of the node's copy, or its own copy
+    return t + a.overlap_streams * 16.0 * d / share / a.overlap_bandwidth
+
+
 def local_rows(n, d, batch, c_row, nodes_list, a):
     """local SGDF per epoch: [(nodes, ranks, rows per rank, compute s, averaging s, epoch s, speed-up, efficiency)]"""
     H = math.ceil(n / (batch * a.averages_per_epoch)) if a.averages_per_epoch else a.local_steps
@@ -251,7 +274,13 @@ def local_rows(n, d, batch, c_row, nodes_list, a):
     for nodes, rpn in [(1, 1)] + [(nn, a.ranks_per_node) for nn in nodes_list]:
         P = nodes * rpn
         comp = n / P * (c_row + (a.hybrid_c_extra if a.hybrid and rpn > 1 else 0.0))
-        avg = navg * averaging_time(d, nodes, rpn, a) if P > 1 else 0.0
+        copies = nodes if a.hybrid else P
+        if copies == 1:
+            avg = 0.0
+        elif a.overlap:
+            avg = navg * overlapped_averaging_time(d, nodes, rpn, comp / navg, a)
+        else:
+            avg = navg * averaging_time(d, nodes, rpn, a)
         epoch = comp + avg
         base = base or epoch
         out.append((nodes, P, n / P, comp, avg, epoch, base / epoch, base / epoch / P))
@@ -281,7 +310,10 @@ def main(argv=None):
     for layout in layouts:
         if layout == "local":
             H, navg, rows = local_rows(n, d, batch, c_row, nodes_list, a)
-            print(f"\nlocal SGDF{' (hybrid: one copy per node)' if a.hybrid else ''}, H = {H} ({navg} averagings of 16 d = "
+            if a.overlap:
+                print(f"  overlapped averaging: the allreduce across nodes hidden behind the next period's compute up to its length; "
+                      f"{a.overlap_streams:g} streams of a rank's averaged bytes per averaging at {a.overlap_bandwidth / 1e9:.2f} GB/s per rank")
+            print(f"\nlocal SGDF{' (hybrid: one copy per node)' if a.hybrid else ''}{', overlapped averaging' if a.overlap else ''}, H = {H} ({navg} averagings of 16 d = "
                   f"{16 * d / 1e6:.3g} MB per epoch; the per-row compute c_row as measured on one rank"
                   + (f", plus {a.hybrid_c_extra * 1e9:.0f} ns per row for the shared copy's steps on nodes of several ranks" if a.hybrid else "") + "):")
             print(f"{'nodes':>6} {'ranks':>7} {'rows/rank':>10} {'compute [s]':>12} {'averaging [s]':>14} {'epoch [s]':>10} {'speed-up':>9} {'efficiency':>10}")

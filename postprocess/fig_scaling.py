@@ -69,14 +69,17 @@ def main():
     if not c_huge:
         sys.exit("error: no c_row at d = 10^7: give --c-row-huge (docs/scaling.md section 7 says how it was measured)")
     ax = axes[1]
-    for A, hybrid in ((1, False), (4, False), (1, True)):
+    for A, hybrid, overlap in ((1, False, False), (4, False, False), (1, True, False), (1, True, True)):
         a3, n3, d3, k3, b3, c3, _, notes3, nodes3 = model(common + ["--n", "100000000", "--d", "10000000", "--k", "20", "--batch", "128", "--c-row",
-                                                                    repr(c_huge), "--averages-per-epoch", repr(A)] + (["--hybrid"] if hybrid else []))
+                                                                    repr(c_huge), "--averages-per-epoch", repr(A)] + (["--hybrid"] if hybrid else [])
+                                                          + (["--overlap"] if overlap else []))
         H, navg, rows = scaling_model.local_rows(n3, d3, b3, c3, nodes3, a3)
-        lab = f"local SGDF, {A:g} averaging{'s' if A > 1 else ''} per epoch (H = {H})" + (", hybrid: one copy per node" if hybrid else "")
-        ax.plot([r[1] / a.ranks_per_node for r in rows], [r[7] for r in rows], "^--" if hybrid else "^-", label=lab)
+        lab = (f"local SGDF, {A:g} averaging{'s' if A > 1 else ''} per epoch (H = {H})" + (", hybrid: one copy per node" if hybrid else "")
+               + (", overlapped" if overlap else ""))
+        ax.plot([r[1] / a.ranks_per_node for r in rows], [r[7] for r in rows], ("v:" if overlap else "^--") if hybrid else "^-", label=lab)
         e64 = next(r[7] for r in rows if r[0] == 64 and r[1] > 1)
-        lines.append(f"10^8 x 10^7, {A:g} averaging(s) per epoch{', hybrid' if hybrid else ''}: efficiency at 64 nodes {e64:.0%}")
+        lines.append(f"10^8 x 10^7, {A:g} averaging(s) per epoch{', hybrid' if hybrid else ''}{', overlapped' if overlap else ''}: "
+                     f"efficiency at 64 nodes {e64:.0%}")
     ax.set_title(f"n = 10^8, d = 10^7, k = 20, c_row = {c_huge * 1e9:.0f} ns")
     for ax in axes:
         ax.set_xscale("log")

@@ -1283,15 +1283,23 @@ static PetscErrorCode OverlapCorrect(SGDF g, PetscBool assign)
    copy (theta units) whose sum over the copies MPI_Iallreduce forms while the next period's steps run */
 static PetscErrorCode AverageOverlapped(SGDF g)
 {
-  const PetscInt ow = g->ow, m = ow * (g->fhi - g->flo);
+  const PetscInt  ow = g->ow, m = ow * (g->fhi - g->flo);
+  const PetscReal inv = 1.0 / g->ocopies;
 
   PetscFunctionBegin;
-  PetscCall(OverlapCorrect(g, PETSC_FALSE));
-  for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
-    PetscReal th, tdv;
+  if (g->opend) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  for (PetscInt jl = g->flo; jl < g->fhi; jl++) { /* one pass: the owed correction (as OverlapCorrect()), then the snapshot */
+    PetscReal *sn = g->osnap + ow * (jl - g->flo), th, tdv;
     SGDFEntry(g, jl, &th, &tdv);
-    g->osnap[ow * (jl - g->flo)] = th;
-    if (ow > 1) g->osnap[ow * (jl - g->flo) + 1] = tdv;
+    if (g->opend) {
+      const PetscReal *su = g->osum + ow * (jl - g->flo);
+      th += su[0] * inv - sn[0];
+      if (ow > 1) tdv += su[1] * inv - sn[1];
+      SetEntry(g, jl, th, tdv);
+      SGDFEntry(g, jl, &th, &tdv); /* the stored values, as a later pass would read them */
+    }
+    sn[0] = th;
+    if (ow > 1) sn[1] = tdv;
   }
   g->ostep = g->step;
   g->opend = PETSC_TRUE;
