@@ -629,7 +629,7 @@ static PetscErrorCode SGDFCheckpointOverlap(SGDF g, CurioCheckpoint ck, PetscBoo
   const char *names[2] = {"overlap_snapshot", "overlap_sum"};
 
   PetscFunctionBegin;
-  if (!reading) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  if (!reading) PetscCall(SGDFOverlapComplete(g));
   PetscCall(CurioCheckpointInt(ck, "overlap_pending", &pend));
   PetscCall(CurioCheckpointInt(ck, "overlap_step", &ostep));
   for (PetscInt k = 0; k < 2; k++) { /* every rank's part, rank after rank (the grouping is checked with the copies) */

@@ -104,7 +104,8 @@ struct _n_CurioSGDF {
      next period's steps run; opend: at the next averaging (or the run's end) each copy adds the mean of the snapshots
      minus its own snapshot, taken at step ostep */
   PetscBool   overlap, opend;
-  MPI_Request oreq;
+  MPI_Request oreq;        /* the segment of the sum in flight (CurioIallreduceSumSegment), or MPI_REQUEST_NULL */
+  PetscInt    oseg, onseg; /* its index, of onseg; the next starts when it completes */
   MPI_Comm    ocomm;
   PetscMPIInt ocopies;
   PetscInt    ow;
@@ -206,6 +207,7 @@ PETSC_INTERN PetscErrorCode SGDFAverage(SGDF);
 PETSC_INTERN PetscErrorCode SGDFAverageSettle(SGDF);
 PETSC_INTERN PetscErrorCode SGDFOverlapCreate(SGDF);
 PETSC_INTERN PetscErrorCode SGDFOverlapDestroy(SGDF);
+PETSC_INTERN PetscErrorCode SGDFOverlapComplete(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedCreate(SGDF, PetscInt, PetscReal **);
 PETSC_INTERN PetscErrorCode SGDFSharedDestroy(SGDF);
 PETSC_INTERN PetscErrorCode SGDFSharedSync(SGDF);

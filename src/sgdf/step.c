@@ -25,6 +25,8 @@
 #include "../model/lossimpl.h"
 #include <limits.h>
 
+static PetscErrorCode OverlapProgress(SGDF, PetscBool);
+
 PetscLogEvent SGDF_EVENT_Batch, SGDF_EVENT_Gradient, SGDF_EVENT_Exchange, SGDF_EVENT_Update, SGDF_EVENT_Average;
 
 enum { STREAM_VALIDATION = 201 };
@@ -598,7 +600,7 @@ static PetscErrorCode StepReplicated(SGDF g, PetscInt nb, PetscInt nl, PetscReal
   }
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Gradient, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Exchange, 0, 0, 0, 0));
-  if (g->size > 1 && g->local_steps == 0) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->gbuf, (PetscMPIInt) (nv * d), MPIU_REAL, MPIU_SUM, g->comm));
+  if (g->size > 1 && g->local_steps == 0) PetscCall(CurioAllreduceSum(g->comm, g->gbuf, (PetscInt64) nv * d));
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Exchange, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Update, 0, 0, 0, 0));
@@ -910,10 +912,7 @@ PetscErrorCode SGDFStep(SGDF g)
   else if (g->size == 1) PetscCall(StepSerial(g, nb, nl, eta, etaR));
   else PetscCall(StepPartitioned(g, nb, nl, eta, etaR));
   g->step++;
-  if (g->oreq != MPI_REQUEST_NULL) { /* the averaging in flight progresses (Open MPI's nonblocking collectives move inside MPI calls) */
-    int done;
-    PetscCallMPI(MPI_Test(&g->oreq, &done, MPI_STATUS_IGNORE));
-  }
+  if (g->oreq != MPI_REQUEST_NULL) PetscCall(OverlapProgress(g, PETSC_FALSE)); /* Open MPI moves a nonblocking collective inside MPI calls */
   if (g->local_steps > 0) {
     if (g->next_average < 0) g->next_average = NextAverage(g, LastAverage(g, g->step - 1));
     if (g->step == g->next_average) {
@@ -1092,7 +1091,7 @@ static PetscErrorCode AverageShared(SGDF g)
     const PetscReal  hinv = 1.0 / g->nnodes;
     PetscReal       *a    = g->seg[0] + h0;
     if (g->nnodes == 1) PetscFunctionReturn(PETSC_SUCCESS);
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, a, (PetscMPIInt) (h1 - h0), MPIU_REAL, MPIU_SUM, g->xcomm));
+    PetscCall(CurioAllreduceSum(g->xcomm, a, h1 - h0));
     for (PetscInt64 j = 0; j < h1 - h0; j++) a[j] *= hinv;
     PetscCall(SharedSync(g));
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -1103,7 +1102,7 @@ static PetscErrorCode AverageShared(SGDF g)
     for (PetscMPIInt r = 1; r < g->nsize; r++) sum += g->seg[r][j];
     buf[j - lo] = sum;
   }
-  if (g->nnodes > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (PetscMPIInt) (hi - lo), MPIU_REAL, MPIU_SUM, g->xcomm));
+  if (g->nnodes > 1) PetscCall(CurioAllreduceSum(g->xcomm, buf, hi - lo));
   for (PetscInt64 j = lo; j < hi; j++) {
     PetscReal v = buf[j - lo] * inv;
     for (PetscMPIInt r = 0; r < g->nsize; r++) g->seg[r][j] = v;
@@ -1124,12 +1123,12 @@ static PetscErrorCode AverageDense(SGDF g)
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   if (stride == 2) { /* theta and theta_dot interleaved: one allreduce of both (theta frozen under LiSSA is the same on every rank) */
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->vq, (PetscMPIInt) (2 * d), MPIU_REAL, MPIU_SUM, g->comm));
+    PetscCall(CurioAllreduceSum(g->comm, g->vq, 2 * (PetscInt64) d));
     for (PetscInt j = 0; j < 2 * d; j++) g->vq[j] *= inv;
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   for (PetscInt q = 0; q < na; q++) {
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, a[q], (PetscMPIInt) d, MPIU_REAL, MPIU_SUM, g->comm));
+    PetscCall(CurioAllreduceSum(g->comm, a[q], d));
     for (PetscInt j = 0; j < d; j++) a[q][j] *= inv;
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -1176,7 +1175,7 @@ static PetscErrorCode AverageTouched(SGDF g, PetscBool *done)
   }
   for (PetscInt u = 0; u < nu; u++)
     for (PetscInt q = 0; q < na; q++) g->abuf[na * u + q] = a[q][stride * g->ucolall[u]];
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g->abuf, (PetscMPIInt) (na * nu), MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCall(CurioAllreduceSum(g->comm, g->abuf, (PetscInt64) na * nu));
   for (PetscInt u = 0; u < nu; u++)
     for (PetscInt q = 0; q < na; q++) a[q][stride * g->ucolall[u]] = g->abuf[na * u + q] * inv;
   *done = PETSC_TRUE;
@@ -1235,7 +1234,10 @@ PetscErrorCode SGDFOverlapCreate(SGDF g)
   g->ocopies = g->hybrid ? g->nnodes : g->size;
   g->ow      = g->tangent ? 2 : 1;
   m          = g->ow * (g->fhi - g->flo);
-  PetscCall(PetscMalloc2(PetscMax(m, 1), &g->osnap, PetscMax(m, 1), &g->osum));
+  g->onseg   = CurioAllreduceSegments(m);
+  g->oseg    = g->onseg;
+  PetscCall(CurioCallocLarge(m, &g->osnap)); /* on huge pages, like theta and theta_dot */
+  PetscCall(CurioCallocLarge(m, &g->osum));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1245,8 +1247,35 @@ PetscErrorCode SGDFOverlapCreate(SGDF g)
 PetscErrorCode SGDFOverlapDestroy(SGDF g)
 {
   PetscFunctionBegin;
-  if (g->oreq != MPI_REQUEST_NULL) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
-  if (g->osnap) PetscCall(PetscFree2(g->osnap, g->osum));
+  if (g->osnap) PetscCall(SGDFOverlapComplete(g));
+  PetscCall(PetscFree(g->osnap));
+  PetscCall(PetscFree(g->osum));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The sum in flight, segment after segment: a completed segment starts the next; wait: until the last completes */
+static PetscErrorCode OverlapProgress(SGDF g, PetscBool wait)
+{
+  const PetscInt64 m = g->ow * (g->fhi - g->flo);
+
+  PetscFunctionBegin;
+  while (g->oreq != MPI_REQUEST_NULL) {
+    int done = 1;
+    if (wait) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+    else PetscCallMPI(MPI_Test(&g->oreq, &done, MPI_STATUS_IGNORE));
+    if (!done) break;
+    if (++g->oseg < g->onseg) PetscCall(CurioIallreduceSumSegment(g->ocomm, g->osnap, g->osum, m, g->oseg, &g->oreq));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  SGDFOverlapComplete - overlapped averaging: waits for the sum in flight, if any (its snapshot stays owed); collective
+@*/
+PetscErrorCode SGDFOverlapComplete(SGDF g)
+{
+  PetscFunctionBegin;
+  PetscCall(OverlapProgress(g, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1261,7 +1290,7 @@ static PetscErrorCode OverlapCorrect(SGDF g, PetscBool assign)
 
   PetscFunctionBegin;
   if (!g->opend) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  PetscCall(SGDFOverlapComplete(g));
   for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
     const PetscReal *sn = g->osnap + ow * (jl - g->flo), *su = g->osum + ow * (jl - g->flo);
     PetscReal        th, tdv;
@@ -1287,7 +1316,7 @@ static PetscErrorCode AverageOverlapped(SGDF g)
   const PetscReal inv = 1.0 / g->ocopies;
 
   PetscFunctionBegin;
-  if (g->opend) PetscCallMPI(MPI_Wait(&g->oreq, MPI_STATUS_IGNORE));
+  if (g->opend) PetscCall(SGDFOverlapComplete(g));
   for (PetscInt jl = g->flo; jl < g->fhi; jl++) { /* one pass: the owed correction (as OverlapCorrect()), then the snapshot */
     PetscReal *sn = g->osnap + ow * (jl - g->flo), th, tdv;
     SGDFEntry(g, jl, &th, &tdv);
@@ -1303,7 +1332,8 @@ static PetscErrorCode AverageOverlapped(SGDF g)
   }
   g->ostep = g->step;
   g->opend = PETSC_TRUE;
-  PetscCallMPI(MPI_Iallreduce(g->osnap, g->osum, (PetscMPIInt) m, MPIU_REAL, MPIU_SUM, g->ocomm, &g->oreq));
+  g->oseg  = 0;
+  PetscCall(CurioIallreduceSumSegment(g->ocomm, g->osnap, g->osum, m, 0, &g->oreq));
   PetscCall(SGDFSharedSync(g)); /* the corrected part visible to the node's ranks */
   PetscFunctionReturn(PETSC_SUCCESS);
 }

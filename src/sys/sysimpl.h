@@ -31,4 +31,7 @@ PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
 PETSC_INTERN void           CurioAdviseHugePages(void *, size_t);
 PETSC_INTERN PetscErrorCode CurioCallocLarge(PetscInt, PetscReal **);
+PETSC_INTERN PetscInt       CurioAllreduceSegments(PetscInt64);
+PETSC_INTERN PetscErrorCode CurioAllreduceSum(MPI_Comm, PetscReal *, PetscInt64);
+PETSC_INTERN PetscErrorCode CurioIallreduceSumSegment(MPI_Comm, const PetscReal *, PetscReal *, PetscInt64, PetscInt, MPI_Request *);
 PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);

@@ -113,7 +113,7 @@ def replay_local(X, y, w, indices, s, lr, copies, H, steps_per_epoch, overlap=Fa
         etaR = K * eta if (t + 1) % K == 0 else 0.0
         scale = n / len(b) * N
         for v in range(N):
-            bv = np.array([i for i in b if i in copies[v]], dtype=int)
+            bv = np.array([i for i in b if i in copies[v]], dtype=int)  # X may be a scipy.sparse matrix
             G, Gd = np.zeros(d), np.zeros(d)
             if len(bv):
                 Xb = X[bv]
