@@ -1279,32 +1279,21 @@ PetscErrorCode SGDFOverlapComplete(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The owed correction of overlapped averaging, once the sum is complete: every copy adds the mean of the snapshots minus
-   its own snapshot (assign: takes the mean, for a copy that has not stepped since its snapshot, so that every copy
-   holds the same values bit for bit). Linear in theta and theta_dot with the same coefficients, so theta_dot stays the
-   exact derivative in s. */
-static PetscErrorCode OverlapCorrect(SGDF g, PetscBool assign)
+/* The end of overlapped averaging, at a copy's snapshot: every copy takes the mean of the snapshots (its owed correction
+   when it has not stepped since, but the same values bit for bit on every copy) */
+static PetscErrorCode OverlapTakeMean(SGDF g)
 {
   const PetscInt  ow  = g->ow;
   const PetscReal inv = 1.0 / g->ocopies;
 
   PetscFunctionBegin;
-  if (!g->opend) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(SGDFOverlapComplete(g));
   for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
-    const PetscReal *sn = g->osnap + ow * (jl - g->flo), *su = g->osum + ow * (jl - g->flo);
-    PetscReal        th, tdv;
-    if (assign) {
-      th  = su[0] * inv;
-      tdv = ow > 1 ? su[1] * inv : 0.0;
-    } else {
-      SGDFEntry(g, jl, &th, &tdv);
-      th += su[0] * inv - sn[0];
-      if (ow > 1) tdv += su[1] * inv - sn[1];
-    }
-    SetEntry(g, jl, th, tdv);
+    const PetscReal *su = g->osum + ow * (jl - g->flo);
+    SetEntry(g, jl, su[0] * inv, ow > 1 ? su[1] * inv : 0.0);
   }
   g->opend = PETSC_FALSE;
+  PetscCall(SGDFSharedSync(g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1317,7 +1306,7 @@ static PetscErrorCode AverageOverlapped(SGDF g)
 
   PetscFunctionBegin;
   if (g->opend) PetscCall(SGDFOverlapComplete(g));
-  for (PetscInt jl = g->flo; jl < g->fhi; jl++) { /* one pass: the owed correction (as OverlapCorrect()), then the snapshot */
+  for (PetscInt jl = g->flo; jl < g->fhi; jl++) { /* one pass: the owed correction, then the snapshot */
     PetscReal *sn = g->osnap + ow * (jl - g->flo), th, tdv;
     SGDFEntry(g, jl, &th, &tdv);
     if (g->opend) {
@@ -1340,8 +1329,8 @@ static PetscErrorCode AverageOverlapped(SGDF g)
 
 /*@C
   SGDFAverageSettle - overlapped averaging at the end of a run: the last averaging completed, so that every copy holds
-  the mean (the run ends at an averaging, an epoch end, so the copies take the mean of their snapshots; otherwise the
-  correction and one blocking average). Nothing without -curio_sgdf_average_overlap. Collective.
+  the mean (a run ends at an averaging, an epoch end, where no copy has stepped since its snapshot: the copies take the
+  mean of the snapshots). Nothing without -curio_sgdf_average_overlap. Collective.
 @*/
 PetscErrorCode SGDFAverageSettle(SGDF g)
 {
@@ -1349,15 +1338,10 @@ PetscErrorCode SGDFAverageSettle(SGDF g)
 
   PetscFunctionBegin;
   if (!g->overlap || !g->opend) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(g->ostep == g->step, g->comm, PETSC_ERR_PLIB,
+             "A run ends at an averaging, but step %" PetscInt64_FMT " follows the last one at %" PetscInt64_FMT, g->step, g->ostep);
   PetscCall(PetscLogEventBegin(SGDF_EVENT_Average, 0, 0, 0, 0));
-  if (g->ostep == g->step) {
-    PetscCall(OverlapCorrect(g, PETSC_TRUE));
-    PetscCall(SGDFSharedSync(g));
-  } else {
-    PetscCall(OverlapCorrect(g, PETSC_FALSE));
-    PetscCall(SGDFSharedSync(g));
-    PetscCall(AverageDense(g));
-  }
+  PetscCall(OverlapTakeMean(g));
   g->t_average += MPI_Wtime() - t0;
   PetscCall(PetscLogEventEnd(SGDF_EVENT_Average, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
