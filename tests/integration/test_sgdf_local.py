@@ -53,6 +53,16 @@ def read(path, keys=("model/theta", "model/theta_dot")):
         return [f[k][:] for k in keys]
 
 
+def tangent_fd(a, tmp, common, s, h=1e-4):
+    """runs at s and s +- h with the same sampling: the distance of the tangent at s from the central difference
+    (theta(s + h) - theta(s - h)) / 2h of the iterates, and theta, theta_dot at s"""
+    outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
+    for sv, out in zip((s, s + h, s - h), outs):
+        run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
+    (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
+    return rel(td, (thp - thm) / (2 * h)), th, td
+
+
 class Checker:
     def __init__(self):
         self.failures = 0
@@ -112,13 +122,7 @@ def case_fd(a, tmp, ck):
         for H in (3, 5):
             res = {}
             for average in ("dense", "sparse"):
-                common = args + ["-curio_sgdf_local_steps", H, "-curio_sgdf_average", average]
-                outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
-                for sv, out in zip((s, s + h, s - h), outs):
-                    run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
-                (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
-                fd = (thp - thm) / (2 * h)
-                e = rel(td, fd)
+                e, th, td = tangent_fd(a, tmp, args + ["-curio_sgdf_local_steps", H, "-curio_sgdf_average", average], s, h)
                 ck.check(e < 1e-7, f"{name}, H = {H}, {average} averaging, {a.np} ranks: averaged tangent against the central difference "
                                    f"(h = {h:g}) of the averaged iterates: {e:.1e}")
                 res[average] = (th, td)
@@ -128,11 +132,7 @@ def case_fd(a, tmp, ck):
     # count only, not on s, so the averaged iterates stay differentiable in s with the same tangent
     name, s, args = problems[0]
     common = args + ["-curio_sgdf_local_steps", 3, "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 10, "-curio_sgdf_local_schedule", "lr"]
-    outs = [os.path.join(tmp, f"fds_{k}.h5") for k in range(3)]
-    for sv, out in zip((s, s + h, s - h), outs):
-        run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
-    (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
-    e = rel(td, (thp - thm) / (2 * h))
+    e, _, _ = tangent_fd(a, tmp, common, s, h)
     ck.check(e < 1e-7, f"{name}, H = 3 growing with the decaying step, {a.np} ranks: averaged tangent against the central difference: {e:.1e}")
 
 
@@ -243,6 +243,20 @@ def averagings(H, t0, power, steps_per_epoch, epochs):
     return count
 
 
+def checkpointed_run(a, tmp, ck, args, keys, every, tag):
+    """the run uninterrupted, and again writing a checkpoint every `every` steps, which must change nothing (bitwise);
+    returns the uninterrupted output, the checkpoints in step order and the checkpointed output"""
+    full, out = os.path.join(tmp, "full.h5"), os.path.join(tmp, "ckrun.h5")
+    prefix = os.path.join(tmp, f"ck{len(glob.glob(os.path.join(tmp, 'ck*')))}")
+    run(a.curio, a.np, args + ["-curio_output", full])
+    run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", every, "-curio_checkpoint_keep", 100,
+                               "-curio_output", out])
+    files = sorted(glob.glob(prefix + "-*.h5"))
+    with h5py.File(full) as f, h5py.File(out) as g:
+        ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{tag}: writing {len(files)} checkpoints changes nothing (bitwise)")
+    return full, files, out
+
+
 def restart_between(a, tmp, ck, args, files, full, keys, tag):
     """restarts from the first two checkpoints taken between averagings (H = 5, 19 steps per epoch) at the same rank
     count, each bitwise equal to the uninterrupted run; returns those checkpoints"""
@@ -268,14 +282,8 @@ def case_restart(a, tmp, ck):
                   ["-curio_sgdf_average", "sparse", "-curio_sgdf_local_schedule", "lr"]):
         args = base + extra
         tag = " ".join(str(x) for x in extra)
-        full = os.path.join(tmp, "full.h5")
-        run(a.curio, a.np, args + ["-curio_output", full])
-        prefix = os.path.join(tmp, f"ck{len(glob.glob(os.path.join(tmp, 'ck*')))}")
-        run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 7, "-curio_checkpoint_keep", 100,
-                                   "-curio_output", os.path.join(tmp, "ckrun.h5")])
-        files = sorted(glob.glob(prefix + "-*.h5"))
-        with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
-            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{tag}: writing {len(files)} checkpoints changes nothing (bitwise)")
+        full, files, _ = checkpointed_run(a, tmp, ck, args, keys, 7, tag)
+        with h5py.File(full) as f:
             if "lr" in extra and a.np > 1:
                 n_avg, want = int(f["sgdf"].attrs["averages"]), averagings(5, 30, 1.0, 19, 3)
                 ck.check(n_avg == want and want < 3 * ((19 + 4) // 5), f"{tag}: {n_avg} averagings, as the schedule's rule gives ({want}; "
@@ -334,22 +342,12 @@ def case_hybrid(a, tmp, ck):
     for name, args in (("dense input", dense), ("sparse synthetic", syn)):
         i = args.index("-curio_s")
         common = args[:i] + args[i + 2:] + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 3, "-curio_sgdf_node_ranks", half]
-        outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
-        for sv, out in zip((1.0, 1.0 + h, 1.0 - h), outs):
-            run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
-        (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
-        e = rel(td, (thp - thm) / (2 * h))
+        e, _, _ = tangent_fd(a, tmp, common, 1.0, h)
         ck.check(e < 1e-7, f"{name}, hybrid, 2 nodes of {half}: averaged tangent against the central difference (h = {h:g}): {e:.1e}")
     # restart between averagings: bitwise; another grouping of the ranks refused
     args = dense + ["-curio_sgdf_layout", "hybrid", "-curio_sgdf_local_steps", 5, "-curio_sgdf_node_ranks", half]
     keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
-    full, prefix = os.path.join(tmp, "full.h5"), os.path.join(tmp, "hck")
-    run(a.curio, a.np, args + ["-curio_output", full])
-    run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 7, "-curio_checkpoint_keep", 100,
-                               "-curio_output", os.path.join(tmp, "ckrun.h5")])
-    files = sorted(glob.glob(prefix + "-*.h5"))
-    with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
-        ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"hybrid: writing {len(files)} checkpoints changes nothing (bitwise)")
+    full, files, _ = checkpointed_run(a, tmp, ck, args, keys, 7, "hybrid")
     between = restart_between(a, tmp, ck, args, files, full, keys, "hybrid")
     no = os.path.join(tmp, "no.h5")
     regroup = args[:-1] + [0]  # one node of all ranks instead of two
@@ -458,24 +456,13 @@ def case_overlap(a, tmp, ck):
     syn = ["-curio_sgdf_synthetic", "3000,400,6", "-curio_sgdf_lr", 2e-4, "-curio_sgdf_batch", 24, "-curio_sgdf_epochs", 2]
     for name, lay, _ in layouts:
         for pname, args in (("dense input", dense[:2] + dense[4:]), ("sparse synthetic", syn)):
-            common = args + lay + ["-curio_sgdf_local_steps", 3, "-curio_sgdf_average_overlap"]
-            outs = [os.path.join(tmp, f"fd_{k}.h5") for k in range(3)]
-            for sv, out in zip((1.0, 1.0 + h, 1.0 - h), outs):
-                run(a.curio, a.np, common + ["-curio_s", repr(sv), "-curio_output", out])
-            (th, td), (thp, _), (thm, _) = (read(o) for o in outs)
-            e = rel(td, (thp - thm) / (2 * h))
+            e, _, _ = tangent_fd(a, tmp, args + lay + ["-curio_sgdf_local_steps", 3, "-curio_sgdf_average_overlap"], 1.0, h)
             ck.check(e < 1e-7, f"{pname}, {name}, overlapped: averaged tangent against the central difference (h = {h:g}): {e:.1e}")
     # restart from checkpoints between averagings and at one (an averaging in flight): bitwise
     keys = ("model/theta", "model/theta_dot", "sgdf/history/loss", "sgdf/history/tangent_change")
     for name, lay, _ in layouts:
         args = dense + lay + ["-curio_sgdf_local_steps", 5, "-curio_sgdf_average_overlap"]
-        full, prefix = os.path.join(tmp, "full.h5"), os.path.join(tmp, f"ock{len(glob.glob(os.path.join(tmp, 'ock*')))}")
-        run(a.curio, a.np, args + ["-curio_output", full])
-        run(a.curio, a.np, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 5, "-curio_checkpoint_keep", 100,
-                                   "-curio_output", os.path.join(tmp, "ckrun.h5")])
-        files = sorted(glob.glob(prefix + "-*.h5"))
-        with h5py.File(full) as f, h5py.File(os.path.join(tmp, "ckrun.h5")) as g:
-            ck.check(all(np.array_equal(f[k][:], g[k][:]) for k in keys), f"{name}, overlapped: writing {len(files)} checkpoints changes nothing")
+        full, files, _ = checkpointed_run(a, tmp, ck, args, keys, 5, f"{name}, overlapped")
         # steps 5, 10 (averagings: one in flight), 20 (one step after the epoch end's), 35 (between)
         for mid in [f for f in files if checkpoint_step(f) in (10, 20, 35)]:
             out = os.path.join(tmp, "re.h5")
