@@ -958,7 +958,14 @@ static PetscErrorCode SGDFRestart(SGDF g, SGDFOptions *o)
    nodes), or by an allreduce of every entry or of the touched ones */
 static const char *Averaging(SGDF g, char buf[], size_t len)
 {
-  if (g->hybrid)
+  if (g->overlap && g->ocopies > 1 && g->hybrid)
+    (void) PetscSNPrintf(buf, len,
+                         "hybrid layout: one copy per node in shared memory, %d nodes of %d ranks; overlapped: each rank's part of the nodes' "
+                         "snapshots summed by MPI_Iallreduce during the next period's steps",
+                         g->nnodes, g->nsize);
+  else if (g->overlap && g->ocopies > 1)
+    (void) PetscSNPrintf(buf, len, "overlapped: the %d ranks' snapshots summed by MPI_Iallreduce during the next period's steps", g->size);
+  else if (g->hybrid)
     (void) PetscSNPrintf(buf, len, "hybrid layout: one copy per node in shared memory, %d node%s of %d ranks%s", g->nnodes, g->nnodes > 1 ? "s" : "",
                          g->nsize, g->nnodes > 1 ? ", each rank's part allreduced across nodes" : ", nothing to average");
   else if (g->win != MPI_WIN_NULL)
@@ -966,10 +973,6 @@ static const char *Averaging(SGDF g, char buf[], size_t len)
                          g->nnodes > 1 ? ", an allreduce of each rank's slice across nodes" : "",
                          g->average == SGDF_AVERAGE_SPARSE ? "; sparse allreduce as asked" : "");
   else (void) PetscSNPrintf(buf, len, "%s allreduce", SGDFAverages[g->average]);
-  if (g->overlap && g->ocopies > 1) {
-    size_t n = strlen(buf);
-    (void) PetscSNPrintf(buf + n, len - n, "; overlapped: %d copies summed by MPI_Iallreduce during the next period's steps", (int) g->ocopies);
-  }
   return buf;
 }
 
