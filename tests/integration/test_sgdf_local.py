@@ -40,6 +40,7 @@ import tempfile
 
 import h5py
 import numpy as np
+import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_input import make  # noqa: E402
@@ -425,7 +426,6 @@ def case_overlap(a, tmp, ck):
                 ck.check(rel(pth, rp) < 1e-12, f"{name}: the replay without overlap against the blocking run: {rel(pth, rp):.1e}")
     # d = 600000: the averaged 2 d entries go through the MPI library in two segments (CurioAllreduceSum,
     # CurioIallreduceSum); sparse rows in curio's CSR layout, replayed with scipy's sparse matrix
-    import scipy.sparse as sp
     rng = np.random.default_rng(7)
     nb, db, kb = 120, 600000, 4
     cols = np.sort(np.stack([rng.choice(db, kb, replace=False) for _ in range(nb)]), axis=1)
