@@ -242,28 +242,28 @@ def bulk_rows(layout, n, d, k, batch, c_row, nodes_list, a):
     return out
 
 
-def averaging_time(d, nodes, rpn, a):
-    """local SGDF: one allreduce of theta and theta_dot (16 d bytes), inside the node at the measured beta_avg_node,
-    then across nodes (reduce-scatter + allgather)"""
-    t = 0.0
+def averaging_parts(d, nodes, rpn, a):
+    """local SGDF: one allreduce of theta and theta_dot (16 d bytes) as (inside a node at the measured beta_avg_node, a
+    copy per rank only; across nodes, reduce-scatter + allgather)"""
+    inside = across = 0.0
     if rpn > 1 and not a.hybrid:
-        t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
+        inside = 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
     if nodes > 1:
-        t += 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta
-    return t
+        across = 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta
+    return inside, across
+
+
+def averaging_time(d, nodes, rpn, a):
+    return sum(averaging_parts(d, nodes, rpn, a))
 
 
 def overlapped_averaging_time(d, nodes, rpn, comp_period, a):
     """local SGDF with -curio_sgdf_average_overlap, per averaging: the part inside a node (a copy per rank: the cores sum
     the copies, which does not overlap with their steps) and whatever of the allreduce across nodes outlasts the next
     period's compute, plus the pass over the rank's averaged entries"""
-    t = 0.0
-    if rpn > 1 and not a.hybrid:
-        t += 2 * math.ceil(math.log2(rpn)) * a.alpha_node + 16.0 * d * a.beta_avg_node
-    if nodes > 1:
-        t += max(0.0, 2 * math.ceil(math.log2(nodes)) * a.alpha + 2 * (nodes - 1) / nodes * 16.0 * d * a.beta - comp_period)
+    inside, across = averaging_parts(d, nodes, rpn, a)
     share = rpn if a.hybrid else 1  # the bytes of this rank's averaged entries: its part of the node's copy, or its own copy
-    return t + a.overlap_streams * 16.0 * d / share / a.overlap_bandwidth
+    return inside + max(0.0, across - comp_period) + a.overlap_streams * 16.0 * d / share / a.overlap_bandwidth
 
 
 def local_rows(n, d, batch, c_row, nodes_list, a):

@@ -280,7 +280,7 @@ static PetscErrorCode ChooseSeedSet(CurioAL al)
     PetscCall(PetscCalloc1(al->dim, &c));
     for (PetscInt i = 0; i < al->pool.nlocal; i++)
       for (PetscInt j = 0; j < al->dim; j++) c[j] += al->pool.X[i * al->dim + j];
-    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, c, (PetscMPIInt) al->dim, MPIU_REAL, MPIU_SUM, al->comm));
+    PetscCall(CurioAllreduceSum(al->comm, c, al->dim));
     for (PetscInt j = 0; j < al->dim; j++) c[j] /= al->n_pool;
     PetscCall(VecGetArrayWrite(score, &a));
     for (PetscInt i = 0; i < hi - lo; i++) {

@@ -598,7 +598,7 @@ PetscErrorCode CurioALPoolRow(CurioAL al, PetscInt i, PetscReal x[])
   PetscCall(PetscArrayzero(x, al->dim));
   if (i >= al->pool.rstart && i < al->pool.rstart + al->pool.nlocal)
     PetscCall(PetscArraycpy(x, al->pool.X + (i - al->pool.rstart) * al->dim, al->dim));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, x, (PetscMPIInt) al->dim, MPIU_REAL, MPIU_SUM, al->comm));
+  PetscCall(CurioAllreduceSum(al->comm, x, al->dim));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -614,7 +614,7 @@ PetscErrorCode CurioALDesignRow(CurioAL al, PetscInt i, PetscReal phi[])
   if (i >= al->pool.rstart && i < al->pool.rstart + m)
     for (PetscInt j = 0; j < N; j++) phi[j] = a[(i - al->pool.rstart) + j * lda];
   PetscCall(CurioMatRestoreLocalArrayRead(al->PhiPool, &a));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, phi, (PetscMPIInt) al->d, MPIU_REAL, MPIU_SUM, al->comm));
+  PetscCall(CurioAllreduceSum(al->comm, phi, al->d));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -695,7 +695,7 @@ static PetscErrorCode OracleSetUp(CurioAL al, OracleState *st)
   for (PetscInt i = 0; i < m; i++)
     for (PetscInt j = 0; j < N; j++) st->PhiT[(lo + i) * d + j] = a[i + j * lda];
   PetscCall(CurioMatRestoreLocalArrayRead(al->PhiTest, &a));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, st->PhiT, (PetscMPIInt) (nt * d), MPIU_REAL, MPIU_SUM, al->comm));
+  PetscCall(CurioAllreduceSum(al->comm, st->PhiT, (PetscInt64) nt * d));
   for (PetscInt i = 0; i < nt; i++) {
     const PetscReal *x  = st->PhiT + i * d;
     PetscReal        fi = 0;

@@ -61,7 +61,7 @@ static PetscErrorCode Gather(const CurioBlockCyclic *bc, int ncols, int mloc, in
     for (int li = 0; li < mloc; li++)
       full[LocalToGlobal(li, bc->nb, bc->myrow, bc->nprow) + (size_t) gj * bc->n] = A[li + (size_t) lj * PetscMax(1, mloc)];
   }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, full, (PetscMPIInt) ((size_t) bc->n * ncols), MPIU_REAL, MPIU_SUM, bc->comm));
+  PetscCall(CurioAllreduceSum(bc->comm, full, (PetscInt64) bc->n * ncols));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -169,10 +169,12 @@ PetscErrorCode CurioCallocLarge(PetscInt n, PetscReal **a)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Reals per call of CurioAllreduceSum() and CurioIallreduceSumSegment(): 2^20 (8 MiB). The MPI library allocates
-   temporary buffers of a reduction's size, and glibc maps blocks of 32 MiB and more afresh at every call (src/main.c);
-   faulting them in page by page dominated large reductions: 160 MB in place on 2 ranks took 0.44-0.47 s in one call,
-   0.39-0.50 s in segments of 2^22 reals, 0.027-0.032 s in segments of 2^20, whose buffers come from the heap again */
+/* Reals per call of CurioAllreduceSum() (curio's large in-place sums: SGDF's averaging and gradients, the ScaLAPACK
+   path's replicated blocks, the active loop's pool features) and CurioIallreduceSumSegment(): 2^20 (8 MiB). The MPI
+   library allocates temporary buffers of a reduction's size, and glibc maps blocks of 32 MiB and more afresh at every
+   call (src/main.c); faulting them in page by page dominated large reductions: 160 MB in place on 2 ranks took
+   0.44-0.47 s in one call, 0.39-0.50 s in segments of 2^22 reals, 0.027-0.032 s in segments of 2^20, whose buffers
+   come from the heap again */
 #define CURIO_ALLREDUCE_SEGMENT ((PetscInt64) 1 << 20)
 
 /*@C
