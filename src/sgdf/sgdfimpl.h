@@ -172,10 +172,12 @@ struct _n_CurioSGDF {
   PetscReal *hist[SGDF_HISTORY_N]; /* per completed epoch */
 
   /* workspace, allocated once: batch rows, hash of touched columns, exchange buffers, dense gradients (replicated) */
-  PetscInt  *brows;   /* this rank's rows of the current batch (local indices) */
-  PetscInt  *bglobal; /* the whole batch (global rows) */
-  PetscReal *gbuf;    /* replicated: [g (d), gdot (d), loss, count] */
-  PetscInt   hsize;   /* hash table size (power of 2) */
+  PetscInt  *brows;                     /* this rank's rows of the current batch (local indices) */
+  PetscInt  *bglobal;                   /* the whole batch (global rows) */
+  PetscInt  *xrows, *xglobal, xng, xnl; /* the next step's batch, drawn ahead (BatchRows) so that its rows can be fetched */
+  PetscInt64 xstep;                     /* the step xrows holds, or -1 */
+  PetscReal *gbuf;                      /* replicated: [g (d), gdot (d), loss, count] */
+  PetscInt   hsize;                     /* hash table size (power of 2) */
   struct SGDFHashEntry {
     PetscInt64 key;         /* column */
     int        stamp, slot; /* the Fetch() call that stored it; position of the column in the list of touched columns */
