@@ -146,12 +146,15 @@ struct _n_CurioSGDF {
   PetscReal t_prev_train, t_prev_steps, t_prev_ckpt, t_start, t_steps_run, t_ckpt_run;
 
   /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */
-  PetscInt    nsteps_epoch, half_bits;
-  PetscBool   save_indices;
-  PetscInt   *indices; /* rank 0, with -curio_sgdf_save_indices: global rows of every step, -1 padded */
-  PetscInt    nindices_steps;
-  PetscInt   *srows, *sptr, *sfill; /* schedule of epoch sepoch: this rank's rows of step k are srows[sptr[k] .. sptr[k+1]) */
-  PetscInt64 *spos, sepoch;         /* position of each local row in the epoch's permutation */
+  PetscInt     nsteps_epoch, half_bits;
+  PetscBool    save_indices;
+  PetscInt    *indices; /* rank 0, with -curio_sgdf_save_indices: global rows of every step, -1 padded */
+  PetscInt     nindices_steps;
+  PetscInt    *srows, *sptr, *sfill; /* schedule of epoch sepoch: this rank's rows of step k are srows[sptr[k] .. sptr[k+1]) */
+  PetscInt64  *spos, sepoch;         /* position of each local row in the epoch's permutation */
+  PetscInt64  *wrow, *wstart;        /* forward schedule: the rows of this rank's share of a window; first row of each rank */
+  PetscInt    *wsend, *wrecv;        /* forward schedule: (offset in the window, row of its rank) pairs sent and received */
+  PetscMPIInt *wscnt, *wsdsp, *wrcnt, *wrdsp;
 
   /* parameters: replicated (all d on every rank) or this rank's block [cstart, cstart + dl) of PETSc's default split */
   PetscInt cstart, dl, *cranges;

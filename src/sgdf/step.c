@@ -41,11 +41,10 @@ static inline uint64_t Mix64(uint64_t z)
 /* The keyed Feistel network of epoch e on 2 x half_bits bits, forward or inverse, with cycle walking: applied to x
    until the value lands in [0, n) (walking keeps it a bijection of [0, n); walking backwards inverts the forward
    walk). The rounds run backwards in the inverse. Inlined with a constant direction into its two callers. */
-static inline PetscInt64 Feistel(SGDF g, PetscInt64 e, PetscInt64 x0, PetscBool inverse)
+static inline PetscInt64 Feistel(SGDF g, uint64_t key, PetscInt64 x0, PetscBool inverse)
 {
   const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
-  const uint64_t key = Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
-  uint64_t       x   = (uint64_t) x0;
+  uint64_t       x = (uint64_t) x0;
 
   do {
     uint64_t L = x >> hb, R = x & mask;
@@ -65,55 +64,115 @@ static inline PetscInt64 Feistel(SGDF g, PetscInt64 e, PetscInt64 x0, PetscBool 
   return (PetscInt64) x;
 }
 
+/* The key of epoch e's permutation: loops over positions compute it once (two of the six Mix64 per position otherwise) */
+static inline uint64_t PermuteKey(SGDF g, PetscInt64 e)
+{
+  return Mix64((uint64_t) g->seed * 0x9e3779b97f4a7c15ULL + Mix64((uint64_t) e + 0x5851f42d4c957f2dULL));
+}
+
 /* Position pos of the keyed permutation of [0, n) for epoch e: a 4-round Feistel network on 2 x half_bits bits (a
    bijection of [0, 4^h) with 4^h < 4n), walked until it lands in [0, n) (cycle walking keeps it a bijection of [0, n)).
    O(1) expected work per index, no O(n) array, and the same sequence for any rank count. Negative e are the
    validation walk of online s. */
 PetscInt64 SGDFPermute(SGDF g, PetscInt64 e, PetscInt64 pos)
 {
-  return Feistel(g, e, pos, PETSC_FALSE);
+  return Feistel(g, PermuteKey(g, e), pos, PETSC_FALSE);
 }
 
 /* The inverse of SGDFPermute(g, e, .): the position of a row in epoch e's permutation */
-static PetscInt64 PermuteInverse(SGDF g, PetscInt64 e, PetscInt64 row)
+static PetscInt64 PermuteInverse(SGDF g, uint64_t key, PetscInt64 row)
 {
-  return Feistel(g, e, row, PETSC_TRUE);
+  return Feistel(g, key, row, PETSC_TRUE);
 }
 
 /* This rank's rows of every step of epoch e, in sequence order: the position of each local row (the inverse
    permutation), bucketed by step and sorted by position within a step. O(rows of this rank + steps) per epoch, where
    drawing every batch (BatchRows) costs O(n) per rank and epoch whatever the rank count. Used when no row is held out
    (then the batch sizes are known without drawing them) and the batches are not recorded. */
-/* Up to this many ranks a rank builds its schedule by walking every position of the epoch forward (n permutations,
-   written in order) rather than inverting the permutation of its own rows and sorting them into steps (n/ranks
-   inverses, scattered writes). Measured, 10^6 rows, batch 32, 2 ranks: 0.023 s against 0.066 s per epoch (-log_view
-   event CurioSGDFBatch); the inverse is about 6 times a forward permutation per row, so forward wins below 6 ranks. */
+/* Up to this many ranks the schedule is built forward (ScheduleBuildForward: n / ranks permutations per rank and an
+   exchange) rather than by inverting the permutation of this rank's rows and sorting them into steps (n / ranks
+   inverses, scattered writes, no communication). Measured, 10^6 rows, batch 32, 2 ranks: walking all n positions on
+   every rank took 0.023 s per epoch against 0.066 s for the inverse (-log_view event CurioSGDFBatch); the inverse is
+   about 6 times a forward permutation per row. Beyond a few ranks the exchange's latency per window grows with the
+   ranks while the inverse's work shrinks with them. */
 #define SCHEDULE_FORWARD_MAX_RANKS 4
+/* Positions per window of the forward build (rounded up to whole steps): its buffers are O(window) per rank */
+#define SCHEDULE_WINDOW 32768
+
+static PetscInt64 ScheduleWindow(SGDF g)
+{
+  return (PetscInt64) g->batch * ((SCHEDULE_WINDOW + g->batch - 1) / g->batch);
+}
+
+/* The forward schedule: window by window, each rank permutes its share of the window's positions (a contiguous range,
+   the ranks' ranges in rank order) and sends each row, with its offset in the window, to the rank that holds it; a rank
+   receives its rows of the window from the ranks in rank order, that is in the order of their positions, so it appends
+   them to srows as they come and counts them into their steps. O(n / ranks) permutations per rank and epoch (walking
+   every position on every rank was O(n)); the same schedule as that walk. */
+static PetscErrorCode ScheduleBuildForward(SGDF g, PetscInt64 e)
+{
+  const PetscMPIInt P    = g->size;
+  const PetscInt64  wlen = ScheduleWindow(g);
+  const uint64_t    key  = PermuteKey(g, e);
+  PetscInt          q    = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
+  for (PetscInt64 w0 = 0; w0 < g->n; w0 += wlen) {
+    PetscInt64 len = PetscMin(wlen, (PetscInt64) g->n - w0), p0 = w0 + len * g->rank / P, p1 = w0 + len * (g->rank + 1) / P;
+    PetscInt   nr = 0;
+    for (PetscMPIInt r = 0; r < P; r++) g->wscnt[r] = 0;
+    for (PetscInt64 p = p0; p < p1; p++) {
+      PetscInt64  row = Feistel(g, key, p, PETSC_FALSE);
+      PetscMPIInt o   = 0;
+      while (row >= g->wstart[o + 1]) o++;
+      g->wrow[p - p0] = row;
+      g->wscnt[o] += 2;
+    }
+    g->wsdsp[0] = 0;
+    for (PetscMPIInt r = 1; r < P; r++) g->wsdsp[r] = g->wsdsp[r - 1] + g->wscnt[r - 1];
+    for (PetscMPIInt r = 0; r < P; r++) g->wrdsp[r] = g->wsdsp[r]; /* fill pointers for now */
+    for (PetscInt64 p = p0; p < p1; p++) {
+      PetscInt64  row = g->wrow[p - p0];
+      PetscMPIInt o   = 0;
+      while (row >= g->wstart[o + 1]) o++;
+      g->wsend[g->wrdsp[o]++] = (PetscInt) (p - w0);
+      g->wsend[g->wrdsp[o]++] = (PetscInt) (row - g->wstart[o]);
+    }
+    PetscCallMPI(MPI_Alltoall(g->wscnt, 1, MPI_INT, g->wrcnt, 1, MPI_INT, g->comm));
+    g->wrdsp[0] = 0;
+    for (PetscMPIInt r = 1; r < P; r++) g->wrdsp[r] = g->wrdsp[r - 1] + g->wrcnt[r - 1];
+    PetscCallMPI(MPI_Alltoallv(g->wsend, g->wscnt, g->wsdsp, MPIU_INT, g->wrecv, g->wrcnt, g->wrdsp, MPIU_INT, g->comm));
+    nr = (g->wrdsp[P - 1] + g->wrcnt[P - 1]) / 2;
+    PetscCheck(q + nr <= g->nlocal, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "Schedule of epoch %" PetscInt64_FMT " holds more rows than this rank's %" PetscInt_FMT, e, g->nlocal);
+    for (PetscInt j = 0; j < nr; j++) {
+      g->sptr[(w0 + g->wrecv[2 * j]) / g->batch + 1]++;
+      g->srows[q++] = g->wrecv[2 * j + 1];
+    }
+  }
+  PetscCheck(q == g->nlocal, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "Schedule of epoch %" PetscInt64_FMT " holds %" PetscInt_FMT " of this rank's %" PetscInt_FMT " rows", e, q, g->nlocal);
+  for (PetscInt k = 0; k < g->nsteps_epoch; k++) g->sptr[k + 1] += g->sptr[k];
+  g->sepoch = e;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
 {
   PetscInt64 *pos, *bpos;
+  uint64_t    key = PermuteKey(g, e);
 
   PetscFunctionBegin;
-  if (g->size <= SCHEDULE_FORWARD_MAX_RANKS) { /* the same schedule: each step's own rows in the order of their positions */
-    PetscInt q = 0;
-    g->sptr[0] = 0;
-    for (PetscInt k = 0; k < g->nsteps_epoch; k++) {
-      PetscInt64 p1 = PetscMin((PetscInt64) g->n, (PetscInt64) (k + 1) * g->batch);
-      for (PetscInt64 p = (PetscInt64) k * g->batch; p < p1; p++) {
-        PetscInt64 row = SGDFPermute(g, e, p);
-        if (row >= g->rstart && row < g->rstart + g->nlocal) g->srows[q++] = (PetscInt) (row - g->rstart);
-      }
-      g->sptr[k + 1] = q;
-    }
-    g->sepoch = e;
+  if (g->size <= SCHEDULE_FORWARD_MAX_RANKS) {
+    PetscCall(ScheduleBuildForward(g, e));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   pos  = g->spos;
   bpos = g->spos + PetscMax(g->nlocal, 1);
   PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
   for (PetscInt i = 0; i < g->nlocal; i++) {
-    pos[i] = PermuteInverse(g, e, g->rstart + i);
+    pos[i] = PermuteInverse(g, key, g->rstart + i);
     g->sptr[pos[i] / g->batch + 1]++;
   }
   for (PetscInt k = 0; k < g->nsteps_epoch; k++) g->sptr[k + 1] += g->sptr[k];
@@ -351,9 +410,19 @@ PetscErrorCode SGDFWorkspaceCreate(SGDF g)
      epoch at 2 ranks; 0.88 s against 0.39 s at 1 rank, where every row is this rank's anyway) */
   if (g->size > 1 && !g->online_s && !g->holdout && !g->save_indices) {
     PetscCall(PetscMalloc2(PetscMax(g->nlocal, 1), &g->srows, g->nsteps_epoch + 1, &g->sptr));
-    /* the inverse permutation's positions (16 bytes per local row): only where the schedule is built that way */
-    if (g->size > SCHEDULE_FORWARD_MAX_RANKS) PetscCall(PetscMalloc1(2 * PetscMax(g->nlocal, 1), &g->spos));
-    PetscCall(PetscCalloc1(g->nsteps_epoch, &g->sfill));
+    if (g->size > SCHEDULE_FORWARD_MAX_RANKS) {
+      /* the inverse permutation's positions (16 bytes per local row) and the steps' fill counts */
+      PetscCall(PetscMalloc1(2 * PetscMax(g->nlocal, 1), &g->spos));
+      PetscCall(PetscCalloc1(g->nsteps_epoch, &g->sfill));
+    } else { /* the forward build's window buffers and every rank's first row */
+      PetscInt64 wlen = ScheduleWindow(g), share = wlen / g->size + 1, mine = g->rstart;
+      PetscCall(PetscMalloc4(share, &g->wrow, g->size + 1, &g->wstart, 2 * share, &g->wsend, 2 * wlen, &g->wrecv));
+      PetscCall(PetscMalloc4(g->size, &g->wscnt, g->size, &g->wsdsp, g->size, &g->wrcnt, g->size, &g->wrdsp));
+      PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT64_T, g->wstart, 1, MPI_INT64_T, g->comm));
+      g->wstart[g->size] = g->n;
+      for (PetscMPIInt r = 0; r < g->size; r++)
+        PetscCheck(g->wstart[r] <= g->wstart[r + 1], PETSC_COMM_SELF, PETSC_ERR_PLIB, "SGDF schedule: the ranks' rows are not in rank order");
+    }
     g->sepoch = -1;
   }
   if (g->local_steps > 0) PetscCall(LocalWorkspaceCreate(g, rows));
@@ -383,6 +452,8 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
   if (g->srows) PetscCall(PetscFree2(g->srows, g->sptr));
   PetscCall(PetscFree(g->spos));
   PetscCall(PetscFree(g->sfill));
+  if (g->wrow) PetscCall(PetscFree4(g->wrow, g->wstart, g->wsend, g->wrecv));
+  if (g->wscnt) PetscCall(PetscFree4(g->wscnt, g->wsdsp, g->wrcnt, g->wrdsp));
   PetscCall(PetscFree(g->gbuf));
   PetscCall(PetscFree(g->coefbuf));
   PetscCall(PetscFree(g->arows));
@@ -406,11 +477,12 @@ PetscErrorCode SGDFWorkspaceDestroy(SGDF g)
    bglobal and this rank's part of it into brows */
 static void BatchRowsDraw(SGDF g, PetscInt64 t, PetscInt brows[], PetscInt bglobal[], PetscInt *nglobal, PetscInt *nlocal)
 {
-  PetscInt64 e = t / g->nsteps_epoch, k = t % g->nsteps_epoch, p0 = k * g->batch, p1 = PetscMin((PetscInt64) g->n, p0 + g->batch);
-  PetscInt   ng = 0, nl = 0;
+  PetscInt64     e = t / g->nsteps_epoch, k = t % g->nsteps_epoch, p0 = k * g->batch, p1 = PetscMin((PetscInt64) g->n, p0 + g->batch);
+  const uint64_t key = PermuteKey(g, e);
+  PetscInt       ng = 0, nl = 0;
 
   for (PetscInt64 p = p0; p < p1; p++) {
-    PetscInt64 row = SGDFPermute(g, e, p);
+    PetscInt64 row = Feistel(g, key, p, PETSC_FALSE);
     if (SGDFIsValidation(g, row)) continue;
     bglobal[ng++] = (PetscInt) row;
     if (row >= g->rstart && row < g->rstart + g->nlocal) brows[nl++] = (PetscInt) (row - g->rstart);
