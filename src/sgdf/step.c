@@ -104,6 +104,15 @@ static PetscInt64 ScheduleWindow(SGDF g)
   return (PetscInt64) g->batch * ((SCHEDULE_WINDOW + g->batch - 1) / g->batch);
 }
 
+/* The rank that holds row (the forward schedule's ranks, at most SCHEDULE_FORWARD_MAX_RANKS): counted without branches,
+   which a random row would mispredict */
+static inline PetscMPIInt ScheduleOwner(SGDF g, PetscInt64 row)
+{
+  PetscMPIInt o = 0;
+  for (PetscMPIInt r = 1; r < g->size; r++) o += (PetscMPIInt) (row >= g->wstart[r]);
+  return o;
+}
+
 /* The forward schedule: window by window, each rank permutes its share of the window's positions (a contiguous range,
    the ranks' ranges in rank order) and sends each row, with its offset in the window, to the rank that holds it; a rank
    receives its rows of the window from the ranks in rank order, that is in the order of their positions, so it appends
@@ -123,19 +132,16 @@ static PetscErrorCode ScheduleBuildForward(SGDF g, PetscInt64 e)
     PetscInt   nr = 0;
     for (PetscMPIInt r = 0; r < P; r++) g->wscnt[r] = 0;
     for (PetscInt64 p = p0; p < p1; p++) {
-      PetscInt64  row = Feistel(g, key, p, PETSC_FALSE);
-      PetscMPIInt o   = 0;
-      while (row >= g->wstart[o + 1]) o++;
+      PetscInt64 row  = Feistel(g, key, p, PETSC_FALSE);
       g->wrow[p - p0] = row;
-      g->wscnt[o] += 2;
+      g->wscnt[ScheduleOwner(g, row)] += 2;
     }
     g->wsdsp[0] = 0;
     for (PetscMPIInt r = 1; r < P; r++) g->wsdsp[r] = g->wsdsp[r - 1] + g->wscnt[r - 1];
     for (PetscMPIInt r = 0; r < P; r++) g->wrdsp[r] = g->wsdsp[r]; /* fill pointers for now */
     for (PetscInt64 p = p0; p < p1; p++) {
-      PetscInt64  row = g->wrow[p - p0];
-      PetscMPIInt o   = 0;
-      while (row >= g->wstart[o + 1]) o++;
+      PetscInt64  row         = g->wrow[p - p0];
+      PetscMPIInt o           = ScheduleOwner(g, row);
       g->wsend[g->wrdsp[o]++] = (PetscInt) (p - w0);
       g->wsend[g->wrdsp[o]++] = (PetscInt) (row - g->wstart[o]);
     }
@@ -146,8 +152,9 @@ static PetscErrorCode ScheduleBuildForward(SGDF g, PetscInt64 e)
     nr = (g->wrdsp[P - 1] + g->wrcnt[P - 1]) / 2;
     PetscCheck(q + nr <= g->nlocal, PETSC_COMM_SELF, PETSC_ERR_PLIB,
                "Schedule of epoch %" PetscInt64_FMT " holds more rows than this rank's %" PetscInt_FMT, e, g->nlocal);
-    for (PetscInt j = 0; j < nr; j++) {
-      g->sptr[(w0 + g->wrecv[2 * j]) / g->batch + 1]++;
+    for (PetscInt j = 0, k = (PetscInt) (w0 / g->batch), next = g->batch; j < nr; j++) { /* offsets ascend; next: where step k + 1 starts */
+      while (g->wrecv[2 * j] >= next) k++, next += g->batch;
+      g->sptr[k + 1]++;
       g->srows[q++] = g->wrecv[2 * j + 1];
     }
   }
