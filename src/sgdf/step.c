@@ -1204,6 +1204,16 @@ static PetscErrorCode AverageShared(SGDF g)
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(SharedSync(g));
+  if (g->nnodes == 1) { /* one node: the mean straight into the copies (the same sums, without the slice's buffer) */
+    for (PetscInt64 j = lo; j < hi; j++) {
+      PetscReal v = g->seg[0][j];
+      for (PetscMPIInt r = 1; r < g->nsize; r++) v += g->seg[r][j];
+      v *= inv;
+      for (PetscMPIInt r = 0; r < g->nsize; r++) g->seg[r][j] = v;
+    }
+    PetscCall(SharedSync(g));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   for (PetscInt64 j = lo; j < hi; j++) {
     PetscReal sum = g->seg[0][j];
     for (PetscMPIInt r = 1; r < g->nsize; r++) sum += g->seg[r][j];
