@@ -351,6 +351,7 @@ PetscErrorCode CurioCSRRowsReadHDF5(MPI_Comm comm, const char path[], const char
   H5Fclose(file);
   PetscCall(PetscFree(s.indptr));
   PetscCall(PetscFree(s.indices));
+  CurioHeapTrim(); /* the scratch blocks came from the heap */
   if (ierr) PetscCall(CurioCSRRowsFree(rows));
   PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);

