@@ -210,6 +210,18 @@ def case_ranks(a, tmp, ck):
         # the eager (replicated) and the lazy scaled (partitioned) regularizer steps are the same map
         e1, e2 = rel(first["partitioned"][0], first["replicated"][0]), rel(first["partitioned"][1], first["replicated"][1])
         ck.check(e1 < 1e-10 and e2 < 1e-10, f"{name:9} partitioned against replicated (1 rank): theta {e1:.1e}, theta_dot {e2:.1e}")
+    # more rows than one window of the schedule's forward build (32768 positions; the last window partial), a batch that
+    # divides neither, and 3 ranks (uneven shares of each window): every rank must take exactly its rows of every batch
+    res = {}
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, f"windows_{np_}.h5")
+        run(a.curio, np_, ["-curio_sgdf_synthetic", "70001,3000,6", "-curio_loss", "logistic", "-curio_s", 0.9, "-curio_sgdf_lr", 1e-3, "-curio_sgdf_batch", 37,
+                           "-curio_sgdf_epochs", 2, "-curio_sgdf_layout", "partitioned", "-curio_output", out])
+        with h5py.File(out) as f:
+            res[np_] = (f["model/theta"][:], f["model/theta_dot"][:])
+    for np_ in (2, 3, 4):
+        e1, e2 = rel(res[np_][0], res[1][0]), rel(res[np_][1], res[1][1])
+        ck.check(e1 < 1e-10 and e2 < 1e-10, f"70001 rows, batch 37, {np_} ranks against 1 rank (schedule over 3 windows): theta {e1:.1e}, theta_dot {e2:.1e}")
 
 
 def case_online_s(a, tmp, ck):
