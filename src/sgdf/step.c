@@ -789,7 +789,8 @@ static PetscErrorCode StepPartitioned(SGDF g, PetscInt nb, PetscInt nl, PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && (defined(PETSC_USE_REAL_DOUBLE) || defined(PETSC_USE_REAL_SINGLE))
+#define CURIO_SGDF_PAIR
 /* theta_j and theta_dot_j side by side (the interleaved layout) as one vector of two: one load and one store per entry
    where the scalar code has two each; the same operations on each of the two (GCC and Clang vector extensions, with
    the alignment of a PetscReal, and allowed to alias the PetscReal array). Measured (one rank, the benchmark's
@@ -901,7 +902,7 @@ static PetscErrorCode StepSerial(SGDF g, PetscInt nb, PetscInt nl, PetscReal eta
       if (g->lissa)
         for (PetscInt k = k0; k < k1; k++) v[2 * col[k] + 1] -= a2 * val[k];
       else {
-#if defined(__GNUC__)
+#if defined(CURIO_SGDF_PAIR)
         const SGDFPair a = {a1, a2};
         for (PetscInt k = k0; k < k1; k++) *(SGDFPair *) (v + 2 * col[k]) -= a * val[k];
 #else
