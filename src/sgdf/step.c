@@ -168,13 +168,14 @@ static PetscErrorCode ScheduleBuildForward(SGDF g, PetscInt64 e)
 static PetscErrorCode ScheduleBuild(SGDF g, PetscInt64 e)
 {
   PetscInt64 *pos, *bpos;
-  uint64_t    key = PermuteKey(g, e);
+  uint64_t    key;
 
   PetscFunctionBegin;
   if (g->size <= SCHEDULE_FORWARD_MAX_RANKS) {
     PetscCall(ScheduleBuildForward(g, e));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
+  key  = PermuteKey(g, e);
   pos  = g->spos;
   bpos = g->spos + PetscMax(g->nlocal, 1);
   PetscCall(PetscArrayzero(g->sptr, g->nsteps_epoch + 1));
