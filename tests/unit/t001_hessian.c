@@ -120,17 +120,19 @@ static PetscErrorCode SparseProblem(PetscInt n, PetscInt d, Mat *Phi, Vec *c, Ve
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The fused one-pass H v against its two-pass reference twin, on sparse (MPIAIJ) and dense rows: 1e-14 */
+/* The fused one-pass H v against its two-pass reference twin, on sparse (MPIAIJ) and dense rows: 1e-14. The dense
+   rows: 23 columns (one block of rows per rank), and 1001 (blocks of 32 rows, the last one partial; a column left over
+   after the groups of four) */
 static void TestFusedMatchesTwoPass(void)
 {
-  for (int dense = 0; dense < 2; dense++) {
+  for (int dense = 0; dense < 3; dense++) {
     CurioProblem p = NULL;
     Mat          Phi, Hf, Ht;
     Vec          c, m, v, y1, y2;
     PetscRandom  rnd;
 
     if (dense) {
-      TCALL(TestProblemCreate(301, 23, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
+      TCALL(TestProblemCreate(301, dense == 1 ? 23 : 1001, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
       Phi = TestPhi(p), c = TestCurvature(p), m = TestMask(p);
     } else TCALL(SparseProblem(503, 97, &Phi, &c, &m));
     TCALL(CurioHessianCreateShell(Phi, c, m, s, &Hf));
