@@ -16,6 +16,7 @@ PETSC_EXTERN const char *const CurioSolverTypes[];
 PETSC_EXTERN PetscErrorCode CurioHessianCreateShell(Mat, Vec, Vec, PetscReal, Mat *);
 PETSC_EXTERN PetscErrorCode CurioHessianShellSetRegularity(Mat, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioHessianShellSetFused(Mat, PetscBool);
+PETSC_EXTERN PetscErrorCode CurioHessianShellResetDiagonal(Mat);
 PETSC_EXTERN PetscErrorCode CurioGramCompute(Mat, Vec, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioWeightedColumnSquares(Mat, Vec, PetscReal *);
 

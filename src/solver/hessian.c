@@ -28,6 +28,11 @@ typedef struct {
   PetscReal   *yloc, *t;
   PetscInt     tcap;
   PetscMPIInt *counts;
+  /* diag(Phi^T diag(c) Phi), kept until CurioHessianShellResetDiagonal() (dc_valid): the solver asks for the diagonal
+     at every new operator and s (finiteness and singularity checks) and for the Jacobi PC of each KSP, each a pass over
+     the rows */
+  Vec       dc;
+  PetscBool dc_valid;
 } HessianCtx;
 
 /* The reference twin: H v = Phi^T (c .* (Phi v)) + s m .* v in two passes over the rows of Phi (MatMult, then
@@ -277,20 +282,90 @@ __attribute__((target("avx2,fma"))) static void DenseFusedAVX2(const PetscReal *
 {
   DenseFusedBody(a, m, N, lda, bs, v, c, y, t);
 }
+
+/* Whether to take the AVX2 kernels: on x86-64 builds whose target lacks AVX2 (the portable build of CMakeLists.txt),
+   where the CPU has AVX2 and FMA; a build for a target with AVX2 compiles its own kernels with it */
+static inline PetscBool CPUHasAVX2(void)
+{
+  return (PetscBool) (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+}
 #endif
 
-/* The kernel for this CPU: on x86-64 the AVX2 one where the CPU has AVX2 and FMA and the build's target does not
-   already (the portable build of CMakeLists.txt), else the build's own */
+/* The kernel for this CPU: the AVX2 one (CPUHasAVX2), else the build's own */
 static void DenseFused(const PetscReal *a, PetscInt m, PetscInt N, PetscInt lda, PetscInt bs, const PetscReal *v, const PetscScalar *c, PetscReal *y,
                        PetscReal *t)
 {
 #if defined(CURIO_DENSE_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (CPUHasAVX2()) {
     DenseFusedAVX2(a, m, N, lda, bs, v, c, y, t);
     return;
   }
 #endif
   DenseFusedGeneric(a, m, N, lda, bs, v, c, y, t);
+}
+
+/* loc_j = sum_i c_i X_ij^2 for the N columns of a column-major block X: four columns per sweep over c, each with four
+   partial sums (a single running sum per column would wait on the latency of every add) */
+static inline __attribute__((always_inline)) void ColumnSquaresBody(const PetscReal *restrict a, PetscInt m, PetscInt N, PetscInt lda,
+                                                                    const PetscScalar *restrict c, PetscReal *restrict loc)
+{
+  PetscInt j = 0;
+#if defined(CURIO_DENSE_VECTOR)
+  const PetscInt m4 = m - m % 4;
+  for (; j + 4 <= N; j += 4) {
+    const PetscReal *restrict c0 = a + j * lda, *restrict c1 = c0 + lda, *restrict c2 = c1 + lda, *restrict c3 = c2 + lda;
+    CurioReal4 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    for (PetscInt i = 0; i < m4; i += 4) {
+      const CurioReal4 ci = *(const CurioReal4 *) (c + i), x0 = *(const CurioReal4 *) (c0 + i), x1 = *(const CurioReal4 *) (c1 + i),
+                       x2 = *(const CurioReal4 *) (c2 + i), x3 = *(const CurioReal4 *) (c3 + i);
+      s0 += ci * x0 * x0;
+      s1 += ci * x1 * x1;
+      s2 += ci * x2 * x2;
+      s3 += ci * x3 * x3;
+    }
+    loc[j]     = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+    loc[j + 1] = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    loc[j + 2] = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+    loc[j + 3] = (s3[0] + s3[1]) + (s3[2] + s3[3]);
+    for (PetscInt i = m4; i < m; i++) {
+      loc[j] += c[i] * c0[i] * c0[i];
+      loc[j + 1] += c[i] * c1[i] * c1[i];
+      loc[j + 2] += c[i] * c2[i] * c2[i];
+      loc[j + 3] += c[i] * c3[i] * c3[i];
+    }
+  }
+#endif
+  for (; j < N; j++) {
+    const PetscReal *restrict c0 = a + j * lda;
+    PetscReal r                  = 0;
+    for (PetscInt i = 0; i < m; i++) r += c[i] * c0[i] * c0[i];
+    loc[j] = r;
+  }
+}
+
+static void ColumnSquaresGeneric(const PetscReal *a, PetscInt m, PetscInt N, PetscInt lda, const PetscScalar *c, PetscReal *loc)
+{
+  ColumnSquaresBody(a, m, N, lda, c, loc);
+}
+
+#if defined(CURIO_DENSE_AVX2)
+__attribute__((target("avx2,fma"))) static void ColumnSquaresAVX2(const PetscReal *a, PetscInt m, PetscInt N, PetscInt lda, const PetscScalar *c,
+                                                                  PetscReal *loc)
+{
+  ColumnSquaresBody(a, m, N, lda, c, loc);
+}
+#endif
+
+/* The column squares for this CPU (as DenseFused) */
+static void DenseColumnSquares(const PetscReal *a, PetscInt m, PetscInt N, PetscInt lda, const PetscScalar *c, PetscReal *loc)
+{
+#if defined(CURIO_DENSE_AVX2)
+  if (CPUHasAVX2()) {
+    ColumnSquaresAVX2(a, m, N, lda, c, loc);
+    return;
+  }
+#endif
+  ColumnSquaresGeneric(a, m, N, lda, c, loc);
 }
 
 /* Dense rows (column-major) in one pass: blocks of rows small enough to stay in cache (about 256 KiB) get t = c .*
@@ -403,11 +478,7 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &m, &N, &lda));
   PetscCall(VecGetArrayRead(c, &cc));
   PetscCall(PetscCalloc1(N, &loc));
-  for (PetscInt j = 0; j < N; j++) {
-    PetscReal sum = 0.0;
-    for (PetscInt i = 0; i < m; i++) sum += cc[i] * a[i + j * lda] * a[i + j * lda];
-    loc[j] = sum;
-  }
+  DenseColumnSquares(a, m, N, lda, cc, loc);
   PetscCall(VecRestoreArrayRead(c, &cc));
   PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   PetscCall(MPIU_Allreduce(loc, diag, N, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) Phi)));
@@ -415,44 +486,53 @@ PetscErrorCode CurioWeightedColumnSquares(Mat Phi, Vec c, PetscReal *diag)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* diag H for the Jacobi preconditioner, computed without forming H */
+/* diag H for the Jacobi preconditioner and the solver's checks, computed without forming H: diag(Phi^T diag(c) Phi),
+   one pass over the rows, kept in dc until the values of c change (CurioHessianShellResetDiagonal()); s m added at
+   every call */
 static PetscErrorCode HessianGetDiagonal(Mat H, Vec diag)
 {
   HessianCtx *ctx;
 
   PetscFunctionBegin;
   PetscCall(MatShellGetContext(H, &ctx));
-  if (CurioMatIsAIJ(ctx->Phi)) {
-    /* owned columns into diag, ghosts into gacc and one reverse scatter-add to their owners: no d-length array */
-    const PetscScalar *cc;
-    PetscScalar       *dg;
+  if (!ctx->dc_valid) {
+    Vec dc;
+    if (!ctx->dc) PetscCall(VecDuplicate(diag, &ctx->dc));
+    dc = ctx->dc;
+    if (CurioMatIsAIJ(ctx->Phi)) {
+      /* owned columns into dc, ghosts into gacc and one reverse scatter-add to their owners: no d-length array */
+      const PetscScalar *cc;
+      PetscScalar       *dg;
 
-    PetscCall(HessianBlocksSetUp(ctx));
-    PetscCall(VecGetArrayRead(ctx->c, &cc));
-    PetscCall(VecZeroEntries(diag));
-    PetscCall(VecGetArray(diag, &dg));
-    PetscCall(AddColumnSquares(ctx->Ad, cc, NULL, 0, dg));
-    PetscCall(VecRestoreArray(diag, &dg));
-    if (ctx->Ao) {
-      PetscCall(VecZeroEntries(ctx->gacc));
-      PetscCall(VecGetArray(ctx->gacc, &dg));
-      PetscCall(AddColumnSquares(ctx->Ao, cc, NULL, 0, dg));
-      PetscCall(VecRestoreArray(ctx->gacc, &dg));
+      PetscCall(HessianBlocksSetUp(ctx));
+      PetscCall(VecGetArrayRead(ctx->c, &cc));
+      PetscCall(VecZeroEntries(dc));
+      PetscCall(VecGetArray(dc, &dg));
+      PetscCall(AddColumnSquares(ctx->Ad, cc, NULL, 0, dg));
+      PetscCall(VecRestoreArray(dc, &dg));
+      if (ctx->Ao) {
+        PetscCall(VecZeroEntries(ctx->gacc));
+        PetscCall(VecGetArray(ctx->gacc, &dg));
+        PetscCall(AddColumnSquares(ctx->Ao, cc, NULL, 0, dg));
+        PetscCall(VecRestoreArray(ctx->gacc, &dg));
+      }
+      PetscCall(VecRestoreArrayRead(ctx->c, &cc));
+      if (ctx->Ao) {
+        PetscCall(VecScatterBegin(ctx->ghost, ctx->gacc, dc, ADD_VALUES, SCATTER_REVERSE));
+        PetscCall(VecScatterEnd(ctx->ghost, ctx->gacc, dc, ADD_VALUES, SCATTER_REVERSE));
+      }
+    } else {
+      PetscReal *full;
+      PetscInt   N;
+      PetscCall(MatGetSize(ctx->Phi, NULL, &N));
+      PetscCall(PetscMalloc1(N, &full));
+      PetscCall(CurioWeightedColumnSquares(ctx->Phi, ctx->c, full));
+      PetscCall(CurioVecSetFromReplicated(dc, full));
+      PetscCall(PetscFree(full));
     }
-    PetscCall(VecRestoreArrayRead(ctx->c, &cc));
-    if (ctx->Ao) {
-      PetscCall(VecScatterBegin(ctx->ghost, ctx->gacc, diag, ADD_VALUES, SCATTER_REVERSE));
-      PetscCall(VecScatterEnd(ctx->ghost, ctx->gacc, diag, ADD_VALUES, SCATTER_REVERSE));
-    }
-  } else {
-    PetscReal *full;
-    PetscInt   N;
-    PetscCall(MatGetSize(ctx->Phi, NULL, &N));
-    PetscCall(PetscMalloc1(N, &full));
-    PetscCall(CurioWeightedColumnSquares(ctx->Phi, ctx->c, full));
-    PetscCall(CurioVecSetFromReplicated(diag, full));
-    PetscCall(PetscFree(full));
+    ctx->dc_valid = PETSC_TRUE;
   }
+  PetscCall(VecCopy(ctx->dc, diag));
   PetscCall(VecAXPY(diag, ctx->s, ctx->m));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -479,14 +559,16 @@ static PetscErrorCode HessianDestroy(Mat H)
   PetscCall(VecDestroy(&ctx->vall));
   if (ctx->yloc) PetscCall(PetscFree2(ctx->yloc, ctx->counts));
   PetscCall(PetscFree(ctx->t));
+  PetscCall(VecDestroy(&ctx->dc));
   PetscCall(PetscFree(ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /*@C
   CurioHessianCreateShell - H = Phi^T diag(c) Phi + s diag(m) as a MATSHELL (MatMult, MatGetDiagonal); it keeps references
-  to Phi, c and m, so later changes to c show through; Phi itself must not change after the first MatMult() (the fused
-  kernel holds a copy of its rows on several ranks)
+  to Phi, c and m, so later changes to c show through H v (and through the diagonal after
+  CurioHessianShellResetDiagonal(): diag(Phi^T diag(c) Phi) is kept between calls); Phi itself must not change after the
+  first MatMult() (the fused kernel holds a copy of its rows on several ranks)
 
   Input Parameters:
 + Phi - design matrix, rows = samples
@@ -562,6 +644,22 @@ PetscErrorCode CurioCheckOperatorFinite(MPI_Comm comm, const char what[], PetscI
              "The %s has a non-finite entry%s: the inputs or weights are too large for double precision (their squares overflow); scale the "
              "columns of X (and the weights) to moderate ranges, e.g. divide each column by its largest |value|",
              what, where);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioHessianShellResetDiagonal - the values of c (the curvature) of a MATSHELL Hessian made by
+  CurioHessianCreateShell() changed: its diagonal, kept between calls of MatGetDiagonal(), is computed again at the next
+
+  Logically Collective
+@*/
+PetscErrorCode CurioHessianShellResetDiagonal(Mat H)
+{
+  HessianCtx *ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatShellGetContext(H, &ctx));
+  ctx->dc_valid = PETSC_FALSE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -206,8 +206,9 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
       PetscCall(PetscMalloc1(solver->d, &solver->mfull));
     }
   }
-  /* same objects, maybe new values of c (a Newton step): the shell sees them through its reference; the direct
-     path forms the Gram again */
+  /* same objects, maybe new values of c (a Newton step): the shell sees them through its reference, its diagonal is
+     computed again; the direct path forms the Gram again */
+  PetscCall(CurioHessianShellResetDiagonal(solver->H));
   if (solver->type == CURIO_SOLVER_DIRECT) {
     PetscCall(CurioGramCompute(Phi, c, solver->G)); /* checked finite there */
     PetscCall(CurioVecGatherAll(m, solver->mfull));

@@ -1,6 +1,6 @@
 /* t001: the matrix-free Hessian (MATSHELL) against the same operator assembled by PETSc (MatTransposeMatMult), its
-   symmetry, its diagonal, the fused one-pass kernel against the two-pass reference (sparse and dense rows), and the direct path's Gram matrix (BLAS
-   syrk + allreduce) against the assembled one. mpiexec -n 4 ./t001_hessian */
+   symmetry, its diagonal (kept between calls, computed again after new values of c), the fused one-pass kernel against the two-pass reference (sparse
+   and dense rows), and the direct path's Gram matrix (BLAS syrk + allreduce) against the assembled one. mpiexec -n 4 ./t001_hessian */
 #include "harness.h"
 
 static const PetscReal s = 0.37;
@@ -120,6 +120,49 @@ static PetscErrorCode SparseProblem(PetscInt n, PetscInt d, Mat *Phi, Vec *c, Ve
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The diagonal is kept between calls: after new values of c (CurioHessianShellResetDiagonal) and a new s it is the
+   assembled operator's, on dense rows (1001 columns: the column squares' groups of four and the one left) and sparse */
+static void TestDiagonalFollowsCurvature(void)
+{
+  for (int dense = 0; dense < 2; dense++) {
+    CurioProblem p = NULL;
+    Mat          Phi, Hs, Ha;
+    Vec          c, m, y1, y2;
+
+    if (dense) {
+      TCALL(TestProblemCreate(203, 1001, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
+      Phi = TestPhi(p), c = TestCurvature(p), m = TestMask(p);
+    } else TCALL(SparseProblem(503, 97, &Phi, &c, &m));
+    TCALL(CurioHessianCreateShell(Phi, c, m, s, &Hs));
+    TCALL(MatCreateVecs(Hs, &y1, &y2));
+    TCALL(MatGetDiagonal(Hs, y1)); /* computed and kept */
+    TCALL(VecScale(c, 2.5));
+    TCALL(VecShift(c, 0.125));
+    TCALL(CurioHessianShellResetDiagonal(Hs));
+    TCALL(CurioHessianShellSetRegularity(Hs, 3 * s));
+    TCALL(MatGetDiagonal(Hs, y1));
+    TCALL(AssembleHessian(Phi, c, m, 3 * s, &Ha));
+    TCALL(MatGetDiagonal(Ha, y2));
+    CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
+    TCALL(CurioHessianShellSetRegularity(Hs, s)); /* s alone: from the kept diagonal */
+    TCALL(MatGetDiagonal(Hs, y1));
+    TCALL(MatDestroy(&Ha));
+    TCALL(AssembleHessian(Phi, c, m, s, &Ha));
+    TCALL(MatGetDiagonal(Ha, y2));
+    CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
+    TCALL(VecDestroy(&y1));
+    TCALL(VecDestroy(&y2));
+    TCALL(MatDestroy(&Hs));
+    TCALL(MatDestroy(&Ha));
+    if (p) TCALL(CurioProblemDestroy(&p));
+    else {
+      TCALL(MatDestroy(&Phi));
+      TCALL(VecDestroy(&c));
+      TCALL(VecDestroy(&m));
+    }
+  }
+}
+
 /* The fused one-pass H v against its two-pass reference twin, on sparse (MPIAIJ) and dense rows: 1e-14. The dense
    rows: 23 columns (one block of rows per rank), and 1001 (blocks of 32 rows, the last one partial; a column left over
    after the groups of four) */
@@ -199,6 +242,7 @@ int main(int argc, char **argv)
       {"MATSHELL H v equals the assembled H v", TestShellMatchesAssembled},
       {"MATSHELL H is symmetric", TestShellSymmetric},
       {"fused one-pass H v equals the two-pass reference", TestFusedMatchesTwoPass},
+      {"the kept diagonal follows c and s", TestDiagonalFollowsCurvature},
       {"Gram by syrk equals the assembled Phi^T W Phi", TestGramMatchesAssembled},
       {NULL, NULL},
   };
