@@ -86,8 +86,11 @@ PetscErrorCode CurioRowsAllocate(MPI_Comm comm, PetscInt n, PetscInt dim, PetscB
   rows->dim  = dim;
   rows->is1d = is1d;
   PetscCall(CurioRowOwnership(comm, n, &rows->rstart, &rows->nlocal));
-  /* at least one entry, so that 'has labels' (y != NULL) reads the same on a rank without rows */
+  /* at least one entry, so that 'has labels' (y != NULL) reads the same on a rank without rows; the inputs on huge
+     pages before the reader's first touch (CurioAdviseHugePages: a fault per 4 KiB page made reading 320 MB of rows
+     take 1.2-1.3 s on the test machine, 0.2-0.5 s on huge pages) */
   PetscCall(PetscMalloc1(PetscMax((size_t) rows->nlocal * (size_t) dim, 1), &rows->X));
+  CurioAdviseHugePages(rows->X, PetscMax((size_t) rows->nlocal * (size_t) dim, 1) * sizeof(PetscReal));
   PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->w));
   for (PetscInt i = 0; i < rows->nlocal; i++) rows->w[i] = 1.0;
   if (labeled) PetscCall(PetscMalloc1(PetscMax(rows->nlocal, 1), &rows->y));
