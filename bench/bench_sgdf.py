@@ -117,6 +117,11 @@ def parse_args(argv=None):
     p.add_argument("--max-epochs", type=int, default=3,
                    help="time to the objective: a run that has not reached it after one epoch is run again with up to this many epochs (default 3)")
     p.add_argument("--sklearn-repeat", type=int, default=3, help="epochs of scikit-learn timed, each from theta = 0; the median is reported (default 3)")
+    p.add_argument("--core-probe", choices=["auto", "on", "off"], default="auto",
+                   help="in every repeat, also run R independent one-rank SGDF epochs at once, each pinned (taskset) to one of the cores "
+                        "0 .. R-1 of the largest rank count R: what these cores give to R copies of the work, which bounds the speed-up "
+                        "of R ranks (the cores of a VM, or cores that share a memory channel, need not keep their speed when busy together; "
+                        "auto: on when R > 1 fits the cores)")
     p.add_argument("--curio-args", default="", help="extra curio options for every run, e.g. '-curio_sgdf_layout partitioned'")
     p.add_argument("--timing-keys", default=TIMING_KEYS, help=f"/timing attributes to take the epoch time from, first found wins (default {TIMING_KEYS})")
     p.add_argument("--no-curio", action="store_true", help="only the data and scikit-learn (e.g. before the SGDF driver is built)")
@@ -218,9 +223,11 @@ def launch(args, nranks):
     return [args.mpiexec, "-n", str(nranks)] + (["--oversubscribe", "--bind-to", "none"] if over else args.mpiexec_args.split())
 
 
-def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1):
+def curio_command(args, nranks, tangent, data, out, log, local_steps=0, epochs=1, pin=None):
     scale = nranks if args.rank_batch and local_steps > 0 else 1  # --rank-batch: B rows per rank, the same step per row
-    return (launch(args, nranks) +
+    # pin: one rank on that core (the launcher's binding puts a lone rank on core 0)
+    start = launch(args, nranks) if pin is None else [args.mpiexec, "-n", "1", "--bind-to", "none", "taskset", "-c", str(pin)]
+    return (start +
             [args.curio, "-curio_mode", "sgdf", "-curio_input", data, "-curio_loss", "squared", "-curio_s", repr(args.s), "-curio_sgdf_epochs", str(epochs),
              "-curio_sgdf_local_steps", str(local_steps),
              "-curio_sgdf_lr", repr(args.curio_lr * scale), "-curio_sgdf_batch", str(args.batch * scale), "-curio_sgdf_seed", str(args.seed), "-curio_sgdf_tangent",
@@ -252,18 +259,23 @@ def epoch_time(timing, stages, keys):
     return float("nan"), "none"
 
 
-def run_curio(args, nranks, tangent, data, workdir, tag, env, local_steps=0, epochs=1):
-    import h5py
-
+def start_curio(args, nranks, tangent, data, workdir, tag, env, local_steps=0, epochs=1, pin=None):
     out = os.path.join(workdir, f"curio_{tag}.h5")
     log = os.path.join(workdir, f"log_{tag}.txt")
-    cmd = curio_command(args, nranks, tangent, data, out, log, local_steps, epochs)
+    cmd = curio_command(args, nranks, tangent, data, out, log, local_steps, epochs, pin)
     busy = others_running()
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"error: curio failed (exit {proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return {"cmd": cmd, "out": out, "log": log, "busy": busy, "t0": time.perf_counter(), "proc": proc}
+
+
+def finish_curio(args, job):
+    import h5py
+
+    stdout, stderr = job["proc"].communicate()
+    wall = time.perf_counter() - job["t0"]
+    cmd, out, log = job["cmd"], job["out"], job["log"]
+    if job["proc"].returncode != 0:
+        sys.exit(f"error: curio failed (exit {job['proc'].returncode}): {' '.join(cmd)}\n{stdout}{stderr}")
     with h5py.File(out, "r") as f:
         timing = {k: float(v) for k, v in f["/timing"].attrs.items()} if "timing" in f else {}
         theta = f["/model/theta"][...]
@@ -276,7 +288,11 @@ def run_curio(args, nranks, tangent, data, workdir, tag, env, local_steps=0, epo
     os.remove(out)
     t, source = epoch_time(timing, stages, [k for k in args.timing_keys.split(",") if k])
     return {"wall": wall, "timing": timing, "stages": stages, "epoch": t, "epoch_source": source, "peak_rss_mib": timing.get("peak_rss_mib"),
-            "others_running": busy, "stdout_tail": proc.stdout[-2000:]}, theta, theta_dot
+            "others_running": job["busy"], "stdout_tail": stdout[-2000:]}, theta, theta_dot
+
+
+def run_curio(args, nranks, tangent, data, workdir, tag, env, local_steps=0, epochs=1, pin=None):
+    return finish_curio(args, start_curio(args, nranks, tangent, data, workdir, tag, env, local_steps, epochs, pin))
 
 
 def baseline_rss(args, nranks, env, workdir):
@@ -311,9 +327,17 @@ def variant_key(nranks, tangent, H):
     return f"{'sgdf' if tangent else 'sgd'}_R{nranks}" + (f"_H{H}" if H else "")
 
 
+def probe_cores(args):
+    """the cores the largest rank count runs on (--bind-to core places rank r on core r), if probed"""
+    top = max(args.ranks)
+    on = args.core_probe == "on" or (args.core_probe == "auto" and 1 < top <= (os.cpu_count() or 1))
+    return list(range(top)) if on and shutil.which("taskset") else []
+
+
 def bench_curio(args, data, workdir, env):
     base = {r: baseline_rss(args, r, env, workdir) for r in args.ranks}
     runs = {v: [] for v in variants(args)}
+    cores = {c: [] for c in probe_cores(args)}
     results = {}
     for k in range(args.repeat):
         for nranks, tangent, H in variants(args):
@@ -322,6 +346,11 @@ def bench_curio(args, data, workdir, env):
             run, theta, theta_dot = run_curio(args, nranks, tangent, data, workdir, f"{key}_{k}", env, H)
             runs[(nranks, tangent, H)].append(run)
             results[(nranks, tangent, H)] = (theta, theta_dot)
+        if cores:  # one independent one-rank run per core, all at once: what these cores give to R copies of the work
+            print(f"  curio sgdf_R1 on cores {', '.join(map(str, cores))} at once, run {k + 1} of {args.repeat} ...", flush=True)
+            jobs = {c: start_curio(args, 1, True, data, workdir, f"core{c}_{k}", env, pin=c) for c in cores}
+            for c, job in jobs.items():
+                cores[c].append(finish_curio(args, job)[0])
     curio = {}
     for (nranks, tangent, H), rr in runs.items():
         rss = [r["peak_rss_mib"] for r in rr if r["peak_rss_mib"] is not None]
@@ -331,6 +360,13 @@ def bench_curio(args, data, workdir, env):
             "step": float(np.median([r["timing"].get("step", float("nan")) for r in rr])), "epoch_source": rr[0]["epoch_source"] + " (median)",
             "wall": min(r["wall"] for r in rr), "peak_rss_mib": max(rss) if rss else None, "baseline_rss_mib": base[nranks],
             "command": " ".join(curio_command(args, nranks, tangent, data, "out.h5", "log.txt", H))}
+    for c, rr in cores.items():
+        curio[f"sgdf_R1_core{c}"] = {
+            "slowest_of_concurrent": [max(cores[q][k]["epoch"] for q in cores) for k in range(len(rr))],
+            "ranks": 1, "tangent": True, "local_steps": 0, "core": c, "runs": rr, "epoch": float(np.median([r["epoch"] for r in rr])),
+            "epoch_min": min(r["epoch"] for r in rr), "epoch_max": max(r["epoch"] for r in rr), "epoch_source": rr[0]["epoch_source"] + " (median)",
+            "wall": min(r["wall"] for r in rr), "peak_rss_mib": None, "baseline_rss_mib": None,
+            "command": " ".join(curio_command(args, 1, True, data, "out.h5", "log.txt", pin=c))}
     return curio, results
 
 
@@ -473,6 +509,14 @@ def main(argv=None):
                         best = max(reached, key=reached.get)
                         ratios[f"time_to_objective_speedup_1_to_{r}_ranks_best"] = reached[best]
                         ratios[f"time_to_objective_best_local_steps_{r}_ranks"] = best
+                        # what the cores give: r independent one-rank epochs at once, one per core (--core-probe); the
+                        # slowest of them against one alone (core 0). r ranks of equal rows go at the pace of the slowest,
+                        # so no split of the rows in r equal parts beats r t(alone) / t(slowest at once) on these cores
+                        if r == max(args.ranks) and "sgdf_R1_core0" in curio:
+                            slow = float(np.median(curio["sgdf_R1_core0"]["slowest_of_concurrent"]))
+                            ratios[f"concurrent_{r}_slowest_epoch_over_alone"] = slow / curio["sgdf_R1"]["epoch"]
+                            ratios[f"time_to_objective_speedup_bound_{r}_ranks_these_cores"] = r * curio["sgdf_R1"]["epoch"] / slow
+                            ratios[f"time_to_objective_speedup_over_bound_{r}_ranks"] = reached[best] * slow / (r * curio["sgdf_R1"]["epoch"])
 
         # ------------------------------------------------------------------ report
         x_mib = x_bytes / MIB
@@ -489,9 +533,15 @@ def main(argv=None):
             rel = f"{rss * MIB / (x_bytes / c['ranks'] + 2 * d * 8):>13.2f}" if rss else f"{'':>13}"
             c_range = f"{c['epoch_min']:.3f}-{c['epoch_max']:.3f}"
             label = "curio " + ("SGDF" if c["tangent"] else "SGD") + (f" local H={c['local_steps']}" if c.get("local_steps") else "") + (
-                f" {args.local_layout}" if c.get("local_steps") and args.local_layout else "")
+                f" {args.local_layout}" if c.get("local_steps") and args.local_layout else "") + (f" on core {c['core']}" if "core" in c else "")
             print(f"{label:<28} {c['ranks']:>5} {c['epoch']:>10.3f} {c_range:>15} {c['epoch_source'][:34]:<34} "
                   f"{(f'{rss:.0f}' + (' per rank' if c['ranks'] > 1 else '')) if rss else 'n/a':>15} {rel}")
+        probed = {c["core"]: c for c in curio.values() if "core" in c}
+        if probed and "sgdf_R1" in curio:
+            print(f"the cores: {len(probed)} independent one-rank SGDF epochs at once, one per core: "
+                  + ", ".join(f"core {k} {c['epoch']:.3f} s" for k, c in sorted(probed.items()))
+                  + f" (medians), against {curio['sgdf_R1']['epoch']:.3f} s alone; the ranks of a run go at the pace of the slowest "
+                  "(ratios time_to_objective_speedup_bound_*_these_cores, *_over_bound_*)")
         bases = {c["ranks"]: c["baseline_rss_mib"] for c in curio.values() if c.get("baseline_rss_mib")}
         if bases:
             print("peak RSS of curio on a 1000 x 100 problem (the libraries and MPI, whatever the data): "
