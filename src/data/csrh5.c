@@ -59,7 +59,7 @@ static PetscErrorCode CheckRowValues(MPI_Comm comm, const char fname[], const ch
 
   PetscFunctionBegin;
   for (PetscInt i = 0; i < nlocal && key < 0; i++) {
-    if (PetscIsInfOrNanReal(v[i])) {
+    if (CurioNonFinite(v[i])) {
       key = rstart + i;
       PetscCall(
           PetscSNPrintf(msg, MSG_LEN, "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt64_FMT " (0-based)", fname, dset, key));
@@ -238,7 +238,7 @@ static PetscErrorCode BlockCheckEntries(const char fname[], const GroupLayout *L
                               "Input file '%s': dataset '%s' is not strictly increasing in row %" PetscInt64_FMT " (0-based): column %" PetscInt64_FMT
                               " follows column %" PetscInt64_FMT,
                               fname, L->indices, row, (PetscInt64) c, (PetscInt64) *prev));
-    } else if (PetscIsInfOrNanReal(rows->vals[k])) {
+    } else if (CurioNonFinite(rows->vals[k])) {
       *key = row;
       PetscCall(PetscSNPrintf(msg, MSG_LEN,
                               "Input file '%s': dataset '%s' has a NaN or Inf value in row %" PetscInt64_FMT " (0-based), column %" PetscInt64_FMT,
