@@ -167,6 +167,7 @@ int main(int argc, char **argv)
     (void) MPI_Finalize();
     return 1;
   }
+  PetscCall(PetscPopErrorHandler()); /* -malloc_dump then reports nothing of curio's */
   PetscCall(PetscFinalize());
   return MPI_Finalize() == MPI_SUCCESS ? 0 : 1;
 }
