@@ -120,46 +120,74 @@ static PetscErrorCode SparseProblem(PetscInt n, PetscInt d, Mat *Phi, Vec *c, Ve
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The operator's parts: dense rows (n x d, a problem of the harness) when n > 0, else the sparse problem above */
+static PetscErrorCode OperatorCreate(PetscInt n, PetscInt d, CurioProblem *p, Mat *Phi, Vec *c, Vec *m)
+{
+  PetscFunctionBeginUser;
+  *p = NULL;
+  if (n > 0) {
+    PetscCall(TestProblemCreate(n, d, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, p));
+    *Phi = TestPhi(*p), *c = TestCurvature(*p), *m = TestMask(*p);
+  } else PetscCall(SparseProblem(503, 97, Phi, c, m));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode OperatorDestroy(CurioProblem *p, Mat *Phi, Vec *c, Vec *m)
+{
+  PetscFunctionBeginUser;
+  if (*p) PetscCall(CurioProblemDestroy(p));
+  else {
+    PetscCall(MatDestroy(Phi));
+    PetscCall(VecDestroy(c));
+    PetscCall(VecDestroy(m));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* max |diag(Hs) - diag(H)| / max |diag(H)| for H assembled from (Phi, c, m, sv) */
+static PetscErrorCode DiagonalDiff(Mat Hs, Mat Phi, Vec c, Vec m, PetscReal sv, PetscReal *diff)
+{
+  Mat Ha;
+  Vec y1, y2;
+
+  PetscFunctionBeginUser;
+  PetscCall(AssembleHessian(Phi, c, m, sv, &Ha));
+  PetscCall(MatCreateVecs(Hs, &y1, &y2));
+  PetscCall(MatGetDiagonal(Hs, y1));
+  PetscCall(MatGetDiagonal(Ha, y2));
+  *diff = TestRelDiff(y1, y2);
+  PetscCall(VecDestroy(&y1));
+  PetscCall(VecDestroy(&y2));
+  PetscCall(MatDestroy(&Ha));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The diagonal is kept between calls: after new values of c (CurioHessianShellResetDiagonal) and a new s it is the
    assembled operator's, on dense rows (1001 columns: the column squares' groups of four and the one left) and sparse */
 static void TestDiagonalFollowsCurvature(void)
 {
   for (int dense = 0; dense < 2; dense++) {
     CurioProblem p = NULL;
-    Mat          Phi, Hs, Ha;
-    Vec          c, m, y1, y2;
+    Mat          Phi, Hs;
+    Vec          c, m, y;
+    PetscReal    diff;
 
-    if (dense) {
-      TCALL(TestProblemCreate(203, 1001, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
-      Phi = TestPhi(p), c = TestCurvature(p), m = TestMask(p);
-    } else TCALL(SparseProblem(503, 97, &Phi, &c, &m));
+    TCALL(OperatorCreate(dense ? 203 : 0, 1001, &p, &Phi, &c, &m));
     TCALL(CurioHessianCreateShell(Phi, c, m, s, &Hs));
-    TCALL(MatCreateVecs(Hs, &y1, &y2));
-    TCALL(MatGetDiagonal(Hs, y1)); /* computed and kept */
+    TCALL(MatCreateVecs(Hs, &y, NULL));
+    TCALL(MatGetDiagonal(Hs, y)); /* computed and kept */
+    TCALL(VecDestroy(&y));
     TCALL(VecScale(c, 2.5));
     TCALL(VecShift(c, 0.125));
     TCALL(CurioHessianShellResetDiagonal(Hs));
     TCALL(CurioHessianShellSetRegularity(Hs, 3 * s));
-    TCALL(MatGetDiagonal(Hs, y1));
-    TCALL(AssembleHessian(Phi, c, m, 3 * s, &Ha));
-    TCALL(MatGetDiagonal(Ha, y2));
-    CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
+    TCALL(DiagonalDiff(Hs, Phi, c, m, 3 * s, &diff));
+    CU_ASSERT(diff < 1e-13);
     TCALL(CurioHessianShellSetRegularity(Hs, s)); /* s alone: from the kept diagonal */
-    TCALL(MatGetDiagonal(Hs, y1));
-    TCALL(MatDestroy(&Ha));
-    TCALL(AssembleHessian(Phi, c, m, s, &Ha));
-    TCALL(MatGetDiagonal(Ha, y2));
-    CU_ASSERT(TestRelDiff(y1, y2) < 1e-13);
-    TCALL(VecDestroy(&y1));
-    TCALL(VecDestroy(&y2));
+    TCALL(DiagonalDiff(Hs, Phi, c, m, s, &diff));
+    CU_ASSERT(diff < 1e-13);
     TCALL(MatDestroy(&Hs));
-    TCALL(MatDestroy(&Ha));
-    if (p) TCALL(CurioProblemDestroy(&p));
-    else {
-      TCALL(MatDestroy(&Phi));
-      TCALL(VecDestroy(&c));
-      TCALL(VecDestroy(&m));
-    }
+    TCALL(OperatorDestroy(&p, &Phi, &c, &m));
   }
 }
 
@@ -174,10 +202,7 @@ static void TestFusedMatchesTwoPass(void)
     Vec          c, m, v, y1, y2;
     PetscRandom  rnd;
 
-    if (dense) {
-      TCALL(TestProblemCreate(301, dense == 1 ? 23 : 1001, PETSC_TRUE, CURIO_REGULARIZER_RESTRICTED, CURIO_SOLVER_KRYLOV, 0, &p));
-      Phi = TestPhi(p), c = TestCurvature(p), m = TestMask(p);
-    } else TCALL(SparseProblem(503, 97, &Phi, &c, &m));
+    TCALL(OperatorCreate(dense ? 301 : 0, dense == 1 ? 23 : 1001, &p, &Phi, &c, &m));
     TCALL(CurioHessianCreateShell(Phi, c, m, s, &Hf));
     TCALL(CurioHessianCreateShell(Phi, c, m, s, &Ht));
     TCALL(CurioHessianShellSetFused(Ht, PETSC_FALSE));
@@ -196,12 +221,7 @@ static void TestFusedMatchesTwoPass(void)
     TCALL(VecDestroy(&y2));
     TCALL(MatDestroy(&Hf));
     TCALL(MatDestroy(&Ht));
-    if (p) TCALL(CurioProblemDestroy(&p));
-    else {
-      TCALL(MatDestroy(&Phi));
-      TCALL(VecDestroy(&c));
-      TCALL(VecDestroy(&m));
-    }
+    TCALL(OperatorDestroy(&p, &Phi, &c, &m));
   }
 }
 
