@@ -201,7 +201,8 @@ static PetscErrorCode HessianMultFusedAIJ(HessianCtx *ctx, Vec v, Vec Hv)
 #if defined(__GNUC__) && (defined(PETSC_USE_REAL_DOUBLE) || defined(PETSC_USE_REAL_SINGLE))
 #define CURIO_DENSE_VECTOR
 /* Four consecutive entries of a column (GCC and Clang vector extensions, with the alignment of a PetscReal, and allowed
-   to alias the PetscReal array): the partial sums of X_b^T t, four per column, in the same order on every target */
+   to alias the PetscReal array): the partial sums of X_b^T t, four per column, summed in the same order on every
+   target (the AVX2 build contracts products and sums into FMAs, which changes the last bits) */
 typedef PetscReal CurioReal4 __attribute__((vector_size(4 * sizeof(PetscReal)), aligned(sizeof(PetscReal)), may_alias));
 #endif
 
