@@ -376,12 +376,12 @@ PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows 
   if (array) PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, array, Phi));
   else {
     /* the storage on huge pages before its first touch (CurioAdviseHugePages; PETSc's own would be zeroed a 4 KiB page
-       at a time), then handed to the matrix, which frees it (MatDenseReplaceArray) */
+       at a time), then handed to the matrix, which frees it (MatDenseReplaceArray); not zeroed: both feature maps
+       below write every entry of every row */
     const size_t cnt = PetscMax((size_t) rows->nlocal * (size_t) d, 1);
     PetscScalar *own;
     PetscCall(PetscMalloc1(cnt, &own));
     CurioAdviseHugePages(own, cnt * sizeof(PetscScalar));
-    PetscCall(PetscArrayzero(own, cnt));
     PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, own, Phi));
     PetscCall(MatDenseReplaceArray(*Phi, own));
   }
