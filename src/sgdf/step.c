@@ -363,18 +363,39 @@ PetscErrorCode SGDFSharedSync(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Entries [lo, hi) of FlushScaled(): the scalars and the arrays in locals (a store through g->td could otherwise alias g
+   and its fields, which would then be reloaded per entry), the stride a constant where the compiler can vectorize */
+static inline __attribute__((always_inline)) void FlushRange(PetscReal *restrict th, PetscReal *restrict td, PetscInt ps, PetscBool tangent,
+                                                             PetscReal P, PetscReal S, PetscInt lo, PetscInt hi)
+{
+  if (!tangent)
+    for (PetscInt jl = lo; jl < hi; jl++) th[ps * jl] = P * th[ps * jl];
+  else
+    for (PetscInt jl = lo; jl < hi; jl++) {
+      const PetscInt  j = ps * jl;
+      const PetscReal v = th[j];
+      td[j]             = P * (td[j] - S * v);
+      th[j]             = P * v;
+    }
+}
+
 /* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 (in the hybrid layout each rank its
-   part of the node's copy) */
+   part of the node's copy). The values are ThetaOf() and TdOf() of every scaled entry, evaluated as they are; the
+   unscaled intercept (restricted regularizer) is left out of the ranges. */
 PetscErrorCode SGDFFlush(SGDF g)
 {
+  const PetscInt skip = g->regularizer == CURIO_REGULARIZER_RESTRICTED ? -g->cstart : -1; /* the intercept's jl, if this rank has it */
+  PetscInt       r[2][2], nr = 0;
+
   PetscFunctionBegin;
   if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt jl = g->flo; jl < g->fhi; jl++) {
-    if (!Scaled(g, jl)) continue;
-    PetscInt  j  = g->ps * jl;
-    PetscReal th = ThetaOf(g, jl);
-    if (g->tangent) g->td[j] = TdOf(g, jl);
-    g->theta[j] = th;
+  if (skip >= g->flo && skip < g->fhi) {
+    r[nr][0] = g->flo, r[nr++][1] = skip;
+    r[nr][0] = skip + 1, r[nr++][1] = g->fhi;
+  } else r[nr][0] = g->flo, r[nr++][1] = g->fhi;
+  for (PetscInt k = 0; k < nr; k++) {
+    if (g->ps == 2) FlushRange(g->theta, g->td, 2, g->tangent, g->P, g->S, r[k][0], r[k][1]);
+    else FlushRange(g->theta, g->td, 1, g->tangent, g->P, g->S, r[k][0], r[k][1]);
   }
   g->P = 1.0;
   g->S = 0.0;
