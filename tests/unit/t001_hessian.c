@@ -192,7 +192,7 @@ static void TestDiagonalFollowsCurvature(void)
 }
 
 /* The fused one-pass H v against its two-pass reference twin, on sparse (MPIAIJ) and dense rows: 1e-14. The dense
-   rows: 23 columns (one block of rows per rank), and 1001 (blocks of 32 rows, the last one partial; a column left over
+   rows: 23 columns (one block of rows per rank), and 1001 (blocks of 128 rows, the last one partial; a column left over
    after the groups of four) */
 static void TestFusedMatchesTwoPass(void)
 {
