@@ -9,18 +9,20 @@
 
 /** @brief One set of rows (training, candidate pool or test set), distributed by rows (PETSc's default split; LIBSVM input by byte ranges). */
 typedef struct {
-  PetscInt   n;      /**< global number of rows */
-  PetscInt   rstart; /**< first global row owned by this rank */
-  PetscInt   nlocal; /**< rows owned by this rank */
-  PetscInt   dim;    /**< input columns per row (1 for 1-D inputs) */
-  PetscBool  is1d;   /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
-  PetscReal *X;      /**< nlocal x dim inputs, row-major */
-  PetscReal *y;      /**< nlocal labels, or NULL when the set is unlabeled */
-  PetscReal *w;      /**< nlocal weights (all 1 when none were given) */
-  PetscBool  sparse; /**< the inputs are CSR (rowptr, colidx, vals) with dim columns, and X is NULL */
-  PetscInt  *rowptr; /**< sparse: nlocal + 1 local offsets */
-  PetscInt  *colidx; /**< sparse: 0-based columns, increasing within a row */
-  PetscReal *vals;   /**< sparse: values */
+  PetscInt   n;       /**< global number of rows */
+  PetscInt   rstart;  /**< first global row owned by this rank */
+  PetscInt   nlocal;  /**< rows owned by this rank */
+  PetscInt   dim;     /**< input columns per row (1 for 1-D inputs) */
+  PetscBool  is1d;    /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
+  PetscReal *X;       /**< nlocal x dim inputs, row-major */
+  PetscReal *y;       /**< nlocal labels, or NULL when the set is unlabeled */
+  PetscReal *w;       /**< nlocal weights (all 1 when none were given) */
+  PetscBool  sparse;  /**< the inputs are CSR (rowptr, colidx, vals) with dim columns, and X is NULL */
+  PetscInt  *rowptr;  /**< sparse: nlocal + 1 local offsets */
+  PetscInt  *colidx;  /**< sparse: 0-based columns, increasing within a row */
+  PetscReal *vals;    /**< sparse: values */
+  PetscBool deferred; /**< dense feature rows loaded without their inputs (CurioDataSetDeferInputs()): X is NULL, and CurioDataReadInputs() reads them
+                         into a sink */
 } CurioRows;
 
 /** @brief The data of one run: training rows (required), candidate pool and test set (optional); opaque, CurioDataGetRows() reads a set. */
@@ -44,6 +46,9 @@ PETSC_EXTERN PetscErrorCode CurioDataGetFeatureNames(CurioData data, const char 
 PETSC_EXTERN PetscErrorCode CurioDataGetCandidateChunk(CurioData data, PetscInt *chunk);
 /** @brief Streams the candidate pool in chunks of this many rows when scored (0: load it whole); before loading. Not collective. */
 PETSC_EXTERN PetscErrorCode CurioDataSetCandidateChunk(CurioData data, PetscInt chunk);
+/** @brief Loads the inputs of dense feature rows (HDF5) later, into a sink (CurioDataReadInputs()), instead of storing them; before loading. Not
+ * collective. */
+PETSC_EXTERN PetscErrorCode CurioDataSetDeferInputs(CurioData data, PetscBool defer);
 PETSC_EXTERN PetscErrorCode CurioDataDestroy(CurioData *);
 PETSC_EXTERN PetscErrorCode CurioDataLoadBuiltin(CurioData);
 PETSC_EXTERN PetscErrorCode CurioDataLoadHDF5(CurioData, const char[]);
@@ -52,6 +57,8 @@ PETSC_EXTERN PetscErrorCode CurioDataReadCandidates(CurioData, PetscInt, PetscIn
 typedef PetscErrorCode (*CurioRowsSink)(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[]);
 PETSC_EXTERN PetscErrorCode CurioDataReadCandidatesBlocked(CurioData data, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx,
                                                            CurioRows *rows);
+/** @brief Reads the deferred inputs of a set (CurioRows.deferred) in blocks of rows into a sink, checked finite. Collective. */
+PETSC_EXTERN PetscErrorCode CurioDataReadInputs(CurioData data, CurioDataSet set, CurioRowsSink sink, void *ctx);
 PETSC_EXTERN PetscErrorCode CurioDataLoadLIBSVM(CurioData, const char[], const char[], const char[]);
 /** @brief Whether a file name names LIBSVM/SVMlight text (.svm, .libsvm, .svmlight, .txt) rather than HDF5. */
 PETSC_EXTERN PetscBool      CurioDataIsLIBSVMPath(const char[]);

@@ -85,7 +85,10 @@ PETSC_EXTERN PetscErrorCode CurioModelSetDomainFromRange(CurioModel, const Petsc
 PETSC_EXTERN PetscErrorCode CurioModelPolynomialRow(CurioModel, PetscReal, PetscInt, PetscScalar[]);
 PETSC_EXTERN PetscErrorCode CurioModelBuildDesign(CurioModel, const CurioRows *, Mat *);
 PETSC_EXTERN PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi);
+PETSC_EXTERN PetscErrorCode CurioModelCreateDesign(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi);
 PETSC_EXTERN PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt nb, const PetscReal X[], PetscInt lda, PetscScalar a[]);
+PETSC_EXTERN PetscErrorCode CurioModelDesignRowsToInputs(CurioModel model, PetscInt i0, PetscInt nb, PetscInt lda, const PetscScalar a[],
+                                                         PetscReal X[]);
 
 PETSC_EXTERN PetscErrorCode CurioLossEvaluate(CurioLossType type, PetscReal eta, PetscReal y, PetscReal *l, PetscReal *dl, PetscReal *d2l);
 PETSC_EXTERN PetscErrorCode CurioLossGetInfo(CurioLossType type, const CurioLossInfo **info);

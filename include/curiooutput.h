@@ -27,6 +27,10 @@ PETSC_EXTERN PetscErrorCode CurioOutputWriteVec(CurioOutput, const char[], Vec, 
 PETSC_EXTERN PetscErrorCode CurioOutputWriteArray(CurioOutput, const char[], PetscInt, const PetscReal[], const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsLocal(CurioOutput, const char[], PetscInt, PetscInt, PetscInt, PetscInt, const PetscReal[],
                                                       const char[]);
+/** @brief Makes rows [i0, i0 + nb) of this rank's part of a set, row-major, in buf (CurioOutputWriteRowsBlocked()). */
+typedef PetscErrorCode (*CurioRowsSource)(void *ctx, PetscInt i0, PetscInt nb, PetscReal buf[]);
+PETSC_EXTERN PetscErrorCode CurioOutputWriteRowsBlocked(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart,
+                                                        PetscInt nlocal, CurioRowsSource source, void *ctx, const char dims[]);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIndex(CurioOutput, const char[], PetscInt, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode CurioOutputWriteIntArray(CurioOutput, const char[], PetscInt, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode CurioOutputCreateArray(CurioOutput, const char[], PetscInt, PetscBool, const char[]);

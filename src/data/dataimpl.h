@@ -11,6 +11,7 @@ struct _n_CurioData {
   CurioRows train, cand, test;
   PetscBool has_cand, has_test;
   PetscInt  cand_chunk;    /**< > 0: the candidate pool is not loaded but streamed in chunks of this many rows when scored */
+  PetscBool defer_inputs;  /**< dense feature rows of an HDF5 input are loaded without their inputs (CurioDataReadInputs() reads them) */
   char    **feature_names; /**< names of the input columns (/train/feature_name, e.g. a CSV header), NULL-terminated, or NULL */
 };
 #include <curiosparse.h>

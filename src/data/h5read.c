@@ -170,9 +170,10 @@ PetscErrorCode CurioCheckSomeWeight(MPI_Comm comm, const char fname[], const cha
 }
 
 /* Reads rows [first, first + count) of one set, "train", "candidates" or "test" (count < 0: all rows; count = 0: only
-   the set's shape, no arrays) */
+   the set's shape, no arrays); defer: feature rows without their inputs (CurioDataSetDeferInputs()) */
 static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], const char group[], PetscBool need_y, PetscInt expect_dim,
-                               PetscBool expect_1d, PetscInt first, PetscInt count, CurioRowsSink sink, void *ctx, CurioRows *rows, PetscBool *found)
+                               PetscBool expect_1d, PetscInt first, PetscInt count, PetscBool defer, CurioRowsSink sink, void *ctx, CurioRows *rows,
+                               PetscBool *found)
 {
   char      px[256], pX[256], py[256], pw[256], pi[256];
   PetscBool hcsr, hx, hX, hy, is1d;
@@ -219,7 +220,10 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     PetscCall(CurioRowsCheckSize(comm, what, n, dim, PETSC_TRUE));
   }
   PetscCall(CurioRowsAllocate(comm, n, dim, is1d, hy, rows));
-  PetscCall(RowsReadInputs(comm, file, fname, is1d ? px : pX, first, sink, ctx, rows));
+  if (defer && !is1d) { /* read later by CurioDataReadInputs(); the array was never touched, so never faulted in */
+    PetscCall(PetscFree(rows->X));
+    rows->deferred = PETSC_TRUE;
+  } else PetscCall(RowsReadInputs(comm, file, fname, is1d ? px : pX, first, sink, ctx, rows));
   if (hy) PetscCall(RowsReadLabels(comm, file, fname, py, first, total, rows));
   PetscCall(RowsReadWeights(comm, file, fname, pw, first, total, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -239,7 +243,7 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
   PetscCall(CurioRowsFree(&data->cand));
   PetscCall(CurioRowsFree(&data->test));
   PetscCall(CurioH5OpenRead(data->comm, fname, &file));
-  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, 0, -1, NULL, NULL, &data->train, &found));
+  PetscCall(LoadRows(data->comm, file, fname, "train", PETSC_TRUE, 0, PETSC_FALSE, 0, -1, data->defer_inputs, NULL, NULL, &data->train, &found));
   PetscCheck(found, data->comm, PETSC_ERR_FILE_UNEXPECTED,
              "Input file '%s': training inputs missing: expected dataset '/train/x' (1-D inputs), '/train/X' (features) or '/train/indptr' (CSR)",
              fname);
@@ -250,10 +254,10 @@ PetscErrorCode CurioDataLoadHDF5(CurioData data, const char fname[])
     if (named) PetscCall(CurioH5ReadStrings(data->comm, file, fname, "/train/feature_name", data->train.dim, &data->feature_names));
   }
   /* a streamed pool is read chunk by chunk when it is scored: only its shape now */
-  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1, NULL,
-                     NULL, &data->cand, &data->has_cand));
-  PetscCall(
-      LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, 0, -1, NULL, NULL, &data->test, &data->has_test));
+  PetscCall(LoadRows(data->comm, file, fname, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, 0, data->cand_chunk > 0 ? 0 : -1,
+                     data->defer_inputs, NULL, NULL, &data->cand, &data->has_cand));
+  PetscCall(LoadRows(data->comm, file, fname, "test", PETSC_TRUE, data->train.dim, data->train.is1d, 0, -1, data->defer_inputs, NULL, NULL,
+                     &data->test, &data->has_test));
   H5Fclose(file);
   PetscCall(PetscStrncpy(data->source, fname, sizeof(data->source)));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -296,9 +300,42 @@ PetscErrorCode CurioDataReadCandidatesBlocked(CurioData data, PetscInt first, Pe
 
   PetscFunctionBegin;
   PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
-  PetscCall(
-      LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, sink, ctx, rows, &found));
+  PetscCall(LoadRows(data->comm, file, data->source, "candidates", PETSC_FALSE, data->train.dim, data->train.is1d, first, count, PETSC_FALSE, sink,
+                     ctx, rows, &found));
   H5Fclose(file);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDataReadInputs - reads the inputs of a set loaded without them (CurioDataSetDeferInputs(), rows->deferred) in
+  blocks of rows, each checked finite and handed to a sink in this rank's row numbering; X stays NULL and the set is
+  no longer deferred
+
+  Collective
+
+  Input Parameters:
++ data - the data, loaded from an HDF5 file
+. set  - CURIO_DATA_TRAIN, CURIO_DATA_CANDIDATES or CURIO_DATA_TEST
+. sink - receives rows [i0, i0 + nb), row-major
+- ctx  - the sink's context
+
+.seealso: CurioDataSetDeferInputs(), CurioDataReadCandidatesBlocked(), CurioModelFillDesignRows()
+@*/
+PetscErrorCode CurioDataReadInputs(CurioData data, CurioDataSet set, CurioRowsSink sink, void *ctx)
+{
+  const char *group = set == CURIO_DATA_TRAIN ? "train" : set == CURIO_DATA_CANDIDATES ? "candidates" : "test";
+  CurioRows  *rows;
+  char        pX[256];
+  hid_t       file;
+
+  PetscFunctionBegin;
+  PetscCall(CurioDataGetRows(data, set, &rows, NULL));
+  PetscCheck(rows->deferred, data->comm, PETSC_ERR_ORDER, "The inputs of '/%s' are not deferred: they were read when the data was loaded", group);
+  PetscCall(PetscSNPrintf(pX, sizeof(pX), "/%s/X", group));
+  PetscCall(CurioH5OpenRead(data->comm, data->source, &file));
+  PetscCall(RowsReadInputs(data->comm, file, data->source, pX, 0, sink, ctx, rows));
+  H5Fclose(file);
+  rows->deferred = PETSC_FALSE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

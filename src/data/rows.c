@@ -266,6 +266,21 @@ PetscErrorCode CurioDataSetCandidateChunk(CurioData data, PetscInt chunk)
 }
 
 /*@C
+  CurioDataSetDeferInputs - loads the dense feature rows of an HDF5 input (each set's '/X') without their inputs: their
+  shape, labels and weights are read, X stays NULL with the set's deferred flag set, and CurioDataReadInputs() reads
+  the inputs later into a sink, such as the design matrix, so that they are never held twice (1-D inputs, CSR rows,
+  LIBSVM text and a streamed candidate pool are loaded as before); call before loading
+
+  Not Collective
+@*/
+PetscErrorCode CurioDataSetDeferInputs(CurioData data, PetscBool defer)
+{
+  PetscFunctionBegin;
+  data->defer_inputs = defer;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioDataDestroy - frees the data of a run and every row set it holds
 @*/
 PetscErrorCode CurioDataDestroy(CurioData *data)

@@ -120,6 +120,52 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Where feature rows go as they are read (deferred inputs, a streamed chunk): the design matrix's array */
+typedef struct {
+  CurioModel   model;
+  PetscScalar *a;
+  PetscInt     lda;
+} DesignSink;
+
+static PetscErrorCode DesignSinkRows(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[])
+{
+  DesignSink *ds = (DesignSink *) ctx;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelFillDesignRows(ds->model, i0, nb, X, ds->lda, ds->a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The design matrix of a set: from its rows, or, when their inputs were deferred (CurioDataSetDeferInputs()), read
+   straight into it block by block, so that they are never held twice (the read's time counts as reading) */
+static PetscErrorCode ProblemBuildDesign(CurioProblem p, CurioDataSet set, Mat *Phi)
+{
+  CurioRows     *rows;
+  DesignSink     ds;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(CurioDataGetRows(p->data, set, &rows, NULL));
+  if (!rows->deferred) {
+    PetscCall(CurioModelBuildDesign(p->model, rows, Phi));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
+  PetscCall(CurioModelCreateDesign(p->model, rows, NULL, Phi));
+  ds.model = p->model;
+  PetscCall(MatDenseGetLDA(*Phi, &ds.lda));
+  PetscCall(MatDenseGetArrayWrite(*Phi, &ds.a));
+  PetscCall(CurioDataReadInputs(p->data, set, DesignSinkRows, &ds));
+  PetscCall(MatDenseRestoreArrayWrite(*Phi, &ds.a));
+  PetscCall(MatAssemblyBegin(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*Phi, MAT_FINAL_ASSEMBLY));
+  PetscCall(PetscLogStagePop());
+  PetscCall(PetscTime(&t1));
+  p->time_read += t1 - t0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioProblemSetUp - loads the data (-curio_input, or the built-in example), builds the design matrices and hands the
   Hessian operator to the solver; the output path is checked for writability first, so a bad path fails before any work
@@ -133,7 +179,10 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioOutputCheckWritable(p->comm, p->common.output));
   PetscCall(PetscTime(&t0));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
-  if (!p->train->n) PetscCall(CurioDataSetFromOptions(p->data)); /* unless the caller filled p->data already */
+  if (!p->train->n) { /* unless the caller filled p->data already; dense feature rows go straight into the design matrices */
+    PetscCall(CurioDataSetDeferInputs(p->data, PETSC_TRUE));
+    PetscCall(CurioDataSetFromOptions(p->data));
+  }
   PetscCall(CurioDataGetRows(p->data, CURIO_DATA_CANDIDATES, NULL, &p->has_cand));
   PetscCall(CurioDataGetRows(p->data, CURIO_DATA_TEST, NULL, &p->has_test));
   PetscCall(CurioDataGetCandidateChunk(p->data, &p->cand_chunk));
@@ -146,9 +195,9 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioModelSetUp(p->model, p->data));
   PetscCall(CurioModelGetSize(p->model, &d));
   if (!p->var_ssi_set) p->var_ssi = (PetscBool) (d <= 4000);
-  PetscCall(CurioModelBuildDesign(p->model, p->train, &p->Phi));
-  if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelBuildDesign(p->model, p->cand, &p->PhiCand));
-  if (p->has_test) PetscCall(CurioModelBuildDesign(p->model, p->test, &p->PhiTest));
+  PetscCall(ProblemBuildDesign(p, CURIO_DATA_TRAIN, &p->Phi));
+  if (p->has_cand && !p->cand_chunk) PetscCall(ProblemBuildDesign(p, CURIO_DATA_CANDIDATES, &p->PhiCand));
+  if (p->has_test) PetscCall(ProblemBuildDesign(p, CURIO_DATA_TEST, &p->PhiTest));
   {
     /* sparse rows live on in the MATMPIAIJ only: their CSR arrays are never written out */
     CurioRows *sets[] = {p->train, p->cand, p->test};
@@ -388,22 +437,6 @@ PetscErrorCode CurioProblemWriteScores(CurioProblem p, CurioOutput out, const ch
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Where a streamed chunk's feature rows go as they are read: the chunk's design matrix array */
-typedef struct {
-  CurioModel   model;
-  PetscScalar *a;
-  PetscInt     lda;
-} DesignSink;
-
-static PetscErrorCode DesignSinkRows(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[])
-{
-  DesignSink *ds = (DesignSink *) ctx;
-
-  PetscFunctionBegin;
-  PetscCall(CurioModelFillDesignRows(ds->model, i0, nb, X, ds->lda, ds->a));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* One streamed chunk's rows (their x, or their index) and scores, written at their offset in the output */
 static PetscErrorCode StreamWriteChunk(CurioProblem p, CurioOutput out, const char scale[], PetscInt n, PetscBool first, PetscInt start,
                                        const CurioRows *rowsp)
@@ -506,7 +539,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
       PetscCall(CurioDataReadCandidatesBlocked(p->data, c0, cnt, DesignSinkRows, &ds, &rows));
       PetscCheck(rows.nlocal == nl, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Chunk rows %" PetscInt_FMT " on this rank, expected %" PetscInt_FMT,
                  rows.nlocal, nl);
-      PetscCall(MatCreateDense(p->comm, nl, PETSC_DECIDE, cnt, d, design, &Phi));
+      PetscCall(CurioModelCreateDesign(p->model, &rows, design, &Phi));
       PetscCall(MatAssemblyBegin(Phi, MAT_FINAL_ASSEMBLY));
       PetscCall(MatAssemblyEnd(Phi, MAT_FINAL_ASSEMBLY));
     }

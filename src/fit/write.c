@@ -48,9 +48,27 @@ static const CurioOutputField FitFields[] = {
     {"/test/f", NULL, "[f]", "prediction f = phi(x).theta at s"},
 };
 
-/* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale */
-static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, const char *const *names, PetscBool with_features,
-                                char scale[], size_t len)
+/* Rows of a design matrix of feature rows back as inputs, for CurioOutputWriteRowsBlocked() */
+typedef struct {
+  CurioModel         model;
+  const PetscScalar *a;
+  PetscInt           lda;
+} DesignSource;
+
+static PetscErrorCode DesignSourceRows(void *ctx, PetscInt i0, PetscInt nb, PetscReal buf[])
+{
+  DesignSource *ds = (DesignSource *) ctx;
+
+  PetscFunctionBegin;
+  PetscCall(CurioModelDesignRowsToInputs(ds->model, i0, nb, ds->lda, ds->a, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The inputs of a set of rows: /<group>/x (1-D) or /<group>/X (features), with the index axis as dimension scale;
+   feature rows read straight into the design matrix Phi (no row-major copy kept: CurioDataSetDeferInputs()) are
+   written back from it block by block */
+static PetscErrorCode WriteRows(CurioOutput out, const char group[], const CurioRows *rows, CurioModel model, Mat Phi, const char *const *names,
+                                PetscBool with_features, char scale[], size_t len)
 {
   char name[64];
 
@@ -63,7 +81,14 @@ static PetscErrorCode WriteRows(CurioOutput out, const char group[], const Curio
     PetscCall(CurioOutputWriteIndex(out, scale, rows->n, rows->rstart, rows->nlocal));
     if (with_features && !rows->sparse) { /* sparse inputs stay in the input file */
       PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/X", group));
-      PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, "index,feature"));
+      if (rows->X) PetscCall(CurioOutputWriteRowsLocal(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, rows->X, "index,feature"));
+      else {
+        DesignSource ds = {model, NULL, 0};
+        PetscInt     m, N;
+        PetscCall(CurioMatGetLocalArrayRead(Phi, &ds.a, &m, &N, &ds.lda));
+        PetscCall(CurioOutputWriteRowsBlocked(out, name, rows->n, rows->dim, rows->rstart, rows->nlocal, DesignSourceRows, &ds, "index,feature"));
+        PetscCall(CurioMatRestoreLocalArrayRead(Phi, &ds.a));
+      }
       if (names) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "/%s/feature_name", group));
         PetscCall(CurioOutputWriteStrings(out, name, rows->dim, names, "feature"));
@@ -270,7 +295,7 @@ static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], 
   if (p->PhiTest) {
     Vec       f, r;
     PetscReal rn;
-    PetscCall(WriteRows(out, "test", p->test, p->feature_names, p->output_data, tscale, len));
+    PetscCall(WriteRows(out, "test", p->test, p->model, p->PhiTest, p->feature_names, p->output_data, tscale, len));
     PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
     PetscCall(MatMult(p->PhiTest, p->theta, f));
     PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
@@ -308,7 +333,7 @@ static PetscErrorCode ProblemWriteContents(CurioOutput out, void *ctx)
   PetscCall(CurioOutputSetAttributeString(out, "/", "input", p->source));
   PetscCall(WriteResolvedOptions(out, p));
   /* training data and fit */
-  PetscCall(WriteRows(out, "train", p->train, p->feature_names, p->output_data, tscale, sizeof(tscale)));
+  PetscCall(WriteRows(out, "train", p->train, p->model, p->Phi, p->feature_names, p->output_data, tscale, sizeof(tscale)));
   PetscCall(WritePrediction(out, "/train/f", p->Phi, p->theta, tscale));
   PetscCall(WritePrediction(out, "/train/fdot", p->Phi, p->theta_dot, tscale));
   PetscCall(WriteModel(out, p, sscale));
@@ -316,7 +341,7 @@ static PetscErrorCode ProblemWriteContents(CurioOutput out, void *ctx)
   /* candidates and scores */
   if (p->has_cand && p->cand_chunk && p->do_scores) PetscCall(CurioProblemScoreStream(p, out));
   else if (p->PhiCand) {
-    PetscCall(WriteRows(out, "candidates", p->cand, p->feature_names, p->output_data, cscale, sizeof(cscale)));
+    PetscCall(WriteRows(out, "candidates", p->cand, p->model, p->PhiCand, p->feature_names, p->output_data, cscale, sizeof(cscale)));
     PetscCall(CurioProblemWriteScores(p, out, cscale));
   }
   PetscCall(WriteSelectionInfluence(out, p, tscale));

@@ -851,12 +851,27 @@ void CurioH5ChecksumAdd(const void *buf, PetscInt64 start, PetscInt64 count, uin
 @*/
 PetscErrorCode CurioH5WriteChecksum(MPI_Comm comm, hid_t file, const char name[], PetscInt64 start, PetscInt64 count, const void *buf, PetscBool *ok)
 {
-  uint64_t   local = 0, sum;
+  uint64_t local = 0;
+
+  PetscFunctionBegin;
+  CurioH5ChecksumAdd(buf, start, count, &local);
+  PetscCall(CurioH5WriteChecksumSum(comm, file, name, local, ok));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5WriteChecksumSum - CurioH5WriteChecksum() from each rank's sum of the terms of the entries it wrote
+  (CurioH5ChecksumAdd()), for a dataset written in several pieces
+
+  Collective
+@*/
+PetscErrorCode CurioH5WriteChecksumSum(MPI_Comm comm, hid_t file, const char name[], uint64_t local, PetscBool *ok)
+{
+  uint64_t   sum;
   PetscInt64 value;
   hid_t      d;
 
   PetscFunctionBegin;
-  CurioH5ChecksumAdd(buf, start, count, &local);
   PetscCallMPI(MPI_Allreduce(&local, &sum, 1, MPI_UINT64_T, MPI_SUM, comm));
   memcpy(&value, &sum, sizeof(value));
   d = H5Dopen2(file, name, H5P_DEFAULT);

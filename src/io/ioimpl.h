@@ -35,6 +35,7 @@ PETSC_INTERN PetscErrorCode CurioH5FreeStrings(char ***);
 PETSC_INTERN PetscErrorCode CurioH5WriteStrings(MPI_Comm, hid_t, const char[], PetscInt, const char *const[], PetscBool *);
 PETSC_INTERN void           CurioH5ChecksumAdd(const void *, PetscInt64, PetscInt64, uint64_t *);
 PETSC_INTERN PetscErrorCode CurioH5WriteChecksum(MPI_Comm, hid_t, const char[], PetscInt64, PetscInt64, const void *, PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5WriteChecksumSum(MPI_Comm, hid_t, const char[], uint64_t, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5VerifyChecksum(MPI_Comm, hid_t, const char[], int *);
 PETSC_INTERN PetscErrorCode CurioH5WriteProvenance(MPI_Comm, hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5CheckIdentity(MPI_Comm, hid_t, const char[], const char[], const char[], const char[], char[], size_t);

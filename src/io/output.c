@@ -404,6 +404,26 @@ PetscErrorCode CurioOutputSetAttributeInt(CurioOutput out, const char obj[], con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* An empty dataset of shape (n) (ncols = 0) or (n, ncols), with intermediate groups, filled later */
+static PetscErrorCode CreateDataset(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, hid_t type)
+{
+  hsize_t   shape[2] = {(hsize_t) n, (hsize_t) PetscMax(ncols, 1)};
+  hid_t     space, dset, lcpl;
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  space = H5Screate_simple(ncols > 0 ? 2 : 1, shape, NULL);
+  lcpl  = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  dset = H5Dcreate2(out->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5Sclose(space);
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(CurioH5AllTrue(out->comm, (PetscBool) (dset >= 0), &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioOutputCreateArray - an empty 1-D dataset of n float64 (or int64) entries, filled later slab by slab with
   CurioOutputWriteSlab()/CurioOutputWriteIntSlab() (a streamed candidate pool); dims as in CurioOutputWriteRowsLocal()
@@ -412,20 +432,44 @@ PetscErrorCode CurioOutputSetAttributeInt(CurioOutput out, const char obj[], con
 @*/
 PetscErrorCode CurioOutputCreateArray(CurioOutput out, const char name[], PetscInt n, PetscBool integer, const char dims[])
 {
-  hsize_t   shape[1] = {(hsize_t) n};
-  hid_t     space, dset, lcpl;
-  PetscBool ok;
+  PetscFunctionBegin;
+  PetscCall(CreateDataset(out, name, n, 0, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE));
+  PetscCall(AttachDims(out, name, dims));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputWriteRowsBlocked - CurioOutputWriteRowsLocal() of an (n, ncols) float64 dataset whose rows this rank
+  makes block by block: source(ctx, i0, nb, buf) writes its rows [i0, i0 + nb) (this rank's numbering), row-major, into
+  buf. Rows held in another layout (a column-major design matrix) are written without a row-major copy of them all; the
+  dataset, its checksum and its dimensions are those of CurioOutputWriteRowsLocal()
+
+  Collective
+@*/
+PetscErrorCode CurioOutputWriteRowsBlocked(CurioOutput out, const char name[], PetscInt n, PetscInt ncols, PetscInt rstart, PetscInt nlocal,
+                                           CurioRowsSource source, void *ctx, const char dims[])
+{
+  const PetscInt block   = PetscMax(1, 262144 / PetscMax(ncols, 1)); /* about 2 MiB: stays in cache between source and write */
+  PetscInt       nblocks = (nlocal + block - 1) / block, gblocks;
+  PetscReal     *buf;
+  uint64_t       sum = 0;
+  PetscBool      ok  = PETSC_TRUE;
 
   PetscFunctionBegin;
-  space = H5Screate_simple(1, shape, NULL);
-  lcpl  = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  dset = H5Dcreate2(out->file, name, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  H5Pclose(lcpl);
-  H5Sclose(space);
-  if (dset >= 0) H5Dclose(dset);
-  PetscCall(CurioH5AllTrue(out->comm, (PetscBool) (dset >= 0), &ok));
-  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot create dataset '%s' in '%s'", name, out->path);
+  PetscCheck(ncols > 0, out->comm, PETSC_ERR_ARG_OUTOFRANGE, "CurioOutputWriteRowsBlocked() writes rows of ncols > 0 columns");
+  PetscCall(CreateDataset(out, name, n, ncols, H5T_IEEE_F64LE));
+  PetscCall(MPIU_Allreduce(&nblocks, &gblocks, 1, MPIU_INT, MPI_MAX, out->comm));
+  PetscCall(PetscMalloc1(block * ncols, &buf));
+  for (PetscInt b = 0; b < gblocks && ok; b++) { /* every rank takes part in every (collective) write */
+    PetscInt i0 = PetscMin(b * block, nlocal), nb = PetscMin(block, nlocal - i0);
+    if (nb > 0) PetscCall(source(ctx, i0, nb, buf));
+    PetscCall(CurioH5WriteBlock(out->comm, out->file, name, -1, H5T_NATIVE_DOUBLE, n, ncols, rstart + i0, nb, buf, &ok));
+    CurioH5ChecksumAdd(buf, (PetscInt64) (rstart + i0) * ncols, (PetscInt64) nb * ncols, &sum);
+  }
+  PetscCall(PetscFree(buf));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' in '%s' (disk full?)", name, out->path);
+  PetscCall(CurioH5WriteChecksumSum(out->comm, out->file, name, sum, &ok));
+  PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write the checksum of dataset '%s' in '%s'", name, out->path);
   PetscCall(AttachDims(out, name, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -350,6 +350,45 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
 }
 
 /*@C
+  CurioModelCreateDesign - the dense design matrix (MATMPIDENSE, column-major) of a set of feature or 1-D rows, its
+  entries not yet written: a caller that has the inputs only as they are read fills it with CurioModelFillDesignRows()
+  (CurioDataReadInputs()), so that they are never held twice
+
+  Collective
+
+  Input Parameters:
++ model - the model, set up
+. rows  - the rows (their sizes; the inputs are not read)
+- array - at least rows->nlocal * d entries, kept by the caller until Phi is destroyed (NULL: allocated here, on huge
+          pages before their first touch, and freed with the matrix)
+
+  Output Parameter:
+. Phi - the design matrix, not assembled
+
+.seealso: CurioModelBuildDesign(), CurioModelFillDesignRows()
+@*/
+PetscErrorCode CurioModelCreateDesign(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi)
+{
+  PetscInt d = model->d;
+
+  PetscFunctionBegin;
+  PetscCheck(!rows->sparse, model->comm, PETSC_ERR_ARG_WRONG, "CurioModelCreateDesign() is for dense rows");
+  if (array) PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, array, Phi));
+  else {
+    /* the storage on huge pages before its first touch (CurioAdviseHugePages; PETSc's own would be zeroed a 4 KiB page
+       at a time), then handed to the matrix, which frees it (MatDenseReplaceArray); not zeroed: the caller writes
+       every entry */
+    const size_t cnt = PetscMax((size_t) rows->nlocal * (size_t) d, 1);
+    PetscScalar *own;
+    PetscCall(PetscMalloc1(cnt, &own));
+    CurioAdviseHugePages(own, cnt * sizeof(PetscScalar));
+    PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, own, Phi));
+    PetscCall(MatDenseReplaceArray(*Phi, own));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioModelBuildDesignWithArray - CurioModelBuildDesign() into storage the caller owns (dense rows only): a streamed
   pool reuses one buffer for every chunk instead of a fresh, zeroed allocation per chunk
 
@@ -358,7 +397,7 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
   Input Parameters:
 + model - the model
 . rows  - the rows
-- array - at least rows->nlocal * d entries, kept by the caller until Phi is destroyed (NULL: PETSc allocates)
+- array - at least rows->nlocal * d entries, kept by the caller until Phi is destroyed (NULL: allocated here)
 
   Output Parameter:
 . Phi - the design matrix
@@ -366,27 +405,17 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
 PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi)
 {
   PetscScalar *a;
-  PetscInt     lda, d = model->d;
+  PetscInt     lda;
 
   PetscFunctionBegin;
   if (rows->sparse) {
     PetscCall(BuildDesignAIJ(model, rows, Phi));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  if (array) PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, array, Phi));
-  else {
-    /* the storage on huge pages before its first touch (CurioAdviseHugePages; PETSc's own would be zeroed a 4 KiB page
-       at a time), then handed to the matrix, which frees it (MatDenseReplaceArray); not zeroed: both feature maps
-       below write every entry of every row */
-    const size_t cnt = PetscMax((size_t) rows->nlocal * (size_t) d, 1);
-    PetscScalar *own;
-    PetscCall(PetscMalloc1(cnt, &own));
-    CurioAdviseHugePages(own, cnt * sizeof(PetscScalar));
-    PetscCall(MatCreateDense(model->comm, rows->nlocal, PETSC_DECIDE, rows->n, d, own, Phi));
-    PetscCall(MatDenseReplaceArray(*Phi, own));
-  }
+  PetscCheck(!rows->deferred, model->comm, PETSC_ERR_ORDER, "The rows' inputs were deferred: read them into the design with CurioDataReadInputs()");
+  PetscCall(CurioModelCreateDesign(model, rows, array, Phi));
   PetscCall(MatDenseGetLDA(*Phi, &lda));
-  PetscCall(MatDenseGetArrayWrite(*Phi, &a));
+  PetscCall(MatDenseGetArrayWrite(*Phi, &a)); /* both feature maps below write every entry of every row */
   if (model->features == CURIO_FEATURES_POLYNOMIAL) {
     for (PetscInt i = 0; i < rows->nlocal; i++) PetscCall(CurioModelPolynomialRow(model, rows->X[i], lda, a + i));
   } else PetscCall(CurioModelFillDesignRows(model, 0, rows->nlocal, rows->X, lda, a));
@@ -452,6 +481,38 @@ PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt 
       for (PetscInt r = r0; r < r1; r++) a[i0 + r] = 1.0;
     for (PetscInt j = 0; j < dim; j++)
       for (PetscInt r = r0; r < r1; r++) a[i0 + r + (j + off) * lda] = X[r * dim + j];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelDesignRowsToInputs - the inverse of CurioModelFillDesignRows(): the input rows [i0, i0 + nb) of a design
+  matrix of feature rows (identity map; the intercept column, if any, left out), row-major
+
+  Not Collective
+
+  Input Parameters:
++ model - the model (identity feature map)
+. i0    - first row
+. nb    - rows
+. lda   - leading dimension of a
+- a     - the design matrix's local array (column-major)
+
+  Output Parameter:
+. X - nb rows of the model's input columns, row-major
+
+.seealso: CurioModelFillDesignRows()
+@*/
+PetscErrorCode CurioModelDesignRowsToInputs(CurioModel model, PetscInt i0, PetscInt nb, PetscInt lda, const PetscScalar a[], PetscReal X[])
+{
+  const PetscInt off = model->intercept ? 1 : 0, dim = model->d - off, block = PetscMax(1, 32768 / PetscMax(dim, 1));
+
+  PetscFunctionBegin;
+  PetscCheck(model->features == CURIO_FEATURES_IDENTITY, model->comm, PETSC_ERR_ARG_WRONG, "CurioModelDesignRowsToInputs() is for feature rows");
+  for (PetscInt r0 = 0; r0 < nb; r0 += block) { /* blocks of rows that stay in cache, as CurioModelFillDesignRows() */
+    const PetscInt r1 = PetscMin(nb, r0 + block);
+    for (PetscInt j = 0; j < dim; j++)
+      for (PetscInt r = r0; r < r1; r++) X[r * dim + j] = PetscRealPart(a[i0 + r + (j + off) * lda]);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
