@@ -235,6 +235,29 @@ PetscErrorCode CurioSGDFOptionsHelp(MPI_Comm comm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Where dense feature rows go as they are read (CurioDataReadInputs()): row i's values, behind the intercept's 1 if
+   any, at columns off, off + 1, ... of its place in the steps' CSR (rows of d entries each) */
+typedef struct {
+  SGDF     g;
+  PetscInt off;
+} DenseCSRSink;
+
+static PetscErrorCode DenseCSRSinkRows(void *ctx, PetscInt i0, PetscInt nb, const PetscReal X[])
+{
+  DenseCSRSink  *ds = (DenseCSRSink *) ctx;
+  const PetscInt d = ds->g->d, off = ds->off, dim = d - off;
+  PetscInt      *col = ds->g->colidx;
+  PetscReal     *val = ds->g->vals;
+
+  PetscFunctionBegin;
+  for (PetscInt r = 0; r < nb; r++) {
+    PetscInt q = (i0 + r) * d;
+    if (off) col[q] = 0, val[q++] = 1.0;
+    for (PetscInt j = 0; j < dim; j++) col[q] = j + off, val[q++] = X[r * dim + j];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The training rows as CSR with global parameter indices: the intercept (parameter 0, value 1) first, then the
    features shifted by one; dense and polynomial rows are stored with every entry */
 static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
@@ -276,6 +299,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     CurioFeatureMapType map;
     PetscInt            q = 0, nnz;
     PetscCall(CurioDataCreate(g->comm, &data));
+    PetscCall(CurioDataSetDeferInputs(data, PETSC_TRUE)); /* dense feature rows straight into the steps' CSR (below) */
     PetscCall(CurioDataSetFromOptions(data));
     PetscCall(CurioModelSetUp(model, data));
     PetscCall(CurioDataGetRows(data, CURIO_DATA_TRAIN, &t, NULL));
@@ -301,6 +325,17 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
     PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
     g->rowptr[0] = 0;
+    if (t->deferred) { /* dense feature rows, read below into their places: only the row offsets, labels and weights here */
+      DenseCSRSink ds = {g, off};
+      for (PetscInt i = 0; i < t->nlocal; i++) {
+        g->rowptr[i + 1] = g->rowptr[i] + g->d;
+        g->y[i]          = t->y[i];
+        g->w[i]          = t->w[i];
+      }
+      PetscCall(CurioDataReadInputs(data, CURIO_DATA_TRAIN, DenseCSRSinkRows, &ds));
+      PetscCall(CurioDataDestroy(&data));
+      goto done;
+    }
     for (PetscInt i = 0; i < t->nlocal; i++) {
       if (map == CURIO_FEATURES_POLYNOMIAL) {
         PetscCall(CurioModelPolynomialRow(model, t->X[i], 1, g->vals + q));
