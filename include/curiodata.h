@@ -9,20 +9,19 @@
 
 /** @brief One set of rows (training, candidate pool or test set), distributed by rows (PETSc's default split; LIBSVM input by byte ranges). */
 typedef struct {
-  PetscInt   n;      /**< global number of rows */
-  PetscInt   rstart; /**< first global row owned by this rank */
-  PetscInt   nlocal; /**< rows owned by this rank */
-  PetscInt   dim;    /**< input columns per row (1 for 1-D inputs) */
-  PetscBool  is1d;   /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
-  PetscReal *X; /**< nlocal x dim inputs, row-major; NULL for CSR rows and for rows read straight into a design matrix (CurioDataSetDeferInputs()) */
-  PetscReal *y; /**< nlocal labels, or NULL when the set is unlabeled */
-  PetscReal *w; /**< nlocal weights (all 1 when none were given) */
-  PetscBool  sparse;  /**< the inputs are CSR (rowptr, colidx, vals) with dim columns, and X is NULL */
-  PetscInt  *rowptr;  /**< sparse: nlocal + 1 local offsets */
-  PetscInt  *colidx;  /**< sparse: 0-based columns, increasing within a row */
-  PetscReal *vals;    /**< sparse: values */
-  PetscBool deferred; /**< dense feature rows loaded without their inputs (CurioDataSetDeferInputs()): X is NULL, and CurioDataReadInputs() reads them
-                         into a sink */
+  PetscInt   n;        /**< global number of rows */
+  PetscInt   rstart;   /**< first global row owned by this rank */
+  PetscInt   nlocal;   /**< rows owned by this rank */
+  PetscInt   dim;      /**< input columns per row (1 for 1-D inputs) */
+  PetscBool  is1d;     /**< inputs are scalars x (polynomial feature map) rather than feature rows X */
+  PetscReal *X;        /**< nlocal x dim inputs, row-major; NULL for CSR rows and for inputs read into a design matrix */
+  PetscReal *y;        /**< nlocal labels, or NULL when the set is unlabeled */
+  PetscReal *w;        /**< nlocal weights (all 1 when none were given) */
+  PetscBool  sparse;   /**< the inputs are CSR (rowptr, colidx, vals) with dim columns, and X is NULL */
+  PetscInt  *rowptr;   /**< sparse: nlocal + 1 local offsets */
+  PetscInt  *colidx;   /**< sparse: 0-based columns, increasing within a row */
+  PetscReal *vals;     /**< sparse: values */
+  PetscBool  deferred; /**< dense inputs not read yet (CurioDataSetDeferInputs()): CurioDataReadInputs() reads them */
 } CurioRows;
 
 /** @brief The data of one run: training rows (required), candidate pool and test set (optional); opaque, CurioDataGetRows() reads a set. */

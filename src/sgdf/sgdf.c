@@ -322,20 +322,18 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->vals));
     CurioAdviseHugePages(g->colidx, (size_t) PetscMax(nnz, 1) * sizeof(PetscInt));
     CurioAdviseHugePages(g->vals, (size_t) PetscMax(nnz, 1) * sizeof(PetscReal));
-    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
-    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
     g->rowptr[0] = 0;
-    if (t->deferred) { /* dense feature rows, read below into their places: only the row offsets, labels and weights here */
+    if (t->deferred) { /* dense feature rows, read into their places; the labels and weights taken over as read */
       DenseCSRSink ds = {g, off};
-      for (PetscInt i = 0; i < t->nlocal; i++) {
-        g->rowptr[i + 1] = g->rowptr[i] + g->d;
-        g->y[i]          = t->y[i];
-        g->w[i]          = t->w[i];
-      }
+      g->y = t->y, g->w = t->w;
+      t->y = NULL, t->w = NULL;
+      for (PetscInt i = 0; i < t->nlocal; i++) g->rowptr[i + 1] = g->rowptr[i] + g->d;
       PetscCall(CurioDataReadInputs(data, CURIO_DATA_TRAIN, DenseCSRSinkRows, &ds));
       PetscCall(CurioDataDestroy(&data));
       goto done;
     }
+    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
+    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
     for (PetscInt i = 0; i < t->nlocal; i++) {
       if (map == CURIO_FEATURES_POLYNOMIAL) {
         PetscCall(CurioModelPolynomialRow(model, t->X[i], 1, g->vals + q));

@@ -379,24 +379,25 @@ static inline __attribute__((always_inline)) void FlushRange(PetscReal *restrict
     }
 }
 
+/* FlushRange() of entries [lo, hi) with the layout's stride */
+static inline void FlushSpan(SGDF g, PetscInt lo, PetscInt hi)
+{
+  if (g->ps == 2) FlushRange(g->theta, g->td, 2, g->tangent, g->P, g->S, lo, hi);
+  else FlushRange(g->theta, g->td, 1, g->tangent, g->P, g->S, lo, hi);
+}
+
 /* Writes theta and theta_dot back from the scaled form and restarts P = 1, S = 0 (in the hybrid layout each rank its
    part of the node's copy). The values are ThetaOf() and TdOf() of every scaled entry, evaluated as they are; the
-   unscaled intercept (restricted regularizer) is left out of the ranges. */
+   unscaled intercept (restricted regularizer) is left out. */
 PetscErrorCode SGDFFlush(SGDF g)
 {
-  const PetscInt skip = g->regularizer == CURIO_REGULARIZER_RESTRICTED ? -g->cstart : -1; /* the intercept's jl, if this rank has it */
-  PetscInt       r[2][2], nr = 0;
+  const PetscInt  skip = g->regularizer == CURIO_REGULARIZER_RESTRICTED ? -g->cstart : -1; /* the intercept's jl, if this rank has it */
+  const PetscBool cut  = (PetscBool) (skip >= g->flo && skip < g->fhi);
 
   PetscFunctionBegin;
   if (!g->lazy || (g->P == 1.0 && g->S == 0.0)) PetscFunctionReturn(PETSC_SUCCESS);
-  if (skip >= g->flo && skip < g->fhi) {
-    r[nr][0] = g->flo, r[nr++][1] = skip;
-    r[nr][0] = skip + 1, r[nr++][1] = g->fhi;
-  } else r[nr][0] = g->flo, r[nr++][1] = g->fhi;
-  for (PetscInt k = 0; k < nr; k++) {
-    if (g->ps == 2) FlushRange(g->theta, g->td, 2, g->tangent, g->P, g->S, r[k][0], r[k][1]);
-    else FlushRange(g->theta, g->td, 1, g->tangent, g->P, g->S, r[k][0], r[k][1]);
-  }
+  FlushSpan(g, g->flo, cut ? skip : g->fhi);
+  if (cut) FlushSpan(g, skip + 1, g->fhi);
   g->P = 1.0;
   g->S = 0.0;
   PetscCall(SGDFSharedSync(g));
