@@ -258,6 +258,30 @@ static PetscErrorCode DenseCSRSinkRows(void *ctx, PetscInt i0, PetscInt nb, cons
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Sparse rows as read into the steps' CSR in place: each row gains the intercept (parameter 0, value 1) in front and
+   its columns shift by one. The arrays grow by one entry per row (realloc: a large block is remapped, not copied) and
+   the rows move back to front, so that X is never held twice. */
+static PetscErrorCode SGDFPrependIntercept(PetscInt nlocal, PetscInt rowptr[], PetscInt **colidx, PetscReal **vals)
+{
+  const size_t nz = (size_t) rowptr[nlocal] + (size_t) nlocal;
+  PetscInt    *col;
+  PetscReal   *val;
+
+  PetscFunctionBegin;
+  PetscCall(PetscRealloc(sizeof(PetscInt) * PetscMax(nz, 1), colidx));
+  PetscCall(PetscRealloc(sizeof(PetscReal) * PetscMax(nz, 1), vals));
+  col = *colidx, val = *vals;
+  for (PetscInt i = nlocal - 1; i >= 0; i--) {
+    const PetscInt lo = rowptr[i], len = rowptr[i + 1] - lo, to = lo + i + 1;
+    PetscCall(PetscArraymove(val + to, val + lo, len));
+    PetscCall(PetscArraymove(col + to, col + lo, len));
+    for (PetscInt k = to; k < to + len; k++) col[k] += 1;
+    col[to - 1] = 0, val[to - 1] = 1.0;
+    rowptr[i + 1] = to + len;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The training rows as CSR with global parameter indices: the intercept (parameter 0, value 1) first, then the
    features shifted by one; dense and polynomial rows are stored with every entry */
 static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
@@ -272,26 +296,8 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
                             o->synthetic[0], o->synthetic[1], o->synthetic[2], o->synthetic_seed));
     g->n = csr.n, g->d = csr.ncols + off, g->rstart = csr.rstart, g->nlocal = csr.nlocal;
     g->y = csr.y, g->w = csr.w, g->sparse_input = PETSC_TRUE;
-    if (!off) {
-      g->rowptr = csr.rowptr, g->colidx = csr.colidx, g->vals = csr.vals;
-    } else {
-      PetscInt nnz = csr.rowptr[csr.nlocal], q = 0;
-      PetscCall(PetscMalloc1(csr.nlocal + 1, &g->rowptr));
-      CurioAdviseHugePages(g->rowptr, (size_t) (csr.nlocal + 1) * sizeof(PetscInt));
-      PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->colidx));
-      PetscCall(PetscMalloc1(nnz + csr.nlocal + 1, &g->vals));
-      CurioAdviseHugePages(g->colidx, (size_t) (nnz + csr.nlocal + 1) * sizeof(PetscInt));
-      CurioAdviseHugePages(g->vals, (size_t) (nnz + csr.nlocal + 1) * sizeof(PetscReal));
-      g->rowptr[0] = 0;
-      for (PetscInt i = 0; i < csr.nlocal; i++) {
-        g->colidx[q] = 0, g->vals[q++] = 1.0;
-        for (PetscInt k = csr.rowptr[i]; k < csr.rowptr[i + 1]; k++) g->colidx[q] = csr.colidx[k] + 1, g->vals[q++] = csr.vals[k];
-        g->rowptr[i + 1] = q;
-      }
-      PetscCall(PetscFree(csr.rowptr));
-      PetscCall(PetscFree(csr.colidx));
-      PetscCall(PetscFree(csr.vals));
-    }
+    if (off) PetscCall(SGDFPrependIntercept(csr.nlocal, csr.rowptr, &csr.colidx, &csr.vals));
+    g->rowptr = csr.rowptr, g->colidx = csr.colidx, g->vals = csr.vals;
   } else {
     CurioData           data;
     CurioRows          *t;
@@ -310,13 +316,14 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(PetscStrncpy(g->source, source, sizeof(g->source)));
     PetscCall(CurioModelGetSize(model, &g->d));
     g->n = t->n, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
-    if (t->sparse && !off) { /* the rows as read are already what the steps use: take them over, no second copy of X */
+    if (t->sparse) { /* the rows as read become the steps' rows: taken over (the intercept put in place), no second copy of X */
+      if (off) PetscCall(SGDFPrependIntercept(t->nlocal, t->rowptr, &t->colidx, &t->vals));
       g->rowptr = t->rowptr, g->colidx = t->colidx, g->vals = t->vals, g->y = t->y, g->w = t->w;
       t->rowptr = NULL, t->colidx = NULL, t->vals = NULL, t->y = NULL, t->w = NULL;
       PetscCall(CurioDataDestroy(&data));
       goto done;
     }
-    nnz = t->sparse ? t->rowptr[t->nlocal] + off * t->nlocal : t->nlocal * g->d;
+    nnz = t->nlocal * g->d; /* dense or polynomial rows: every entry */
     PetscCall(PetscMalloc1(t->nlocal + 1, &g->rowptr));
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->colidx));
     PetscCall(PetscMalloc1(PetscMax(nnz, 1), &g->vals));
@@ -332,22 +339,17 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
       PetscCall(CurioDataDestroy(&data));
       goto done;
     }
-    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->y));
-    PetscCall(PetscMalloc1(PetscMax(t->nlocal, 1), &g->w));
+    g->y = t->y, g->w = t->w;
+    t->y = NULL, t->w = NULL;
     for (PetscInt i = 0; i < t->nlocal; i++) {
       if (map == CURIO_FEATURES_POLYNOMIAL) {
         PetscCall(CurioModelPolynomialRow(model, t->X[i], 1, g->vals + q));
         for (PetscInt j = 0; j < g->d; j++) g->colidx[q++] = j;
       } else {
         if (off) g->colidx[q] = 0, g->vals[q++] = 1.0;
-        if (t->sparse)
-          for (PetscInt k = t->rowptr[i]; k < t->rowptr[i + 1]; k++) g->colidx[q] = t->colidx[k] + off, g->vals[q++] = t->vals[k];
-        else
-          for (PetscInt j = 0; j < t->dim; j++) g->colidx[q] = j + off, g->vals[q++] = t->X[i * t->dim + j];
+        for (PetscInt j = 0; j < t->dim; j++) g->colidx[q] = j + off, g->vals[q++] = t->X[i * t->dim + j];
       }
       g->rowptr[i + 1] = q;
-      g->y[i]          = t->y[i];
-      g->w[i]          = t->w[i];
     }
     PetscCall(CurioDataDestroy(&data));
   }

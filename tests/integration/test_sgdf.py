@@ -70,10 +70,15 @@ def case_replay(a, tmp, ck):
     logi = os.path.join(tmp, "logi.h5")
     make(logi, n=53, d=4, loss="logistic")
     Xl, yl, wl = sgdf_ref.design(logi, intercept=True)
+    # CSR rows with the intercept put in front of each row in place (empty rows among them: half the entries are zero)
+    csr = os.path.join(tmp, "small_csr.h5")
+    make(csr, n=53, d=4, zero_fraction=0.5, csr=True)
+    Xc, yc, wc = sgdf_ref.design(csr, intercept=True)
     common = ["-curio_intercept", "-curio_regularizer", "restricted", "-curio_sgdf_batch", 8, "-curio_sgdf_epochs", 2, "-curio_sgdf_save_indices"]
     variants = [
         ("sgdf squared K=3 decay", path, X, y, w, "squared", dict(s=0.7, lr=2e-3, K=3, schedule="decay", t0=5.0, power=0.6), []),
         ("sgdf logistic K=1", logi, Xl, yl, wl, "logistic", dict(s=0.5, lr=1e-2, K=1), []),
+        ("sgdf squared CSR K=1", csr, Xc, yc, wc, "squared", dict(s=0.7, lr=2e-3, K=1), []),
         ("plain sgd squared", path, X, y, w, "squared", dict(s=0.7, lr=2e-3, K=2, tangent=False), ["-curio_sgdf_tangent", "false"]),
         ("adam squared K=2", path, X, y, w, "squared", dict(s=0.7, lr=5e-2, K=2, optimizer="adam"), ["-curio_sgdf_optimizer", "adam"]),
     ]
