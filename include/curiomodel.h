@@ -84,6 +84,7 @@ PETSC_EXTERN PetscErrorCode CurioModelDomainInclude(PetscInt, const PetscReal[],
 PETSC_EXTERN PetscErrorCode CurioModelSetDomainFromRange(CurioModel, const PetscReal[2]);
 PETSC_EXTERN PetscErrorCode CurioModelPolynomialRow(CurioModel, PetscReal, PetscInt, PetscScalar[]);
 PETSC_EXTERN PetscErrorCode CurioModelBuildDesign(CurioModel, const CurioRows *, Mat *);
+PETSC_EXTERN PetscErrorCode CurioModelBuildDesignTakeRows(CurioModel model, CurioRows *rows, Mat *Phi);
 PETSC_EXTERN PetscErrorCode CurioModelBuildDesignWithArray(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi);
 PETSC_EXTERN PetscErrorCode CurioModelCreateDesign(CurioModel model, const CurioRows *rows, PetscScalar array[], Mat *Phi);
 PETSC_EXTERN PetscErrorCode CurioModelFillDesignRows(CurioModel model, PetscInt i0, PetscInt nb, const PetscReal X[], PetscInt lda, PetscScalar a[]);

@@ -64,6 +64,19 @@ PETSC_EXTERN PetscErrorCode CurioCSRRowsReadHDF5(MPI_Comm, const char[], const c
 PETSC_EXTERN PetscErrorCode CurioCSRRowsFree(CurioCSRRows *);
 
 /**
+  @brief Puts a column of ones in front of every row of CSR arrays in place (column 0, value 1; the other columns
+  shift by one): the arrays grow by one entry per row (realloc) and the rows move back to front, so that the rows are
+  never held twice (an intercept column). Not collective.
+
+  @param[in]     nlocal rows
+  @param[in,out] rowptr nlocal + 1 offsets, rowptr[0] = 0
+  @param[in,out] colidx column indices (PetscMalloc'ed; reallocated)
+  @param[in,out] vals   values (PetscMalloc'ed; reallocated)
+  @return 0 on success
+*/
+PETSC_EXTERN PetscErrorCode CurioCSRPrependOnes(PetscInt, PetscInt[], PetscInt **, PetscReal **);
+
+/**
   @brief This rank's rows of a sparse synthetic regression problem with a known true parameter vector: row i has
   `nnz` distinct uniform columns of [0, d) with N(0, 1)/sqrt(nnz) values; labels drawn for the loss (a CurioLossType:
   squared y = eta + 0.1 N(0,1), logistic Bernoulli(sigmoid(eta)), Poisson(e^(eta/2))) with eta = x . theta_true.

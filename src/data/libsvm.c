@@ -343,3 +343,37 @@ PetscErrorCode CurioCSRRowsFree(CurioCSRRows *rows)
   PetscCall(PetscMemzero(rows, sizeof(*rows)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioCSRPrependOnes - puts a column of ones in front of every row of CSR arrays in place (column 0, value 1; the
+  other columns shift by one): the arrays grow by one entry per row (realloc, which remaps a large block instead of
+  copying it) and the rows move back to front, so that the rows are never held twice
+
+  Not Collective
+
+  Input Parameters:
++ nlocal - rows
+. rowptr - nlocal + 1 offsets, rowptr[0] = 0; updated
+. colidx - the column indices (PetscMalloc'ed); reallocated and updated
+- vals   - the values (PetscMalloc'ed); reallocated and updated
+@*/
+PetscErrorCode CurioCSRPrependOnes(PetscInt nlocal, PetscInt rowptr[], PetscInt **colidx, PetscReal **vals)
+{
+  const size_t nz = (size_t) rowptr[nlocal] + (size_t) nlocal;
+  PetscInt    *col;
+  PetscReal   *val;
+
+  PetscFunctionBegin;
+  PetscCall(PetscRealloc(sizeof(PetscInt) * PetscMax(nz, 1), colidx));
+  PetscCall(PetscRealloc(sizeof(PetscReal) * PetscMax(nz, 1), vals));
+  col = *colidx, val = *vals;
+  for (PetscInt i = nlocal - 1; i >= 0; i--) {
+    const PetscInt lo = rowptr[i], len = rowptr[i + 1] - lo, to = lo + i + 1;
+    PetscCall(PetscArraymove(val + to, val + lo, len));
+    PetscCall(PetscArraymove(col + to, col + lo, len));
+    for (PetscInt k = to; k < to + len; k++) col[k] += 1;
+    col[to - 1] = 0, val[to - 1] = 1.0;
+    rowptr[i + 1] = to + len;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -146,6 +146,10 @@ static PetscErrorCode ProblemBuildDesign(CurioProblem p, CurioDataSet set, Mat *
 
   PetscFunctionBegin;
   PetscCall(CurioDataGetRows(p->data, set, &rows, NULL));
+  if (rows->sparse) { /* the rows live on in Phi only: their CSR arrays are never written out */
+    PetscCall(CurioModelBuildDesignTakeRows(p->model, rows, Phi));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   if (!rows->deferred) {
     PetscCall(CurioModelBuildDesign(p->model, rows, Phi));
     PetscFunctionReturn(PETSC_SUCCESS);
@@ -198,16 +202,6 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(ProblemBuildDesign(p, CURIO_DATA_TRAIN, &p->Phi));
   if (p->has_cand && !p->cand_chunk) PetscCall(ProblemBuildDesign(p, CURIO_DATA_CANDIDATES, &p->PhiCand));
   if (p->has_test) PetscCall(ProblemBuildDesign(p, CURIO_DATA_TEST, &p->PhiTest));
-  {
-    /* sparse rows live on in the MATMPIAIJ only: their CSR arrays are never written out */
-    CurioRows *sets[] = {p->train, p->cand, p->test};
-    for (int k = 0; k < 3; k++)
-      if (sets[k]->sparse) {
-        PetscCall(PetscFree(sets[k]->rowptr));
-        PetscCall(PetscFree(sets[k]->colidx));
-        PetscCall(PetscFree(sets[k]->vals));
-      }
-  }
   if (!p->output_data && !p->train->is1d) {
     /* Phi holds the features now; without -curio_output_data nothing else reads the row-major copy */
     PetscCall(PetscFree(p->train->X));

@@ -349,6 +349,73 @@ PetscErrorCode CurioModelBuildDesign(CurioModel model, const CurioRows *rows, Ma
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The CSR arrays a design matrix was made on without a copy, freed with it (a container composed with the matrix) */
+typedef struct {
+  PetscInt  *rowptr, *colidx;
+  PetscReal *vals;
+} DesignArrays;
+
+#if PETSC_VERSION_LT(3, 23, 0)
+static PetscErrorCode DesignArraysDestroy(void *ctx)
+{
+  DesignArrays *a = (DesignArrays *) ctx;
+#else /* PETSc 3.23 passes the address of the context */
+static PetscErrorCode DesignArraysDestroy(void **ctx)
+{
+  DesignArrays *a = (DesignArrays *) *ctx;
+#endif
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree(a->rowptr));
+  PetscCall(PetscFree(a->colidx));
+  PetscCall(PetscFree(a->vals));
+  PetscCall(PetscFree(a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioModelBuildDesignTakeRows - CurioModelBuildDesign() of sparse rows that the caller no longer needs: their CSR
+  arrays are taken over (NULL in rows afterwards). On one process they become the MATSEQAIJ's own arrays, an intercept
+  column put in front of each row in place (CurioCSRPrependOnes()), so that X is never held twice; on several, the
+  MATMPIAIJ is built as CurioModelBuildDesign() builds it and the arrays are freed.
+
+  Collective
+
+.seealso: CurioModelBuildDesign()
+@*/
+PetscErrorCode CurioModelBuildDesignTakeRows(CurioModel model, CurioRows *rows, Mat *Phi)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCheck(rows->sparse, model->comm, PETSC_ERR_ARG_WRONG, "CurioModelBuildDesignTakeRows() is for sparse rows");
+  PetscCallMPI(MPI_Comm_size(model->comm, &size));
+  if (size == 1) {
+    DesignArrays  *a;
+    PetscContainer c;
+    if (model->intercept) PetscCall(CurioCSRPrependOnes(rows->nlocal, rows->rowptr, &rows->colidx, &rows->vals));
+    PetscCall(MatCreateSeqAIJWithArrays(model->comm, rows->nlocal, model->d, rows->rowptr, rows->colidx, rows->vals, Phi));
+    PetscCall(PetscNew(&a));
+    a->rowptr = rows->rowptr, a->colidx = rows->colidx, a->vals = rows->vals;
+    PetscCall(PetscContainerCreate(PETSC_COMM_SELF, &c));
+    PetscCall(PetscContainerSetPointer(c, a));
+#if PETSC_VERSION_LT(3, 23, 0)
+    PetscCall(PetscContainerSetUserDestroy(c, DesignArraysDestroy));
+#else
+    PetscCall(PetscContainerSetCtxDestroy(c, DesignArraysDestroy));
+#endif
+    PetscCall(PetscObjectCompose((PetscObject) *Phi, "CurioDesignArrays", (PetscObject) c));
+    PetscCall(PetscContainerDestroy(&c));
+  } else {
+    PetscCall(BuildDesignAIJ(model, rows, Phi));
+    PetscCall(PetscFree(rows->rowptr));
+    PetscCall(PetscFree(rows->colidx));
+    PetscCall(PetscFree(rows->vals));
+  }
+  rows->rowptr = NULL, rows->colidx = NULL, rows->vals = NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioModelCreateDesign - the dense design matrix (MATMPIDENSE, column-major) of a set of feature or 1-D rows, its
   entries not yet written: a caller that has the inputs only as they are read fills it with CurioModelFillDesignRows()

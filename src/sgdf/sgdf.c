@@ -258,30 +258,6 @@ static PetscErrorCode DenseCSRSinkRows(void *ctx, PetscInt i0, PetscInt nb, cons
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Sparse rows as read into the steps' CSR in place: each row gains the intercept (parameter 0, value 1) in front and
-   its columns shift by one. The arrays grow by one entry per row (realloc: a large block is remapped, not copied) and
-   the rows move back to front, so that X is never held twice. */
-static PetscErrorCode SGDFPrependIntercept(PetscInt nlocal, PetscInt rowptr[], PetscInt **colidx, PetscReal **vals)
-{
-  const size_t nz = (size_t) rowptr[nlocal] + (size_t) nlocal;
-  PetscInt    *col;
-  PetscReal   *val;
-
-  PetscFunctionBegin;
-  PetscCall(PetscRealloc(sizeof(PetscInt) * PetscMax(nz, 1), colidx));
-  PetscCall(PetscRealloc(sizeof(PetscReal) * PetscMax(nz, 1), vals));
-  col = *colidx, val = *vals;
-  for (PetscInt i = nlocal - 1; i >= 0; i--) {
-    const PetscInt lo = rowptr[i], len = rowptr[i + 1] - lo, to = lo + i + 1;
-    PetscCall(PetscArraymove(val + to, val + lo, len));
-    PetscCall(PetscArraymove(col + to, col + lo, len));
-    for (PetscInt k = to; k < to + len; k++) col[k] += 1;
-    col[to - 1] = 0, val[to - 1] = 1.0;
-    rowptr[i + 1] = to + len;
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* The training rows as CSR with global parameter indices: the intercept (parameter 0, value 1) first, then the
    features shifted by one; dense and polynomial rows are stored with every entry */
 static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
@@ -296,7 +272,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
                             o->synthetic[0], o->synthetic[1], o->synthetic[2], o->synthetic_seed));
     g->n = csr.n, g->d = csr.ncols + off, g->rstart = csr.rstart, g->nlocal = csr.nlocal;
     g->y = csr.y, g->w = csr.w, g->sparse_input = PETSC_TRUE;
-    if (off) PetscCall(SGDFPrependIntercept(csr.nlocal, csr.rowptr, &csr.colidx, &csr.vals));
+    if (off) PetscCall(CurioCSRPrependOnes(csr.nlocal, csr.rowptr, &csr.colidx, &csr.vals));
     g->rowptr = csr.rowptr, g->colidx = csr.colidx, g->vals = csr.vals;
   } else {
     CurioData           data;
@@ -317,7 +293,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(CurioModelGetSize(model, &g->d));
     g->n = t->n, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;
     if (t->sparse) { /* the rows as read become the steps' rows: taken over (the intercept put in place), no second copy of X */
-      if (off) PetscCall(SGDFPrependIntercept(t->nlocal, t->rowptr, &t->colidx, &t->vals));
+      if (off) PetscCall(CurioCSRPrependOnes(t->nlocal, t->rowptr, &t->colidx, &t->vals));
       g->rowptr = t->rowptr, g->colidx = t->colidx, g->vals = t->vals, g->y = t->y, g->w = t->w;
       t->rowptr = NULL, t->colidx = NULL, t->vals = NULL, t->y = NULL, t->w = NULL;
       PetscCall(CurioDataDestroy(&data));

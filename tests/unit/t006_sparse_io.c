@@ -1,7 +1,8 @@
 /* t006: sparse input. LIBSVM text and curio's HDF5 CSR layout are read into the expected rows at any rank count
    (every rank checks its own rows against the known rows by global row index), and every malformed variant raises an
    error on every rank, the same message, naming the file and the line (LIBSVM) or the dataset and row (HDF5).
-   Files are written by rank 0 under $TMPDIR (default /tmp) and removed after use.
+   Files are written by rank 0 under $TMPDIR (default /tmp) and removed after use. CurioCSRPrependOnes() (an intercept
+   column put in place) against the rows rebuilt entry by entry.
      mpiexec -n 4 ./t006_sparse_io */
 #include "harness.h"
 #include <curiosparse.h>
@@ -643,6 +644,44 @@ static void TestHDF5Bad(void)
   TCALL(PetscPrintf(PETSC_COMM_WORLD, "\n"));
 }
 
+/* CurioCSRPrependOnes(): rows of many lengths (empty ones first, last and between; 2.6 10^6 entries) against the
+   same rows rebuilt with a leading 1 column by column; no rows at all */
+static void TestPrependOnes(void)
+{
+  const PetscInt sizes[] = {0, 1, 7, 300000};
+  for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+    PetscInt   nl = sizes[t], *rowptr, *colidx, *want_col, bad = 0;
+    PetscReal *vals, *want_val;
+    size_t     nz = 0;
+    TCALL(PetscMalloc1(nl + 1, &rowptr));
+    rowptr[0] = 0;
+    for (PetscInt i = 0; i < nl; i++) rowptr[i + 1] = rowptr[i] + ((i == 0 || i == nl - 1 || i % 5 == 2) ? 0 : (i * 7919) % 23);
+    nz = (size_t) rowptr[nl];
+    TCALL(PetscMalloc1(PetscMax(nz, 1), &colidx));
+    TCALL(PetscMalloc1(PetscMax(nz, 1), &vals));
+    TCALL(PetscMalloc1(nz + nl + 1, &want_col));
+    TCALL(PetscMalloc1(nz + nl + 1, &want_val));
+    for (PetscInt i = 0, q = 0; i < nl; i++) {
+      want_col[q] = 0, want_val[q++] = 1.0;
+      for (PetscInt k = rowptr[i]; k < rowptr[i + 1]; k++) {
+        colidx[k] = 3 * (k - rowptr[i]) + (i % 3), vals[k] = (PetscReal) k + 0.25;
+        want_col[q] = colidx[k] + 1, want_val[q++] = vals[k];
+      }
+    }
+    TCALL(CurioCSRPrependOnes(nl, rowptr, &colidx, &vals));
+    CU_ASSERT(rowptr[0] == 0 && (size_t) rowptr[nl] == nz + (size_t) nl);
+    for (PetscInt i = 0; i < nl; i++) bad += rowptr[i + 1] - rowptr[i] < 1 || colidx[rowptr[i]] != 0;
+    for (size_t k = 0; k < nz + (size_t) nl; k++) bad += colidx[k] != want_col[k] || vals[k] != want_val[k];
+    CU_ASSERT(bad == 0);
+    TCALL(PetscPrintf(PETSC_COMM_WORLD, "  %" PetscInt_FMT " rows, %zu entries: %" PetscInt_FMT " wrong\n", nl, nz, bad));
+    TCALL(PetscFree(rowptr));
+    TCALL(PetscFree(colidx));
+    TCALL(PetscFree(vals));
+    TCALL(PetscFree(want_col));
+    TCALL(PetscFree(want_val));
+  }
+}
+
 int main(int argc, char **argv)
 {
   const TestCase tests[] = {
@@ -650,6 +689,7 @@ int main(int argc, char **argv)
       {"LIBSVM text: malformed lines", TestLIBSVMBad},
       {"HDF5 CSR: rows at any rank count", TestHDF5Good},
       {"HDF5 CSR: inconsistent arrays", TestHDF5Bad},
+      {"CSR: a column of ones put in front in place", TestPrependOnes},
       {NULL, NULL},
   };
   return TestMain(argc, argv, "t006_sparse_io", tests);
