@@ -18,6 +18,8 @@ PETSC_EXTERN PetscErrorCode CurioHessianShellSetRegularity(Mat, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioHessianShellSetFused(Mat, PetscBool);
 PETSC_EXTERN PetscErrorCode CurioHessianShellResetDiagonal(Mat);
 PETSC_EXTERN PetscErrorCode CurioGramCompute(Mat, Vec, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioGramNullEigenvalues(Vec c, PetscReal gscale, PetscInt p, PetscReal lambda[], PetscReal *tol, PetscInt *nnull,
+                                                     PetscReal *noise);
 PETSC_EXTERN PetscErrorCode CurioWeightedColumnSquares(Mat, Vec, PetscReal *);
 
 typedef struct _n_CurioSolver *CurioSolver;
@@ -46,6 +48,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverSolve(CurioSolver, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverSolveFor(CurioSolver, CurioSolvePurpose, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverSolveRange(CurioSolver solver, Vec r, Vec x, Vec x2);
 PETSC_EXTERN PetscErrorCode CurioSolverGetCondition(CurioSolver solver, PetscReal *kappa, PetscBool *rowspace);
+PETSC_EXTERN PetscErrorCode CurioSolverGetRangeError(CurioSolver solver, PetscReal *err);
 PETSC_EXTERN PetscErrorCode CurioSolverApply(CurioSolver, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);

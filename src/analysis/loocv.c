@@ -10,6 +10,7 @@ struct _n_CurioLOOCV {
   PetscReal *lambda;    /* p eigenvalues of the (centred) Gram matrix */
   PetscReal *b;         /* V^T Phi^T W y (centred) */
   PetscReal *y, *w;     /* this rank's labels and weights */
+  PetscReal  tolb;      /* relative rounding level of a leverage summed over the eigenvalues (LOOCVSplitCreate()) */
   PetscReal  eta0, hw0; /* restricted: prediction offset (weighted mean of y) and h_i offset per unit weight (1/sum w) */
 };
 
@@ -178,6 +179,16 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   }
   PetscCall(PetscMalloc2(cv->p, &cv->lambda, cv->p, &cv->b));
   PetscCall(CurioDenseEigen(comm, cv->p, Gc, cv->lambda, V));
+  {
+    /* eigenvalues at the Gram's rounding level are exact zeros of a rank-deficient Gram, and their directions are
+       orthogonal to every row and to Phi^T W y in exact arithmetic: their columns of V are dropped, so that their
+       rounding noise is not divided by s (a tiny s would otherwise make the curve depend on the rank count) */
+    PetscReal gmax = 0;
+    for (PetscInt j = 0; j < d; j++) gmax = PetscMax(gmax, G[j + j * d]);
+    PetscCall(CurioGramNullEigenvalues(w, gmax, cv->p, cv->lambda, NULL, NULL, NULL));
+    for (PetscInt k = 0; k < cv->p; k++)
+      if (cv->lambda[k] == 0) PetscCall(PetscArrayzero(V + k * cv->p, cv->p));
+  }
 
   /* b = V^T qc */
   for (PetscInt k = 0; k < cv->p; k++) {
@@ -187,6 +198,7 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   }
   PetscCall(LOOCVComputeU(cv, Phi, off, V, mu));
   PetscCall(LOOCVCopyLabels(cv, y, w));
+  cv->tolb = 8 * (cv->p + PetscSqrtReal((PetscReal) cv->n)) * PETSC_MACHINE_EPSILON;
   PetscCall(PetscFree(mu));
   PetscCall(PetscFree3(Gc, qc, V));
   PetscCall(PetscFree2(G, q));
@@ -209,17 +221,64 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* For rows [i0, i0+nb): UE = U E (nb x ncol) and U2D = (U.^2) D (nb x ncol), column-major, by BLAS gemm; U2 is
-   workspace of nb x p */
-static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ncol, const PetscReal *E, const PetscReal *D, PetscReal *U2,
-                              PetscReal *UE, PetscReal *U2D)
+/* Near h_i = 1 (a row that the data fit exactly as s -> 0: fewer rows than features, a category seen once) both 1 - h_i
+   and r_i tend to 0, and computed as 1 - h_i and y_i - eta_i they lost every digit: at s = 1e-12 the exact curve of 2
+   rows and 6 features differed from brute-force refits by 4e-3 and between 1 and 2 ranks. So the eigenvalues at or
+   above s are summed from their limit s -> 0 (docs/math.md, "Cross-validation"):
+
+     1 - h_i = B_i + w_i sum_k U_ik^2 D_k,   r_i = R_i + sum_k U_ik b_k D_k,
+     B_i = 1 - w_i (hw0 + sum_{lambda_k >= s} U_ik^2 / lambda_k),   R_i = y_i - eta0 - sum_{lambda_k >= s} U_ik b_k / lambda_k,
+     D_k = s / (lambda_k (lambda_k + s)) if lambda_k >= s, else -1 / (lambda_k + s),
+
+   so that as s -> 0 they are sums of small terms instead of differences of large ones, and for s above every
+   eigenvalue the plain formulas. B_i is one minus the leverage of the rows on the eigenvectors of lambda_k >= s; at
+   its rounding level, 8 (p + sqrt(n)) eps sqrt(lambda_max / max(s, lambda_min)), it is an exact 0, and then so is R_i
+   (a row of leverage 1 is fitted exactly). The coefficients of a grid, p x ns each: C_kj = [lambda_k >= s_j] /
+   lambda_k and F = b .* C for B and R, D and E = b .* D for the rest; tol the rounding level per s. */
+typedef struct {
+  PetscReal *C, *F, *D, *E, *tol;
+} LOOCVSplit;
+
+static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], LOOCVSplit *g)
+{
+  PetscReal lmin = PETSC_MAX_REAL, lmax = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < cv->p; k++)
+    if (cv->lambda[k] > 0) lmax = PetscMax(lmax, cv->lambda[k]), lmin = PetscMin(lmin, cv->lambda[k]);
+  PetscCall(PetscMalloc5(cv->p * ns, &g->C, cv->p * ns, &g->F, cv->p * ns, &g->D, cv->p * ns, &g->E, ns, &g->tol));
+  for (PetscInt j = 0; j < ns; j++) {
+    g->tol[j] = lmax > 0 ? cv->tolb * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
+    for (PetscInt k = 0; k < cv->p; k++) {
+      const PetscReal l = cv->lambda[k], q = 1.0 / (l + s[j]);
+      const PetscBool big = (PetscBool) (l > 0 && l >= s[j]);
+      g->C[k + j * cv->p] = big ? 1.0 / l : 0;
+      g->D[k + j * cv->p] = big ? s[j] * q / l : -q;
+      g->F[k + j * cv->p] = cv->b[k] * g->C[k + j * cv->p];
+      g->E[k + j * cv->p] = cv->b[k] * g->D[k + j * cv->p];
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode LOOCVSplitDestroy(LOOCVSplit *g)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree5(g->C, g->F, g->D, g->E, g->tol));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* For rows [i0, i0+nb) and the grid of g (ns points): residuals r (nb x ns) and 1 - h (nb x ns), column-major, by
+   four BLAS gemm (U E, U.^2 D, U F, U.^2 C); U2 is workspace of nb x p, work of 2 nb x ns */
+static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const LOOCVSplit *g, PetscReal *U2, PetscReal *work,
+                                   PetscReal *r, PetscReal *omh)
 {
   PetscBLASInt bnb, bnc, bp, bldu;
-  PetscReal    one = 1.0, zero = 0.0;
+  PetscReal    one = 1.0, zero = 0.0, *R = work, *B = work + nb * ns;
 
   PetscFunctionBegin;
   PetscCall(PetscBLASIntCast(nb, &bnb));
-  PetscCall(PetscBLASIntCast(ncol, &bnc));
+  PetscCall(PetscBLASIntCast(ns, &bnc));
   PetscCall(PetscBLASIntCast(cv->p, &bp));
   PetscCall(PetscBLASIntCast(cv->nlocal, &bldu));
   for (PetscInt k = 0; k < cv->p; k++) {
@@ -227,35 +286,19 @@ static PetscErrorCode Project(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt 
     PetscReal       *u2 = U2 + k * nb;
     for (PetscInt i = 0; i < nb; i++) u2[i] = u[i] * u[i];
   }
-  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, cv->U + i0, &bldu, E, &bp, &zero, UE, &bnb));
-  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, D, &bp, &zero, U2D, &bnb));
-  PetscCall(PetscLogFlops(4.0 * nb * ncol * cv->p + nb * cv->p));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* For rows [i0, i0+nb) and the grid s[0..ns): predictions eta (nb x ns) and hat values h (nb x ns), column-major.
-   eta = eta0 + U E with E_kj = b_k/(lambda_k + s_j); h = w (hw0 + U.^2 D) with D_kj = 1/(lambda_k + s_j). */
-static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const PetscReal *E, const PetscReal *D, PetscReal *U2,
-                                   PetscReal *eta, PetscReal *h)
-{
-  PetscFunctionBegin;
-  PetscCall(Project(cv, i0, nb, ns, E, D, U2, eta, h));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, cv->U + i0, &bldu, g->E, &bp, &zero, r, &bnb));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, g->D, &bp, &zero, omh, &bnb));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, cv->U + i0, &bldu, g->F, &bp, &zero, R, &bnb));
+  PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, g->C, &bp, &zero, B, &bnb));
+  PetscCall(PetscLogFlops(8.0 * nb * ns * cv->p + nb * cv->p));
   for (PetscInt j = 0; j < ns; j++)
     for (PetscInt i = 0; i < nb; i++) {
-      eta[i + j * nb] += cv->eta0;
-      h[i + j * nb] = cv->w[i0 + i] * (cv->hw0 + h[i + j * nb]);
-    }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode GridFactors(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal **E, PetscReal **D)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc2(cv->p * ns, E, cv->p * ns, D));
-  for (PetscInt j = 0; j < ns; j++)
-    for (PetscInt k = 0; k < cv->p; k++) {
-      (*D)[k + j * cv->p] = 1.0 / (cv->lambda[k] + s[j]);
-      (*E)[k + j * cv->p] = cv->b[k] / (cv->lambda[k] + s[j]);
+      const PetscInt  q = i + j * nb;
+      const PetscReal w = cv->w[i0 + i];
+      PetscReal       b = 1.0 - w * (cv->hw0 + B[q]), rb = cv->y[i0 + i] - cv->eta0 - R[q];
+      if (b <= g->tol[j]) b = rb = 0;
+      r[q] += rb;
+      omh[q] = b + w * omh[q];
     }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -269,25 +312,26 @@ static PetscErrorCode GridFactors(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
 {
   const PetscInt block = 512;
-  PetscReal     *E, *D, *U2, *eta, *h, *acc;
+  PetscReal     *U2, *eta, *h, *work, *acc;
+  LOOCVSplit     g;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
-  PetscCall(GridFactors(cv, ns, s, &E, &D));
-  PetscCall(PetscMalloc3(block * cv->p, &U2, block * ns, &eta, block * ns, &h));
-  PetscCall(PetscCalloc1(5 * ns, &acc)); /* per s: sum exact, sum approx, rss, sum h, count of h >= 1 */
+  PetscCall(LOOCVSplitCreate(cv, ns, s, &g));
+  PetscCall(PetscMalloc4(block * cv->p, &U2, block * ns, &eta, block * ns, &h, 2 * block * ns, &work));
+  PetscCall(PetscCalloc1(5 * ns, &acc)); /* per s: sum exact, sum approx, rss, sum 1 - h, count of h >= 1 */
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
     PetscInt nb = PetscMin(block, cv->nlocal - i0);
-    PetscCall(PredictBlock(cv, i0, nb, ns, E, D, U2, eta, h));
+    PetscCall(PredictBlock(cv, i0, nb, ns, &g, U2, work, eta, h));
     for (PetscInt j = 0; j < ns; j++) {
       PetscReal *a = acc + 5 * j;
       for (PetscInt i = 0; i < nb; i++) {
-        PetscReal r = cv->y[i0 + i] - eta[i + j * nb], hi = h[i + j * nb], r2 = r * r;
-        if (1.0 - hi > 1e-13) a[0] += r2 / ((1.0 - hi) * (1.0 - hi));
+        PetscReal r = eta[i + j * nb], omh = h[i + j * nb], hi = 1.0 - omh, r2 = r * r;
+        if (omh > 0) a[0] += r2 / (omh * omh);
         else a[4] += 1;
         a[1] += r2 + 2.0 * r2 * hi;
         a[2] += r2;
-        a[3] += hi;
+        a[3] += omh;
       }
     }
   }
@@ -296,11 +340,11 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
     const PetscReal *a = acc + 5 * j;
     if (exact) exact[j] = a[4] > 0 ? PETSC_INFINITY : a[0] / cv->n;
     if (approx) approx[j] = a[1] / cv->n;
-    if (gcv) gcv[j] = cv->n * a[2] / ((cv->n - a[3]) * (cv->n - a[3]));
+    if (gcv) gcv[j] = cv->n * a[2] / (a[3] * a[3]); /* a[3] = n - sum h, summed as the accurate 1 - h */
   }
   PetscCall(PetscFree(acc));
-  PetscCall(PetscFree3(U2, eta, h));
-  PetscCall(PetscFree2(E, D));
+  PetscCall(PetscFree4(U2, eta, h, work));
+  PetscCall(LOOCVSplitDestroy(&g));
   PetscCall(PetscLogEventEnd(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -310,66 +354,66 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 @*/
 PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat)
 {
-  PetscReal   *E, *D, *U2, *eta, *h;
+  PetscReal   *U2, *eta, *h, *work;
+  LOOCVSplit   g;
   PetscScalar *pr, *ph;
 
   PetscFunctionBegin;
-  PetscCall(GridFactors(cv, 1, &s, &E, &D));
-  PetscCall(PetscMalloc3(PetscMax(1, cv->nlocal * cv->p), &U2, PetscMax(1, cv->nlocal), &eta, PetscMax(1, cv->nlocal), &h));
-  if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, E, D, U2, eta, h));
+  PetscCall(LOOCVSplitCreate(cv, 1, &s, &g));
+  PetscCall(PetscMalloc4(PetscMax(1, cv->nlocal * cv->p), &U2, PetscMax(1, cv->nlocal), &eta, PetscMax(1, cv->nlocal), &h,
+                         PetscMax(1, 2 * cv->nlocal), &work));
+  if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, &g, U2, work, eta, h));
   PetscCall(VecGetArrayWrite(rloo, &pr));
   PetscCall(VecGetArrayWrite(hat, &ph));
   for (PetscInt i = 0; i < cv->nlocal; i++) {
-    pr[i] = (cv->y[i] - eta[i]) / (1.0 - h[i]);
-    ph[i] = h[i];
+    pr[i] = eta[i] / h[i]; /* eta holds the residual, h 1 - h_i */
+    ph[i] = 1.0 - h[i];
   }
   PetscCall(VecRestoreArrayWrite(rloo, &pr));
   PetscCall(VecRestoreArrayWrite(hat, &ph));
-  PetscCall(PetscFree3(U2, eta, h));
-  PetscCall(PetscFree2(E, D));
+  PetscCall(PetscFree4(U2, eta, h, work));
+  PetscCall(LOOCVSplitDestroy(&g));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Adds to the six per-row accumulators acc (block x 6: e0, e1, e2, h0, h1, h2) the contributions of the columns
-   [k0, k1) of U for rows [i0, i0 + nb): e_m += U co_m and h_m += U.^2 co_{3+m}, with co the 6 x p coefficients.
+/* Adds to the eight per-row accumulators acc (block x 8: e0, e1, e2, eR, h0, h1, h2, hB) the contributions of U's
+   columns for rows [i0, i0 + nb): e_m += U co_m (m = 0..3) and h_m += U.^2 co_{4+m}, with co the 8 x p coefficients.
    Four columns at a time, so that each accumulator is loaded and stored once per four columns: the pass is bound by
    reading U, not by the accumulators' traffic. */
 static void DerivativeColumns(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt block, const PetscReal *co, PetscReal *acc)
 {
-  PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
-  PetscInt   k = 0;
+  PetscInt k = 0;
 
   for (; k + 4 <= cv->p; k += 4) {
     const PetscReal *u0 = cv->U + i0 + k * cv->nlocal, *u1 = u0 + cv->nlocal, *u2 = u1 + cv->nlocal, *u3 = u2 + cv->nlocal;
-    const PetscReal *c0 = co + 6 * k, *c1 = c0 + 6, *c2 = c1 + 6, *c3 = c2 + 6;
-    for (PetscInt i = 0; i < nb; i++) {
-      const PetscReal a = u0[i], b = u1[i], c = u2[i], d = u3[i], a2 = a * a, b2 = b * b, c2s = c * c, d2 = d * d;
-      e0[i] += a * c0[0] + b * c1[0] + c * c2[0] + d * c3[0];
-      e1[i] += a * c0[1] + b * c1[1] + c * c2[1] + d * c3[1];
-      e2[i] += a * c0[2] + b * c1[2] + c * c2[2] + d * c3[2];
-      h0[i] += a2 * c0[3] + b2 * c1[3] + c2s * c2[3] + d2 * c3[3];
-      h1[i] += a2 * c0[4] + b2 * c1[4] + c2s * c2[4] + d2 * c3[4];
-      h2[i] += a2 * c0[5] + b2 * c1[5] + c2s * c2[5] + d2 * c3[5];
+    const PetscReal *c0 = co + 8 * k, *c1 = c0 + 8, *c2 = c1 + 8, *c3 = c2 + 8;
+    for (PetscInt m = 0; m < 4; m++) {
+      PetscReal *e = acc + m * block, *h = acc + (4 + m) * block;
+      for (PetscInt i = 0; i < nb; i++) {
+        const PetscReal a = u0[i], b = u1[i], c = u2[i], d = u3[i];
+        e[i] += a * c0[m] + b * c1[m] + c * c2[m] + d * c3[m];
+        h[i] += a * a * c0[4 + m] + b * b * c1[4 + m] + c * c * c2[4 + m] + d * d * c3[4 + m];
+      }
     }
   }
   for (; k < cv->p; k++) {
-    const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ck = co + 6 * k;
-    for (PetscInt i = 0; i < nb; i++) {
-      const PetscReal ui = u[i], u2 = ui * ui;
-      e0[i] += ui * ck[0];
-      e1[i] += ui * ck[1];
-      e2[i] += ui * ck[2];
-      h0[i] += u2 * ck[3];
-      h1[i] += u2 * ck[4];
-      h2[i] += u2 * ck[5];
+    const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ck = co + 8 * k;
+    for (PetscInt m = 0; m < 4; m++) {
+      PetscReal *e = acc + m * block, *h = acc + (4 + m) * block;
+      for (PetscInt i = 0; i < nb; i++) {
+        e[i] += u[i] * ck[m];
+        h[i] += u[i] * u[i] * ck[4 + m];
+      }
     }
   }
 }
 
 /* The exact LOOCV f (the mean squared LOO error, as CurioLOOCVEvaluate) and its first and second derivatives with
    respect to t = log s, from one blocked pass over U.
-   Per row, with q_k = 1/(lambda_k + s): e = U (b q), e' = -U (b q^2), e'' = 2 U (b q^3); h = w (hw0 + U.^2 q),
-   h' = -w U.^2 q^2, h'' = 2 w U.^2 q^3; r = y - eta0 - e, a = 1 - h, f = r^2/(2 a^2):
+   Per row, with q_k = 1/(lambda_k + s) and the split of LOOCVSplit (D_k, C_k): r = R + e with e = U (b D), R = y - eta0 -
+   U (b C); 1 - h = B + w U.^2 D, B = 1 - w (hw0 + U.^2 C) (B and R exact zeros at their rounding level); r' = U (b q^2),
+   r'' = -2 U (b q^3), h' = -w U.^2 q^2, h'' = 2 w U.^2 q^3 (D' = q^2 on both sides of the split); a = 1 - h,
+   f = r^2/(2 a^2):
      f'  = r r'/a^2 + r^2 h'/a^3
      f'' = (r'^2 + r r'')/a^2 + 4 r r' h'/a^3 + r^2 h''/a^3 + 3 r^2 h'^2/a^4
    and d/dt = s d/ds, d2/dt2 = s f' + s^2 f''. A row with h >= 1 makes f infinite (as in CurioLOOCVEvaluate). */
@@ -377,40 +421,47 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f,
 {
   const PetscInt block = 256;
   PetscReal     *co, *acc, sum[4] = {0, 0, 0, 0};
+  LOOCVSplit     sp;
 
   PetscFunctionBegin;
-  /* per column k: b q, -b q^2, 2 b q^3, q, -q^2, 2 q^3 */
-  PetscCall(PetscMalloc2(6 * cv->p, &co, 6 * block, &acc));
+  PetscCall(LOOCVSplitCreate(cv, 1, &s, &sp));
+  /* per column k: b D, -b q^2, 2 b q^3, b C; D, -q^2, 2 q^3, C */
+  PetscCall(PetscMalloc2(8 * cv->p, &co, 8 * block, &acc));
   for (PetscInt k = 0; k < cv->p; k++) {
-    PetscReal q = 1.0 / (cv->lambda[k] + s), *ck = co + 6 * k;
-    ck[3] = q;
-    ck[4] = -q * q;
-    ck[5] = 2 * q * q * q;
-    ck[0] = cv->b[k] * ck[3];
-    ck[1] = cv->b[k] * ck[4];
-    ck[2] = cv->b[k] * ck[5];
+    PetscReal q = 1.0 / (cv->lambda[k] + s), *ck = co + 8 * k;
+    ck[4] = sp.D[k];
+    ck[5] = -q * q;
+    ck[6] = 2 * q * q * q;
+    ck[7] = sp.C[k];
+    for (PetscInt m = 0; m < 4; m++) ck[m] = cv->b[k] * ck[4 + m];
   }
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
     PetscInt         nb = PetscMin(block, cv->nlocal - i0);
-    const PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *h0 = acc + 3 * block, *h1 = acc + 4 * block, *h2 = acc + 5 * block;
-    PetscCall(PetscArrayzero(acc, 6 * block));
+    const PetscReal *e0 = acc, *e1 = acc + block, *e2 = acc + 2 * block, *eR = acc + 3 * block;
+    const PetscReal *h0 = acc + 4 * block, *h1 = acc + 5 * block, *h2 = acc + 6 * block, *hB = acc + 7 * block;
+    PetscCall(PetscArrayzero(acc, 8 * block));
     DerivativeColumns(cv, i0, nb, block, co, acc);
     for (PetscInt i = 0; i < nb; i++) {
-      PetscReal w = cv->w[i0 + i], r = cv->y[i0 + i] - cv->eta0 - e0[i], r1 = -e1[i], r2 = -e2[i];
-      PetscReal h = w * (cv->hw0 + h0[i]), hd = w * h1[i], hdd = w * h2[i], a = 1.0 / (1.0 - h);
-      if (1.0 - h > 1e-13) sum[2] += r * r * a * a;
-      else sum[3] += 1;
-      sum[0] += a * a * (r * r1 + r * r * hd * a);
-      sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * hd + r * r * hdd + 3 * a * r * r * hd * hd));
+      PetscReal w = cv->w[i0 + i], B = 1.0 - w * (cv->hw0 + hB[i]), R = cv->y[i0 + i] - cv->eta0 - eR[i];
+      if (B <= sp.tol[0]) B = R = 0;
+      {
+        PetscReal r = R + e0[i], r1 = -e1[i], r2 = -e2[i];
+        PetscReal omh = B + w * h0[i], hd = w * h1[i], hdd = w * h2[i], a = 1.0 / omh;
+        if (omh > 0) sum[2] += r * r * a * a;
+        else sum[3] += 1;
+        sum[0] += a * a * (r * r1 + r * r * hd * a);
+        sum[1] += a * a * (r1 * r1 + r * r2 + a * (4 * r * r1 * hd + r * r * hdd + 3 * a * r * r * hd * hd));
+      }
     }
   }
-  PetscCall(PetscLogFlops(13.0 * cv->nlocal * cv->p));
+  PetscCall(PetscLogFlops(17.0 * cv->nlocal * cv->p));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 4, MPIU_REAL, MPIU_SUM, cv->comm));
   *f = sum[3] > 0 ? PETSC_INFINITY : sum[2] / cv->n;
   /* the formulas are those of r^2/(2 a^2): doubled, f, g and c are on the scale of the mean squared error */
   *g = 2 * s * sum[0] / cv->n;
   *c = 2 * (s * sum[0] + s * s * sum[1]) / cv->n;
   PetscCall(PetscFree2(co, acc));
+  PetscCall(LOOCVSplitDestroy(&sp));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -243,12 +243,17 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscCall(CurioFitSolve(p->fit, s));
   PetscCall(CurioFitGetDiagnostics(p->fit, &p->sigma2, &p->tangent_residual));
   PetscCall(CurioFitGetAccuracy(p->fit, &p->tangent_condition, &p->tangent_forward_error, NULL));
-  if (!(p->tangent_forward_error <= CURIO_TANGENT_WARN) && !p->quiet)
+  if (!(p->tangent_forward_error <= CURIO_TANGENT_WARN) && !p->quiet) {
+    CurioSolverType st;
+    PetscCall(CurioSolverGetType(p->solver, &st));
     PetscCall(
         PetscPrintf(p->comm,
                     "curio: WARNING the tangent's estimated relative error is %.1e (condition estimate %.1e at s = %g): theta_dot and the scores "
-                    "built on it may be wrong in that proportion. Raise -curio_s, scale the feature columns, or use -curio_solver direct\n",
-                    (double) p->tangent_forward_error, (double) p->tangent_condition, (double) s));
+                    "built on it may be wrong in that proportion. Raise -curio_s%s\n",
+                    (double) p->tangent_forward_error, (double) p->tangent_condition, (double) s,
+                    st == CURIO_SOLVER_KRYLOV ? ", scale the feature columns, or use -curio_solver direct"
+                                              : " or remove collinear feature columns (the direct solver is already in use)"));
+  }
   PetscCall(CurioFitGetIterations(p->fit, &p->its_train, &p->its_tangent));
   PetscCall(CurioFitGetTimes(p->fit, &p->time_train, &p->time_tangent));
   p->s      = s;

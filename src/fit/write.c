@@ -246,7 +246,14 @@ static PetscErrorCode WriteLOOCV(CurioOutput out, CurioProblem p)
   if (p->has_curve) {
     CurioLOOCVCurve *c = &p->curve;
     PetscCall(CurioOutputWriteArray(out, "/loocv/s", c->ns, c->s, "s"));
-    PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, c->exact, "s"));
+    {
+      /* +Inf where some h_i = 1, as IEEE infinity (numpy's isinf), not PETSc's large finite stand-in */
+      PetscReal *ex;
+      PetscCall(PetscMalloc1(PetscMax(c->ns, 1), &ex));
+      for (PetscInt j = 0; j < c->ns; j++) ex[j] = c->exact[j] >= PETSC_INFINITY ? (PetscReal) INFINITY : c->exact[j];
+      PetscCall(CurioOutputWriteArray(out, "/loocv/exact", c->ns, ex, "s"));
+      PetscCall(PetscFree(ex));
+    }
     PetscCall(CurioOutputWriteArray(out, "/loocv/approx", c->ns, c->approx, "s"));
     PetscCall(CurioOutputWriteArray(out, "/loocv/gcv", c->ns, c->gcv, "s"));
     if (c->kfold) {

@@ -127,7 +127,9 @@ PetscErrorCode CurioFitSetWeights(CurioFit fit, Vec w)
    theta_dot = -H^{-1} grad R(theta*) applies H^{-1} to a vector that is itself H^{-1} of the data: on the Cholesky
    and Krylov routes, an error of relative size kappa rho in theta (rho its relative residual, at least eps) reaches the
    tangent amplified by kappa again, so the estimate is kappa (rho_tangent + kappa rho_theta). On the row-space route
-   the null space is exact and the rest is conditioned by kappa over the Gram's range: kappa max(rho_tangent, d eps). */
+   the null space is exact and the rest is conditioned by kappa over the Gram's range: kappa max(rho_tangent, d eps),
+   or the rounding of the right-hand side's coordinates amplified by the smallest kept eigenvalues, whichever is larger
+   (CurioSolverGetRangeError()). */
 static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
 {
   PetscReal       kappa, rho_theta = PETSC_MACHINE_EPSILON, rtol;
@@ -144,10 +146,15 @@ static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
     PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
     rho_theta = PetscMax(rho_theta, rtol);
   }
-  fit->tangent_condition     = kappa;
-  fit->tangent_rowspace      = rowspace;
-  fit->tangent_forward_error = rowspace ? kappa * PetscMax(fit->tangent_residual, d * PETSC_MACHINE_EPSILON)
-                                        : kappa * (PetscMax(fit->tangent_residual, PETSC_MACHINE_EPSILON) + kappa * rho_theta);
+  rho_theta              = PetscMax(rho_theta, fit->train_error); /* a GLM's theta is as accurate as Newton's last step says */
+  fit->tangent_condition = kappa;
+  fit->tangent_rowspace  = rowspace;
+  if (rowspace) {
+    PetscReal range_error;
+    PetscCall(CurioSolverGetRangeError(fit->solver, &range_error));
+    fit->tangent_forward_error = PetscMax(kappa * PetscMax(fit->tangent_residual, d * PETSC_MACHINE_EPSILON), range_error);
+    fit->tangent_forward_error = PetscMax(fit->tangent_forward_error, kappa * fit->train_error);
+  } else fit->tangent_forward_error = kappa * (PetscMax(fit->tangent_residual, PETSC_MACHINE_EPSILON) + kappa * rho_theta);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -17,7 +17,8 @@ struct _n_CurioFit {
   Vec                  theta, theta_dot, gradR;
   PetscReal            s, sigma2, tangent_residual;
   PetscReal            tangent_condition, tangent_forward_error; /* the solver's condition estimate and the tangent's estimated relative error */
-  PetscBool            tangent_rowspace;                         /* the tangent came from the row-space route */
+  PetscReal            train_error;      /* Newton's last step |H^{-1} g| / |theta| at theta*: its estimated relative error (0: squared loss) */
+  PetscBool            tangent_rowspace; /* the tangent came from the row-space route */
   PetscBool            solved, monitor;
   PetscInt             its_train, its_tangent;
   PetscReal            time_train, time_tangent;

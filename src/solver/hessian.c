@@ -687,6 +687,59 @@ PetscErrorCode CurioHessianShellSetFused(Mat H, PetscBool fused)
 }
 
 /*@C
+  CurioGramNullEigenvalues - the eigenvalues of a computed Gram matrix (Phi^T diag(c) Phi, or its Schur complement on p
+  penalized parameters) that are rounding noise of a rank-deficient Gram, set to exact zeros: those at or below
+
+      tol = 8 (p + sqrt(nrows)) eps max(gscale, lambda_max),
+
+  nrows the rows with c_i > 0 and gscale the largest diagonal entry of the whole Gram (a Schur complement's rounding is
+  that of the Gram it came from). The Gram's formation rounds each entry (about sqrt(nrows) eps of its scale) and the
+  eigensolver adds p eps ||G|| at most: the null eigenvalues of an exactly singular integer Gram (computed exactly) came
+  back from ScaLAPACK as large as 3.4 eps lambda_max on a 2-process grid, above the d eps max_k G_kk used before, and an
+  eigenvalue of noise taken for a real one divides the noise of its coordinate by s (by s^2 in the tangent). Also
+  returns *noise, the relative rounding level of a right-hand side's coordinates, (p + sqrt(nrows)) eps, for
+  CurioSolver's estimate of the tangent's error.
+
+  Collective
+
+  Input Parameters:
++ c      - the curvature vector of the Gram (row layout)
+. gscale - the largest diagonal entry of the whole Gram
+. p      - eigenvalues
+- lambda - the eigenvalues, changed in place
+
+  Output Parameters:
++ tol   - the threshold (may be NULL)
+. nnull - how many were set to zero (may be NULL)
+- noise - the relative rounding level (may be NULL)
+@*/
+PetscErrorCode CurioGramNullEigenvalues(Vec c, PetscReal gscale, PetscInt p, PetscReal lambda[], PetscReal *tol, PetscInt *nnull, PetscReal *noise)
+{
+  const PetscScalar *cc;
+  PetscInt           m, nloc = 0, nrows, nz = 0;
+  PetscReal          lmax = gscale, t, lev;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(c, &m));
+  PetscCall(VecGetArrayRead(c, &cc));
+  for (PetscInt i = 0; i < m; i++) nloc += cc[i] > 0;
+  PetscCall(VecRestoreArrayRead(c, &cc));
+  PetscCallMPI(MPIU_Allreduce(&nloc, &nrows, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject) c)));
+  for (PetscInt k = 0; k < p; k++) lmax = PetscMax(lmax, lambda[k]);
+  lev = (p + PetscSqrtReal((PetscReal) nrows)) * PETSC_MACHINE_EPSILON;
+  t   = 8 * lev * lmax;
+  for (PetscInt k = 0; k < p; k++)
+    if (lambda[k] <= t) {
+      lambda[k] = 0;
+      nz++;
+    }
+  if (tol) *tol = t;
+  if (nnull) *nnull = nz;
+  if (noise) *noise = lev;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioGramCompute - G = Phi^T diag(c) Phi, replicated on every rank (d x d, column-major, both triangles): each rank
   forms its rows' contribution with BLAS syrk (on blocks of rows scaled by sqrt(c) unless c = 1), then one
   MPI_Allreduce sums them.

@@ -28,6 +28,8 @@ struct _n_CurioSolver {
   PetscBool  rowspace;
   PetscInt   nu, np, *iu, *ip, nnull;
   PetscReal *Luu, *Z, *V, *lambda, tol; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
+  PetscReal  noise;                     /* relative rounding level of a right-hand side's coordinates (CurioGramNullEigenvalues()) */
+  PetscReal  range_error;               /* estimated relative error of the last CurioSolverSolveRange()'s result from that rounding */
   /* krylov path: one KSP per purpose (CurioSolvePurpose), ksp[CURIO_SOLVE_OTHER] the common one */
   Mat       H;
   KSP       ksp[CURIO_SOLVE_COUNT];
@@ -228,7 +230,7 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
 /* The row-space route: eliminate the unpenalized parameters U (mask 0) through their Gram block, and diagonalize the
    Schur complement Gc = G_PP - G_PU G_UU^{-1} G_UP on the penalized ones (mask 1), so that H_PP - H_PU H_UU^{-1} H_UP =
    Gc + s I = V (Lambda + s) V^T for every s (the centring of src/analysis/loocv.c, for any curvature). Eigenvalues at or
-   below tol = d eps max_k G_kk are rounding noise of a rank-deficient Gram and become exact zeros. */
+   below the Gram's rounding level are noise of a rank-deficient Gram and become exact zeros (CurioGramNullEigenvalues()). */
 static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
 {
   PetscInt     d = solver->d, nu = 0, np = 0;
@@ -274,13 +276,7 @@ static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
   }
   if (np) PetscCall(CurioDenseEigen(solver->comm, np, Gc, solver->lambda, solver->V));
   PetscCall(PetscFree(Gc));
-  solver->tol   = d * PETSC_MACHINE_EPSILON * gmax;
-  solver->nnull = 0;
-  for (PetscInt k = 0; k < np; k++)
-    if (solver->lambda[k] <= solver->tol) {
-      solver->lambda[k] = 0;
-      solver->nnull++;
-    }
+  PetscCall(CurioGramNullEigenvalues(solver->c, gmax, np, solver->lambda, &solver->tol, &solver->nnull, &solver->noise));
   solver->rowspace = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -310,6 +306,23 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
     if (!(range && solver->lambda[k] == 0))
       for (PetscInt a = 0; a < np; a++) sum += solver->V[a + k * np] * rp[a];
     beta[k] = sum / (solver->lambda[k] + s);
+  }
+  if (range) {
+    /* the error of the result (x2 if asked, else x) from the rounding of the right-hand side's coordinates, about
+       noise ||r_P|| each, divided by lambda_k + s in x and by (lambda_k + s)^2 in x2: the eigenvalues just above the
+       null ones, at a tiny s, amplify it most */
+    PetscReal rn = 0, ax = 0, a2 = 0, nx = 0, n2 = 0;
+    for (PetscInt a = 0; a < np; a++) rn += rp[a] * rp[a];
+    for (PetscInt k = 0; k < np; k++)
+      if (solver->lambda[k] != 0) {
+        PetscReal q = 1 / (solver->lambda[k] + s);
+        ax += q * q;
+        a2 += q * q * q * q;
+        nx += beta[k] * beta[k];
+        n2 += PetscSqr(beta[k] * q);
+      }
+    solver->range_error =
+        x2 ? (n2 > 0 ? solver->noise * PetscSqrtReal(rn * a2 / n2) : 0) : (nx > 0 ? solver->noise * PetscSqrtReal(rn * ax / nx) : 0);
   }
   for (int pass = 0; pass < (x2 ? 2 : 1); pass++) {
     PetscReal *out = pass ? x2 : x;
@@ -780,6 +793,22 @@ PetscErrorCode CurioSolverSolveRange(CurioSolver solver, Vec r, Vec x, Vec x2)
       PetscCall(VecDestroy(&mx));
     }
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverGetRangeError - the estimated relative error of the last CurioSolverSolveRange()'s result (x2 if it was
+  asked, else x) from the rounding of its right-hand side's coordinates, which the row-space route divides by
+  lambda_k + s (by (lambda_k + s)^2 for x2); 0 off the row-space route
+
+  Not Collective
+
+.seealso: CurioSolverSolveRange(), CurioSolverGetCondition()
+@*/
+PetscErrorCode CurioSolverGetRangeError(CurioSolver solver, PetscReal *err)
+{
+  PetscFunctionBegin;
+  *err = (solver->type == CURIO_SOLVER_DIRECT && solver->rowspace) ? solver->range_error : 0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -17,6 +17,10 @@ Cases (README, "Numerics at the edges"):
              both paths
   units      columns in units 1e8 apart are not refused as singular, both paths match numpy
   sigma2     /model sigma2 per loss: the response-scale residual variance for logistic and Poisson
+  noise      rank-deficient Grams at a tiny s (random n < d, exactly collinear integer columns, with an intercept):
+             theta_dot against the SVD formula; logistic on separable n < d rows down to s = 1e-12 against Newton in
+             the row space: right, or flagged by the estimate and a warning; the exact LOOCV curve down to s = 1e-14
+             where rows are fitted exactly as s -> 0 (n < d, a category seen once) against brute-force refits
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units"""
 import argparse
@@ -413,7 +417,101 @@ def case_grid(run, tmp):
     check(not at_b and cv[1] <= min(cv) * (1 + 1e-9), "grid, mixed units: s_opt = %.4g inside the grid and the brute-force LOO minimum (%s)" % (s_opt, cv))
 
 
+def reference_logistic(X, y, s):
+    """theta* and theta_dot of logistic loss with ridge, for n < d: Newton in the row space (theta = X^T a), then
+    theta_dot = -H^{-1} theta by Woodbury; independent of curio's formulation"""
+    K = X @ X.T
+    a = np.zeros(len(y))
+    for _ in range(200):
+        mu = 1 / (1 + np.exp(-K @ a))
+        g = K @ (mu - y) + s * K @ a
+        a -= np.linalg.lstsq(K @ np.diag(mu * (1 - mu)) @ K + s * K, g, rcond=None)[0]
+    th = X.T @ a
+    mu = 1 / (1 + np.exp(-X @ th))
+    dg = mu * (1 - mu)
+    return th, -(th - X.T @ np.linalg.solve(np.diag(s / dg) + K, X @ th)) / s
+
+
+def case_noise(run, tmp):
+    """the rounding of a rank-deficient Gram at a tiny s: eigenvalues of noise must not be taken for real ones (their
+    coordinates divided by s^2 in the tangent), whatever the process grid returns; and a GLM's Newton must not stop
+    where the gradient is small but theta is not (its steps are g / s there). Each answer is right, or flagged by its
+    estimate and a warning."""
+    rng = np.random.default_rng(7)
+    probs = []
+    for k in range(8):
+        n = int(rng.integers(2, 6))
+        d = int(rng.integers(n + 1, 9))
+        probs.append(("n=%d<d=%d #%d" % (n, d, k), rng.standard_normal((n, d)), rng.standard_normal(n), False))
+    # integer rows with an exact duplicate and an exact sum of columns: the Gram is exact and exactly singular
+    B = rng.integers(-5, 6, size=(27, 2)).astype(float)
+    Xi = np.hstack([B, B[:, :1], B[:, :1] + B[:, 1:2]])
+    probs.append(("integer collinear", Xi, B @ [1.0, 1.0] + rng.standard_normal(27), False))
+    probs.append(("integer collinear, intercept", Xi, B @ [1.0, 1.0] + rng.standard_normal(27), True))
+    for name, X, y, icpt in probs:
+        path = write(os.path.join(tmp, "noise.h5"), X, y)
+        Phi = design(X, icpt)
+        d = Phi.shape[1]
+        mask = np.ones(d)
+        if icpt:
+            mask[0] = 0
+        for s in (1e-5, 1e-7):
+            args = ["-curio_s", "%g" % s, "-curio_loocv", "false"] + (["-curio_intercept", "-curio_regularizer", "restricted"] if icpt else [])
+            rc, log, out = run(path, *args)
+            if rc:
+                check(False, "noise %s s=%g: failed\n%s" % (name, s, log))
+                continue
+            th, td = reference(Phi, y, np.ones(len(y)), s, mask, np.zeros(d))
+            with h5py.File(out) as f:
+                et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+                fe = f["model"].attrs["tangent_forward_error"]
+            check(et < 1e-8 and (etd < 1e-8 or (fe >= etd / 10 and "WARNING" in log)),
+                  "noise %s s=%g: theta %.1e, theta_dot %.1e against SVD, estimate %.1e" % (name, s, et, etd, fe))
+    # exact LOOCV down to s = 1e-14 where rows are fitted exactly as s -> 0 (h_i -> 1, r_i -> 0): fewer rows than
+    # features, and a category seen once among one-hot columns; against brute-force refits (the SVD reference per fold)
+    g = rng.integers(0, 3, size=40)
+    g[7] = 3  # category 3 is seen once
+    Xo = np.hstack([np.eye(4)[g], rng.standard_normal((40, 2))])
+    loo_sets = [("n=4<d=9", rng.standard_normal((4, 9)), rng.standard_normal(4)), ("one-hot, a category seen once", Xo, Xo @ rng.standard_normal(6) + 0.1 * rng.standard_normal(40))]
+    grid = [1e-14, 1e-11, 1e-8, 1e-5, 1e-2]
+    for name, X, y in loo_sets:
+        path = write(os.path.join(tmp, "noise_loo.h5"), X, y)
+        rc, log, out = run(path, "-curio_loocv_smin", "1e-14", "-curio_loocv_smax", "1e-2", "-curio_loocv_ns", "5", "-curio_scores", "false")
+        if rc:
+            check(False, "noise LOOCV %s: failed\n%s" % (name, log))
+            continue
+        with h5py.File(out) as f:
+            sg, ex = f["loocv/s"][:], f["loocv/exact"][:]
+        n, d = X.shape
+        brute = []
+        for sv in sg:
+            e = 0.0
+            for i in range(n):
+                keep = np.arange(n) != i
+                th, _ = reference(X[keep], y[keep], np.ones(n - 1), sv, np.ones(d), np.zeros(d))
+                e += (y[i] - X[i] @ th) ** 2
+            brute.append(e / n)
+        err = np.max(np.abs(ex - brute) / np.array(brute))
+        check(np.allclose(sg, grid, rtol=1e-12) and err < 1e-8, "noise LOOCV %s: exact curve at s = 1e-14..1e-2 against brute-force refits: %.1e" % (name, err))
+    # logistic, n = 5 < d = 7, separable: the optimum runs off as s falls
+    X = np.array([[-3, -1, -3, 1, -3, -1, -1], [2, 3, 1, 0, -2, 1, 2], [-3, 1, -2, -3, -1, 2, 1], [3, 2, -1, 1, -1, -2, 1], [-2, -1, -1, 0, -2, -2, 2]], float)
+    y = np.array([0, 1, 1, 0, 1.0])
+    path = write(os.path.join(tmp, "noise_logistic.h5"), X, y)
+    for s in (1e-6, 1e-8, 1e-10, 1e-12):
+        th, td = reference_logistic(X, y, s)
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_loss", "logistic")
+        if rc:
+            check(False, "noise logistic s=%g: failed\n%s" % (s, log))
+            continue
+        with h5py.File(out) as f:
+            et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+            fe = f["model"].attrs["tangent_forward_error"]
+        check((et < 1e-6 and etd < 1e-6) or (fe >= max(et, etd) / 10 and "WARNING" in log),
+              "noise logistic separable s=%g: theta %.1e, theta_dot %.1e against Newton in the row space, estimate %.1e" % (s, et, etd, fe))
+
+
 CASES = {
+    "noise": case_noise,
     "tangent": case_tangent,
     "krylov": case_krylov,
     "optimum": case_optimum,
