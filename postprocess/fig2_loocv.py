@@ -36,6 +36,10 @@ LOG_Y_DECADES = 2.0
 
 def read_loocv(h5):
     """Everything figure 2 draws, as a dict of arrays and numbers."""
+    if not ch.has(h5, "/loocv/s"):
+        raise ch.CurioNotApplicable(
+            f"{h5.filename}: group /loocv is missing: figure 2 needs the LOOCV curves, and this run fixed s "
+            f"(-curio_loocv false)")
     present = [c for c in CURVES if c[0] != "/loocv/kfold" or ch.has(h5, c[0])]
     arrays = ch.read_arrays(h5, ("/loocv/s",) + tuple(name for name, _, _ in present))
     s, *curves = ch.sort_by(*arrays.values())

@@ -6,7 +6,8 @@ Writes <prefix>_fig1.png (regularity tangent, fig1_tangent.py), <prefix>_fig2.pn
 fig3_scores.py), and prints each path written.  The prefix defaults to the input path
 without .h5.  Every figure is attempted even if an earlier one fails.  Figure 1 is
 skipped, with a note and without failing, for runs without 1-D inputs (identity feature
-map); any other missing dataset is an error and the exit code is 2.
+map), figure 2 for runs without LOOCV curves (-curio_loocv false); any other missing
+dataset is an error and the exit code is 2.
 
     /usr/bin/python3 postprocess/make_figures.py curio.h5 [--prefix figures/run1]
 """

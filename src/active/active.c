@@ -809,6 +809,10 @@ static PetscErrorCode CheckOptions(CurioAL al)
   PetscCheck(al->retune_every >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_retune_every must be >= 0, got %" PetscInt_FMT, al->retune_every);
   PetscCheck(al->stop_after >= 0, al->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_al_stop_after must be >= 0, got %" PetscInt_FMT, al->stop_after);
   PetscCheck(al->retune_every > 0 || al->common.s_set, al->comm, PETSC_ERR_USER_INPUT, "-curio_al_retune_every 0 (never re-tune s) needs -curio_s S");
+  PetscCheck(al->seed_size != 1 || al->retune_every == 0, al->comm, PETSC_ERR_USER_INPUT,
+             "-curio_al_seed_size 1: re-tuning s by leave-one-out CV (-curio_al_retune_every %" PetscInt_FMT
+             ") needs at least 2 labeled rows; give -curio_al_seed_size 2 or more, or fix s (-curio_s S -curio_al_retune_every 0)",
+             al->retune_every);
   PetscCall(CurioALStrategyFind(al->comm, al->strategy_name, &al->strategy));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

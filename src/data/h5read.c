@@ -109,16 +109,37 @@ static PetscErrorCode RowsReadInputs(MPI_Comm comm, hid_t file, const char fname
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* This rank's labels from dataset py, which must have one entry per row of the set (total), checked finite */
-static PetscErrorCode RowsReadLabels(MPI_Comm comm, hid_t file, const char fname[], const char py[], PetscInt first, PetscInt total, CurioRows *rows)
+/* Dataset dset (labels or weights) must be 1-D with one entry per row of the inputs px (total rows of dim columns): the
+   error says what it has, and suggests that the inputs are stored transposed when their column count matches */
+static PetscErrorCode RowsCheckPerRow(MPI_Comm comm, hid_t file, const char fname[], const char dset[], const char px[], PetscInt total, PetscInt dim)
 {
   int      ndims;
-  PetscInt dims[2];
+  PetscInt dims[2] = {0, 0};
+  char     shape[64];
 
   PetscFunctionBegin;
-  PetscCall(CurioH5GetShape(comm, file, fname, py, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, py, total);
+  PetscCall(CurioH5GetShape(comm, file, fname, dset, &ndims, dims));
+  if (ndims == 1 && dims[0] == total) PetscFunctionReturn(PETSC_SUCCESS);
+  if (ndims == 1) PetscCall(PetscSNPrintf(shape, sizeof(shape), "(%" PetscInt_FMT ")", dims[0]));
+  else if (ndims == 2) PetscCall(PetscSNPrintf(shape, sizeof(shape), "(%" PetscInt_FMT ", %" PetscInt_FMT ")", dims[0], dims[1]));
+  else PetscCall(PetscSNPrintf(shape, sizeof(shape), "%d dimensions", ndims));
+  {
+    const PetscBool transposed                    = (PetscBool) (ndims == 1 && dims[0] == dim && dim != total);
+    char            hint[PETSC_MAX_PATH_LEN + 64] = "";
+    if (transposed) PetscCall(PetscSNPrintf(hint, sizeof(hint), " (is '%s' stored transposed, features x rows?)", px));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED,
+            "Input file '%s': dataset '%s' has shape %s, but '%s' has %" PetscInt_FMT " rows: it must have shape (%" PetscInt_FMT
+            "), one entry per row%s",
+            fname, dset, shape, px, total, total, hint);
+  }
+}
+
+/* This rank's labels from dataset py, which must have one entry per row of the set (total), checked finite */
+static PetscErrorCode RowsReadLabels(MPI_Comm comm, hid_t file, const char fname[], const char py[], const char px[], PetscInt first, PetscInt total,
+                                     PetscInt dim, CurioRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCall(RowsCheckPerRow(comm, file, fname, py, px, total, dim));
   PetscCall(CurioH5ReadRows(comm, file, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
   PetscCall(CurioCheckFinite(comm, fname, py, first + rows->rstart, rows->nlocal, 1, rows->y));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -126,18 +147,16 @@ static PetscErrorCode RowsReadLabels(MPI_Comm comm, hid_t file, const char fname
 
 /* This rank's weights from dataset pw if the file has it (else they stay 1), one per row of the set (total), finite
    and >= 0 */
-static PetscErrorCode RowsReadWeights(MPI_Comm comm, hid_t file, const char fname[], const char pw[], PetscInt first, PetscInt total, CurioRows *rows)
+static PetscErrorCode RowsReadWeights(MPI_Comm comm, hid_t file, const char fname[], const char pw[], const char px[], PetscInt first, PetscInt total,
+                                      PetscInt dim, CurioRows *rows)
 {
   PetscBool hw;
-  int       ndims;
-  PetscInt  dims[2], bad = PETSC_MAX_INT, gbad;
+  PetscInt  bad = PETSC_MAX_INT, gbad;
 
   PetscFunctionBegin;
   PetscCall(CurioH5Exists(file, pw, &hw));
   if (!hw) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioH5GetShape(comm, file, fname, pw, &ndims, dims));
-  PetscCheck(ndims == 1 && dims[0] == total, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must have shape (%" PetscInt_FMT "), like its inputs", fname, pw, total);
+  PetscCall(RowsCheckPerRow(comm, file, fname, pw, px, total, dim));
   PetscCall(CurioH5ReadRows(comm, file, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
   PetscCall(CurioCheckFinite(comm, fname, pw, first + rows->rstart, rows->nlocal, 1, rows->w));
   for (PetscInt i = 0; i < rows->nlocal; i++)
@@ -224,8 +243,8 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
     PetscCall(PetscFree(rows->X));
     rows->deferred = PETSC_TRUE;
   } else PetscCall(RowsReadInputs(comm, file, fname, is1d ? px : pX, first, sink, ctx, rows));
-  if (hy) PetscCall(RowsReadLabels(comm, file, fname, py, first, total, rows));
-  PetscCall(RowsReadWeights(comm, file, fname, pw, first, total, rows));
+  if (hy) PetscCall(RowsReadLabels(comm, file, fname, py, is1d ? px : pX, first, total, dim, rows));
+  PetscCall(RowsReadWeights(comm, file, fname, pw, is1d ? px : pX, first, total, dim, rows));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -465,6 +465,17 @@ static PetscErrorCode SGDFSetUpState(SGDF g, SGDFOptions *o)
     PetscCheck(g->nval > 0 && g->ntrain > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "-curio_sgdf_val_fraction %g leaves %" PetscInt_FMT " validation and %" PetscInt_FMT " training rows; both must be > 0",
                (double) g->val_fraction, g->nval, g->ntrain);
+    {
+      PetscReal wval = 0; /* the holdout loss is a weighted mean over the validation rows: 0/0 if they all weigh 0 */
+      for (PetscInt i = 0; i < g->nlocal; i++)
+        if (SGDFIsValidation(g, g->rstart + i)) wval += g->w[i];
+      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &wval, 1, MPIU_REAL, MPIU_SUM, g->comm));
+      PetscCheck(wval > 0, g->comm, PETSC_ERR_USER_INPUT,
+                 "Every one of the %" PetscInt_FMT
+                 " validation rows (-curio_sgdf_val_fraction %g) has weight 0 in the input: their weighted loss is 0/0. "
+                 "Give them weight, or change -curio_sgdf_val_fraction or -curio_sgdf_seed",
+                 g->nval, (double) g->val_fraction);
+    }
   }
 
   /* parameters, moments, lazy state */

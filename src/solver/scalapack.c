@@ -3,6 +3,7 @@
    replicated on every rank (see docs/design.md), so distributing them to block-cyclic layout needs no communication. */
 #include "solverimpl.h"
 #include "scalapack.h"
+#include <petscblaslapack.h>
 
 /* BLACS and ScaLAPACK have no installed C header; these are their reference C/Fortran interfaces */
 extern int  Csys2blacs_handle(MPI_Comm);
@@ -189,7 +190,7 @@ PetscErrorCode CurioBlockCyclicSolve(CurioBlockCyclic *bc, PetscInt nrhs, PetscR
    sizes and block sizes (d = 10 on one rank, d = 33 or 70 on four), whatever workspace it is given. */
 PetscErrorCode CurioBlockCyclicEigen(CurioBlockCyclic *bc, PetscReal *lambda, PetscReal *V)
 {
-  int        descZ[9], mloc, nloc, one = 1, info, lwork = -1, liwork = -1, iwq, *iwork, m, nz;
+  int        descZ[9], mloc, nloc, one = 1, info, lwork = -1, liwork = -1, iwq, *iwork, m = -1, nz = -1;
   PetscReal *Z, wq, *work, vl = 0, vu = 0;
 
   PetscFunctionBegin;
@@ -230,15 +231,35 @@ PetscErrorCode CurioDenseCholeskySolve(MPI_Comm comm, PetscInt d, const PetscRea
 }
 
 /*@C
-  CurioDenseEigen - eigenvalues (ascending) and eigenvectors of a replicated symmetric d x d matrix, via ScaLAPACK
+  CurioDenseEigen - eigenvalues (ascending) and eigenvectors of a replicated symmetric d x d matrix: via ScaLAPACK when
+  every process of the grid holds a block of it, else by LAPACK's dsyev on every rank's copy (the same input
+  everywhere, so the same result everywhere). pdsyevr on a grid with processes that hold nothing (d = 2 on 2 or 4
+  ranks) returned info 0 with no eigenpairs on one rank and never returned on the other.
 @*/
 PetscErrorCode CurioDenseEigen(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscReal *lambda, PetscReal *V)
 {
   CurioBlockCyclic *bc;
+  PetscInt          blocks;
 
   PetscFunctionBegin;
   PetscCall(CurioBlockCyclicCreate(comm, d, A, &bc));
-  PetscCall(CurioBlockCyclicEigen(bc, lambda, V));
-  PetscCall(CurioBlockCyclicDestroy(&bc));
+  blocks = (d + bc->nb - 1) / bc->nb;
+  if (blocks >= bc->nprow && blocks >= bc->npcol) {
+    PetscCall(CurioBlockCyclicEigen(bc, lambda, V));
+    PetscCall(CurioBlockCyclicDestroy(&bc));
+  } else {
+    PetscBLASInt bn, lwork = -1, info;
+    PetscReal    wq, *work;
+    PetscCall(CurioBlockCyclicDestroy(&bc));
+    PetscCall(PetscBLASIntCast(d, &bn));
+    PetscCall(PetscArraycpy(V, A, d * d));
+    PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, &wq, &lwork, &info));
+    lwork = (PetscBLASInt) wq;
+    PetscCall(PetscMalloc1(PetscMax(lwork, 1), &work));
+    PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, work, &lwork, &info));
+    PetscCall(PetscFree(work));
+    PetscCheck(!info, comm, PETSC_ERR_LIB, "The eigendecomposition of a %" PetscInt_FMT " x %" PetscInt_FMT " matrix failed (LAPACK dsyev info %d)",
+               d, d, (int) info);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -186,10 +186,11 @@ static PetscErrorCode ReadUserColumn(Users *u, hid_t file, const char group[], c
   PetscCall(CurioH5ReadRows(u->comm, file, u->common.input, dset, rows->rstart, rows->nlocal, 1, *vals));
   for (PetscInt i = 0; i < rows->nlocal; i++) {
     PetscReal v = (*vals)[i];
-    if (!(v >= 0) || v != PetscFloorReal(v) || v > 9.0e15) {
+    if (!(v >= 0) || v != PetscFloorReal(v) || v > PETSC_MAX_INT) {
       bad = rows->rstart + i;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Input file '%s': %s row %" PetscInt_FMT ": user id %g is not a non-negative integer",
-                              u->common.input, dset, bad, (double) v));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "Input file '%s': %s row %" PetscInt_FMT ": user id %.17g is not an integer in [0, %" PetscInt_FMT "]", u->common.input,
+                              dset, bad, (double) v, (PetscInt) PETSC_MAX_INT));
       break;
     }
   }
@@ -233,8 +234,9 @@ static PetscErrorCode UsersReadListedIds(Users *u, hid_t file)
   PetscCall(CurioH5ReadRows(u->comm, file, u->common.input, "/users/id", 0, u->U, 1, v));
   PetscCall(PetscMalloc1(u->U, &u->ids));
   for (PetscInt k = 0; k < u->U; k++) {
-    PetscCheck(v[k] >= 0 && v[k] == PetscFloorReal(v[k]) && v[k] <= 9.0e15, u->comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %g is not a non-negative integer", u->common.input, k, (double) v[k]);
+    PetscCheck(v[k] >= 0 && v[k] == PetscFloorReal(v[k]) && v[k] <= PETSC_MAX_INT, u->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': /users/id entry %" PetscInt_FMT ": user id %.17g is not an integer in [0, %" PetscInt_FMT "]", u->common.input, k,
+               (double) v[k], (PetscInt) PETSC_MAX_INT);
     u->ids[k] = (PetscInt) v[k];
   }
   PetscCall(PetscFree(v));
@@ -1023,9 +1025,8 @@ static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
   PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
   PetscCall(CurioOutputSetAttributeString(
       out, "/loocv", "method",
-      u->loss == CURIO_LOSS_SQUARED
-          ? "per-user exact LOO, (1/n) sum_i 1/2 (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
-          : "per-user approximate LOO (eq. 44), (1/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
+      u->loss == CURIO_LOSS_SQUARED ? "per-user exact LOO, (1/n) sum_i (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
+                                    : "per-user approximate LOO (eq. 44), (2/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
   PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

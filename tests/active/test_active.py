@@ -730,6 +730,7 @@ def case_bad(a):
         ([inp, "-curio_al_strategy", "nosuch"], ["nosuch", "sld_batch"]),
         ([inp, "-curio_al_budget", "100"], ["-curio_al_budget 100", "50"]),
         ([inp, "-curio_al_retune_every", "0"], ["-curio_s"]),
+        ([inp, "-curio_al_seed_size", "1"], ["-curio_al_seed_size 1", "at least 2"]),
         ([inp, "-curio_al_budget", "20", "-curio_restart", inp], [inp, "kind"]),
         ([wgt], [wgt, "/test/weight"]),
     ]

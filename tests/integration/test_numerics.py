@@ -433,7 +433,7 @@ def reference_logistic(X, y, s):
 
 
 def case_noise(run, tmp):
-    """the rounding of a rank-deficient Gram at a tiny s: eigenvalues of noise must not be taken for real ones (their
+    """the rounding of a rank-deficient Gram at a tiny s (and its eigendecomposition on a grid larger than the Gram): eigenvalues of noise must not be taken for real ones (their
     coordinates divided by s^2 in the tangent), whatever the process grid returns; and a GLM's Newton must not stop
     where the gradient is small but theta is not (its steps are g / s there). Each answer is right, or flagged by its
     estimate and a warning."""
@@ -448,6 +448,10 @@ def case_noise(run, tmp):
     Xi = np.hstack([B, B[:, :1], B[:, :1] + B[:, 1:2]])
     probs.append(("integer collinear", Xi, B @ [1.0, 1.0] + rng.standard_normal(27), False))
     probs.append(("integer collinear, intercept", Xi, B @ [1.0, 1.0] + rng.standard_normal(27), True))
+    # d = 2, two equal columns: on 2 and 4 ranks the process grid leaves ranks without a block of the Gram (ScaLAPACK's
+    # pdsyevr returned no eigenpairs on one rank and hung on the other)
+    a = np.array([1, 2, 3, 4, 1, 2, 3, 4, 1, 2.0])
+    probs.append(("two equal columns", np.c_[a, a], np.arange(10) * 0.1, False))
     for name, X, y, icpt in probs:
         path = write(os.path.join(tmp, "noise.h5"), X, y)
         Phi = design(X, icpt)

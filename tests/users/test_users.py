@@ -450,8 +450,10 @@ def case_bad(a):
 
     n = 32
     cases = [
-        ("negative", lambda g: replace(g, "train/user", np.r_[g["train/user"][:-1], -3]), "not a non-negative integer"),
-        ("noninteger", lambda g: replace(g, "train/user", g["train/user"][:] + 0.5), "not a non-negative integer"),
+        ("negative", lambda g: replace(g, "train/user", np.r_[g["train/user"][:-1], -3]), "user id -3 is not an integer in [0, 2147483647]"),
+        ("noninteger", lambda g: replace(g, "train/user", g["train/user"][:] + 0.5), "is not an integer in [0, 2147483647]"),
+        # an id beyond a PETSc index would have been cast to one and merged with others
+        ("huge", lambda g: replace(g, "train/user", np.r_[g["train/user"][:-1], 2**40].astype(np.int64)), "user id 1099511627776 is not an integer"),
         ("missing", lambda g: g.__delitem__("train/user"), "/train/user' is missing"),
         ("short", lambda g: replace(g, "train/user", g["train/user"][:-2]), "one entry per row"),
         ("cand_only", lambda g: replace(g, "candidates/user", np.r_[g["candidates/user"][:-1], 999]), "user 999 has no training rows"),
