@@ -1449,6 +1449,28 @@ PetscErrorCode CurioSGDFSetUp(CurioSGDF sg)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A run whose epoch loss ends well above its lowest (10%, after at least 3 epochs) oscillates or drifts rather than
+   converges: a step size too large for the curvature (seen: logistic, lr n l'' about 15, epoch losses 6.6, 5.9, 6.6,
+   8.4, 8.7). Not an error (the divergence checks stop only non-finite or runaway losses, and a stochastic loss moves),
+   but its theta and tangent are not an optimum's: one warning line. Online s moves the objective itself: no warning. */
+static PetscErrorCode SGDFWarnRising(SGDF g)
+{
+  const PetscReal *h = g->hist[SGDF_HISTORY_LOSS];
+  PetscInt         n = PetscMin(g->nhist, g->maxhist), kmin = 0;
+
+  PetscFunctionBegin;
+  if (g->online_s || n < 3) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt k = 1; k < n; k++)
+    if (h[k] < h[kmin]) kmin = k;
+  if (h[n - 1] > 1.1 * h[kmin] && h[kmin] > 0)
+    PetscCall(PetscPrintf(g->comm,
+                          "curio: WARNING the epoch loss ended at %.4g, %.0f%% above its lowest (%.4g, epoch %" PetscInt_FMT
+                          "): the iterates oscillate or drift instead of converging, and theta and theta_dot are not the optimum's. "
+                          "Lower -curio_sgdf_lr, or use -curio_sgdf_schedule decay\n",
+                          (double) h[n - 1], (double) (100 * (h[n - 1] / h[kmin] - 1)), (double) h[kmin], kmin + 1));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioSGDFRun - the epochs: steps through the global minibatch sequence from the current step (a restart's) to the
   last of -curio_sgdf_epochs, or to an early stop (-curio_sgdf_tol), writing checkpoints when they are due; then
@@ -1483,6 +1505,7 @@ PetscErrorCode CurioSGDFRun(CurioSGDF sg)
   if (sg->interrupted) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(SGDFAverageSettle(sg));
   PetscCall(SGDFFlush(sg));
+  PetscCall(SGDFWarnRising(sg));
   PetscCall(PetscPrintf(sg->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", sg->step - sg->first_step,
                         (double) (sg->timing[1] - sg->t_prev_train), (double) sg->timing[2], sg->first_step ? " (all runs)" : "", (double) sg->s));
   if (o->pool) PetscCall(SGDFScoreCandidates(sg, o));

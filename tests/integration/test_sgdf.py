@@ -426,6 +426,20 @@ def case_diverge(a, tmp, ck):
         msg = next((line for line in p.stderr.splitlines() if "curio: error" in line), "")
         ok = len(codes) == a.np and all(c != 0 for c in codes) and "-curio_sgdf_lr 0.5" in msg and " in epoch " in msg and not os.path.exists(out)
         ck.check(ok, f"divergence ({layout}): exit codes {codes}, message: {msg}")
+    # a step size that makes the iterates oscillate without running off: the run ends, with one warning; a small one
+    # converges without it
+    logi = os.path.join(tmp, "osc.h5")
+    make(logi, n=200, d=5, loss="logistic")
+    for lr, warned in ((0.3, True), (0.003, False)):
+        out = os.path.join(tmp, "osc_out.h5")
+        p = subprocess.run(MPIEXEC + ["-n", str(a.np), a.curio, "-curio_mode", "sgdf", "-curio_input", logi, "-curio_loss", "logistic", "-curio_s", "0.5",
+                                      "-curio_sgdf_lr", str(lr), "-curio_sgdf_epochs", "6", "-curio_sgdf_batch", "16", "-curio_output", out],
+                           capture_output=True, text=True, timeout=120)
+        with h5py.File(out) as f:
+            h = f["sgdf/history/loss"][:]
+        w = [line for line in p.stdout.splitlines() if "WARNING the epoch loss" in line]
+        ck.check(p.returncode == 0 and len(w) == (1 if warned else 0) and (h[-1] > 1.1 * h.min()) == warned,
+                 f"lr {lr}: epoch losses {np.round(h, 3)}, {'one warning' if warned else 'no warning'}: {w}")
 
 
 def case_badopts(a, tmp, ck):
