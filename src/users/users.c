@@ -1073,7 +1073,7 @@ static const CurioOutputField UsersFields[] = {
     {"/selection/score", "selected", "[score]", "score of the pick"},
     {"/test/index", NULL, "1", "test row (0-based)"},
     {"/test/user", NULL, "1", "the test row's user"},
-    {"/test/f", NULL, "[f]", "prediction with the row's user's model"},
+    {"/test/f", NULL, "[y]", "prediction with the row's user's model on the scale of y: the mean (eta, sigmoid(eta), exp(eta))"},
     {"/test/y", NULL, "[y]", "response of the test row"},
     {"/loocv/s", NULL, "1", "regularity s (grid)"},
     {"/loocv/users", NULL, "[loss]", "per-user leave-one-out CV curve summed over the users (README, Several users)"},
