@@ -231,6 +231,7 @@ static PetscErrorCode SeedSetStratified(CurioAL al, Vec score, PetscInt n0, Pets
   PetscCheck(q[0] <= c[0], al->comm, PETSC_ERR_ARG_OUTOFRANGE, "A stratified seed set of %" PetscInt_FMT " points does not fit the pool's classes",
              n0);
   for (PetscInt k = 1, at = 0; k >= 0; at += q[k], k--) {
+    if (!q[k]) continue; /* a pool of one class: the whole seed set is of the other */
     PetscCall(VecGetArrayWrite(score, &a));
     for (PetscInt i = lo; i < hi; i++)
       a[i - lo] = y[i - lo] == (PetscReal) k ? CurioRandomUniform(al->seed, CURIO_AL_STREAM_SEED, i) : (PetscReal) NAN;

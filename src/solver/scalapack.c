@@ -230,36 +230,53 @@ PetscErrorCode CurioDenseCholeskySolve(MPI_Comm comm, PetscInt d, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Up to this order the eigendecomposition is LAPACK's on every rank's copy of the replicated matrix (under a second at
+   the largest); above, ScaLAPACK's */
+#define CURIO_EIGEN_LAPACK_MAX 512
+
+/* LAPACK dsyev of a replicated symmetric d x d matrix A into lambda (ascending) and V */
+static PetscErrorCode DenseEigenLAPACK(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscReal *lambda, PetscReal *V)
+{
+  PetscBLASInt bn, lwork = -1, info;
+  PetscReal    wq, *work;
+
+  PetscFunctionBegin;
+  PetscCall(PetscBLASIntCast(d, &bn));
+  PetscCall(PetscArraycpy(V, A, d * d));
+  PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, &wq, &lwork, &info));
+  lwork = (PetscBLASInt) wq;
+  PetscCall(PetscMalloc1(PetscMax(lwork, 1), &work));
+  PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, work, &lwork, &info));
+  PetscCall(PetscFree(work));
+  PetscCheck(!info, comm, PETSC_ERR_LIB, "The eigendecomposition of a %" PetscInt_FMT " x %" PetscInt_FMT " matrix failed (LAPACK dsyev info %d)", d,
+             d, (int) info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
-  CurioDenseEigen - eigenvalues (ascending) and eigenvectors of a replicated symmetric d x d matrix: via ScaLAPACK when
-  every process of the grid holds a block of it, else by LAPACK's dsyev on every rank's copy (the same input
-  everywhere, so the same result everywhere). pdsyevr on a grid with processes that hold nothing (d = 2 on 2 or 4
-  ranks) returned info 0 with no eigenpairs on one rank and never returned on the other.
+  CurioDenseEigen - eigenvalues (ascending) and eigenvectors of a replicated symmetric d x d matrix: up to d = 512 by
+  LAPACK's dsyev on every rank's copy (the same input everywhere, so the same result everywhere and at every rank
+  count), above by ScaLAPACK's pdsyevr where every process of the grid holds a block of the matrix. pdsyevr (MRRR)
+  failed on Grams with many zero eigenvalues on 2 ranks (2 rows, d = 5 to 50: DSTEGR2A parameter -104, an abort), and
+  on a grid with processes that hold nothing (d = 2 on 2 or 4 ranks) returned no eigenpairs on one rank and never
+  returned on the other.
 @*/
 PetscErrorCode CurioDenseEigen(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscReal *lambda, PetscReal *V)
 {
   CurioBlockCyclic *bc;
   PetscInt          blocks;
+  PetscBool         full;
 
   PetscFunctionBegin;
+  if (d <= CURIO_EIGEN_LAPACK_MAX) {
+    PetscCall(DenseEigenLAPACK(comm, d, A, lambda, V));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(CurioBlockCyclicCreate(comm, d, A, &bc));
   blocks = (d + bc->nb - 1) / bc->nb;
-  if (blocks >= bc->nprow && blocks >= bc->npcol) {
-    PetscCall(CurioBlockCyclicEigen(bc, lambda, V));
-    PetscCall(CurioBlockCyclicDestroy(&bc));
-  } else {
-    PetscBLASInt bn, lwork = -1, info;
-    PetscReal    wq, *work;
-    PetscCall(CurioBlockCyclicDestroy(&bc));
-    PetscCall(PetscBLASIntCast(d, &bn));
-    PetscCall(PetscArraycpy(V, A, d * d));
-    PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, &wq, &lwork, &info));
-    lwork = (PetscBLASInt) wq;
-    PetscCall(PetscMalloc1(PetscMax(lwork, 1), &work));
-    PetscCallBLAS("LAPACKsyev", LAPACKsyev_("V", "L", &bn, V, &bn, lambda, work, &lwork, &info));
-    PetscCall(PetscFree(work));
-    PetscCheck(!info, comm, PETSC_ERR_LIB, "The eigendecomposition of a %" PetscInt_FMT " x %" PetscInt_FMT " matrix failed (LAPACK dsyev info %d)",
-               d, d, (int) info);
-  }
+  full   = (PetscBool) (blocks >= bc->nprow && blocks >= bc->npcol); /* every process holds a block */
+  if (full) PetscCall(CurioBlockCyclicEigen(bc, lambda, V));
+  PetscCall(CurioBlockCyclicDestroy(&bc));
+  if (!full) PetscCall(DenseEigenLAPACK(comm, d, A, lambda, V));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

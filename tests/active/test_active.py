@@ -747,7 +747,19 @@ def case_bad(a):
                 os.path.join(a.dir, "bad_study"), expect_fail=True)
         assert "bogus" in r.stderr, r.stderr
         cases.append(None)
-    print(f"bad: {len(cases)} bad inputs rejected with a message naming the culprit")
+    # a logistic pool of one class: the stratified seed set is all of that class (it once asked for the top 0 of the other)
+    one = os.path.join(a.dir, "one_class.h5")
+    rng = np.random.default_rng(2)
+    with h5py.File(one, "w") as f:
+        f["candidates/X"] = rng.standard_normal((40, 4))
+        f["candidates/y"] = np.ones(40)
+        f["test/X"] = Xt = rng.standard_normal((30, 4))
+        f["test/y"] = (Xt[:, 0] > 0) * 1.0
+    one_out = os.path.join(a.dir, "one_class_out.h5")
+    run(a, a.np, "-curio_mode", "active", "-curio_input", one, "-curio_loss", "logistic", "-curio_al_budget", "30", "-curio_al_batch", "4", "-curio_output", one_out)
+    with h5py.File(one_out) as f:
+        assert f["rounds/n_labeled"][-1] == 30, f["rounds/n_labeled"][:]
+    print(f"bad: {len(cases)} bad inputs rejected with a message naming the culprit; a one-class logistic pool runs")
 
 
 def main():
