@@ -1,5 +1,6 @@
 /* t005: ScaLAPACK on replicated d x d matrices: the eigendecomposition satisfies A V = V diag(lambda) and V^T V = I,
-   and the Cholesky solve has a small residual, for sizes that exercise one and several blocks per process.
+   and the Cholesky solve has a small residual, for sizes that exercise one and several blocks per process (up to d = 512 the eigendecomposition is LAPACK's on
+   every rank, d = 600 is ScaLAPACK's).
      mpiexec -n 4 ./t005_dense */
 #include "harness.h"
 
@@ -16,7 +17,7 @@ static void TestMatrix(PetscInt d, PetscReal *A)
 
 static void TestEigenAndCholesky(void)
 {
-  const PetscInt sizes[] = {1, 2, 5, 6, 10, 33, 70, 129};
+  const PetscInt sizes[] = {1, 2, 5, 6, 10, 33, 70, 129, 600}; /* 600: above LAPACK's d <= 512, ScaLAPACK's pdsyevr */
 
   for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
     PetscInt   d = sizes[t];
