@@ -1,6 +1,6 @@
 /* t005: ScaLAPACK on replicated d x d matrices: the eigendecomposition satisfies A V = V diag(lambda) and V^T V = I,
-   and the Cholesky solve has a small residual, for sizes that exercise one and several blocks per process (up to d = 512 the eigendecomposition is LAPACK's on
-   every rank, d = 600 is ScaLAPACK's).
+   and the Cholesky solve has a small residual, for sizes that exercise one and several blocks per process (up to
+   d = 512 the eigendecomposition is LAPACK's on every rank, d = 600 is ScaLAPACK's).
      mpiexec -n 4 ./t005_dense */
 #include "harness.h"
 
