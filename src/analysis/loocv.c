@@ -10,7 +10,6 @@ struct _n_CurioLOOCV {
   PetscReal *lambda;    /* p eigenvalues of the (centred) Gram matrix */
   PetscReal *b;         /* V^T Phi^T W y (centred) */
   PetscReal *y, *w;     /* this rank's labels and weights */
-  PetscReal  tolb;      /* relative rounding level of a leverage summed over the eigenvalues (LOOCVSplitCreate()) */
   PetscReal  eta0, hw0; /* restricted: prediction offset (weighted mean of y) and h_i offset per unit weight (1/sum w) */
 };
 
@@ -198,7 +197,6 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   }
   PetscCall(LOOCVComputeU(cv, Phi, off, V, mu));
   PetscCall(LOOCVCopyLabels(cv, y, w));
-  cv->tolb = 8 * (cv->p + PetscSqrtReal((PetscReal) cv->n)) * PETSC_MACHINE_EPSILON;
   PetscCall(PetscFree(mu));
   PetscCall(PetscFree3(Gc, qc, V));
   PetscCall(PetscFree2(G, q));
@@ -241,14 +239,15 @@ typedef struct {
 
 static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], LOOCVSplit *g)
 {
-  PetscReal lmin = PETSC_MAX_REAL, lmax = 0;
+  const PetscReal lev  = 8 * (cv->p + PetscSqrtReal((PetscReal) cv->n)) * PETSC_MACHINE_EPSILON; /* relative rounding level of B */
+  PetscReal       lmin = PETSC_MAX_REAL, lmax = 0;
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < cv->p; k++)
     if (cv->lambda[k] > 0) lmax = PetscMax(lmax, cv->lambda[k]), lmin = PetscMin(lmin, cv->lambda[k]);
   PetscCall(PetscMalloc5(cv->p * ns, &g->C, cv->p * ns, &g->F, cv->p * ns, &g->D, cv->p * ns, &g->E, ns, &g->tol));
   for (PetscInt j = 0; j < ns; j++) {
-    g->tol[j] = lmax > 0 ? cv->tolb * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
+    g->tol[j] = lmax > 0 ? lev * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
     for (PetscInt k = 0; k < cv->p; k++) {
       const PetscReal l = cv->lambda[k], q = 1.0 / (l + s[j]);
       const PetscBool big = (PetscBool) (l > 0 && l >= s[j]);

@@ -24,12 +24,12 @@ struct _n_CurioSolver {
   PetscReal         rcond;  /* reciprocal condition estimate of D H D from its Cholesky factor (pdpocon); 0 after a breakdown */
   /* the row-space route (direct path, when the Cholesky factor would lose digits; docs/design.md): the unpenalized
      parameters U eliminated by their block Guu of the Gram, the eigendecomposition Gc = V diag(lambda) V^T of the
-     Schur complement on the penalized parameters P, eigenvalues at or below tol set to exact zeros */
+     Schur complement on the penalized parameters P, eigenvalues at the Gram's rounding level set to exact zeros (CurioGramNullEigenvalues()) */
   PetscBool  rowspace;
   PetscInt   nu, np, *iu, *ip, nnull;
-  PetscReal *Luu, *Z, *V, *lambda, tol; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
-  PetscReal  noise;                     /* relative rounding level of a right-hand side's coordinates (CurioGramNullEigenvalues()) */
-  PetscReal  range_error;               /* estimated relative error of the last CurioSolverSolveRange()'s result from that rounding */
+  PetscReal *Luu, *Z, *V, *lambda; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
+  PetscReal  noise;                /* relative rounding level of a right-hand side's coordinates (CurioGramNullEigenvalues()) */
+  PetscReal  range_error;          /* estimated relative error of the last CurioSolverSolveRange()'s result from that rounding */
   /* krylov path: one KSP per purpose (CurioSolvePurpose), ksp[CURIO_SOLVE_OTHER] the common one */
   Mat       H;
   KSP       ksp[CURIO_SOLVE_COUNT];
@@ -102,7 +102,6 @@ PetscErrorCode CurioSolverReset(CurioSolver solver)
   solver->nu        = 0;
   solver->np        = 0;
   solver->nnull     = 0;
-  solver->tol       = 0;
   solver->its       = 0;
   solver->kappa_ksp = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -276,7 +275,7 @@ static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
   }
   if (np) PetscCall(CurioDenseEigen(solver->comm, np, Gc, solver->lambda, solver->V));
   PetscCall(PetscFree(Gc));
-  PetscCall(CurioGramNullEigenvalues(solver->c, gmax, np, solver->lambda, &solver->tol, &solver->nnull, &solver->noise));
+  PetscCall(CurioGramNullEigenvalues(solver->c, gmax, np, solver->lambda, NULL, &solver->nnull, &solver->noise));
   solver->rowspace = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
