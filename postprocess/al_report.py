@@ -410,6 +410,11 @@ def across(res, level=0.95):
     return out
 
 
+def friedman_text(p):
+    """Friedman's p-value as the report prints it: it tests three or more strategies"""
+    return "n/a (needs 3 or more strategies)" if math.isnan(p) else f"{p:.2g}"
+
+
 def group_of(d):
     return "classification" if d["config"]["loss"] == "logistic" else "regression" if d["config"]["loss"] == "squared" else d["config"]["loss"]
 
@@ -430,10 +435,10 @@ def recommend(res, acr, level=0.95):
     pct = f"{100 * level:g}%"
     if len(shared) > 1:
         txt = [f"Across {N} data sets, {' and '.join(shared)} share the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
-               f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
+               f"{friedman_text(acr['friedman_p'])}, Nemenyi CD = {cd:.2f})."]
     else:
         txt = [f"Across {N} data sets, {best} has the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
-               f"{acr['friedman_p']:.2g}, Nemenyi CD = {cd:.2f})."]
+               f"{friedman_text(acr['friedman_p'])}, Nemenyi CD = {cd:.2f})."]
     if tied:
         txt.append(f"{', '.join(tied)} {'is' if len(tied) == 1 else 'are'} within the critical difference, so the data do "
                    f"not separate {'it' if len(tied) == 1 else 'them'} from {' and '.join(shared)}.")
@@ -537,7 +542,7 @@ def ranking_lines(acr):
     order = sorted(avg, key=lambda s: (avg[s], s))
     lines = ["## Ranking across data sets", "",
              f"Average rank of mean AULC over the {len(acr['ranked_datasets'])} data sets that ran every strategy (1 = best; "
-             f"harness checks excluded). Friedman p = {acr['friedman_p']:.2g}; Nemenyi critical difference CD = "
+             f"harness checks excluded). Friedman p = {friedman_text(acr['friedman_p'])}; Nemenyi critical difference CD = "
              f"{acr['nemenyi_cd']:.2f} (strategies closer than CD are not told apart). Holm wins/losses against the "
              "baseline as in the summary.", "",
              "| strategy | average rank | within CD of the best | Holm wins / losses |", "|---|---|---|---|"]

@@ -161,8 +161,11 @@ static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
   if (al->retune_every == 0) PetscCall(PetscSNPrintf(s, sizeof(s), "%.17g", (double) al->common.s));
   else PetscCall(PetscSNPrintf(s, sizeof(s), "loocv %.17g %.17g %" PetscInt_FMT, (double) al->grid.smin, (double) al->grid.smax, al->grid.ns));
   PetscCall(PetscSNPrintf(proto, sizeof(proto), ";seed_rule=%s;seed_stratified=%d;split=%s;s_floor=%.17g;weights=%d",
-                          al->seed_size_given ? "given" : "max(d+1,20)", (int) al->stratify, al->split_random ? "random" : "fixed",
-                          (double) al->s_floor, al->pool_w || al->init_w ? 1 : 0));
+                          al->n_init            ? "train"
+                          : al->seed_size_given ? "given"
+                                                : "max(d+1,20)",
+                          (int) (al->stratify && !al->n_init && !al->seed_gsx), al->split_random ? "random" : "fixed", (double) al->s_floor,
+                          al->pool_w || al->init_w ? 1 : 0));
   if (al->cand_file[0]) { /* LIBSVM: the pool is the data set; the test and seed files are part of what identifies the loop */
     char files[2 * PETSC_MAX_PATH_LEN + 32];
     PetscCall(PetscSNPrintf(files, sizeof(files), ";test_file=%s;train_file=%s", al->test_file, al->common.input));
@@ -178,7 +181,10 @@ static PetscErrorCode Signature(CurioAL al, char sig[], size_t len)
       "schema_version=%d;dataset=%s;n_pool=%" PetscInt_FMT ";n_test=%" PetscInt_FMT ";d=%" PetscInt_FMT ";strategy=%s;seed=%" PetscInt_FMT
       ";seed_size=%" PetscInt_FMT ";seed_choice=%s;batch_k=%" PetscInt_FMT ";budget=%" PetscInt_FMT
       ";loss=%s;regularizer=%s;intercept=%d;degree=%" PetscInt_FMT ";domain=%.17g %.17g;s=%s;retune_every=%" PetscInt_FMT ";solver=%s%s",
-      CURIO_SCHEMA_VERSION, al->source, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->seed_size, al->seed_gsx ? "gsx" : "random",
+      CURIO_SCHEMA_VERSION, al->source, al->n_pool, al->test.n, al->d, al->strategy->name, al->seed, al->n_init ? al->n_init : al->seed_size,
+      al->n_init     ? "train"
+      : al->seed_gsx ? "gsx"
+                     : "random",
       al->batch, al->budget, CurioLossTypes[al->loss], CurioRegularizerTypes[reg], (int) intercept, al->is1d ? degree : 0,
       al->is1d ? (double) lo : 0.0, al->is1d ? (double) hi : 0.0, s, al->retune_every, CurioSolverTypes[solver], proto));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -261,6 +267,15 @@ static PetscErrorCode ChooseSeedSet(CurioAL al)
     }
     PetscCall(PetscArraycpy(al->lab_X, al->init_X, al->n_init * al->dim));
     al->nlab = al->n_init;
+    if (al->loss == CURIO_LOSS_LOGISTIC) { /* the labels are replicated: every rank decides alike */
+      PetscInt n1 = 0;
+      for (PetscInt i = 0; i < al->n_init; i++) n1 += al->init_y[i] == 1.0;
+      if (n1 == 0 || n1 == al->n_init)
+        PetscCall(PetscFPrintf(al->comm, PETSC_STDERR,
+                               "curio: warning: every label of /train (the seed set, %" PetscInt_FMT " rows) is %d: the first model sees one class, "
+                               "its scores carry little information until the other is labeled\n",
+                               al->n_init, n1 ? 1 : 0));
+    }
     if (al->mindist) PetscCall(CurioALUpdateMinDist(al, al->nlab, al->lab_X));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
@@ -818,18 +833,19 @@ static PetscErrorCode CheckOptions(CurioAL al)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The data set's name: the input's file name without .h5 or .hdf5 */
-static PetscErrorCode ALSetDatasetName(CurioAL al)
+/*@C
+  CurioALDatasetName - a data set's name: its input's file name without .h5, .hdf5 or a LIBSVM extension (a study's
+  run files and the report's tables are named by it)
+@*/
+void CurioALDatasetName(const char path[], char name[], size_t len)
 {
-  char base[PETSC_MAX_PATH_LEN], *b, *dot;
+  char buf[PETSC_MAX_PATH_LEN], *b, *dot;
 
-  PetscFunctionBegin;
-  PetscCall(PetscStrncpy(base, al->source, sizeof(base)));
-  b   = basename(base);
+  snprintf(buf, sizeof(buf), "%s", path);
+  b   = basename(buf);
   dot = strrchr(b, '.');
   if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5") || CurioDataIsLIBSVMPath(b))) *dot = 0;
-  PetscCall(PetscStrncpy(al->dataset_name, b, sizeof(al->dataset_name)));
-  PetscFunctionReturn(PETSC_SUCCESS);
+  snprintf(name, len, "%s", b);
 }
 
 /* The budget, checked against the seed set and the pool, sizes the labeled set and the rows of the curve */
@@ -978,7 +994,7 @@ PetscErrorCode CurioALPrepare(CurioAL al, char sig[], size_t len)
   PetscCall(CurioSolverSetFromOptions(al->solver));
   PetscCall(CheckOptions(al));
   PetscCall(PetscLogStagePop());
-  PetscCall(ALSetDatasetName(al));
+  CurioALDatasetName(al->source, al->dataset_name, sizeof(al->dataset_name));
   PetscCall(PetscLogStagePush(CURIO_STAGE_Read));
   PetscCall(CurioALLoadData(al));
   PetscCall(PetscLogStagePop());

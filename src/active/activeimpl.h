@@ -101,6 +101,7 @@ struct _n_CurioActive {
 };
 
 PETSC_INTERN PetscErrorCode CurioALLoadData(CurioAL);
+PETSC_INTERN void           CurioALDatasetName(const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioALGroupsFree(CurioAL);
 PETSC_INTERN PetscErrorCode CurioALOracleReveal(CurioAL, PetscInt, const PetscInt[], PetscReal[]);
 PETSC_INTERN PetscErrorCode CurioALReadAllLabels(CurioAL);

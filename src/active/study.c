@@ -13,7 +13,6 @@
 */
 #include "activeimpl.h"
 #include <errno.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,16 +30,6 @@ static int CompareRuns(const void *a, const void *b)
   if (!c) c = strcmp(x->strategy, y->strategy);
   if (!c) c = (x->seed > y->seed) - (x->seed < y->seed);
   return c;
-}
-
-static void DatasetName(const char path[], char name[], size_t len)
-{
-  char buf[PETSC_MAX_PATH_LEN], *b, *dot;
-  snprintf(buf, sizeof(buf), "%s", path);
-  b   = basename(buf);
-  dot = strrchr(b, '.');
-  if (dot && (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))) *dot = 0;
-  snprintf(name, len, "%s", b);
 }
 
 /* The study's own options; every run reads the loop's (-curio_al_*) and the model's options itself */
@@ -110,6 +99,21 @@ static PetscErrorCode StudyCheckOptions(MPI_Comm comm, const StudyOptions *so, P
              "-curio_study_ranks_per_run %" PetscInt_FMT " must divide the number of ranks (%d)", so->rpr, size);
   PetscCheck(so->parts >= 1 && so->part >= 0 && so->part < so->parts, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_study_part %" PetscInt_FMT " must be in [0, -curio_study_parts %" PetscInt_FMT ")", so->part, so->parts);
+  /* run files are named by data set and strategy: two inputs of one name, or a strategy twice, would write one file */
+  for (PetscInt i = 0; i < so->ninputs; i++)
+    for (PetscInt k = i + 1; k < so->ninputs; k++) {
+      char a[PETSC_MAX_PATH_LEN], b[PETSC_MAX_PATH_LEN];
+      CurioALDatasetName(so->inputs[i], a, sizeof(a));
+      CurioALDatasetName(so->inputs[k], b, sizeof(b));
+      PetscCheck(strcmp(a, b), comm, PETSC_ERR_USER_INPUT,
+                 "-curio_study_inputs: '%s' and '%s' are both data set '%s' (a data set is named by its file name, and names its run files); "
+                 "give each data set once, under a name of its own",
+                 so->inputs[i], so->inputs[k], a);
+    }
+  for (PetscInt j = 0; j < so->nstrat; j++)
+    for (PetscInt k = j + 1; k < so->nstrat; k++)
+      PetscCheck(strcmp(so->strategies[j], so->strategies[k]), comm, PETSC_ERR_USER_INPUT, "-curio_study_strategies: '%s' is given twice",
+                 so->strategies[j]);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -166,7 +170,7 @@ static PetscErrorCode StudyListRuns(const StudyOptions *so, PetscInt *nruns, Stu
     for (PetscInt j = 0; j < so->nstrat; j++)
       for (PetscInt k = 0; k < so->nseeds; k++, r++) {
         PetscCall(PetscStrncpy(runs[r].input, so->inputs[i], sizeof(runs[r].input)));
-        DatasetName(so->inputs[i], runs[r].name, sizeof(runs[r].name));
+        CurioALDatasetName(so->inputs[i], runs[r].name, sizeof(runs[r].name));
         PetscCall(PetscStrncpy(runs[r].strategy, so->strategies[j], sizeof(runs[r].strategy)));
         runs[r].seed = k;
       }

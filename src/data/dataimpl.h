@@ -16,9 +16,8 @@ struct _n_CurioData {
 };
 #include <curiosparse.h>
 
-/* Reads a parameter vector (FILE[:DATASET]) into v; splits FILE:DATASET */
+/* Reads a parameter vector (FILE[:DATASET], split by CurioParseFileDataset()) into v */
 PETSC_INTERN PetscErrorCode CurioReadParameters(MPI_Comm, const char[], const char[], const char[], Vec);
-PETSC_INTERN PetscErrorCode CurioParseFileDataset(char[], const char[], char[], size_t);
 
 /* Checks that every value of a distributed array is finite; the error names the file, dataset and first bad row */
 PETSC_INTERN PetscErrorCode CurioCheckFinite(MPI_Comm, const char[], const char[], PetscInt, PetscInt, PetscInt, const PetscReal[]);

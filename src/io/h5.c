@@ -19,11 +19,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -73,7 +75,11 @@ PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && access(path, R_OK)) err = errno;
+  if (rank == 0) {
+    struct stat st;
+    if (access(path, R_OK) || stat(path, &st)) err = errno;
+    else if (S_ISDIR(st.st_mode)) err = EISDIR; /* MPI-IO would read it, and complain once per block */
+  }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* curio reports HDF5 failures itself, with the file and dataset named */
@@ -82,7 +88,12 @@ PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
   H5Pclose(fapl);
   PetscCall(CurioH5AllTrue(comm, (PetscBool) (*file >= 0), &ok));
   if (!ok && *file >= 0) H5Fclose(*file);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file", path);
+  if (!ok) {
+    size_t    len = strlen(path);
+    PetscBool csv = (PetscBool) (len >= 4 && (!strcasecmp(path + len - 4, ".csv") || !strcasecmp(path + len - 4, ".tsv")));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file%s", path,
+            csv ? " (a CSV file: convert it with scripts/curio-convert.py, README \"Input layout\")" : "");
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1190,6 +1201,59 @@ static const char *BaseName(const char path[])
 }
 
 /*@C
+  CurioH5ResolveTarget - the file an atomic write of path replaces: path itself, or the file a symbolic link at path
+  names (so that `latest.h5 -> run42.h5` stays a link and run42.h5 is written); refuses what is not a regular file (a
+  device such as /dev/null, a FIFO, a socket: a rename would replace it, as root even /dev/null) and a link to a missing
+  file. A directory or a missing path is returned as it is (the callers report those).
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks that write
+. path - the target as given
+- what - what names it, for the message ("-curio_output", "checkpoint")
+
+  Output Parameter:
+. resolved - the path to write (len bytes)
+@*/
+PetscErrorCode CurioH5ResolveTarget(MPI_Comm comm, const char path[], const char what[], char resolved[], size_t len)
+{
+  PetscMPIInt rank;
+  int         err      = 0; /* 1: not a regular file, 2: a link to a missing file, 3: the resolved path is too long */
+  char        kind[32] = "";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    struct stat st;
+    char        real[PATH_MAX];
+    if (snprintf(resolved, len, "%s", path) >= (int) len) err = 3;
+    if (!err && !lstat(path, &st)) {
+      if (S_ISLNK(st.st_mode)) {
+        if (!realpath(path, real) || stat(real, &st)) err = 2;
+        else if (snprintf(resolved, len, "%s", real) >= (int) len) err = 3;
+      }
+      if (!err && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        err = 1;
+        snprintf(kind, sizeof(kind), "%s",
+                 S_ISCHR(st.st_mode)    ? "a character device"
+                 : S_ISBLK(st.st_mode)  ? "a block device"
+                 : S_ISFIFO(st.st_mode) ? "a FIFO"
+                 : S_ISSOCK(st.st_mode) ? "a socket"
+                                        : "not a regular file");
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(kind, sizeof(kind), MPI_CHAR, 0, comm));
+  PetscCheck(err != 1, comm, PETSC_ERR_FILE_OPEN, "Cannot write %s '%s': it is %s, not a regular file; writing would replace it", what, path, kind);
+  PetscCheck(err != 2, comm, PETSC_ERR_FILE_OPEN, "Cannot write %s '%s': it is a symbolic link to a missing file or directory", what, path);
+  PetscCheck(err != 3, comm, PETSC_ERR_ARG_SIZ, "Cannot write %s '%s': the path is longer than %zu bytes", what, path, len - 1);
+  PetscCallMPI(MPI_Bcast(resolved, (PetscMPIInt) len, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioH5TemporaryNameOwned - a name for a temporary file in the directory of path, short (so that it fits NAME_MAX
   whatever the length of the target's own name), hidden, and the same on every rank:
   `<dir>/.curio-<owner hash, 16 hex>-<pid>-<n>-<r>.tmp` with rank 0's pid, a counter and random bits (so that jobs on
@@ -1266,15 +1330,17 @@ PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm comm, const char path[], c
 {
   PetscMPIInt rank;
   int         count = 0;
+  char        target[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(CurioH5ResolveTarget(comm, path, "output file", target, sizeof(target))); /* where the writes went */
   if (rank == 0) {
     char               dir[PETSC_MAX_PATH_LEN];
-    unsigned long long hash = OwnerHash(owner ? owner : BaseName(path));
+    unsigned long long hash = OwnerHash(owner ? owner : BaseName(target));
     DIR               *d;
     struct dirent     *e;
-    DirName(path, dir, sizeof(dir));
+    DirName(target, dir, sizeof(dir));
     d = opendir(dir);
     while (d && (e = readdir(d))) {
       struct stat st;
@@ -1319,8 +1385,8 @@ PetscErrorCode CurioH5AtomicCreateOwned(MPI_Comm comm, const char path[], const 
   PetscCall(PetscMemzero(a, sizeof(*a)));
   a->comm = comm;
   a->file = -1;
-  PetscCall(PetscStrncpy(a->path, path, sizeof(a->path)));
-  PetscCall(CurioH5TemporaryNameOwned(comm, path, owner, a->tmp, sizeof(a->tmp)));
+  PetscCall(CurioH5ResolveTarget(comm, path, "output file", a->path, sizeof(a->path)));
+  PetscCall(CurioH5TemporaryNameOwned(comm, a->path, owner, a->tmp, sizeof(a->tmp)));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by curio, naming the file */
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
   a->file = H5Fcreate(a->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);

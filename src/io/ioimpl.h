@@ -39,6 +39,7 @@ PETSC_INTERN PetscErrorCode CurioH5WriteChecksumSum(MPI_Comm, hid_t, const char[
 PETSC_INTERN PetscErrorCode CurioH5VerifyChecksum(MPI_Comm, hid_t, const char[], int *);
 PETSC_INTERN PetscErrorCode CurioH5WriteProvenance(MPI_Comm, hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5CheckIdentity(MPI_Comm, hid_t, const char[], const char[], const char[], const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioH5ResolveTarget(MPI_Comm, const char[], const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioH5TemporaryName(MPI_Comm, const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode CurioH5AtomicCreate(MPI_Comm, const char[], CurioH5Atomic *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5TemporaryNameOwned(MPI_Comm, const char[], const char[], char[], size_t);

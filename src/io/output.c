@@ -18,14 +18,17 @@ struct _n_CurioOutput {
   char          path[PETSC_MAX_PATH_LEN];
 };
 
-/* The options that name files a run reads: an output must not be one of them */
-static const char *const InputOptions[] = {"-curio_input", "-curio_candidates", "-curio_test"};
+/* The options that name files a run reads (FILE or FILE.h5[:DATASET]): an output must not be one of them */
+static const char *const InputOptions[] = {"-curio_input",      "-curio_candidates", "-curio_test",           "-curio_theta0",
+                                           "-curio_theta_init", "-curio_sgdf_theta", "-curio_sgdf_reference", "-curio_sgdf_tangent_init"};
+#define NINPUT ((int) (sizeof(InputOptions) / sizeof(InputOptions[0])))
 
 /*@C
   CurioOutputCheckWritable - fails early, before any work, if the output path cannot be written (missing directory, no
-  permission, a directory in the way) or if it is one of the run's input files (-curio_input, -curio_candidates,
-  -curio_test), compared by identity (device and inode), not by name, so that a symbolic link or another spelling of
-  the input's path is caught too; nothing at the path is touched
+  permission, a directory, device or FIFO in the way; a symbolic link is followed, CurioH5ResolveTarget()) or if it is
+  one of the run's input files (InputOptions: the data, and the files of theta0, a warm start, an SGDF start or
+  reference), compared by identity (device and inode), not by name, so that a symbolic link or another spelling of the
+  input's path is caught too; nothing at the path is touched
 
   Collective
 @*/
@@ -33,22 +36,24 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
 {
   PetscMPIInt rank;
   int         err[2] = {0, -1}; /* errno, and the input option the output would replace */
-  char        probe[PETSC_MAX_PATH_LEN], inputs[3][PETSC_MAX_PATH_LEN];
+  char        target[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN], inputs[NINPUT][PETSC_MAX_PATH_LEN], dset[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(CurioH5TemporaryName(comm, path, probe, sizeof(probe)));
-  for (int k = 0; k < 3; k++) {
+  PetscCall(CurioH5ResolveTarget(comm, path, "output file", target, sizeof(target)));
+  PetscCall(CurioH5TemporaryName(comm, target, probe, sizeof(probe)));
+  for (int k = 0; k < NINPUT; k++) {
     PetscBool set;
     PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k], inputs[k], sizeof(inputs[k]), &set));
-    if (!set) inputs[k][0] = 0;
+    if (!set || (k == NINPUT - 1 && (!strcmp(inputs[k], "zero") || !strcmp(inputs[k], "random")))) inputs[k][0] = 0; /* not a file */
+    else if (k >= 3) PetscCall(CurioParseFileDataset(inputs[k], "", dset, sizeof(dset)));                            /* the file of FILE[:DATASET] */
   }
   if (rank == 0) {
     struct stat st, si;
     int         fd;
-    if (!stat(path, &st)) {
+    if (!stat(target, &st)) {
       if (S_ISDIR(st.st_mode)) err[0] = EISDIR;
-      for (int k = 0; k < 3 && err[1] < 0; k++)
+      for (int k = 0; k < NINPUT && err[1] < 0; k++)
         if (inputs[k][0] && !stat(inputs[k], &si) && si.st_dev == st.st_dev && si.st_ino == st.st_ino) err[1] = k;
     }
     if (!err[0] && err[1] < 0) {

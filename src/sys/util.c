@@ -399,3 +399,20 @@ PetscErrorCode CurioAgreeOnError(MPI_Comm comm, PetscInt64 key, char msg[], Pets
   if (*any) PetscCallMPI(MPI_Bcast(msg, len, MPI_CHAR, out.rank, comm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioParseFileDataset - splits "FILE[:DATASET]" in place; the dataset defaults to dflt
+@*/
+PetscErrorCode CurioParseFileDataset(char spec[], const char dflt[], char dset[], size_t len)
+{
+  char *colon;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(dset, dflt, len));
+  PetscCall(PetscStrrchr(spec, ':', &colon));
+  if (colon != spec) {
+    PetscCall(PetscStrncpy(dset, colon, len));
+    colon[-1] = '\0';
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -603,7 +603,23 @@ def case_protocol(a):
     r = run(a, a.np, *base, "-curio_al_budget", "30", "-curio_study_overwrite")
     with h5py.File(os.path.join(d, "protocol_in__random__seed0.h5")) as f:
         assert f.attrs["budget"] == 30 and f.attrs["completed"] == 1 and f.attrs["split"] == "random"
-    print("protocol: split, seed rule, stratification and s policy recorded; random split and floor of s as defined; a study refuses other settings")
+    # a /train seed set: the signature says so as the root attributes do; one class of a logistic seed set is warned about
+    tin = os.path.join(a.dir, "protocol_train.h5")
+    rng = np.random.default_rng(5)
+    Xp, Xt, Xs = rng.standard_normal((40, 3)), rng.standard_normal((30, 3)), rng.standard_normal((8, 3))
+    with h5py.File(tin, "w") as f:
+        f["candidates/X"], f["candidates/y"] = Xp, (Xp[:, 0] > 0) * 1.0
+        f["test/X"], f["test/y"] = Xt, (Xt[:, 0] > 0) * 1.0
+        f["train/X"], f["train/y"] = Xs, np.ones(8)
+    out = os.path.join(a.dir, "protocol_train_out.h5")
+    r = active(a, a.np, tin, out, "-curio_loss", "logistic", "-curio_al_budget", "16", "-curio_al_batch", "4")
+    assert r.stderr.count("curio: warning: every label of /train") == 1, r.stderr
+    with h5py.File(out) as f:
+        sig = dict(kv.split("=", 1) for kv in f.attrs["signature"].split(";"))
+        assert f.attrs["seed_choice"] == sig["seed_choice"] == "train" and f.attrs["seed_rule"] == sig["seed_rule"] == "train", sig
+        assert f.attrs["seed_size"] == int(sig["seed_size"]) == 8 and f.attrs["seed_stratified"] == int(sig["seed_stratified"]) == 0, sig
+    print("protocol: split, seed rule, stratification and s policy recorded; random split and floor of s as defined; a study refuses other settings; "
+          "a /train seed set recorded alike in the signature, one class of it warned about")
 
 
 def case_sparse(a):
@@ -747,6 +763,19 @@ def case_bad(a):
                 os.path.join(a.dir, "bad_study"), expect_fail=True)
         assert "bogus" in r.stderr, r.stderr
         cases.append(None)
+        # two inputs of one file name would write the same run files: refused before any run, naming both
+        other = os.path.join(a.dir, "bad_study_other")
+        os.makedirs(other, exist_ok=True)
+        twin = os.path.join(other, os.path.basename(inp))
+        shutil.copy(inp, twin)
+        sdir = os.path.join(a.dir, "bad_study_twins")
+        shutil.rmtree(sdir, ignore_errors=True)
+        for inputs, strategies, words in (([inp, twin], "sld", [inp, twin, "data set 'bad_in'"]), ([inp], "sld,random,sld", ["'sld' is given twice"])):
+            r = run(a, a.np, "-curio_mode", "study", "-curio_study_inputs", ",".join(inputs), "-curio_study_strategies", strategies,
+                    "-curio_study_dir", sdir, expect_fail=True)
+            assert all(w in r.stderr for w in words) and r.stderr.count("curio: error:") == 1, r.stderr
+            assert not os.path.exists(sdir) or not os.listdir(sdir), os.listdir(sdir)
+            cases.append(None)
     # a logistic pool of one class: the stratified seed set is all of that class (it once asked for the top 0 of the other)
     one = os.path.join(a.dir, "one_class.h5")
     rng = np.random.default_rng(2)

@@ -60,7 +60,20 @@ def cases(tmp):
     with open(notes, "w") as fh:
         fh.write("not an HDF5 file\n")
     out = os.path.join(tmp, "existing.h5")
+    fifo = os.path.join(tmp, "fifo.h5")
+    os.mkfifo(fifo)
+    os.symlink("missing.h5", os.path.join(tmp, "dangling.h5"))
+    os.mkdir(os.path.join(tmp, "adir.h5"))
+    csv = os.path.join(tmp, "table.csv")
+    with open(csv, "w") as fh:
+        fh.write("y,x1\n1,2\n")
     return out, [
+        ("output is a FIFO", ["-curio_output", fifo], "it is a FIFO, not a regular file"),
+        ("output a dangling link", ["-curio_output", os.path.join(tmp, "dangling.h5")], "symbolic link to a missing file"),
+        ("output is theta_init", ["-curio_theta_init", out + ":/model/theta"], "is the file given by -curio_theta_init"),
+        ("input is a directory", ["-curio_input", os.path.join(tmp, "adir.h5")], "Is a directory"),
+        ("input is CSV", ["-curio_input", csv], "scripts/curio-convert.py"),
+        ("SGDF tangent file", ["-curio_mode", "sgdf", "-curio_s", "1", "-curio_sgdf_lr", "1e-3", "-curio_sgdf_tangent_init", "bogus"], "-curio_sgdf_tangent_init: cannot read file 'bogus'"),
         ("missing file", ["-curio_input", os.path.join(tmp, "nope.h5")], "nope.h5"),
         ("not HDF5", ["-curio_input", notes], "not a readable HDF5 file"),
         ("missing dataset", ["-curio_input", v("noy", lambda f: f.__delitem__("train/y"))], "'/train/y'"),
@@ -138,6 +151,16 @@ def main():
             for pr in problems:
                 print(f"       {pr}\n{p.stderr}")
             failures += bool(problems)
+        # an output that is a symbolic link is written through it: the link stays, the file it names is replaced
+        real, link = os.path.join(tmp, "real.h5"), os.path.join(tmp, "link.h5")
+        shutil.copy(os.path.join(tmp, "good.h5"), real)
+        os.symlink("real.h5", link)
+        subprocess.run(["mpiexec", "-n", str(a.np), curio, "-curio_output", link], check=True, capture_output=True)
+        with h5py.File(real) as f:
+            linked = os.path.islink(link) and "model" in f and "timing" in f
+        print(f"{'ok' if linked else 'FAIL':4} {'output through a link':22} the link kept, the file it names written")
+        failures += not linked
+        todo.append(None)
     print(f"{len(todo) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
