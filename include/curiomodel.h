@@ -96,7 +96,7 @@ PETSC_EXTERN PetscErrorCode CurioLossGetInfo(CurioLossType type, const CurioLoss
 PETSC_EXTERN PetscErrorCode CurioLossTestError(CurioLossType type, MPI_Comm comm, PetscInt nlocal, const PetscReal f[], const PetscReal y[],
                                                PetscInt n, PetscReal *err);
 PETSC_EXTERN PetscErrorCode CurioModelLossVectors(CurioModel, Vec, Vec, Vec, Vec, Vec, Vec);
-PETSC_EXTERN PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[]);
+PETSC_EXTERN PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char file[], const char set[]);
 PETSC_EXTERN PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscReal sigma2, PetscReal *var);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerMask(CurioModel, Vec);
 PETSC_EXTERN PetscErrorCode CurioModelRegularizerCenter(CurioModel, Vec);

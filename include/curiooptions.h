@@ -89,5 +89,6 @@ PETSC_EXTERN PetscErrorCode CurioCommonOptionsRead(PetscOptionItems *PetscOption
 
 /** @brief Refuses a -curio_* option that is not in the table (naming the closest one) and warns about another mode's. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char modename[]);
+PETSC_EXTERN PetscBool      CurioOptionsIsPETSc(const char name[]);
 /** @brief Prints curio's version, then PETSc's, HDF5's and MPI's, from rank 0. Collective. */
 PETSC_EXTERN PetscErrorCode CurioVersionView(MPI_Comm comm);

@@ -21,6 +21,8 @@ static const char help[] = "curio: regularized regression with regularity tangen
 #include <malloc.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 /* What one invocation does: -curio_mode fit (the default: direct or Krylov optimum, tangent, LOOCV, scores), sgdf
    (distributed SGD with the tangent, checkpoints), active (one active-learning loop) or study (strategies x data sets
@@ -114,26 +116,81 @@ static PetscErrorCode Run(PetscBool *traceback)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Rank 0: one line of an options file with more than "-name value" on it (PETSc stops on it with a traceback); 0 if
+   every line is well formed. A line with a quote or an alias is left to PETSc. */
+static int OptionsFileBadLine(FILE *f, char extra[], size_t len)
+{
+  char line[4096];
+
+  for (int n = 1; fgets(line, sizeof(line), f); n++) {
+    char *tok, *save, *hash = strchr(line, '#');
+    int   k = 0;
+    if (hash) *hash = 0;
+    if (strchr(line, '"') || strchr(line, '\'')) continue;
+    for (tok = strtok_r(line, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save), k++) {
+      if (k == 0 && (tok[0] != '-' || !strcmp(tok, "-alias"))) break; /* not an option line: PETSc's own check */
+      if (k == 2) {
+        snprintf(extra, len, "%s", tok);
+        return n;
+      }
+    }
+  }
+  return 0;
+}
+
 /* PetscInitialize() reads -options_file FILE before any error handler of curio is in place and answers a missing
-   file with a traceback from every rank: check the files named on the command line first, with MPI alone. Returns
-   non-zero after printing one line if one cannot be read (every rank sees the same command line and files). */
+   file, a directory or a malformed line with a traceback from every rank: check the files named on the command line
+   first, with MPI alone. Returns non-zero after printing one line if one cannot be used (every rank sees the same
+   command line and files; rank 0 reads them and tells the others). */
 static int CheckOptionsFiles(int argc, char **argv)
 {
-  int rank = 0, bad = 0;
+  int  rank = 0, bad = 0;
+  char msg[1024] = "";
 
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  for (int i = 1; i < argc && !bad; i++) {
-    FILE *f;
+  for (int i = 1; i < argc && !bad && rank == 0; i++) {
+    FILE       *f;
+    struct stat st;
+    int         line;
+    char        extra[256];
     if (strcmp(argv[i], "-options_file") && strcmp(argv[i], "-options_file_yaml")) continue;
-    if (i + 1 >= argc || argv[i + 1][0] == '-') {
-      if (rank == 0) fprintf(stderr, "curio: error: %s needs a file name\n", argv[i]);
-      bad = 1;
-    } else if (!(f = fopen(argv[i + 1], "r"))) {
-      if (rank == 0) fprintf(stderr, "curio: error: %s: cannot open '%s': %s\n", argv[i], argv[i + 1], strerror(errno));
-      bad = 1;
-    } else fclose(f);
+    if (i + 1 >= argc || argv[i + 1][0] == '-') snprintf(msg, sizeof(msg), "%s needs a file name", argv[i]);
+    else if (!stat(argv[i + 1], &st) && S_ISDIR(st.st_mode)) snprintf(msg, sizeof(msg), "%s: '%s' is a directory, not a file", argv[i], argv[i + 1]);
+    else if (!(f = fopen(argv[i + 1], "r"))) snprintf(msg, sizeof(msg), "%s: cannot open '%s': %s", argv[i], argv[i + 1], strerror(errno));
+    else {
+      if (!strcmp(argv[i], "-options_file") && (line = OptionsFileBadLine(f, extra, sizeof(extra))))
+        snprintf(msg, sizeof(msg), "%s '%s', line %d: one option per line ('-name value'); '%s' is one too many", argv[i], argv[i + 1], line, extra);
+      fclose(f);
+    }
+    bad = msg[0] != 0;
   }
+  MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (bad && rank == 0) fprintf(stderr, "curio: error: %s\n", msg);
   return bad;
+}
+
+/* PETSc's solver options (-curio_ksp_*, -curio_tangent_pc_*, ...) are not in curio's table, and any option outside
+   curio's prefix is PETSc's: one that nothing read (misspelled, or of a solver this run does not use) is named in a
+   warning, as -options_left would (which, when given, reports them itself) */
+static PetscErrorCode WarnUnusedOptions(void)
+{
+  PetscInt  n;
+  char    **names, **values;
+  PetscBool given;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-options_left", &given));
+  if (given) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt i = 0; i < n; i++) {
+    char dashed[256];
+    PetscCall(PetscSNPrintf(dashed, sizeof(dashed), "-%s", names[i]));
+    if (!strncmp(dashed, "-curio_", 7) && !CurioOptionsIsPETSc(dashed)) continue; /* curio's own: checked before the run */
+    PetscCall(PetscFPrintf(PETSC_COMM_WORLD, PETSC_STDERR,
+                           "curio: warning: option %s was not used (misspelled? or of a solver this run does not use)\n", dashed));
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 int main(int argc, char **argv)
@@ -158,6 +215,7 @@ int main(int argc, char **argv)
   mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   PetscCall(PetscPushErrorHandler(CurioErrorHandler, &traceback));
   ierr = Run(&traceback);
+  if (!ierr) ierr = WarnUnusedOptions();
   if (ierr) {
     /* An input error is detected by every rank together: they finalize in step and all exit non-zero. Anything
        else may have left other ranks inside a collective call, so abort them all. */

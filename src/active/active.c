@@ -369,7 +369,7 @@ static PetscErrorCode LabeledFitCreate(CurioAL al)
   PetscCall(CurioModelBuildDesign(al->model, &tr, &Phi));
   PetscCall(CurioRowVec(Phi, tr.y, &y));
   PetscCall(CurioRowVec(Phi, tr.w, &w));
-  PetscCall(CurioModelCheckLabels(al->model, &tr, "train"));
+  PetscCall(CurioModelCheckLabels(al->model, &tr, al->source, "train"));
   PetscCall(CurioRowsFree(&tr));
   PetscCall(CurioFitCreate(al->model, Phi, y, w, al->solver, &al->fit));
   PetscCall(MatDestroy(&Phi));

@@ -274,10 +274,10 @@ static PetscErrorCode SetUpModel(CurioAL al)
   PetscCall(CurioModelSetUpInputs(model, al->is1d, al->dim));
   PetscCall(CurioModelGetSize(model, &al->d));
   PetscCall(CurioModelGetFeatureMap(model, &al->features, NULL, NULL));
-  PetscCall(CurioModelCheckLabels(model, &al->test, "test"));
+  PetscCall(CurioModelCheckLabels(model, &al->test, al->grp[CURIO_AL_TEST].file, "test"));
   if (al->n_init) {
     CurioRows init = {.n = al->n_init, .rstart = 0, .nlocal = al->n_init, .dim = al->dim, .y = al->init_y};
-    PetscCall(CurioModelCheckLabels(model, &init, "train"));
+    PetscCall(CurioModelCheckLabels(model, &init, al->grp[CURIO_AL_TRAIN].file, "train"));
   }
   PetscCall(CurioModelBuildDesign(model, &al->pool, &al->PhiPool));
   PetscCall(CurioModelBuildDesign(model, &al->test, &al->PhiTest));

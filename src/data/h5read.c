@@ -216,7 +216,19 @@ static PetscErrorCode LoadRows(MPI_Comm comm, hid_t file, const char fname[], co
   PetscCall(CurioH5Exists(file, px, &hx));
   PetscCall(CurioH5Exists(file, pX, &hX));
   *found = (PetscBool) (hx || hX);
-  if (!*found) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!*found) {
+    char      pg[256];
+    PetscBool hg;
+    PetscCall(PetscSNPrintf(pg, sizeof(pg), "/%s", group));
+    PetscCall(CurioH5Exists(file, pg, &hg));
+    /* something under an optional set's name that is not a set: silently reading nothing would drop the user's rows
+       (the training set is required, and its caller names what is missing) */
+    PetscCheck(!hg || !strcmp(group, "train"), comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Input file '%s': '/%s' is there but holds no rows: it must be a group with dataset 'X' (features), 'x' (1-D inputs) or "
+               "'indptr', 'indices', 'data' (CSR), and 'y' for labeled rows (README \"Input layout\")",
+               fname, group);
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCheck(!(hx && hX), comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': group '/%s' has both 'x' (1-D inputs) and 'X' (features); give one",
              fname, group);
   is1d = hx;

@@ -96,7 +96,7 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   PetscCall(PetscSNPrintf(help, sizeof(help), "Score that ranks the candidates: %s", names));
   PetscCall(PetscOptionsString("-curio_select_by", help, "CurioProblemSelect", select_by, select_by, sizeof(select_by), NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_influence", &p->do_influence, NULL));
-  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_k", &p->influence_k, NULL));
+  PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_k", &p->influence_k, &p->influence_k_set));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_ntest", &p->influence_ntest, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_output_data", &p->output_data, NULL));
   PetscOptionsEnd();
@@ -210,9 +210,9 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   }
   PetscCall(CurioRowVec(p->Phi, p->train->y, &p->y));
   PetscCall(CurioRowVec(p->Phi, p->train->w, &p->w));
-  PetscCall(CurioModelCheckLabels(p->model, p->train, "train"));
-  if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, p->cand, "candidates"));
-  if (p->has_test) PetscCall(CurioModelCheckLabels(p->model, p->test, "test"));
+  PetscCall(CurioModelCheckLabels(p->model, p->train, p->source, "train"));
+  if (p->has_cand && !p->cand_chunk) PetscCall(CurioModelCheckLabels(p->model, p->cand, p->source, "candidates"));
+  if (p->has_test) PetscCall(CurioModelCheckLabels(p->model, p->test, p->source, "test"));
   PetscCall(CurioFitCreate(p->model, p->Phi, p->y, p->w, p->solver, &p->fit));
   PetscCall(CurioFitSetMonitor(p->fit, p->common.monitor));
   PetscCall(CurioFitGetCurvature(p->fit, &p->curv));
@@ -617,6 +617,7 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
   PetscCall(PetscFree2(p->infl_index, p->infl_value));
   if (nt > 0) {
     Vec yt, wt;
+    if (!p->influence_k_set) k = p->influence_k = PetscMin(k, p->train->n);
     PetscCheck(k >= 1 && k <= p->train->n, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "-curio_influence_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, p->train->n, k);
     PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));

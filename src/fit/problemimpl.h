@@ -47,6 +47,7 @@ struct _n_CurioProblem {
   /* classic influence (Koh and Liang) for data debugging */
   PetscBool  do_influence;
   PetscInt   influence_k, influence_ntest;
+  PetscBool  influence_k_set; /* given: checked against the training rows; the default 5 is capped by them */
   Vec        self_influence;
   PetscInt  *infl_index;
   PetscReal *infl_value;

@@ -215,11 +215,11 @@ PetscErrorCode CurioModelLabelVariance(CurioModel model, PetscReal eta, PetscRea
 
 /*@C
   CurioModelCheckLabels - labels outside the loss's domain are input errors (y in {0, 1} for logistic, y >= 0 for
-  Poisson); the error names the set and the first bad row
+  Poisson); the error names the file, the set and the first bad row
 
   Collective
 @*/
-PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char set[])
+PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, const char file[], const char set[])
 {
   const CurioLossInfo *info;
   PetscInt             bad = PETSC_MAX_INT, gbad;
@@ -230,7 +230,7 @@ PetscErrorCode CurioModelCheckLabels(CurioModel model, const CurioRows *rows, co
   for (PetscInt i = 0; i < rows->nlocal && bad == PETSC_MAX_INT; i++)
     if (!info->label_valid(rows->y[i])) bad = rows->rstart + i;
   PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, model->comm));
-  PetscCheck(gbad == PETSC_MAX_INT, model->comm, PETSC_ERR_USER_INPUT, "Labels '/%s/y', row %" PetscInt_FMT ": %s loss needs %s", set, gbad,
-             info->name, info->label_domain);
+  PetscCheck(gbad == PETSC_MAX_INT, model->comm, PETSC_ERR_USER_INPUT, "Input file '%s': labels '/%s/y', row %" PetscInt_FMT ": %s loss needs %s",
+             file, set, gbad, info->name, info->label_domain);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

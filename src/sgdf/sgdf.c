@@ -288,7 +288,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(CurioDataGetSource(data, &source));
     PetscCall(CurioModelGetFeatureMap(model, &map, NULL, NULL));
     PetscCheck(t->y, g->comm, PETSC_ERR_USER_INPUT, "The training set of '%s' has no labels '/train/y'", source);
-    PetscCall(CurioModelCheckLabels(model, t, "train"));
+    PetscCall(CurioModelCheckLabels(model, t, source, "train"));
     PetscCall(PetscStrncpy(g->source, source, sizeof(g->source)));
     PetscCall(CurioModelGetSize(model, &g->d));
     g->n = t->n, g->rstart = t->rstart, g->nlocal = t->nlocal, g->sparse_input = t->sparse;

@@ -91,7 +91,8 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_select_by", CURIO_OPTION_STRING, FIT, "sld", "Score that ranks the candidates (a selectable score of the registry)", 0, 0, 0},
     {"-curio_influence", CURIO_OPTION_BOOL, FIT, "false",
      "Self-influence of every training point, and the most influential training points for test points", 0, 0, 0},
-    {"-curio_influence_k", CURIO_OPTION_INT, FIT, "5", "Most influential training points per test point", 1, IMAX, 0},
+    {"-curio_influence_k", CURIO_OPTION_INT, FIT, "5", "Most influential training points per test point (the default: at most the training rows)", 1,
+     IMAX, 0},
     {"-curio_influence_ntest", CURIO_OPTION_INT, FIT, "100", "Test points (the first ones) to explain", 0, IMAX, 0},
     {"-curio_output_data", CURIO_OPTION_BOOL, FIT, "true", "Copy the input features into the output file", 0, 0, 0},
     /* sgdf */
@@ -710,12 +711,22 @@ static int EditDistance(const char a[], const char b[])
   return d[la][lb];
 }
 
-/* Options under curio's prefix that belong to PETSc's solvers (KSP, PC and TAO objects prefixed "curio_") */
-static PetscBool IsPETScOption(const char name[])
+/*@C
+  CurioOptionsIsPETSc - whether an option under curio's prefix belongs to one of PETSc's solver objects: an options
+  prefix that curio gives a KSP or TAO (CurioSolvePrefixes, -curio_newton_, -curio_users_hier_) followed by ksp_, pc_ or
+  tao_ (TAO's own KSP is -curio_tao_nls_ksp_*). Anything else under -curio_ is curio's and must be in its table.
+@*/
+PetscBool CurioOptionsIsPETSc(const char name[])
 {
-  const char *rest = name + strlen("-curio_");
-  return (PetscBool) (!strncmp(rest, "ksp_", 4) || !strncmp(rest, "pc_", 3) || !strncmp(rest, "tao_", 4) || strstr(rest, "_ksp_") ||
-                      strstr(rest, "_pc_"));
+  static const char *const prefixes[] = {"-curio_", "-curio_train_", "-curio_tangent_", "-curio_inverse_", "-curio_newton_", "-curio_users_hier_"};
+
+  for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+    size_t      lp   = strlen(prefixes[p]);
+    const char *rest = name + lp;
+    if (strncmp(name, prefixes[p], lp)) continue;
+    if (!strncmp(rest, "ksp_", 4) || !strncmp(rest, "pc_", 3) || !strncmp(rest, "tao_", 4)) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
 }
 
 /*@C
@@ -765,7 +776,7 @@ PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char
   PetscCall(PetscOptionsGetAll(NULL, &all));
   for (tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
     const CurioOptionInfo *o;
-    if (strncmp(tok, "-curio_", 7) || IsPETScOption(tok)) continue;
+    if (strncmp(tok, "-curio_", 7) || CurioOptionsIsPETSc(tok)) continue;
     PetscCall(CurioOptionsFind(tok, &o));
     if (!o) {
       if (!nunknown++) {

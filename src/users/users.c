@@ -1177,7 +1177,7 @@ PetscErrorCode CurioUsersMain(MPI_Comm comm)
   PetscCall(CurioModelSetUp(u.model, u.data));
   PetscCall(CurioModelGetSize(u.model, &u.d));
   PetscCall(CurioModelBuildDesign(u.model, u.train, &Phi));
-  PetscCall(CurioModelCheckLabels(u.model, u.train, "train"));
+  PetscCall(CurioModelCheckLabels(u.model, u.train, u.common.input, "train"));
   /* Phi holds the training inputs now (the users mode does not copy them into its output) */
   PetscCall(PetscFree(u.train->X));
   PetscCall(PetscFree(u.train->rowptr));

@@ -128,8 +128,16 @@ def case_errors(a, tmp):
     ]
     if a.np > 1:  # each failing MPI run takes a second or two to wind down; the parsing is the same on every rank
         cases = [c for c in cases if c[0] in ("typo", "s abc", "s alone", "sgdf epochs 0", "options file")]
+    # options files that PETSc would answer with a traceback: a directory, two options on one line
+    files = fresh(tmp, "options_files")
+    two = os.path.join(files, "two.opts")
+    with open(two, "w") as fh:
+        fh.write("# a comment\n-curio_s 1\n-curio_loocv false -curio_solver krylov\n")
+    cases += [("options file is a directory", ["-options_file", files], ["-options_file", "is a directory"]),
+              ("options file, two on a line", ["-options_file", two], ["two.opts', line 3", "'-curio_solver' is one too many"]),
+              ("typo of a solver prefix", ["-curio_tangnet_ksp_rtol", "1e-3"], ["unknown option -curio_tangnet_ksp_rtol"])]
     for name, args, words in cases:
-        line = expect_one_error(a, tmp, name.replace(" ", "_"), args, words)
+        line = expect_one_error(a, tmp, name.replace(" ", "_").replace(",", ""), args, words)
         print(f"{name}: {line}")
     # an option of another mode is a warning, and the run goes on
     d = fresh(tmp, "other_mode")
@@ -141,6 +149,12 @@ def case_errors(a, tmp):
     r = run(a, ["-curio_s", "1", "-curio_loocv", "false", "-curio_solver", "krylov", "-curio_ksp_rtol", "1e-10", "-curio_output",
                 os.path.join(d, "k.h5")], d)
     assert r.returncode == 0 and "curio:" not in r.stderr, r.stderr
+    # an option nothing read (a misspelled PETSc option, one of a solver the run does not use) is named in a warning
+    r = run(a, ["-curio_s", "1", "-curio_loocv", "false", "-curio_solver", "krylov", "-curio_tangent_ksp_rtoll", "1e-10", "-log_veiw",
+                "-curio_output", os.path.join(d, "u.h5")], d)
+    assert r.returncode == 0, r.stderr
+    for name in ("-curio_tangent_ksp_rtoll", "-log_veiw"):
+        assert r.stderr.count(f"curio: warning: option {name} was not used") == 1, r.stderr
 
 
 def case_study(a, tmp):
