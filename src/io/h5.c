@@ -121,6 +121,12 @@ PetscErrorCode CurioH5Exists(hid_t file, const char path[], PetscBool *exists)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* An HDF5 enum is how h5py stores numpy booleans; HDF5 converts enums to no number type */
+static const char *EnumHint(H5T_class_t cls)
+{
+  return cls == H5T_ENUM ? "; it is an enum (h5py's booleans): store it as integers (h5py: the array's astype('i1'))" : "";
+}
+
 /*@C
   CurioH5GetShape - rank and dimensions of a numeric dataset of at most 2 dimensions; errors name the file and dataset
 @*/
@@ -138,7 +144,7 @@ PetscErrorCode CurioH5GetShape(MPI_Comm comm, hid_t file, const char fname[], co
   H5Tclose(type);
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) H5Dclose(d);
   PetscCheck(cls == H5T_FLOAT || cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
+             "Input file '%s': dataset '%s' must be numeric (float or integer)%s", fname, dset, EnumHint(cls));
   space  = H5Dget_space(d);
   *ndims = H5Sget_simple_extent_ndims(space);
   if (*ndims > 0 && *ndims <= H5S_MAX_RANK) H5Sget_simple_extent_dims(space, hd, NULL);
@@ -185,7 +191,7 @@ PetscErrorCode CurioH5DatasetLength(MPI_Comm comm, hid_t file, const char fname[
     PetscCheck(cls == H5T_INTEGER, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be of an integer type", fname, dset);
   else
     PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT, comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Input file '%s': dataset '%s' must be numeric (float or integer)", fname, dset);
+               "Input file '%s': dataset '%s' must be numeric (float or integer)%s", fname, dset, EnumHint(cls));
   PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D, it has %d dimensions", fname, dset, ndims);
   *len = (PetscInt64) dims[0];
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -257,6 +263,28 @@ static PetscErrorCode OpenDatasetAll(MPI_Comm comm, hid_t file, const char fname
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Why a read of dataset d may have failed, for the message: a filter (compression) this HDF5 does not have, such as
+   h5py's lzf; else nothing */
+static void ReadFailureHint(hid_t d, char hint[], size_t len)
+{
+  hid_t dcpl = H5Dget_create_plist(d);
+  int   nf   = dcpl >= 0 ? H5Pget_nfilters(dcpl) : 0;
+
+  hint[0] = 0;
+  for (int k = 0; k < nf; k++) {
+    unsigned     flags, cd[8];
+    size_t       ncd      = 8;
+    char         name[64] = "";
+    H5Z_filter_t id       = H5Pget_filter2(dcpl, (unsigned) k, &flags, &ncd, cd, sizeof(name), name, NULL);
+    if (id >= 0 && H5Zfilter_avail(id) <= 0) {
+      snprintf(hint, len, ": it is compressed with filter %d ('%s'), which this HDF5 library does not have; rewrite it with gzip or no compression",
+               (int) id, name);
+      break;
+    }
+  }
+  if (dcpl >= 0) H5Pclose(dcpl);
+}
+
 /*@C
   CurioH5ReadRows - rows [rstart, rstart+nlocal) of an input dataset of shape (n) or (n, ncols), as reals (row-major)
 
@@ -267,12 +295,14 @@ PetscErrorCode CurioH5ReadRows(MPI_Comm comm, hid_t file, const char fname[], co
 {
   hid_t     d;
   PetscBool ok;
+  char      hint[256];
 
   PetscFunctionBegin;
   PetscCall(OpenDatasetAll(comm, file, fname, dset, &d));
   PetscCall(CurioH5ReadBlock(comm, d, H5T_NATIVE_DOUBLE, rstart, nlocal, ncols, buf, &ok));
+  if (!ok) ReadFailureHint(d, hint, sizeof(hint));
   H5Dclose(d);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed%s", fname, dset, hint);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -286,12 +316,14 @@ PetscErrorCode CurioH5ReadSlice(MPI_Comm comm, hid_t file, const char fname[], c
 {
   hid_t     d;
   PetscBool ok;
+  char      hint[256];
 
   PetscFunctionBegin;
   PetscCall(OpenDatasetAll(comm, file, fname, dset, &d));
   PetscCall(CurioH5ReadBlock(comm, d, memtype, start, count, 0, buf, &ok));
+  if (!ok) ReadFailureHint(d, hint, sizeof(hint));
   H5Dclose(d);
-  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed", fname, dset);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_READ, "Input file '%s': reading dataset '%s' failed%s", fname, dset, hint);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
