@@ -363,13 +363,19 @@ static PetscErrorCode GridDefaultEnds(CurioFit fit, const CurioCVGrid *grid, Pet
   PetscCall(PetscMalloc2(d, &gd, d, &m));
   PetscCall(CurioWeightedColumnSquares(Phi, w, gd));
   PetscCall(CurioVecGatherAll(mask, m));
-  for (PetscInt j = 0; j < d; j++)
+  for (PetscInt j = 0; j < d; j++) {
     if (m[j] > 0 && gd[j] > 0) gmin = PetscMin(gmin, gd[j]);
+    /* lambda_max >= max_j G_jj: a power iteration whose products overflowed (weights near 1e308) returns less */
+    lmax = PetscIsInfOrNanReal(gd[j]) ? PETSC_INFINITY : PetscMax(lmax, gd[j]);
+  }
   PetscCall(PetscFree2(gd, m));
   *scale = lmax / n;
-  PetscCheck(*scale > 0 && gmin < PETSC_MAX_REAL && !PetscIsInfOrNanReal(*scale), comm, PETSC_ERR_ARG_WRONG,
-             "The Gram matrix Phi^T W Phi is zero on the penalized columns (every weight or every feature is zero): no LOOCV grid relative to "
-             "it; give -curio_s");
+  PetscCheck(!PetscIsInfOrNanReal(*scale), comm, PETSC_ERR_ARG_WRONG,
+             "The Gram matrix Phi^T W Phi overflows (its largest eigenvalue is not finite in double precision): scale the columns of X or the "
+             "weights; no LOOCV grid relative to it");
+  PetscCheck(*scale > 0 && gmin < PETSC_MAX_REAL, comm, PETSC_ERR_ARG_WRONG,
+             "The Gram matrix Phi^T W Phi is zero on the penalized columns (every weight or every feature is zero, or a 1-D input of one "
+             "value): no LOOCV grid relative to it; give -curio_s");
   if (!grid->smin_set) *smin = 1e-6 * gmin / n;
   if (!grid->smax_set) *smax = 1e3 * *scale;
   PetscCheck(*smax > *smin, comm, PETSC_ERR_ARG_OUTOFRANGE,

@@ -104,9 +104,16 @@ static PetscErrorCode AddWeightedGram(Mat Phi, Vec c, PetscInt d, PetscReal *A)
 {
   PetscReal *G;
 
+  PetscReal cmax;
+
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(d * d, &G));
   PetscCall(VecPointwiseMult(c, c, c));
+  PetscCall(VecNorm(c, NORM_INFINITY, &cmax));
+  PetscCheck(!PetscIsInfOrNanReal(cmax), PetscObjectComm((PetscObject) Phi), PETSC_ERR_FP,
+             "SSI's reference Gram Phi^T diag(c^2) Phi overflows: c = w l'(eta, y), the weighted loss derivatives of the reference rows, "
+             "square beyond double precision (labels or weights of about 1e154 or more?); scale the labels and weights, or leave ssi out of "
+             "-curio_scores");
+  PetscCall(PetscMalloc1(d * d, &G));
   PetscCall(CurioGramCompute(Phi, c, G));
   for (PetscInt k = 0; k < d * d; k++) A[k] += G[k];
   PetscCall(PetscFree(G));

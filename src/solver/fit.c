@@ -174,8 +174,8 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
   PetscCall(VecDuplicate(b, &r));
   PetscCall(CurioSolverApply(fit->solver, x, r));
   PetscCall(VecAYPX(r, -1.0, b));
-  PetscCall(VecNorm(r, NORM_2, rho));
-  PetscCall(VecNorm(b, NORM_2, &bn));
+  PetscCall(CurioVecNorm2Safe(r, rho));
+  PetscCall(CurioVecNorm2Safe(b, &bn));
   *rho = bn > 0 ? *rho / bn : *rho;
   PetscCall(VecDestroy(&r));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -237,8 +237,8 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(CurioModelLossVectors(fit->model, e, fit->y, fit->w, NULL, u, NULL));
   PetscCall(VecPointwiseMult(u, u, fit->w));
   PetscCall(MatMultTranspose(fit->Phi, u, r));
-  PetscCall(VecNorm(u, NORM_2, &un));
-  PetscCall(VecNorm(r, NORM_2, &rn));
+  PetscCall(CurioVecNorm2Safe(u, &un));
+  PetscCall(CurioVecNorm2Safe(r, &rn));
   PetscCall(MatNorm(fit->Phi, NORM_FROBENIUS, &pn));
   eta = rn > 0 ? PETSC_MACHINE_EPSILON * pn * un / rn : PETSC_INFINITY;
   PetscCall(VecSet(fit->theta_dot, 0.0));
@@ -254,8 +254,8 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
     PetscCall(VecDuplicate(fit->theta, &Hv));
     PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
     PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
-    PetscCall(VecNorm(Hv, NORM_2, &hn));
-    PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
+    PetscCall(CurioVecNorm2Safe(Hv, &hn));
+    PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
     fit->tangent_residual = gn > 0 ? hn / gn : hn;
     PetscCall(VecDestroy(&Hv));
   }
@@ -331,8 +331,8 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecDuplicate(r, &Hv));
   PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
   PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
-  PetscCall(VecNorm(Hv, NORM_2, &rn));
-  PetscCall(VecNorm(fit->gradR, NORM_2, &gn));
+  PetscCall(CurioVecNorm2Safe(Hv, &rn));
+  PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
   fit->tangent_residual = gn > 0 ? rn / gn : rn;
   PetscCall(VecDestroy(&Hv));
   PetscCall(TangentAccuracy(fit, rowspace));

@@ -310,15 +310,17 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
     /* the error of the result (x2 if asked, else x) from the rounding of the right-hand side's coordinates, about
        noise ||r_P|| each, divided by lambda_k + s in x and by (lambda_k + s)^2 in x2: the eigenvalues just above the
        null ones, at a tiny s, amplify it most */
-    PetscReal rn = 0, ax = 0, a2 = 0, nx = 0, n2 = 0;
-    for (PetscInt a = 0; a < np; a++) rn += rp[a] * rp[a];
+    PetscReal rn = 0, ax = 0, a2 = 0, nx = 0, n2 = 0, sc = 0;
+    for (PetscInt a = 0; a < np; a++) sc = PetscMax(sc, PetscAbsReal(rp[a])); /* r and beta scaled by it: labels of 1e200 square to Inf */
+    sc = sc > 0 ? 1 / sc : 1;
+    for (PetscInt a = 0; a < np; a++) rn += PetscSqr(rp[a] * sc);
     for (PetscInt k = 0; k < np; k++)
       if (solver->lambda[k] != 0) {
         PetscReal q = 1 / (solver->lambda[k] + s);
         ax += q * q;
         a2 += q * q * q * q;
-        nx += beta[k] * beta[k];
-        n2 += PetscSqr(beta[k] * q);
+        nx += PetscSqr(beta[k] * sc);
+        n2 += PetscSqr(beta[k] * sc * q);
       }
     solver->range_error =
         x2 ? (n2 > 0 ? solver->noise * PetscSqrtReal(rn * a2 / n2) : 0) : (nx > 0 ? solver->noise * PetscSqrtReal(rn * ax / nx) : 0);

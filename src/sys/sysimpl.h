@@ -36,4 +36,5 @@ PETSC_INTERN PetscInt       CurioAllreduceSegments(PetscInt64);
 PETSC_INTERN PetscErrorCode CurioAllreduceSum(MPI_Comm, PetscReal *, PetscInt64);
 PETSC_INTERN PetscErrorCode CurioIallreduceSumSegment(MPI_Comm, const PetscReal *, PetscReal *, PetscInt64, PetscInt, MPI_Request *);
 PETSC_INTERN PetscErrorCode CurioParseFileDataset(char[], const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode CurioVecNorm2Safe(Vec, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioAgreeOnError(MPI_Comm, PetscInt64, char[], PetscMPIInt, PetscBool *);

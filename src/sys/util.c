@@ -416,3 +416,33 @@ PetscErrorCode CurioParseFileDataset(char spec[], const char dflt[], char dset[]
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/*@C
+  CurioVecNorm2Safe - ||v||_2 without overflow or underflow: PETSc's NORM_2 is the square root of a dot product, Inf for
+  entries of 1e155 and 0 for entries of 1e-163; then the sum of squares is taken again of the entries divided by the
+  largest |entry|
+
+  Collective
+@*/
+PetscErrorCode CurioVecNorm2Safe(Vec v, PetscReal *nrm)
+{
+  PetscReal          m, sum = 0;
+  const PetscScalar *a;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecNorm(v, NORM_2, nrm));
+  if (!PetscIsInfReal(*nrm) && *nrm > 1e-150) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(VecNorm(v, NORM_INFINITY, &m));
+  if (!(m > 0) || PetscIsInfOrNanReal(m)) {
+    *nrm = m;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(VecGetLocalSize(v, &n));
+  PetscCall(VecGetArrayRead(v, &a));
+  for (PetscInt i = 0; i < n; i++) sum += PetscSqr(PetscRealPart(a[i]) / m);
+  PetscCall(VecRestoreArrayRead(v, &a));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) v)));
+  *nrm = m * PetscSqrtReal(sum);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -167,6 +167,31 @@ def main():
         print(f"{'ok' if linked else 'FAIL':4} {'output through a link':22} the link kept, the file it names written")
         failures += not linked
         todo.append(None)
+        # labels of 1e200: the fit and its tangent are exact (their norms are taken without overflow); SSI's Gram of the
+        # squared loss derivatives overflows and says so
+        big = variant(os.path.join(tmp, "good.h5"), os.path.join(tmp, "ybig.h5"), lambda f: replace(f, "train/y", 1e200 * f["train/y"][:]))
+        bout = os.path.join(tmp, "ybig_out.h5")
+        p = subprocess.run(["mpiexec", "-n", str(a.np), curio, "-curio_input", big, "-curio_output", bout, "-curio_s", "1", "-curio_loocv", "false",
+                            "-curio_scores", "sld,var"], capture_output=True, text=True)
+        problems = [] if p.returncode == 0 and "curio:" not in p.stderr else [f"rc {p.returncode}: {p.stderr}"]
+        if not problems:
+            with h5py.File(big) as fi, h5py.File(bout) as fo:
+                X, y, w = fi["train/X"][:], fi["train/y"][:], fi["train/weight"][:]
+                H = X.T @ (w[:, None] * X) + np.eye(X.shape[1])
+                td = -np.linalg.solve(H, np.linalg.solve(H, X.T @ (w * y)))
+                e = np.max(np.abs(fo["model/theta_dot"][:] - td)) / np.max(np.abs(td))
+                fe = fo["model"].attrs["tangent_forward_error"]
+                if not (e < 1e-12 and 0 < fe < 1e-12):
+                    problems.append(f"theta_dot error {e:.2e}, tangent_forward_error {fe}")
+        p = subprocess.run(["mpiexec", "-n", str(a.np), curio, "-curio_input", big, "-curio_output", bout, "-curio_s", "1", "-curio_loocv", "false"],
+                           capture_output=True, text=True)
+        if p.returncode == 0 or "SSI's reference Gram" not in p.stderr:
+            problems.append(f"SSI overflow not reported: {p.stderr}")
+        print(f"{'ok' if not problems else 'FAIL':4} {'labels of 1e200':22} theta_dot as numpy's, its error estimate finite; SSI's overflow named")
+        for pr in problems:
+            print(f"       {pr}")
+        failures += bool(problems)
+        todo.append(None)
     print(f"{len(todo) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
