@@ -1187,7 +1187,7 @@ static const CurioOutputField SGDFFields[] = {
     {"/sgdf/history/tangent_change", "epoch", "1", "relative change of the tangent over the epoch, |theta_dot_e - theta_dot_{e-1}| / |theta_dot_e|"},
     {"/sgdf/history/reference_distance", "epoch", "1", "relative distance to the reference solution of -curio_sgdf_reference (NaN without one)"},
     {"/sgdf/history/s", "epoch", "1", "regularity s at the end of the epoch"},
-    {"/sgdf/history/time", "epoch", "seconds", "wall-clock time since the start of training at the end of the epoch"},
+    {"/sgdf/history/time", "epoch", "s", "wall-clock time since the start of training at the end of the epoch"},
     {"/sgdf/history/holdout_loss", "epoch", "[loss]", "mean loss over the holdout rows (-curio_sgdf_holdout) at the end of the epoch"},
     {"/sgdf/indices", "step,batch_row", "1", "training rows of each step's batch"},
     {"/pool/index", "selected", "1", "pool row of the k-th pick (largest SLD first)"},

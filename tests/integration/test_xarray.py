@@ -14,6 +14,7 @@ dataset:
 - no dimension is the fallback name `<dataset>_index` that the h5 layer gives an axis its writer did not name
   (checkpoints excepted: their items are generic);
 - every dimension is a dimension scale in the group itself (h5py: the scale's parent is the group);
+- no variable decodes to a time (units "s", not CF's "seconds", keep wall-clock times numbers);
 - integer datasets are integers (the SGDF history's step, the active loop's round counts, selection indices);
 - the CSV's column names reach the output (/train/feature_name, /model/feature_name).
 
@@ -145,6 +146,8 @@ def check_file(kind, path, fails):
             continue
         with ds:
             for name, var in list(ds.variables.items()):
+                if var.dtype.kind in "mM":  # CF decoding turned a number into a time: its units are a time word ("seconds")
+                    fails.append(f"{kind} {path} {g}/{name}: xarray decodes it as {var.dtype}, not a number in its units")
                 for att in ("units", "long_name"):
                     v = var.attrs.get(att, var.encoding.get(att))  # xarray moves the units of times into the encoding
                     if not isinstance(v, str) or not v:
