@@ -70,6 +70,8 @@ PETSC_EXTERN PetscErrorCode CurioOptionsEnum(PetscOptionItems *PetscOptionsObjec
                                              PetscBool *set);
 /** @brief Exactly the table's number of comma-separated integers. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscBool *set);
+PETSC_EXTERN PetscErrorCode CurioOptionsIntList(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscInt *n,
+                                                PetscBool *set);
 /** @brief Exactly the table's number of comma-separated reals. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsRealArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscReal value[], PetscBool *set);
 /** @brief A comma-separated list: n is the capacity on input, the count on output (0 if not given); free the strings. Collective. */

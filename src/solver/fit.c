@@ -168,7 +168,7 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
 
   PetscFunctionBegin;
   PetscCall(KSPGetTolerances(ksp, &rtol0, &atol0, &dtol0, &maxit0));
-  PetscCall(KSPSetTolerances(ksp, rtol, 0.0, dtol0, maxit));
+  PetscCall(KSPSetTolerances(ksp, rtol, 0.0, dtol0, PetscMin(maxit, maxit0))); /* never above the count CG sized its arrays for at setup */
   PetscCall(KSPSolve(ksp, b, x));
   PetscCall(KSPSetTolerances(ksp, rtol0, atol0, dtol0, maxit0));
   PetscCall(VecDuplicate(b, &r));
@@ -188,7 +188,8 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
       estimate kappa (rho_A + kappa rho_theta);
    B. Phi^T (w l'(theta)) / s, equal to -grad R at the optimum: in the range of Phi^T whatever theta's error along
       the Gram's null space, but formed by a sum that cancels to s |grad R|, with a rounding error of relative size
-      eta = eps |Phi|_F |w l'| / |Phi^T w l'|; estimate kappa (rho_B + eta).
+      eta = eps |Phi|_F |w l'| / |Phi^T w l'|, and formed at theta, whose error it carries as A does; estimate
+      kappa (rho_B + eta + kappa rho_theta).
    (B wins where the rows are nearly interpolated, n < d; A where the residual is large.) If the estimate stays above
    the target, the run warns; above CURIO_TANGENT_REFUSE, no digit of the tangent is certain and the run refuses. */
 static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
@@ -196,7 +197,7 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   CurioSolverType st;
   KSP             ksp;
   PetscReal       rtol, target, rho_theta, rho, kappa = fit->tangent_condition, k1, estA, estB, eta, un, rn, pn;
-  PetscInt        d;
+  PetscInt        d, maxit;
   Vec             u, e, r, xA;
 
   PetscFunctionBegin;
@@ -246,7 +247,7 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(VecScale(fit->theta_dot, 1.0 / s));
   PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
   kappa = PetscMax(kappa, k1);
-  estB  = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta;
+  estB  = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta + kappa * rho_theta; /* the right-hand side is formed at theta, with its error */
   if (estA <= estB) PetscCall(VecCopy(xA, fit->theta_dot));
   {
     Vec       Hv;
@@ -269,11 +270,13 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(VecDestroy(&e));
   PetscCall(VecDestroy(&r));
   PetscCall(VecDestroy(&xA));
+  PetscCall(KSPGetTolerances(ksp, NULL, NULL, NULL, &maxit));
   PetscCheck(fit->tangent_forward_error <= CURIO_TANGENT_REFUSE, fit->comm, PETSC_ERR_NOT_CONVERGED,
              "The Krylov path cannot resolve the tangent at s = %g: its estimated relative error is %.1e after refining the solves to tolerance %.1e "
-             "(condition estimate %.1e; the Gram is singular or nearly so, and theta_dot = -H^{-1} grad R squares that). Use -curio_solver direct, "
-             "which works in the row space of the data, raise -curio_s, or remove collinear columns",
-             (double) s, (double) fit->tangent_forward_error, (double) target, (double) kappa);
+             "in at most %" PetscInt_FMT " iterations (condition estimate %.1e; the Gram is singular or nearly so, and theta_dot = -H^{-1} grad R "
+             "squares that, or the iteration limit -curio_ksp_max_it stopped the solves). Use -curio_solver direct, which works in the row space of "
+             "the data, raise -curio_s or the iteration limit, or remove collinear columns",
+             (double) s, (double) fit->tangent_forward_error, (double) target, PetscMin(maxit, 20 * d + 100), (double) kappa);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -304,6 +304,7 @@ static PetscErrorCode OptionDescribe(const CurioOptionInfo *o, char cond[], size
     } else if (!nolo && !nohi) PetscCall(Print(cond, clen, "in %c%g, %g%c", loopen ? '(' : '[', (double) o->lo, (double) o->hi, hiopen ? ')' : ']'));
     PetscCall(Print(kind, klen, "%s", real ? "a real number" : "an integer"));
   } else if (o->type == CURIO_OPTION_BOOL) PetscCall(Print(kind, klen, "true or false"));
+  else if (o->type == CURIO_OPTION_INT_ARRAY && o->lo == 0) PetscCall(Print(kind, klen, "integers separated by commas"));
   else if (o->type == CURIO_OPTION_INT_ARRAY) PetscCall(Print(kind, klen, "%d integers separated by commas", (int) o->lo));
   else if (o->type == CURIO_OPTION_REAL_ARRAY) PetscCall(Print(kind, klen, "%d real numbers separated by commas", (int) o->lo));
   else if (o->type == CURIO_OPTION_STRING_ARRAY) PetscCall(Print(kind, klen, "a comma-separated list"));
@@ -383,6 +384,7 @@ static PetscBool ParseReal(const char s[], PetscReal *x)
   double v;
 
   if (!s || !s[0] || isspace((unsigned char) s[0])) return PETSC_FALSE;
+  if (strpbrk(s, "xX")) return PETSC_FALSE; /* decimal only: strtod would read hexadecimal */
   errno = 0;
   v     = strtod(s, &end);
   if (*end || errno == ERANGE) return PETSC_FALSE;
@@ -397,7 +399,7 @@ static PetscBool ParseInt(const char s[], PetscInt *n)
   long long v;
   double    r;
 
-  if (!s || !s[0] || isspace((unsigned char) s[0])) return PETSC_FALSE;
+  if (!s || !s[0] || isspace((unsigned char) s[0]) || strpbrk(s, "xX")) return PETSC_FALSE; /* decimal only */
   errno = 0;
   v     = strtoll(s, &end, 10);
   if (*end) {
@@ -597,11 +599,12 @@ PetscErrorCode CurioOptionsEnum(PetscOptionItems *PetscOptionsObject, const char
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Splits "a,b,c" into at most max fields parsed by the option's type; false if the count or a field is wrong */
-static PetscBool ParseList(const CurioOptionInfo *o, const char v[], PetscInt ivals[], PetscReal rvals[])
+/* Splits "a,b,c" into the table's count of fields (o->lo; 0: any count from 1 to *max) parsed by the option's type;
+   false if the count or a field is wrong; *max is the count read */
+static PetscBool ParseList(const CurioOptionInfo *o, const char v[], PetscInt ivals[], PetscReal rvals[], PetscInt *max)
 {
-  char      buf[512], *tok, *save = NULL;
-  const int want = (int) o->lo;
+  char      buf[16384], *tok, *save = NULL;
+  const int want = o->lo > 0 ? (int) o->lo : (int) *max;
   int       got  = 0;
   PetscInt  n;
   PetscReal x;
@@ -618,26 +621,32 @@ static PetscBool ParseList(const CurioOptionInfo *o, const char v[], PetscInt iv
       rvals[got] = x;
     }
   }
-  return (PetscBool) (got == want);
+  *max = got;
+  return (PetscBool) (o->lo > 0 ? got == want : got > 0);
 }
 
-/* A fixed-length list of integers (ivals) or reals (rvals) */
-static PetscErrorCode OptionsArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt ivalue[], PetscReal rvalue[], PetscBool *set)
+/* A list of integers (ivals) or reals (rvals) of the table's length, or of any length up to *n (a table length of 0;
+ *n is then the count read) */
+static PetscErrorCode OptionsArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt ivalue[], PetscReal rvalue[], PetscInt *n,
+                                   PetscBool *set)
 {
   const CurioOptionInfo *o;
   const char            *v;
   PetscBool              given;
-  PetscInt               ivals[8];
+  PetscInt               ivals[8], cap, got;
   PetscReal              rvals[8];
 
   PetscFunctionBegin;
   PetscCall(OptionRow(PetscOptionsObject, name, ivalue ? CURIO_OPTION_INT_ARRAY : CURIO_OPTION_REAL_ARRAY, &o));
+  PetscCheck((o->lo > 0 && o->lo <= 8) || (o->lo == 0 && n && ivalue), PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s: a list length curio cannot read", name);
+  cap = got = o->lo > 0 ? (PetscInt) o->lo : *n;
   PetscCall(OptionRaw(PetscOptionsObject, o, NULL, &v, &given));
   if (given) {
-    if (!ParseList(o, v, ivalue ? ivals : NULL, ivalue ? NULL : rvals)) PetscCall(OptionBad(PetscOptionsObject, o, v));
-    if (ivalue) PetscCall(PetscArraycpy(ivalue, ivals, (PetscInt) o->lo));
-    else PetscCall(PetscArraycpy(rvalue, rvals, (PetscInt) o->lo));
-  }
+    if (!ParseList(o, v, ivalue ? (o->lo ? ivals : ivalue) : NULL, ivalue ? NULL : rvals, &got)) PetscCall(OptionBad(PetscOptionsObject, o, v));
+    if (ivalue && o->lo) PetscCall(PetscArraycpy(ivalue, ivals, cap));
+    else if (rvalue) PetscCall(PetscArraycpy(rvalue, rvals, cap));
+  } else got = 0;
+  if (n) *n = got;
   if (set) *set = given;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -651,7 +660,21 @@ static PetscErrorCode OptionsArray(PetscOptionItems *PetscOptionsObject, const c
 PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscBool *set)
 {
   PetscFunctionBegin;
-  PetscCall(OptionsArray(PetscOptionsObject, name, value, NULL, set));
+  PetscCall(OptionsArray(PetscOptionsObject, name, value, NULL, NULL, set));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOptionsIntList - reads an option of curio's table that is a comma-separated list of integers of any length (a
+  table count of 0), at most *n; on output *n is the count read (0 if the option is not given). A malformed entry or
+  too many is one collective error.
+
+  Collective on the block's communicator
+@*/
+PetscErrorCode CurioOptionsIntList(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscInt *n, PetscBool *set)
+{
+  PetscFunctionBegin;
+  PetscCall(OptionsArray(PetscOptionsObject, name, value, NULL, n, set));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -663,7 +686,7 @@ PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const 
 PetscErrorCode CurioOptionsRealArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscReal value[], PetscBool *set)
 {
   PetscFunctionBegin;
-  PetscCall(OptionsArray(PetscOptionsObject, name, NULL, value, set));
+  PetscCall(OptionsArray(PetscOptionsObject, name, NULL, value, NULL, set));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -49,6 +49,7 @@ typedef struct {
   PetscInt           hier_tao, hier_ksp;
   PetscReal          hier_residual;
   PetscInt           ncuts, cuts_opt[1024];
+  PetscBool          cuts_given;
   CurioData          data;
   CurioModel         model;
   CurioRows         *train, *cand, *test; /* the data's sets */
@@ -100,10 +101,9 @@ static PetscErrorCode UsersReadOptions(Users *u, PetscBool *loocv_set)
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_users_model", UsersModels, (PetscEnum *) &u->umodel, NULL));
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_users_partition", UsersPartitions, (PetscEnum *) &u->partition, NULL));
   u->ncuts = (PetscInt) (sizeof(u->cuts_opt) / sizeof(u->cuts_opt[0]));
-  /* a list whose length depends on the rank count: read by PETSc itself, checked against the size below */
-  PetscCall(PetscOptionsIntArray("-curio_users_cuts", "With -curio_users_partition cuts: the first user index of ranks 1..size-1", "CurioUsersMain",
-                                 u->cuts_opt, &u->ncuts, &flg));
-  if (!flg) u->ncuts = 0;
+  /* a list whose length depends on the rank count: checked against the size below */
+  PetscCall(CurioOptionsIntList(PetscOptionsObject, "-curio_users_cuts", u->cuts_opt, &u->ncuts, &flg));
+  u->cuts_given = flg;
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_users_newton_maxit", &u->maxit, NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_users_newton_rtol", &u->rtol, NULL));
   PetscOptionsEnd();
@@ -144,6 +144,8 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
   PetscCheck(u->ns >= 3, u->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_users_loocv_ns must be >= 3, got %" PetscInt_FMT, u->ns);
   PetscCheck(u->select_k >= 0, u->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_users_select_k must be >= 0, got %" PetscInt_FMT, u->select_k);
   PetscCheck(u->maxit >= 1, u->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_users_newton_maxit must be >= 1, got %" PetscInt_FMT, u->maxit);
+  PetscCheck(!u->cuts_given || u->partition == USERS_PARTITION_CUTS, u->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_users_cuts is for -curio_users_partition cuts; add it, or leave the cuts out");
   PetscCheck(u->partition != USERS_PARTITION_CUTS || u->ncuts == u->size - 1, u->comm, PETSC_ERR_ARG_WRONG,
              "-curio_users_partition cuts needs -curio_users_cuts with %d values (the first user of ranks 1..%d), got %" PetscInt_FMT, u->size - 1,
              u->size - 1, u->ncuts);
@@ -157,9 +159,10 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
              "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
   /* the approximate curve of a GLM refits the global model by TAO at every s, which a too small s can defeat: on request only */
   if ((u->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
-  PetscCheck(u->common.s_set || u->loocv, u->comm, PETSC_ERR_ARG_WRONG,
-             "Give -curio_s (or -curio_users_loocv true: the approximate per-user LOOCV of logistic and Poisson users); the LOOCV that "
-             "chooses s is not defined for -curio_users_model pooled and hierarchy");
+  PetscCheck(u->common.s_set || u->loocv, u->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s: %s",
+             u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY
+                 ? "the LOOCV that chooses s is not defined for -curio_users_model pooled and hierarchy"
+                 : "the per-user LOOCV of logistic and Poisson users is approximate and on request only (-curio_users_loocv true)");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
