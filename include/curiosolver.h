@@ -50,6 +50,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverSolveRange(CurioSolver solver, Vec r, Vec
 PETSC_EXTERN PetscErrorCode CurioSolverGetCondition(CurioSolver solver, PetscReal *kappa, PetscBool *rowspace);
 PETSC_EXTERN PetscErrorCode CurioSolverGetRangeError(CurioSolver solver, PetscReal *err);
 PETSC_EXTERN PetscErrorCode CurioSolverApply(CurioSolver, Vec, Vec);
+PETSC_EXTERN PetscErrorCode CurioSolverGetDiagonal(CurioSolver, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverGetInverse(CurioSolver, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetHessianShell(CurioSolver, Mat *);
 PETSC_EXTERN PetscErrorCode CurioSolverGetIterations(CurioSolver, PetscInt *);

@@ -158,11 +158,39 @@ static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioFitScaledResidual - |D^{-1/2} r| / |D^{-1/2} b| with D = diag(H) at the current s: a residual of H x = b in the
+  Jacobi scaling that the condition estimate is taken in (CurioSolverGetCondition()), so that their product bounds the
+  forward error whatever the columns' units (columns 1e8 apart made the unscaled residual 1e8 times larger than the
+  error it bounds)
+
+  Collective
+@*/
+PetscErrorCode CurioFitScaledResidual(CurioFit fit, Vec r, Vec b, PetscReal *rel)
+{
+  Vec       dg, t;
+  PetscReal rn, bn;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(r, &dg));
+  PetscCall(VecDuplicate(r, &t));
+  PetscCall(CurioSolverGetDiagonal(fit->solver, dg));
+  PetscCall(VecSqrtAbs(dg));
+  PetscCall(VecPointwiseDivide(t, r, dg));
+  PetscCall(CurioVecNorm2Safe(t, &rn));
+  PetscCall(VecPointwiseDivide(t, b, dg));
+  PetscCall(CurioVecNorm2Safe(t, &bn));
+  *rel = bn > 0 ? rn / bn : rn;
+  PetscCall(VecDestroy(&t));
+  PetscCall(VecDestroy(&dg));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* One CG solve at a tolerance of its own that may stop short of it (at most maxit iterations) without an error; returns
    the relative residual it reached */
 static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, PetscInt maxit, Vec b, Vec x, PetscReal *rho)
 {
-  PetscReal rtol0, atol0, dtol0, bn;
+  PetscReal rtol0, atol0, dtol0;
   PetscInt  maxit0;
   Vec       r;
 
@@ -174,9 +202,7 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
   PetscCall(VecDuplicate(b, &r));
   PetscCall(CurioSolverApply(fit->solver, x, r));
   PetscCall(VecAYPX(r, -1.0, b));
-  PetscCall(CurioVecNorm2Safe(r, rho));
-  PetscCall(CurioVecNorm2Safe(b, &bn));
-  *rho = bn > 0 ? *rho / bn : *rho;
+  PetscCall(CurioFitScaledResidual(fit, r, b, rho));
   PetscCall(VecDestroy(&r));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -188,15 +214,15 @@ static PetscErrorCode KrylovSolveQuiet(CurioFit fit, KSP ksp, PetscReal rtol, Pe
       estimate kappa (rho_A + kappa rho_theta);
    B. Phi^T (w l'(theta)) / s, equal to -grad R at the optimum: in the range of Phi^T whatever theta's error along
       the Gram's null space, but formed by a sum that cancels to s |grad R|, with a rounding error of relative size
-      eta = eps |Phi|_F |w l'| / |Phi^T w l'|, and formed at theta, whose error it carries as A does; estimate
-      kappa (rho_B + eta + kappa rho_theta).
+      eta = eps |Phi|_F |w l'| / |Phi^T w l'|; formed at theta = theta* + delta, it carries G delta / s, and
+      |H^{-1} G| <= 1, so theta's error adds at most e_B = |delta| / (s |theta_dot|); estimate kappa (rho_B + eta) + e_B.
    (B wins where the rows are nearly interpolated, n < d; A where the residual is large.) If the estimate stays above
    the target, the run warns; above CURIO_TANGENT_REFUSE, no digit of the tangent is certain and the run refuses. */
 static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
 {
   CurioSolverType st;
   KSP             ksp;
-  PetscReal       rtol, target, rho_theta, rho, kappa = fit->tangent_condition, k1, estA, estB, eta, un, rn, pn;
+  PetscReal       rtol, target, rho_theta, rho, kappa = fit->tangent_condition, k1, estA, estB, eta, eB, un, rn, pn;
   PetscInt        d, maxit;
   Vec             u, e, r, xA;
 
@@ -247,17 +273,22 @@ static PetscErrorCode KrylovRefine(CurioFit fit, PetscReal s)
   PetscCall(VecScale(fit->theta_dot, 1.0 / s));
   PetscCall(CurioSolverGetCondition(fit->solver, &k1, NULL));
   kappa = PetscMax(kappa, k1);
-  estB  = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta + kappa * rho_theta; /* the right-hand side is formed at theta, with its error */
+  { /* B's right-hand side, formed at theta = theta* + delta, carries G delta / s, and H^{-1} G <= 1: theta_dot's error
+       from it is at most |delta| / s, relative to |theta_dot| (theta's own error: Newton's last step for a GLM, kappa
+       rho_theta after the re-solve for squared loss) */
+    PetscReal tn, tdn, dth = fit->loss == CURIO_LOSS_SQUARED ? kappa * rho_theta : PetscMax(fit->train_error, PETSC_MACHINE_EPSILON);
+    PetscCall(CurioVecNorm2Safe(fit->theta, &tn));
+    PetscCall(CurioVecNorm2Safe(fit->theta_dot, &tdn));
+    eB = tdn > 0 ? dth * tn / (s * tdn) : PETSC_INFINITY;
+  }
+  estB = PetscMax(rho, PETSC_MACHINE_EPSILON) + eta + eB / kappa; /* the estimate is kappa estB */
   if (estA <= estB) PetscCall(VecCopy(xA, fit->theta_dot));
   {
-    Vec       Hv;
-    PetscReal hn, gn;
+    Vec Hv;
     PetscCall(VecDuplicate(fit->theta, &Hv));
     PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
     PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
-    PetscCall(CurioVecNorm2Safe(Hv, &hn));
-    PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
-    fit->tangent_residual = gn > 0 ? hn / gn : hn;
+    PetscCall(CurioFitScaledResidual(fit, Hv, fit->gradR, &fit->tangent_residual));
     PetscCall(VecDestroy(&Hv));
   }
   fit->tangent_condition     = kappa;
@@ -334,9 +365,11 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecDuplicate(r, &Hv));
   PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
   PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
-  PetscCall(CurioVecNorm2Safe(Hv, &rn));
-  PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
-  fit->tangent_residual = gn > 0 ? rn / gn : rn;
+  if (rowspace) { /* the row-space route's condition is over the Gram's range, unscaled */
+    PetscCall(CurioVecNorm2Safe(Hv, &rn));
+    PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
+    fit->tangent_residual = gn > 0 ? rn / gn : rn;
+  } else PetscCall(CurioFitScaledResidual(fit, Hv, fit->gradR, &fit->tangent_residual));
   PetscCall(VecDestroy(&Hv));
   PetscCall(TangentAccuracy(fit, rowspace));
   PetscCall(KrylovRefine(fit, s));

@@ -734,6 +734,27 @@ PetscErrorCode CurioSolverGetKSPFor(CurioSolver solver, CurioSolvePurpose purpos
 }
 
 /*@C
+  CurioSolverGetDiagonal - diag(H) at the current s, in the layout of theta: from the Gram on the direct path, the
+  MATSHELL's (kept) diagonal on the Krylov path. The scaling of the condition estimate (CurioSolverGetCondition()),
+  and so of the residuals measured against it.
+
+  Collective
+@*/
+PetscErrorCode CurioSolverGetDiagonal(CurioSolver solver, Vec diag)
+{
+  PetscFunctionBegin;
+  if (solver->type == CURIO_SOLVER_DIRECT) {
+    PetscInt     lo, hi, d = solver->d;
+    PetscScalar *a;
+    PetscCall(VecGetOwnershipRange(diag, &lo, &hi));
+    PetscCall(VecGetArrayWrite(diag, &a));
+    for (PetscInt k = lo; k < hi; k++) a[k - lo] = solver->G[k + k * d] + solver->s * solver->mfull[k];
+    PetscCall(VecRestoreArrayWrite(diag, &a));
+  } else PetscCall(MatGetDiagonal(solver->H, diag));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioSolverApply - y = H x: with the replicated Gram on the direct path (O(d^2), no pass over the data), with the
   MATSHELL on the Krylov path
 @*/

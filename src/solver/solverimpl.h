@@ -6,4 +6,5 @@
 #include <curiofit.h>
 
 /* Refuses a replicated operator array (Gram, diag H) with a non-finite entry, collectively (src/solver/hessian.c) */
+PETSC_INTERN PetscErrorCode CurioFitScaledResidual(CurioFit, Vec, Vec, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioCheckOperatorFinite(MPI_Comm, const char[], PetscInt, PetscInt64, const PetscReal[]);

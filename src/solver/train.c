@@ -365,14 +365,11 @@ PetscErrorCode CurioFitTrain(CurioFit p, PetscReal s, Vec theta)
       PetscCall(CurioSolverGetType(p->solver, &st));
       if (st == CURIO_SOLVER_KRYLOV) { /* theta's accuracy is the residual CG reached, not the tolerance it was given (a user's
                                           -curio_train_ksp_max_it with converged_maxits stops short of it) */
-        PetscReal rn, bn;
-        Vec       r;
+        Vec r;
         PetscCall(VecDuplicate(rhs, &r));
         PetscCall(CurioSolverApply(p->solver, theta, r));
         PetscCall(VecAYPX(r, -1.0, rhs));
-        PetscCall(CurioVecNorm2Safe(r, &rn));
-        PetscCall(CurioVecNorm2Safe(rhs, &bn));
-        p->train_error = bn > 0 ? rn / bn : rn;
+        PetscCall(CurioFitScaledResidual(p, r, rhs, &p->train_error));
         PetscCall(VecDestroy(&r));
       }
     }

@@ -239,6 +239,31 @@ def case_krylov(run, tmp):
         check(etd < 1e-6 or (fe >= etd / 10 and "WARNING" in log), "duplicate columns, krylov, s=1e-6: theta_dot %.1e, estimate %.1e" % (etd, fe))
     else:
         check("DTOL" not in log and ("-curio_solver direct" in log or "-curio_s" in log), "duplicate columns, krylov, s=1e-6: refusal says what helps\n" + log)
+    # columns in units 1e16 apart, well conditioned after the Jacobi scaling: the residual is measured in that scaling,
+    # as the condition estimate is, so the estimate stays at the rounding level (it was 1e8-1e11 times too high: false
+    # warnings, and a refusal on the Krylov path at s = 1e-5)
+    scales = np.logspace(-8, 8, 20)
+    X0 = rng.standard_normal((200, 20))
+    Xs = X0 / scales
+    ys = X0 @ rng.standard_normal(20) + 0.1 * rng.standard_normal(200)
+    ps = write(os.path.join(tmp, "spread.h5"), Xs, ys)
+    for sv in ("direct", "krylov"):
+        for sreg in (1e-2, 1e-5):
+            # the reference in scaled variables: theta = D z with (X0^T X0 + s D^2) z = X0^T y, H = D^-1 (...) D^-1
+            Dg = np.diag(scales)
+            A = X0.T @ X0 + sreg * Dg @ Dg
+            th = Dg @ np.linalg.solve(A, X0.T @ ys)
+            td = -Dg @ np.linalg.solve(A, Dg @ th)
+            rc, log, out = run(ps, "-curio_s", repr(sreg), "-curio_loocv", "false", "-curio_scores", "none", "-curio_solver", sv)
+            what = "columns 1e16 apart, %s, s=%g" % (sv, sreg)
+            if rc:
+                check(False, what + ": refused\n" + log)
+                continue
+            with h5py.File(out) as f:
+                etd = rel(f["model/theta_dot"][:], td)
+                fe = f["model"].attrs["tangent_forward_error"]
+            check("WARNING" not in log and etd < 1e-10 and fe < 1e-9 and etd <= 10 * fe,
+                  "%s: theta_dot %.1e, estimate %.1e, %s" % (what, etd, fe, "warned" if "WARNING" in log else "no warning"))
     # solves stopped short by the user's tolerance or iteration limit: the refinement never runs CG past the iteration
     # count its Lanczos arrays were sized for at setup (it wrote past them), and the estimate counts what the solves
     # reached, not what they were asked for; each run is right within its estimate, warned about, or refused
