@@ -107,6 +107,7 @@ typedef struct {
   PetscReal  s_opt, cv_opt;
   PetscBool  at_boundary;  /**< the grid minimum is at an end of the grid: the optimum may lie outside it */
   PetscInt   local_minima; /**< interior local minima of the exact curve on the grid */
+  PetscBool  flat;         /**< the exact curve does not depend on s to rounding: s_opt is the grid's first value, not flagged */
 } CurioLOOCVCurve;
 
 PETSC_EXTERN PetscErrorCode CurioLOOCVCreate(Mat, Vec, Vec, PetscBool, const PetscReal *, CurioLOOCV *);

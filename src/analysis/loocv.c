@@ -499,7 +499,8 @@ static PetscErrorCode RefineOptimum(CurioLOOCV cv, PetscReal a, PetscReal b, Pet
   CurioLOOCVCurveCompute - the exact, approximate and GCV curves on ns log-spaced values of s in [smin, smax], and the
   optimal s: the grid argmin of the exact curve refined by a safeguarded Newton iteration on its analytic derivative
   between its grid neighbours.
-  A minimum at an end of the grid is flagged (the optimum may be at 0 or infinity), not refined.
+  A minimum at an end of the grid is flagged (the optimum may be at 0 or infinity), not refined. A curve flat to its
+  rounding (64 eps relative) has no optimum: s_opt is the grid's first value and curve->flat says so.
 @*/
 PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *curve)
 {
@@ -514,14 +515,21 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   PetscCall(PetscMalloc4(ns, &curve->s, ns, &curve->exact, ns, &curve->approx, ns, &curve->gcv));
   for (PetscInt j = 0; j < ns; j++) curve->s[j] = smin * PetscPowReal(smax / smin, (PetscReal) j / (ns - 1));
   PetscCall(CurioLOOCVEvaluate(cv, ns, curve->s, curve->exact, curve->approx, curve->gcv));
-  for (PetscInt j = 1; j < ns; j++)
+  {
+    /* a curve that varies only at its rounding level (rows that the unpenalized part fits exactly in every leave-one-out
+       fit) says nothing about s: its argmin would be decided by the rounding, differently at each rank count */
+    PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+    for (PetscInt j = 0; j < ns; j++) lo = PetscMin(lo, curve->exact[j]), hi = PetscMax(hi, curve->exact[j]);
+    curve->flat = (PetscBool) (hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscAbsReal(hi));
+  }
+  for (PetscInt j = 1; j < ns && !curve->flat; j++)
     if (curve->exact[j] < curve->exact[kmin]) kmin = j;
-  for (PetscInt j = 1; j < ns - 1; j++)
+  for (PetscInt j = 1; j < ns - 1 && !curve->flat; j++)
     if (curve->exact[j] < curve->exact[j - 1] && curve->exact[j] < curve->exact[j + 1]) curve->local_minima++;
-  curve->at_boundary = (PetscBool) (kmin == 0 || kmin == ns - 1);
+  curve->at_boundary = (PetscBool) (!curve->flat && (kmin == 0 || kmin == ns - 1));
   curve->s_opt       = curve->s[kmin];
   curve->cv_opt      = curve->exact[kmin];
-  if (!curve->at_boundary) {
+  if (!curve->at_boundary && !curve->flat) {
     /* The minimizer of a smooth function is determined to only about sqrt(eps) by comparing values, which would make
        s_opt depend on the rank count's rounding; the root of the analytic derivative is determined to about eps.
        Safeguarded Newton in t = log s, inside the bracket of the grid neighbours: a few passes over U (RefineOptimum). */

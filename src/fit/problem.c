@@ -288,6 +288,11 @@ PetscErrorCode CurioProblemComputeLOOCV(CurioProblem p)
         p->comm,
         "curio: WARNING the LOOCV minimum is at the %s end of the grid (s = %g): the optimum may lie outside it; widen -curio_loocv_smin/smax\n",
         p->curve.s_opt == p->curve.s[0] ? "lower" : "upper", (double) p->curve.s_opt));
+  if (p->curve.flat && !p->quiet)
+    PetscCall(PetscPrintf(p->comm,
+                          "curio: WARNING the exact LOOCV curve does not depend on s (it varies only at its rounding level, e.g. every "
+                          "leave-one-out fit is exact): s = %g, the grid's first value, is not chosen by the data; give -curio_s\n",
+                          (double) p->curve.s_opt));
   if (p->curve.local_minima > 1 && !p->quiet)
     PetscCall(PetscPrintf(p->comm, "curio: note: the exact LOOCV curve has %" PetscInt_FMT " local minima on the grid\n", p->curve.local_minima));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -264,6 +264,7 @@ static PetscErrorCode WriteLOOCV(CurioOutput out, CurioProblem p)
     PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", c->cv_opt));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", c->at_boundary));
     PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "local_minima", c->local_minima));
+    PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "flat", c->flat));
     const CurioLossInfo *info;
     PetscCall(CurioModelGetLoss(p->model, NULL, &info));
     PetscCall(CurioOutputSetAttributeString(out, "/loocv", "method", info->quadratic ? "eigen" : "approximate"));

@@ -461,6 +461,16 @@ def case_grid(run, tmp):
         return e / n
     cv = [loo_u(s) for s in s_opt * np.array([0.8, 1.0, 1.25])]
     check(not at_b and cv[1] <= min(cv) * (1 + 1e-9), "grid, mixed units: s_opt = %.4g inside the grid and the brute-force LOO minimum (%s)" % (s_opt, cv))
+    # two rows and an unpenalized intercept: every leave-one-out fit is exact, the curve is flat to rounding; s_opt must
+    # not be decided by the rounding (it was the lower end at 1 rank, an interior point at 2 and 4)
+    Xf = rng.standard_normal((2, 3))
+    pf = write(os.path.join(tmp, "flat.h5"), Xf, rng.standard_normal(2), w=rng.uniform(1, 2, 2))
+    rc, log, out = run(pf, "-curio_intercept", "-curio_regularizer", "restricted", "-curio_loocv_ns", "9", "-curio_scores", "none")
+    with h5py.File(out) as f:
+        flat, sg, so, ab = f["loocv"].attrs["flat"], f["loocv/s"][:], f["loocv/s_opt"][()], f["loocv"].attrs["at_boundary"]
+        ex = f["loocv/exact"][:]
+    check(rc == 0 and flat == 1 and so == sg[0] and ab == 0 and "does not depend on s" in log and np.ptp(ex) <= 1e-13 * np.max(ex),
+          "grid, a curve flat to rounding: flagged, s_opt the grid's first value, warned (spread %.1e)" % np.ptp(ex))
 
 
 def reference_logistic(X, y, s):
