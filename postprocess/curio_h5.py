@@ -59,6 +59,15 @@ def open_file(path):
     return h5
 
 
+def require_kind(h5, kind, what):
+    """Refuse a curio file of another kind (root attribute `kind`) than `what` draws, naming both; a file without the
+    attribute (not written by curio) is left to the checks of the datasets."""
+    got = attr_str(h5, "/", "kind", default=None)
+    if got is not None and got != kind:
+        raise CurioNotApplicable(f"{h5.filename} is a -curio_mode {got} output; {what} draws a -curio_mode {kind} output "
+                                 f"(postprocess/curio-plot draws every kind)")
+
+
 def has(h5, name):
     """True if `name` (an absolute path like /scores/var) is a dataset in the file."""
     return name in h5 and isinstance(h5[name], h5py.Dataset)

@@ -26,11 +26,16 @@ SCORES = ("/candidates/x", "/scores/f", "/scores/f_shifted", "/scores/sld",
 
 def read_tangent(h5):
     """Everything figure 1 draws, as a dict of arrays and numbers."""
+    ch.require_kind(h5, "fit", "figure 1")
     if not ch.has(h5, "/candidates/x"):
         feature_map = ch.attr_str(h5, "/model", "feature_map", default="unknown")
         raise ch.CurioNotApplicable(
             f"{h5.filename}: dataset /candidates/x is missing: figure 1 needs 1-D inputs "
             f"(polynomial feature map), this run has feature_map = {feature_map}")
+    missing = [name for name in SCORES if not ch.has(h5, name)]
+    if missing:
+        raise ch.CurioNotApplicable(f"{h5.filename}: {', '.join(missing)} missing: figure 1 needs the model, its tangent and "
+                                    f"SLD on the pool (the default -curio_scores)")
     # Sort all columns together by x: a candidate pool read from a file may be unordered.
     scores = dict(zip(SCORES, ch.sort_by(*ch.read_arrays(h5, SCORES).values())))
     train = ch.read_arrays(h5, ("/train/x", "/train/y"))

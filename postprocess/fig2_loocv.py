@@ -36,6 +36,7 @@ LOG_Y_DECADES = 2.0
 
 def read_loocv(h5):
     """Everything figure 2 draws, as a dict of arrays and numbers."""
+    ch.require_kind(h5, "fit", "figure 2")
     if not ch.has(h5, "/loocv/s"):
         raise ch.CurioNotApplicable(
             f"{h5.filename}: group /loocv is missing: figure 2 needs the LOOCV curves, and this run fixed s "

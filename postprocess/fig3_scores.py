@@ -47,8 +47,13 @@ def candidate_axis(h5):
 
 def read_scores(h5):
     """Everything figure 3 draws, as a dict."""
+    ch.require_kind(h5, "fit", "figure 3")
     axis, axis_label = candidate_axis(h5)
-    heuristics = HEURISTICS + tuple(h for h in OPTIONAL if ch.has(h5, h[0]))
+    # the scores the run wrote (-curio_scores may ask for a subset): draw those
+    heuristics = tuple(h for h in HEURISTICS + OPTIONAL if ch.has(h5, h[0]))
+    if not heuristics:
+        raise ch.CurioNotApplicable(f"{h5.filename}: no SLD, STI, SSI or VAR scores in /scores: figure 3 needs some "
+                                    f"(the run's -curio_scores)")
     arrays = ch.read_arrays(h5, (axis,) + tuple(h[0] for h in heuristics))
     x, *curves = ch.sort_by(*arrays.values())
     continuous = axis == "/candidates/x"

@@ -25,8 +25,9 @@ FIGURES = (fig1_tangent, fig2_loocv, fig3_scores)
 
 def make_figures(input_path, prefix, prog):
     """Draw every figure; return the exit code."""
-    try:  # one message, not three, for a file that is missing or not HDF5
-        ch.open_file(input_path).close()
+    try:  # one message, not three, for a file that is missing, not HDF5 or of another mode
+        with ch.open_file(input_path) as h5:
+            ch.require_kind(h5, "fit", "make_figures.py")
     except ch.CurioInputError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return ch.EXIT_INPUT

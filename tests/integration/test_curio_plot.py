@@ -63,7 +63,17 @@ def main():
     ok = r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "curio-plot: error:" in r.stderr
     print(f"{'ok' if ok else 'FAIL':4} a file that is not HDF5: exit {r.returncode}, {r.stderr.strip()}")
     failures += not ok
-    print(f"{len(cases) + 1 - failures} passed, {failures} failed")
+    # the fit-mode figure scripts on a file of another mode: one error line naming both modes, exit 2
+    extra = 1
+    for script in ("make_figures.py", "fig1_tangent.py", "fig2_loocv.py", "fig3_scores.py"):
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "postprocess", script), os.path.join(a.dir, "sgdf.h5"), *(
+            ["--prefix", os.path.join(out, "wrong")] if script == "make_figures.py" else ["-o", os.path.join(out, "wrong.png")])],
+                           capture_output=True, text=True)
+        ok = r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "is a -curio_mode sgdf output" in r.stderr
+        print(f"{'ok' if ok else 'FAIL':4} {script} on an SGDF output: exit {r.returncode}, {r.stderr.strip()}")
+        failures += not ok
+        extra += 1
+    print(f"{len(cases) + extra - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 
