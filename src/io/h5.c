@@ -1380,7 +1380,13 @@ PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm comm, const char path[], c
       if (!OwnedTemporary(e->d_name, hash)) continue;
       if (snprintf(full, sizeof(full), "%s/%s", dir, e->d_name) >= (int) sizeof(full)) continue;
       if (lstat(full, &st) || !S_ISREG(st.st_mode)) continue;
-      if (!unlink(full)) count++;
+      if (!unlink(full)) {
+        char sem[PETSC_MAX_PATH_LEN];
+        count++;
+        /* Open MPI's OMPIO names a POSIX semaphore after the file (its shared file pointer); a killed run leaves it in
+           /dev/shm of this node, where rank 0 ran */
+        if (snprintf(sem, sizeof(sem), "/dev/shm/sem.OMPIO_%s", e->d_name) < (int) sizeof(sem)) (void) unlink(sem);
+      }
     }
     if (d) closedir(d);
   }
