@@ -655,7 +655,8 @@ static void TestPrependOnes(void)
     size_t     nz = 0;
     TCALL(PetscMalloc1(nl + 1, &rowptr));
     rowptr[0] = 0;
-    for (PetscInt i = 0; i < nl; i++) rowptr[i + 1] = rowptr[i] + ((i == 0 || i == nl - 1 || i % 5 == 2) ? 0 : (i * 7919) % 23);
+    for (PetscInt i = 0; i < nl; i++)
+      rowptr[i + 1] = rowptr[i] + ((i == 0 || i == nl - 1 || i % 5 == 2) ? 0 : (PetscInt) (((PetscInt64) i * 7919) % 23));
     nz = (size_t) rowptr[nl];
     TCALL(PetscMalloc1(PetscMax(nz, 1), &colidx));
     TCALL(PetscMalloc1(PetscMax(nz, 1), &vals));
