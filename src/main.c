@@ -22,6 +22,7 @@ static const char help[] = "curio: regularized regression with regularity tangen
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* What one invocation does: -curio_mode fit (the default: direct or Krylov optimum, tangent, LOOCV, scores), sgdf
@@ -158,7 +159,9 @@ static int CheckOptionsFiles(int argc, char **argv)
     else if (!stat(argv[i + 1], &st) && S_ISDIR(st.st_mode)) snprintf(msg, sizeof(msg), "%s: '%s' is a directory, not a file", argv[i], argv[i + 1]);
     else if (!(f = fopen(argv[i + 1], "r"))) snprintf(msg, sizeof(msg), "%s: cannot open '%s': %s", argv[i], argv[i + 1], strerror(errno));
     else {
-      if (!strcmp(argv[i], "-options_file") && (line = OptionsFileBadLine(f, extra, sizeof(extra))))
+      size_t len  = strlen(argv[i + 1]);
+      int    yaml = (len >= 5 && !strcasecmp(argv[i + 1] + len - 5, ".yaml")) || (len >= 4 && !strcasecmp(argv[i + 1] + len - 4, ".yml"));
+      if (!strcmp(argv[i], "-options_file") && !yaml && (line = OptionsFileBadLine(f, extra, sizeof(extra)))) /* PETSc reads .yaml as YAML */
         snprintf(msg, sizeof(msg), "%s '%s', line %d: one option per line ('-name value'); '%s' is one too many", argv[i], argv[i + 1], line, extra);
       fclose(f);
     }
@@ -169,9 +172,10 @@ static int CheckOptionsFiles(int argc, char **argv)
   return bad;
 }
 
-/* PETSc's solver options (-curio_ksp_*, -curio_tangent_pc_*, ...) are not in curio's table, and any option outside
-   curio's prefix is PETSc's: one that nothing read (misspelled, or of a solver this run does not use) is named in a
-   warning, as -options_left would (which, when given, reports them itself) */
+/* PETSc's solver options under curio's prefix (-curio_ksp_*, -curio_tangent_pc_*, ...) are not in curio's table: one
+   that nothing read (misspelled, or of a solver this run does not use) is named in a warning, as -options_left would
+   (which, when given, reports them itself). Options outside curio's prefix are PETSc's alone, and some are read only
+   in PetscFinalize() (-options_view, -citations): -options_left reports those */
 static PetscErrorCode WarnUnusedOptions(void)
 {
   PetscInt  n;
@@ -185,7 +189,7 @@ static PetscErrorCode WarnUnusedOptions(void)
   for (PetscInt i = 0; i < n; i++) {
     char dashed[256];
     PetscCall(PetscSNPrintf(dashed, sizeof(dashed), "-%s", names[i]));
-    if (!strncmp(dashed, "-curio_", 7) && !CurioOptionsIsPETSc(dashed)) continue; /* curio's own: checked before the run */
+    if (strncmp(dashed, "-curio_", 7) || !CurioOptionsIsPETSc(dashed)) continue; /* PETSc's, or curio's own (checked before the run) */
     PetscCall(PetscFPrintf(PETSC_COMM_WORLD, PETSC_STDERR,
                            "curio: warning: option %s was not used (misspelled? or of a solver this run does not use)\n", dashed));
   }

@@ -1366,7 +1366,8 @@ PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm comm, const char path[], c
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(CurioH5ResolveTarget(comm, path, "output file", target, sizeof(target))); /* where the writes went */
+  if (owner) PetscCall(PetscStrncpy(target, path, sizeof(target)));                        /* a checkpoint prefix: a name's start, not a file */
+  else PetscCall(CurioH5ResolveTarget(comm, path, "output file", target, sizeof(target))); /* where the writes went */
   if (rank == 0) {
     char               dir[PETSC_MAX_PATH_LEN];
     unsigned long long hash = OwnerHash(owner ? owner : BaseName(target));

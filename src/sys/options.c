@@ -737,7 +737,8 @@ static int EditDistance(const char a[], const char b[])
 /*@C
   CurioOptionsIsPETSc - whether an option under curio's prefix belongs to one of PETSc's solver objects: an options
   prefix that curio gives a KSP or TAO (CurioSolvePrefixes, -curio_newton_, -curio_users_hier_) followed by ksp_, pc_ or
-  tao_ (TAO's own KSP is -curio_tao_nls_ksp_*). Anything else under -curio_ is curio's and must be in its table.
+  tao_ (TAO's own KSP is -curio_tao_nls_ksp_*) or by a sub-solver's prefix of PETSc's (sub_, mg_, redundant_,
+  fieldsplit_). Anything else under -curio_ is curio's and must be in its table.
 @*/
 PetscBool CurioOptionsIsPETSc(const char name[])
 {
@@ -747,7 +748,11 @@ PetscBool CurioOptionsIsPETSc(const char name[])
     size_t      lp   = strlen(prefixes[p]);
     const char *rest = name + lp;
     if (strncmp(name, prefixes[p], lp)) continue;
-    if (!strncmp(rest, "ksp_", 4) || !strncmp(rest, "pc_", 3) || !strncmp(rest, "tao_", 4)) return PETSC_TRUE;
+    /* the solver's own options, and those of the sub-solvers PETSc prefixes itself (block Jacobi's sub_, multigrid's
+       mg_levels_ and mg_coarse_, redundant_, fieldsplit_NAME_) */
+    if (!strncmp(rest, "ksp_", 4) || !strncmp(rest, "pc_", 3) || !strncmp(rest, "tao_", 4) || !strncmp(rest, "sub_", 4) || !strncmp(rest, "mg_", 3) ||
+        !strncmp(rest, "redundant_", 10) || !strncmp(rest, "fieldsplit_", 11))
+      return PETSC_TRUE;
   }
   return PETSC_FALSE;
 }

@@ -471,6 +471,18 @@ def case_grid(run, tmp):
         ex = f["loocv/exact"][:]
     check(rc == 0 and flat == 1 and so == sg[0] and ab == 0 and "does not depend on s" in log and np.ptp(ex) <= 1e-13 * np.max(ex),
           "grid, a curve flat to rounding: flagged, s_opt the grid's first value, warned (spread %.1e)" % np.ptp(ex))
+    # a curve with +Inf at some s (labels of 1e152: the squares overflow at large s) is not flat: its finite part has
+    # its minimum, the same as the curve of the same data at scale 1
+    Xi = rng.standard_normal((60, 40))
+    yi = Xi @ rng.standard_normal(40) + rng.standard_normal(60)
+    got = []
+    for scale in (1.0, 4e152):
+        pi = write(os.path.join(tmp, "inf%g.h5" % scale), Xi, scale * yi)
+        rc, log, out = run(pi, "-curio_scores", "none")
+        with h5py.File(out) as f:
+            got.append((f["loocv"].attrs["flat"], f["loocv/s_opt"][()], int(np.isinf(f["loocv/exact"][:]).sum())))
+    check(rc == 0 and got[1][0] == 0 and got[1][2] > 0 and abs(got[1][1] - got[0][1]) <= 1e-8 * got[0][1],
+          "grid, a curve with %d Inf values: not flat, s_opt %.6g as at scale 1 (%.6g)" % (got[1][2], got[1][1], got[0][1]))
 
 
 def reference_logistic(X, y, s):
