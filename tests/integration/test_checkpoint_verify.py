@@ -292,6 +292,7 @@ def case_stale(a, tmp, ck):
     os.makedirs(other)
     link = os.path.join(d, f".curio-{fnv1a('ck*'):016x}-999998-0-cafebabe.tmp")
     os.symlink(os.path.join(other, "target"), link)
+    os.symlink(other, prefix)  # a name's start, not a file: a link named like the prefix must not move the search elsewhere
     p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", os.path.join(tmp, "st2.h5")])
     left = sorted(os.path.basename(x) for x in glob.glob(os.path.join(d, ".curio-*")))
     ck.check(p.returncode == 0 and not os.path.exists(stale) and not os.path.exists(stale_out) and "removed 2 temporary" in p.stdout,
