@@ -519,12 +519,13 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
     /* a curve that varies only at its rounding level (rows that the unpenalized part fits exactly in every leave-one-out
        fit) says nothing about s: its argmin would be decided by the rounding, differently at each rank count */
     PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+    PetscBool finite = PETSC_TRUE; /* a curve with an Inf (h_i = 1, or an overflow) is never flat: its finite part has a minimum */
     for (PetscInt j = 0; j < ns; j++) {
-      if (PetscIsInfOrNanReal(curve->exact[j])) lo = -PETSC_MAX_REAL, hi = PETSC_MAX_REAL; /* an Inf or NaN: never flat */
-      else lo = PetscMin(lo, curve->exact[j]), hi = PetscMax(hi, curve->exact[j]);
+      finite = (PetscBool) (finite && !PetscIsInfOrNanReal(curve->exact[j]));
+      lo     = PetscMin(lo, curve->exact[j]);
+      hi     = PetscMax(hi, curve->exact[j]);
     }
-    /* never a curve with an Inf (h_i = 1, or an overflow): its finite part still has a minimum */
-    curve->flat = (PetscBool) (lo > -PETSC_MAX_REAL && hi < PETSC_MAX_REAL && hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscAbsReal(hi));
+    curve->flat = (PetscBool) (finite && hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscAbsReal(hi));
   }
   for (PetscInt j = 1; j < ns && !curve->flat; j++)
     if (curve->exact[j] < curve->exact[kmin]) kmin = j;

@@ -102,9 +102,7 @@ static PetscErrorCode ReferenceWeights(CurioScorer sc, Mat Phi, const PetscReal 
 /* A += Phi^T diag(c^2) Phi (c is overwritten by c^2) */
 static PetscErrorCode AddWeightedGram(Mat Phi, Vec c, PetscInt d, PetscReal *A)
 {
-  PetscReal *G;
-
-  PetscReal cmax;
+  PetscReal *G, cmax;
 
   PetscFunctionBegin;
   PetscCall(VecPointwiseMult(c, c, c));

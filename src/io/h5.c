@@ -1243,7 +1243,7 @@ static const char *BaseName(const char path[])
   Input Parameters:
 + comm - the ranks that write
 . path - the target as given
-- what - what names it, for the message ("-curio_output", "checkpoint")
+- what - what the file is, for the message ("output file")
 
   Output Parameter:
 . resolved - the path to write (len bytes)

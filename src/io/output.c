@@ -18,9 +18,18 @@ struct _n_CurioOutput {
   char          path[PETSC_MAX_PATH_LEN];
 };
 
-/* The options that name files a run reads (FILE or FILE.h5[:DATASET]): an output must not be one of them */
-static const char *const InputOptions[] = {"-curio_input",      "-curio_candidates", "-curio_test",           "-curio_theta0",
-                                           "-curio_theta_init", "-curio_sgdf_theta", "-curio_sgdf_reference", "-curio_sgdf_tangent_init"};
+/* The options that name files a run reads: an output must not be one of them. dataset: the value is FILE.h5[:DATASET];
+   keywords: values of the option that are not files */
+static const struct {
+  const char *name;
+  PetscBool   dataset;
+  const char *keywords[2];
+} InputOptions[] = {
+    {"-curio_input", PETSC_FALSE, {NULL, NULL}},         {"-curio_candidates", PETSC_FALSE, {NULL, NULL}},
+    {"-curio_test", PETSC_FALSE, {NULL, NULL}},          {"-curio_theta0", PETSC_TRUE, {NULL, NULL}},
+    {"-curio_theta_init", PETSC_TRUE, {NULL, NULL}},     {"-curio_sgdf_theta", PETSC_TRUE, {NULL, NULL}},
+    {"-curio_sgdf_reference", PETSC_TRUE, {NULL, NULL}}, {"-curio_sgdf_tangent_init", PETSC_TRUE, {"zero", "random"}},
+};
 #define NINPUT ((int) (sizeof(InputOptions) / sizeof(InputOptions[0])))
 
 /*@C
@@ -44,9 +53,11 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
   PetscCall(CurioH5TemporaryName(comm, target, probe, sizeof(probe)));
   for (int k = 0; k < NINPUT; k++) {
     PetscBool set;
-    PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k], inputs[k], sizeof(inputs[k]), &set));
-    if (!set || (k == NINPUT - 1 && (!strcmp(inputs[k], "zero") || !strcmp(inputs[k], "random")))) inputs[k][0] = 0; /* not a file */
-    else if (k >= 3) PetscCall(CurioParseFileDataset(inputs[k], "", dset, sizeof(dset)));                            /* the file of FILE[:DATASET] */
+    PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k].name, inputs[k], sizeof(inputs[k]), &set));
+    for (int w = 0; w < 2 && set; w++)
+      if (InputOptions[k].keywords[w] && !strcmp(inputs[k], InputOptions[k].keywords[w])) set = PETSC_FALSE; /* not a file */
+    if (!set) inputs[k][0] = 0;
+    else if (InputOptions[k].dataset) PetscCall(CurioParseFileDataset(inputs[k], "", dset, sizeof(dset))); /* the file of FILE[:DATASET] */
   }
   if (rank == 0) {
     struct stat st, si;
@@ -68,7 +79,7 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
   PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, comm));
   PetscCheck(err[1] < 0, comm, PETSC_ERR_USER_INPUT,
              "-curio_output '%s' is the file given by %s '%s': writing the output would replace that input; choose another output name", path,
-             InputOptions[err[1] < 0 ? 0 : err[1]], inputs[err[1] < 0 ? 0 : err[1]]);
+             InputOptions[err[1] < 0 ? 0 : err[1]].name, inputs[err[1] < 0 ? 0 : err[1]]);
   PetscCheck(!err[0], comm, PETSC_ERR_FILE_OPEN, "Cannot write output file '%s' (-curio_output): %s", path, strerror(err[0]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -5,6 +5,7 @@
 #include <curiosolver.h>
 #include <curiofit.h>
 
-/* Refuses a replicated operator array (Gram, diag H) with a non-finite entry, collectively (src/solver/hessian.c) */
+/* A residual of H x = b in the Jacobi scaling of the condition estimate (src/solver/fit.c) */
 PETSC_INTERN PetscErrorCode CurioFitScaledResidual(CurioFit, Vec, Vec, PetscReal *);
+/* Refuses a replicated operator array (Gram, diag H) with a non-finite entry, collectively (src/solver/hessian.c) */
 PETSC_INTERN PetscErrorCode CurioCheckOperatorFinite(MPI_Comm, const char[], PetscInt, PetscInt64, const PetscReal[]);

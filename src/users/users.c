@@ -77,8 +77,6 @@ typedef struct {
 /* The users mode's options block alone (defaults, then the command line); -help runs it on a throwaway object */
 static PetscErrorCode UsersReadOptions(Users *u, PetscBool *loocv_set)
 {
-  PetscBool flg;
-
   PetscFunctionBeginUser;
   u->smin      = 1e-4;
   u->smax      = 1e3;
@@ -102,8 +100,7 @@ static PetscErrorCode UsersReadOptions(Users *u, PetscBool *loocv_set)
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_users_partition", UsersPartitions, (PetscEnum *) &u->partition, NULL));
   u->ncuts = (PetscInt) (sizeof(u->cuts_opt) / sizeof(u->cuts_opt[0]));
   /* a list whose length depends on the rank count: checked against the size below */
-  PetscCall(CurioOptionsIntList(PetscOptionsObject, "-curio_users_cuts", u->cuts_opt, &u->ncuts, &flg));
-  u->cuts_given = flg;
+  PetscCall(CurioOptionsIntList(PetscOptionsObject, "-curio_users_cuts", u->cuts_opt, &u->ncuts, &u->cuts_given));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_users_newton_maxit", &u->maxit, NULL));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_users_newton_rtol", &u->rtol, NULL));
   PetscOptionsEnd();
