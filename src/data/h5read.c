@@ -1,9 +1,7 @@
 /* Reading curio's HDF5 input layout with parallel HDF5: every rank reads only its own rows, through the io layer's
    collective hyperslab read (src/io/h5.c). */
 #include "dataimpl.h"
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Whether any of v[0..n) is NaN or +-Inf (CurioNonFinite), without a branch per entry: the loop vectorizes */
 static inline PetscBool CurioAnyNonFinite(PetscInt n, const PetscReal v[])
@@ -394,15 +392,7 @@ PetscErrorCode CurioReadParameters(MPI_Comm comm, const char option[], const cha
 
   PetscFunctionBegin;
   PetscCall(VecGetSize(v, &N));
-  {
-    PetscMPIInt rank;
-    int         err = 0;
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0 && access(fname, R_OK)) err = errno;
-    PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-    PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "%s: cannot read file '%s': %s", option, fname, strerror(err));
-  }
-  PetscCall(CurioH5OpenRead(comm, fname, &file));
+  PetscCall(CurioH5OpenReadFor(comm, option, fname, &file));
   PetscCall(CurioH5Exists(file, dset, &exists));
   PetscCheck(exists, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: file '%s' has no dataset '%s'", option, fname, dset);
   PetscCall(CurioH5GetShape(comm, file, fname, dset, &ndims, dims));

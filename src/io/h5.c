@@ -68,6 +68,23 @@ PetscErrorCode CurioH5FileAccessCollective(MPI_Comm comm, hid_t *fapl)
 @*/
 PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
 {
+  PetscFunctionBegin;
+  PetscCall(CurioH5OpenReadFor(comm, NULL, path, file));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioH5OpenReadFor - CurioH5OpenRead() for a file that an option names: the errors name the option
+
+  Collective
+
+  Input Parameters:
++ comm   - communicator
+. option - the option that gave the file, or NULL for an input file
+- path   - the file
+@*/
+PetscErrorCode CurioH5OpenReadFor(MPI_Comm comm, const char option[], const char path[], hid_t *file)
+{
   int         err = 0;
   PetscMPIInt rank;
   hid_t       fapl;
@@ -81,6 +98,7 @@ PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
     else if (S_ISDIR(st.st_mode)) err = EISDIR; /* MPI-IO would read it, and complain once per block */
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  if (option) PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "%s: cannot read file '%s': %s", option, path, strerror(err));
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* curio reports HDF5 failures itself, with the file and dataset named */
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
@@ -89,10 +107,11 @@ PetscErrorCode CurioH5OpenRead(MPI_Comm comm, const char path[], hid_t *file)
   PetscCall(CurioH5AllTrue(comm, (PetscBool) (*file >= 0), &ok));
   if (!ok && *file >= 0) H5Fclose(*file);
   if (!ok) {
-    size_t    len = strlen(path);
-    PetscBool csv = (PetscBool) (len >= 4 && (!strcasecmp(path + len - 4, ".csv") || !strcasecmp(path + len - 4, ".tsv")));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file%s", path,
-            csv ? " (a CSV file: convert it with scripts/curio-convert.py, README \"Input layout\")" : "");
+    size_t      len  = strlen(path);
+    PetscBool   csv  = (PetscBool) (len >= 4 && (!strcasecmp(path + len - 4, ".csv") || !strcasecmp(path + len - 4, ".tsv")));
+    const char *hint = csv ? " (a CSV file: convert it with scripts/curio-convert.py, README \"Input layout\")" : "";
+    if (option) SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "%s: file '%s' is not a readable HDF5 file%s", option, path, hint);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s' is not a readable HDF5 file%s", path, hint);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

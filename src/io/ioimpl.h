@@ -17,6 +17,7 @@ typedef struct {
 PETSC_INTERN PetscErrorCode CurioH5AllTrue(MPI_Comm, PetscBool, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5FileAccessCollective(MPI_Comm, hid_t *);
 PETSC_INTERN PetscErrorCode CurioH5OpenRead(MPI_Comm, const char[], hid_t *);
+PETSC_INTERN PetscErrorCode CurioH5OpenReadFor(MPI_Comm, const char[], const char[], hid_t *);
 PETSC_INTERN PetscErrorCode CurioH5Exists(hid_t, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5GetShape(MPI_Comm, hid_t, const char[], const char[], int *, PetscInt[2]);
 PETSC_INTERN PetscErrorCode CurioH5DatasetLength(MPI_Comm, hid_t, const char[], const char[], PetscBool, PetscBool *, PetscInt64 *);

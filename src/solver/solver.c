@@ -360,15 +360,15 @@ static PetscErrorCode SolverScanDiagonal(CurioSolver solver, PetscReal s, PetscI
      constrains makes H singular, which a Krylov method on a consistent system would not notice. Relative to the
      scale of H, a curvature below the rounding level of the largest diagonal entry is no curvature. */
   PetscCall(PetscMalloc1(d, &diag));
-  if (solver->type == CURIO_SOLVER_DIRECT) { /* from the Gram: no pass over the data */
-    for (PetscInt k = 0; k < d; k++) diag[k] = solver->G[k + k * d] + s * solver->mfull[k];
-    mloc = solver->mfull;
-  } else {
-    Vec dv;
+  {
+    Vec dv; /* from the Gram on the direct path (no pass over the data), the shell's kept diagonal on the Krylov path */
     PetscCall(MatCreateVecs(solver->H, &dv, NULL));
-    PetscCall(MatGetDiagonal(solver->H, dv));
+    PetscCall(CurioSolverGetDiagonal(solver, dv));
     PetscCall(CurioVecGatherAll(dv, diag));
     PetscCall(VecDestroy(&dv));
+  }
+  if (solver->type == CURIO_SOLVER_DIRECT) mloc = solver->mfull;
+  else {
     PetscCall(PetscMalloc1(d, &mloc));
     PetscCall(CurioVecGatherAll(solver->m, mloc));
   }
