@@ -2,7 +2,7 @@
 """The scaling figure of docs/scaling.md: predicted efficiency of distributed SGDF on 1 to 1000 nodes, from the model
 of bench/scaling_model.py with the step costs measured by bench/run_sgdf.sh.
 
-    /usr/bin/python3 postprocess/fig_scaling.py                                     # docs/scaling_fig.png
+    /usr/bin/python3 postprocess/fig_scaling.py --json bench/results/sgdf_rank_batch.json --c-row-huge 5.3e-7   # docs/scaling_fig.png
     /usr/bin/python3 postprocess/fig_scaling.py --json bench/results/sgdf.json --c-row-huge 1.1e-6 --out fig.png
 
 Left: the benchmark's problem (n = 10^6, d = 10^5, 20 nonzeros per row) with a global batch of 65536 rows: the

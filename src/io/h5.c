@@ -1347,7 +1347,7 @@ PetscErrorCode CurioH5TemporaryName(MPI_Comm comm, const char path[], char tmp[]
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Whether name is exactly `.curio-<16 hex: hash>-<digits>-<digits>-<8 hex>.tmp` */
+/* Whether name is exactly `.curio-<16 hex: hash>-<digits>-<digits>-<8 hex>.tmp`, or that with `.locktest.<digits>` */
 static PetscBool OwnedTemporary(const char name[], unsigned long long hash)
 {
   static const char *const fields[] = {"x16", "d", "d", "x8"};
@@ -1363,7 +1363,15 @@ static PetscBool OwnedTemporary(const char name[], unsigned long long hash)
     c += k;
     if (f < 3 && *c++ != '-') return PETSC_FALSE;
   }
-  return (PetscBool) (h == hash && !strcmp(c, ".tmp"));
+  if (h != hash || strncmp(c, ".tmp", 4)) return PETSC_FALSE;
+  c += 4;
+  if (!*c) return PETSC_TRUE;
+  /* Open MPI's OMPIO (sharedfp lockedfile) creates `<file>.locktest.<rank>` beside the file while opening it, and a
+     kill at that moment leaves it */
+  if (strncmp(c, ".locktest.", 10) || !c[10]) return PETSC_FALSE;
+  for (c += 10; *c; c++)
+    if (!isdigit((unsigned char) *c)) return PETSC_FALSE;
+  return PETSC_TRUE;
 }
 
 /*@C

@@ -1434,15 +1434,15 @@ PetscErrorCode CurioSGDFSetUp(CurioSGDF sg)
   if (sg->setup) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
   PetscCall(CurioOutputCheckWritable(sg->comm, o->output));
+  /* before the data are read: a job's time-limit warning that arrives during a long setup must stop the run at its
+     first step with a checkpoint, not kill it (a job script requeues only a run that stopped cleanly) */
+  if (o->ckpt) PetscCall(CurioSignalInstall());
   PetscCall(SGDFLoadData(sg, sg->model, o));
   PetscCall(SGDFSetUpState(sg, o));
   sg->setup = PETSC_TRUE; /* from here on CurioSGDFDestroy() frees the state */
   if (o->restart[0]) PetscCall(SGDFRestart(sg, o));
   PetscCall(SGDFView(sg, o));
-  if (o->ckpt) {
-    PetscCall(CurioSignalInstall());
-    PetscCall(CurioCheckpointWriterCreate(sg->comm, o->ckpt_prefix, o->ckpt_keep, &sg->writer));
-  }
+  if (o->ckpt) PetscCall(CurioCheckpointWriterCreate(sg->comm, o->ckpt_prefix, o->ckpt_keep, &sg->writer));
   PetscCall(PetscLogStagePop());
   sg->first_step = sg->step;
   sg->timing[0]  = MPI_Wtime() - sg->t_create;

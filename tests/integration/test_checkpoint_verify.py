@@ -284,8 +284,11 @@ def case_stale(a, tmp, ck):
         fh.truncate(os.path.getsize(stale) // 2)
     stale_out = os.path.join(tmp, f".curio-{fnv1a('st2.h5'):016x}-999999-1-deadbeef.tmp")
     open(stale_out, "w").write("partial output\n")
+    stale_lock = stale_out + ".locktest.0"  # Open MPI's OMPIO lock-test file, left by a kill while the output was opened
+    open(stale_lock, "w").close()
     foreign = [os.path.join(d, ".curio-notmine.tmp"), os.path.join(d, "notes.txt"), os.path.join(d, f".curio-{fnv1a('ck*'):016x}-1-2-3.tmp.keep"),
-               os.path.join(d, f".curio-{fnv1a('other*'):016x}-999999-0-deadbeef.tmp"), os.path.join(tmp, f".curio-{fnv1a('st3.h5'):016x}-9-1-deadbeef.tmp")]
+               os.path.join(d, f".curio-{fnv1a('other*'):016x}-999999-0-deadbeef.tmp"), os.path.join(tmp, f".curio-{fnv1a('st3.h5'):016x}-9-1-deadbeef.tmp"),
+               os.path.join(tmp, f".curio-{fnv1a('st2.h5'):016x}-9-1-deadbeef.tmp.locktest.x")]
     for f in foreign:
         open(f, "w").write("not curio's\n")
     other = os.path.join(tmp, "other_dir")
@@ -295,7 +298,7 @@ def case_stale(a, tmp, ck):
     os.symlink(other, prefix)  # a name's start, not a file: a link named like the prefix must not move the search elsewhere
     p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", os.path.join(tmp, "st2.h5")])
     left = sorted(os.path.basename(x) for x in glob.glob(os.path.join(d, ".curio-*")))
-    ck.check(p.returncode == 0 and not os.path.exists(stale) and not os.path.exists(stale_out) and "removed 2 temporary" in p.stdout,
+    ck.check(p.returncode == 0 and not os.path.exists(stale) and not os.path.exists(stale_out) and not os.path.exists(stale_lock) and "removed 3 temporary" in p.stdout,
              f"a restart removes the stale temporaries of its prefix and its output: left {left}; " +
              next((x for x in p.stdout.splitlines() if "removed" in x), p.stderr[-300:]))
     ck.check(all(os.path.exists(f) for f in foreign), "files that are not curio's temporaries stay")
