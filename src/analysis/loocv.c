@@ -177,14 +177,18 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
     PetscCall(PetscArraycpy(qc, q, d));
   }
   PetscCall(PetscMalloc2(cv->p, &cv->lambda, cv->p, &cv->b));
-  PetscCall(CurioDenseEigen(comm, cv->p, Gc, cv->lambda, V));
   {
     /* eigenvalues at the Gram's rounding level are exact zeros of a rank-deficient Gram, and their directions are
        orthogonal to every row and to Phi^T W y in exact arithmetic: their columns of V are dropped, so that their
-       rounding noise is not divided by s (a tiny s would otherwise make the curve depend on the rank count) */
-    PetscReal gmax = 0;
+       rounding noise is not divided by s (a tiny s would otherwise make the curve depend on the rank count). The
+       parameters' scales are the diagonal of the Gram before centring (a penalized column that centring cancels is
+       null, not a direction of unit curvature). */
+    PetscReal gmax = 0, *gd;
+    PetscCall(PetscMalloc1(cv->p, &gd));
     for (PetscInt j = 0; j < d; j++) gmax = PetscMax(gmax, G[j + j * d]);
-    PetscCall(CurioGramNullEigenvalues(w, gmax, cv->p, cv->lambda, NULL, NULL, NULL));
+    for (PetscInt j = 0; j < cv->p; j++) gd[j] = G[(j + off) + (j + off) * d];
+    PetscCall(CurioGramEigen(w, gmax, cv->p, Gc, gd, cv->lambda, V, NULL, NULL));
+    PetscCall(PetscFree(gd));
     for (PetscInt k = 0; k < cv->p; k++)
       if (cv->lambda[k] == 0) PetscCall(PetscArrayzero(V + k * cv->p, cv->p));
   }
@@ -500,7 +504,8 @@ static PetscErrorCode RefineOptimum(CurioLOOCV cv, PetscReal a, PetscReal b, Pet
   optimal s: the grid argmin of the exact curve refined by a safeguarded Newton iteration on its analytic derivative
   between its grid neighbours.
   A minimum at an end of the grid is flagged (the optimum may be at 0 or infinity), not refined. A curve flat to its
-  rounding (64 eps relative) has no optimum: s_opt is the grid's first value and curve->flat says so.
+  rounding (64 eps relative), or whose values are all squared residuals at the labels' rounding level (64 eps |y_i|),
+  has no optimum: s_opt is the grid's first value and curve->flat says so.
 @*/
 PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal smax, PetscInt ns, CurioLOOCVCurve *curve)
 {
@@ -518,14 +523,22 @@ PetscErrorCode CurioLOOCVCurveCompute(CurioLOOCV cv, PetscReal smin, PetscReal s
   {
     /* a curve that varies only at its rounding level (rows that the unpenalized part fits exactly in every leave-one-out
        fit) says nothing about s: its argmin would be decided by the rounding, differently at each rank count */
-    PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+    PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, yy[2] = {0, 0}, y2, tiny = 64 * PETSC_MACHINE_EPSILON;
     PetscBool finite = PETSC_TRUE; /* a curve with an Inf (h_i = 1, or an overflow) is never flat: its finite part has a minimum */
     for (PetscInt j = 0; j < ns; j++) {
       finite = (PetscBool) (finite && !PetscIsInfOrNanReal(curve->exact[j]));
       lo     = PetscMin(lo, curve->exact[j]);
       hi     = PetscMax(hi, curve->exact[j]);
     }
-    curve->flat = (PetscBool) (finite && hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscAbsReal(hi));
+    /* nor does a curve whose every value is a squared residual at the labels' rounding level (labels that every fit
+       reproduces, a constant y with an intercept): mean (64 eps y_i)^2 over the rows, the labels scaled against overflow */
+    for (PetscInt i = 0; i < cv->nlocal; i++) yy[0] = PetscMax(yy[0], PetscAbsReal(cv->y[i]));
+    PetscCallMPI(MPIU_Allreduce(MPI_IN_PLACE, yy, 1, MPIU_REAL, MPIU_MAX, cv->comm));
+    if (yy[0] > 0)
+      for (PetscInt i = 0; i < cv->nlocal; i++) yy[1] += PetscSqr(cv->y[i] / yy[0]);
+    PetscCallMPI(MPIU_Allreduce(MPI_IN_PLACE, yy + 1, 1, MPIU_REAL, MPIU_SUM, cv->comm));
+    y2          = yy[1] / PetscMax(cv->n, 1); /* the mean of y_i^2, in units of max |y_i|^2 */
+    curve->flat = (PetscBool) (finite && (hi - lo <= tiny * PetscAbsReal(hi) || (hi / yy[0] / yy[0] <= tiny * tiny * y2 && yy[0] > 0)));
   }
   for (PetscInt j = 1; j < ns && !curve->flat; j++)
     if (curve->exact[j] < curve->exact[kmin]) kmin = j;

@@ -576,7 +576,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
 
 /*@C
   CurioProblemSelect - the -curio_select_k candidates with the largest -curio_select_by score (batch top-k, ties to the
-  smaller index)
+  smaller index; a score equal for every candidate up to 64 eps of itself is a tie, with a warning)
 
   Collective
 
@@ -590,7 +590,28 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
   PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
   PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
              "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
-  PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
+  {
+    /* a score that is the same for every candidate up to its rounding ranks them by the rounding, differently at each
+       rank count (sti_unlabeled is exactly 1 for squared loss with an unpenalized intercept and no test set): it is a
+       tie, broken by index like every tie, and said */
+    Vec       v = p->scores.v[p->select_by], tie;
+    PetscReal lo, hi;
+    PetscInt  n;
+    PetscCall(VecGetSize(v, &n));
+    PetscCall(VecMin(v, NULL, &lo));
+    PetscCall(VecMax(v, NULL, &hi));
+    if (n > 1 && hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscMax(PetscAbsReal(hi), PetscAbsReal(lo))) {
+      if (!p->quiet)
+        PetscCall(PetscPrintf(p->comm,
+                              "curio: WARNING -curio_select_by %s is the same for every candidate up to rounding (%.17g to %.17g): it does not rank "
+                              "them, and the %" PetscInt_FMT " selected are the first by index\n",
+                              CurioScoreTable[p->select_by].name, (double) lo, (double) hi, p->select_k));
+      PetscCall(VecDuplicate(v, &tie));
+      PetscCall(VecSet(tie, hi));
+      PetscCall(CurioSelectTopK(tie, p->select_k, p->sel_index, p->sel_score));
+      PetscCall(VecDestroy(&tie));
+    } else PetscCall(CurioSelectTopK(v, p->select_k, p->sel_index, p->sel_score));
+  }
   if (p->common.monitor) {
     PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));
     for (PetscInt i = 0; i < PetscMin(p->select_k, 10); i++) PetscCall(PetscPrintf(p->comm, " %" PetscInt_FMT, p->sel_index[i]));

@@ -326,6 +326,7 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   Vec            r, Hv;
   PetscReal      rn, gn, num, den;
   PetscBool      rowspace;
+  PetscInt       d;
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
@@ -365,11 +366,13 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecDuplicate(r, &Hv));
   PetscCall(CurioSolverApply(fit->solver, fit->theta_dot, Hv));
   PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
-  if (rowspace) { /* the row-space route's condition is over the Gram's range, unscaled */
+  PetscCall(CurioFitScaledResidual(fit, Hv, fit->gradR, &fit->tangent_residual));
+  PetscCall(VecGetSize(fit->theta, &d));
+  if (rowspace && d > CURIO_EIGEN_LAPACK_MAX) { /* the row-space route's condition is the Jacobi-scaled one up to 512 parameters, else unscaled */
     PetscCall(CurioVecNorm2Safe(Hv, &rn));
     PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
-    fit->tangent_residual = gn > 0 ? rn / gn : rn;
-  } else PetscCall(CurioFitScaledResidual(fit, Hv, fit->gradR, &fit->tangent_residual));
+    fit->tangent_residual = PetscMax(fit->tangent_residual, gn > 0 ? rn / gn : rn);
+  }
   PetscCall(VecDestroy(&Hv));
   PetscCall(TangentAccuracy(fit, rowspace));
   PetscCall(KrylovRefine(fit, s));

@@ -687,53 +687,66 @@ PetscErrorCode CurioHessianShellSetFused(Mat H, PetscBool fused)
 }
 
 /*@C
-  CurioGramNullEigenvalues - the eigenvalues of a computed Gram matrix (Phi^T diag(c) Phi, or its Schur complement on p
-  penalized parameters) that are rounding noise of a rank-deficient Gram, set to exact zeros: those at or below
+  CurioGramEigen - the eigendecomposition of a computed Gram matrix (Phi^T diag(c) Phi, or its Schur complement on p
+  penalized parameters), with the directions that are rounding noise of a rank-deficient Gram set to exact zero
+  eigenvalues. The Gram's formation rounds each entry G_jk by about sqrt(nrows) eps sqrt(G_jj G_kk) (nrows the rows
+  with c_i > 0) and a factorization adds p eps of the scale; a direction whose curvature is below
 
-      tol = 8 (p + sqrt(nrows)) eps max(gscale, lambda_max),
+      8 (p + sqrt(nrows)) eps
 
-  nrows the rows with c_i > 0 and gscale the largest diagonal entry of the whole Gram (a Schur complement's rounding is
-  that of the Gram it came from). The Gram's formation rounds each entry (about sqrt(nrows) eps of its scale) and the
-  eigensolver adds p eps ||G|| at most: the null eigenvalues of an exactly singular integer Gram (computed exactly) came
-  back from ScaLAPACK as large as 3.4 eps lambda_max on a 2-process grid, above the d eps max_k G_kk used before, and an
-  eigenvalue of noise taken for a real one divides the noise of its coordinate by s (by s^2 in the tangent). Also
-  returns *noise, the relative rounding level of a right-hand side's coordinates, (p + sqrt(nrows)) eps, for
-  CurioSolver's estimate of the tangent's error.
+  in the units of its own parameters' scale is noise, and an eigenvalue of noise taken for a real one divides the noise
+  of its coordinate by s (by s^2 in the tangent). Up to p = 512 (CURIO_EIGEN_LAPACK_MAX) the decomposition is
+  CurioDenseEigenScaled(), with that threshold on the pivots of the Gram scaled by dscale (each eigenvalue accurate
+  relative to itself: columns in units 10^6 apart keep their small eigenvalues); above, CurioDenseEigen() (accurate
+  relative to the largest eigenvalue), and the threshold is taken of max(gscale, lambda_max), gscale the largest
+  diagonal entry of the whole Gram. Also returns *noise, the relative rounding level of a right-hand side's
+  coordinates, (p + sqrt(nrows)) eps, for CurioSolver's estimate of the tangent's error.
 
   Collective
 
   Input Parameters:
 + c      - the curvature vector of the Gram (row layout)
 . gscale - the largest diagonal entry of the whole Gram
-. p      - eigenvalues
-- lambda - the eigenvalues, changed in place
+. p      - order
+. A      - the Gram or its Schur complement (p x p, column-major, replicated)
+- dscale - the scales of its parameters (length p): the diagonal of the Gram it came from, or NULL for its own
 
   Output Parameters:
-+ tol   - the threshold (may be NULL)
-. nnull - how many were set to zero (may be NULL)
-- noise - the relative rounding level (may be NULL)
++ lambda - eigenvalues, ascending
+. V      - eigenvectors (p x p)
+. nnull  - how many are null (may be NULL)
+- noise  - the relative rounding level (may be NULL)
 @*/
-PetscErrorCode CurioGramNullEigenvalues(Vec c, PetscReal gscale, PetscInt p, PetscReal lambda[], PetscReal *tol, PetscInt *nnull, PetscReal *noise)
+PetscErrorCode CurioGramEigen(Vec c, PetscReal gscale, PetscInt p, const PetscReal A[], const PetscReal dscale[], PetscReal lambda[], PetscReal V[],
+                              PetscInt *nnull, PetscReal *noise)
 {
+  MPI_Comm           comm = PetscObjectComm((PetscObject) c);
   const PetscScalar *cc;
   PetscInt           m, nloc = 0, nrows, nz = 0;
-  PetscReal          lmax = gscale, t, lev;
+  PetscReal          lev;
 
   PetscFunctionBegin;
   PetscCall(VecGetLocalSize(c, &m));
   PetscCall(VecGetArrayRead(c, &cc));
   for (PetscInt i = 0; i < m; i++) nloc += cc[i] > 0;
   PetscCall(VecRestoreArrayRead(c, &cc));
-  PetscCallMPI(MPIU_Allreduce(&nloc, &nrows, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject) c)));
-  for (PetscInt k = 0; k < p; k++) lmax = PetscMax(lmax, lambda[k]);
+  PetscCallMPI(MPIU_Allreduce(&nloc, &nrows, 1, MPIU_INT, MPI_SUM, comm));
   lev = (p + PetscSqrtReal((PetscReal) nrows)) * PETSC_MACHINE_EPSILON;
-  t   = 8 * lev * lmax;
-  for (PetscInt k = 0; k < p; k++)
-    if (lambda[k] <= t) {
-      lambda[k] = 0;
-      nz++;
-    }
-  if (tol) *tol = t;
+  if (p <= CURIO_EIGEN_LAPACK_MAX) {
+    PetscInt r;
+    PetscCall(CurioDenseEigenScaled(comm, p, A, dscale, 8 * lev, lambda, V, &r));
+    for (PetscInt k = 0; k < p; k++) nz += lambda[k] == 0;
+  } else {
+    PetscReal lmax = gscale, t;
+    PetscCall(CurioDenseEigen(comm, p, A, lambda, V));
+    for (PetscInt k = 0; k < p; k++) lmax = PetscMax(lmax, lambda[k]);
+    t = 8 * lev * lmax;
+    for (PetscInt k = 0; k < p; k++)
+      if (lambda[k] <= t) {
+        lambda[k] = 0;
+        nz++;
+      }
+  }
   if (nnull) *nnull = nz;
   if (noise) *noise = lev;
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -21,6 +21,10 @@ extern void pdpocon_(const char *, const int *, const double *, const int *, con
 extern void pdsyevr_(const char *, const char *, const char *, const int *, double *, const int *, const int *, const int *, const double *,
                      const double *, const int *, const int *, int *, int *, double *, double *, const int *, const int *, const int *, double *,
                      const int *, int *, const int *, int *);
+/* LAPACK routines that petscblaslapack.h does not wrap (reference Fortran interfaces) */
+extern void dpstrf_(const char *, const int *, double *, const int *, int *, int *, const double *, double *, int *);
+extern void dgejsv_(const char *, const char *, const char *, const char *, const char *, const char *, const int *, const int *, double *,
+                    const int *, double *, double *, const int *, double *, const int *, double *, const int *, int *, int *);
 
 static int LocalToGlobal(int l, int nb, int p, int nprocs)
 {
@@ -230,10 +234,6 @@ PetscErrorCode CurioDenseCholeskySolve(MPI_Comm comm, PetscInt d, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Up to this order the eigendecomposition is LAPACK's on every rank's copy of the replicated matrix (under a second at
-   the largest); above, ScaLAPACK's */
-#define CURIO_EIGEN_LAPACK_MAX 512
-
 /* LAPACK dsyev of a replicated symmetric d x d matrix A into lambda (ascending) and V */
 static PetscErrorCode DenseEigenLAPACK(MPI_Comm comm, PetscInt d, const PetscReal *A, PetscReal *lambda, PetscReal *V)
 {
@@ -250,6 +250,98 @@ static PetscErrorCode DenseEigenLAPACK(MPI_Comm comm, PetscInt d, const PetscRea
   PetscCall(PetscFree(work));
   PetscCheck(!info, comm, PETSC_ERR_LIB, "The eigendecomposition of a %" PetscInt_FMT " x %" PetscInt_FMT " matrix failed (LAPACK dsyev info %d)", d,
              d, (int) info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDenseEigenScaled - eigenvalues (ascending) and eigenvectors of a replicated symmetric positive semi-definite p x p
+  matrix A whose rows and columns may be on scales many orders of magnitude apart (a Gram of unscaled columns), each
+  eigenvalue accurate relative to its own size rather than to the largest one. With D = diag(dscale)^{1/2} (dscale
+  defaults to diag(A)), S = D^{-1} A D^{-1} is factored by Cholesky with diagonal pivoting, S = P R^T R P^T, stopping
+  at rank r where every remaining pivot is at most tol (S's unit is each parameter's own scale: a direction whose
+  curvature is below tol times that scale is a null direction of A, eigenvalue exactly 0). Then A = F^T F with F = R
+  P^T D, and the SVD of F^T (p x r) by LAPACK's preconditioned Jacobi SVD dgejsv (JOBA = 'F': high relative accuracy
+  for a matrix D1 C D2 with well-conditioned C and any diagonal scalings) gives A = U Sigma^2 U^T; the null directions
+  are U's orthogonal complement. A symmetric eigensolver such as dsyev (or ScaLAPACK's pdsyevr) is accurate only
+  relative to the largest eigenvalue: with one column 10^6 times the others, every eigenvalue of the others is below
+  its rounding level (issue: the LOOCV curve and the row-space route lost those directions). Replicated: the same input
+  on every rank gives the same result on every rank and at every rank count.
+
+  Input Parameters:
++ comm   - communicator (for errors)
+. p      - order
+. A      - the matrix (column-major, both triangles)
+. dscale - the scales of the rows and columns (length p, >= 0), or NULL for diag(A); a Schur complement passes the
+           diagonal of the matrix it came from, so that a column whose curvature cancelled to rounding noise is null
+- tol    - the pivot threshold in S's units
+
+  Output Parameters:
++ lambda - eigenvalues, ascending (the p - r null ones exactly 0 first)
+. V      - eigenvectors (p x p, column-major)
+- rank   - r
+@*/
+PetscErrorCode CurioDenseEigenScaled(MPI_Comm comm, PetscInt p, const PetscReal *A, const PetscReal *dscale, PetscReal tol, PetscReal *lambda,
+                                     PetscReal *V, PetscInt *rank)
+{
+  PetscReal   *D, *S, *FT, *U, *sva, *work, *tau, scale;
+  int         *piv, *iwork, n, r = 0, info, lwork, ldu, one = 1;
+  PetscBLASInt bp, br, bl, binfo;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMPIIntCast(p, &n)); /* an int, as the Fortran interfaces above */
+  PetscCall(PetscMalloc4(p, &D, p * p, &S, p, &piv, 2 * p, &tau));
+  for (PetscInt j = 0; j < p; j++) {
+    PetscReal a = dscale ? dscale[j] : A[j + j * p];
+    D[j]        = a > 0 ? PetscSqrtReal(a) : 0;
+  }
+  for (PetscInt j = 0; j < p; j++)
+    for (PetscInt i = 0; i < p; i++) S[i + j * p] = D[i] > 0 && D[j] > 0 ? A[i + j * p] / D[i] / D[j] : 0;
+  if (p > 0) dpstrf_("U", &n, S, &n, piv, &r, &tol, tau, &info);
+  else info = 0;
+  PetscCheck(info >= 0, comm, PETSC_ERR_LIB,
+             "The pivoted Cholesky factorization of a %" PetscInt_FMT " x %" PetscInt_FMT " Gram failed (LAPACK dpstrf info %d)", p, p, info);
+  *rank = r;
+  PetscCall(PetscArrayzero(V, p * p));
+  PetscCall(PetscArrayzero(lambda, p));
+  if (r > 0) {
+    /* F^T = D P R^T: row j = piv[l] of F^T is D_j times column l of R (its first min(l + 1, r) entries) */
+    ldu   = n;
+    lwork = PetscMax(PetscMax(6 * r + 2 * r * r, 2 * n + r), PetscMax(4 * r + r * r, 2 * r + r * r + 6));
+    lwork = PetscMax(lwork, 7) + n * r;
+    PetscCall(PetscMalloc5(p * r, &FT, p * r, &U, r, &sva, lwork, &work, n + 3 * r + 3, &iwork));
+    PetscCall(PetscArrayzero(FT, p * r));
+    for (PetscInt l = 0; l < p; l++) {
+      const PetscInt j = piv[l] - 1;
+      for (PetscInt k = 0; k <= PetscMin(l, r - 1); k++) FT[j + k * p] = S[k + l * p] * D[j];
+    }
+    dgejsv_("F", "U", "N", "R", "N", "P", &n, &r, FT, &n, sva, U, &ldu, NULL, &one, work, &lwork, iwork, &info);
+    PetscCheck(!info, comm, PETSC_ERR_LIB, "The Jacobi SVD of a %" PetscInt_FMT " x %d Gram factor failed (LAPACK dgejsv info %d)", p, r, info);
+    scale = work[1] / work[0]; /* dgejsv returns SVA scaled by WORK(1) / WORK(2) against overflow */
+    /* the range: U's columns, singular values descending, become the last r eigenpairs, ascending (one that dgejsv
+       set to zero, below its range, stays in order after the null directions) */
+    for (int k = 0; k < r; k++) {
+      const PetscReal sigma = scale * sva[k];
+      lambda[p - 1 - k]     = sigma * sigma;
+      PetscCall(PetscArraycpy(V + (p - 1 - k) * p, U + k * p, p));
+    }
+    /* the null directions: the orthogonal complement of the range, the last p - r columns of the full Q of U = QR */
+    if (r < p) {
+      PetscReal *Q = S; /* S is no longer needed */
+      PetscCall(PetscArraycpy(Q, U, p * r));
+      PetscCall(PetscBLASIntCast(p, &bp));
+      PetscCall(PetscBLASIntCast(r, &br));
+      bl = (PetscBLASInt) lwork;
+      PetscCallBLAS("LAPACKgeqrf", LAPACKgeqrf_(&bp, &br, Q, &bp, tau, work, &bl, &binfo));
+      PetscCheck(!binfo, comm, PETSC_ERR_LIB, "LAPACK dgeqrf failed (info %d)", (int) binfo);
+      PetscCall(PetscArrayzero(Q + p * r, p * (p - r)));
+      PetscCallBLAS("LAPACKorgqr", LAPACKorgqr_(&bp, &bp, &br, Q, &bp, tau, work, &bl, &binfo));
+      PetscCheck(!binfo, comm, PETSC_ERR_LIB, "LAPACK dorgqr failed (info %d)", (int) binfo);
+      PetscCall(PetscArraycpy(V, Q + p * r, p * (p - r)));
+    }
+    PetscCall(PetscFree5(FT, U, sva, work, iwork));
+  } else
+    for (PetscInt j = 0; j < p; j++) V[j + j * p] = 1;
+  PetscCall(PetscFree4(D, S, piv, tau));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

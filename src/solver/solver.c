@@ -24,12 +24,13 @@ struct _n_CurioSolver {
   PetscReal         rcond;  /* reciprocal condition estimate of D H D from its Cholesky factor (pdpocon); 0 after a breakdown */
   /* the row-space route (direct path, when the Cholesky factor would lose digits; docs/design.md): the unpenalized
      parameters U eliminated by their block Guu of the Gram, the eigendecomposition Gc = V diag(lambda) V^T of the
-     Schur complement on the penalized parameters P, eigenvalues at the Gram's rounding level set to exact zeros (CurioGramNullEigenvalues()) */
+     Schur complement on the penalized parameters P, eigenvalues at the Gram's rounding level set to exact zeros (CurioGramEigen()) */
   PetscBool  rowspace;
   PetscInt   nu, np, *iu, *ip, nnull;
   PetscReal *Luu, *Z, *V, *lambda; /* Cholesky factor of Guu (nu x nu), Z = Guu^{-1} Gup (nu x np), V (np x np) */
-  PetscReal  noise;                /* relative rounding level of a right-hand side's coordinates (CurioGramNullEigenvalues()) */
+  PetscReal  noise;                /* relative rounding level of a right-hand side's coordinates (CurioGramEigen()) */
   PetscReal  range_error;          /* estimated relative error of the last CurioSolverSolveRange()'s result from that rounding */
+  PetscReal  kappa_rs, kappa_rs_s; /* the route's condition (RowSpaceCondition()) and the s it was computed at (0: none) */
   /* krylov path: one KSP per purpose (CurioSolvePurpose), ksp[CURIO_SOLVE_OTHER] the common one */
   Mat       H;
   KSP       ksp[CURIO_SOLVE_COUNT];
@@ -229,7 +230,7 @@ PetscErrorCode CurioSolverSetOperator(CurioSolver solver, Mat Phi, Vec c, Vec m)
 /* The row-space route: eliminate the unpenalized parameters U (mask 0) through their Gram block, and diagonalize the
    Schur complement Gc = G_PP - G_PU G_UU^{-1} G_UP on the penalized ones (mask 1), so that H_PP - H_PU H_UU^{-1} H_UP =
    Gc + s I = V (Lambda + s) V^T for every s (the centring of src/analysis/loocv.c, for any curvature). Eigenvalues at or
-   below the Gram's rounding level are noise of a rank-deficient Gram and become exact zeros (CurioGramNullEigenvalues()). */
+   below the Gram's rounding level are noise of a rank-deficient Gram and become exact zeros (CurioGramEigen()). */
 static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
 {
   PetscInt     d = solver->d, nu = 0, np = 0;
@@ -273,10 +274,16 @@ static PetscErrorCode RowSpaceSetUp(CurioSolver solver)
       }
     CurioDenseSymmetrize(np, Gc);
   }
-  if (np) PetscCall(CurioDenseEigen(solver->comm, np, Gc, solver->lambda, solver->V));
+  {
+    PetscReal *gd; /* the penalized parameters' scales: their diagonal of the Gram, before the elimination */
+    PetscCall(PetscMalloc1(PetscMax(1, np), &gd));
+    for (PetscInt a = 0; a < np; a++) gd[a] = solver->G[solver->ip[a] + solver->ip[a] * d];
+    PetscCall(CurioGramEigen(solver->c, gmax, np, Gc, gd, solver->lambda, solver->V, &solver->nnull, &solver->noise));
+    PetscCall(PetscFree(gd));
+  }
   PetscCall(PetscFree(Gc));
-  PetscCall(CurioGramNullEigenvalues(solver->c, gmax, np, solver->lambda, NULL, &solver->nnull, &solver->noise));
-  solver->rowspace = PETSC_TRUE;
+  solver->rowspace   = PETSC_TRUE;
+  solver->kappa_rs_s = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -307,23 +314,24 @@ static PetscErrorCode RowSpaceSolve(CurioSolver solver, const PetscReal *r, Pets
     beta[k] = sum / (solver->lambda[k] + s);
   }
   if (range) {
-    /* the error of the result (x2 if asked, else x) from the rounding of the right-hand side's coordinates, about
-       noise ||r_P|| each, divided by lambda_k + s in x and by (lambda_k + s)^2 in x2: the eigenvalues just above the
-       null ones, at a tiny s, amplify it most */
-    PetscReal rn = 0, ax = 0, a2 = 0, nx = 0, n2 = 0, sc = 0;
+    /* the error of the result (x2 if asked, else x) from the rounding of the right-hand side's coordinates, divided by
+       lambda_k + s in x and by (lambda_k + s)^2 in x2: the eigenvalues just above the null ones, at a tiny s, amplify
+       it most. Coordinate k is the sum of V_ak r_a, whose rounding is about noise sum_a |V_ak r_a| (on columns of
+       different units the large entries of r meet small entries of the eigenvectors of the small eigenvalues) */
+    PetscReal ax = 0, a2 = 0, nx = 0, n2 = 0, sc = 0;
     for (PetscInt a = 0; a < np; a++) sc = PetscMax(sc, PetscAbsReal(rp[a])); /* r and beta scaled by it: labels of 1e200 square to Inf */
     sc = sc > 0 ? 1 / sc : 1;
-    for (PetscInt a = 0; a < np; a++) rn += PetscSqr(rp[a] * sc);
     for (PetscInt k = 0; k < np; k++)
       if (solver->lambda[k] != 0) {
-        PetscReal q = 1 / (solver->lambda[k] + s);
-        ax += q * q;
-        a2 += q * q * q * q;
+        PetscReal q = 1 / (solver->lambda[k] + s), nk = 0;
+        for (PetscInt a = 0; a < np; a++) nk += PetscAbsReal(solver->V[a + k * np] * rp[a] * sc);
+        nk *= solver->noise;
+        ax += PetscSqr(nk * q);
+        a2 += PetscSqr(nk * q * q);
         nx += PetscSqr(beta[k] * sc);
         n2 += PetscSqr(beta[k] * sc * q);
       }
-    solver->range_error =
-        x2 ? (n2 > 0 ? solver->noise * PetscSqrtReal(rn * a2 / n2) : 0) : (nx > 0 ? solver->noise * PetscSqrtReal(rn * ax / nx) : 0);
+    solver->range_error = x2 ? (n2 > 0 ? PetscSqrtReal(a2 / n2) : 0) : (nx > 0 ? PetscSqrtReal(ax / nx) : 0);
   }
   for (int pass = 0; pass < (x2 ? 2 : 1); pass++) {
     PetscReal *out = pass ? x2 : x;
@@ -834,6 +842,65 @@ PetscErrorCode CurioSolverGetRangeError(CurioSolver solver, PetscReal *err)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The row-space route's condition: H_R = V_r diag(lambda_r + s) V_r^T on the penalized parameters, restricted to the
+   Gram's range (the null directions are exact), in the Jacobi scaling D = diag(H_R)^{1/2} in which the Cholesky route
+   measures its own: ||D^{-1} H_R D^{-1}||_1 ||D H_R^+ D||_1. Each eigenvalue of CurioDenseEigenScaled() is accurate
+   relative to itself, so the unscaled (lambda_max + s) / (lambda_min + s), 10^17 for a column in units 10^6 times the
+   others, would flag correct results; above CURIO_EIGEN_LAPACK_MAX the eigenvalues are accurate relative to the
+   largest only, and the unscaled ratio is the condition. Computed once per s (O(np^2 r)). */
+static PetscErrorCode RowSpaceCondition(CurioSolver solver, PetscReal *kappa)
+{
+  PetscInt   np = solver->np, r = 0;
+  PetscReal  s = solver->s, lmin = PETSC_MAX_REAL, lmax = 0, *B, *Bi, *D, nb = 0, nbi = 0;
+  PetscReal *lam = solver->lambda, *V = solver->V;
+
+  PetscFunctionBegin;
+  if (solver->kappa_rs_s == s) {
+    *kappa = solver->kappa_rs;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  for (PetscInt k = 0; k < np; k++)
+    if (lam[k] > 0) {
+      lmin = PetscMin(lmin, lam[k]);
+      lmax = PetscMax(lmax, lam[k]);
+      r++;
+    }
+  if (!r) *kappa = 1.0;
+  else if (np > CURIO_EIGEN_LAPACK_MAX) *kappa = (lmax + s) / (lmin + s);
+  else {
+    PetscCall(PetscMalloc3(np * np, &B, np * np, &Bi, np, &D));
+    for (PetscInt a = 0; a < np; a++) {
+      PetscReal h = 0;
+      for (PetscInt k = 0; k < np; k++)
+        if (lam[k] > 0) h += V[a + k * np] * V[a + k * np] * (lam[k] + s);
+      D[a] = h > 0 ? PetscSqrtReal(h) : 1;
+    }
+    for (PetscInt b = 0; b < np; b++)
+      for (PetscInt a = 0; a <= b; a++) {
+        PetscReal h = 0, hi = 0;
+        for (PetscInt k = 0; k < np; k++)
+          if (lam[k] > 0) {
+            const PetscReal vv = V[a + k * np] * V[b + k * np];
+            h += vv * (lam[k] + s);
+            hi += vv / (lam[k] + s);
+          }
+        B[a + b * np] = B[b + a * np] = h / (D[a] * D[b]);
+        Bi[a + b * np] = Bi[b + a * np] = hi * D[a] * D[b];
+      }
+    for (PetscInt b = 0; b < np; b++) {
+      PetscReal cb = 0, cbi = 0;
+      for (PetscInt a = 0; a < np; a++) cb += PetscAbsReal(B[a + b * np]), cbi += PetscAbsReal(Bi[a + b * np]);
+      nb  = PetscMax(nb, cb);
+      nbi = PetscMax(nbi, cbi);
+    }
+    *kappa = nb * nbi;
+    PetscCall(PetscFree3(B, Bi, D));
+  }
+  solver->kappa_rs   = *kappa;
+  solver->kappa_rs_s = s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioSolverGetCondition - what the solver knows about the conditioning of its last solves
 
@@ -841,8 +908,8 @@ PetscErrorCode CurioSolverGetRangeError(CurioSolver solver, PetscReal *err)
 
   Output Parameters:
 + kappa    - direct path: the 1-norm condition estimate of H from its Cholesky factor (pdpocon; Inf after a breakdown);
-             on the row-space route, the condition of H restricted to the Gram's range, (lambda_max + s)/(lambda_min + s)
-             over the nonzero eigenvalues; Krylov path: the condition estimate of the Jacobi-preconditioned H from the
+             on the row-space route, the condition of H restricted to the Gram's range in the Jacobi scaling
+             (RowSpaceCondition()); Krylov path: the condition estimate of the Jacobi-preconditioned H from the
              last CG solve's Lanczos coefficients (either may be NULL)
 - rowspace - whether the direct path works in the row space (PETSC_FALSE on the Krylov path)
 
@@ -853,15 +920,8 @@ PetscErrorCode CurioSolverGetCondition(CurioSolver solver, PetscReal *kappa, Pet
   PetscFunctionBegin;
   if (kappa) {
     if (solver->type != CURIO_SOLVER_DIRECT) *kappa = solver->kappa_ksp;
-    else if (solver->rowspace) {
-      PetscReal lmin = PETSC_MAX_REAL, lmax = 0;
-      for (PetscInt k = 0; k < solver->np; k++)
-        if (solver->lambda[k] > 0) {
-          lmin = PetscMin(lmin, solver->lambda[k]);
-          lmax = PetscMax(lmax, solver->lambda[k]);
-        }
-      *kappa = lmin < PETSC_MAX_REAL ? (lmax + solver->s) / (lmin + solver->s) : 1.0;
-    } else *kappa = solver->rcond > 0 ? 1 / solver->rcond : PETSC_INFINITY;
+    else if (solver->rowspace) PetscCall(RowSpaceCondition(solver, kappa));
+    else *kappa = solver->rcond > 0 ? 1 / solver->rcond : PETSC_INFINITY;
   }
   if (rowspace) *rowspace = (PetscBool) (solver->type == CURIO_SOLVER_DIRECT && solver->rowspace);
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -21,8 +21,14 @@ Cases (README, "Numerics at the edges"):
              theta_dot against the SVD formula; logistic on separable n < d rows down to s = 1e-12 against Newton in
              the row space: right, or flagged by the estimate and a warning; the exact LOOCV curve down to s = 1e-14
              where rows are fitted exactly as s -> 0 (n < d, a category seen once) against brute-force refits
+  graded     a column in units 10^6 times the others (Gram eigenvalues 10^17 apart): the exact LOOCV curve against
+             brute-force refits, with and without an unpenalized intercept; the same column repeated in other units
+             (the row-space route): theta and theta_dot against column-scaled least squares
+  ties       a score equal for every candidate up to rounding (unlabeled STI with an unpenalized intercept): selected
+             by index with a warning, at every rank count
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
-             of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units"""
+             of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units; curves flat
+             to rounding (every fit exact, a constant label) are flagged"""
 import argparse
 import os
 import subprocess
@@ -383,6 +389,78 @@ def case_units(run, tmp):
         check(et < 1e-8 and etd < 1e-6, "columns in units 1e8 apart, %s: theta %.1e, theta_dot %.1e componentwise against numpy" % (solver, et, etd))
 
 
+def scaled_ridge(A, r, s, mask):
+    """argmin |A t - r|^2 + s sum_j mask_j t_j^2 and the tangent -H^{-1} (mask * t), H = A^T A + s diag(mask), from a Householder QR
+    of the column-scaled augmented rows [A; sqrt(s mask)] (accurate whatever the columns' units: QR is invariant
+    under column scaling)"""
+    d = A.shape[1]
+    M = np.vstack([A, np.diag(np.sqrt(s * mask))])
+    sc = np.linalg.norm(M, axis=0)
+    sc[sc == 0] = 1
+    Q, R = np.linalg.qr(M / sc)
+    t = np.linalg.solve(R, Q.T @ np.r_[r, np.zeros(d)]) / sc
+    u = np.linalg.solve(R.T, (mask * t) / sc)
+    return t, -np.linalg.solve(R, u) / sc
+
+
+def case_graded(run, tmp):
+    rng = np.random.default_rng(5)
+    n = 50
+    a, c, b = rng.standard_normal(n), rng.standard_normal(n), 400 + 170 * rng.standard_normal(n)
+    y = 3 * a + c + 0.01 * b + rng.standard_normal(n)
+    X = np.column_stack([a, c, 1e6 * b])
+    path = write(os.path.join(tmp, "graded.h5"), X, y)
+    for intercept in (False, True):
+        Phi = design(X, intercept)
+        mask = np.r_[0.0, np.ones(3)] if intercept else np.ones(3)
+        args = ["-curio_intercept", "-curio_regularizer", "restricted"] if intercept else []
+        rc, log, out = run(path, *args)
+        if rc:
+            check(False, "graded columns, LOOCV%s: refused\n%s" % (" with intercept" if intercept else "", log))
+            continue
+        with h5py.File(out) as f:
+            grid, exact, s_opt = f["loocv/s"][:], f["loocv/exact"][:], float(f["model/s"][()])
+        worst = 0.0
+        for j in range(0, len(grid), 8):
+            e = [y[i] - Phi[i] @ scaled_ridge(np.delete(Phi, i, 0), np.delete(y, i), grid[j], mask)[0] for i in range(n)]
+            worst = max(worst, abs(exact[j] - np.mean(np.square(e))) / np.mean(np.square(e)))
+        check(worst < 1e-8, "a column 1e6 times the others%s: exact LOOCV curve against brute-force refits, %.1e (a Gram eigensolver "
+              "accurate only relative to the largest eigenvalue loses the others' directions)" % (" with intercept" if intercept else "", worst))
+        check(s_opt < 1e3, "a column 1e6 times the others%s: s = %.3g chosen where the informative columns keep their weight" % (" with intercept" if intercept else "", s_opt))
+    # the same column in other units: collinear, so the direct path takes the row space, whose eigenvalues must be
+    # accurate relative to each column's scale
+    X = np.column_stack([a, b, 1e6 * b])
+    path = write(os.path.join(tmp, "graded_collinear.h5"), X, y)
+    for s in (1.0, 1e-2):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_scores", "none")
+        if rc:
+            check(False, "b and 1e6 b, s = %g: refused\n%s" % (s, log))
+            continue
+        th, td = scaled_ridge(X, y, s, np.ones(3))
+        with h5py.File(out) as f:
+            et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+            est = float(f["model"].attrs["tangent_forward_error"])
+        check(et < 1e-9 and etd < 1e-6, "b and 1e6 b (row-space route), s = %g: theta %.1e, theta_dot %.1e against column-scaled QR" % (s, et, etd))
+        check(est < 1e-6 and "WARNING" not in log, "b and 1e6 b, s = %g: a right tangent is not flagged (estimate %.1e; an unscaled condition gave 1e9)" % (s, est))
+
+
+def case_ties(run, tmp):
+    """a score equal for every candidate (unlabeled STI of squared loss with an unpenalized intercept and no test set is
+    phi(x) . H^{-1} sum_i w_i phi_i = phi(x) . e_0 = 1 exactly): its rounding must not rank the candidates"""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((40, 3))
+    path = write(os.path.join(tmp, "ties.h5"), X, X @ np.array([1.0, -2.0, 0.5]) + rng.standard_normal(40), cand=rng.standard_normal((30, 3)))
+    rc, log, out = run(path, "-curio_intercept", "-curio_regularizer", "restricted", "-curio_s", "3", "-curio_loocv", "false",
+                       "-curio_select_k", "5", "-curio_select_by", "sti_unlabeled")
+    if rc:
+        check(False, "ties: refused\n%s" % log)
+        return
+    with h5py.File(out) as f:
+        sti, sel = f["scores/sti_unlabeled"][:], f["selection/index"][:]
+    check(np.max(np.abs(sti - 1)) < 1e-12, "ties: unlabeled STI is 1 for every candidate (%.1e from it)" % np.max(np.abs(sti - 1)))
+    check(list(sel) == [0, 1, 2, 3, 4] and "does not rank" in log, "ties: a score equal to rounding selects by index, with a warning (%s)" % list(sel))
+
+
 def case_sigma2(run, tmp):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((200, 3))
@@ -471,6 +549,15 @@ def case_grid(run, tmp):
         ex = f["loocv/exact"][:]
     check(rc == 0 and flat == 1 and so == sg[0] and ab == 0 and "does not depend on s" in log and np.ptp(ex) <= 1e-13 * np.max(ex),
           "grid, a curve flat to rounding: flagged, s_opt the grid's first value, warned (spread %.1e)" % np.ptp(ex))
+    # a constant label with an intercept: every fit reproduces it, the curve is squared rounding (about 1e-32 against
+    # y^2 = 6) that varies by more than 64 eps of itself; flat as well
+    Xc = rng.standard_normal((20, 3))
+    pc = write(os.path.join(tmp, "constant_y.h5"), Xc, np.full(20, 2.5))
+    rc, log, out = run(pc, "-curio_intercept", "-curio_regularizer", "restricted", "-curio_scores", "none")
+    with h5py.File(out) as f:
+        flat, sg, so, ex = f["loocv"].attrs["flat"], f["loocv/s"][:], f["loocv/s_opt"][()], f["loocv/exact"][:]
+    check(rc == 0 and flat == 1 and so == sg[0] and "does not depend on s" in log and np.max(ex) < 1e-20,
+          "grid, a constant label: the curve (at most %.1e) is rounding, flagged flat, s_opt the grid's first value" % np.max(ex))
     # a curve with +Inf at some s (labels of 1e152: the squares overflow at large s) is not flat: its finite part has
     # its minimum, the same as the curve of the same data at scale 1
     Xi = rng.standard_normal((60, 40))
@@ -594,6 +681,8 @@ CASES = {
     "units": case_units,
     "sigma2": case_sigma2,
     "grid": case_grid,
+    "graded": case_graded,
+    "ties": case_ties,
 }
 
 
