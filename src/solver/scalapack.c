@@ -264,8 +264,8 @@ static PetscErrorCode DenseEigenLAPACK(MPI_Comm comm, PetscInt d, const PetscRea
   for a matrix D1 C D2 with well-conditioned C and any diagonal scalings) gives A = U Sigma^2 U^T; the null directions
   are U's orthogonal complement. A symmetric eigensolver such as dsyev (or ScaLAPACK's pdsyevr) is accurate only
   relative to the largest eigenvalue: with one column 10^6 times the others, every eigenvalue of the others is below
-  its rounding level (issue: the LOOCV curve and the row-space route lost those directions). Replicated: the same input
-  on every rank gives the same result on every rank and at every rank count.
+  its rounding level, and the LOOCV curve and the row-space route would lose those directions. Replicated: the same
+  input on every rank gives the same result on every rank and at every rank count.
 
   Input Parameters:
 + comm   - communicator (for errors)
@@ -316,7 +316,7 @@ PetscErrorCode CurioDenseEigenScaled(MPI_Comm comm, PetscInt p, const PetscReal 
     }
     dgejsv_("F", "U", "N", "R", "N", "P", &n, &r, FT, &n, sva, U, &ldu, NULL, &one, work, &lwork, iwork, &info);
     PetscCheck(!info, comm, PETSC_ERR_LIB, "The Jacobi SVD of a %" PetscInt_FMT " x %d Gram factor failed (LAPACK dgejsv info %d)", p, r, info);
-    scale = work[1] / work[0]; /* dgejsv returns SVA scaled by WORK(1) / WORK(2) against overflow */
+    scale = work[1] / work[0]; /* the singular values are SVA times WORK(2) / WORK(1) (dgejsv scales against overflow) */
     /* the range: U's columns, singular values descending, become the last r eigenpairs, ascending (one that dgejsv
        set to zero, below its range, stays in order after the null directions) */
     for (int k = 0; k < r; k++) {
