@@ -473,8 +473,65 @@ static PetscErrorCode StreamWriteChunk(CurioProblem p, CurioOutput out, const ch
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The tie rule of the selection: a score that is the same for every candidate up to its rounding (64 eps of itself)
+   would rank them by the rounding, differently at each rank count (sti_unlabeled is exactly 1 for squared loss with an
+   unpenalized intercept and no test set); it is a tie, broken by index like every tie, and said. What the rule needs
+   of the pool, whole or streamed chunk by chunk: the score's extremes and the scores of the first k candidates. */
+typedef struct {
+  PetscReal lo, hi, *first;
+  PetscInt  k, n;
+} ScoreTie;
+
+/* Adds the scores v of candidates [c0, c0 + size(v)) */
+static PetscErrorCode ScoreTieAdd(ScoreTie *t, Vec v, PetscInt c0)
+{
+  PetscReal lo, hi;
+  PetscInt  n, rlo, rhi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(v, &n));
+  PetscCall(VecMin(v, NULL, &lo));
+  PetscCall(VecMax(v, NULL, &hi));
+  t->lo = PetscMin(t->lo, lo);
+  t->hi = PetscMax(t->hi, hi);
+  t->n += n;
+  if (c0 < t->k) { /* the first k candidates' scores, on every rank */
+    const PetscScalar *a;
+    PetscReal         *buf;
+    PetscInt           m = PetscMin(t->k - c0, n);
+    PetscCall(PetscCalloc1(m, &buf));
+    PetscCall(VecGetOwnershipRange(v, &rlo, &rhi));
+    PetscCall(VecGetArrayRead(v, &a));
+    for (PetscInt i = rlo; i < PetscMin(rhi, m); i++) buf[i] = a[i - rlo];
+    PetscCall(VecRestoreArrayRead(v, &a));
+    PetscCallMPI(MPIU_Allreduce(MPI_IN_PLACE, buf, (PetscMPIInt) m, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject) v)));
+    PetscCall(PetscArraycpy(t->first + c0, buf, m));
+    PetscCall(PetscFree(buf));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* If the pool's scores are a tie: the first k candidates, their own scores, and the warning */
+static PetscErrorCode ScoreTieApply(CurioProblem p, const ScoreTie *t)
+{
+  PetscFunctionBegin;
+  if (!(t->n > 1 && t->hi - t->lo <= 64 * PETSC_MACHINE_EPSILON * PetscMax(PetscAbsReal(t->hi), PetscAbsReal(t->lo))))
+    PetscFunctionReturn(PETSC_SUCCESS);
+  if (!p->quiet)
+    PetscCall(
+        PetscPrintf(p->comm,
+                    "curio: WARNING -curio_select_by %s is the same for every candidate up to rounding (%.17g to %.17g): it does not rank them, "
+                    "and the %" PetscInt_FMT " selected are the first by index\n",
+                    CurioScoreTable[p->select_by].name, (double) t->lo, (double) t->hi, t->k));
+  for (PetscInt i = 0; i < t->k; i++) {
+    p->sel_index[i] = i;
+    p->sel_score[i] = t->first[i];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Merges one streamed chunk's top k (chunk offset c0, cnt rows) into the running top k */
-static PetscErrorCode StreamMergeSelection(CurioProblem p, PetscInt c0, PetscInt cnt, PetscInt *have, PetscInt64 run_index[])
+static PetscErrorCode StreamMergeSelection(CurioProblem p, PetscInt c0, PetscInt cnt, PetscInt *have, PetscInt64 run_index[], ScoreTie *tie)
 {
   CurioScores *sc = &p->scores;
   PetscInt     kb = PetscMin(p->select_k, cnt), *bi;
@@ -487,6 +544,7 @@ static PetscErrorCode StreamMergeSelection(CurioProblem p, PetscInt c0, PetscInt
   for (PetscInt i = 0; i < kb; i++) bi64[i] = (PetscInt64) bi[i] + c0;
   CurioTopKMerge(p->select_k, have, run_index, p->sel_score, kb, bi64, bs);
   PetscCall(PetscFree3(bi, bi64, bs));
+  PetscCall(ScoreTieAdd(tie, sc->v[p->select_by], c0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 /*@C
@@ -505,6 +563,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscBool      comp[CURIO_SCORE_COUNT];
   PetscInt       n = p->cand->n, chunk = p->cand_chunk, have = 0;
   PetscInt64    *run_index  = NULL;
+  ScoreTie       tie        = {PETSC_MAX_REAL, -PETSC_MAX_REAL, NULL, p->select_k, 0};
   PetscScalar   *design     = NULL;
   PetscInt       design_cap = 0, d;
   PetscReal      errmax = 0, fdmax = 0;
@@ -521,7 +580,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   if (p->select_k) {
     PetscCall(PetscFree2(p->sel_index, p->sel_score));
     PetscCall(PetscMalloc2(p->select_k, &p->sel_index, p->select_k, &p->sel_score));
-    PetscCall(PetscMalloc1(p->select_k, &run_index));
+    PetscCall(PetscMalloc2(p->select_k, &run_index, p->select_k, &tie.first));
   }
   for (PetscInt c0 = 0; c0 < n; c0 += chunk) {
     PetscInt  cnt = PetscMin(chunk, n - c0), start;
@@ -552,7 +611,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
     fdmax  = PetscMax(fdmax, f);
     start  = c0 + rows.rstart;
     PetscCall(StreamWriteChunk(p, out, scale, n, c0 == 0, start, &rows));
-    if (p->select_k) PetscCall(StreamMergeSelection(p, c0, cnt, &have, run_index));
+    if (p->select_k) PetscCall(StreamMergeSelection(p, c0, cnt, &have, run_index, &tie));
     if (p->common.monitor)
       PetscCall(PetscPrintf(p->comm, "curio: scored candidates [%" PetscInt_FMT ", %" PetscInt_FMT ") of %" PetscInt_FMT "\n", c0, c0 + cnt, n));
     PetscCall(MatDestroy(&Phi));
@@ -561,7 +620,8 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
   PetscCheck(!p->select_k || have == p->select_k, p->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_select_k %" PetscInt_FMT " is larger than the pool (%" PetscInt_FMT ")", p->select_k, n);
   for (PetscInt i = 0; i < have; i++) p->sel_index[i] = (PetscInt) run_index[i];
-  PetscCall(PetscFree(run_index));
+  if (p->select_k) PetscCall(ScoreTieApply(p, &tie));
+  PetscCall(PetscFree2(run_index, tie.first));
   PetscCall(PetscFree(design));
   PetscCall(ScoresDestroy(sc));
   PetscCall(CurioScorerDestroy(&scorer));
@@ -576,7 +636,7 @@ PetscErrorCode CurioProblemScoreStream(CurioProblem p, CurioOutput out)
 
 /*@C
   CurioProblemSelect - the -curio_select_k candidates with the largest -curio_select_by score (batch top-k, ties to the
-  smaller index; a score equal for every candidate up to 64 eps of itself is a tie, with a warning)
+  smaller index; a score equal for every candidate up to 64 eps of itself is a tie, with a warning: ScoreTieApply())
 
   Collective
 
@@ -591,26 +651,12 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
   PetscCheck(p->scores.v[p->select_by], p->comm, PETSC_ERR_ORDER,
              "Score %s was not computed: call CurioProblemComputeScores() after setting select_k", CurioScoreTable[p->select_by].name);
   {
-    /* a score that is the same for every candidate up to its rounding ranks them by the rounding, differently at each
-       rank count (sti_unlabeled is exactly 1 for squared loss with an unpenalized intercept and no test set): it is a
-       tie, broken by index like every tie, and said */
-    Vec       v = p->scores.v[p->select_by], tie;
-    PetscReal lo, hi;
-    PetscInt  n;
-    PetscCall(VecGetSize(v, &n));
-    PetscCall(VecMin(v, NULL, &lo));
-    PetscCall(VecMax(v, NULL, &hi));
-    if (n > 1 && hi - lo <= 64 * PETSC_MACHINE_EPSILON * PetscMax(PetscAbsReal(hi), PetscAbsReal(lo))) {
-      if (!p->quiet)
-        PetscCall(PetscPrintf(p->comm,
-                              "curio: WARNING -curio_select_by %s is the same for every candidate up to rounding (%.17g to %.17g): it does not rank "
-                              "them, and the %" PetscInt_FMT " selected are the first by index\n",
-                              CurioScoreTable[p->select_by].name, (double) lo, (double) hi, p->select_k));
-      PetscCall(VecDuplicate(v, &tie));
-      PetscCall(VecSet(tie, hi));
-      PetscCall(CurioSelectTopK(tie, p->select_k, p->sel_index, p->sel_score));
-      PetscCall(VecDestroy(&tie));
-    } else PetscCall(CurioSelectTopK(v, p->select_k, p->sel_index, p->sel_score));
+    ScoreTie tie = {PETSC_MAX_REAL, -PETSC_MAX_REAL, NULL, p->select_k, 0};
+    PetscCall(CurioSelectTopK(p->scores.v[p->select_by], p->select_k, p->sel_index, p->sel_score));
+    PetscCall(PetscMalloc1(p->select_k, &tie.first));
+    PetscCall(ScoreTieAdd(&tie, p->scores.v[p->select_by], 0));
+    PetscCall(ScoreTieApply(p, &tie));
+    PetscCall(PetscFree(tie.first));
   }
   if (p->common.monitor) {
     PetscCall(PetscPrintf(p->comm, "curio: the %" PetscInt_FMT " candidates with the largest %s:", p->select_k, CurioScoreTable[p->select_by].name));

@@ -368,7 +368,9 @@ PetscErrorCode CurioFitSolve(CurioFit fit, PetscReal s)
   PetscCall(VecAXPY(Hv, 1.0, fit->gradR));
   PetscCall(CurioFitScaledResidual(fit, Hv, fit->gradR, &fit->tangent_residual));
   PetscCall(VecGetSize(fit->theta, &d));
-  if (rowspace && d > CURIO_EIGEN_LAPACK_MAX) { /* the row-space route's condition is the Jacobi-scaled one up to 512 parameters, else unscaled */
+  /* the row-space route's condition is the Jacobi-scaled one up to 512 penalized parameters, else unscaled: above 512
+     parameters in all, the larger of the two residuals (cautious where fewer are penalized) */
+  if (rowspace && d > CURIO_EIGEN_LAPACK_MAX) {
     PetscCall(CurioVecNorm2Safe(Hv, &rn));
     PetscCall(CurioVecNorm2Safe(fit->gradR, &gn));
     fit->tangent_residual = PetscMax(fit->tangent_residual, gn > 0 ? rn / gn : rn);

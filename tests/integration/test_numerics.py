@@ -456,9 +456,17 @@ def case_ties(run, tmp):
         check(False, "ties: refused\n%s" % log)
         return
     with h5py.File(out) as f:
-        sti, sel = f["scores/sti_unlabeled"][:], f["selection/index"][:]
+        sti, sel, score = f["scores/sti_unlabeled"][:], f["selection/index"][:], f["selection/score"][:]
     check(np.max(np.abs(sti - 1)) < 1e-12, "ties: unlabeled STI is 1 for every candidate (%.1e from it)" % np.max(np.abs(sti - 1)))
     check(list(sel) == [0, 1, 2, 3, 4] and "does not rank" in log, "ties: a score equal to rounding selects by index, with a warning (%s)" % list(sel))
+    check(np.array_equal(score, sti[sel]), "ties: /selection/score holds the selected candidates' own scores")
+    # a streamed pool (chunks of 7 rows) follows the same rule
+    rc, log, out = run(path, "-curio_intercept", "-curio_regularizer", "restricted", "-curio_s", "3", "-curio_loocv", "false",
+                       "-curio_select_k", "5", "-curio_select_by", "sti_unlabeled", "-curio_pool_chunk", "7", "-curio_scores", "sti_unlabeled")
+    with h5py.File(out) as f:
+        ssel, sscore, ssti = f["selection/index"][:], f["selection/score"][:], f["scores/sti_unlabeled"][:]
+    check(rc == 0 and list(ssel) == [0, 1, 2, 3, 4] and np.array_equal(sscore, ssti[ssel]) and "does not rank" in log,
+          "ties: a streamed pool selects the same by index, with the candidates' own scores and the warning (%s)" % list(ssel))
 
 
 def case_sigma2(run, tmp):
