@@ -18,6 +18,7 @@ PETSC_EXTERN PetscErrorCode CurioHessianShellSetRegularity(Mat, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioHessianShellSetFused(Mat, PetscBool);
 PETSC_EXTERN PetscErrorCode CurioHessianShellResetDiagonal(Mat);
 PETSC_EXTERN PetscErrorCode CurioGramCompute(Mat, Vec, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioGramRank(Vec, PetscInt, const PetscReal[], PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioGramEigen(Vec c, PetscReal gscale, PetscInt p, const PetscReal A[], const PetscReal dscale[], PetscReal lambda[],
                                            PetscReal V[], PetscInt *nnull, PetscReal *noise);
 PETSC_EXTERN PetscErrorCode CurioWeightedColumnSquares(Mat, Vec, PetscReal *);
@@ -61,5 +62,6 @@ PETSC_EXTERN PetscErrorCode CurioSolverGetKSPFor(CurioSolver, CurioSolvePurpose,
 /* Dense symmetric d x d matrices replicated on every rank, factored or decomposed by ScaLAPACK */
 PETSC_EXTERN PetscErrorCode CurioDenseCholeskySolve(MPI_Comm, PetscInt, const PetscReal *, PetscInt, PetscReal *);
 PETSC_EXTERN PetscErrorCode CurioDenseEigen(MPI_Comm, PetscInt, const PetscReal *, PetscReal *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioDenseRankScaled(MPI_Comm, PetscInt, const PetscReal *, PetscReal, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioDenseEigenScaled(MPI_Comm, PetscInt, const PetscReal *, const PetscReal *, PetscReal, PetscReal *, PetscReal *,
                                                   PetscInt *);

@@ -686,6 +686,41 @@ PetscErrorCode CurioHessianShellSetFused(Mat H, PetscBool fused)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The relative rounding level of a computed Gram of curvature c (its rows with c_i > 0): (p + sqrt(nrows)) eps */
+static PetscErrorCode GramNoiseLevel(Vec c, PetscInt p, PetscReal *lev)
+{
+  const PetscScalar *cc;
+  PetscInt           m, nloc = 0, nrows;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(c, &m));
+  PetscCall(VecGetArrayRead(c, &cc));
+  for (PetscInt i = 0; i < m; i++) nloc += cc[i] > 0;
+  PetscCall(VecRestoreArrayRead(c, &cc));
+  PetscCallMPI(MPIU_Allreduce(&nloc, &nrows, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject) c)));
+  *lev = (p + PetscSqrtReal((PetscReal) nrows)) * PETSC_MACHINE_EPSILON;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioGramRank - the rank of a computed Gram matrix in its parameters' own units, with CurioGramEigen()'s threshold
+  8 (p + sqrt(nrows)) eps on the pivots of the scaled Gram (CurioDenseRankScaled()); -1 (not computed) above
+  CURIO_EIGEN_LAPACK_MAX parameters
+
+  Collective
+@*/
+PetscErrorCode CurioGramRank(Vec c, PetscInt p, const PetscReal A[], PetscInt *rank)
+{
+  PetscReal lev;
+
+  PetscFunctionBegin;
+  *rank = -1;
+  if (p > CURIO_EIGEN_LAPACK_MAX) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(GramNoiseLevel(c, p, &lev));
+  PetscCall(CurioDenseRankScaled(PetscObjectComm((PetscObject) c), p, A, 8 * lev, rank));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioGramEigen - the eigendecomposition of a computed Gram matrix (Phi^T diag(c) Phi, or its Schur complement on p
   penalized parameters), with the directions that are rounding noise of a rank-deficient Gram set to exact zero
@@ -720,18 +755,12 @@ PetscErrorCode CurioHessianShellSetFused(Mat H, PetscBool fused)
 PetscErrorCode CurioGramEigen(Vec c, PetscReal gscale, PetscInt p, const PetscReal A[], const PetscReal dscale[], PetscReal lambda[], PetscReal V[],
                               PetscInt *nnull, PetscReal *noise)
 {
-  MPI_Comm           comm = PetscObjectComm((PetscObject) c);
-  const PetscScalar *cc;
-  PetscInt           m, nloc = 0, nrows, nz = 0;
-  PetscReal          lev;
+  MPI_Comm  comm = PetscObjectComm((PetscObject) c);
+  PetscInt  nz   = 0;
+  PetscReal lev;
 
   PetscFunctionBegin;
-  PetscCall(VecGetLocalSize(c, &m));
-  PetscCall(VecGetArrayRead(c, &cc));
-  for (PetscInt i = 0; i < m; i++) nloc += cc[i] > 0;
-  PetscCall(VecRestoreArrayRead(c, &cc));
-  PetscCallMPI(MPIU_Allreduce(&nloc, &nrows, 1, MPIU_INT, MPI_SUM, comm));
-  lev = (p + PetscSqrtReal((PetscReal) nrows)) * PETSC_MACHINE_EPSILON;
+  PetscCall(GramNoiseLevel(c, p, &lev));
   if (p <= CURIO_EIGEN_LAPACK_MAX) {
     PetscInt r;
     PetscCall(CurioDenseEigenScaled(comm, p, A, dscale, 8 * lev, lambda, V, &r));

@@ -253,6 +253,49 @@ static PetscErrorCode DenseEigenLAPACK(MPI_Comm comm, PetscInt d, const PetscRea
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* S = D^{-1} A D^{-1} (D = diag(dscale or diag(A))^{1/2}; zero rows and columns where D is 0) factored by LAPACK's
+   dpstrf, Cholesky with diagonal pivoting, down to pivots of tol: S(piv, piv) = R^T R in S's upper triangle, rank r.
+   D (p), S (p x p), piv (p) and work (2p) are the caller's. */
+static PetscErrorCode ScaledPivotedCholesky(MPI_Comm comm, PetscInt p, const PetscReal *A, const PetscReal *dscale, PetscReal tol, PetscReal *D,
+                                            PetscReal *S, int *piv, PetscReal *work, int *r)
+{
+  int n, info = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMPIIntCast(p, &n));
+  for (PetscInt j = 0; j < p; j++) {
+    PetscReal a = dscale ? dscale[j] : A[j + j * p];
+    D[j]        = a > 0 ? PetscSqrtReal(a) : 0;
+  }
+  for (PetscInt j = 0; j < p; j++)
+    for (PetscInt i = 0; i < p; i++) S[i + j * p] = D[i] > 0 && D[j] > 0 ? A[i + j * p] / D[i] / D[j] : 0;
+  *r = 0;
+  if (p > 0) dpstrf_("U", &n, S, &n, piv, r, &tol, work, &info);
+  PetscCheck(info >= 0, comm, PETSC_ERR_LIB,
+             "The pivoted Cholesky factorization of a %" PetscInt_FMT " x %" PetscInt_FMT " Gram failed (LAPACK dpstrf info %d)", p, p, info);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioDenseRankScaled - the rank of a replicated symmetric positive semi-definite p x p matrix in the units of its own
+  rows and columns: the pivots of the Cholesky factorization with diagonal pivoting of D^{-1} A D^{-1} (D = diag(A)^{1/2})
+  above tol (CurioDenseEigenScaled()'s rank, without the SVD)
+
+  Not Collective
+@*/
+PetscErrorCode CurioDenseRankScaled(MPI_Comm comm, PetscInt p, const PetscReal *A, PetscReal tol, PetscInt *rank)
+{
+  PetscReal *D, *S, *work;
+  int       *piv, r;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc4(p, &D, p * p, &S, p, &piv, 2 * p, &work));
+  PetscCall(ScaledPivotedCholesky(comm, p, A, NULL, tol, D, S, piv, work, &r));
+  PetscCall(PetscFree4(D, S, piv, work));
+  *rank = r;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioDenseEigenScaled - eigenvalues (ascending) and eigenvectors of a replicated symmetric positive semi-definite p x p
   matrix A whose rows and columns may be on scales many orders of magnitude apart (a Gram of unscaled columns), each
@@ -284,22 +327,13 @@ PetscErrorCode CurioDenseEigenScaled(MPI_Comm comm, PetscInt p, const PetscReal 
                                      PetscReal *V, PetscInt *rank)
 {
   PetscReal   *D, *S, *FT, *U, *sva, *work, *tau, scale;
-  int         *piv, *iwork, n, r = 0, info, lwork, ldu, one = 1;
+  int         *piv, *iwork, n, r, info, lwork, ldu, one = 1;
   PetscBLASInt bp, br, bl, binfo;
 
   PetscFunctionBegin;
   PetscCall(PetscMPIIntCast(p, &n)); /* an int, as the Fortran interfaces above */
   PetscCall(PetscMalloc4(p, &D, p * p, &S, p, &piv, 2 * p, &tau));
-  for (PetscInt j = 0; j < p; j++) {
-    PetscReal a = dscale ? dscale[j] : A[j + j * p];
-    D[j]        = a > 0 ? PetscSqrtReal(a) : 0;
-  }
-  for (PetscInt j = 0; j < p; j++)
-    for (PetscInt i = 0; i < p; i++) S[i + j * p] = D[i] > 0 && D[j] > 0 ? A[i + j * p] / D[i] / D[j] : 0;
-  if (p > 0) dpstrf_("U", &n, S, &n, piv, &r, &tol, tau, &info);
-  else info = 0;
-  PetscCheck(info >= 0, comm, PETSC_ERR_LIB,
-             "The pivoted Cholesky factorization of a %" PetscInt_FMT " x %" PetscInt_FMT " Gram failed (LAPACK dpstrf info %d)", p, p, info);
+  PetscCall(ScaledPivotedCholesky(comm, p, A, dscale, tol, D, S, piv, tau, &r));
   *rank = r;
   PetscCall(PetscArrayzero(V, p * p));
   PetscCall(PetscArrayzero(lambda, p));
