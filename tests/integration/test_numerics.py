@@ -23,7 +23,8 @@ Cases (README, "Numerics at the edges"):
              where rows are fitted exactly as s -> 0 (n < d, a category seen once) against brute-force refits
   graded     a column in units 10^6 times the others (Gram eigenvalues 10^17 apart): the exact LOOCV curve against
              brute-force refits, with and without an unpenalized intercept; the same column repeated in other units
-             (the row-space route): theta and theta_dot against column-scaled least squares
+             (the row-space route): theta and theta_dot against column-scaled least squares; one-hot columns in units
+             2^32 apart with an intercept (an exactly singular Gram whose scaled condition estimate is small) at s = 1e-9
   ties       a score equal for every candidate up to rounding (unlabeled STI with an unpenalized intercept): selected
              by index with a warning, at every rank count
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
@@ -403,6 +404,31 @@ def scaled_ridge(A, r, s, mask):
     return t, -np.linalg.solve(R, u) / sc
 
 
+def exact_ridge(Phi, y, s, mask):
+    """theta* and theta_dot = -H^{-1} (mask * theta*) of weighted-one squared loss in exact rational arithmetic
+    (fractions.Fraction: the floats of the input are rationals): H = Phi^T Phi + s diag(mask), Gauss-Jordan"""
+    from fractions import Fraction as F
+    n, d = Phi.shape
+    P = [[F(float(v)) for v in row] for row in Phi]
+    Y = [F(float(v)) for v in y]
+    sf = F(float(s))
+    H = [[sum(P[i][a] * P[i][b] for i in range(n)) + (sf * F(float(mask[a])) if a == b else 0) for b in range(d)] for a in range(d)]
+
+    def solve(rhs):
+        A = [H[a][:] + [rhs[a]] for a in range(d)]
+        for c in range(d):
+            piv = next(r for r in range(c, d) if A[r][c] != 0)
+            A[c], A[piv] = A[piv], A[c]
+            for r in range(d):
+                if r != c and A[r][c] != 0:
+                    f = A[r][c] / A[c][c]
+                    A[r] = [x - f * z for x, z in zip(A[r], A[c])]
+        return [A[a][d] / A[a][a] for a in range(d)]
+    th = solve([sum(P[i][a] * Y[i] for i in range(n)) for a in range(d)])
+    td = solve([-F(float(mask[a])) * th[a] for a in range(d)])
+    return np.array([float(v) for v in th]), np.array([float(v) for v in td])
+
+
 def case_graded(run, tmp):
     rng = np.random.default_rng(5)
     n = 50
@@ -442,6 +468,26 @@ def case_graded(run, tmp):
             est = float(f["model"].attrs["tangent_forward_error"])
         check(et < 1e-9 and etd < 1e-6, "b and 1e6 b (row-space route), s = %g: theta %.1e, theta_dot %.1e against column-scaled QR" % (s, et, etd))
         check(est < 1e-6 and "WARNING" not in log, "b and 1e6 b, s = %g: a right tangent is not flagged (estimate %.1e; an unscaled condition gave 1e9)" % (s, est))
+    # one-hot columns in units 2^32 apart with an unpenalized intercept: the Gram is exactly singular (the intercept is
+    # a combination of the one-hot columns), but the scaled Cholesky factor's condition estimate stays small; the null
+    # direction must be exact (row space), not rounding divided by s^2
+    cat = np.arange(16) % 4
+    Xo = np.eye(4)[cat] * np.array([2.0**20, 1.0, 2.0**-12, 1.0])
+    Xo = np.hstack([Xo, rng.standard_normal((16, 1))])
+    yo = rng.standard_normal(16)
+    path = write(os.path.join(tmp, "graded_onehot.h5"), Xo, yo)
+    Phi, mask = design(Xo, True), np.r_[0.0, np.ones(5)]
+    for s in (1e-5, 1e-9):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_scores", "none", "-curio_intercept", "-curio_regularizer", "restricted")
+        if rc:
+            check(False, "one-hot in units 2^32 apart, s = %g: refused\n%s" % (s, log))
+            continue
+        th, td = exact_ridge(Phi, yo, s, mask)
+        with h5py.File(out) as f:
+            et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+            est = float(f["model"].attrs["tangent_forward_error"])
+        check(et < 1e-10 and etd < 1e-10 and est < 1e-6,
+              "one-hot in units 2^32 apart with an intercept, s = %g: theta %.1e, theta_dot %.1e against exact rational arithmetic (estimate %.1e)" % (s, et, etd, est))
 
 
 def case_ties(run, tmp):
