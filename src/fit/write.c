@@ -296,25 +296,41 @@ static PetscErrorCode WriteSelectionInfluence(CurioOutput out, CurioProblem p, c
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The test set, its predictions and their RMSE, into /test (when there is one) */
+/* The test set, its linear predictors eta into /test/f and, over its rows unweighted, the RMSE of y - mu (mu the mean
+   response: eta for squared loss, sigmoid(eta) logistic, e^eta Poisson; the users' /test rmse is the same) and, for the
+   GLMs, the loss's own test metric (mean log-loss, mean Poisson loss: the active loop's /rounds/test_error) */
 static PetscErrorCode WriteTest(CurioOutput out, CurioProblem p, char tscale[], size_t len)
 {
   PetscFunctionBegin;
   if (p->PhiTest) {
-    Vec       f, r;
-    PetscReal rn;
+    const CurioLossInfo *info;
+    CurioLossType        loss;
+    Vec                  f, y;
+    const PetscScalar   *pf, *py;
+    PetscInt             m;
+    PetscReal            sum = 0, metric;
+
     PetscCall(WriteRows(out, "test", p->test, p->model, p->PhiTest, p->feature_names, p->output_data, tscale, len));
+    PetscCall(CurioModelGetLoss(p->model, &loss, &info));
     PetscCall(MatCreateVecs(p->PhiTest, NULL, &f));
     PetscCall(MatMult(p->PhiTest, p->theta, f));
     PetscCall(CurioOutputWriteVec(out, "/test/f", f, tscale));
-    PetscCall(CurioRowVec(p->PhiTest, p->test->y, &r));
-    PetscCall(VecAXPY(r, -1.0, f));
-    PetscCall(VecNorm(r, NORM_2, &rn));
-    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", rn / PetscSqrtReal((PetscReal) p->test->n)));
+    PetscCall(CurioRowVec(p->PhiTest, p->test->y, &y));
+    PetscCall(VecGetLocalSize(f, &m));
+    PetscCall(VecGetArrayRead(f, &pf));
+    PetscCall(VecGetArrayRead(y, &py));
+    for (PetscInt i = 0; i < m; i++) sum += PetscSqr(py[i] - info->mean(pf[i]));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, p->comm));
+    PetscCall(CurioOutputSetAttributeReal(out, "/test", "rmse", PetscSqrtReal(sum / p->test->n)));
+    if (!info->quadratic) {
+      PetscCall(CurioLossTestError(loss, p->comm, m, pf, py, p->test->n, &metric));
+      PetscCall(CurioOutputSetAttributeReal(out, "/test", info->metric, metric));
+    }
+    PetscCall(VecRestoreArrayRead(y, &py));
+    PetscCall(VecRestoreArrayRead(f, &pf));
     PetscCall(VecDestroy(&f));
-    PetscCall(VecDestroy(&r));
+    PetscCall(VecDestroy(&y));
   }
-
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

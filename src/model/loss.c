@@ -12,9 +12,12 @@ static PetscReal SquaredMean(PetscReal eta)
 }
 
 /* 1/(1 + e^-eta) written with tanh: no overflow for any eta, and the values /scores/mean has always had */
+/* mu = 1/(1 + e^-eta) accurate relative to itself at either end: l' at y = 0 */
 static PetscReal LogisticMean(PetscReal eta)
 {
-  return 0.5 * (1 + PetscTanhReal(0.5 * eta));
+  PetscReal l, dl, d2l;
+  CurioLossLogisticPoint(eta, 0.0, &l, &dl, &d2l);
+  return dl;
 }
 
 static PetscReal PoissonMean(PetscReal eta)

@@ -734,8 +734,10 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
   CurioUserModel um = {u->loss, u->s, u->s, u->theta0, u->theta0_dot, 1, 0};
   PetscInt       d = u->d, R = d + 4, cur = -1;
   PetscReal     *x;
+  const CurioLossInfo *loss;
 
   PetscFunctionBeginUser;
+  PetscCall(CurioLossGetInfo(u->loss, &loss));
   PetscCall(CurioUserWorkCreate(d, MaxRows(st), &wk));
   PetscCall(PetscMalloc1(d, &x));
   for (PetscInt i = 0; i < nrec; i++) {
@@ -755,7 +757,7 @@ static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *rec
     PetscCall(PetscArraycpy(x, phi, d));
     if (u->umodel != USERS_MODEL_POOLED && u->umodel != USERS_MODEL_HIERARCHY) PetscCall(CurioUserFactorSolve(&wk, x));
     r[0] = f;
-    r[1] = u->loss == CURIO_LOSS_SQUARED ? f : u->loss == CURIO_LOSS_POISSON ? PetscExpReal(f) : 0.5 * (1 + PetscTanhReal(0.5 * f));
+    r[1] = loss->mean(f);
     r[2] = fd;
     r[3] = fd * fd;
     r[4] = var * fd * fd;
