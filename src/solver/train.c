@@ -226,39 +226,29 @@ static PetscErrorCode TrainPolish(CurioFit p, PetscReal s, Vec theta, TrainCtx *
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in */
-static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
+/* One TAO Newton line-search solve from theta at s to |grad L| <= rtol gscale; armijo: the backtracking line search
+   (halving the step from the full Newton step until it decreases L enough) instead of TAO's default More-Thuente search */
+static PetscErrorCode TrainTaoSolve(CurioFit p, Vec theta, TrainCtx *ctx, PetscReal gscale, PetscReal rtol, PetscBool armijo, PetscInt *its,
+                                    PetscReal *f, PetscReal *gnorm, TaoConvergedReason *reason)
 {
-  Tao                tao;
-  KSP                ksp;
-  PC                 pc;
-  Mat                H;
-  TrainCtx           ctx;
-  CurioSolverType    st;
-  TaoConvergedReason reason;
-  PetscReal          f, gnorm, gscale;
-  PetscInt           its;
-  Vec                g0;
+  Tao             tao;
+  KSP             ksp;
+  PC              pc;
+  Mat             H;
+  CurioSolverType st;
+  TaoType         type;
+  PetscBool       nls, user_max = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(CheckFiniteOptimum(p));
-  PetscCall(TrainCtxCreate(p, s, &ctx));
-  /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
-  PetscCall(VecDuplicate(theta, &g0));
-  PetscCall(FormObjectiveGradient(NULL, p->center, &f, g0, &ctx));
-  PetscCall(VecNorm(g0, NORM_2, &gscale));
-  PetscCall(VecDestroy(&g0));
-  gscale = PetscMax(gscale, PETSC_SMALL);
-
-  PetscCall(CurioFitSetCurvatureAt(p, theta, s));
+  PetscCall(CurioFitSetCurvatureAt(p, theta, ctx->s));
   PetscCall(CurioSolverGetHessianShell(p->solver, &H));
   PetscCall(TaoCreate(p->comm, &tao));
   PetscCall(TaoSetType(tao, TAONLS));
   PetscCall(TaoSetOptionsPrefix(tao, "curio_"));
   PetscCall(TaoSetSolution(tao, theta));
-  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, FormObjectiveGradient, &ctx));
-  PetscCall(TaoSetHessian(tao, H, H, FormHessian, &ctx));
-  PetscCall(TaoSetTolerances(tao, 1e-12 * gscale, 0.0, 0.0));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, FormObjectiveGradient, ctx));
+  PetscCall(TaoSetHessian(tao, H, H, FormHessian, ctx));
+  PetscCall(TaoSetTolerances(tao, rtol * gscale, 0.0, 0.0));
   PetscCall(TaoSetMaximumIterations(tao, 100));
   PetscCall(TaoGetKSP(tao, &ksp));
   PetscCall(KSPGetPC(ksp, &pc));
@@ -274,31 +264,92 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
     PetscCall(PCSetType(pc, PCJACOBI));
     PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_MAX_REAL, 10000)); /* no divtol for CG on SPD H: see CurioSolverCreate() */
   }
+  if (armijo) { /* halving from a full step that overflows e^eta by 2^40 (counts of 1e12 from theta = 0) takes more than TAO's 30 evaluations */
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-curio_tao_ls_max_funcs", &user_max));
+    if (!user_max) PetscCall(PetscOptionsSetValue(NULL, "-curio_tao_ls_max_funcs", "200"));
+  }
   PetscCall(TaoSetFromOptions(tao));
+  /* the Hessian is a shell (or curio's own Cholesky factor): the trust-region and bound-constrained Newton types want an
+     assembled matrix for their preconditioners and fail inside PETSc (ntl: a segmentation fault) */
+  PetscCall(TaoGetType(tao, &type));
+  PetscCall(PetscStrcmp(type, TAONLS, &nls));
+  PetscCheck(nls, p->comm, PETSC_ERR_USER_INPUT, "-curio_tao_type %s: curio trains with nls (Newton line search) only; its Hessian is matrix-free",
+             type);
+  if (armijo) {
+    TaoLineSearch ls;
+    PetscCall(TaoGetLineSearch(tao, &ls));
+    PetscCall(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO));
+    PetscCall(TaoLineSearchSetFromOptions(ls));
+    if (!user_max) PetscCall(PetscOptionsClearValue(NULL, "-curio_tao_ls_max_funcs"));
+  }
   /* the Newton systems' own prefix, after TAO's (-curio_tao_nls_ksp_*): -curio_newton_ksp_* wins */
   PetscCall(KSPSetOptionsPrefix(ksp, "curio_newton_"));
   PetscCall(KSPSetFromOptions(ksp));
   PetscCall(TaoSolve(tao));
-  PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, NULL, NULL, &reason));
-  p->its_train = its;
+  PetscCall(TaoGetSolutionStatus(tao, its, f, gnorm, NULL, NULL, reason));
   if (p->monitor)
-    PetscCall(PetscPrintf(p->comm, "curio: Newton (TAO %s) at s = %.6e: %" PetscInt_FMT " iterations, |grad| = %.3e, reason %s\n", TAONLS, (double) s,
-                          its, (double) gnorm, TaoConvergedReasons[reason]));
-  /* a line search that cannot improve on a gradient at the level of rounding has converged all the same */
-  if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
-    /* iterates that run off while the loss falls toward its infimum: no (representable) finite optimum */
-    PetscReal tn;
-    PetscCall(VecNorm(theta, NORM_INFINITY, &tn));
-    SETERRQ(p->comm, PETSC_ERR_NOT_CONVERGED,
-            "Training did not converge: TAO reason %s after %" PetscInt_FMT
-            " Newton iterations, |grad L| = %g (relative %g), max |theta_j| = %g, L = %g.%s Increase -curio_s, or see -curio_tao_monitor",
-            TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn, (double) f,
-            tn > 1e3 ? " The parameters are running off: the optimum is at infinity or beyond what s holds (separable classes, a label the model "
-                       "can only reach in the limit); use -curio_regularizer ridge and check the labels."
-                     : "");
-  }
+    PetscCall(PetscPrintf(p->comm, "curio: Newton (TAO %s, %s line search) at s = %.6e: %" PetscInt_FMT " iterations, |grad| = %.3e, reason %s\n",
+                          TAONLS, armijo ? "backtracking" : "default", (double) ctx->s, *its, (double) *gnorm, TaoConvergedReasons[*reason]));
   PetscCall(TaoDestroy(&tao));
-  PetscCall(TrainPolish(p, s, theta, &ctx));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* theta* at s for a non-quadratic loss, by TAO's Newton line search, from the theta passed in. TAO's default line search
+   (More-Thuente) gives up when the full Newton step overflows the loss (Poisson counts of 400 from theta = 0: e^eta = inf
+   at the first step). The backtracking search then starts again from the last finite iterate and brings theta near the
+   optimum (|grad L| <= 1e-6 of its scale), where it would stall on L's rounding (its sufficient decrease is below it)
+   and the default search, which also uses the slope, finishes. A search that stalls short of TAO's tolerance anyway
+   is finished by Newton's own steps (TrainPolish()): the fit has converged when they shrink to rounding. */
+static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
+{
+  TrainCtx           ctx;
+  TaoConvergedReason reason;
+  PetscReal          f, gnorm, gscale;
+  PetscInt           its, its2;
+  Vec                g0, start;
+
+  PetscFunctionBegin;
+  PetscCall(CheckFiniteOptimum(p));
+  PetscCall(TrainCtxCreate(p, s, &ctx));
+  /* the gradient's scale, at the regularizer's centre: tolerances relative to it do not depend on the warm start */
+  PetscCall(VecDuplicate(theta, &g0));
+  PetscCall(FormObjectiveGradient(NULL, p->center, &f, g0, &ctx));
+  PetscCall(VecNorm(g0, NORM_2, &gscale));
+  PetscCall(VecDestroy(&g0));
+  gscale = PetscMax(gscale, PETSC_SMALL);
+
+  PetscCall(VecDuplicate(theta, &start));
+  PetscCall(VecCopy(theta, start));
+  PetscCall(TrainTaoSolve(p, theta, &ctx, gscale, 1e-12, PETSC_FALSE, &its, &f, &gnorm, &reason));
+  if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
+    if (!PetscIsNormalReal(f) && f != 0) PetscCall(VecCopy(start, theta)); /* TAO left a non-finite iterate: start again where it did */
+    PetscCall(TrainTaoSolve(p, theta, &ctx, gscale, 1e-6, PETSC_TRUE, &its2, &f, &gnorm, &reason));
+    its += its2;
+    if (reason > 0 && gnorm > 1e-12 * gscale) {
+      PetscCall(TrainTaoSolve(p, theta, &ctx, gscale, 1e-12, PETSC_FALSE, &its2, &f, &gnorm, &reason));
+      its += its2;
+    }
+  }
+  PetscCall(VecDestroy(&start));
+  p->its_train = its;
+  /* a line search that cannot improve on a gradient at the level of rounding has converged all the same; one that
+     stalled on L's rounding near the optimum is finished by Newton's own steps, which then shrink to rounding */
+  if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
+    PetscReal tn;
+    PetscBool finished = PETSC_FALSE;
+    PetscCall(VecNorm(theta, NORM_INFINITY, &tn));
+    if (gnorm <= 1e-4 * gscale && PetscIsNormalReal(f)) {
+      PetscCall(TrainPolish(p, s, theta, &ctx));
+      finished = (PetscBool) (p->train_error <= 1e-12);
+    }
+    PetscCheck(finished, p->comm, PETSC_ERR_NOT_CONVERGED,
+               "Training did not converge: TAO reason %s after %" PetscInt_FMT
+               " Newton iterations, |grad L| = %g (relative %g), max |theta_j| = %g, L = %g.%s Increase -curio_s, or see -curio_tao_monitor",
+               TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn, (double) f,
+               tn > 1e3 ? " The parameters are running off: the optimum is at infinity or beyond what s holds (separable classes, a label the model "
+                          "can only reach in the limit); use -curio_regularizer ridge and check the labels."
+                        : "");
+  } else PetscCall(TrainPolish(p, s, theta, &ctx));
   PetscCall(TrainCtxDestroy(&ctx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -729,11 +729,11 @@ static PetscErrorCode UsersLOOCV(Users *u)
 /* Scores of received candidate records with their user's model: f, mean, fdot, sld, sld_expected, var */
 static PetscErrorCode ScoreRecords(Users *u, PetscInt nrec, const PetscReal *recs, PetscReal *res)
 {
-  CurioUserSet  *st = &u->set;
-  CurioUserWork  wk;
-  CurioUserModel um = {u->loss, u->s, u->s, u->theta0, u->theta0_dot, 1, 0};
-  PetscInt       d = u->d, R = d + 4, cur = -1;
-  PetscReal     *x;
+  CurioUserSet        *st = &u->set;
+  CurioUserWork        wk;
+  CurioUserModel       um = {u->loss, u->s, u->s, u->theta0, u->theta0_dot, 1, 0};
+  PetscInt             d = u->d, R = d + 4, cur = -1;
+  PetscReal           *x;
   const CurioLossInfo *loss;
 
   PetscFunctionBeginUser;

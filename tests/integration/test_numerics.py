@@ -27,6 +27,9 @@ Cases (README, "Numerics at the edges"):
              2^32 apart with an intercept (an exactly singular Gram whose scaled condition estimate is small) at s = 1e-9
   ties       a score equal for every candidate up to rounding (unlabeled STI with an unpenalized intercept): selected
              by index with a warning, at every rank count
+  glm        logistic with every label 1 at s = 1e-11, Poisson counts of 400 and 8000 from theta = 0 (restricted, fixed s
+             and the LOOCV grid) against numpy's Newton; /test's rmse (y - mu) and log-loss or Poisson loss; a TAO type
+             curio cannot use refused
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units; curves flat
              to rounding (every fit exact, a constant label) are flagged"""
@@ -726,6 +729,108 @@ def case_noise(run, tmp):
               "noise logistic separable s=%g: theta %.1e, theta_dot %.1e against Newton in the row space, estimate %.1e" % (s, et, etd, fe))
 
 
+def reference_glm(Phi, y, s, mask, loss):
+    """theta* and theta_dot = -H^{-1} (mask * theta*) of logistic or Poisson loss (unit weights) by damped Newton in numpy,
+    the logistic terms from scipy's expit of eta and of -eta (no 1 - p), started at the link of the mean label on the
+    first column when it is the intercept"""
+    from scipy.special import expit
+    th = np.zeros(Phi.shape[1])
+    if mask[0] == 0:
+        th[0] = np.log(y.mean()) if loss == "poisson" else np.log(y.mean() / (1 - y.mean()))
+
+    def parts(t):
+        eta = Phi @ t
+        if loss == "poisson":
+            mu = np.exp(eta)
+            return np.sum(mu - y * eta) + 0.5 * s * np.sum(mask * t * t), mu - y, mu
+        p, q = expit(eta), expit(-eta)
+        return np.sum((1 - y) * np.logaddexp(0, eta) + y * np.logaddexp(0, -eta)) + 0.5 * s * np.sum(mask * t * t), (1 - y) * p - y * q, p * q
+
+    prev = np.inf
+    for _ in range(500):
+        f, dl, c = parts(th)
+        g = Phi.T @ dl + s * mask * th
+        step = np.linalg.solve(Phi.T @ (c[:, None] * Phi) + s * np.diag(mask), g)
+        sn = np.linalg.norm(step)
+        if sn < 1e-3 * np.linalg.norm(th):  # near the optimum: full Newton steps while they shrink
+            if not sn < 0.5 * prev:
+                break
+            th, prev = th - step, sn
+            continue
+        a = 1.0
+        while a > 1e-30 and not parts(th - a * step)[0] <= f:
+            a /= 2
+        th = th - a * step
+    _, _, c = parts(th)
+    return th, -np.linalg.solve(Phi.T @ (c[:, None] * Phi) + s * np.diag(mask), mask * th)
+
+
+def case_glm(run, tmp):
+    """GLMs where the model is confident or the counts are large: logistic with every label 1 at s = 1e-11 (p within 1e-14
+    of 1, where 1 - p and log(1 + e^eta) - eta lose their digits), Poisson counts of 400 and 8000 from theta = 0 (the
+    first full Newton step overflows e^eta), the test metrics on the scale of y, and TAO types curio cannot use refused"""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 4))
+    Xt = rng.standard_normal((40, 4))
+    path = os.path.join(tmp, "allone.h5")
+    with h5py.File(path, "w") as f:
+        f["train/X"], f["train/y"] = X, np.ones(300)
+    Phi = design(X, True)
+    for s in (1e-8, 1e-11):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_scores", "none", "-curio_loss", "logistic", "-curio_intercept")
+        if rc:
+            check(False, "logistic, every label 1, s = %g: failed\n%s" % (s, log))
+            continue
+        th, td = reference_glm(Phi, np.ones(300), s, np.ones(5), "logistic")
+        with h5py.File(out) as f:
+            et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+            fe = f["model"].attrs["tangent_forward_error"]
+        check(et < 1e-12 and (etd < 1e-10 or (fe >= etd / 10 and "WARNING" in log)),
+              "logistic, every label 1, ridge, s = %g: theta %.1e, theta_dot %.1e against numpy's Newton with expit(+-eta), estimate %.1e" % (s, et, etd, fe))
+    for level in (6, 9):
+        y = rng.poisson(np.exp(level + 0.3 * X[:, 0])).astype(float)
+        path = write(os.path.join(tmp, "counts%d.h5" % level), X, y)
+        mask = np.r_[0.0, np.ones(4)]
+        th, td = reference_glm(Phi, y, 1.0, mask, "poisson")
+        for extra in (["-curio_s", "1"], []):
+            rc, log, out = run(path, "-curio_loss", "poisson", "-curio_intercept", "-curio_regularizer", "restricted", "-curio_scores", "none", *extra)
+            what = "Poisson counts of %.0f on average, %s" % (y.mean(), "s = 1" if extra else "the LOOCV grid")
+            if rc:
+                check(False, what + ": failed\n" + log)
+                continue
+            if extra:
+                with h5py.File(out) as f:
+                    et, etd = rel(f["model/theta"][:], th), rel(f["model/theta_dot"][:], td)
+                check(et < 1e-12 and etd < 1e-10, "%s: theta %.1e, theta_dot %.1e against numpy's Newton" % (what, et, etd))
+            else:
+                check(True, what + ": trained")
+    # the test metrics: RMSE of y - mu on the scale of y, and the loss's own (mean log-loss, mean Poisson loss)
+    from scipy.special import expit
+    yl = (rng.random(300) < expit(X @ [1.0, -1.0, 0.5, 0.0])).astype(float)
+    ytl = (rng.random(40) < expit(Xt @ [1.0, -1.0, 0.5, 0.0])).astype(float)
+    yp = rng.poisson(np.exp(0.5 + X @ [0.3, -0.2, 0.1, 0.0])).astype(float)
+    ytp = rng.poisson(np.exp(0.5 + Xt @ [0.3, -0.2, 0.1, 0.0])).astype(float)
+    for loss, y, yt, metric in (("logistic", yl, ytl, "logloss"), ("poisson", yp, ytp, "loss")):
+        path = os.path.join(tmp, "test_%s.h5" % loss)
+        with h5py.File(path, "w") as f:
+            f["train/X"], f["train/y"], f["test/X"], f["test/y"] = X, y, Xt, yt
+        rc, log, out = run(path, "-curio_s", "0.8", "-curio_loocv", "false", "-curio_scores", "none", "-curio_loss", loss, "-curio_intercept")
+        if rc:
+            check(False, "%s test metrics: failed\n%s" % (loss, log))
+            continue
+        with h5py.File(out) as f:
+            eta = design(Xt, True) @ f["model/theta"][:]
+            rmse, m = f["test"].attrs["rmse"], f["test"].attrs.get(metric, np.nan)
+        mu = expit(eta) if loss == "logistic" else np.exp(eta)
+        want = np.mean(np.logaddexp(0, eta) - yt * eta) if loss == "logistic" else np.mean(mu - yt * eta)
+        er, em = abs(rmse / np.sqrt(np.mean((yt - mu) ** 2)) - 1), abs(m / want - 1)
+        check(er < 1e-12 and em < 1e-12, "%s: /test rmse of y - mu %.1e and %s %.1e from numpy" % (loss, er, metric, em))
+    rc, log, out = run(path, "-curio_s", "1", "-curio_loocv", "false", "-curio_loss", "poisson", "-curio_tao_type", "ntl")
+    lines = [l for l in log.splitlines() if l.startswith("curio: error:")]
+    check(rc != 0 and len(lines) == 1 and "-curio_tao_type" in lines[0] and not os.path.exists(out),
+          "-curio_tao_type ntl: refused in one line (%s)" % (lines[0] if lines else log[-300:]))
+
+
 CASES = {
     "noise": case_noise,
     "tangent": case_tangent,
@@ -737,6 +842,7 @@ CASES = {
     "grid": case_grid,
     "graded": case_graded,
     "ties": case_ties,
+    "glm": case_glm,
 }
 
 
