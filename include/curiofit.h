@@ -26,6 +26,7 @@ PETSC_EXTERN PetscErrorCode CurioFitSetUp(CurioFit);
 PETSC_EXTERN PetscErrorCode CurioFitDestroy(CurioFit *);
 PETSC_EXTERN PetscErrorCode CurioFitSetMonitor(CurioFit, PetscBool);
 PETSC_EXTERN PetscErrorCode CurioFitSetWeights(CurioFit, Vec);
+PETSC_EXTERN PetscErrorCode CurioFitSetRowsDescription(CurioFit, const char[]);
 PETSC_EXTERN PetscErrorCode CurioFitSetCurvatureAt(CurioFit, Vec, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioFitObjective(CurioFit, PetscReal, Vec, PetscReal *, Vec);
 PETSC_EXTERN PetscErrorCode CurioFitTrain(CurioFit, PetscReal, Vec);

@@ -187,6 +187,7 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
   PetscBool   monitor;
   PetscInt    n, lo, hi;
   PetscReal   sat;
+  char        rows[160];
 
   PetscFunctionBegin;
   PetscCall(FitParts(fit, &comm, &model, &solver, &Phi, &y, &w, &center, &monitor));
@@ -216,6 +217,11 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
         if (i % K == k) pw[i - lo] = 0.0;
       PetscCall(VecRestoreArray(wf, &pw));
       PetscCall(CurioFitSetWeights(fit, wf));
+      PetscCall(PetscSNPrintf(rows, sizeof(rows),
+                              "-curio_cv_folds %" PetscInt_FMT "'s training rows for fold %" PetscInt_FMT " (rows i with i mod %" PetscInt_FMT
+                              " != %" PetscInt_FMT ")",
+                              K, k, K, k));
+      PetscCall(CurioFitSetRowsDescription(fit, rows));
       PetscCall(CurioFitTrain(fit, c->s[j], theta));
       PetscCall(MatMult(Phi, theta, eta));
       PetscCall(CurioModelLossVectors(model, eta, y, w, l, NULL, NULL));
@@ -230,6 +236,7 @@ PetscErrorCode CurioFitCVKFold(CurioFit fit, PetscInt K, CurioLOOCVCurve *c)
     if (monitor) PetscCall(PetscPrintf(comm, "curio: %" PetscInt_FMT "-fold CV at s = %.4e: %.6e\n", K, (double) c->s[j], (double) c->kfold[j]));
   }
   PetscCall(CurioFitSetWeights(fit, w0));
+  PetscCall(CurioFitSetRowsDescription(fit, NULL));
   PetscCall(VecDestroy(&w0));
   PetscCall(VecDestroy(&wf));
   PetscCall(VecDestroy(&eta));

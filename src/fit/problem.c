@@ -221,9 +221,13 @@ PetscErrorCode CurioProblemSetUp(CurioProblem p)
   PetscCall(CurioFitGetRegularizerGradient(p->fit, &p->gradR));
   /* the first Newton iteration starts at -curio_theta_init, else at the regularizer's centre */
   if (p->theta_init[0]) {
-    char dset[256];
+    char                 dset[256];
+    const CurioLossInfo *info;
     PetscCall(CurioParseFileDataset(p->theta_init, "/model/theta", dset, sizeof(dset)));
     PetscCall(CurioReadParameters(p->comm, "-curio_theta_init", p->theta_init, dset, p->theta));
+    PetscCall(CurioModelGetLoss(p->model, NULL, &info));
+    if (info->quadratic)
+      PetscCall(PetscPrintf(p->comm, "curio: note: -curio_theta_init is not used: squared loss is solved in one step, from anywhere\n"));
   }
   PetscCall(PetscTime(&t0));
   PetscCall(CurioFitSetUp(p->fit));

@@ -212,7 +212,11 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
   if (model->regularizer == CURIO_REGULARIZER_INHERIT) {
     PetscCheck(model->theta0_file[0], model->comm, PETSC_ERR_USER_INPUT, "-curio_regularizer inherit needs -curio_theta0 FILE.h5[:DATASET]");
     PetscCall(CurioParseFileDataset(model->theta0_file, "/model/theta", model->theta0_dset, sizeof(model->theta0_dset)));
-  }
+  } else
+    PetscCheck(!model->theta0_file[0], model->comm, PETSC_ERR_USER_INPUT,
+               "-curio_theta0 %s: theta0 is the centre of -curio_regularizer inherit, and the regularizer is %s (it would be ignored); add "
+               "-curio_regularizer inherit, or -curio_theta_init for a starting point",
+               model->theta0_file, CurioRegularizerTypes[model->regularizer]);
   if (set) {
     PetscCheck(dom[1] > dom[0], model->comm, PETSC_ERR_ARG_OUTOFRANGE, "-curio_domain needs lo < hi, got %g,%g", (double) dom[0], (double) dom[1]);
     model->lo         = dom[0];

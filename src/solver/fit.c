@@ -107,6 +107,19 @@ PetscErrorCode CurioFitSetMonitor(CurioFit fit, PetscBool monitor)
 }
 
 /*@C
+  CurioFitSetRowsDescription - names the rows the current weights select (a fold of K-fold CV), for the messages of a
+  training that has no finite optimum or does not converge on them; "" or NULL: the training rows
+
+  Not Collective
+@*/
+PetscErrorCode CurioFitSetRowsDescription(CurioFit fit, const char rows[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(fit->rows, rows ? rows : "", sizeof(fit->rows)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioFitSetWeights - replaces the training weights (a copy of w); for squared loss the curvature and the operator too
 
   Collective

@@ -20,6 +20,7 @@ struct _n_CurioFit {
   PetscReal            train_error;      /* Newton's last step |H^{-1} g| / |theta| at theta*: its estimated relative error (0: squared loss) */
   PetscBool            tangent_rowspace; /* the tangent came from the row-space route */
   PetscBool            solved, monitor;
+  char                 rows[160]; /* which rows the weights select, for error messages ("": the training rows) */
   PetscInt             its_train, its_tangent;
   PetscReal            time_train, time_tangent;
 };

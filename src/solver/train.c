@@ -178,10 +178,11 @@ static PetscErrorCode CheckFiniteOptimum(CurioFit p)
       why = "every weighted row it touches has label 0";
     }
     PetscCheck(!dir, p->comm, PETSC_ERR_USER_INPUT,
-               "No finite optimum: parameter %" PetscInt_FMT " is not penalized (-curio_regularizer %s) and %s, so the %s loss keeps falling as it "
+               "No finite optimum%s%s: parameter %" PetscInt_FMT
+               " is not penalized (-curio_regularizer %s) and %s, so the %s loss keeps falling as it "
                "runs to %sinfinity and any value would only be where Newton's method stopped. Use -curio_regularizer ridge (penalize it too), check "
                "the labels (%s), or remove the column",
-               cols[k], CurioRegularizerTypes[p->regularizer], why, CurioLossTypes[p->loss], dir,
+               p->rows[0] ? " on " : "", p->rows, cols[k], CurioRegularizerTypes[p->regularizer], why, CurioLossTypes[p->loss], dir,
                logistic ? "both classes must be present among the rows the column touches" : "some positive count is needed");
   }
   PetscCall(PetscFree2(cnt, gcnt));
@@ -343,9 +344,10 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
       finished = (PetscBool) (p->train_error <= 1e-12);
     }
     PetscCheck(finished, p->comm, PETSC_ERR_NOT_CONVERGED,
-               "Training did not converge: TAO reason %s after %" PetscInt_FMT
+               "Training%s%s did not converge: TAO reason %s after %" PetscInt_FMT
                " Newton iterations, |grad L| = %g (relative %g), max |theta_j| = %g, L = %g.%s Increase -curio_s, or see -curio_tao_monitor",
-               TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn, (double) f,
+               p->rows[0] ? " on " : "", p->rows, TaoConvergedReasons[reason], its, (double) gnorm, (double) (gnorm / gscale), (double) tn,
+               (double) f,
                tn > 1e3 ? " The parameters are running off: the optimum is at infinity or beyond what s holds (separable classes, a label the model "
                           "can only reach in the limit); use -curio_regularizer ridge and check the labels."
                         : "");

@@ -107,6 +107,11 @@ def cases(tmp):
         ("inherit without theta0", ["-curio_regularizer", "inherit"], "-curio_regularizer inherit needs -curio_theta0"),
         ("theta0 wrong length", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/train/y"], "must have shape (4)"),
         ("theta0 missing dataset", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/nope"], "has no dataset '/nope'"),
+        ("theta0 without inherit", ["-curio_input", good, "-curio_theta0", good + ":/train/y"], "theta0 is the centre of -curio_regularizer inherit"),
+        # labels ordered by class: fold 0's training rows (odd i) are all of one class, the whole data has both
+        ("K-fold fold with one class", ["-curio_input", v("sorted01", lambda f: (replace(f, "train/y", (np.arange(40) % 2 == 0) * 1.0), f.__delitem__("candidates"), f.__delitem__("test"))),
+                                        "-curio_loss", "logistic", "-curio_intercept", "-curio_regularizer", "restricted", "-curio_cv_folds", "2"],
+         "No finite optimum on -curio_cv_folds 2's training rows for fold 0"),
         # the unpenalized parameter 0 of the restricted regularizer is a column of zeros: no curvature (all weights zero is refused earlier)
         ("singular H, direct", ["-curio_input", v("x0", lambda f: replace(f, "train/X", np.hstack([0 * f["train/X"][:, :1], f["train/X"][:, 1:]]))),
                                 "-curio_regularizer", "restricted", "-curio_s", "1", "-curio_loocv", "false"], "The Hessian is singular: parameter 0"),
