@@ -632,15 +632,15 @@ def case_grid(run, tmp):
 def reference_logistic(X, y, s):
     """theta* and theta_dot of logistic loss with ridge, for n < d: Newton in the row space (theta = X^T a), then
     theta_dot = -H^{-1} theta by Woodbury; independent of curio's formulation"""
+    from scipy.special import expit  # p and 1 - p each from its own exponential: no 1 - p where p rounds to 1
     K = X @ X.T
     a = np.zeros(len(y))
     for _ in range(200):
-        mu = 1 / (1 + np.exp(-K @ a))
-        g = K @ (mu - y) + s * K @ a
-        a -= np.linalg.lstsq(K @ np.diag(mu * (1 - mu)) @ K + s * K, g, rcond=None)[0]
+        mu, q = expit(K @ a), expit(-K @ a)
+        g = K @ ((1 - y) * mu - y * q) + s * K @ a
+        a -= np.linalg.lstsq(K @ np.diag(mu * q) @ K + s * K, g, rcond=None)[0]
     th = X.T @ a
-    mu = 1 / (1 + np.exp(-X @ th))
-    dg = mu * (1 - mu)
+    dg = expit(X @ th) * expit(-X @ th)
     return th, -(th - X.T @ np.linalg.solve(np.diag(s / dg) + K, X @ th)) / s
 
 
