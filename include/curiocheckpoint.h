@@ -35,6 +35,7 @@ PETSC_EXTERN PetscErrorCode CurioCheckpointOpenRead(MPI_Comm, const char path[],
 PETSC_EXTERN PetscErrorCode CurioCheckpointOpenLatest(MPI_Comm, const char prefix[], const char kind[], const char signature[], CurioCheckpoint *,
                                                       PetscBool *found);
 PETSC_EXTERN PetscErrorCode CurioCheckpointRemoveStale(MPI_Comm, const char prefix[], const char output[]);
+PETSC_EXTERN PetscErrorCode CurioCheckpointCheckOutput(MPI_Comm comm, const char prefix[], const char output[]);
 PETSC_EXTERN PetscErrorCode CurioCheckpointGetStep(CurioCheckpoint, PetscInt64 *);
 /* The file being read, or the last one written (its final name) */
 PETSC_EXTERN PetscErrorCode CurioCheckpointGetPath(CurioCheckpoint, const char **);

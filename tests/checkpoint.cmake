@@ -15,7 +15,8 @@ set_tests_properties(sgdf_requeue PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" SKI
 # Verified checkpoints (tests/integration/test_checkpoint_verify.py): a byte flipped in a checkpoint's raw data is
 # refused naming the dataset and -curio_restart auto falls back to the previous checkpoint, bitwise equal to an
 # uninterrupted run; out-of-range fields of SGDF checkpoints and active-learning restart files are refused on every
-# rank; a restart removes its own stale temporaries and nothing else. At 1 and 2 ranks.
+# rank; a restart removes its own stale temporaries and nothing else; what ties a checkpoint to its run (Adam's
+# parameters, the data's content, not the output) and local SGDF's averaging clock across a restart. At 1 and 2 ranks.
 foreach(np 1 2)
   add_test(NAME checkpoint_verify_np${np}
            COMMAND ${CURIO_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_checkpoint_verify.py $<TARGET_FILE:curio_exe> --np ${np}

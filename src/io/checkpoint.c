@@ -32,6 +32,7 @@ struct _n_CurioCheckpoint {
   PetscInt64    step;
   char          path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN], kind[64];
   char          owner[PETSC_MAX_PATH_LEN]; /* of its temporary files: the prefix's base name and '*' */
+  char         *signature;                 /* writing: the signature of the checkpoint being written, what rotation removes */
 };
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -180,6 +181,42 @@ PetscErrorCode CurioCheckpointRemoveStale(MPI_Comm comm, const char prefix[], co
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*@C
+  CurioCheckpointCheckOutput - refuses an output file that has the name of a checkpoint of the prefix
+  (`<prefix>-<10 digits>.h5` in the prefix's directory, however either is spelled): writing it would replace a
+  checkpoint, -curio_restart auto would take it for the newest one, and rotation would count it
+
+  Collective
+
+  Input Parameters:
++ comm   - the run's ranks
+. prefix - the checkpoint prefix (NULL or empty: nothing to check)
+- output - the output file
+@*/
+PetscErrorCode CurioCheckpointCheckOutput(MPI_Comm comm, const char prefix[], const char output[])
+{
+  PetscMPIInt rank;
+  int         clash = 0;
+
+  PetscFunctionBeginUser;
+  if (!prefix || !prefix[0] || !output || !output[0]) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    char        pdir[PETSC_MAX_PATH_LEN], odir[PETSC_MAX_PATH_LEN];
+    const char *pbase, *obase;
+    struct stat sp, so;
+    SplitPrefix(prefix, pdir, sizeof(pdir), &pbase);
+    SplitPrefix(output, odir, sizeof(odir), &obase);
+    clash = NameStep(obase, pbase) >= 0 && !stat(pdir, &sp) && !stat(odir, &so) && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino;
+  }
+  PetscCallMPI(MPI_Bcast(&clash, 1, MPI_INT, 0, comm));
+  PetscCheck(!clash, comm, PETSC_ERR_USER_INPUT,
+             "-curio_output '%s' has the name of a checkpoint of -curio_checkpoint_prefix '%s' (<prefix>-<10 digits>.h5): it would replace "
+             "a checkpoint or be taken for one by -curio_restart auto; choose another output name",
+             output, prefix);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* HDF5 attributes (the io layer's; errors name the checkpoint) */
 
@@ -281,6 +318,8 @@ PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint ck, const char kind[], 
              (long long) step);
   ck->step = step;
   PetscCall(PetscStrncpy(ck->kind, kind, sizeof(ck->kind)));
+  PetscCall(PetscFree(ck->signature));
+  PetscCall(PetscStrallocpy(signature, &ck->signature));
   PetscCall(StepPath(ck->prefix, step, ck->path, sizeof(ck->path)));
   PetscCall(CurioH5AtomicCreateOwned(ck->comm, ck->path, ck->owner, &ck->atomic, &ok));
   PetscCall(PetscStrncpy(ck->tmp, ck->atomic.tmp, sizeof(ck->tmp)));
@@ -303,18 +342,50 @@ PetscErrorCode CurioCheckpointBeginWrite(CurioCheckpoint ck, const char kind[], 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Rank 0 only: removes the checkpoint files of the prefix beyond the newest keep (never `current`) */
+/* Rank 0 only: whether a file is a checkpoint of the writer's run (root attributes kind and signature those of the
+   checkpoint just written), read without MPI-IO; anything that does not open or differs is not */
+static PetscErrorCode IsOwnCheckpoint(CurioCheckpoint ck, const char path[], PetscBool *own)
+{
+  char      kind[64], *sig;
+  size_t    len;
+  PetscBool found[2] = {PETSC_FALSE, PETSC_FALSE}, toolong[2] = {PETSC_TRUE, PETSC_TRUE};
+  hid_t     file;
+
+  PetscFunctionBegin;
+  *own = PETSC_FALSE;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscStrlen(ck->signature, &len));
+  PetscCall(PetscMalloc1(len + 2, &sig));
+  PetscCall(CurioH5ReadAttribute(MPI_COMM_NULL, file, "kind", CURIO_H5_STRING, kind, sizeof(kind), &found[0], &toolong[0]));
+  PetscCall(CurioH5ReadAttribute(MPI_COMM_NULL, file, "signature", CURIO_H5_STRING, sig, len + 2, &found[1], &toolong[1]));
+  *own = (PetscBool) (found[0] && found[1] && !toolong[0] && !toolong[1] && !strcmp(kind, ck->kind) && !strcmp(sig, ck->signature));
+  PetscCall(PetscFree(sig));
+  H5Fclose(file);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rank 0 only: removes the checkpoint files of the prefix beyond the newest keep (never `current`). Only files that
+   are checkpoints of this run are removed: a file that merely has a checkpoint's name (another run's checkpoint with
+   the same prefix, an output named like one, a file that does not open) stays, whatever its step */
 static PetscErrorCode Rotate(CurioCheckpoint ck, int *err)
 {
   StepFile *files;
-  int       n;
+  int       n, kept = 0;
 
   PetscFunctionBegin;
   PetscCall(ListSteps(ck->prefix, &files, &n, err));
-  for (int i = (int) ck->keep; i < n; i++) {
-    PetscBool same;
+  for (int i = 0; i < n; i++) {
+    PetscBool same, own;
     PetscCall(PetscStrcmp(files[i].name, ck->path, &same));
-    if (same || files[i].step == ck->step) continue; /* the file just written stays, whatever the others' steps */
+    if (same || files[i].step == ck->step) { /* the file just written stays, whatever the others' steps */
+      kept++;
+      continue;
+    }
+    PetscCall(IsOwnCheckpoint(ck, files[i].name, &own));
+    if (!own) continue; /* not counted either: keep K means K of this run's checkpoints */
+    if (kept++ < ck->keep) continue;
     if (unlink(files[i].name) && !*err) *err = errno;
   }
   PetscCall(PetscFree(files));
@@ -636,6 +707,7 @@ PetscErrorCode CurioCheckpointDestroy(CurioCheckpoint *ckpt)
   if (ck->reading) {
     if (ck->file >= 0) H5Fclose(ck->file);
   } else if (ck->file >= 0) PetscCall(CurioH5AtomicAbort(&ck->atomic));
+  PetscCall(PetscFree(ck->signature));
   PetscCall(PetscFree(*ckpt));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

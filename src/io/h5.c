@@ -1069,44 +1069,93 @@ PetscErrorCode CurioH5WriteProvenance(MPI_Comm comm, hid_t file, const char kind
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The first key of two signatures "key=value;key=value..." whose values differ, as ": its KEY is 'a', this run's KEY
-   is 'b'"; empty if the signatures are not of that form */
-static PetscErrorCode SignatureMismatch(const char mine[], const char theirs[], char msg[], size_t len)
-{
-  char *a, *b, *sa, *sb, *ka, *kb;
-
-  PetscFunctionBegin;
-  msg[0] = 0;
-  if (!strchr(mine, '=') || !strchr(theirs, '=')) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscStrallocpy(mine, &a));
-  PetscCall(PetscStrallocpy(theirs, &b));
-  ka = strtok_r(a, ";", &sa);
-  kb = strtok_r(b, ";", &sb);
-  while (ka || kb) {
-    PetscBool eq;
-    PetscCall(PetscStrcmp(ka ? ka : "", kb ? kb : "", &eq));
-    if (!eq) {
-      char *va = ka ? strchr(ka, '=') : NULL, *vb = kb ? strchr(kb, '=') : NULL;
-      if (va) *va++ = 0;
-      if (vb) *vb++ = 0;
-      PetscCall(PetscSNPrintf(msg, len, ": its %s is '%s', this run's %s is '%s'", kb ? kb : "(nothing)", vb ? vb : "", ka ? ka : "(nothing)",
-                              va ? va : ""));
-      break;
-    }
-    ka = strtok_r(NULL, ";", &sa);
-    kb = strtok_r(NULL, ";", &sb);
-  }
-  PetscCall(PetscFree(a));
-  PetscCall(PetscFree(b));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* Whether two values of a signature name the same file: both exist and have the same device and inode (a relative
    and an absolute spelling, or a link, of the same input) */
 static PetscBool SameFile(const char a[], const char b[])
 {
   struct stat sa, sb;
   return (PetscBool) (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* The separators of a signature's fields: "key=value;key=value" (the active loop's, whose values may hold spaces) or
+   "key=value key=value" (SGDF's) */
+static const char *SignatureSeparators(const char sig[])
+{
+  return strchr(sig, ';') ? ";" : " ";
+}
+
+/* The value of key in a signature split into fields (keys[i] = vals[i]; a field without '=' is a key with an empty
+   value), or NULL if the key is not there */
+static const char *SignatureValue(char *const keys[], char *const vals[], int n, const char key[])
+{
+  for (int i = 0; i < n; i++)
+    if (!strcmp(keys[i], key)) return vals[i];
+  return NULL;
+}
+
+/* Splits a copy of a signature into its fields (at most max) */
+static int SignatureSplit(char *copy, char *keys[], char *vals[], int max)
+{
+  const char *sep  = SignatureSeparators(copy);
+  char       *save = NULL, *t;
+  int         n    = 0;
+
+  for (t = strtok_r(copy, sep, &save); t && n < max; t = strtok_r(NULL, sep, &save)) {
+    char *eq = strchr(t, '=');
+    keys[n]  = t;
+    vals[n]  = eq ? eq + 1 : t + strlen(t);
+    if (eq) *eq = 0;
+    n++;
+  }
+  return n;
+}
+
+/* The fields in which two signatures differ, as "the checkpoint's lr = 0.01, this run's 0.02; ..." (theirs: the
+   file's, named by what; a field only one of them has is "none"); values that spell the same existing file agree.
+   If the file lacks fields of this run's signature and the fields both have agree, only the missing ones are named
+   ("data_fingerprint, ...") and *older is set: the file was written by a curio whose signatures had no such field.
+   Empty if the signatures have no "key=value" fields. */
+static PetscErrorCode SignatureMismatch(const char what[], const char mine[], const char theirs[], char msg[], size_t len, PetscBool *older)
+{
+  enum { MAXF = 256 };
+  char  *a, *b, *ka[MAXF], *va[MAXF], *kb[MAXF], *vb[MAXF], whose[64];
+  int    na, nb;
+  size_t l;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  if (!strchr(mine, '=') || !strchr(theirs, '=')) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscSNPrintf(whose, sizeof(whose), "the %s's", what));
+  whose[4] = (char) tolower((unsigned char) whose[4]); /* "the checkpoint's", "the restart file's" */
+  PetscCall(PetscStrallocpy(mine, &a));
+  PetscCall(PetscStrallocpy(theirs, &b));
+  na     = SignatureSplit(a, ka, va, MAXF);
+  nb     = SignatureSplit(b, kb, vb, MAXF);
+  *older = PETSC_FALSE;
+  for (int i = 0; i < na; i++) { /* older: fields of this run missing in the file, and the fields both have agree */
+    const char *t = SignatureValue(kb, vb, nb, ka[i]);
+    if (!t) *older = PETSC_TRUE;
+    else if (strcmp(t, va[i]) && !(va[i][0] && SameFile(va[i], t))) break;
+    if (i == na - 1 && *older)
+      for (int j = 0; j < na; j++)
+        if (!SignatureValue(kb, vb, nb, ka[j])) {
+          PetscCall(PetscStrlen(msg, &l));
+          PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s", msg[0] ? ", " : "", ka[j]));
+        }
+  }
+  if (!msg[0]) *older = PETSC_FALSE;
+  for (int i = 0; i < na + nb && !*older; i++) { /* this run's fields in order, then those only the file has */
+    const char *key = i < na ? ka[i] : kb[i - na];
+    const char *m = SignatureValue(ka, va, na, key), *t = SignatureValue(kb, vb, nb, key);
+    if (i >= na && m) continue;
+    if (m && t && (!strcmp(m, t) || (m[0] && SameFile(m, t)))) continue;
+    PetscCall(PetscStrlen(msg, &l));
+    PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s %s%s%s, this run's %s", msg[0] ? "; " : "", whose, key, t ? " = " : " ", t ? t : "is none",
+                            m ? m : "none"));
+  }
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(b));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Rank 0: whether two signatures agree token by token (tokens separated by ' ' or ';', "key=value" or a bare value),
@@ -1157,7 +1206,7 @@ static PetscErrorCode SameSignature(const char mine[], const char theirs[], Pets
 PetscErrorCode CurioH5CheckIdentity(MPI_Comm comm, hid_t file, const char path[], const char what[], const char kind[], const char signature[],
                                     char msg[], size_t len)
 {
-  char       held_kind[64], *held, key[1024];
+  char       held_kind[64], *held, key[8192];
   int        same    = 0; /* the signatures differ only in spellings of the same files */
   PetscInt64 version = 0;
   PetscBool  found, toolong;
@@ -1200,11 +1249,25 @@ PetscErrorCode CurioH5CheckIdentity(MPI_Comm comm, hid_t file, const char path[]
     PetscCallMPI(MPI_Bcast(&same, 1, MPI_INT, 0, comm));
   }
   if (found && !same && (toolong || strcmp(held, signature))) {
-    PetscCall(SignatureMismatch(signature, held, key, sizeof(key)));
-    PetscCall(PetscSNPrintf(msg, len,
-                            "%s '%s' belongs to a different problem%s:\n  the file holds signature '%s%s'\n  this run expects signature '%s'\n"
-                            "Restart with the options and input the file was written with, or start without -curio_restart",
-                            what, path, key, held, toolong ? "..." : "", signature));
+    /* one line that names the fields that differ; both signatures in full only if they are not of key=value fields */
+    PetscBool older = PETSC_FALSE;
+    if (!toolong) PetscCall(SignatureMismatch(what, signature, held, key, sizeof(key), &older));
+    else key[0] = 0;
+    if (older)
+      PetscCall(PetscSNPrintf(msg, len,
+                              "%s '%s' does not record %s, which this run's signature holds: it was written by an older curio that identified "
+                              "the problem otherwise. Finish that run with the curio that wrote the file, or start without -curio_restart",
+                              what, path, key));
+    else if (key[0])
+      PetscCall(PetscSNPrintf(msg, len,
+                              "%s '%s' belongs to a different problem: %s. Restart with the options and input the file was written with, or "
+                              "start without -curio_restart",
+                              what, path, key));
+    else
+      PetscCall(PetscSNPrintf(msg, len,
+                              "%s '%s' belongs to a different problem: the file holds signature '%s%s', this run expects '%s'. Restart with the "
+                              "options and input the file was written with, or start without -curio_restart",
+                              what, path, held, toolong ? "..." : "", signature));
   }
   PetscCall(PetscFree(held));
   PetscFunctionReturn(PETSC_SUCCESS);

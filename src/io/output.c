@@ -43,9 +43,29 @@ static const struct {
 @*/
 PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
 {
+  PetscFunctionBegin;
+  PetscCall(CurioOutputCheckWritableInput(comm, path, NULL, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputCheckWritableInput - CurioOutputCheckWritable() with one more file that the run reads and the output must
+  not replace: the SGDF mode's -curio_restart checkpoint (not in the table of inputs because the active mode's restart
+  file is its own output, rewritten in place by design)
+
+  Collective
+
+  Input Parameters:
++ comm   - the run's ranks
+. path   - the output file
+. option - the option that names the other input, for the message (NULL: none)
+- input  - its file (NULL or empty: none)
+@*/
+PetscErrorCode CurioOutputCheckWritableInput(MPI_Comm comm, const char path[], const char option[], const char input[])
+{
   PetscMPIInt rank;
-  int         err[2] = {0, -1}; /* errno, and the input option the output would replace */
-  char        target[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN], inputs[NINPUT][PETSC_MAX_PATH_LEN], dset[PETSC_MAX_PATH_LEN];
+  int         err[2] = {0, -1}; /* errno, and the input option the output would replace (NINPUT: option) */
+  char        target[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN], inputs[NINPUT + 1][PETSC_MAX_PATH_LEN], dset[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -59,12 +79,13 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
     if (!set) inputs[k][0] = 0;
     else if (InputOptions[k].dataset) PetscCall(CurioParseFileDataset(inputs[k], "", dset, sizeof(dset))); /* the file of FILE[:DATASET] */
   }
+  PetscCall(PetscStrncpy(inputs[NINPUT], option && input ? input : "", sizeof(inputs[NINPUT])));
   if (rank == 0) {
     struct stat st, si;
     int         fd;
     if (!stat(target, &st)) {
       if (S_ISDIR(st.st_mode)) err[0] = EISDIR;
-      for (int k = 0; k < NINPUT && err[1] < 0; k++)
+      for (int k = 0; k < NINPUT + 1 && err[1] < 0; k++)
         if (inputs[k][0] && !stat(inputs[k], &si) && si.st_dev == st.st_dev && si.st_ino == st.st_ino) err[1] = k;
     }
     if (!err[0] && err[1] < 0) {
@@ -79,7 +100,7 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
   PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, comm));
   PetscCheck(err[1] < 0, comm, PETSC_ERR_USER_INPUT,
              "-curio_output '%s' is the file given by %s '%s': writing the output would replace that input; choose another output name", path,
-             InputOptions[err[1] < 0 ? 0 : err[1]].name, inputs[err[1] < 0 ? 0 : err[1]]);
+             err[1] == NINPUT ? option : InputOptions[err[1] < 0 ? 0 : err[1]].name, inputs[err[1] < 0 ? 0 : err[1]]);
   PetscCheck(!err[0], comm, PETSC_ERR_FILE_OPEN, "Cannot write output file '%s' (-curio_output): %s", path, strerror(err[0]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

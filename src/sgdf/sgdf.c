@@ -19,6 +19,7 @@
   SetFromOptions, SetUp (data, state, restart), Run (the epochs), Write, Destroy; tests/unit/t010_sgdf_api.c drives it.
 */
 #include "sgdfimpl.h"
+#include <inttypes.h>
 #include <time.h>
 
 static const char *const SGDFSchedules[]      = {"constant", "decay", "SGDFSchedule", "SGDF_SCHEDULE_", NULL};
@@ -258,6 +259,38 @@ static PetscErrorCode DenseCSRSinkRows(void *ctx, PetscInt i0, PetscInt nb, cons
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The fingerprint of the training data that a checkpoint is tied to (SGDFSignature): the sum mod 2^64 over the global
+   rows r of a mix of (r, the row's column indices, values, label and weight), with the io layer's checksum terms
+   (CurioH5ChecksumAdd: any one changed entry changes its row's term). Each rank adds its own rows and the sum is an
+   integer MPI_SUM, so the fingerprint does not depend on the rank count (a bulk-synchronous run restarts on any). One
+   pass over the rows in memory, as stepped on (the intercept's column included). Collective. */
+static PetscErrorCode SGDFDataFingerprint(SGDF g)
+{
+  uint64_t local = 0;
+  PetscInt cap   = 0;
+  int64_t *cols  = NULL;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < g->nlocal; i++) {
+    const PetscInt nz     = g->rowptr[i + 1] - g->rowptr[i];
+    uint64_t       row[4] = {0, 0, 0, (uint64_t) nz}; /* the values' terms, the columns', the label's and weight's, the length */
+    PetscReal      yw[2]  = {g->y[i], g->w[i]};
+    if (nz > cap) {
+      PetscCall(PetscFree(cols));
+      cap = 2 * nz;
+      PetscCall(PetscMalloc1(cap, &cols));
+    }
+    for (PetscInt k = 0; k < nz; k++) cols[k] = g->colidx[g->rowptr[i] + k]; /* 8-byte elements, whatever PetscInt is */
+    CurioH5ChecksumAdd(g->vals + g->rowptr[i], 0, nz, &row[0]);
+    CurioH5ChecksumAdd(cols, 0, nz, &row[1]);
+    CurioH5ChecksumAdd(yw, 0, 2, &row[2]);
+    CurioH5ChecksumAdd(row, 4 * (PetscInt64) (g->rstart + i), 4, &local); /* the row's four parts at its global place */
+  }
+  PetscCall(PetscFree(cols));
+  PetscCallMPI(MPI_Allreduce(&local, &g->fingerprint, 1, MPI_UINT64_T, MPI_SUM, g->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The training rows as CSR with global parameter indices: the intercept (parameter 0, value 1) first, then the
    features shifted by one; dense and polynomial rows are stored with every entry */
 static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
@@ -330,6 +363,7 @@ static PetscErrorCode SGDFLoadData(SGDF g, CurioModel model, SGDFOptions *o)
     PetscCall(CurioDataDestroy(&data));
   }
 done:
+  PetscCall(SGDFDataFingerprint(g));
   g->maxnnz = 0;
   for (PetscInt i = 0; i < g->nlocal; i++) g->maxnnz = PetscMax(g->maxnnz, g->rowptr[i + 1] - g->rowptr[i]);
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &g->maxnnz, 1, MPIU_INT, MPI_MAX, g->comm));
@@ -551,24 +585,41 @@ static PetscErrorCode SGDFFreeState(SGDF g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The string that identifies the problem and the method in a checkpoint: a checkpoint of anything else is refused */
+/* The string that identifies the problem and the method in a checkpoint: a checkpoint of anything else is refused,
+   naming the fields that differ (CurioH5CheckIdentity). The data are identified by their content (data_fingerprint,
+   SGDFDataFingerprint), not by the file's name, so that a moved or renamed copy restarts and a file rewritten with
+   other rows does not. A parameter enters only when the method uses it (the decay's t0 and power, Adam's betas and
+   eps, online s's settings), so that changing one that does nothing is not refused. */
 static PetscErrorCode SGDFSignature(SGDF g, char sig[], size_t len)
 {
-  char s[96];
+  char s[256];
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(sig, len,
-                          "sgdf data=%s n=%" PetscInt_FMT " d=%" PetscInt_FMT " loss=%s regularizer=%s intercept=%d batch=%" PetscInt_FMT
-                          " seed=%" PetscInt64_FMT " optimizer=%s layout=%s tangent=%d lissa=%d reg_every=%" PetscInt_FMT
-                          " lr=%.17g schedule=%s t0=%.17g power=%.17g online_s=%d val_fraction=%.17g val_batch=%" PetscInt_FMT
-                          " lr_rho=%.17g warmup=%" PetscInt_FMT " rho_max_step=%.17g",
-                          g->source, g->n, g->d, CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (int) g->intercept, g->batch,
+                          "sgdf n=%" PetscInt_FMT " d=%" PetscInt_FMT " data_fingerprint=%016" PRIx64
+                          " loss=%s regularizer=%s intercept=%d batch=%" PetscInt_FMT " seed=%" PetscInt64_FMT
+                          " optimizer=%s layout=%s tangent=%d lissa=%d reg_every=%" PetscInt_FMT " lr=%.17g schedule=%s online_s=%d",
+                          g->n, g->d, g->fingerprint, CurioLossTypes[g->loss], CurioRegularizerTypes[g->regularizer], (int) g->intercept, g->batch,
                           g->seed, SGDFOptimizers[g->optimizer], SGDFLayouts[g->layout], (int) g->tangent, (int) g->lissa, g->reg_every,
-                          (double) g->lr, SGDFSchedules[g->schedule], (double) g->t0, (double) g->power, (int) g->online_s, (double) g->val_fraction,
-                          g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+                          (double) g->lr, SGDFSchedules[g->schedule], (int) g->online_s));
+  if (g->schedule == SGDF_SCHEDULE_DECAY) {
+    PetscCall(PetscSNPrintf(s, sizeof(s), " t0=%.17g power=%.17g", (double) g->t0, (double) g->power));
+    PetscCall(PetscStrlcat(sig, s, len));
+  }
+  if (g->optimizer == SGDF_OPTIMIZER_ADAM) {
+    PetscCall(
+        PetscSNPrintf(s, sizeof(s), " adam_beta1=%.17g adam_beta2=%.17g adam_eps=%.17g", (double) g->beta1, (double) g->beta2, (double) g->eps));
+    PetscCall(PetscStrlcat(sig, s, len));
+  }
+  if (g->online_s) {
+    PetscCall(PetscSNPrintf(s, sizeof(s), " val_fraction=%.17g val_batch=%" PetscInt_FMT " lr_rho=%.17g warmup=%" PetscInt_FMT " rho_max_step=%.17g",
+                            (double) g->val_fraction, g->val_batch, (double) g->lr_rho, g->val_warmup, (double) g->rho_max_step));
+    PetscCall(PetscStrlcat(sig, s, len));
+  }
   /* each appended only when it applies, so that the runs without it keep their signature */
-  if (g->holdout) { /* the training rows change */
-    PetscCall(PetscSNPrintf(s, sizeof(s), " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
+  if (g->holdout) {                                                        /* the training rows change */
+    if (g->online_s) PetscCall(PetscSNPrintf(s, sizeof(s), " holdout=1")); /* val_fraction is there already */
+    else PetscCall(PetscSNPrintf(s, sizeof(s), " holdout=1 val_fraction=%.17g", (double) g->val_fraction));
     PetscCall(PetscStrlcat(sig, s, len));
   }
   if (g->local_steps > 0) {
@@ -611,6 +662,31 @@ static PetscErrorCode StateArray(SGDF g, CurioCheckpoint ck, const char name[], 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Local SGDF's averaging so far: its seconds (the slowest rank's, as /timing average reports them) and the averagings
+   done, of them sparse, so that /timing average and /sgdf averages continue across restarts as /timing train does.
+   Added after the clock: a checkpoint without them restarts with both at 0 */
+static PetscErrorCode SGDFCheckpointAveraging(SGDF g, CurioCheckpoint ck, PetscBool reading)
+{
+  PetscReal  t    = 0;
+  PetscInt64 n[2] = {0, 0};
+  PetscBool  has  = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  if (reading) PetscCall(CurioCheckpointHasItem(ck, "elapsed_average", &has));
+  if (!has) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!reading) {
+    PetscCall(MPIU_Allreduce(&g->t_average, &t, 1, MPIU_REAL, MPIU_MAX, g->comm));
+    t += g->t_prev_average;
+    n[0] = g->prev_averages + g->naverages;
+    n[1] = g->prev_sparse + g->nsparse;
+  }
+  PetscCall(CurioCheckpointReal(ck, "elapsed_average", &t));
+  PetscCall(CurioCheckpointInt(ck, "averages", &n[0]));
+  PetscCall(CurioCheckpointInt(ck, "sparse_averages", &n[1]));
+  if (reading) g->t_prev_average = t, g->prev_averages = n[0], g->prev_sparse = n[1];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Early stopping and the clock of the runs so far (items added after the first checkpoint format: a checkpoint
    without them restarts with the clock at 0 and no early-stopping history) */
 static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBool reading)
@@ -638,6 +714,7 @@ static PetscErrorCode SGDFCheckpointProgress(SGDF g, CurioCheckpoint ck, PetscBo
     g->t_prev_train = t[0], g->t_prev_steps = t[1], g->t_prev_ckpt = t[2];
     g->es_count = cnt;
   }
+  PetscCall(SGDFCheckpointAveraging(g, ck, reading));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1034,9 +1111,17 @@ static PetscErrorCode SGDFView(SGDF g, SGDFOptions *o)
     PetscCall(PetscPrintf(
         g->comm, "  online s: %" PetscInt_FMT " validation rows, %" PetscInt_FMT " training rows, lr_rho %g, validation batch %" PetscInt_FMT "\n",
         g->nval, g->ntrain, (double) g->lr_rho, g->val_batch));
-  if (o->ckpt)
-    PetscCall(PetscPrintf(g->comm, "  checkpoints %s-*.h5 every %" PetscInt_FMT " steps / %g s, keep %" PetscInt_FMT "\n", o->ckpt_prefix,
-                          o->ckpt_every, (double) o->ckpt_seconds, o->ckpt_keep));
+  if (o->ckpt) { /* when they are written: every N steps, every T seconds, and always on SIGUSR1 and SIGTERM */
+    char when[128] = "";
+    if (o->ckpt_every > 0) PetscCall(PetscSNPrintf(when, sizeof(when), "every %" PetscInt_FMT " steps, ", o->ckpt_every));
+    if (o->ckpt_seconds > 0) {
+      size_t l;
+      PetscCall(PetscStrlen(when, &l));
+      PetscCall(PetscSNPrintf(when + l, sizeof(when) - l, "every %g s, ", (double) o->ckpt_seconds));
+    }
+    PetscCall(PetscPrintf(g->comm, "  checkpoints %s-*.h5 %son SIGUSR1 and SIGTERM%s, keep %" PetscInt_FMT "\n", o->ckpt_prefix, when,
+                          when[0] ? "" : " only", o->ckpt_keep));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1157,8 +1242,8 @@ static PetscErrorCode SGDFWriteSettings(SGDF g, SGDFOptions *o, CurioOutput out)
       {"holdout", g->holdout},
       {"early_stopped", g->stopped},
       {"n_iter_no_change", g->n_iter_no_change},
-      {"averages", (PetscInt) g->naverages},
-      {"sparse_averages", (PetscInt) g->nsparse},
+      {"averages", (PetscInt) (g->prev_averages + g->naverages)}, /* all runs, as /timing */
+      {"sparse_averages", (PetscInt) (g->prev_sparse + g->nsparse)},
       {"average_overlap", g->overlap},
       {"shared_memory_nodes", g->win != MPI_WIN_NULL ? (PetscInt) g->nnodes : 0}, /* 0: no shared-memory window */
       {"shared_memory_ranks", g->win != MPI_WIN_NULL ? (PetscInt) g->nsize : 0},
@@ -1218,7 +1303,7 @@ static PetscErrorCode SGDFWriteContents(CurioOutput out, void *ctx)
   SGDF              g         = (SGDF) ctx;
   SGDFOptions      *o         = &g->opt;
   const char *const stages[5] = {"setup", "train", "step", "checkpoint", "average"};
-  const PetscReal   t[5]      = {g->timing[0], g->timing[1], g->timing[2], g->timing[3], g->t_average};
+  const PetscReal   t[5]      = {g->timing[0], g->timing[1], g->timing[2], g->timing[3], g->timing[4]};
 
   PetscFunctionBegin;
   PetscCall(CurioOutputWriteProvenance(out, "sgdf"));
@@ -1433,7 +1518,12 @@ PetscErrorCode CurioSGDFSetUp(CurioSGDF sg)
   PetscCheck(sg->options_read, sg->comm, PETSC_ERR_ORDER, "Call CurioSGDFSetFromOptions() before CurioSGDFSetUp()");
   if (sg->setup) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscLogStagePush(SGDF_STAGE_Setup));
-  PetscCall(CurioOutputCheckWritable(sg->comm, o->output));
+  { /* the output must replace neither the checkpoint restarted from nor any checkpoint of the prefix (auto's) */
+    PetscBool isauto;
+    PetscCall(PetscStrcmp(o->restart, "auto", &isauto));
+    PetscCall(CurioOutputCheckWritableInput(sg->comm, o->output, "-curio_restart", isauto ? NULL : o->restart));
+    if (o->ckpt) PetscCall(CurioCheckpointCheckOutput(sg->comm, o->ckpt_prefix, o->output));
+  }
   /* before the data are read: a job's time-limit warning that arrives during a long setup must stop the run at its
      first step with a checkpoint, not kill it (a job script requeues only a run that stopped cleanly) */
   if (o->ckpt) PetscCall(CurioSignalInstall());
@@ -1504,6 +1594,9 @@ PetscErrorCode CurioSGDFRun(CurioSGDF sg)
   sg->timing[3] = sg->t_prev_ckpt + sg->t_ckpt_run;
   if (sg->interrupted) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(SGDFAverageSettle(sg));
+  /* the averaging's seconds after the last one (settled above), the slowest rank's like step, and all runs' */
+  PetscCall(MPIU_Allreduce(&sg->t_average, &mx[0], 1, MPIU_REAL, MPIU_MAX, sg->comm));
+  sg->timing[4] = sg->t_prev_average + mx[0];
   PetscCall(SGDFFlush(sg));
   PetscCall(SGDFWarnRising(sg));
   PetscCall(PetscPrintf(sg->comm, "curio sgdf: %" PetscInt64_FMT " steps in %.3f s, %.3e s per step%s; s = %.10g\n", sg->step - sg->first_step,

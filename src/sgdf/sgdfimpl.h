@@ -50,14 +50,15 @@ struct _n_CurioSGDF {
   CurioModel      model;
   CurioCheckpoint writer;
   PetscBool       options_read, setup, ran, interrupted;
-  PetscReal       t_create, timing[4];
-  PetscInt64      first_step; /* the step this run started at (a restart's) */
+  PetscReal       t_create, timing[5]; /* [setup, train, step, checkpoint, average] */
+  PetscInt64      first_step;          /* the step this run started at (a restart's) */
 
   /* this rank's training rows in CSR with global parameter indices (the intercept, if any, is parameter 0) */
   PetscInt   n, d, rstart, nlocal, maxnnz;
   PetscInt  *rowptr, *colidx;
   PetscReal *vals, *y, *w;
   char       source[PETSC_MAX_PATH_LEN + 64];
+  uint64_t   fingerprint; /* of the rows, independent of the rank count (SGDFDataFingerprint): what a checkpoint is tied to */
   PetscBool  sparse_input;
 
   /* model */
@@ -143,7 +144,9 @@ struct _n_CurioSGDF {
   PetscBool  stopped;
 
   /* time across requeues (state): training, step and checkpoint seconds of the runs before this one */
-  PetscReal t_prev_train, t_prev_steps, t_prev_ckpt, t_start, t_steps_run, t_ckpt_run;
+  PetscReal  t_prev_train, t_prev_steps, t_prev_ckpt, t_start, t_steps_run, t_ckpt_run;
+  PetscReal  t_prev_average;             /* the averaging seconds of the runs before a restart (slowest rank) */
+  PetscInt64 prev_averages, prev_sparse; /* and their averagings, of them sparse */
 
   /* batch sequence: per epoch a keyed permutation of [0, n) (Feistel network on 2 x half bits, cycle walking) */
   PetscInt     nsteps_epoch, half_bits;

@@ -14,9 +14,17 @@
              of its own left, and leaves files it does not own alone
   paths      a restart with the input spelled another way (relative, absolute, a link) resumes; a missing checkpoint
              directory is refused at setup
+  identity   what ties a checkpoint to its run: Adam's beta1 changed is refused naming it, the decay's t0 changed under
+             the constant schedule is not; the data's content, not its name: a renamed copy resumes bitwise, the same
+             name with other rows of the same shape is refused naming data_fingerprint; -curio_output naming the
+             checkpoint restarted from (another spelling) or a checkpoint name of the prefix is refused and the
+             checkpoint stays byte-identical; rotation leaves a file named like a checkpoint of the prefix alone
+  clock      local SGDF's /timing average and /sgdf averages continue across a restart: the count equals the
+             uninterrupted run's, the time starts from the checkpoint's
 """
 import argparse
 import glob
+import hashlib
 import os
 import shlex
 import shutil
@@ -335,16 +343,110 @@ def case_paths(a, tmp, ck):
     ck.check(ok and not os.path.exists(out), f"a missing checkpoint directory is refused at setup: {msg}")
 
 
+def digest(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def case_identity(a, tmp, ck):
+    """the checkpoint's signature names what the run depends on: Adam's parameters, the data's content"""
+    args = sgdf_args(tmp)
+    data = args[args.index("-curio_input") + 1]
+    # Adam, constant step: beta1 is part of the problem, the decay's t0 (unused) is not
+    adam = [x for x in args if x not in ("-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 30)] + ["-curio_sgdf_optimizer", "adam"]
+    prefix = os.path.join(tmp, "ad")
+    p = run(a, adam + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 20, "-curio_checkpoint_keep", 10, "-curio_output",
+                       os.path.join(tmp, "ad.h5")])
+    assert p.returncode == 0, p.stderr
+    mid = prefix + "-0000000020.h5"
+    out = os.path.join(tmp, "ad_b1.h5")
+    p = run(a, adam + ["-curio_sgdf_adam_beta1", 0.5, "-curio_restart", mid, "-curio_output", out])
+    ok, msg = refused(p, "adam_beta1 = 0.9", "this run's 0.5")
+    ck.check(ok and not os.path.exists(out), f"Adam's beta1 changed on restart is refused, naming it: {msg}")
+    p = run(a, adam + ["-curio_sgdf_decay_t0", 77, "-curio_restart", mid, "-curio_output", out])
+    ck.check(p.returncode == 0 and same(os.path.join(tmp, "ad.h5"), out),
+             "-curio_sgdf_decay_t0 changed under the constant schedule (unused) resumes, bitwise: " + "".join(error_lines(p)))
+    # the data: a renamed copy resumes bitwise; the same name with other rows of the same shape is refused
+    full = os.path.join(tmp, "full.h5")
+    p = run(a, args + ["-curio_output", full])
+    assert p.returncode == 0, p.stderr
+    prefix = os.path.join(tmp, "dk")
+    p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 20, "-curio_checkpoint_keep", 10, "-curio_output",
+                       os.path.join(tmp, "dk.h5")])
+    assert p.returncode == 0, p.stderr
+    mid = prefix + "-0000000020.h5"
+    moved = os.path.join(tmp, "moved", "renamed.h5")
+    os.makedirs(os.path.dirname(moved))
+    shutil.copyfile(data, moved)
+    other = list(args)
+    other[other.index("-curio_input") + 1] = moved
+    out = os.path.join(tmp, "moved.h5")
+    p = run(a, other + ["-curio_restart", mid, "-curio_output", out])
+    ck.check(p.returncode == 0 and same(full, out), "the same data renamed and moved resumes, bitwise equal to the uninterrupted run: " +
+             "".join(error_lines(p)))
+    shutil.copyfile(data, data + ".orig")
+    make(data, n=300, d=6, zero_fraction=0.3, seed=2)  # the file the checkpoint was written from, rewritten
+    out = os.path.join(tmp, "swapped.h5")
+    p = run(a, args + ["-curio_restart", mid, "-curio_output", out])
+    ok, msg = refused(p, "data_fingerprint")
+    ck.check(ok and not os.path.exists(out), f"the same file name and shape with other rows is refused: {msg}")
+    os.replace(data + ".orig", data)
+    # -curio_output must not replace the checkpoint restarted from (another spelling), nor be named like one of the prefix
+    before = digest(mid)
+    rel = list(args)
+    rel[rel.index("-curio_input") + 1] = os.path.basename(data)
+    p = run(a, rel + ["-curio_restart", mid, "-curio_output", "./" + os.path.basename(mid)], cwd=tmp)
+    ok, msg = refused(p, "-curio_restart", "would replace that input")
+    ck.check(ok and digest(mid) == before, f"-curio_output naming the -curio_restart checkpoint is refused, the checkpoint byte-identical: {msg}")
+    out = prefix + "-0000009999.h5"
+    p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_restart", "auto", "-curio_output", out])
+    ok, msg = refused(p, "has the name of a checkpoint")
+    ck.check(ok and not os.path.exists(out), f"-curio_output named like a checkpoint of the prefix is refused: {msg}")
+    # rotation removes only this run's checkpoints: a file named like one (an output) stays
+    prefix = os.path.join(tmp, "pk")
+    foreign = prefix + "-0000000001.h5"
+    shutil.copyfile(full, foreign)
+    before = digest(foreign)
+    p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 10, "-curio_checkpoint_keep", 2, "-curio_output",
+                       os.path.join(tmp, "pk.h5")])
+    left = sorted(os.path.basename(x) for x in glob.glob(prefix + "-*.h5"))
+    ck.check(p.returncode == 0 and os.path.exists(foreign) and digest(foreign) == before and len(left) == 3,
+             f"rotation (keep 2) leaves a file named like a checkpoint of the prefix alone: {left}")
+
+
+def case_clock(a, tmp, ck):
+    """local SGDF's averaging time and count continue across a restart, as /timing train does"""
+    args = sgdf_args(tmp) + ["-curio_sgdf_local_steps", 3]
+    full = os.path.join(tmp, "full.h5")
+    p = run(a, args + ["-curio_output", full])
+    assert p.returncode == 0, p.stderr
+    prefix = os.path.join(tmp, "lk")
+    p = run(a, args + ["-curio_checkpoint_prefix", prefix, "-curio_checkpoint_every", 30, "-curio_output", os.path.join(tmp, "lk.h5")])
+    assert p.returncode == 0, p.stderr
+    mid = prefix + "-0000000030.h5"
+    out = os.path.join(tmp, "rs.h5")
+    p = run(a, args + ["-curio_restart", mid, "-curio_output", out])
+    assert p.returncode == 0, p.stderr
+    with h5py.File(full) as f, h5py.File(out) as g, h5py.File(mid) as c:
+        n_full, n_rs = int(f["sgdf"].attrs["averages"]), int(g["sgdf"].attrs["averages"])
+        t_full, t_rs = float(f["timing"].attrs["average"]), float(g["timing"].attrs["average"])
+        t_ck = float(c["state/elapsed_average"][()]) if "state/elapsed_average" in c else -1.0
+        n_ck = int(c["state/averages"][()]) if "state/averages" in c else -1
+    ck.check(n_rs == n_full and 0 < n_ck < n_full, f"/sgdf averages after a restart: {n_rs}, uninterrupted {n_full} (the checkpoint's {n_ck})")
+    ck.check(t_ck > 0 and t_rs >= t_ck and t_rs < 10 * t_full + 0.5,
+             f"/timing average after a restart: {t_rs:.4f} s from the checkpoint's {t_ck:.4f} s on (uninterrupted {t_full:.4f} s)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("curio")
     ap.add_argument("--np", type=int, default=1)
     ap.add_argument("--mpiexec", default="mpiexec --oversubscribe")
-    ap.add_argument("--case", default="all", choices=["all", "checksum", "fields", "stale", "paths"])
+    ap.add_argument("--case", default="all", choices=["all", "checksum", "fields", "stale", "paths", "identity", "clock"])
     a = ap.parse_args()
     a.curio = os.path.abspath(a.curio)
     ck = Checker()
-    for case in (["checksum", "fields", "stale", "paths"] if a.case == "all" else [a.case]):
+    for case in (["checksum", "fields", "stale", "paths", "identity", "clock"] if a.case == "all" else [a.case]):
         with tempfile.TemporaryDirectory() as tmp:
             globals()["case_" + case](a, tmp, ck)
     print(f"{ck.failures} failed")

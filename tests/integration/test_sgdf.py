@@ -317,7 +317,7 @@ def case_restart(a, tmp, ck):
                     e = max(rel(g[k][:], f[k][:]) for k in keys)
                     ck.check(e < 1e-12, f"{layout}: restarted on {np_} ranks from a checkpoint of {a.np}: agreement {e:.1e}")
         p = run(a.curio, a.np, args + ["-curio_s", 2.0, "-curio_restart", mid, "-curio_output", os.path.join(tmp, "no.h5")], check=False)
-        ck.check(p.returncode != 0 and "signature" in p.stderr and not os.path.exists(os.path.join(tmp, "no.h5")),
+        ck.check(p.returncode != 0 and "the checkpoint's s_value = 1, this run's 2" in p.stderr and not os.path.exists(os.path.join(tmp, "no.h5")),
                  f"{layout}: a checkpoint of another problem (-curio_s 2) is refused: " + next((x for x in p.stderr.splitlines() if "error" in x), ""))
 
     # divergence with checkpoints: the error names the last good checkpoint, which is kept, and no diverged state is written
@@ -357,7 +357,7 @@ def case_restart(a, tmp, ck):
     out, err = proc.communicate(timeout=120)
     final = sorted(glob.glob(prefix + "-*.h5"))
     ck.check(len(ranks) == a.np and any(checkpoint_step(f) % 20000 for f in usr1) and proc.poll() is not None, f"SIGUSR1 wrote checkpoint(s) {[checkpoint_step(f) for f in usr1]} and the run went on")
-    msg = next((x for x in out.splitlines() if "SIGTERM" in x), "")
+    msg = next((x for x in out.splitlines() if x.startswith("curio sgdf: SIGTERM")), "")  # not the header's "on SIGUSR1 and SIGTERM"
     ck.check(proc.returncode == 0 and msg and final and final[-1] in msg and not os.path.exists(os.path.join(tmp, "sig.h5")),
              f"SIGTERM: exit {proc.returncode}, '{msg}'")
     if final:
