@@ -1549,6 +1549,26 @@ static PetscErrorCode SGDFWarnRising(SGDF g)
   PetscInt         n = PetscMin(g->nhist, g->maxhist), kmin = 0;
 
   PetscFunctionBegin;
+  if (g->online_s && n >= 5) {
+    /* s still drifting at the end: log s over the last fifth of the epochs (at least 5) against a straight line; a
+       drift over the window above 5% and above 3 times the scatter about the line (the validation batches make s
+       wander by a few per cent an epoch about its optimum) is a trend, not noise */
+    const PetscReal *hs = g->hist[SGDF_HISTORY_S];
+    const PetscInt   w = PetscMax(5, n / 5), k0 = n - w;
+    PetscReal        xm = 0.5 * (w - 1), zm = 0, sxz = 0, sxx = 0, ss = 0, slope, drift, scatter;
+    for (PetscInt k = 0; k < w; k++) zm += PetscLogReal(hs[k0 + k]) / w;
+    for (PetscInt k = 0; k < w; k++) sxz += (k - xm) * (PetscLogReal(hs[k0 + k]) - zm), sxx += (k - xm) * (k - xm);
+    slope = sxz / sxx;
+    for (PetscInt k = 0; k < w; k++) ss += PetscSqr(PetscLogReal(hs[k0 + k]) - zm - slope * (k - xm));
+    drift   = slope * (w - 1);
+    scatter = PetscSqrtReal(ss / (w - 2));
+    if (PetscAbsReal(drift) > 0.05 && PetscAbsReal(drift) > 3 * scatter)
+      PetscCall(PetscPrintf(g->comm,
+                            "curio: WARNING online s is still drifting: %+.0f%% over the last %" PetscInt_FMT
+                            " epochs (s = %.4g at the end): it has not settled, and s, theta and theta_dot are not those of the validation "
+                            "optimum yet. Run more epochs or raise -curio_sgdf_lr_rho\n",
+                            (double) (100 * expm1(drift)), w, (double) hs[n - 1]));
+  }
   if (g->online_s || n < 3) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt k = 1; k < n; k++)
     if (h[k] < h[kmin]) kmin = k;

@@ -266,6 +266,23 @@ def case_online_s(a, tmp, ck):
              f"online s from s = 10: exp(rho) = {s_end:.4g}; exact optimum of the same validation split (numpy) {s_hold:.4g} (ratio {s_end / s_hold:.3f})")
     ck.check(abs(np.log(s_end / s_loocv)) < np.log(2),
              f"online s against the exact LOOCV optimum of the fit mode (all rows) {s_loocv:.4g}: ratio {s_end / s_loocv:.3f}")
+    # s still moving when the epochs run out: warned, with the last epoch's change that /sgdf/history/s shows
+    for epochs in (5, 200):
+        out = os.path.join(tmp, f"online_{epochs}.h5")
+        p = run(a.curio, a.np, ["-curio_input", path, "-curio_sgdf_online_s", "-curio_s", 10, "-curio_sgdf_val_fraction", 0.25, "-curio_sgdf_lr", 2e-3,
+                                "-curio_sgdf_schedule", "decay", "-curio_sgdf_decay_t0", 50, "-curio_sgdf_lr_rho", 0.01, "-curio_sgdf_val_batch", 50,
+                                "-curio_sgdf_batch", 20, "-curio_sgdf_epochs", epochs, "-curio_output", out])
+        with h5py.File(out) as f:
+            h = f["sgdf/history/s"][:]
+        w = max(5, len(h) // 5)  # the rule of the warning: the trend of log s over the last fifth against its scatter
+        z = np.log(h[-w:])
+        slope, icpt = np.polyfit(np.arange(w), z, 1)
+        scatter = np.sqrt(np.sum((z - icpt - slope * np.arange(w)) ** 2) / (w - 2))
+        drift = slope * (w - 1)
+        moving = abs(drift) > 0.05 and abs(drift) > 3 * scatter
+        warned = "online s is still drifting: %+.0f%% over the last %d epochs" % (100 * np.expm1(drift), w) in p.stdout
+        ck.check(warned == moving and (moving or epochs == 200) and (not moving or epochs == 5),
+                 f"online s, {epochs} epochs: drift of log s over the last {w} epochs {drift:+.3f}, scatter {scatter:.3f} (numpy, from the history), warned: {warned}")
 
 
 def children(pid):
