@@ -21,6 +21,8 @@ PetscErrorCode CurioUserWorkCreate(PetscInt d, PetscInt nmax, CurioUserWork *wk)
   PetscFunctionBegin;
   wk->d    = d;
   wk->nmax = PetscMax(nmax, 1);
+  wk->info = 0;
+  wk->err  = 0;
   PetscCall(PetscMalloc6(d * d, &wk->H, wk->nmax * d, &wk->B, d, &wk->g, d, &wk->step, d, &wk->trial, wk->nmax, &wk->eta));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -41,7 +43,9 @@ static inline PetscReal Dot(PetscInt d, const PetscReal *a, const PetscReal *b)
 
 /*
   CurioUserHessianFactor - the Cholesky factor (upper, column-major, in wk->H) of H_u = sum_i w_i l''(eta_i) phi_i phi_i^T
-  + s I at theta, for the n rows phi (row-major n x d) of one user
+  + s I at theta, for the n rows phi (row-major n x d) of one user. A factorization that fails (s below the rounding of
+  the curvature) is recorded in wk->info, not raised: the users are spread over the ranks, and the caller reports it on
+  every rank (CurioAgreeOnError())
 */
 PetscErrorCode CurioUserHessianFactor(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w,
                                       const PetscReal *theta, CurioUserWork *wk)
@@ -64,11 +68,17 @@ PetscErrorCode CurioUserHessianFactor(const CurioUserModel *um, PetscInt n, cons
     c = PetscSqrtReal(c);
     for (PetscInt j = 0; j < d; j++) wk->B[i * d + j] = c * phi[i * d + j];
   }
+  wk->trace = 0;
+  for (PetscInt k = 0; k < n * d; k++) wk->trace += wk->B[k] * wk->B[k];
   PetscCall(PetscBLASIntCast(d, &bd));
   PetscCall(PetscBLASIntCast(n, &bn));
   if (n) PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "N", &bd, &bn, &one, wk->B, &bd, &one, wk->H, &bd));
   PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("U", &bd, wk->H, &bd, &info));
-  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "A user's Hessian is not positive definite (LAPACK dpotrf info %d)", (int) info);
+  if (info) {
+    if (!wk->info) wk->info = info;
+    PetscCall(PetscArrayzero(wk->H, d * d));
+    for (PetscInt j = 0; j < d; j++) wk->H[j + j * d] = 1;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -119,6 +129,7 @@ PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscRea
   PetscFunctionBegin;
   *its       = 0;
   *converged = PETSC_TRUE;
+  wk->err    = 0;
   if (!n) {
     PetscReal c = um->c0 / um->s;
     for (PetscInt j = 0; j < d; j++) {
@@ -175,6 +186,16 @@ PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscRea
   }
   for (PetscInt j = 0; j < d; j++) theta_dot[j] = um->c0 * um->theta0_dot[j] - (theta[j] - um->theta0[j]);
   PetscCall(CurioUserFactorSolve(wk, theta_dot));
+  { /* the tangent's accuracy: its right-hand side holds theta_u - theta0, whose rounding, eps (kappa |theta_u| + |theta0|)
+       with kappa = 1 + tr(H_u - s I) / s bounding cond(H_u), comes back multiplied by |H_u^{-1}| = 1/s; plus the solve's
+       own eps kappa. A user with fewer rows than parameters has directions of curvature s only, where that is what
+       happens (one row at s = 1e-8: a tangent 2e2 off) */
+    const PetscReal kappa = 1 + wk->trace / um->s, eps = PETSC_MACHINE_EPSILON;
+    PetscReal       nt = 0, n0 = 0, nd = 0;
+    for (PetscInt j = 0; j < d; j++) nt += theta[j] * theta[j], n0 += um->theta0[j] * um->theta0[j], nd += theta_dot[j] * theta_dot[j];
+    nt = PetscSqrtReal(nt), n0 = PetscSqrtReal(n0), nd = PetscSqrtReal(nd);
+    wk->err = eps * kappa + (nd > 0 ? eps * (kappa * nt + n0) / (um->s * nd) : 0);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -69,7 +69,7 @@ typedef struct {
   PetscReal         *best_score;
   PetscInt          *sel_index, *sel_user;
   PetscReal         *sel_score;
-  PetscReal          test_rmse;
+  PetscReal          test_rmse, tangent_err; /* the largest of the users' tangent error estimates (CurioUserFit()) */
   PetscInt           its_max, its_global;
   PetscReal          t_read, t_global, t_users, t_users_cpu, t_loocv, t_scores, t_write;
 } Users;
@@ -566,6 +566,23 @@ static PetscLogDouble CPUSeconds(void)
   return (PetscLogDouble) ts.tv_sec + 1e-9 * (PetscLogDouble) ts.tv_nsec;
 }
 
+/* The message of a user whose H_u did not factor (CurioUserHessianFactor() records it in wk->info), the first one per
+   rank: every rank then raises the first of all (CurioAgreeOnError()) */
+static PetscErrorCode UserFactorFailure(CurioUserWork *wk, PetscInt id, PetscInt n, PetscReal s, const char *what, PetscInt *bad, PetscInt key,
+                                        char msg[], size_t len)
+{
+  PetscFunctionBeginUser;
+  if (wk->info && *bad < 0) {
+    *bad = key;
+    PetscCall(PetscSNPrintf(msg, len,
+                            "User %" PetscInt_FMT " (%" PetscInt_FMT " rows): H_u = sum_i w_i l''_i phi_i phi_i^T + s I is not positive definite "
+                            "in floating point at s = %g (LAPACK dpotrf info %d; tr(H_u - s I) = %g): raise %s above about %g",
+                            id, n, (double) s, (int) wk->info, (double) wk->trace, what, (double) (16 * wk->d * PETSC_MACHINE_EPSILON * wk->trace)));
+  }
+  wk->info = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Every local user's theta_u and theta_u_dot at s (eq. 98) */
 static PetscErrorCode UsersFit(Users *u)
 {
@@ -573,10 +590,14 @@ static PetscErrorCode UsersFit(Users *u)
   CurioUserWork  wk;
   CurioUserModel um = {u->loss, u->s, u->s0_given ? u->s0 : u->s, u->theta0, u->theta0_dot, u->maxit, u->rtol};
   PetscInt       d = u->d, bad = -1, its = 0;
-  char           msg[256] = "";
+  char           msg[512] = "";
   PetscBool      any;
   PetscLogDouble t0, t1, c0, c1;
   PetscReal      tl;
+  struct {
+    double v;
+    int    id;
+  } errmax = {0, -1};
 
   PetscFunctionBeginUser;
   if (u->umodel == USERS_MODEL_INDEPENDENT) um.theta0 = um.theta0_dot = u->zeros;
@@ -605,6 +626,9 @@ static PetscErrorCode UsersFit(Users *u)
     PetscBool conv;
     PetscCall(CurioUserFit(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, st->theta + j * d, st->theta_dot + j * d, &st->its[j], &conv));
     its = PetscMax(its, st->its[j]);
+    if (wk.info) conv = PETSC_TRUE; /* the factor's failure is the message */
+    PetscCall(UserFactorFailure(&wk, st->id[j], n, u->s, "-curio_s", &bad, st->ufirst + j, msg, sizeof(msg)));
+    if (wk.err > errmax.v) errmax.v = wk.err, errmax.id = (int) st->id[j];
     if (!conv && bad < 0) {
       bad = st->ufirst + j;
       PetscCall(PetscSNPrintf(msg, sizeof(msg),
@@ -623,6 +647,14 @@ static PetscErrorCode UsersFit(Users *u)
   PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
   PetscCheck(!any, u->comm, PETSC_ERR_NOT_CONVERGED, "%s", msg);
   PetscCallMPI(MPIU_Allreduce(&its, &u->its_max, 1, MPIU_INT, MPI_MAX, u->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &errmax, 1, MPI_DOUBLE_INT, MPI_MAXLOC, u->comm));
+  u->tangent_err = errmax.v;
+  if (errmax.v > 1e-6)
+    PetscCall(PetscPrintf(u->comm,
+                          "curio: WARNING the users' tangents have an estimated relative error up to %.1e (user %d; /users attribute "
+                          "tangent_forward_error): a user with few rows has directions of curvature s = %g only, and theta_u_dot and the "
+                          "scores built on it may be wrong in that proportion. Raise -curio_s\n",
+                          errmax.v, errmax.id, (double) u->s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -673,7 +705,7 @@ static PetscErrorCode UsersLOOCV(Users *u)
   PetscInt       d = u->d, bad = -1;
   PetscReal     *loc, *theta, *theta_dot;
   PetscLogDouble t0, t1;
-  char           msg[256] = "";
+  char           msg[512] = "";
   PetscBool      any;
 
   PetscFunctionBeginUser;
@@ -690,6 +722,8 @@ static PetscErrorCode UsersLOOCV(Users *u)
       PetscBool conv = PETSC_TRUE;
       if (u->loss == CURIO_LOSS_SQUARED) PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
       else PetscCall(CurioUserApproxLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, theta_dot, &sum, &conv));
+      if (wk.info) conv = PETSC_TRUE;
+      PetscCall(UserFactorFailure(&wk, st->id[j], n, u->grid[g], "-curio_users_loocv_smin", &bad, st->ufirst + j, msg, sizeof(msg)));
       if (!conv && bad < 0) {
         bad = st->ufirst + j;
         PetscCall(PetscSNPrintf(msg, sizeof(msg),
@@ -929,6 +963,7 @@ static PetscErrorCode UsersWriteUsers(CurioOutput out, Users *u)
     PetscCall(CurioOutputSetAttributeReal(out, "/users", "tangent_residual", u->hier_residual));
   }
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s", u->s));
+  PetscCall(CurioOutputSetAttributeReal(out, "/users", "tangent_forward_error", u->tangent_err));
   PetscCall(CurioOutputSetAttributeReal(out, "/users", "s0", u->s0));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "s0_mode", tied));
   PetscCall(CurioOutputSetAttributeString(out, "/users", "s_source", u->common.s_set ? "option" : "loocv"));

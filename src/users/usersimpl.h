@@ -28,10 +28,14 @@ typedef struct {
   PetscReal        rtol;
 } CurioUserModel;
 
-/* Workspace for the d x d kernels of one user at a time */
+/* Workspace for the d x d kernels of one user at a time. info: the first failed factorization's LAPACK info since the
+   caller set it to 0 (the factor is then the identity, so that the user's loop goes on to the collective error);
+   trace: tr(H_u - s I) of the last factor; err: the last CurioUserFit()'s estimated relative error of the tangent */
 typedef struct {
-  PetscInt   d, nmax;
-  PetscReal *H, *B, *g, *step, *trial, *eta;
+  PetscInt     d, nmax;
+  PetscReal   *H, *B, *g, *step, *trial, *eta;
+  PetscBLASInt info;
+  PetscReal    trace, err;
 } CurioUserWork;
 
 PETSC_INTERN PetscErrorCode CurioUserWorkCreate(PetscInt, PetscInt, CurioUserWork *);

@@ -246,6 +246,44 @@ def case_numpy(a):
     worst["loocv logistic (eq. 44)"] = close(cv, np.array(ref), "approximate LOOCV curve", 1e-8)
     assert s_opt == grid[np.argmin(ref)]
     print("numpy reference, max relative error per case:", {k: f"{v:.1e}" for k, v in worst.items()})
+    small_s(a)
+
+
+def small_s(a):
+    """users with one row each at a small s: H_u = s I + w phi phi^T has directions of curvature s only, and theta_u_dot
+    is right or flagged (/users tangent_forward_error at least a tenth of the true error, and the warning), against the
+    tangent in the users' row space (push-through, n x n solves only: accurate at any s):
+        delta = Phi^T M^{-1} W r0,  theta_u_dot = theta0_dot - Phi^T M^{-1} (W Phi theta0_dot + M^{-1} W r0),  M = s I + W Phi Phi^T;
+    at an s below the curvature's rounding, one `curio: error:` line on every rank count"""
+    inp = os.path.join(a.work, "onerow.h5")
+    synth(inp, "--users", 30, "--rows", 1, "--d", 3, "--cold", 0, "--cand", 2, "--seed", 5)
+    with h5py.File(inp) as f:
+        X, y, uid = f["train/X"][:], f["train/y"][:], f["train/user"][:].astype(int)
+        w = f["train/weight"][:] if "train/weight" in f else np.ones(len(y))
+    for s in (1.0, 1e-6, 1e-8):
+        out = os.path.join(a.work, f"onerow_{s:g}.h5")
+        r = run(a, a.np, inp, out, "-curio_s", s, "-curio_users_loocv", "false")
+        got = read(out)
+        with h5py.File(out) as f:
+            est = f["users"].attrs["tangent_forward_error"]
+        err = 0.0
+        for k, u in enumerate(got["ids"]):
+            m = uid == u
+            if not m.any():
+                continue
+            P, W = X[m], np.diag(w[m])
+            M = s * np.eye(P.shape[0]) + W @ P @ P.T
+            r0 = y[m] - P @ got["theta0"]
+            td = got["theta0_dot"] - P.T @ np.linalg.solve(M, W @ P @ got["theta0_dot"] + np.linalg.solve(M, W @ r0))
+            err = max(err, np.linalg.norm(got["theta_dot"][k] - td) / np.linalg.norm(td))
+        warned = "users' tangents have an estimated relative error" in r.stdout
+        ok = (err < 1e-9 and not warned) or (est >= err / 10 and warned == (est > 1e-6))
+        print(f"one row per user, s = {s:g}: theta_u_dot max relative error {err:.1e} (row-space reference), estimate {est:.1e}, warned {warned}")
+        assert ok, f"one row per user, s = {s:g}: error {err:.1e}, estimate {est:.1e}, warned {warned}"
+    r = run(a, a.np, inp, os.path.join(a.work, "onerow_tiny.h5"), "-curio_s", 1e-20, "-curio_users_loocv", "false", expect_fail=True)
+    lines = [l for l in (r.stdout + r.stderr).splitlines() if "error" in l.lower()]
+    assert len(lines) == 1 and lines[0].startswith("curio: error: User") and "not positive definite in floating point" in lines[0], lines
+    print(f"s = 1e-20: {lines[0]}")
 
 
 def case_fd(a):
