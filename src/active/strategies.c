@@ -640,6 +640,7 @@ static PetscErrorCode SelectSLDBatch(CurioAL al, Vec score, PetscInt k, PetscInt
     PetscCall(VecDot(phiv, td, &fdj));
     PetscCall(CurioVecGetEntry(al->eta_pool, idx[t], &etaj));
     PetscCall(CurioLossEvaluate(al->loss, etaj, 0.0, NULL, NULL, &c));
+    c *= al->pool_w ? al->pool_w[idx[t]] : 1.0; /* the pick enters H with its weight, as in maxdet */
     beta[t] = c / (1.0 + c * pa);
     PetscCall(VecAXPY(td, -beta[t] * fdj, a[t]));
   }

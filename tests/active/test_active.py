@@ -277,6 +277,8 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared", 
             eta = T @ theta
             errs.append(np.mean(np.logaddexp(0, eta) - yT * eta))
         tdot = -np.linalg.solve(H, theta)  # grad R = theta for ridge
+        if wP is not None:  # a pick enters H with its weight (maxdet, sld_batch)
+            curv = curv * wP
         nl.append(len(L))
         if len(L) >= B:
             break
@@ -464,7 +466,8 @@ def case_numpy(a):
     with h5py.File(wts, "r+") as f:
         f["candidates/weight"] = wP
     for src, loss, st, arrays, w in ((pois, "poisson", "sld", (Pq, yq, Tq, yTq, Xq), None), (pois, "poisson", "maxdet", (Pq, yq, Tq, yTq, Xq), None),
-                                     (wts, "squared", "var", (P, yP, T, yT, Xraw), wP), (wts, "squared", "sld", (P, yP, T, yT, Xraw), wP)):
+                                     (wts, "squared", "var", (P, yP, T, yT, Xraw), wP), (wts, "squared", "sld", (P, yP, T, yT, Xraw), wP),
+                                     (wts, "squared", "sld_batch", (P, yP, T, yT, Xraw), wP), (wts, "squared", "maxdet", (P, yP, T, yT, Xraw), wP)):
         out = os.path.join(a.dir, f"numpy_{loss}_{st}{'_w' if w is not None else ''}.h5")
         active(a, a.np, src, out, "-curio_loss", loss, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.6", "-curio_al_seed", "2",
                "-curio_al_seed_size", "10", "-curio_al_batch", "3", "-curio_al_budget", "28", "-curio_intercept")
