@@ -17,7 +17,8 @@ Layouts written in group /<group> (train, candidates or test):
 LIBSVM input: one row per line, 'label index:value ...' with 1-based, strictly increasing indices; blank lines and
 lines starting with '#' are skipped, a trailing '# comment' is allowed, 'qid:N' tokens are ignored. The file is read
 line by line; only the parsed numbers are kept. CSV input: one row per line, the label in --label-column (default:
-the last column), a header line detected automatically (a line with a field that is not a number) or forced with
+the last column), a header line detected automatically (a line with a field that is neither a number nor a missing-value
+marker such as NA, ? or an empty field) or forced with
 --header / --no-header (the header's names of the feature columns are written as the strings /<group>/feature_name,
 which curio carries into its output), a user id per row in --user-column (written as int64 /<group>/user, not a feature; a
 non-negative integer). Every value must be a finite number; a malformed line is an error naming the file and line.
@@ -122,8 +123,14 @@ def read_libsvm(path, ncols):
             "data": np.frombuffer(data, dtype=np.float64)}
 
 
-def _is_number_row(fields):
-    return all(_number(f.strip()) is not None for f in fields)
+# tokens that stand for a missing value in exported tables (R, pandas, spreadsheets): a first line whose only
+# non-numbers are these is data with a gap, refused as such, not a header
+_MISSING = {"", "na", "nan", "n/a", "null", "none", "?", ".", "-", "inf", "-inf", "+inf", "infinity", "-infinity"}
+
+
+def _is_header_row(fields):
+    """A header: some field is neither a number nor a missing-value marker"""
+    return any(_number(f.strip()) is None and f.strip().lower() not in _MISSING for f in fields)
 
 
 def read_csv(path, label_column, header, delimiter, user_column=None):
@@ -139,7 +146,7 @@ def read_csv(path, label_column, header, delimiter, user_column=None):
     first_line = None
     lineno = 0
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a byte-order mark is not part of the first field
             rdr = csv.reader(fh, delimiter=delimiter)
             for fields in rdr:
                 lineno = rdr.line_num
@@ -151,7 +158,7 @@ def read_csv(path, label_column, header, delimiter, user_column=None):
                     continue
                 if width is None:
                     width, first_line = len(fields), lineno
-                    has_header = header if header is not None else not _is_number_row(fields)
+                    has_header = header if header is not None else _is_header_row(fields)
                     if has_header:
                         names = [f.strip() for f in fields]
                     label = _label_index(label_column, names, width, path)
@@ -171,6 +178,8 @@ def read_csv(path, label_column, header, delimiter, user_column=None):
                     if j == ucol:
                         if v < 0 or v != int(v):
                             fail(f"user column: '{_shown(f)}' is not a non-negative integer user id")
+                        if v >= 2**53:  # beyond it a float is not every integer, and the int64 id would not be the file's
+                            fail(f"user column: '{_shown(f)}' is too large for a user id (at most 2^53 - 1)")
                         users.append(int(v))
                     elif j == label:
                         y.append(v)
@@ -328,7 +337,7 @@ def main(argv=None):
     ap.add_argument("--user-column", default=None,
                     help="CSV: the column (header name or 0-based index) holding each row's user id, written as /<group>/user "
                          "(-curio_mode users)")
-    ap.add_argument("--delimiter", default=",", help="CSV field delimiter (default ','; '\\t' for tabs)")
+    ap.add_argument("--delimiter", default=None, help="CSV field delimiter (default ',', a tab for a .tsv file; '\\t' for tabs)")
     a = ap.parse_args(argv)
 
     try:
@@ -336,12 +345,16 @@ def main(argv=None):
             raise ConvertError(f"--ncols must be >= 0, got {a.ncols}")
         if not os.path.isfile(a.input) or not os.access(a.input, os.R_OK):
             raise ConvertError(f"Cannot read input file '{a.input}'")
+        if os.path.exists(a.output) and os.path.samefile(a.input, a.output):
+            raise ConvertError(f"output file '{a.output}' is the input file; it would be replaced")
         fmt = detect_format(a.input) if a.format == "auto" else a.format
         if fmt == "libsvm":
             if a.label_column is not None or a.header is not None or a.user_column is not None:
                 raise ConvertError("--label-column, --user-column, --header and --no-header are for CSV input")
             rows = read_libsvm(a.input, a.ncols)
         else:
+            if a.delimiter is None:
+                a.delimiter = "\t" if os.path.splitext(a.input)[1].lower() == ".tsv" else ","
             delim = "\t" if a.delimiter in ("\\t", "tab") else a.delimiter
             if len(delim) != 1:
                 raise ConvertError(f"--delimiter must be one character, got '{a.delimiter}'")

@@ -148,6 +148,10 @@ def test_malformed(tmp):
         ("a.csv", "1,2,3\n", ["--label-column", "none"], "--label-column none is for --group candidates only"),
         ("a.csv", "1,2,3\n", ["--ncols", 5], "has 2 feature columns, but --ncols is 5"),
         ("missing.svm", None, [], "Cannot read input file"),
+        # a first line whose only non-numbers are missing-value markers is data with a gap, not a header
+        ("a.csv", "1,NA,3\n4,5,6\n", [], "line 1: column 1: 'NA' is not a finite number"),
+        ("a.csv", "1,,3\n4,5,6\n", [], "line 1: column 1: '' is not a finite number"),
+        ("a.csv", "x,u,y\n1,1e20,3\n", ["--user-column", "u"], "line 2: user column: '1e20' is too large for a user id"),
     ]
     failures = 0
     for name, text, args, want in cases:
@@ -162,6 +166,27 @@ def test_malformed(tmp):
         if text is not None:
             os.remove(src)
     assert not failures, f"{failures} malformed inputs not reported as expected"
+
+
+def test_bom_tsv_self(tmp):
+    """a byte-order mark is not part of the first field; a .tsv file is split at tabs; the output may not be the input"""
+    out = os.path.join(tmp, "o.h5")
+    with open(os.path.join(tmp, "bom.csv"), "wb") as fh:
+        fh.write("\ufeff1,2,3\n4,5,6\n7,8,9\n".encode("utf-8"))
+    ok(*run(os.path.join(tmp, "bom.csv"), out))
+    with h5py.File(out) as f:
+        assert f["train/X"][:].tolist() == [[1, 2], [4, 5], [7, 8]] and "feature_name" not in f["train"], "BOM, no header: the first row kept"
+    with open(os.path.join(tmp, "bomh.csv"), "wb") as fh:
+        fh.write("\ufeffa,b,y\n1,2,3\n".encode("utf-8"))
+    ok(*run(os.path.join(tmp, "bomh.csv"), out, "--label-column", "a"))
+    with h5py.File(out) as f:
+        assert [v.decode() for v in f["train/feature_name"][:]] == ["b", "y"] and f["train/y"][:].tolist() == [1], "BOM before a header name"
+    ok(*run(write(os.path.join(tmp, "t.tsv"), "a\tb\ty\n1\t2\t3\n"), out))
+    with h5py.File(out) as f:
+        assert f["train/X"][:].tolist() == [[1, 2]] and f["train/y"][:].tolist() == [3], ".tsv split at tabs"
+    src = write(os.path.join(tmp, "self.csv"), "1,2,3\n")
+    code, msg = run(src, os.path.join(tmp, ".", "self.csv"))
+    assert code != 0 and "is the input file" in msg and open(src).read() == "1,2,3\n", f"output = input: {msg}"
 
 
 def main():
