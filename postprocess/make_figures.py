@@ -6,8 +6,9 @@ Writes <prefix>_fig1.png (regularity tangent, fig1_tangent.py), <prefix>_fig2.pn
 fig3_scores.py), and prints each path written.  The prefix defaults to the input path
 without .h5.  Every figure is attempted even if an earlier one fails.  Figure 1 is
 skipped, with a note and without failing, for runs without 1-D inputs (identity feature
-map), figure 2 for runs without LOOCV curves (-curio_loocv false); any other missing
-dataset is an error and the exit code is 2.
+map), figure 2 for runs without LOOCV curves (-curio_loocv false), figure 3 for runs
+without scores; any other missing dataset is an error and the exit code is 2, and so is a
+file from which no figure at all can be drawn (a run with neither, or not a curio output).
 
     /usr/bin/python3 postprocess/make_figures.py curio.h5 [--prefix figures/run1]
 """
@@ -31,7 +32,7 @@ def make_figures(input_path, prefix, prog):
     except ch.CurioInputError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return ch.EXIT_INPUT
-    status = 0
+    status, drawn = 0, 0
     for figure in FIGURES:
         output = prefix + figure.SUFFIX
         try:
@@ -43,6 +44,10 @@ def make_figures(input_path, prefix, prog):
             status = ch.EXIT_INPUT
         else:
             print(output)
+            drawn += 1
+    if not drawn and not status:
+        print(f"{prog}: error: no figure drawn from {input_path}: every one was skipped (above)", file=sys.stderr)
+        status = ch.EXIT_INPUT
     return status
 
 

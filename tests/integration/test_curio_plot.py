@@ -73,6 +73,17 @@ def main():
         print(f"{'ok' if ok else 'FAIL':4} {script} on an SGDF output: exit {r.returncode}, {r.stderr.strip()}")
         failures += not ok
         extra += 1
+    # make_figures.py on a file from which no figure can be drawn (a curio input): exit 2, not 0 with three notes
+    import h5py
+    inp = os.path.join(out, "an_input.h5")
+    with h5py.File(inp, "w") as f:
+        f["train/X"], f["train/y"] = [[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0]
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "postprocess", "make_figures.py"), inp, "--prefix", os.path.join(out, "none")],
+                       capture_output=True, text=True)
+    ok = r.returncode == 2 and "make_figures.py: error: no figure drawn" in r.stderr and not glob.glob(os.path.join(out, "none_fig*.png"))
+    print(f"{'ok' if ok else 'FAIL':4} make_figures.py on a file with no figure to draw: exit {r.returncode}, {r.stderr.strip().splitlines()[-1]}")
+    failures += not ok
+    extra += 1
     print(f"{len(cases) + extra - failures} passed, {failures} failed")
     return 1 if failures else 0
 
