@@ -58,10 +58,12 @@ static PetscErrorCode RowsReadShape(MPI_Comm comm, hid_t file, const char fname[
   PetscFunctionBegin;
   PetscCall(CurioH5GetShape(comm, file, fname, is1d ? px : pX, &ndims, dims));
   if (is1d)
-    PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimensions", fname, px, ndims);
+    PetscCheck(ndims == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 1-D (n), it has %d dimension%s", fname, px, ndims,
+               ndims == 1 ? "" : "s");
   else
-    PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimensions", fname,
-               pX, ndims);
+    PetscCheck(ndims == 2, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' must be 2-D (n, features), it has %d dimension%s%s", fname,
+               pX, ndims, ndims == 1 ? "" : "s",
+               ndims == 1 ? " (one feature column is shape (n, 1); a 1-D input for polynomial features is 'x', lower case)" : "");
   *n   = dims[0];
   *dim = is1d ? 1 : dims[1];
   PetscCheck(*n > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Input file '%s': dataset '%s' has no rows", fname, is1d ? px : pX);
@@ -123,7 +125,7 @@ static PetscErrorCode RowsCheckPerRow(MPI_Comm comm, hid_t file, const char fnam
   if (ndims == 1 && dims[0] == total) PetscFunctionReturn(PETSC_SUCCESS);
   if (ndims == 1) PetscCall(PetscSNPrintf(shape, sizeof(shape), "(%" PetscInt_FMT ")", dims[0]));
   else if (ndims == 2) PetscCall(PetscSNPrintf(shape, sizeof(shape), "(%" PetscInt_FMT ", %" PetscInt_FMT ")", dims[0], dims[1]));
-  else PetscCall(PetscSNPrintf(shape, sizeof(shape), "%d dimensions", ndims));
+  else PetscCall(PetscSNPrintf(shape, sizeof(shape), "%d dimension%s", ndims, ndims == 1 ? "" : "s"));
   {
     const PetscBool transposed                    = (PetscBool) (ndims == 1 && dims[0] == dim && dim != total);
     char            hint[PETSC_MAX_PATH_LEN + 64] = "";
