@@ -186,7 +186,15 @@ def read_csv(path, label_column, header, delimiter, user_column=None):
                     else:
                         values.append(v)
     except UnicodeDecodeError as e:
-        raise ConvertError(f"Input file '{path}' is not UTF-8 text (near line {lineno + 1}: {e.reason}); re-save it as UTF-8") from None
+        bad = lineno + 1  # the reader decodes ahead of the lines it returns: find the line itself
+        with open(path, "rb") as fh:
+            for k, raw in enumerate(fh, 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    bad = k
+                    break
+        raise ConvertError(f"Input file '{path}', line {bad}: not UTF-8 text ({e.reason}); re-save the file as UTF-8") from None
     if width is None or (label is not None and not y) or (label is None and not values):
         raise ConvertError(f"Input file '{path}' has no data rows")
     d = width - (label is not None) - (ucol is not None)
