@@ -1129,29 +1129,28 @@ static PetscErrorCode SignatureMismatch(const char what[], const char mine[], co
   whose[4] = (char) tolower((unsigned char) whose[4]); /* "the checkpoint's", "the restart file's" */
   PetscCall(PetscStrallocpy(mine, &a));
   PetscCall(PetscStrallocpy(theirs, &b));
-  na     = SignatureSplit(a, ka, va, MAXF);
-  nb     = SignatureSplit(b, kb, vb, MAXF);
-  *older = PETSC_FALSE;
-  for (int i = 0; i < na; i++) { /* older: fields of this run missing in the file, and the fields both have agree */
-    const char *t = SignatureValue(kb, vb, nb, ka[i]);
-    if (!t) *older = PETSC_TRUE;
-    else if (strcmp(t, va[i]) && !(va[i][0] && SameFile(va[i], t))) break;
-    if (i == na - 1 && *older)
-      for (int j = 0; j < na; j++)
-        if (!SignatureValue(kb, vb, nb, ka[j])) {
-          PetscCall(PetscStrlen(msg, &l));
-          PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s", msg[0] ? ", " : "", ka[j]));
-        }
+  na = SignatureSplit(a, ka, va, MAXF);
+  nb = SignatureSplit(b, kb, vb, MAXF);
+  { /* older: the file lacks fields of this run's signature, and the fields both have agree */
+    int nmissing = 0, nconflict = 0;
+    for (int i = 0; i < na; i++) {
+      const char *t = SignatureValue(kb, vb, nb, ka[i]);
+      if (!t) nmissing++;
+      else if (strcmp(t, va[i]) && !(va[i][0] && SameFile(va[i], t))) nconflict++;
+    }
+    *older = (PetscBool) (nmissing && !nconflict);
   }
-  if (!msg[0]) *older = PETSC_FALSE;
-  for (int i = 0; i < na + nb && !*older; i++) { /* this run's fields in order, then those only the file has */
+  for (int i = 0; i < na + nb; i++) { /* older: the missing keys; else this run's fields in order, then the file's own */
     const char *key = i < na ? ka[i] : kb[i - na];
     const char *m = SignatureValue(ka, va, na, key), *t = SignatureValue(kb, vb, nb, key);
     if (i >= na && m) continue;
-    if (m && t && (!strcmp(m, t) || (m[0] && SameFile(m, t)))) continue;
+    if (*older && (i >= na || t)) continue;
+    if (!*older && m && t && (!strcmp(m, t) || (m[0] && SameFile(m, t)))) continue;
     PetscCall(PetscStrlen(msg, &l));
-    PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s %s%s%s, this run's %s", msg[0] ? "; " : "", whose, key, t ? " = " : " ", t ? t : "is none",
-                            m ? m : "none"));
+    if (*older) PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s", msg[0] ? ", " : "", key));
+    else
+      PetscCall(PetscSNPrintf(msg + l, len - l, "%s%s %s%s%s, this run's %s", msg[0] ? "; " : "", whose, key, t ? " = " : " ", t ? t : "is none",
+                              m ? m : "none"));
   }
   PetscCall(PetscFree(a));
   PetscCall(PetscFree(b));

@@ -334,7 +334,7 @@ static PetscErrorCode TrainNewton(CurioFit p, PetscReal s, Vec theta)
   PetscCall(VecCopy(theta, start));
   PetscCall(TrainTaoSolve(p, theta, &ctx, gscale, 1e-12, PETSC_FALSE, &its, &f, &gnorm, &reason));
   if (!(reason > 0 || gnorm <= 1e-9 * gscale)) {
-    if (!PetscIsNormalReal(f) && f != 0) PetscCall(VecCopy(start, theta)); /* TAO left a non-finite iterate: start again where it did */
+    if (PetscIsInfOrNanReal(f)) PetscCall(VecCopy(start, theta)); /* TAO left a non-finite iterate: start again where it did */
     PetscCall(TrainTaoSolve(p, theta, &ctx, gscale, 1e-6, PETSC_TRUE, &its2, &f, &gnorm, &reason));
     its += its2;
     if (reason > 0 && gnorm > 1e-12 * gscale) {
