@@ -136,5 +136,6 @@ PETSC_EXTERN PetscErrorCode CurioFitCVGridCurve(CurioFit fit, const CurioCVGrid 
                                                 PetscReal *scale);
 
 /* Classic influence (Koh and Liang) of a solved fit (src/analysis/influence.c) */
-PETSC_EXTERN PetscErrorCode CurioFitSelfInfluence(CurioFit, const PetscReal[], Vec *);
-PETSC_EXTERN PetscErrorCode CurioFitInfluenceTop(CurioFit, const PetscReal[], Mat, Vec, Vec, PetscInt, PetscInt, PetscInt[], PetscReal[]);
+PETSC_EXTERN PetscErrorCode CurioFitSelfInfluence(CurioFit, const PetscReal[], Vec *, PetscReal *);
+PETSC_EXTERN PetscErrorCode CurioFitInfluenceTop(CurioFit, const PetscReal[], Mat, Vec, Vec, PetscInt, PetscInt, PetscInt[], PetscReal[],
+                                                 PetscReal *);

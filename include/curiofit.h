@@ -45,6 +45,7 @@ PETSC_EXTERN PetscErrorCode CurioFitGetSolution(CurioFit, Vec *, Vec *);
 PETSC_EXTERN PetscErrorCode CurioFitGetRegularizerGradient(CurioFit, Vec *);
 PETSC_EXTERN PetscErrorCode CurioFitGetRegularity(CurioFit, PetscReal *, PetscBool *);
 PETSC_EXTERN PetscErrorCode CurioFitGetDiagnostics(CurioFit, PetscReal *, PetscReal *);
-PETSC_EXTERN PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace);
+PETSC_EXTERN PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace,
+                                                PetscReal *theta_error);
 PETSC_EXTERN PetscErrorCode CurioFitGetIterations(CurioFit, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode CurioFitGetTimes(CurioFit, PetscReal *, PetscReal *);

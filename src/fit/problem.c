@@ -246,7 +246,7 @@ PetscErrorCode CurioProblemSolve(CurioProblem p, PetscReal s)
   PetscFunctionBegin;
   PetscCall(CurioFitSolve(p->fit, s));
   PetscCall(CurioFitGetDiagnostics(p->fit, &p->sigma2, &p->tangent_residual));
-  PetscCall(CurioFitGetAccuracy(p->fit, &p->tangent_condition, &p->tangent_forward_error, NULL));
+  PetscCall(CurioFitGetAccuracy(p->fit, &p->tangent_condition, &p->tangent_forward_error, NULL, NULL));
   if (!(p->tangent_forward_error <= CURIO_TANGENT_WARN) && !p->quiet) {
     CurioSolverType st;
     PetscCall(CurioSolverGetType(p->solver, &st));
@@ -678,7 +678,7 @@ PetscErrorCode CurioProblemSelect(CurioProblem p)
 PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
 {
   PetscInt   d, nt, k = p->influence_k;
-  PetscReal *Hinv;
+  PetscReal *Hinv, top_error;
 
   PetscFunctionBegin;
   PetscCall(CurioModelGetSize(p->model, &d));
@@ -687,7 +687,7 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
   PetscCall(PetscMalloc1(d * d, &Hinv));
   PetscCall(CurioSolverGetInverse(p->solver, Hinv));
   PetscCall(VecDestroy(&p->self_influence));
-  PetscCall(CurioFitSelfInfluence(p->fit, Hinv, &p->self_influence));
+  PetscCall(CurioFitSelfInfluence(p->fit, Hinv, &p->self_influence, &p->influence_error));
   nt                 = p->PhiTest ? PetscMin(p->influence_ntest, p->test->n) : 0;
   p->influence_ntest = nt;
   PetscCall(PetscFree2(p->infl_index, p->infl_value));
@@ -699,10 +699,17 @@ PetscErrorCode CurioProblemComputeInfluence(CurioProblem p)
     PetscCall(PetscMalloc2(nt * k, &p->infl_index, nt * k, &p->infl_value));
     PetscCall(CurioRowVec(p->PhiTest, p->test->y, &yt));
     PetscCall(CurioRowVec(p->PhiTest, p->test->w, &wt));
-    PetscCall(CurioFitInfluenceTop(p->fit, Hinv, p->PhiTest, yt, wt, nt, k, p->infl_index, p->infl_value));
+    PetscCall(CurioFitInfluenceTop(p->fit, Hinv, p->PhiTest, yt, wt, nt, k, p->infl_index, p->infl_value, &top_error));
+    p->influence_error = PetscMax(p->influence_error, top_error);
     PetscCall(VecDestroy(&yt));
     PetscCall(VecDestroy(&wt));
   }
+  if (!(p->influence_error <= CURIO_TANGENT_WARN) && !p->quiet)
+    PetscCall(PetscPrintf(p->comm,
+                          "curio: WARNING the influence values' estimated error is %.1e of the largest (/influence@forward_error): at s = %g the "
+                          "model nearly interpolates its training rows, whose loss derivatives are then small differences of large numbers. "
+                          "Raise -curio_s\n",
+                          (double) p->influence_error, (double) p->s));
   PetscCall(PetscFree(Hinv));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

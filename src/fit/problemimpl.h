@@ -49,6 +49,7 @@ struct _n_CurioProblem {
   PetscInt   influence_k, influence_ntest;
   PetscBool  influence_k_set; /* given: checked against the training rows; the default 5 is capped by them */
   Vec        self_influence;
+  PetscReal  influence_error; /* the influence values' estimated error relative to the largest (CurioFitSelfInfluence()) */
   PetscInt  *infl_index;
   PetscReal *infl_value;
   char       theta_init[PETSC_MAX_PATH_LEN]; /* warm start for Newton's method: FILE[:DATASET] */

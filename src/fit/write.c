@@ -282,7 +282,10 @@ static PetscErrorCode WriteSelectionInfluence(CurioOutput out, CurioProblem p, c
     PetscCall(CurioOutputWriteArray(out, "/selection/score", p->select_k, p->sel_score, NULL));
     PetscCall(CurioOutputSetAttributeString(out, "/selection", "score", CurioScoreTable[p->select_by].name));
   }
-  if (p->self_influence) PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, "sample"));
+  if (p->self_influence) {
+    PetscCall(CurioOutputWriteVec(out, "/influence/self", p->self_influence, "sample"));
+    PetscCall(CurioOutputSetAttributeReal(out, "/influence", "forward_error", p->influence_error));
+  }
   if (p->infl_index) {
     PetscCall(CurioOutputWriteIntArray(out, "/influence/test_top_index", p->influence_ntest, p->influence_k, p->infl_index));
     {

@@ -159,9 +159,10 @@ static PetscErrorCode TangentAccuracy(CurioFit fit, PetscBool rowspace)
     PetscCall(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
     rho_theta = PetscMax(rho_theta, rtol);
   }
-  rho_theta              = PetscMax(rho_theta, fit->train_error); /* a GLM's theta is as accurate as Newton's last step says */
-  fit->tangent_condition = kappa;
-  fit->tangent_rowspace  = rowspace;
+  rho_theta                = PetscMax(rho_theta, fit->train_error); /* a GLM's theta is as accurate as Newton's last step says */
+  fit->tangent_condition   = kappa;
+  fit->theta_forward_error = kappa * rho_theta;
+  fit->tangent_rowspace    = rowspace;
   if (rowspace) {
     PetscReal range_error;
     PetscCall(CurioSolverGetRangeError(fit->solver, &range_error));
@@ -561,18 +562,19 @@ PetscErrorCode CurioFitGetDiagnostics(CurioFit fit, PetscReal *sigma2, PetscReal
 }
 
 /*@C
-  CurioFitGetAccuracy - the tangent's accuracy after CurioFitSolve(): the solver's condition estimate
-  (CurioSolverGetCondition()), the estimated relative forward error of theta_dot, and whether the direct path used the
-  row-space route (any may be NULL)
+  CurioFitGetAccuracy - the accuracy after CurioFitSolve(): the solver's condition estimate (CurioSolverGetCondition()),
+  the estimated relative forward error of theta_dot, whether the direct path used the row-space route, and the estimated
+  relative forward error of theta* (any may be NULL)
 
   Not Collective
 @*/
-PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace)
+PetscErrorCode CurioFitGetAccuracy(CurioFit fit, PetscReal *condition, PetscReal *forward_error, PetscBool *rowspace, PetscReal *theta_error)
 {
   PetscFunctionBegin;
   if (condition) *condition = fit->tangent_condition;
   if (forward_error) *forward_error = fit->tangent_forward_error;
   if (rowspace) *rowspace = fit->tangent_rowspace;
+  if (theta_error) *theta_error = fit->theta_forward_error;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -17,8 +17,9 @@ struct _n_CurioFit {
   Vec                  theta, theta_dot, gradR;
   PetscReal            s, sigma2, tangent_residual;
   PetscReal            tangent_condition, tangent_forward_error; /* the solver's condition estimate and the tangent's estimated relative error */
-  PetscReal            train_error;      /* Newton's last step |H^{-1} g| / |theta| at theta*: its estimated relative error (0: squared loss) */
-  PetscBool            tangent_rowspace; /* the tangent came from the row-space route */
+  PetscReal            theta_forward_error; /* theta*'s estimated relative error: the condition estimate times its relative residual */
+  PetscReal            train_error;         /* Newton's last step |H^{-1} g| / |theta| at theta*: its estimated relative error (0: squared loss) */
+  PetscBool            tangent_rowspace;    /* the tangent came from the row-space route */
   PetscBool            solved, monitor;
   char                 rows[160]; /* which rows the weights select, for error messages ("": the training rows) */
   PetscInt             its_train, its_tangent;

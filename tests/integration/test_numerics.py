@@ -30,6 +30,9 @@ Cases (README, "Numerics at the edges"):
   glm        logistic with every label 1 at s = 1e-11, Poisson with every count 0 at s = 3e-12, counts of 400 and 8000 from theta = 0 (restricted, fixed s
              and the LOOCV grid) against numpy's Newton; /test's rmse (y - mu) and log-loss or Poisson loss; a TAO type
              curio cannot use refused
+  influence  n < d weighted ridge down to s = 1e-12, where the training residuals are O(s) differences of O(1) numbers:
+             self-influence and top-k values against the row-space form, right or flagged by /influence@forward_error
+             and a warning; n > d at s = 1e-10 against numpy
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units; curves flat
              to rounding (every fit exact, a constant label) are flagged"""
@@ -832,6 +835,62 @@ def case_glm(run, tmp):
           "-curio_tao_type ntl: refused in one line (%s)" % (lines[0] if lines else log[-300:]))
 
 
+def case_influence(run, tmp):
+    """Influence values where the model nearly interpolates (n < d, weighted ridge, s from 1e-2 down to 1e-12): the
+    training residuals are O(s) differences of O(1) numbers. Against the row-space form, accurate at any s: r = -s W^-1
+    (K + s W^-1)^-1 y, phi_i^T H^-1 phi_j = [K (W K + s)^-1]_ij with K = X X^T. The values are right, or flagged:
+    their error relative to the largest stays within /influence@forward_error, which is small while they are accurate,
+    and a warning says so when it is not. Also n > d, where nothing cancels."""
+    rng = np.random.default_rng(11)
+    n, d, nt = 20, 40, 5
+    X = rng.standard_normal((n, d))
+    y = 3 * rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    Xt = rng.standard_normal((nt, d))
+    yt = rng.standard_normal(nt)
+    path = os.path.join(tmp, "influence.h5")
+    with h5py.File(path, "w") as f:
+        f["train/X"], f["train/y"], f["train/weight"], f["test/X"], f["test/y"] = X, y, w, Xt, yt
+    K = X @ X.T
+    for s in (1e-2, 1e-6, 1e-10, 1e-12):
+        rc, log, out = run(path, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_scores", "none", "-curio_influence", "-curio_influence_k", "3")
+        if rc:
+            check(False, "influence, n < d, s = %g: failed\n%s" % (s, log))
+            continue
+        A = np.linalg.inv(K + s * np.diag(1 / w))
+        r = -s * (A @ y) / w  # phi . theta - y
+        dl = r  # l', unweighted (the weights are in H)
+        B = K @ A / w[None, :]  # B_ij = phi_i^T H^-1 phi_j = [X (X^T W X + s)^-1 X^T]_ij = [K (W K + s)^-1]_ij
+        self_ref = dl**2 * np.diag(B)
+        bt = (A @ X @ Xt.T) / w[:, None]  # phi_i^T H^-1 phi'_j = [(K W + s)^-1 X Xt^T]_ij
+        with h5py.File(out) as f:
+            got, fe = f["influence/self"][:], f["influence"].attrs["forward_error"]
+            idx, val = f["influence/test_top_index"][:], f["influence/test_top_value"][:]
+            theta = f["model/theta"][:]
+        es = np.max(np.abs(got - self_ref)) / np.max(np.abs(self_ref))
+        dlt = Xt @ theta - yt
+        top_ref = -dlt[:, None] * (dl[:, None] * bt).T  # (nt, n)
+        et = max(np.max(np.abs(val[j] - top_ref[j, idx[j]])) / np.max(np.abs(top_ref[j])) for j in range(nt))
+        honest = es <= fe and et <= fe
+        warned = "WARNING the influence values" in log
+        check(honest and (fe < 1e-6) != warned and (s > 1e-6 or fe > 1e-6) and (s < 1e-2 or fe < 1e-9),
+              "influence, n < d, weighted, s = %g: self %.1e and top-k %.1e from the row-space form, estimate %.1e%s" %
+              (s, es, et, fe, ", warned" if warned else ""))
+    Xb = rng.standard_normal((200, 6))
+    yb = Xb @ rng.standard_normal(6) + rng.standard_normal(200)
+    path = write(os.path.join(tmp, "influence_tall.h5"), Xb, yb)
+    rc, log, out = run(path, "-curio_s", "1e-10", "-curio_loocv", "false", "-curio_scores", "none", "-curio_influence")
+    if rc:
+        check(False, "influence, n > d: failed\n" + log)
+    else:
+        H = Xb.T @ Xb + 1e-10 * np.eye(6)
+        th = np.linalg.solve(H, Xb.T @ yb)
+        ref = (Xb @ th - yb) ** 2 * np.einsum("ij,ij->i", Xb, np.linalg.solve(H, Xb.T).T)
+        with h5py.File(out) as f:
+            es, fe = rel(f["influence/self"][:], ref), f["influence"].attrs["forward_error"]
+        check(es < 1e-12 and fe < 1e-10 and "WARNING" not in log, "influence, n > d, s = 1e-10: self %.1e from numpy, estimate %.1e" % (es, fe))
+
+
 CASES = {
     "noise": case_noise,
     "tangent": case_tangent,
@@ -844,6 +903,7 @@ CASES = {
     "graded": case_graded,
     "ties": case_ties,
     "glm": case_glm,
+    "influence": case_influence,
 }
 
 
