@@ -7,15 +7,15 @@
 Reads every STUDYDIR/<dataset_name>__<strategy>__seed<k>.h5 (one active-learning run each; layout in
 postprocess/README.md, "Active-learning study report") and writes, with PREFIX defaulting to STUDYDIR/report:
 
-    PREFIX_<dataset>.png   left: test error against the number of labels, mean over seeds with a 95% confidence
-                           band, one line per strategy; right: the paired difference to the baseline per round
+    PREFIX_<dataset>.png   left: test error against the number of labels, mean over seeds with a confidence band
+                           (--level), one line per strategy; right: the paired difference to the baseline per round
                            (same seeds), with its band
     PREFIX_curves.png      the same, one panel per data set
     PREFIX.md              one table per data set (below)
     PREFIX.csv             the same numbers, one row per (data set, strategy)
     PREFIX.json            the same numbers plus the mean curves
 
-Per strategy and data set (means over seeds, confidence intervals mean +- t_{0.975, n-1} * sd / sqrt(n)):
+Per strategy and data set (means over seeds, confidence intervals mean +- t_{(1+level)/2, n-1} * sd / sqrt(n)):
   AULC            area under the learning curve: trapezoid of test error over n_labeled divided by the label range
                   (the mean test error over the run);
   vs baseline     the paired difference AULC(strategy) - AULC(baseline) over the seeds both have (the same seed
@@ -226,6 +226,15 @@ def paired_p(x):
     return float(stats.ttest_1samp(x, 0.0).pvalue)
 
 
+def outcome(r, alpha):
+    """+1 where a strategy's row beats the baseline (Holm-adjusted p < alpha and a negative mean difference), -1 where
+    it loses (positive difference), 0 otherwise; the one test behind the summary's bold cells, every win/loss count
+    and the recommendation"""
+    if not r.get("diff_p_holm", 1.0) < alpha:
+        return 0
+    return 1 if r["diff_vs_baseline"] < 0 else -1 if r["diff_vs_baseline"] > 0 else 0
+
+
 def mean_ci(x, level=0.95):
     """(n, mean, half-width) of a t confidence interval; half-width NaN for fewer than 2 values."""
     x = np.asarray(x, dtype=np.float64)
@@ -393,9 +402,8 @@ def across(res, level=0.95):
     out = {"alpha": alpha, "n_comparisons": len(comps), "strategies": strategies, "ranked_datasets": full}
     wl = {}
     for s in strategies:
-        w = sum(1 for ds, r in comps if r["strategy"] == s and r.get("diff_p_holm", 1) < alpha and r["diff_vs_baseline"] < 0)
-        l_ = sum(1 for ds, r in comps if r["strategy"] == s and r.get("diff_p_holm", 1) < alpha and r["diff_vs_baseline"] > 0)
-        wl[s] = (w, l_)
+        o = [outcome(r, alpha) for ds, r in comps if r["strategy"] == s]
+        wl[s] = (o.count(1), o.count(-1))
     out["wins_losses"] = wl
     k, N = len(strategies), len(full)
     if k >= 2 and N >= 2:
@@ -453,10 +461,8 @@ def recommend(res, acr, level=0.95):
     for g, dss in sorted(groups.items()):
         ga = {s: float(np.mean([acr["rank_by_dataset"][ds][s] for ds in dss])) for s in order}
         gb = min(ga, key=lambda s: (ga[s], s))
-        w = sum(1 for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb and r.get("diff_p_holm", 1) < acr["alpha"]
-                and r["diff_vs_baseline"] < 0)
-        l_ = sum(1 for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb and r.get("diff_p_holm", 1) < acr["alpha"]
-                 and r["diff_vs_baseline"] > 0)
+        o = [outcome(r, acr["alpha"]) for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb]
+        w, l_ = o.count(1), o.count(-1)
         names = " and ".join(sorted(s for s in ga if abs(ga[s] - ga[gb]) <= 1e-9))
         if base and gb != base and w == 0:
             # the best rank there is not a demonstrated gain: the baseline is the honest advice
@@ -484,18 +490,19 @@ def fmt(v, h=None):
     return s
 
 
-def summary_table(res):
+def summary_table(res, level=0.95):
     """One row per strategy, one column per data set: the paired AULC difference to the baseline in percent of the
-    baseline's AULC, with its confidence interval; bold where the interval excludes 0. Last column: wins / losses."""
+    baseline's AULC, with its confidence interval at level; bold where the Holm-adjusted paired test is significant at
+    1 - level (outcome()). Last column: wins / losses."""
     sets = [ds for ds, d in res.items() if d["baseline"]]
     if not sets:
         return []
     base = res[sets[0]]["baseline"]
     strategies = sorted({r["strategy"] for ds in sets for r in res[ds]["rows"]} - {base})
     lines = [f"## Summary: AULC against {base}", "",
-             f"Paired AULC difference to {base} in % of {base}'s AULC (negative is better), with its unadjusted 95% "
+             f"Paired AULC difference to {base} in % of {base}'s AULC (negative is better), with its unadjusted {100 * level:g}% "
              "confidence interval; **bold** where the paired t-test over seeds is significant after Holm's correction "
-             "over all the table's comparisons (adjusted p < 0.05). Wins/losses count those data sets.", "",
+             f"over all the table's comparisons (adjusted p < {1 - level:.2g}). Wins/losses count those data sets.", "",
              "| strategy | " + " | ".join(sets) + " | wins / losses |", "|---" * (len(sets) + 2) + "|"]
     for s in strategies:
         cells, win, loss = [], 0, 0
@@ -506,9 +513,10 @@ def summary_table(res):
                 cells.append("-")
                 continue
             m, h = 100 * r["diff_vs_baseline"] / b["aulc"], 100 * r["diff_vs_baseline_ci"] / b["aulc"]
-            sig = r.get("diff_p_holm", 1.0) < 0.05
-            win += sig and m < 0
-            loss += sig and m > 0
+            o = outcome(r, 1 - level)
+            sig = o != 0
+            win += o > 0
+            loss += o < 0
             cell = f"{m:+.1f} ± {h:.1f}" if not math.isnan(h) else f"{m:+.1f}"
             cells.append(f"**{cell}**" if sig else cell)
         cheat = any(r["strategy"] == s and r["reads_all_labels"] for ds in sets for r in res[ds]["rows"])
@@ -572,7 +580,7 @@ def write_markdown(res, path, level, acr=None, rec=None):
              "prediction per predicted point (medians over seeds). Early: the share of a run's AULC that lies in the first "
              f"{EARLY:.0%} of its label range, mean (max) over seeds; near {EARLY:.0%} the AULC weighs the run evenly, "
              "well above it the early rounds dominate it (the final value and labels to target then say more).", ""]
-    lines += summary_table(res) + early_lines(res)
+    lines += summary_table(res, level) + early_lines(res)
     if acr:
         lines += ranking_lines(acr)
     if rec:
@@ -720,7 +728,7 @@ def write_figures(res, prefix, level):
     return written
 
 
-def update_readme(path, res, acr, rec, studydir, runs, tag=""):
+def update_readme(path, res, acr, rec, studydir, runs, tag="", level=0.95):
     """The README's results section from this report: between the markers, the summary table, the ranking and the
     recommendation (nothing typed by hand)"""
     name = "al-report" + (f"-{tag}" if tag else "")
@@ -734,7 +742,7 @@ def update_readme(path, res, acr, rec, studydir, runs, tag=""):
             f"Generated by `postprocess/al_report.py {studydir} --readme {os.path.basename(path)}"
             f"{' --readme-tag ' + tag if tag else ''}` from {len(runs)} runs "
             f"({len(res)} data sets, {len(seeds)} seeds).", ""]
-    body += [ln.replace("## ", "#### ") for ln in summary_table(res) + early_lines(res) + ranking_lines(acr)]
+    body += [ln.replace("## ", "#### ") for ln in summary_table(res, level) + early_lines(res) + ranking_lines(acr)]
     body += ["#### Recommendation (computed by the report)", "", rec, "", end]
     a, b = text.index(begin), text.index(end) + len(end)
     with open(path, "w") as fh:
@@ -781,7 +789,7 @@ def main(argv=None):
             os.makedirs(os.path.dirname(prefix), exist_ok=True)
         write_markdown(res, prefix + ".md", a.level, acr, rec)
         if a.readme:
-            update_readme(a.readme, res, acr, rec, a.studydir, runs, a.readme_tag)
+            update_readme(a.readme, res, acr, rec, a.studydir, runs, a.readme_tag, a.level)
         write_csv(res, prefix + ".csv")
         with open(prefix + ".json", "w") as fh:
             json.dump(_jsonable({"level": a.level, "datasets": res, "across": acr, "recommendation": rec}), fh, indent=1)

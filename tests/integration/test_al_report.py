@@ -75,6 +75,79 @@ def across_study(d, nds=5, strategies=("random", "a", "b", "c"), seeds=8, seed=3
     return V
 
 
+def constant_study(d, V):
+    """run files for V = {(data set, strategy, seed): v}, each a constant curve at v (so its AULC is v)"""
+    sys.path.insert(0, HERE)
+    from make_fake_study import write_run
+    os.makedirs(d)
+    cfg = dict(seed_size=10, batch_k=5, budget=30, n_pool=100, n_test=40, d=3, loss="squared", metric="rmse")
+    for (ds, s, k), v in V.items():
+        write_run(d, ds, s, k, cfg, np.full(5, v), {"score": 1e-7, "select": 1e-8, "predict": 4e-8})
+
+
+def holm_adjust(pv):
+    """Holm's step-down adjusted p-values, written out (same order as pv)"""
+    pv = np.asarray(pv, float)
+    order = np.argsort(pv)
+    adj = np.maximum.accumulate(np.minimum(1, (pv.size - np.arange(pv.size)) * pv[order]))
+    out = np.empty(pv.size)
+    out[order] = adj
+    return out
+
+
+def report(script, d, *args):
+    """runs the report on study d; (exit status, stderr, JSON, Markdown)"""
+    r = subprocess.run([PY, script, d, "--out", os.path.join(d, "rep")] + list(args), capture_output=True, text=True)
+    check(r.returncode == 0, f"{d}: status {r.returncode}: {r.stderr}")
+    if r.returncode:
+        return r, {"datasets": {}, "across": {}, "recommendation": ""}, ""
+    return r, json.load(open(os.path.join(d, "rep.json"))), open(os.path.join(d, "rep.md")).read()
+
+
+def table_row(md, section, name):
+    """the cells of the row of strategy name in the Markdown table under the heading section"""
+    part = md.split(section, 1)[1].split("\n## ", 1)[0]
+    row = next((ln for ln in part.splitlines() if ln.startswith(f"| {name} |")), None)
+    return [c.strip() for c in row.strip("|").split("|")][1:] if row else []
+
+
+def check_level(script, work):
+    """--level 0.9: the summary's interval, its bold cells and its win counts use 0.9 (alpha 0.1), and agree with the
+    ranking table and the recommendation"""
+    rng = np.random.default_rng(35)
+    n = 12
+    z = rng.standard_normal(n)
+    z = (z - z.mean()) / z.std(ddof=1)
+    t_want = 1.98  # d1: a paired p of about 0.07, between 0.05 and 0.10
+    diffs = {"d0": -0.1 + 0.01 * z[::-1], "d1": -0.02 + 0.02 * math.sqrt(n) / t_want * z}
+    V = {}
+    for ds, dd in diffs.items():
+        base = rng.uniform(1, 2, n)
+        for k in range(n):
+            V[(ds, "random", k)], V[(ds, "A", k)] = base[k], base[k] + dd[k]
+    d = os.path.join(work, "level")
+    constant_study(d, V)
+    r, J, md = report(script, d, "--level", "0.9")
+    sets = ["d0", "d1"]
+    pv = [stats.ttest_rel([V[(ds, "A", k)] for k in range(n)], [V[(ds, "random", k)] for k in range(n)]).pvalue for ds in sets]
+    adj = holm_adjust(pv)
+    check(0.05 < adj[1] < 0.1, f"level: the fake study's d1 p = {adj[1]} should lie between 0.05 and 0.1")
+    wins = int(np.sum(adj < 0.1))
+    cells = []
+    for ds, a in zip(sets, adj):
+        b = np.array([V[(ds, "random", k)] for k in range(n)])
+        x = 100 * (np.array([V[(ds, "A", k)] for k in range(n)]) - b) / b.mean()
+        m, h = x.mean(), stats.t.ppf(0.95, n - 1) * x.std(ddof=1) / math.sqrt(n)
+        cells.append(f"**{m:+.1f} ± {h:.1f}**" if a < 0.1 else f"{m:+.1f} ± {h:.1f}")
+    check("unadjusted 90% confidence interval" in md and "(adjusted p < 0.1)" in md and "95%" not in md,
+          "level 0.9: the summary names the 90% interval and alpha 0.1")
+    check(table_row(md, "## Summary", "A") == cells + [f"{wins} / 0"],
+          f"level 0.9: summary row {table_row(md, '## Summary', 'A')}, want {cells + [f'{wins} / 0']}")
+    check(table_row(md, "## Ranking", "A")[-1:] == [f"{wins} / 0"], f"level 0.9: ranking row {table_row(md, '## Ranking', 'A')}")
+    check(J["across"].get("wins_losses", {}).get("A") == [wins, 0], f"level 0.9: JSON wins {J['across'].get('wins_losses')}")
+    check(f"A wins on {wins} and loses on 0 of 2" in J["recommendation"], f"level 0.9: {J['recommendation']}")
+
+
 def check_across(script, work):
     """Holm-adjusted paired tests, average ranks, Friedman and Nemenyi against scipy computed here"""
     d = os.path.join(work, "across")
@@ -248,6 +321,7 @@ def main():
 
     check_across(script, work)
     check_settings(script, work)
+    check_level(script, work)
 
     if failures:
         print(f"{len(failures)} check(s) failed")
