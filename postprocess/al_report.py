@@ -235,6 +235,13 @@ def outcome(r, alpha):
     return 1 if r["diff_vs_baseline"] < 0 else -1 if r["diff_vs_baseline"] > 0 else 0
 
 
+def record(res, s, sets, alpha):
+    """(wins, losses, data sets compared) of strategy s against the baseline over the data sets sets, by outcome(); a
+    data set counts where the strategy was tested against the baseline there"""
+    o = [outcome(r, alpha) for ds in sets for r in res[ds]["rows"] if r["strategy"] == s and "diff_p_holm" in r]
+    return o.count(1), o.count(-1), len(o)
+
+
 def mean_ci(x, level=0.95):
     """(n, mean, half-width) of a t confidence interval; half-width NaN for fewer than 2 values."""
     x = np.asarray(x, dtype=np.float64)
@@ -400,11 +407,9 @@ def across(res, level=0.95):
     strategies = sorted({r["strategy"] for d in res.values() for r in d["rows"] if not r["reads_all_labels"]})
     full = [ds for ds in res if {r["strategy"] for r in res[ds]["rows"]} >= set(strategies)]
     out = {"alpha": alpha, "n_comparisons": len(comps), "strategies": strategies, "ranked_datasets": full}
-    wl = {}
-    for s in strategies:
-        o = [outcome(r, alpha) for ds, r in comps if r["strategy"] == s]
-        wl[s] = (o.count(1), o.count(-1))
-    out["wins_losses"] = wl
+    rec = {s: record(res, s, sets, alpha) for s in strategies}
+    out["wins_losses"] = {s: x[:2] for s, x in rec.items()}
+    out["compared"] = {s: x[2] for s, x in rec.items()}  # the data sets the win/loss counts are out of
     k, N = len(strategies), len(full)
     if k >= 2 and N >= 2:
         R = np.array([stats.rankdata([next(r["aulc"] for r in res[ds]["rows"] if r["strategy"] == s) for s in strategies])
@@ -453,7 +458,7 @@ def recommend(res, acr, level=0.95):
     for b in shared:
         if base and b != base:
             w, l_ = wl.get(b, (0, 0))
-            txt.append(f"Against {base}, {b} wins on {w} and loses on {l_} of {N} data sets (paired t-tests over seeds, "
+            txt.append(f"Against {base}, {b} wins on {w} and loses on {l_} of {acr['compared'][b]} data sets (paired t-tests over seeds, "
                        f"Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
     groups = {}
     for ds in acr["ranked_datasets"]:
@@ -461,16 +466,15 @@ def recommend(res, acr, level=0.95):
     for g, dss in sorted(groups.items()):
         ga = {s: float(np.mean([acr["rank_by_dataset"][ds][s] for ds in dss])) for s in order}
         gb = min(ga, key=lambda s: (ga[s], s))
-        o = [outcome(r, acr["alpha"]) for ds in dss for r in res[ds]["rows"] if r["strategy"] == gb]
-        w, l_ = o.count(1), o.count(-1)
+        w, l_, n = record(res, gb, dss, acr["alpha"])
         names = " and ".join(sorted(s for s in ga if abs(ga[s] - ga[gb]) <= 1e-9))
         if base and gb != base and w == 0:
             # the best rank there is not a demonstrated gain: the baseline is the honest advice
             txt.append(f"On {g} data like {', '.join(dss)} pick {base}: no strategy beats it significantly there (the best "
-                       f"average rank, {names} at {ga[gb]:.2f}, wins on 0 and loses on {l_} of {len(dss)} against {base}; "
+                       f"average rank, {names} at {ga[gb]:.2f}, wins on 0 and loses on {l_} of {n} against {base}; "
                        f"{base} ranks {ga[base]:.2f}).")
         else:
-            vs = f"; against {base} it wins on {w} and loses on {l_} of {len(dss)}" if base and gb != base else ""
+            vs = f"; against {base} it wins on {w} and loses on {l_} of {n}" if base and gb != base else ""
             txt.append(f"On {g} data like {', '.join(dss)} pick {names} (average rank there {ga[gb]:.2f}{vs}).")
     nowin = [s for s in order if s != base and wl.get(s, (0, 0))[0] == 0]
     if base and nowin:
@@ -505,7 +509,7 @@ def summary_table(res, level=0.95):
              f"over all the table's comparisons (adjusted p < {1 - level:.2g}). Wins/losses count those data sets.", "",
              "| strategy | " + " | ".join(sets) + " | wins / losses |", "|---" * (len(sets) + 2) + "|"]
     for s in strategies:
-        cells, win, loss = [], 0, 0
+        cells = []
         for ds in sets:
             rows = {r["strategy"]: r for r in res[ds]["rows"]}
             r, b = rows.get(s), rows.get(base)
@@ -513,13 +517,11 @@ def summary_table(res, level=0.95):
                 cells.append("-")
                 continue
             m, h = 100 * r["diff_vs_baseline"] / b["aulc"], 100 * r["diff_vs_baseline_ci"] / b["aulc"]
-            o = outcome(r, 1 - level)
-            sig = o != 0
-            win += o > 0
-            loss += o < 0
+            sig = outcome(r, 1 - level) != 0
             cell = f"{m:+.1f} ± {h:.1f}" if not math.isnan(h) else f"{m:+.1f}"
             cells.append(f"**{cell}**" if sig else cell)
         cheat = any(r["strategy"] == s and r["reads_all_labels"] for ds in sets for r in res[ds]["rows"])
+        win, loss, _ = record(res, s, sets, 1 - level)
         lines.append(f"| {s}{' *' if cheat else ''} | " + " | ".join(cells) + f" | {win} / {loss} |")
     return lines + [""]
 
@@ -548,15 +550,20 @@ def ranking_lines(acr):
         return []
     avg = acr["avg_rank"]
     order = sorted(avg, key=lambda s: (avg[s], s))
+    N = len(acr["ranked_datasets"])
+    other = any(acr["compared"][s] not in (0, N) for s in order)  # some counts cover data sets that are not ranked
     lines = ["## Ranking across data sets", "",
-             f"Average rank of mean AULC over the {len(acr['ranked_datasets'])} data sets that ran every strategy (1 = best; "
+             f"Average rank of mean AULC over the {N} data sets that ran every strategy (1 = best; "
              f"harness checks excluded). Friedman p = {friedman_text(acr['friedman_p'])}; Nemenyi critical difference CD = "
              f"{acr['nemenyi_cd']:.2f} (strategies closer than CD are not told apart). Holm wins/losses against the "
-             "baseline as in the summary.", "",
+             "baseline as in the summary" + (", counted over every data set that has the strategy and the baseline, "
+                                             "not only the ranked ones (wins / losses of n data sets)." if other else "."), "",
              "| strategy | average rank | within CD of the best | Holm wins / losses |", "|---|---|---|---|"]
     for s in order:
         w, l_ = acr["wins_losses"].get(s, (0, 0))
-        lines.append(f"| {s} | {avg[s]:.2f} | {'yes' if avg[s] - avg[order[0]] < acr['nemenyi_cd'] else 'no'} | {w} / {l_} |")
+        n = acr["compared"][s]
+        lines.append(f"| {s} | {avg[s]:.2f} | {'yes' if avg[s] - avg[order[0]] < acr['nemenyi_cd'] else 'no'} | {w} / {l_}"
+                     f"{f' of {n}' if other and n else ''} |")
     return lines + [""]
 
 

@@ -19,6 +19,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,62 @@ def table_row(md, section, name):
     part = md.split(section, 1)[1].split("\n## ", 1)[0]
     row = next((ln for ln in part.splitlines() if ln.startswith(f"| {name} |")), None)
     return [c.strip() for c in row.strip("|").split("|")][1:] if row else []
+
+
+def expected_outcomes(V, base="random", alpha=0.05):
+    """{(data set, strategy): +1 win, -1 loss, 0} against base: paired t-tests (scipy) over the seeds both have,
+    Holm-adjusted together, significant below alpha"""
+    keys = sorted({(ds, s) for ds, s, k in V if s != base})
+    pv, dm = [], []
+    for ds, s in keys:
+        seeds = sorted(k for d_, s_, k in V if (d_, s_) == (ds, s) and (ds, base, k) in V)
+        x, y = np.array([V[(ds, s, k)] for k in seeds]), np.array([V[(ds, base, k)] for k in seeds])
+        pv.append(stats.ttest_rel(x, y).pvalue)
+        dm.append(np.mean(x - y))
+    return {key: 0 if a >= alpha else 1 if m < 0 else -1 for key, a, m in zip(keys, holm_adjust(pv), dm)}
+
+
+def tally(O, s, sets=None):
+    """(wins, losses, data sets compared) of strategy s in the expected outcomes O, over sets (default: all)"""
+    o = [v for (ds, s_), v in O.items() if s_ == s and (sets is None or ds in sets)]
+    return o.count(1), o.count(-1), len(o)
+
+
+def check_counts_text(text, what):
+    """every 'wins on w and loses on l of n' of a recommendation has w + l <= n"""
+    for w, l_, n in re.findall(r"wins on (\d+) and loses on (\d+) of (\d+)", text):
+        check(int(w) + int(l_) <= int(n), f"{what}: 'wins on {w} and loses on {l_} of {n}' in: {text}")
+
+
+def check_unranked_counts(script, work):
+    """a data set without one strategy is left out of the ranking, but the win/loss counts against the baseline cover
+    it; the numbers of data sets they are out of say so"""
+    rng = np.random.default_rng(11)
+    V = {}
+    for i in range(4):
+        for k in range(8):
+            base = rng.uniform(1, 2)
+            V[(f"d{i}", "random", k)] = base
+            V[(f"d{i}", "B", k)] = base - 0.03 + 0.001 * rng.standard_normal()
+            if i < 3:  # d3 has no run of A
+                V[(f"d{i}", "A", k)] = base + 0.02 + 0.001 * rng.standard_normal()
+    d = os.path.join(work, "unranked")
+    constant_study(d, V)
+    r, J, md = report(script, d)
+    O = expected_outcomes(V)
+    rec = J["recommendation"]
+    check(J["across"].get("ranked_datasets") == ["d0", "d1", "d2"], f"unranked: ranked {J['across'].get('ranked_datasets')}")
+    for s in ("A", "B"):
+        w, l_, n = tally(O, s)
+        check(J["across"].get("wins_losses", {}).get(s) == [w, l_] and J["across"].get("compared", {}).get(s) == n,
+              f"unranked: {s}: JSON {J['across'].get('wins_losses')} {J['across'].get('compared')}, want {w} / {l_} of {n}")
+        check(table_row(md, "## Ranking", s)[-1:] == [f"{w} / {l_} of {n}"], f"unranked: ranking row {table_row(md, '## Ranking', s)}")
+        check(table_row(md, "## Summary", s)[-1:] == [f"{w} / {l_}"], f"unranked: summary row {table_row(md, '## Summary', s)}")
+    w, l_, n = tally(O, "B")
+    check(f"Against random, B wins on {w} and loses on {l_} of {n} data sets" in rec, f"unranked: {rec}")
+    w, l_, n = tally(O, "B", ["d0", "d1", "d2"])
+    check(f"pick B (average rank there 1.00; against random it wins on {w} and loses on {l_} of {n})" in rec, f"unranked: {rec}")
+    check_counts_text(rec, "unranked")
 
 
 def check_level(script, work):
@@ -322,6 +379,7 @@ def main():
     check_across(script, work)
     check_settings(script, work)
     check_level(script, work)
+    check_unranked_counts(script, work)
 
     if failures:
         print(f"{len(failures)} check(s) failed")
