@@ -434,8 +434,10 @@ def group_of(d):
 
 def recommend(res, acr, level=0.95):
     """One paragraph for a user, computed from the study: the best average rank and the strategies within Nemenyi's
-    CD of it, Holm-adjusted wins/losses against the baseline, and per group of data sets (by loss) the strategy with
-    the best average rank there and its record"""
+    CD of it, Holm-adjusted wins/losses against the baseline, and per group of data sets (by loss) a pick: among the
+    strategies that beat the baseline significantly on more of the group's data sets than they lose to it, those with
+    the best average rank there (and the strategies ranked as well or better without that record); the baseline if
+    no strategy has it"""
     if "avg_rank" not in acr:
         return "Too few data sets or strategies for a ranking; no recommendation."
     base = next((d["baseline"] for d in res.values() if d["baseline"]), None)
@@ -465,17 +467,30 @@ def recommend(res, acr, level=0.95):
         groups.setdefault(group_of(res[ds]), []).append(ds)
     for g, dss in sorted(groups.items()):
         ga = {s: float(np.mean([acr["rank_by_dataset"][ds][s] for ds in dss])) for s in order}
-        gb = min(ga, key=lambda s: (ga[s], s))
-        w, l_, n = record(res, gb, dss, acr["alpha"])
-        names = " and ".join(sorted(s for s in ga if abs(ga[s] - ga[gb]) <= 1e-9))
-        if base and gb != base and w == 0:
-            # the best rank there is not a demonstrated gain: the baseline is the honest advice
-            txt.append(f"On {g} data like {', '.join(dss)} pick {base}: no strategy beats it significantly there (the best "
-                       f"average rank, {names} at {ga[gb]:.2f}, wins on 0 and loses on {l_} of {n} against {base}; "
-                       f"{base} ranks {ga[base]:.2f}).")
+        byrank = sorted(ga, key=lambda s: (ga[s], s))
+        top = ga[byrank[0]]
+        like = f"On {g} data like {', '.join(dss)} pick"
+        if not base:
+            txt.append(f"{like} {' and '.join(s for s in byrank if ga[s] - top <= 1e-9)} (average rank there {top:.2f}).")
+            continue
+        rec = {s: record(res, s, dss, acr["alpha"]) for s in byrank if s != base}
+        vs = lambda s: f"wins on {rec[s][0]} and loses on {rec[s][1]} of {rec[s][2]}"  # noqa: E731
+        good = [s for s in byrank if s in rec and rec[s][0] > rec[s][1]]  # a demonstrated gain over the baseline
+        if good:
+            gr = ga[good[0]]
+            pick = [s for s in good if ga[s] - gr <= 1e-9]
+            recs = f"it {vs(pick[0])}" if len(pick) == 1 else ", ".join(f"{s} {vs(s)}" for s in pick)
+            ahead = [s for s in byrank if s not in pick and ga[s] - gr <= 1e-9]  # ranked as well, without that gain
+            more = "".join(f"; {base} itself ranks {ga[s]:.2f}" if s == base else
+                           f"; {s} ranks {ga[s]:.2f} there but {vs(s)} against {base}" for s in ahead)
+            txt.append(f"{like} {' and '.join(pick)} (average rank there {gr:.2f}; against {base} {recs}){more}.")
         else:
-            vs = f"; against {base} it wins on {w} and loses on {l_} of {n}" if base and gb != base else ""
-            txt.append(f"On {g} data like {', '.join(dss)} pick {names} (average rank there {ga[gb]:.2f}{vs}).")
+            # no demonstrated gain: the baseline is the honest advice
+            why = "on more of these data sets than it loses to it" if any(x[0] for x in rec.values()) else "there"
+            shown = [s for s in byrank if ga[s] - top <= 1e-9 and s != base]
+            detail = (f"{base} has the best average rank there, {top:.2f}" if not shown else "the best average rank, "
+                      + "; ".join(f"{s} at {top:.2f}, {vs(s)} against {base}" for s in shown) + f"; {base} ranks {ga[base]:.2f}")
+            txt.append(f"{like} {base}: no strategy beats it significantly {why} ({detail}).")
     nowin = [s for s in order if s != base and wl.get(s, (0, 0))[0] == 0]
     if base and nowin:
         txt.append(f"{', '.join(nowin)} never beat{'s' if len(nowin) == 1 else ''} {base} significantly on any data set.")

@@ -168,6 +168,59 @@ def check_unranked_counts(script, work):
     check_counts_text(rec, "unranked")
 
 
+def check_recommend_pick(script, work):
+    """the recommendation for a group of data sets credits every strategy's wins: A has the best (or a shared best)
+    average rank but never beats random significantly, B ranks below (or equal) and beats it on every data set, so
+    the advice is B, and it never says that no strategy beats random"""
+    rng = np.random.default_rng(1)
+    n = 8
+    for name, shiftA in (("pick_below", [-0.05] * 3), ("pick_tied", [-0.05, -0.05, -0.02, -0.02])):
+        V = {}
+        for i, sa in enumerate(shiftA):
+            z = rng.standard_normal(n)
+            z = (z - z.mean()) / z.std(ddof=1)  # A's mean difference is exactly sa, its paired t only 0.5 or less
+            for k in range(n):
+                base = rng.uniform(1, 2)
+                V[(f"d{i}", "random", k)] = base
+                V[(f"d{i}", "A", k)] = base + sa + 0.3 * z[k]
+                V[(f"d{i}", "B", k)] = base - 0.03 + 0.001 * rng.standard_normal()
+        d = os.path.join(work, name)
+        constant_study(d, V)
+        r, J, md = report(script, d)
+        rec = J["recommendation"]
+        sets = sorted({ds for ds, s, k in V})
+        strategies = ["A", "B", "random"]
+        R = np.array([stats.rankdata([np.mean([V[(ds, s, k)] for k in range(n)]) for s in strategies]) for ds in sets])
+        avg = dict(zip(strategies, R.mean(axis=0)))
+        O = expected_outcomes(V)
+        good = [s for s in ("A", "B") if tally(O, s)[0] > tally(O, s)[1]]
+        check(good == ["B"] and avg["A"] <= avg["B"], f"{name}: the fake study: good {good}, ranks {avg}")
+        w, l_, m = tally(O, "B")
+        check(f"pick B (average rank there {avg['B']:.2f}; against random it wins on {w} and loses on {l_} of {m})" in rec,
+              f"{name}: {rec}")
+        w, l_, m = tally(O, "A")
+        check(f"A ranks {avg['A']:.2f} there but wins on {w} and loses on {l_} of {m} against random" in rec, f"{name}: {rec}")
+        check("no strategy beats it" not in rec and "pick random" not in rec, f"{name}: {rec}")
+        check_counts_text(rec, name)
+    # B beats random on d0 but loses to it on d1 and d2: no strategy has more wins than losses, so the advice is random
+    V = {}
+    for i, sb in enumerate((-0.03, 0.03, 0.03)):
+        for k in range(n):
+            base = rng.uniform(1, 2)
+            V[(f"d{i}", "random", k)] = base
+            V[(f"d{i}", "A", k)] = base + 0.01 + 0.3 * rng.standard_normal()
+            V[(f"d{i}", "B", k)] = base + sb + 0.001 * rng.standard_normal()
+    d = os.path.join(work, "pick_none")
+    constant_study(d, V)
+    r, J, md = report(script, d)
+    O = expected_outcomes(V)
+    check(tally(O, "B")[:2] == (1, 2) and tally(O, "A")[:2] == (0, 0), f"pick_none: the fake study: {O}")
+    R = np.array([stats.rankdata([np.mean([V[(f"d{i}", s, k)] for k in range(n)]) for s in ("A", "B", "random")])
+                  for i in range(3)]).mean(axis=0)
+    check(f"pick random: no strategy beats it significantly on more of these data sets than it loses to it (random has the "
+          f"best average rank there, {R[2]:.2f})" in J["recommendation"], f"pick_none: {J['recommendation']}")
+
+
 def check_level(script, work):
     """--level 0.9: the summary's interval, its bold cells and its win counts use 0.9 (alpha 0.1), and agree with the
     ranking table and the recommendation"""
@@ -380,6 +433,7 @@ def main():
     check_settings(script, work)
     check_level(script, work)
     check_unranked_counts(script, work)
+    check_recommend_pick(script, work)
 
     if failures:
         print(f"{len(failures)} check(s) failed")
