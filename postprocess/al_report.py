@@ -31,7 +31,8 @@ oracle_greedy, which look at every pool label) are drawn dashed and marked with 
 Across data sets (the summary): each strategy's paired AULC difference to the baseline is tested per data set with a
 paired t-test over the seeds, and the p-values of all (data set, strategy) comparisons are adjusted together by
 Holm's step-down method; a win or a loss is a Holm-adjusted p < 1 - level. The strategies (harness checks excluded)
-are ranked by mean AULC within each data set (1 = best); the average rank over data sets is compared by Friedman's
+are ranked by mean AULC within each data set (1 = best), over the seeds that all of them have there (failed runs
+leave seeds out; the report lists them); the average rank over data sets is compared by Friedman's
 test and Nemenyi's critical difference CD = q_{level}(k) sqrt(k (k + 1) / (6 N)) (q from the studentized range / sqrt 2):
 two strategies whose average ranks differ by less than CD are not told apart by the data. The recommendation
 paragraph is computed from these numbers (recommend()); --readme FILE replaces the text between the markers
@@ -381,7 +382,7 @@ def analyse(runs, baseline="random", level=0.95):
                 "dataset": ds, "strategy": s, "reads_all_labels": curves[s]["reads_all_labels"], "n_runs": len(rs),
                 "seeds": [r["seed"] for r in rs], "metric": cfg["metric"],
                 "final_error": m_fin, "final_error_ci": h_fin,
-                "aulc": m_au, "aulc_ci": h_au,
+                "aulc": m_au, "aulc_ci": h_au, "aulc_by_seed": [au[r["seed"]] for r in rs],
                 "aulc_early_share": float(np.nanmean(early)) if np.isfinite(early).any() else math.nan,
                 "aulc_early_share_max": float(np.nanmax(early)) if np.isfinite(early).any() else math.nan,
                 "diff_vs_baseline": m_d if base else math.nan, "diff_vs_baseline_ci": h_d if base else math.nan,
@@ -396,8 +397,32 @@ def analyse(runs, baseline="random", level=0.95):
     return out
 
 
+def seed_list(seeds):
+    """sorted seeds as text: 'seed 4', 'seeds 0, 3-5, 9'"""
+    parts, i = [], 0
+    while i < len(seeds):
+        j = i
+        while j + 1 < len(seeds) and seeds[j + 1] == seeds[j] + 1:
+            j += 1
+        parts.append(str(seeds[i]) if j == i else f"{seeds[i]}-{seeds[j]}")
+        i = j + 1
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(parts)
+
+
+def common_seeds(res, ds, strategies):
+    """(the seeds all strategies have on data set ds, the number of seeds any of them has, their AULC per strategy and
+    seed, the seeds each strategy lacks of those)"""
+    rows = {r["strategy"]: r for r in res[ds]["rows"]}
+    au = {s: dict(zip(rows[s]["seeds"], rows[s]["aulc_by_seed"])) for s in strategies}
+    every = set().union(*au.values())
+    common = sorted(every.intersection(*au.values()))
+    return common, len(every), au, {s: sorted(every - set(au[s])) for s in strategies if every - set(au[s])}
+
+
 def across(res, level=0.95):
-    """Holm-adjusted wins/losses against the baseline, average ranks with Friedman's test and Nemenyi's CD"""
+    """Holm-adjusted wins/losses against the baseline, average ranks with Friedman's test and Nemenyi's CD. Each data
+    set is ranked by the mean AULC over the seeds that every ranked strategy has there: a strategy whose failed runs
+    are its hardest seeds is not ranked on its easy ones alone."""
     sets = [ds for ds, d in res.items() if d["baseline"]]
     comps = [(ds, r) for ds in sets for r in res[ds]["rows"] if r["strategy"] != res[ds]["baseline"] and np.isfinite(r["diff_p"])]
     adj = holm([r["diff_p"] for _, r in comps]) if comps else []
@@ -406,14 +431,25 @@ def across(res, level=0.95):
     alpha = 1 - level
     strategies = sorted({r["strategy"] for d in res.values() for r in d["rows"] if not r["reads_all_labels"]})
     full = [ds for ds in res if {r["strategy"] for r in res[ds]["rows"]} >= set(strategies)]
-    out = {"alpha": alpha, "n_comparisons": len(comps), "strategies": strategies, "ranked_datasets": full}
+    ranks, dropped = {}, {}
+    for ds in full if strategies else []:
+        common, every, au, missing = common_seeds(res, ds, strategies)
+        if missing:
+            dropped[ds] = {"seeds": every, "common": len(common), "missing": missing}
+            warn(f"data set {ds}: runs missing ({'; '.join(f'{s} {seed_list(v)}' for s, v in missing.items())}); "
+                 + (f"it is ranked over the {len(common)} of {dropped[ds]['seeds']} seeds every strategy has" if common
+                    else "no seed has every strategy, so it is left out of the ranking"))
+        if common:
+            ranks[ds] = stats.rankdata([np.mean([au[s][x] for x in common]) for s in strategies])
+    full = list(ranks)
+    out = {"alpha": alpha, "n_comparisons": len(comps), "strategies": strategies, "ranked_datasets": full,
+           "seeds_dropped": dropped}
     rec = {s: record(res, s, sets, alpha) for s in strategies}
     out["wins_losses"] = {s: x[:2] for s, x in rec.items()}
     out["compared"] = {s: x[2] for s, x in rec.items()}  # the data sets the win/loss counts are out of
     k, N = len(strategies), len(full)
     if k >= 2 and N >= 2:
-        R = np.array([stats.rankdata([next(r["aulc"] for r in res[ds]["rows"] if r["strategy"] == s) for s in strategies])
-                      for ds in full])
+        R = np.array([ranks[ds] for ds in full])
         avg = R.mean(axis=0)
         out["avg_rank"] = dict(zip(strategies, avg.tolist()))
         out["rank_by_dataset"] = {ds: dict(zip(strategies, R[i].tolist())) for i, ds in enumerate(full)}
@@ -454,14 +490,23 @@ def recommend(res, acr, level=0.95):
     else:
         txt = [f"Across {N} data sets, {best} has the best average rank ({avg[best]:.2f} of {len(order)}; Friedman p = "
                f"{friedman_text(acr['friedman_p'])}, Nemenyi CD = {cd:.2f})."]
+    drop = acr.get("seeds_dropped", {})
+    if drop:
+        nmiss = sum(len(v) for x in drop.values() for v in x["missing"].values())
+        used, left = [ds for ds in drop if drop[ds]["common"]], [ds for ds in drop if not drop[ds]["common"]]
+        txt.append(f"{nmiss} run{'s are' if nmiss > 1 else ' is'} missing, so "
+                   + (f"the ranks of {', '.join(used)} use only the seeds every strategy has there" if used else "")
+                   + (" and " if used and left else "")
+                   + (f"{', '.join(left)} {'is' if len(left) == 1 else 'are'} left out of the ranking, no seed having "
+                      "every strategy" if left else "") + " (listed with the ranking).")
     if tied:
         txt.append(f"{', '.join(tied)} {'is' if len(tied) == 1 else 'are'} within the critical difference, so the data do "
                    f"not separate {'it' if len(tied) == 1 else 'them'} from {' and '.join(shared)}.")
     for b in shared:
         if base and b != base:
             w, l_ = wl.get(b, (0, 0))
-            txt.append(f"Against {base}, {b} wins on {w} and loses on {l_} of {acr['compared'][b]} data sets (paired t-tests over seeds, "
-                       f"Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
+            txt.append(f"Against {base}, {b} wins on {w} and loses on {l_} of {acr['compared'][b]} data sets (paired "
+                       f"t-tests over seeds, Holm-adjusted over {acr['n_comparisons']} comparisons, alpha {acr['alpha']:.2g}).")
     groups = {}
     for ds in acr["ranked_datasets"]:
         groups.setdefault(group_of(res[ds]), []).append(ds)
@@ -574,6 +619,14 @@ def ranking_lines(acr):
              "baseline as in the summary" + (", counted over every data set that has the strategy and the baseline, "
                                              "not only the ranked ones (wins / losses of n data sets)." if other else "."), "",
              "| strategy | average rank | within CD of the best | Holm wins / losses |", "|---|---|---|---|"]
+    drop = acr.get("seeds_dropped", {})
+    if drop:  # ranks over the seeds every strategy has; say which runs are missing
+        lines[4:4] = [
+            "Runs are missing, so each data set is ranked by the mean AULC over the seeds that every strategy has there "
+            "(the paired tests use the seeds a strategy shares with the baseline): " + "; ".join(
+                f"{ds} " + (f"over {x['common']} of {x['seeds']} seeds" if x["common"] else "left out, no seed having every strategy")
+                + f" ({', '.join(f'{s} lacks {seed_list(v)}' for s, v in x['missing'].items())})"
+                for ds, x in drop.items()) + ".", ""]
     for s in order:
         w, l_ = acr["wins_losses"].get(s, (0, 0))
         n = acr["compared"][s]

@@ -11,7 +11,12 @@ closed-form parameters of the fake curves:
   - the unfinished run is skipped with a warning, the harness check is marked, the PNGs exist and are images;
   - --datasets/--strategies select, and bad arguments exit with status 2;
   - across data sets: Holm-adjusted paired t-tests, average ranks, Friedman's p and Nemenyi's CD against scipy on a
-    study of constant curves; the recommendation names the best average rank; runs with different settings refused.
+    study of constant curves; the recommendation names the best average rank; runs with different settings refused;
+  - on small studies of constant curves, against scipy: --level 0.9 gives the summary's interval, bold cells and win
+    counts at alpha 0.1, as in the ranking and the recommendation; a data set without one strategy counts in the
+    wins and in their "of n"; a group's pick is the best-ranked strategy with more Holm wins than losses, even below
+    or tied with a better-ranked one that never wins, and the baseline otherwise; with a strategy's hardest seeds
+    missing, each data set is ranked over the seeds every strategy has and the missing runs are listed.
 
     /usr/bin/python3 tests/integration/test_al_report.py postprocess/al_report.py WORKDIR
 """
@@ -159,7 +164,8 @@ def check_unranked_counts(script, work):
         w, l_, n = tally(O, s)
         check(J["across"].get("wins_losses", {}).get(s) == [w, l_] and J["across"].get("compared", {}).get(s) == n,
               f"unranked: {s}: JSON {J['across'].get('wins_losses')} {J['across'].get('compared')}, want {w} / {l_} of {n}")
-        check(table_row(md, "## Ranking", s)[-1:] == [f"{w} / {l_} of {n}"], f"unranked: ranking row {table_row(md, '## Ranking', s)}")
+        check(table_row(md, "## Ranking", s)[-1:] == [f"{w} / {l_} of {n}"],
+              f"unranked: ranking row {table_row(md, '## Ranking', s)}")
         check(table_row(md, "## Summary", s)[-1:] == [f"{w} / {l_}"], f"unranked: summary row {table_row(md, '## Summary', s)}")
     w, l_, n = tally(O, "B")
     check(f"Against random, B wins on {w} and loses on {l_} of {n} data sets" in rec, f"unranked: {rec}")
@@ -219,6 +225,44 @@ def check_recommend_pick(script, work):
                   for i in range(3)]).mean(axis=0)
     check(f"pick random: no strategy beats it significantly on more of these data sets than it loses to it (random has the "
           f"best average rank there, {R[2]:.2f})" in J["recommendation"], f"pick_none: {J['recommendation']}")
+
+
+def check_missing_seeds(script, work):
+    """failed runs: A is worse than random on every seed it has, but its hardest seeds (4-7) are missing; each data set
+    is ranked over the seeds every strategy has, and the report says which runs are missing"""
+    rng = np.random.default_rng(5)
+    n, have = 8, 4
+    V = {}
+    for i in range(3):
+        base = np.sort(rng.uniform(1, 2, n))
+        for k in range(n):
+            V[(f"d{i}", "random", k)] = base[k]
+            V[(f"d{i}", "B", k)] = base[k] + 0.01 + 0.001 * rng.standard_normal()
+            if k < have:
+                V[(f"d{i}", "A", k)] = base[k] + 0.05 + 0.001 * rng.standard_normal()
+    d = os.path.join(work, "missing_seeds")
+    constant_study(d, V)
+    r, J, md = report(script, d)
+    sets, strategies = ["d0", "d1", "d2"], ["A", "B", "random"]
+    mean = lambda ds, s, seeds: np.mean([V[(ds, s, k)] for k in seeds])  # noqa: E731
+    check(all(mean(ds, "A", range(have)) < mean(ds, "random", range(n)) for ds in sets),
+          "missing seeds: the fake study: A's own seeds must look better than random's")
+    R = np.array([stats.rankdata([mean(ds, s, range(have)) for s in strategies]) for ds in sets])
+    acr = J["across"]
+    for j, s in enumerate(strategies):
+        close(acr.get("avg_rank", {}).get(s), R[:, j].mean(), f"missing seeds: average rank of {s} over the common seeds")
+    close(acr.get("friedman_p"), stats.friedmanchisquare(*R.T).pvalue, "missing seeds: Friedman p")
+    best = strategies[int(np.argmin(R.mean(axis=0)))]
+    rec = J["recommendation"]
+    check(rec.startswith(f"Across 3 data sets, {best} has the best average rank"), f"missing seeds: {rec}")
+    check(f"{3 * (n - have)} runs are missing, so the ranks of d0, d1, d2 use only the seeds every strategy has" in rec,
+          f"missing seeds: {rec}")
+    for ds in sets:
+        check(f"{ds} over {have} of {n} seeds (A lacks seeds {have}-{n - 1})" in md,
+              f"missing seeds: {ds} not listed in the ranking")
+        check(f"data set {ds}: runs missing (A seeds {have}-{n - 1})" in r.stderr, f"missing seeds: warning for {ds}: {r.stderr}")
+        check(acr.get("seeds_dropped", {}).get(ds, {}).get("missing") == {"A": list(range(have, n))},
+              f"missing seeds: JSON {acr.get('seeds_dropped')}")
 
 
 def check_level(script, work):
@@ -434,6 +478,7 @@ def main():
     check_level(script, work)
     check_unranked_counts(script, work)
     check_recommend_pick(script, work)
+    check_missing_seeds(script, work)
 
     if failures:
         print(f"{len(failures)} check(s) failed")
