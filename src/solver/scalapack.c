@@ -270,6 +270,16 @@ static PetscErrorCode ScaledPivotedCholesky(MPI_Comm comm, PetscInt p, const Pet
   for (PetscInt j = 0; j < p; j++)
     for (PetscInt i = 0; i < p; i++) S[i + j * p] = D[i] > 0 && D[j] > 0 ? A[i + j * p] / D[i] / D[j] : 0;
   *r = 0;
+  {
+    /* dpstrf tests only its second and later pivots against tol (the first only against 0): a Gram that is all
+       rounding noise (a Schur complement that cancelled, every row the same point) would keep one noise direction */
+    PetscReal smax = 0;
+    for (PetscInt j = 0; j < p; j++) smax = PetscMax(smax, S[j + j * p]);
+    if (!(smax > tol)) {
+      for (PetscInt j = 0; j < p; j++) piv[j] = (int) j + 1;
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+  }
   if (p > 0) dpstrf_("U", &n, S, &n, piv, r, &tol, work, &info);
   PetscCheck(info >= 0, comm, PETSC_ERR_LIB,
              "The pivoted Cholesky factorization of a %" PetscInt_FMT " x %" PetscInt_FMT " Gram failed (LAPACK dpstrf info %d)", p, p, info);

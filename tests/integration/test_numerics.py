@@ -33,6 +33,8 @@ Cases (README, "Numerics at the edges"):
   influence  n < d weighted ridge down to s = 1e-12, where the training residuals are O(s) differences of O(1) numbers:
              self-influence and top-k values against the row-space form, right or flagged by /influence@forward_error
              and a warning; n > d at s = 1e-10 against numpy
+  samepoint  every training row at one point, with an intercept (a Schur complement that is all rounding noise):
+             theta = (mean y, 0, ...) and theta_dot = 0 exactly (restricted), the SVD reference (ridge)
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units; curves flat
              to rounding (every fit exact, a constant label) are flagged"""
@@ -891,6 +893,35 @@ def case_influence(run, tmp):
         check(es < 1e-12 and fe < 1e-10 and "WARNING" not in log, "influence, n > d, s = 1e-10: self %.1e from numpy, estimate %.1e" % (es, fe))
 
 
+def case_samepoint(run, tmp):
+    """Every training row at one point x (repeated measurements of one design), with an intercept: the Gram has rank 1
+    and the Schur complement on the penalized parameters is all rounding noise. Restricted (intercept unpenalized):
+    theta = (mean y, 0, ...) and theta_dot = 0 exactly at every s; ridge: against the SVD reference"""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(3)
+    X = np.tile(x, (8, 1))
+    y = rng.standard_normal(8)
+    path = write(os.path.join(tmp, "samepoint.h5"), X, y, cand=np.tile(x + 0.5, (3, 1)))
+    Phi = design(X, True)
+    for reg, mask in (("restricted", np.r_[0.0, np.ones(3)]), ("ridge", np.ones(4))):
+        for s in (1e-8, 1e-2):
+            rc, log, out = run(path, "-curio_intercept", "-curio_regularizer", reg, "-curio_s", "%g" % s, "-curio_loocv", "false", "-curio_scores", "sld")
+            if rc:
+                check(False, "same point, %s, s = %g: failed\n%s" % (reg, s, log))
+                continue
+            th, td = reference(Phi, y, np.ones(8), s, mask, np.zeros(4))
+            with h5py.File(out) as f:
+                t, tdot, sld = f["model/theta"][:], f["model/theta_dot"][:], f["scores/sld"][:]
+            if reg == "restricted":
+                ok = abs(t[0] / y.mean() - 1) < 1e-14 and np.all(t[1:] == 0) and np.all(tdot == 0) and np.all(sld == 0)
+                what = "theta %s, theta_dot %s, sld %s (exact: (mean y, 0, 0, 0), 0, 0)" % (t, tdot, sld)
+            else:
+                et, etd = rel(t, th), rel(tdot, td)
+                ok = et < 1e-12 and etd < 1e-10
+                what = "theta %.1e, theta_dot %.1e from the SVD reference" % (et, etd)
+            check(ok, "same point x in every row, intercept, %s, s = %g: %s" % (reg, s, what))
+
+
 CASES = {
     "noise": case_noise,
     "tangent": case_tangent,
@@ -904,6 +935,7 @@ CASES = {
     "ties": case_ties,
     "glm": case_glm,
     "influence": case_influence,
+    "samepoint": case_samepoint,
 }
 
 
