@@ -92,6 +92,7 @@ PETSC_EXTERN PetscErrorCode CurioScorerGetInfo(CurioScorer, PetscInt *, unsigned
 
 /* Batch top-k selection with deterministic tie-breaking (score, then smaller index), replicated on every rank */
 PETSC_EXTERN PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal score[]);
+PETSC_EXTERN PetscBool      CurioScoreRanksBefore(PetscReal s, PetscInt64 i, PetscReal t, PetscInt64 j);
 PETSC_EXTERN void           CurioTopKMerge(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal score[], PetscInt nb, const PetscInt64 bindex[],
                                            const PetscReal bscore[]);
 PETSC_EXTERN void           CurioTopKInsert(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal score[], PetscInt64 i, PetscReal s);

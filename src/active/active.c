@@ -761,7 +761,7 @@ static PetscErrorCode ScoreSummary(Vec score, PetscReal *smax, PetscReal *smean)
 {
   const PetscScalar *a;
   PetscInt           m;
-  PetscReal          loc[3] = {PETSC_MIN_REAL, 0, 0}, mx, sum[2];
+  PetscReal          loc[3] = {-PETSC_INFINITY, 0, 0}, mx, sum[2];
 
   PetscFunctionBegin;
   PetscCall(VecGetLocalSize(score, &m));

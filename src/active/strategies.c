@@ -27,7 +27,7 @@ static PetscErrorCode ScaleByLabelVariance(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The largest non-NaN entry of a distributed score vector and its index, ties to the smaller index: what
+/* The largest non-NaN entry of a distributed score vector and its index, in the order of CurioScoreRanksBefore(): what
    CurioSelectTopK(v, 1, ...) returns, in one pass (the greedy batch selectors pick one point at a time) */
 static PetscErrorCode ArgMax(Vec v, PetscInt *index)
 {
@@ -41,7 +41,7 @@ static PetscErrorCode ArgMax(Vec v, PetscInt *index)
   PetscCall(VecGetOwnershipRange(v, &lo, &hi));
   PetscCall(VecGetArrayRead(v, &a));
   for (PetscInt i = lo; i < hi; i++)
-    if (!PetscIsNanReal(a[i - lo]) && (mine[1] == (PetscReal) PETSC_MAX_INT || a[i - lo] > mine[0])) {
+    if (!PetscIsNanReal(a[i - lo]) && (mine[1] == (PetscReal) PETSC_MAX_INT || CurioScoreRanksBefore(a[i - lo], i, mine[0], (PetscInt64) mine[1]))) {
       mine[0] = a[i - lo];
       mine[1] = (PetscReal) i;
     }
@@ -49,8 +49,9 @@ static PetscErrorCode ArgMax(Vec v, PetscInt *index)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscMalloc1(2 * size, &all));
   PetscCallMPI(MPI_Allgather(mine, 2, MPIU_REAL, all, 2, MPIU_REAL, comm));
-  for (PetscMPIInt r = 1; r < size; r++) /* ranks hold increasing index ranges: a tie keeps the earlier rank's */
-    if (all[2 * r + 1] != (PetscReal) PETSC_MAX_INT && (all[1] == (PetscReal) PETSC_MAX_INT || all[2 * r] > all[0])) {
+  for (PetscMPIInt r = 1; r < size; r++)
+    if (all[2 * r + 1] != (PetscReal) PETSC_MAX_INT &&
+        (all[1] == (PetscReal) PETSC_MAX_INT || CurioScoreRanksBefore(all[2 * r], (PetscInt64) all[2 * r + 1], all[0], (PetscInt64) all[1]))) {
       all[0] = all[2 * r];
       all[1] = all[2 * r + 1];
     }
@@ -69,11 +70,30 @@ static PetscErrorCode ScoreSLD(CurioAL al, Vec score)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* sti: unlabeled STI (phi . v)^2, v = H^{-1} (Phi_L^T w_L + Phi_U^T 1) (eqs. 55, 57-59): one solve, one dot product each */
+/* The unlabeled pool's coefficients c in the reference set T of STI and SSI (docs/math.md section 4): the candidate's
+   weight w, 0 once labeled (it is then in the fit's rows with its weight); with power 2, w^2 (SSI's c^2). Created here. */
+static PetscErrorCode UnlabeledCoefficients(CurioAL al, PetscInt power, Vec *c)
+{
+  PetscScalar *a;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(al->unlabeled, c));
+  PetscCall(VecCopy(al->unlabeled, *c));
+  if (al->pool_w) {
+    PetscCall(VecGetOwnershipRange(*c, &lo, &hi));
+    PetscCall(VecGetArray(*c, &a));
+    for (PetscInt i = lo; i < hi; i++) a[i - lo] *= PetscPowRealInt(al->pool_w[i], power);
+    PetscCall(VecRestoreArray(*c, &a));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* sti: unlabeled STI (phi . v)^2, v = H^{-1} (Phi_L^T w_L + Phi_U^T w_U) (eqs. 55, 57-59): one solve, one dot product each */
 static PetscErrorCode ScoreSTI(CurioAL al, Vec score)
 {
   Mat Phi;
-  Vec w, u, t, v;
+  Vec w, u, t, v, cu;
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetDesign(al->fit, &Phi));
@@ -81,14 +101,16 @@ static PetscErrorCode ScoreSTI(CurioAL al, Vec score)
   PetscCall(VecDuplicate(al->theta, &u));
   PetscCall(VecDuplicate(al->theta, &t));
   PetscCall(VecDuplicate(al->theta, &v));
+  PetscCall(UnlabeledCoefficients(al, 1, &cu));
   PetscCall(MatMultTranspose(Phi, w, u));
-  PetscCall(MatMultTranspose(al->PhiPool, al->unlabeled, t));
+  PetscCall(MatMultTranspose(al->PhiPool, cu, t));
   PetscCall(VecAXPY(u, 1.0, t));
   PetscCall(CurioSolverSolve(al->solver, u, v));
   PetscCall(CurioScoreSquaredDot(al->PhiPool, v, NULL, score));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&t));
   PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&cu));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -111,7 +133,7 @@ static PetscErrorCode ScoreSSI(CurioAL al, Vec score)
   PetscInt   d = al->d;
   PetscReal *Hinv, *A, *G, *T;
   Mat        Phi;
-  Vec        w, w2;
+  Vec        w, w2, cu2;
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetDesign(al->fit, &Phi));
@@ -120,7 +142,9 @@ static PetscErrorCode ScoreSSI(CurioAL al, Vec score)
   PetscCall(VecDuplicate(w, &w2));
   PetscCall(VecPointwiseMult(w2, w, w));
   PetscCall(CurioGramCompute(Phi, w2, A));
-  PetscCall(CurioGramCompute(al->PhiPool, al->unlabeled, G));
+  PetscCall(UnlabeledCoefficients(al, 2, &cu2));
+  PetscCall(CurioGramCompute(al->PhiPool, cu2, G));
+  PetscCall(VecDestroy(&cu2));
   for (PetscInt k = 0; k < d * d; k++) A[k] += G[k];
   PetscCall(CurioSolverGetInverse(al->solver, Hinv));
   PetscCall(DenseMatMult(d, A, Hinv, T));
@@ -719,8 +743,10 @@ static PetscErrorCode OracleDestroy(OracleState *st)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The rank-one step of adding (phi, y): u = H^{-1} phi, Pu = P phi = Phi_test u, and g / (1 + c q), c, 1 + c q */
-static PetscErrorCode OracleStep(CurioAL al, OracleState *st, const PetscReal phi[], PetscReal y, PetscReal *step, PetscReal *c, PetscReal *den)
+/* The rank-one step of adding (phi, y) with weight w: u = H^{-1} phi, Pu = P phi = Phi_test u, and w g / (1 + c q),
+   c = w l'', 1 + c q */
+static PetscErrorCode OracleStep(CurioAL al, OracleState *st, const PetscReal phi[], PetscReal y, PetscReal w, PetscReal *step, PetscReal *c,
+                                 PetscReal *den)
 {
   PetscInt  d   = st->d;
   PetscReal eta = 0, q = 0, g;
@@ -734,8 +760,9 @@ static PetscErrorCode OracleStep(CurioAL al, OracleState *st, const PetscReal ph
     eta += phi[k] * st->theta[k];
   }
   PetscCall(CurioLossEvaluate(al->loss, eta, y, NULL, &g, c));
+  *c *= w;
   *den  = 1.0 + *c * q;
-  *step = g / *den;
+  *step = w * g / *den;
   for (PetscInt i = 0; i < st->nt; i++) {
     const PetscReal *pi = st->P + i * d;
     PetscReal        s  = 0;
@@ -778,7 +805,7 @@ static PetscErrorCode OracleScoreAll(CurioAL al, OracleState *st, PetscInt np, c
     s[i] = (PetscReal) NAN;
     if (!(unl[i] > 0)) continue;
     for (PetscInt j = 0; j < N; j++) phi[j] = a[i + j * lda];
-    PetscCall(OracleStep(al, st, phi, al->pool_y[i], &step, &c, &den));
+    PetscCall(OracleStep(al, st, phi, al->pool_y[i], al->pool_w ? al->pool_w[lo + i] : 1.0, &step, &c, &den));
     PetscCall(OracleTestError(al, st, step, &err));
     s[i] = -err;
   }
@@ -791,7 +818,7 @@ static PetscErrorCode OracleScoreAll(CurioAL al, OracleState *st, PetscInt np, c
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Adds pool point j with its true label: theta, f_test, H^{-1} and P take the rank-one update (the same on every rank) */
+/* Adds pool point j with its true label and weight: theta, f_test, H^{-1} and P take the rank-one update (the same on every rank) */
 static PetscErrorCode OracleAdd(CurioAL al, OracleState *st, PetscInt j)
 {
   PetscInt   d = st->d, lo, hi;
@@ -803,7 +830,7 @@ static PetscErrorCode OracleAdd(CurioAL al, OracleState *st, PetscInt j)
   PetscCall(VecGetOwnershipRange(al->unlabeled, &lo, &hi));
   if (j >= lo && j < hi) y = al->pool_y[j - lo];
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &y, 1, MPIU_REAL, MPIU_SUM, al->comm));
-  PetscCall(OracleStep(al, st, phi, y, &step, &c, &den));
+  PetscCall(OracleStep(al, st, phi, y, al->pool_w ? al->pool_w[j] : 1.0, &step, &c, &den));
   beta = c / den;
   for (PetscInt k = 0; k < d; k++) st->theta[k] -= st->u[k] * step;
   for (PetscInt i = 0; i < st->nt; i++) {

@@ -7,12 +7,40 @@ typedef struct {
   PetscInt  index;
 } Scored;
 
+/* The score a selection ranks by: the score rounded to 40 significant bits. Scores that agree to rounding (the same
+   candidate row twice, whose dot products BLAS rounds differently by the row's position in a rank's block) are then
+   equal, a tie that goes to the smaller index at every rank count; scores apart by more than about 1e-12 of themselves
+   keep their order. Infinities and zero are their own key. */
+static inline PetscReal RankKey(PetscReal x)
+{
+  int    e;
+  double m;
+
+  if (x == 0 || PetscIsInfOrNanReal(x)) return x;
+  m = frexp(x, &e); /* x = m 2^e, 1/2 <= |m| < 1 */
+  return (PetscReal) ldexp(round(ldexp(m, 40)), e - 40);
+}
+
+/*@C
+  CurioScoreRanksBefore - whether candidate i with score s ranks before candidate j with score t in every selection of
+  curio (CurioSelectTopK(), CurioTopKInsert(), CurioTopKMerge()): the larger score rounded to 40 significant bits, ties
+  to the smaller index (NaN scores are never candidates)
+
+  Not Collective
+@*/
+PetscBool CurioScoreRanksBefore(PetscReal s, PetscInt64 i, PetscReal t, PetscInt64 j)
+{
+  PetscReal ks = RankKey(s), kt = RankKey(t);
+  return (PetscBool) (ks > kt || (ks == kt && i < j));
+}
+
+#define RanksBefore CurioScoreRanksBefore
+
 static int CompareScored(const void *a, const void *b)
 {
   const Scored *x = (const Scored *) a, *y = (const Scored *) b;
-  if (x->score > y->score) return -1;
-  if (x->score < y->score) return 1;
-  return (x->index > y->index) - (x->index < y->index);
+  if (RanksBefore(x->score, x->index, y->score, y->index)) return -1;
+  return RanksBefore(y->score, y->index, x->score, x->index) ? 1 : 0;
 }
 
 /* Appends candidate c to a buffer best[0..*cnt) of at most k entries kept in CompareScored order (insertion) */
@@ -59,23 +87,24 @@ PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal sc
   for (PetscInt i = lo; i < hi; i++)
     if (!PetscIsNanReal(a[i - lo])) KeepBest((Scored){a[i - lo], i}, k, best, &cnt);
   PetscCall(VecRestoreArrayRead(v, &a));
-  /* every rank sends exactly k (score, index) pairs, padded with sentinels */
+  /* every rank sends exactly k (score, index) pairs, padded with index -1 (any score, -Inf included, is a real one) */
   PetscCall(PetscMPIIntCast(2 * k, &kk));
   PetscCall(PetscMalloc3(2 * k, &sendbuf, 2 * k * size, &recvbuf, k * size, &all));
   for (PetscInt i = 0; i < k; i++) {
-    sendbuf[2 * i]     = i < cnt ? best[i].score : PETSC_MIN_REAL;
-    sendbuf[2 * i + 1] = i < cnt ? (PetscReal) best[i].index : (PetscReal) PETSC_MAX_INT;
+    sendbuf[2 * i]     = i < cnt ? best[i].score : 0;
+    sendbuf[2 * i + 1] = i < cnt ? (PetscReal) best[i].index : -1;
   }
   PetscCallMPI(MPI_Allgather(sendbuf, kk, MPIU_REAL, recvbuf, kk, MPIU_REAL, comm));
-  nk = k * size;
-  for (PetscInt i = 0; i < nk; i++) {
-    all[i].score = recvbuf[2 * i];
-    all[i].index = (PetscInt) recvbuf[2 * i + 1];
-  }
-  qsort(all, (size_t) nk, sizeof(Scored), CompareScored);
-  PetscCheck(all[k - 1].index != PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+  nk = 0;
+  for (PetscInt i = 0; i < k * size; i++)
+    if (recvbuf[2 * i + 1] >= 0) {
+      all[nk].score   = recvbuf[2 * i];
+      all[nk++].index = (PetscInt) recvbuf[2 * i + 1];
+    }
+  PetscCheck(nk >= k, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Cannot select %" PetscInt_FMT " entries: fewer have a score (NaN entries, e.g. skipped scores or labeled points, are never selected)",
              k);
+  qsort(all, (size_t) nk, sizeof(Scored), CompareScored);
   for (PetscInt i = 0; i < k; i++) {
     index[i] = all[i].index;
     if (score) score[i] = all[i].score;
@@ -83,12 +112,6 @@ PetscErrorCode CurioSelectTopK(Vec v, PetscInt k, PetscInt index[], PetscReal sc
   PetscCall(PetscFree3(sendbuf, recvbuf, all));
   PetscCall(PetscFree(best));
   PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* (s, i) ranks before (t, j): the larger score, ties to the smaller index (the order of CurioSelectTopK()) */
-static inline PetscBool RanksBefore(PetscReal s, PetscInt64 i, PetscReal t, PetscInt64 j)
-{
-  return (PetscBool) (s > t || (s == t && i < j));
 }
 
 /*@C

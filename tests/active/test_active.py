@@ -119,7 +119,38 @@ def case_ranks(a):
             outs.append(contents(o))
         assert np.array_equal(outs[0]["selected/index"], outs[1]["selected/index"]), f"logistic {st}: selections differ between 1 and 2 ranks"
         same(outs[0], outs[1], f"logistic {st}: 1 vs 2 ranks", rtol=1e-10)
-    print("ranks: 1 and 2 ranks agree (selections exactly, curves to 1e-10)")
+    # a pool of 15 rows each repeated 4 times (row i = rows i + 15, i + 30, i + 45): the copies' scores differ by the
+    # rounding of their position in a rank's block, and a tie goes to the smaller index at any rank count; then a pool
+    # whose last rows are all zero (leverage scores -Inf there, no intercept) on a rank that runs out of candidates
+    rng = np.random.default_rng(4)
+    X0 = rng.standard_normal((15, 3))
+    y0 = X0 @ [1, -1, 0.5] + 0.3 * np.sin(3 * X0[:, 0]) + 0.05 * rng.standard_normal(15)
+    T = rng.standard_normal((30, 3))
+    dup = os.path.join(a.dir, "ranks_dup.h5")
+    with h5py.File(dup, "w") as f:
+        f["candidates/X"], f["candidates/y"], f["test/X"], f["test/y"] = np.vstack([X0] * 4), np.tile(y0, 4), T, T @ [1, -1, 0.5]
+    Xz = rng.standard_normal((20, 2))
+    Xz[10:] = 0
+    zero = os.path.join(a.dir, "ranks_zero.h5")
+    with h5py.File(zero, "w") as f:
+        f["candidates/X"], f["candidates/y"], f["test/X"], f["test/y"] = Xz, Xz @ [1.0, -0.5], T[:15, :2], T[:15, :2] @ [1.0, -0.5]
+    for inp, st, extra in ((dup, "sld", ["-curio_intercept"]), (dup, "sld_batch", ["-curio_intercept"]), (dup, "emcm", ["-curio_intercept"]),
+                           (zero, "leverage", ["-curio_al_seed", "1", "-curio_al_split", "random"])):
+        sel = []
+        for np_ in (1, 2, 4):
+            o = os.path.join(a.dir, f"ranks_{os.path.basename(inp)[:-3]}_{st}_np{np_}.h5")
+            run(a, np_, "-curio_mode", "active", "-curio_input", inp, "-curio_output", o, "-curio_al_strategy", st, "-curio_al_budget",
+                "20" if inp == zero else "40", "-curio_al_batch", "3", "-curio_al_seed_size", "2" if inp == zero else "6", "-curio_s", "0.5",
+                "-curio_al_retune_every", "0", *extra)
+            with h5py.File(o) as f:
+                sel.append(f["selected/index"][:])
+        assert all(np.array_equal(sel[0], x) for x in sel[1:]), f"{os.path.basename(inp)} {st}: selections differ across 1, 2, 4 ranks: {sel}"
+        if inp == dup:  # after the seed set, the first copy of a row is picked before its later copies
+            first = {}
+            for i in sel[0][6:]:
+                first.setdefault(i % 15, []).append(i)
+            assert all(v == sorted(v) for v in first.values()), f"dup {st}: a later copy picked before an earlier one: {sel[0]}"
+    print("ranks: 1 and 2 ranks agree (selections exactly, curves to 1e-10); duplicate rows and -Inf scores at 1, 2, 4 ranks")
 
 
 def case_restart(a):
@@ -288,10 +319,12 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared", 
         Hinv = np.linalg.inv(H)
         if strategy in ("sld", "sld_batch"):
             score = var * (P @ tdot) ** 2
-        elif strategy == "sti":  # T = labeled + unlabeled pool, c = 1
-            score = (P @ np.linalg.solve(H, X.sum(0) + P[unl].sum(0))) ** 2
-        elif strategy == "ssi":
-            A = X.T @ X + P[unl].T @ P[unl]
+        elif strategy == "sti":  # T = labeled + unlabeled pool, c = w (docs/math.md section 4)
+            wU = np.ones(len(P)) if wP is None else wP
+            score = (P @ np.linalg.solve(H, X.T @ W + P[unl].T @ wU[unl])) ** 2
+        elif strategy == "ssi":  # c^2 = w^2
+            wU = np.ones(len(P)) if wP is None else wP
+            A = X.T @ (X * (W**2)[:, None]) + P[unl].T @ (P[unl] * (wU[unl] ** 2)[:, None])
             score = np.einsum("ij,jk,ki->i", P, Hinv @ A @ Hinv, P.T)
         elif strategy == "var":
             score = np.einsum("ij,jk,ki->i", P, Hinv, P.T)
@@ -373,9 +406,10 @@ def numpy_loop(strategy, P, yP, T, yT, Xraw, s, seed, n0, k, B, loss="squared", 
                 for j in np.flatnonzero(unl):
                     if j in new:
                         continue
-                    if loss == "squared":  # brute force: refit from scratch with (x_j, y_j) added, test RMSE
+                    if loss == "squared":  # brute force: refit from scratch with (x_j, y_j) added with its weight, test RMSE
                         Lj = L + new + [j]
-                        tj = np.linalg.solve(P[Lj].T @ P[Lj] + s * np.eye(d), P[Lj].T @ yP[Lj])
+                        Wj = np.ones(len(Lj)) if wP is None else wP[Lj]
+                        tj = np.linalg.solve(P[Lj].T @ (P[Lj] * Wj[:, None]) + s * np.eye(d), P[Lj].T @ (Wj * yP[Lj]))
                         err[j] = np.sqrt(np.mean((yT - T @ tj) ** 2))
                     else:  # one Newton step from the current state with (x_j, y_j) added, test log-loss
                         mj = 1 / (1 + np.exp(-P[j] @ th))
@@ -467,7 +501,9 @@ def case_numpy(a):
         f["candidates/weight"] = wP
     for src, loss, st, arrays, w in ((pois, "poisson", "sld", (Pq, yq, Tq, yTq, Xq), None), (pois, "poisson", "maxdet", (Pq, yq, Tq, yTq, Xq), None),
                                      (wts, "squared", "var", (P, yP, T, yT, Xraw), wP), (wts, "squared", "sld", (P, yP, T, yT, Xraw), wP),
-                                     (wts, "squared", "sld_batch", (P, yP, T, yT, Xraw), wP), (wts, "squared", "maxdet", (P, yP, T, yT, Xraw), wP)):
+                                     (wts, "squared", "sld_batch", (P, yP, T, yT, Xraw), wP), (wts, "squared", "maxdet", (P, yP, T, yT, Xraw), wP),
+                                     (wts, "squared", "sti", (P, yP, T, yT, Xraw), wP), (wts, "squared", "ssi", (P, yP, T, yT, Xraw), wP),
+                                     (wts, "squared", "oracle_greedy", (P, yP, T, yT, Xraw), wP)):
         out = os.path.join(a.dir, f"numpy_{loss}_{st}{'_w' if w is not None else ''}.h5")
         active(a, a.np, src, out, "-curio_loss", loss, "-curio_al_strategy", st, "-curio_al_retune_every", "0", "-curio_s", "0.6", "-curio_al_seed", "2",
                "-curio_al_seed_size", "10", "-curio_al_batch", "3", "-curio_al_budget", "28", "-curio_intercept")
@@ -476,7 +512,7 @@ def case_numpy(a):
             assert list(f["selected/index"][:]) == L, f"{loss} {st} weights {w is not None}: selections differ:\n{list(f['selected/index'][:])}\n{L}"
             assert np.allclose(f["rounds/test_error"][:], errs, rtol=1e-10, atol=0), (f["rounds/test_error"][:], errs)
             assert np.allclose(f["model/theta"][:], theta, rtol=1e-10, atol=1e-12)
-            if st in ("maxdet", "var"):
+            if st in ("maxdet", "var", "sti", "ssi"):
                 check_scores(f, scores, f"{loss} {st}")
     # sld_batch with batch 1 is sld
     o1, o2 = os.path.join(a.dir, "numpy_k1_sld.h5"), os.path.join(a.dir, "numpy_k1_sld_batch.h5")
@@ -485,7 +521,7 @@ def case_numpy(a):
     assert np.array_equal(h5py.File(o1)["selected/index"][:], h5py.File(o2)["selected/index"][:])
     print("numpy: squared loss sld, sti, ssi, var, random, gsx, sld_batch, oracle_greedy (brute-force refits), emcm, igs, leverage, maxdet and "
           "logistic sld, sld_batch, var, oracle_greedy (explicit Newton steps), emcm, igs, maxdet (stratified seed set): selections, test errors "
-          "and scores (1e-10) reproduced, sld_var too; Poisson loss (sld, maxdet) and sample weights (var, sld) too")
+          "and scores (1e-10) reproduced, sld_var too; Poisson loss (sld, maxdet) and sample weights (var, sld, sld_batch, maxdet, sti, ssi, oracle_greedy) too")
 
 
 def case_study(a):
