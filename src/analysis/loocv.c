@@ -7,6 +7,7 @@ struct _n_CurioLOOCV {
   MPI_Comm   comm;
   PetscInt   n, nlocal, p;
   PetscReal *U;         /* nlocal x p, column-major: this rank's rows of Phi V (centred for the restricted regularizer) */
+  PetscReal *A;         /* nlocal x p: |Phi| |V| (+ |mu|^T |V| centred), the scale of U's rounding (NULL above CURIO_EIGEN_LAPACK_MAX) */
   PetscReal *lambda;    /* p eigenvalues of the (centred) Gram matrix */
   PetscReal *b;         /* V^T Phi^T W y (centred) */
   PetscReal *y, *w;     /* this rank's labels and weights */
@@ -72,15 +73,24 @@ static PetscErrorCode LOOCVCentre(CurioLOOCV cv, PetscInt d, const PetscReal G[]
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* U = Phi[:, off:] V, this rank's rows, minus 1 (mu^T V) when centred (mu != NULL) */
+/* U = Phi[:, off:] V, this rank's rows, minus 1 (mu^T V) when centred (mu != NULL); up to CURIO_EIGEN_LAPACK_MAX
+   parameters also A = |Phi[:, off:]| |V| (+ |mu|^T |V|), the sums of absolute values whose rounding U carries */
 static PetscErrorCode LOOCVComputeU(CurioLOOCV cv, Mat Phi, PetscInt off, const PetscReal V[], const PetscReal mu[])
 {
+  PetscReal *Vabs = NULL;
+  PetscBool  abs  = (PetscBool) (cv->p <= CURIO_EIGEN_LAPACK_MAX);
+
   PetscFunctionBegin;
+  if (abs) {
+    PetscCall(PetscMalloc1(cv->p * cv->p, &Vabs));
+    for (PetscInt k = 0; k < cv->p * cv->p; k++) Vabs[k] = PetscAbsReal(V[k]);
+  }
   if (CurioMatIsAIJ(Phi)) {
     PetscInt rstart, rend;
     PetscCall(MatGetOwnershipRange(Phi, &rstart, &rend));
     cv->nlocal = rend - rstart;
     PetscCall(PetscCalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
+    if (abs) PetscCall(PetscCalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->A));
     for (PetscInt i = rstart; i < rend; i++) {
       PetscInt           nz;
       const PetscInt    *cols;
@@ -90,6 +100,8 @@ static PetscErrorCode LOOCVComputeU(CurioLOOCV cv, Mat Phi, PetscInt off, const 
         PetscInt j = cols[t] - off;
         if (j < 0) continue;
         for (PetscInt k = 0; k < cv->p; k++) cv->U[(i - rstart) + k * cv->nlocal] += v[t] * V[j + k * cv->p];
+        if (abs)
+          for (PetscInt k = 0; k < cv->p; k++) cv->A[(i - rstart) + k * cv->nlocal] += PetscAbsReal(v[t]) * Vabs[j + k * cv->p];
       }
       PetscCall(MatRestoreRow(Phi, i, &nz, &cols, &v));
     }
@@ -98,6 +110,7 @@ static PetscErrorCode LOOCVComputeU(CurioLOOCV cv, Mat Phi, PetscInt off, const 
     PetscInt         ncols, lda;
     PetscCall(CurioMatGetLocalArrayRead(Phi, &a, &cv->nlocal, &ncols, &lda));
     PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->U));
+    if (abs) PetscCall(PetscMalloc1(PetscMax(1, cv->nlocal * cv->p), &cv->A));
     if (cv->nlocal > 0) {
       PetscBLASInt bm, bp, blda, bld;
       PetscReal    one = 1.0, zero = 0.0;
@@ -107,16 +120,36 @@ static PetscErrorCode LOOCVComputeU(CurioLOOCV cv, Mat Phi, PetscInt off, const 
       bld = bm;
       PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bm, &bp, &bp, &one, a + off * lda, &blda, V, &bp, &zero, cv->U, &bld));
       PetscCall(PetscLogFlops(2.0 * cv->nlocal * cv->p * cv->p));
+      if (abs) { /* |Phi| |V| a block of rows at a time */
+        const PetscInt block = 256;
+        PetscReal     *Pabs;
+        PetscCall(PetscMalloc1(block * cv->p, &Pabs));
+        for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
+          PetscInt     nb = PetscMin(block, cv->nlocal - i0);
+          PetscBLASInt bnb, bblock;
+          for (PetscInt j = 0; j < cv->p; j++)
+            for (PetscInt i = 0; i < nb; i++) Pabs[i + j * block] = PetscAbsReal(a[i0 + i + (j + off) * lda]);
+          PetscCall(PetscBLASIntCast(nb, &bnb));
+          PetscCall(PetscBLASIntCast(block, &bblock));
+          PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bp, &bp, &one, Pabs, &bblock, Vabs, &bp, &zero, cv->A + i0, &bld));
+        }
+        PetscCall(PetscFree(Pabs));
+      }
     }
     PetscCall(CurioMatRestoreLocalArrayRead(Phi, &a));
   }
   if (mu) {
     for (PetscInt k = 0; k < cv->p; k++) {
-      PetscReal muV = 0;
+      PetscReal muV = 0, muVabs = 0;
       for (PetscInt j = 0; j < cv->p; j++) muV += mu[j] * V[j + k * cv->p];
       for (PetscInt i = 0; i < cv->nlocal; i++) cv->U[i + k * cv->nlocal] -= muV;
+      if (abs) {
+        for (PetscInt j = 0; j < cv->p; j++) muVabs += PetscAbsReal(mu[j]) * Vabs[j + k * cv->p];
+        for (PetscInt i = 0; i < cv->nlocal; i++) cv->A[i + k * cv->nlocal] += muVabs;
+      }
     }
   }
+  PetscCall(PetscFree(Vabs));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -217,6 +250,7 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
   PetscFunctionBegin;
   if (!*cv) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree((*cv)->U));
+  PetscCall(PetscFree((*cv)->A));
   PetscCall(PetscFree2((*cv)->lambda, (*cv)->b));
   PetscCall(PetscFree2((*cv)->y, (*cv)->w));
   PetscCall(PetscFree(*cv));
@@ -234,11 +268,11 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
 
    so that as s -> 0 they are sums of small terms instead of differences of large ones, and for s above every
    eigenvalue the plain formulas. B_i is one minus the leverage of the rows on the eigenvectors of lambda_k >= s; at
-   its rounding level, 8 (p + sqrt(n)) eps sqrt(lambda_max / max(s, lambda_min)), it is an exact 0, and then so is R_i
+   its rounding level (RowLevel()) it is an exact 0, and then so is R_i
    (a row of leverage 1 is fitted exactly). The coefficients of a grid, p x ns each: C_kj = [lambda_k >= s_j] /
    lambda_k and F = b .* C for B and R, D and E = b .* D for the rest; tol the rounding level per s. */
 typedef struct {
-  PetscReal *C, *F, *D, *E, *tol;
+  PetscReal *C, *F, *D, *E, *tol, lev;
 } LOOCVSplit;
 
 static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], LOOCVSplit *g)
@@ -250,6 +284,7 @@ static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscRe
   for (PetscInt k = 0; k < cv->p; k++)
     if (cv->lambda[k] > 0) lmax = PetscMax(lmax, cv->lambda[k]), lmin = PetscMin(lmin, cv->lambda[k]);
   PetscCall(PetscMalloc5(cv->p * ns, &g->C, cv->p * ns, &g->F, cv->p * ns, &g->D, cv->p * ns, &g->E, ns, &g->tol));
+  g->lev = lev;
   for (PetscInt j = 0; j < ns; j++) {
     g->tol[j] = lmax > 0 ? lev * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
     for (PetscInt k = 0; k < cv->p; k++) {
@@ -271,13 +306,24 @@ static PetscErrorCode LOOCVSplitDestroy(LOOCVSplit *g)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* B's rounding level for row i at s_j. Up to CURIO_EIGEN_LAPACK_MAX parameters the eigenpairs are accurate relative to
+   each eigenvalue (CurioGramEigen()) and U_ik = phi_i . v_k rounds at eps A_ik, A = |Phi| |V|: B = 1 - w (hw0 + sum_k
+   C_k U_ik^2) rounds at lev (1 + 2 w sum_k C_k |U_ik| A_ik) = lev (1 + 2 w T_ij), which stays at the rounding of 1 for a
+   row with a large weight or on columns in different units. Above, the eigenvectors are accurate to eps lambda_max and
+   the level is the grid's, tol_j. */
+static inline PetscReal RowLevel(CurioLOOCV cv, const LOOCVSplit *g, PetscReal w, PetscReal T, PetscInt j)
+{
+  return cv->A ? g->lev * (1 + 2 * w * T) : g->tol[j];
+}
+
 /* For rows [i0, i0+nb) and the grid of g (ns points): residuals r (nb x ns) and 1 - h (nb x ns), column-major, by
-   four BLAS gemm (U E, U.^2 D, U F, U.^2 C); U2 is workspace of nb x p, work of 2 nb x ns */
+   four BLAS gemm (U E, U.^2 D, U F, U.^2 C) and a fifth for B's rounding level ((|U| .* A) C); U2 is workspace of nb x p,
+   work of 3 nb x ns */
 static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const LOOCVSplit *g, PetscReal *U2, PetscReal *work,
                                    PetscReal *r, PetscReal *omh)
 {
   PetscBLASInt bnb, bnc, bp, bldu;
-  PetscReal    one = 1.0, zero = 0.0, *R = work, *B = work + nb * ns;
+  PetscReal    one = 1.0, zero = 0.0, *R = work, *B = work + nb * ns, *T = work + 2 * nb * ns;
 
   PetscFunctionBegin;
   PetscCall(PetscBLASIntCast(nb, &bnb));
@@ -294,12 +340,20 @@ static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, Pets
   PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, cv->U + i0, &bldu, g->F, &bp, &zero, R, &bnb));
   PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, g->C, &bp, &zero, B, &bnb));
   PetscCall(PetscLogFlops(8.0 * nb * ns * cv->p + nb * cv->p));
+  if (cv->A) {
+    for (PetscInt k = 0; k < cv->p; k++) {
+      const PetscReal *u = cv->U + i0 + k * cv->nlocal, *ak = cv->A + i0 + k * cv->nlocal;
+      PetscReal       *u2 = U2 + k * nb;
+      for (PetscInt i = 0; i < nb; i++) u2[i] = PetscAbsReal(u[i]) * ak[i];
+    }
+    PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &bnb, &bnc, &bp, &one, U2, &bnb, g->C, &bp, &zero, T, &bnb));
+  }
   for (PetscInt j = 0; j < ns; j++)
     for (PetscInt i = 0; i < nb; i++) {
       const PetscInt  q = i + j * nb;
       const PetscReal w = cv->w[i0 + i];
       PetscReal       b = 1.0 - w * (cv->hw0 + B[q]), rb = cv->y[i0 + i] - cv->eta0 - R[q];
-      if (b <= g->tol[j]) b = rb = 0;
+      if (b <= RowLevel(cv, g, w, cv->A ? T[q] : 0, j)) b = rb = 0;
       r[q] += rb;
       omh[q] = b + w * omh[q];
     }
@@ -321,7 +375,7 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
   PetscCall(LOOCVSplitCreate(cv, ns, s, &g));
-  PetscCall(PetscMalloc4(block * cv->p, &U2, block * ns, &eta, block * ns, &h, 2 * block * ns, &work));
+  PetscCall(PetscMalloc4(block * cv->p, &U2, block * ns, &eta, block * ns, &h, 3 * block * ns, &work));
   PetscCall(PetscCalloc1(5 * ns, &acc)); /* per s: sum exact, sum approx, rss, sum 1 - h, count of h >= 1 */
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
     PetscInt nb = PetscMin(block, cv->nlocal - i0);
@@ -364,7 +418,7 @@ PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat
   PetscFunctionBegin;
   PetscCall(LOOCVSplitCreate(cv, 1, &s, &g));
   PetscCall(PetscMalloc4(PetscMax(1, cv->nlocal * cv->p), &U2, PetscMax(1, cv->nlocal), &eta, PetscMax(1, cv->nlocal), &h,
-                         PetscMax(1, 2 * cv->nlocal), &work));
+                         PetscMax(1, 3 * cv->nlocal), &work));
   if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, &g, U2, work, eta, h));
   PetscCall(VecGetArrayWrite(rloo, &pr));
   PetscCall(VecGetArrayWrite(hat, &ph));
@@ -445,8 +499,10 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f,
     PetscCall(PetscArrayzero(acc, 8 * block));
     DerivativeColumns(cv, i0, nb, block, co, acc);
     for (PetscInt i = 0; i < nb; i++) {
-      PetscReal w = cv->w[i0 + i], B = 1.0 - w * (cv->hw0 + hB[i]), R = cv->y[i0 + i] - cv->eta0 - eR[i];
-      if (B <= sp.tol[0]) B = R = 0;
+      PetscReal w = cv->w[i0 + i], B = 1.0 - w * (cv->hw0 + hB[i]), R = cv->y[i0 + i] - cv->eta0 - eR[i], T = 0;
+      if (cv->A)
+        for (PetscInt k = 0; k < cv->p; k++) T += PetscAbsReal(cv->U[i0 + i + k * cv->nlocal]) * cv->A[i0 + i + k * cv->nlocal] * sp.C[k];
+      if (B <= RowLevel(cv, &sp, w, T, 0)) B = R = 0;
       {
         PetscReal r = R + e0[i], r1 = -e1[i], r2 = -e2[i];
         PetscReal omh = B + w * h0[i], hd = w * h1[i], hdd = w * h2[i], a = 1.0 / omh;

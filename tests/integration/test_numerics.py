@@ -35,6 +35,8 @@ Cases (README, "Numerics at the edges"):
              and a warning; n > d at s = 1e-10 against numpy
   samepoint  every training row at one point, with an intercept (a Schur complement that is all rounding noise):
              theta = (mean y, 0, ...) and theta_dot = 0 exactly (restricted), the SVD reference (ridge)
+  heavyrow   a row of weight 1e6 on columns in units 1e-6 and 1e6: the exact LOOCV curve and GCV against brute-force
+             weighted refits, and the s chosen
   grid       the default LOOCV grid is relative to the Gram ([1e-6 min_j G_jj, 1e3 lambda_max]/n) and finds the optimum
              of data whose scale puts it outside [1e-6, 1e2], and of data with columns in different units; curves flat
              to rounding (every fit exact, a constant label) are flagged"""
@@ -922,6 +924,46 @@ def case_samepoint(run, tmp):
             check(ok, "same point x in every row, intercept, %s, s = %g: %s" % (reg, s, what))
 
 
+def case_heavyrow(run, tmp):
+    """One row with weight 1e6 on columns in units 1e-6 and 1e6: the exact LOOCV curve (with the approximate one and GCV,
+    whose hat values come from the same 1 - h_i) against brute-force weighted refits by column-scaled QR, and the minimum
+    where the refits put it. A rounding level of 1 - h_i taken from the eigenvalues' spread (1e24 here) set the heavy
+    row's 1 - h_i to an exact 0: the curve was +Inf at small s and 6% off above."""
+    rng = np.random.default_rng(7)
+    n = 24
+    X = np.column_stack([1e-6 * rng.standard_normal(n), 1e6 * rng.standard_normal(n), rng.standard_normal(n)])
+    y = X @ np.array([2e6, 3e-7, 1.0]) + 0.3 * rng.standard_normal(n)
+    w = np.ones(n)
+    w[3] = 1e6
+    path = write(os.path.join(tmp, "heavyrow.h5"), X, y, w=w)
+    rc, log, out = run(path)
+    if rc:
+        check(False, "a row of weight 1e6, columns 1e12 apart: failed\n" + log)
+        return
+    with h5py.File(out) as f:
+        grid, exact, gcv, s_opt = f["loocv/s"][:], f["loocv/exact"][:], f["loocv/gcv"][:], float(f["model/s"][()])
+    sw = np.sqrt(w)
+    worst, wgcv, ref = 0.0, 0.0, np.full(len(grid), np.nan)
+    for j in list(range(0, len(grid), 6)) + [len(grid) - 1]:
+        e = []
+        for i in range(n):
+            keep = np.arange(n) != i
+            t = scaled_ridge(sw[keep, None] * X[keep], sw[keep] * y[keep], grid[j], np.ones(3))[0]
+            e.append(y[i] - X[i] @ t)
+        ref[j] = np.mean(np.square(e))  # the unweighted mean of the LOO errors, as curio's curve
+        worst = max(worst, abs(exact[j] - ref[j]) / ref[j])
+        t = scaled_ridge(sw[:, None] * X, sw * y, grid[j], np.ones(3))[0]
+        M = np.vstack([sw[:, None] * X, np.diag(np.sqrt(grid[j] * np.ones(3)))])
+        sc = np.linalg.norm(M, axis=0)
+        Q, _ = np.linalg.qr(M / sc)
+        h = np.sum(Q[:n] ** 2, axis=1)  # hat values of the weighted rows
+        g = n * np.sum((y - X @ t) ** 2) / np.sum(1 - h) ** 2
+        wgcv = max(wgcv, abs(gcv[j] - g) / g)
+    check(worst < 1e-7 and wgcv < 1e-7, "a row of weight 1e6, columns 1e12 apart: exact LOOCV %.1e and GCV %.1e from brute-force refits" % (worst, wgcv))
+    jmin = int(np.nanargmin(ref))
+    check(s_opt <= grid[min(jmin + 6, len(grid) - 1)], "a row of weight 1e6, columns 1e12 apart: s = %.3g chosen, the refits' minimum on the grid at %.3g" % (s_opt, grid[jmin]))
+
+
 CASES = {
     "noise": case_noise,
     "tangent": case_tangent,
@@ -936,6 +978,7 @@ CASES = {
     "glm": case_glm,
     "influence": case_influence,
     "samepoint": case_samepoint,
+    "heavyrow": case_heavyrow,
 }
 
 
