@@ -216,34 +216,6 @@ static PetscErrorCode SolveRows(CurioUserWork *wk, PetscInt n, const PetscReal *
 }
 
 /*
-  CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of (r_i/(1 - h_i))^2,
-  the exact leave-one-out residuals of the user's model (r_i = y_i - phi_i . theta_u, h_i = w_i phi_i^T H_u^{-1} phi_i:
-  the user's model is ridge regression of y - Phi theta0 toward 0, so the hat-matrix identity holds). All n
-  right-hand sides go through one dpotrs.
-*/
-PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
-                            PetscReal *theta, PetscReal *sum)
-{
-  PetscInt d = wk->d;
-
-  PetscFunctionBegin;
-  *sum = 0;
-  if (!n) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioUserHessianFactor(um, n, phi, y, w, um->theta0, wk));
-  for (PetscInt j = 0; j < d; j++) theta[j] = um->s * um->theta0[j];
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j < d; j++) theta[j] += w[i] * y[i] * phi[i * d + j];
-  PetscCall(CurioUserFactorSolve(wk, theta));
-  /* B = H^{-1} Phi^T: phi row-major n x d is Phi^T column-major d x n */
-  PetscCall(SolveRows(wk, n, phi));
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal h = w[i] * Dot(d, phi + i * d, wk->B + i * d), r = y[i] - Dot(d, phi + i * d, theta), e = r / (1 - h);
-    *sum += e * e; /* the mean squared error's scale, as every CV curve (docs/math.md) */
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*
   CurioUserApproxLOO - any loss: the user's optimum (Newton from theta0, as CurioUserFit()) and the sum over its rows of
   the approximate leave-one-out loss of eq. 44 as a deviance, 2 (l_i + l'_i^2 h_i - saturated(y_i)) with
   h_i = w_i phi_i^T H_u^{-1} phi_i (docs/math.md; the scale of every CV curve), theta0 held. All n right-hand sides go through one dpotrs. converged

@@ -45,8 +45,6 @@ PETSC_INTERN PetscErrorCode CurioUserFit(const CurioUserModel *, PetscInt, const
 PETSC_INTERN PetscErrorCode CurioUserHessianFactor(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *,
                                                    const PetscReal *, CurioUserWork *);
 PETSC_INTERN PetscErrorCode CurioUserFactorSolve(CurioUserWork *, PetscReal *);
-PETSC_INTERN PetscErrorCode CurioUserLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *, CurioUserWork *,
-                                         PetscReal *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUsersHierarchySolve(MPI_Comm, CurioLossType, PetscReal, CurioUserSet *, PetscBool, PetscReal *, PetscReal *,
                                                      PetscReal *, PetscReal *, PetscInt *, PetscInt *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUserApproxLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *,
