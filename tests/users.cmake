@@ -5,7 +5,7 @@
 #   ranks  1, 2, 4 ranks and other user layouts (equal counts, given cuts, empty ranks) agree to 1e-12
 #   bad    bad inputs: one `curio: error:` line, no output, non-zero exit on every rank; the converter's user column
 #   real   the lme4 data sets of inputs/users against the numpy reference
-#   edges  the numerical edges against mpmath: LOOCV where h_i -> 1 and columns in units 1e12 apart
+#   edges  the numerical edges against mpmath: LOOCV where h_i -> 1 and columns in units 1e12 apart, the tangent estimate
 #   hierarchy  the regularizer hierarchy: joint optimum vs dense Newton, tangent vs the dense solve and central FD, 1/2/4 ranks
 set(USERS_TEST ${CMAKE_CURRENT_SOURCE_DIR}/users/test_users.py)
 set(USERS_RUNS ${CMAKE_CURRENT_BINARY_DIR}/runs/users)

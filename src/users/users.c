@@ -652,8 +652,8 @@ static PetscErrorCode UsersFit(Users *u)
   if (errmax.v > 1e-6)
     PetscCall(PetscPrintf(u->comm,
                           "curio: WARNING the users' tangents have an estimated relative error up to %.1e (user %d; /users attribute "
-                          "tangent_forward_error): a user with few rows has directions of curvature s = %g only, and theta_u_dot and the "
-                          "scores built on it may be wrong in that proportion. Raise -curio_s\n",
+                          "tangent_forward_error): a user with one row or collinear rows has directions of curvature s = %g only, and "
+                          "theta_u_dot and the scores built on it may be wrong in that proportion. Raise -curio_s\n",
                           errmax.v, errmax.id, (double) u->s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

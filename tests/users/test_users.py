@@ -13,7 +13,8 @@ CASE is one of:
   hierarchy the regularizer hierarchy: joint optimum vs dense Newton, tangent vs dense solve and central FD, ranks
   real     the committed lme4 data sets (inputs/users) against the numpy reference; the figure script on their outputs
   edges    users at the numerical edges against mpmath: the per-user LOOCV curve where h_i -> 1 (fewer rows than
-           parameters, s down to 1e-15) and with columns in units 1e12 apart
+           parameters, s down to 1e-15) and with columns in units 1e12 apart; the tangent error estimate names a user
+           whose tangent is wrong (one row, collinear rows) and stays quiet on columns in different units
 """
 import argparse
 import os
@@ -627,6 +628,31 @@ def case_edges(a):
     err = np.max(np.abs(cv[pick] - ref) / ref)
     assert err <= 1e-10, f"LOOCV curve, columns in units 1e12 apart: relative error {err:.2e}\n{cv[pick]}\n{ref}"
     print(f"edges: per-user LOOCV, columns 1e-6/1e6/1: relative error {err:.1e}")
+    # (3) the tangent warning: at s = 1e-10 the 1-row user's and the collinear user's tangents are wrong by 1e3 and 37
+    # times; the estimate must name one of them (not the 8-row user, which is right to 1e-14) and not be far below the
+    # worst true error. On columns in different units at s = 1e-3 every tangent is right to 1e-11: no warning.
+    for units, s, wrong in [((1.0, 1.0, 1.0), 1e-10, True), ((1e-6, 1e6, 1.0), 1e-3, False), ((1e-6, 1e6, 1.0), 1.0, False)]:
+        inp = os.path.join(w, "tangent.h5")
+        X, y, uid = edge_users(inp, units)
+        out = os.path.join(w, "tangent_out.h5")
+        r = run(a, a.np, inp, out, "-curio_s", s, "-curio_users_loocv", "false")
+        got = read(out)
+        with h5py.File(out) as f:
+            est = f["users"].attrs["tangent_forward_error"]
+        ref = mp_users(X, y, uid, s, False)
+        true = {u: np.linalg.norm(got["theta_dot"][k] - ref["theta_dot"][u]) / np.linalg.norm(ref["theta_dot"][u]) for k, u in enumerate(got["ids"])}
+        worst = max(true.values())
+        warn = [line for line in r.stdout.splitlines() if "WARNING the users' tangents" in line]
+        if wrong:
+            assert warn, f"s = {s}: no tangent warning, true errors {true}"
+            named = int(warn[0].split("(user ")[1].split(";")[0])
+            assert true[named] > 1e-6, f"s = {s}: the warning names user {named}, whose tangent is right ({true[named]:.1e}); true errors {true}"
+            assert est >= 0.1 * worst, f"s = {s}: estimate {est:.1e} far below the true error {worst:.1e}"
+        else:
+            assert worst < 1e-10, f"units {units}, s = {s}: the reference disagrees ({worst:.1e})"
+            assert not warn and est < 1e-6, f"units {units}, s = {s}: false alarm, estimate {est:.1e}, true {worst:.1e}: {warn}"
+            assert est >= 0.1 * worst, f"units {units}, s = {s}: estimate {est:.1e} far below the true error {worst:.1e}"
+        print(f"edges: tangent estimate, units {units}, s = {s:g}: estimate {est:.1e}, worst true error {worst:.1e}")
 
 
 def main():
