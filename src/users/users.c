@@ -1089,8 +1089,9 @@ static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
   PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
   PetscCall(CurioOutputSetAttributeString(
       out, "/loocv", "method",
-      u->loss == CURIO_LOSS_SQUARED ? "per-user exact LOO, (1/n) sum_i (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
-                                    : "per-user approximate LOO (eq. 44), (2/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
+      u->loss == CURIO_LOSS_SQUARED
+          ? "per-user exact LOO, (1/n) sum_i (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
+          : "per-user approximate LOO (eq. 44), (2/n) sum_i [l_i + l'_i^2 h_i - l_sat(y_i)]; theta0(s) refit at every s and held"));
   PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -14,7 +14,8 @@ CASE is one of:
   real     the committed lme4 data sets (inputs/users) against the numpy reference; the figure script on their outputs
   edges    users at the numerical edges against mpmath: the per-user LOOCV curve where h_i -> 1 (fewer rows than
            parameters, s down to 1e-15) and with columns in units 1e12 apart; the tangent error estimate names a user
-           whose tangent is wrong (one row, collinear rows) and stays quiet on columns in different units
+           whose tangent is wrong (one row, collinear rows) and stays quiet on columns in different units; the
+           Poisson curve's method states the saturated-loss term it subtracts
 """
 import argparse
 import os
@@ -653,6 +654,19 @@ def case_edges(a):
             assert not warn and est < 1e-6, f"units {units}, s = {s}: false alarm, estimate {est:.1e}, true {worst:.1e}: {warn}"
             assert est >= 0.1 * worst, f"units {units}, s = {s}: estimate {est:.1e} far below the true error {worst:.1e}"
         print(f"edges: tangent estimate, units {units}, s = {s:g}: estimate {est:.1e}, worst true error {worst:.1e}")
+    # (4) the Poisson curve subtracts the saturated loss, and its method says so
+    inp = os.path.join(w, "pois.h5")
+    X, _, uid = edge_users(inp)
+    with h5py.File(inp, "a") as f:
+        del f["train/y"]
+        f["train/y"] = np.random.default_rng(4).poisson(np.exp(0.3 * X @ np.array([0.8, -1.2, 0.5]))).astype(float)
+    out = os.path.join(w, "pois_out.h5")
+    run(a, a.np, inp, out, "-curio_loss", "poisson", "-curio_users_loocv", "true", "-curio_users_loocv_smin", 0.1)
+    with h5py.File(out) as f:
+        method = f["loocv"].attrs["method"]
+    method = method.decode() if isinstance(method, bytes) else method
+    assert "l_sat" in method, f"the Poisson curve's method omits the saturated loss it subtracts: {method}"
+    print("edges: Poisson /loocv method:", method)
 
 
 def main():
