@@ -5,6 +5,7 @@
 #   ranks  1, 2, 4 ranks and other user layouts (equal counts, given cuts, empty ranks) agree to 1e-12
 #   bad    bad inputs: one `curio: error:` line, no output, non-zero exit on every rank; the converter's user column
 #   real   the lme4 data sets of inputs/users against the numpy reference
+#   edges  the numerical edges against mpmath: LOOCV where h_i -> 1 and columns in units 1e12 apart, the tangent estimate
 #   hierarchy  the regularizer hierarchy: joint optimum vs dense Newton, tangent vs the dense solve and central FD, 1/2/4 ranks
 set(USERS_TEST ${CMAKE_CURRENT_SOURCE_DIR}/users/test_users.py)
 set(USERS_RUNS ${CMAKE_CURRENT_BINARY_DIR}/runs/users)
@@ -19,6 +20,8 @@ curio_users_case(fd 2)
 curio_users_case(ranks 4) # runs 1, 2 and 4 ranks itself
 curio_users_case(bad 2)   # runs 1 and 2 ranks itself
 curio_users_case(real 2)
+curio_users_case(edges 1)
+curio_users_case(edges 2)
 curio_users_case(hierarchy 2) # runs 1, 2 and 4 ranks itself
 # the study script end to end on 2 seeds of the synthetic set (its numbers are in docs/users_study.md)
 add_test(NAME users_study_script COMMAND ${CURIO_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/users-study.py --curio $<TARGET_FILE:curio_exe> --seeds 2

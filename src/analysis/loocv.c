@@ -242,6 +242,64 @@ PetscErrorCode CurioLOOCVCreate(Mat Phi, Vec y, Vec w, PetscBool restricted, con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/*
+  CurioLOOCVCreateRows - CurioLOOCVCreate() for n rows held by the caller alone (row-major n x d, PETSC_COMM_SELF), R =
+  1/2||theta||^2 on every parameter: one user's model in the users mode. The eigendecomposition is CurioGramEigen()'s,
+  each eigenvalue accurate relative to itself, so columns in units far apart keep their small eigenvalues.
+*/
+PetscErrorCode CurioLOOCVCreateRows(PetscInt n, PetscInt d, const PetscReal phi[], const PetscReal y[], const PetscReal w[], CurioLOOCV *cvout)
+{
+  CurioLOOCV   cv;
+  Vec          c;
+  PetscReal   *G, *B, *V, gmax = 0, one = 1.0, zero = 0.0;
+  PetscBLASInt bd, bn;
+
+  PetscFunctionBegin;
+  PetscCheck(n > 0 && d > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "LOOCV needs rows and parameters, got %" PetscInt_FMT " x %" PetscInt_FMT, n, d);
+  PetscCall(PetscNew(&cv));
+  cv->comm   = PETSC_COMM_SELF;
+  cv->n      = n;
+  cv->nlocal = n;
+  cv->p      = d;
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCall(PetscMalloc3(d * d, &G, n * d, &B, d * d, &V));
+  PetscCall(PetscMalloc2(d, &cv->lambda, d, &cv->b));
+  PetscCall(PetscMalloc1(n * d, &cv->U));
+  PetscCall(PetscMalloc2(n, &cv->y, n, &cv->w));
+  PetscCall(PetscArraycpy(cv->y, y, n));
+  PetscCall(PetscArraycpy(cv->w, w, n));
+  /* G = Phi^T W Phi by one syrk on the rows scaled by sqrt(w): row-major n x d is column-major d x n */
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < d; j++) B[i * d + j] = PetscSqrtReal(w[i]) * phi[i * d + j];
+  PetscCall(PetscArrayzero(G, d * d));
+  PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "N", &bd, &bn, &one, B, &bd, &zero, G, &bd));
+  for (PetscInt j = 0; j < d; j++) {
+    for (PetscInt i = j + 1; i < d; i++) G[i + j * d] = G[j + i * d];
+    gmax = PetscMax(gmax, G[j + j * d]);
+  }
+  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, w, &c));
+  PetscCall(CurioGramEigen(c, gmax, d, G, NULL, cv->lambda, V, NULL, NULL));
+  PetscCall(VecDestroy(&c));
+  for (PetscInt k = 0; k < d; k++) /* the null directions are dropped, as in CurioLOOCVCreate() */
+    if (cv->lambda[k] == 0) PetscCall(PetscArrayzero(V + k * d, d));
+  /* U = Phi V (n x d, column-major), b = U^T W y */
+  PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &bn, &bd, &bd, &one, phi, &bd, V, &bd, &zero, cv->U, &bn));
+  for (PetscInt k = 0; k < d; k++) {
+    cv->b[k] = 0;
+    for (PetscInt i = 0; i < n; i++) cv->b[k] += cv->U[i + k * n] * w[i] * y[i];
+  }
+  if (d <= CURIO_EIGEN_LAPACK_MAX) { /* A = |Phi| |V|, the scale of U's rounding (as LOOCVComputeU()) */
+    PetscCall(PetscMalloc1(n * d, &cv->A));
+    for (PetscInt k = 0; k < n * d; k++) B[k] = PetscAbsReal(phi[k]);
+    for (PetscInt k = 0; k < d * d; k++) G[k] = PetscAbsReal(V[k]);
+    PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &bn, &bd, &bd, &one, B, &bd, G, &bd, &zero, cv->A, &bn));
+  }
+  PetscCall(PetscFree3(G, B, V));
+  *cvout = cv;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioLOOCVDestroy - frees an exact-LOOCV context
 @*/
@@ -270,12 +328,14 @@ PetscErrorCode CurioLOOCVDestroy(CurioLOOCV *cv)
    eigenvalue the plain formulas. B_i is one minus the leverage of the rows on the eigenvectors of lambda_k >= s; at
    its rounding level (RowLevel()) it is an exact 0, and then so is R_i
    (a row of leverage 1 is fitted exactly). The coefficients of a grid, p x ns each: C_kj = [lambda_k >= s_j] /
-   lambda_k and F = b .* C for B and R, D and E = b .* D for the rest; tol the rounding level per s. */
+   lambda_k and F = b .* C for B and R, D and E = b .* D for the rest; tol the rounding level per s. The labels may
+   change with s (the users' residuals y - Phi theta0(s) about a prior mean refit at every s): then b has one column
+   per s, bz (p x ns), and so have the labels (CurioLOOCVEvaluateLabels()). */
 typedef struct {
   PetscReal *C, *F, *D, *E, *tol, lev;
 } LOOCVSplit;
 
-static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], LOOCVSplit *g)
+static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], const PetscReal bz[], LOOCVSplit *g)
 {
   const PetscReal lev  = 8 * (cv->p + PetscSqrtReal((PetscReal) cv->n)) * PETSC_MACHINE_EPSILON; /* relative rounding level of B */
   PetscReal       lmin = PETSC_MAX_REAL, lmax = 0;
@@ -286,14 +346,15 @@ static PetscErrorCode LOOCVSplitCreate(CurioLOOCV cv, PetscInt ns, const PetscRe
   PetscCall(PetscMalloc5(cv->p * ns, &g->C, cv->p * ns, &g->F, cv->p * ns, &g->D, cv->p * ns, &g->E, ns, &g->tol));
   g->lev = lev;
   for (PetscInt j = 0; j < ns; j++) {
-    g->tol[j] = lmax > 0 ? lev * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
+    const PetscReal *b = bz ? bz + j * cv->p : cv->b;
+    g->tol[j]          = lmax > 0 ? lev * PetscSqrtReal(lmax / PetscMax(s[j], lmin)) : 0;
     for (PetscInt k = 0; k < cv->p; k++) {
       const PetscReal l = cv->lambda[k], q = 1.0 / (l + s[j]);
       const PetscBool big = (PetscBool) (l > 0 && l >= s[j]);
       g->C[k + j * cv->p] = big ? 1.0 / l : 0;
       g->D[k + j * cv->p] = big ? s[j] * q / l : -q;
-      g->F[k + j * cv->p] = cv->b[k] * g->C[k + j * cv->p];
-      g->E[k + j * cv->p] = cv->b[k] * g->D[k + j * cv->p];
+      g->F[k + j * cv->p] = b[k] * g->C[k + j * cv->p];
+      g->E[k + j * cv->p] = b[k] * g->D[k + j * cv->p];
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -318,9 +379,9 @@ static inline PetscReal RowLevel(CurioLOOCV cv, const LOOCVSplit *g, PetscReal w
 
 /* For rows [i0, i0+nb) and the grid of g (ns points): residuals r (nb x ns) and 1 - h (nb x ns), column-major, by
    four BLAS gemm (U E, U.^2 D, U F, U.^2 C) and a fifth for B's rounding level ((|U| .* A) C); U2 is workspace of nb x p,
-   work of 3 nb x ns */
-static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const LOOCVSplit *g, PetscReal *U2, PetscReal *work,
-                                   PetscReal *r, PetscReal *omh)
+   work of 3 nb x ns. The labels are y - eta0, or z (nlocal x ns, column-major) when they change with s. */
+static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, PetscInt ns, const LOOCVSplit *g, const PetscReal *z, PetscReal *U2,
+                                   PetscReal *work, PetscReal *r, PetscReal *omh)
 {
   PetscBLASInt bnb, bnc, bp, bldu;
   PetscReal    one = 1.0, zero = 0.0, *R = work, *B = work + nb * ns, *T = work + 2 * nb * ns;
@@ -350,9 +411,10 @@ static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, Pets
   }
   for (PetscInt j = 0; j < ns; j++)
     for (PetscInt i = 0; i < nb; i++) {
-      const PetscInt  q = i + j * nb;
-      const PetscReal w = cv->w[i0 + i];
-      PetscReal       b = 1.0 - w * (cv->hw0 + B[q]), rb = cv->y[i0 + i] - cv->eta0 - R[q];
+      const PetscInt  q  = i + j * nb;
+      const PetscReal w  = cv->w[i0 + i];
+      const PetscReal zi = z ? z[i0 + i + j * cv->nlocal] : cv->y[i0 + i] - cv->eta0;
+      PetscReal       b = 1.0 - w * (cv->hw0 + B[q]), rb = zi - R[q];
       if (b <= RowLevel(cv, g, w, cv->A ? T[q] : 0, j)) b = rb = 0;
       r[q] += rb;
       omh[q] = b + w * omh[q];
@@ -360,13 +422,9 @@ static PetscErrorCode PredictBlock(CurioLOOCV cv, PetscInt i0, PetscInt nb, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/*@C
-  CurioLOOCVEvaluate - at each s of a grid, on one scale, the mean squared error (docs/math.md, "Cross-validation"):
-  exact LOOCV (1/n) sum (r_i/(1-h_i))^2, approximate LOOCV (eq. 44 as a deviance, 2 (l + l'^2 h) with l = r^2/2)
-  (1/n) sum [r_i^2 + 2 r_i^2 h_i] and GCV n ||r||^2/(n - sum h)^2; a point with h_i = 1 makes the exact value +Inf.
-  Any output array may be NULL.
-@*/
-PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
+/* The curves of CurioLOOCVEvaluate(); with bz and z (CurioLOOCVEvaluateLabels()) the labels change along the grid */
+static PetscErrorCode LOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], const PetscReal bz[], const PetscReal z[], PetscReal exact[],
+                                    PetscReal approx[], PetscReal gcv[])
 {
   const PetscInt block = 512;
   PetscReal     *U2, *eta, *h, *work, *acc;
@@ -374,12 +432,12 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_LOOCV, 0, 0, 0, 0));
-  PetscCall(LOOCVSplitCreate(cv, ns, s, &g));
+  PetscCall(LOOCVSplitCreate(cv, ns, s, bz, &g));
   PetscCall(PetscMalloc4(block * cv->p, &U2, block * ns, &eta, block * ns, &h, 3 * block * ns, &work));
   PetscCall(PetscCalloc1(5 * ns, &acc)); /* per s: sum exact, sum approx, rss, sum 1 - h, count of h >= 1 */
   for (PetscInt i0 = 0; i0 < cv->nlocal; i0 += block) {
     PetscInt nb = PetscMin(block, cv->nlocal - i0);
-    PetscCall(PredictBlock(cv, i0, nb, ns, &g, U2, work, eta, h));
+    PetscCall(PredictBlock(cv, i0, nb, ns, &g, z, U2, work, eta, h));
     for (PetscInt j = 0; j < ns; j++) {
       PetscReal *a = acc + 5 * j;
       for (PetscInt i = 0; i < nb; i++) {
@@ -407,6 +465,40 @@ PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[
 }
 
 /*@C
+  CurioLOOCVEvaluate - at each s of a grid, on one scale, the mean squared error (docs/math.md, "Cross-validation"):
+  exact LOOCV (1/n) sum (r_i/(1-h_i))^2, approximate LOOCV (eq. 44 as a deviance, 2 (l + l'^2 h) with l = r^2/2)
+  (1/n) sum [r_i^2 + 2 r_i^2 h_i] and GCV n ||r||^2/(n - sum h)^2; a point with h_i = 1 makes the exact value +Inf.
+  Any output array may be NULL.
+@*/
+PetscErrorCode CurioLOOCVEvaluate(CurioLOOCV cv, PetscInt ns, const PetscReal s[], PetscReal exact[], PetscReal approx[], PetscReal gcv[])
+{
+  PetscFunctionBegin;
+  PetscCall(LOOCVEvaluate(cv, ns, s, NULL, NULL, exact, approx, gcv));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*
+  CurioLOOCVEvaluateLabels - as CurioLOOCVEvaluate(), the exact curve only, with labels that change along the grid:
+  column j of z (nlocal x ns, column-major) holds the labels at s_j. A user's model is the ridge regression of
+  y - Phi_u theta0(s) toward 0, theta0(s) refit at every s and held while a row is left out.
+*/
+PetscErrorCode CurioLOOCVEvaluateLabels(CurioLOOCV cv, PetscInt ns, const PetscReal s[], const PetscReal z[], PetscReal exact[])
+{
+  PetscReal *bz;
+
+  PetscFunctionBegin;
+  /* b_j = V^T Phi^T W z_j = U^T W z_j */
+  PetscCall(PetscCalloc1(PetscMax(1, cv->p * ns), &bz));
+  for (PetscInt j = 0; j < ns; j++)
+    for (PetscInt k = 0; k < cv->p; k++)
+      for (PetscInt i = 0; i < cv->nlocal; i++) bz[k + j * cv->p] += cv->U[i + k * cv->nlocal] * cv->w[i] * z[i + j * cv->nlocal];
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, bz, cv->p * ns, MPIU_REAL, MPIU_SUM, cv->comm));
+  PetscCall(LOOCVEvaluate(cv, ns, s, bz, z, exact, NULL, NULL));
+  PetscCall(PetscFree(bz));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioLOOCVResiduals - the exact leave-one-out residuals r_i/(1 - h_i) and the hat values h_i at one s (row layout)
 @*/
 PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat)
@@ -416,10 +508,10 @@ PetscErrorCode CurioLOOCVResiduals(CurioLOOCV cv, PetscReal s, Vec rloo, Vec hat
   PetscScalar *pr, *ph;
 
   PetscFunctionBegin;
-  PetscCall(LOOCVSplitCreate(cv, 1, &s, &g));
+  PetscCall(LOOCVSplitCreate(cv, 1, &s, NULL, &g));
   PetscCall(PetscMalloc4(PetscMax(1, cv->nlocal * cv->p), &U2, PetscMax(1, cv->nlocal), &eta, PetscMax(1, cv->nlocal), &h,
                          PetscMax(1, 3 * cv->nlocal), &work));
-  if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, &g, U2, work, eta, h));
+  if (cv->nlocal) PetscCall(PredictBlock(cv, 0, cv->nlocal, 1, &g, NULL, U2, work, eta, h));
   PetscCall(VecGetArrayWrite(rloo, &pr));
   PetscCall(VecGetArrayWrite(hat, &ph));
   for (PetscInt i = 0; i < cv->nlocal; i++) {
@@ -481,7 +573,7 @@ static PetscErrorCode ExactDerivatives(CurioLOOCV cv, PetscReal s, PetscReal *f,
   LOOCVSplit     sp;
 
   PetscFunctionBegin;
-  PetscCall(LOOCVSplitCreate(cv, 1, &s, &sp));
+  PetscCall(LOOCVSplitCreate(cv, 1, &s, NULL, &sp));
   /* per column k: b D, -b q^2, 2 b q^3, b C; D, -q^2, 2 q^3, C */
   PetscCall(PetscMalloc2(8 * cv->p, &co, 8 * block, &acc));
   for (PetscInt k = 0; k < cv->p; k++) {

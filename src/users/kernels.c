@@ -23,14 +23,15 @@ PetscErrorCode CurioUserWorkCreate(PetscInt d, PetscInt nmax, CurioUserWork *wk)
   wk->nmax = PetscMax(nmax, 1);
   wk->info = 0;
   wk->err  = 0;
-  PetscCall(PetscMalloc6(d * d, &wk->H, wk->nmax * d, &wk->B, d, &wk->g, d, &wk->step, d, &wk->trial, wk->nmax, &wk->eta));
+  PetscCall(PetscMalloc7(d * d, &wk->H, wk->nmax * d, &wk->B, d, &wk->g, d, &wk->step, d, &wk->trial, wk->nmax, &wk->eta, d * d + d, &wk->S));
+  wk->hd = wk->S + d * d;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode CurioUserWorkDestroy(CurioUserWork *wk)
 {
   PetscFunctionBegin;
-  PetscCall(PetscFree6(wk->H, wk->B, wk->g, wk->step, wk->trial, wk->eta));
+  PetscCall(PetscFree7(wk->H, wk->B, wk->g, wk->step, wk->trial, wk->eta, wk->S));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -69,7 +70,10 @@ PetscErrorCode CurioUserHessianFactor(const CurioUserModel *um, PetscInt n, cons
     for (PetscInt j = 0; j < d; j++) wk->B[i * d + j] = c * phi[i * d + j];
   }
   wk->trace = 0;
-  for (PetscInt k = 0; k < n * d; k++) wk->trace += wk->B[k] * wk->B[k];
+  for (PetscInt j = 0; j < d; j++) wk->hd[j] = um->s;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < d; j++) wk->hd[j] += wk->B[i * d + j] * wk->B[i * d + j];
+  for (PetscInt j = 0; j < d; j++) wk->trace += wk->hd[j] - um->s;
   PetscCall(PetscBLASIntCast(d, &bd));
   PetscCall(PetscBLASIntCast(n, &bn));
   if (n) PetscCallBLAS("BLASsyrk", BLASsyrk_("U", "N", &bd, &bn, &one, wk->B, &bd, &one, wk->H, &bd));
@@ -116,6 +120,59 @@ static PetscErrorCode Objective(const CurioUserModel *um, PetscInt n, const Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The tangent's accuracy, measured in the Jacobi scaling D = diag(H_u)^{-1/2} as the fit mode's condition estimate
+   (docs/design.md, "Numerics at the edges"), so that it does not depend on the columns' units. With S = D H_u D (unit
+   diagonal; its factor is R D from H_u's factor R) and |x|_D = |D^{-1} x|: Cholesky's theta_u solves a perturbed
+   H_u + dH with |D dH D| <= d eps, so theta_u errs by H_u^{-1} dH theta_u, and the tangent, H_u^{-1} applied to a
+   right-hand side that holds theta_u - theta0, by H_u^{-2} dH theta_u; in the scaled norms
+
+     err = d eps kappa_S + eps (d |S^{-1} D^2 S^{-1}| |theta_u|_D + |S^{-1}| |D (|theta_u| + |theta0|)|) / |theta_u_dot|_D,
+
+   the second term the rounding of theta_u - theta0, the first the tangent solve's own, kappa_S <= d |S^{-1}|_1 (1-norms
+   of the matrices). S^{-1} D^2 S^{-1} is large only where S's small-curvature directions meet the parameters of small
+   curvature H_jj: a user with one row, or collinear rows, at a tiny s (directions of curvature s only), not a user whose
+   columns are in units far apart. Where that exceeds 1 the computed |theta_u_dot|_D is mostly its own error (a
+   thousandfold for one row at s = 1e-10) and no measure of the true one; then the denominator is also bounded by what
+   the right-hand side r guarantees, |theta_u_dot|_D = |S^{-1} D r| >= |D r| / d (nr = |D r|_2 on entry). */
+static PetscErrorCode TangentError(const CurioUserModel *um, const PetscReal *theta, const PetscReal *theta_dot, PetscReal nr, CurioUserWork *wk)
+{
+  const PetscInt  d   = wk->d;
+  const PetscReal eps = PETSC_MACHINE_EPSILON;
+  PetscReal      *Si = wk->S, ninv = 0, nm = 0, nt = 0, nd = 0, n0 = 0;
+  PetscBLASInt    bd, info;
+
+  PetscFunctionBegin;
+  /* S^{-1} = (R D)^{-1} (R D)^{-T} by dpotri (upper triangle), then both triangles */
+  for (PetscInt j = 0; j < d; j++)
+    for (PetscInt i = 0; i <= j; i++) Si[i + j * d] = wk->H[i + j * d] / PetscSqrtReal(wk->hd[j]);
+  PetscCall(PetscBLASIntCast(d, &bd));
+  PetscCallBLAS("LAPACKpotri", LAPACKpotri_("U", &bd, Si, &bd, &info));
+  if (info) { /* S^{-1} does not exist in floating point: no digit of the tangent can be vouched for */
+    wk->err = PETSC_INFINITY;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  for (PetscInt j = 0; j < d; j++)
+    for (PetscInt i = j + 1; i < d; i++) Si[i + j * d] = Si[j + i * d];
+  for (PetscInt j = 0; j < d; j++) {
+    PetscReal col = 0, colm = 0;
+    for (PetscInt i = 0; i < d; i++) {
+      PetscReal m = 0; /* (S^{-1} D^2 S^{-1})_ij */
+      for (PetscInt k = 0; k < d; k++) m += Si[i + k * d] * Si[k + j * d] / wk->hd[k];
+      col += PetscAbsReal(Si[i + j * d]);
+      colm += PetscAbsReal(m);
+    }
+    ninv = PetscMax(ninv, col);
+    nm   = PetscMax(nm, colm);
+    nt += wk->hd[j] * theta[j] * theta[j];
+    nd += wk->hd[j] * theta_dot[j] * theta_dot[j];
+    n0 += PetscSqr(PetscAbsReal(theta[j]) + PetscAbsReal(um->theta0[j])) / wk->hd[j];
+  }
+  nt = PetscSqrtReal(nt), nd = PetscSqrtReal(nd), n0 = PetscSqrtReal(n0);
+  wk->err = d * eps * d * ninv + (nd > 0 ? eps * (d * nm * nt + ninv * n0) / nd : 0);
+  if (wk->err > 1 && nr > 0) wk->err = PetscMax(wk->err, d * eps * d * ninv + eps * (d * nm * nt + ninv * n0) / PetscMin(nd, nr / d));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*
   CurioUserFit - theta_u and the inherited tangent theta_u_dot (eq. 98) of one user from its n rows; a user without rows
   gets theta0 and (c0/s) theta0_dot exactly (theta0_dot itself when theta0 shares s). On return wk->H holds the factor
@@ -124,7 +181,8 @@ static PetscErrorCode Objective(const CurioUserModel *um, PetscInt n, const Pets
 PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
                             PetscReal *theta, PetscReal *theta_dot, PetscInt *its, PetscBool *converged)
 {
-  PetscInt d = wk->d;
+  PetscInt  d  = wk->d;
+  PetscReal nr = 0;
 
   PetscFunctionBegin;
   *its       = 0;
@@ -185,17 +243,9 @@ PetscErrorCode CurioUserFit(const CurioUserModel *um, PetscInt n, const PetscRea
     PetscCall(CurioUserHessianFactor(um, n, phi, y, w, theta, wk)); /* the Hessian at the optimum, for the tangent */
   }
   for (PetscInt j = 0; j < d; j++) theta_dot[j] = um->c0 * um->theta0_dot[j] - (theta[j] - um->theta0[j]);
+  for (PetscInt j = 0; j < d; j++) nr += theta_dot[j] * theta_dot[j] / wk->hd[j];
   PetscCall(CurioUserFactorSolve(wk, theta_dot));
-  { /* the tangent's accuracy: its right-hand side holds theta_u - theta0, whose rounding, eps (kappa |theta_u| + |theta0|)
-       with kappa = 1 + tr(H_u - s I) / s bounding cond(H_u), comes back multiplied by |H_u^{-1}| = 1/s; plus the solve's
-       own eps kappa. A user with fewer rows than parameters has directions of curvature s only, where that is what
-       happens (one row at s = 1e-8: a tangent 2e2 off) */
-    const PetscReal kappa = 1 + wk->trace / um->s, eps = PETSC_MACHINE_EPSILON;
-    PetscReal       nt = 0, n0 = 0, nd = 0;
-    for (PetscInt j = 0; j < d; j++) nt += theta[j] * theta[j], n0 += um->theta0[j] * um->theta0[j], nd += theta_dot[j] * theta_dot[j];
-    nt = PetscSqrtReal(nt), n0 = PetscSqrtReal(n0), nd = PetscSqrtReal(nd);
-    wk->err = eps * kappa + (nd > 0 ? eps * (kappa * nt + n0) / (um->s * nd) : 0);
-  }
+  PetscCall(TangentError(um, theta, theta_dot, PetscSqrtReal(nr), wk));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -212,34 +262,6 @@ static PetscErrorCode SolveRows(CurioUserWork *wk, PetscInt n, const PetscReal *
   PetscCall(PetscBLASIntCast(n, &bn));
   PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("U", &bd, &bn, wk->H, &bd, wk->B, &bd, &info));
   PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int) info);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/*
-  CurioUserLOO - squared loss: the user's optimum theta (theta0 held) and the sum over its rows of (r_i/(1 - h_i))^2,
-  the exact leave-one-out residuals of the user's model (r_i = y_i - phi_i . theta_u, h_i = w_i phi_i^T H_u^{-1} phi_i:
-  the user's model is ridge regression of y - Phi theta0 toward 0, so the hat-matrix identity holds). All n
-  right-hand sides go through one dpotrs.
-*/
-PetscErrorCode CurioUserLOO(const CurioUserModel *um, PetscInt n, const PetscReal *phi, const PetscReal *y, const PetscReal *w, CurioUserWork *wk,
-                            PetscReal *theta, PetscReal *sum)
-{
-  PetscInt d = wk->d;
-
-  PetscFunctionBegin;
-  *sum = 0;
-  if (!n) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(CurioUserHessianFactor(um, n, phi, y, w, um->theta0, wk));
-  for (PetscInt j = 0; j < d; j++) theta[j] = um->s * um->theta0[j];
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j < d; j++) theta[j] += w[i] * y[i] * phi[i * d + j];
-  PetscCall(CurioUserFactorSolve(wk, theta));
-  /* B = H^{-1} Phi^T: phi row-major n x d is Phi^T column-major d x n */
-  PetscCall(SolveRows(wk, n, phi));
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal h = w[i] * Dot(d, phi + i * d, wk->B + i * d), r = y[i] - Dot(d, phi + i * d, theta), e = r / (1 - h);
-    *sum += e * e; /* the mean squared error's scale, as every CV curve (docs/math.md) */
-  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

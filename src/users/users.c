@@ -652,8 +652,8 @@ static PetscErrorCode UsersFit(Users *u)
   if (errmax.v > 1e-6)
     PetscCall(PetscPrintf(u->comm,
                           "curio: WARNING the users' tangents have an estimated relative error up to %.1e (user %d; /users attribute "
-                          "tangent_forward_error): a user with few rows has directions of curvature s = %g only, and theta_u_dot and the "
-                          "scores built on it may be wrong in that proportion. Raise -curio_s\n",
+                          "tangent_forward_error): a user with one row or collinear rows has directions of curvature s = %g only, and "
+                          "theta_u_dot and the scores built on it may be wrong in that proportion. Raise -curio_s\n",
                           errmax.v, errmax.id, (double) u->s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -696,8 +696,11 @@ static PetscErrorCode GlobalDestroy(CurioFit *fit, Mat *Phi, Vec *y, Vec *w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Per-user LOOCV over the grid, exact for squared loss: CV(s) = (1/n) sum over all rows of 1/2 (r_i/(1 - h_i))^2 with each
-   user's model at s and theta0(s) (theta0(s0) when theta0 has its own s0) held while a row is left out */
+/* Per-user LOOCV over the grid with each user's model at s and theta0(s) (theta0(s0) when theta0 has its own s0) held
+   while a row is left out. Squared loss: exact, CV(s) = (1/n) sum over all rows of (r_i/(1 - h_i))^2, by the limit-safe
+   eigen route of the fit mode (CurioLOOCVCreateRows(), docs/math.md "Cross-validation"): a user with fewer rows than
+   parameters has h_i -> 1 as s -> 0, where 1 - h_i and r_i computed as differences lose every digit. Other losses: the
+   approximate deviance of eq. 44 (CurioUserApproxLOO()). */
 static PetscErrorCode UsersLOOCV(Users *u)
 {
   CurioUserSet  *st = &u->set;
@@ -713,25 +716,49 @@ static PetscErrorCode UsersLOOCV(Users *u)
   PetscCall(CurioUserWorkCreate(d, MaxRows(st), &wk));
   PetscCall(PetscCalloc1(u->ns, &loc));
   PetscCall(PetscMalloc2(d, &theta, d, &theta_dot));
-  for (PetscInt g = 0; g < u->ns; g++) {
-    CurioUserModel um = {u->loss,  u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d,
-                         u->zeros, u->maxit,   u->rtol};
+  if (u->loss == CURIO_LOSS_SQUARED) {
+    PetscReal *z, *cv;
+    PetscCall(PetscMalloc2(PetscMax(1, MaxRows(st) * u->ns), &z, u->ns, &cv));
     for (PetscInt j = 0; j < st->nu; j++) {
-      PetscInt  o = st->off[j], n = st->off[j + 1] - o;
-      PetscReal sum;
-      PetscBool conv = PETSC_TRUE;
-      if (u->loss == CURIO_LOSS_SQUARED) PetscCall(CurioUserLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, &sum));
-      else PetscCall(CurioUserApproxLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, theta_dot, &sum, &conv));
-      if (wk.info) conv = PETSC_TRUE;
-      PetscCall(UserFactorFailure(&wk, st->id[j], n, u->grid[g], "-curio_users_loocv_smin", &bad, st->ufirst + j, msg, sizeof(msg)));
-      if (!conv && bad < 0) {
-        bad = st->ufirst + j;
-        PetscCall(PetscSNPrintf(msg, sizeof(msg),
-                                "LOOCV: Newton's method for user %" PetscInt_FMT " did not converge at s = %g; raise -curio_users_loocv_smin or "
-                                "-curio_users_newton_maxit",
-                                st->id[j], (double) u->grid[g]));
+      PetscInt         o = st->off[j], n = st->off[j + 1] - o;
+      const PetscReal *phi = st->phi + o * d;
+      CurioLOOCV       loo;
+      if (!n) continue;
+      /* the labels of the user's ridge regression toward 0 at s_g: y - Phi_u theta0(s_g) */
+      for (PetscInt g = 0; g < u->ns; g++) {
+        const PetscReal *th0 = u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d;
+        for (PetscInt i = 0; i < n; i++) {
+          PetscReal eta = 0;
+          for (PetscInt k = 0; k < d; k++) eta += phi[i * d + k] * th0[k];
+          z[i + g * n] = st->y[o + i] - eta;
+        }
       }
-      loc[g] += sum;
+      PetscCall(CurioLOOCVCreateRows(n, d, phi, st->y + o, st->w + o, &loo));
+      PetscCall(CurioLOOCVEvaluateLabels(loo, u->ns, u->grid, z, cv));
+      PetscCall(CurioLOOCVDestroy(&loo));
+      for (PetscInt g = 0; g < u->ns; g++) loc[g] += n * cv[g];
+    }
+    PetscCall(PetscFree2(z, cv));
+  } else {
+    for (PetscInt g = 0; g < u->ns; g++) {
+      CurioUserModel um = {u->loss,  u->grid[g], u->grid[g], u->umodel == USERS_MODEL_INDEPENDENT ? u->zeros : u->theta0_grid + g * d,
+                           u->zeros, u->maxit,   u->rtol};
+      for (PetscInt j = 0; j < st->nu; j++) {
+        PetscInt  o = st->off[j], n = st->off[j + 1] - o;
+        PetscReal sum;
+        PetscBool conv = PETSC_TRUE;
+        PetscCall(CurioUserApproxLOO(&um, n, st->phi + o * d, st->y + o, st->w + o, &wk, theta, theta_dot, &sum, &conv));
+        if (wk.info) conv = PETSC_TRUE;
+        PetscCall(UserFactorFailure(&wk, st->id[j], n, u->grid[g], "-curio_users_loocv_smin", &bad, st->ufirst + j, msg, sizeof(msg)));
+        if (!conv && bad < 0) {
+          bad = st->ufirst + j;
+          PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                                  "LOOCV: Newton's method for user %" PetscInt_FMT " did not converge at s = %g; raise -curio_users_loocv_smin or "
+                                  "-curio_users_newton_maxit",
+                                  st->id[j], (double) u->grid[g]));
+        }
+        loc[g] += sum;
+      }
     }
   }
   PetscCall(CurioAgreeOnError(u->comm, bad, msg, (PetscMPIInt) sizeof(msg), &any));
@@ -1062,8 +1089,9 @@ static PetscErrorCode UsersWriteLoocv(CurioOutput out, Users *u)
   PetscCall(CurioOutputWriteScalar(out, "/loocv/cv_opt", u->cv_opt));
   PetscCall(CurioOutputSetAttributeString(
       out, "/loocv", "method",
-      u->loss == CURIO_LOSS_SQUARED ? "per-user exact LOO, (1/n) sum_i (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
-                                    : "per-user approximate LOO (eq. 44), (2/n) sum_i [l_i + l'_i^2 h_i]; theta0(s) refit at every s and held"));
+      u->loss == CURIO_LOSS_SQUARED
+          ? "per-user exact LOO, (1/n) sum_i (r_i/(1-h_i))^2; theta0(s) refit at every s and held while a row is left out"
+          : "per-user approximate LOO (eq. 44), (2/n) sum_i [l_i + l'_i^2 h_i - l_sat(y_i)]; theta0(s) refit at every s and held"));
   PetscCall(CurioOutputSetAttributeInt(out, "/loocv", "at_boundary", (PetscInt) (u->s_opt == u->grid[0] || u->s_opt == u->grid[u->ns - 1])));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

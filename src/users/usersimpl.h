@@ -30,10 +30,11 @@ typedef struct {
 
 /* Workspace for the d x d kernels of one user at a time. info: the first failed factorization's LAPACK info since the
    caller set it to 0 (the factor is then the identity, so that the user's loop goes on to the collective error);
-   trace: tr(H_u - s I) of the last factor; err: the last CurioUserFit()'s estimated relative error of the tangent */
+   trace: tr(H_u - s I) of the last factor; hd: the diagonal of H_u of the last factor; S: d x d workspace; err: the
+   last CurioUserFit()'s estimated relative error of the tangent */
 typedef struct {
   PetscInt     d, nmax;
-  PetscReal   *H, *B, *g, *step, *trial, *eta;
+  PetscReal   *H, *B, *g, *step, *trial, *eta, *hd, *S;
   PetscBLASInt info;
   PetscReal    trace, err;
 } CurioUserWork;
@@ -45,8 +46,6 @@ PETSC_INTERN PetscErrorCode CurioUserFit(const CurioUserModel *, PetscInt, const
 PETSC_INTERN PetscErrorCode CurioUserHessianFactor(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *,
                                                    const PetscReal *, CurioUserWork *);
 PETSC_INTERN PetscErrorCode CurioUserFactorSolve(CurioUserWork *, PetscReal *);
-PETSC_INTERN PetscErrorCode CurioUserLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *, CurioUserWork *,
-                                         PetscReal *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUsersHierarchySolve(MPI_Comm, CurioLossType, PetscReal, CurioUserSet *, PetscBool, PetscReal *, PetscReal *,
                                                      PetscReal *, PetscReal *, PetscInt *, PetscInt *, PetscReal *);
 PETSC_INTERN PetscErrorCode CurioUserApproxLOO(const CurioUserModel *, PetscInt, const PetscReal *, const PetscReal *, const PetscReal *,

@@ -12,6 +12,10 @@ CASE is one of:
   bad      bad inputs: one `curio: error:` line, nothing written, every rank non-zero; the converter's user column
   hierarchy the regularizer hierarchy: joint optimum vs dense Newton, tangent vs dense solve and central FD, ranks
   real     the committed lme4 data sets (inputs/users) against the numpy reference; the figure script on their outputs
+  edges    users at the numerical edges against mpmath: the per-user LOOCV curve where h_i -> 1 (fewer rows than
+           parameters, s down to 1e-15) and with columns in units 1e12 apart; the tangent error estimate names a user
+           whose tangent is wrong (one row, collinear rows) and stays quiet on columns in different units; the
+           Poisson curve's method states the saturated-loss term it subtracts
 """
 import argparse
 import os
@@ -545,9 +549,129 @@ def case_bad(a):
     run(a, 2, p, os.path.join(a.work, "bad_csr_ok_out.h5"), "-curio_s", 1)
 
 
+# ---------------------------------------------------------------- numerical edges, against mpmath
+def mp_users(X, y, uid, s, loo):
+    """squared loss, inherit, ridge, unit weights, in mpmath at 40 digits: theta0, theta0_dot, per-user theta_u and
+    theta_u_dot (eq. 98), and (loo) the summed per-user leave-one-out squared error by brute-force refits"""
+    import mpmath as mp
+    mp.mp.dps = 40
+    n, d = X.shape
+    P = [[mp.mpf(float(v)) for v in row] for row in X]
+    Y = [mp.mpf(float(v)) for v in y]
+    s = mp.mpf(float(s))
+
+    def solve(rows, rhs):
+        A = mp.diag([s] * d)
+        b = mp.matrix(rhs)
+        for i in rows:
+            for j in range(d):
+                b[j] += P[i][j] * Y[i]
+                for k in range(d):
+                    A[j, k] += P[i][j] * P[i][k]
+        return A, mp.lu_solve(A, b)
+
+    H0, th0 = solve(range(n), [0] * d)
+    th0d = -mp.lu_solve(H0, th0)
+    out = dict(theta0=th0, ids=np.unique(uid), theta_dot={}, loo=mp.mpf(0))
+    for u in out["ids"]:
+        rows = [int(i) for i in np.flatnonzero(uid == u)]
+        Hu, thu = solve(rows, [s * t for t in th0])
+        out["theta_dot"][u] = np.array([float(t) for t in mp.lu_solve(Hu, s * th0d - (thu - th0))])
+        if loo:
+            for i in rows:
+                _, t = solve([k for k in rows if k != i], [s * t for t in th0])
+                out["loo"] += (Y[i] - sum(P[i][j] * t[j] for j in range(d))) ** 2
+    out["loo"] = float(out["loo"] / n)
+    return out
+
+
+def edge_users(path, units=(1.0, 1.0, 1.0)):
+    """d = 3: a user with 1 row, one with collinear rows, users with 3 to 8 rows; columns scaled by units"""
+    rng = np.random.default_rng(2)
+    X, uid = [], []
+    for u, k in zip([5, 17, 42, 300, 1000000007], [1, 5, 6, 8, 3]):
+        Xi = rng.standard_normal((k, 3)) if u != 42 else np.outer(rng.standard_normal(k), rng.standard_normal(3))
+        X.append(Xi)
+        uid += [u] * k
+    X, uid = np.vstack(X) * np.asarray(units), np.array(uid)
+    y = (X / np.asarray(units)) @ np.array([0.8, -1.2, 0.5]) + 0.3 * rng.standard_normal(len(uid))
+    with h5py.File(path, "w") as f:
+        f["train/X"], f["train/y"], f["train/user"] = X, y, uid
+    return X, y, uid
+
+
+def case_edges(a):
+    w = a.work
+    # (1) h_i -> 1: 8 users of 2 or 3 rows, d = 6, s down to 1e-15 (the differences 1 - h_i and y_i - eta_i lost every
+    # digit: inf at 1e-15, 22 % at 1e-14)
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.standard_normal((2 + k % 2, 6)) for k in range(8)])
+    uid = np.concatenate([[10 * k + 3] * (2 + k % 2) for k in range(8)])
+    y = X @ rng.standard_normal(6) + 0.5 * rng.standard_normal(len(uid))
+    inp = os.path.join(w, "few_rows.h5")
+    with h5py.File(inp, "w") as f:
+        f["train/X"], f["train/y"], f["train/user"] = X, y, uid
+    out = os.path.join(w, "few_rows_out.h5")
+    run(a, a.np, inp, out, "-curio_users_loocv_smin", 1e-15, "-curio_users_loocv_smax", 1e-11, "-curio_users_loocv_ns", 5)
+    grid, cv, _ = read(out)["loocv"]
+    ref = np.array([mp_users(X, y, uid, s, True)["loo"] for s in grid])
+    err = np.max(np.abs(cv - ref) / ref)
+    assert err <= 1e-10, f"LOOCV curve with h_i -> 1: relative error {err:.2e}\n{cv}\n{ref}"
+    print(f"edges: per-user LOOCV, h_i -> 1, s in [1e-15, 1e-11]: relative error {err:.1e}")
+    # (2) columns in units 1e12 apart, the default grid's small end (lost 2.5e-3 at s = 1e-4)
+    inp = os.path.join(w, "units.h5")
+    X, y, uid = edge_users(inp, (1e-6, 1e6, 1.0))
+    out = os.path.join(w, "units_out.h5")
+    run(a, a.np, inp, out)
+    grid, cv, _ = read(out)["loocv"]
+    pick = [0, 2, 4, 10, 20]
+    ref = np.array([mp_users(X, y, uid, grid[k], True)["loo"] for k in pick])
+    err = np.max(np.abs(cv[pick] - ref) / ref)
+    assert err <= 1e-10, f"LOOCV curve, columns in units 1e12 apart: relative error {err:.2e}\n{cv[pick]}\n{ref}"
+    print(f"edges: per-user LOOCV, columns 1e-6/1e6/1: relative error {err:.1e}")
+    # (3) the tangent warning: at s = 1e-10 the 1-row user's and the collinear user's tangents are wrong by 1e3 and 37
+    # times; the estimate must name one of them (not the 8-row user, which is right to 1e-14) and not be far below the
+    # worst true error. On columns in different units at s = 1e-3 every tangent is right to 1e-11: no warning.
+    for units, s, wrong in [((1.0, 1.0, 1.0), 1e-10, True), ((1e-6, 1e6, 1.0), 1e-3, False), ((1e-6, 1e6, 1.0), 1.0, False)]:
+        inp = os.path.join(w, "tangent.h5")
+        X, y, uid = edge_users(inp, units)
+        out = os.path.join(w, "tangent_out.h5")
+        r = run(a, a.np, inp, out, "-curio_s", s, "-curio_users_loocv", "false")
+        got = read(out)
+        with h5py.File(out) as f:
+            est = f["users"].attrs["tangent_forward_error"]
+        ref = mp_users(X, y, uid, s, False)
+        true = {u: np.linalg.norm(got["theta_dot"][k] - ref["theta_dot"][u]) / np.linalg.norm(ref["theta_dot"][u]) for k, u in enumerate(got["ids"])}
+        worst = max(true.values())
+        warn = [line for line in r.stdout.splitlines() if "WARNING the users' tangents" in line]
+        if wrong:
+            assert warn, f"s = {s}: no tangent warning, true errors {true}"
+            named = int(warn[0].split("(user ")[1].split(";")[0])
+            assert true[named] > 1e-6, f"s = {s}: the warning names user {named}, whose tangent is right ({true[named]:.1e}); true errors {true}"
+            assert est >= 0.1 * worst, f"s = {s}: estimate {est:.1e} far below the true error {worst:.1e}"
+        else:
+            assert worst < 1e-10, f"units {units}, s = {s}: the reference disagrees ({worst:.1e})"
+            assert not warn and est < 1e-6, f"units {units}, s = {s}: false alarm, estimate {est:.1e}, true {worst:.1e}: {warn}"
+            assert est >= 0.1 * worst, f"units {units}, s = {s}: estimate {est:.1e} far below the true error {worst:.1e}"
+        print(f"edges: tangent estimate, units {units}, s = {s:g}: estimate {est:.1e}, worst true error {worst:.1e}")
+    # (4) the Poisson curve subtracts the saturated loss, and its method says so
+    inp = os.path.join(w, "pois.h5")
+    X, _, uid = edge_users(inp)
+    with h5py.File(inp, "a") as f:
+        del f["train/y"]
+        f["train/y"] = np.random.default_rng(4).poisson(np.exp(0.3 * X @ np.array([0.8, -1.2, 0.5]))).astype(float)
+    out = os.path.join(w, "pois_out.h5")
+    run(a, a.np, inp, out, "-curio_loss", "poisson", "-curio_users_loocv", "true", "-curio_users_loocv_smin", 0.1)
+    with h5py.File(out) as f:
+        method = f["loocv"].attrs["method"]
+    method = method.decode() if isinstance(method, bytes) else method
+    assert "l_sat" in method, f"the Poisson curve's method omits the saturated loss it subtracts: {method}"
+    print("edges: Poisson /loocv method:", method)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad", "real", "hierarchy"])
+    ap.add_argument("case", choices=["numpy", "fd", "ranks", "bad", "real", "hierarchy", "edges"])
     ap.add_argument("exe")
     ap.add_argument("work")
     ap.add_argument("--np", type=int, default=1)
