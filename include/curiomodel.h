@@ -79,6 +79,8 @@ PETSC_EXTERN PetscErrorCode CurioModelWriteAttributes(CurioModel model, CurioOut
 PETSC_EXTERN PetscErrorCode CurioModelSetUpInputs(CurioModel model, PetscBool is1d, PetscInt dim);
 PETSC_EXTERN PetscErrorCode CurioModelDestroy(CurioModel *);
 PETSC_EXTERN PetscErrorCode CurioModelSetFromOptions(CurioModel);
+/** @brief A mode without the inherit regularizer: CurioModelSetFromOptions() refuses it with this message (kept, not copied). */
+PETSC_EXTERN PetscErrorCode CurioModelRefuseInherit(CurioModel, const char[]);
 PETSC_EXTERN PetscErrorCode CurioModelSetUp(CurioModel, CurioData);
 PETSC_EXTERN PetscErrorCode CurioModelDomainInclude(PetscInt, const PetscReal[], PetscReal[2]);
 PETSC_EXTERN PetscErrorCode CurioModelSetDomainFromRange(CurioModel, const PetscReal[2]);

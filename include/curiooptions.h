@@ -68,6 +68,9 @@ PETSC_EXTERN PetscErrorCode CurioOptionsEList(PetscOptionItems *PetscOptionsObje
 /** @brief One of the names of a PETSc-style enum list ({"a", "b", "TypeName", "PREFIX_", NULL}). Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsEnum(PetscOptionItems *PetscOptionsObject, const char name[], const char *const list[], PetscEnum *value,
                                              PetscBool *set);
+/** @brief A string whose possible values -help shows as given (known at run time: a registry's names). Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsStringValues(PetscOptionItems *PetscOptionsObject, const char name[], const char values[], char value[],
+                                                     size_t len, PetscBool *set);
 /** @brief Exactly the table's number of comma-separated integers. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsIntArray(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscBool *set);
 PETSC_EXTERN PetscErrorCode CurioOptionsIntList(PetscOptionItems *PetscOptionsObject, const char name[], PetscInt value[], PetscInt *n,
@@ -92,5 +95,9 @@ PETSC_EXTERN PetscErrorCode CurioCommonOptionsRead(PetscOptionItems *PetscOption
 /** @brief Refuses a -curio_* option that is not in the table (naming the closest one) and warns about another mode's. Collective. */
 PETSC_EXTERN PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char modename[]);
 PETSC_EXTERN PetscBool      CurioOptionsIsPETSc(const char name[]);
+/** @brief The option of the table closest to name if plausibly the one meant, else NULL. Not collective. */
+PETSC_EXTERN const char *CurioOptionsClosest(const char name[]);
+/** @brief If the option was given, one warning that this run does not use it, and why. Collective. */
+PETSC_EXTERN PetscErrorCode CurioOptionsWarnUnused(MPI_Comm comm, const char name[], const char why[]);
 /** @brief Prints curio's version, then PETSc's, HDF5's and MPI's, from rank 0. Collective. */
 PETSC_EXTERN PetscErrorCode CurioVersionView(MPI_Comm comm);

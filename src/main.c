@@ -77,8 +77,10 @@ static PetscErrorCode PrintHelp(void)
   PetscCall(CurioUsersOptionsHelp(PETSC_COMM_WORLD));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                         "----------------------------------------\n"
-                        "PETSc's options under curio's prefix: the Krylov solver's -curio_ksp_* and -curio_pc_* (listed above), and\n"
-                        "-curio_tao_* of TAO's Newton line search (TAONLS) that trains logistic and Poisson models.\n"));
+                        "PETSc's options under curio's prefix: the Krylov solver's -curio_ksp_* and -curio_pc_* (listed above; each\n"
+                        "solve's own under -curio_train_, -curio_tangent_, -curio_inverse_), -curio_tao_* of TAO's Newton line search\n"
+                        "(TAONLS) that trains logistic and Poisson models, and -curio_users_hier_tao_* and -curio_users_hier_ksp_* of\n"
+                        "-curio_mode users with -curio_users_model hierarchy (listed above).\n"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -175,7 +177,8 @@ static int CheckOptionsFiles(int argc, char **argv)
 /* PETSc's solver options under curio's prefix (-curio_ksp_*, -curio_tangent_pc_*, ...) are not in curio's table: one
    that nothing read (misspelled, or of a solver this run does not use) is named in a warning, as -options_left would
    (which, when given, reports them itself). Options outside curio's prefix are PETSc's alone, and some are read only
-   in PetscFinalize() (-options_view, -citations): -options_left reports those */
+   in PetscFinalize() (-options_view, -citations): -options_left reports those; but one a few edits from a curio option
+   (-curoi_s, --curio_s) is a misspelling of it, and curio says so whether or not -options_left is given */
 static PetscErrorCode WarnUnusedOptions(void)
 {
   PetscInt  n;
@@ -184,14 +187,18 @@ static PetscErrorCode WarnUnusedOptions(void)
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsHasName(NULL, NULL, "-options_left", &given));
-  if (given) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   for (PetscInt i = 0; i < n; i++) {
-    char dashed[256];
+    char        dashed[256], why[320];
+    const char *close;
     PetscCall(PetscSNPrintf(dashed, sizeof(dashed), "-%s", names[i]));
-    if (strncmp(dashed, "-curio_", 7) || !CurioOptionsIsPETSc(dashed)) continue; /* PETSc's, or curio's own (checked before the run) */
-    PetscCall(PetscFPrintf(PETSC_COMM_WORLD, PETSC_STDERR,
-                           "curio: warning: option %s was not used (misspelled? or of a solver this run does not use)\n", dashed));
+    if (!strncmp(dashed, "-curio_", 7)) {
+      if (!given && CurioOptionsIsPETSc(dashed)) /* curio's own are checked before the run */
+        PetscCall(CurioOptionsWarnUnused(PETSC_COMM_WORLD, dashed, "misspelled? or of a solver this run does not use"));
+    } else if ((close = CurioOptionsClosest(dashed))) {
+      PetscCall(PetscSNPrintf(why, sizeof(why), "did you mean %s?", close));
+      PetscCall(CurioOptionsWarnUnused(PETSC_COMM_WORLD, dashed, why));
+    }
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -224,6 +231,8 @@ int main(int argc, char **argv)
     /* An input error is detected by every rank together: they finalize in step and all exit non-zero. Anything
        else may have left other ranks inside a collective call, so abort them all. */
     if (!CurioErrorIsCollective()) MPI_Abort(PETSC_COMM_WORLD, (int) ierr);
+    /* the run stopped before reading most options: -options_left would list correctly spelled ones as unused */
+    (void) PetscOptionsClearValue(NULL, "-options_left");
     (void) PetscPopErrorHandler();
     (void) PetscFinalize();
     (void) MPI_Finalize();

@@ -267,36 +267,48 @@ PetscErrorCode CurioScoreListNames(PetscBool selectable_only, PetscBool describe
 @*/
 PetscErrorCode CurioScoreParseList(MPI_Comm comm, const char option[], const char list[], PetscBool want[], PetscBool *any)
 {
-  char  *copy, *tok, *save = NULL;
+  char  *copy, *item;
   size_t len;
+  int    nitems = 0, nalone = 0;
 
   PetscFunctionBegin;
   for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) want[i] = PETSC_FALSE;
   *any = PETSC_FALSE;
   PetscCall(PetscStrlen(list, &len));
-  PetscCall(PetscStrallocpy(list, &copy));
-  for (tok = strtok_r(copy, ", ", &save); tok || !len; tok = strtok_r(NULL, ", ", &save)) {
+  PetscCall(PetscStrallocpy(len ? list : "all", &copy)); /* the option given without a value: all */
+  /* items between commas, blanks around them dropped; an empty item is a slip (",," or a comma at an end), and all or
+     none is the whole list, not one of its items */
+  for (item = copy; item; nitems++) {
+    char        *next = strchr(item, ','), *end;
     PetscBool    all, none, found;
     CurioScoreId id;
-    if (!len) tok = (char *) "all"; /* the option given without a value */
-    PetscCall(PetscStrcasecmp(tok, "all", &all));
-    if (!all) PetscCall(PetscStrcasecmp(tok, "true", &all));
-    PetscCall(PetscStrcasecmp(tok, "none", &none));
-    if (!none) PetscCall(PetscStrcasecmp(tok, "false", &none));
-    if (all)
-      for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) want[i] = PETSC_TRUE;
-    else if (!none) {
-      PetscCall(CurioScoreFind(tok, &id, &found));
+    if (next) *next++ = 0;
+    while (*item == ' ' || *item == '\t') item++;
+    for (end = item + strlen(item); end > item && (end[-1] == ' ' || end[-1] == '\t'); end--) end[-1] = 0;
+    PetscCheck(item[0], comm, PETSC_ERR_ARG_WRONG, "%s '%s': item %d of the list is empty (two commas, or a comma at an end)", option, list,
+               nitems + 1);
+    PetscCall(PetscStrcasecmp(item, "all", &all));
+    if (!all) PetscCall(PetscStrcasecmp(item, "true", &all));
+    PetscCall(PetscStrcasecmp(item, "none", &none));
+    if (!none) PetscCall(PetscStrcasecmp(item, "false", &none));
+    if (all || none) {
+      nalone++;
+      if (all)
+        for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) want[i] = PETSC_TRUE;
+    } else {
+      PetscCall(CurioScoreFind(item, &id, &found));
       if (!found) {
         char names[512];
         PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_FALSE, names, sizeof(names)));
-        SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: unknown score '%s'; give a comma-separated list of %s, or all, or none", option, tok, names);
+        SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: unknown score '%s'; give a comma-separated list of %s, or all, or none", option, item, names);
       }
       want[id] = PETSC_TRUE;
     }
-    if (!len) break;
+    item = next;
   }
   PetscCall(PetscFree(copy));
+  PetscCheck(!nalone || nitems == 1, comm, PETSC_ERR_ARG_INCOMP, "%s '%s': all and none stand alone; give one of them, or a list of scores", option,
+             list);
   for (PetscInt i = 0; i < CURIO_SCORE_COUNT; i++) *any = (PetscBool) (*any || want[i]);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

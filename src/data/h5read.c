@@ -403,8 +403,15 @@ PetscErrorCode CurioReadParameters(MPI_Comm comm, const char option[], const cha
   PetscCall(VecGetOwnershipRange(v, &lo, &hi));
   PetscCall(VecGetArrayWrite(v, &buf));
   PetscCall(CurioH5ReadRows(comm, file, fname, dset, lo, hi - lo, 1, buf));
-  PetscCall(CurioCheckFinite(comm, fname, dset, lo, hi - lo, 1, buf));
-  PetscCall(VecRestoreArrayWrite(v, &buf));
   H5Fclose(file);
+  {
+    PetscInt bad = PETSC_MAX_INT, gbad;
+    for (PetscInt i = 0; i < hi - lo && bad == PETSC_MAX_INT; i++)
+      if (PetscIsInfOrNanReal(buf[i])) bad = lo + i;
+    PetscCall(VecRestoreArrayWrite(v, &buf));
+    PetscCallMPI(MPI_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, comm));
+    PetscCheck(gbad == PETSC_MAX_INT, comm, PETSC_ERR_FP, "%s: dataset '%s' in '%s' has a NaN or Inf value at entry %" PetscInt_FMT " (0-based)",
+               option, dset, fname, gbad);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -240,7 +240,7 @@ static PetscErrorCode ReadRange(FILE *fp, off_t lo, off_t hi, Builder *b, PetscI
 PetscErrorCode CurioCSRRowsReadLIBSVM(MPI_Comm comm, const char path[], PetscInt ncols, CurioCSRRows *rows)
 {
   PetscMPIInt rank, size;
-  int         err   = 0, gerr;
+  int         err = 0, gerr, hdf5 = 0;
   long long   fsize = 0;
   off_t       lo, hi;
   FILE       *fp;
@@ -260,10 +260,22 @@ PetscErrorCode CurioCSRRowsReadLIBSVM(MPI_Comm comm, const char path[], PetscInt
     struct stat st;
     if (access(path, R_OK) || stat(path, &st)) err = errno;
     else if (S_ISDIR(st.st_mode)) err = EISDIR;
-    else fsize = (long long) st.st_size;
+    else {
+      FILE         *f = fopen(path, "rb");
+      unsigned char sig[8];
+      fsize = (long long) st.st_size;
+      /* HDF5's signature (at offset 0 unless a user block precedes it): the file is meant for the HDF5 reader */
+      if (f && fread(sig, 1, 8, f) == 8 && !memcmp(sig, "\211HDF\r\n\032\n", 8)) hdf5 = 1;
+      if (f) fclose(f);
+    }
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot read input file '%s': %s", path, strerror(err));
+  PetscCallMPI(MPI_Bcast(&hdf5, 1, MPI_INT, 0, comm));
+  PetscCheck(!hdf5, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Input file '%s' is an HDF5 file, read here as LIBSVM text: -curio_candidates and -curio_test are LIBSVM files that go with a LIBSVM "
+             "-curio_input (an HDF5 input holds its candidates and test set as groups /candidates and /test)",
+             path);
   PetscCallMPI(MPI_Bcast(&fsize, 1, MPI_LONG_LONG, 0, comm));
 
   err = (fp = fopen(path, "rb")) ? 0 : errno;

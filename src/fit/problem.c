@@ -73,7 +73,7 @@ PetscErrorCode CurioProblemDestroy(CurioProblem *prob)
 @*/
 PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
 {
-  char      scores[512] = "all", select_by[64], names[1536], help[1792];
+  char      scores[512] = "all", select_by[64], names[1536], help[1600];
   PetscBool scores_set;
 
   PetscFunctionBegin;
@@ -83,18 +83,17 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
   if (p->common.s_set) p->s = p->common.s;
   PetscCall(CurioCVGridSetFromOptions(PetscOptionsObject, p->common.s_set, &p->grid));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_cv_folds", &p->cv_folds, NULL));
-  PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_TRUE, names, sizeof(names)));
-  PetscCall(
-      PetscSNPrintf(help, sizeof(help), "Scores of the candidate pool to compute and write: all, none, or a comma-separated list of: %s", names));
-  PetscCall(PetscOptionsString("-curio_scores", help, "CurioProblemComputeScores", scores, scores, sizeof(scores), &scores_set));
+  PetscCall(CurioScoreListNames(PETSC_FALSE, PETSC_FALSE, names, sizeof(names)));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "all, none, or a comma-separated list of %s", names));
+  PetscCall(CurioOptionsStringValues(PetscOptionsObject, "-curio_scores", help, scores, sizeof(scores), &scores_set));
   PetscCall(CurioOptionsReal(PetscOptionsObject, "-curio_fd_delta", &p->fd_rel, NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_var_ssi", &p->var_ssi, &p->var_ssi_set));
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_theta_init", p->theta_init, sizeof(p->theta_init), NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_pool_chunk", &p->cand_chunk, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_select_k", &p->select_k, NULL));
   PetscCall(CurioScoreListNames(PETSC_TRUE, PETSC_FALSE, names, sizeof(names)));
-  PetscCall(PetscSNPrintf(help, sizeof(help), "Score that ranks the candidates: %s", names));
-  PetscCall(PetscOptionsString("-curio_select_by", help, "CurioProblemSelect", select_by, select_by, sizeof(select_by), NULL));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "one of %s", names));
+  PetscCall(CurioOptionsStringValues(PetscOptionsObject, "-curio_select_by", help, select_by, sizeof(select_by), NULL));
   PetscCall(CurioOptionsBool(PetscOptionsObject, "-curio_influence", &p->do_influence, NULL));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_k", &p->influence_k, &p->influence_k_set));
   PetscCall(CurioOptionsInt(PetscOptionsObject, "-curio_influence_ntest", &p->influence_ntest, NULL));
@@ -112,6 +111,22 @@ PetscErrorCode CurioProblemSetFromOptions(CurioProblem p)
                  "-curio_scores %s asks for VAR or SSI, which -curio_var_ssi false skips; drop one of the two", scores);
       if (!all) p->var_ssi = p->var_ssi_set = PETSC_TRUE;
     }
+  }
+  /* the score that ranks is computed even when -curio_scores does not list it: VAR and SSI need H^{-1} */
+  if (p->select_k && (CurioScoreTable[p->select_by].needs & CURIO_SCORE_NEEDS_HINV)) {
+    PetscCheck(!p->var_ssi_set || p->var_ssi, p->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_select_by %s needs H^{-1}, which -curio_var_ssi false skips; drop -curio_var_ssi false, or select by another score",
+               CurioScoreTable[p->select_by].name);
+    p->var_ssi = p->var_ssi_set = PETSC_TRUE;
+  }
+  PetscCheck(!p->cv_folds || p->grid.enabled, p->comm, PETSC_ERR_ARG_INCOMP,
+             "-curio_cv_folds %" PetscInt_FMT " runs K-fold CV over the LOOCV grid of s, which -curio_loocv false turns off; drop one of the two",
+             p->cv_folds);
+  if (!p->select_k)
+    PetscCall(CurioOptionsWarnUnused(p->comm, "-curio_select_by", "it ranks the candidates that -curio_select_k K selects, and K is 0"));
+  if (!p->do_influence) {
+    PetscCall(CurioOptionsWarnUnused(p->comm, "-curio_influence_k", "it is a setting of -curio_influence, which is off"));
+    PetscCall(CurioOptionsWarnUnused(p->comm, "-curio_influence_ntest", "it is a setting of -curio_influence, which is off"));
   }
   p->loocv_smin = p->grid.smin;
   p->loocv_smax = p->grid.smax;

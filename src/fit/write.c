@@ -124,6 +124,7 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   CurioRegularizerType reg;
   PetscInt             degree;
   PetscBool            intercept;
+  CurioFeatureMapType  map;
   KSP                  ksp;
   PC                   pc;
   KSPType              kt;
@@ -151,10 +152,10 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_output_data", p->output_data));
   PetscCall(CurioModelGetLoss(p->model, &loss, NULL));
   PetscCall(CurioModelGetRegularizer(p->model, &reg));
-  PetscCall(CurioModelGetFeatureMap(p->model, NULL, &degree, &intercept));
+  PetscCall(CurioModelGetFeatureMap(p->model, &map, &degree, &intercept));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_loss", CurioLossTypes[loss]));
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_regularizer", CurioRegularizerTypes[reg]));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", degree));
+  if (map == CURIO_FEATURES_POLYNOMIAL) PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_degree", degree)); /* else not in force */
   PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_intercept", intercept));
   {
     char      file[PETSC_MAX_PATH_LEN];
@@ -172,10 +173,12 @@ static PetscErrorCode WriteResolvedOptions(CurioOutput out, CurioProblem p)
     PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_theta0", spec));
   }
   PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_solver", CurioSolverTypes[st]));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_ksp_type", kt));
-  PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_pc_type", pt));
-  PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_ksp_rtol", rtol));
-  PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_ksp_max_it", maxit));
+  if (st == CURIO_SOLVER_KRYLOV) { /* the direct path has no Krylov settings in force */
+    PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_ksp_type", kt));
+    PetscCall(CurioOutputSetAttributeString(out, "/options", "curio_pc_type", pt));
+    PetscCall(CurioOutputSetAttributeReal(out, "/options", "curio_ksp_rtol", rtol));
+    PetscCall(CurioOutputSetAttributeInt(out, "/options", "curio_ksp_max_it", maxit));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -396,31 +396,88 @@ PetscErrorCode CurioH5WriteBlock(MPI_Comm comm, hid_t file, const char name[], h
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+struct _n_CurioH5Strings {
+  char            name[256];
+  PetscInt        n;
+  char          **strs; /* n strings in one allocation behind the pointers */
+  CurioH5Strings *next;
+};
+
 /*@C
-  CurioH5WriteStrings - a 1-D dataset of n strings (the same on every rank; rank 0 writes them), stored as fixed-length
-  UTF-8 strings of the longest one's length (parallel HDF5 writes no variable-length data); ok is collective
+  CurioH5WriteStrings - a 1-D dataset of n strings (the same on every rank) in an atomic write, stored as
+  variable-length UTF-8 strings, which h5py (.asstr()) and xarray read as str. Parallel HDF5 1.10 writes no
+  variable-length data, so the dataset is created here (collectively, dimension scales can be attached to it) and its
+  strings are written by rank 0 alone when CurioH5AtomicCommit() has closed the parallel file; ok is collective
 
   Collective
 @*/
-PetscErrorCode CurioH5WriteStrings(MPI_Comm comm, hid_t file, const char name[], PetscInt n, const char *const strs[], PetscBool *ok)
+PetscErrorCode CurioH5WriteStrings(CurioH5Atomic *a, const char name[], PetscInt n, const char *const strs[], PetscBool *ok)
 {
-  size_t      width = 1;
-  char       *buf;
-  hid_t       type;
-  PetscMPIInt rank;
+  hid_t           type, space, lcpl, dset;
+  hsize_t         dims[1] = {(hsize_t) n};
+  size_t          total   = 0;
+  CurioH5Strings *s, **tail;
+  char           *p;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  for (PetscInt i = 0; i < n; i++) width = PetscMax(width, strlen(strs[i]) + 1);
-  PetscCall(PetscCalloc1(PetscMax(n, 1) * width, &buf));
-  for (PetscInt i = 0; i < n; i++) memcpy(buf + i * width, strs[i], strlen(strs[i]));
+  PetscCheck(strlen(name) < sizeof(s->name), a->comm, PETSC_ERR_ARG_SIZ, "Dataset name '%s' is too long", name);
   type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, width);
-  H5Tset_strpad(type, H5T_STR_NULLTERM);
+  H5Tset_size(type, H5T_VARIABLE);
   H5Tset_cset(type, H5T_CSET_UTF8);
-  PetscCall(CurioH5WriteBlock(comm, file, name, type, type, n, 0, 0, rank ? 0 : n, buf, ok));
+  space = H5Screate_simple(1, dims, NULL);
+  lcpl  = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  dset = H5Dcreate2(a->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5Sclose(space);
   H5Tclose(type);
-  PetscCall(PetscFree(buf));
+  if (dset >= 0) H5Dclose(dset);
+  PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (dset >= 0), ok));
+  if (!*ok) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < n; i++) total += strlen(strs[i]) + 1;
+  PetscCall(PetscNew(&s));
+  PetscCall(PetscMalloc(PetscMax(n, 1) * sizeof(char *) + total + 1, &s->strs));
+  p = (char *) (s->strs + PetscMax(n, 1));
+  for (PetscInt i = 0; i < n; i++) {
+    size_t len = strlen(strs[i]) + 1;
+    memcpy(p, strs[i], len);
+    s->strs[i] = p;
+    p += len;
+  }
+  s->n = n;
+  PetscCall(PetscStrncpy(s->name, name, sizeof(s->name)));
+  for (tail = &a->strings; *tail; tail = &(*tail)->next) {}
+  *tail = s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rank 0, after the parallel file is closed: the queued strings into their datasets through a serial open of the
+   temporary file; false if any step fails. The queue is freed on every rank. */
+static PetscErrorCode AtomicWriteStrings(CurioH5Atomic *a, PetscMPIInt rank, PetscBool *ok)
+{
+  hid_t file = -1;
+
+  PetscFunctionBegin;
+  *ok = PETSC_TRUE;
+  if (rank == 0 && a->strings) {
+    file = H5Fopen(a->tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    *ok  = (PetscBool) (file >= 0);
+    for (CurioH5Strings *s = a->strings; s && *ok; s = s->next) {
+      hid_t d = H5Dopen2(file, s->name, H5P_DEFAULT), mt = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, H5T_VARIABLE);
+      H5Tset_cset(mt, H5T_CSET_UTF8);
+      *ok = (PetscBool) (d >= 0 && (s->n == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->strs) >= 0));
+      H5Tclose(mt);
+      if (d >= 0) H5Dclose(d);
+    }
+    if (file >= 0 && H5Fclose(file) < 0) *ok = PETSC_FALSE;
+  }
+  while (a->strings) {
+    CurioH5Strings *next = a->strings->next;
+    PetscCall(PetscFree(a->strings->strs));
+    PetscCall(PetscFree(a->strings));
+    a->strings = next;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1571,6 +1628,12 @@ PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *a)
   PetscMPIInt rank;
 
   PetscFunctionBegin;
+  while (a->strings) {
+    CurioH5Strings *next = a->strings->next;
+    PetscCall(PetscFree(a->strings->strs));
+    PetscCall(PetscFree(a->strings));
+    a->strings = next;
+  }
   if (a->file < 0) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(SwapToScratch(a));
   H5Fclose(a->file);
@@ -1595,7 +1658,7 @@ PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *a)
 PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
 {
   PetscMPIInt rank;
-  PetscBool   ok;
+  PetscBool   ok, strings = PETSC_TRUE;
   herr_t      flushed, closed;
   size_t      mdc;
   int         err[2] = {0, 0}; /* the step that failed (1 close, 2 fsync, 3 rename, 4 fsync of the directory), errno */
@@ -1639,9 +1702,10 @@ PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
   closed  = H5Fclose(a->file);
   a->file = -1;
   PetscCall(CurioH5AllTrue(a->comm, (PetscBool) (closed >= 0), &ok));
+  if (ok) PetscCall(AtomicWriteStrings(a, rank, &strings));
   DirName(a->path, dir, sizeof(dir));
   if (rank == 0) {
-    if (!ok) err[0] = 1;
+    if (!ok || !strings) err[0] = 1;
     else if ((err[1] = SyncPath(a->tmp, PETSC_FALSE))) err[0] = 2;
     else if (rename(a->tmp, a->path)) {
       err[0] = 3;

@@ -9,10 +9,12 @@
 /* The one HDF5 layer (src/io/h5.c); everything is collective over the file's communicator */
 typedef enum { CURIO_H5_STRING, CURIO_H5_REAL, CURIO_H5_INT } CurioH5Type;
 /* An atomic write: the temporary file in the target's directory, renamed over the target when complete */
+typedef struct _n_CurioH5Strings CurioH5Strings; /* string datasets to fill when the file is closed (CurioH5WriteStrings) */
 typedef struct {
-  MPI_Comm comm;
-  hid_t    file;
-  char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
+  MPI_Comm        comm;
+  hid_t           file;
+  char            path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
+  CurioH5Strings *strings;
 } CurioH5Atomic;
 PETSC_INTERN PetscErrorCode CurioH5AllTrue(MPI_Comm, PetscBool, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5FileAccessCollective(MPI_Comm, hid_t *);
@@ -33,7 +35,7 @@ PETSC_INTERN PetscErrorCode CurioH5Describe(MPI_Comm, hid_t, const char[], const
 PETSC_INTERN PetscErrorCode CurioH5CompleteDims(MPI_Comm, hid_t, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5ReadStrings(MPI_Comm, hid_t, const char[], const char[], PetscInt, char ***);
 PETSC_INTERN PetscErrorCode CurioH5FreeStrings(char ***);
-PETSC_INTERN PetscErrorCode CurioH5WriteStrings(MPI_Comm, hid_t, const char[], PetscInt, const char *const[], PetscBool *);
+PETSC_INTERN PetscErrorCode CurioH5WriteStrings(CurioH5Atomic *, const char[], PetscInt, const char *const[], PetscBool *);
 PETSC_INTERN void           CurioH5ChecksumAdd(const void *, PetscInt64, PetscInt64, uint64_t *);
 PETSC_INTERN PetscErrorCode CurioH5WriteChecksum(MPI_Comm, hid_t, const char[], PetscInt64, PetscInt64, const void *, PetscBool *);
 PETSC_INTERN PetscErrorCode CurioH5WriteChecksumSum(MPI_Comm, hid_t, const char[], uint64_t, PetscBool *);

@@ -595,7 +595,7 @@ PetscErrorCode CurioOutputDescribeFields(CurioOutput out, PetscInt n, const Curi
 }
 
 /*@C
-  CurioOutputWriteStrings - a 1-D dataset of n strings (replicated; rank 0 writes them), fixed-length UTF-8; dims as
+  CurioOutputWriteStrings - a 1-D dataset of n strings (replicated; rank 0 writes them), variable-length UTF-8; dims as
   in CurioOutputWriteRowsLocal()
 
   Collective
@@ -605,7 +605,7 @@ PetscErrorCode CurioOutputWriteStrings(CurioOutput out, const char name[], Petsc
   PetscBool ok;
 
   PetscFunctionBegin;
-  PetscCall(CurioH5WriteStrings(out->comm, out->file, name, n, strs, &ok));
+  PetscCall(CurioH5WriteStrings(&out->atomic, name, n, strs, &ok));
   PetscCheck(ok, out->comm, PETSC_ERR_FILE_WRITE, "Cannot write dataset '%s' in '%s' (disk full, or written twice?)", name, out->path);
   PetscCall(AttachDims(out, name, dims));
   PetscFunctionReturn(PETSC_SUCCESS);

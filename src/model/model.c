@@ -191,6 +191,23 @@ PetscErrorCode CurioModelGetTheta0(CurioModel model, const char **file, const ch
 }
 
 /*@C
+  CurioModelRefuseInherit - for a mode without the inherit regularizer: CurioModelSetFromOptions() then refuses
+  -curio_regularizer inherit with this message, before anything about -curio_theta0
+
+  Not Collective
+
+  Input Parameters:
++ model - the model
+- why - the message (a string constant: it is kept, not copied)
+@*/
+PetscErrorCode CurioModelRefuseInherit(CurioModel model, const char why[])
+{
+  PetscFunctionBegin;
+  model->inherit_refused = why;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioModelSetFromOptions - reads -curio_loss, -curio_regularizer, -curio_degree, -curio_intercept, -curio_theta0, -curio_domain
 
   Collective
@@ -209,6 +226,8 @@ PetscErrorCode CurioModelSetFromOptions(CurioModel model)
   PetscCall(CurioOptionsString(PetscOptionsObject, "-curio_theta0", model->theta0_file, sizeof(model->theta0_file), NULL));
   PetscCall(CurioOptionsRealArray(PetscOptionsObject, "-curio_domain", dom, &set));
   PetscOptionsEnd();
+  /* a mode without inheritance says so before any advice on -curio_theta0 */
+  PetscCheck(model->regularizer != CURIO_REGULARIZER_INHERIT || !model->inherit_refused, model->comm, PETSC_ERR_SUP, "%s", model->inherit_refused);
   if (model->regularizer == CURIO_REGULARIZER_INHERIT) {
     PetscCheck(model->theta0_file[0], model->comm, PETSC_ERR_USER_INPUT, "-curio_regularizer inherit needs -curio_theta0 FILE.h5[:DATASET]");
     PetscCall(CurioParseFileDataset(model->theta0_file, "/model/theta", model->theta0_dset, sizeof(model->theta0_dset)));
@@ -272,6 +291,16 @@ PetscErrorCode CurioModelSetDomainFromRange(CurioModel model, const PetscReal ra
 PetscErrorCode CurioModelSetUpInputs(CurioModel model, PetscBool is1d, PetscInt dim)
 {
   PetscFunctionBegin;
+  if (!model->inputs_warned) { /* the options of the map the data does not get */
+    model->inputs_warned = PETSC_TRUE;
+    if (is1d) PetscCall(CurioOptionsWarnUnused(model->comm, "-curio_intercept", "1-D inputs get the polynomial map, whose t^0 is the intercept"));
+    else {
+      PetscCall(
+          CurioOptionsWarnUnused(model->comm, "-curio_degree", "the input has feature columns (/train/X): the polynomial map is for 1-D inputs"));
+      PetscCall(
+          CurioOptionsWarnUnused(model->comm, "-curio_domain", "the input has feature columns (/train/X): the polynomial map is for 1-D inputs"));
+    }
+  }
   if (is1d) {
     model->features = CURIO_FEATURES_POLYNOMIAL;
     model->d        = model->degree + 1;

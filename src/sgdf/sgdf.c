@@ -55,12 +55,15 @@ static PetscErrorCode SGDFRegisterLogging(void)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+#define SGDF_NO_INHERIT "-curio_mode sgdf supports -curio_regularizer ridge or restricted, not inherit"
+
 /* Reads the mode's options (the model's too) with their defaults; checks only what relates options after this */
 static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
 {
   PetscInt seed = 1;
 
   PetscFunctionBegin;
+  PetscCall(CurioModelRefuseInherit(model, SGDF_NO_INHERIT));
   PetscCall(CurioModelSetFromOptions(model));
   PetscCall(CurioModelGetLoss(model, &g->loss, NULL));
   PetscCall(CurioModelGetRegularizer(model, &g->regularizer));
@@ -159,8 +162,7 @@ static PetscErrorCode SGDFReadOptions(SGDF g, CurioModel model, SGDFOptions *o)
 static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
 {
   PetscFunctionBegin;
-  PetscCheck(g->regularizer != CURIO_REGULARIZER_INHERIT, g->comm, PETSC_ERR_SUP,
-             "-curio_mode sgdf supports -curio_regularizer ridge or restricted, not inherit");
+  PetscCheck(g->regularizer != CURIO_REGULARIZER_INHERIT, g->comm, PETSC_ERR_SUP, SGDF_NO_INHERIT);
   PetscCheck(o->lr_set, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs a step size: -curio_sgdf_lr ETA");
   PetscCheck(o->s_set || g->online_s, g->comm, PETSC_ERR_USER_INPUT, "-curio_mode sgdf needs -curio_s S (or -curio_sgdf_online_s)");
   if (!o->s_set) g->s = 1.0;
@@ -201,6 +203,24 @@ static PetscErrorCode SGDFCheckOptions(SGDF g, SGDFOptions *o)
   PetscCheck(g->local_steps || g->local_schedule == SGDF_LOCAL_SCHEDULE_CONSTANT, g->comm, PETSC_ERR_ARG_INCOMP,
              "-curio_sgdf_local_schedule %s sets the period of local SGDF: it needs -curio_sgdf_local_steps H >= 1",
              SGDFLocalSchedules[g->local_schedule]);
+  {
+    PetscBool input;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-curio_input", &input));
+    PetscCheck(!input || !o->synthetic_set, g->comm, PETSC_ERR_ARG_INCOMP,
+               "-curio_input and -curio_sgdf_synthetic are two sources of training rows; give one of them");
+  }
+  if (g->optimizer != SGDF_OPTIMIZER_ADAM) {
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_adam_beta1", "it is a setting of -curio_sgdf_optimizer adam, and the optimizer is sgd"));
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_adam_beta2", "it is a setting of -curio_sgdf_optimizer adam, and the optimizer is sgd"));
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_adam_eps", "it is a setting of -curio_sgdf_optimizer adam, and the optimizer is sgd"));
+  }
+  if (!g->local_steps)
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_node_ranks", "it groups the ranks of local SGDF, and -curio_sgdf_local_steps is 0"));
+  if (g->schedule == SGDF_SCHEDULE_CONSTANT) {
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_decay_t0", "it is a setting of -curio_sgdf_schedule decay, and the schedule is constant"));
+    PetscCall(
+        CurioOptionsWarnUnused(g->comm, "-curio_sgdf_decay_power", "it is a setting of -curio_sgdf_schedule decay, and the schedule is constant"));
+  }
   o->ckpt = (PetscBool) (o->ckpt_prefix[0] != 0);
   PetscCheck(o->pool_chunk > 0 && o->select_k > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-curio_mode sgdf needs -curio_pool_chunk and -curio_select_k > 0");

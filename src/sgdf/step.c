@@ -1161,9 +1161,23 @@ PetscErrorCode SGDFSharedCreate(SGDF g, PetscInt n, PetscReal **vq)
 
   PetscFunctionBegin;
   *vq = NULL;
-  if ((!g->shm && !hybrid) || g->local_steps <= 0 || g->size == 1) PetscFunctionReturn(PETSC_SUCCESS);
+  if ((!g->shm && !hybrid) || g->local_steps <= 0 || g->size == 1) {
+    if (g->local_steps > 0) /* without local steps SGDFCheckOptions() said so */
+      PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_node_ranks",
+                                       "it groups the ranks of local SGDF's shared-memory averaging, which this run does not use (one rank, or "
+                                       "-curio_sgdf_shared_memory false)"));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCallMPI(MPI_Comm_split_type(g->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &g->ncomm));
   PetscCallMPI(MPI_Comm_rank(g->ncomm, &g->nrank));
+  PetscCallMPI(MPI_Comm_size(g->ncomm, &g->nsize));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &g->nsize, 1, MPI_INT, MPI_MAX, g->comm));
+  if (g->node_ranks >= g->nsize) {
+    char why[160];
+    PetscCall(PetscSNPrintf(why, sizeof(why), "groups of %" PetscInt_FMT " ranks, and no node has more than %d: each node is one group",
+                            g->node_ranks, (int) g->nsize));
+    PetscCall(CurioOptionsWarnUnused(g->comm, "-curio_sgdf_node_ranks", why));
+  }
   if (g->node_ranks > 0) { /* groups of node_ranks consecutive node ranks */
     MPI_Comm sub;
     PetscCallMPI(MPI_Comm_split(g->ncomm, (PetscMPIInt) (g->nrank / g->node_ranks), g->nrank, &sub));

@@ -36,8 +36,12 @@ struct _n_CurioSolver {
   Mat       H;
   KSP       ksp[CURIO_SOLVE_COUNT];
   PetscInt  its;
-  PetscReal kappa_ksp; /* condition estimate of the preconditioned H from the last CG solve's Lanczos coefficients */
+  PetscReal kappa_ksp;    /* condition estimate of the preconditioned H from the last CG solve's Lanczos coefficients */
+  PetscBool from_options; /* CurioSolverSetFromOptions() ran */
+  PetscBool ksp_options;  /* the KSPs read their options */
 };
+
+static PetscErrorCode SolverKSPSetFromOptions(CurioSolver);
 
 /* The largest condition number for which the Cholesky route keeps the tangent's forward error (about cond^2 eps,
    MATH.md section 2: theta_dot is H^{-1} applied to H^{-1} b) below 1e-6 */
@@ -132,6 +136,7 @@ PetscErrorCode CurioSolverSetType(CurioSolver solver, CurioSolverType type)
 {
   PetscFunctionBegin;
   solver->type = type;
+  if (type == CURIO_SOLVER_KRYLOV && solver->from_options && !solver->ksp_options) PetscCall(SolverKSPSetFromOptions(solver));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -147,6 +152,22 @@ PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Every Krylov solve's options: the common ones under curio_, then its own prefix's, which win */
+static PetscErrorCode SolverKSPSetFromOptions(CurioSolver solver)
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
+    KSP ksp = solver->ksp[k];
+    PetscCall(KSPSetOptionsPrefix(ksp, "curio_"));
+    PetscCall(KSPSetFromOptions(ksp)); /* the common options */
+    if (k == CURIO_SOLVE_OTHER) continue;
+    PetscCall(KSPSetOptionsPrefix(ksp, CurioSolvePrefixes[k]));
+    PetscCall(KSPSetFromOptions(ksp)); /* its own, which win */
+  }
+  solver->ksp_options = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /*@C
   CurioSolverSetFromOptions - -curio_solver direct|krylov; every Krylov solve reads -curio_ksp_* and -curio_pc_*
   (default CG, Jacobi, rtol 1e-12), then the options of its own prefix, which win: -curio_train_ksp_*,
@@ -155,7 +176,10 @@ PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
 @*/
 PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 {
+  PetscBool help;
+
   PetscFunctionBegin;
+  solver->from_options = PETSC_TRUE;
   PetscOptionsBegin(solver->comm, NULL, "curio solver (fit, active, study)", "CurioSolver");
   PetscCall(CurioOptionsEnum(PetscOptionsObject, "-curio_solver", CurioSolverTypes, (PetscEnum *) &solver->type, NULL));
   {
@@ -165,16 +189,15 @@ PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
   }
   PetscOptionsEnd();
   for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
-    KSP ksp = solver->ksp[k];
-    PC  pc;
-    PetscCall(KSPGetPC(ksp, &pc));
+    PC pc;
+    PetscCall(KSPGetPC(solver->ksp[k], &pc));
     PetscCall(PCSetType(pc, PCJACOBI));
-    PetscCall(KSPSetOptionsPrefix(ksp, "curio_"));
-    PetscCall(KSPSetFromOptions(ksp)); /* the common options */
-    if (k == CURIO_SOLVE_OTHER) continue;
-    PetscCall(KSPSetOptionsPrefix(ksp, CurioSolvePrefixes[k]));
-    PetscCall(KSPSetFromOptions(ksp)); /* its own, which win */
   }
+  /* the direct path leaves -curio_ksp_* and -curio_pc_* unread, so that the driver names them as unused (-help lists
+     them all the same); a caller that turns to krylov afterwards reads them then (CurioSolverSetType()) */
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  solver->ksp_options = (PetscBool) (solver->type == CURIO_SOLVER_KRYLOV || help);
+  if (solver->ksp_options) PetscCall(SolverKSPSetFromOptions(solver));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

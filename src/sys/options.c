@@ -79,8 +79,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_loocv_smax", CURIO_OPTION_REAL, MODEL, "1e3 x lambda_max(Phi^T W Phi) / n", "Largest s of the LOOCV grid", 0, INF, LO},
     {"-curio_loocv_ns", CURIO_OPTION_INT, MODEL, "81", "Number of log-spaced values of s in the LOOCV grid", 3, CURIO_LOOCV_NS_MAX, 0},
     {"-curio_cv_folds", CURIO_OPTION_INT, FIT, "0 (off)", "Brute-force K-fold CV over the LOOCV grid by refits (K = n: leave-one-out)", 0, IMAX, 0},
-    {"-curio_scores", CURIO_OPTION_STRING, FIT, "all",
-     "Scores of the candidate pool to compute and write: all, none, or a comma-separated list (src/analysis/scoretable.c)", 0, 0, 0},
+    {"-curio_scores", CURIO_OPTION_STRING, FIT, "all", "Scores of the candidate pool to compute and write (src/analysis/scoretable.c)", 0, 0, 0},
     {"-curio_fd_delta", CURIO_OPTION_REAL, FIT, "0.05", "Finite-difference step for the fdot check, relative to s", 0, 1, BOTH},
     {"-curio_var_ssi", CURIO_OPTION_BOOL, FIT, "d <= 4000", "Compute VAR and SSI (they need H^{-1}: d solves, O(d^2) memory)", 0, 0, 0},
     {"-curio_theta_init", CURIO_OPTION_STRING, FIT, "regularizer centre",
@@ -88,7 +87,7 @@ static const CurioOptionInfo CurioOptionTable[] = {
     {"-curio_pool_chunk", CURIO_OPTION_INT, FIT | SGDF, "0: the whole pool (sgdf: 100000)",
      "Score the candidate pool in chunks of this many rows (fit: streamed from the HDF5 input; sgdf: generated)", 0, IMAX, 0},
     {"-curio_select_k", CURIO_OPTION_INT, FIT | SGDF, "0: none (sgdf: 10)", "Select this many candidates with the largest score", 0, IMAX, 0},
-    {"-curio_select_by", CURIO_OPTION_STRING, FIT, "sld", "Score that ranks the candidates (a selectable score of the registry)", 0, 0, 0},
+    {"-curio_select_by", CURIO_OPTION_STRING, FIT, "sld", "Score that ranks the candidates -curio_select_k selects", 0, 0, 0},
     {"-curio_influence", CURIO_OPTION_BOOL, FIT, "false",
      "Self-influence of every training point, and the most influential training points for test points", 0, 0, 0},
     {"-curio_influence_k", CURIO_OPTION_INT, FIT, "5", "Most influential training points per test point (the default: at most the training rows)", 1,
@@ -334,8 +333,9 @@ static PetscErrorCode OptionRow(PetscOptionItems *PetscOptionsObject, const char
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The value as given (NULL: the option is given without a value), and -help's line for the option, printed once */
-static PetscErrorCode OptionRaw(PetscOptionItems *PetscOptionsObject, const CurioOptionInfo *o, const char choices[], const char **value,
+/* The value as given (NULL: the option is given without a value), and -help's line for the option, printed once
+   (values: what the value may be, "one of a, b", in place of the type's description) */
+static PetscErrorCode OptionRaw(PetscOptionItems *PetscOptionsObject, const CurioOptionInfo *o, const char values[], const char **value,
                                 PetscBool *set)
 {
   PetscFunctionBegin;
@@ -349,8 +349,8 @@ static PetscErrorCode OptionRaw(PetscOptionItems *PetscOptionsObject, const Curi
     PetscCall(OptionDescribe(o, cond, sizeof(cond), kind, sizeof(kind)));
     PetscCall(CurioOptionsModeName(o->modes, modes, sizeof(modes)));
     if (*set) PetscCall(Print(now, sizeof(now), "now %s : default ", *value ? *value : ""));
-    PetscCall((*PetscHelpPrintf)(PetscOptionsObject->comm, "  %s <%s%s>: %s; %s%s%s%s (%s)\n", o->name, now, o->deflt, o->help,
-                                 choices ? "one of " : kind, choices ? choices : "", cond[0] ? " " : "", cond, modes));
+    PetscCall((*PetscHelpPrintf)(PetscOptionsObject->comm, "  %s <%s%s>: %s; %s%s%s (%s)\n", o->name, now, o->deflt, o->help, values ? values : kind,
+                                 cond[0] ? " " : "", cond, modes));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -525,13 +525,36 @@ PetscErrorCode CurioOptionsBool(PetscOptionItems *PetscOptionsObject, const char
 @*/
 PetscErrorCode CurioOptionsString(PetscOptionItems *PetscOptionsObject, const char name[], char value[], size_t len, PetscBool *set)
 {
+  PetscFunctionBegin;
+  PetscCall(CurioOptionsStringValues(PetscOptionsObject, name, NULL, value, len, set));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOptionsStringValues - CurioOptionsString() for a string whose values are known only at run time (a registry's
+  names): -help shows them in place of "a string"
+
+  Collective on the block's communicator
+
+  Input Parameters:
++ PetscOptionsObject - the block
+. name - the option
+. values - what the value may be, as -help says it ("all, none, or a comma-separated list of: a, b"); NULL: a string
+- len - the size of value
+
+  Input/Output Parameter:
+. value - the default on input, the value on output
+@*/
+PetscErrorCode CurioOptionsStringValues(PetscOptionItems *PetscOptionsObject, const char name[], const char values[], char value[], size_t len,
+                                        PetscBool *set)
+{
   const CurioOptionInfo *o;
   const char            *v;
   PetscBool              given;
 
   PetscFunctionBegin;
   PetscCall(OptionRow(PetscOptionsObject, name, CURIO_OPTION_STRING, &o));
-  PetscCall(OptionRaw(PetscOptionsObject, o, NULL, &v, &given));
+  PetscCall(OptionRaw(PetscOptionsObject, o, values, &v, &given));
   if (given) {
     if (!v) PetscCall(OptionBad(PetscOptionsObject, o, v));
     PetscCheck(strlen(v) < len, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "%s: the value '%s' is longer than %d characters", o->name, v,
@@ -562,7 +585,7 @@ PetscErrorCode CurioOptionsEList(PetscOptionItems *PetscOptionsObject, const cha
   const CurioOptionInfo *o;
   const char            *v;
   PetscBool              given;
-  char                   choices[512] = "";
+  char                   choices[512] = "", oneof[520];
 
   PetscFunctionBegin;
   PetscCall(OptionRow(PetscOptionsObject, name, CURIO_OPTION_ENUM, &o));
@@ -570,7 +593,8 @@ PetscErrorCode CurioOptionsEList(PetscOptionItems *PetscOptionsObject, const cha
     if (k) PetscCall(PetscStrlcat(choices, ", ", sizeof(choices)));
     PetscCall(PetscStrlcat(choices, list[k], sizeof(choices)));
   }
-  PetscCall(OptionRaw(PetscOptionsObject, o, choices, &v, &given));
+  PetscCall(Print(oneof, sizeof(oneof), "one of %s", choices));
+  PetscCall(OptionRaw(PetscOptionsObject, o, oneof, &v, &given));
   if (given) {
     PetscInt k = 0;
     if (!v) SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "%s needs a value: one of %s", o->name, choices);
@@ -735,6 +759,45 @@ static int EditDistance(const char a[], const char b[])
 }
 
 /*@C
+  CurioOptionsClosest - the option of curio's table closest to name, if it is plausibly the one meant (at most a third
+  of the name's length away, at least 2 edits allowed), else NULL
+
+  Not Collective
+@*/
+const char *CurioOptionsClosest(const char name[])
+{
+  const char *best  = NULL;
+  int         bestd = 1 << 20;
+
+  for (PetscInt i = 0; i < NOPTIONS; i++) {
+    int dist = EditDistance(name, CurioOptionTable[i].name);
+    if (dist < bestd) bestd = dist, best = CurioOptionTable[i].name;
+  }
+  return bestd <= PetscMax(2, (int) strlen(name) / 3) ? best : NULL;
+}
+
+/*@C
+  CurioOptionsWarnUnused - if the option was given, one warning from rank 0 that this run does not use it, and why:
+  an option that is valid but without effect in the combination given (an error is for a contradiction)
+
+  Collective
+
+  Input Parameters:
++ comm - the communicator of the run
+. name - the option, "-curio_influence_k"
+- why - the reason, "it sets -curio_influence, which is off"
+@*/
+PetscErrorCode CurioOptionsWarnUnused(MPI_Comm comm, const char name[], const char why[])
+{
+  PetscBool given;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, name, &given));
+  if (given) PetscCall(PetscFPrintf(comm, PETSC_STDERR, "curio: warning: option %s was not used (%s)\n", name, why));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
   CurioOptionsIsPETSc - whether an option under curio's prefix belongs to one of PETSc's solver objects: an options
   prefix that curio gives a KSP or TAO (CurioSolvePrefixes, -curio_newton_, -curio_users_hier_) followed by ksp_, pc_ or
   tao_ (TAO's own KSP is -curio_tao_nls_ksp_*) or by a sub-solver's prefix of PETSc's (sub_, mg_, redundant_,
@@ -797,8 +860,8 @@ PetscErrorCode CurioCommonOptionsRead(PetscOptionItems *PetscOptionsObject, Curi
 PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char modename[])
 {
   char       *all, *tok, *save = NULL, unknown[1024] = "", first[256] = "", modes[64];
-  const char *best  = NULL;
-  int         bestd = 1 << 20, nunknown = 0;
+  const char *best     = NULL;
+  int         nunknown = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetAll(NULL, &all));
@@ -809,10 +872,7 @@ PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char
     if (!o) {
       if (!nunknown++) {
         PetscCall(PetscStrncpy(first, tok, sizeof(first)));
-        for (PetscInt i = 0; i < NOPTIONS; i++) {
-          int dist = EditDistance(tok, CurioOptionTable[i].name);
-          if (dist < bestd) bestd = dist, best = CurioOptionTable[i].name;
-        }
+        best = CurioOptionsClosest(tok);
       } else {
         PetscCall(PetscStrlcat(unknown, nunknown > 2 ? ", " : "", sizeof(unknown)));
         PetscCall(PetscStrlcat(unknown, tok, sizeof(unknown)));
@@ -826,8 +886,8 @@ PetscErrorCode CurioOptionsCheckUnknown(MPI_Comm comm, unsigned mode, const char
   PetscCall(PetscFree(all));
   if (nunknown) {
     char hint[320] = "";
-    /* a suggestion only when it is plausibly the intended name: at most a third of the name's length away */
-    if (best && bestd <= PetscMax(2, (int) strlen(first) / 3)) PetscCall(PetscSNPrintf(hint, sizeof(hint), "; did you mean %s?", best));
+    /* a suggestion only when it is plausibly the intended name */
+    if (best) PetscCall(PetscSNPrintf(hint, sizeof(hint), "; did you mean %s?", best));
     else PetscCall(PetscSNPrintf(hint, sizeof(hint), "; -help lists the options"));
     SETERRQ(comm, PETSC_ERR_USER_INPUT, "unknown option %s%s%s%s%s", first, hint, nunknown > 1 ? " (also unknown: " : "", nunknown > 1 ? unknown : "",
             nunknown > 1 ? ")" : "");

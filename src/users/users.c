@@ -22,6 +22,9 @@
 typedef enum { USERS_PARTITION_ROWS, USERS_PARTITION_USERS, USERS_PARTITION_CUTS } UsersPartition;
 static const char *const UsersPartitions[] = {"rows", "users", "cuts", "UsersPartition", "USERS_PARTITION_", NULL};
 static const char *const UsersScores[]     = {"sld", "sld_expected", "var", "UsersScore", "USERS_SCORE_", NULL};
+#define USERS_NO_INHERIT \
+  "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)"
+
 /* What a user's model is: inherit (from theta0, eq. 97-98), independent (ridge toward 0, the usual tangent
    -H_u^{-1} theta_u: the baseline without sharing), pooled (theta0 for every user: the baseline without users) */
 typedef enum { USERS_MODEL_INHERIT, USERS_MODEL_INDEPENDENT, USERS_MODEL_POOLED, USERS_MODEL_HIERARCHY } UsersModel;
@@ -121,6 +124,20 @@ PetscErrorCode CurioUsersOptionsHelp(MPI_Comm comm)
   PetscCall(PetscMemzero(&u, sizeof(u)));
   u.comm = comm;
   PetscCall(UsersReadOptions(&u, &loocv_set));
+  { /* -curio_users_model hierarchy's solvers (src/users/hierarchy.c): TAO's Newton line search and the tangent's CG */
+    Tao tao;
+    KSP ksp;
+    PetscCall(TaoCreate(comm, &tao));
+    PetscCall(TaoSetType(tao, TAONLS));
+    PetscCall(TaoSetOptionsPrefix(tao, "curio_users_hier_"));
+    PetscCall(TaoSetFromOptions(tao));
+    PetscCall(TaoDestroy(&tao));
+    PetscCall(KSPCreate(comm, &ksp));
+    PetscCall(KSPSetOptionsPrefix(ksp, "curio_users_hier_"));
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(KSPDestroy(&ksp));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -147,13 +164,13 @@ static PetscErrorCode UsersSetFromOptions(Users *u)
              "-curio_users_partition cuts needs -curio_users_cuts with %d values (the first user of ranks 1..%d), got %" PetscInt_FMT, u->size - 1,
              u->size - 1, u->ncuts);
   PetscCall(CurioModelCreate(u->comm, &u->model));
+  PetscCall(CurioModelRefuseInherit(u->model, USERS_NO_INHERIT));
   PetscCall(CurioModelSetFromOptions(u->model));
   PetscCall(CurioModelGetLoss(u->model, &u->loss, NULL));
   PetscCall(CurioModelGetRegularizer(u->model, &reg));
   PetscCall(CurioSolverCreate(u->comm, &u->solver));
   PetscCall(CurioSolverSetFromOptions(u->solver));
-  PetscCheck(reg != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP,
-             "-curio_regularizer inherit is what -curio_mode users does per user; give the global model's regularizer (ridge or restricted)");
+  PetscCheck(reg != CURIO_REGULARIZER_INHERIT, u->comm, PETSC_ERR_ARG_INCOMP, USERS_NO_INHERIT);
   /* the approximate curve of a GLM refits the global model by TAO at every s, which a too small s can defeat: on request only */
   if ((u->loss != CURIO_LOSS_SQUARED && !loocv_set) || u->umodel == USERS_MODEL_POOLED || u->umodel == USERS_MODEL_HIERARCHY) u->loocv = PETSC_FALSE;
   PetscCheck(u->common.s_set || u->loocv, u->comm, PETSC_ERR_ARG_WRONG, "Give -curio_s: %s",

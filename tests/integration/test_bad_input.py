@@ -67,6 +67,12 @@ def cases(tmp):
     csv = os.path.join(tmp, "table.csv")
     with open(csv, "w") as fh:
         fh.write("y,x1\n1,2\n")
+    nanth = os.path.join(tmp, "theta_nan.h5")
+    with h5py.File(nanth, "w") as f:
+        f["theta"] = np.array([0.0, np.nan, 0.0, 0.0])
+    svm_ok = os.path.join(tmp, "ok.svm")
+    with open(svm_ok, "w") as fh:
+        fh.write("".join(f"{i % 3 - 1} 1:{i / 10} 2:{(i * 7) % 5} 3:1\n" for i in range(12)))
     return out, [
         ("output is a FIFO", ["-curio_output", fifo], "it is a FIFO, not a regular file"),
         ("output a dangling link", ["-curio_output", os.path.join(tmp, "dangling.h5")], "symbolic link to a missing file"),
@@ -107,6 +113,9 @@ def cases(tmp):
         ("inherit without theta0", ["-curio_regularizer", "inherit"], "-curio_regularizer inherit needs -curio_theta0"),
         ("theta0 wrong length", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/train/y"], "must have shape (4)"),
         ("theta0 missing dataset", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", good + ":/nope"], "has no dataset '/nope'"),
+        ("theta_init NaN", ["-curio_input", good, "-curio_theta_init", nanth + ":/theta"], "-curio_theta_init: dataset '/theta' in '"),
+        ("theta0 NaN", ["-curio_input", good, "-curio_regularizer", "inherit", "-curio_theta0", nanth + ":/theta"], "-curio_theta0: dataset '/theta' in '"),
+        ("HDF5 as LIBSVM", ["-curio_input", svm_ok, "-curio_candidates", good], "good.h5' is an HDF5 file, read here as LIBSVM text"),
         ("theta0 without inherit", ["-curio_input", good, "-curio_theta0", good + ":/train/y"], "theta0 is the centre of -curio_regularizer inherit"),
         # labels ordered by class: fold 0's training rows (odd i) are all of one class, the whole data has both
         ("K-fold fold with one class", ["-curio_input", v("sorted01", lambda f: (replace(f, "train/y", (np.arange(40) % 2 == 0) * 1.0), f.__delitem__("candidates"), f.__delitem__("test"))),

@@ -90,6 +90,14 @@ def case_help(a, tmp):
     for mode_option in ("-curio_loocv_ns", "-curio_sgdf_lr", "-curio_al_budget", "-curio_study_inputs", "-curio_traceback", "-curio_version"):
         assert mode_option in ours, f"{mode_option} not in -help"
     line = {n: l for n, l in zip(shown, lines)}
+    # the run-time lists read like every other option: the default and the values, not PETSc's now/formerly and a function
+    for n in ("-curio_scores", "-curio_select_by"):
+        assert "formerly" not in line[n] and "(Curio" not in line[n] and line[n].endswith("(fit)"), line[n]
+    assert "<all>" in line["-curio_scores"] and "sld_expected" in line["-curio_scores"], line["-curio_scores"]
+    assert "<sld>" in line["-curio_select_by"] and "one of sld," in line["-curio_select_by"], line["-curio_select_by"]
+    # the users' hierarchy solvers (README, "Several users") under their prefix
+    for n in ("-curio_users_hier_tao_max_it", "-curio_users_hier_ksp_rtol"):
+        assert n in shown, f"{n} not in -help"
     assert "<LOOCV optimum" in line["-curio_s"] and "<1." not in line["-curio_s"], line["-curio_s"]
     assert "<required>" in line["-curio_sgdf_lr"] and "-1" not in line["-curio_sgdf_lr"], line["-curio_sgdf_lr"]
     print(f"-help: exit 0, nothing written, {len(ours)} curio options once each (= the table), true defaults")
@@ -164,6 +172,53 @@ def case_errors(a, tmp):
     assert "-options_view was not used" not in r.stderr and "Option Table" in r.stdout, (r.stdout, r.stderr)
 
 
+def case_no_effect(a, tmp):
+    """Options that contradict each other are one error; an option without effect in the run is one warning naming it,
+    and the run goes on; /options records only what is in force"""
+    d = fresh(tmp, "no_effect")
+    data = os.path.join(d, "in.h5")
+    make(data, n=40, d=3, ncand=20, ntest=10)
+    fit = ["-curio_input", data, "-curio_s", "1", "-curio_loocv", "false"]
+    sgdf = ["-curio_mode", "sgdf", "-curio_input", data, "-curio_s", "1", "-curio_sgdf_lr", "1e-3", "-curio_sgdf_epochs", "1"]
+    cases = [
+        ("cv folds without the grid", fit + ["-curio_cv_folds", "3"], ["-curio_cv_folds 3", "-curio_loocv false"]),
+        ("scores empty item", ["-curio_scores", "sld,,var"], ["-curio_scores 'sld,,var'", "empty"]),
+        ("scores all,none", ["-curio_scores", "all,none"], ["-curio_scores 'all,none'", "stand alone"]),
+        ("select by var without var_ssi", ["-curio_var_ssi", "false", "-curio_select_by", "var", "-curio_select_k", "2"],
+         ["-curio_select_by var", "-curio_var_ssi false"]),
+        ("sgdf two sources", sgdf + ["-curio_sgdf_synthetic", "100,5,2"], ["-curio_input and -curio_sgdf_synthetic"]),
+        ("sgdf inherit", sgdf + ["-curio_regularizer", "inherit"], ["-curio_mode sgdf supports", "not inherit"]),
+    ]
+    if a.np > 1:
+        cases = cases[:1]
+    for name, args, words in cases:
+        line = expect_one_error(a, tmp, name.replace(" ", "_").replace(",", ""), args, words)
+        print(f"{name}: {line}")
+    out = os.path.join(d, "o.h5")
+    r = run(a, fit + ["-curio_select_by", "var", "-curio_influence_k", "3", "-curio_influence_ntest", "2", "-curio_degree", "3", "-curio_domain", "0,1",
+                      "-curio_ksp_type", "gmres", "-curio_ksp_rtol", "1e-3", "-curoi_s", "2", "--curio_s", "2", "-curio_output", out], d)
+    assert r.returncode == 0 and not error_lines(r), r.stderr
+    for n, why in (("-curio_select_by", "-curio_select_k"), ("-curio_influence_k", "-curio_influence"), ("-curio_influence_ntest", "-curio_influence"),
+                   ("-curio_degree", "1-D"), ("-curio_domain", "1-D"), ("-curio_ksp_type", "solver"), ("-curio_ksp_rtol", "solver"),
+                   ("-curoi_s", "did you mean -curio_s?"), ("--curio_s", "did you mean -curio_s?")):
+        got = [line for line in r.stderr.splitlines() if line.startswith(f"curio: warning: option {n} was not used")]
+        assert len(got) == 1 and why in got[0], f"{n}: {got}\n{r.stderr}"
+    with h5py.File(out, "r") as f:
+        opts = f["options"].attrs
+        assert "curio_degree" not in opts and "curio_ksp_type" not in opts and "curio_ksp_rtol" not in opts, dict(opts)
+    r = run(a, sgdf + ["-curio_sgdf_adam_beta1", "0.5", "-curio_sgdf_decay_t0", "5", "-curio_sgdf_node_ranks", "3", "-curio_output",
+                       os.path.join(d, "s.h5")], d)
+    assert r.returncode == 0 and not error_lines(r), r.stderr
+    for n, why in (("-curio_sgdf_adam_beta1", "adam"), ("-curio_sgdf_decay_t0", "decay"), ("-curio_sgdf_node_ranks", "local")):
+        got = [line for line in r.stderr.splitlines() if line.startswith(f"curio: warning: option {n} was not used")]
+        assert len(got) == 1 and why in got[0], f"{n}: {got}\n{r.stderr}"
+    # an error before the options are read: -options_left does not list the correctly spelled ones as unused
+    d = fresh(tmp, "options_left")
+    r = run(a, ["-curio_input", data, "-curio_sovler", "direct", "-options_left", "-curio_output", os.path.join(d, "o.h5")], d)
+    assert r.returncode != 0 and len(error_lines(r)) == 1 and "were not used" not in r.stdout + r.stderr, (r.stdout, r.stderr)
+    print("options without effect: one warning each; contradictions: one error each")
+
+
 def case_study(a, tmp):
     """A study in which one data set has NaN oracle labels: one error line for its run, the other run completes"""
     d = fresh(tmp, "study")
@@ -202,6 +257,7 @@ def main():
     case_help(a, tmp)
     case_version(a, tmp)
     case_errors(a, tmp)
+    case_no_effect(a, tmp)
     case_study(a, tmp)
     print("options: all cases passed")
 

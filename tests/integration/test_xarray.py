@@ -50,7 +50,7 @@ def sh(cmd, **kw):
 def csv_input(d):
     """A CSV with a header (label column 'price'), converted to HDF5 with the column names; pool and test set too"""
     rng = np.random.default_rng(4)
-    names = ["area_m2", "rooms", "age_years", "distance_km"]
+    names = ["fläche_m2", "rooms", "age_years", "distance_km"]
     out = os.path.join(d, "houses.h5")
     for group, n in (("train", 60), ("candidates", 25), ("test", 15)):
         X = rng.standard_normal((n, len(names)))
@@ -194,6 +194,17 @@ def main():
     if ds["X"].dims != ("index", "feature"):
         fails.append(f"/train/X has dims {ds['X'].dims}, expected ('index', 'feature')")
     ds.close()
+    # the names are variable-length UTF-8 strings: str in xarray and through h5py's .asstr(), not bytes
+    for group, want in (("/train", names), ("/model", ["intercept"] + names)):
+        with xr.open_dataset(os.path.join(a.dir, "fit_csv.h5"), engine="h5netcdf", group=group) as ds:
+            got = list(ds["feature_name"].values)
+        if got != want or not all(type(v) is str for v in got):
+            fails.append(f"{group}/feature_name in xarray is {got!r}, expected the str {want!r}")
+    with h5py.File(os.path.join(a.dir, "fit_csv.h5"), "r") as f:
+        for group in ("/train", "/model"):
+            info = h5py.check_string_dtype(f[group + "/feature_name"].dtype)
+            if info is None or info.length is not None or info.encoding != "utf-8":
+                fails.append(f"{group}/feature_name is {f[group + '/feature_name'].dtype}, expected variable-length UTF-8 strings")
     for f in fails:
         print("FAIL:", f)
     print(f"xarray: {len(files)} files ({', '.join(sorted(kinds))}), {'all groups open' if not fails else f'{len(fails)} failures'}")

@@ -114,6 +114,15 @@ expect_in_log() {      # LOGFILE EXTENDED-REGEX WHAT
   grep -Eq -- "$2" "$1" || fail "$3 (no /$2/ in $1)"
 }
 
+# ---------------------------------------------------------------- the documented rank override
+# `sbatch --ntasks=N SCRIPT` must be a valid request: a script that also pins --nodes=1 --ntasks-per-node=2 makes
+# Slurm refuse any N > 2 ("Requested node configuration is not available"). --overcommit: the node may have 2 CPUs.
+for script in curio-default curio-sgdf curio-sweep curio-study; do
+  out=$(cd "$repo" && sbatch --test-only --overcommit --ntasks=4 "jobscripts/$script.sbatch" < /dev/null 2>&1) ||
+    fail "$script: sbatch --test-only --ntasks=4 refused: $out"
+done
+say "sbatch --ntasks=4 accepted by every job script"
+
 # ---------------------------------------------------------------- default job
 outdir=$work/default
 submit default jobscripts/curio-default.sbatch \
