@@ -12,6 +12,7 @@ typedef enum { CURIO_H5_STRING, CURIO_H5_REAL, CURIO_H5_INT } CurioH5Type;
 typedef struct {
   MPI_Comm comm;
   hid_t    file;
+  int      lockfd; /* rank 0: the descriptor that holds the temporary file's liveness lock (-1: none) */
   char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
 } CurioH5Atomic;
 PETSC_INTERN PetscErrorCode CurioH5AllTrue(MPI_Comm, PetscBool, PetscBool *);

@@ -37,7 +37,8 @@ static const struct {
   permission, a directory, device or FIFO in the way; a symbolic link is followed, CurioH5ResolveTarget()) or if it is
   one of the run's input files (InputOptions: the data, and the files of theta0, a warm start, an SGDF start or
   reference), compared by identity (device and inode), not by name, so that a symbolic link or another spelling of the
-  input's path is caught too; nothing at the path is touched
+  input's path is caught too; nothing at the path is touched. The temporary files that earlier writes of this output
+  left when their runs were killed are then removed (CurioCheckpointRemoveStale(); never one a live run is writing)
 
   Collective
 @*/
@@ -102,6 +103,7 @@ PetscErrorCode CurioOutputCheckWritableInput(MPI_Comm comm, const char path[], c
              "-curio_output '%s' is the file given by %s '%s': writing the output would replace that input; choose another output name", path,
              err[1] == NINPUT ? option : InputOptions[err[1] < 0 ? 0 : err[1]].name, inputs[err[1] < 0 ? 0 : err[1]]);
   PetscCheck(!err[0], comm, PETSC_ERR_FILE_OPEN, "Cannot write output file '%s' (-curio_output): %s", path, strerror(err[0]));
+  PetscCall(CurioCheckpointRemoveStale(comm, NULL, path)); /* what earlier, killed writes of this output left */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
