@@ -19,6 +19,7 @@ typedef struct {
 
 PETSC_EXTERN PetscErrorCode CurioOutputCheckWritable(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode CurioOutputCheckWritableInput(MPI_Comm comm, const char path[], const char option[], const char input[]);
+PETSC_EXTERN PetscErrorCode CurioOutputCheckViewers(MPI_Comm comm, const char output[]);
 PETSC_EXTERN PetscErrorCode CurioOutputOpen(MPI_Comm, const char[], CurioOutput *);
 PETSC_EXTERN PetscErrorCode CurioOutputClose(CurioOutput *, PetscBool);
 PETSC_EXTERN PetscErrorCode CurioOutputWrite(MPI_Comm comm, const char path[], PetscErrorCode (*contents)(CurioOutput, void *), void *ctx);

@@ -43,6 +43,7 @@ PETSC_EXTERN PetscErrorCode CurioSolverReset(CurioSolver solver);
 PETSC_EXTERN PetscErrorCode CurioSolverSetType(CurioSolver, CurioSolverType);
 PETSC_EXTERN PetscErrorCode CurioSolverGetType(CurioSolver, CurioSolverType *);
 PETSC_EXTERN PetscErrorCode CurioSolverSetFromOptions(CurioSolver);
+PETSC_EXTERN PetscErrorCode CurioSolverCheckKSPTolerances(KSP ksp, const char *const prefixes[]);
 PETSC_EXTERN PetscErrorCode CurioSolverSetOperator(CurioSolver, Mat, Vec, Vec);
 PETSC_EXTERN PetscErrorCode CurioSolverSetRegularity(CurioSolver, PetscReal);
 PETSC_EXTERN PetscErrorCode CurioSolverSolve(CurioSolver, Vec, Vec);

@@ -91,6 +91,12 @@ static PetscErrorCode Run(PetscBool *traceback)
   PetscBool    version = PETSC_FALSE, help;
 
   PetscFunctionBegin;
+  { /* first: a -log_view file that is an input would be written even if the run stopped at its next error */
+    char      output[PETSC_MAX_PATH_LEN] = "";
+    PetscBool set;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-curio_output", output, sizeof(output), &set));
+    PetscCall(CurioOutputCheckViewers(PETSC_COMM_WORLD, set ? output : NULL));
+  }
   PetscCall(ReadDriverOptions(&mode, traceback, &version));
   if (version) {
     PetscCall(CurioVersionView(PETSC_COMM_WORLD));

@@ -24,7 +24,8 @@ foreach(np 1 2)
   set_tests_properties(checkpoint_verify_np${np} PROPERTIES ENVIRONMENT "${CURIO_TEST_ENV}" PROCESSORS ${np} TIMEOUT 600 LABELS "integration;checkpoint")
 endforeach()
 
-# Crash consistency (tests/integration/test_crash.py): 20 trials that SIGKILL one or all ranks at random moments during
+# Crash consistency (tests/integration/test_crash.py): a fit run removes its output's temporaries that killed runs
+# left, not one whose writer is alive (it holds the lock); 20 trials that SIGKILL one or all ranks at random moments during
 # SGDF checkpointing and active-learning rounds, restart, and finish bitwise equal to an uninterrupted run with no
 # unreadable newest file and no temporary left; plus a corrupted newest checkpoint that the restart skips. About a
 # minute at 2 ranks; `test_crash.py build/curio --trials 100` is the longer run.

@@ -1038,8 +1038,7 @@ PetscErrorCode CurioActiveSetUp(CurioActive al)
   PetscFunctionBegin;
   if (al->setup) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscLogStagePush(CURIO_STAGE_Write));
-  PetscCall(CurioOutputCheckWritable(al->comm, al->common.output));
-  PetscCall(CurioCheckpointRemoveStale(al->comm, NULL, al->common.output)); /* the temporaries of this output's interrupted rounds */
+  PetscCall(CurioOutputCheckWritable(al->comm, al->common.output)); /* and removes the temporaries of this output's interrupted rounds */
   PetscCall(PetscLogStagePop());
   PetscCall(CurioALPrepare(al, al->sig, sizeof(al->sig)));
   PetscCall(ALAllocate(al));

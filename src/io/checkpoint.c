@@ -150,9 +150,10 @@ static PetscErrorCode OwnerOfPrefix(const char prefix[], char owner[], size_t le
 }
 
 /*@C
-  CurioCheckpointRemoveStale - a restarting run removes the temporary files that an interrupted run of its own left:
-  those of its checkpoint prefix (any step) and of its output file, and nothing else (CurioH5RemoveStaleTemporaries());
-  says how many on stdout
+  CurioCheckpointRemoveStale - a run (every run that writes an output, CurioOutputCheckWritable(), and a restarting
+  one) removes the temporary files that an earlier, killed run left: those of its checkpoint prefix (any step) and of
+  its output file, and nothing else, never one that a live run is writing (CurioH5RemoveStaleTemporaries()); says how
+  many on stdout
 
   Collective
 

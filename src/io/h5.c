@@ -8,10 +8,12 @@
      one), attributes (string, real, int64) written and read the same way everywhere, and the provenance header;
    - identity: the root attributes kind, schema_version and signature that a restart (a checkpoint, or the active
      loop's own output) must match;
-   - the atomic file: created as `<dir>/.curio-<pid>-<counter>-<random>.tmp` in the target's directory (a short name,
-     so a target name of up to NAME_MAX characters works), written collectively, flushed (MPI_File_sync through
-     H5Fflush), closed, fsync'ed by rank 0, renamed over the target, and the directory fsync'ed, so that after a
-     crash at any point the target is either the previous file or the complete new one. */
+   - the atomic file: created as `<dir>/.curio-<owner hash>-<pid>-<counter>-<random>.tmp` in the target's directory (a
+     short name, so a target name of up to NAME_MAX characters works), written collectively, flushed (MPI_File_sync
+     through H5Fflush), closed, fsync'ed by rank 0, renamed over the target, and the directory fsync'ed, so that after
+     a crash at any point the target is either the previous file or the complete new one. While it is written, rank 0
+     holds a lock on it (TemporaryLock), so that a later run can tell the temporary of a killed run, which it removes,
+     from one that a live run is writing. */
 #define _GNU_SOURCE /* fallocate() */
 #include "ioimpl.h"
 #include <hdf5_hl.h>
@@ -257,6 +259,14 @@ PetscErrorCode CurioH5ReadBlock(MPI_Comm comm, hid_t dset, hid_t memtype, PetscI
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(CURIO_EVENT_Read, 0, 0, 0, 0));
   fspace = H5Dget_space(dset);
+  if (fspace >= 0 && H5Sget_simple_extent_ndims(fspace) > 0 && H5Sget_simple_extent_npoints(fspace) == 0) {
+    /* a dataset of no elements (a CSR matrix without non-zeros: indices and data of length 0), the same on every rank,
+       so every rank skips the collective read alike: HDF5 fails that read (seen with h5py-written ones) */
+    H5Sclose(fspace);
+    PetscCall(PetscLogEventEnd(CURIO_EVENT_Read, 0, 0, 0, 0));
+    PetscCall(CurioH5AllTrue(comm, (PetscBool) (nlocal == 0), ok));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   SelectRows(fspace, rstart, nlocal, ncols, &mspace);
   dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
@@ -1493,11 +1503,76 @@ static PetscBool OwnedTemporary(const char name[], unsigned long long hash)
   return PETSC_TRUE;
 }
 
+/* The liveness lock of a temporary file: an open-file-description lock (released by the kernel when its holder dies,
+   kill -9 included, and not when the holder closes another descriptor of the file, as MPI-IO and HDF5 do) on one byte
+   far beyond any HDF5 file's end, so that it never meets the byte-range locks MPI-IO takes on a network file system.
+   The writer holds a read lock for as long as the temporary file exists; a run that wants to remove a stale temporary
+   must get the write lock, which it cannot while the writer lives. Returns 0, or the errno of fcntl(): EAGAIN/EACCES
+   when the other side holds the lock, anything else when the file system has no such locks. */
+static int TemporaryLock(int fd, short type, PetscBool wait)
+{
+#if defined(F_OFD_SETLK)
+  struct flock fl;
+  memset(&fl, 0, sizeof(fl));
+  fl.l_type   = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start  = (off_t) 1 << 62;
+  fl.l_len    = 1;
+  while (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl))
+    if (errno != EINTR) return errno;
+  return 0;
+#else
+  (void) fd;
+  (void) type;
+  (void) wait;
+  return ENOSYS;
+#endif
+}
+
+/* Where the file system has no locks, a temporary file is taken for stale when it was last modified this long ago */
+#define CURIO_TEMPORARY_STALE_SECONDS (24 * 3600)
+
+/* Removes the temporary file dir/name if no live run holds its lock (TemporaryLock); 1 if it was removed */
+static int RemoveIfStale(const char dir[], const char name[])
+{
+  struct stat st, sl;
+  char        full[PETSC_MAX_PATH_LEN];
+  int         fd, err, removed = 0;
+
+  if (snprintf(full, sizeof(full), "%s/%s", dir, name) >= (int) sizeof(full)) return 0;
+  if (lstat(full, &sl) || !S_ISREG(sl.st_mode)) return 0; /* never a link */
+  if (strstr(name, ".locktest.")) {                       /* Open MPI's companion of a temporary file: stale when that file is gone */
+    char base[PETSC_MAX_PATH_LEN];
+    snprintf(base, sizeof(base), "%s", full);
+    *strstr(base + strlen(dir), ".locktest.") = 0;
+    return !lstat(base, &st) ? 0 : !unlink(full);
+  }
+  fd = open(full, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return 0;
+  if (fstat(fd, &st) || st.st_dev != sl.st_dev || st.st_ino != sl.st_ino) {
+    close(fd);
+    return 0;
+  }
+  err = TemporaryLock(fd, F_WRLCK, PETSC_FALSE);
+  /* unlinked while the write lock is held: a writer that created the file just now finds it gone when it gets its lock */
+  if (!err || (err != EAGAIN && err != EACCES && time(NULL) - st.st_mtime > CURIO_TEMPORARY_STALE_SECONDS)) removed = !unlink(full);
+  close(fd);
+  if (removed) {
+    char sem[PETSC_MAX_PATH_LEN];
+    /* Open MPI's OMPIO names a POSIX semaphore after the file (its shared file pointer); a killed run leaves it in
+       /dev/shm of this node, where rank 0 ran */
+    if (snprintf(sem, sizeof(sem), "/dev/shm/sem.OMPIO_%s", name) < (int) sizeof(sem)) (void) unlink(sem);
+  }
+  return removed;
+}
+
 /*@C
   CurioH5RemoveStaleTemporaries - removes, from the directory of path, the temporary files of atomic writes that the
   given owner (NULL: the base name of path; CurioH5TemporaryNameOwned()) left behind when its run was killed: only
-  regular files (never a link) whose name has exactly the h5 layer's form and the owner's hash. Called when a run
-  restarts, so that its own interrupted writes do not pile up; nothing else in the directory is touched.
+  regular files (never a link) whose name has exactly the h5 layer's form and the owner's hash, and only those that no
+  live run is writing: a writer holds a lock on its temporary file for as long as it exists (TemporaryLock), which
+  the kernel releases when the writer dies; where the file system has no locks, only a temporary file unmodified for
+  a day is taken for stale. Nothing else in the directory is touched.
 
   Collective
 
@@ -1521,25 +1596,23 @@ PetscErrorCode CurioH5RemoveStaleTemporaries(MPI_Comm comm, const char path[], c
     struct dirent     *e;
     DirName(target, dir, sizeof(dir));
     d = opendir(dir);
-    while (d && (e = readdir(d))) {
-      struct stat st;
-      char        full[PETSC_MAX_PATH_LEN];
-      if (!OwnedTemporary(e->d_name, hash)) continue;
-      if (snprintf(full, sizeof(full), "%s/%s", dir, e->d_name) >= (int) sizeof(full)) continue;
-      if (lstat(full, &st) || !S_ISREG(st.st_mode)) continue;
-      if (!unlink(full)) {
-        char sem[PETSC_MAX_PATH_LEN];
-        count++;
-        /* Open MPI's OMPIO names a POSIX semaphore after the file (its shared file pointer); a killed run leaves it in
-           /dev/shm of this node, where rank 0 ran */
-        if (snprintf(sem, sizeof(sem), "/dev/shm/sem.OMPIO_%s", e->d_name) < (int) sizeof(sem)) (void) unlink(sem);
-      }
+    for (int pass = 0; d && pass < 2; pass++) { /* the temporary files first, then the companions of those now gone */
+      rewinddir(d);
+      while ((e = readdir(d)))
+        if (OwnedTemporary(e->d_name, hash) && (strstr(e->d_name, ".locktest.") != NULL) == pass) count += RemoveIfStale(dir, e->d_name);
     }
     if (d) closedir(d);
   }
   PetscCallMPI(MPI_Bcast(&count, 1, MPI_INT, 0, comm));
   *removed = count;
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Ends the liveness lock of a write whose temporary file is gone (renamed or removed) */
+static void ReleaseLock(CurioH5Atomic *a)
+{
+  if (a->lockfd >= 0) close(a->lockfd);
+  a->lockfd = -1;
 }
 
 /*@C
@@ -1568,21 +1641,43 @@ PetscErrorCode CurioH5AtomicCreateOwned(MPI_Comm comm, const char path[], const 
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(a, sizeof(*a)));
-  a->comm = comm;
-  a->file = -1;
+  a->comm   = comm;
+  a->file   = -1;
+  a->lockfd = -1;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(CurioH5ResolveTarget(comm, path, "output file", a->path, sizeof(a->path)));
-  PetscCall(CurioH5TemporaryNameOwned(comm, a->path, owner, a->tmp, sizeof(a->tmp)));
+  /* rank 0 creates the file (exclusively: it is this write's own) and locks it before any rank writes to it; a stale
+     temporaries' sweep of another run that got in between has removed it, and then a new name is tried */
+  for (int attempt = 0, state = 2; state == 2 && attempt < 3; attempt++) {
+    PetscCall(CurioH5TemporaryNameOwned(comm, a->path, owner, a->tmp, sizeof(a->tmp)));
+    if (rank == 0) {
+      struct stat st;
+      a->lockfd = open(a->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      state     = a->lockfd >= 0;
+      if (state && !TemporaryLock(a->lockfd, F_RDLCK, PETSC_TRUE) && !fstat(a->lockfd, &st) && st.st_nlink == 0) {
+        close(a->lockfd);
+        a->lockfd = -1;
+        state     = 2;
+      }
+    }
+    PetscCallMPI(MPI_Bcast(&state, 1, MPI_INT, 0, comm));
+    if (state == 2 && attempt == 2) state = 0;
+    if (!state) {
+      *ok = PETSC_FALSE;
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+  }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by curio, naming the file */
   PetscCall(CurioH5FileAccessCollective(comm, &fapl));
-  a->file = H5Fcreate(a->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  a->file = H5Fcreate(a->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   PetscCall(CurioH5AllTrue(comm, (PetscBool) (a->file >= 0), ok));
   if (!*ok) {
     if (a->file >= 0) H5Fclose(a->file);
     a->file = -1;
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
     PetscCallMPI(MPI_Barrier(comm));
     if (rank == 0) remove(a->tmp);
+    ReleaseLock(a);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -1641,6 +1736,7 @@ PetscErrorCode CurioH5AtomicAbort(CurioH5Atomic *a)
   MPI_Barrier(a->comm);
   MPI_Comm_rank(a->comm, &rank);
   if (rank == 0) remove(a->tmp);
+  ReleaseLock(a);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1712,6 +1808,7 @@ PetscErrorCode CurioH5AtomicCommit(CurioH5Atomic *a, const char what[])
       err[1] = errno;
     } else if ((err[1] = SyncPath(dir, PETSC_TRUE))) err[0] = 4;
     if (err[0] && err[0] < 4) remove(a->tmp);
+    ReleaseLock(a);
   }
   PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, a->comm));
   PetscCheck(err[0] != 1, a->comm, PETSC_ERR_FILE_WRITE,

@@ -13,6 +13,7 @@ typedef struct _n_CurioH5Strings CurioH5Strings; /* string datasets to fill when
 typedef struct {
   MPI_Comm        comm;
   hid_t           file;
+  int             lockfd; /* rank 0: the descriptor that holds the temporary file's liveness lock (-1: none) */
   char            path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
   CurioH5Strings *strings;
 } CurioH5Atomic;

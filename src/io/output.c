@@ -5,7 +5,11 @@
    output's communicator with one message; CurioOutputClose(&out, PETSC_FALSE) then removes the temporary file. */
 #include "ioimpl.h"
 #include <hdf5_hl.h>
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -29,15 +33,86 @@ static const struct {
     {"-curio_test", PETSC_FALSE, {NULL, NULL}},          {"-curio_theta0", PETSC_TRUE, {NULL, NULL}},
     {"-curio_theta_init", PETSC_TRUE, {NULL, NULL}},     {"-curio_sgdf_theta", PETSC_TRUE, {NULL, NULL}},
     {"-curio_sgdf_reference", PETSC_TRUE, {NULL, NULL}}, {"-curio_sgdf_tangent_init", PETSC_TRUE, {"zero", "random"}},
+    {"-options_file", PETSC_FALSE, {NULL, NULL}},        {"-options_file_yaml", PETSC_FALSE, {NULL, NULL}},
 };
 #define NINPUT ((int) (sizeof(InputOptions) / sizeof(InputOptions[0])))
+
+/* A file that one of PETSc's viewers writes at the end of the run or during it: the value of any option in the
+   viewer form TYPE:FILE[:FORMAT[:MODE]] with a type that writes a file (-log_view :log.txt, -log_view
+   ascii:log.txt:ascii_info_detail, -curio_ksp_view binary:k.bin) */
+typedef struct {
+  char option[128], value[PETSC_MAX_PATH_LEN], file[PETSC_MAX_PATH_LEN];
+} ViewerFile;
+#define NVIEWER 16
+
+static PetscErrorCode GetViewerFiles(ViewerFile v[], int *n)
+{
+  static const char *const types[] = {"", "ascii", "binary", "hdf5", "vtk", "matlab", "glvis", "exodusii", "cgns", "adios"};
+  char                    *all, *save = NULL, *name = NULL;
+
+  PetscFunctionBegin;
+  *n = 0;
+  PetscCall(PetscOptionsGetAll(NULL, &all)); /* " -name value -name -name value ...", the same on every rank */
+  for (char *tok = strtok_r(all, " ", &save); tok && *n < NVIEWER; tok = strtok_r(NULL, " ", &save)) {
+    char     *colon  = strchr(tok, ':'), *end;
+    PetscBool viewer = PETSC_FALSE, input = PETSC_FALSE;
+    if (tok[0] == '-' && isalpha((unsigned char) tok[1])) {
+      name = tok;
+      continue;
+    }
+    if (!name || !colon) continue;
+    for (int k = 0; k < NINPUT; k++)
+      if (!strcmp(name, InputOptions[k].name)) input = PETSC_TRUE; /* FILE.h5:DATASET, a file read */
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]) && !input; t++)
+      if ((size_t) (colon - tok) == strlen(types[t]) && !strncmp(tok, types[t], strlen(types[t]))) viewer = PETSC_TRUE;
+    if (viewer && colon[1] && colon[1] != ':') {
+      PetscCall(PetscStrncpy(v[*n].option, name, sizeof(v[*n].option)));
+      PetscCall(PetscStrncpy(v[*n].value, tok, sizeof(v[*n].value)));
+      PetscCall(PetscStrncpy(v[*n].file, colon + 1, sizeof(v[*n].file)));
+      if ((end = strchr(v[*n].file, ':'))) *end = 0;
+      (*n)++;
+    }
+    name = NULL;
+  }
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The directory of a path made absolute and free of links, with the path's last component: the name a file that does
+   not exist yet will have */
+static PetscBool CanonicalName(const char path[], char out[], size_t len)
+{
+  char        dir[PETSC_MAX_PATH_LEN], real[PATH_MAX];
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+
+  if (!slash) snprintf(dir, sizeof(dir), ".");
+  else if (slash == path) snprintf(dir, sizeof(dir), "/");
+  else snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
+  return (PetscBool) (realpath(dir, real) && snprintf(out, len, "%s/%s", real, base) < (int) len);
+}
+
+/* Whether two paths name one file: by identity (device and inode) if both exist, by their canonical names if neither
+   does (a file that is yet to be written) */
+static PetscBool SameFile(const char a[], const char b[])
+{
+  struct stat sa, sb;
+  int         ea = stat(a, &sa), eb = stat(b, &sb);
+  char        ca[PETSC_MAX_PATH_LEN], cb[PETSC_MAX_PATH_LEN];
+
+  if (!ea && !eb) return (PetscBool) (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+  if (!ea || !eb) return PETSC_FALSE;
+  return (PetscBool) (CanonicalName(a, ca, sizeof(ca)) && CanonicalName(b, cb, sizeof(cb)) && !strcmp(ca, cb));
+}
 
 /*@C
   CurioOutputCheckWritable - fails early, before any work, if the output path cannot be written (missing directory, no
   permission, a directory, device or FIFO in the way; a symbolic link is followed, CurioH5ResolveTarget()) or if it is
-  one of the run's input files (InputOptions: the data, and the files of theta0, a warm start, an SGDF start or
-  reference), compared by identity (device and inode), not by name, so that a symbolic link or another spelling of the
-  input's path is caught too; nothing at the path is touched
+  one of the run's input files (InputOptions: the data, the files of theta0, a warm start, an SGDF start or reference,
+  and the options files), compared by identity (device and inode), not by name, so that a symbolic link or another
+  spelling of the input's path is caught too; and the same for the files PETSc's viewers will write (-log_view
+  :FILE[:FORMAT], any option of the form TYPE:FILE): none may be the output or an input. Nothing at the path is
+  touched. The temporary files that earlier writes of this output left when their runs were killed are then removed
+  (CurioCheckpointRemoveStale(); never one a live run is writing)
 
   Collective
 @*/
@@ -45,6 +120,83 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
 {
   PetscFunctionBegin;
   PetscCall(CurioOutputCheckWritableInput(comm, path, NULL, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The files a run reads: those of InputOptions that are set, the extra one of CurioOutputCheckWritableInput(), and the
+   options files of the command line (PETSc reads them in PetscInitialize() and keeps no record of them) */
+typedef struct {
+  const char *option;
+  char        file[PETSC_MAX_PATH_LEN];
+} InputFile;
+#define NINPUTFILE (NINPUT + 1 + 8)
+
+static PetscErrorCode GetInputFiles(const char option[], const char input[], InputFile in[], int *n)
+{
+  char   dset[PETSC_MAX_PATH_LEN];
+  int    argc = 0;
+  char **args = NULL;
+
+  PetscFunctionBegin;
+  *n = 0;
+  for (int k = 0; k < NINPUT; k++) {
+    PetscBool set;
+    PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k].name, in[*n].file, sizeof(in[*n].file), &set));
+    for (int w = 0; w < 2 && set; w++)
+      if (InputOptions[k].keywords[w] && !strcmp(in[*n].file, InputOptions[k].keywords[w])) set = PETSC_FALSE; /* not a file */
+    if (!set || !in[*n].file[0]) continue;
+    if (InputOptions[k].dataset) PetscCall(CurioParseFileDataset(in[*n].file, "", dset, sizeof(dset))); /* the file of FILE[:DATASET] */
+    in[(*n)++].option = InputOptions[k].name;
+  }
+  if (option && input && input[0]) {
+    in[*n].option = option;
+    PetscCall(PetscStrncpy(in[(*n)++].file, input, sizeof(in[0].file)));
+  }
+  if (PetscGetArgs(&argc, &args)) argc = 0;
+  for (int i = 1; i + 1 < argc && *n < NINPUTFILE; i++)
+    if (!strcmp(args[i], "-options_file") || !strcmp(args[i], "-options_file_yaml")) {
+      in[*n].option = !strcmp(args[i], "-options_file") ? "-options_file" : "-options_file_yaml";
+      PetscCall(PetscStrncpy(in[(*n)++].file, args[++i], sizeof(in[0].file)));
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Refuses a viewer file (GetViewerFiles) that is the output (target, as resolved; NULL: none) or one of the inputs,
+   and clears that viewer's option so that PetscFinalize() does not write the file after all */
+static PetscErrorCode CheckViewers(MPI_Comm comm, const char path[], const char target[], const InputFile in[], int nin)
+{
+  PetscMPIInt rank;
+  ViewerFile *v;
+  int         nv, bad[2] = {-1, -1}; /* the viewer, and the input it would replace (-1: the output) */
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscMalloc1(NVIEWER, &v));
+  PetscCall(GetViewerFiles(v, &nv));
+  for (int k = 0; rank == 0 && k < nv && bad[0] < 0; k++) {
+    if (target && target[0] && SameFile(v[k].file, target)) bad[0] = k;
+    for (int i = 0; i < nin && bad[0] < 0; i++)
+      if (SameFile(v[k].file, in[i].file)) {
+        bad[0] = k;
+        bad[1] = i;
+      }
+  }
+  PetscCallMPI(MPI_Bcast(bad, 2, MPI_INT, 0, comm));
+  if (bad[0] >= 0) {
+    char msg[3 * PETSC_MAX_PATH_LEN + 512];
+    if (bad[1] < 0)
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "%s '%s' writes the file '%s', which is -curio_output '%s': it would replace the output; choose another file name",
+                              v[bad[0]].option, v[bad[0]].value, v[bad[0]].file, path));
+    else
+      PetscCall(PetscSNPrintf(
+          msg, sizeof(msg), "%s '%s' writes the file '%s', which is the file given by %s '%s': it would replace that input; choose another file name",
+          v[bad[0]].option, v[bad[0]].value, v[bad[0]].file, in[bad[1]].option, in[bad[1]].file));
+    PetscCall(PetscOptionsClearValue(NULL, v[bad[0]].option));
+    PetscCall(PetscFree(v));
+    SETERRQ(comm, PETSC_ERR_USER_INPUT, "%s", msg);
+  }
+  PetscCall(PetscFree(v));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -64,29 +216,24 @@ PetscErrorCode CurioOutputCheckWritable(MPI_Comm comm, const char path[])
 PetscErrorCode CurioOutputCheckWritableInput(MPI_Comm comm, const char path[], const char option[], const char input[])
 {
   PetscMPIInt rank;
-  int         err[2] = {0, -1}; /* errno, and the input option the output would replace (NINPUT: option) */
-  char        target[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN], inputs[NINPUT + 1][PETSC_MAX_PATH_LEN], dset[PETSC_MAX_PATH_LEN];
+  int         err[2] = {0, -1}; /* errno, and the input the output would replace */
+  InputFile   inputs[NINPUTFILE];
+  int         ninput;
+  char        target[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(CurioH5ResolveTarget(comm, path, "output file", target, sizeof(target)));
   PetscCall(CurioH5TemporaryName(comm, target, probe, sizeof(probe)));
-  for (int k = 0; k < NINPUT; k++) {
-    PetscBool set;
-    PetscCall(PetscOptionsGetString(NULL, NULL, InputOptions[k].name, inputs[k], sizeof(inputs[k]), &set));
-    for (int w = 0; w < 2 && set; w++)
-      if (InputOptions[k].keywords[w] && !strcmp(inputs[k], InputOptions[k].keywords[w])) set = PETSC_FALSE; /* not a file */
-    if (!set) inputs[k][0] = 0;
-    else if (InputOptions[k].dataset) PetscCall(CurioParseFileDataset(inputs[k], "", dset, sizeof(dset))); /* the file of FILE[:DATASET] */
-  }
-  PetscCall(PetscStrncpy(inputs[NINPUT], option && input ? input : "", sizeof(inputs[NINPUT])));
+  PetscCall(GetInputFiles(option, input, inputs, &ninput));
+  PetscCall(CheckViewers(comm, path, target, inputs, ninput));
   if (rank == 0) {
     struct stat st, si;
     int         fd;
     if (!stat(target, &st)) {
       if (S_ISDIR(st.st_mode)) err[0] = EISDIR;
-      for (int k = 0; k < NINPUT + 1 && err[1] < 0; k++)
-        if (inputs[k][0] && !stat(inputs[k], &si) && si.st_dev == st.st_dev && si.st_ino == st.st_ino) err[1] = k;
+      for (int k = 0; k < ninput && err[1] < 0; k++)
+        if (!stat(inputs[k].file, &si) && si.st_dev == st.st_dev && si.st_ino == st.st_ino) err[1] = k;
     }
     if (!err[0] && err[1] < 0) {
       fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -100,8 +247,34 @@ PetscErrorCode CurioOutputCheckWritableInput(MPI_Comm comm, const char path[], c
   PetscCallMPI(MPI_Bcast(err, 2, MPI_INT, 0, comm));
   PetscCheck(err[1] < 0, comm, PETSC_ERR_USER_INPUT,
              "-curio_output '%s' is the file given by %s '%s': writing the output would replace that input; choose another output name", path,
-             err[1] == NINPUT ? option : InputOptions[err[1] < 0 ? 0 : err[1]].name, inputs[err[1] < 0 ? 0 : err[1]]);
+             inputs[err[1] < 0 ? 0 : err[1]].option, inputs[err[1] < 0 ? 0 : err[1]].file);
   PetscCheck(!err[0], comm, PETSC_ERR_FILE_OPEN, "Cannot write output file '%s' (-curio_output): %s", path, strerror(err[0]));
+  PetscCall(CurioCheckpointRemoveStale(comm, NULL, path)); /* what earlier, killed writes of this output left */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioOutputCheckViewers - refuses, before any work, a file that one of PETSc's viewers would write (-log_view
+  :FILE[:FORMAT], any option of the form TYPE:FILE) that is one of the run's input files (the data, the files of
+  CurioOutputCheckWritable(), the options files) or the output given (compared by identity, or by name when the file
+  does not exist yet). The refused viewer option is removed from the options database, so that PetscFinalize() does
+  not write it on the way out. The driver calls it first thing; CurioOutputCheckWritable() does the same for the
+  output a mode actually writes.
+
+  Collective
+
+  Input Parameters:
++ comm   - the run's ranks
+- output - the output file (NULL or empty: inputs only)
+@*/
+PetscErrorCode CurioOutputCheckViewers(MPI_Comm comm, const char output[])
+{
+  InputFile inputs[NINPUTFILE];
+  int       ninput;
+
+  PetscFunctionBegin;
+  PetscCall(GetInputFiles(NULL, NULL, inputs, &ninput));
+  PetscCall(CheckViewers(comm, output, output, inputs, ninput));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -152,6 +152,68 @@ PetscErrorCode CurioSolverGetType(CurioSolver solver, CurioSolverType *type)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The option of a KSP's tolerance as the user gave it: the first of the prefixes (most specific first) under which
+   -<prefix><key> is set, else the last prefix's */
+static PetscErrorCode KSPOptionName(const char *const prefixes[], const char key[], char name[], size_t len)
+{
+  PetscInt n = 0;
+
+  PetscFunctionBegin;
+  while (prefixes[n]) n++;
+  for (PetscInt k = 0; k < n; k++) {
+    PetscBool set;
+    PetscCall(PetscSNPrintf(name, len, "-%s%s", prefixes[k], key));
+    PetscCall(PetscOptionsHasName(NULL, NULL, name, &set));
+    if (set) PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscSNPrintf(name, len, "-%s%s", prefixes[n - 1], key));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/*@C
+  CurioSolverCheckKSPTolerances - refuses, before any solve, Krylov tolerances that KSPSetFromOptions() takes but no
+  solve can use: a maximum iteration count below 1 (CG then fails inside PETSc: max_it 0 is a segmentation fault,
+  a negative one an invalid pointer), a relative tolerance outside [0, 1) or NaN (PETSc refuses it only when a later
+  KSPSetTolerances() sees it, midway through the run), a negative or NaN absolute tolerance, and a divergence tolerance
+  below 1 or NaN. One error on the KSP's communicator naming the option as given, its range and the value.
+
+  Collective
+
+  Input Parameters:
++ ksp      - a KSP after KSPSetFromOptions()
+- prefixes - the options prefixes it read, most specific first, NULL-terminated ({"curio_train_", "curio_", NULL})
+
+.seealso: `CurioSolverSetFromOptions()`
+@*/
+PetscErrorCode CurioSolverCheckKSPTolerances(KSP ksp, const char *const prefixes[])
+{
+  MPI_Comm  comm;
+  PetscReal rtol, atol, dtol;
+  PetscInt  maxit;
+  char      name[256];
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectGetComm((PetscObject) ksp, &comm));
+  PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
+  if (maxit < 1) {
+    PetscCall(KSPOptionName(prefixes, "ksp_max_it", name, sizeof(name)));
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s must be an integer >= 1 (the most CG iterations a solve may take), got %" PetscInt_FMT, name, maxit);
+  }
+  if (!(rtol >= 0 && rtol < 1)) {
+    PetscCall(KSPOptionName(prefixes, "ksp_rtol", name, sizeof(name)));
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s must be in [0, 1) (the residual reduction a solve stops at), got %g", name, (double) rtol);
+  }
+  if (!(atol >= 0)) {
+    PetscCall(KSPOptionName(prefixes, "ksp_atol", name, sizeof(name)));
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s must be >= 0, got %g", name, (double) atol);
+  }
+  if (!(dtol >= 1)) {
+    PetscCall(KSPOptionName(prefixes, "ksp_divtol", name, sizeof(name)));
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "%s must be >= 1 (a residual growth factor), got %g", name, (double) dtol);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Every Krylov solve's options: the common ones under curio_, then its own prefix's, which win */
 static PetscErrorCode SolverKSPSetFromOptions(CurioSolver solver)
 {
@@ -164,6 +226,10 @@ static PetscErrorCode SolverKSPSetFromOptions(CurioSolver solver)
     PetscCall(KSPSetOptionsPrefix(ksp, CurioSolvePrefixes[k]));
     PetscCall(KSPSetFromOptions(ksp)); /* its own, which win */
   }
+  for (PetscInt k = 0; k < CURIO_SOLVE_COUNT; k++) {
+    const char *const prefixes[] = {CurioSolvePrefixes[k], "curio_", NULL};
+    PetscCall(CurioSolverCheckKSPTolerances(solver->ksp[k], prefixes));
+  }
   solver->ksp_options = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -172,7 +238,7 @@ static PetscErrorCode SolverKSPSetFromOptions(CurioSolver solver)
   CurioSolverSetFromOptions - -curio_solver direct|krylov; every Krylov solve reads -curio_ksp_* and -curio_pc_*
   (default CG, Jacobi, rtol 1e-12), then the options of its own prefix, which win: -curio_train_ksp_*,
   -curio_tangent_ksp_*, -curio_inverse_ksp_* (and _pc_), so that e.g. -curio_tangent_ksp_monitor watches the tangent
-  solve alone
+  solve alone; tolerances no solve can use are refused here (CurioSolverCheckKSPTolerances())
 @*/
 PetscErrorCode CurioSolverSetFromOptions(CurioSolver solver)
 {

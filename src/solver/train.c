@@ -297,6 +297,10 @@ static PetscErrorCode TrainTaoSolve(CurioFit p, Vec theta, TrainCtx *ctx, PetscR
   /* the Newton systems' own prefix, after TAO's (-curio_tao_nls_ksp_*): -curio_newton_ksp_* wins */
   PetscCall(KSPSetOptionsPrefix(ksp, "curio_newton_"));
   PetscCall(KSPSetFromOptions(ksp));
+  {
+    const char *const prefixes[] = {"curio_newton_", "curio_tao_nls_", NULL};
+    PetscCall(CurioSolverCheckKSPTolerances(ksp, prefixes));
+  }
   PetscCall(TaoSolve(tao));
   PetscCall(TaoGetSolutionStatus(tao, its, f, gnorm, NULL, NULL, reason));
   if (p->monitor)

@@ -328,6 +328,10 @@ static PetscErrorCode HierSolveTangent(HierCtx *h, Vec X, Mat H, PetscBool monit
   PetscCall(PCShellSetApply(pc, HierPCApply));
   PetscCall(KSPSetTolerances(ksp, 1e-13, 1e-300, PETSC_DEFAULT, 100000));
   PetscCall(KSPSetFromOptions(ksp));
+  {
+    const char *const prefixes[] = {"curio_users_hier_", NULL};
+    PetscCall(CurioSolverCheckKSPTolerances(ksp, prefixes));
+  }
   PetscCall(KSPSolve(ksp, R, Xd));
   PetscCall(KSPGetConvergedReason(ksp, &kreason));
   PetscCall(KSPGetIterationNumber(ksp, its_ksp));

@@ -16,18 +16,22 @@ hung node), and the trial's checks on what curio left behind still apply. (Seen 
 active-learning trials: mpiexec asleep on a futex, the killed rank a zombie it never reaped, the other rank gone.)
 Half of the trials are SGDF runs that checkpoint every few steps (the checkpoint writes, fsync'ed, take most of the
 run's time, so most kills land inside one), half are active-learning runs that rewrite their output every round.
-Last, the corrupted-newest-checkpoint case: a byte of the newest checkpoint's raw data is flipped after a kill, and the
+First, stale temporaries: a fit run removes the temporaries of its output that killed runs left (files of that
+name form that no process holds the lock of), and keeps one whose writer is alive, those of other outputs and files
+of other names. Last, the corrupted-newest-checkpoint case: a byte of the newest checkpoint's raw data is flipped after a kill, and the
 restart falls back to the previous one and still ends bitwise equal.
 
 --trials 20 runs in the suite (about a minute at 2 ranks); `--trials 100` is the longer run quoted in the notes.
 Prints the counts: trials, kills that landed while a temporary file existed, restarts that found stale temporaries,
 fallbacks, failures."""
 import argparse
+import fcntl
 import glob
 import os
 import random
 import shlex
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -150,6 +154,50 @@ def temporaries(*dirs):
     return [x for d in dirs for x in glob.glob(os.path.join(d, ".curio-*.tmp"))]
 
 
+def temporary_name(output, pid, n=0, r="0badcafe"):
+    """the name an atomic write of output gives its temporary file: .curio-<FNV-1a hash of the base name>-<pid>-<n>-<r>.tmp"""
+    h = 0xCBF29CE484222325
+    for c in os.path.basename(output).encode():
+        h = ((h ^ c) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(os.path.dirname(output), f".curio-{h:016x}-{pid}-{n}-{r}.tmp")
+
+
+def hold_temporary_lock(fd):
+    """the lock a live writer holds on its temporary file (an open-file-description read lock on byte 2^62)"""
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hh4xqqi4x", fcntl.F_RDLCK, os.SEEK_SET, 1 << 62, 1, 0))
+
+
+def stale_temporaries(a, st):
+    """a run writing an output removes the temporaries of that output that killed runs left (fit, users and active
+    runs alike, not only restarts), and leaves alone a temporary that a live run is writing (it holds the lock), the
+    temporaries of other outputs and files of other names"""
+    d = os.path.join(a.tmp, "stale")
+    os.mkdir(d)
+    out = os.path.join(d, "out.h5")
+    dead = [temporary_name(out, 4242, k) for k in range(2)]
+    live, other = temporary_name(out, os.getpid(), 7), temporary_name(os.path.join(d, "other.h5"), 4242)
+    keep = [live, other, os.path.join(d, ".curio-notours.tmp"), os.path.join(d, "out.h5.tmp")]
+    for p in dead + keep + [dead[0] + ".locktest.0"]:
+        with open(p, "wb") as fh:
+            fh.write(b"\0" * 4096)
+    fd = os.open(live, os.O_RDWR)
+    try:
+        hold_temporary_lock(fd)
+        rc, out_text, err = run(a, ["-curio_input", a.al_input, "-curio_scores", "sld", "-curio_output", out])
+        st.check(rc == 0 and os.path.exists(out), f"stale temporaries: the run works (rc {rc}): {err[-1000:]}")
+        left = sorted(os.path.basename(x) for x in os.listdir(d) if x.startswith(".curio-"))
+        want = sorted(os.path.basename(x) for x in (live, other, keep[2]))
+        st.check(left == want, f"stale temporaries: the killed runs' ones are removed, the rest kept: left {left}, expected {want}")
+        st.check(os.path.exists(keep[3]), "stale temporaries: a file of another form is kept")
+        st.check("removed 3 temporary file(s)" in out_text, f"stale temporaries: the run says what it removed: {out_text[-500:]}")
+    finally:
+        os.close(fd)
+    # with the writer gone (its lock released), its temporary is stale too
+    rc, _, err = run(a, ["-curio_input", a.al_input, "-curio_scores", "sld", "-curio_output", out])
+    st.check(rc == 0 and not os.path.exists(live) and os.path.exists(other), f"stale temporaries: once its writer is gone it is removed: {err[-500:]}")
+    st.count("stale-temporary checks", 1)
+
+
 def flip_newest(prefix):
     files = sorted(glob.glob(prefix + "-*.h5"))
     if len(files) < 2:
@@ -247,6 +295,7 @@ def main():
         rc, _, err = run(a, al_args(a, ref_al))
         t_al = time.time() - t0
         assert rc == 0, err
+        stale_temporaries(a, st)
         n_sgdf = (a.trials + 1) // 2
         for k in range(n_sgdf):
             sgdf_trial(a, st, k, ref_sgdf, t_sgdf, "all" if k % 2 else "one")

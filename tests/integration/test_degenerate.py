@@ -8,6 +8,8 @@ error on some ranks only, or a silent run:
               operator (Gram, or the Hessian's diagonal) is not finite; refused with a message that says to scale the
               columns. -curio_s 1e-320, inf, nan and -curio_domain 0,1e-320 are refused as options.
   degenerate  n = 1 with LOOCV, all training weights zero (dense and CSR), a 0-column X with -curio_intercept.
+  all zeros   CSR /train or /candidates without non-zeros (nnz = 0, zero-length indices and data) is valid data: the
+              run equals the same rows given dense.
 Each: non-zero exit (every rank), exactly one `curio: error:` line with the expected words, no PETSc traceback, no
 output file. Controls: the same inputs scaled to moderate values (1e200 / 1e200 = 1) run, and their theta equals a
 numpy ridge solve on the scaled data, so the check refuses only what overflows."""
@@ -110,6 +112,35 @@ def main():
         c0 = h5("c0", train__X=np.zeros((40, 0)), train__y=y)
         refused(ck, a, "0-column X with -curio_intercept", ["-curio_input", c0, "-curio_intercept", "-curio_s", 1], ["/train/X", "no feature columns"],
                 out)
+
+        # CSR groups without non-zeros (all-zero rows, as scipy.sparse.csr_matrix((n, d)) saves them: indices and data of
+        # length 0) are data like any other: the run equals the same rows given dense
+        def csr(M):
+            nzm = M != 0
+            return {"indptr": np.concatenate([[0], np.cumsum(nzm.sum(1))]).astype(np.int64), "indices": np.nonzero(nzm)[1].astype(np.int64),
+                    "data": M[nzm]}
+
+        for group in ("candidates", "train"):
+            Xt, Xc = (X, np.zeros((7, 3))) if group == "candidates" else (np.zeros((40, 3)), X[:7])
+            dense = h5(f"zero_{group}_dense", train__X=Xt, train__y=y, candidates__X=Xc)
+            sets = {f"train__{k}": v for k, v in csr(Xt).items()} | {f"candidates__{k}": v for k, v in csr(Xc).items()}
+            sparse = h5(f"zero_{group}_csr", train__y=y, **sets)
+            with h5py.File(sparse, "r+") as f:
+                f["train"].attrs["shape"] = np.array([40, 3], dtype=np.int64)
+                f["candidates"].attrs["shape"] = np.array([7, 3], dtype=np.int64)
+                nnz = f[f"{group}/data"].shape[0]
+            res = []
+            for path in (sparse, dense):
+                o = os.path.join(tmp, f"zero_{group}_{len(res)}.h5")
+                p = run(a, ["-curio_input", path, "-curio_intercept", "-curio_output", o])
+                res.append(o if p.returncode == 0 and os.path.exists(o) else None)
+                if not res[-1]:
+                    print(p.stderr[-2000:])
+            ok = nnz == 0 and all(res)
+            if ok:
+                with h5py.File(res[0]) as f, h5py.File(res[1]) as g:
+                    ok = all(np.allclose(f[k][()], g[k][()], rtol=1e-12, atol=1e-14) for k in ("model/theta", "model/theta_dot", "scores/sld"))
+            ck.check(ok, f"CSR /{group} with no non-zeros (all-zero rows) runs and equals the same rows dense")
     print(f"{ck.failures} failed")
     return 1 if ck.failures else 0
 

@@ -10,7 +10,9 @@
                              writability probe passes and the write fails with ENOSPC in the middle of the atomic
                              write itself (data, flush or close).
   identity       -curio_output naming the input file through a symbolic link, a hard link or another spelling
-                 ('./in.h5') is refused before anything is written, and the input stays as it was;
+                 ('./in.h5') is refused before anything is written, and the input stays as it was; so are
+                 -curio_output naming the -options_file, and a -log_view file (':f', ':f:ascii_info_detail',
+                 'ascii:f') that is an input, the options file or the output, which then is not written at all;
   long names     output names of 254 and 255 characters (NAME_MAX) work, and so does a checkpoint prefix whose
                  files have 255-character names (the temporary file has a short name of its own).
 
@@ -206,7 +208,8 @@ def case_full_fs(ck, a, tmp, inp, act, d, mounts):
 
 
 def case_identity(ck, a, tmp, inp, act):
-    """-curio_output that is the input under another name is refused; the input stays as it was"""
+    """-curio_output that is the input under another name, or the options file, is refused, and so is a -log_view file
+    that is an input or the output; the input stays as it was"""
     work = os.path.join(tmp, "identity")
     os.mkdir(work)
     mine = os.path.join(work, "in.h5")
@@ -227,6 +230,27 @@ def case_identity(ck, a, tmp, inp, act):
         expect_failure(ck, a, "identity sgdf, './' spelling",
                        ["-curio_mode", "sgdf", "-curio_input", mine, "-curio_s", "1", "-curio_sgdf_lr", "1e-3", "-curio_sgdf_epochs", "1", "-curio_output", "./in.h5"], [mine], [work],
                        ["would replace that input"])
+        # the options file is an input too, and so are the data and the output for the file PETSc's -log_view writes
+        # at the end (in each of its forms), which used to replace them with the log
+        opts = os.path.join(work, "my.opts")
+        with open(opts, "w") as fh:
+            fh.write("-curio_s 1\n-curio_loocv false\n")
+        expect_failure(ck, a, "identity fit, -curio_output is the -options_file", ["-curio_input", mine, "-options_file", "my.opts", "-curio_output", opts],
+                       [opts, mine], [work], ["-options_file", "would replace that input"])
+        out = os.path.join(work, "out.h5")
+        run_ok(a, ["-curio_input", mine, "-curio_output", out] + FAST)
+        for what, view, words in (("-log_view :input", ":in.h5", ["-curio_input"]), ("-log_view :output", ":out.h5", ["-curio_output"]),
+                                  ("-log_view :output:ascii_info_detail", ":./out.h5:ascii_info_detail", ["-curio_output"]),
+                                  ("-log_view ascii:options file", f"ascii:{opts}", ["-options_file"])):
+            expect_failure(ck, a, f"identity fit, {what}", ["-curio_input", mine, "-options_file", opts, "-curio_output", out, "-log_view", view],
+                           [mine, out, opts], [work], ["-log_view", "it would replace"] + words)
+        new = os.path.join(work, "new.h5")
+        expect_failure(ck, a, "identity fit, -log_view names the output yet to be written", ["-curio_input", mine, "-curio_output", new, "-log_view",
+                       ":new.h5"] + FAST, [mine], [work], ["-log_view", "-curio_output"])
+        ck.check(not os.path.exists(new), "identity: a refused -log_view writes nothing")
+        expect_failure(ck, a, "identity active, -log_view :output", ACTIVE + ["-curio_input", amine, "-curio_output", "a.h5", "-log_view", ":a.h5"],
+                       [amine], [work], ["-log_view", "-curio_output"])
+        ck.check(not os.path.exists(os.path.join(work, "a.h5")), "identity active: a refused -log_view writes nothing")
     finally:
         os.chdir(cwd)
     ck.check(os.path.islink(link) and os.readlink(link) == "in.h5", "identity: the symbolic link is still a link to the input")

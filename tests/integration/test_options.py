@@ -134,8 +134,23 @@ def case_errors(a, tmp):
         ("study dir missing value", ["-curio_mode", "study", "-curio_study_inputs", "a.h5", "-curio_study_strategies", "sld", "-curio_study_dir"],
          ["-curio_study_dir needs a value"]),
     ]
+    # Krylov tolerances that PETSc takes but no solve can use, of every solve's prefix: max_it 0 crashed inside KSPSolve,
+    # rtol 2 failed midway through the run
+    ksp_in = os.path.join(fresh(tmp, "ksp_inputs"), "in.h5")
+    make(ksp_in, n=30, d=3)
+    logistic_in = os.path.join(tmp, "ksp_inputs", "logistic.h5")
+    make(logistic_in, n=30, d=3, loss="logistic")
+    krylov = ["-curio_input", ksp_in, "-curio_solver", "krylov"]
+    cases += [("ksp max_it 0", krylov + ["-curio_ksp_max_it", "0"], ["-curio_ksp_max_it must be an integer >= 1", "got 0"]),
+              ("train ksp max_it -5", krylov + ["-curio_train_ksp_max_it", "-5"], ["-curio_train_ksp_max_it must be an integer >= 1", "got -5"]),
+              ("tangent ksp max_it 0", krylov + ["-curio_tangent_ksp_max_it", "0"], ["-curio_tangent_ksp_max_it", ">= 1"]),
+              ("inverse ksp max_it 0", krylov + ["-curio_inverse_ksp_max_it", "0"], ["-curio_inverse_ksp_max_it", ">= 1"]),
+              ("ksp rtol 2", krylov + ["-curio_train_ksp_rtol", "1e-3", "-curio_ksp_rtol", "2"], ["-curio_ksp_rtol must be in [0, 1)", "got 2"]),
+              ("ksp rtol nan", krylov + ["-curio_ksp_rtol", "nan"], ["-curio_ksp_rtol must be in [0, 1)", "got nan"]),
+              ("newton ksp max_it 0", ["-curio_input", logistic_in, "-curio_loss", "logistic", "-curio_solver", "krylov", "-curio_newton_ksp_max_it", "0"],
+               ["-curio_newton_ksp_max_it must be an integer >= 1"])]
     if a.np > 1:  # each failing MPI run takes a second or two to wind down; the parsing is the same on every rank
-        cases = [c for c in cases if c[0] in ("typo", "s abc", "s alone", "sgdf epochs 0", "options file")]
+        cases = [c for c in cases if c[0] in ("typo", "s abc", "s alone", "sgdf epochs 0", "options file", "ksp max_it 0", "ksp rtol 2")]
     # options files that PETSc would answer with a traceback: a directory, two options on one line
     files = fresh(tmp, "options_files")
     two = os.path.join(files, "two.opts")
