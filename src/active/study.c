@@ -152,7 +152,11 @@ static PetscErrorCode StudyMakeDirectory(MPI_Comm comm, const char dir[])
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && mkdir(dir, 0777) && errno != EEXIST) err = errno;
+  if (rank == 0 && mkdir(dir, 0777)) {
+    struct stat st;
+    err = errno;
+    if (err == EEXIST) err = stat(dir, &st) ? errno : (S_ISDIR(st.st_mode) ? 0 : ENOTDIR); /* a file of that name is not a directory */
+  }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "Cannot create the study directory '%s' (-curio_study_dir): %s", dir, strerror(err));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -815,6 +815,15 @@ def case_bad(a):
             assert all(w in r.stderr for w in words) and r.stderr.count("curio: error:") == 1, r.stderr
             assert not os.path.exists(sdir) or not os.listdir(sdir), os.listdir(sdir)
             cases.append(None)
+        # a regular file as the study directory: one error before any run (it was one per run), the file kept
+        sfile = os.path.join(a.dir, "bad_study_file")
+        with open(sfile, "w") as f:
+            f.write("keep")
+        r = run(a, a.np, "-curio_mode", "study", "-curio_study_inputs", inp, "-curio_study_strategies", "sld,random", "-curio_al_budget", "30", "-curio_study_dir", sfile,
+                expect_fail=True)
+        assert r.stderr.count("curio: error:") == 1 and "-curio_study_dir" in r.stderr and "Not a directory" in r.stderr, r.stderr
+        assert open(sfile).read() == "keep"
+        cases.append(None)
     # a logistic pool of one class: the stratified seed set is all of that class (it once asked for the top 0 of the other)
     one = os.path.join(a.dir, "one_class.h5")
     rng = np.random.default_rng(2)
