@@ -36,12 +36,13 @@ static PetscErrorCode RowNorms(Mat Phi, Vec nrm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The per-row loss derivatives l'(eta_i, y_i) at theta* of the rows of Phi (unweighted: the weight enters H) (dl, created here) and, if err is not
-   NULL, an estimate of each one's absolute error (created here, laid out like dl): eta_i = phi_i . theta* carries theta*'s
+/* The per-row loss derivatives l'(eta_i, y_i) at theta* of the rows of Phi (unweighted: the weight enters H) (dl, created
+   here) and, if err is not NULL, an estimate of each one's absolute error from the rows' norms nrm (RowNorms(); created
+   here, laid out like dl): eta_i = phi_i . theta* carries theta*'s
    relative error (CurioFitGetAccuracy()) and its own rounding, |delta eta_i| <= (theta_error + eps) |phi_i| |theta*|,
    which l' passes on times l'', and l' = mu - y rounds at eps (|mu| + |y|). Where the model nearly interpolates (tiny s,
    fewer rows than parameters) l' is a small difference of large numbers and the estimate is as large as l' itself. */
-static PetscErrorCode LossDerivatives(CurioFit fit, Mat Phi, Vec y, Vec w, Vec *dl, Vec *err)
+static PetscErrorCode LossDerivatives(CurioFit fit, Mat Phi, Vec y, Vec w, Vec nrm, Vec *dl, Vec *err)
 {
   CurioModel           model;
   const CurioLossInfo *info;
@@ -63,7 +64,7 @@ static PetscErrorCode LossDerivatives(CurioFit fit, Mat Phi, Vec y, Vec w, Vec *
     PetscCall(CurioFitGetAccuracy(fit, NULL, NULL, NULL, &theta_error));
     PetscCall(VecNorm(theta, NORM_2, &tnorm));
     PetscCall(VecDuplicate(y, err));
-    PetscCall(RowNorms(Phi, *err));
+    PetscCall(VecCopy(nrm, *err));
     PetscCall(VecGetLocalSize(y, &m));
     PetscCall(VecGetArrayRead(eta, &pe));
     PetscCall(VecGetArrayRead(y, &py));
@@ -116,7 +117,7 @@ static PetscReal InverseNorm(PetscInt d, const PetscReal Hinv[])
 PetscErrorCode CurioFitSelfInfluence(CurioFit fit, const PetscReal Hinv[], Vec *self, PetscReal *relerr)
 {
   Mat       Phi;
-  Vec       y, w, dl, err, nrm;
+  Vec       y, w, dl, err = NULL, nrm = NULL;
   PetscInt  d;
   PetscReal emax, smax;
 
@@ -124,14 +125,16 @@ PetscErrorCode CurioFitSelfInfluence(CurioFit fit, const PetscReal Hinv[], Vec *
   PetscCall(CurioFitGetDesign(fit, &Phi));
   PetscCall(CurioFitGetLabels(fit, &y));
   PetscCall(CurioFitGetWeights(fit, &w));
-  PetscCall(LossDerivatives(fit, Phi, y, w, &dl, relerr ? &err : NULL));
+  if (relerr) {
+    PetscCall(VecDuplicate(y, &nrm));
+    PetscCall(RowNorms(Phi, nrm));
+  }
+  PetscCall(LossDerivatives(fit, Phi, y, w, nrm, &dl, relerr ? &err : NULL));
   PetscCall(VecDuplicate(dl, self));
   PetscCall(CurioScoreQuadraticForm(Phi, Hinv, *self));
   if (relerr) {
     /* |delta (l'^2 q)| <= 2 |l'| |delta l'| q + l'^2 |delta q|, |delta q| about eps d |phi|^2 |H^{-1}| */
     PetscCall(MatGetSize(Phi, NULL, &d));
-    PetscCall(VecDuplicate(dl, &nrm));
-    PetscCall(RowNorms(Phi, nrm));
     PetscCall(VecPointwiseMult(nrm, nrm, nrm));
     PetscCall(VecScale(nrm, PETSC_MACHINE_EPSILON * (d + 2) * InverseNorm(d, Hinv)));
     PetscCall(VecPointwiseMult(err, err, dl));
@@ -183,17 +186,25 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
                                     PetscReal val[], PetscReal *relerr)
 {
   Mat       Phi;
-  Vec       y, w, dl, err = NULL, nrm = NULL, phi, a, e, infl, absinfl, dlt, errt = NULL, work = NULL;
+  Vec       y, w, dl, err = NULL, nrm = NULL, nrmt = NULL, phi, a, e, infl, absinfl, dlt, errt = NULL, work = NULL;
   PetscInt  d;
-  PetscReal hnorm = 0;
+  PetscReal hnorm = 0, *full, *hv;
 
   PetscFunctionBegin;
   PetscCall(CurioFitGetDesign(fit, &Phi));
   PetscCall(CurioFitGetLabels(fit, &y));
   PetscCall(CurioFitGetWeights(fit, &w));
   PetscCall(MatGetSize(Phi, NULL, &d));
-  PetscCall(LossDerivatives(fit, Phi, y, w, &dl, relerr ? &err : NULL));
-  PetscCall(LossDerivatives(fit, PhiTest, yt, wt, &dlt, relerr ? &errt : NULL));
+  if (relerr) {
+    PetscCall(VecDuplicate(y, &nrm));
+    PetscCall(VecDuplicate(yt, &nrmt));
+    PetscCall(RowNorms(Phi, nrm));
+    PetscCall(RowNorms(PhiTest, nrmt));
+  }
+  PetscCall(LossDerivatives(fit, Phi, y, w, nrm, &dl, relerr ? &err : NULL));
+  PetscCall(LossDerivatives(fit, PhiTest, yt, wt, nrmt, &dlt, relerr ? &errt : NULL));
+  PetscCall(VecDestroy(&nrmt));
+  PetscCall(PetscMalloc2(d, &full, d, &hv));
   PetscCall(MatCreateVecs(PhiTest, &phi, NULL));
   PetscCall(VecDuplicate(dlt, &e));
   PetscCall(VecDuplicate(phi, &a));
@@ -202,12 +213,10 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
   if (relerr) {
     *relerr = 0;
     hnorm   = InverseNorm(d, Hinv);
-    PetscCall(VecDuplicate(dl, &nrm));
     PetscCall(VecDuplicate(dl, &work));
-    PetscCall(RowNorms(Phi, nrm));
   }
   for (PetscInt j = 0; j < nt; j++) {
-    PetscReal dlj, *full, *hv;
+    PetscReal dlj;
     PetscInt *jdx = idx + j * k;
     PetscCall(VecSet(e, 0.0));
     PetscCall(VecSetValue(e, j, 1.0, INSERT_VALUES));
@@ -215,14 +224,11 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
     PetscCall(VecAssemblyEnd(e));
     PetscCall(MatMultTranspose(PhiTest, e, phi)); /* phi(x'_j) */
     PetscCall(CurioVecGetEntry(dlt, j, &dlj));
-    PetscCall(PetscMalloc1(d, &full));
     PetscCall(CurioVecGatherAll(phi, full));
-    PetscCall(PetscCalloc1(d, &hv));
+    PetscCall(PetscArrayzero(hv, d));
     for (PetscInt c = 0; c < d; c++)
       for (PetscInt r = 0; r < d; r++) hv[r] += Hinv[r + c * d] * full[c];
     PetscCall(CurioVecSetFromReplicated(a, hv)); /* H^{-1} phi(x'_j) */
-    PetscCall(PetscFree(hv));
-    PetscCall(PetscFree(full));
     /* I(z_i, z'_j) = -l'(z'_j) l'(z_i) phi_i^T H^{-1} phi(x'_j) */
     PetscCall(MatMult(Phi, a, infl));
     if (relerr) {
@@ -253,6 +259,7 @@ PetscErrorCode CurioFitInfluenceTop(CurioFit fit, const PetscReal Hinv[], Mat Ph
     PetscCall(CurioSelectTopK(absinfl, k, jdx, val + j * k));
     for (PetscInt m = 0; m < k; m++) PetscCall(CurioVecGetEntry(infl, jdx[m], val + j * k + m));
   }
+  PetscCall(PetscFree2(full, hv));
   PetscCall(VecDestroy(&phi));
   PetscCall(VecDestroy(&dlt));
   PetscCall(VecDestroy(&errt));

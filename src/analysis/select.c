@@ -34,13 +34,11 @@ PetscBool CurioScoreRanksBefore(PetscReal s, PetscInt64 i, PetscReal t, PetscInt
   return (PetscBool) (ks > kt || (ks == kt && i < j));
 }
 
-#define RanksBefore CurioScoreRanksBefore
-
 static int CompareScored(const void *a, const void *b)
 {
   const Scored *x = (const Scored *) a, *y = (const Scored *) b;
-  if (RanksBefore(x->score, x->index, y->score, y->index)) return -1;
-  return RanksBefore(y->score, y->index, x->score, x->index) ? 1 : 0;
+  if (CurioScoreRanksBefore(x->score, x->index, y->score, y->index)) return -1;
+  return CurioScoreRanksBefore(y->score, y->index, x->score, x->index) ? 1 : 0;
 }
 
 /* Appends candidate c to a buffer best[0..*cnt) of at most k entries kept in CompareScored order (insertion) */
@@ -136,10 +134,10 @@ void CurioTopKInsert(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal s
 {
   PetscInt p = *have;
 
-  if (*have == k && !RanksBefore(s, i, score[k - 1], index[k - 1])) return;
+  if (*have == k && !CurioScoreRanksBefore(s, i, score[k - 1], index[k - 1])) return;
   if (*have < k) (*have)++;
   else p = k - 1;
-  for (; p > 0 && RanksBefore(s, i, score[p - 1], index[p - 1]); p--) {
+  for (; p > 0 && CurioScoreRanksBefore(s, i, score[p - 1], index[p - 1]); p--) {
     score[p] = score[p - 1];
     index[p] = index[p - 1];
   }
@@ -175,7 +173,7 @@ void CurioTopKMerge(PetscInt k, PetscInt *have, PetscInt64 index[], PetscReal sc
      unread entry of the running list, and once the block is used up the rest of the running list is in place */
   while (j > 0) {
     PetscInt w = i + j - 1;
-    if (i == 0 || RanksBefore(score[i - 1], index[i - 1], bscore[j - 1], bindex[j - 1])) { /* the block's entry is the worse */
+    if (i == 0 || CurioScoreRanksBefore(score[i - 1], index[i - 1], bscore[j - 1], bindex[j - 1])) { /* the block's entry is the worse */
       j--;
       if (w < n) {
         score[w] = bscore[j];
